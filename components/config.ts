@@ -1,0 +1,217 @@
+// The typed stack configuration: one schema, validated up front, so a bad setting fails
+// `pulumi preview` with the key, the value and what is allowed, before anything is created.
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { AzureSkuName } from "@pulumi/azure-native/types/enums/kusto";
+
+/** Config namespace: the project name in Pulumi.yaml. */
+export const CONFIG_NAMESPACE = "pg-adx-cdc";
+
+/** Every ADX SKU the azure-native SDK knows; the SDK enum is the single source of truth. */
+export const ADX_SKU_NAMES: readonly string[] = Object.values(AzureSkuName).filter((v) => !/^(Basic|Standard)$/.test(v));
+
+const POSTGRES_VERSIONS = ["14", "15", "16", "17"] as const;
+const ISO_DURATION = /^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?$/;
+const QUALIFIED_TABLE = /^[a-z_][a-z0-9_]{0,62}\.[a-z_][a-z0-9_]{0,62}$/;
+const PG_IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/** Parses an IPv4 CIDR ("203.0.113.7/32", or a bare address meaning /32) or returns undefined. */
+export function parseIpv4Cidr(text: string): { start: string; end: string; prefix: number } | undefined {
+    const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?:\/(\d{1,2}))?$/.exec(text.trim());
+    if (!m) return undefined;
+    const octets = m.slice(1, 5).map(Number);
+    const prefix = m[5] === undefined ? 32 : Number(m[5]);
+    if (octets.some((o) => o > 255) || prefix > 32) return undefined;
+    const address = octets.reduce((acc, o) => acc * 256 + o, 0);
+    const size = 2 ** (32 - prefix);
+    const start = Math.floor(address / size) * size;
+    const toDotted = (n: number) => [24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256).join(".");
+    return { start: toDotted(start), end: toDotted(start + size - 1), prefix };
+}
+
+/** Broadest firewall rule accepted: a /8 is already 16 million addresses; anything wider is "the internet". */
+export const MIN_FIREWALL_PREFIX = 8;
+
+const firewallCidr = z.string().superRefine((value, ctx) => {
+    const parsed = parseIpv4Cidr(value);
+    if (!parsed) {
+        ctx.addIssue({ code: "custom", message: `"${value}" is not an IPv4 address or CIDR; use e.g. "203.0.113.7/32"` });
+    } else if (parsed.start === "0.0.0.0" && parsed.prefix === 32) {
+        ctx.addIssue({
+            code: "custom",
+            message: `"${value}" is Azure's "allow all Azure services" rule, which admits every tenant's hosts; list the Connect host's address instead`,
+        });
+    } else if (parsed.prefix < MIN_FIREWALL_PREFIX) {
+        ctx.addIssue({
+            code: "custom",
+            message: `"${value}" opens PostgreSQL to ${parsed.start}-${parsed.end}, i.e. the internet; list the Connect host's address (a /${MIN_FIREWALL_PREFIX} or narrower)`,
+        });
+    }
+});
+
+const adxSchema = z
+    .object({
+        skuName: z.string().default("Dev(No SLA)_Standard_E2a_v4"),
+        capacity: z.number().int().min(1).max(1000).default(1),
+        autoStop: z.boolean().default(true),
+        databaseName: z.string().regex(/^[A-Za-z0-9_.-]{1,260}$/, "letters, digits, _ . - only").default("cdc"),
+        softDeletePeriod: z.string().regex(ISO_DURATION, "an ISO 8601 duration such as P30D").default("P30D"),
+        hotCachePeriod: z.string().regex(ISO_DURATION, "an ISO 8601 duration such as P7D").default("P7D"),
+        retainDataOnDestroy: z.boolean().default(false),
+    })
+    .superRefine((adx, ctx) => {
+        if (!ADX_SKU_NAMES.includes(adx.skuName)) {
+            const suggestions = ADX_SKU_NAMES.filter((s) => s.startsWith("Dev") || /E\d+ads_v5$/.test(s)).join(", ");
+            ctx.addIssue({ code: "custom", path: ["skuName"], message: `unknown ADX SKU "${adx.skuName}"; use one of ${suggestions} (full list: azure-native kusto.AzureSkuName)` });
+        }
+        if (adx.skuName.startsWith("Dev(") && adx.capacity !== 1) {
+            ctx.addIssue({ code: "custom", path: ["capacity"], message: `a Dev(No SLA) SKU runs exactly 1 instance; set capacity to 1 (got ${adx.capacity})` });
+        }
+        if (!adx.skuName.startsWith("Dev(") && adx.capacity < 2) {
+            ctx.addIssue({ code: "custom", path: ["capacity"], message: `production SKU ${adx.skuName} needs at least 2 instances (got ${adx.capacity})` });
+        }
+    });
+
+const postgresSchema = z
+    .object({
+        version: z.enum(POSTGRES_VERSIONS).default("16"),
+        skuName: z.string().regex(/^Standard_[A-Za-z0-9_]+$/, 'an Azure VM size such as "Standard_B1ms"').default("Standard_B1ms"),
+        skuTier: z.enum(["Burstable", "GeneralPurpose", "MemoryOptimized"]).default("Burstable"),
+        storageSizeGb: z.number().int().min(32).max(32768).default(32),
+        databaseName: z.string().regex(PG_IDENTIFIER, "a lower-case PostgreSQL identifier").default("retail"),
+        administratorLogin: z.string().regex(PG_IDENTIFIER, "a lower-case PostgreSQL identifier").default("cdcadmin"),
+        replicationUser: z.string().regex(PG_IDENTIFIER, "a lower-case PostgreSQL identifier").default("cdc_replicator"),
+        allowedClientCidrs: z.array(firewallCidr).default([]),
+        allowDeployerIp: z.boolean().default(false),
+        maxReplicationSlots: z.number().int().min(2).max(100).default(10),
+        maxWalSenders: z.number().int().min(2).max(100).default(10),
+        maxWorkerProcesses: z.number().int().min(16, "must be at least 16 (Azure's logical replication guide)").max(1024).default(16),
+        maxSlotWalKeepSizeMb: z.number().int().min(1024, "below 1 GiB a short Connect outage already invalidates the slot").default(4096),
+        highAvailability: z.boolean().default(false),
+    })
+    .superRefine((pg, ctx) => {
+        if (pg.highAvailability && pg.skuTier === "Burstable") {
+            ctx.addIssue({ code: "custom", path: ["highAvailability"], message: "Azure does not offer high availability on the Burstable tier; use skuTier GeneralPurpose or set highAvailability false" });
+        }
+        if (pg.maxWalSenders < pg.maxReplicationSlots) {
+            ctx.addIssue({ code: "custom", path: ["maxWalSenders"], message: `must be at least maxReplicationSlots (${pg.maxReplicationSlots}); every slot streams through a WAL sender` });
+        }
+        if (pg.allowedClientCidrs.length === 0 && !pg.allowDeployerIp) {
+            ctx.addIssue({ code: "custom", path: ["allowedClientCidrs"], message: "no client may reach PostgreSQL: list the Kafka Connect host's address here, or set allowDeployerIp true" });
+        }
+    });
+
+const captureSchema = z.object({
+    tables: z
+        .array(z.string().regex(QUALIFIED_TABLE, 'a lower-case "schema.table" name such as "retail.orders_info"'))
+        .min(1, "capture at least one table")
+        .default(["retail.orders_info"]),
+    topicPrefix: z.string().regex(/^[a-z][a-z0-9_-]{0,48}$/, "lower-case letters, digits, _ and -").default("cdc"),
+});
+
+const kafkaSchema = z.object({
+    kafkaImage: z.string().min(1).default("apache/kafka:4.1.1"),
+    connectBaseImage: z.string().min(1).default("quay.io/debezium/connect:3.3.1.Final"),
+    kustoSinkVersion: z.string().regex(/^\d+\.\d+\.\d+$/, 'a release version such as "5.0.4"'),
+    kustoSinkSha256: z.string().regex(/^[0-9a-f]{64}$/, "the SHA-256 of the release jar, 64 lower-case hex digits"),
+    kafkaPort: z.number().int().min(1024).max(65535).default(9092),
+    connectPort: z.number().int().min(1024).max(65535).default(8083),
+    connectRestUrl: z.string().url().optional(),
+});
+
+const generatorSchema = z
+    .object({
+        enabled: z.boolean().default(false),
+        rate: z.number().positive().max(20000).default(20),
+        updates: z.number().min(0).max(1).default(0.2),
+        deletes: z.number().min(0).max(1).default(0.05),
+    })
+    .refine((g) => g.updates + g.deletes <= 1, { message: "updates + deletes must not exceed 1 (the rest are inserts)", path: ["deletes"] });
+
+const deployerSchema = z.object({
+    principalType: z.enum(["User", "App"]).default("User"),
+});
+
+export const stackConfigSchema = z.object({
+    adx: adxSchema.default(adxSchema.parse({})),
+    postgres: postgresSchema,
+    capture: captureSchema.default(captureSchema.parse({})),
+    kafka: kafkaSchema,
+    generator: generatorSchema.default(generatorSchema.parse({})),
+    deployer: deployerSchema.default(deployerSchema.parse({})),
+    sinkSecretRotation: z.string().min(1).default("initial"),
+});
+
+export type StackConfig = z.infer<typeof stackConfigSchema>;
+export type AdxSettings = StackConfig["adx"];
+export type PostgresSettings = StackConfig["postgres"];
+export type CaptureSettings = StackConfig["capture"];
+export type KafkaSettings = StackConfig["kafka"];
+export type GeneratorSettings = StackConfig["generator"];
+
+/** A configuration error that lists every bad setting at once. */
+export class StackConfigError extends Error {
+    constructor(readonly problems: string[]) {
+        super(`invalid stack configuration:\n  - ${problems.join("\n  - ")}`);
+        this.name = "StackConfigError";
+    }
+}
+
+function describeValue(root: unknown, path: PropertyKey[]): string {
+    let value: unknown = root;
+    for (const key of path) value = value && typeof value === "object" ? (value as Record<PropertyKey, unknown>)[key] : undefined;
+    return value === undefined ? "" : ` (got ${JSON.stringify(value)})`;
+}
+
+/**
+ * Validates raw config objects (as `pulumi.Config.getObject` returns them) and fills defaults.
+ * Pure: the unit tests call it directly. Throws StackConfigError naming `pg-adx-cdc:<key>.<path>`.
+ */
+export function parseStackConfig(raw: Record<string, unknown>, stack: string): StackConfig {
+    const problems: string[] = [];
+    if (!/^[a-z][a-z0-9-]{0,11}$/.test(stack)) {
+        problems.push(`stack name "${stack}" must be 1-12 lower-case letters, digits or -, starting with a letter: it is part of Azure resource names (the ADX cluster allows 22 characters)`);
+    }
+    const result = stackConfigSchema.safeParse(raw);
+    if (!result.success) {
+        for (const issue of result.error.issues) {
+            const [top, ...rest] = issue.path.map(String);
+            const key = `${CONFIG_NAMESPACE}:${top}${rest.length ? "." + rest.join(".") : ""}`;
+            const missing = issue.code === "invalid_type" && describeValue(raw, issue.path) === "";
+            problems.push(missing ? `${key} is required: ${issue.message}; set it in Pulumi.${stack}.yaml` : `${key}: ${issue.message}${describeValue(raw, issue.path)}`);
+        }
+    }
+    if (problems.length > 0) throw new StackConfigError(problems);
+    return result.data!;
+}
+
+/** The config keys the schema knows, read from the stack's Pulumi config. */
+export const CONFIG_KEYS = Object.keys(stackConfigSchema.shape) as (keyof StackConfig)[];
+
+/** Reads and validates the current stack's configuration. */
+export function loadStackConfig(): StackConfig {
+    const config = new pulumi.Config(CONFIG_NAMESPACE);
+    const raw: Record<string, unknown> = {};
+    for (const key of CONFIG_KEYS) {
+        const value = key === "sinkSecretRotation" ? config.get(key) : config.getObject<unknown>(key);
+        if (value !== undefined) raw[key] = value;
+    }
+    return parseStackConfig(raw, pulumi.getStack());
+}
+
+/** Azure resource names carry the stack so two environments coexist in one subscription. */
+export function resourceNames(stack: string) {
+    const compact = stack.replace(/[^a-z0-9]/g, "");
+    return {
+        resourceGroup: `rg-pg-adx-cdc-${stack}`,
+        adxCluster: `adxcdc${compact}`.slice(0, 22),
+        postgresServer: `pg-adx-cdc-${stack}`,
+        sinkApplication: `pg-adx-cdc-sink-${stack}`,
+        dockerNetwork: `pg-adx-cdc-${stack}`,
+        kafkaContainer: `pg-adx-cdc-kafka-${stack}`,
+        connectContainer: `pg-adx-cdc-connect-${stack}`,
+        connectImage: `pg-adx-cdc-connect:${stack}`,
+        generatorContainer: `pg-adx-cdc-generator-${stack}`,
+        generatorImage: `pg-adx-cdc-generator:${stack}`,
+    };
+}

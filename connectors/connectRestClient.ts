@@ -1,0 +1,167 @@
+// Kafka Connect REST calls with the retries Connect needs: connection refused while the worker
+// starts, 409 while the group rebalances. Used by the KafkaConnector dynamic provider, so it holds
+// no state and requires its libraries inside each function (the provider is serialized by value).
+
+export interface RetryPolicy {
+    /** Total time allowed for one logical operation, retries included. */
+    deadlineMs: number;
+    initialDelayMs: number;
+    maxDelayMs: number;
+}
+
+export interface ConnectResponse {
+    status: number;
+    data: any;
+}
+
+export interface ConnectorStatus {
+    name: string;
+    connector: { state: string; worker_id?: string; trace?: string };
+    tasks: { id: number; state: string; worker_id?: string; trace?: string }[];
+    type?: string;
+}
+
+const TRANSIENT_NETWORK_CODES = ["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ECONNABORTED", "EAI_AGAIN", "ERR_SOCKET_CONNECTION_TIMEOUT"];
+
+/** Capped exponential backoff with full jitter: attempt 0 waits up to initialDelayMs. */
+export function backoffDelayMs(attempt: number, policy: RetryPolicy, random: () => number = Math.random): number {
+    const cap = Math.min(policy.maxDelayMs, policy.initialDelayMs * 2 ** attempt);
+    return Math.max(1, Math.round(cap * (0.5 + random() / 2)));
+}
+
+/** True for errors worth retrying: Connect not listening yet, a rebalance (409), or a worker timeout. */
+export function isTransientConnectFailure(error: { code?: string; status?: number }): boolean {
+    if (error.status !== undefined) return error.status === 409 || error.status === 503 || error.status === 504;
+    return error.code !== undefined && TRANSIENT_NETWORK_CODES.includes(error.code);
+}
+
+/** Redacts values of keys that look secret, for messages and logs. */
+export function redactConfig(config: Record<string, string>): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries(config)) out[k] = /(password|secret|appkey|token|credential|sasl\.jaas)/i.test(k) && !/^\$\{[a-z]+:[^}]+\}$/.test(v) ? "[redacted]" : v;
+    return out;
+}
+
+/**
+ * One REST call, retried on transient failures until the policy's deadline. Resolves with any
+ * non-transient HTTP status (the caller decides what 404 means); rejects with the last failure.
+ */
+export async function connectRequest(
+    baseUrl: string,
+    method: "GET" | "POST" | "PUT" | "DELETE",
+    path: string,
+    body: unknown,
+    policy: RetryPolicy,
+    onRetry?: (message: string) => void,
+): Promise<ConnectResponse> {
+    const axios = require("axios");
+    const started = Date.now();
+    for (let attempt = 0; ; attempt++) {
+        let failure: { code?: string; status?: number; message: string };
+        try {
+            const remaining = policy.deadlineMs - (Date.now() - started);
+            const response = await axios.request({
+                baseURL: baseUrl,
+                url: path,
+                method,
+                data: body,
+                timeout: Math.max(1000, Math.min(30_000, remaining)),
+                validateStatus: () => true,
+                headers: { "Content-Type": "application/json", Accept: "application/json" },
+            });
+            if (!isTransientConnectFailure({ status: response.status })) return { status: response.status, data: response.data };
+            failure = { status: response.status, message: `HTTP ${response.status}: ${describeConnectError(response.data)}` };
+        } catch (error: any) {
+            const code = error?.code ?? error?.cause?.code;
+            if (!isTransientConnectFailure({ code })) throw new Error(`Kafka Connect ${method} ${baseUrl}${path} failed: ${error?.message ?? error}`);
+            failure = { code, message: `${code}` };
+        }
+        const delay = backoffDelayMs(attempt, policy);
+        if (Date.now() - started + delay > policy.deadlineMs) {
+            throw new Error(`Kafka Connect ${method} ${baseUrl}${path} still failing after ${Math.round((Date.now() - started) / 1000)} s (${failure.message}); is the worker up and reachable from where pulumi runs?`);
+        }
+        onRetry?.(`Kafka Connect ${method} ${path}: ${failure.message}, retrying in ${delay} ms`);
+        await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+}
+
+/** Connect's error body is {"error_code":..,"message":..}; fall back to the raw body. */
+export function describeConnectError(data: any): string {
+    if (data && typeof data === "object" && typeof data.message === "string") return data.message;
+    return typeof data === "string" ? data.slice(0, 2000) : JSON.stringify(data)?.slice(0, 2000) ?? "";
+}
+
+/** The live config of a connector, or undefined when Connect does not know it. */
+export async function getConnectorConfig(baseUrl: string, name: string, policy: RetryPolicy, onRetry?: (m: string) => void): Promise<Record<string, string> | undefined> {
+    const response = await connectRequest(baseUrl, "GET", `/connectors/${encodeURIComponent(name)}/config`, undefined, policy, onRetry);
+    if (response.status === 404) return undefined;
+    if (response.status !== 200) throw new Error(`reading connector "${name}" failed: HTTP ${response.status}: ${describeConnectError(response.data)}`);
+    return response.data;
+}
+
+/** Creates a connector; an existing one of that name is an error that says how to adopt it. */
+export async function createConnector(baseUrl: string, name: string, config: Record<string, string>, policy: RetryPolicy, onRetry?: (m: string) => void): Promise<void> {
+    const existing = await getConnectorConfig(baseUrl, name, policy, onRetry);
+    if (existing) {
+        throw new Error(
+            `connector "${name}" already exists on ${baseUrl} but is not in this stack's state. ` +
+                `To adopt it, delete it (curl -X DELETE ${baseUrl}/connectors/${name}; its offsets are kept, so the new one resumes where it stopped) and run pulumi up again, or choose another connector name.`,
+        );
+    }
+    const response = await connectRequest(baseUrl, "POST", "/connectors", { name, config }, policy, onRetry);
+    if (response.status !== 201 && response.status !== 200) {
+        throw new Error(`creating connector "${name}" failed: HTTP ${response.status}: ${describeConnectError(response.data)}`);
+    }
+}
+
+/** Replaces a connector's whole config in place. */
+export async function putConnectorConfig(baseUrl: string, name: string, config: Record<string, string>, policy: RetryPolicy, onRetry?: (m: string) => void): Promise<void> {
+    const response = await connectRequest(baseUrl, "PUT", `/connectors/${encodeURIComponent(name)}/config`, config, policy, onRetry);
+    if (response.status !== 200 && response.status !== 201) {
+        throw new Error(`updating connector "${name}" failed: HTTP ${response.status}: ${describeConnectError(response.data)}`);
+    }
+}
+
+/** Deletes a connector; one that is already gone counts as deleted. */
+export async function deleteConnector(baseUrl: string, name: string, policy: RetryPolicy, onRetry?: (m: string) => void): Promise<"deleted" | "already-gone"> {
+    const response = await connectRequest(baseUrl, "DELETE", `/connectors/${encodeURIComponent(name)}`, undefined, policy, onRetry);
+    if (response.status === 404) return "already-gone";
+    if (response.status !== 204 && response.status !== 200) {
+        throw new Error(`deleting connector "${name}" failed: HTTP ${response.status}: ${describeConnectError(response.data)}`);
+    }
+    return "deleted";
+}
+
+/**
+ * Waits until the connector and all its tasks are RUNNING. A FAILED connector or task fails at
+ * once with Connect's stack trace; the deadline fails with the last status seen.
+ */
+export async function waitForConnectorRunning(
+    baseUrl: string,
+    name: string,
+    policy: RetryPolicy,
+    onProgress?: (message: string) => void,
+): Promise<ConnectorStatus> {
+    const started = Date.now();
+    let last: ConnectorStatus | string = "no status yet";
+    let lastReported = "";
+    while (Date.now() - started < policy.deadlineMs) {
+        const remaining = policy.deadlineMs - (Date.now() - started);
+        const response = await connectRequest(baseUrl, "GET", `/connectors/${encodeURIComponent(name)}/status`, undefined, { ...policy, deadlineMs: remaining }, onProgress);
+        if (response.status === 200) {
+            const status = response.data as ConnectorStatus;
+            last = status;
+            const failedTask = status.tasks.find((t) => t.state === "FAILED");
+            if (status.connector.state === "FAILED") throw new Error(`connector "${name}" FAILED:\n${status.connector.trace ?? "(no trace)"}`);
+            if (failedTask) throw new Error(`connector "${name}" task ${failedTask.id} FAILED:\n${failedTask.trace ?? "(no trace)"}`);
+            if (status.connector.state === "RUNNING" && status.tasks.length > 0 && status.tasks.every((t) => t.state === "RUNNING")) return status;
+            const summary = `connector ${status.connector.state}, tasks [${status.tasks.map((t) => `${t.id}:${t.state}`).join(", ")}]`;
+            if (summary !== lastReported) onProgress?.(`waiting for "${name}": ${summary}`);
+            lastReported = summary;
+        } else if (response.status !== 404) {
+            last = `HTTP ${response.status}: ${describeConnectError(response.data)}`;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    throw new Error(`connector "${name}" not RUNNING after ${Math.round(policy.deadlineMs / 1000)} s; last status: ${typeof last === "string" ? last : JSON.stringify(last)}`);
+}

@@ -1,0 +1,112 @@
+// The Debezium PostgreSQL source connector config (Debezium 3.x names only). The stack and the
+// e2e harness both call buildDebeziumSourceConfig; only endpoints and credentials differ.
+import { envSecretReference } from "./workerSettings";
+
+export const DEBEZIUM_POSTGRES_CLASS = "io.debezium.connector.postgresql.PostgresConnector";
+
+/** Metadata fields ExtractNewRecordState adds to every flat record; renamed with a "__" prefix. */
+export const ADDED_CHANGE_FIELDS = ["op", "lsn", "source.ts_ms"] as const;
+/** The field the "rewrite" delete mode adds ("true" on deletes, "false" otherwise). */
+export const DELETED_FLAG_FIELD = "__deleted";
+
+/** Field names of the flat record beyond the source columns, derived from the settings above. */
+export function changeMetadataFields(): string[] {
+    return [...ADDED_CHANGE_FIELDS.map((f) => "__" + f.replace(/\./g, "_")), DELETED_FLAG_FIELD];
+}
+
+/** Kafka topic of a captured table: Debezium's `<topic.prefix>.<schema>.<table>`. */
+export function topicForTable(topicPrefix: string, qualifiedTable: string): string {
+    return `${topicPrefix}.${qualifiedTable}`;
+}
+
+export interface DebeziumSourceInput {
+    connectorName: string;
+    database: {
+        host: string;
+        port: number;
+        name: string;
+        user: string;
+        /** Worker environment variable holding the replication user's password. */
+        passwordEnvVar: string;
+        /** "require" against Azure; the local harness uses "disable". */
+        sslMode: "require" | "verify-full" | "prefer" | "disable";
+    };
+    /** Captured tables as "schema.table". */
+    tables: string[];
+    topicPrefix: string;
+    slotName: string;
+    publicationName: string;
+    /** "schema.table" the heartbeat writes to; it is in the publication so idle tables still advance the slot. */
+    heartbeatTable: string;
+    heartbeatIntervalMs?: number;
+    /** "tuned" (the stack's settings) or "quickstart" (connector defaults, as the public quickstarts leave them). */
+    profile?: "tuned" | "quickstart";
+}
+
+/**
+ * Builds the source connector config. Settings that matter and why:
+ * - pgoutput (built into PostgreSQL; wal2json is gone from Debezium 2+), a publication created by
+ *   the admin up front (`publication.autocreate.mode=disabled`: the replication user needs no owner rights).
+ * - `snapshot.mode=when_needed`: if Azure drops the slot (max_slot_wal_keep_size), the connector
+ *   re-snapshots instead of failing forever.
+ * - Heartbeat with an action query: keeps the slot's confirmed LSN moving when captured tables are idle.
+ * - Flattened at the source (ExtractNewRecordState, deletes rewritten with `__deleted`, no
+ *   tombstones), JSON without schemas, decimals as strings, times as ISO strings: each record value
+ *   is the JSON line the Kusto sink ingests as is.
+ */
+export function buildDebeziumSourceConfig(input: DebeziumSourceInput): Record<string, string> {
+    if (input.tables.length === 0) throw new Error("buildDebeziumSourceConfig: at least one table must be captured");
+    const heartbeatIntervalMs = input.heartbeatIntervalMs ?? 10_000;
+    const config: Record<string, string> = {
+        "connector.class": DEBEZIUM_POSTGRES_CLASS,
+        "name": input.connectorName,
+        "tasks.max": "1",
+        "plugin.name": "pgoutput",
+        "database.hostname": input.database.host,
+        "database.port": String(input.database.port),
+        "database.dbname": input.database.name,
+        "database.user": input.database.user,
+        "database.password": envSecretReference(input.database.passwordEnvVar),
+        "database.sslmode": input.database.sslMode,
+        "topic.prefix": input.topicPrefix,
+        "table.include.list": input.tables.map((t) => t.replace(/\./g, "\\.")).join(","),
+        "slot.name": input.slotName,
+        "publication.name": input.publicationName,
+        "publication.autocreate.mode": "disabled",
+        "snapshot.mode": "when_needed",
+        "heartbeat.interval.ms": String(heartbeatIntervalMs),
+        "heartbeat.action.query":
+            `INSERT INTO ${input.heartbeatTable} (id, beat_at) VALUES (1, now()) ` +
+            "ON CONFLICT (id) DO UPDATE SET beat_at = EXCLUDED.beat_at",
+        "decimal.handling.mode": "string",
+        "time.precision.mode": "isostring",
+        "tombstones.on.delete": "false",
+        "key.converter": "org.apache.kafka.connect.json.JsonConverter",
+        "key.converter.schemas.enable": "false",
+        "value.converter": "org.apache.kafka.connect.json.JsonConverter",
+        "value.converter.schemas.enable": "false",
+        "transforms": "unwrap",
+        "transforms.unwrap.type": "io.debezium.transforms.ExtractNewRecordState",
+        "transforms.unwrap.delete.tombstone.handling.mode": "rewrite",
+        "transforms.unwrap.add.fields": ADDED_CHANGE_FIELDS.join(","),
+    };
+    if ((input.profile ?? "tuned") === "tuned") Object.assign(config, TUNED_SOURCE_SETTINGS);
+    return config;
+}
+
+/**
+ * Latency and throughput settings the stack changes from Debezium's and the producer's defaults.
+ * Each is measured by `npm run bench` against the "quickstart" profile in the same run.
+ */
+export const TUNED_SOURCE_SETTINGS: Readonly<Record<string, string>> = {
+    // Debezium waits this long for more events before handing a batch to Connect (default 500 ms):
+    // the largest single term of change-to-topic latency at low and medium rates.
+    "poll.interval.ms": "10",
+    // Larger batches and queue (defaults 2048 / 8192) so a burst is drained in fewer polls.
+    "max.batch.size": "4096",
+    "max.queue.size": "16384",
+    // The producer sends as soon as a batch is ready; lz4 shrinks the JSON records cheaply.
+    "producer.override.linger.ms": "1",
+    "producer.override.compression.type": "lz4",
+    "producer.override.batch.size": "262144",
+};

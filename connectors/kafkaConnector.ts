@@ -1,0 +1,137 @@
+// KafkaConnector: one Kafka Connect connector as a Pulumi resource (dynamic provider).
+// check/diff are pure (they run in `pulumi preview`); create/update/read/delete talk to Connect.
+import * as pulumi from "@pulumi/pulumi";
+import * as rest from "./connectRestClient";
+import { findRemovedDebeziumSettings } from "./removedSettings";
+
+export interface KafkaConnectorInputs {
+    connectUrl: string;
+    connectorName: string;
+    config: Record<string, string>;
+    /** Deadline for each operation (create or update plus the wait for RUNNING), in seconds. */
+    timeoutSeconds?: number;
+}
+
+/** Keys every connector needs before Connect will even accept it. */
+const REQUIRED_KEYS = ["connector.class"];
+/** Keys whose value must never be a literal: they must be a `${provider:...}` reference. */
+const SECRET_KEY_PATTERN = /(password|secret|appkey|token|credential|sasl\.jaas\.config)/i;
+const CONFIG_REFERENCE = /^\$\{[a-zA-Z]+:[^}]+\}$/;
+
+/** Offline validation of a connector's inputs; returns the failures `check` reports. */
+export function validateConnectorInputs(inputs: Partial<KafkaConnectorInputs>): { property: string; reason: string }[] {
+    const failures: { property: string; reason: string }[] = [];
+    if (typeof inputs.connectUrl !== "string" || !/^https?:\/\/[^/]+/.test(inputs.connectUrl)) {
+        failures.push({ property: "connectUrl", reason: `must be the Connect REST URL such as "http://127.0.0.1:8083" (got ${JSON.stringify(inputs.connectUrl)})` });
+    }
+    if (typeof inputs.connectorName !== "string" || !/^[A-Za-z0-9._-]{1,200}$/.test(inputs.connectorName)) {
+        failures.push({ property: "connectorName", reason: `must be 1-200 letters, digits, ".", "_" or "-" (got ${JSON.stringify(inputs.connectorName)})` });
+    }
+    const config = inputs.config;
+    if (!config || typeof config !== "object") {
+        failures.push({ property: "config", reason: "the connector config map is required" });
+        return failures;
+    }
+    for (const key of REQUIRED_KEYS) if (!config[key]) failures.push({ property: `config.${key}`, reason: `"${key}" is required` });
+    if (config.name !== undefined && config.name !== inputs.connectorName) {
+        failures.push({ property: "config.name", reason: `"name" in the config ("${config.name}") differs from connectorName ("${inputs.connectorName}"); Connect would reject the PUT` });
+    }
+    for (const [key, value] of Object.entries(config)) {
+        if (typeof value !== "string") failures.push({ property: `config.${key}`, reason: `values must be strings (got ${typeof value}); Connect configs are string maps` });
+        else if (SECRET_KEY_PATTERN.test(key) && !CONFIG_REFERENCE.test(value)) {
+            failures.push({ property: `config.${key}`, reason: `holds a literal secret; pass it as "\${env:VARIABLE}" and give the worker that environment variable (it would otherwise be stored in Pulumi state and in Connect's config topic)` });
+        }
+    }
+    for (const problem of findRemovedDebeziumSettings(config)) failures.push({ property: "config", reason: problem });
+    return failures;
+}
+
+/** Config keys whose values differ (added, removed or changed), sorted. */
+export function changedConfigKeys(olds: Record<string, string>, news: Record<string, string>): string[] {
+    const keys = new Set([...Object.keys(olds ?? {}), ...Object.keys(news ?? {})]);
+    return [...keys].filter((k) => olds?.[k] !== news?.[k]).sort();
+}
+
+/** Pure diff: name or URL changes replace the connector (deleted first: it owns a slot); config changes update it in place. */
+export function diffConnector(olds: KafkaConnectorInputs, news: KafkaConnectorInputs): pulumi.dynamic.DiffResult {
+    const replaces: string[] = [];
+    if (olds.connectorName !== news.connectorName) replaces.push("connectorName");
+    if (olds.connectUrl !== news.connectUrl) replaces.push("connectUrl");
+    const configChanged = changedConfigKeys(olds.config, news.config).length > 0;
+    const timeoutChanged = (olds.timeoutSeconds ?? 300) !== (news.timeoutSeconds ?? 300);
+    return { changes: replaces.length > 0 || configChanged || timeoutChanged, replaces, deleteBeforeReplace: replaces.length > 0 };
+}
+
+function policyFor(inputs: KafkaConnectorInputs): rest.RetryPolicy {
+    return { deadlineMs: (inputs.timeoutSeconds ?? 300) * 1000, initialDelayMs: 250, maxDelayMs: 5000 };
+}
+
+function logInfo(message: string): void {
+    const pulumiSdk = require("@pulumi/pulumi");
+    pulumiSdk.log.info(message);
+}
+
+/** The provider. Methods resolve nothing from the closure but the functions above and `rest`. */
+export const kafkaConnectorProvider: pulumi.dynamic.ResourceProvider = {
+    async check(olds: any, news: any) {
+        const failures = validateConnectorInputs(news);
+        return failures.length ? { failures } : { inputs: news };
+    },
+
+    async diff(_id: string, olds: any, news: any) {
+        return diffConnector(olds, news);
+    },
+
+    async create(inputs: any) {
+        const policy = policyFor(inputs);
+        logInfo(`creating connector "${inputs.connectorName}" on ${inputs.connectUrl}`);
+        await rest.createConnector(inputs.connectUrl, inputs.connectorName, inputs.config, policy, logInfo);
+        const status = await rest.waitForConnectorRunning(inputs.connectUrl, inputs.connectorName, policy, logInfo);
+        logInfo(`connector "${inputs.connectorName}" RUNNING with ${status.tasks.length} task(s)`);
+        return { id: inputs.connectorName, outs: { ...inputs, connectorType: status.type ?? "" } };
+    },
+
+    async update(_id: string, olds: any, news: any) {
+        const policy = policyFor(news);
+        const changed = changedConfigKeys(olds.config, news.config);
+        logInfo(`updating connector "${news.connectorName}": ${changed.length ? changed.join(", ") : "no config keys"} changed`);
+        await rest.putConnectorConfig(news.connectUrl, news.connectorName, news.config, policy, logInfo);
+        const status = await rest.waitForConnectorRunning(news.connectUrl, news.connectorName, policy, logInfo);
+        return { outs: { ...news, connectorType: status.type ?? olds.connectorType ?? "" } };
+    },
+
+    async read(id: string, props: any) {
+        const live = await rest.getConnectorConfig(props.connectUrl, props.connectorName ?? id, policyFor(props), logInfo);
+        if (!live) return { id: "", props: {} };
+        // Connect adds "name" to every stored config; keep the declared shape so refresh shows real drift only.
+        const declaredHasName = props.config && Object.prototype.hasOwnProperty.call(props.config, "name");
+        const config = { ...live };
+        if (!declaredHasName) delete config.name;
+        return { id, props: { ...props, config } };
+    },
+
+    async delete(id: string, props: any) {
+        const outcome = await rest.deleteConnector(props.connectUrl, props.connectorName ?? id, policyFor(props), logInfo);
+        logInfo(`connector "${props.connectorName ?? id}" ${outcome === "deleted" ? "deleted" : "was already gone"}`);
+    },
+};
+
+export interface KafkaConnectorArgs {
+    /** Kafka Connect REST URL as seen from where `pulumi` runs. */
+    connectUrl: pulumi.Input<string>;
+    connectorName: pulumi.Input<string>;
+    /** Built by the pure builders in connectors/; secrets only as `${env:...}` references. */
+    config: pulumi.Input<Record<string, pulumi.Input<string>>>;
+    timeoutSeconds?: pulumi.Input<number>;
+}
+
+/** A Kafka Connect connector, created and kept RUNNING by the provider above. */
+export class KafkaConnector extends pulumi.dynamic.Resource {
+    public readonly connectorName!: pulumi.Output<string>;
+    public readonly config!: pulumi.Output<Record<string, string>>;
+    public readonly connectorType!: pulumi.Output<string>;
+
+    constructor(name: string, args: KafkaConnectorArgs, opts?: pulumi.CustomResourceOptions) {
+        super(kafkaConnectorProvider, name, { ...args, connectorType: undefined }, opts, "pg-adx-cdc", "KafkaConnector");
+    }
+}

@@ -1,0 +1,127 @@
+// Reads the ADX schema from the .kql files in kql/<schema>.<table>/ and describes what each
+// command creates. The files stay runnable by hand in the ADX web UI; this module derives from
+// them everything else needs (the sink's table and mapping, drop commands, drift checks).
+import * as fs from "fs";
+import * as path from "path";
+
+export interface KqlScript {
+    /** File name relative to kql/, e.g. "retail.orders_info/10-table.kql". */
+    name: string;
+    text: string;
+}
+
+export type KqlObject =
+    | { kind: "table"; name: string; columns: { name: string; type: string }[] }
+    | { kind: "table-docstrings"; table: string }
+    | { kind: "mapping"; table: string; name: string; format: string; columns: { column: string; path: string; transform?: string }[] }
+    | { kind: "table-policy"; table: string; policy: string }
+    | { kind: "materialized-view"; name: string; source: string; query: string }
+    | { kind: "function"; name: string; body: string }
+    | { kind: "database-principal"; database: string; role: string; principal: string };
+
+export const KQL_DIRECTORY = __dirname.endsWith(path.join("dist", "kql")) ? path.join(__dirname, "..", "..", "kql") : __dirname;
+
+/** The .kql files that model one captured source table, in the order they must run. */
+export function loadKqlScripts(qualifiedTable: string, directory = KQL_DIRECTORY): KqlScript[] {
+    const folder = path.join(directory, qualifiedTable);
+    if (!fs.existsSync(folder)) {
+        throw new Error(`captured table ${qualifiedTable} has no ADX model: add its .kql files under kql/${qualifiedTable}/ (see kql/retail.orders_info/)`);
+    }
+    return fs
+        .readdirSync(folder)
+        .filter((f) => f.endsWith(".kql"))
+        .sort()
+        .map((f) => ({ name: `${qualifiedTable}/${f}`, text: fs.readFileSync(path.join(folder, f), "utf8") }));
+}
+
+/** Splits a script into management commands: each starts with "." at the beginning of a line. */
+export function splitKqlCommands(text: string): string[] {
+    const commands: string[] = [];
+    let current: string[] | undefined;
+    let inFence = false;
+    for (const line of text.split(/\r?\n/)) {
+        if (line.trim().startsWith("```")) inFence = !inFence;
+        if (!inFence && /^\./.test(line)) {
+            if (current) commands.push(current.join("\n").trim());
+            current = [line];
+        } else if (current && !(line.trim().startsWith("//") && !inFence)) {
+            current.push(line);
+        }
+    }
+    if (current) commands.push(current.join("\n").trim());
+    return commands.filter((c) => c.length > 0);
+}
+
+/** Joins KQL string literals written as adjacent '...' lines into one string. */
+function concatenatedLiterals(text: string): string {
+    return [...text.matchAll(/'((?:[^'\\]|\\.)*)'/g)].map((m) => m[1]).join("");
+}
+
+/** What one command creates or changes, or throws for a command the provider cannot re-apply safely. */
+export function describeKqlCommand(command: string): KqlObject {
+    const oneLine = command.replace(/\s+/g, " ");
+    let m: RegExpExecArray | null;
+    if ((m = /^\.create-merge table (\w+) \(([^)]*)\)/.exec(oneLine))) {
+        const columns = m[2].split(",").map((c) => {
+            const [name, type] = c.split(":").map((s) => s.trim());
+            return { name, type };
+        });
+        return { kind: "table", name: m[1], columns };
+    }
+    if ((m = /^\.alter-merge table (\w+) column-docstrings/.exec(oneLine))) return { kind: "table-docstrings", table: m[1] };
+    if ((m = /^\.create-or-alter table (\w+) ingestion (\w+) mapping "([^"]+)"/.exec(oneLine))) {
+        const json = JSON.parse(concatenatedLiterals(command.slice(command.indexOf("\n"))));
+        const columns = json.map((e: any) => ({ column: e.column, path: e.Properties?.Path, transform: e.Properties?.Transform }));
+        return { kind: "mapping", table: m[1], format: m[2], name: m[3], columns };
+    }
+    if ((m = /^\.alter table (\w+) policy (\w+)/.exec(oneLine))) return { kind: "table-policy", table: m[1], policy: m[2] };
+    if ((m = /^\.create ifnotexists materialized-view (?:with \((?:[^()"]|"[^"]*")*\) )?(\w+) on table (\w+) \{(.*)\}$/.exec(oneLine))) {
+        return { kind: "materialized-view", name: m[1], source: m[2], query: m[3].trim() };
+    }
+    if ((m = /^\.create-or-alter function (?:with \((?:[^()"]|"[^"]*")*\) )?(\w+)\(\) (\{.*\})$/.exec(oneLine))) {
+        return { kind: "function", name: m[1], body: command.slice(command.indexOf("{")) };
+    }
+    if ((m = /^\.add database (\S+) (ingestors|viewers|admins) \('([^']+)'\)/.exec(oneLine))) return { kind: "database-principal", database: m[1], role: m[2], principal: m[3] };
+    throw new Error(
+        `unsupported KQL command: ${oneLine.slice(0, 120)}\n` +
+            "every command must be idempotent and reversible: .create-merge table, .alter-merge table ... column-docstrings, " +
+            ".create-or-alter table ... ingestion json mapping, .alter table ... policy, .create ifnotexists materialized-view, " +
+            ".create-or-alter function, .add database ... <role> (...)",
+    );
+}
+
+/** Commands that remove what `command` created; empty for what goes away with its table. */
+export function dropCommandsFor(object: KqlObject): string[] {
+    switch (object.kind) {
+        case "table":
+            return [`.drop table ${object.name} ifexists`];
+        case "mapping":
+            return [`.drop table ${object.table} ingestion ${object.format} mapping "${object.name}"`];
+        case "table-policy":
+            return [`.delete table ${object.table} policy ${object.policy}`];
+        case "materialized-view":
+            return [`.drop materialized-view ${object.name} ifexists`];
+        case "function":
+            return [`.drop function ${object.name} ifexists`];
+        case "database-principal":
+            return [`.drop database ${object.database} ${object.role} ('${object.principal}')`];
+        case "table-docstrings":
+            return [];
+    }
+}
+
+/** Drop commands for a set of scripts, in reverse order of creation. */
+export function buildDropCommands(scripts: KqlScript[]): string[] {
+    const objects = scripts.flatMap((s) => splitKqlCommands(s.text).map(describeKqlCommand));
+    return objects.reverse().flatMap(dropCommandsFor);
+}
+
+/** The raw table and JSON mapping a topic's records land in, read from the model's files. */
+export function sinkTargetOf(scripts: KqlScript[]): { table: string; mapping: string; mappingColumns: { column: string; path: string; transform?: string }[]; tableColumns: { name: string; type: string }[] } {
+    const objects = scripts.flatMap((s) => splitKqlCommands(s.text).map(describeKqlCommand));
+    const table = objects.find((o): o is Extract<KqlObject, { kind: "table" }> => o.kind === "table");
+    const mapping = objects.find((o): o is Extract<KqlObject, { kind: "mapping" }> => o.kind === "mapping" && o.format === "json");
+    if (!table || !mapping) throw new Error(`the ADX model ${scripts[0]?.name ?? "(empty)"} must declare a table and a JSON ingestion mapping`);
+    if (mapping.table !== table.name) throw new Error(`mapping "${mapping.name}" targets table ${mapping.table}, but the model declares ${table.name}`);
+    return { table: table.name, mapping: mapping.name, mappingColumns: mapping.columns, tableColumns: table.columns };
+}

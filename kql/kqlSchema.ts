@@ -1,0 +1,184 @@
+// KqlSchema: the ADX schema of kql/ as a Pulumi resource (dynamic provider). Applies every
+// command of every script in order (all idempotent), detects drift of tables, mappings, views and
+// functions on refresh, and on delete drops what the scripts created in reverse order unless the
+// resource retains data. Credentials are resolved at call time (kustoRestClient.ts).
+import * as pulumi from "@pulumi/pulumi";
+import * as model from "./kqlModel";
+import * as kusto from "./kustoRestClient";
+
+export interface KqlSchemaInputs {
+    /** Query (engine) URI of the cluster, e.g. https://<cluster>.<region>.kusto.windows.net */
+    clusterUri: string;
+    database: string;
+    scripts: model.KqlScript[];
+    /** Keep tables, views and functions on delete (ADX data survives `pulumi destroy`). */
+    retainData: boolean;
+}
+
+const DRIFT_MARKER = "// drift detected by refresh: ";
+
+/** Offline validation: every command is one the provider can apply idempotently and undo. */
+export function validateKqlInputs(inputs: Partial<KqlSchemaInputs>): { property: string; reason: string }[] {
+    const failures: { property: string; reason: string }[] = [];
+    if (typeof inputs.clusterUri !== "string" || !/^https?:\/\/[^/]+\/?$/.test(inputs.clusterUri)) {
+        failures.push({ property: "clusterUri", reason: `must be the cluster's query URI, e.g. https://mycluster.westeurope.kusto.windows.net (got ${JSON.stringify(inputs.clusterUri)})` });
+    }
+    if (typeof inputs.database !== "string" || inputs.database.length === 0) failures.push({ property: "database", reason: "the database name is required" });
+    for (const script of inputs.scripts ?? []) {
+        const commands = model.splitKqlCommands(script.text);
+        if (commands.length === 0) failures.push({ property: `scripts.${script.name}`, reason: "contains no management command" });
+        for (const command of commands) {
+            try {
+                model.describeKqlCommand(command);
+            } catch (error: any) {
+                failures.push({ property: `scripts.${script.name}`, reason: error.message });
+            }
+        }
+    }
+    return failures;
+}
+
+/** Pure diff: another cluster or database is a replacement; script or retention changes update in place. */
+export function diffKqlSchema(olds: KqlSchemaInputs, news: KqlSchemaInputs): pulumi.dynamic.DiffResult {
+    const replaces = (["clusterUri", "database"] as const).filter((k) => olds[k] !== news[k]);
+    const changes = replaces.length > 0 || olds.retainData !== news.retainData || JSON.stringify(olds.scripts) !== JSON.stringify(news.scripts);
+    return { changes, replaces, deleteBeforeReplace: false };
+}
+
+/** Names of scripts whose text differs, for progress messages. */
+export function changedScriptNames(olds: model.KqlScript[], news: model.KqlScript[]): string[] {
+    const before = new Map((olds ?? []).map((s) => [s.name, s.text]));
+    const after = new Map((news ?? []).map((s) => [s.name, s.text]));
+    return [...new Set([...before.keys(), ...after.keys()])].filter((n) => before.get(n) !== after.get(n)).sort();
+}
+
+function log(message: string) {
+    require("@pulumi/pulumi").log.info(message);
+}
+
+async function applyScripts(inputs: KqlSchemaInputs): Promise<void> {
+    const token = await kusto.getKustoAccessToken(inputs.clusterUri);
+    for (const script of inputs.scripts) {
+        const commands = model.splitKqlCommands(script.text);
+        log(`applying ${script.name} (${commands.length} command${commands.length === 1 ? "" : "s"}) to ${inputs.database}`);
+        for (const command of commands) await kusto.runKustoCommand(inputs.clusterUri, inputs.database, command, token);
+    }
+}
+
+async function dropCommands(inputs: KqlSchemaInputs, commands: string[]): Promise<void> {
+    const token = await kusto.getKustoAccessToken(inputs.clusterUri);
+    for (const command of commands) {
+        try {
+            await kusto.runKustoCommand(inputs.clusterUri, inputs.database, command, token);
+        } catch (error: any) {
+            // Already gone is success; anything else must stop the delete so nothing is half-removed silently.
+            if (!/not found|could not be found|does not exist|NotFound/i.test(error.message)) throw error;
+        }
+    }
+}
+
+/** Live differences between what the scripts declare and what the database holds, per script. */
+async function detectDrift(inputs: KqlSchemaInputs): Promise<Map<string, string[]>> {
+    const token = await kusto.getKustoAccessToken(inputs.clusterUri);
+    const run = async (command: string) => {
+        try {
+            return kusto.rowsOf((await kusto.runKustoCommand(inputs.clusterUri, inputs.database, command, token))[0]);
+        } catch (error: any) {
+            if (/not found|could not be found|does not exist|NotFound/i.test(error.message)) return undefined;
+            throw error;
+        }
+    };
+    const squash = (s: unknown) => String(s ?? "").replace(/\s+/g, "");
+    const drift = new Map<string, string[]>();
+    for (const script of inputs.scripts) {
+        const found: string[] = [];
+        for (const object of model.splitKqlCommands(script.text).map(model.describeKqlCommand)) {
+            if (object.kind === "table") {
+                const rows = await run(`.show table ${object.name} cslschema`);
+                if (!rows?.length) found.push(`table ${object.name} missing`);
+                else {
+                    const live = new Map(String(rows[0].Schema).split(",").map((c) => c.split(":") as [string, string]));
+                    for (const c of object.columns) if (live.get(c.name) !== c.type) found.push(`table ${object.name} column ${c.name}: declared ${c.type}, live ${live.get(c.name) ?? "missing"}`);
+                }
+            } else if (object.kind === "mapping") {
+                const rows = await run(`.show table ${object.table} ingestion ${object.format} mapping "${object.name}"`);
+                if (!rows?.length) found.push(`mapping ${object.name} missing`);
+                else {
+                    const live = JSON.parse(String(rows[0].Mapping)).map((e: any) => `${e.column}<-${e.Properties?.Path}|${e.Properties?.Transform ?? ""}`);
+                    const declared = object.columns.map((c) => `${c.column}<-${c.path}|${c.transform ?? ""}`);
+                    if (JSON.stringify(live) !== JSON.stringify(declared)) found.push(`mapping ${object.name} changed`);
+                }
+            } else if (object.kind === "materialized-view") {
+                const rows = await run(`.show materialized-view ${object.name}`);
+                if (!rows?.length) found.push(`materialized view ${object.name} missing`);
+                else if (squash(rows[0].Query) !== squash(object.query)) found.push(`materialized view ${object.name} query changed`);
+            } else if (object.kind === "function") {
+                const rows = await run(`.show function ${object.name}`);
+                if (!rows?.length) found.push(`function ${object.name} missing`);
+                else if (squash(rows[0].Body) !== squash(object.body)) found.push(`function ${object.name} body changed`);
+            }
+        }
+        if (found.length) drift.set(script.name, found);
+    }
+    return drift;
+}
+
+export const kqlSchemaProvider: pulumi.dynamic.ResourceProvider = {
+    async check(_olds: any, news: any) {
+        const failures = validateKqlInputs(news);
+        return failures.length ? { failures } : { inputs: news };
+    },
+
+    async diff(_id: string, olds: any, news: any) {
+        return diffKqlSchema(olds, news);
+    },
+
+    async create(inputs: any) {
+        await applyScripts(inputs);
+        return { id: `${inputs.clusterUri}/${inputs.database}`, outs: inputs };
+    },
+
+    async update(_id: string, olds: any, news: any) {
+        // Objects a script no longer declares are dropped (unless data is retained), then all scripts re-apply.
+        const declared = new Set(model.buildDropCommands(news.scripts));
+        const stale = model.buildDropCommands(olds.scripts.map((s: model.KqlScript) => ({ ...s, text: s.text.startsWith(DRIFT_MARKER) ? s.text.slice(s.text.indexOf("\n") + 1) : s.text }))).filter((c) => !declared.has(c));
+        if (stale.length && !news.retainData) {
+            log(`dropping objects no longer declared: ${stale.join("; ")}`);
+            await dropCommands(news, stale);
+        }
+        log(`re-applying KQL; changed scripts: ${changedScriptNames(olds.scripts, news.scripts).join(", ") || "none"}`);
+        await applyScripts(news);
+        return { outs: news };
+    },
+
+    async read(id: string, props: any) {
+        const drift = await detectDrift(props);
+        // A drifted script reads back with a marker line, so the next preview shows that script as changed.
+        const scripts = props.scripts.map((s: model.KqlScript) => (drift.has(s.name) ? { name: s.name, text: `${DRIFT_MARKER}${drift.get(s.name)!.join("; ")}\n${s.text}` } : s));
+        return { id, props: { ...props, scripts } };
+    },
+
+    async delete(_id: string, props: any) {
+        if (props.retainData) {
+            log(`retainData is set: leaving tables, mappings, policies, views and functions in ${props.database}`);
+            return;
+        }
+        const commands = model.buildDropCommands(props.scripts.map((s: model.KqlScript) => ({ ...s, text: s.text.startsWith(DRIFT_MARKER) ? s.text.slice(s.text.indexOf("\n") + 1) : s.text })));
+        log(`dropping ${commands.length} ADX objects from ${props.database} (data in these tables is deleted)`);
+        await dropCommands(props, commands);
+    },
+};
+
+export interface KqlSchemaArgs {
+    clusterUri: pulumi.Input<string>;
+    database: pulumi.Input<string>;
+    scripts: pulumi.Input<pulumi.Input<model.KqlScript>[]>;
+    retainData?: pulumi.Input<boolean>;
+}
+
+/** The ADX schema declared by a set of .kql scripts. */
+export class KqlSchema extends pulumi.dynamic.Resource {
+    constructor(name: string, args: KqlSchemaArgs, opts?: pulumi.CustomResourceOptions) {
+        super(kqlSchemaProvider, name, { ...args, retainData: args.retainData ?? false }, opts, "pg-adx-cdc", "KqlSchema");
+    }
+}

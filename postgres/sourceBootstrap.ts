@@ -1,0 +1,180 @@
+// PostgresSourceBootstrap: applies the idempotent source bootstrap SQL (postgres/sourceSchema.ts)
+// as a Pulumi resource, and on delete drops the replication slot, the publication, the heartbeat
+// table and the replication user, so `pulumi destroy` leaves no WAL-holding slot behind.
+// Credentials are resolved when the provider runs, never taken as inputs: the admin password
+// comes from the stack's secret config (`pg-adx-cdc:postgresAdminPassword`, handed to dynamic
+// providers by the engine) or, outside Pulumi, from PGPASSWORD.
+import * as pulumi from "@pulumi/pulumi";
+import * as sourceSchema from "./sourceSchema";
+
+export interface PostgresConnectionInputs {
+    host: string;
+    port: number;
+    database: string;
+    user: string;
+    sslMode: "require" | "disable";
+}
+
+export interface SourceBootstrapInputs {
+    connection: PostgresConnectionInputs;
+    bootstrap: sourceSchema.SourceBootstrapInput;
+    /** Debezium's slot, dropped on delete once the connector has released it. */
+    slotName: string;
+    timeoutSeconds?: number;
+}
+
+/** Stack config key the provider reads the admin password from. */
+export const ADMIN_PASSWORD_CONFIG_KEY = "pg-adx-cdc:postgresAdminPassword";
+
+/** Pure diff: another server or database is a new resource; anything else re-applies in place. */
+export function diffSourceBootstrap(olds: SourceBootstrapInputs, news: SourceBootstrapInputs): pulumi.dynamic.DiffResult {
+    const replaces: string[] = [];
+    for (const key of ["host", "port", "database"] as const) if (olds.connection?.[key] !== news.connection?.[key]) replaces.push(`connection.${key}`);
+    // A renamed user, publication or slot must release the old one first (it may hold WAL).
+    if (olds.bootstrap?.replicationUser !== news.bootstrap?.replicationUser) replaces.push("bootstrap.replicationUser");
+    if (olds.bootstrap?.publicationName !== news.bootstrap?.publicationName) replaces.push("bootstrap.publicationName");
+    if (olds.slotName !== news.slotName) replaces.push("slotName");
+    const changes = replaces.length > 0 || JSON.stringify(olds) !== JSON.stringify(news);
+    const renamed = replaces.some((r) => !r.startsWith("connection."));
+    return { changes, replaces, deleteBeforeReplace: renamed };
+}
+
+async function withClient<T>(connection: PostgresConnectionInputs, password: string | undefined, work: (client: any) => Promise<T>): Promise<T> {
+    const { Client } = require("pg");
+    const client = new Client({
+        host: connection.host,
+        port: connection.port,
+        database: connection.database,
+        user: connection.user,
+        password,
+        ssl: connection.sslMode === "require" ? { rejectUnauthorized: true } : false,
+        connectionTimeoutMillis: 15_000,
+        application_name: "pg-adx-cdc-bootstrap",
+    });
+    try {
+        await client.connect();
+    } catch (error: any) {
+        throw new Error(`cannot connect to PostgreSQL ${connection.user}@${connection.host}:${connection.port}/${connection.database}: ${error.message}. ` +
+            `Check the firewall rules and that ${ADMIN_PASSWORD_CONFIG_KEY} is set (pulumi config set --secret ${ADMIN_PASSWORD_CONFIG_KEY} ...).`);
+    }
+    try {
+        return await work(client);
+    } finally {
+        await client.end().catch(() => undefined);
+    }
+}
+
+async function applyBootstrap(inputs: SourceBootstrapInputs, password: string | undefined): Promise<void> {
+    const statements = sourceSchema.buildSourceBootstrapStatements(inputs.bootstrap);
+    await withClient(inputs.connection, password, async (client) => {
+        await client.query("BEGIN");
+        try {
+            for (const statement of statements) {
+                try {
+                    await client.query(statement);
+                } catch (error: any) {
+                    // Name the statement, but never echo the verifier.
+                    const shown = statement.replace(/PASSWORD '[^']*'/, "PASSWORD '[redacted]'");
+                    throw new Error(`source bootstrap failed: ${error.message}\n  in: ${shown}`);
+                }
+            }
+            await client.query("COMMIT");
+        } catch (error) {
+            await client.query("ROLLBACK").catch(() => undefined);
+            throw error;
+        }
+    });
+}
+
+async function readPublishedTables(inputs: SourceBootstrapInputs, password: string | undefined): Promise<{ publication: boolean; tables: string[]; role: boolean }> {
+    return withClient(inputs.connection, password, async (client) => {
+        const pub = await client.query("SELECT schemaname || '.' || tablename AS t FROM pg_publication_tables WHERE pubname = $1 ORDER BY 1", [inputs.bootstrap.publicationName]);
+        const exists = await client.query("SELECT EXISTS (SELECT FROM pg_publication WHERE pubname = $1) AS p, EXISTS (SELECT FROM pg_roles WHERE rolname = $2) AS r", [
+            inputs.bootstrap.publicationName,
+            inputs.bootstrap.replicationUser,
+        ]);
+        return { publication: exists.rows[0].p, role: exists.rows[0].r, tables: pub.rows.map((r: any) => r.t) };
+    });
+}
+
+async function teardown(inputs: SourceBootstrapInputs, password: string | undefined, log: (m: string) => void): Promise<void> {
+    const deadline = Date.now() + (inputs.timeoutSeconds ?? 300) * 1000;
+    await withClient(inputs.connection, password, async (client) => {
+        // The connector was deleted just before (it depends on this resource), but its task may hold
+        // the slot for a few more seconds; an active slot cannot be dropped.
+        for (let attempt = 0; ; attempt++) {
+            const { rows } = await client.query(sourceSchema.DROP_SLOT_SQL, [inputs.slotName]);
+            const outcome = rows[0].outcome;
+            if (outcome !== "active") {
+                log(`replication slot "${inputs.slotName}": ${outcome}`);
+                break;
+            }
+            if (Date.now() > deadline) throw new Error(`replication slot "${inputs.slotName}" is still active; stop the consumer that holds it (see pg_stat_replication) and run pulumi destroy again`);
+            if (attempt % 5 === 0) log(`replication slot "${inputs.slotName}" still active, waiting for its consumer to stop`);
+            await new Promise((resolve) => setTimeout(resolve, 1000));
+        }
+        for (const statement of sourceSchema.buildSourceTeardownStatements(inputs.bootstrap)) await client.query(statement);
+    });
+}
+
+/** Provider; `adminPassword` is set by `configure` from the stack's secret config. */
+export const sourceBootstrapProvider: pulumi.dynamic.ResourceProvider & { adminPassword?: string } = {
+    async configure(req: pulumi.dynamic.ConfigureRequest) {
+        (this as any).adminPassword = req.config.get(ADMIN_PASSWORD_CONFIG_KEY);
+    },
+
+    async check(_olds: any, news: any) {
+        const failures: { property: string; reason: string }[] = [];
+        try {
+            sourceSchema.buildSourceBootstrapStatements(news.bootstrap);
+        } catch (error: any) {
+            failures.push({ property: "bootstrap", reason: error.message });
+        }
+        if (!/^[a-z0-9_]{1,63}$/.test(news.slotName ?? "")) failures.push({ property: "slotName", reason: `replication slot names are 1-63 lower-case letters, digits or _ (got ${JSON.stringify(news.slotName)})` });
+        if (news.connection?.sslMode !== "require" && news.connection?.sslMode !== "disable") failures.push({ property: "connection.sslMode", reason: 'must be "require" or "disable"' });
+        return failures.length ? { failures } : { inputs: news };
+    },
+
+    async diff(_id: string, olds: any, news: any) {
+        return diffSourceBootstrap(olds, news);
+    },
+
+    async create(inputs: any) {
+        require("@pulumi/pulumi").log.info(`bootstrapping ${inputs.connection.host}/${inputs.connection.database}: tables, publication ${inputs.bootstrap.publicationName}, user ${inputs.bootstrap.replicationUser}`);
+        await applyBootstrap(inputs, (this as any).adminPassword);
+        return { id: `${inputs.connection.host}/${inputs.connection.database}/${inputs.bootstrap.publicationName}`, outs: inputs };
+    },
+
+    async update(_id: string, _olds: any, news: any) {
+        await applyBootstrap(news, (this as any).adminPassword);
+        return { outs: news };
+    },
+
+    async read(id: string, props: any) {
+        const live = await readPublishedTables(props, (this as any).adminPassword);
+        if (!live.publication && !live.role) return { id: "", props: {} };
+        // Drift shows as a changed table list (published tables differ from the declared ones).
+        const declared = [...props.bootstrap.tables, props.bootstrap.heartbeatTable].sort();
+        const tables = live.tables.length === declared.length && live.tables.every((t, i) => t === declared[i]) ? props.bootstrap.tables : live.tables.filter((t) => t !== props.bootstrap.heartbeatTable);
+        return { id, props: { ...props, bootstrap: { ...props.bootstrap, tables } } };
+    },
+
+    async delete(_id: string, props: any) {
+        const log = (m: string) => require("@pulumi/pulumi").log.info(m);
+        await teardown(props, (this as any).adminPassword, log);
+    },
+};
+
+export interface PostgresSourceBootstrapArgs {
+    connection: pulumi.Input<PostgresConnectionInputs>;
+    bootstrap: pulumi.Input<sourceSchema.SourceBootstrapInput>;
+    slotName: pulumi.Input<string>;
+    timeoutSeconds?: pulumi.Input<number>;
+}
+
+/** The source database prepared for Debezium; deleting it releases every WAL-holding object. */
+export class PostgresSourceBootstrap extends pulumi.dynamic.Resource {
+    constructor(name: string, args: PostgresSourceBootstrapArgs, opts?: pulumi.CustomResourceOptions) {
+        super(sourceBootstrapProvider, name, args, opts, "pg-adx-cdc", "PostgresSourceBootstrap");
+    }
+}

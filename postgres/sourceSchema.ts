@@ -1,0 +1,136 @@
+// The source side of the data contract: the captured tables' definitions and the idempotent SQL
+// that prepares PostgreSQL for Debezium (tables, replica identity, heartbeat, publication, a
+// least-privilege replication user), plus the SQL that removes it again on destroy.
+
+export interface SourceColumn {
+    name: string;
+    /** PostgreSQL type as written in the DDL. */
+    sqlType: string;
+}
+
+export interface SourceTableDefinition {
+    qualifiedName: string;
+    columns: SourceColumn[];
+    primaryKey: string;
+}
+
+/** `retail.orders_info`, as in the public quickstarts but with real types. */
+export const ORDERS_TABLE: SourceTableDefinition = {
+    qualifiedName: "retail.orders_info",
+    primaryKey: "orderid",
+    columns: [
+        { name: "orderid", sqlType: "bigserial PRIMARY KEY" },
+        { name: "custid", sqlType: "int NOT NULL" },
+        { name: "amount", sqlType: "numeric(10,2) NOT NULL" },
+        { name: "city", sqlType: "text NOT NULL" },
+        { name: "purchase_time", sqlType: "timestamptz NOT NULL DEFAULT now()" },
+    ],
+};
+
+/** Tables whose DDL the stack owns; any other captured table must already exist. */
+export const KNOWN_SOURCE_TABLES: Readonly<Record<string, SourceTableDefinition>> = { [ORDERS_TABLE.qualifiedName]: ORDERS_TABLE };
+
+export interface SourceBootstrapInput {
+    tables: string[];
+    publicationName: string;
+    /** "schema.table" of the heartbeat table Debezium writes to. */
+    heartbeatTable: string;
+    replicationUser: string;
+    /** SCRAM-SHA-256 verifier of the replication user's password (never the password). */
+    replicationPasswordVerifier: string;
+}
+
+const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
+
+function qualified(name: string): { schema: string; table: string } {
+    const [schema, table, ...rest] = name.split(".");
+    if (!schema || !table || rest.length || !IDENTIFIER.test(schema) || !IDENTIFIER.test(table)) {
+        throw new Error(`"${name}" is not a lower-case "schema.table" name`);
+    }
+    return { schema, table };
+}
+
+function literal(text: string): string {
+    return `'${text.replace(/'/g, "''")}'`;
+}
+
+/** Statements that bring the source database to the state Debezium needs; each is idempotent. */
+export function buildSourceBootstrapStatements(input: SourceBootstrapInput): string[] {
+    if (!IDENTIFIER.test(input.replicationUser)) throw new Error(`replication user "${input.replicationUser}" is not a lower-case identifier`);
+    if (!IDENTIFIER.test(input.publicationName)) throw new Error(`publication "${input.publicationName}" is not a lower-case identifier`);
+    if (!/^SCRAM-SHA-256\$\d+:[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+$/.test(input.replicationPasswordVerifier)) {
+        throw new Error("the replication password must be given as a SCRAM-SHA-256 verifier (see postgres/scramVerifier.ts)");
+    }
+    const heartbeat = qualified(input.heartbeatTable);
+    const tables = input.tables.map(qualified);
+    const schemas = [...new Set([heartbeat.schema, ...tables.map((t) => t.schema)])];
+    const user = input.replicationUser;
+    const statements: string[] = schemas.map((s) => `CREATE SCHEMA IF NOT EXISTS ${s}`);
+    for (const name of input.tables) {
+        const known = KNOWN_SOURCE_TABLES[name];
+        if (known) {
+            statements.push(`CREATE TABLE IF NOT EXISTS ${name} (\n  ${known.columns.map((c) => `${c.name} ${c.sqlType}`).join(",\n  ")}\n)`);
+        } else {
+            statements.push(
+                `DO $$ BEGIN IF to_regclass(${literal(name)}) IS NULL THEN RAISE EXCEPTION ${literal(
+                    `captured table ${name} does not exist in database %; create it first or remove it from pg-adx-cdc:capture.tables`,
+                )}, current_database(); END IF; END $$`,
+            );
+        }
+        // Deletes and updates carry the whole old row (the sink needs the deleted row's last values).
+        statements.push(`ALTER TABLE ${name} REPLICA IDENTITY FULL`);
+    }
+    statements.push(`CREATE TABLE IF NOT EXISTS ${input.heartbeatTable} (id int PRIMARY KEY, beat_at timestamptz NOT NULL DEFAULT now())`);
+    statements.push(
+        `DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = ${literal(user)}) THEN CREATE ROLE ${user} WITH LOGIN REPLICATION; END IF; END $$`,
+        `ALTER ROLE ${user} WITH LOGIN REPLICATION PASSWORD ${literal(input.replicationPasswordVerifier)}`,
+    );
+    for (const s of schemas) statements.push(`GRANT USAGE ON SCHEMA ${s} TO ${user}`);
+    for (const name of input.tables) statements.push(`GRANT SELECT ON ${name} TO ${user}`);
+    // The heartbeat action query runs as the replication user: the one table it may write.
+    statements.push(`GRANT SELECT, INSERT, UPDATE ON ${input.heartbeatTable} TO ${user}`);
+    // The heartbeat table is published so that its writes reach Debezium and move the slot's LSN.
+    const published = [...input.tables, input.heartbeatTable].join(", ");
+    statements.push(
+        `DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_publication WHERE pubname = ${literal(input.publicationName)}) ` +
+            `THEN CREATE PUBLICATION ${input.publicationName} FOR TABLE ${published}; ` +
+            `ELSE ALTER PUBLICATION ${input.publicationName} SET TABLE ${published}; END IF; END $$`,
+    );
+    return statements;
+}
+
+export interface SourceTeardownInput {
+    tables: string[];
+    publicationName: string;
+    heartbeatTable: string;
+    replicationUser: string;
+}
+
+/**
+ * Statements that undo the bootstrap after the connector is gone, except the captured tables and
+ * their data. The slot is dropped separately first (it may still be active for a few seconds).
+ */
+export function buildSourceTeardownStatements(input: SourceTeardownInput): string[] {
+    const heartbeat = qualified(input.heartbeatTable);
+    const schemas = [...new Set([heartbeat.schema, ...input.tables.map((t) => qualified(t).schema)])];
+    const user = input.replicationUser;
+    const roleExists = `EXISTS (SELECT FROM pg_roles WHERE rolname = ${literal(user)})`;
+    return [
+        `DROP PUBLICATION IF EXISTS ${input.publicationName}`,
+        `DROP TABLE IF EXISTS ${input.heartbeatTable}`,
+        `DO $$ BEGIN IF ${roleExists} THEN ${[
+            ...input.tables.map((t) => `EXECUTE 'REVOKE ALL ON ${t} FROM ${user}';`),
+            ...schemas.map((s) => `EXECUTE 'REVOKE ALL ON SCHEMA ${s} FROM ${user}';`),
+            `EXECUTE 'DROP ROLE ${user}';`,
+        ].join(" ")} END IF; END $$`,
+    ];
+}
+
+/** Drops the slot if it exists and is inactive; returns 'dropped', 'absent' or 'active'. */
+export const DROP_SLOT_SQL = `
+WITH slot AS (SELECT slot_name, active FROM pg_replication_slots WHERE slot_name = $1)
+SELECT CASE
+  WHEN NOT EXISTS (SELECT FROM slot) THEN 'absent'
+  WHEN (SELECT active FROM slot) THEN 'active'
+  ELSE (SELECT 'dropped' FROM (SELECT pg_drop_replication_slot($1)) AS d)
+END AS outcome`;
