@@ -215,3 +215,18 @@ export function resourceNames(stack: string) {
         generatorImage: `pg-adx-cdc-generator:${stack}`,
     };
 }
+
+/** Stack config key of the PostgreSQL admin password (a Pulumi secret). */
+export const POSTGRES_ADMIN_PASSWORD_KEY = "postgresAdminPassword";
+
+/** The admin password, as a secret; its absence is a clear error that says how to set it. */
+export function requirePostgresAdminPassword(): pulumi.Output<string> {
+    const config = new pulumi.Config(CONFIG_NAMESPACE);
+    const value = config.getSecret(POSTGRES_ADMIN_PASSWORD_KEY);
+    if (value === undefined) {
+        throw new StackConfigError([
+            `${CONFIG_NAMESPACE}:${POSTGRES_ADMIN_PASSWORD_KEY} is required and must be a secret: pulumi config set --secret ${CONFIG_NAMESPACE}:${POSTGRES_ADMIN_PASSWORD_KEY} '<8-128 characters, three of upper, lower, digit, symbol>'`,
+        ]);
+    }
+    return value;
+}

@@ -166,8 +166,8 @@ export const sourceBootstrapProvider: pulumi.dynamic.ResourceProvider & { adminP
 };
 
 export interface PostgresSourceBootstrapArgs {
-    connection: pulumi.Input<PostgresConnectionInputs>;
-    bootstrap: pulumi.Input<sourceSchema.SourceBootstrapInput>;
+    connection: { [K in keyof PostgresConnectionInputs]: pulumi.Input<PostgresConnectionInputs[K]> };
+    bootstrap: { [K in keyof sourceSchema.SourceBootstrapInput]: pulumi.Input<sourceSchema.SourceBootstrapInput[K]> };
     slotName: pulumi.Input<string>;
     timeoutSeconds?: pulumi.Input<number>;
 }

@@ -134,3 +134,9 @@ SELECT CASE
   WHEN (SELECT active FROM slot) THEN 'active'
   ELSE (SELECT 'dropped' FROM (SELECT pg_drop_replication_slot($1)) AS d)
 END AS outcome`;
+
+/** Names of the PostgreSQL objects Debezium uses, derived from the topic prefix so two pipelines never share a slot. */
+export function sourceObjectNames(topicPrefix: string): { slotName: string; publicationName: string; heartbeatTable: string } {
+    const suffix = topicPrefix.toLowerCase().replace(/[^a-z0-9_]/g, "_");
+    return { slotName: `debezium_${suffix}`, publicationName: `debezium_${suffix}_pub`, heartbeatTable: `cdc_meta.heartbeat_${suffix}` };
+}

@@ -1,0 +1,51 @@
+// Optional orders generator: the generator/ CLI as a container on the Kafka platform's Docker
+// host, writing inserts, updates and deletes to the source database at the configured rate.
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import * as docker from "@pulumi/docker";
+import { GeneratorSettings } from "./config";
+
+export interface OrdersGeneratorArgs {
+    settings: GeneratorSettings;
+    imageName: pulumi.Input<string>;
+    containerName: pulumi.Input<string>;
+    networkName: pulumi.Input<string>;
+    postgresHost: pulumi.Input<string>;
+    database: pulumi.Input<string>;
+    user: pulumi.Input<string>;
+    password: pulumi.Input<string>;
+}
+
+/** The generator's command line for the configured rate and mix (runs until stopped). */
+export function buildGeneratorCommand(settings: GeneratorSettings): string[] {
+    return ["node", "dist/generator/cli.js", "--rate", String(settings.rate), "--updates", String(settings.updates), "--deletes", String(settings.deletes), "--duration", "0"];
+}
+
+export class OrdersGenerator extends pulumi.ComponentResource {
+    public readonly container: docker.Container;
+
+    constructor(name: string, args: OrdersGeneratorArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("pg-adx-cdc:index:OrdersGenerator", name, {}, opts);
+        const image = new docker.Image(
+            `${name}-image`,
+            { imageName: args.imageName, skipPush: true, build: { context: path.join(__dirname, ".."), dockerfile: path.join(__dirname, "..", "generator", "Dockerfile"), platform: "linux/amd64" } },
+            { parent: this },
+        );
+        const envs = pulumi
+            .all([args.postgresHost, args.database, args.user, args.password])
+            .apply(([host, db, user, pw]) => [`PGHOST=${host}`, "PGPORT=5432", `PGDATABASE=${db}`, `PGUSER=${user}`, `PGPASSWORD=${pw}`, "PGSSLMODE=require"]);
+        this.container = new docker.Container(
+            `${name}-container`,
+            {
+                name: args.containerName,
+                image: image.imageName,
+                command: buildGeneratorCommand(args.settings),
+                envs: pulumi.secret(envs),
+                networksAdvanced: [{ name: args.networkName }],
+                restart: "unless-stopped",
+            },
+            { parent: this },
+        );
+        this.registerOutputs({});
+    }
+}

@@ -1,0 +1,140 @@
+// The orders generator: inserts, updates and deletes rows of retail.orders_info at a chosen rate
+// and mix, optionally several changes per transaction. Used by the stack's generator container,
+// the e2e tests and the benchmark.
+
+export interface GeneratorOptions {
+    /** Changes per second (inserts + updates + deletes). */
+    rate: number;
+    /** How long to run; 0 runs until `signal` aborts. */
+    durationMs: number;
+    /** Share of changes that are updates and deletes (the rest are inserts). */
+    updates: number;
+    deletes: number;
+    /** Changes per transaction (1 = every change commits on its own). */
+    batchSize?: number;
+    /** Table to write; default retail.orders_info. */
+    table?: string;
+    signal?: AbortSignal;
+    onProgress?: (report: GeneratorReport) => void;
+    /** Deterministic runs for tests. */
+    random?: () => number;
+}
+
+export interface GeneratorReport {
+    inserts: number;
+    updates: number;
+    deletes: number;
+    transactions: number;
+    elapsedMs: number;
+    /** Achieved changes per second. */
+    achievedRate: number;
+    /** Changes the generator could not issue on time (the database or the machine was too slow). */
+    behindBy: number;
+}
+
+/** Minimal client surface (a pg Client or PoolClient). */
+export interface SqlClient {
+    query(text: string, values?: unknown[]): Promise<{ rows: any[] }>;
+}
+
+export const CITIES = ["Seattle", "New York", "Austin", "Chicago", "Boston", "Denver", "Miami", "Portland", "Atlanta", "Phoenix"];
+
+type Change = { kind: "insert"; custid: number; amount: string; city: string } | { kind: "update"; orderid: string; amount: string; city: string } | { kind: "delete"; orderid: string };
+
+/** Picks the next change; updates and deletes need a live order, otherwise an insert is made. */
+export function planChange(live: string[], options: Pick<GeneratorOptions, "updates" | "deletes">, random: () => number): Change {
+    const roll = random();
+    const amount = (1 + Math.floor(random() * 99_999) / 100).toFixed(2);
+    const city = CITIES[Math.floor(random() * CITIES.length)];
+    if (live.length > 0 && roll < options.deletes) {
+        const index = Math.floor(random() * live.length);
+        const [orderid] = live.splice(index, 1);
+        return { kind: "delete", orderid };
+    }
+    if (live.length > 0 && roll < options.deletes + options.updates) {
+        return { kind: "update", orderid: live[Math.floor(random() * live.length)], amount, city };
+    }
+    return { kind: "insert", custid: 1 + Math.floor(random() * 1000), amount, city };
+}
+
+function validate(options: GeneratorOptions): void {
+    if (!(options.rate > 0)) throw new Error(`--rate must be a positive number of changes per second (got ${options.rate})`);
+    if (options.updates < 0 || options.deletes < 0 || options.updates + options.deletes > 1) {
+        throw new Error(`--updates and --deletes are shares between 0 and 1 whose sum is at most 1 (got ${options.updates} and ${options.deletes})`);
+    }
+    if (!/^[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*$/.test(options.table ?? "retail.orders_info")) throw new Error(`table must be "schema.table" (got ${options.table})`);
+}
+
+/** Runs the workload on one connection and returns what it did. */
+export async function runOrdersGenerator(client: SqlClient, options: GeneratorOptions): Promise<GeneratorReport> {
+    validate(options);
+    const table = options.table ?? "retail.orders_info";
+    const random = options.random ?? Math.random;
+    const batchSize = Math.max(1, Math.floor(options.batchSize ?? 1));
+    let live: string[];
+    try {
+        live = (await client.query(`SELECT orderid::text AS id FROM ${table}`)).rows.map((r) => r.id);
+    } catch (error: any) {
+        throw new Error(`the generator cannot read ${table}: ${error.message}. Is it pointed at the source database, and has the stack's bootstrap created the table?`);
+    }
+    const report: GeneratorReport = { inserts: 0, updates: 0, deletes: 0, transactions: 0, elapsedMs: 0, achievedRate: 0, behindBy: 0 };
+    const started = Date.now();
+    let issued = 0;
+    let lastProgress = started;
+    while (!options.signal?.aborted) {
+        const elapsed = Date.now() - started;
+        if (options.durationMs > 0 && elapsed >= options.durationMs) break;
+        const due = Math.floor((elapsed / 1000) * options.rate) - issued;
+        if (due <= 0) {
+            await new Promise((r) => setTimeout(r, Math.max(1, Math.min(20, 1000 / options.rate))));
+            continue;
+        }
+        // Catch up in transactions of at most batchSize changes.
+        const count = Math.min(due, batchSize);
+        const changes = Array.from({ length: count }, () => planChange(live, options, random));
+        await applyChanges(client, table, changes, live, batchSize > 1);
+        for (const c of changes) report[c.kind === "insert" ? "inserts" : c.kind === "update" ? "updates" : "deletes"]++;
+        report.transactions += batchSize > 1 ? 1 : count;
+        issued += count;
+        report.behindBy = Math.max(0, Math.floor(((Date.now() - started) / 1000) * options.rate) - issued);
+        if (options.onProgress && Date.now() - lastProgress >= 1000) {
+            lastProgress = Date.now();
+            options.onProgress(finish(report, started));
+        }
+    }
+    return finish(report, started);
+}
+
+function finish(report: GeneratorReport, started: number): GeneratorReport {
+    const elapsedMs = Date.now() - started;
+    const total = report.inserts + report.updates + report.deletes;
+    return { ...report, elapsedMs, achievedRate: elapsedMs > 0 ? Math.round((total / elapsedMs) * 1000 * 10) / 10 : 0 };
+}
+
+async function applyChanges(client: SqlClient, table: string, changes: Change[], live: string[], inTransaction: boolean): Promise<void> {
+    if (inTransaction) await client.query("BEGIN");
+    try {
+        for (const c of changes) {
+            if (c.kind === "insert") {
+                const { rows } = await client.query(`INSERT INTO ${table} (custid, amount, city) VALUES ($1, $2, $3) RETURNING orderid::text AS id`, [c.custid, c.amount, c.city]);
+                live.push(rows[0].id);
+            } else if (c.kind === "update") {
+                await client.query(`UPDATE ${table} SET amount = $2, city = $3 WHERE orderid = $1`, [c.orderid, c.amount, c.city]);
+            } else {
+                await client.query(`DELETE FROM ${table} WHERE orderid = $1`, [c.orderid]);
+            }
+        }
+        if (inTransaction) await client.query("COMMIT");
+    } catch (error) {
+        if (inTransaction) await client.query("ROLLBACK").catch(() => undefined);
+        throw error;
+    }
+}
+
+/** "30s", "2m", "1500ms", "0" → milliseconds. */
+export function parseDuration(text: string): number {
+    const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
+    if (!m) throw new Error(`--duration must look like 30s, 2m, 1500ms or 0 (got "${text}")`);
+    const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? "s") as "ms" | "s" | "m" | "h"];
+    return Math.round(Number(m[1]) * unit);
+}
