@@ -1,0 +1,170 @@
+// The real local pipeline, no Docker, no cloud: a throwaway PostgreSQL cluster (wal_level=logical)
+// from the distribution's binaries, a single-node KRaft Kafka broker and a distributed Kafka Connect
+// worker with the Debezium PostgreSQL plugin, all plain processes. Broker and worker settings come
+// from the same builders the stack uses; only endpoints differ.
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { buildKafkaBrokerSettings } from "../../../components/kafkaBrokerSettings";
+import { buildConnectWorkerSettings, renderProperties, WORKER_SECRET_ENV } from "../../../connectors/workerSettings";
+import { ensurePrerequisites, Prerequisites } from "./prerequisites";
+import { freePort, ManagedProcess, portOpen, startProcess, stopProcess, waitUntil } from "./processes";
+
+export interface LocalPipeline {
+    workDir: string;
+    postgres: { host: string; port: number; database: string; adminUser: string };
+    /** The replication user's password; reaches the worker only through its environment. */
+    replicationPassword: string;
+    bootstrapServers: string;
+    connectUrl: string;
+    processes: { postgres: ManagedProcess; kafka: ManagedProcess; connect: ManagedProcess };
+    prerequisites: Prerequisites;
+    restartConnect(kill: boolean): Promise<void>;
+    stopKafka(): Promise<void>;
+    startKafka(): Promise<void>;
+    restartPostgres(): Promise<void>;
+    stop(): Promise<void>;
+}
+
+const DATABASE = "retail";
+const ADMIN = "postgres";
+const asRoot = process.getuid?.() === 0;
+
+/** PostgreSQL refuses to run as root; as root (CI) its commands run as the postgres user. */
+function pgCommand(bin: string, args: string[]): [string, string[]] {
+    return asRoot ? ["runuser", ["-u", "postgres", "--", bin, ...args]] : [bin, args];
+}
+
+function log4jConfig(dir: string): string {
+    const file = path.join(dir, "log4j2.properties");
+    fs.writeFileSync(file, ["status = warn", "appender.out.type = Console", "appender.out.name = OUT", "appender.out.layout.type = PatternLayout", "appender.out.layout.pattern = [%d] %p %m (%c{1})%n", "rootLogger.level = INFO", "rootLogger.appenderRef.out.ref = OUT", "logger.kafka.name = org.apache.kafka", "logger.kafka.level = WARN", "logger.connect.name = org.apache.kafka.connect.runtime", "logger.connect.level = INFO", ""].join("\n"));
+    return file;
+}
+
+export async function startLocalPipeline(options: { replicationPassword?: string; progress?: (m: string) => void } = {}): Promise<LocalPipeline> {
+    const progress = options.progress ?? ((m: string) => process.stderr.write(`e2e: ${m}\n`));
+    const prerequisites = ensurePrerequisites();
+    const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "pg-adx-cdc-e2e-"));
+    fs.chmodSync(workDir, 0o755);
+    const started: ManagedProcess[] = [];
+    const cleanup = async () => {
+        for (const p of started.reverse()) await stopProcess(p).catch(() => undefined);
+        fs.rmSync(workDir, { recursive: true, force: true });
+    };
+    try {
+        const t0 = Date.now();
+        const replicationPassword = options.replicationPassword ?? `e2e-${Math.random().toString(36).slice(2)}-${Date.now()}`;
+        // PostgreSQL
+        const pgData = path.join(workDir, "pgdata");
+        const pgPort = await freePort();
+        fs.mkdirSync(pgData);
+        if (asRoot) execFileSync("chown", ["postgres:postgres", pgData]);
+        const [initCmd, initArgs] = pgCommand(path.join(prerequisites.postgresBin, "initdb"), ["-D", pgData, "-U", ADMIN, "--auth-local=trust", "--auth-host=trust", "-E", "UTF8", "--no-sync"]);
+        execFileSync(initCmd, initArgs, { stdio: "ignore" });
+        // The replication user authenticates with SCRAM, so the verifier the bootstrap sets is really used.
+        const hba = ["local all all trust", "host all cdc_replicator 127.0.0.1/32 scram-sha-256", "host replication cdc_replicator 127.0.0.1/32 scram-sha-256", "host all all 127.0.0.1/32 trust", "host replication all 127.0.0.1/32 trust", ""].join("\n");
+        fs.writeFileSync(path.join(pgData, "pg_hba.conf"), hba);
+        fs.appendFileSync(path.join(pgData, "postgresql.conf"), [
+            `port = ${pgPort}`, "listen_addresses = '127.0.0.1'", `unix_socket_directories = '${pgData}'`, "wal_level = logical",
+            "max_replication_slots = 10", "max_wal_senders = 10", "max_slot_wal_keep_size = 1024", "fsync = off", "synchronous_commit = on",
+            "password_encryption = 'scram-sha-256'", "shared_buffers = 128MB", "",
+        ].join("\n"));
+        if (asRoot) execFileSync("chown", ["-R", "postgres:postgres", pgData]);
+        const pgLog = path.join(workDir, "postgres.log");
+        fs.writeFileSync(pgLog, "");
+        if (asRoot) execFileSync("chown", ["postgres:postgres", pgLog]);
+        const startPostgres = () => {
+            const [cmd, args] = pgCommand(path.join(prerequisites.postgresBin, "postgres"), ["-D", pgData]);
+            return startProcess("postgres", cmd, args, pgLog);
+        };
+        let postgres = startPostgres();
+        started.push(postgres);
+        await waitUntil("PostgreSQL to accept connections", () => portOpen(pgPort), 30_000, postgres);
+        execFileSync(path.join(prerequisites.postgresBin, "psql"), ["-h", "127.0.0.1", "-p", String(pgPort), "-U", ADMIN, "-d", "postgres", "-qc", `CREATE DATABASE ${DATABASE}`]);
+        progress(`PostgreSQL ${path.basename(path.dirname(prerequisites.postgresBin))} on 127.0.0.1:${pgPort} (${Date.now() - t0} ms)`);
+
+        // Kafka (KRaft, broker + controller in one process)
+        const kafkaPort = await freePort();
+        const controllerPort = await freePort();
+        const kafkaDir = path.join(workDir, "kafka");
+        fs.mkdirSync(kafkaDir);
+        const brokerSettings = buildKafkaBrokerSettings({
+            nodeId: 1, internalAdvertised: `127.0.0.1:${kafkaPort}`, internalPort: kafkaPort, controllerHost: "127.0.0.1", controllerPort, logDirs: path.join(kafkaDir, "data"),
+        });
+        brokerSettings.listeners = brokerSettings.listeners.replace("0.0.0.0", "127.0.0.1");
+        const brokerProps = path.join(kafkaDir, "server.properties");
+        fs.writeFileSync(brokerProps, renderProperties(brokerSettings));
+        const classpath = path.join(prerequisites.kafkaLibs, "*");
+        const log4j = log4jConfig(workDir);
+        const jvm = (heap: string) => [`-Xms${heap}`, `-Xmx${heap}`, "-XX:+UseG1GC", "-XX:TieredStopAtLevel=1", `-Dlog4j2.configurationFile=${log4j}`, "-Djava.awt.headless=true", "-cp", classpath];
+        execFileSync("java", [...jvm("256m"), "kafka.tools.StorageTool", "format", "-t", "cGctYWR4LWNkYy1lMmU", "-c", brokerProps], { stdio: "ignore" });
+        const startKafkaProcess = () => startProcess("kafka", "java", [...jvm("512m"), "kafka.Kafka", brokerProps], path.join(workDir, "kafka.log"));
+        let kafka = startKafkaProcess();
+        started.push(kafka);
+        await waitUntil("the Kafka broker to listen", () => portOpen(kafkaPort), 90_000, kafka);
+        progress(`Kafka ${path.basename(path.dirname(prerequisites.kafkaLibs))} on 127.0.0.1:${kafkaPort} (${Date.now() - t0} ms)`);
+
+        // Kafka Connect, distributed mode, settings from the stack's builder
+        const restPort = await freePort();
+        const workerSettings = buildConnectWorkerSettings({
+            bootstrapServers: `127.0.0.1:${kafkaPort}`, groupId: "pg-adx-cdc-e2e", replicationFactor: 1,
+            restListener: `http://127.0.0.1:${restPort}`, advertisedHost: "127.0.0.1", pluginPath: prerequisites.debeziumPluginPath,
+        });
+        const workerProps = path.join(workDir, "connect-distributed.properties");
+        fs.writeFileSync(workerProps, renderProperties(workerSettings));
+        const connectUrl = `http://127.0.0.1:${restPort}`;
+        const startConnectProcess = () =>
+            startProcess("connect", "java", [...jvm("768m"), "org.apache.kafka.connect.cli.ConnectDistributed", workerProps], path.join(workDir, "connect.log"), {
+                env: { ...process.env, [WORKER_SECRET_ENV.postgresReplicationPassword]: replicationPassword },
+            });
+        const connectReady = (p: ManagedProcess) =>
+            waitUntil("Kafka Connect's REST API and the Debezium plugin", async () => {
+                const response = await fetch(`${connectUrl}/connector-plugins`);
+                return response.ok && JSON.stringify(await response.json()).includes("PostgresConnector");
+            }, 180_000, p);
+        let connect = startConnectProcess();
+        started.push(connect);
+        await connectReady(connect);
+        progress(`Kafka Connect on ${connectUrl} with Debezium ${prerequisites.debeziumPluginPath.split("-").pop()} (${Date.now() - t0} ms)`);
+
+        const pipeline: LocalPipeline = {
+            workDir,
+            postgres: { host: "127.0.0.1", port: pgPort, database: DATABASE, adminUser: ADMIN },
+            replicationPassword,
+            bootstrapServers: `127.0.0.1:${kafkaPort}`,
+            connectUrl,
+            processes: { postgres, kafka, connect },
+            prerequisites,
+            async restartConnect(kill: boolean) {
+                if (kill) await new Promise((r) => { connect.child.kill("SIGKILL"); connect.exited.then(r); });
+                else await stopProcess(connect);
+                connect = startConnectProcess();
+                started.push(connect);
+                pipeline.processes.connect = connect;
+                await connectReady(connect);
+            },
+            async stopKafka() {
+                await stopProcess(kafka);
+            },
+            async startKafka() {
+                kafka = startKafkaProcess();
+                started.push(kafka);
+                pipeline.processes.kafka = kafka;
+                await waitUntil("the Kafka broker to listen again", () => portOpen(kafkaPort), 90_000, kafka);
+            },
+            async restartPostgres() {
+                await stopProcess(postgres);
+                postgres = startPostgres();
+                started.push(postgres);
+                pipeline.processes.postgres = postgres;
+                await waitUntil("PostgreSQL to accept connections again", () => portOpen(pgPort), 30_000, postgres);
+            },
+            stop: cleanup,
+        };
+        return pipeline;
+    } catch (error) {
+        await cleanup();
+        throw error;
+    }
+}

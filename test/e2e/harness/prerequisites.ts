@@ -1,0 +1,62 @@
+// What the local pipeline needs on this machine: Java 17+, Maven, PostgreSQL server binaries, and
+// the Kafka/Debezium artifacts from Maven Central (fetched once into .cache/e2e, never committed).
+// Missing tools are installed with apt-get when running as root (CI); otherwise the error says what to install.
+import { execFileSync, spawnSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+
+/** The repository root: the nearest folder above this file that holds package.json (works from dist/ too). */
+export const REPO_ROOT = (() => {
+    let dir = __dirname;
+    while (!fs.existsSync(path.join(dir, "package.json")) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+    return dir;
+})();
+export const KAFKA_VERSION = "4.3.1";
+export const DEBEZIUM_VERSION = "3.7.0.Final";
+export const CACHE_DIR = path.join(REPO_ROOT, ".cache", "e2e");
+
+export interface Prerequisites {
+    java: string;
+    postgresBin: string;
+    kafkaLibs: string;
+    debeziumPluginPath: string;
+}
+
+function has(command: string): boolean {
+    return spawnSync("sh", ["-c", `command -v ${command}`], { stdio: "ignore" }).status === 0;
+}
+
+function aptInstall(packages: string[]): void {
+    if (process.getuid?.() !== 0) throw new Error(`missing ${packages.join(", ")}: install them (apt-get install ${packages.join(" ")}) and run again`);
+    process.stderr.write(`e2e: installing ${packages.join(", ")} with apt-get\n`);
+    execFileSync("apt-get", ["update", "-qq"], { stdio: "inherit" });
+    execFileSync("apt-get", ["install", "-y", "-qq", "--no-install-recommends", ...packages], { stdio: "inherit", env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
+}
+
+function findPostgresBin(): string | undefined {
+    const root = "/usr/lib/postgresql";
+    if (!fs.existsSync(root)) return undefined;
+    const versions = fs.readdirSync(root).filter((v) => fs.existsSync(path.join(root, v, "bin", "initdb"))).sort((a, b) => Number(b) - Number(a));
+    return versions.length ? path.join(root, versions[0], "bin") : undefined;
+}
+
+/** Ensures every tool and artifact is present; installs what it can, fails loudly otherwise. */
+export function ensurePrerequisites(): Prerequisites {
+    const missing: string[] = [];
+    if (!has("java")) missing.push("openjdk-17-jre-headless");
+    if (!has("mvn")) missing.push("maven");
+    if (!findPostgresBin()) missing.push("postgresql");
+    if (missing.length) aptInstall(missing);
+    const postgresBin = findPostgresBin();
+    if (!postgresBin) throw new Error("PostgreSQL server binaries not found under /usr/lib/postgresql/*/bin after installing postgresql");
+
+    const kafkaLibs = path.join(CACHE_DIR, `kafka-${KAFKA_VERSION}`, "libs");
+    const debeziumPluginPath = path.join(CACHE_DIR, `plugins-debezium-${DEBEZIUM_VERSION}`);
+    const ready = fs.existsSync(kafkaLibs) && fs.readdirSync(kafkaLibs).some((f) => f.startsWith("connect-runtime-")) && fs.existsSync(path.join(debeziumPluginPath, "debezium-connector-postgres"));
+    if (!ready) {
+        process.stderr.write("e2e: fetching Kafka and Debezium from Maven Central (cached in ~/.m2 and .cache/e2e)\n");
+        const result = spawnSync("mvn", ["-B", "-q", "-f", path.join(REPO_ROOT, "test", "e2e", "pom.xml"), `-Dcdc.cache.dir=${CACHE_DIR}`, "package"], { stdio: "inherit" });
+        if (result.status !== 0) throw new Error("mvn could not fetch the Kafka/Debezium artifacts (see its output above); Maven Central must be reachable");
+    }
+    return { java: "java", postgresBin, kafkaLibs, debeziumPluginPath };
+}
