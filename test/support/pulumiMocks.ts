@@ -1,0 +1,109 @@
+// Pulumi mocks for the unit and provider tests: records every resource the program registers,
+// with its inputs exactly as the engine would receive them (including a dynamic resource's
+// serialized `__provider` text).
+import * as fs from "fs";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { parse as parseYaml } from "yaml";
+
+export interface MockedResource {
+    type: string;
+    name: string;
+    inputs: Record<string, any>;
+    id: string;
+}
+
+export const STACK = "dev";
+export const PROJECT = "pg-adx-cdc";
+export const CLIENT_CONFIG = { clientId: "00000000-0000-0000-0000-00000000c11e", objectId: "00000000-0000-0000-0000-0000000000b1", tenantId: "00000000-0000-0000-0000-00000000te4a", subscriptionId: "00000000-0000-0000-0000-0000000005b5" };
+
+/** Outputs the real providers compute, so that components that read them get realistic values. */
+function computedOutputs(type: string, name: string, inputs: Record<string, any>): Record<string, any> {
+    switch (type) {
+        case "azure-native:kusto:Cluster":
+            return { name: inputs.clusterName, uri: `https://${inputs.clusterName}.westeurope.kusto.windows.net`, dataIngestionUri: `https://ingest-${inputs.clusterName}.westeurope.kusto.windows.net` };
+        case "azure-native:kusto:ReadWriteDatabase":
+            return { name: `${inputs.clusterName}/${inputs.databaseName}` };
+        case "azure-native:dbforpostgresql:Server":
+            return { name: inputs.serverName, fullyQualifiedDomainName: `${inputs.serverName}.postgres.database.azure.com` };
+        case "azure-native:resources:ResourceGroup":
+            return { name: inputs.resourceGroupName, location: "westeurope" };
+        case "azuread:index/application:Application":
+            return { clientId: "11111111-2222-3333-4444-555555555555" };
+        case "azuread:index/applicationPassword:ApplicationPassword":
+            return { value: "mock-client-secret-value" };
+        case "random:index/randomString:RandomString":
+            return { result: "abc123" };
+        case "random:index/randomPassword:RandomPassword":
+            return { result: "mock-replication-password-0123456789" };
+        case "random:index/randomBytes:RandomBytes":
+            return { base64: "c2FsdHNhbHRzYWx0c2FsdA==" };
+        case "docker:index/network:Network":
+            return { name: inputs.name };
+        case "docker:index/image:Image":
+            return { imageName: inputs.imageName };
+        case "docker:index/remoteImage:RemoteImage":
+            return { imageId: `sha256:mock-${name}` };
+        case "docker:index/volume:Volume":
+            return { name: `${name}-volume` };
+        default:
+            return {};
+    }
+}
+
+/** Installs mocks (once per process) and returns the list every registered resource is added to. */
+export function installMocks(config: Record<string, unknown>, secretKeys: string[] = []): MockedResource[] {
+    const resources: MockedResource[] = [];
+    const flat: Record<string, string> = {};
+    for (const [key, value] of Object.entries(config)) flat[key] = typeof value === "string" ? value : JSON.stringify(value);
+    pulumi.runtime.setAllConfig(flat, secretKeys);
+    pulumi.runtime.setMocks(
+        {
+            newResource(args: pulumi.runtime.MockResourceArgs) {
+                const id = `${args.name}-id`;
+                const outputs = { ...args.inputs, ...computedOutputs(args.type, args.name, args.inputs) };
+                if (args.type === "azure-native:dbforpostgresql:Server") outputs.id = `/subscriptions/${CLIENT_CONFIG.subscriptionId}/resourceGroups/rg/providers/Microsoft.DBforPostgreSQL/flexibleServers/${args.inputs.serverName ?? args.name}`;
+                resources.push({ type: args.type, name: args.name, inputs: args.inputs, id });
+                return { id, state: outputs };
+            },
+            call(args: pulumi.runtime.MockCallArgs) {
+                if (args.token === "azure-native:authorization:getClientConfig") return CLIENT_CONFIG;
+                return args.inputs;
+            },
+        },
+        PROJECT,
+        STACK,
+        false,
+    );
+    return resources;
+}
+
+/** The config of a stack file (Pulumi.<stack>.yaml), as a flat key → value map. */
+export function readStackFile(stack: string): Record<string, unknown> {
+    const file = path.join(repoRoot(), `Pulumi.${stack}.yaml`);
+    return (parseYaml(fs.readFileSync(file, "utf8")) as { config: Record<string, unknown> }).config;
+}
+
+export function repoRoot(): string {
+    let dir = __dirname;
+    while (!fs.existsSync(path.join(dir, "Pulumi.yaml"))) dir = path.dirname(dir);
+    return dir;
+}
+
+/** Resolves an Output's value (and whether it is secret) inside a mocks test. */
+export function resolveOutput<T>(output: pulumi.Output<T>): Promise<{ value: T; secret: boolean }> {
+    return new Promise((resolve) => {
+        pulumi.all([output, pulumi.isSecret(output)]).apply(([value, secret]) => resolve({ value: value as T, secret }));
+    });
+}
+
+/** Lets the mocked engine finish registering resources. */
+export async function settle(ms = 300): Promise<void> {
+    await new Promise((r) => setTimeout(r, ms));
+}
+
+/** Rebuilds a dynamic provider from its serialized text, as the provider host does. */
+export function loadSerializedProvider(serialized: string): any {
+    const requireFromString = require("require-from-string");
+    return requireFromString(serialized).handler();
+}
