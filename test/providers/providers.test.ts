@@ -1,0 +1,171 @@
+// Dynamic providers rebuilt from their serialized `__provider` text (the engine's path), run
+// against the real Kafka Connect worker of the e2e harness and the ADX REST test double.
+import { after, before, describe, it } from "node:test";
+import * as assert from "node:assert/strict";
+import { Client } from "pg";
+import { serializedProviders } from "../support/serializedProviders";
+import { startLocalPipeline, LocalPipeline } from "../e2e/harness/localPipeline";
+import { startAdxTestDouble, AdxTestDouble } from "../doubles/adxRestTestDouble";
+import { buildDebeziumSourceConfig } from "../../connectors/debeziumSource";
+import { WORKER_SECRET_ENV } from "../../connectors/workerSettings";
+import { sourceBootstrapProvider } from "../../postgres/sourceBootstrap";
+import { buildScramSha256Verifier } from "../../postgres/scramVerifier";
+import { sourceObjectNames } from "../../postgres/sourceSchema";
+import { loadKqlScripts } from "../../kql/kqlModel";
+
+let providers: Awaited<ReturnType<typeof serializedProviders>>;
+let pipeline: LocalPipeline;
+let adx: AdxTestDouble;
+
+before(async () => {
+    providers = await serializedProviders();
+    pipeline = await startLocalPipeline();
+    adx = await startAdxTestDouble();
+    process.env.AZURE_KUSTO_ACCESS_TOKEN = "test-double-token";
+});
+after(async () => {
+    await adx?.close();
+    await pipeline?.stop();
+});
+
+function connectorInputs(name: string, prefix: string, overrides: Record<string, string> = {}) {
+    const names = sourceObjectNames(prefix);
+    return {
+        connectUrl: pipeline.connectUrl,
+        connectorName: name,
+        timeoutSeconds: 60,
+        config: {
+            ...buildDebeziumSourceConfig({
+                connectorName: name,
+                database: { host: "127.0.0.1", port: pipeline.postgres.port, name: pipeline.postgres.database, user: "cdc_replicator", passwordEnvVar: WORKER_SECRET_ENV.postgresReplicationPassword, sslMode: "disable" },
+                tables: ["retail.orders_info"], topicPrefix: prefix, slotName: names.slotName, publicationName: names.publicationName, heartbeatTable: names.heartbeatTable,
+            }),
+            ...overrides,
+        },
+    };
+}
+
+describe("KafkaConnector provider (serialized, against a real Connect worker)", () => {
+    const inputs = () => connectorInputs("provider-test", "prov");
+
+    it("check rejects removed Debezium 1.x settings and literal secrets, naming the replacement", async () => {
+        const bad = connectorInputs("bad", "bad", { "database.server.name": "x", "table.whitelist": "a.b", "plugin.name": "wal2json", "database.password": "hunter2" });
+        const result = await providers.kafkaConnector.check({}, bad);
+        const reasons = result.failures.map((f: any) => `${f.property}: ${f.reason}`).join("\n");
+        assert.match(reasons, /database\.server\.name.*topic\.prefix/);
+        assert.match(reasons, /table\.whitelist.*table\.include\.list/);
+        assert.match(reasons, /wal2json.*pgoutput/);
+        assert.match(reasons, /database\.password: holds a literal secret/);
+    });
+
+    it("diff: config changes update in place, a new name replaces (deleted first)", async () => {
+        const a = inputs();
+        const changed = { ...a, config: { ...a.config, "heartbeat.interval.ms": "5000" } };
+        assert.deepEqual(await providers.kafkaConnector.diff("id", a, changed), { changes: true, replaces: [], deleteBeforeReplace: false });
+        assert.deepEqual(await providers.kafkaConnector.diff("id", a, { ...a, connectorName: "other" }), { changes: true, replaces: ["connectorName"], deleteBeforeReplace: true });
+        assert.equal((await providers.kafkaConnector.diff("id", a, inputs())).changes, false, "no change, no diff");
+    });
+
+    it("create waits for RUNNING; update applies in place; read sees out-of-band changes; delete twice succeeds", async () => {
+        const names = sourceObjectNames("prov");
+        const verifier = buildScramSha256Verifier(pipeline.replicationPassword, "cHJvdmlkZXItc2FsdA==");
+        const bootstrap = { connection: { host: "127.0.0.1", port: pipeline.postgres.port, database: pipeline.postgres.database, user: "postgres", sslMode: "disable" }, bootstrap: { tables: ["retail.orders_info"], publicationName: names.publicationName, heartbeatTable: names.heartbeatTable, replicationUser: "cdc_replicator", replicationPasswordVerifier: verifier }, slotName: names.slotName, timeoutSeconds: 60 };
+        await sourceBootstrapProvider.create!(bootstrap);
+        const created = await providers.kafkaConnector.create(inputs());
+        assert.equal(created.id, "provider-test");
+        const status: any = await (await fetch(`${pipeline.connectUrl}/connectors/provider-test/status`)).json();
+        assert.equal(status.tasks[0].state, "RUNNING");
+
+        const updated = { ...inputs(), config: { ...inputs().config, "heartbeat.interval.ms": "7000" } };
+        await providers.kafkaConnector.update("provider-test", inputs(), updated);
+        const live: any = await (await fetch(`${pipeline.connectUrl}/connectors/provider-test/config`)).json();
+        assert.equal(live["heartbeat.interval.ms"], "7000");
+
+        await fetch(`${pipeline.connectUrl}/connectors/provider-test/config`, { method: "PUT", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ ...updated.config, "poll.interval.ms": "999" }) });
+        const read = await providers.kafkaConnector.read("provider-test", updated);
+        assert.equal(read.props.config["poll.interval.ms"], "999", "refresh shows the out-of-band change");
+        assert.equal((await providers.kafkaConnector.diff("provider-test", read.props, updated)).changes, true, "the next up puts it back");
+
+        // A worker that is down (killed) is retried until it answers again.
+        const restarting = pipeline.restartConnect(true);
+        const readWhileRestarting = await providers.kafkaConnector.read("provider-test", updated);
+        await restarting;
+        assert.equal(readWhileRestarting.id, "provider-test");
+
+        await providers.kafkaConnector.delete("provider-test", updated);
+        await providers.kafkaConnector.delete("provider-test", updated);
+        assert.deepEqual(await providers.kafkaConnector.read("provider-test", updated), { id: "", props: {} }, "a deleted connector reads as gone");
+        await sourceBootstrapProvider.delete!("bootstrap", bootstrap);
+    });
+
+    it("create of a connector whose task fails reports the task's trace", async () => {
+        const failing = connectorInputs("failing-task", "fail", { "database.port": "1" });
+        await assert.rejects(providers.kafkaConnector.create(failing), (error: Error) => {
+            assert.match(error.message, /FAILED/);
+            assert.match(error.message, /Exception|refused|connect/i);
+            return true;
+        });
+        await providers.kafkaConnector.delete("failing-task", failing);
+    });
+
+    it("create refuses to adopt a connector that already exists, and says how", async () => {
+        const existing = connectorInputs("pre-existing", "pre", { "snapshot.mode": "no_data" });
+        await fetch(`${pipeline.connectUrl}/connectors`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ name: "pre-existing", config: existing.config }) });
+        await assert.rejects(providers.kafkaConnector.create(existing), /already exists.*To adopt it, delete it/s);
+        await providers.kafkaConnector.delete("pre-existing", existing);
+    });
+});
+
+describe("KqlSchema provider (serialized, against the ADX REST test double)", () => {
+    const inputs = () => ({ clusterUri: adx.url, database: "cdc", scripts: loadKqlScripts("retail.orders_info"), retainData: false });
+
+    it("check rejects a non-idempotent command", async () => {
+        const bad = { ...inputs(), scripts: [{ name: "x.kql", text: ".create table T (a: long)\n" }] };
+        const result = await providers.kqlSchema.check({}, bad);
+        assert.match(result.failures[0].reason, /unsupported KQL command.*idempotent/s);
+    });
+
+    it("create applies every command in order; re-applying is safe", async () => {
+        await providers.kqlSchema.create(inputs());
+        const sent = adx.commands.map((c) => c.csl.split(/\s+/).slice(0, 2).join(" "));
+        assert.equal(sent[0], ".create-merge table");
+        assert.equal(adx.commands.length, 10);
+        assert.ok(adx.tables.has("OrdersInfoChanges") && adx.views.has("OrdersInfoLatest") && adx.functions.has("TotalSalesPerCity"));
+        await providers.kqlSchema.update("id", inputs(), inputs());
+        assert.equal(adx.commands.length, 20);
+    });
+
+    it("read reports drift of a mapping and a view, so the next preview shows the script changed", async () => {
+        adx.views.delete("OrdersInfoLatest");
+        adx.mappings.set("OrdersInfoChanges/OrdersInfoChanges_json", "[]");
+        const read = await providers.kqlSchema.read("id", inputs());
+        const drifted = read.props.scripts.filter((s: any) => s.text.startsWith("// drift detected"));
+        assert.deepEqual(drifted.map((s: any) => s.name), ["retail.orders_info/20-mapping.kql", "retail.orders_info/40-current-state.kql"]);
+        assert.equal((await providers.kqlSchema.diff("id", read.props, inputs())).changes, true);
+        await providers.kqlSchema.update("id", read.props, inputs());
+        assert.equal((await providers.kqlSchema.read("id", inputs())).props.scripts.some((s: any) => s.text.startsWith("// drift")), false);
+    });
+
+    it("surfaces ADX's own error message with the failing command", async () => {
+        adx.failOn = /policy streamingingestion/;
+        await assert.rejects(providers.kqlSchema.update("id", inputs(), inputs()), /SEM0100.*\n\s+command: \.alter table OrdersInfoChanges policy streamingingestion/);
+        adx.failOn = undefined;
+    });
+
+    it("delete drops in reverse order; retainData keeps everything", async () => {
+        const before = adx.commands.length;
+        await providers.kqlSchema.delete("id", { ...inputs(), retainData: true });
+        assert.equal(adx.commands.length, before);
+        await providers.kqlSchema.delete("id", inputs());
+        const drops = adx.commands.slice(before).map((c) => c.csl);
+        assert.equal(drops[0], ".drop function OrdersPerCity ifexists");
+        assert.equal(drops[drops.length - 1], ".drop table OrdersInfoChanges ifexists");
+        assert.equal(adx.tables.size + adx.views.size + adx.functions.size + adx.mappings.size + adx.policies.size, 0);
+    });
+});
+
+describe("no dynamic resource input is a credential", () => {
+    it("the serialized providers carry no secret and take none as input", () => {
+        for (const text of Object.values(providers.texts)) assert.doesNotMatch(text, /mock-client-secret|Bearer [A-Za-z0-9]/);
+    });
+});
