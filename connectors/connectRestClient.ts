@@ -30,7 +30,9 @@ export function backoffDelayMs(attempt: number, policy: RetryPolicy, random: () 
 }
 
 /** True for errors worth retrying: Connect not listening yet, a rebalance (409), or a worker timeout. */
-export function isTransientConnectFailure(error: { code?: string; status?: number }): boolean {
+export function isTransientConnectFailure(error: { code?: string; status?: number; message?: string }): boolean {
+    // A restarting worker also answers 500 "Request cannot be completed because a rebalance is expected".
+    if (error.status === 500 && /rebalance/i.test(error.message ?? "")) return true;
     if (error.status !== undefined) return error.status === 409 || error.status === 503 || error.status === 504;
     return error.code !== undefined && TRANSIENT_NETWORK_CODES.includes(error.code);
 }
@@ -69,7 +71,7 @@ export async function connectRequest(
                 validateStatus: () => true,
                 headers: { "Content-Type": "application/json", Accept: "application/json" },
             });
-            if (!isTransientConnectFailure({ status: response.status })) return { status: response.status, data: response.data };
+            if (!isTransientConnectFailure({ status: response.status, message: describeConnectError(response.data) })) return { status: response.status, data: response.data };
             failure = { status: response.status, message: `HTTP ${response.status}: ${describeConnectError(response.data)}` };
         } catch (error: any) {
             const code = error?.code ?? error?.cause?.code;

@@ -2,7 +2,6 @@
 // against the real Kafka Connect worker of the e2e harness and the ADX REST test double.
 import { after, before, describe, it } from "node:test";
 import * as assert from "node:assert/strict";
-import { Client } from "pg";
 import { serializedProviders } from "../support/serializedProviders";
 import { startLocalPipeline, LocalPipeline } from "../e2e/harness/localPipeline";
 import { startAdxTestDouble, AdxTestDouble } from "../doubles/adxRestTestDouble";
@@ -16,14 +15,19 @@ import { loadKqlScripts } from "../../kql/kqlModel";
 let providers: Awaited<ReturnType<typeof serializedProviders>>;
 let pipeline: LocalPipeline;
 let adx: AdxTestDouble;
+let bootstrap: any;
 
 before(async () => {
     providers = await serializedProviders();
     pipeline = await startLocalPipeline();
     adx = await startAdxTestDouble();
+    const names = sourceObjectNames("prov");
+    bootstrap = { connection: { host: "127.0.0.1", port: pipeline.postgres.port, database: pipeline.postgres.database, user: "postgres", sslMode: "disable" }, bootstrap: { tables: ["retail.orders_info"], publicationName: names.publicationName, heartbeatTable: names.heartbeatTable, replicationUser: "cdc_replicator", replicationPasswordVerifier: buildScramSha256Verifier(pipeline.replicationPassword, "cHJvdmlkZXItc2FsdA==") }, slotName: names.slotName, timeoutSeconds: 60 };
+    await sourceBootstrapProvider.create!(bootstrap);
     process.env.AZURE_KUSTO_ACCESS_TOKEN = "test-double-token";
 });
 after(async () => {
+    if (bootstrap) await sourceBootstrapProvider.delete!("bootstrap", bootstrap).catch(() => undefined);
     await adx?.close();
     await pipeline?.stop();
 });
@@ -67,10 +71,6 @@ describe("KafkaConnector provider (serialized, against a real Connect worker)", 
     });
 
     it("create waits for RUNNING; update applies in place; read sees out-of-band changes; delete twice succeeds", async () => {
-        const names = sourceObjectNames("prov");
-        const verifier = buildScramSha256Verifier(pipeline.replicationPassword, "cHJvdmlkZXItc2FsdA==");
-        const bootstrap = { connection: { host: "127.0.0.1", port: pipeline.postgres.port, database: pipeline.postgres.database, user: "postgres", sslMode: "disable" }, bootstrap: { tables: ["retail.orders_info"], publicationName: names.publicationName, heartbeatTable: names.heartbeatTable, replicationUser: "cdc_replicator", replicationPasswordVerifier: verifier }, slotName: names.slotName, timeoutSeconds: 60 };
-        await sourceBootstrapProvider.create!(bootstrap);
         const created = await providers.kafkaConnector.create(inputs());
         assert.equal(created.id, "provider-test");
         const status: any = await (await fetch(`${pipeline.connectUrl}/connectors/provider-test/status`)).json();
@@ -95,14 +95,15 @@ describe("KafkaConnector provider (serialized, against a real Connect worker)", 
         await providers.kafkaConnector.delete("provider-test", updated);
         await providers.kafkaConnector.delete("provider-test", updated);
         assert.deepEqual(await providers.kafkaConnector.read("provider-test", updated), { id: "", props: {} }, "a deleted connector reads as gone");
-        await sourceBootstrapProvider.delete!("bootstrap", bootstrap);
     });
 
     it("create of a connector whose task fails reports the task's trace", async () => {
-        const failing = connectorInputs("failing-task", "fail", { "database.port": "1" });
+        // Valid enough for Connect's validation, but the task cannot start: the publication does not exist.
+        const failing = connectorInputs("failing-task", "fail", { "publication.name": "no_such_publication" });
         await assert.rejects(providers.kafkaConnector.create(failing), (error: Error) => {
             assert.match(error.message, /FAILED/);
-            assert.match(error.message, /Exception|refused|connect/i);
+            assert.match(error.message, /no_such_publication|publication/i);
+            assert.match(error.message, /\tat |Exception/);
             return true;
         });
         await providers.kafkaConnector.delete("failing-task", failing);
