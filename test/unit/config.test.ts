@@ -1,0 +1,55 @@
+// Config validation: one test per rejected input class, asserting the message names key, value and fix.
+import { describe, it } from "node:test";
+import * as assert from "node:assert/strict";
+import { parseStackConfig, StackConfigError } from "../../components/config";
+import { buildDebeziumSourceConfig } from "../../connectors/debeziumSource";
+import { validateConnectorInputs } from "../../connectors/kafkaConnector";
+import { buildSourceBootstrapStatements } from "../../postgres/sourceSchema";
+
+const valid = () => ({
+    postgres: { allowedClientCidrs: ["203.0.113.10/32"] },
+    kafka: { kustoSinkVersion: "5.0.4", kustoSinkSha256: "a".repeat(64) },
+});
+const rejects = (raw: any, pattern: RegExp, stack = "dev") =>
+    assert.throws(() => parseStackConfig(raw, stack), (e: Error) => {
+        assert.ok(e instanceof StackConfigError);
+        assert.match(e.message, pattern);
+        return true;
+    });
+
+describe("stack config validation", () => {
+    it("accepts a minimal config and fills defaults", () => {
+        const c = parseStackConfig(valid(), "dev");
+        assert.equal(c.adx.skuName, "Dev(No SLA)_Standard_E2a_v4");
+        assert.deepEqual(c.capture.tables, ["retail.orders_info"]);
+        assert.equal(c.postgres.maxWorkerProcesses, 16);
+    });
+    it("rejects a firewall rule that opens the internet", () => rejects({ ...valid(), postgres: { allowedClientCidrs: ["0.0.0.0/0"] } }, /pg-adx-cdc:postgres\.allowedClientCidrs\.0: "0\.0\.0\.0\/0" opens PostgreSQL to 0\.0\.0\.0-255\.255\.255\.255/));
+    it("rejects Azure's allow-all-Azure-services rule", () => rejects({ ...valid(), postgres: { allowedClientCidrs: ["0.0.0.0"] } }, /allow all Azure services/));
+    it("rejects an unknown ADX SKU and lists valid ones", () => rejects({ ...valid(), adx: { skuName: "Standard_X99" } }, /pg-adx-cdc:adx\.skuName: unknown ADX SKU "Standard_X99"; use one of Dev\(No SLA\)_Standard_D11_v2/));
+    it("rejects a Dev SKU with more than one instance", () => rejects({ ...valid(), adx: { capacity: 3 } }, /pg-adx-cdc:adx\.capacity: a Dev\(No SLA\) SKU runs exactly 1 instance/));
+    it("rejects a missing required setting", () => rejects({ postgres: valid().postgres, kafka: { kustoSinkVersion: "5.0.4" } }, /pg-adx-cdc:kafka\.kustoSinkSha256 is required/));
+    it("rejects max_worker_processes below 16", () => rejects({ ...valid(), postgres: { ...valid().postgres, maxWorkerProcesses: 8 } }, /maxWorkerProcesses: .*at least 16.*\(got 8\)/));
+    it("rejects high availability on Burstable", () => rejects({ ...valid(), postgres: { ...valid().postgres, highAvailability: true } }, /Burstable/));
+    it("rejects a captured table that is not schema.table", () => rejects({ ...valid(), capture: { tables: ["Orders"] } }, /pg-adx-cdc:capture\.tables\.0: a lower-case "schema\.table" name.*\(got "Orders"\)/));
+    it("rejects a stack name that cannot be part of Azure names", () => rejects(valid(), /stack name "Prod_EU_West_Long"/, "Prod_EU_West_Long"));
+    it("rejects a config with no way for Connect to reach PostgreSQL", () => rejects({ ...valid(), postgres: {} }, /no client may reach PostgreSQL/));
+});
+
+describe("builders", () => {
+    const source = () => buildDebeziumSourceConfig({ connectorName: "s", database: { host: "h", port: 5432, name: "d", user: "u", passwordEnvVar: "P", sslMode: "require" }, tables: ["retail.orders_info"], topicPrefix: "cdc", slotName: "sl", publicationName: "pub", heartbeatTable: "cdc_meta.hb" });
+    it("the Debezium config uses 3.x names only and passes the provider's check", () => {
+        const config = source();
+        assert.equal(config["publication.autocreate.mode"], "disabled");
+        assert.equal(config["snapshot.mode"], "when_needed");
+        assert.equal(config["database.password"], "${env:P}");
+        assert.deepEqual(validateConnectorInputs({ connectUrl: "http://127.0.0.1:8083", connectorName: "s", config }), []);
+    });
+    it("the bootstrap grants the replication user SELECT on captured tables only, and never sees a password", () => {
+        const sql = buildSourceBootstrapStatements({ tables: ["retail.orders_info", "sales.refunds"], publicationName: "pub", heartbeatTable: "cdc_meta.hb", replicationUser: "cdc_replicator", replicationPasswordVerifier: "SCRAM-SHA-256$4096:c2FsdA==$c3RvcmVk:c2VydmVy" }).join(";\n");
+        assert.match(sql, /GRANT SELECT ON retail\.orders_info TO cdc_replicator/);
+        assert.match(sql, /captured table sales\.refunds does not exist in database %; create it first or remove it from pg-adx-cdc:capture\.tables/);
+        assert.doesNotMatch(sql, /GRANT (ALL|INSERT|UPDATE|DELETE)[^;]*retail\.orders_info/);
+        assert.throws(() => buildSourceBootstrapStatements({ tables: [], publicationName: "pub", heartbeatTable: "a.b", replicationUser: "u", replicationPasswordVerifier: "plain-password" }), /SCRAM-SHA-256 verifier/);
+    });
+});
