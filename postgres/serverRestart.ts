@@ -12,6 +12,8 @@ export interface ServerRestartInputs {
     /** ARM endpoint; the public cloud's by default. */
     armEndpoint?: string;
     timeoutSeconds?: number;
+    /** How often the restart operation is polled. */
+    pollIntervalSeconds?: number;
 }
 
 export const FLEXIBLE_SERVER_API_VERSION = "2024-08-01";
@@ -28,10 +30,18 @@ function sorted(map: Record<string, string> | undefined): [string, string][] {
 
 async function restartServer(inputs: ServerRestartInputs): Promise<string> {
     const axios = require("axios");
-    const { DefaultAzureCredential } = require("@azure/identity");
     const log = (m: string) => require("@pulumi/pulumi").log.info(m);
     const endpoint = (inputs.armEndpoint ?? "https://management.azure.com").replace(/\/$/, "");
-    const token = (await new DefaultAzureCredential().getToken(`${endpoint}/.default`)).token;
+    // AZURE_ARM_ACCESS_TOKEN: a token you already hold (e.g. `az account get-access-token`); else the credential chain.
+    let token = process.env.AZURE_ARM_ACCESS_TOKEN;
+    if (!token) {
+        const { DefaultAzureCredential } = require("@azure/identity");
+        try {
+            token = (await new DefaultAzureCredential().getToken(`${endpoint}/.default`)).token as string;
+        } catch (error: any) {
+            throw new Error(`no Azure credential to restart ${inputs.serverId}: ${error.message}. Log in with "az login" (or OIDC in CI).`);
+        }
+    }
     const headers = { Authorization: `Bearer ${token}` };
     const url = `${endpoint}${inputs.serverId}/restart?api-version=${FLEXIBLE_SERVER_API_VERSION}`;
     log(`restarting ${inputs.serverId} so that static parameters take effect (${Object.keys(inputs.staticParameters).join(", ")})`);
@@ -41,7 +51,7 @@ async function restartServer(inputs: ServerRestartInputs): Promise<string> {
     while (response.status === 409 && Date.now() < deadline) {
         // Another operation (e.g. a parameter update) is still running on the server.
         log("server busy with another operation; retrying the restart in 15 s");
-        await new Promise((r) => setTimeout(r, 15_000));
+        await new Promise((r) => setTimeout(r, (inputs.pollIntervalSeconds ?? 15) * 1000));
         response = await axios.post(url, {}, { headers, validateStatus: () => true });
     }
     if (response.status !== 200 && response.status !== 202) {
@@ -50,7 +60,7 @@ async function restartServer(inputs: ServerRestartInputs): Promise<string> {
     const operationUrl = response.headers["azure-asyncoperation"] ?? response.headers["location"];
     if (!operationUrl) return new Date().toISOString();
     while (Date.now() < deadline) {
-        await new Promise((r) => setTimeout(r, 10_000));
+        await new Promise((r) => setTimeout(r, (inputs.pollIntervalSeconds ?? 10) * 1000));
         const poll = await axios.get(operationUrl, { headers, validateStatus: () => true });
         const status = poll.data?.status;
         log(`restart ${status ?? `HTTP ${poll.status}`} after ${Math.round((Date.now() - started) / 1000)} s`);
@@ -89,6 +99,7 @@ export interface PostgresServerRestartArgs {
     staticParameters: pulumi.Input<Record<string, pulumi.Input<string>>>;
     armEndpoint?: pulumi.Input<string>;
     timeoutSeconds?: pulumi.Input<number>;
+    pollIntervalSeconds?: pulumi.Input<number>;
 }
 
 /** Restarts the server once after creation and again whenever a static parameter changes. */

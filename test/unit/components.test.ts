@@ -1,0 +1,63 @@
+// Components on their own under Pulumi mocks: secrets stay secret, and the parts depend on each
+// other in the order the pipeline needs.
+import { before, describe, it } from "node:test";
+import * as assert from "node:assert/strict";
+import { installMocks, MockedResource, resolveOutput, settle } from "../support/pulumiMocks";
+import { SinkIdentity, SINK_DATABASE_ROLE } from "../../components/sinkIdentity";
+import { PostgresSource } from "../../components/postgres";
+import { KafkaPlatform } from "../../components/kafkaPlatform";
+import { parseStackConfig } from "../../components/config";
+
+let resources: MockedResource[];
+/** Secret inputs reach the mocks wrapped in Pulumi's secret envelope. */
+const unsecret = (v: any) => (v && typeof v === "object" && "4dabf18193072939515e22adb298388d" in v ? v.value : v);
+let sink: SinkIdentity;
+let postgres: PostgresSource;
+let kafka: KafkaPlatform;
+
+before(async () => {
+    resources = installMocks({});
+    const config = parseStackConfig({ postgres: { allowedClientCidrs: ["203.0.113.10/32"] }, kafka: { kustoSinkVersion: "5.0.4", kustoSinkSha256: "b".repeat(64) } }, "dev");
+    sink = new SinkIdentity("sink", { displayName: "sink-dev", rotationTrigger: "2026-11", tenantId: "t", resourceGroupName: "rg", clusterName: "c", databaseName: "cdc" });
+    postgres = new PostgresSource("pg", { resourceGroupName: "rg", location: "westeurope", serverName: "pg-dev", settings: config.postgres, tables: config.capture.tables, topicPrefix: "cdc", administratorPassword: "Admin-Passw0rd!" });
+    kafka = new KafkaPlatform("kafka", { settings: config.kafka, networkName: "n-dev", kafkaContainerName: "k-dev", connectContainerName: "c-dev", connectImageName: "img:dev", postgresReplicationPassword: postgres.replicationPassword, kustoSinkAppKey: sink.clientSecret });
+    await settle(800);
+});
+
+describe("components", () => {
+    it("the sink's client secret and the replication password are Pulumi secrets", async () => {
+        assert.equal((await resolveOutput(sink.clientSecret)).secret, true);
+        assert.equal((await resolveOutput(postgres.replicationPassword)).secret, true);
+    });
+
+    it("the sink identity is Ingestor on its database and its secret rotates with the trigger", () => {
+        const assignment = resources.find((r) => r.type === "azure-native:kusto:DatabasePrincipalAssignment")!;
+        assert.equal(assignment.inputs.role, SINK_DATABASE_ROLE);
+        assert.equal(SINK_DATABASE_ROLE, "Ingestor");
+        const password = resources.find((r) => r.type === "azuread:index/applicationPassword:ApplicationPassword")!;
+        assert.deepEqual(password.inputs.rotateWhenChanged, { rotation: "2026-11" });
+    });
+
+    it("the server requires TLS and the bootstrap waits for the restart and the firewall", () => {
+        const server = resources.find((r) => r.type === "azure-native:dbforpostgresql:Server")!;
+        assert.equal(server.inputs.version, "16");
+        assert.deepEqual(server.inputs.sku, { name: "Standard_B1ms", tier: "Burstable" });
+        const tls = resources.find((r) => r.type === "azure-native:dbforpostgresql:Configuration" && r.inputs.configurationName === "require_secure_transport")!;
+        assert.equal(tls.inputs.value, "ON");
+        const bootstrap = resources.find((r) => r.type === "pulumi-nodejs:dynamic/pg-adx-cdc:PostgresSourceBootstrap")!;
+        assert.equal(bootstrap.inputs.connection.sslMode, "require");
+        assert.match(unsecret(bootstrap.inputs.bootstrap).replicationPasswordVerifier, /^SCRAM-SHA-256\$4096:/);
+    });
+
+    it("Connect gets its worker settings and secrets from the environment, never inline in its image", () => {
+        const connect = resources.find((r) => r.type === "docker:index/container:Container" && r.inputs.name === "c-dev")!;
+        assert.equal(connect.inputs.envs["4dabf18193072939515e22adb298388d"] !== undefined, true, "the worker's environment is a secret");
+        const env: string[] = unsecret(connect.inputs.envs);
+        assert.ok(env.includes("CONNECT_CONFIG_PROVIDERS=env"));
+        assert.ok(env.includes("CONNECT_CONFIG_PROVIDERS_ENV_CLASS=org.apache.kafka.common.config.provider.EnvVarConfigProvider"));
+        assert.ok(env.includes("BOOTSTRAP_SERVERS=k-dev:19092"));
+        assert.ok(env.some((e) => e.startsWith("CDC_PG_REPLICATION_PASSWORD=")));
+        const image = resources.find((r) => r.type === "docker:index/image:Image")!;
+        assert.deepEqual(Object.keys(image.inputs.build.args).sort(), ["CONNECT_BASE_IMAGE", "KUSTO_SINK_SHA256", "KUSTO_SINK_VERSION"]);
+    });
+});
