@@ -57,6 +57,9 @@ export function ensurePrerequisites(): Prerequisites {
         process.stderr.write("e2e: fetching Kafka and Debezium from Maven Central (cached in ~/.m2 and .cache/e2e)\n");
         const result = spawnSync("mvn", ["-B", "-q", "-f", path.join(REPO_ROOT, "test", "e2e", "pom.xml"), `-Dcdc.cache.dir=${CACHE_DIR}`, "package"], { stdio: "inherit" });
         if (result.status !== 0) throw new Error("mvn could not fetch the Kafka/Debezium artifacts (see its output above); Maven Central must be reachable");
+        if (!fs.existsSync(path.join(debeziumPluginPath, "debezium-connector-postgres"))) {
+            throw new Error(`mvn finished but ${debeziumPluginPath} holds no debezium-connector-postgres; delete ${CACHE_DIR} and run again`);
+        }
     }
     return { java: "java", postgresBin, kafkaLibs, debeziumPluginPath };
 }
