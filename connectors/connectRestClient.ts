@@ -93,8 +93,25 @@ export function describeConnectError(data: any): string {
     return typeof data === "string" ? data.slice(0, 2000) : JSON.stringify(data)?.slice(0, 2000) ?? "";
 }
 
-/** The live config of a connector, or undefined when Connect does not know it. */
+/**
+ * Waits until the worker has joined its group and read the config topic (Connect's /health,
+ * Kafka 3.9+). A worker that has just restarted answers 404 for every connector before that, which
+ * must not be mistaken for "deleted". Workers without /health (404 there) are taken as ready.
+ */
+export async function waitForWorkerReady(baseUrl: string, policy: RetryPolicy, onRetry?: (m: string) => void): Promise<void> {
+    const started = Date.now();
+    for (let attempt = 0; ; attempt++) {
+        const response = await connectRequest(baseUrl, "GET", "/health", undefined, { ...policy, deadlineMs: Math.max(1000, policy.deadlineMs - (Date.now() - started)) }, onRetry);
+        if (response.status === 200 || response.status === 404) return;
+        if (Date.now() - started > policy.deadlineMs) throw new Error(`Kafka Connect at ${baseUrl} is not ready: HTTP ${response.status}: ${describeConnectError(response.data)}`);
+        if (attempt % 10 === 0) onRetry?.(`Kafka Connect worker still starting (${describeConnectError(response.data)})`);
+        await new Promise((r) => setTimeout(r, backoffDelayMs(attempt, policy)));
+    }
+}
+
+/** The live config of a connector, or undefined when a ready worker does not know it. */
 export async function getConnectorConfig(baseUrl: string, name: string, policy: RetryPolicy, onRetry?: (m: string) => void): Promise<Record<string, string> | undefined> {
+    await waitForWorkerReady(baseUrl, policy, onRetry);
     const response = await connectRequest(baseUrl, "GET", `/connectors/${encodeURIComponent(name)}/config`, undefined, policy, onRetry);
     if (response.status === 404) return undefined;
     if (response.status !== 200) throw new Error(`reading connector "${name}" failed: HTTP ${response.status}: ${describeConnectError(response.data)}`);
@@ -126,6 +143,7 @@ export async function putConnectorConfig(baseUrl: string, name: string, config: 
 
 /** Deletes a connector; one that is already gone counts as deleted. */
 export async function deleteConnector(baseUrl: string, name: string, policy: RetryPolicy, onRetry?: (m: string) => void): Promise<"deleted" | "already-gone"> {
+    await waitForWorkerReady(baseUrl, policy, onRetry);
     const response = await connectRequest(baseUrl, "DELETE", `/connectors/${encodeURIComponent(name)}`, undefined, policy, onRetry);
     if (response.status === 404) return "already-gone";
     if (response.status !== 204 && response.status !== 200) {
