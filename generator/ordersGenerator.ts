@@ -92,7 +92,12 @@ export async function runOrdersGenerator(client: SqlClient, options: GeneratorOp
         // Catch up in transactions of at most batchSize changes.
         const count = Math.min(due, batchSize);
         const changes = Array.from({ length: count }, () => planChange(live, options, random));
-        await applyChanges(client, table, changes, live, batchSize > 1);
+        try {
+            await applyChanges(client, table, changes, live, batchSize > 1);
+        } catch (error: any) {
+            // Callers that survive connection loss still need to know what was committed before it.
+            throw Object.assign(new Error(`generator stopped: ${error.message}`), { report: finish(report, started) });
+        }
         for (const c of changes) report[c.kind === "insert" ? "inserts" : c.kind === "update" ? "updates" : "deletes"]++;
         report.transactions += batchSize > 1 ? 1 : count;
         issued += count;

@@ -4,22 +4,22 @@ import { after, before, describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import { Client } from "pg";
 import { startLocalPipeline, LocalPipeline } from "./harness/localPipeline";
-import { readTopic, TopicReader } from "./harness/topicReader";
+import { TopicReader } from "./harness/topicReader";
 import { currentState, ingestWithMapping } from "./harness/adxEmulation";
-import { buildDebeziumSourceConfig, changeMetadataFields, topicForTable } from "../../connectors/debeziumSource";
-import { WORKER_SECRET_ENV } from "../../connectors/workerSettings";
+import { adminClient, CapturedSource, CAPTURED_TABLE, setUpCapturedSource } from "./harness/capturedSource";
+import { changeMetadataFields } from "../../connectors/debeziumSource";
 import { kafkaConnectorProvider } from "../../connectors/kafkaConnector";
 import { sourceBootstrapProvider } from "../../postgres/sourceBootstrap";
-import { buildScramSha256Verifier } from "../../postgres/scramVerifier";
 import { ORDERS_TABLE, sourceObjectNames } from "../../postgres/sourceSchema";
 import { loadKqlScripts } from "../../kql/kqlModel";
 import { runOrdersGenerator, GeneratorReport } from "../../generator/ordersGenerator";
 
-const TABLE = "retail.orders_info";
+const TABLE = CAPTURED_TABLE;
 const PREFIX = "cdc";
 const names = sourceObjectNames(PREFIX);
 const CONNECTOR = "cdc-postgres-source";
 let pipeline: LocalPipeline;
+let source: CapturedSource;
 let admin: Client;
 let reader: TopicReader;
 let bootstrapInputs: any;
@@ -41,37 +41,12 @@ function adxCurrentRows() {
 
 before(async () => {
     pipeline = await startLocalPipeline();
-    admin = new Client({ host: "127.0.0.1", port: pipeline.postgres.port, database: pipeline.postgres.database, user: pipeline.postgres.adminUser });
-    await admin.connect();
-    bootstrapInputs = {
-        connection: { host: "127.0.0.1", port: pipeline.postgres.port, database: pipeline.postgres.database, user: pipeline.postgres.adminUser, sslMode: "disable" },
-        bootstrap: { tables: [TABLE], publicationName: names.publicationName, heartbeatTable: names.heartbeatTable, replicationUser: "cdc_replicator", replicationPasswordVerifier: buildScramSha256Verifier(pipeline.replicationPassword, "ZTJlLXNhbHQtMTIzNDU2Nzg=") },
-        slotName: names.slotName,
-        timeoutSeconds: 60,
-    };
-    assert.deepEqual(await sourceBootstrapProvider.check!({}, bootstrapInputs), { inputs: bootstrapInputs });
-    await sourceBootstrapProvider.create!(bootstrapInputs);
-    // Rows that exist before the connector starts must arrive through the initial snapshot.
-    await admin.query(`INSERT INTO ${TABLE} (custid, amount, city) SELECT 1 + g % 500, (g % 997) + 0.5, (ARRAY['Austin','Boston','Denver'])[1 + g % 3] FROM generate_series(1, 200) g`);
-    connectorInputs = {
-        connectUrl: pipeline.connectUrl,
-        connectorName: CONNECTOR,
-        timeoutSeconds: 120,
-        config: buildDebeziumSourceConfig({
-            connectorName: CONNECTOR,
-            database: { host: "127.0.0.1", port: pipeline.postgres.port, name: pipeline.postgres.database, user: "cdc_replicator", passwordEnvVar: WORKER_SECRET_ENV.postgresReplicationPassword, sslMode: "disable" },
-            tables: [TABLE], topicPrefix: PREFIX, slotName: names.slotName, publicationName: names.publicationName, heartbeatTable: names.heartbeatTable,
-        }),
-    };
-    const checked: any = await kafkaConnectorProvider.check!({}, connectorInputs);
-    assert.equal(checked.failures, undefined, JSON.stringify(checked.failures));
-    reader = await readTopic(pipeline.bootstrapServers, topicForTable(PREFIX, TABLE));
-    await kafkaConnectorProvider.create!(connectorInputs);
+    source = await setUpCapturedSource(pipeline, { topicPrefix: PREFIX, connectorName: CONNECTOR, preexistingRows: 200 });
+    ({ admin, reader, bootstrapInputs, connectorInputs } = source);
 });
 
 after(async () => {
-    await reader?.stop().catch(() => undefined);
-    await admin?.end().catch(() => undefined);
+    await source?.close();
     await pipeline?.stop();
     process.stderr.write(`e2e: pipeline.test wall time ${Math.round((Date.now() - started) / 1000)} s\n`);
 });
@@ -85,8 +60,7 @@ describe("PostgreSQL → Debezium → Kafka → what ADX would hold", () => {
     });
 
     it("2. delivers every insert, update and delete as one flat JSON record of the data contract", async () => {
-        const client = new Client({ host: "127.0.0.1", port: pipeline.postgres.port, database: pipeline.postgres.database, user: pipeline.postgres.adminUser });
-        await client.connect();
+        const client = await adminClient(pipeline);
         report = await runOrdersGenerator(client, { rate: 400, durationMs: 10_000, updates: 0.3, deletes: 0.1, batchSize: 5 });
         await client.end();
         const expected = 200 + report.inserts + report.updates + report.deletes;

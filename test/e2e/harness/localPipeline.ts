@@ -154,6 +154,9 @@ export async function startLocalPipeline(options: { replicationPassword?: string
                 await waitUntil("the Kafka broker to listen again", () => portOpen(kafkaPort), 90_000, kafka);
             },
             async restartPostgres() {
+                // pg_ctl stops the postmaster itself and waits for it (a signal to runuser may not reach it).
+                const [stopCmd, stopArgs] = pgCommand(path.join(prerequisites.postgresBin, "pg_ctl"), ["stop", "-D", pgData, "-m", "fast", "-w", "-t", "60"]);
+                execFileSync(stopCmd, stopArgs, { stdio: "ignore" });
                 await stopProcess(postgres);
                 postgres = startPostgres();
                 started.push(postgres);

@@ -1,0 +1,71 @@
+// The source side the stack deploys, set up on the local pipeline with the stack's own code:
+// bootstrap provider (tables, publication, heartbeat, replication user via SCRAM verifier), the
+// Debezium config builder, the KafkaConnector provider, and a reader on the table's topic.
+import { Client } from "pg";
+import { LocalPipeline } from "./localPipeline";
+import { readTopic, TopicReader } from "./topicReader";
+import { buildDebeziumSourceConfig, topicForTable } from "../../../connectors/debeziumSource";
+import { WORKER_SECRET_ENV } from "../../../connectors/workerSettings";
+import { kafkaConnectorProvider } from "../../../connectors/kafkaConnector";
+import { sourceBootstrapProvider } from "../../../postgres/sourceBootstrap";
+import { buildScramSha256Verifier } from "../../../postgres/scramVerifier";
+import { sourceObjectNames } from "../../../postgres/sourceSchema";
+
+export const CAPTURED_TABLE = "retail.orders_info";
+
+export interface CapturedSource {
+    admin: Client;
+    reader: TopicReader;
+    bootstrapInputs: any;
+    connectorInputs: any;
+    slotName: string;
+    /** Rows inserted before the connector starts (they arrive through the snapshot). */
+    preexistingRows: number;
+    close(): Promise<void>;
+}
+
+export async function adminClient(pipeline: LocalPipeline): Promise<Client> {
+    const client = new Client({ host: "127.0.0.1", port: pipeline.postgres.port, database: pipeline.postgres.database, user: pipeline.postgres.adminUser });
+    // A server restart (a fault test) ends idle sessions; the next query reports it, so the event is not fatal.
+    client.on("error", () => undefined);
+    await client.connect();
+    return client;
+}
+
+export async function setUpCapturedSource(pipeline: LocalPipeline, options: { topicPrefix: string; connectorName: string; preexistingRows: number }): Promise<CapturedSource> {
+    const names = sourceObjectNames(options.topicPrefix);
+    const admin = await adminClient(pipeline);
+    const bootstrapInputs = {
+        connection: { host: "127.0.0.1", port: pipeline.postgres.port, database: pipeline.postgres.database, user: pipeline.postgres.adminUser, sslMode: "disable" },
+        bootstrap: { tables: [CAPTURED_TABLE], publicationName: names.publicationName, heartbeatTable: names.heartbeatTable, replicationUser: "cdc_replicator", replicationPasswordVerifier: buildScramSha256Verifier(pipeline.replicationPassword, "ZTJlLXNhbHQtMTIzNDU2Nzg=") },
+        slotName: names.slotName,
+        timeoutSeconds: 60,
+    };
+    const checkedBootstrap: any = await sourceBootstrapProvider.check!({}, bootstrapInputs);
+    if (checkedBootstrap.failures) throw new Error(`bootstrap check failed: ${JSON.stringify(checkedBootstrap.failures)}`);
+    await sourceBootstrapProvider.create!(bootstrapInputs);
+    if (options.preexistingRows > 0) {
+        await admin.query(`INSERT INTO ${CAPTURED_TABLE} (custid, amount, city) SELECT 1 + g % 500, (g % 997) + 0.5, (ARRAY['Austin','Boston','Denver'])[1 + g % 3] FROM generate_series(1, $1::int) g`, [options.preexistingRows]);
+    }
+    const connectorInputs = {
+        connectUrl: pipeline.connectUrl,
+        connectorName: options.connectorName,
+        timeoutSeconds: 120,
+        config: buildDebeziumSourceConfig({
+            connectorName: options.connectorName,
+            database: { host: "127.0.0.1", port: pipeline.postgres.port, name: pipeline.postgres.database, user: "cdc_replicator", passwordEnvVar: WORKER_SECRET_ENV.postgresReplicationPassword, sslMode: "disable" },
+            tables: [CAPTURED_TABLE], topicPrefix: options.topicPrefix, slotName: names.slotName, publicationName: names.publicationName, heartbeatTable: names.heartbeatTable,
+        }),
+    };
+    const checked: any = await kafkaConnectorProvider.check!({}, connectorInputs);
+    if (checked.failures) throw new Error(`connector check failed: ${JSON.stringify(checked.failures)}`);
+    const reader = await readTopic(pipeline.bootstrapServers, topicForTable(options.topicPrefix, CAPTURED_TABLE));
+    await kafkaConnectorProvider.create!(connectorInputs);
+    return {
+        admin, reader, bootstrapInputs, connectorInputs, slotName: names.slotName, preexistingRows: options.preexistingRows,
+        async close() {
+            await reader.stop().catch(() => undefined);
+            await admin.end().catch(() => undefined);
+        },
+    };
+}
