@@ -86,7 +86,15 @@ export const kafkaConnectorProvider: pulumi.dynamic.ResourceProvider = {
         const policy = policyFor(inputs);
         logInfo(`creating connector "${inputs.connectorName}" on ${inputs.connectUrl}`);
         await rest.createConnector(inputs.connectUrl, inputs.connectorName, inputs.config, policy, logInfo);
-        const status = await rest.waitForConnectorRunning(inputs.connectUrl, inputs.connectorName, policy, logInfo);
+        let status: rest.ConnectorStatus;
+        try {
+            status = await rest.waitForConnectorRunning(inputs.connectUrl, inputs.connectorName, policy, logInfo);
+        } catch (error: any) {
+            // A failed create is not in Pulumi's state: remove the connector so the next `pulumi up` starts clean
+            // instead of stopping at "already exists". Its offsets stay in Connect's offsets topic.
+            await rest.deleteConnector(inputs.connectUrl, inputs.connectorName, policy, logInfo).catch(() => undefined);
+            throw new Error(`${error.message}\n(the connector was removed again, so fixing the config and running pulumi up retries cleanly)`);
+        }
         logInfo(`connector "${inputs.connectorName}" RUNNING with ${status.tasks.length} task(s)`);
         return { id: inputs.connectorName, outs: { ...inputs, connectorType: status.type ?? "" } };
     },

@@ -110,6 +110,24 @@ describe("PostgreSQL → Debezium → Kafka → what ADX would hold", () => {
         assert.deepEqual(status.tasks.map((t: any) => t.state), ["RUNNING"]);
     });
 
+    it("bad input: a captured table that does not exist fails the bootstrap with the fix, and nothing half-made remains", async () => {
+        const missing = { ...bootstrapInputs, bootstrap: { ...bootstrapInputs.bootstrap, tables: [TABLE, "sales.refunds"] } };
+        await assert.rejects(sourceBootstrapProvider.create!(missing), /captured table sales\.refunds does not exist in database retail; create it first or remove it from pg-adx-cdc:capture\.tables/);
+        const schemas = await admin.query("SELECT nspname FROM pg_namespace WHERE nspname = 'sales'");
+        assert.deepEqual(schemas.rows, [], "the failed bootstrap rolled back as a whole");
+    });
+
+    it("bad input: the generator pointed at a database without the table says so", async () => {
+        const client = await adminClient(pipeline);
+        await client.query("CREATE DATABASE empty_db").catch(() => undefined);
+        await client.end();
+        const { Client: PgClient } = await import("pg");
+        const empty = new PgClient({ host: "127.0.0.1", port: pipeline.postgres.port, database: "empty_db", user: pipeline.postgres.adminUser });
+        await empty.connect();
+        await assert.rejects(runOrdersGenerator(empty, { rate: 10, durationMs: 100, updates: 0, deletes: 0 }), /the generator cannot read retail\.orders_info: relation "retail\.orders_info" does not exist\. Is it pointed at the source database, and has the stack's bootstrap created the table\?/);
+        await empty.end();
+    });
+
     it("leaves no slot and no publication behind once the connector and the bootstrap are deleted", async () => {
         await kafkaConnectorProvider.delete!(CONNECTOR, connectorInputs);
         await sourceBootstrapProvider.delete!("bootstrap", bootstrapInputs);

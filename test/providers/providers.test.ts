@@ -106,7 +106,8 @@ describe("KafkaConnector provider (serialized, against a real Connect worker)", 
             assert.match(error.message, /\tat |Exception/);
             return true;
         });
-        await providers.kafkaConnector.delete("failing-task", failing);
+        const after = await fetch(`${pipeline.connectUrl}/connectors/failing-task`);
+        assert.equal(after.status, 404, "nothing half-made is left to block the next pulumi up");
     });
 
     it("create refuses to adopt a connector that already exists, and says how", async () => {
