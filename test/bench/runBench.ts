@@ -41,7 +41,8 @@ interface RunResult {
 }
 
 const say = (m: string) => process.stdout.write(`${m}\n`);
-const progress = (m: string) => process.stderr.write(`\r\x1b[2Kbench: ${m}`);
+/** One progress line, rewritten in place on a terminal, appended in logs. */
+const progress = (m: string) => (process.stderr.isTTY ? process.stderr.write(`\r\x1b[2Kbench: ${m}`) : m && process.stderr.write(`bench: ${m}\n`));
 
 async function runOnce(pipeline: LocalPipeline, profile: Profile, rate: number, seconds: number, run: number): Promise<RunResult> {
     const admin = await adminClient(pipeline);
