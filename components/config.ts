@@ -84,9 +84,9 @@ const postgresSchema = z
         allowedClientCidrs: z.array(firewallCidr).default([]),
         allowDeployerIp: z.boolean().default(false),
         maxReplicationSlots: z.number().int().min(2).max(100).default(10),
-        maxWalSenders: z.number().int().min(2).max(100).default(10),
+        // Azure's allowed range for max_wal_senders is 5-100.
+        maxWalSenders: z.number().int().min(5).max(100).default(10),
         maxWorkerProcesses: z.number().int().min(16, "must be at least 16 (Azure's logical replication guide)").max(1024).default(16),
-        maxSlotWalKeepSizeMb: z.number().int().min(1024, "below 1 GiB a short Connect outage already invalidates the slot").default(4096),
         highAvailability: z.boolean().default(false),
     })
     .superRefine((pg, ctx) => {

@@ -24,15 +24,18 @@ export interface PostgresSourceArgs {
     deployerIp?: pulumi.Input<string | undefined>;
 }
 
-/** Server parameters the pipeline needs; `static` ones only take effect after a restart. */
+/**
+ * Server parameters the pipeline needs; `static` ones only take effect after a restart.
+ * Not max_slot_wal_keep_size: Azure lists it as read-only (allowed value -1), so setting it would
+ * fail the deployment. WAL held by the slot is bounded by the heartbeat instead, and the slot is
+ * dropped on destroy.
+ */
 export function buildServerParameters(settings: PostgresSettings): { name: string; value: string; static: boolean }[] {
     return [
         { name: "wal_level", value: "logical", static: true },
         { name: "max_replication_slots", value: String(settings.maxReplicationSlots), static: true },
         { name: "max_wal_senders", value: String(settings.maxWalSenders), static: true },
         { name: "max_worker_processes", value: String(settings.maxWorkerProcesses), static: true },
-        // Bounds the WAL an abandoned slot can hold; Debezium's snapshot.mode=when_needed recovers if it is exceeded.
-        { name: "max_slot_wal_keep_size", value: String(settings.maxSlotWalKeepSizeMb), static: false },
         { name: "require_secure_transport", value: "ON", static: false },
     ];
 }

@@ -12,8 +12,8 @@ export function renderLatencyChart(points: ChartPoint[], title: string): string 
     const width = 760, height = 420, left = 80, right = 200, top = 50, bottom = 60;
     const rates = [...new Set(points.map((p) => p.rate))].sort((a, b) => a - b);
     const values = points.flatMap((p) => [p.p50, p.p99]).filter((v) => Number.isFinite(v) && v > 0);
-    const minV = Math.pow(10, Math.floor(Math.log10(Math.max(1, Math.min(...values)))));
-    const maxV = Math.pow(10, Math.ceil(Math.log10(Math.max(...values))));
+    const minV = Math.pow(10, Math.floor(Math.log10(Math.max(1, values.reduce((a, b) => Math.min(a, b), Infinity)))));
+    const maxV = Math.pow(10, Math.ceil(Math.log10(values.reduce((a, b) => Math.max(a, b), 1))));
     const x = (rate: number) => left + (rates.indexOf(rate) + 0.5) * ((width - left - right) / rates.length);
     const y = (v: number) => top + (1 - (Math.log10(Math.max(v, minV)) - Math.log10(minV)) / (Math.log10(maxV) - Math.log10(minV))) * (height - top - bottom);
     const colors: Record<string, string> = { quickstart: "#c0392b", tuned: "#1f77b4" };

@@ -77,7 +77,8 @@ async function runOnce(pipeline: LocalPipeline, profile: Profile, rate: number, 
     const stoppedAt = Date.now();
     const changes = report.inserts + report.updates + report.deletes;
     await reader.waitFor(`${changes} records`, (records) => records.length - before >= changes, 120_000);
-    const drainMs = Math.max(0, Math.max(...reader.records.slice(before).map((r) => r.readAtMs)) - stoppedAt);
+    const lastReadAt = reader.records.slice(before).reduce((latest, r) => Math.max(latest, r.readAtMs), 0);
+    const drainMs = Math.max(0, lastReadAt - stoppedAt);
     const connect = connectCpu.stop();
     const broker = brokerCpu.stop();
     const latencies = reader.records.slice(before).filter((r) => r.value.__op !== "r").map((r) => r.readAtMs - r.value.__source_ts_ms);
@@ -121,17 +122,20 @@ async function main(): Promise<void> {
         for (const rate of RAMP) {
             const result = await runOnce(pipeline, "tuned", rate, RAMP_SECONDS, ++run);
             ramp.push(result);
-            const bounded = result.drainMs <= BOUNDED_DRAIN_MS && result.generatorBehindBy < rate;
-            say(`ramp tuned @${rate}/s: achieved ${result.achievedRate}/s, drain ${result.drainMs} ms, p99 ${result.latencyMs.p99} ms → ${bounded ? "bounded" : "NOT bounded"}`);
-            if (!bounded) break;
+            // Lag is the pipeline's: how long the topic needs to catch up once the load stops.
+            const bounded = result.drainMs <= BOUNDED_DRAIN_MS;
+            const generatorLimited = result.achievedRate < 0.95 * rate;
+            say(`ramp tuned @${rate}/s: achieved ${result.achievedRate}/s, drain ${result.drainMs} ms, p99 ${result.latencyMs.p99} ms → ${bounded ? "lag bounded" : "lag NOT bounded"}${generatorLimited ? " (the generator could not offer more: it is the limit)" : ""}`);
+            if (!bounded || generatorLimited) break;
         }
-        const sustained = ramp.filter((r) => r.drainMs <= BOUNDED_DRAIN_MS && r.generatorBehindBy < r.offeredRate).map((r) => r.achievedRate);
+        const sustained = [...results, ...ramp].filter((r) => r.profile === "tuned" && r.drainMs <= BOUNDED_DRAIN_MS).map((r) => r.achievedRate);
         const p99 = (profile: Profile, rate: number) => results.find((r) => r.profile === profile && r.offeredRate === rate)?.latencyMs.p99 ?? NaN;
         const summary = {
             tunedP99At1000Ms: p99("tuned", 1000),
             quickstartP99At1000Ms: p99("quickstart", 1000),
             p99RatioAt1000: Math.round((p99("tuned", 1000) / p99("quickstart", 1000)) * 1000) / 1000,
-            highestSustainedRate: sustained.length ? Math.max(...sustained) : 0,
+            highestSustainedRate: sustained.reduce((a, b) => Math.max(a, b), 0),
+            generatorMaxRate: [...results, ...ramp].reduce((a, r) => Math.max(a, r.achievedRate), 0),
             wallSeconds: Math.round((Date.now() - started) / 1000),
         };
         say("\n" + table([...results, ...ramp]));

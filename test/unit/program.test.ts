@@ -40,7 +40,7 @@ describe("the program with Pulumi.dev.yaml", () => {
             "azuread:index/servicePrincipal:ServicePrincipal": 1,
             "azuread:index/applicationPassword:ApplicationPassword": 1,
             "azure-native:dbforpostgresql:Server": 1,
-            "azure-native:dbforpostgresql:Configuration": 6,
+            "azure-native:dbforpostgresql:Configuration": 5,
             "azure-native:dbforpostgresql:FirewallRule": 2,
             "azure-native:dbforpostgresql:Database": 1,
             "random:index/randomString:RandomString": 1,
