@@ -1,13 +1,16 @@
 // pg-adx-cdc: PostgreSQL → Debezium → Kafka → Azure Data Explorer, one `pulumi up` per stack.
 // Composition only: read config, build the components, register connectors, export outputs.
+// Each side runs one of two ways (config decides): ADX owned by the stack or an existing/free
+// cluster; PostgreSQL as an Azure flexible server or as a container next to Kafka.
 import * as pulumi from "@pulumi/pulumi";
+import * as azuread from "@pulumi/azuread";
 import * as random from "@pulumi/random";
 import * as resources from "@pulumi/azure-native/resources";
-import * as authorization from "@pulumi/azure-native/authorization";
-import { loadStackConfig, requirePostgresAdminPassword, resourceNames } from "./components/config";
+import { ingestionUriFor, loadStackConfig, requirePostgresAdminPassword, resourceNames } from "./components/config";
 import { lookupDeployerIp } from "./components/deployerIp";
 import { AdxCluster } from "./components/adx";
 import { SinkIdentity } from "./components/sinkIdentity";
+import { ReplicationCredentials } from "./components/replicationCredentials";
 import { PostgresSource } from "./components/postgres";
 import { KafkaPlatform } from "./components/kafkaPlatform";
 import { OrdersGenerator } from "./components/ordersGenerator";
@@ -16,53 +19,61 @@ import { buildDebeziumSourceConfig, topicForTable } from "./connectors/debeziumS
 import { buildKustoSinkConfig } from "./connectors/kustoSink";
 import { WORKER_SECRET_ENV } from "./connectors/workerSettings";
 import { KqlSchema } from "./kql/kqlSchema";
-import { loadKqlScripts, sinkTargetOf } from "./kql/kqlModel";
+import { currentStateOf, isStreamingIngestionPolicy, loadKqlScripts, sinkTargetOf, withoutKqlCommands } from "./kql/kqlModel";
 import { adxWebUiLinks } from "./components/adxLinks";
+import { needsFailoverSlot } from "./postgres/serverParameters";
+import { OperationsOutputs } from "./operations/stackOutputs";
 
 const config = loadStackConfig();
 const stack = pulumi.getStack();
 const names = resourceNames(stack);
 const adminPassword = requirePostgresAdminPassword();
-const client = authorization.getClientConfigOutput();
+// Entra (not ARM) identity of the deployer: works without an Azure subscription (free path).
+const client = azuread.getClientConfigOutput();
+const ownsAdx = config.adx.mode === "owned";
+const usesAzurePostgres = config.postgres.mode === "azure";
 // ADX cluster and PostgreSQL server names are global DNS names: a short random suffix keeps them unique.
-const suffix = new random.RandomString("name-suffix", { length: 6, special: false, upper: false });
-const resourceGroup = new resources.ResourceGroup("resource-group", { resourceGroupName: names.resourceGroup });
-const kqlModels = config.capture.tables.map((table) => ({ table, scripts: loadKqlScripts(table) }));
-
-const adx = new AdxCluster("adx", {
-    resourceGroupName: resourceGroup.name,
-    location: resourceGroup.location,
-    clusterName: pulumi.interpolate`${names.adxCluster}${suffix.result}`.apply((n) => n.slice(0, 22)),
-    skuName: config.adx.skuName,
-    capacity: config.adx.capacity,
-    autoStop: config.adx.autoStop,
-    databaseName: config.adx.databaseName,
-    softDeletePeriod: config.adx.softDeletePeriod,
-    hotCachePeriod: config.adx.hotCachePeriod,
-    deployerPrincipalId: config.deployer.principalType === "App" ? client.clientId : client.objectId,
-    deployerPrincipalType: config.deployer.principalType,
-    tenantId: client.tenantId,
+const suffix = ownsAdx || usesAzurePostgres ? new random.RandomString("name-suffix", { length: 6, special: false, upper: false }) : undefined;
+const resourceGroup = suffix ? new resources.ResourceGroup("resource-group", { resourceGroupName: names.resourceGroup }) : undefined;
+const kqlModels = config.capture.tables.map((table) => {
+    const files = loadKqlScripts(table);
+    // A queued-only cluster (ADX free cluster) gets no streaming policy; the batching policy bounds its latency.
+    return { table, files, scripts: config.adx.streamingIngestion ? files : withoutKqlCommands(files, isStreamingIngestionPolicy) };
 });
 
-const sinkIdentity = new SinkIdentity("sink-identity", {
-    displayName: names.sinkApplication,
-    rotationTrigger: config.sinkSecretRotation,
-    tenantId: client.tenantId,
-    resourceGroupName: resourceGroup.name,
-    clusterName: adx.cluster.name,
-    databaseName: config.adx.databaseName,
-}, { dependsOn: [adx.database] });
+const adx = ownsAdx
+    ? new AdxCluster("adx", {
+          resourceGroupName: resourceGroup!.name,
+          location: resourceGroup!.location,
+          clusterName: pulumi.interpolate`${names.adxCluster}${suffix!.result}`.apply((n) => n.slice(0, 22)),
+          skuName: config.adx.skuName,
+          capacity: config.adx.capacity,
+          autoStop: config.adx.autoStop,
+          databaseName: config.adx.databaseName,
+          softDeletePeriod: config.adx.softDeletePeriod,
+          hotCachePeriod: config.adx.hotCachePeriod,
+          deployerPrincipalId: config.deployer.principalType === "App" ? client.clientId : client.objectId,
+          deployerPrincipalType: config.deployer.principalType,
+          tenantId: client.tenantId,
+      })
+    : undefined;
+const adxQueryUri: pulumi.Output<string> = adx ? adx.queryUri : pulumi.output(config.adx.clusterUri!.replace(/\/$/, ""));
+const adxIngestionUri: pulumi.Output<string> = adx ? adx.ingestionUri : pulumi.output(config.adx.ingestionUri?.replace(/\/$/, "") ?? ingestionUriFor(config.adx.clusterUri!));
 
-const postgres = new PostgresSource("postgres", {
-    resourceGroupName: resourceGroup.name,
-    location: resourceGroup.location,
-    serverName: pulumi.interpolate`${names.postgresServer}-${suffix.result}`,
-    settings: config.postgres,
-    tables: config.capture.tables,
-    topicPrefix: config.capture.topicPrefix,
-    administratorPassword: adminPassword,
-    deployerIp: config.postgres.allowDeployerIp ? pulumi.output(lookupDeployerIp()) : undefined,
-});
+const sinkIdentity = new SinkIdentity(
+    "sink-identity",
+    {
+        displayName: names.sinkApplication,
+        rotationTrigger: config.sinkSecretRotation,
+        tenantId: client.tenantId,
+        databaseAccess: adx
+            ? { kind: "arm", resourceGroupName: resourceGroup!.name, clusterName: adx.cluster.name, databaseName: config.adx.databaseName }
+            : { kind: "kql", clusterUri: adxQueryUri, databaseName: config.adx.databaseName },
+    },
+    { dependsOn: adx ? [adx.database] : [] },
+);
+
+const replicationCredentials = new ReplicationCredentials("replication-credentials");
 
 const kafka = new KafkaPlatform("kafka", {
     settings: config.kafka,
@@ -70,12 +81,29 @@ const kafka = new KafkaPlatform("kafka", {
     kafkaContainerName: names.kafkaContainer,
     connectContainerName: names.connectContainer,
     connectImageName: names.connectImage,
-    postgresReplicationPassword: postgres.replicationPassword,
+    postgresReplicationPassword: replicationCredentials.password,
     kustoSinkAppKey: sinkIdentity.clientSecret,
 });
 
+const postgres = new PostgresSource("postgres", {
+    settings: config.postgres,
+    tables: config.capture.tables,
+    topicPrefix: config.capture.topicPrefix,
+    administratorPassword: adminPassword,
+    replicationPasswordVerifier: replicationCredentials.scramVerifier,
+    azure: usesAzurePostgres
+        ? {
+              resourceGroupName: resourceGroup!.name,
+              location: resourceGroup!.location,
+              serverName: pulumi.interpolate`${names.postgresServer}-${suffix!.result}`,
+              deployerIp: config.postgres.allowDeployerIp ? pulumi.output(lookupDeployerIp()) : undefined,
+          }
+        : undefined,
+    container: usesAzurePostgres ? undefined : { networkName: kafka.network.name, containerName: names.postgresContainer },
+});
+
 const kqlSchemas = kqlModels.map(
-    (m) => new KqlSchema(`kql-${m.table}`, { clusterUri: adx.queryUri, database: config.adx.databaseName, scripts: m.scripts, retainData: config.adx.retainDataOnDestroy }, { dependsOn: [adx.deployerAdmin] }),
+    (m) => new KqlSchema(`kql-${m.table}`, { clusterUri: adxQueryUri, database: config.adx.databaseName, scripts: m.scripts, retainData: config.adx.retainDataOnDestroy }, { dependsOn: adx ? [adx.deployerAdmin] : [] }),
 );
 
 const sourceConnectorName = `${config.capture.topicPrefix}-postgres-source`;
@@ -84,15 +112,16 @@ const sourceConnector = new KafkaConnector(
     {
         connectUrl: kafka.connectRestUrl,
         connectorName: sourceConnectorName,
-        config: postgres.host.apply((host) =>
+        config: postgres.connectEndpoint.host.apply((host) =>
             buildDebeziumSourceConfig({
                 connectorName: sourceConnectorName,
-                database: { host, port: 5432, name: postgres.databaseName, user: postgres.replicationUser, passwordEnvVar: WORKER_SECRET_ENV.postgresReplicationPassword, sslMode: "require" },
+                database: { host, port: postgres.connectEndpoint.port, name: postgres.databaseName, user: postgres.replicationUser, passwordEnvVar: WORKER_SECRET_ENV.postgresReplicationPassword, sslMode: postgres.connectEndpoint.sslMode },
                 tables: config.capture.tables,
                 topicPrefix: config.capture.topicPrefix,
                 slotName: postgres.slotName,
                 publicationName: postgres.publicationName,
                 heartbeatTable: postgres.heartbeatTable,
+                slotFailover: needsFailoverSlot(config.postgres),
             }),
         ),
     },
@@ -100,12 +129,13 @@ const sourceConnector = new KafkaConnector(
 );
 
 const sinkConnectorName = `${config.capture.topicPrefix}-adx-sink`;
+const deadLetterTopic = `${config.capture.topicPrefix}.adx-sink.dlq`;
 const sinkConnector = new KafkaConnector(
     "kusto-sink",
     {
         connectUrl: kafka.connectRestUrl,
         connectorName: sinkConnectorName,
-        config: pulumi.all([adx.ingestionUri, adx.queryUri, sinkIdentity.appId, client.tenantId]).apply(([ingestionUrl, queryUrl, appId, tenantId]) =>
+        config: pulumi.all([adxIngestionUri, adxQueryUri, sinkIdentity.appId, client.tenantId]).apply(([ingestionUrl, queryUrl, appId, tenantId]) =>
             buildKustoSinkConfig({
                 connectorName: sinkConnectorName,
                 ingestionUrl,
@@ -115,14 +145,14 @@ const sinkConnector = new KafkaConnector(
                 appKeyEnvVar: WORKER_SECRET_ENV.kustoSinkAppKey,
                 targets: kqlModels.map((m) => {
                     const target = sinkTargetOf(m.scripts);
-                    return { topic: topicForTable(config.capture.topicPrefix, m.table), database: config.adx.databaseName, table: target.table, mapping: target.mapping };
+                    return { topic: topicForTable(config.capture.topicPrefix, m.table), database: config.adx.databaseName, table: target.table, mapping: target.mapping, streaming: config.adx.streamingIngestion };
                 }),
                 bootstrapServers: kafka.internalBootstrapServers,
-                deadLetterTopic: `${config.capture.topicPrefix}.adx-sink.dlq`,
+                deadLetterTopic,
             }),
         ),
     },
-    { dependsOn: [...kqlSchemas, sinkIdentity.ingestorAssignment, kafka.connect] },
+    { dependsOn: [...kqlSchemas, sinkIdentity.ingestorGrant, kafka.connect] },
 );
 
 if (config.generator.enabled) {
@@ -131,20 +161,35 @@ if (config.generator.enabled) {
         imageName: names.generatorImage,
         containerName: names.generatorContainer,
         networkName: kafka.network.name,
-        postgresHost: postgres.host,
+        postgresHost: postgres.connectEndpoint.host,
+        postgresPort: postgres.connectEndpoint.port,
+        sslMode: postgres.connectEndpoint.sslMode,
         database: postgres.databaseName,
         user: config.postgres.administratorLogin,
         password: adminPassword,
     }, { dependsOn: [sourceConnector] });
 }
 
-export const adxQueryUri = adx.queryUri;
-export const adxIngestionUri = adx.ingestionUri;
+export { adxQueryUri, adxIngestionUri };
 export const adxDatabase = config.adx.databaseName;
-export const postgresHost = postgres.host;
+export const postgresHost = postgres.adminEndpoint.host;
 export const postgresDatabase = postgres.databaseName;
 export const replicationSlot = postgres.slotName;
 export const connectRestUrl = kafka.connectRestUrl;
 export const topics = config.capture.tables.map((t) => topicForTable(config.capture.topicPrefix, t));
 export const connectorNames = { source: sourceConnector.connectorName, sink: sinkConnector.connectorName };
-export const analyticsLinks = adxWebUiLinks(adx.queryUri, config.adx.databaseName);
+export const analyticsLinks = adxWebUiLinks(adxQueryUri, config.adx.databaseName);
+/** Everything `npm run status` and `npm run verify` need (operations/stackOutputs.ts); no secrets. */
+export const operations: pulumi.Output<OperationsOutputs> = pulumi.all([postgres.adminEndpoint.host, adxQueryUri]).apply(([pgHost, queryUri]) => ({
+    connectRestUrl: kafka.connectRestUrl,
+    connectors: { source: sourceConnectorName, sink: sinkConnectorName },
+    kafkaBootstrapServers: kafka.hostBootstrapServers,
+    topics: config.capture.tables.map((t) => topicForTable(config.capture.topicPrefix, t)),
+    deadLetterTopic,
+    postgres: { host: pgHost, port: postgres.adminEndpoint.port, database: postgres.databaseName, user: postgres.administratorLogin, sslMode: postgres.adminEndpoint.sslMode, slotName: postgres.slotName },
+    adx: {
+        queryUri,
+        database: config.adx.databaseName,
+        tables: kqlModels.map((m) => ({ sourceTable: m.table, rawTable: sinkTargetOf(m.scripts).table, ...currentStateOf(m.scripts) })),
+    },
+}));

@@ -49,8 +49,21 @@ const firewallCidr = z.string().superRefine((value, ctx) => {
     }
 });
 
+/** The ingestion ("ingest-") URI of a cluster, from its query URI, as Azure names them. */
+export function ingestionUriFor(queryUri: string): string {
+    const url = new URL(queryUri);
+    return `${url.protocol}//ingest-${url.host}`;
+}
+
 const adxSchema = z
     .object({
+        // "owned": the stack creates the cluster and database (ARM). "existing": it targets a cluster it
+        // does not own, such as an ADX free cluster, and grants the sink access with KQL only.
+        mode: z.enum(["owned", "existing"]).default("owned"),
+        /** Existing mode: the cluster's query URI, e.g. https://kvc-xxxx.northeurope.kusto.windows.net */
+        clusterUri: z.string().optional(),
+        /** Existing mode: the ingestion URI, when it is not the query URI with an "ingest-" host prefix. */
+        ingestionUri: z.string().optional(),
         skuName: z.string().default("Dev(No SLA)_Standard_E2a_v4"),
         capacity: z.number().int().min(1).max(1000).default(1),
         autoStop: z.boolean().default(true),
@@ -58,8 +71,26 @@ const adxSchema = z
         softDeletePeriod: z.string().regex(ISO_DURATION, "an ISO 8601 duration such as P30D").default("P30D"),
         hotCachePeriod: z.string().regex(ISO_DURATION, "an ISO 8601 duration such as P7D").default("P7D"),
         retainDataOnDestroy: z.boolean().default(false),
+        // Streaming ingestion (sub-second). Free clusters ingest queued only: set false there, and the
+        // sink and the table use queued ingestion bounded by the batching policy.
+        streamingIngestion: z.boolean().default(true),
     })
     .superRefine((adx, ctx) => {
+        if (adx.mode === "existing") {
+            if (!adx.clusterUri) {
+                ctx.addIssue({ code: "custom", path: ["clusterUri"], message: 'existing mode needs the cluster\'s query URI, e.g. "https://kvc-xxxx.northeurope.kusto.windows.net" (the free cluster\'s "Cluster URI" in the ADX web UI)' });
+            }
+            for (const key of ["clusterUri", "ingestionUri"] as const) {
+                const value = adx[key];
+                if (value !== undefined && !/^https:\/\/[A-Za-z0-9.-]+\/?$/.test(value)) {
+                    ctx.addIssue({ code: "custom", path: [key], message: `must be an https URI with a host only, such as "https://kvc-xxxx.northeurope.kusto.windows.net"` });
+                }
+            }
+            return;
+        }
+        for (const key of ["clusterUri", "ingestionUri"] as const) {
+            if (adx[key] !== undefined) ctx.addIssue({ code: "custom", path: [key], message: `is only used with mode "existing"; set pg-adx-cdc:adx.mode to "existing" to target that cluster, or remove ${key}` });
+        }
         if (!ADX_SKU_NAMES.includes(adx.skuName)) {
             const suggestions = ADX_SKU_NAMES.filter((s) => s.startsWith("Dev") || /E\d+ads_v5$/.test(s)).join(", ");
             ctx.addIssue({ code: "custom", path: ["skuName"], message: `unknown ADX SKU "${adx.skuName}"; use one of ${suggestions} (full list: azure-native kusto.AzureSkuName)` });
@@ -74,6 +105,9 @@ const adxSchema = z
 
 const postgresSchema = z
     .object({
+        // "azure": an Azure Database for PostgreSQL flexible server. "container": PostgreSQL as a Docker
+        // container next to Kafka (wal_level set on its command line): costs nothing, for trying the project.
+        mode: z.enum(["azure", "container"]).default("azure"),
         version: z.enum(POSTGRES_VERSIONS).default("16"),
         skuName: z.string().regex(/^Standard_[A-Za-z0-9_]+$/, 'an Azure VM size such as "Standard_B1ms"').default("Standard_B1ms"),
         skuTier: z.enum(["Burstable", "GeneralPurpose", "MemoryOptimized"]).default("Burstable"),
@@ -88,6 +122,13 @@ const postgresSchema = z
         maxWalSenders: z.number().int().min(5).max(100).default(10),
         maxWorkerProcesses: z.number().int().min(16, "must be at least 16 (Azure's logical replication guide)").max(1024).default(16),
         highAvailability: z.boolean().default(false),
+        // Libraries kept in shared_preload_libraries when the stack has to set it (failover slots need it).
+        preloadLibraries: z.array(z.string().regex(/^[a-z_][a-z0-9_]*$/, "a library name such as pg_stat_statements")).default(["pg_cron", "pg_stat_statements"]),
+        backupRetentionDays: z.number().int().min(7).max(35).default(7),
+        geoRedundantBackup: z.boolean().default(false),
+        /** Container mode: the image (default postgres:<version>) and the port published on 127.0.0.1. */
+        containerImage: z.string().min(1).optional(),
+        containerPort: z.number().int().min(1024).max(65535).default(5432),
     })
     .superRefine((pg, ctx) => {
         if (pg.highAvailability && pg.skuTier === "Burstable") {
@@ -96,6 +137,14 @@ const postgresSchema = z
         if (pg.maxWalSenders < pg.maxReplicationSlots) {
             ctx.addIssue({ code: "custom", path: ["maxWalSenders"], message: `must be at least maxReplicationSlots (${pg.maxReplicationSlots}); every slot streams through a WAL sender` });
         }
+        if (pg.mode === "container") {
+            if (pg.highAvailability) ctx.addIssue({ code: "custom", path: ["highAvailability"], message: 'a PostgreSQL container has no standby; set highAvailability false or mode "azure"' });
+            if (pg.allowedClientCidrs.length > 0 || pg.allowDeployerIp) {
+                ctx.addIssue({ code: "custom", path: ["allowedClientCidrs"], message: "firewall rules apply to Azure servers only; the container publishes its port on 127.0.0.1 and Connect reaches it on the Docker network. Remove allowedClientCidrs and allowDeployerIp" });
+            }
+            return;
+        }
+        if (pg.containerImage !== undefined) ctx.addIssue({ code: "custom", path: ["containerImage"], message: 'is only used with mode "container"' });
         if (pg.allowedClientCidrs.length === 0 && !pg.allowDeployerIp) {
             ctx.addIssue({ code: "custom", path: ["allowedClientCidrs"], message: "no client may reach PostgreSQL: list the Kafka Connect host's address here, or set allowDeployerIp true" });
         }
@@ -148,6 +197,11 @@ export type PostgresSettings = StackConfig["postgres"];
 export type CaptureSettings = StackConfig["capture"];
 export type KafkaSettings = StackConfig["kafka"];
 export type GeneratorSettings = StackConfig["generator"];
+
+/** The settings a stack gets when it leaves a section out; the e2e harness starts from these. */
+export function defaultPostgresSettings(): PostgresSettings {
+    return postgresSchema.parse({ mode: "container" });
+}
 
 /** A configuration error that lists every bad setting at once. */
 export class StackConfigError extends Error {
@@ -212,6 +266,7 @@ export function resourceNames(stack: string) {
         connectContainer: `pg-adx-cdc-connect-${stack}`,
         connectImage: `pg-adx-cdc-connect:${stack}`,
         generatorContainer: `pg-adx-cdc-generator-${stack}`,
+        postgresContainer: `pg-adx-cdc-postgres-${stack}`,
         generatorImage: `pg-adx-cdc-generator:${stack}`,
     };
 }

@@ -33,6 +33,8 @@ export class KafkaPlatform extends pulumi.ComponentResource {
     public readonly internalBootstrapServers: string;
     /** Connect REST URL as seen from where `pulumi` runs. */
     public readonly connectRestUrl: string;
+    /** Bootstrap servers for tools on the Docker host (operator commands): the port published on 127.0.0.1. */
+    public readonly hostBootstrapServers: string;
 
     constructor(name: string, args: KafkaPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
         super("pg-adx-cdc:index:KafkaPlatform", name, {}, opts);
@@ -40,6 +42,7 @@ export class KafkaPlatform extends pulumi.ComponentResource {
         this.network = new docker.Network(`${name}-network`, { name: args.networkName }, { parent: this });
         this.internalBootstrapServers = `${args.kafkaContainerName}:${INTERNAL_KAFKA_PORT}`;
         this.connectRestUrl = s.connectRestUrl ?? `http://${PUBLISHED_PORT_IP}:${s.connectPort}`;
+        this.hostBootstrapServers = `${PUBLISHED_PORT_IP}:${s.kafkaPort}`;
 
         const kafkaImage = new docker.RemoteImage(`${name}-kafka-image`, { name: s.kafkaImage, keepLocally: true }, { parent: this });
         const kafkaData = new docker.Volume(`${name}-kafka-data`, {}, { parent: this });
@@ -47,7 +50,7 @@ export class KafkaPlatform extends pulumi.ComponentResource {
             nodeId: 1,
             internalAdvertised: this.internalBootstrapServers,
             internalPort: INTERNAL_KAFKA_PORT,
-            hostAdvertised: `localhost:${s.kafkaPort}`,
+            hostAdvertised: `${PUBLISHED_PORT_IP}:${s.kafkaPort}`,
             hostPort: s.kafkaPort,
             controllerHost: args.kafkaContainerName,
             controllerPort: 9093,
@@ -82,6 +85,8 @@ export class KafkaPlatform extends pulumi.ComponentResource {
             {
                 imageName: args.connectImageName,
                 skipPush: true,
+                // `pulumi preview` (PR previews) must not need a Docker engine to build the image.
+                buildOnPreview: false,
                 build: {
                     context: path.join(__dirname, "..", "docker", "connect"),
                     platform: "linux/amd64",

@@ -39,6 +39,11 @@ export interface DebeziumSourceInput {
     /** "schema.table" the heartbeat writes to; it is in the publication so idle tables still advance the slot. */
     heartbeatTable: string;
     heartbeatIntervalMs?: number;
+    /**
+     * Create the slot with failover=true (`slot.failover`, Debezium 3.x): PostgreSQL 17+ then keeps it
+     * on the standby, so a failover does not lose it. Ignored by Debezium below PostgreSQL 17.
+     */
+    slotFailover?: boolean;
     /** "tuned" (the stack's settings) or "quickstart" (connector defaults, as the public quickstarts leave them). */
     profile?: "tuned" | "quickstart";
 }
@@ -90,6 +95,7 @@ export function buildDebeziumSourceConfig(input: DebeziumSourceInput): Record<st
         "transforms.unwrap.delete.tombstone.handling.mode": "rewrite",
         "transforms.unwrap.add.fields": ADDED_CHANGE_FIELDS.join(","),
     };
+    if (input.slotFailover) config["slot.failover"] = "true";
     if ((input.profile ?? "tuned") === "tuned") Object.assign(config, TUNED_SOURCE_SETTINGS);
     return config;
 }

@@ -10,6 +10,8 @@ export interface KustoTopicTarget {
     table: string;
     /** Name of the table's JSON ingestion mapping (declared in kql/). */
     mapping: string;
+    /** Streaming ingestion (default true); false for a queued-only cluster such as an ADX free cluster. */
+    streaming?: boolean;
 }
 
 export interface KustoSinkInput {
@@ -37,7 +39,7 @@ export function renderKustoTopicMapping(targets: KustoTopicTarget[]): string {
         return `'${s}'`;
     };
     const entries = targets.map(
-        (t) => `{${[["topic", t.topic], ["db", t.database], ["table", t.table], ["format", "json"], ["mapping", t.mapping], ["streaming", "true"]].map(([k, v]) => `${quote(k)}: ${quote(v)}`).join(", ")}}`,
+        (t) => `{${[["topic", t.topic], ["db", t.database], ["table", t.table], ["format", "json"], ["mapping", t.mapping], ["streaming", String(t.streaming ?? true)]].map(([k, v]) => `${quote(k)}: ${quote(v)}`).join(", ")}}`,
     );
     return `[${entries.join(", ")}]`;
 }

@@ -125,3 +125,34 @@ export function sinkTargetOf(scripts: KqlScript[]): { table: string; mapping: st
     if (mapping.table !== table.name) throw new Error(`mapping "${mapping.name}" targets table ${mapping.table}, but the model declares ${table.name}`);
     return { table: table.name, mapping: mapping.name, mappingColumns: mapping.columns, tableColumns: table.columns };
 }
+
+/** The scripts without the commands `exclude` matches; a script left with no command is dropped. */
+export function withoutKqlCommands(scripts: KqlScript[], exclude: (object: KqlObject) => boolean): KqlScript[] {
+    return scripts
+        .map((s) => {
+            const commands = splitKqlCommands(s.text);
+            const kept = commands.filter((c) => !exclude(describeKqlCommand(c)));
+            return kept.length === commands.length ? s : { name: s.name, text: kept.join("\n\n") + "\n" };
+        })
+        .filter((s) => splitKqlCommands(s.text).length > 0);
+}
+
+/** True for the table streaming ingestion policy, which a queued-only cluster (an ADX free cluster) has no use for. */
+export function isStreamingIngestionPolicy(object: KqlObject): boolean {
+    return object.kind === "table-policy" && object.policy.toLowerCase() === "streamingingestion";
+}
+
+/**
+ * The model's current-state function: the function that reads the materialized view built on the
+ * sink's raw table (kql/<table>/40-current-state.kql), with the key the view summarizes by.
+ */
+export function currentStateOf(scripts: KqlScript[]): { functionName: string; view: string; key: string } {
+    const objects = scripts.flatMap((s) => splitKqlCommands(s.text).map(describeKqlCommand));
+    const target = sinkTargetOf(scripts);
+    const view = objects.find((o): o is Extract<KqlObject, { kind: "materialized-view" }> => o.kind === "materialized-view" && o.source === target.table);
+    if (!view) throw new Error(`the ADX model ${scripts[0]?.name ?? "(empty)"} has no materialized view on ${target.table}`);
+    const key = /arg_max\([^)]*\)\s+by\s+(\w+)/.exec(view.query)?.[1];
+    const fn = objects.find((o): o is Extract<KqlObject, { kind: "function" }> => o.kind === "function" && new RegExp(`materialized_view\\(["']${view.name}["']\\)`).test(o.body));
+    if (!fn || !key) throw new Error(`the ADX model ${scripts[0]?.name ?? "(empty)"} has no function over materialized_view("${view.name}") or the view has no "arg_max(...) by <key>"`);
+    return { functionName: fn.name, view: view.name, key };
+}

@@ -112,6 +112,11 @@ async function detectDrift(inputs: KqlSchemaInputs): Promise<Map<string, string[
                 const rows = await run(`.show materialized-view ${object.name}`);
                 if (!rows?.length) found.push(`materialized view ${object.name} missing`);
                 else if (squash(rows[0].Query) !== squash(object.query)) found.push(`materialized view ${object.name} query changed`);
+            } else if (object.kind === "database-principal") {
+                const rows = await run(`.show database ${object.database} principals`);
+                const role = { ingestors: "ingestor", viewers: "viewer", admins: "admin" }[object.role];
+                const granted = rows?.some((r) => String(r.PrincipalFQN).toLowerCase() === object.principal.toLowerCase() && String(r.Role).toLowerCase().includes(role ?? object.role));
+                if (!granted) found.push(`${object.principal} is not ${object.role.replace(/s$/, "")} of ${object.database}`);
             } else if (object.kind === "function") {
                 const rows = await run(`.show function ${object.name}`);
                 if (!rows?.length) found.push(`function ${object.name} missing`);

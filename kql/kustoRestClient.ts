@@ -1,4 +1,5 @@
-// Runs ADX management commands over the documented v1 REST endpoint (POST {cluster}/v1/rest/mgmt).
+// Runs ADX management commands and queries over the documented v1 REST endpoints
+// (POST {cluster}/v1/rest/mgmt and /v1/rest/query).
 // Why not azure-kusto-data: one POST and a token is all the provider needs; @azure/identity gives
 // the whole credential chain (environment, workload identity, managed identity, Azure CLI), and the
 // plain REST contract is what the local test double reproduces. The token is fetched at call time.
@@ -20,24 +21,35 @@ export async function getKustoAccessToken(clusterUri: string): Promise<string> {
     }
 }
 
-/** Runs one management command; ADX's own error message is surfaced with the failing command. */
-export async function runKustoCommand(clusterUri: string, database: string, command: string, token: string): Promise<KustoTable[]> {
+/** POSTs one request to a v1 REST endpoint; ADX's own error message is surfaced with the failing text. */
+async function postKusto(clusterUri: string, endpoint: "mgmt" | "query", database: string, csl: string, token: string): Promise<KustoTable[]> {
     const axios = require("axios");
     const response = await axios.post(
-        `${clusterUri.replace(/\/$/, "")}/v1/rest/mgmt`,
-        { db: database, csl: command, properties: JSON.stringify({ Options: { servertimeout: "00:10:00" } }) },
+        `${clusterUri.replace(/\/$/, "")}/v1/rest/${endpoint}`,
+        { db: database, csl, properties: JSON.stringify({ Options: { servertimeout: endpoint === "mgmt" ? "00:10:00" : "00:01:00" } }) },
         {
             headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json; charset=utf-8", Accept: "application/json", "x-ms-app": "pg-adx-cdc" },
             validateStatus: () => true,
-            timeout: 600_000,
+            timeout: endpoint === "mgmt" ? 600_000 : 60_000,
         },
     );
     if (response.status !== 200) {
         const error = response.data?.error;
         const message = error?.["@message"] ?? error?.message ?? JSON.stringify(response.data).slice(0, 2000);
-        throw new Error(`ADX rejected a command (HTTP ${response.status}${error?.code ? `, ${error.code}` : ""}): ${message}\n  command: ${command.split("\n")[0]}`);
+        const what = endpoint === "mgmt" ? "command" : "query";
+        throw new Error(`ADX rejected a ${what} (HTTP ${response.status}${error?.code ? `, ${error.code}` : ""}): ${message}\n  ${what}: ${csl.split("\n")[0]}`);
     }
     return response.data.Tables as KustoTable[];
+}
+
+/** Runs one management command (POST {cluster}/v1/rest/mgmt). */
+export async function runKustoCommand(clusterUri: string, database: string, command: string, token: string): Promise<KustoTable[]> {
+    return postKusto(clusterUri, "mgmt", database, command, token);
+}
+
+/** Runs one query (POST {cluster}/v1/rest/query); the first table holds the primary result. */
+export async function runKustoQuery(clusterUri: string, database: string, query: string, token: string): Promise<KustoTable[]> {
+    return postKusto(clusterUri, "query", database, query, token);
 }
 
 /** Rows of a result table as objects keyed by column name. */

@@ -1,4 +1,4 @@
-// TEST DOUBLE of the ADX management endpoint (POST /v1/rest/mgmt, documented v1 REST API): keeps
+// TEST DOUBLE of the ADX REST endpoints (POST /v1/rest/mgmt and /v1/rest/query, documented v1 REST API): keeps
 // tables, mappings, policies, views and functions in memory, answers `.show` commands with v1
 // result tables, and rejects unknown objects and bad requests with ADX-shaped error bodies.
 // It understands only the commands this project sends; it is not an ADX emulator.
@@ -13,6 +13,9 @@ export interface AdxTestDouble {
     functions: Map<string, string>;
     policies: Set<string>;
     principals: Set<string>;
+    /** Answers POST /v1/rest/query; unset, queries are rejected. The test supplies what the database holds. */
+    queryHandler?: (db: string, csl: string) => { columns: string[]; rows: unknown[][] };
+    queries: { db: string; csl: string }[];
     /** Commands matching this pattern fail with a semantic error (to test error surfacing). */
     failOn?: RegExp;
     close(): Promise<void>;
@@ -22,7 +25,7 @@ const v1 = (columns: string[], rows: unknown[][]) => ({ Tables: [{ TableName: "T
 const error = (code: string, message: string) => ({ error: { code, message: "Request is invalid and cannot be executed.", "@type": "Kusto.Data.Exceptions.SemanticException", "@message": message } });
 
 export async function startAdxTestDouble(): Promise<AdxTestDouble> {
-    const state: Omit<AdxTestDouble, "url" | "close"> = { commands: [], tables: new Map(), mappings: new Map(), views: new Map(), functions: new Map(), policies: new Set(), principals: new Set() };
+    const state: Omit<AdxTestDouble, "url" | "close"> = { commands: [], queries: [], tables: new Map(), mappings: new Map(), views: new Map(), functions: new Map(), policies: new Set(), principals: new Set() };
     const handle = (db: string, csl: string): [number, unknown] => {
         const one = csl.replace(/\s+/g, " ").trim();
         let m: RegExpExecArray | null;
@@ -41,6 +44,12 @@ export async function startAdxTestDouble(): Promise<AdxTestDouble> {
         }
         if ((m = /^\.create-or-alter function .*?(\w+)\(\) (\{.*\})$/.exec(one))) return state.functions.set(m[1], m[2]), [200, v1(["Name"], [[m[1]]])];
         if ((m = /^\.add database (\S+) (\w+) \('([^']+)'\)/.exec(one))) return state.principals.add(`${m[2]}:${m[3]}`), [200, v1([], [])];
+        if ((m = /^\.drop database (\S+) (ingestors|viewers|admins) \('([^']+)'\)$/.exec(one))) return state.principals.delete(`${m[2]}:${m[3]}`), [200, v1([], [])];
+        if ((m = /^\.show database (\S+) principals$/.exec(one))) {
+            const singular: Record<string, string> = { ingestors: "Ingestor", viewers: "Viewer", admins: "Admin" };
+            const rows = [...state.principals].map((p) => [`Database ${db} ${singular[p.slice(0, p.indexOf(":"))]}`, "AAD Application", p.slice(p.indexOf(":") + 1)]);
+            return [200, v1(["Role", "PrincipalType", "PrincipalFQN"], rows)];
+        }
         if ((m = /^\.show table (\w+) cslschema$/.exec(one))) return state.tables.has(m[1]) ? [200, v1(["TableName", "Schema"], [[m[1], state.tables.get(m[1])]])] : [400, error("BadRequest_EntityNotFound", `Table '${m[1]}' was not found`)];
         if ((m = /^\.show table (\w+) ingestion json mapping "([^"]+)"$/.exec(one))) {
             const mapping = state.mappings.get(`${m[1]}/${m[2]}`);
@@ -63,9 +72,19 @@ export async function startAdxTestDouble(): Promise<AdxTestDouble> {
                 res.writeHead(status, { "Content-Type": "application/json" });
                 res.end(JSON.stringify(payload));
             };
-            if (req.method !== "POST" || req.url !== "/v1/rest/mgmt") return send(404, error("NotFound", `no route ${req.method} ${req.url}`));
+            if (req.method !== "POST" || (req.url !== "/v1/rest/mgmt" && req.url !== "/v1/rest/query")) return send(404, error("NotFound", `no route ${req.method} ${req.url}`));
             if (!/^Bearer \S+/.test(req.headers.authorization ?? "")) return send(401, error("Unauthorized", "missing bearer token"));
             const { db, csl } = JSON.parse(body);
+            if (req.url === "/v1/rest/query") {
+                state.queries.push({ db, csl });
+                if (!state.queryHandler) return send(400, error("BadRequest_SyntaxError", "queries are not answered by this test double unless the test sets queryHandler"));
+                try {
+                    const result = state.queryHandler(db, csl);
+                    return send(200, v1(result.columns, result.rows));
+                } catch (failure: any) {
+                    return send(400, error("BadRequest_SemanticError", String(failure.message)));
+                }
+            }
             state.commands.push({ db, csl });
             const [status, payload] = handle(db, csl);
             send(status, payload);

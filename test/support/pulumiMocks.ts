@@ -52,7 +52,7 @@ function computedOutputs(type: string, name: string, inputs: Record<string, any>
 }
 
 /** Installs mocks (once per process) and returns the list every registered resource is added to. */
-export function installMocks(config: Record<string, unknown>, secretKeys: string[] = []): MockedResource[] {
+export function installMocks(config: Record<string, unknown>, secretKeys: string[] = [], stack = STACK): MockedResource[] {
     const resources: MockedResource[] = [];
     const flat: Record<string, string> = {};
     for (const [key, value] of Object.entries(config)) flat[key] = typeof value === "string" ? value : JSON.stringify(value);
@@ -67,12 +67,12 @@ export function installMocks(config: Record<string, unknown>, secretKeys: string
                 return { id, state: outputs };
             },
             call(args: pulumi.runtime.MockCallArgs) {
-                if (args.token === "azure-native:authorization:getClientConfig") return CLIENT_CONFIG;
+                if (args.token === "azure-native:authorization:getClientConfig" || args.token === "azuread:index/getClientConfig:getClientConfig") return CLIENT_CONFIG;
                 return args.inputs;
             },
         },
         PROJECT,
-        STACK,
+        stack,
         false,
     );
     return resources;

@@ -5,6 +5,7 @@ import * as assert from "node:assert/strict";
 import { installMocks, MockedResource, resolveOutput, settle } from "../support/pulumiMocks";
 import { SinkIdentity, SINK_DATABASE_ROLE } from "../../components/sinkIdentity";
 import { PostgresSource } from "../../components/postgres";
+import { ReplicationCredentials } from "../../components/replicationCredentials";
 import { KafkaPlatform } from "../../components/kafkaPlatform";
 import { parseStackConfig } from "../../components/config";
 
@@ -13,21 +14,24 @@ let resources: MockedResource[];
 const unsecret = (v: any) => (v && typeof v === "object" && "4dabf18193072939515e22adb298388d" in v ? v.value : v);
 let sink: SinkIdentity;
 let postgres: PostgresSource;
+let credentials: ReplicationCredentials;
 let kafka: KafkaPlatform;
 
 before(async () => {
     resources = installMocks({});
     const config = parseStackConfig({ postgres: { allowedClientCidrs: ["203.0.113.10/32"] }, kafka: { kustoSinkVersion: "5.0.4", kustoSinkSha256: "b".repeat(64) } }, "dev");
-    sink = new SinkIdentity("sink", { displayName: "sink-dev", rotationTrigger: "2026-11", tenantId: "t", resourceGroupName: "rg", clusterName: "c", databaseName: "cdc" });
-    postgres = new PostgresSource("pg", { resourceGroupName: "rg", location: "westeurope", serverName: "pg-dev", settings: config.postgres, tables: config.capture.tables, topicPrefix: "cdc", administratorPassword: "Admin-Passw0rd!" });
-    kafka = new KafkaPlatform("kafka", { settings: config.kafka, networkName: "n-dev", kafkaContainerName: "k-dev", connectContainerName: "c-dev", connectImageName: "img:dev", postgresReplicationPassword: postgres.replicationPassword, kustoSinkAppKey: sink.clientSecret });
+    sink = new SinkIdentity("sink", { displayName: "sink-dev", rotationTrigger: "2026-11", tenantId: "t", databaseAccess: { kind: "arm", resourceGroupName: "rg", clusterName: "c", databaseName: "cdc" } });
+    credentials = new ReplicationCredentials("replication");
+    postgres = new PostgresSource("pg", { settings: config.postgres, tables: config.capture.tables, topicPrefix: "cdc", administratorPassword: "Admin-Passw0rd!", replicationPasswordVerifier: credentials.scramVerifier, azure: { resourceGroupName: "rg", location: "westeurope", serverName: "pg-dev" } });
+    kafka = new KafkaPlatform("kafka", { settings: config.kafka, networkName: "n-dev", kafkaContainerName: "k-dev", connectContainerName: "c-dev", connectImageName: "img:dev", postgresReplicationPassword: credentials.password, kustoSinkAppKey: sink.clientSecret });
     await settle(800);
 });
 
 describe("components", () => {
     it("the sink's client secret and the replication password are Pulumi secrets", async () => {
         assert.equal((await resolveOutput(sink.clientSecret)).secret, true);
-        assert.equal((await resolveOutput(postgres.replicationPassword)).secret, true);
+        assert.equal((await resolveOutput(credentials.password)).secret, true);
+        assert.equal((await resolveOutput(credentials.scramVerifier)).secret, true);
     });
 
     it("the sink identity is Ingestor on its database and its secret rotates with the trigger", () => {

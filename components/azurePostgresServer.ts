@@ -1,0 +1,103 @@
+// Azure Database for PostgreSQL flexible server for the source: logical replication on (and the
+// restart that makes it effective), failover slots when it has a standby, TLS required, explicit
+// firewall rules, and the database.
+import * as pulumi from "@pulumi/pulumi";
+import * as dbforpostgresql from "@pulumi/azure-native/dbforpostgresql";
+import { PostgresSettings, parseIpv4Cidr } from "./config";
+import { PostgresServerRestart } from "../postgres/serverRestart";
+import { buildAzureServerParameters } from "../postgres/serverParameters";
+
+export interface AzurePostgresServerArgs {
+    resourceGroupName: pulumi.Input<string>;
+    location: pulumi.Input<string>;
+    serverName: pulumi.Input<string>;
+    settings: PostgresSettings;
+    /** Admin password (a Pulumi secret from `pg-adx-cdc:postgresAdminPassword`). */
+    administratorPassword: pulumi.Input<string>;
+    /** The deployer's public IPv4 address, when config asks for it to be allowed. */
+    deployerIp?: pulumi.Input<string | undefined>;
+}
+
+/** Firewall rules from the configured CIDRs (validated by config.ts). */
+export function buildFirewallRules(cidrs: string[]): { name: string; start: string; end: string }[] {
+    return cidrs.map((cidr, i) => {
+        const parsed = parseIpv4Cidr(cidr);
+        if (!parsed) throw new Error(`invalid CIDR ${cidr}`);
+        return { name: `allowed-${i}`, start: parsed.start, end: parsed.end };
+    });
+}
+
+export class AzurePostgresServer extends pulumi.ComponentResource {
+    public readonly server: dbforpostgresql.Server;
+    public readonly restart: PostgresServerRestart;
+    public readonly database: dbforpostgresql.Database;
+    public readonly firewallRules: dbforpostgresql.FirewallRule[];
+    /** Host name, reached from the Connect host and from where `pulumi` runs. */
+    public readonly host: pulumi.Output<string>;
+
+    constructor(name: string, args: AzurePostgresServerArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("pg-adx-cdc:index:AzurePostgresServer", name, {}, opts);
+        const s = args.settings;
+        this.server = new dbforpostgresql.Server(
+            `${name}-server`,
+            {
+                serverName: args.serverName,
+                resourceGroupName: args.resourceGroupName,
+                location: args.location,
+                version: s.version,
+                sku: { name: s.skuName, tier: s.skuTier },
+                storage: { storageSizeGB: s.storageSizeGb },
+                administratorLogin: s.administratorLogin,
+                administratorLoginPassword: pulumi.secret(args.administratorPassword),
+                authConfig: { passwordAuth: "Enabled", activeDirectoryAuth: "Disabled" },
+                highAvailability: { mode: s.highAvailability ? "ZoneRedundant" : "Disabled" },
+                network: { publicNetworkAccess: "Enabled" },
+                backup: { backupRetentionDays: s.backupRetentionDays, geoRedundantBackup: s.geoRedundantBackup ? "Enabled" : "Disabled" },
+            },
+            { parent: this },
+        );
+
+        // Azure applies one parameter change at a time per server, so they are chained.
+        const parameterList = buildAzureServerParameters(s);
+        let previous: pulumi.Resource = this.server;
+        const parameters: dbforpostgresql.Configuration[] = [];
+        for (const p of parameterList) {
+            const configuration: dbforpostgresql.Configuration = new dbforpostgresql.Configuration(
+                `${name}-param-${p.name.replace(/_/g, "-")}`,
+                { serverName: this.server.name, resourceGroupName: args.resourceGroupName, configurationName: p.name, value: p.value, source: "user-override" },
+                { parent: this, dependsOn: [previous] },
+            );
+            parameters.push(configuration);
+            previous = configuration;
+        }
+        const staticParameters = Object.fromEntries(parameterList.filter((p) => p.static).map((p) => [p.name, p.value]));
+        this.restart = new PostgresServerRestart(`${name}-restart`, { serverId: this.server.id, staticParameters }, { parent: this, dependsOn: parameters });
+
+        this.firewallRules = buildFirewallRules(s.allowedClientCidrs).map(
+            (r) =>
+                new dbforpostgresql.FirewallRule(
+                    `${name}-fw-${r.name}`,
+                    { serverName: this.server.name, resourceGroupName: args.resourceGroupName, firewallRuleName: r.name, startIpAddress: r.start, endIpAddress: r.end },
+                    { parent: this, dependsOn: [this.server] },
+                ),
+        );
+        if (s.allowDeployerIp) {
+            if (!args.deployerIp) throw new Error("pg-adx-cdc:postgres.allowDeployerIp is true but the deployer's public IP could not be determined; set PG_ADX_CDC_DEPLOYER_IP or list it in allowedClientCidrs");
+            this.firewallRules.push(
+                new dbforpostgresql.FirewallRule(
+                    `${name}-fw-deployer`,
+                    { serverName: this.server.name, resourceGroupName: args.resourceGroupName, firewallRuleName: "deployer", startIpAddress: args.deployerIp as pulumi.Input<string>, endIpAddress: args.deployerIp as pulumi.Input<string> },
+                    { parent: this, dependsOn: [this.server] },
+                ),
+            );
+        }
+
+        this.database = new dbforpostgresql.Database(
+            `${name}-database`,
+            { serverName: this.server.name, resourceGroupName: args.resourceGroupName, databaseName: s.databaseName, charset: "UTF8", collation: "en_US.utf8" },
+            { parent: this, dependsOn: [this.restart] },
+        );
+        this.host = this.server.fullyQualifiedDomainName;
+        this.registerOutputs({ host: this.host });
+    }
+}

@@ -1,0 +1,31 @@
+// The production probe for `npm run verify`: asks ADX, over the v1 query endpoint, what the
+// model's current-state function returns for one key.
+import { getKustoAccessToken, rowsOf, runKustoQuery } from "../kql/kustoRestClient";
+import { CurrentStateProbe } from "./verifyPipeline";
+
+export interface KustoProbeTarget {
+    queryUri: string;
+    database: string;
+    /** The current-state function, e.g. OrdersInfoCurrentState, and the key it is per. */
+    functionName: string;
+    key: string;
+}
+
+/** The KQL that reads one key's current row. */
+export function buildCurrentRowQuery(target: Pick<KustoProbeTarget, "functionName" | "key">, keyValue: string): string {
+    if (!/^\d+$/.test(keyValue)) throw new Error(`key value ${JSON.stringify(keyValue)} is not an integer`);
+    if (!/^\w+$/.test(target.functionName) || !/^\w+$/.test(target.key)) throw new Error("function and key must be plain identifiers");
+    return `${target.functionName}() | where ${target.key} == ${keyValue} | take 1`;
+}
+
+export function kustoCurrentStateProbe(target: KustoProbeTarget): CurrentStateProbe {
+    let token: Promise<string> | undefined;
+    return {
+        description: `${target.functionName}() in ${target.queryUri}/${target.database}`,
+        async findRow(keyValue: string) {
+            token ??= getKustoAccessToken(target.queryUri);
+            const tables = await runKustoQuery(target.queryUri, target.database, buildCurrentRowQuery(target, keyValue), await token);
+            return rowsOf(tables[0])[0];
+        },
+    };
+}

@@ -1,0 +1,168 @@
+// `npm run status`: is data flowing? Connectors and tasks with their state, the replication slot's
+// lag in bytes, each topic's end offset, and the sink's dead-letter count; a problem list decides
+// the exit code. Collection reports what it could not reach instead of stopping at the first error.
+import { connectRequest, describeConnectError } from "../connectors/connectRestClient";
+import { OperationsOutputs } from "./stackOutputs";
+
+export interface ConnectorHealth {
+    name: string;
+    /** RUNNING, PAUSED, FAILED, UNASSIGNED, ... or MISSING when Connect does not know it. */
+    state: string;
+    tasks: { id: number; state: string; trace?: string }[];
+    trace?: string;
+}
+
+export interface SlotHealth {
+    name: string;
+    exists: boolean;
+    active?: boolean;
+    /** WAL the slot holds: bytes between the server's current LSN and the slot's confirmed flush LSN. */
+    lagBytes?: number;
+    /** reserved, extended, unreserved or lost (PostgreSQL 13+). */
+    walStatus?: string;
+}
+
+export interface PipelineHealthReport {
+    connectors: ConnectorHealth[];
+    slot?: SlotHealth;
+    topics: { topic: string; endOffset: number }[];
+    deadLetters?: { topic: string; count: number; exists: boolean };
+    /** What could not be reached at all (Connect, PostgreSQL, Kafka), with the reason. */
+    unreachable: string[];
+}
+
+export interface HealthThresholds {
+    /** A slot holding more WAL than this is behind (default 256 MiB). */
+    maxSlotLagBytes: number;
+    /** Dead-lettered records tolerated (default 0: every one is a change ADX does not have). */
+    maxDeadLetters: number;
+}
+
+export const DEFAULT_THRESHOLDS: HealthThresholds = { maxSlotLagBytes: 256 * 1024 * 1024, maxDeadLetters: 0 };
+
+/** Pure: the problems in a report; empty means healthy. */
+export function evaluatePipelineHealth(report: PipelineHealthReport, thresholds: HealthThresholds = DEFAULT_THRESHOLDS): string[] {
+    const problems = [...report.unreachable];
+    for (const c of report.connectors) {
+        if (c.state === "MISSING") problems.push(`connector ${c.name} is not registered on Connect (run pulumi up)`);
+        else if (c.state !== "RUNNING") problems.push(`connector ${c.name} is ${c.state}${c.trace ? `: ${firstLine(c.trace)}` : ""}`);
+        if (c.state !== "MISSING" && c.tasks.length === 0) problems.push(`connector ${c.name} has no tasks`);
+        for (const t of c.tasks) if (t.state !== "RUNNING") problems.push(`connector ${c.name} task ${t.id} is ${t.state}${t.trace ? `: ${firstLine(t.trace)}` : ""}`);
+    }
+    const slot = report.slot;
+    if (slot) {
+        if (!slot.exists) problems.push(`replication slot ${slot.name} does not exist (the source connector creates it; is it running?)`);
+        else {
+            if (slot.walStatus === "lost") problems.push(`replication slot ${slot.name} lost WAL it needed (wal_status=lost); the connector must re-snapshot`);
+            if (slot.lagBytes !== undefined && slot.lagBytes > thresholds.maxSlotLagBytes) {
+                problems.push(`replication slot ${slot.name} holds ${formatBytes(slot.lagBytes)} of WAL, more than ${formatBytes(thresholds.maxSlotLagBytes)}${slot.active ? "" : " and no consumer is attached"}`);
+            }
+        }
+    }
+    if (report.deadLetters && report.deadLetters.count > thresholds.maxDeadLetters) {
+        problems.push(`${report.deadLetters.count} record(s) in the sink's dead-letter topic ${report.deadLetters.topic}: ADX rejected them (inspect with a consumer on that topic)`);
+    }
+    return problems;
+}
+
+function firstLine(text: string): string {
+    return text.split("\n")[0].slice(0, 300);
+}
+
+export function formatBytes(bytes: number): string {
+    if (bytes < 1024) return `${bytes} B`;
+    const units = ["KiB", "MiB", "GiB", "TiB"];
+    let value = bytes / 1024;
+    let unit = 0;
+    while (value >= 1024 && unit < units.length - 1) {
+        value /= 1024;
+        unit++;
+    }
+    return `${value.toFixed(1)} ${units[unit]}`;
+}
+
+/** Minimal SQL client surface (a pg Client). */
+export interface SqlQueryable {
+    query(text: string, values?: unknown[]): Promise<{ rows: any[] }>;
+}
+
+export const SLOT_LAG_SQL = `SELECT slot_name, active, wal_status,
+  pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)::bigint AS lag_bytes
+FROM pg_replication_slots WHERE slot_name = $1`;
+
+export async function readSlotHealth(sql: SqlQueryable, slotName: string): Promise<SlotHealth> {
+    const { rows } = await sql.query(SLOT_LAG_SQL, [slotName]);
+    if (rows.length === 0) return { name: slotName, exists: false };
+    return { name: slotName, exists: true, active: rows[0].active, walStatus: rows[0].wal_status ?? undefined, lagBytes: rows[0].lag_bytes === null ? undefined : Number(rows[0].lag_bytes) };
+}
+
+export async function readConnectorHealth(connectUrl: string, name: string, deadlineMs: number): Promise<ConnectorHealth> {
+    const response = await connectRequest(connectUrl, "GET", `/connectors/${encodeURIComponent(name)}/status`, undefined, { deadlineMs, initialDelayMs: 200, maxDelayMs: 2000 });
+    if (response.status === 404) return { name, state: "MISSING", tasks: [] };
+    if (response.status !== 200) throw new Error(`Kafka Connect status of ${name}: HTTP ${response.status}: ${describeConnectError(response.data)}`);
+    const status = response.data;
+    return { name, state: status.connector.state, trace: status.connector.trace, tasks: status.tasks.map((t: any) => ({ id: t.id, state: t.state, trace: t.trace })) };
+}
+
+/** End offsets of the topics and the dead-letter count (records between the DLQ's low and high watermarks). */
+export async function readTopicOffsets(bootstrapServers: string, topics: string[], deadLetterTopic: string): Promise<{ topics: { topic: string; endOffset: number }[]; deadLetters: { topic: string; count: number; exists: boolean } }> {
+    const { Kafka, logLevel } = require("kafkajs");
+    const kafka = new Kafka({ clientId: "pg-adx-cdc-status", brokers: [bootstrapServers], logLevel: logLevel.NOTHING, connectionTimeout: 5000, retry: { retries: 2 } });
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+        const existing: string[] = await admin.listTopics();
+        const sum = (offsets: { high: string; low: string }[], field: "high" | "span") => offsets.reduce((acc, p) => acc + (field === "high" ? Number(p.high) : Number(p.high) - Number(p.low)), 0);
+        const topicOffsets = [];
+        for (const topic of topics) topicOffsets.push({ topic, endOffset: existing.includes(topic) ? sum(await admin.fetchTopicOffsets(topic), "high") : 0 });
+        // The sink creates its dead-letter topic on the first rejected record: absent means none.
+        const dlqExists = existing.includes(deadLetterTopic);
+        const count = dlqExists ? sum(await admin.fetchTopicOffsets(deadLetterTopic), "span") : 0;
+        return { topics: topicOffsets, deadLetters: { topic: deadLetterTopic, count, exists: dlqExists } };
+    } finally {
+        await admin.disconnect();
+    }
+}
+
+/** Gathers the report; `sql` is an open connection to the source database, or the reason there is none. */
+export async function collectPipelineHealth(outputs: OperationsOutputs, sql: SqlQueryable | { unavailable: string }, options: { connectDeadlineMs?: number } = {}): Promise<PipelineHealthReport> {
+    const report: PipelineHealthReport = { connectors: [], topics: [], unreachable: [] };
+    for (const name of [outputs.connectors.source, outputs.connectors.sink]) {
+        try {
+            report.connectors.push(await readConnectorHealth(outputs.connectRestUrl, name, options.connectDeadlineMs ?? 10_000));
+        } catch (error: any) {
+            report.unreachable.push(`Kafka Connect: ${error.message}`);
+            break;
+        }
+    }
+    if ("unavailable" in sql) report.unreachable.push(`PostgreSQL: ${sql.unavailable}`);
+    else {
+        try {
+            report.slot = await readSlotHealth(sql, outputs.postgres.slotName);
+        } catch (error: any) {
+            report.unreachable.push(`PostgreSQL: ${error.message}`);
+        }
+    }
+    try {
+        const offsets = await readTopicOffsets(outputs.kafkaBootstrapServers, outputs.topics, outputs.deadLetterTopic);
+        report.topics = offsets.topics;
+        report.deadLetters = offsets.deadLetters;
+    } catch (error: any) {
+        report.unreachable.push(`Kafka at ${outputs.kafkaBootstrapServers}: ${error.message}`);
+    }
+    return report;
+}
+
+/** Human-readable report, one line per fact, and the verdict. */
+export function renderHealthReport(report: PipelineHealthReport, problems: string[]): string {
+    const lines: string[] = [];
+    for (const c of report.connectors) lines.push(`connector  ${c.name}: ${c.state}; tasks ${c.tasks.map((t) => `${t.id}:${t.state}`).join(", ") || "none"}`);
+    if (report.slot) {
+        const s = report.slot;
+        lines.push(s.exists ? `slot       ${s.name}: ${s.active ? "active" : "inactive"}, lag ${s.lagBytes === undefined ? "unknown" : `${s.lagBytes} bytes (${formatBytes(s.lagBytes)})`}, wal_status ${s.walStatus ?? "n/a"}` : `slot       ${s.name}: missing`);
+    }
+    for (const t of report.topics) lines.push(`topic      ${t.topic}: end offset ${t.endOffset}`);
+    if (report.deadLetters) lines.push(`dead letters ${report.deadLetters.topic}: ${report.deadLetters.count}${report.deadLetters.exists ? "" : " (topic not created yet)"}`);
+    lines.push(problems.length === 0 ? "HEALTHY" : `UNHEALTHY:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    return lines.join("\n");
+}

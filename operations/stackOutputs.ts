@@ -1,0 +1,82 @@
+// What the operator commands know about a deployed stack: the `operations` stack output (index.ts),
+// read with `pulumi stack output --json` or from a file holding that command's output, and checked
+// here so a stale or foreign stack fails with the missing field named.
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import { z } from "zod";
+
+const operationsSchema = z.object({
+    connectRestUrl: z.string().url(),
+    connectors: z.object({ source: z.string().min(1), sink: z.string().min(1) }),
+    kafkaBootstrapServers: z.string().min(1),
+    topics: z.array(z.string().min(1)).min(1),
+    deadLetterTopic: z.string().min(1),
+    postgres: z.object({
+        host: z.string().min(1),
+        port: z.number().int(),
+        database: z.string().min(1),
+        user: z.string().min(1),
+        sslMode: z.enum(["require", "disable"]),
+        slotName: z.string().min(1),
+    }),
+    adx: z.object({
+        queryUri: z.string().url(),
+        database: z.string().min(1),
+        tables: z.array(z.object({ sourceTable: z.string(), rawTable: z.string(), functionName: z.string(), view: z.string(), key: z.string() })).min(1),
+    }),
+});
+
+/** The `operations` stack output. */
+export type OperationsOutputs = z.infer<typeof operationsSchema>;
+
+/** Validates the JSON of `pulumi stack output --json` (or its `operations` member alone). */
+export function parseOperationsOutputs(json: unknown, source: string): OperationsOutputs {
+    const candidate = json && typeof json === "object" && "operations" in json ? (json as Record<string, unknown>).operations : json;
+    const result = operationsSchema.safeParse(candidate);
+    if (!result.success) {
+        const problems = result.error.issues.map((i) => `operations.${i.path.join(".")}: ${i.message}`).join("; ");
+        throw new Error(`${source} has no usable "operations" output (${problems}); run pulumi up with this version of the stack first`);
+    }
+    return result.data;
+}
+
+export interface StackSelection {
+    /** Pulumi stack name (--stack). */
+    stack?: string;
+    /** A file with the JSON of `pulumi stack output --json` (--outputs), instead of asking Pulumi. */
+    outputsFile?: string;
+}
+
+function runPulumi(args: string[]): string {
+    try {
+        return execFileSync("pulumi", args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+    } catch (error: any) {
+        if (error.code === "ENOENT") throw new Error("the pulumi CLI is not on PATH: install it, or pass --outputs <file> with the JSON of `pulumi stack output --json`");
+        throw new Error(`pulumi ${args.join(" ")} failed: ${String(error.stderr ?? error.message).trim()}`);
+    }
+}
+
+/** Reads the stack's `operations` output. */
+export function readOperationsOutputs(selection: StackSelection): OperationsOutputs {
+    if (selection.outputsFile) {
+        return parseOperationsOutputs(JSON.parse(fs.readFileSync(selection.outputsFile, "utf8")), selection.outputsFile);
+    }
+    if (!selection.stack) throw new Error("name the stack: --stack <name> (or --outputs <file>)");
+    return parseOperationsOutputs(JSON.parse(runPulumi(["stack", "output", "--json", "--stack", selection.stack])), `stack ${selection.stack}`);
+}
+
+/** The PostgreSQL admin password: PGPASSWORD when set, else the stack's secret config (decrypted by Pulumi). */
+export function resolvePostgresPassword(selection: StackSelection): string | undefined {
+    if (process.env.PGPASSWORD !== undefined) return process.env.PGPASSWORD;
+    if (!selection.stack) return undefined;
+    return runPulumi(["config", "get", "pg-adx-cdc:postgresAdminPassword", "--stack", selection.stack]).replace(/\n$/, "");
+}
+
+/** Parses `--stack <s>`, `--outputs <file>` and the command's own flags. */
+export function parseOperatorArgs(argv: string[], flags: Record<string, "string" | "boolean">): { selection: StackSelection; values: Record<string, string | boolean | undefined> } {
+    const { parseArgs } = require("util");
+    const options: Record<string, { type: "string" | "boolean" }> = { stack: { type: "string" }, outputs: { type: "string" } };
+    for (const [name, type] of Object.entries(flags)) options[name] = { type };
+    const { values } = parseArgs({ args: argv, options, allowPositionals: false });
+    return { selection: { stack: values.stack, outputsFile: values.outputs }, values };
+}

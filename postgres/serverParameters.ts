@@ -1,0 +1,84 @@
+// PostgreSQL server settings the pipeline needs, in one place for every way the server runs: Azure
+// flexible server parameters (components/azurePostgresServer.ts), the container's command line
+// (components/postgresContainer.ts) and the e2e harness's postgresql.conf.
+import type { PostgresSettings } from "../components/config";
+
+export interface ServerParameter {
+    name: string;
+    value: string;
+    /** Takes effect only after a restart (Azure's "static" parameters). */
+    static: boolean;
+}
+
+/** The parameters of the failover-slot mechanism, or none when the server has no standby. */
+export function buildFailoverSlotParameters(settings: Pick<PostgresSettings, "version" | "highAvailability" | "preloadLibraries">): ServerParameter[] {
+    if (!settings.highAvailability) return [];
+    // Without this the logical slot exists on the primary only: after a failover Debezium finds no
+    // slot, and snapshot.mode=when_needed re-reads every table (and deletes made meanwhile are lost).
+    const feedback: ServerParameter = { name: "hot_standby_feedback", value: "on", static: false };
+    if (Number(settings.version) >= 17) {
+        // PostgreSQL 17 synchronizes slots created with failover=true (Debezium's slot.failover) natively.
+        return [feedback, { name: "sync_replication_slots", value: "on", static: false }];
+    }
+    // PostgreSQL 16 and earlier: the pg_failover_slots extension, which Azure offers as a preload library.
+    const libraries = [...new Set([...settings.preloadLibraries, "pg_failover_slots"])];
+    return [{ name: "shared_preload_libraries", value: libraries.join(","), static: true }, feedback];
+}
+
+/** Whether Debezium must create its slot with failover=true (PostgreSQL 17+ with a standby). */
+export function needsFailoverSlot(settings: Pick<PostgresSettings, "version" | "highAvailability">): boolean {
+    return settings.highAvailability && Number(settings.version) >= 17;
+}
+
+/**
+ * Logical replication for Debezium's pgoutput slot. Not max_slot_wal_keep_size: Azure lists it as
+ * read-only (allowed value -1), so setting it would fail the deployment; WAL held by the slot is
+ * bounded by the heartbeat instead, and the slot is dropped on destroy.
+ */
+export function buildLogicalReplicationParameters(settings: PostgresSettings): ServerParameter[] {
+    return [
+        { name: "wal_level", value: "logical", static: true },
+        { name: "max_replication_slots", value: String(settings.maxReplicationSlots), static: true },
+        { name: "max_wal_senders", value: String(settings.maxWalSenders), static: true },
+        { name: "max_worker_processes", value: String(settings.maxWorkerProcesses), static: true },
+        ...buildFailoverSlotParameters(settings),
+    ];
+}
+
+/** Azure flexible server parameters: logical replication plus TLS required for every client. */
+export function buildAzureServerParameters(settings: PostgresSettings): ServerParameter[] {
+    return [...buildLogicalReplicationParameters(settings), { name: "require_secure_transport", value: "ON", static: false }];
+}
+
+/** `postgres -c name=value ...` arguments for a server started from the command line. */
+export function toPostgresCommandLine(parameters: ServerParameter[]): string[] {
+    return parameters.flatMap((p) => ["-c", `${p.name}=${p.value}`]);
+}
+
+/** postgresql.conf lines for the same parameters. */
+export function toPostgresConfLines(parameters: ServerParameter[]): string[] {
+    return parameters.map((p) => `${p.name} = '${p.value.replace(/'/g, "''")}'`);
+}
+
+export interface HbaRulesInput {
+    /** The Debezium user: may log in and open replication connections, always with SCRAM. */
+    replicationUser: string;
+    /** Where clients connect from: "all" on a Docker network, "127.0.0.1/32" for a local cluster. */
+    clientAddress: string;
+    /** How the admin and other users authenticate over TCP. */
+    otherUsersAuth: "scram-sha-256" | "trust";
+}
+
+/**
+ * pg_hba.conf for a self-run server. `all` in the database column does not match replication
+ * connections, so the replication user needs its own `replication` line; the official image's
+ * default file has none for remote hosts, which is why the container gets this file.
+ */
+export function buildHbaRules(input: HbaRulesInput): string[] {
+    return [
+        "local all all trust",
+        `host all ${input.replicationUser} ${input.clientAddress} scram-sha-256`,
+        `host replication ${input.replicationUser} ${input.clientAddress} scram-sha-256`,
+        `host all all ${input.clientAddress} ${input.otherUsersAuth}`,
+    ];
+}

@@ -1,0 +1,68 @@
+// Runs the whole program (index.ts) under Pulumi mocks with one stack file's config, as
+// `pulumi preview -s <stack>` would, and gives the tests what the engine would have received.
+import * as assert from "node:assert/strict";
+import { installMocks, MockedResource, readStackFile, settle } from "./pulumiMocks";
+
+/** Values a stack file leaves to `pulumi config set` (secrets, checksums, the user's own cluster). */
+export const OPERATOR_SET_CONFIG: Record<string, Record<string, unknown>> = {
+    "pg-adx-cdc:kafka": { kustoSinkSha256: "a".repeat(64) },
+};
+export const MOCK_ADMIN_PASSWORD = "Mock-Admin-Passw0rd!";
+/** Plaintext of every secret the mocks hand the program, to prove none leaks. */
+export const MOCK_SECRETS = ["mock-client-secret-value", "mock-replication-password-0123456789", MOCK_ADMIN_PASSWORD];
+
+export interface ProgramRun {
+    resources: MockedResource[];
+    program: any;
+    byType(type: string): MockedResource[];
+    one(type: string): MockedResource;
+    dynamic(kind: string): MockedResource[];
+}
+
+/** Loads index.ts once (one stack per test process: node's test runner gives each file its own). */
+export async function runProgramWithStackFile(stack: string, extraConfig: Record<string, Record<string, unknown>> = {}): Promise<ProgramRun> {
+    process.env.PG_ADX_CDC_DEPLOYER_IP = "198.51.100.23";
+    const config: Record<string, unknown> = readStackFile(stack);
+    const overrides: Record<string, Record<string, unknown>> = { ...OPERATOR_SET_CONFIG };
+    for (const [key, values] of Object.entries(extraConfig)) overrides[key] = { ...overrides[key], ...values };
+    for (const [key, values] of Object.entries(overrides)) config[key] = { ...(config[key] as object), ...values };
+    const resources = installMocks({ ...config, "pg-adx-cdc:postgresAdminPassword": MOCK_ADMIN_PASSWORD }, ["pg-adx-cdc:postgresAdminPassword"], stack);
+    const started = Date.now();
+    const program = require("../../index");
+    await settle(1500);
+    assert.ok(Date.now() - started < 10_000, "the program should run under mocks in seconds");
+    const byType = (type: string) => resources.filter((r) => r.type === type);
+    return {
+        resources,
+        program,
+        byType,
+        one(type: string) {
+            const found = byType(type);
+            assert.equal(found.length, 1, `expected one ${type}, found ${found.length}`);
+            return found[0];
+        },
+        dynamic: (kind: string) => byType(`pulumi-nodejs:dynamic/pg-adx-cdc:${kind}`),
+    };
+}
+
+/** Resource counts by type. */
+export function countByType(resources: MockedResource[]): Record<string, number> {
+    const counts: Record<string, number> = {};
+    for (const r of resources) counts[r.type] = (counts[r.type] ?? 0) + 1;
+    return counts;
+}
+
+const SECRET_SIGNATURE = "4dabf18193072939515e22adb298388d";
+
+/**
+ * What `pulumi preview --diff` could print of a resource's inputs: every value except those inside a
+ * secret envelope (the engine shows those as [secret]).
+ */
+export function displayedInputs(value: unknown): unknown {
+    if (Array.isArray(value)) return value.map(displayedInputs);
+    if (value && typeof value === "object") {
+        if (SECRET_SIGNATURE in (value as object)) return "[secret]";
+        return Object.fromEntries(Object.entries(value as Record<string, unknown>).filter(([k]) => k !== "__provider").map(([k, v]) => [k, displayedInputs(v)]));
+    }
+    return value;
+}
