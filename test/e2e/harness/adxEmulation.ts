@@ -2,6 +2,7 @@
 // from the topic (path → column, the mapping's transforms, ADX's type conversions), then the
 // current-state rule of the KQL model (arg_max(lsn) per key, deleted keys hidden).
 import { sinkTargetOf, KqlScript } from "../../../kql/kqlModel";
+import { CurrentStateProbe } from "../../../operations/verifyPipeline";
 
 export type AdxRow = Record<string, string | number | boolean | null>;
 
@@ -63,4 +64,15 @@ export function currentState(rows: AdxRow[], key: string): { rows: AdxRow[]; dup
         if (!current || Number(row.lsn) >= Number(current.lsn)) latest.set(String(row[key]), row);
     }
     return { rows: [...latest.values()].filter((r) => r.deleted !== true), duplicates };
+}
+
+/** `npm run verify`'s probe on the harness: the current state as ADX would hold it from the records read so far. */
+export function harnessCurrentStateProbe(scripts: KqlScript[], key: string, records: () => unknown[]): CurrentStateProbe {
+    return {
+        description: "what ADX would hold (e2e harness)",
+        async findRow(keyValue: string) {
+            const state = currentState(ingestWithMapping(scripts, records()), key);
+            return state.rows.find((r) => String(r[key]) === keyValue);
+        },
+    };
 }

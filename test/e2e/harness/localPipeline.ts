@@ -8,6 +8,8 @@ import * as os from "os";
 import * as path from "path";
 import { buildKafkaBrokerSettings } from "../../../components/kafkaBrokerSettings";
 import { buildConnectWorkerSettings, renderProperties, WORKER_SECRET_ENV } from "../../../connectors/workerSettings";
+import { defaultPostgresSettings } from "../../../components/config";
+import { buildHbaRules, buildLogicalReplicationParameters, toPostgresConfLines } from "../../../postgres/serverParameters";
 import { ensurePrerequisites, Prerequisites } from "./prerequisites";
 import { freePort, ManagedProcess, portOpen, startProcess, stopProcess, waitUntil } from "./processes";
 
@@ -62,12 +64,17 @@ export async function startLocalPipeline(options: { replicationPassword?: string
         if (asRoot) execFileSync("chown", ["postgres:postgres", pgData]);
         const [initCmd, initArgs] = pgCommand(path.join(prerequisites.postgresBin, "initdb"), ["-D", pgData, "-U", ADMIN, "--auth-local=trust", "--auth-host=trust", "-E", "UTF8", "--no-sync"]);
         execFileSync(initCmd, initArgs, { stdio: "ignore" });
-        // The replication user authenticates with SCRAM, so the verifier the bootstrap sets is really used.
-        const hba = ["local all all trust", "host all cdc_replicator 127.0.0.1/32 scram-sha-256", "host replication cdc_replicator 127.0.0.1/32 scram-sha-256", "host all all 127.0.0.1/32 trust", "host replication all 127.0.0.1/32 trust", ""].join("\n");
-        fs.writeFileSync(path.join(pgData, "pg_hba.conf"), hba);
+        // The stack's own pg_hba rules (postgres/serverParameters.ts), as the PostgreSQL container gets
+        // them: the replication user authenticates with SCRAM, so the verifier the bootstrap sets is
+        // really used; the harness's admin connects with trust.
+        const hba = buildHbaRules({ replicationUser: "cdc_replicator", clientAddress: "127.0.0.1/32", otherUsersAuth: "trust" });
+        fs.writeFileSync(path.join(pgData, "pg_hba.conf"), hba.join("\n") + "\n");
+        // Logical replication settings from the same builder as the Azure parameters and the container's
+        // command line; the rest is local to a throwaway cluster.
         fs.appendFileSync(path.join(pgData, "postgresql.conf"), [
-            `port = ${pgPort}`, "listen_addresses = '127.0.0.1'", `unix_socket_directories = '${pgData}'`, "wal_level = logical",
-            "max_replication_slots = 10", "max_wal_senders = 10", "max_slot_wal_keep_size = 1024", "fsync = off", "synchronous_commit = on",
+            `port = ${pgPort}`, "listen_addresses = '127.0.0.1'", `unix_socket_directories = '${pgData}'`,
+            ...toPostgresConfLines(buildLogicalReplicationParameters(defaultPostgresSettings())),
+            "max_slot_wal_keep_size = 1024", "fsync = off", "synchronous_commit = on",
             "password_encryption = 'scram-sha-256'", "shared_buffers = 128MB", "",
         ].join("\n"));
         if (asRoot) execFileSync("chown", ["-R", "postgres:postgres", pgData]);

@@ -52,7 +52,7 @@ export function ensurePrerequisites(): Prerequisites {
 
     const kafkaLibs = path.join(CACHE_DIR, `kafka-${KAFKA_VERSION}`, "libs");
     const debeziumPluginPath = path.join(CACHE_DIR, `plugins-debezium-${DEBEZIUM_VERSION}`);
-    const ready = fs.existsSync(kafkaLibs) && fs.readdirSync(kafkaLibs).some((f) => f.startsWith("connect-runtime-")) && fs.existsSync(path.join(debeziumPluginPath, "debezium-connector-postgres"));
+    const ready = fs.existsSync(kafkaLibs) && ["connect-runtime-", "connect-file-"].every((jar) => fs.readdirSync(kafkaLibs).some((f) => f.startsWith(jar))) && fs.existsSync(path.join(debeziumPluginPath, "debezium-connector-postgres"));
     if (!ready) {
         process.stderr.write("e2e: fetching Kafka and Debezium from Maven Central (cached in ~/.m2 and .cache/e2e)\n");
         const result = spawnSync("mvn", ["-B", "-q", "-f", path.join(REPO_ROOT, "test", "e2e", "pom.xml"), `-Dcdc.cache.dir=${CACHE_DIR}`, "package"], { stdio: "inherit" });
