@@ -31,7 +31,11 @@ export type OperationsOutputs = z.infer<typeof operationsSchema>;
 
 /** Validates the JSON of `pulumi stack output --json` (or its `operations` member alone). */
 export function parseOperationsOutputs(json: unknown, source: string): OperationsOutputs {
-    const candidate = json && typeof json === "object" && "operations" in json ? (json as Record<string, unknown>).operations : json;
+    const isObject = json !== null && typeof json === "object";
+    if (!isObject || (!("operations" in json) && !("connectRestUrl" in json))) {
+        throw new Error(`${source} has no "operations" output; it was deployed by an older version of the stack: run pulumi up with this one first`);
+    }
+    const candidate = "operations" in json ? (json as Record<string, unknown>).operations : json;
     const result = operationsSchema.safeParse(candidate);
     if (!result.success) {
         const problems = result.error.issues.map((i) => `operations.${i.path.join(".")}: ${i.message}`).join("; ");

@@ -5,7 +5,8 @@ import * as assert from "node:assert/strict";
 import * as fs from "fs";
 import * as path from "path";
 import { analyzeKqlScripts } from "./kustoLanguageService";
-import { buildDropCommands, KQL_DIRECTORY, loadKqlScripts, sinkTargetOf, splitKqlCommands } from "../../kql/kqlModel";
+import { buildDropCommands, currentStateOf, isStreamingIngestionPolicy, KQL_DIRECTORY, loadKqlScripts, sinkTargetOf, splitKqlCommands, withoutKqlCommands } from "../../kql/kqlModel";
+import { buildIngestorGrantScript } from "../../components/sinkIdentity";
 import { changeMetadataFields } from "../../connectors/debeziumSource";
 import { ORDERS_TABLE } from "../../postgres/sourceSchema";
 import { buildKustoSinkConfig } from "../../connectors/kustoSink";
@@ -71,5 +72,28 @@ describe("consistency of the ADX model with the pipeline", () => {
             ".drop table OrdersInfoChanges ifexists",
         ]);
         assert.equal(splitKqlCommands(scripts.map((s) => s.text).join("\n")).length, 10);
+    });
+});
+
+describe("model variants the stack applies", () => {
+    const scripts = loadKqlScripts("retail.orders_info");
+
+    it("queued-only (free cluster): the streaming policy is left out, everything else stays and still analyzes clean", () => {
+        const queued = withoutKqlCommands(scripts, isStreamingIngestionPolicy);
+        const commands = (list: typeof scripts) => list.flatMap((s) => splitKqlCommands(s.text));
+        assert.deepEqual(commands(scripts).filter((c) => !commands(queued).includes(c)).map((c) => c.split("\n")[0]), [".alter table OrdersInfoChanges policy streamingingestion enable"]);
+        assert.equal(commands(queued).length, commands(scripts).length - 1);
+        assert.deepEqual(analyzeKqlScripts(queued), []);
+    });
+
+    it("the current-state function, its view and key are read from the model, for npm run verify", () => {
+        assert.deepEqual(currentStateOf(scripts), { functionName: "OrdersInfoCurrentState", view: "OrdersInfoLatest", key: "orderid" });
+    });
+
+    it("the sink's KQL grant on an existing cluster analyzes clean and is reversible", () => {
+        const grant = buildIngestorGrantScript("cdc", "11111111-2222-3333-4444-555555555555", "00000000-0000-0000-0000-0000000000aa");
+        assert.deepEqual(analyzeKqlScripts([grant]), []);
+        assert.deepEqual(buildDropCommands([grant]), [".drop database ['cdc'] ingestors ('aadapp=11111111-2222-3333-4444-555555555555;00000000-0000-0000-0000-0000000000aa')"]);
+        assert.throws(() => buildIngestorGrantScript("cdc", "not-a-guid", "t"), /not a GUID/);
     });
 });

@@ -11,6 +11,7 @@ import { sourceBootstrapProvider } from "../../postgres/sourceBootstrap";
 import { buildScramSha256Verifier } from "../../postgres/scramVerifier";
 import { sourceObjectNames } from "../../postgres/sourceSchema";
 import { loadKqlScripts } from "../../kql/kqlModel";
+import { buildIngestorGrantScript } from "../../components/sinkIdentity";
 
 let providers: Awaited<ReturnType<typeof serializedProviders>>;
 let pipeline: LocalPipeline;
@@ -163,6 +164,27 @@ describe("KqlSchema provider (serialized, against the ADX REST test double)", ()
         assert.equal(drops[0], ".drop function OrdersPerCity ifexists");
         assert.equal(drops[drops.length - 1], ".drop table OrdersInfoChanges ifexists");
         assert.equal(adx.tables.size + adx.views.size + adx.functions.size + adx.mappings.size + adx.policies.size, 0);
+    });
+});
+
+describe("KqlSchema provider granting the sink on a cluster the stack does not own (existing/free mode)", () => {
+    const APP = "11111111-2222-3333-4444-555555555555";
+    const TENANT = "00000000-0000-0000-0000-0000000000aa";
+    const grant = () => ({ clusterUri: adx.url, database: "cdc", scripts: [buildIngestorGrantScript("cdc", APP, TENANT)], retainData: false });
+
+    it("create adds the application as ingestor; read sees a revoked grant as drift; update restores it; delete drops it", async () => {
+        assert.deepEqual((await providers.kqlSchema.check({}, grant())).failures, undefined);
+        await providers.kqlSchema.create(grant());
+        assert.deepEqual([...adx.principals], [`ingestors:aadapp=${APP};${TENANT}`]);
+        assert.equal((await providers.kqlSchema.read("id", grant())).props.scripts[0].text.startsWith("// drift"), false);
+        adx.principals.clear();
+        const read = await providers.kqlSchema.read("id", grant());
+        assert.match(read.props.scripts[0].text, new RegExp(`^// drift detected by refresh: aadapp=${APP};${TENANT} is not ingestor of \\['cdc'\\]`));
+        await providers.kqlSchema.update("id", read.props, grant());
+        assert.equal(adx.principals.size, 1);
+        await providers.kqlSchema.delete("id", grant());
+        assert.equal(adx.commands[adx.commands.length - 1].csl, `.drop database ['cdc'] ingestors ('aadapp=${APP};${TENANT}')`);
+        assert.equal(adx.principals.size, 0);
     });
 });
 

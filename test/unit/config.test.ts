@@ -1,7 +1,7 @@
 // Config validation: one test per rejected input class, asserting the message names key, value and fix.
 import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
-import { parseStackConfig, StackConfigError } from "../../components/config";
+import { ingestionUriFor, parseStackConfig, StackConfigError } from "../../components/config";
 import { buildDebeziumSourceConfig } from "../../connectors/debeziumSource";
 import { validateConnectorInputs } from "../../connectors/kafkaConnector";
 import { buildSourceBootstrapStatements } from "../../postgres/sourceSchema";
@@ -34,6 +34,18 @@ describe("stack config validation", () => {
     it("rejects a captured table that is not schema.table", () => rejects({ ...valid(), capture: { tables: ["Orders"] } }, /pg-adx-cdc:capture\.tables\.0: a lower-case "schema\.table" name.*\(got "Orders"\)/));
     it("rejects a stack name that cannot be part of Azure names", () => rejects(valid(), /stack name "Prod_EU_West_Long"/, "Prod_EU_West_Long"));
     it("rejects a config with no way for Connect to reach PostgreSQL", () => rejects({ ...valid(), postgres: {} }, /no client may reach PostgreSQL/));
+    it("rejects existing-cluster mode without the cluster's URI", () => rejects({ ...valid(), adx: { mode: "existing" } }, /pg-adx-cdc:adx\.clusterUri: existing mode needs the cluster's query URI/));
+    it("rejects a cluster URI with a path", () => rejects({ ...valid(), adx: { mode: "existing", clusterUri: "https://kvc-x.kusto.windows.net/cdc" } }, /pg-adx-cdc:adx\.clusterUri: must be an https URI with a host only/));
+    it("rejects a cluster URI while the stack owns the cluster", () => rejects({ ...valid(), adx: { clusterUri: "https://kvc-x.kusto.windows.net" } }, /pg-adx-cdc:adx\.clusterUri: is only used with mode "existing"; set pg-adx-cdc:adx\.mode to "existing"/));
+    it("rejects high availability for a PostgreSQL container", () => rejects({ ...valid(), postgres: { mode: "container", highAvailability: true } }, /pg-adx-cdc:postgres\.highAvailability: a PostgreSQL container has no standby/));
+    it("rejects firewall rules for a PostgreSQL container", () => rejects({ ...valid(), postgres: { mode: "container", allowedClientCidrs: ["203.0.113.10/32"] } }, /firewall rules apply to Azure servers only/));
+    it("rejects a backup retention Azure does not offer", () => rejects({ ...valid(), postgres: { ...valid().postgres, backupRetentionDays: 90 } }, /pg-adx-cdc:postgres\.backupRetentionDays: .*35.*\(got 90\)/));
+    it("accepts the free path: an existing cluster and a PostgreSQL container, with no firewall and no SKU", () => {
+        const c = parseStackConfig({ adx: { mode: "existing", clusterUri: "https://kvc-x.northeurope.kusto.windows.net", streamingIngestion: false }, postgres: { mode: "container" }, kafka: valid().kafka }, "free");
+        assert.equal(c.adx.mode, "existing");
+        assert.equal(c.postgres.containerPort, 5432);
+        assert.equal(ingestionUriFor(c.adx.clusterUri!), "https://ingest-kvc-x.northeurope.kusto.windows.net");
+    });
 });
 
 describe("builders", () => {

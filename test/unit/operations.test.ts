@@ -1,0 +1,96 @@
+// The operator commands' pure parts: the health verdict, the stack-output contract, the ADX query,
+// and verify's clean-up when the pipeline does not deliver.
+import { describe, it } from "node:test";
+import * as assert from "node:assert/strict";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { evaluatePipelineHealth, formatBytes, PipelineHealthReport, renderHealthReport } from "../../operations/pipelineHealth";
+import { parseOperationsOutputs, readOperationsOutputs } from "../../operations/stackOutputs";
+import { buildCurrentRowQuery } from "../../operations/kustoCurrentStateProbe";
+import { verifyPipeline } from "../../operations/verifyPipeline";
+
+const healthy = (): PipelineHealthReport => ({
+    connectors: [
+        { name: "cdc-postgres-source", state: "RUNNING", tasks: [{ id: 0, state: "RUNNING" }] },
+        { name: "cdc-adx-sink", state: "RUNNING", tasks: [{ id: 0, state: "RUNNING" }] },
+    ],
+    slot: { name: "debezium_cdc", exists: true, active: true, lagBytes: 56, walStatus: "reserved" },
+    topics: [{ topic: "cdc.retail.orders_info", endOffset: 120 }],
+    deadLetters: { topic: "cdc.adx-sink.dlq", count: 0, exists: true },
+    unreachable: [],
+});
+
+describe("status verdict", () => {
+    it("a running pipeline with a small lag and no dead letters is healthy", () => {
+        assert.deepEqual(evaluatePipelineHealth(healthy()), []);
+        assert.match(renderHealthReport(healthy(), []), /slot {7}debezium_cdc: active, lag 56 bytes \(56 B\), wal_status reserved\n.*\n.*\nHEALTHY$/);
+    });
+
+    it("names every problem: a failed task with its trace, a missing connector, a lost slot, WAL held, dead letters, something unreachable", () => {
+        const report = healthy();
+        report.connectors[0].tasks[0] = { id: 0, state: "FAILED", trace: "org.apache.kafka.connect.errors.ConnectException: boom\n\tat x" };
+        report.connectors[1] = { name: "cdc-adx-sink", state: "MISSING", tasks: [] };
+        report.slot = { name: "debezium_cdc", exists: true, active: false, lagBytes: 3 * 1024 ** 3, walStatus: "lost" };
+        report.deadLetters = { topic: "cdc.adx-sink.dlq", count: 7, exists: true };
+        report.unreachable.push("Kafka at 127.0.0.1:9092: Connection error: connect ECONNREFUSED");
+        assert.deepEqual(evaluatePipelineHealth(report), [
+            "Kafka at 127.0.0.1:9092: Connection error: connect ECONNREFUSED",
+            "connector cdc-postgres-source task 0 is FAILED: org.apache.kafka.connect.errors.ConnectException: boom",
+            "connector cdc-adx-sink is not registered on Connect (run pulumi up)",
+            "replication slot debezium_cdc lost WAL it needed (wal_status=lost); the connector must re-snapshot",
+            "replication slot debezium_cdc holds 3.0 GiB of WAL, more than 256.0 MiB and no consumer is attached",
+            "7 record(s) in the sink's dead-letter topic cdc.adx-sink.dlq: ADX rejected them (inspect with a consumer on that topic)",
+        ]);
+        assert.deepEqual(evaluatePipelineHealth(report, { maxSlotLagBytes: 4 * 1024 ** 3, maxDeadLetters: 10 }).length, 4, "thresholds are the operator's");
+    });
+
+    it("a missing slot is a problem; sizes read as people read them", () => {
+        assert.deepEqual(evaluatePipelineHealth({ ...healthy(), slot: { name: "debezium_cdc", exists: false } }), ["replication slot debezium_cdc does not exist (the source connector creates it; is it running?)"]);
+        assert.deepEqual([formatBytes(512), formatBytes(1536), formatBytes(5 * 1024 ** 2)], ["512 B", "1.5 KiB", "5.0 MiB"]);
+    });
+});
+
+describe("stack outputs", () => {
+    const outputs = {
+        connectRestUrl: "http://127.0.0.1:8083",
+        connectors: { source: "cdc-postgres-source", sink: "cdc-adx-sink" },
+        kafkaBootstrapServers: "127.0.0.1:9092",
+        topics: ["cdc.retail.orders_info"],
+        deadLetterTopic: "cdc.adx-sink.dlq",
+        postgres: { host: "127.0.0.1", port: 5432, database: "retail", user: "cdcadmin", sslMode: "disable", slotName: "debezium_cdc" },
+        adx: { queryUri: "https://kvc-x.kusto.windows.net", database: "cdc", tables: [{ sourceTable: "retail.orders_info", rawTable: "OrdersInfoChanges", functionName: "OrdersInfoCurrentState", view: "OrdersInfoLatest", key: "orderid" }] },
+    };
+
+    it("reads the operations output from `pulumi stack output --json` saved to a file", () => {
+        const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "ops-")), "outputs.json");
+        fs.writeFileSync(file, JSON.stringify({ operations: outputs, adxQueryUri: "x" }));
+        assert.deepEqual(readOperationsOutputs({ outputsFile: file }), outputs);
+    });
+
+    it("a stack deployed before the operations output existed fails with the missing field named", () => {
+        assert.throws(() => parseOperationsOutputs({ adxQueryUri: "https://x" }, "stack dev"), /^Error: stack dev has no "operations" output; it was deployed by an older version of the stack: run pulumi up with this one first$/);
+        const { postgres, ...rest } = outputs;
+        assert.throws(() => parseOperationsOutputs({ ...rest, postgres: { ...postgres, slotName: undefined } }, "f"), /operations\.postgres\.slotName/);
+    });
+
+    it("the verify query reads one key of the current-state function and refuses anything but an integer key", () => {
+        assert.equal(buildCurrentRowQuery({ functionName: "OrdersInfoCurrentState", key: "orderid" }, "42"), "OrdersInfoCurrentState() | where orderid == 42 | take 1");
+        assert.throws(() => buildCurrentRowQuery({ functionName: "OrdersInfoCurrentState", key: "orderid" }, "42 | drop"), /not an integer/);
+    });
+});
+
+describe("verify", () => {
+    it("when the order never shows up, it fails naming the phase, and deletes the marker from the source", async () => {
+        const statements: string[] = [];
+        const sql = {
+            async query(text: string) {
+                statements.push(text.split(" ").slice(0, 2).join(" "));
+                return { rows: text.startsWith("INSERT") ? [{ id: "77" }] : [] };
+            },
+        };
+        const probe = { description: "OrdersInfoCurrentState() in a test", findRow: async () => undefined };
+        await assert.rejects(verifyPipeline(sql, probe, { timeoutMs: 300, pollIntervalMs: 50 }), /^Error: insert: order 77 not as expected in OrdersInfoCurrentState\(\) in a test after 0 s \(\d+ queries\); check npm run status$/);
+        assert.deepEqual(statements, ["INSERT INTO", "DELETE FROM"], "nothing is left behind");
+    });
+});
