@@ -1,6 +1,7 @@
 // PostgreSQL as a Docker container on the Kafka platform's network: the free way to run the
 // source. Logical replication is set on its command line (no restart step), its pg_hba.conf lets
-// the replication user stream with SCRAM, and its port is published on 127.0.0.1 only.
+// every TCP login use SCRAM (the replication user's logical stream included), and its port is
+// published on 127.0.0.1 only.
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import { PostgresSettings } from "./config";

@@ -61,7 +61,7 @@ export function toPostgresConfLines(parameters: ServerParameter[]): string[] {
 }
 
 export interface HbaRulesInput {
-    /** The Debezium user: may log in and open replication connections, always with SCRAM. */
+    /** The Debezium user: always authenticates with SCRAM. */
     replicationUser: string;
     /** Where clients connect from: "all" on a Docker network, "127.0.0.1/32" for a local cluster. */
     clientAddress: string;
@@ -70,15 +70,15 @@ export interface HbaRulesInput {
 }
 
 /**
- * pg_hba.conf for a self-run server. `all` in the database column does not match replication
- * connections, so the replication user needs its own `replication` line; the official image's
- * default file has none for remote hosts, which is why the container gets this file.
+ * pg_hba.conf for a self-run server. Debezium's pgoutput stream is a *logical* replication
+ * connection (replication=database), which pg_hba matches like any connection to that database;
+ * the `replication` keyword covers physical replication only, which nothing here needs, so there is
+ * no such line. The file pins SCRAM for TCP whatever the image's POSTGRES_HOST_AUTH_METHOD says.
  */
 export function buildHbaRules(input: HbaRulesInput): string[] {
     return [
         "local all all trust",
         `host all ${input.replicationUser} ${input.clientAddress} scram-sha-256`,
-        `host replication ${input.replicationUser} ${input.clientAddress} scram-sha-256`,
         `host all all ${input.clientAddress} ${input.otherUsersAuth}`,
     ];
 }

@@ -62,12 +62,13 @@ describe("the program with Pulumi.free.yaml (existing free cluster, PostgreSQL c
         assert.match(schema, /create-merge table OrdersInfoChanges/);
     });
 
-    it("runs PostgreSQL as a container with logical replication on its command line, a SCRAM replication line in pg_hba, and its port on 127.0.0.1", () => {
+    it("runs PostgreSQL as a container with logical replication on its command line, SCRAM for every TCP login in pg_hba, and its port on 127.0.0.1", () => {
         const pg = run.byType("docker:index/container:Container").find((c) => c.inputs.name === "pg-adx-cdc-postgres-free")!;
         const command: string[] = pg.inputs.command;
         assert.deepEqual(command.slice(0, 3), ["postgres", "-c", "wal_level=logical"]);
         assert.ok(command.includes("max_replication_slots=10") && command.includes("hba_file=/etc/postgresql/pg_hba.conf"));
-        assert.match(pg.inputs.uploads[0].content, /^host replication cdc_replicator all scram-sha-256$/m);
+        assert.match(pg.inputs.uploads[0].content, /^host all cdc_replicator all scram-sha-256$/m);
+        assert.doesNotMatch(pg.inputs.uploads[0].content, /^host .* trust$|^host replication/m, "SCRAM for every TCP login; no physical replication");
         assert.deepEqual(pg.inputs.ports, [{ internal: 5432, external: 5432, ip: "127.0.0.1" }]);
         assert.ok(String(unsecret(pg.inputs.envs)).includes("POSTGRES_DB=retail"));
     });

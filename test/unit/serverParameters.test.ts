@@ -42,9 +42,10 @@ describe("server parameters", () => {
         assert.deepEqual(toPostgresConfLines([{ name: "wal_level", value: "logical", static: true }]), ["wal_level = 'logical'"]);
     });
 
-    it("pg_hba gives the replication user its own replication line, with SCRAM", () => {
+    it("pg_hba makes the replication user use SCRAM even where others are trusted, and allows no physical replication", () => {
+        assert.ok(buildHbaRules({ replicationUser: "cdc_replicator", clientAddress: "127.0.0.1/32", otherUsersAuth: "trust" }).includes("host all cdc_replicator 127.0.0.1/32 scram-sha-256"));
         const rules = buildHbaRules({ replicationUser: "cdc_replicator", clientAddress: "all", otherUsersAuth: "scram-sha-256" });
-        assert.ok(rules.includes("host replication cdc_replicator all scram-sha-256"));
+        assert.ok(!rules.some((r) => r.startsWith("host replication")));
         assert.ok(!rules.some((r) => /^host .* trust$/.test(r)), "no passwordless TCP access in the container");
     });
 });

@@ -31,10 +31,10 @@ export interface LocalPipeline {
 
 const DATABASE = "retail";
 const ADMIN = "postgres";
-const asRoot = process.getuid?.() === 0;
+export const asRoot = process.getuid?.() === 0;
 
 /** PostgreSQL refuses to run as root; as root (CI) its commands run as the postgres user. */
-function pgCommand(bin: string, args: string[]): [string, string[]] {
+export function pgCommand(bin: string, args: string[]): [string, string[]] {
     return asRoot ? ["runuser", ["-u", "postgres", "--", bin, ...args]] : [bin, args];
 }
 
