@@ -26,6 +26,8 @@ export interface PipelineHealthReport {
     connectors: ConnectorHealth[];
     slot?: SlotHealth;
     topics: { topic: string; endOffset: number }[];
+    /** Records the sink has not yet committed per topic (its consumer group `connect-<sink>`). */
+    sinkLag?: { group: string; records: number; perTopic: { topic: string; records: number }[] };
     deadLetters?: { topic: string; count: number; exists: boolean };
     /** What could not be reached at all (Connect, PostgreSQL, Kafka), with the reason. */
     unreachable: string[];
@@ -36,9 +38,11 @@ export interface HealthThresholds {
     maxSlotLagBytes: number;
     /** Dead-lettered records tolerated (default 0: every one is a change ADX does not have). */
     maxDeadLetters: number;
+    /** Records the sink may be behind the topics' ends (default 100,000: minutes of backlog, not a flush). */
+    maxSinkLagRecords: number;
 }
 
-export const DEFAULT_THRESHOLDS: HealthThresholds = { maxSlotLagBytes: 256 * 1024 * 1024, maxDeadLetters: 0 };
+export const DEFAULT_THRESHOLDS: HealthThresholds = { maxSlotLagBytes: 256 * 1024 * 1024, maxDeadLetters: 0, maxSinkLagRecords: 100_000 };
 
 /** Pure: the problems in a report; empty means healthy. */
 export function evaluatePipelineHealth(report: PipelineHealthReport, thresholds: HealthThresholds = DEFAULT_THRESHOLDS): string[] {
@@ -58,6 +62,9 @@ export function evaluatePipelineHealth(report: PipelineHealthReport, thresholds:
                 problems.push(`replication slot ${slot.name} holds ${formatBytes(slot.lagBytes)} of WAL, more than ${formatBytes(thresholds.maxSlotLagBytes)}${slot.active ? "" : " and no consumer is attached"}`);
             }
         }
+    }
+    if (report.sinkLag && report.sinkLag.records > thresholds.maxSinkLagRecords) {
+        problems.push(`the sink is ${report.sinkLag.records} records behind the topics (more than ${thresholds.maxSinkLagRecords}); ADX is falling behind`);
     }
     if (report.deadLetters && report.deadLetters.count > thresholds.maxDeadLetters) {
         problems.push(`${report.deadLetters.count} record(s) in the sink's dead-letter topic ${report.deadLetters.topic}: ADX rejected them (inspect with a consumer on that topic)`);
@@ -104,21 +111,45 @@ export async function readConnectorHealth(connectUrl: string, name: string, dead
     return { name, state: status.connector.state, trace: status.connector.trace, tasks: status.tasks.map((t: any) => ({ id: t.id, state: t.state, trace: t.trace })) };
 }
 
-/** End offsets of the topics and the dead-letter count (records between the DLQ's low and high watermarks). */
-export async function readTopicOffsets(bootstrapServers: string, topics: string[], deadLetterTopic: string): Promise<{ topics: { topic: string; endOffset: number }[]; deadLetters: { topic: string; count: number; exists: boolean } }> {
+/** Sink connectors consume as the group `connect-<connector name>` (Kafka Connect's default). */
+export function sinkConsumerGroup(sinkConnector: string): string {
+    return `connect-${sinkConnector}`;
+}
+
+/**
+ * End offsets of the topics, the sink's lag (end offset minus the sink group's committed offset;
+ * a partition it never committed counts from the start), and the dead-letter count (records between
+ * the DLQ's low and high watermarks).
+ */
+export async function readTopicOffsets(bootstrapServers: string, topics: string[], deadLetterTopic: string, sinkConnector: string): Promise<Pick<PipelineHealthReport, "topics" | "sinkLag" | "deadLetters">> {
     const { Kafka, logLevel } = require("kafkajs");
     const kafka = new Kafka({ clientId: "pg-adx-cdc-status", brokers: [bootstrapServers], logLevel: logLevel.NOTHING, connectionTimeout: 5000, retry: { retries: 2 } });
     const admin = kafka.admin();
     await admin.connect();
     try {
         const existing: string[] = await admin.listTopics();
-        const sum = (offsets: { high: string; low: string }[], field: "high" | "span") => offsets.reduce((acc, p) => acc + (field === "high" ? Number(p.high) : Number(p.high) - Number(p.low)), 0);
-        const topicOffsets = [];
-        for (const topic of topics) topicOffsets.push({ topic, endOffset: existing.includes(topic) ? sum(await admin.fetchTopicOffsets(topic), "high") : 0 });
-        // The sink creates its dead-letter topic on the first rejected record: absent means none.
-        const dlqExists = existing.includes(deadLetterTopic);
-        const count = dlqExists ? sum(await admin.fetchTopicOffsets(deadLetterTopic), "span") : 0;
-        return { topics: topicOffsets, deadLetters: { topic: deadLetterTopic, count, exists: dlqExists } };
+        const present = topics.filter((t) => existing.includes(t));
+        const ends = new Map<string, { partition: number; high: number; low: number }[]>();
+        for (const topic of [...present, ...(existing.includes(deadLetterTopic) ? [deadLetterTopic] : [])]) {
+            ends.set(topic, (await admin.fetchTopicOffsets(topic)).map((p: any) => ({ partition: p.partition, high: Number(p.high), low: Number(p.low) })));
+        }
+        const group = sinkConsumerGroup(sinkConnector);
+        const committed = present.length ? await admin.fetchOffsets({ groupId: group, topics: present }) : [];
+        const perTopic = present.map((topic) => {
+            const commits = new Map<number, number>((committed.find((c: any) => c.topic === topic)?.partitions ?? []).map((p: any) => [p.partition, Number(p.offset)]));
+            const records = ends.get(topic)!.reduce((acc, p) => {
+                const at = commits.get(p.partition);
+                return acc + p.high - (at === undefined || at < 0 ? p.low : at);
+            }, 0);
+            return { topic, records };
+        });
+        // The sink creates its dead-letter topic on start or on the first rejected record: absent means none.
+        const dlq = ends.get(deadLetterTopic);
+        return {
+            topics: topics.map((topic) => ({ topic, endOffset: (ends.get(topic) ?? []).reduce((acc, p) => acc + p.high, 0) })),
+            sinkLag: { group, records: perTopic.reduce((acc, t) => acc + t.records, 0), perTopic },
+            deadLetters: { topic: deadLetterTopic, count: dlq ? dlq.reduce((acc, p) => acc + p.high - p.low, 0) : 0, exists: dlq !== undefined },
+        };
     } finally {
         await admin.disconnect();
     }
@@ -144,9 +175,7 @@ export async function collectPipelineHealth(outputs: OperationsOutputs, sql: Sql
         }
     }
     try {
-        const offsets = await readTopicOffsets(outputs.kafkaBootstrapServers, outputs.topics, outputs.deadLetterTopic);
-        report.topics = offsets.topics;
-        report.deadLetters = offsets.deadLetters;
+        Object.assign(report, await readTopicOffsets(outputs.kafkaBootstrapServers, outputs.topics, outputs.deadLetterTopic, outputs.connectors.sink));
     } catch (error: any) {
         report.unreachable.push(`Kafka at ${outputs.kafkaBootstrapServers}: ${error.message}`);
     }
@@ -162,6 +191,7 @@ export function renderHealthReport(report: PipelineHealthReport, problems: strin
         lines.push(s.exists ? `slot       ${s.name}: ${s.active ? "active" : "inactive"}, lag ${s.lagBytes === undefined ? "unknown" : `${s.lagBytes} bytes (${formatBytes(s.lagBytes)})`}, wal_status ${s.walStatus ?? "n/a"}` : `slot       ${s.name}: missing`);
     }
     for (const t of report.topics) lines.push(`topic      ${t.topic}: end offset ${t.endOffset}`);
+    if (report.sinkLag) lines.push(`sink lag   ${report.sinkLag.group}: ${report.sinkLag.records} records`);
     if (report.deadLetters) lines.push(`dead letters ${report.deadLetters.topic}: ${report.deadLetters.count}${report.deadLetters.exists ? "" : " (topic not created yet)"}`);
     lines.push(problems.length === 0 ? "HEALTHY" : `UNHEALTHY:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
     return lines.join("\n");

@@ -1,18 +1,23 @@
 #!/usr/bin/env node
-// npm run status -- --stack <s> [--outputs <file>] [--max-slot-lag-bytes N] [--max-dead-letters N] [--json]
-// Prints connectors and tasks, the slot's lag, topic end offsets and the dead-letter count; exits 1
+// npm run status -- --stack <s> [--outputs <file>] [--max-slot-lag-bytes N] [--max-sink-lag N] [--max-dead-letters N] [--json]
+// Prints connectors and tasks, the slot's lag, topic end offsets, the sink's lag and the dead-letter count; exits 1
 // when something is unhealthy, 2 when the command itself cannot run.
 import { parseOperatorArgs, readOperationsOutputs, resolvePostgresPassword } from "./stackOutputs";
 import { collectPipelineHealth, DEFAULT_THRESHOLDS, evaluatePipelineHealth, renderHealthReport, SqlQueryable } from "./pipelineHealth";
 import { connectToSource } from "./postgresConnection";
 
 async function main(): Promise<number> {
-    const { selection, values } = parseOperatorArgs(process.argv.slice(2), { "max-slot-lag-bytes": "string", "max-dead-letters": "string", json: "boolean" });
-    const thresholds = {
-        maxSlotLagBytes: values["max-slot-lag-bytes"] === undefined ? DEFAULT_THRESHOLDS.maxSlotLagBytes : Number(values["max-slot-lag-bytes"]),
-        maxDeadLetters: values["max-dead-letters"] === undefined ? DEFAULT_THRESHOLDS.maxDeadLetters : Number(values["max-dead-letters"]),
+    const { selection, values } = parseOperatorArgs(process.argv.slice(2), { "max-slot-lag-bytes": "string", "max-sink-lag": "string", "max-dead-letters": "string", json: "boolean" });
+    const number = (flag: string, fallback: number) => {
+        const value = values[flag] === undefined ? fallback : Number(values[flag]);
+        if (!Number.isFinite(value) || value < 0) throw new Error(`--${flag} takes a number of at least 0 (got ${JSON.stringify(values[flag])})`);
+        return value;
     };
-    if (!Number.isFinite(thresholds.maxSlotLagBytes) || !Number.isFinite(thresholds.maxDeadLetters)) throw new Error("--max-slot-lag-bytes and --max-dead-letters take numbers");
+    const thresholds = {
+        maxSlotLagBytes: number("max-slot-lag-bytes", DEFAULT_THRESHOLDS.maxSlotLagBytes),
+        maxSinkLagRecords: number("max-sink-lag", DEFAULT_THRESHOLDS.maxSinkLagRecords),
+        maxDeadLetters: number("max-dead-letters", DEFAULT_THRESHOLDS.maxDeadLetters),
+    };
     const outputs = readOperationsOutputs(selection);
     let sql: SqlQueryable | { unavailable: string };
     let client: any;

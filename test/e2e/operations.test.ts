@@ -1,7 +1,7 @@
 // The operator commands against the real local pipeline: `npm run verify`'s logic with the ADX step
 // replaced by "what ADX would hold", the verify command end to end through the ADX REST test double
 // (answering from that same state), and `npm run status` healthy, then unhealthy for a paused
-// connector, a slot holding WAL, and a record in the sink's dead-letter topic. The Kusto sink is not
+// connector, a slot holding WAL, a sink that falls behind, and a record in its dead-letter topic. The Kusto sink is not
 // on Maven Central, so a FileStreamSink with the same dead-letter settings stands in for it.
 import { after, before, describe, it } from "node:test";
 import * as assert from "node:assert/strict";
@@ -138,6 +138,7 @@ describe("operator commands on the real local pipeline", () => {
         assert.match(result.stdout, /^slot       debezium_cdc: active, lag \d+ bytes/m);
         const offset = Number(/^topic      cdc\.retail\.orders_info: end offset (\d+)$/m.exec(result.stdout)?.[1]);
         assert.equal(offset, source.reader.records.length, "the end offset is the number of records in the topic");
+        assert.match(result.stdout, /^sink lag   connect-cdc-sink-stand-in: \d+ records$/m);
         // Connect creates the dead-letter topic when the sink task starts; it is empty.
         assert.match(result.stdout, /^dead letters cdc\.adx-sink\.dlq: 0$/m);
         assert.match(result.stdout, /^HEALTHY$/m);
@@ -153,6 +154,21 @@ describe("operator commands on the real local pipeline", () => {
         assert.match(result.stdout, /^  - replication slot debezium_cdc holds \d+\.\d (KiB|MiB) of WAL, more than 1\.0 KiB/m);
         await connectRequest(pipeline.connectUrl, "PUT", `/connectors/${SOURCE}/resume`, undefined, { deadlineMs: 10_000, initialDelayMs: 100, maxDelayMs: 1000 });
         await waitForConnectorState(SOURCE, "RUNNING");
+    });
+
+    it("status: a sink that stops consuming falls behind the topic and makes it exit 1", async () => {
+        await connectRequest(pipeline.connectUrl, "PUT", `/connectors/${SINK_STAND_IN}/pause`, undefined, { deadlineMs: 10_000, initialDelayMs: 100, maxDelayMs: 1000 });
+        await waitForConnectorState(SINK_STAND_IN, "PAUSED");
+        const before = source.reader.records.length;
+        await source.admin.query(`INSERT INTO ${CAPTURED_TABLE} (custid, amount, city) SELECT g, 2.00, 'Backlog' FROM generate_series(1, 50) g`);
+        await source.reader.waitFor("50 more records", (records) => records.length >= before + 50, 30_000);
+        const result = await runCommand("statusCommand", ["--max-sink-lag", "10", "--json"]);
+        const parsed = JSON.parse(result.stdout);
+        assert.equal(result.code, 1);
+        assert.ok(parsed.report.sinkLag.records >= 50, JSON.stringify(parsed.report.sinkLag));
+        assert.ok(parsed.problems.some((p: string) => /^the sink is \d+ records behind the topics \(more than 10\); ADX is falling behind$/.test(p)), parsed.problems.join("; "));
+        await connectRequest(pipeline.connectUrl, "PUT", `/connectors/${SINK_STAND_IN}/resume`, undefined, { deadlineMs: 10_000, initialDelayMs: 100, maxDelayMs: 1000 });
+        await waitForConnectorState(SINK_STAND_IN, "RUNNING");
     });
 
     it("status: a record the sink could not take lands in the dead-letter topic and makes it exit 1", async () => {

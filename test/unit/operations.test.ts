@@ -17,6 +17,7 @@ const healthy = (): PipelineHealthReport => ({
     ],
     slot: { name: "debezium_cdc", exists: true, active: true, lagBytes: 56, walStatus: "reserved" },
     topics: [{ topic: "cdc.retail.orders_info", endOffset: 120 }],
+    sinkLag: { group: "connect-cdc-adx-sink", records: 3, perTopic: [{ topic: "cdc.retail.orders_info", records: 3 }] },
     deadLetters: { topic: "cdc.adx-sink.dlq", count: 0, exists: true },
     unreachable: [],
 });
@@ -24,7 +25,7 @@ const healthy = (): PipelineHealthReport => ({
 describe("status verdict", () => {
     it("a running pipeline with a small lag and no dead letters is healthy", () => {
         assert.deepEqual(evaluatePipelineHealth(healthy()), []);
-        assert.match(renderHealthReport(healthy(), []), /slot {7}debezium_cdc: active, lag 56 bytes \(56 B\), wal_status reserved\n.*\n.*\nHEALTHY$/);
+        assert.match(renderHealthReport(healthy(), []), /slot {7}debezium_cdc: active, lag 56 bytes \(56 B\), wal_status reserved\n.*\nsink lag {3}connect-cdc-adx-sink: 3 records\n.*\nHEALTHY$/);
     });
 
     it("names every problem: a failed task with its trace, a missing connector, a lost slot, WAL held, dead letters, something unreachable", () => {
@@ -33,6 +34,7 @@ describe("status verdict", () => {
         report.connectors[1] = { name: "cdc-adx-sink", state: "MISSING", tasks: [] };
         report.slot = { name: "debezium_cdc", exists: true, active: false, lagBytes: 3 * 1024 ** 3, walStatus: "lost" };
         report.deadLetters = { topic: "cdc.adx-sink.dlq", count: 7, exists: true };
+        report.sinkLag = { group: "connect-cdc-adx-sink", records: 250_000, perTopic: [{ topic: "cdc.retail.orders_info", records: 250_000 }] };
         report.unreachable.push("Kafka at 127.0.0.1:9092: Connection error: connect ECONNREFUSED");
         assert.deepEqual(evaluatePipelineHealth(report), [
             "Kafka at 127.0.0.1:9092: Connection error: connect ECONNREFUSED",
@@ -40,9 +42,10 @@ describe("status verdict", () => {
             "connector cdc-adx-sink is not registered on Connect (run pulumi up)",
             "replication slot debezium_cdc lost WAL it needed (wal_status=lost); the connector must re-snapshot",
             "replication slot debezium_cdc holds 3.0 GiB of WAL, more than 256.0 MiB and no consumer is attached",
+            "the sink is 250000 records behind the topics (more than 100000); ADX is falling behind",
             "7 record(s) in the sink's dead-letter topic cdc.adx-sink.dlq: ADX rejected them (inspect with a consumer on that topic)",
         ]);
-        assert.deepEqual(evaluatePipelineHealth(report, { maxSlotLagBytes: 4 * 1024 ** 3, maxDeadLetters: 10 }).length, 4, "thresholds are the operator's");
+        assert.deepEqual(evaluatePipelineHealth(report, { maxSlotLagBytes: 4 * 1024 ** 3, maxDeadLetters: 10, maxSinkLagRecords: 1_000_000 }).length, 4, "thresholds are the operator's");
     });
 
     it("a missing slot is a problem; sizes read as people read them", () => {
