@@ -12,7 +12,7 @@ import { AdxCluster } from "./components/adx";
 import { SinkIdentity } from "./components/sinkIdentity";
 import { ReplicationCredentials } from "./components/replicationCredentials";
 import { PostgresSource } from "./components/postgres";
-import { KafkaPlatform } from "./components/kafkaPlatform";
+import { KAFKA_REPLICATION_FACTOR, KafkaPlatform } from "./components/kafkaPlatform";
 import { OrdersGenerator } from "./components/ordersGenerator";
 import { KafkaConnector } from "./connectors/kafkaConnector";
 import { buildDebeziumSourceConfig, topicForTable } from "./connectors/debeziumSource";
@@ -38,7 +38,7 @@ const resourceGroup = suffix ? new resources.ResourceGroup("resource-group", { r
 const kqlModels = config.capture.tables.map((table) => {
     const files = loadKqlScripts(table);
     // A queued-only cluster (ADX free cluster) gets no streaming policy; the batching policy bounds its latency.
-    return { table, files, scripts: config.adx.streamingIngestion ? files : withoutKqlCommands(files, isStreamingIngestionPolicy) };
+    return { table, topic: topicForTable(config.capture.topicPrefix, table), scripts: config.adx.streamingIngestion ? files : withoutKqlCommands(files, isStreamingIngestionPolicy) };
 });
 
 const adx = ownsAdx
@@ -145,10 +145,11 @@ const sinkConnector = new KafkaConnector(
                 appKeyEnvVar: WORKER_SECRET_ENV.kustoSinkAppKey,
                 targets: kqlModels.map((m) => {
                     const target = sinkTargetOf(m.scripts);
-                    return { topic: topicForTable(config.capture.topicPrefix, m.table), database: config.adx.databaseName, table: target.table, mapping: target.mapping, streaming: config.adx.streamingIngestion };
+                    return { topic: m.topic, database: config.adx.databaseName, table: target.table, mapping: target.mapping, streaming: config.adx.streamingIngestion };
                 }),
                 bootstrapServers: kafka.internalBootstrapServers,
                 deadLetterTopic,
+                deadLetterReplicationFactor: KAFKA_REPLICATION_FACTOR,
             }),
         ),
     },
@@ -176,7 +177,7 @@ export const postgresHost = postgres.adminEndpoint.host;
 export const postgresDatabase = postgres.databaseName;
 export const replicationSlot = postgres.slotName;
 export const connectRestUrl = kafka.connectRestUrl;
-export const topics = config.capture.tables.map((t) => topicForTable(config.capture.topicPrefix, t));
+export const topics = kqlModels.map((m) => m.topic);
 export const connectorNames = { source: sourceConnector.connectorName, sink: sinkConnector.connectorName };
 export const analyticsLinks = adxWebUiLinks(adxQueryUri, config.adx.databaseName);
 /** Everything `npm run status` and `npm run verify` need (operations/stackOutputs.ts); no secrets. */
@@ -184,7 +185,7 @@ export const operations: pulumi.Output<OperationsOutputs> = pulumi.all([postgres
     connectRestUrl: kafka.connectRestUrl,
     connectors: { source: sourceConnectorName, sink: sinkConnectorName },
     kafkaBootstrapServers: kafka.hostBootstrapServers,
-    topics: config.capture.tables.map((t) => topicForTable(config.capture.topicPrefix, t)),
+    topics,
     deadLetterTopic,
     postgres: { host: pgHost, port: postgres.adminEndpoint.port, database: postgres.databaseName, user: postgres.administratorLogin, sslMode: postgres.adminEndpoint.sslMode, slotName: postgres.slotName },
     adx: {

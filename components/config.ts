@@ -235,8 +235,29 @@ export function parseStackConfig(raw: Record<string, unknown>, stack: string): S
             problems.push(missing ? `${key} is required: ${issue.message}; set it in Pulumi.${stack}.yaml` : `${key}: ${issue.message}${describeValue(raw, issue.path)}`);
         }
     }
+    problems.push(...findKeysIgnoredByMode(raw));
     if (problems.length > 0) throw new StackConfigError(problems);
     return result.data!;
+}
+
+/** Settings that mean something in one mode only; set in the other they would be silently ignored. */
+const MODE_ONLY_SETTINGS: Record<"adx" | "postgres", { defaultMode: string; onlyIn: string; reason: string; keys: string[] }> = {
+    adx: { defaultMode: "owned", onlyIn: "owned", reason: "the stack does not manage an existing cluster", keys: ["skuName", "capacity", "autoStop", "softDeletePeriod", "hotCachePeriod"] },
+    postgres: { defaultMode: "azure", onlyIn: "azure", reason: "they describe an Azure flexible server", keys: ["skuName", "skuTier", "storageSizeGb", "backupRetentionDays", "geoRedundantBackup", "preloadLibraries"] },
+};
+
+function findKeysIgnoredByMode(raw: Record<string, unknown>): string[] {
+    const problems: string[] = [];
+    for (const [section, rule] of Object.entries(MODE_ONLY_SETTINGS)) {
+        const value = raw[section];
+        if (!value || typeof value !== "object") continue;
+        const mode = (value as Record<string, unknown>).mode ?? rule.defaultMode;
+        if (mode === rule.onlyIn) continue;
+        for (const key of rule.keys) {
+            if (key in value) problems.push(`${CONFIG_NAMESPACE}:${section}.${key} has no effect with mode "${String(mode)}" (${rule.reason}); remove it from the stack file`);
+        }
+    }
+    return problems;
 }
 
 /** The config keys the schema knows, read from the stack's Pulumi config. */

@@ -23,6 +23,8 @@ export interface KafkaPlatformArgs {
 /** Host interface every published port binds to: the platform is reachable from this host only. */
 export const PUBLISHED_PORT_IP = "127.0.0.1";
 const INTERNAL_KAFKA_PORT = 19092;
+/** One broker: every topic Connect creates (internal topics, dead-letter topics) has one replica. */
+export const KAFKA_REPLICATION_FACTOR = 1;
 
 export class KafkaPlatform extends pulumi.ComponentResource {
     public readonly network: docker.Network;
@@ -99,7 +101,7 @@ export class KafkaPlatform extends pulumi.ComponentResource {
         const workerSettings = buildConnectWorkerSettings({
             bootstrapServers: this.internalBootstrapServers,
             groupId: "pg-adx-cdc-connect",
-            replicationFactor: 1,
+            replicationFactor: KAFKA_REPLICATION_FACTOR,
             restListener: "http://0.0.0.0:8083",
             advertisedHost: args.connectContainerName,
         });

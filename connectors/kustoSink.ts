@@ -28,6 +28,8 @@ export interface KustoSinkInput {
     /** Kafka bootstrap servers the sink's dead-letter producer uses. */
     bootstrapServers: string;
     deadLetterTopic: string;
+    /** Replication factor of the dead-letter topic Connect creates; at most the broker count (1 for the stack's single broker). */
+    deadLetterReplicationFactor: number;
     /** Buffer flush interval; about a second by default (the connector's own default is 30 s). */
     flushIntervalMs?: number;
 }
@@ -45,11 +47,33 @@ export function renderKustoTopicMapping(targets: KustoTopicTarget[]): string {
 }
 
 /**
+ * Kafka Connect's own error handling for a sink (framework `errors.*` settings, valid for any sink):
+ * tolerate a record that fails conversion or delivery and keep it, with the failure in its headers,
+ * in a dead-letter topic. Connect creates that topic when the task starts, with
+ * `errors.deadletterqueue.topic.replication.factor` (default 3): on fewer brokers the task fails at
+ * start, so the factor is always set. The e2e run applies these same settings on a real worker.
+ */
+export function buildSinkErrorHandlingSettings(input: { deadLetterTopic: string; deadLetterReplicationFactor: number }): Record<string, string> {
+    if (!Number.isInteger(input.deadLetterReplicationFactor) || input.deadLetterReplicationFactor < 1) {
+        throw new Error(`deadLetterReplicationFactor must be a positive integer (got ${input.deadLetterReplicationFactor})`);
+    }
+    return {
+        "errors.tolerance": "all",
+        "errors.deadletterqueue.topic.name": input.deadLetterTopic,
+        "errors.deadletterqueue.topic.replication.factor": String(input.deadLetterReplicationFactor),
+        "errors.deadletterqueue.context.headers.enable": "true",
+        "errors.retry.max.time.ms": "60000",
+        "errors.retry.backoff.time.ms": "1000",
+    };
+}
+
+/**
  * Builds the sink config:
  * - `streaming: true` per topic: ADX streaming ingestion (sub-second by Microsoft's docs), with
  *   the connector's managed client falling back to queued ingestion for large batches.
  * - `flush.interval.ms` ~1 s instead of 30 s: the sink's buffer is the other large latency term.
- * - `behavior.on.error=log` plus a dead-letter topic: a record ADX rejects is kept in Kafka for
+ * - `behavior.on.error=log` plus a dead-letter topic (the connector's `misc.deadletterqueue.*` for
+ *   records ADX rejects, Connect's `errors.*` for records that fail before it): kept in Kafka for
  *   inspection instead of stopping the pipeline (`fail` would halt every table on one bad row).
  * - `kusto.validation.table.enable=false`: the stack creates the table and mapping itself before
  *   the sink starts (and detects their drift); the connector's own check would need a read role
@@ -77,12 +101,10 @@ export function buildKustoSinkConfig(input: KustoSinkInput): Record<string, stri
         "flush.interval.ms": String(flushIntervalMs),
         "flush.size.bytes": String(1024 * 1024),
         "behavior.on.error": "log",
-        "errors.tolerance": "all",
-        "errors.deadletterqueue.topic.name": input.deadLetterTopic,
+        // The connector's own dead-letter producer for records that fail deserialization, and for ADX rejections.
         "errors.deadletterqueue.bootstrap.servers": input.bootstrapServers,
         "misc.deadletterqueue.topic.name": input.deadLetterTopic,
         "misc.deadletterqueue.bootstrap.servers": input.bootstrapServers,
-        "errors.retry.max.time.ms": "60000",
-        "errors.retry.backoff.time.ms": "1000",
+        ...buildSinkErrorHandlingSettings(input),
     };
 }

@@ -2,7 +2,8 @@
 // replaced by "what ADX would hold", the verify command end to end through the ADX REST test double
 // (answering from that same state), and `npm run status` healthy, then unhealthy for a paused
 // connector, a slot holding WAL, a sink that falls behind, and a record in its dead-letter topic. The Kusto sink is not
-// on Maven Central, so a FileStreamSink with the same dead-letter settings stands in for it.
+// on Maven Central, so a FileStreamSink with the stack's dead-letter settings (the same builder)
+// stands in for it.
 import { after, before, describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import { execFile } from "child_process";
@@ -16,6 +17,8 @@ import { REPO_ROOT } from "./harness/prerequisites";
 import { startAdxTestDouble, AdxTestDouble } from "../doubles/adxRestTestDouble";
 import { kafkaConnectorProvider } from "../../connectors/kafkaConnector";
 import { topicForTable } from "../../connectors/debeziumSource";
+import { buildSinkErrorHandlingSettings } from "../../connectors/kustoSink";
+import { KAFKA_REPLICATION_FACTOR } from "../../components/kafkaPlatform";
 import { connectRequest } from "../../connectors/connectRestClient";
 import { currentStateOf, loadKqlScripts, sinkTargetOf } from "../../kql/kqlModel";
 import { OperationsOutputs } from "../../operations/stackOutputs";
@@ -81,11 +84,8 @@ before(async () => {
             "key.converter": "org.apache.kafka.connect.storage.StringConverter",
             "value.converter": "org.apache.kafka.connect.json.JsonConverter",
             "value.converter.schemas.enable": "false",
-            // The Kusto sink's error handling (connectors/kustoSink.ts): tolerate, and keep the record in a dead-letter topic.
-            "errors.tolerance": "all",
-            "errors.deadletterqueue.topic.name": DLQ,
-            "errors.deadletterqueue.topic.replication.factor": "1",
-            "errors.deadletterqueue.context.headers.enable": "true",
+            // The Kusto sink's own error handling, from the stack's builder (connectors/kustoSink.ts).
+            ...buildSinkErrorHandlingSettings({ deadLetterTopic: DLQ, deadLetterReplicationFactor: KAFKA_REPLICATION_FACTOR }),
         },
     });
     adx = await startAdxTestDouble();

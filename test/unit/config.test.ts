@@ -4,6 +4,7 @@ import * as assert from "node:assert/strict";
 import { ingestionUriFor, parseStackConfig, StackConfigError } from "../../components/config";
 import { buildDebeziumSourceConfig } from "../../connectors/debeziumSource";
 import { validateConnectorInputs } from "../../connectors/kafkaConnector";
+import { buildSinkErrorHandlingSettings } from "../../connectors/kustoSink";
 import { buildSourceBootstrapStatements } from "../../postgres/sourceSchema";
 
 const valid = () => ({
@@ -40,6 +41,10 @@ describe("stack config validation", () => {
     it("rejects high availability for a PostgreSQL container", () => rejects({ ...valid(), postgres: { mode: "container", highAvailability: true } }, /pg-adx-cdc:postgres\.highAvailability: a PostgreSQL container has no standby/));
     it("rejects firewall rules for a PostgreSQL container", () => rejects({ ...valid(), postgres: { mode: "container", allowedClientCidrs: ["203.0.113.10/32"] } }, /firewall rules apply to Azure servers only/));
     it("rejects a backup retention Azure does not offer", () => rejects({ ...valid(), postgres: { ...valid().postgres, backupRetentionDays: 90 } }, /pg-adx-cdc:postgres\.backupRetentionDays: .*35.*\(got 90\)/));
+    it("rejects settings the chosen mode would silently ignore", () => {
+        rejects({ ...valid(), adx: { mode: "existing", clusterUri: "https://kvc-x.kusto.windows.net", skuName: "Standard_E2ads_v5" } }, /pg-adx-cdc:adx\.skuName has no effect with mode "existing" \(the stack does not manage an existing cluster\); remove it from the stack file/);
+        rejects({ ...valid(), postgres: { mode: "container", backupRetentionDays: 14 } }, /pg-adx-cdc:postgres\.backupRetentionDays has no effect with mode "container"/);
+    });
     it("accepts the free path: an existing cluster and a PostgreSQL container, with no firewall and no SKU", () => {
         const c = parseStackConfig({ adx: { mode: "existing", clusterUri: "https://kvc-x.northeurope.kusto.windows.net", streamingIngestion: false }, postgres: { mode: "container" }, kafka: valid().kafka }, "free");
         assert.equal(c.adx.mode, "existing");
@@ -50,6 +55,10 @@ describe("stack config validation", () => {
 
 describe("builders", () => {
     const source = () => buildDebeziumSourceConfig({ connectorName: "s", database: { host: "h", port: 5432, name: "d", user: "u", passwordEnvVar: "P", sslMode: "require" }, tables: ["retail.orders_info"], topicPrefix: "cdc", slotName: "sl", publicationName: "pub", heartbeatTable: "cdc_meta.hb" });
+    it("the sink's dead-letter topic gets a replication factor the single broker can satisfy (Connect's default 3 fails the task)", () => {
+        assert.equal(buildSinkErrorHandlingSettings({ deadLetterTopic: "dlq", deadLetterReplicationFactor: 1 })["errors.deadletterqueue.topic.replication.factor"], "1");
+        assert.throws(() => buildSinkErrorHandlingSettings({ deadLetterTopic: "dlq", deadLetterReplicationFactor: 0 }), /deadLetterReplicationFactor must be a positive integer/);
+    });
     it("the Debezium config uses 3.x names only and passes the provider's check", () => {
         const config = source();
         assert.equal(config["publication.autocreate.mode"], "disabled");

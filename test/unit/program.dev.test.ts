@@ -56,6 +56,7 @@ describe("the program with Pulumi.dev.yaml", () => {
         assert.deepEqual(cluster.sku, { name: "Dev(No SLA)_Standard_E2a_v4", tier: "Basic", capacity: 1 });
         const sink = run.dynamic("KafkaConnector").find((c) => c.inputs.connectorName === "cdc-adx-sink")!;
         assert.match(sink.inputs.config["kusto.tables.topics.mapping"], /'streaming': 'true'/);
+        assert.equal(sink.inputs.config["errors.deadletterqueue.topic.replication.factor"], "1", "the single broker can host the dead-letter topic");
         assert.match(JSON.stringify(run.dynamic("KqlSchema")[0].inputs.scripts), /policy streamingingestion enable/);
     });
 
