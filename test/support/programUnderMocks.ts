@@ -1,7 +1,7 @@
 // Runs the whole program (index.ts) under Pulumi mocks with one stack file's config, as
 // `pulumi preview -s <stack>` would, and gives the tests what the engine would have received.
 import * as assert from "node:assert/strict";
-import { installMocks, MockedResource, readStackFile, settle } from "./pulumiMocks";
+import { installMocks, MockedResource, readStackFile, SECRET_SIGNATURE, settle } from "./pulumiMocks";
 
 /** Values a stack file leaves to `pulumi config set` (secrets, checksums, the user's own cluster). */
 export const OPERATOR_SET_CONFIG: Record<string, Record<string, unknown>> = {
@@ -51,8 +51,6 @@ export function countByType(resources: MockedResource[]): Record<string, number>
     for (const r of resources) counts[r.type] = (counts[r.type] ?? 0) + 1;
     return counts;
 }
-
-const SECRET_SIGNATURE = "4dabf18193072939515e22adb298388d";
 
 /**
  * What `pulumi preview --diff` could print of a resource's inputs: every value except those inside a

@@ -97,6 +97,14 @@ export function resolveOutput<T>(output: pulumi.Output<T>): Promise<{ value: T; 
     });
 }
 
+/** The signature Pulumi puts on a secret value when it crosses to the engine. */
+export const SECRET_SIGNATURE = "4dabf18193072939515e22adb298388d";
+
+/** A secret input's value as the mocks received it (inside Pulumi's secret envelope). */
+export function unsecret(value: any): any {
+    return value && typeof value === "object" && SECRET_SIGNATURE in value ? value.value : value;
+}
+
 /** Lets the mocked engine finish registering resources. */
 export async function settle(ms = 300): Promise<void> {
     await new Promise((r) => setTimeout(r, ms));

@@ -2,7 +2,7 @@
 // other in the order the pipeline needs.
 import { before, describe, it } from "node:test";
 import * as assert from "node:assert/strict";
-import { installMocks, MockedResource, resolveOutput, settle } from "../support/pulumiMocks";
+import { installMocks, MockedResource, resolveOutput, SECRET_SIGNATURE, settle, unsecret } from "../support/pulumiMocks";
 import { SinkIdentity, SINK_DATABASE_ROLE } from "../../components/sinkIdentity";
 import { PostgresSource } from "../../components/postgres";
 import { ReplicationCredentials } from "../../components/replicationCredentials";
@@ -10,8 +10,6 @@ import { KafkaPlatform } from "../../components/kafkaPlatform";
 import { parseStackConfig } from "../../components/config";
 
 let resources: MockedResource[];
-/** Secret inputs reach the mocks wrapped in Pulumi's secret envelope. */
-const unsecret = (v: any) => (v && typeof v === "object" && "4dabf18193072939515e22adb298388d" in v ? v.value : v);
 let sink: SinkIdentity;
 let postgres: PostgresSource;
 let credentials: ReplicationCredentials;
@@ -55,7 +53,7 @@ describe("components", () => {
 
     it("Connect gets its worker settings and secrets from the environment, never inline in its image", () => {
         const connect = resources.find((r) => r.type === "docker:index/container:Container" && r.inputs.name === "c-dev")!;
-        assert.equal(connect.inputs.envs["4dabf18193072939515e22adb298388d"] !== undefined, true, "the worker's environment is a secret");
+        assert.equal(connect.inputs.envs[SECRET_SIGNATURE] !== undefined, true, "the worker's environment is a secret");
         const env: string[] = unsecret(connect.inputs.envs);
         assert.ok(env.includes("CONNECT_CONFIG_PROVIDERS=env"));
         assert.ok(env.includes("CONNECT_CONFIG_PROVIDERS_ENV_CLASS=org.apache.kafka.common.config.provider.EnvVarConfigProvider"));

@@ -3,13 +3,12 @@
 import { before, describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
-import { CLIENT_CONFIG, resolveOutput } from "../support/pulumiMocks";
+import { CLIENT_CONFIG, resolveOutput, unsecret } from "../support/pulumiMocks";
 import { countByType, displayedInputs, MOCK_SECRETS, ProgramRun, runProgramWithStackFile } from "../support/programUnderMocks";
 import { parseOperationsOutputs } from "../../operations/stackOutputs";
 
 const FREE_CLUSTER = "https://kvc-test0123456789.northeurope.kusto.windows.net";
 let run: ProgramRun;
-const unsecret = (v: any) => (v && typeof v === "object" && "4dabf18193072939515e22adb298388d" in v ? v.value : v);
 
 before(async () => {
     run = await runProgramWithStackFile("free", { "pg-adx-cdc:adx": { clusterUri: FREE_CLUSTER } });
