@@ -140,14 +140,11 @@ const sinkConnector = new KafkaConnector(
                 connectorName: sinkConnectorName,
                 ingestionUrl,
                 queryUrl,
-                tenantId,
-                appId,
-                appKeyEnvVar: WORKER_SECRET_ENV.kustoSinkAppKey,
+                auth: { strategy: "application", tenantId, appId, appKeyEnvVar: WORKER_SECRET_ENV.kustoSinkAppKey },
                 targets: kqlModels.map((m) => {
                     const target = sinkTargetOf(m.scripts);
                     return { topic: m.topic, database: config.adx.databaseName, table: target.table, mapping: target.mapping, streaming: config.adx.streamingIngestion };
                 }),
-                bootstrapServers: kafka.internalBootstrapServers,
                 deadLetterTopic,
                 deadLetterReplicationFactor: KAFKA_REPLICATION_FACTOR,
             }),

@@ -158,11 +158,8 @@ const captureSchema = z.object({
     topicPrefix: z.string().regex(/^[a-z][a-z0-9_-]{0,48}$/, "lower-case letters, digits, _ and -").default("cdc"),
 });
 
+// Images and the Kusto sink are not settings: versions.ts pins them, so what is deployed is what the e2e run verified.
 const kafkaSchema = z.object({
-    kafkaImage: z.string().min(1).default("apache/kafka:4.1.1"),
-    connectBaseImage: z.string().min(1).default("quay.io/debezium/connect:3.3.1.Final"),
-    kustoSinkVersion: z.string().regex(/^\d+\.\d+\.\d+$/, 'a release version such as "5.0.4"'),
-    kustoSinkSha256: z.string().regex(/^[0-9a-f]{64}$/, "the SHA-256 of the release jar, 64 lower-case hex digits"),
     kafkaPort: z.number().int().min(1024).max(65535).default(9092),
     connectPort: z.number().int().min(1024).max(65535).default(8083),
     connectRestUrl: z.string().url().optional(),
@@ -185,7 +182,7 @@ export const stackConfigSchema = z.object({
     adx: adxSchema.default(adxSchema.parse({})),
     postgres: postgresSchema,
     capture: captureSchema.default(captureSchema.parse({})),
-    kafka: kafkaSchema,
+    kafka: kafkaSchema.default(kafkaSchema.parse({})),
     generator: generatorSchema.default(generatorSchema.parse({})),
     deployer: deployerSchema.default(deployerSchema.parse({})),
     sinkSecretRotation: z.string().min(1).default("initial"),
@@ -235,7 +232,7 @@ export function parseStackConfig(raw: Record<string, unknown>, stack: string): S
             problems.push(missing ? `${key} is required: ${issue.message}; set it in Pulumi.${stack}.yaml` : `${key}: ${issue.message}${describeValue(raw, issue.path)}`);
         }
     }
-    problems.push(...findKeysIgnoredByMode(raw));
+    problems.push(...findKeysIgnoredByMode(raw), ...findRemovedSettings(raw));
     if (problems.length > 0) throw new StackConfigError(problems);
     return result.data!;
 }
@@ -258,6 +255,22 @@ function findKeysIgnoredByMode(raw: Record<string, unknown>): string[] {
         }
     }
     return problems;
+}
+
+/** Settings earlier versions of the stack read; naming them now would be silently ignored. */
+const REMOVED_SETTINGS: Record<string, string> = {
+    "kafka.kafkaImage": "the Kafka image is pinned in versions.ts (KAFKA_VERSION), the version the e2e run verifies",
+    "kafka.connectBaseImage": "the Debezium Connect image is pinned in versions.ts (DEBEZIUM_VERSION), the version the e2e run verifies",
+    "kafka.kustoSinkVersion": "the Kusto sink is built from the commit pinned in versions.ts (KUSTO_SINK)",
+    "kafka.kustoSinkSha256": "the Kusto sink is built from the commit pinned in versions.ts; the commit id is the integrity check",
+};
+
+function findRemovedSettings(raw: Record<string, unknown>): string[] {
+    return Object.entries(REMOVED_SETTINGS).flatMap(([path, reason]) => {
+        const [section, key] = path.split(".");
+        const value = raw[section];
+        return value && typeof value === "object" && key in value ? [`${CONFIG_NAMESPACE}:${path} is no longer a setting: ${reason}; remove it from the stack file`] : [];
+    });
 }
 
 /** The config keys the schema knows, read from the stack's Pulumi config. */

@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import { KafkaSettings } from "./config";
 import { buildKafkaBrokerSettings, toApacheKafkaImageEnvironment } from "./kafkaBrokerSettings";
+import { IMAGES, KUSTO_SINK } from "../versions";
 import { buildConnectWorkerSettings, toDebeziumImageEnvironment, WORKER_SECRET_ENV } from "../connectors/workerSettings";
 
 export interface KafkaPlatformArgs {
@@ -46,7 +47,7 @@ export class KafkaPlatform extends pulumi.ComponentResource {
         this.connectRestUrl = s.connectRestUrl ?? `http://${PUBLISHED_PORT_IP}:${s.connectPort}`;
         this.hostBootstrapServers = `${PUBLISHED_PORT_IP}:${s.kafkaPort}`;
 
-        const kafkaImage = new docker.RemoteImage(`${name}-kafka-image`, { name: s.kafkaImage, keepLocally: true }, { parent: this });
+        const kafkaImage = new docker.RemoteImage(`${name}-kafka-image`, { name: IMAGES.kafka, keepLocally: true }, { parent: this });
         const kafkaData = new docker.Volume(`${name}-kafka-data`, {}, { parent: this });
         const brokerSettings = buildKafkaBrokerSettings({
             nodeId: 1,
@@ -92,7 +93,12 @@ export class KafkaPlatform extends pulumi.ComponentResource {
                 build: {
                     context: path.join(__dirname, "..", "docker", "connect"),
                     platform: "linux/amd64",
-                    args: { CONNECT_BASE_IMAGE: s.connectBaseImage, KUSTO_SINK_VERSION: s.kustoSinkVersion, KUSTO_SINK_SHA256: s.kustoSinkSha256 },
+                    args: {
+                        CONNECT_BASE_IMAGE: IMAGES.debeziumConnect,
+                        KUSTO_SINK_REPOSITORY: KUSTO_SINK.repository,
+                        KUSTO_SINK_COMMIT: KUSTO_SINK.commit,
+                        KUSTO_SINK_VERSION: KUSTO_SINK.version,
+                    },
                 },
             },
             { parent: this },

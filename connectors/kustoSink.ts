@@ -14,25 +14,35 @@ export interface KustoTopicTarget {
     streaming?: boolean;
 }
 
+/**
+ * How the sink authenticates to ADX. `application` (the stack: the sink's Entra application, its
+ * secret in the worker's environment) or `az_dev_token` (a bearer token from the worker's
+ * environment: the e2e run against the ADX test double, which has no Entra to issue tokens).
+ */
+export type KustoSinkAuth =
+    | { strategy: "application"; tenantId: string; appId: string; appKeyEnvVar: string }
+    | { strategy: "az_dev_token"; accessTokenEnvVar: string };
+
 export interface KustoSinkInput {
     connectorName: string;
     /** "https://ingest-<cluster>.<region>.kusto.windows.net" */
     ingestionUrl: string;
     /** "https://<cluster>.<region>.kusto.windows.net" */
     queryUrl: string;
-    tenantId: string;
-    appId: string;
-    /** Worker environment variable holding the application's client secret. */
-    appKeyEnvVar: string;
+    auth: KustoSinkAuth;
     targets: KustoTopicTarget[];
-    /** Kafka bootstrap servers the sink's dead-letter producer uses. */
-    bootstrapServers: string;
+    /** Topic for records Connect cannot hand to the sink (conversion failures), with their error in headers. */
     deadLetterTopic: string;
     /** Replication factor of the dead-letter topic Connect creates; at most the broker count (1 for the stack's single broker). */
     deadLetterReplicationFactor: number;
     /** Buffer flush interval; about a second by default (the connector's own default is 30 s). */
     flushIntervalMs?: number;
+    /** How long the sink retries a batch ADX does not accept before the task fails (default 5 minutes). */
+    retryWindowMs?: number;
 }
+
+/** The sink's retry window and backoff by default: an ADX outage shorter than this heals without anyone. */
+export const SINK_RETRY_DEFAULTS = { windowMs: 300_000, backoffMs: 5_000 } as const;
 
 /** The sink's topic-to-table mapping in the connector's own single-quoted JSON dialect. */
 export function renderKustoTopicMapping(targets: KustoTopicTarget[]): string {
@@ -48,10 +58,10 @@ export function renderKustoTopicMapping(targets: KustoTopicTarget[]): string {
 
 /**
  * Kafka Connect's own error handling for a sink (framework `errors.*` settings, valid for any sink):
- * tolerate a record that fails conversion or delivery and keep it, with the failure in its headers,
- * in a dead-letter topic. Connect creates that topic when the task starts, with
+ * a record that fails conversion before it reaches the sink is kept, with the failure in its
+ * headers, in a dead-letter topic. Connect creates that topic when the task starts, with
  * `errors.deadletterqueue.topic.replication.factor` (default 3): on fewer brokers the task fails at
- * start, so the factor is always set. The e2e run applies these same settings on a real worker.
+ * start, so the factor is always set.
  */
 export function buildSinkErrorHandlingSettings(input: { deadLetterTopic: string; deadLetterReplicationFactor: number }): Record<string, string> {
     if (!Number.isInteger(input.deadLetterReplicationFactor) || input.deadLetterReplicationFactor < 1) {
@@ -62,27 +72,43 @@ export function buildSinkErrorHandlingSettings(input: { deadLetterTopic: string;
         "errors.deadletterqueue.topic.name": input.deadLetterTopic,
         "errors.deadletterqueue.topic.replication.factor": String(input.deadLetterReplicationFactor),
         "errors.deadletterqueue.context.headers.enable": "true",
-        "errors.retry.max.time.ms": "60000",
-        "errors.retry.backoff.time.ms": "1000",
     };
 }
 
+function authSettings(auth: KustoSinkAuth): Record<string, string> {
+    if (auth.strategy === "application") {
+        return { "aad.auth.strategy": "application", "aad.auth.authority": auth.tenantId, "aad.auth.appid": auth.appId, "aad.auth.appkey": envSecretReference(auth.appKeyEnvVar) };
+    }
+    return { "aad.auth.strategy": "az_dev_token", "aad.auth.accesstoken": envSecretReference(auth.accessTokenEnvVar) };
+}
+
 /**
- * Builds the sink config:
- * - `streaming: true` per topic: ADX streaming ingestion (sub-second by Microsoft's docs), with
- *   the connector's managed client falling back to queued ingestion for large batches.
- * - `flush.interval.ms` ~1 s instead of 30 s: the sink's buffer is the other large latency term.
- * - `behavior.on.error=log` plus a dead-letter topic (the connector's `misc.deadletterqueue.*` for
- *   records ADX rejects, Connect's `errors.*` for records that fail before it): kept in Kafka for
- *   inspection instead of stopping the pipeline (`fail` would halt every table on one bad row).
+ * Builds the sink config. Failure semantics first, because settings that look safe lose data
+ * (read in the sink's TopicPartitionWriter/FileWriter at the pinned commit, proven in
+ * test/e2e/sinkFaults.test.ts):
+ * - `behavior.on.error=fail`. With `log`, a batch that exhausts the retry window goes to the sink's
+ *   own dead-letter producer (closed for good at the first rebalance, after which the write fails
+ *   silently) and a batch ADX rejects as permanent is neither retried nor dead-lettered; either way
+ *   later offsets commit past it: lost. With `fail`, the sink commits only offsets ADX took; a batch
+ *   it could not deliver fails the task, which re-reads it from Kafka once restarted.
+ * - Retry window `errors.retry.max.time.ms` (5 min) / `errors.retry.backoff.time.ms` (5 s), the
+ *   sink's own keys: an ADX outage or throttling shorter than the window heals by itself. Longer,
+ *   the task fails, `status` says so with the trace, and `npm run restart-sink` resumes it.
+ * - `consumer.override.max.poll.interval.ms` = window + 5 min: the sink retries inside the consumer's
+ *   poll loop; past Kafka's default 5 min the consumer would leave the group mid-retry.
+ * - `streaming: true` per topic: ADX streaming ingestion (the SDK's managed client falls back to
+ *   queued ingestion for large batches or when streaming keeps failing).
+ * - `flush.interval.ms` ~1 s instead of 30 s (the other large latency term), `flush.size.bytes` 1 MiB
+ *   (ADX streaming takes up to 4 MB a request).
  * - `kusto.validation.table.enable=false`: the stack creates the table and mapping itself before
- *   the sink starts (and detects their drift); the connector's own check would need a read role
- *   beyond `Ingestor`.
- * - The client secret is `${env:...}`, resolved by the worker's EnvVarConfigProvider.
+ *   the sink starts (and detects their drift); the connector's own check needs more than `Ingestor`.
+ * - Secrets are `${env:...}` references resolved by the worker's EnvVarConfigProvider.
  */
 export function buildKustoSinkConfig(input: KustoSinkInput): Record<string, string> {
     if (input.targets.length === 0) throw new Error("buildKustoSinkConfig: at least one topic target is required");
     const flushIntervalMs = input.flushIntervalMs ?? 1000;
+    const retryWindowMs = input.retryWindowMs ?? SINK_RETRY_DEFAULTS.windowMs;
+    const backoffMs = Math.min(SINK_RETRY_DEFAULTS.backoffMs, retryWindowMs);
     return {
         "connector.class": KUSTO_SINK_CLASS,
         "name": input.connectorName,
@@ -90,21 +116,17 @@ export function buildKustoSinkConfig(input: KustoSinkInput): Record<string, stri
         "topics": input.targets.map((t) => t.topic).join(","),
         "kusto.ingestion.url": input.ingestionUrl,
         "kusto.query.url": input.queryUrl,
-        "aad.auth.strategy": "application",
-        "aad.auth.authority": input.tenantId,
-        "aad.auth.appid": input.appId,
-        "aad.auth.appkey": envSecretReference(input.appKeyEnvVar),
+        ...authSettings(input.auth),
         "kusto.tables.topics.mapping": renderKustoTopicMapping(input.targets),
         "kusto.validation.table.enable": "false",
         "key.converter": "org.apache.kafka.connect.storage.StringConverter",
         "value.converter": "org.apache.kafka.connect.storage.StringConverter",
         "flush.interval.ms": String(flushIntervalMs),
         "flush.size.bytes": String(1024 * 1024),
-        "behavior.on.error": "log",
-        // The connector's own dead-letter producer for records that fail deserialization, and for ADX rejections.
-        "errors.deadletterqueue.bootstrap.servers": input.bootstrapServers,
-        "misc.deadletterqueue.topic.name": input.deadLetterTopic,
-        "misc.deadletterqueue.bootstrap.servers": input.bootstrapServers,
+        "behavior.on.error": "fail",
+        "errors.retry.max.time.ms": String(retryWindowMs),
+        "errors.retry.backoff.time.ms": String(backoffMs),
+        "consumer.override.max.poll.interval.ms": String(retryWindowMs + 300_000),
         ...buildSinkErrorHandlingSettings(input),
     };
 }

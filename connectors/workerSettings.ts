@@ -5,6 +5,8 @@
 export const WORKER_SECRET_ENV = {
     postgresReplicationPassword: "CDC_PG_REPLICATION_PASSWORD",
     kustoSinkAppKey: "CDC_KUSTO_SINK_APP_KEY",
+    /** A bearer token for ADX, for the sink's az_dev_token strategy (the e2e run against the ADX test double). */
+    kustoAccessToken: "CDC_KUSTO_ACCESS_TOKEN",
 } as const;
 
 /** How a connector config refers to a secret held in the worker's environment. */

@@ -1,8 +1,30 @@
-// TEST DOUBLE of the ADX REST endpoints (POST /v1/rest/mgmt and /v1/rest/query, documented v1 REST API): keeps
-// tables, mappings, policies, views and functions in memory, answers `.show` commands with v1
-// result tables, and rejects unknown objects and bad requests with ADX-shaped error bodies.
-// It understands only the commands this project sends; it is not an ADX emulator.
+// TEST DOUBLE of the ADX REST endpoints (documented v1 REST API): POST /v1/rest/mgmt and
+// /v1/rest/query, and the endpoints the real Kusto sink (Kusto Java SDK) calls: GET
+// /v1/rest/auth/metadata, `.show ingestion resources`, `.get kusto identity token`, and streaming
+// ingestion POST /v1/rest/ingest/{db}/{table}. Keeps tables, mappings, policies, views and functions
+// in memory from the KQL it receives, stores streamed rows through the received mapping, answers
+// current-state queries from the received view and function, and rejects unknown objects and bad
+// requests with ADX-shaped error bodies. It understands only what this project and the sink send;
+// it is not an ADX emulator. Served over HTTPS when given a certificate (the sink refuses http).
 import * as http from "http";
+import * as https from "https";
+import * as zlib from "zlib";
+import { ingestMultiJson, KustoRow, latestPerKey, parseCslSchema, parseCurrentStateFunction, parseLatestPerKeyView } from "./adxIngestionTestDouble";
+
+export interface IngestedRow {
+    row: KustoRow;
+    /** When the double received the request that carried the row (Date.now()). */
+    receivedAtMs: number;
+}
+
+export interface IngestRequest {
+    db: string;
+    table: string;
+    rows: number;
+    bytes: number;
+    atMs: number;
+    status: number;
+}
 
 export interface AdxTestDouble {
     url: string;
@@ -18,18 +40,35 @@ export interface AdxTestDouble {
     queries: { db: string; csl: string }[];
     /** Commands matching this pattern fail with a semantic error (to test error surfacing). */
     failOn?: RegExp;
+    /** Rows stored per table by streaming ingestion. */
+    ingested: Map<string, IngestedRow[]>;
+    ingestRequests: IngestRequest[];
+    /** Fault injection: an HTTP status the double answers every request with while it returns one (e.g. 503, 429). */
+    outage?: () => number | undefined;
     close(): Promise<void>;
 }
 
-const v1 = (columns: string[], rows: unknown[][]) => ({ Tables: [{ TableName: "Table_0", Columns: columns.map((c) => ({ ColumnName: c, DataType: "String", ColumnType: "string" })), Rows: rows }] });
-const error = (code: string, message: string) => ({ error: { code, message: "Request is invalid and cannot be executed.", "@type": "Kusto.Data.Exceptions.SemanticException", "@message": message } });
+export interface AdxTestDoubleOptions {
+    /** PEM certificate and key: serve HTTPS (the Kusto sink accepts https only). */
+    tls?: { cert: string; key: string };
+}
 
-export async function startAdxTestDouble(): Promise<AdxTestDouble> {
-    const state: Omit<AdxTestDouble, "url" | "close"> = { commands: [], queries: [], tables: new Map(), mappings: new Map(), views: new Map(), functions: new Map(), policies: new Set(), principals: new Set() };
+const v1 = (columns: string[], rows: unknown[][]) => ({ Tables: [{ TableName: "Table_0", Columns: columns.map((c) => ({ ColumnName: c, DataType: "String", ColumnType: "string" })), Rows: rows }] });
+const error = (code: string, message: string, permanent = false) => ({ error: { code, message: "Request is invalid and cannot be executed.", "@type": "Kusto.Data.Exceptions.SemanticException", "@message": message, "@permanent": permanent } });
+
+export async function startAdxTestDouble(options: AdxTestDoubleOptions = {}): Promise<AdxTestDouble> {
+    const state: Omit<AdxTestDouble, "url" | "close"> = { commands: [], queries: [], tables: new Map(), mappings: new Map(), views: new Map(), functions: new Map(), policies: new Set(), principals: new Set(), ingested: new Map(), ingestRequests: [] };
+    let baseUrl = "";
     const handle = (db: string, csl: string): [number, unknown] => {
         const one = csl.replace(/\s+/g, " ").trim();
         let m: RegExpExecArray | null;
         if (state.failOn?.test(one)) return [400, error("BadRequest_SemanticError", `Semantic error: '${one.slice(0, 40)}' has the following semantic error: SEM0100: test double was told to fail.`)];
+        // What the Kusto SDK asks at client start: where queued ingestion would upload, and an identity token.
+        if (one === ".show ingestion resources") {
+            const url = (kind: string) => `${baseUrl}/queued-ingestion-not-served/${kind.toLowerCase()}?sv=2024-08-04&sig=test-double`;
+            return [200, v1(["ResourceTypeName", "StorageRoot"], ["SecuredReadyForAggregationQueue", "FailedIngestionsQueue", "SuccessfulIngestionsQueue", "TempStorage", "IngestionsStatusTable"].map((k) => [k, url(k)]))];
+        }
+        if (one === ".get kusto identity token") return [200, v1(["AuthorizationContext"], [["test-double-identity-token"]])];
         if ((m = /^\.create-merge table (\w+) \(([^)]*)\)/.exec(one))) return state.tables.set(m[1], m[2].replace(/\s+/g, "")), [200, v1(["TableName"], [[m[1]]])];
         if ((m = /^\.alter-merge table (\w+) column-docstrings/.exec(one))) return state.tables.has(m[1]) ? [200, v1([], [])] : [400, error("BadRequest_EntityNotFound", `Table '${m[1]}' was not found`)];
         if ((m = /^\.create-or-alter table (\w+) ingestion json mapping "([^"]+)" (.*)$/.exec(one))) {
@@ -64,22 +103,76 @@ export async function startAdxTestDouble(): Promise<AdxTestDouble> {
         if ((m = /^\.drop table (\w+) ifexists$/.exec(one))) return state.tables.delete(m[1]), [200, v1([], [])];
         return [400, error("BadRequest_SyntaxError", `Request is invalid and cannot be processed: Syntax error: SYN0002: unsupported by the test double: ${one.slice(0, 60)}`)];
     };
-    const server = http.createServer((req, res) => {
-        let body = "";
-        req.on("data", (c) => (body += c));
+    /** The rows a current-state function returns, evaluated from the view and function the double received. */
+    const currentStateRows = (functionName: string): KustoRow[] => {
+        const fn = state.functions.get(functionName);
+        const body = fn && parseCurrentStateFunction(fn);
+        if (!body) throw new Error(`Semantic error: SEM0260: Unknown function: '${functionName}' (or not a current-state function the test double understands)`);
+        const viewQuery = state.views.get(body.view);
+        const view = viewQuery && parseLatestPerKeyView(viewQuery);
+        if (!view) throw new Error(`Semantic error: materialized view '${body.view}' was not found`);
+        const rows = latestPerKey((state.ingested.get(view.source) ?? []).map((r) => r.row), view.orderBy, view.keys);
+        const visible = body.hideColumn ? rows.filter((r) => r[body.hideColumn!] !== true) : rows;
+        return body.project ? visible.map((r) => Object.fromEntries(body.project!.map((c) => [c, r[c]]))) : visible;
+    };
+    /** `F()`, optionally `| where col == value`, `| take N` or `| count`: the queries verify and the tests send. */
+    const answerQuery = (csl: string): { columns: string[]; rows: unknown[][] } => {
+        const m = /^(\w+)\(\)((?:\s*\|\s*(?:where \w+ == (?:-?\d+|"[^"]*"|'[^']*')|take \d+|count))*)\s*$/.exec(csl.trim());
+        if (!m) throw new Error(`Syntax error: the test double answers only "<function>() | where col == value | take N | count", not: ${csl.slice(0, 80)}`);
+        let rows = currentStateRows(m[1]);
+        let counted = false;
+        for (const [, op] of m[2].matchAll(/\|\s*([^|]+)/g)) {
+            const where = /^where (\w+) == (.+)$/.exec(op.trim());
+            if (where) rows = rows.filter((r) => String(r[where[1]]) === where[2].replace(/^["']|["']$/g, ""));
+            else if (/^take/.test(op.trim())) rows = rows.slice(0, Number(op.trim().slice(5)));
+            else counted = true;
+        }
+        if (counted) return { columns: ["Count"], rows: [[rows.length]] };
+        const columns = rows.length ? Object.keys(rows[0]) : [];
+        return { columns, rows: rows.map((r) => columns.map((c) => r[c])) };
+    };
+    /** Streaming ingestion: the body is the sink's gzip buffer file (newline-delimited JSON). */
+    const ingest = (url: URL, raw: Buffer, encoding: string | undefined): [number, unknown] => {
+        const [, db, table] = /^\/v1\/rest\/ingest\/([^/]+)\/([^/?]+)$/.exec(url.pathname) ?? [];
+        const mappingName = url.searchParams.get("mappingName");
+        const format = url.searchParams.get("streamFormat");
+        const record = (status: number, rows = 0) => state.ingestRequests.push({ db, table, rows, bytes: raw.length, atMs: Date.now(), status });
+        if (!state.tables.has(table)) return record(404), [404, error("BadRequest_EntityNotFound", `Entity ID '${table}' of kind 'Table' was not found.`, true)];
+        if (format !== "multijson" && format !== "json") return record(400), [400, error("BadRequest_InvalidArgument", `streamFormat ${format} is not supported by the test double`, true)];
+        const mapping = mappingName ? state.mappings.get(`${table}/${mappingName}`) : undefined;
+        if (!mapping) return record(400), [400, error("BadRequest_MappingReferenceWasNotFound", `Mapping reference '${mappingName}' of type 'mappingReference' in database '${db}' could not be found.`, true)];
+        const text = (encoding === "gzip" || (raw[0] === 0x1f && raw[1] === 0x8b) ? zlib.gunzipSync(raw) : raw).toString("utf8");
+        const columns = JSON.parse(mapping).map((e: any) => ({ column: e.column, path: e.Properties?.Path, transform: e.Properties?.Transform }));
+        const result = ingestMultiJson(text, parseCslSchema(state.tables.get(table)!), columns);
+        if ("error" in result) return record(400), [400, error("BadRequest_StreamingIngestionFailed", result.error, true)];
+        const receivedAtMs = Date.now();
+        const stored = state.ingested.get(table) ?? [];
+        for (const row of result.rows) stored.push({ row, receivedAtMs });
+        state.ingested.set(table, stored);
+        record(200, result.rows.length);
+        return [200, v1(["ConsumedRecordsCount", "UpdatePolicyStatus"], [[result.rows.length, "Inactive"]])];
+    };
+    const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => {
+        const chunks: Buffer[] = [];
+        req.on("data", (c) => chunks.push(c));
         req.on("end", () => {
             const send = (status: number, payload: unknown) => {
                 res.writeHead(status, { "Content-Type": "application/json" });
                 res.end(JSON.stringify(payload));
             };
-            if (req.method !== "POST" || (req.url !== "/v1/rest/mgmt" && req.url !== "/v1/rest/query")) return send(404, error("NotFound", `no route ${req.method} ${req.url}`));
+            const url = new URL(req.url ?? "/", "https://adx-test-double");
+            const injected = state.outage?.();
+            if (injected) return send(injected, error(injected === 429 ? "TooManyRequests" : "ServiceUnavailable", `test double fault: HTTP ${injected}`));
+            // The SDK asks for cloud (AAD) metadata first; ADX answers 404 on a cluster without it, which the SDK accepts.
+            if (req.method === "GET" && url.pathname === "/v1/rest/auth/metadata") return send(404, error("NotFound", "no auth metadata"));
             if (!/^Bearer \S+/.test(req.headers.authorization ?? "")) return send(401, error("Unauthorized", "missing bearer token"));
-            const { db, csl } = JSON.parse(body);
-            if (req.url === "/v1/rest/query") {
+            if (req.method === "POST" && url.pathname.startsWith("/v1/rest/ingest/")) return send(...ingest(url, Buffer.concat(chunks), req.headers["content-encoding"] as string | undefined));
+            if (req.method !== "POST" || (url.pathname !== "/v1/rest/mgmt" && url.pathname !== "/v1/rest/query")) return send(404, error("NotFound", `no route ${req.method} ${req.url}`));
+            const { db, csl } = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+            if (url.pathname === "/v1/rest/query") {
                 state.queries.push({ db, csl });
-                if (!state.queryHandler) return send(400, error("BadRequest_SyntaxError", "queries are not answered by this test double unless the test sets queryHandler"));
                 try {
-                    const result = state.queryHandler(db, csl);
+                    const result = state.queryHandler ? state.queryHandler(db, csl) : answerQuery(csl);
                     return send(200, v1(result.columns, result.rows));
                 } catch (failure: any) {
                     return send(400, error("BadRequest_SemanticError", String(failure.message)));
@@ -89,9 +182,18 @@ export async function startAdxTestDouble(): Promise<AdxTestDouble> {
             const [status, payload] = handle(db, csl);
             send(status, payload);
         });
-    });
+    };
+    const server = options.tls ? https.createServer({ cert: options.tls.cert, key: options.tls.key }, onRequest) : http.createServer(onRequest);
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     const port = (server.address() as { port: number }).port;
-    const double = Object.assign(state, { url: `http://127.0.0.1:${port}`, close: () => new Promise<void>((r) => server.close(() => r())) }) as AdxTestDouble;
+    // "localhost", not 127.0.0.1: the Kusto SDK trusts loopback by that name (it rewrites IP hosts).
+    baseUrl = options.tls ? `https://localhost:${port}` : `http://127.0.0.1:${port}`;
+    const double = Object.assign(state, {
+        url: baseUrl,
+        close: () => new Promise<void>((r) => {
+            server.close(() => r());
+            (server as any).closeAllConnections?.();
+        }),
+    }) as AdxTestDouble;
     return double;
 }

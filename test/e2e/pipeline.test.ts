@@ -1,17 +1,17 @@
-// The real data path: PostgreSQL → Debezium (in a Kafka Connect worker) → Kafka → what ADX would
-// hold, with the stack's own builders, bootstrap SQL, providers and KQL mapping.
+// The real data path: PostgreSQL → Debezium (in a Kafka Connect worker) → Kafka → the real Kusto
+// sink → the ADX test double, with the stack's own builders, bootstrap SQL, providers and KQL model.
 import { after, before, describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import { Client } from "pg";
 import { startLocalPipeline, LocalPipeline } from "./harness/localPipeline";
 import { TopicReader } from "./harness/topicReader";
-import { currentState, ingestWithMapping } from "./harness/adxEmulation";
+import { deployKustoSink, KustoSinkDeployment } from "./harness/kustoSinkDeployment";
 import { adminClient, CapturedSource, CAPTURED_TABLE, setUpCapturedSource } from "./harness/capturedSource";
 import { changeMetadataFields } from "../../connectors/debeziumSource";
 import { kafkaConnectorProvider } from "../../connectors/kafkaConnector";
 import { sourceBootstrapProvider } from "../../postgres/sourceBootstrap";
 import { ORDERS_TABLE, sourceObjectNames } from "../../postgres/sourceSchema";
-import { loadKqlScripts } from "../../kql/kqlModel";
+import { sinkTargetOf } from "../../kql/kqlModel";
 import { runOrdersGenerator, GeneratorReport } from "../../generator/ordersGenerator";
 
 const TABLE = CAPTURED_TABLE;
@@ -25,6 +25,7 @@ let reader: TopicReader;
 let bootstrapInputs: any;
 let connectorInputs: any;
 let report: GeneratorReport;
+let sink: KustoSinkDeployment;
 const started = Date.now();
 
 async function sourceRows(): Promise<Record<string, unknown>[]> {
@@ -32,17 +33,19 @@ async function sourceRows(): Promise<Record<string, unknown>[]> {
     return rows.map((r) => ({ orderid: Number(r.orderid), custid: r.custid, amount: r.amount, city: r.city, purchase_time: new Date(r.purchase_time).toISOString() }));
 }
 
-function adxCurrentRows() {
-    const ingested = ingestWithMapping(loadKqlScripts(TABLE), reader.records.map((r) => r.value));
-    const state = currentState(ingested, ORDERS_TABLE.primaryKey);
-    const rows = state.rows.map((r) => ({ orderid: r.orderid, custid: r.custid, amount: r.amount, city: r.city, purchase_time: r.purchase_time })).sort((a, b) => Number(a.orderid) - Number(b.orderid));
-    return { rows, duplicates: state.duplicates, ingested: ingested.length };
+/** What ADX holds: the current-state function's rows, asked over the query endpoint of the double the real sink delivered into. */
+async function adxCurrentRows() {
+    const rows = (await sink.currentRows(TABLE)).map((r) => ({ orderid: r.orderid, custid: r.custid, amount: r.amount, city: r.city, purchase_time: r.purchase_time })).sort((a, b) => Number(a.orderid) - Number(b.orderid));
+    const ingested = pipeline.adx.ingested.get(sinkTargetOf(sink.models[0].scripts).table) ?? [];
+    const distinct = new Set(ingested.map((r) => `${r.row.orderid}@${r.row.lsn}@${r.row.op}`));
+    return { rows, duplicates: ingested.length - distinct.size, ingested: ingested.length };
 }
 
 before(async () => {
     pipeline = await startLocalPipeline();
     source = await setUpCapturedSource(pipeline, { topicPrefix: PREFIX, connectorName: CONNECTOR, preexistingRows: 200 });
     ({ admin, reader, bootstrapInputs, connectorInputs } = source);
+    sink = await deployKustoSink(pipeline, { topicPrefix: PREFIX, tables: [TABLE] });
 });
 
 after(async () => {
@@ -51,7 +54,7 @@ after(async () => {
     process.stderr.write(`e2e: pipeline.test wall time ${Math.round((Date.now() - started) / 1000)} s\n`);
 });
 
-describe("PostgreSQL → Debezium → Kafka → what ADX would hold", () => {
+describe("PostgreSQL → Debezium → Kafka → the real Kusto sink → ADX (test double)", () => {
     it("1. delivers the rows that existed before the connector as snapshot reads (__op=r)", async () => {
         await reader.waitFor("200 snapshot records", (records) => records.filter((r) => r.value?.__op === "r").length >= 200, 60_000);
         const snapshot = reader.records.filter((r) => r.value.__op === "r");
@@ -84,9 +87,18 @@ describe("PostgreSQL → Debezium → Kafka → what ADX would hold", () => {
         }
     });
 
-    it("3-4. what ADX would hold equals the source table row for row; nothing lost, nothing invented", async () => {
+    it("3-4. what ADX holds, delivered by the real Kusto sink, equals the source table row for row; nothing lost, nothing invented", async () => {
         const source = await sourceRows();
-        const adx = adxCurrentRows();
+        const expected = reader.records.length;
+        const table = sinkTargetOf(sink.models[0].scripts).table;
+        const deadline = Date.now() + 60_000;
+        while ((pipeline.adx.ingested.get(table)?.length ?? 0) < expected) {
+            assert.ok(Date.now() < deadline, `the sink delivered ${pipeline.adx.ingested.get(table)?.length ?? 0} of ${expected} change rows within 60 s`);
+            await new Promise((r) => setTimeout(r, 250));
+        }
+        const adx = await adxCurrentRows();
+        const requests = pipeline.adx.ingestRequests.filter((r) => r.status === 200);
+        process.stderr.write(`e2e: ${requests.length} streaming ingest requests, ${Math.round(requests.reduce((a, r) => a + r.bytes, 0) / requests.length)} bytes each on average\n`);
         process.stderr.write(`e2e: ${adx.ingested} change rows ingested, ${adx.rows.length} current rows, ${source.length} source rows, ${adx.duplicates} duplicates\n`);
         assert.equal(adx.rows.length, source.length);
         assert.deepEqual(adx.rows, source);
@@ -128,7 +140,8 @@ describe("PostgreSQL → Debezium → Kafka → what ADX would hold", () => {
         await empty.end();
     });
 
-    it("leaves no slot and no publication behind once the connector and the bootstrap are deleted", async () => {
+    it("leaves no slot and no publication behind once the connectors and the bootstrap are deleted", async () => {
+        await sink.delete();
         await kafkaConnectorProvider.delete!(CONNECTOR, connectorInputs);
         await sourceBootstrapProvider.delete!("bootstrap", bootstrapInputs);
         const slots = await admin.query("SELECT slot_name FROM pg_replication_slots");

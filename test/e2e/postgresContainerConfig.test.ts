@@ -33,7 +33,7 @@ const connect = (user: string, password: string, extra: Record<string, unknown> 
 };
 
 before(async () => {
-    const prerequisites = ensurePrerequisites();
+    const prerequisites = await ensurePrerequisites();
     workDir = fs.mkdtempSync(path.join(os.tmpdir(), "pg-adx-cdc-container-config-"));
     fs.chmodSync(workDir, 0o755);
     const data = path.join(workDir, "data");

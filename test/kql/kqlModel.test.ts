@@ -53,7 +53,7 @@ describe("consistency of the ADX model with the pipeline", () => {
     });
 
     it("points the sink at the model's table and mapping with streaming on", () => {
-        const config = buildKustoSinkConfig({ connectorName: "s", ingestionUrl: "https://ingest-x.kusto.windows.net", queryUrl: "https://x.kusto.windows.net", tenantId: "t", appId: "a", appKeyEnvVar: "K", targets: [{ topic: "cdc.retail.orders_info", database: "cdc", table: target.table, mapping: target.mapping }], bootstrapServers: "k:9092", deadLetterTopic: "dlq", deadLetterReplicationFactor: 1 });
+        const config = buildKustoSinkConfig({ connectorName: "s", ingestionUrl: "https://ingest-x.kusto.windows.net", queryUrl: "https://x.kusto.windows.net", auth: { strategy: "application", tenantId: "t", appId: "a", appKeyEnvVar: "K" }, targets: [{ topic: "cdc.retail.orders_info", database: "cdc", table: target.table, mapping: target.mapping }], deadLetterTopic: "dlq", deadLetterReplicationFactor: 1 });
         assert.match(config["kusto.tables.topics.mapping"], /'table': 'OrdersInfoChanges'.*'mapping': 'OrdersInfoChanges_json'.*'streaming': 'true'/);
         assert.equal(config["aad.auth.appkey"], "${env:K}");
         assert.equal(config["flush.interval.ms"], "1000");

@@ -12,6 +12,8 @@ import { defaultPostgresSettings } from "../../../components/config";
 import { buildHbaRules, buildLogicalReplicationParameters, toPostgresConfLines } from "../../../postgres/serverParameters";
 import { ensurePrerequisites, Prerequisites } from "./prerequisites";
 import { freePort, ManagedProcess, portOpen, startProcess, stopProcess, waitUntil } from "./processes";
+import { createLocalTls, LocalTls } from "./localTls";
+import { startAdxTestDouble, AdxTestDouble } from "../../doubles/adxRestTestDouble";
 
 export interface LocalPipeline {
     workDir: string;
@@ -20,6 +22,11 @@ export interface LocalPipeline {
     replicationPassword: string;
     bootstrapServers: string;
     connectUrl: string;
+    /** The ADX REST and ingestion test double (HTTPS on localhost) the real Kusto sink delivers into. */
+    adx: AdxTestDouble;
+    /** The bearer token the worker's sink presents to the ADX test double (az_dev_token strategy). */
+    adxAccessToken: string;
+    tls: LocalTls;
     processes: { postgres: ManagedProcess; kafka: ManagedProcess; connect: ManagedProcess };
     prerequisites: Prerequisites;
     restartConnect(kill: boolean): Promise<void>;
@@ -46,12 +53,14 @@ function log4jConfig(dir: string): string {
 
 export async function startLocalPipeline(options: { replicationPassword?: string; progress?: (m: string) => void } = {}): Promise<LocalPipeline> {
     const progress = options.progress ?? ((m: string) => process.stderr.write(`e2e: ${m}\n`));
-    const prerequisites = ensurePrerequisites();
+    const prerequisites = await ensurePrerequisites();
     const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "pg-adx-cdc-e2e-"));
     fs.chmodSync(workDir, 0o755);
     const started: ManagedProcess[] = [];
+    let adx: AdxTestDouble | undefined;
     const cleanup = async () => {
         for (const p of started.reverse()) await stopProcess(p).catch(() => undefined);
+        await adx?.close().catch(() => undefined);
         fs.rmSync(workDir, { recursive: true, force: true });
     };
     try {
@@ -112,28 +121,35 @@ export async function startLocalPipeline(options: { replicationPassword?: string
         await waitUntil("the Kafka broker to listen", () => portOpen(kafkaPort), 90_000, kafka);
         progress(`Kafka ${path.basename(path.dirname(prerequisites.kafkaLibs))} on 127.0.0.1:${kafkaPort} (${Date.now() - t0} ms)`);
 
+        // ADX: the REST and ingestion test double over HTTPS, with a certificate the worker JVM trusts.
+        const tls = createLocalTls(workDir);
+        adx = await startAdxTestDouble({ tls: { cert: tls.certPem, key: tls.keyPem } });
+        const adxAccessToken = `e2e-token-${Math.random().toString(36).slice(2)}`;
+        progress(`ADX test double on ${adx.url}`);
+
         // Kafka Connect, distributed mode, settings from the stack's builder
         const restPort = await freePort();
         const workerSettings = buildConnectWorkerSettings({
             bootstrapServers: `127.0.0.1:${kafkaPort}`, groupId: "pg-adx-cdc-e2e", replicationFactor: 1,
-            restListener: `http://127.0.0.1:${restPort}`, advertisedHost: "127.0.0.1", pluginPath: prerequisites.debeziumPluginPath,
+            restListener: `http://127.0.0.1:${restPort}`, advertisedHost: "127.0.0.1", pluginPath: prerequisites.pluginPath,
         });
         const workerProps = path.join(workDir, "connect-distributed.properties");
         fs.writeFileSync(workerProps, renderProperties(workerSettings));
         const connectUrl = `http://127.0.0.1:${restPort}`;
         const startConnectProcess = () =>
-            startProcess("connect", "java", [...jvm("768m"), "org.apache.kafka.connect.cli.ConnectDistributed", workerProps], path.join(workDir, "connect.log"), {
-                env: { ...process.env, [WORKER_SECRET_ENV.postgresReplicationPassword]: replicationPassword },
+            startProcess("connect", "java", [...jvm("1g"), ...tls.javaTrustStoreOptions, "org.apache.kafka.connect.cli.ConnectDistributed", workerProps], path.join(workDir, "connect.log"), {
+                env: { ...process.env, [WORKER_SECRET_ENV.postgresReplicationPassword]: replicationPassword, [WORKER_SECRET_ENV.kustoAccessToken]: adxAccessToken },
             });
         const connectReady = (p: ManagedProcess) =>
-            waitUntil("Kafka Connect's REST API and the Debezium plugin", async () => {
+            waitUntil("Kafka Connect's REST API with the Debezium and Kusto sink plugins", async () => {
                 const response = await fetch(`${connectUrl}/connector-plugins`);
-                return response.ok && JSON.stringify(await response.json()).includes("PostgresConnector");
+                const plugins = JSON.stringify(response.ok ? await response.json() : []);
+                return plugins.includes("PostgresConnector") && plugins.includes("KustoSinkConnector");
             }, 180_000, p);
         let connect = startConnectProcess();
         started.push(connect);
         await connectReady(connect);
-        progress(`Kafka Connect on ${connectUrl} with Debezium ${prerequisites.debeziumPluginPath.split("-").pop()} (${Date.now() - t0} ms)`);
+        progress(`Kafka Connect on ${connectUrl} with Debezium ${prerequisites.debeziumPluginPath.split("-").pop()} and the Kusto sink (${Date.now() - t0} ms)`);
 
         const pipeline: LocalPipeline = {
             workDir,
@@ -141,6 +157,9 @@ export async function startLocalPipeline(options: { replicationPassword?: string
             replicationPassword,
             bootstrapServers: `127.0.0.1:${kafkaPort}`,
             connectUrl,
+            adx,
+            adxAccessToken,
+            tls,
             processes: { postgres, kafka, connect },
             prerequisites,
             async restartConnect(kill: boolean) {

@@ -4,6 +4,8 @@
 import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
+import { DEBEZIUM_VERSION, KAFKA_VERSION } from "../../../versions";
+import { ensureKustoSinkPlugin } from "./kustoSinkBuild";
 
 /** The repository root: the nearest folder above this file that holds package.json (works from dist/ too). */
 export const REPO_ROOT = (() => {
@@ -11,8 +13,6 @@ export const REPO_ROOT = (() => {
     while (!fs.existsSync(path.join(dir, "package.json")) && path.dirname(dir) !== dir) dir = path.dirname(dir);
     return dir;
 })();
-export const KAFKA_VERSION = "4.3.1";
-export const DEBEZIUM_VERSION = "3.7.0.Final";
 export const CACHE_DIR = path.join(REPO_ROOT, ".cache", "e2e");
 
 export interface Prerequisites {
@@ -20,6 +20,10 @@ export interface Prerequisites {
     postgresBin: string;
     kafkaLibs: string;
     debeziumPluginPath: string;
+    /** Directory holding the Kusto sink built from the pinned commit. */
+    kustoSinkPluginPath: string;
+    /** The worker's plugin.path: Debezium and the Kusto sink. */
+    pluginPath: string;
 }
 
 function has(command: string): boolean {
@@ -41,10 +45,11 @@ function findPostgresBin(): string | undefined {
 }
 
 /** Ensures every tool and artifact is present; installs what it can, fails loudly otherwise. */
-export function ensurePrerequisites(): Prerequisites {
+export async function ensurePrerequisites(): Promise<Prerequisites> {
     const missing: string[] = [];
     if (!has("java")) missing.push("openjdk-17-jre-headless");
     if (!has("mvn")) missing.push("maven");
+    if (!has("openssl")) missing.push("openssl");
     if (!findPostgresBin()) missing.push("postgresql");
     if (missing.length) aptInstall(missing);
     const postgresBin = findPostgresBin();
@@ -52,14 +57,15 @@ export function ensurePrerequisites(): Prerequisites {
 
     const kafkaLibs = path.join(CACHE_DIR, `kafka-${KAFKA_VERSION}`, "libs");
     const debeziumPluginPath = path.join(CACHE_DIR, `plugins-debezium-${DEBEZIUM_VERSION}`);
-    const ready = fs.existsSync(kafkaLibs) && ["connect-runtime-", "connect-file-"].every((jar) => fs.readdirSync(kafkaLibs).some((f) => f.startsWith(jar))) && fs.existsSync(path.join(debeziumPluginPath, "debezium-connector-postgres"));
+    const ready = fs.existsSync(kafkaLibs) && ["connect-runtime-"].every((jar) => fs.readdirSync(kafkaLibs).some((f) => f.startsWith(jar))) && fs.existsSync(path.join(debeziumPluginPath, "debezium-connector-postgres"));
     if (!ready) {
         process.stderr.write("e2e: fetching Kafka and Debezium from Maven Central (cached in ~/.m2 and .cache/e2e)\n");
-        const result = spawnSync("mvn", ["-B", "-q", "-f", path.join(REPO_ROOT, "test", "e2e", "pom.xml"), `-Dcdc.cache.dir=${CACHE_DIR}`, "package"], { stdio: "inherit" });
+        const result = spawnSync("mvn", ["-B", "-q", "-f", path.join(REPO_ROOT, "test", "e2e", "pom.xml"), `-Dcdc.cache.dir=${CACHE_DIR}`, `-Dkafka.version=${KAFKA_VERSION}`, `-Ddebezium.version=${DEBEZIUM_VERSION}`, "package"], { stdio: "inherit" });
         if (result.status !== 0) throw new Error("mvn could not fetch the Kafka/Debezium artifacts (see its output above); Maven Central must be reachable");
         if (!fs.existsSync(path.join(debeziumPluginPath, "debezium-connector-postgres"))) {
             throw new Error(`mvn finished but ${debeziumPluginPath} holds no debezium-connector-postgres; delete ${CACHE_DIR} and run again`);
         }
     }
-    return { java: "java", postgresBin, kafkaLibs, debeziumPluginPath };
+    const kustoSinkPluginPath = await ensureKustoSinkPlugin(REPO_ROOT, CACHE_DIR);
+    return { java: "java", postgresBin, kafkaLibs, debeziumPluginPath, kustoSinkPluginPath, pluginPath: `${debeziumPluginPath},${kustoSinkPluginPath}` };
 }
