@@ -3,10 +3,11 @@
 import * as assert from "node:assert/strict";
 import { installMocks, MockedResource, readStackFile, SECRET_SIGNATURE, settle } from "./pulumiMocks";
 
-/** Values a stack file leaves to `pulumi config set` (secrets, checksums, the user's own cluster). */
-export const OPERATOR_SET_CONFIG: Record<string, Record<string, unknown>> = {
-    "pg-adx-cdc:kafka": { kustoSinkSha256: "a".repeat(64) },
-};
+/**
+ * Values a stack file leaves to `pulumi config set`, besides the admin password: none for dev and
+ * prod (`pulumi preview -s dev` needs only the password and the stack file), the cluster for free.
+ */
+export const OPERATOR_SET_CONFIG: Record<string, Record<string, unknown>> = {};
 export const MOCK_ADMIN_PASSWORD = "Mock-Admin-Passw0rd!";
 /** Plaintext of every secret the mocks hand the program, to prove none leaks. */
 export const MOCK_SECRETS = ["mock-client-secret-value", "mock-replication-password-0123456789", MOCK_ADMIN_PASSWORD];

@@ -17,7 +17,7 @@ let kafka: KafkaPlatform;
 
 before(async () => {
     resources = installMocks({});
-    const config = parseStackConfig({ postgres: { allowedClientCidrs: ["203.0.113.10/32"] }, kafka: { kustoSinkVersion: "5.0.4", kustoSinkSha256: "b".repeat(64) } }, "dev");
+    const config = parseStackConfig({ postgres: { allowedClientCidrs: ["203.0.113.10/32"] } }, "dev");
     sink = new SinkIdentity("sink", { displayName: "sink-dev", rotationTrigger: "2026-11", tenantId: "t", databaseAccess: { kind: "arm", resourceGroupName: "rg", clusterName: "c", databaseName: "cdc" } });
     credentials = new ReplicationCredentials("replication");
     postgres = new PostgresSource("pg", { settings: config.postgres, tables: config.capture.tables, topicPrefix: "cdc", administratorPassword: "Admin-Passw0rd!", replicationPasswordVerifier: credentials.scramVerifier, azure: { resourceGroupName: "rg", location: "westeurope", serverName: "pg-dev" } });
@@ -60,6 +60,6 @@ describe("components", () => {
         assert.ok(env.includes("BOOTSTRAP_SERVERS=k-dev:19092"));
         assert.ok(env.some((e) => e.startsWith("CDC_PG_REPLICATION_PASSWORD=")));
         const image = resources.find((r) => r.type === "docker:index/image:Image")!;
-        assert.deepEqual(Object.keys(image.inputs.build.args).sort(), ["CONNECT_BASE_IMAGE", "KUSTO_SINK_SHA256", "KUSTO_SINK_VERSION"]);
+        assert.deepEqual(Object.keys(image.inputs.build.args).sort(), ["CONNECT_BASE_IMAGE", "KUSTO_SINK_COMMIT", "KUSTO_SINK_REPOSITORY", "KUSTO_SINK_VERSION"]);
     });
 });

@@ -9,7 +9,6 @@ import { buildSourceBootstrapStatements } from "../../postgres/sourceSchema";
 
 const valid = () => ({
     postgres: { allowedClientCidrs: ["203.0.113.10/32"] },
-    kafka: { kustoSinkVersion: "5.0.4", kustoSinkSha256: "a".repeat(64) },
 });
 const rejects = (raw: any, pattern: RegExp, stack = "dev") =>
     assert.throws(() => parseStackConfig(raw, stack), (e: Error) => {
@@ -29,7 +28,11 @@ describe("stack config validation", () => {
     it("rejects Azure's allow-all-Azure-services rule", () => rejects({ ...valid(), postgres: { allowedClientCidrs: ["0.0.0.0"] } }, /allow all Azure services/));
     it("rejects an unknown ADX SKU and lists valid ones", () => rejects({ ...valid(), adx: { skuName: "Standard_X99" } }, /pg-adx-cdc:adx\.skuName: unknown ADX SKU "Standard_X99"; use one of Dev\(No SLA\)_Standard_D11_v2/));
     it("rejects a Dev SKU with more than one instance", () => rejects({ ...valid(), adx: { capacity: 3 } }, /pg-adx-cdc:adx\.capacity: a Dev\(No SLA\) SKU runs exactly 1 instance/));
-    it("rejects a missing required setting", () => rejects({ postgres: valid().postgres, kafka: { kustoSinkVersion: "5.0.4" } }, /pg-adx-cdc:kafka\.kustoSinkSha256 is required/));
+    it("rejects a missing required setting", () => rejects({}, /pg-adx-cdc:postgres is required/));
+    it("rejects the image and sink settings versions.ts now pins, naming the manifest", () => {
+        rejects({ ...valid(), kafka: { kustoSinkSha256: "a".repeat(64) } }, /pg-adx-cdc:kafka\.kustoSinkSha256 is no longer a setting: the Kusto sink is built from the commit pinned in versions\.ts; the commit id is the integrity check; remove it from the stack file/);
+        rejects({ ...valid(), kafka: { kafkaImage: "my-registry/kafka:latest" } }, /pg-adx-cdc:kafka\.kafkaImage is no longer a setting: the Kafka image is pinned in versions\.ts/);
+    });
     it("rejects max_worker_processes below 16", () => rejects({ ...valid(), postgres: { ...valid().postgres, maxWorkerProcesses: 8 } }, /maxWorkerProcesses: .*at least 16.*\(got 8\)/));
     it("rejects high availability on Burstable", () => rejects({ ...valid(), postgres: { ...valid().postgres, highAvailability: true } }, /Burstable/));
     it("rejects a captured table that is not schema.table", () => rejects({ ...valid(), capture: { tables: ["Orders"] } }, /pg-adx-cdc:capture\.tables\.0: a lower-case "schema\.table" name.*\(got "Orders"\)/));
@@ -46,7 +49,7 @@ describe("stack config validation", () => {
         rejects({ ...valid(), postgres: { mode: "container", backupRetentionDays: 14 } }, /pg-adx-cdc:postgres\.backupRetentionDays has no effect with mode "container"/);
     });
     it("accepts the free path: an existing cluster and a PostgreSQL container, with no firewall and no SKU", () => {
-        const c = parseStackConfig({ adx: { mode: "existing", clusterUri: "https://kvc-x.northeurope.kusto.windows.net", streamingIngestion: false }, postgres: { mode: "container" }, kafka: valid().kafka }, "free");
+        const c = parseStackConfig({ adx: { mode: "existing", clusterUri: "https://kvc-x.northeurope.kusto.windows.net", streamingIngestion: false }, postgres: { mode: "container" } }, "free");
         assert.equal(c.adx.mode, "existing");
         assert.equal(c.postgres.containerPort, 5432);
         assert.equal(ingestionUriFor(c.adx.clusterUri!), "https://ingest-kvc-x.northeurope.kusto.windows.net");

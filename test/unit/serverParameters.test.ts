@@ -7,7 +7,7 @@ import { buildPostgresContainerCommand, postgresContainerImage } from "../../com
 import { buildDebeziumSourceConfig } from "../../connectors/debeziumSource";
 
 const azure = (postgres: Record<string, unknown>) =>
-    parseStackConfig({ postgres: { allowedClientCidrs: ["203.0.113.10/32"], skuTier: "GeneralPurpose", skuName: "Standard_D2ds_v5", ...postgres }, kafka: { kustoSinkVersion: "5.0.4", kustoSinkSha256: "a".repeat(64) } }, "prod").postgres;
+    parseStackConfig({ postgres: { allowedClientCidrs: ["203.0.113.10/32"], skuTier: "GeneralPurpose", skuName: "Standard_D2ds_v5", ...postgres } }, "prod").postgres;
 
 describe("server parameters", () => {
     it("without a standby: logical replication only, no failover slots", () => {

@@ -1,0 +1,78 @@
+// One version manifest: versions.ts. Every other file in the tree that names a Kafka, Debezium or
+// Kusto sink version must name that one, and the places that consume versions read the manifest.
+import { describe, it } from "node:test";
+import * as assert from "node:assert/strict";
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import { DEBEZIUM_VERSION, IMAGES, KAFKA_VERSION, KUSTO_SINK } from "../../versions";
+import { parseStackConfig } from "../../components/config";
+import { REPO_ROOT } from "../e2e/harness/prerequisites";
+import { runProgramWithStackFile } from "../support/programUnderMocks";
+
+/** Files git tracks (or would add), except lock files and the manifest itself. */
+function trackedFiles(): string[] {
+    const listed = execFileSync("git", ["ls-files", "--cached", "--others", "--exclude-standard"], { cwd: REPO_ROOT, encoding: "utf8" }).split("\n").filter(Boolean);
+    return listed.filter((f) => !/package-lock\.json$|^versions\.ts$/.test(f) && fs.existsSync(path.join(REPO_ROOT, f)));
+}
+
+/** Version-like mentions of the three components, with where they stand. */
+function versionMentions(): { file: string; component: string; version: string }[] {
+    const patterns: [string, RegExp][] = [
+        ["kafka", /apache\/kafka:(\d+\.\d+\.\d+)|<kafka\.version>([^<]+)<|\bKafka (\d+\.\d+\.\d+)\b|kafka[_-](\d+\.\d+\.\d+)\b/gi],
+        ["debezium", /debezium\/connect:([\w.]+)|<debezium\.version>([^<]+)<|\bDebezium (\d+\.\d+\.\d+(?:\.Final)?)\b/gi],
+        ["kustoSink", /kafka-sink-azure-kusto[-/](?:releases\/download\/v)?(\d+\.\d+\.\d+)|\bKusto sink (?:v)?(\d+\.\d+\.\d+)\b/gi],
+    ];
+    const found: { file: string; component: string; version: string }[] = [];
+    for (const file of trackedFiles()) {
+        const text = fs.readFileSync(path.join(REPO_ROOT, file), "utf8");
+        for (const [component, pattern] of patterns) {
+            for (const m of text.matchAll(pattern)) found.push({ file, component, version: m.slice(1).find(Boolean)! });
+        }
+    }
+    return found;
+}
+
+describe("version manifest (versions.ts)", () => {
+    it("is the only version of Kafka, Debezium and the Kusto sink named anywhere in the tree", () => {
+        const expected: Record<string, string[]> = { kafka: [KAFKA_VERSION], debezium: [DEBEZIUM_VERSION, DEBEZIUM_VERSION.replace(/\.Final$/, "")], kustoSink: [KUSTO_SINK.version] };
+        const disagreeing = versionMentions().filter((m) => !expected[m.component].includes(m.version));
+        assert.deepEqual(disagreeing, [], "a second copy of a version: derive it from versions.ts instead");
+    });
+
+    it("pins the sink by a full commit id, and the vendored source (when present) is that commit and version", () => {
+        assert.match(KUSTO_SINK.commit, /^[0-9a-f]{40}$/);
+        const vendored = path.join(REPO_ROOT, "..", "shared", "vendor", `kafka-sink-azure-kusto-${KUSTO_SINK.version}`);
+        if (fs.existsSync(vendored)) {
+            assert.ok(fs.readFileSync(path.join(vendored, "SOURCE.md"), "utf8").includes(KUSTO_SINK.commit));
+            assert.ok(fs.readFileSync(path.join(vendored, "pom.xml"), "utf8").includes(`<version>${KUSTO_SINK.version}</version>`));
+        }
+    });
+
+    it("feeds the stack: the Kafka image and the Connect image's build args come from the manifest", async () => {
+        const run = await runProgramWithStackFile("dev");
+        const kafkaImage = run.resources.find((r) => r.type === "docker:index/remoteImage:RemoteImage");
+        assert.equal(kafkaImage?.inputs.name, IMAGES.kafka);
+        const connectImage = run.resources.find((r) => r.type === "docker:index/image:Image");
+        assert.deepEqual(connectImage?.inputs.build.args, { CONNECT_BASE_IMAGE: IMAGES.debeziumConnect, KUSTO_SINK_REPOSITORY: KUSTO_SINK.repository, KUSTO_SINK_COMMIT: KUSTO_SINK.commit, KUSTO_SINK_VERSION: KUSTO_SINK.version });
+    });
+
+    it("feeds the Dockerfile only through build args (no version of its own)", () => {
+        const dockerfile = fs.readFileSync(path.join(REPO_ROOT, "docker", "connect", "Dockerfile"), "utf8");
+        assert.doesNotMatch(dockerfile, /ARG \w+=/, "an ARG default would be a second copy of a version");
+        for (const arg of ["CONNECT_BASE_IMAGE", "KUSTO_SINK_REPOSITORY", "KUSTO_SINK_COMMIT", "KUSTO_SINK_VERSION"]) assert.match(dockerfile, new RegExp(`ARG ${arg}\\n`));
+    });
+
+    it("leaves the e2e runtime's Maven versions to the manifest (passed with -D)", () => {
+        const pom = fs.readFileSync(path.join(REPO_ROOT, "test", "e2e", "pom.xml"), "utf8");
+        assert.doesNotMatch(pom, /<kafka\.version>|<debezium\.version>/);
+        const prerequisites = fs.readFileSync(path.join(REPO_ROOT, "test", "e2e", "harness", "prerequisites.ts"), "utf8");
+        assert.match(prerequisites, /-Dkafka\.version=\$\{KAFKA_VERSION\}/);
+        assert.match(prerequisites, /-Ddebezium\.version=\$\{DEBEZIUM_VERSION\}/);
+    });
+
+    it("needs no version, image or checksum in a stack file: dev parses with only the user's own settings", () => {
+        const config = parseStackConfig({ postgres: { allowedClientCidrs: ["203.0.113.10/32"] } }, "dev");
+        assert.deepEqual(Object.keys(config.kafka).sort(), ["connectPort", "kafkaPort"]);
+    });
+});
