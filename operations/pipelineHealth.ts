@@ -49,9 +49,9 @@ export function evaluatePipelineHealth(report: PipelineHealthReport, thresholds:
     const problems = [...report.unreachable];
     for (const c of report.connectors) {
         if (c.state === "MISSING") problems.push(`connector ${c.name} is not registered on Connect (run pulumi up)`);
-        else if (c.state !== "RUNNING") problems.push(`connector ${c.name} is ${c.state}${c.trace ? `: ${firstLine(c.trace)}` : ""}`);
+        else if (c.state !== "RUNNING") problems.push(`connector ${c.name} is ${c.state}${c.trace ? `: ${rootCause(c.trace)}` : ""}`);
         if (c.state !== "MISSING" && c.tasks.length === 0) problems.push(`connector ${c.name} has no tasks`);
-        for (const t of c.tasks) if (t.state !== "RUNNING") problems.push(`connector ${c.name} task ${t.id} is ${t.state}${t.trace ? `: ${firstLine(t.trace)}` : ""}`);
+        for (const t of c.tasks) if (t.state !== "RUNNING") problems.push(`connector ${c.name} task ${t.id} is ${t.state}${t.trace ? `: ${rootCause(t.trace)}` : ""}`);
     }
     const slot = report.slot;
     if (slot) {
@@ -67,13 +67,15 @@ export function evaluatePipelineHealth(report: PipelineHealthReport, thresholds:
         problems.push(`the sink is ${report.sinkLag.records} records behind the topics (more than ${thresholds.maxSinkLagRecords}); ADX is falling behind`);
     }
     if (report.deadLetters && report.deadLetters.count > thresholds.maxDeadLetters) {
-        problems.push(`${report.deadLetters.count} record(s) in the sink's dead-letter topic ${report.deadLetters.topic}: ADX rejected them (inspect with a consumer on that topic)`);
+        problems.push(`${report.deadLetters.count} record(s) in the sink's dead-letter topic ${report.deadLetters.topic}: Connect could not hand them to the sink (inspect with a consumer on that topic; the failure is in each record's headers)`);
     }
     return problems;
 }
 
-function firstLine(text: string): string {
-    return text.split("\n")[0].slice(0, 300);
+/** The most telling line of a Java trace: its deepest "Caused by:" (the Kusto sink wraps ADX's answer), else the first line. */
+export function rootCause(text: string): string {
+    const causes = text.split("\n").filter((l) => l.startsWith("Caused by: "));
+    return (causes.length ? causes[causes.length - 1].slice("Caused by: ".length) : text.split("\n")[0]).trim().slice(0, 300);
 }
 
 export function formatBytes(bytes: number): string {

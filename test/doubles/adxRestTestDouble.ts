@@ -45,6 +45,8 @@ export interface AdxTestDouble {
     ingestRequests: IngestRequest[];
     /** Fault injection: an HTTP status the double answers every request with while it returns one (e.g. 503, 429). */
     outage?: () => number | undefined;
+    /** Called when a streaming ingest request has arrived, before the double stores its rows (to time a fault into a flush). */
+    onIngestRequest?: () => Promise<void>;
     close(): Promise<void>;
 }
 
@@ -166,7 +168,10 @@ export async function startAdxTestDouble(options: AdxTestDoubleOptions = {}): Pr
             // The SDK asks for cloud (AAD) metadata first; ADX answers 404 on a cluster without it, which the SDK accepts.
             if (req.method === "GET" && url.pathname === "/v1/rest/auth/metadata") return send(404, error("NotFound", "no auth metadata"));
             if (!/^Bearer \S+/.test(req.headers.authorization ?? "")) return send(401, error("Unauthorized", "missing bearer token"));
-            if (req.method === "POST" && url.pathname.startsWith("/v1/rest/ingest/")) return send(...ingest(url, Buffer.concat(chunks), req.headers["content-encoding"] as string | undefined));
+            if (req.method === "POST" && url.pathname.startsWith("/v1/rest/ingest/")) {
+                const hook = state.onIngestRequest?.() ?? Promise.resolve();
+                return void hook.then(() => send(...ingest(url, Buffer.concat(chunks), req.headers["content-encoding"] as string | undefined)));
+            }
             if (req.method !== "POST" || (url.pathname !== "/v1/rest/mgmt" && url.pathname !== "/v1/rest/query")) return send(404, error("NotFound", `no route ${req.method} ${req.url}`));
             const { db, csl } = JSON.parse(Buffer.concat(chunks).toString("utf8"));
             if (url.pathname === "/v1/rest/query") {

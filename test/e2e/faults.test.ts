@@ -1,20 +1,26 @@
-// Faults under a continuous workload, one at a time, then recovery (real processes):
-// kill -9 of the Connect worker, the broker down ~10 s, a PostgreSQL restart, and the source
-// connector deleted and recreated with the same name (offsets kept). After each, what ADX would
-// hold equals the source table; changes made / delivered / duplicated / lost and the time to
-// recover are reported per fault.
+// Faults under a continuous workload, one at a time, then recovery (real processes, the real Kusto
+// sink delivering into the ADX test double): kill -9 of the Connect worker, the broker down ~10 s,
+// a PostgreSQL restart, the source connector deleted and recreated with the same name (offsets
+// kept); on the sink side ADX answering 503/429 bursts, ADX down longer than the sink's retry window
+// (shortened to 15 s here; the semantics are the production ones), and Connect killed -9 while a
+// flush is in ADX's hands. After each, what ADX holds equals the source table; changes made /
+// delivered into ADX / duplicated / lost and the time to recover are reported per fault.
 import { after, before, describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import { startLocalPipeline, LocalPipeline } from "./harness/localPipeline";
 import { adminClient, CapturedSource, setUpCapturedSource } from "./harness/capturedSource";
-import { currentState, ingestWithMapping } from "./harness/adxEmulation";
+import { deployKustoSink, KustoSinkDeployment } from "./harness/kustoSinkDeployment";
+import { connectRequest } from "../../connectors/connectRestClient";
 import { kafkaConnectorProvider } from "../../connectors/kafkaConnector";
 import { sourceBootstrapProvider } from "../../postgres/sourceBootstrap";
-import { loadKqlScripts } from "../../kql/kqlModel";
-import { ORDERS_TABLE } from "../../postgres/sourceSchema";
+import { sinkTargetOf } from "../../kql/kqlModel";
 import { runOrdersGenerator } from "../../generator/ordersGenerator";
 
 const RATE = 200;
+const TABLE = "retail.orders_info";
+/** The sink's retry window in this test: short, so an outage can outlast it in seconds. */
+const SINK_RETRY_WINDOW_MS = 15_000;
+let sink: KustoSinkDeployment;
 let pipeline: LocalPipeline;
 let source: CapturedSource;
 const distinctEvents = new Set<string>();
@@ -56,18 +62,23 @@ async function sourceState(): Promise<string> {
     return JSON.stringify(rows.map((r) => [r.key, r.custid, r.amount_text, r.city]));
 }
 
-function adxState(): string {
-    const state = currentState(ingestWithMapping(loadKqlScripts("retail.orders_info"), source.reader.records.map((r) => r.value)), ORDERS_TABLE.primaryKey);
-    return JSON.stringify(state.rows.sort((a, b) => Number(a.orderid) - Number(b.orderid)).map((r) => [String(r.orderid), r.custid, r.amount, r.city]));
+/** What ADX holds: the current-state function over the rows the real sink delivered into the double. */
+async function adxState(): Promise<string> {
+    const rows = await sink.currentRows(TABLE);
+    return JSON.stringify(rows.sort((a, b) => Number(a.orderid) - Number(b.orderid)).map((r) => [String(r.orderid), r.custid, r.amount, r.city]));
+}
+
+function ingestedRows() {
+    return pipeline.adx.ingested.get(sinkTargetOf(sink.models[0].scripts).table) ?? [];
 }
 
 async function waitForConvergence(timeoutMs: number): Promise<number> {
     const started = Date.now();
     const expected = await sourceState();
-    while (adxState() !== expected) {
+    while ((await adxState()) !== expected) {
         if (Date.now() - started > timeoutMs) {
             const want: string[][] = JSON.parse(expected);
-            const have: string[][] = JSON.parse(adxState());
+            const have: string[][] = JSON.parse(await adxState());
             const haveKeys = new Set(have.map((r) => JSON.stringify(r)));
             const missing = want.filter((r) => !haveKeys.has(JSON.stringify(r)));
             throw new Error(`what ADX would hold did not converge within ${timeoutMs / 1000} s: source ${want.length} rows, ADX ${have.length} rows, ${missing.length} source rows missing or different, e.g. ${JSON.stringify(missing.slice(0, 3))}; ${source.reader.records.length} records read`);
@@ -79,7 +90,7 @@ async function waitForConvergence(timeoutMs: number): Promise<number> {
 
 /** Runs one fault under load and returns its figures; every change made must be delivered. */
 async function underFault(name: string, inject: () => Promise<void>): Promise<Record<string, number | string>> {
-    const recordsBefore = source.reader.records.length;
+    const rowsBefore = ingestedRows().length;
     const distinctBefore = distinctEvents.size;
     const workload = startWorkload();
     // Longer than the worker's offset.flush.interval.ms (5 s): the fault hits a connector that has
@@ -91,11 +102,12 @@ async function underFault(name: string, inject: () => Promise<void>): Promise<Re
     await new Promise((r) => setTimeout(r, 2000));
     const made = await workload.stop();
     const convergedAt = await waitForConvergence(180_000);
-    const phase = source.reader.records.slice(recordsBefore);
-    for (const r of phase) if (r.value.__op !== "r") distinctEvents.add(`${r.value.orderid}/${r.value.__lsn}/${r.value.__op}`);
-    countedRecords = source.reader.records.length;
+    // Delivered = distinct change events the real sink put into ADX (the double) in this phase.
+    const phase = ingestedRows().slice(rowsBefore).map((r) => r.row);
+    for (const r of phase) if (r.op !== "r") distinctEvents.add(`${r.orderid}/${r.lsn}/${r.op}`);
+    countedRecords = ingestedRows().length;
     const delivered = distinctEvents.size - distinctBefore;
-    const figures = { fault: name, made, delivered, duplicated: phase.length - delivered, resnapshotted: phase.filter((r) => r.value.__op === "r").length, lost: Math.max(0, made - delivered), recoverSeconds: Math.round((convergedAt - backAt) / 100) / 10 };
+    const figures = { fault: name, made, delivered, duplicated: phase.length - delivered, resnapshotted: phase.filter((r) => r.op === "r").length, lost: Math.max(0, made - delivered), recoverSeconds: Math.round((convergedAt - backAt) / 100) / 10 };
     results.push(figures);
     process.stderr.write(`faults: ${JSON.stringify(figures)}\n`);
     return figures;
@@ -104,7 +116,13 @@ async function underFault(name: string, inject: () => Promise<void>): Promise<Re
 before(async () => {
     pipeline = await startLocalPipeline();
     source = await setUpCapturedSource(pipeline, { topicPrefix: "faults", connectorName: "faults-source", preexistingRows: 0 });
+    sink = await deployKustoSink(pipeline, { topicPrefix: "faults", tables: [TABLE], sink: { retryWindowMs: SINK_RETRY_WINDOW_MS } });
 });
+
+async function sinkTaskStates(): Promise<string[]> {
+    const response = await connectRequest(pipeline.connectUrl, "GET", `/connectors/${sink.connectorName}/status`, undefined, { deadlineMs: 60_000, initialDelayMs: 200, maxDelayMs: 2000 });
+    return response.status === 200 ? response.data.tasks.map((t: any) => t.state) : [];
+}
 
 after(async () => {
     if (results.length) process.stderr.write(`faults: summary ${JSON.stringify(results)}\n`);
@@ -146,7 +164,57 @@ describe("faults under a continuous workload", () => {
         assert.equal(f.resnapshotted, 0, "offsets were kept: no new snapshot");
     });
 
+    it("5. ADX answering 503 and 429 in bursts shorter than the retry window loses nothing and needs no one", async () => {
+        const f = await underFault("adx-503-429-bursts", async () => {
+            const start = Date.now();
+            // 12 s of 2 s bursts: 503, OK, 429, OK, 503, OK.
+            pipeline.adx.outage = () => {
+                const phase = Math.floor((Date.now() - start) / 2000);
+                return phase >= 6 ? undefined : [503, undefined, 429, undefined, 503, undefined][phase];
+            };
+            await new Promise((r) => setTimeout(r, 12_000));
+            pipeline.adx.outage = undefined;
+        });
+        assert.equal(f.lost, 0);
+        assert.deepEqual(await sinkTaskStates(), ["RUNNING"]);
+    });
+
+    it("6. ADX down longer than the sink's retry window: the task fails without committing, restart-sink resumes it, nothing lost", async () => {
+        let failedWhileDown: string[] = [];
+        const f = await underFault("adx-down-past-retry-window", async () => {
+            pipeline.adx.outage = () => 503;
+            const deadline = Date.now() + SINK_RETRY_WINDOW_MS + 60_000;
+            while (!(failedWhileDown = await sinkTaskStates()).includes("FAILED") && Date.now() < deadline) await new Promise((r) => setTimeout(r, 1000));
+            pipeline.adx.outage = undefined;
+            // What `npm run restart-sink` does (the command itself is run in operations.test.ts).
+            await connectRequest(pipeline.connectUrl, "POST", `/connectors/${sink.connectorName}/restart?includeTasks=true&onlyFailed=true`, undefined, { deadlineMs: 30_000, initialDelayMs: 200, maxDelayMs: 2000 });
+        });
+        assert.deepEqual(failedWhileDown, ["FAILED"], "the task fails once the retry window is exhausted");
+        assert.equal(f.lost, 0);
+        assert.deepEqual(await sinkTaskStates(), ["RUNNING"]);
+    });
+
+    it("7. kill -9 of the Connect worker while a flush is in ADX's hands loses nothing", async () => {
+        const f = await underFault("connect-kill-9-mid-flush", async () => {
+            let killed: Promise<void> | undefined;
+            await new Promise<void>((inFlight) => {
+                pipeline.adx.onIngestRequest = async () => {
+                    if (killed) return;
+                    // The request has reached ADX; the worker dies before it hears the answer or commits.
+                    killed = pipeline.restartConnect(true);
+                    inFlight();
+                    await new Promise((r) => setTimeout(r, 500));
+                };
+            });
+            pipeline.adx.onIngestRequest = undefined;
+            await killed;
+        });
+        assert.equal(f.lost, 0);
+        assert.ok(Number(f.duplicated) > 0, "the batch ADX stored before the kill is delivered again (at least once) and collapses under arg_max(lsn)");
+    });
+
     it("cleans up: slot and publication gone after the connector and bootstrap are deleted", async () => {
+        await sink.delete();
         await kafkaConnectorProvider.delete!(source.connectorInputs.connectorName, source.connectorInputs);
         await sourceBootstrapProvider.delete!("bootstrap", source.bootstrapInputs);
         assert.deepEqual((await source.admin.query("SELECT slot_name FROM pg_replication_slots")).rows, []);

@@ -1,9 +1,8 @@
-// The operator commands against the real local pipeline: `npm run verify`'s logic with the ADX step
-// replaced by "what ADX would hold", the verify command end to end through the ADX REST test double
-// (answering from that same state), and `npm run status` healthy, then unhealthy for a paused
-// connector, a slot holding WAL, a sink that falls behind, and a record in its dead-letter topic. The Kusto sink is not
-// on Maven Central, so a FileStreamSink with the stack's dead-letter settings (the same builder)
-// stands in for it.
+// The operator commands against the real local pipeline, with the real Kusto sink delivering into
+// the ADX test double: `npm run verify` end to end (its query answered from the rows the sink
+// streamed), `npm run status` healthy, then unhealthy for a paused connector, a slot holding WAL, a
+// sink that falls behind, and a record ADX rejects permanently (the sink task fails and holds its
+// offset: nothing after it is committed, nothing is dropped), and `npm run restart-sink`.
 import { after, before, describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import { execFile } from "child_process";
@@ -12,22 +11,20 @@ import * as path from "path";
 import { Kafka, logLevel } from "kafkajs";
 import { startLocalPipeline, LocalPipeline } from "./harness/localPipeline";
 import { CapturedSource, CAPTURED_TABLE, setUpCapturedSource } from "./harness/capturedSource";
-import { currentState, harnessCurrentStateProbe, ingestWithMapping } from "./harness/adxEmulation";
+import { deployKustoSink, KustoSinkDeployment } from "./harness/kustoSinkDeployment";
 import { REPO_ROOT } from "./harness/prerequisites";
-import { startAdxTestDouble, AdxTestDouble } from "../doubles/adxRestTestDouble";
-import { kafkaConnectorProvider } from "../../connectors/kafkaConnector";
+import { AdxTestDouble } from "../doubles/adxRestTestDouble";
 import { topicForTable } from "../../connectors/debeziumSource";
-import { buildSinkErrorHandlingSettings } from "../../connectors/kustoSink";
-import { KAFKA_REPLICATION_FACTOR } from "../../components/kafkaPlatform";
 import { connectRequest } from "../../connectors/connectRestClient";
 import { currentStateOf, loadKqlScripts, sinkTargetOf } from "../../kql/kqlModel";
 import { OperationsOutputs } from "../../operations/stackOutputs";
 import { verifyPipeline } from "../../operations/verifyPipeline";
+import { kustoCurrentStateProbe } from "../../operations/kustoCurrentStateProbe";
 import { sourceObjectNames } from "../../postgres/sourceSchema";
 
 const PREFIX = "cdc";
 const SOURCE = "cdc-postgres-source";
-const SINK_STAND_IN = "cdc-sink-stand-in";
+const SINK = "cdc-adx-sink";
 const DLQ = `${PREFIX}.adx-sink.dlq`;
 const TOPIC = topicForTable(PREFIX, CAPTURED_TABLE);
 const scripts = loadKqlScripts(CAPTURED_TABLE);
@@ -35,13 +32,14 @@ const model = currentStateOf(scripts);
 let pipeline: LocalPipeline;
 let source: CapturedSource;
 let adx: AdxTestDouble;
+let sink: KustoSinkDeployment;
 let outputsFile: string;
 const started = Date.now();
 
 function operationsFor(queryUri: string): OperationsOutputs {
     return {
         connectRestUrl: pipeline.connectUrl,
-        connectors: { source: SOURCE, sink: SINK_STAND_IN },
+        connectors: { source: SOURCE, sink: SINK },
         kafkaBootstrapServers: pipeline.bootstrapServers,
         topics: [TOPIC],
         deadLetterTopic: DLQ,
@@ -51,9 +49,9 @@ function operationsFor(queryUri: string): OperationsOutputs {
 }
 
 /** Runs an operator command as `npm run <name>` would (compiled), with the stack outputs from a file. */
-function runCommand(command: "statusCommand" | "verifyCommand", args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+function runCommand(command: "statusCommand" | "verifyCommand" | "restartSinkCommand", args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
     return new Promise((resolve) => {
-        execFile(process.execPath, [path.join(REPO_ROOT, "dist", "operations", `${command}.js`), "--outputs", outputsFile, ...args], { env: { ...process.env, PGPASSWORD: "", AZURE_KUSTO_ACCESS_TOKEN: "e2e-test-token" }, timeout: 120_000 }, (error, stdout, stderr) => {
+        execFile(process.execPath, [path.join(REPO_ROOT, "dist", "operations", `${command}.js`), "--outputs", outputsFile, ...args], { env: { ...process.env, PGPASSWORD: "", AZURE_KUSTO_ACCESS_TOKEN: pipeline.adxAccessToken, NODE_EXTRA_CA_CERTS: pipeline.tls.certFile }, timeout: 120_000 }, (error, stdout, stderr) => {
             resolve({ code: error ? Number((error as any).code ?? 1) : 0, stdout, stderr });
         });
     });
@@ -73,47 +71,23 @@ before(async () => {
     pipeline = await startLocalPipeline();
     source = await setUpCapturedSource(pipeline, { topicPrefix: PREFIX, connectorName: SOURCE, preexistingRows: 20 });
     await source.reader.waitFor("20 snapshot records", (records) => records.length >= 20, 60_000);
-    await kafkaConnectorProvider.create!({
-        connectUrl: pipeline.connectUrl,
-        connectorName: SINK_STAND_IN,
-        timeoutSeconds: 60,
-        config: {
-            "connector.class": "org.apache.kafka.connect.file.FileStreamSinkConnector",
-            "topics": TOPIC,
-            "file": path.join(pipeline.workDir, "sink-stand-in.out"),
-            "key.converter": "org.apache.kafka.connect.storage.StringConverter",
-            "value.converter": "org.apache.kafka.connect.json.JsonConverter",
-            "value.converter.schemas.enable": "false",
-            // The Kusto sink's own error handling, from the stack's builder (connectors/kustoSink.ts).
-            ...buildSinkErrorHandlingSettings({ deadLetterTopic: DLQ, deadLetterReplicationFactor: KAFKA_REPLICATION_FACTOR }),
-        },
-    });
-    adx = await startAdxTestDouble();
-    // The double answers the verify command's KQL from "what ADX would hold".
-    adx.queryHandler = (_db, csl) => {
-        const m = new RegExp(`^${model.functionName}\\(\\) \\| where ${model.key} == (\\d+) \\| take 1$`).exec(csl);
-        if (!m) throw new Error(`the test double does not answer: ${csl}`);
-        const state = currentState(ingestWithMapping(scripts, source.reader.records.map((r) => r.value)), model.key);
-        const row = state.rows.find((r) => String(r[model.key]) === m[1]);
-        const columns = ["orderid", "custid", "amount", "city", "purchase_time"];
-        return { columns, rows: row ? [columns.map((c) => row[c])] : [] };
-    };
+    sink = await deployKustoSink(pipeline, { topicPrefix: PREFIX, tables: [CAPTURED_TABLE], connectorName: SINK });
+    adx = pipeline.adx;
     outputsFile = path.join(pipeline.workDir, "stack-outputs.json");
     fs.writeFileSync(outputsFile, JSON.stringify({ operations: operationsFor(adx.url), connectRestUrl: pipeline.connectUrl }, null, 2));
 });
 
 after(async () => {
-    await adx?.close();
     await source?.close();
     await pipeline?.stop();
     process.stderr.write(`e2e: operations.test wall time ${Math.round((Date.now() - started) / 1000)} s\n`);
 });
 
 describe("operator commands on the real local pipeline", () => {
-    it("verify: a marker order becomes visible, its latency is measured, its delete hides it, and it leaves no row behind", async () => {
-        const probe = harnessCurrentStateProbe(scripts, model.key, () => source.reader.records.map((r) => r.value));
+    it("verify: a marker order reaches ADX through the real sink, its latency is measured, its delete hides it, and it leaves no row behind", async () => {
+        const probe = kustoCurrentStateProbe({ queryUri: adx.url, database: "cdc", functionName: model.functionName, key: model.key });
         const report = await verifyPipeline(source.admin, probe, { timeoutMs: 60_000, pollIntervalMs: 50, progress: (m) => process.stderr.write(`e2e verify: ${m}\n`) });
-        process.stderr.write(`e2e: verify (harness probe) commit-to-query ${report.commitToQueryMs} ms, delete gone ${report.deleteToGoneMs} ms, ${report.polls} polls\n`);
+        process.stderr.write(`e2e: verify (real sink, ADX test double) commit-to-query ${report.commitToQueryMs} ms, delete gone ${report.deleteToGoneMs} ms, ${report.polls} polls\n`);
         assert.ok(report.commitToQueryMs >= 0 && report.commitToQueryMs < 60_000);
         const left = await source.admin.query(`SELECT count(*)::int AS n FROM ${CAPTURED_TABLE} WHERE orderid = $1`, [report.orderid]);
         assert.equal(left.rows[0].n, 0);
@@ -121,12 +95,12 @@ describe("operator commands on the real local pipeline", () => {
         assert.deepEqual(events, ["c", "d"], "the marker went through as one insert and one delete");
     });
 
-    it("verify command: end to end through the ADX REST query endpoint (test double answering from the harness), exit 0", async () => {
+    it("verify command: end to end through the ADX REST query endpoint (the double answering from what the sink delivered), exit 0", async () => {
         const result = await runCommand("verifyCommand", ["--timeout", "60s"]);
         process.stderr.write(`e2e: ${result.stdout.trim().split("\n")[0]}\n`);
         assert.equal(result.code, 0, result.stdout + result.stderr);
         assert.match(result.stdout, /^marker order \d+: commit-to-query latency \d+ ms, delete visible after \d+ ms \(OrdersInfoCurrentState\(\), \d+ queries\)\nVERIFIED$/m);
-        assert.ok(adx.queries.length >= 2 && adx.queries.every((q) => q.db === "cdc" && /^OrdersInfoCurrentState\(\) \| where orderid == \d+ \| take 1$/.test(q.csl)));
+        assert.ok(adx.queries.length >= 2 && adx.queries.every((q) => q.db === "cdc" && /^OrdersInfoCurrentState\(\)( \| where orderid == \d+ \| take 1)?$/.test(q.csl)));
     });
 
     it("status: healthy pipeline, exit 0, with connector states, slot lag in bytes, end offsets and no dead letters", async () => {
@@ -134,11 +108,11 @@ describe("operator commands on the real local pipeline", () => {
         process.stderr.write(`e2e status:\n${result.stdout}`);
         assert.equal(result.code, 0, result.stdout + result.stderr);
         assert.match(result.stdout, /^connector  cdc-postgres-source: RUNNING; tasks 0:RUNNING$/m);
-        assert.match(result.stdout, /^connector  cdc-sink-stand-in: RUNNING; tasks 0:RUNNING$/m);
+        assert.match(result.stdout, /^connector  cdc-adx-sink: RUNNING; tasks 0:RUNNING$/m);
         assert.match(result.stdout, /^slot       debezium_cdc: active, lag \d+ bytes/m);
         const offset = Number(/^topic      cdc\.retail\.orders_info: end offset (\d+)$/m.exec(result.stdout)?.[1]);
         assert.equal(offset, source.reader.records.length, "the end offset is the number of records in the topic");
-        assert.match(result.stdout, /^sink lag   connect-cdc-sink-stand-in: \d+ records$/m);
+        assert.match(result.stdout, /^sink lag   connect-cdc-adx-sink: \d+ records$/m);
         // Connect creates the dead-letter topic when the sink task starts; it is empty.
         assert.match(result.stdout, /^dead letters cdc\.adx-sink\.dlq: 0$/m);
         assert.match(result.stdout, /^HEALTHY$/m);
@@ -157,8 +131,8 @@ describe("operator commands on the real local pipeline", () => {
     });
 
     it("status: a sink that stops consuming falls behind the topic and makes it exit 1", async () => {
-        await connectRequest(pipeline.connectUrl, "PUT", `/connectors/${SINK_STAND_IN}/pause`, undefined, { deadlineMs: 10_000, initialDelayMs: 100, maxDelayMs: 1000 });
-        await waitForConnectorState(SINK_STAND_IN, "PAUSED");
+        await connectRequest(pipeline.connectUrl, "PUT", `/connectors/${SINK}/pause`, undefined, { deadlineMs: 10_000, initialDelayMs: 100, maxDelayMs: 1000 });
+        await waitForConnectorState(SINK, "PAUSED");
         const before = source.reader.records.length;
         await source.admin.query(`INSERT INTO ${CAPTURED_TABLE} (custid, amount, city) SELECT g, 2.00, 'Backlog' FROM generate_series(1, 50) g`);
         await source.reader.waitFor("50 more records", (records) => records.length >= before + 50, 30_000);
@@ -167,28 +141,37 @@ describe("operator commands on the real local pipeline", () => {
         assert.equal(result.code, 1);
         assert.ok(parsed.report.sinkLag.records >= 50, JSON.stringify(parsed.report.sinkLag));
         assert.ok(parsed.problems.some((p: string) => /^the sink is \d+ records behind the topics \(more than 10\); ADX is falling behind$/.test(p)), parsed.problems.join("; "));
-        await connectRequest(pipeline.connectUrl, "PUT", `/connectors/${SINK_STAND_IN}/resume`, undefined, { deadlineMs: 10_000, initialDelayMs: 100, maxDelayMs: 1000 });
-        await waitForConnectorState(SINK_STAND_IN, "RUNNING");
+        await connectRequest(pipeline.connectUrl, "PUT", `/connectors/${SINK}/resume`, undefined, { deadlineMs: 10_000, initialDelayMs: 100, maxDelayMs: 1000 });
+        await waitForConnectorState(SINK, "RUNNING");
     });
 
-    it("status: a record the sink could not take lands in the dead-letter topic and makes it exit 1", async () => {
+    it("status: a record ADX rejects permanently fails the sink task and holds its offset (nothing after it is committed or dropped); exit 1 with ADX's reason", async () => {
         // The harness's reader parses every record as JSON; stop it before the poison record.
         await source.reader.stop();
         const kafka = new Kafka({ clientId: "e2e-poison", brokers: [pipeline.bootstrapServers], logLevel: logLevel.NOTHING });
         const producer = kafka.producer();
         await producer.connect();
-        await producer.send({ topic: TOPIC, messages: [{ key: "poison", value: "this is not JSON {" }] });
+        const [{ baseOffset }] = await producer.send({ topic: TOPIC, messages: [{ key: "poison", value: "this is not JSON {" }] });
         await producer.disconnect();
-        const deadline = Date.now() + 30_000;
+        // Changes keep flowing: the sink's failed flush surfaces (fails the task) on its next put of a record.
+        const deadline = Date.now() + 60_000;
         let result = await runCommand("statusCommand", ["--json"]);
-        while (!(JSON.parse(result.stdout).report.deadLetters?.count > 0) && Date.now() < deadline) {
-            await new Promise((r) => setTimeout(r, 500));
+        while (!JSON.parse(result.stdout).problems.some((p: string) => /task 0 is FAILED/.test(p)) && Date.now() < deadline) {
+            await source.admin.query(`INSERT INTO ${CAPTURED_TABLE} (custid, amount, city) VALUES (7, 3.00, 'After')`);
+            await new Promise((r) => setTimeout(r, 1000));
             result = await runCommand("statusCommand", ["--json"]);
         }
         const parsed = JSON.parse(result.stdout);
         assert.equal(result.code, 1);
-        assert.deepEqual(parsed.report.deadLetters, { topic: DLQ, count: 1, exists: true });
-        assert.deepEqual(parsed.problems, [`1 record(s) in the sink's dead-letter topic ${DLQ}: ADX rejected them (inspect with a consumer on that topic)`]);
-        assert.equal(parsed.healthy, false);
+        assert.ok(parsed.problems.some((p: string) => /^connector cdc-adx-sink task 0 is FAILED: .*Stream_InputStreamParsingError: line \d+ is not (valid JSON|a JSON object)/.test(p)), parsed.problems.join("; "));
+        const admin = kafka.admin();
+        await admin.connect();
+        const [committed] = (await admin.fetchOffsets({ groupId: `connect-${SINK}`, topics: [TOPIC] }))[0].partitions;
+        await admin.disconnect();
+        assert.ok(Number(committed.offset) <= Number(baseOffset), `the sink committed ${committed.offset}, past the rejected record at ${baseOffset}`);
+        const restart = await runCommand("restartSinkCommand", []);
+        assert.equal(restart.code, 0, restart.stdout + restart.stderr);
+        assert.match(restart.stdout, /^task 0 FAILED: .*Stream_InputStreamParsingError/m);
+        assert.match(restart.stdout, /^restarted 1 failed task\(s\) of cdc-adx-sink/m);
     });
 });

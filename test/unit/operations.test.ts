@@ -43,7 +43,7 @@ describe("status verdict", () => {
             "replication slot debezium_cdc lost WAL it needed (wal_status=lost); the connector must re-snapshot",
             "replication slot debezium_cdc holds 3.0 GiB of WAL, more than 256.0 MiB and no consumer is attached",
             "the sink is 250000 records behind the topics (more than 100000); ADX is falling behind",
-            "7 record(s) in the sink's dead-letter topic cdc.adx-sink.dlq: ADX rejected them (inspect with a consumer on that topic)",
+            "7 record(s) in the sink's dead-letter topic cdc.adx-sink.dlq: Connect could not hand them to the sink (inspect with a consumer on that topic; the failure is in each record's headers)",
         ]);
         assert.deepEqual(evaluatePipelineHealth(report, { maxSlotLagBytes: 4 * 1024 ** 3, maxDeadLetters: 10, maxSinkLagRecords: 1_000_000 }).length, 4, "thresholds are the operator's");
     });

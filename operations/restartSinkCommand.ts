@@ -1,0 +1,42 @@
+#!/usr/bin/env node
+// npm run restart-sink -- --stack <s> [--outputs <file>]
+// Restarts the Kusto sink's failed tasks. The sink runs with behavior.on.error=fail: when ADX does
+// not accept a batch within the retry window (an outage longer than it), the task fails without
+// committing that batch's offsets; once ADX is back, a restart re-reads the batch from Kafka and
+// delivers it. Nothing is lost meanwhile: the records wait in the topic.
+import { parseOperatorArgs, readOperationsOutputs } from "./stackOutputs";
+import { connectRequest } from "../connectors/connectRestClient";
+import { rootCause } from "./pipelineHealth";
+
+const USAGE = "usage: npm run restart-sink -- --stack <stack> | --outputs <stack-outputs.json>\nRestarts the Kusto sink connector's FAILED tasks (after an ADX outage longer than the sink's retry window).";
+
+async function main(): Promise<number> {
+    if (process.argv.includes("--help")) {
+        process.stdout.write(USAGE + "\n");
+        return 0;
+    }
+    const { selection } = parseOperatorArgs(process.argv.slice(2), {});
+    const outputs = readOperationsOutputs(selection);
+    const sink = outputs.connectors.sink;
+    const policy = { deadlineMs: 30_000, initialDelayMs: 200, maxDelayMs: 2000 };
+    const status = await connectRequest(outputs.connectRestUrl, "GET", `/connectors/${sink}/status`, undefined, policy);
+    if (status.status !== 200) throw new Error(`connector ${sink} not found on ${outputs.connectRestUrl} (HTTP ${status.status})`);
+    const failed = status.data.tasks.filter((t: any) => t.state === "FAILED");
+    if (failed.length === 0 && status.data.connector.state !== "FAILED") {
+        process.stdout.write(`connector ${sink}: nothing failed (tasks ${status.data.tasks.map((t: any) => `${t.id}:${t.state}`).join(", ")})\n`);
+        return 0;
+    }
+    for (const t of failed) process.stdout.write(`task ${t.id} FAILED: ${rootCause(t.trace ?? "")}\n`);
+    const restart = await connectRequest(outputs.connectRestUrl, "POST", `/connectors/${sink}/restart?includeTasks=true&onlyFailed=true`, undefined, policy);
+    if (restart.status >= 300) throw new Error(`Kafka Connect refused the restart of ${sink}: HTTP ${restart.status} ${JSON.stringify(restart.data)}`);
+    process.stdout.write(`restarted ${failed.length} failed task(s) of ${sink}; they re-read from the last offset ADX accepted\n`);
+    return 0;
+}
+
+main().then(
+    (code) => process.exit(code),
+    (error) => {
+        process.stderr.write(`restart-sink: ${error.message}\n`);
+        process.exit(2);
+    },
+);
