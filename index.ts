@@ -19,7 +19,9 @@ import { buildDebeziumSourceConfig, topicForTable } from "./connectors/debeziumS
 import { buildKustoSinkConfig } from "./connectors/kustoSink";
 import { WORKER_SECRET_ENV } from "./connectors/workerSettings";
 import { KqlSchema } from "./kql/kqlSchema";
-import { currentStateOf, isStreamingIngestionPolicy, loadKqlScripts, sinkTargetOf, withoutKqlCommands } from "./kql/kqlModel";
+import { loadOverlayScripts } from "./kql/kqlModel";
+import { adxModelScripts, adxNamesFor } from "./kql/adxModel";
+import { SourceCatalog } from "./postgres/sourceCatalogResource";
 import { adxWebUiLinks } from "./components/adxLinks";
 import { needsFailoverSlot } from "./postgres/serverParameters";
 import { OperationsOutputs } from "./operations/stackOutputs";
@@ -35,11 +37,8 @@ const usesAzurePostgres = config.postgres.mode === "azure";
 // ADX cluster and PostgreSQL server names are global DNS names: a short random suffix keeps them unique.
 const suffix = ownsAdx || usesAzurePostgres ? new random.RandomString("name-suffix", { length: 6, special: false, upper: false }) : undefined;
 const resourceGroup = suffix ? new resources.ResourceGroup("resource-group", { resourceGroupName: names.resourceGroup }) : undefined;
-const kqlModels = config.capture.tables.map((table) => {
-    const files = loadKqlScripts(table);
-    // A queued-only cluster (ADX free cluster) gets no streaming policy; the batching policy bounds its latency.
-    return { table, topic: topicForTable(config.capture.topicPrefix, table), scripts: config.adx.streamingIngestion ? files : withoutKqlCommands(files, isStreamingIngestionPolicy) };
-});
+// Per captured table: its topic and ADX names (from the name alone) and its hand-written overlay, if any.
+const captured = config.capture.tables.map((table) => ({ table, topic: topicForTable(config.capture.topicPrefix, table), names: adxNamesFor(table), overlay: loadOverlayScripts(table) }));
 
 const adx = ownsAdx
     ? new AdxCluster("adx", {
@@ -88,6 +87,7 @@ const kafka = new KafkaPlatform("kafka", {
 const postgres = new PostgresSource("postgres", {
     settings: config.postgres,
     tables: config.capture.tables,
+    createDemoTables: config.generator.enabled,
     topicPrefix: config.capture.topicPrefix,
     administratorPassword: adminPassword,
     replicationPasswordVerifier: replicationCredentials.scramVerifier,
@@ -102,9 +102,25 @@ const postgres = new PostgresSource("postgres", {
     container: usesAzurePostgres ? undefined : { networkName: kafka.network.name, containerName: names.postgresContainer },
 });
 
-const kqlSchemas = kqlModels.map(
-    (m) => new KqlSchema(`kql-${m.table}`, { clusterUri: adxQueryUri, database: config.adx.databaseName, scripts: m.scripts, retainData: config.adx.retainDataOnDestroy }, { dependsOn: adx ? [adx.deployerAdmin] : [] }),
+// The captured tables as PostgreSQL's catalog describes them (after the bootstrap, which checks they exist).
+const sourceCatalog = new SourceCatalog(
+    "source-catalog",
+    {
+        connection: { host: postgres.adminEndpoint.host, port: postgres.adminEndpoint.port, database: postgres.databaseName, user: postgres.administratorLogin, sslMode: postgres.adminEndpoint.sslMode },
+        tables: config.capture.tables,
+        keys: config.capture.keys,
+    },
+    { dependsOn: [postgres.bootstrap] },
 );
+
+// One KqlSchema per captured table: the model generated from the catalog, then the table's overlay.
+const kqlSchemas = captured.map((m) => {
+    const scripts = sourceCatalog.described.apply((described) => {
+        const table = described.find((t) => t.qualifiedName === m.table)!;
+        return adxModelScripts(table, { key: table.key, streamingIngestion: config.adx.streamingIngestion }, m.overlay);
+    });
+    return new KqlSchema(`kql-${m.table}`, { clusterUri: adxQueryUri, database: config.adx.databaseName, scripts, retainData: config.adx.retainDataOnDestroy }, { dependsOn: adx ? [adx.deployerAdmin] : [] });
+});
 
 const sourceConnectorName = `${config.capture.topicPrefix}-postgres-source`;
 const sourceConnector = new KafkaConnector(
@@ -117,6 +133,7 @@ const sourceConnector = new KafkaConnector(
                 connectorName: sourceConnectorName,
                 database: { host, port: postgres.connectEndpoint.port, name: postgres.databaseName, user: postgres.replicationUser, passwordEnvVar: WORKER_SECRET_ENV.postgresReplicationPassword, sslMode: postgres.connectEndpoint.sslMode },
                 tables: config.capture.tables,
+                keyColumns: config.capture.keys,
                 topicPrefix: config.capture.topicPrefix,
                 slotName: postgres.slotName,
                 publicationName: postgres.publicationName,
@@ -141,10 +158,7 @@ const sinkConnector = new KafkaConnector(
                 ingestionUrl,
                 queryUrl,
                 auth: { strategy: "application", tenantId, appId, appKeyEnvVar: WORKER_SECRET_ENV.kustoSinkAppKey },
-                targets: kqlModels.map((m) => {
-                    const target = sinkTargetOf(m.scripts);
-                    return { topic: m.topic, database: config.adx.databaseName, table: target.table, mapping: target.mapping, streaming: config.adx.streamingIngestion };
-                }),
+                targets: captured.map((m) => ({ topic: m.topic, database: config.adx.databaseName, table: m.names.changes, mapping: m.names.mapping, streaming: config.adx.streamingIngestion })),
                 deadLetterTopic,
                 deadLetterReplicationFactor: KAFKA_REPLICATION_FACTOR,
             }),
@@ -174,11 +188,11 @@ export const postgresHost = postgres.adminEndpoint.host;
 export const postgresDatabase = postgres.databaseName;
 export const replicationSlot = postgres.slotName;
 export const connectRestUrl = kafka.connectRestUrl;
-export const topics = kqlModels.map((m) => m.topic);
+export const topics = captured.map((m) => m.topic);
 export const connectorNames = { source: sourceConnector.connectorName, sink: sinkConnector.connectorName };
 export const analyticsLinks = adxWebUiLinks(adxQueryUri, config.adx.databaseName);
 /** Everything `npm run status` and `npm run verify` need (operations/stackOutputs.ts); no secrets. */
-export const operations: pulumi.Output<OperationsOutputs> = pulumi.all([postgres.adminEndpoint.host, adxQueryUri]).apply(([pgHost, queryUri]) => ({
+export const operations: pulumi.Output<OperationsOutputs> = pulumi.all([postgres.adminEndpoint.host, adxQueryUri, sourceCatalog.described]).apply(([pgHost, queryUri, described]) => ({
     connectRestUrl: kafka.connectRestUrl,
     connectors: { source: sourceConnectorName, sink: sinkConnectorName },
     kafkaBootstrapServers: kafka.hostBootstrapServers,
@@ -188,6 +202,6 @@ export const operations: pulumi.Output<OperationsOutputs> = pulumi.all([postgres
     adx: {
         queryUri,
         database: config.adx.databaseName,
-        tables: kqlModels.map((m) => ({ sourceTable: m.table, rawTable: sinkTargetOf(m.scripts).table, ...currentStateOf(m.scripts) })),
+        tables: captured.map((m) => ({ sourceTable: m.table, rawTable: m.names.changes, functionName: m.names.currentState, view: m.names.latest, keys: described.find((t) => t.qualifiedName === m.table)?.key ?? [] })),
     },
 }));

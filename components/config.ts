@@ -3,6 +3,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { AzureSkuName } from "@pulumi/azure-native/types/enums/kusto";
+import { findAdxNameCollisions } from "../kql/adxModel";
 
 /** Config namespace: the project name in Pulumi.yaml. */
 export const CONFIG_NAMESPACE = "pg-adx-cdc";
@@ -150,13 +151,25 @@ const postgresSchema = z
         }
     });
 
-const captureSchema = z.object({
-    tables: z
-        .array(z.string().regex(QUALIFIED_TABLE, 'a lower-case "schema.table" name such as "retail.orders_info"'))
-        .min(1, "capture at least one table")
-        .default(["retail.orders_info"]),
-    topicPrefix: z.string().regex(/^[a-z][a-z0-9_-]{0,48}$/, "lower-case letters, digits, _ and -").default("cdc"),
-});
+const captureSchema = z
+    .object({
+        // Tables by name only: columns, types and keys are read from PostgreSQL's catalog at deploy time.
+        tables: z
+            .array(z.string().regex(QUALIFIED_TABLE, 'a lower-case "schema.table" name such as "retail.orders_info"'))
+            .min(1, "capture at least one table")
+            .default(["retail.orders_info"]),
+        topicPrefix: z.string().regex(/^[a-z][a-z0-9_-]{0,48}$/, "lower-case letters, digits, _ and -").default("cdc"),
+        // Key columns of a table without a primary key: { "schema.table": ["col", ...] }.
+        keys: z.record(z.string(), z.array(z.string().min(1)).min(1, "list at least one key column")).default({}),
+    })
+    .superRefine((capture, ctx) => {
+        const duplicates = capture.tables.filter((t, i) => capture.tables.indexOf(t) !== i);
+        if (duplicates.length) ctx.addIssue({ code: "custom", path: ["tables"], message: `lists ${[...new Set(duplicates)].join(", ")} more than once` });
+        for (const message of findAdxNameCollisions(capture.tables)) ctx.addIssue({ code: "custom", path: ["tables"], message });
+        for (const table of Object.keys(capture.keys)) {
+            if (!capture.tables.includes(table)) ctx.addIssue({ code: "custom", path: ["keys", table], message: `${table} is not captured; add it to pg-adx-cdc:capture.tables or remove its key` });
+        }
+    });
 
 // Images and the Kusto sink are not settings: versions.ts pins them, so what is deployed is what the e2e run verified.
 const kafkaSchema = z.object({

@@ -12,6 +12,8 @@ export interface PostgresSourceArgs {
     settings: PostgresSettings;
     /** Captured tables ("schema.table"). */
     tables: string[];
+    /** Create the demo tables the stack owns (retail.orders_info) when captured and missing: only with the generator. */
+    createDemoTables?: boolean;
     topicPrefix: string;
     /** Admin password (a Pulumi secret from `pg-adx-cdc:postgresAdminPassword`). */
     administratorPassword: pulumi.Input<string>;
@@ -81,6 +83,7 @@ export class PostgresSource extends pulumi.ComponentResource {
                     heartbeatTable: names.heartbeatTable,
                     replicationUser: s.replicationUser,
                     replicationPasswordVerifier: pulumi.secret(args.replicationPasswordVerifier),
+                    createDemoTables: args.createDemoTables ?? false,
                 },
                 slotName: names.slotName,
             },

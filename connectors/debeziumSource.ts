@@ -1,6 +1,7 @@
 // The Debezium PostgreSQL source connector config (Debezium 3.x names only). The stack and the
 // e2e harness both call buildDebeziumSourceConfig; only endpoints and credentials differ.
 import { envSecretReference } from "./workerSettings";
+import { DEBEZIUM_TYPE_SETTINGS } from "../kql/typeTable";
 
 export const DEBEZIUM_POSTGRES_CLASS = "io.debezium.connector.postgresql.PostgresConnector";
 
@@ -33,6 +34,8 @@ export interface DebeziumSourceInput {
     };
     /** Captured tables as "schema.table". */
     tables: string[];
+    /** Key columns of tables without a primary key (pg-adx-cdc:capture.keys); they become the records' Kafka key. */
+    keyColumns?: Record<string, string[]>;
     topicPrefix: string;
     slotName: string;
     publicationName: string;
@@ -56,8 +59,8 @@ export interface DebeziumSourceInput {
  *   re-snapshots instead of failing forever.
  * - Heartbeat with an action query: keeps the slot's confirmed LSN moving when captured tables are idle.
  * - Flattened at the source (ExtractNewRecordState, deletes rewritten with `__deleted`, no
- *   tombstones), JSON without schemas, decimals as strings, times as ISO strings: each record value
- *   is the JSON line the Kusto sink ingests as is.
+ *   tombstones), JSON without schemas, every type as the type table says (decimals as strings, times
+ *   as ISO strings, intervals as ISO durations): each record value is the JSON line the sink ingests as is.
  */
 export function buildDebeziumSourceConfig(input: DebeziumSourceInput): Record<string, string> {
     if (input.tables.length === 0) throw new Error("buildDebeziumSourceConfig: at least one table must be captured");
@@ -83,8 +86,8 @@ export function buildDebeziumSourceConfig(input: DebeziumSourceInput): Record<st
         "heartbeat.action.query":
             `INSERT INTO ${input.heartbeatTable} (id, beat_at) VALUES (1, now()) ` +
             "ON CONFLICT (id) DO UPDATE SET beat_at = EXCLUDED.beat_at",
-        "decimal.handling.mode": "string",
-        "time.precision.mode": "isostring",
+        // How each PostgreSQL type reaches the record: the type table's settings (kql/typeTable.ts).
+        ...DEBEZIUM_TYPE_SETTINGS,
         "tombstones.on.delete": "false",
         "key.converter": "org.apache.kafka.connect.json.JsonConverter",
         "key.converter.schemas.enable": "false",
@@ -95,6 +98,8 @@ export function buildDebeziumSourceConfig(input: DebeziumSourceInput): Record<st
         "transforms.unwrap.delete.tombstone.handling.mode": "rewrite",
         "transforms.unwrap.add.fields": ADDED_CHANGE_FIELDS.join(","),
     };
+    const keyed = Object.entries(input.keyColumns ?? {});
+    if (keyed.length) config["message.key.columns"] = keyed.map(([table, columns]) => `${table}:${columns.join(",")}`).join(";");
     if (input.slotFailover) config["slot.failover"] = "true";
     if ((input.profile ?? "tuned") === "tuned") Object.assign(config, TUNED_SOURCE_SETTINGS);
     return config;

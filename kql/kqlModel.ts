@@ -1,6 +1,6 @@
-// Reads the ADX schema from the .kql files in kql/<schema>.<table>/ and describes what each
-// command creates. The files stay runnable by hand in the ADX web UI; this module derives from
-// them everything else needs (the sink's table and mapping, drop commands, drift checks).
+// Describes what each KQL management command of a model creates, for the generated model
+// (kql/adxModel.ts) and the hand-written overlays in kql/<schema>.<table>/ alike: the sink's table
+// and mapping, drop commands, drift checks. Overlay files stay runnable by hand in the ADX web UI.
 import * as fs from "fs";
 import * as path from "path";
 
@@ -21,12 +21,10 @@ export type KqlObject =
 
 export const KQL_DIRECTORY = __dirname.endsWith(path.join("dist", "kql")) ? path.join(__dirname, "..", "..", "kql") : __dirname;
 
-/** The .kql files that model one captured source table, in the order they must run. */
-export function loadKqlScripts(qualifiedTable: string, directory = KQL_DIRECTORY): KqlScript[] {
+/** A table's hand-written overlay (kql/<schema.table>/*.kql, e.g. the orders analytics), in file order; none is fine. */
+export function loadOverlayScripts(qualifiedTable: string, directory = KQL_DIRECTORY): KqlScript[] {
     const folder = path.join(directory, qualifiedTable);
-    if (!fs.existsSync(folder)) {
-        throw new Error(`captured table ${qualifiedTable} has no ADX model: add its .kql files under kql/${qualifiedTable}/ (see kql/retail.orders_info/)`);
-    }
+    if (!fs.existsSync(folder)) return [];
     return fs
         .readdirSync(folder)
         .filter((f) => f.endsWith(".kql"))
@@ -52,19 +50,68 @@ export function splitKqlCommands(text: string): string[] {
     return commands.filter((c) => c.length > 0);
 }
 
-/** Joins KQL string literals written as adjacent '...' lines into one string. */
+/** Joins KQL string literals written as adjacent '...' lines into one string, escapes resolved. */
 function concatenatedLiterals(text: string): string {
-    return [...text.matchAll(/'((?:[^'\\]|\\.)*)'/g)].map((m) => m[1]).join("");
+    return [...text.matchAll(/'((?:[^'\\]|\\.)*)'/g)].map((m) => m[1].replace(/\\(.)/g, "$1")).join("");
+}
+
+/** A KQL identifier as written (plain, or ['...'] / ["..."] quoted) to the name it denotes. */
+export function unquoteKqlIdentifier(text: string): string {
+    const t = text.trim();
+    const m = /^\[\s*(['"])((?:[^\\]|\\.)*?)\1\s*\]$/.exec(t);
+    return m ? m[2].replace(/\\(.)/g, "$1") : t;
+}
+
+/** Splits "a, ['b, c'], d" at top-level commas (outside quotes and brackets). */
+export function splitTopLevel(text: string, separator = ","): string[] {
+    const parts: string[] = [];
+    let depth = 0;
+    let quote: string | undefined;
+    let current = "";
+    for (let i = 0; i < text.length; i++) {
+        const ch = text[i];
+        if (quote) {
+            current += ch;
+            if (ch === "\\") current += text[++i] ?? "";
+            else if (ch === quote) quote = undefined;
+            continue;
+        }
+        if (ch === "'" || ch === '"') quote = ch;
+        else if (ch === "(" || ch === "[" || ch === "{") depth++;
+        else if (ch === ")" || ch === "]" || ch === "}") depth--;
+        if (ch === separator && depth === 0) {
+            parts.push(current.trim());
+            current = "";
+        } else current += ch;
+    }
+    if (current.trim()) parts.push(current.trim());
+    return parts;
+}
+
+/** The text between the "(" at `open` and its matching ")", quotes respected. */
+function parenthesized(text: string, open: number): string {
+    let depth = 0;
+    let quote: string | undefined;
+    for (let i = open; i < text.length; i++) {
+        const ch = text[i];
+        if (quote) {
+            if (ch === "\\") i++;
+            else if (ch === quote) quote = undefined;
+        } else if (ch === "'" || ch === '"') quote = ch;
+        else if (ch === "(") depth++;
+        else if (ch === ")" && --depth === 0) return text.slice(open + 1, i);
+    }
+    throw new Error(`unbalanced parentheses in: ${text.slice(0, 120)}`);
 }
 
 /** What one command creates or changes, or throws for a command the provider cannot re-apply safely. */
 export function describeKqlCommand(command: string): KqlObject {
     const oneLine = command.replace(/\s+/g, " ");
     let m: RegExpExecArray | null;
-    if ((m = /^\.create-merge table (\w+) \(([^)]*)\)/.exec(oneLine))) {
-        const columns = m[2].split(",").map((c) => {
-            const [name, type] = c.split(":").map((s) => s.trim());
-            return { name, type };
+    if ((m = /^\.create-merge table (\w+) \(/.exec(oneLine))) {
+        const columns = splitTopLevel(parenthesized(oneLine, m[0].length - 1)).map((c) => {
+            const colon = c.lastIndexOf(":");
+            return { name: unquoteKqlIdentifier(c.slice(0, colon)), type: c.slice(colon + 1).trim() };
         });
         return { kind: "table", name: m[1], columns };
     }
@@ -146,13 +193,14 @@ export function isStreamingIngestionPolicy(object: KqlObject): boolean {
  * The model's current-state function: the function that reads the materialized view built on the
  * sink's raw table (kql/<table>/40-current-state.kql), with the key the view summarizes by.
  */
-export function currentStateOf(scripts: KqlScript[]): { functionName: string; view: string; key: string } {
+export function currentStateOf(scripts: KqlScript[]): { functionName: string; view: string; keys: string[] } {
     const objects = scripts.flatMap((s) => splitKqlCommands(s.text).map(describeKqlCommand));
     const target = sinkTargetOf(scripts);
     const view = objects.find((o): o is Extract<KqlObject, { kind: "materialized-view" }> => o.kind === "materialized-view" && o.source === target.table);
     if (!view) throw new Error(`the ADX model ${scripts[0]?.name ?? "(empty)"} has no materialized view on ${target.table}`);
-    const key = /arg_max\([^)]*\)\s+by\s+(\w+)/.exec(view.query)?.[1];
+    const byClause = /arg_max\([^)]*\)\s+by\s+(.+)$/.exec(view.query)?.[1];
+    const keys = byClause ? splitTopLevel(byClause).map(unquoteKqlIdentifier) : [];
     const fn = objects.find((o): o is Extract<KqlObject, { kind: "function" }> => o.kind === "function" && new RegExp(`materialized_view\\(["']${view.name}["']\\)`).test(o.body));
-    if (!fn || !key) throw new Error(`the ADX model ${scripts[0]?.name ?? "(empty)"} has no function over materialized_view("${view.name}") or the view has no "arg_max(...) by <key>"`);
-    return { functionName: fn.name, view: view.name, key };
+    if (!fn || keys.length === 0) throw new Error(`the ADX model ${scripts[0]?.name ?? "(empty)"} has no function over materialized_view("${view.name}") or the view has no "arg_max(...) by <key>"`);
+    return { functionName: fn.name, view: view.name, keys };
 }

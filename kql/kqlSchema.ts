@@ -52,6 +52,19 @@ export function changedScriptNames(olds: model.KqlScript[], news: model.KqlScrip
     return [...new Set([...before.keys(), ...after.keys()])].filter((n) => before.get(n) !== after.get(n)).sort();
 }
 
+/** Views both script sets declare whose query (or source table) differs. */
+export function changedMaterializedViews(olds: model.KqlScript[], news: model.KqlScript[]): string[] {
+    const views = (scripts: model.KqlScript[]) =>
+        new Map(
+            (scripts ?? [])
+                .flatMap((s) => model.splitKqlCommands(s.text.startsWith(DRIFT_MARKER) ? s.text.slice(s.text.indexOf("\n") + 1) : s.text).map(model.describeKqlCommand))
+                .filter((o): o is Extract<model.KqlObject, { kind: "materialized-view" }> => o.kind === "materialized-view")
+                .map((v) => [v.name, `${v.source}|${v.query.replace(/\s+/g, " ")}`]),
+        );
+    const before = views(olds);
+    return [...views(news).entries()].filter(([name, definition]) => before.has(name) && before.get(name) !== definition).map(([name]) => name);
+}
+
 function log(message: string) {
     require("@pulumi/pulumi").log.info(message);
 }
@@ -97,7 +110,7 @@ async function detectDrift(inputs: KqlSchemaInputs): Promise<Map<string, string[
                 const rows = await run(`.show table ${object.name} cslschema`);
                 if (!rows?.length) found.push(`table ${object.name} missing`);
                 else {
-                    const live = new Map(String(rows[0].Schema).split(",").map((c) => c.split(":") as [string, string]));
+                    const live = new Map(model.splitTopLevel(String(rows[0].Schema)).map((c) => [model.unquoteKqlIdentifier(c.slice(0, c.lastIndexOf(":"))), c.slice(c.lastIndexOf(":") + 1)] as [string, string]));
                     for (const c of object.columns) if (live.get(c.name) !== c.type) found.push(`table ${object.name} column ${c.name}: declared ${c.type}, live ${live.get(c.name) ?? "missing"}`);
                 }
             } else if (object.kind === "mapping") {
@@ -140,7 +153,9 @@ export const kqlSchemaProvider: pulumi.dynamic.ResourceProvider = {
 
     async create(inputs: any) {
         await applyScripts(inputs);
-        return { id: `${inputs.clusterUri}/${inputs.database}`, outs: inputs };
+        // One resource owns one ADX table: the id names it (or, for a grant, the script), so ids are unique per database.
+        const owned = inputs.scripts.flatMap((s: model.KqlScript) => model.splitKqlCommands(s.text).map(model.describeKqlCommand)).find((o: model.KqlObject) => o.kind === "table");
+        return { id: `${inputs.clusterUri}/${inputs.database}/${owned ? owned.name : inputs.scripts[0].name}`, outs: inputs };
     },
 
     async update(_id: string, olds: any, news: any) {
@@ -150,6 +165,15 @@ export const kqlSchemaProvider: pulumi.dynamic.ResourceProvider = {
         if (stale.length && !news.retainData) {
             log(`dropping objects no longer declared: ${stale.join("; ")}`);
             await dropCommands(news, stale);
+        }
+        // `.create ifnotexists materialized-view` leaves a changed definition unapplied, and `.alter
+        // materialized-view` only changes how new records aggregate (ADX keeps what it materialized
+        // under the old query, and refuses new group-by keys): a changed view is dropped and created
+        // again with backfill, so all of the change table is aggregated under the new definition.
+        const changedViews = changedMaterializedViews(olds.scripts, news.scripts);
+        if (changedViews.length) {
+            log(`materialized view${changedViews.length > 1 ? "s" : ""} ${changedViews.join(", ")} changed: dropping and re-creating with backfill`);
+            await dropCommands(news, changedViews.map((v) => `.drop materialized-view ${v} ifexists`));
         }
         log(`re-applying KQL; changed scripts: ${changedScriptNames(olds.scripts, news.scripts).join(", ") || "none"}`);
         await applyScripts(news);

@@ -6,7 +6,7 @@ import { CurrentStateProbe } from "./verifyPipeline";
 export interface KustoProbeTarget {
     queryUri: string;
     database: string;
-    /** The current-state function, e.g. OrdersInfoCurrentState, and the key it is per. */
+    /** The current-state function, e.g. retail_orders_info_current, and its (single, integer) key column. */
     functionName: string;
     key: string;
 }
@@ -14,8 +14,8 @@ export interface KustoProbeTarget {
 /** The KQL that reads one key's current row. */
 export function buildCurrentRowQuery(target: Pick<KustoProbeTarget, "functionName" | "key">, keyValue: string): string {
     if (!/^\d+$/.test(keyValue)) throw new Error(`key value ${JSON.stringify(keyValue)} is not an integer`);
-    if (!/^\w+$/.test(target.functionName) || !/^\w+$/.test(target.key)) throw new Error("function and key must be plain identifiers");
-    return `${target.functionName}() | where ${target.key} == ${keyValue} | take 1`;
+    if (!/^\w+$/.test(target.functionName)) throw new Error("the function must be a plain identifier");
+    return `${target.functionName}() | where ['${target.key.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'] == ${keyValue} | take 1`;
 }
 
 export function kustoCurrentStateProbe(target: KustoProbeTarget): CurrentStateProbe {

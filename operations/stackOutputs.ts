@@ -22,7 +22,7 @@ const operationsSchema = z.object({
     adx: z.object({
         queryUri: z.string().url(),
         database: z.string().min(1),
-        tables: z.array(z.object({ sourceTable: z.string(), rawTable: z.string(), functionName: z.string(), view: z.string(), key: z.string() })).min(1),
+        tables: z.array(z.object({ sourceTable: z.string(), rawTable: z.string(), functionName: z.string(), view: z.string(), keys: z.array(z.string()).min(1) })).min(1),
     }),
 });
 

@@ -15,7 +15,7 @@ async function main(): Promise<number> {
     const outputs = readOperationsOutputs(selection);
     const target = outputs.adx.tables.find((t) => t.sourceTable === ORDERS_TABLE.qualifiedName);
     if (!target) throw new Error(`verify writes a marker order into ${ORDERS_TABLE.qualifiedName}, which this stack does not capture`);
-    const probe = kustoCurrentStateProbe({ queryUri: outputs.adx.queryUri, database: outputs.adx.database, functionName: target.functionName, key: target.key });
+    const probe = kustoCurrentStateProbe({ queryUri: outputs.adx.queryUri, database: outputs.adx.database, functionName: target.functionName, key: target.keys[0] });
     const sql = await connectToSource(outputs, resolvePostgresPassword(selection));
     try {
         const report = await verifyPipeline(sql, probe, {

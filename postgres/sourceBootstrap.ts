@@ -39,7 +39,8 @@ export function diffSourceBootstrap(olds: SourceBootstrapInputs, news: SourceBoo
     return { changes, replaces, deleteBeforeReplace: renamed };
 }
 
-async function withClient<T>(connection: PostgresConnectionInputs, password: string | undefined, work: (client: any) => Promise<T>): Promise<T> {
+/** Runs `work` on a connected admin client and always closes it; a connection failure names the fix. */
+export async function withClient<T>(connection: PostgresConnectionInputs, password: string | undefined, work: (client: any) => Promise<T>): Promise<T> {
     const { Client } = require("pg");
     const client = new Client({
         host: connection.host,

@@ -27,7 +27,7 @@ export const ORDERS_TABLE: SourceTableDefinition = {
     ],
 };
 
-/** Tables whose DDL the stack owns; any other captured table must already exist. */
+/** Demo tables whose DDL the stack owns, created only for the demo/generator; any other captured table must already exist. */
 export const KNOWN_SOURCE_TABLES: Readonly<Record<string, SourceTableDefinition>> = { [ORDERS_TABLE.qualifiedName]: ORDERS_TABLE };
 
 export interface SourceBootstrapInput {
@@ -38,6 +38,8 @@ export interface SourceBootstrapInput {
     replicationUser: string;
     /** SCRAM-SHA-256 verifier of the replication user's password (never the password). */
     replicationPasswordVerifier: string;
+    /** Create the demo tables (KNOWN_SOURCE_TABLES) that are captured and missing: the demo and the generator only. */
+    createDemoTables?: boolean;
 }
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -67,7 +69,7 @@ export function buildSourceBootstrapStatements(input: SourceBootstrapInput): str
     const user = input.replicationUser;
     const statements: string[] = schemas.map((s) => `CREATE SCHEMA IF NOT EXISTS ${s}`);
     for (const name of input.tables) {
-        const known = KNOWN_SOURCE_TABLES[name];
+        const known = input.createDemoTables ? KNOWN_SOURCE_TABLES[name] : undefined;
         if (known) {
             statements.push(`CREATE TABLE IF NOT EXISTS ${name} (\n  ${known.columns.map((c) => `${c.name} ${c.sqlType}`).join(",\n  ")}\n)`);
         } else {

@@ -105,7 +105,7 @@ async function main(): Promise<void> {
         const shared = sourceObjectNames("bench");
         await sourceBootstrapProvider.create!({
             connection: { host: "127.0.0.1", port: pipeline.postgres.port, database: pipeline.postgres.database, user: pipeline.postgres.adminUser, sslMode: "disable" },
-            bootstrap: { tables: [TABLE], publicationName: shared.publicationName, heartbeatTable: shared.heartbeatTable, replicationUser: "cdc_replicator", replicationPasswordVerifier: buildScramSha256Verifier(pipeline.replicationPassword, "YmVuY2gtc2FsdC0xMjM0NQ==") },
+            bootstrap: { tables: [TABLE], publicationName: shared.publicationName, heartbeatTable: shared.heartbeatTable, replicationUser: "cdc_replicator", replicationPasswordVerifier: buildScramSha256Verifier(pipeline.replicationPassword, "YmVuY2gtc2FsdC0xMjM0NQ=="), createDemoTables: true },
             slotName: shared.slotName,
         });
         const results: RunResult[] = [];

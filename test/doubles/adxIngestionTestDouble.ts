@@ -3,8 +3,13 @@
 // from `.create-merge table`, the JSON mapping from `.create-or-alter ... ingestion json mapping`,
 // the current state from the materialized view (`summarize arg_max(lsn, *) by <keys>`) and the
 // function over it (`materialized_view("V") | where not(deleted) | project ...`). It knows no table.
+// Values convert as ADX documents its types: 64-bit integers exactly (the JSON is read losslessly),
+// datetimes in the documented ISO 8601 forms to 100 ns, anything unparsable as null.
+import { isLosslessNumber, parse as parseLosslessJson, stringify as stringifyLosslessJson } from "lossless-json";
+import { splitTopLevel, unquoteKqlIdentifier } from "../../kql/kqlModel";
 
-export type KustoValue = string | number | boolean | null;
+/** int/long as bigint, decimal/datetime/timespan/guid as canonical text, dynamic as parsed JSON. */
+export type KustoValue = string | number | boolean | bigint | null | object;
 export type KustoRow = Record<string, KustoValue>;
 
 export interface MappingColumn {
@@ -13,42 +18,103 @@ export interface MappingColumn {
     transform?: string;
 }
 
+const INT_RANGE = { int: [-(2n ** 31n), 2n ** 31n - 1n], long: [-(2n ** 63n), 2n ** 63n - 1n] } as const;
+
+/** A JSON value's text as a number literal, or undefined. */
+function numberText(value: unknown): string | undefined {
+    if (isLosslessNumber(value)) return value.toString();
+    if (typeof value === "number") return String(value);
+    if (typeof value === "string" && /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/.test(value.trim())) return value.trim();
+    return undefined;
+}
+
+/** Kusto's documented ISO 8601 datetime forms, normalized to UTC with 7 fractional digits; else null. */
+export function parseKustoDatetime(text: string): string | null {
+    const m = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,7}))?)?(Z|[+-]\d{2}:?\d{2})?)?$/.exec(text.trim());
+    if (!m) return null;
+    const [, y, mo, d, h = "00", mi = "00", s = "00", fraction = "", zone] = m;
+    const date = new Date(0);
+    date.setUTCFullYear(Number(y), Number(mo) - 1, Number(d));
+    date.setUTCHours(Number(h), Number(mi), Number(s), 0);
+    if (date.getUTCDate() !== Number(d) || Number(h) > 23 || Number(mi) > 59 || Number(s) > 59) return null;
+    if (zone && zone !== "Z") {
+        const sign = zone.startsWith("-") ? -1 : 1;
+        const digits = zone.slice(1).replace(":", "");
+        date.setTime(date.getTime() - sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2))) * 60_000);
+    }
+    const year = date.getUTCFullYear();
+    if (year < 1 || year > 9999) return null;
+    return `${String(year).padStart(4, "0")}${date.toISOString().slice(date.toISOString().indexOf("-", 1))}`.replace(/\.\d{3}Z$/, `.${fraction.padEnd(7, "0")}Z`);
+}
+
 /** ADX's conversion of a JSON value to a column type, as ingestion applies it (a bad value becomes null, as ADX does). */
 export function convertToKustoType(value: unknown, kustoType: string, transform?: string): KustoValue {
     if (value === null || value === undefined) return null;
-    if (transform === "DateTimeFromUnixMilliseconds") return Number.isFinite(Number(value)) ? new Date(Number(value)).toISOString() : null;
+    if (transform === "DateTimeFromUnixMilliseconds") {
+        const ms = Number(numberText(value));
+        return Number.isFinite(ms) ? parseKustoDatetime(new Date(ms).toISOString()) : null;
+    }
+    if (transform) throw new Error(`the ADX test double has no mapping transform ${transform}`);
     switch (kustoType) {
-        case "long":
-        case "int": {
-            const n = Number(value);
-            return Number.isInteger(n) ? n : null;
+        case "int":
+        case "long": {
+            const text = numberText(value);
+            if (!text || !/^[+-]?\d+$/.test(text)) return null;
+            const n = BigInt(text);
+            const [min, max] = INT_RANGE[kustoType];
+            return n >= min && n <= max ? n : null;
         }
         case "real": {
-            const n = Number(value);
-            return Number.isFinite(n) ? n : null;
+            const text = numberText(value) ?? (typeof value === "string" && /^-?(NaN|Infinity)$/.test(value) ? value : undefined);
+            return text === undefined ? null : Number(text);
         }
-        case "decimal":
-            return /^-?\d+(\.\d+)?$/.test(String(value)) ? String(value) : null;
+        case "decimal": {
+            const text = numberText(value);
+            return text ?? null;
+        }
         case "bool":
             if (value === true || value === "true") return true;
             if (value === false || value === "false") return false;
             return null;
-        case "datetime": {
-            const d = new Date(String(value));
-            return Number.isNaN(d.getTime()) ? null : d.toISOString();
+        case "datetime":
+            return typeof value === "string" ? parseKustoDatetime(value) : null;
+        case "timespan": {
+            const m = typeof value === "string" ? /^(-)?(?:(\d+)\.)?(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,7}))?)?$/.exec(value.trim()) : null;
+            return m ? `${m[1] ?? ""}${m[2] ? `${m[2]}.` : ""}${m[3].padStart(2, "0")}:${m[4]}:${m[5] ?? "00"}.${(m[6] ?? "").padEnd(7, "0")}` : null;
         }
+        case "guid":
+            return typeof value === "string" && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value) ? value.toLowerCase() : null;
         case "string":
-            return typeof value === "string" ? value : JSON.stringify(value);
+            return typeof value === "string" ? value : (numberText(value) ?? stringifyLosslessJson(value) ?? null);
         case "dynamic":
-            return JSON.stringify(value);
+            return value as object;
         default:
             throw new Error(`the ADX test double has no conversion for Kusto type ${kustoType}`);
     }
 }
 
-/** Parses a cslschema string ("a:long,b:string") into column → type. */
+/** A cslschema string ("a:long,['b c']:string") as column → type, in order. */
 export function parseCslSchema(schema: string): Map<string, string> {
-    return new Map(schema.split(",").filter(Boolean).map((c) => c.split(":") as [string, string]));
+    return new Map(
+        splitTopLevel(schema).map((c) => {
+            const colon = c.lastIndexOf(":");
+            return [unquoteKqlIdentifier(c.slice(0, colon)), c.slice(colon + 1).trim()] as [string, string];
+        }),
+    );
+}
+
+/** The cslschema ADX shows for columns: names that are not plain identifiers bracket-quoted. */
+export function renderCslSchema(columns: Map<string, string>): string {
+    const name = (n: string) => (/^[A-Za-z_][A-Za-z0-9_]*$/.test(n) ? n : `['${n.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}']`);
+    return [...columns].map(([n, t]) => `${name(n)}:${t}`).join(",");
+}
+
+/** The record field a mapping path names: `$.name` or `$['name']` (top level, as the generated mappings use). */
+function fieldOf(path: string): string {
+    const bracket = /^\$\[\s*(['"])((?:[^\\]|\\.)*?)\1\s*\]$/.exec(path);
+    if (bracket) return bracket[2].replace(/\\(.)/g, "$1");
+    if (/^\$\.[A-Za-z_][A-Za-z0-9_]*$/.test(path)) return path.slice(2);
+    throw new Error(`the ADX test double reads top-level JSONPaths only, not ${path}`);
 }
 
 /**
@@ -61,7 +127,7 @@ export function ingestMultiJson(text: string, columns: Map<string, string>, mapp
     for (const [index, line] of lines.entries()) {
         let record: unknown;
         try {
-            record = JSON.parse(line);
+            record = parseLosslessJson(line);
         } catch {
             return { error: `Stream_InputStreamParsingError: line ${index + 1} is not valid JSON: ${line.slice(0, 80)}` };
         }
@@ -71,33 +137,51 @@ export function ingestMultiJson(text: string, columns: Map<string, string>, mapp
         for (const m of mapping) {
             const type = columns.get(m.column);
             if (!type) return { error: `BadRequest_MappingReferencesUnknownColumn: mapping column ${m.column} is not in the table` };
-            const field = m.path.replace(/^\$\./, "");
-            row[m.column] = convertToKustoType((record as Record<string, unknown>)[field], type, m.transform);
+            row[m.column] = convertToKustoType((record as Record<string, unknown>)[fieldOf(m.path)], type, m.transform);
         }
         rows.push(row);
     }
     return { rows };
 }
 
-/** `T | summarize arg_max(lsn, *) by k1, k2` as the double understands a materialized view. */
+/** `T | summarize arg_max(lsn, *) by k1, ['k 2']` as the double understands a materialized view. */
 export function parseLatestPerKeyView(query: string): { source: string; orderBy: string; keys: string[] } | undefined {
-    const m = /^\s*(\w+)\s*\|\s*summarize\s+arg_max\((\w+),\s*\*\)\s+by\s+([\w\s,]+?)\s*$/.exec(query.replace(/\s+/g, " "));
-    return m ? { source: m[1], orderBy: m[2], keys: m[3].split(",").map((k) => k.trim()) } : undefined;
+    const m = /^\s*(\w+)\s*\|\s*summarize\s+arg_max\((\w+),\s*\*\)\s+by\s+(.+?)\s*$/.exec(query.replace(/\s+/g, " "));
+    return m ? { source: m[1], orderBy: m[2], keys: splitTopLevel(m[3]).map(unquoteKqlIdentifier) } : undefined;
 }
 
 /** The latest row per key by the ordering column; ties (at-least-once duplicates) collapse to one. */
 export function latestPerKey(rows: KustoRow[], orderBy: string, keys: string[]): KustoRow[] {
     const latest = new Map<string, KustoRow>();
     for (const row of rows) {
-        const identity = JSON.stringify(keys.map((k) => row[k]));
+        const identity = stringifyLosslessJson(keys.map((k) => row[k])) ?? "";
         const current = latest.get(identity);
-        if (!current || Number(row[orderBy]) >= Number(current[orderBy])) latest.set(identity, row);
+        if (!current || BigInt(row[orderBy] as bigint) >= BigInt(current[orderBy] as bigint)) latest.set(identity, row);
     }
     return [...latest.values()];
 }
 
-/** `materialized_view("V") | where not(deleted) | project a, b` as the double understands a current-state function body. */
-export function parseCurrentStateFunction(body: string): { view: string; hideColumn?: string; project?: string[] } | undefined {
-    const m = /^\{\s*materialized_view\(["'](\w+)["']\)\s*(?:\|\s*where\s+not\((\w+)\)\s*)?(?:\|\s*project\s+([\w\s,]+?)\s*)?\}$/.exec(body.replace(/\s+/g, " ").trim());
-    return m ? { view: m[1], hideColumn: m[2], project: m[3]?.split(",").map((c) => c.trim()) } : undefined;
+/** The conversions a generated current-state function applies (kql/typeTable.ts), evaluated on stored values. */
+const PROJECTIONS: { pattern: RegExp; evaluate: (value: KustoValue) => KustoValue }[] = [
+    { pattern: /^parse_json\((.+)\)$/, evaluate: (v) => (typeof v === "string" ? (parseLosslessJson(v) as KustoValue) : v) },
+    { pattern: /^todatetime\(substring\((.+), 0, 10\)\)$/, evaluate: (v) => (typeof v === "string" ? parseKustoDatetime(v.slice(0, 10)) : null) },
+    { pattern: /^totimespan\(trim_end\("Z", (.+)\)\)$/, evaluate: (v) => (typeof v === "string" ? convertToKustoType(v.replace(/Z+$/, ""), "timespan") : null) },
+];
+
+/** `materialized_view("V") | where not(deleted) | project a, ['b c'], j = parse_json(j)` as the double understands a current-state function body. */
+export function parseCurrentStateFunction(body: string): { view: string; hideColumn?: string; project?: { name: string; evaluate: (row: KustoRow) => KustoValue }[] } | undefined {
+    const m = /^\{\s*materialized_view\(["'](\w+)["']\)\s*(?:\|\s*where\s+not\((\w+)\)\s*)?(?:\|\s*project\s+(.+?)\s*)?\}$/.exec(body.replace(/\s+/g, " ").trim());
+    if (!m) return undefined;
+    const project = m[3]
+        ? splitTopLevel(m[3]).map((item) => {
+              const assignment = /^(\[[^\]]*\]|\w+)\s*=\s*(.+)$/.exec(item);
+              if (!assignment) return { name: unquoteKqlIdentifier(item), evaluate: (row: KustoRow) => row[unquoteKqlIdentifier(item)] };
+              const name = unquoteKqlIdentifier(assignment[1]);
+              const projection = PROJECTIONS.map((p) => ({ p, match: p.pattern.exec(assignment[2]) })).find((x) => x.match);
+              if (!projection) throw new Error(`the ADX test double does not evaluate ${assignment[2]}`);
+              const source = unquoteKqlIdentifier(projection.match![1]);
+              return { name, evaluate: (row: KustoRow) => projection.p.evaluate(row[source]) };
+          })
+        : undefined;
+    return { view: m[1], hideColumn: m[2], project };
 }

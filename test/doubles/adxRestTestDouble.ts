@@ -9,7 +9,9 @@
 import * as http from "http";
 import * as https from "https";
 import * as zlib from "zlib";
-import { ingestMultiJson, KustoRow, latestPerKey, parseCslSchema, parseCurrentStateFunction, parseLatestPerKeyView } from "./adxIngestionTestDouble";
+import { stringify as stringifyLosslessJson } from "lossless-json";
+import { ingestMultiJson, KustoRow, latestPerKey, parseCslSchema, parseCurrentStateFunction, parseLatestPerKeyView, renderCslSchema } from "./adxIngestionTestDouble";
+import { describeKqlCommand, KqlObject, unquoteKqlIdentifier } from "../../kql/kqlModel";
 
 export interface IngestedRow {
     row: KustoRow;
@@ -71,11 +73,17 @@ export async function startAdxTestDouble(options: AdxTestDoubleOptions = {}): Pr
             return [200, v1(["ResourceTypeName", "StorageRoot"], ["SecuredReadyForAggregationQueue", "FailedIngestionsQueue", "SuccessfulIngestionsQueue", "TempStorage", "IngestionsStatusTable"].map((k) => [k, url(k)]))];
         }
         if (one === ".get kusto identity token") return [200, v1(["AuthorizationContext"], [["test-double-identity-token"]])];
-        if ((m = /^\.create-merge table (\w+) \(([^)]*)\)/.exec(one))) return state.tables.set(m[1], m[2].replace(/\s+/g, "")), [200, v1(["TableName"], [[m[1]]])];
+        if ((m = /^\.create-merge table (\w+) \(/.exec(one))) {
+            // create-merge: a new table, or new columns appended to an existing one; existing columns keep their type.
+            const declared = describeKqlCommand(one) as Extract<KqlObject, { kind: "table" }>;
+            const columns = parseCslSchema(state.tables.get(m[1]) ?? "");
+            for (const c of declared.columns) if (!columns.has(c.name)) columns.set(c.name, c.type);
+            return state.tables.set(m[1], renderCslSchema(columns)), [200, v1(["TableName"], [[m[1]]])];
+        }
         if ((m = /^\.alter-merge table (\w+) column-docstrings/.exec(one))) return state.tables.has(m[1]) ? [200, v1([], [])] : [400, error("BadRequest_EntityNotFound", `Table '${m[1]}' was not found`)];
         if ((m = /^\.create-or-alter table (\w+) ingestion json mapping "([^"]+)" (.*)$/.exec(one))) {
             if (!state.tables.has(m[1])) return [400, error("BadRequest_EntityNotFound", `Table '${m[1]}' was not found`)];
-            const json = [...m[3].matchAll(/'((?:[^'\\]|\\.)*)'/g)].map((x) => x[1]).join("");
+            const json = [...m[3].matchAll(/'((?:[^'\\]|\\.)*)'/g)].map((x) => x[1].replace(/\\(.)/g, "$1")).join("");
             return state.mappings.set(`${m[1]}/${m[2]}`, JSON.stringify(JSON.parse(json))), [200, v1(["Name"], [[m[2]]])];
         }
         if ((m = /^\.alter table (\w+) policy (\w+)/.exec(one))) return state.tables.has(m[1]) ? (state.policies.add(`${m[1]}/${m[2]}`), [200, v1([], [])]) : [400, error("BadRequest_EntityNotFound", `Table '${m[1]}' was not found`)];
@@ -115,17 +123,17 @@ export async function startAdxTestDouble(options: AdxTestDoubleOptions = {}): Pr
         if (!view) throw new Error(`Semantic error: materialized view '${body.view}' was not found`);
         const rows = latestPerKey((state.ingested.get(view.source) ?? []).map((r) => r.row), view.orderBy, view.keys);
         const visible = body.hideColumn ? rows.filter((r) => r[body.hideColumn!] !== true) : rows;
-        return body.project ? visible.map((r) => Object.fromEntries(body.project!.map((c) => [c, r[c]]))) : visible;
+        return body.project ? visible.map((r) => Object.fromEntries(body.project!.map((c) => [c.name, c.evaluate(r)]))) : visible;
     };
     /** `F()`, optionally `| where col == value`, `| take N` or `| count`: the queries verify and the tests send. */
     const answerQuery = (csl: string): { columns: string[]; rows: unknown[][] } => {
-        const m = /^(\w+)\(\)((?:\s*\|\s*(?:where \w+ == (?:-?\d+|"[^"]*"|'[^']*')|take \d+|count))*)\s*$/.exec(csl.trim());
+        const m = /^(\w+)\(\)((?:\s*\|\s*(?:where (?:\w+|\['[^']*'\]) == (?:-?\d+|"[^"]*"|'[^']*')|take \d+|count))*)\s*$/.exec(csl.trim());
         if (!m) throw new Error(`Syntax error: the test double answers only "<function>() | where col == value | take N | count", not: ${csl.slice(0, 80)}`);
         let rows = currentStateRows(m[1]);
         let counted = false;
         for (const [, op] of m[2].matchAll(/\|\s*([^|]+)/g)) {
-            const where = /^where (\w+) == (.+)$/.exec(op.trim());
-            if (where) rows = rows.filter((r) => String(r[where[1]]) === where[2].replace(/^["']|["']$/g, ""));
+            const where = /^where (\w+|\['[^']*'\]) == (.+)$/.exec(op.trim());
+            if (where) rows = rows.filter((r) => String(r[unquoteKqlIdentifier(where[1])]) === where[2].replace(/^["']|["']$/g, ""));
             else if (/^take/.test(op.trim())) rows = rows.slice(0, Number(op.trim().slice(5)));
             else counted = true;
         }
@@ -160,7 +168,7 @@ export async function startAdxTestDouble(options: AdxTestDoubleOptions = {}): Pr
         req.on("end", () => {
             const send = (status: number, payload: unknown) => {
                 res.writeHead(status, { "Content-Type": "application/json" });
-                res.end(JSON.stringify(payload));
+                res.end(stringifyLosslessJson(payload));
             };
             const url = new URL(req.url ?? "/", "https://adx-test-double");
             const injected = state.outage?.();

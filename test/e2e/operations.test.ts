@@ -16,7 +16,7 @@ import { REPO_ROOT } from "./harness/prerequisites";
 import { AdxTestDouble } from "../doubles/adxRestTestDouble";
 import { topicForTable } from "../../connectors/debeziumSource";
 import { connectRequest } from "../../connectors/connectRestClient";
-import { currentStateOf, loadKqlScripts, sinkTargetOf } from "../../kql/kqlModel";
+import { adxNamesFor } from "../../kql/adxModel";
 import { OperationsOutputs } from "../../operations/stackOutputs";
 import { verifyPipeline } from "../../operations/verifyPipeline";
 import { kustoCurrentStateProbe } from "../../operations/kustoCurrentStateProbe";
@@ -27,8 +27,8 @@ const SOURCE = "cdc-postgres-source";
 const SINK = "cdc-adx-sink";
 const DLQ = `${PREFIX}.adx-sink.dlq`;
 const TOPIC = topicForTable(PREFIX, CAPTURED_TABLE);
-const scripts = loadKqlScripts(CAPTURED_TABLE);
-const model = currentStateOf(scripts);
+const names = adxNamesFor(CAPTURED_TABLE);
+const model = { functionName: names.currentState, view: names.latest, keys: ["orderid"] };
 let pipeline: LocalPipeline;
 let source: CapturedSource;
 let adx: AdxTestDouble;
@@ -44,7 +44,7 @@ function operationsFor(queryUri: string): OperationsOutputs {
         topics: [TOPIC],
         deadLetterTopic: DLQ,
         postgres: { host: "127.0.0.1", port: pipeline.postgres.port, database: pipeline.postgres.database, user: pipeline.postgres.adminUser, sslMode: "disable", slotName: sourceObjectNames(PREFIX).slotName },
-        adx: { queryUri, database: "cdc", tables: [{ sourceTable: CAPTURED_TABLE, rawTable: sinkTargetOf(scripts).table, ...model }] },
+        adx: { queryUri, database: "cdc", tables: [{ sourceTable: CAPTURED_TABLE, rawTable: names.changes, ...model }] },
     };
 }
 
@@ -85,7 +85,7 @@ after(async () => {
 
 describe("operator commands on the real local pipeline", () => {
     it("verify: a marker order reaches ADX through the real sink, its latency is measured, its delete hides it, and it leaves no row behind", async () => {
-        const probe = kustoCurrentStateProbe({ queryUri: adx.url, database: "cdc", functionName: model.functionName, key: model.key });
+        const probe = kustoCurrentStateProbe({ queryUri: adx.url, database: "cdc", functionName: model.functionName, key: model.keys[0] });
         const report = await verifyPipeline(source.admin, probe, { timeoutMs: 60_000, pollIntervalMs: 50, progress: (m) => process.stderr.write(`e2e verify: ${m}\n`) });
         process.stderr.write(`e2e: verify (real sink, ADX test double) commit-to-query ${report.commitToQueryMs} ms, delete gone ${report.deleteToGoneMs} ms, ${report.polls} polls\n`);
         assert.ok(report.commitToQueryMs >= 0 && report.commitToQueryMs < 60_000);
@@ -99,8 +99,8 @@ describe("operator commands on the real local pipeline", () => {
         const result = await runCommand("verifyCommand", ["--timeout", "60s"]);
         process.stderr.write(`e2e: ${result.stdout.trim().split("\n")[0]}\n`);
         assert.equal(result.code, 0, result.stdout + result.stderr);
-        assert.match(result.stdout, /^marker order \d+: commit-to-query latency \d+ ms, delete visible after \d+ ms \(OrdersInfoCurrentState\(\), \d+ queries\)\nVERIFIED$/m);
-        assert.ok(adx.queries.length >= 2 && adx.queries.every((q) => q.db === "cdc" && /^OrdersInfoCurrentState\(\)( \| where orderid == \d+ \| take 1)?$/.test(q.csl)));
+        assert.match(result.stdout, /^marker order \d+: commit-to-query latency \d+ ms, delete visible after \d+ ms \(retail_orders_info_current\(\), \d+ queries\)\nVERIFIED$/m);
+        assert.ok(adx.queries.length >= 2 && adx.queries.every((q) => q.db === "cdc" && /^retail_orders_info_current\(\)( \| where \['orderid'\] == \d+ \| take 1)?$/.test(q.csl)));
     });
 
     it("status: healthy pipeline, exit 0, with connector states, slot lag in bytes, end offsets and no dead letters", async () => {

@@ -86,7 +86,7 @@ describe("the PostgreSQL container's command line and pg_hba.conf, on real Postg
     it("let the replication user, bootstrapped with a SCRAM verifier only, open a logical replication connection (Debezium's kind)", async () => {
         const admin = await connect(settings.administratorLogin, ADMIN_PASSWORD);
         const names = sourceObjectNames("cdc");
-        const statements = buildSourceBootstrapStatements({ tables: ["retail.orders_info"], publicationName: names.publicationName, heartbeatTable: names.heartbeatTable, replicationUser: settings.replicationUser, replicationPasswordVerifier: buildScramSha256Verifier(REPLICATION_PASSWORD, "Y29udGFpbmVyLXNhbHQtMTI=") });
+        const statements = buildSourceBootstrapStatements({ tables: ["retail.orders_info"], publicationName: names.publicationName, heartbeatTable: names.heartbeatTable, replicationUser: settings.replicationUser, replicationPasswordVerifier: buildScramSha256Verifier(REPLICATION_PASSWORD, "Y29udGFpbmVyLXNhbHQtMTI="), createDemoTables: true });
         for (const statement of statements) await admin.query(statement);
         await admin.end();
         await assert.rejects(connect(settings.replicationUser, "not-the-password", { replication: "database" }), /password authentication failed/);

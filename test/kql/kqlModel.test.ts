@@ -1,93 +1,197 @@
-// KQL static analysis with Microsoft's Kusto language service, and the consistency of the ADX
-// model with the Debezium records and the sink config.
+// The ADX model generated from the catalog: every command passes Microsoft's Kusto language
+// service with zero diagnostics (every type of the type table, composite keys, hostile identifiers,
+// the orders overlay on top), the mapping matches the Debezium record, and tables that cannot be
+// captured correctly are refused with the table, the column and the fix.
 import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
-import * as fs from "fs";
-import * as path from "path";
 import { analyzeKqlScripts } from "./kustoLanguageService";
-import { buildDropCommands, currentStateOf, isStreamingIngestionPolicy, KQL_DIRECTORY, loadKqlScripts, sinkTargetOf, splitKqlCommands, withoutKqlCommands } from "../../kql/kqlModel";
+import { buildDropCommands, currentStateOf, sinkTargetOf, splitKqlCommands } from "../../kql/kqlModel";
+import { adxNamesFor, findAdxNameCollisions, generateAdxModel, jsonPathOf } from "../../kql/adxModel";
+import { CatalogColumn, TYPE_TABLE, typeRuleFor } from "../../kql/typeTable";
+import { CatalogTable, currentStateKey } from "../../postgres/catalog";
+import { captureProblems } from "../../postgres/sourceCatalogResource";
 import { buildIngestorGrantScript } from "../../components/sinkIdentity";
 import { changeMetadataFields } from "../../connectors/debeziumSource";
-import { ORDERS_TABLE } from "../../postgres/sourceSchema";
 import { buildKustoSinkConfig } from "../../connectors/kustoSink";
+import { ORDERS_CATALOG, ordersModelScripts, PRODUCTS_CATALOG } from "../support/catalogFixtures";
 
-const modelled = fs.readdirSync(KQL_DIRECTORY).filter((d) => fs.statSync(path.join(KQL_DIRECTORY, d)).isDirectory());
+const base = (name: string, declaredType: string, typeName: string, extra: Partial<CatalogColumn> = {}): CatalogColumn => ({ name, declaredType, typeName, kind: "base", notNull: false, ...extra });
 
-describe("KQL static analysis (Kusto language service)", () => {
-    it("finds a model for the captured tables", () => assert.deepEqual(modelled, ["retail.orders_info"]));
+/** One column per example type of the type table, as the catalog describes it (the e2e reads the real catalog). */
+const CATALOG_OF_EXAMPLE_TYPE: Record<string, Omit<CatalogColumn, "name" | "notNull">> = {
+    smallint: { declaredType: "smallint", typeName: "int2", kind: "base" },
+    integer: { declaredType: "integer", typeName: "int4", kind: "base" },
+    serial: { declaredType: "integer", typeName: "int4", kind: "base" },
+    bigint: { declaredType: "bigint", typeName: "int8", kind: "base" },
+    bigserial: { declaredType: "bigint", typeName: "int8", kind: "base" },
+    "numeric(30,8)": { declaredType: "numeric(30,8)", typeName: "numeric", kind: "base", numericPrecision: 30 },
+    numeric: { declaredType: "numeric", typeName: "numeric", kind: "base" },
+    real: { declaredType: "real", typeName: "float4", kind: "base" },
+    "double precision": { declaredType: "double precision", typeName: "float8", kind: "base" },
+    money: { declaredType: "money", typeName: "money", kind: "base" },
+    boolean: { declaredType: "boolean", typeName: "bool", kind: "base" },
+    text: { declaredType: "text", typeName: "text", kind: "base" },
+    "varchar(20)": { declaredType: "character varying(20)", typeName: "varchar", kind: "base" },
+    "char(5)": { declaredType: "character(5)", typeName: "bpchar", kind: "base" },
+    uuid: { declaredType: "uuid", typeName: "uuid", kind: "base" },
+    date: { declaredType: "date", typeName: "date", kind: "base" },
+    time: { declaredType: "time without time zone", typeName: "time", kind: "base" },
+    timetz: { declaredType: "time with time zone", typeName: "timetz", kind: "base" },
+    timestamp: { declaredType: "timestamp without time zone", typeName: "timestamp", kind: "base" },
+    timestamptz: { declaredType: "timestamp with time zone", typeName: "timestamptz", kind: "base" },
+    interval: { declaredType: "interval", typeName: "interval", kind: "base" },
+    json: { declaredType: "json", typeName: "json", kind: "base" },
+    jsonb: { declaredType: "jsonb", typeName: "jsonb", kind: "base" },
+    bytea: { declaredType: "bytea", typeName: "bytea", kind: "base" },
+    "integer[]": { declaredType: "integer[]", typeName: "_int4", kind: "array", elementTypeName: "int4", elementKind: "base" },
+    "text[]": { declaredType: "text[]", typeName: "_text", kind: "array", elementTypeName: "text", elementKind: "base" },
+    "{enum}": { declaredType: "mood", typeName: "mood", kind: "enum" },
+    inet: { declaredType: "inet", typeName: "inet", kind: "base" },
+    cidr: { declaredType: "cidr", typeName: "cidr", kind: "base" },
+    macaddr: { declaredType: "macaddr", typeName: "macaddr", kind: "base" },
+};
 
-    for (const table of modelled) {
-        it(`${table}: every command, view and function analyzes with zero diagnostics`, () => {
-            const diagnostics = analyzeKqlScripts(loadKqlScripts(table));
-            assert.deepEqual(diagnostics, []);
+const ALL_TYPES: CatalogTable = {
+    qualifiedName: "types.all_types",
+    replicaIdentity: "full",
+    primaryKey: ["id"],
+    columns: [
+        base("id", "integer", "int4", { notNull: true }),
+        ...TYPE_TABLE.flatMap((rule) => rule.examples.map((e, i) => ({ name: `c_${rule.id.replace(/-/g, "_")}_${i}`, notNull: false, ...CATALOG_OF_EXAMPLE_TYPE[e.type] }))),
+    ],
+};
+
+// Names a user may well have: keywords, case, spaces, quotes, and the change metadata's own names.
+const HOSTILE: CatalogTable = {
+    qualifiedName: "public.order",
+    replicaIdentity: "default",
+    primaryKey: ["Region", "where"],
+    columns: [
+        base("Region", "text", "text", { notNull: true }),
+        base("where", "integer", "int4", { notNull: true }),
+        ...["type", "count", "Order Date", "UPPER", "it's", 'say "hi"', "back\\slash", "op", "deleted", "_deleted", "by", "project", "let"].map((n) => base(n, "text", "text")),
+    ],
+};
+
+describe("the type table", () => {
+    it("covers every example type, each by exactly one rule", () => {
+        for (const rule of TYPE_TABLE) {
+            for (const example of rule.examples) {
+                const column = { name: "c", notNull: false, ...CATALOG_OF_EXAMPLE_TYPE[example.type] };
+                assert.ok(CATALOG_OF_EXAMPLE_TYPE[example.type], `no catalog description for example type ${example.type}`);
+                assert.deepEqual(TYPE_TABLE.filter((r) => r.matches(column)).map((r) => r.id), [rule.id], example.type);
+            }
+        }
+    });
+
+    it("splits numeric at Kusto's 34-digit decimal", () => {
+        assert.equal(typeRuleFor("t", base("n", "numeric(34,2)", "numeric", { numericPrecision: 34 })).kusto, "decimal");
+        assert.equal(typeRuleFor("t", base("n", "numeric(35,2)", "numeric", { numericPrecision: 35 })).kusto, "string");
+        assert.equal(typeRuleFor("t", base("n", "numeric", "numeric")).kusto, "string");
+    });
+
+    it("refuses a type with no mapping, naming the column, the type and the fix", () => {
+        assert.throws(() => typeRuleFor("geo.places", base("location", "point", "point")), /column "location" of geo\.places has type point, which has no mapping to ADX .*leave geo\.places out of pg-adx-cdc:capture\.tables/);
+        assert.throws(() => typeRuleFor("t", { ...base("grid", "integer[][]", "_int4"), kind: "array", elementTypeName: "_int4", elementKind: "array" }), /has type integer\[\]\[\]/);
+    });
+});
+
+describe("the generated ADX model (Kusto language service: zero diagnostics)", () => {
+    for (const [label, table] of [["orders", ORDERS_CATALOG], ["the cookbook's products", PRODUCTS_CATALOG], ["one column of every type", ALL_TYPES], ["keywords, case, spaces, quotes, a composite key", HOSTILE]] as const) {
+        it(`${label}: every command, view and function analyzes clean`, () => {
+            assert.deepEqual(analyzeKqlScripts(generateAdxModel(table, { key: table.primaryKey, streamingIngestion: true })), []);
         });
     }
 
-    it("reports a misspelled column with the language service's own message", () => {
-        const scripts = loadKqlScripts("retail.orders_info").map((s) => (s.name.endsWith("50-analytics.kql") ? { ...s, text: s.text.replace("by city\n    | render columnchart", "by cty\n    | render columnchart") } : s));
-        const diagnostics = analyzeKqlScripts(scripts);
-        assert.ok(diagnostics.some((d) => /The name 'cty' does not refer to any known column/.test(d.message)), JSON.stringify(diagnostics));
+    it("the orders analytics overlay analyzes clean against the generated schema", () => {
+        assert.deepEqual(analyzeKqlScripts(ordersModelScripts()), []);
     });
 
-    it("reports an unknown function and a mapping to a missing column", () => {
-        const scripts = loadKqlScripts("retail.orders_info").map((s) =>
-            s.name.endsWith("40-current-state.kql") ? { ...s, text: s.text.replace("arg_max(lsn, *)", "arg_maxx(lsn, *)") } : s.name.endsWith("20-mapping.kql") ? { ...s, text: s.text.replace('"column": "city"', '"column": "town"') } : s,
-        );
-        const messages = analyzeKqlScripts(scripts).map((d) => d.message).join("\n");
-        assert.match(messages, /arg_maxx/);
-        assert.match(messages, /mapping column town does not exist/);
-    });
-});
-
-describe("consistency of the ADX model with the pipeline", () => {
-    const scripts = loadKqlScripts("retail.orders_info");
-    const target = sinkTargetOf(scripts);
-
-    it("maps exactly the fields the Debezium config produces", () => {
-        const produced = [...ORDERS_TABLE.columns.map((c) => c.name), ...changeMetadataFields()].map((f) => `$.${f}`).sort();
-        assert.deepEqual(target.mappingColumns.map((c) => c.path).sort(), produced);
+    it("an overlay that names a column the catalog does not have is reported by the language service", () => {
+        const scripts = ordersModelScripts().map((s) => (s.name.endsWith("50-analytics.kql") ? { ...s, text: s.text.replace("by city\n    | render columnchart", "by cty\n    | render columnchart") } : s));
+        assert.ok(analyzeKqlScripts(scripts).some((d) => /The name 'cty' does not refer to any known column/.test(d.message)));
     });
 
-    it("gives every source column a raw-table column of the same name", () => {
-        for (const c of ORDERS_TABLE.columns) assert.ok(target.tableColumns.some((t) => t.name === c.name), c.name);
+    it("maps exactly the fields the Debezium record carries, special names in bracket JSONPath", () => {
+        const target = sinkTargetOf(generateAdxModel(HOSTILE, { key: HOSTILE.primaryKey, streamingIngestion: true }));
+        assert.deepEqual(target.mappingColumns.map((c) => c.path).sort(), [...HOSTILE.columns.map((c) => jsonPathOf(c.name)), ...changeMetadataFields().map(jsonPathOf)].sort());
+        assert.equal(jsonPathOf("Order Date"), "$['Order Date']");
+        assert.equal(jsonPathOf("it's"), "$['it\\'s']");
+        // The source's own op/deleted/_deleted columns keep their names; the metadata steps aside.
+        const names = target.tableColumns.map((c) => c.name);
+        assert.deepEqual(names.slice(-4), ["_op", "lsn", "source_ts", "__deleted"]);
+        assert.ok(["op", "deleted", "_deleted", "Order Date", 'say "hi"', "back\\slash"].every((n) => names.includes(n)));
+        assert.deepEqual(target.mappingColumns.find((c) => c.column === "source_ts"), { column: "source_ts", path: "$.__source_ts_ms", transform: "DateTimeFromUnixMilliseconds" });
     });
 
-    it("points the sink at the model's table and mapping with streaming on", () => {
-        const config = buildKustoSinkConfig({ connectorName: "s", ingestionUrl: "https://ingest-x.kusto.windows.net", queryUrl: "https://x.kusto.windows.net", auth: { strategy: "application", tenantId: "t", appId: "a", appKeyEnvVar: "K" }, targets: [{ topic: "cdc.retail.orders_info", database: "cdc", table: target.table, mapping: target.mapping }], deadLetterTopic: "dlq", deadLetterReplicationFactor: 1 });
-        assert.match(config["kusto.tables.topics.mapping"], /'table': 'OrdersInfoChanges'.*'mapping': 'OrdersInfoChanges_json'.*'streaming': 'true'/);
-        assert.equal(config["aad.auth.appkey"], "${env:K}");
-        assert.equal(config["flush.interval.ms"], "1000");
+    it("keeps the current state per composite key, in key order", () => {
+        const scripts = generateAdxModel(HOSTILE, { key: HOSTILE.primaryKey, streamingIngestion: true });
+        assert.deepEqual(currentStateOf(scripts), { functionName: "public_order_current", view: "public_order_latest", keys: ["Region", "where"] });
+        assert.match(scripts.map((s) => s.text).join("\n"), /summarize arg_max\(lsn, \*\) by \['Region'\], \['where'\]/);
+    });
+
+    it("gives json, date and time their Kusto form in the current state", () => {
+        const text = generateAdxModel(ALL_TYPES, { key: ["id"], streamingIngestion: true }).map((s) => s.text).join("\n");
+        assert.match(text, /\['c_json_1'\] = parse_json\(\['c_json_1'\]\)/);
+        assert.match(text, /\['c_date_0'\] = todatetime\(substring\(\['c_date_0'\], 0, 10\)\)/);
+        assert.match(text, /\['c_time_1'\] = totimespan\(trim_end\("Z", \['c_time_1'\]\)\)/);
+    });
+
+    it("queued-only (free cluster): no streaming policy, everything else the same", () => {
+        const streaming = generateAdxModel(ORDERS_CATALOG, { key: ["orderid"], streamingIngestion: true }).flatMap((s) => splitKqlCommands(s.text));
+        const queued = generateAdxModel(ORDERS_CATALOG, { key: ["orderid"], streamingIngestion: false }).flatMap((s) => splitKqlCommands(s.text));
+        assert.deepEqual(streaming.filter((c) => !queued.includes(c)).map((c) => c.split("\n")[0]), [".alter table retail_orders_info_changes policy streamingingestion enable"]);
     });
 
     it("drops what it creates in reverse order", () => {
-        assert.deepEqual(buildDropCommands(scripts), [
+        assert.deepEqual(buildDropCommands(ordersModelScripts()), [
             ".drop function OrdersPerCity ifexists",
             ".drop function TotalSalesPerCity ifexists",
             ".drop function AverageSalesPerCity ifexists",
-            ".drop function OrdersInfoCurrentState ifexists",
-            ".drop materialized-view OrdersInfoLatest ifexists",
-            ".delete table OrdersInfoChanges policy ingestionbatching",
-            ".delete table OrdersInfoChanges policy streamingingestion",
-            '.drop table OrdersInfoChanges ingestion json mapping "OrdersInfoChanges_json"',
-            ".drop table OrdersInfoChanges ifexists",
+            ".drop function retail_orders_info_current ifexists",
+            ".drop materialized-view retail_orders_info_latest ifexists",
+            ".delete table retail_orders_info_changes policy ingestionbatching",
+            ".delete table retail_orders_info_changes policy streamingingestion",
+            '.drop table retail_orders_info_changes ingestion json mapping "retail_orders_info_changes_json"',
+            ".drop table retail_orders_info_changes ifexists",
         ]);
-        assert.equal(splitKqlCommands(scripts.map((s) => s.text).join("\n")).length, 10);
     });
 });
 
-describe("model variants the stack applies", () => {
-    const scripts = loadKqlScripts("retail.orders_info");
+describe("tables that cannot be captured correctly are refused before anything is created", () => {
+    const inputs = { connection: { host: "h", port: 5432, database: "retail", user: "u", sslMode: "disable" as const }, tables: ["inventory.products", "inventory.missing", "geo.places", "logs.events"], keys: {} as Record<string, string[]> };
+    const found = {
+        missing: ["inventory.missing"],
+        tables: [PRODUCTS_CATALOG, { qualifiedName: "geo.places", replicaIdentity: "default" as const, primaryKey: ["id"], columns: [base("id", "integer", "int4"), base("location", "point", "point")] }, { qualifiedName: "logs.events", replicaIdentity: "full" as const, primaryKey: [], columns: [base("at", "timestamp with time zone", "timestamptz"), base("message", "text", "text")] }],
+    };
 
-    it("queued-only (free cluster): the streaming policy is left out, everything else stays and still analyzes clean", () => {
-        const queued = withoutKqlCommands(scripts, isStreamingIngestionPolicy);
-        const commands = (list: typeof scripts) => list.flatMap((s) => splitKqlCommands(s.text));
-        assert.deepEqual(commands(scripts).filter((c) => !commands(queued).includes(c)).map((c) => c.split("\n")[0]), [".alter table OrdersInfoChanges policy streamingingestion enable"]);
-        assert.equal(commands(queued).length, commands(scripts).length - 1);
-        assert.deepEqual(analyzeKqlScripts(queued), []);
+    it("names every problem at once: missing table, unmapped type, no key", () => {
+        const problems = captureProblems(inputs, found);
+        assert.equal(problems.length, 3, problems.join("\n"));
+        assert.match(problems[0], /^captured table inventory\.missing does not exist in database retail; create it first or remove it from pg-adx-cdc:capture\.tables$/);
+        assert.match(problems.join("\n"), /logs\.events has no primary key.*ALTER TABLE logs\.events ADD PRIMARY KEY.*pg-adx-cdc:capture\.keys\["logs\.events"\]/);
+        assert.match(problems.join("\n"), /column "location" of geo\.places has type point/);
     });
 
-    it("the current-state function, its view and key are read from the model, for npm run verify", () => {
-        assert.deepEqual(currentStateOf(scripts), { functionName: "OrdersInfoCurrentState", view: "OrdersInfoLatest", key: "orderid" });
+    it("a configured key makes a keyless table capturable; an unknown key column is named", () => {
+        const logs = found.tables[2] as CatalogTable;
+        assert.deepEqual(currentStateKey(logs, ["at", "message"]), ["at", "message"]);
+        assert.throws(() => currentStateKey(logs, ["id"]), /capture\.keys\["logs\.events"\] names "id", which logs\.events does not have \(its columns: at, message\)/);
+    });
+
+    it("two tables that would share an ADX table are refused, naming both", () => {
+        assert.deepEqual(findAdxNameCollisions(["a_b.c", "a.b_c", "x.y"]), ["a_b.c and a.b_c would both land in ADX table a_b_c_changes; capture one of them, or rename one table in PostgreSQL"]);
+        assert.deepEqual(adxNamesFor("sales.orders"), { changes: "sales_orders_changes", mapping: "sales_orders_changes_json", latest: "sales_orders_latest", currentState: "sales_orders_current" });
+        assert.notDeepEqual(adxNamesFor("sales.orders"), adxNamesFor("archive.orders"));
+    });
+});
+
+describe("the sink and the grant", () => {
+    it("points the sink at the generated table and mapping with streaming on", () => {
+        const names = adxNamesFor("retail.orders_info");
+        const config = buildKustoSinkConfig({ connectorName: "s", ingestionUrl: "https://ingest-x.kusto.windows.net", queryUrl: "https://x.kusto.windows.net", auth: { strategy: "application", tenantId: "t", appId: "a", appKeyEnvVar: "K" }, targets: [{ topic: "cdc.retail.orders_info", database: "cdc", table: names.changes, mapping: names.mapping }], deadLetterTopic: "dlq", deadLetterReplicationFactor: 1 });
+        assert.match(config["kusto.tables.topics.mapping"], /'table': 'retail_orders_info_changes'.*'mapping': 'retail_orders_info_changes_json'.*'streaming': 'true'/);
+        assert.deepEqual(sinkTargetOf(ordersModelScripts()).table, names.changes);
     });
 
     it("the sink's KQL grant on an existing cluster analyzes clean and is reversible", () => {

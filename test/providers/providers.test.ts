@@ -10,7 +10,8 @@ import { WORKER_SECRET_ENV } from "../../connectors/workerSettings";
 import { sourceBootstrapProvider } from "../../postgres/sourceBootstrap";
 import { buildScramSha256Verifier } from "../../postgres/scramVerifier";
 import { sourceObjectNames } from "../../postgres/sourceSchema";
-import { loadKqlScripts } from "../../kql/kqlModel";
+import { ORDERS_CATALOG, ordersModelScripts } from "../support/catalogFixtures";
+import { adxModelScripts } from "../../kql/adxModel";
 import { buildIngestorGrantScript } from "../../components/sinkIdentity";
 
 let providers: Awaited<ReturnType<typeof serializedProviders>>;
@@ -23,7 +24,7 @@ before(async () => {
     pipeline = await startLocalPipeline();
     adx = await startAdxTestDouble();
     const names = sourceObjectNames("prov");
-    bootstrap = { connection: { host: "127.0.0.1", port: pipeline.postgres.port, database: pipeline.postgres.database, user: "postgres", sslMode: "disable" }, bootstrap: { tables: ["retail.orders_info"], publicationName: names.publicationName, heartbeatTable: names.heartbeatTable, replicationUser: "cdc_replicator", replicationPasswordVerifier: buildScramSha256Verifier(pipeline.replicationPassword, "cHJvdmlkZXItc2FsdA==") }, slotName: names.slotName, timeoutSeconds: 60 };
+    bootstrap = { connection: { host: "127.0.0.1", port: pipeline.postgres.port, database: pipeline.postgres.database, user: "postgres", sslMode: "disable" }, bootstrap: { tables: ["retail.orders_info"], publicationName: names.publicationName, heartbeatTable: names.heartbeatTable, replicationUser: "cdc_replicator", replicationPasswordVerifier: buildScramSha256Verifier(pipeline.replicationPassword, "cHJvdmlkZXItc2FsdA=="), createDemoTables: true }, slotName: names.slotName, timeoutSeconds: 60 };
     await sourceBootstrapProvider.create!(bootstrap);
     process.env.AZURE_KUSTO_ACCESS_TOKEN = "test-double-token";
 });
@@ -120,7 +121,7 @@ describe("KafkaConnector provider (serialized, against a real Connect worker)", 
 });
 
 describe("KqlSchema provider (serialized, against the ADX REST test double)", () => {
-    const inputs = () => ({ clusterUri: adx.url, database: "cdc", scripts: loadKqlScripts("retail.orders_info"), retainData: false });
+    const inputs = () => ({ clusterUri: adx.url, database: "cdc", scripts: ordersModelScripts(), retainData: false });
 
     it("check rejects a non-idempotent command", async () => {
         const bad = { ...inputs(), scripts: [{ name: "x.kql", text: ".create table T (a: long)\n" }] };
@@ -133,25 +134,47 @@ describe("KqlSchema provider (serialized, against the ADX REST test double)", ()
         const sent = adx.commands.map((c) => c.csl.split(/\s+/).slice(0, 2).join(" "));
         assert.equal(sent[0], ".create-merge table");
         assert.equal(adx.commands.length, 10);
-        assert.ok(adx.tables.has("OrdersInfoChanges") && adx.views.has("OrdersInfoLatest") && adx.functions.has("TotalSalesPerCity"));
+        assert.ok(adx.tables.has("retail_orders_info_changes") && adx.views.has("retail_orders_info_latest") && adx.functions.has("TotalSalesPerCity"));
         await providers.kqlSchema.update("id", inputs(), inputs());
         assert.equal(adx.commands.length, 20);
     });
 
     it("read reports drift of a mapping and a view, so the next preview shows the script changed", async () => {
-        adx.views.delete("OrdersInfoLatest");
-        adx.mappings.set("OrdersInfoChanges/OrdersInfoChanges_json", "[]");
+        adx.views.delete("retail_orders_info_latest");
+        adx.mappings.set("retail_orders_info_changes/retail_orders_info_changes_json", "[]");
         const read = await providers.kqlSchema.read("id", inputs());
         const drifted = read.props.scripts.filter((s: any) => s.text.startsWith("// drift detected"));
-        assert.deepEqual(drifted.map((s: any) => s.name), ["retail.orders_info/20-mapping.kql", "retail.orders_info/40-current-state.kql"]);
+        assert.deepEqual(drifted.map((s: any) => s.name), ["generated/retail.orders_info/20-mapping.kql", "generated/retail.orders_info/40-current-state.kql"]);
         assert.equal((await providers.kqlSchema.diff("id", read.props, inputs())).changes, true);
         await providers.kqlSchema.update("id", read.props, inputs());
         assert.equal((await providers.kqlSchema.read("id", inputs())).props.scripts.some((s: any) => s.text.startsWith("// drift")), false);
     });
 
+    it("create names the one ADX table it owns in its id", async () => {
+        const created = await providers.kqlSchema.create(inputs());
+        assert.equal(created.id, `${adx.url}/cdc/retail_orders_info_changes`);
+    });
+
+    it("a changed materialized-view definition reaches ADX: dropped, then created again with backfill", async () => {
+        // A new key (the catalog's primary key changed) changes the view's group-by.
+        const rekeyed = { ...inputs(), scripts: adxModelScripts(ORDERS_CATALOG, { key: ["orderid", "custid"], streamingIngestion: true }, []) };
+        const before = adx.commands.length;
+        await providers.kqlSchema.update("id", inputs(), rekeyed);
+        const sent = adx.commands.slice(before).map((c) => c.csl.replace(/\s+/g, " "));
+        const drop = sent.findIndex((c) => c === ".drop materialized-view retail_orders_info_latest ifexists");
+        const create = sent.findIndex((c) => c.startsWith(".create ifnotexists materialized-view with (backfill = true"));
+        assert.ok(drop >= 0 && create > drop, sent.join("\n"));
+        assert.match(adx.views.get("retail_orders_info_latest")!, /by \['orderid'\], \['custid'\]/);
+        // Unchanged definitions are left alone.
+        const again = adx.commands.length;
+        await providers.kqlSchema.update("id", rekeyed, rekeyed);
+        assert.ok(!adx.commands.slice(again).some((c) => c.csl.startsWith(".drop")));
+        await providers.kqlSchema.update("id", rekeyed, inputs());
+    });
+
     it("surfaces ADX's own error message with the failing command", async () => {
         adx.failOn = /policy streamingingestion/;
-        await assert.rejects(providers.kqlSchema.update("id", inputs(), inputs()), /SEM0100.*\n\s+command: \.alter table OrdersInfoChanges policy streamingingestion/);
+        await assert.rejects(providers.kqlSchema.update("id", inputs(), inputs()), /SEM0100.*\n\s+command: \.alter table retail_orders_info_changes policy streamingingestion/);
         adx.failOn = undefined;
     });
 
@@ -162,7 +185,7 @@ describe("KqlSchema provider (serialized, against the ADX REST test double)", ()
         await providers.kqlSchema.delete("id", inputs());
         const drops = adx.commands.slice(before).map((c) => c.csl);
         assert.equal(drops[0], ".drop function OrdersPerCity ifexists");
-        assert.equal(drops[drops.length - 1], ".drop table OrdersInfoChanges ifexists");
+        assert.equal(drops[drops.length - 1], ".drop table retail_orders_info_changes ifexists");
         assert.equal(adx.tables.size + adx.views.size + adx.functions.size + adx.mappings.size + adx.policies.size, 0);
     });
 });

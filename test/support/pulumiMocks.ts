@@ -5,6 +5,9 @@ import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse as parseYaml } from "yaml";
+import { CATALOG_FIXTURES } from "./catalogFixtures";
+import { captureProblems } from "../../postgres/sourceCatalogResource";
+import { currentStateKey } from "../../postgres/catalog";
 
 export interface MockedResource {
     type: string;
@@ -46,6 +49,13 @@ function computedOutputs(type: string, name: string, inputs: Record<string, any>
             return { imageId: `sha256:mock-${name}` };
         case "docker:index/volume:Volume":
             return { name: `${name}-volume` };
+        case "pulumi-nodejs:dynamic/pg-adx-cdc:SourceCatalog": {
+            // The catalog a PostgreSQL holding the fixture tables would report, checked as the provider checks it.
+            const found = { tables: inputs.tables.filter((t: string) => CATALOG_FIXTURES[t]).map((t: string) => CATALOG_FIXTURES[t]), missing: inputs.tables.filter((t: string) => !CATALOG_FIXTURES[t]) };
+            const problems = captureProblems(inputs as any, found);
+            if (problems.length) throw new Error(problems.join("\n"));
+            return { described: found.tables.map((t: any) => ({ ...t, key: currentStateKey(t, inputs.keys?.[t.qualifiedName]) })) };
+        }
         default:
             return {};
     }

@@ -11,7 +11,7 @@ import { diffKqlSchema } from "../../kql/kqlSchema";
 import { diffSourceBootstrap } from "../../postgres/sourceBootstrap";
 import { diffServerRestart } from "../../postgres/serverRestart";
 import { diffConnector } from "../../connectors/kafkaConnector";
-import { loadKqlScripts } from "../../kql/kqlModel";
+import { ordersModelScripts } from "../support/catalogFixtures";
 
 describe("bad input is caught with a message that names the setting and the fix", () => {
     it("a missing admin password secret stops the program before anything is created", () => {
@@ -29,7 +29,7 @@ describe("bad input is caught with a message that names the setting and the fix"
 
 describe("re-running pulumi up with no change changes nothing", () => {
     it("every provider's diff of identical inputs reports no changes", () => {
-        const kql = { clusterUri: "https://c.kusto.windows.net", database: "cdc", scripts: loadKqlScripts("retail.orders_info"), retainData: false };
+        const kql = { clusterUri: "https://c.kusto.windows.net", database: "cdc", scripts: ordersModelScripts(), retainData: false };
         assert.equal(diffKqlSchema(kql, structuredClone(kql)).changes, false);
         const bootstrap: any = { connection: { host: "h", port: 5432, database: "d", user: "u", sslMode: "require" }, bootstrap: { tables: ["retail.orders_info"], publicationName: "p", heartbeatTable: "a.b", replicationUser: "r", replicationPasswordVerifier: "v" }, slotName: "s" };
         assert.equal(diffSourceBootstrap(bootstrap, structuredClone(bootstrap)).changes, false);

@@ -62,7 +62,7 @@ describe("stack outputs", () => {
         topics: ["cdc.retail.orders_info"],
         deadLetterTopic: "cdc.adx-sink.dlq",
         postgres: { host: "127.0.0.1", port: 5432, database: "retail", user: "cdcadmin", sslMode: "disable", slotName: "debezium_cdc" },
-        adx: { queryUri: "https://kvc-x.kusto.windows.net", database: "cdc", tables: [{ sourceTable: "retail.orders_info", rawTable: "OrdersInfoChanges", functionName: "OrdersInfoCurrentState", view: "OrdersInfoLatest", key: "orderid" }] },
+        adx: { queryUri: "https://kvc-x.kusto.windows.net", database: "cdc", tables: [{ sourceTable: "retail.orders_info", rawTable: "retail_orders_info_changes", functionName: "retail_orders_info_current", view: "retail_orders_info_latest", keys: ["orderid"] }] },
     };
 
     it("reads the operations output from `pulumi stack output --json` saved to a file", () => {
@@ -78,7 +78,7 @@ describe("stack outputs", () => {
     });
 
     it("the verify query reads one key of the current-state function and refuses anything but an integer key", () => {
-        assert.equal(buildCurrentRowQuery({ functionName: "OrdersInfoCurrentState", key: "orderid" }, "42"), "OrdersInfoCurrentState() | where orderid == 42 | take 1");
+        assert.equal(buildCurrentRowQuery({ functionName: "OrdersInfoCurrentState", key: "orderid" }, "42"), "OrdersInfoCurrentState() | where ['orderid'] == 42 | take 1");
         assert.throws(() => buildCurrentRowQuery({ functionName: "OrdersInfoCurrentState", key: "orderid" }, "42 | drop"), /not an integer/);
     });
 });

@@ -40,6 +40,7 @@ describe("the program with Pulumi.dev.yaml", () => {
             "pulumi-nodejs:dynamic/pg-adx-cdc:KqlSchema": 1,
             "pulumi-nodejs:dynamic/pg-adx-cdc:PostgresServerRestart": 1,
             "pulumi-nodejs:dynamic/pg-adx-cdc:PostgresSourceBootstrap": 1,
+            "pulumi-nodejs:dynamic/pg-adx-cdc:SourceCatalog": 1,
             "pg-adx-cdc:index:AdxCluster": 1,
             "pg-adx-cdc:index:SinkIdentity": 1,
             "pg-adx-cdc:index:ReplicationCredentials": 1,
@@ -103,7 +104,7 @@ describe("the program with Pulumi.dev.yaml", () => {
 
     it("keeps secrets secret and out of every dynamic resource's inputs", async () => {
         const serialized = JSON.stringify(allDynamic().map((r) => ({ ...r.inputs, __provider: undefined })));
-        assert.ok(allDynamic().length === 5 && serialized.includes("SCRAM-SHA-256$"), "the bootstrap gets a verifier, not the password");
+        assert.ok(allDynamic().length === 6 && serialized.includes("SCRAM-SHA-256$"), "the bootstrap gets a verifier, not the password");
         for (const secret of MOCK_SECRETS) assert.ok(!serialized.includes(secret), `a dynamic resource input contains ${secret}`);
         const connect = run.byType("docker:index/container:Container").find((c) => c.name === "kafka-connect")!;
         assert.ok(JSON.stringify(connect.inputs.envs).includes("CDC_KUSTO_SINK_APP_KEY=mock-client-secret-value"), "the worker gets the sink secret in its environment");
@@ -121,7 +122,7 @@ describe("the program with Pulumi.dev.yaml", () => {
         assert.equal((await resolveOutput(run.program.connectRestUrl as pulumi.Output<string>)).value ?? run.program.connectRestUrl, "http://127.0.0.1:8083");
         const operations = parseOperationsOutputs((await resolveOutput(run.program.operations)).value, "mocked dev stack");
         assert.deepEqual(operations.postgres, { host: "pg-adx-cdc-dev-abc123.postgres.database.azure.com", port: 5432, database: "retail", user: "cdcadmin", sslMode: "require", slotName: "debezium_cdc" });
-        assert.deepEqual(operations.adx.tables, [{ sourceTable: "retail.orders_info", rawTable: "OrdersInfoChanges", functionName: "OrdersInfoCurrentState", view: "OrdersInfoLatest", key: "orderid" }]);
+        assert.deepEqual(operations.adx.tables, [{ sourceTable: "retail.orders_info", rawTable: "retail_orders_info_changes", functionName: "retail_orders_info_current", view: "retail_orders_info_latest", keys: ["orderid"] }]);
         assert.equal(operations.kafkaBootstrapServers, "127.0.0.1:9092");
         assert.equal(operations.deadLetterTopic, "cdc.adx-sink.dlq");
     });

@@ -32,6 +32,7 @@ describe("the program with Pulumi.free.yaml (existing free cluster, PostgreSQL c
             "pulumi-nodejs:dynamic/pg-adx-cdc:KafkaConnector": 2,
             "pulumi-nodejs:dynamic/pg-adx-cdc:KqlSchema": 2,
             "pulumi-nodejs:dynamic/pg-adx-cdc:PostgresSourceBootstrap": 1,
+            "pulumi-nodejs:dynamic/pg-adx-cdc:SourceCatalog": 1,
             "pg-adx-cdc:index:SinkIdentity": 1,
             "pg-adx-cdc:index:ReplicationCredentials": 1,
             "pg-adx-cdc:index:PostgresSource": 1,
@@ -58,7 +59,7 @@ describe("the program with Pulumi.free.yaml (existing free cluster, PostgreSQL c
         const schema = JSON.stringify(run.dynamic("KqlSchema").find((k) => k.name === "kql-retail.orders_info")!.inputs.scripts);
         assert.doesNotMatch(schema, /streamingingestion/);
         assert.match(schema, /policy ingestionbatching/);
-        assert.match(schema, /create-merge table OrdersInfoChanges/);
+        assert.match(schema, /create-merge table retail_orders_info_changes/);
     });
 
     it("runs PostgreSQL as a container with logical replication on its command line, SCRAM for every TCP login in pg_hba, and its port on 127.0.0.1", () => {

@@ -37,7 +37,7 @@ export async function setUpCapturedSource(pipeline: LocalPipeline, options: { to
     const admin = await adminClient(pipeline);
     const bootstrapInputs = {
         connection: { host: "127.0.0.1", port: pipeline.postgres.port, database: pipeline.postgres.database, user: pipeline.postgres.adminUser, sslMode: "disable" },
-        bootstrap: { tables: [CAPTURED_TABLE], publicationName: names.publicationName, heartbeatTable: names.heartbeatTable, replicationUser: "cdc_replicator", replicationPasswordVerifier: buildScramSha256Verifier(pipeline.replicationPassword, "ZTJlLXNhbHQtMTIzNDU2Nzg=") },
+        bootstrap: { tables: [CAPTURED_TABLE], publicationName: names.publicationName, heartbeatTable: names.heartbeatTable, replicationUser: "cdc_replicator", replicationPasswordVerifier: buildScramSha256Verifier(pipeline.replicationPassword, "ZTJlLXNhbHQtMTIzNDU2Nzg="), createDemoTables: true },
         slotName: names.slotName,
         timeoutSeconds: 60,
     };

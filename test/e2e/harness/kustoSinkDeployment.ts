@@ -9,7 +9,9 @@ import { topicForTable } from "../../../connectors/debeziumSource";
 import { WORKER_SECRET_ENV } from "../../../connectors/workerSettings";
 import { KAFKA_REPLICATION_FACTOR } from "../../../components/kafkaPlatform";
 import { kqlSchemaProvider } from "../../../kql/kqlSchema";
-import { currentStateOf, KqlScript, loadKqlScripts, sinkTargetOf } from "../../../kql/kqlModel";
+import { currentStateOf, KqlScript, loadOverlayScripts, sinkTargetOf } from "../../../kql/kqlModel";
+import { adxModelScripts } from "../../../kql/adxModel";
+import { sourceCatalogProvider, SourceCatalogOutputs } from "../../../postgres/sourceCatalogResource";
 import { getKustoAccessToken, rowsOf, runKustoQuery } from "../../../kql/kustoRestClient";
 
 export const ADX_DATABASE = "cdc";
@@ -17,7 +19,8 @@ export const ADX_DATABASE = "cdc";
 export interface KustoSinkDeployment {
     connectorName: string;
     connectorInputs: any;
-    models: { table: string; scripts: KqlScript[] }[];
+    /** Per captured table: the catalog's description and the ADX model generated from it (plus its overlay). */
+    models: { table: string; scripts: KqlScript[]; described: SourceCatalogOutputs["described"][number] }[];
     /** The current-state function's rows for a captured table, asked over ADX's v1 query endpoint. */
     currentRows(table: string): Promise<Record<string, unknown>[]>;
     delete(): Promise<void>;
@@ -25,11 +28,20 @@ export interface KustoSinkDeployment {
 
 export async function deployKustoSink(
     pipeline: LocalPipeline,
-    options: { topicPrefix: string; tables: string[]; connectorName?: string; sink?: Partial<Pick<KustoSinkInput, "flushIntervalMs" | "retryWindowMs">> },
+    options: { topicPrefix: string; tables: string[]; keys?: Record<string, string[]>; connectorName?: string; sink?: Partial<Pick<KustoSinkInput, "flushIntervalMs" | "retryWindowMs">> },
 ): Promise<KustoSinkDeployment> {
     // The KQL provider and the queries authenticate to the double with a token, as AZURE_KUSTO_ACCESS_TOKEN does.
     process.env.AZURE_KUSTO_ACCESS_TOKEN = pipeline.adxAccessToken;
-    const models = options.tables.map((table) => ({ table, scripts: loadKqlScripts(table) }));
+    // The stack's path: the SourceCatalog provider reads the catalog, the generator builds each model.
+    const catalogInputs = { connection: { host: "127.0.0.1", port: pipeline.postgres.port, database: pipeline.postgres.database, user: pipeline.postgres.adminUser, sslMode: "disable" }, tables: options.tables, keys: options.keys ?? {} };
+    const checkedCatalog: any = await sourceCatalogProvider.check!({}, catalogInputs);
+    if (checkedCatalog.failures) throw new Error(`catalog check failed: ${JSON.stringify(checkedCatalog.failures)}`);
+    const { outs } = await sourceCatalogProvider.create!(catalogInputs);
+    const models = (outs.described as SourceCatalogOutputs["described"]).map((described) => ({
+        table: described.qualifiedName,
+        described,
+        scripts: adxModelScripts(described, { key: described.key, streamingIngestion: true }, loadOverlayScripts(described.qualifiedName)),
+    }));
     for (const model of models) {
         const inputs = { clusterUri: pipeline.adx.url, database: ADX_DATABASE, scripts: model.scripts, retainData: false };
         const checked: any = await kqlSchemaProvider.check!({}, inputs);

@@ -1,0 +1,157 @@
+// Generates a captured table's ADX model from its catalog description and the type table: the
+// raw change table, its JSON ingestion mapping, the ingestion policies, the current-state
+// materialized view (arg_max by lsn per key, composite keys included) and the current-state
+// function. The output is plain KQL scripts, the same form as a hand-written overlay, so the KQL
+// provider, the language-service check and the ADX test double treat both alike.
+import { CatalogTable } from "../postgres/catalog";
+import { changeMetadataFields } from "../connectors/debeziumSource";
+import { KqlScript } from "./kqlModel";
+import { KustoScalarType, typeRuleFor } from "./typeTable";
+
+/** ADX names of one captured table's objects; derived from "schema.table" alone, so they are stable. */
+export interface AdxTableNames {
+    changes: string;
+    mapping: string;
+    latest: string;
+    currentState: string;
+}
+
+export function adxNamesFor(qualifiedTable: string): AdxTableNames {
+    const base = qualifiedTable.replace(".", "_");
+    return { changes: `${base}_changes`, mapping: `${base}_changes_json`, latest: `${base}_latest`, currentState: `${base}_current` };
+}
+
+/**
+ * Two captured tables whose ADX names coincide ("a_b.c" and "a.b_c" both give a_b_c_changes) would
+ * share one ADX table: refused, naming both, before anything is created.
+ */
+export function findAdxNameCollisions(tables: string[]): string[] {
+    const byName = new Map<string, string[]>();
+    for (const t of tables) byName.set(adxNamesFor(t).changes, [...(byName.get(adxNamesFor(t).changes) ?? []), t]);
+    return [...byName.entries()]
+        .filter(([, owners]) => owners.length > 1)
+        .map(([name, owners]) => `${owners.join(" and ")} would both land in ADX table ${name}; capture one of them, or rename one table in PostgreSQL`);
+}
+
+/** A Kusto identifier for any PostgreSQL column name: bracket-quoted, so keywords, case and spaces are all safe. */
+export function kustoIdentifier(name: string): string {
+    return `['${name.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}']`;
+}
+
+/** JSONPath of a top-level record field, bracket form for any name (Kusto's JSONPath). */
+export function jsonPathOf(field: string): string {
+    return /^[A-Za-z_][A-Za-z0-9_]*$/.test(field) ? `$.${field}` : `$['${field.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}']`;
+}
+
+/** KQL string literal (double-quoted, escaped). */
+function kqlString(text: string): string {
+    return JSON.stringify(text);
+}
+
+/** The change-metadata columns of every change table, with the record field each comes from. */
+export function changeMetadataColumns(sourceColumns: string[]): { column: string; field: string; type: KustoScalarType; transform?: string; doc: string }[] {
+    const [opField, lsnField, tsField, deletedField] = changeMetadataFields();
+    // A source column may itself be called op, lsn, ...: the metadata column then takes a leading _ until unique.
+    const free = (name: string) => {
+        let n = name;
+        while (sourceColumns.includes(n)) n = `_${n}`;
+        return n;
+    };
+    return [
+        { column: free("op"), field: opField, type: "string", doc: "Debezium operation: r = snapshot read, c = insert, u = update, d = delete" },
+        { column: free("lsn"), field: lsnField, type: "long", doc: "PostgreSQL log sequence number of the change; orders the changes of one key" },
+        { column: free("source_ts"), field: tsField, type: "datetime", transform: "DateTimeFromUnixMilliseconds", doc: "Commit time of the change in PostgreSQL" },
+        { column: free("deleted"), field: deletedField, type: "bool", doc: "True for a delete event (the row then carries its last values)" },
+    ];
+}
+
+export interface AdxModelOptions {
+    /** Key columns of the current state (primary key, or capture.keys). */
+    key: string[];
+    /** Streaming ingestion policy on the table (false on a queued-only cluster such as an ADX free cluster). */
+    streamingIngestion: boolean;
+}
+
+/** One model column: source column, its type rule, and the Kusto names. */
+function modelColumns(table: CatalogTable) {
+    return table.columns.map((c) => ({ source: c, rule: typeRuleFor(table.qualifiedName, c), kusto: kustoIdentifier(c.name) }));
+}
+
+/** The generated scripts of one captured table, in the order they must run. */
+export function generateAdxModel(table: CatalogTable, options: AdxModelOptions): KqlScript[] {
+    if (options.key.length === 0) throw new Error(`${table.qualifiedName}: the current state needs at least one key column`);
+    const names = adxNamesFor(table.qualifiedName);
+    const columns = modelColumns(table);
+    const metadata = changeMetadataColumns(table.columns.map((c) => c.name));
+    const [op, lsn, , deleted] = metadata;
+    const folder = `generated/${table.qualifiedName}`;
+
+    const tableScript = [
+        `// Change events of PostgreSQL ${table.qualifiedName}: one row per snapshot read, insert, update and delete.`,
+        `// Generated from the catalog and the type table (kql/typeTable.ts); do not edit, re-run pulumi up.`,
+        `.create-merge table ${names.changes} (`,
+        [...columns.map((c) => `    ${c.kusto}: ${c.rule.kusto}`), ...metadata.map((m) => `    ${m.column}: ${m.type}`)].join(",\n"),
+        `) with (docstring = ${kqlString(`Change events of PostgreSQL ${table.qualifiedName} (Debezium, flattened)`)}, folder = "cdc")`,
+        "",
+        `.alter-merge table ${names.changes} column-docstrings (`,
+        [
+            ...columns.map((c) => `    ${c.kusto}: ${kqlString(`${c.source.declaredType}${c.source.notNull ? " not null" : ""} in PostgreSQL; ${c.rule.note}`)}`),
+            ...metadata.map((m) => `    ${m.column}: ${kqlString(m.doc)}`),
+        ].join(",\n"),
+        `)`,
+    ].join("\n");
+
+    const mappingEntries = [
+        ...columns.map((c) => ({ column: c.source.name, Properties: { Path: jsonPathOf(c.source.name), ...(c.rule.transform ? { Transform: c.rule.transform } : {}) } })),
+        ...metadata.map((m) => ({ column: m.column, Properties: { Path: jsonPathOf(m.field), ...(m.transform ? { Transform: m.transform } : {}) } })),
+    ];
+    const literal = (text: string) => `'${text.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
+    const mappingScript = [
+        `// JSON ingestion mapping from the flat Debezium record (each field as the type table says) to ${names.changes}.`,
+        `.create-or-alter table ${names.changes} ingestion json mapping "${names.mapping}"`,
+        literal("["),
+        ...mappingEntries.map((e, i) => literal(`  ${JSON.stringify(e)}${i < mappingEntries.length - 1 ? "," : ""}`)),
+        literal("]"),
+    ].join("\n");
+
+    const policyScript = [
+        `// Streaming ingestion lands the sink's records in about a second; the batching policy bounds the queued fallback to seconds.`,
+        ...(options.streamingIngestion ? [`.alter table ${names.changes} policy streamingingestion enable`, ""] : []),
+        `.alter table ${names.changes} policy ingestionbatching`,
+        "```",
+        `{ "MaximumBatchingTimeSpan": "00:00:10", "MaximumNumberOfItems": 500, "MaximumRawDataSizeMB": 256 }`,
+        "```",
+    ].join("\n");
+
+    const keyList = options.key.map(kustoIdentifier).join(", ");
+    const projection = columns.map((c) => (c.rule.currentStateExpression ? `${c.kusto} = ${c.rule.currentStateExpression.replace(/\{c\}/g, c.kusto)}` : c.kusto)).join(", ");
+    const currentStateScript = [
+        `// Current state: the latest change per key (${options.key.join(", ")}) by LSN; arg_max also collapses the sink's`,
+        `// at-least-once duplicates. The function hides deleted keys.`,
+        `.create ifnotexists materialized-view with (backfill = true, docString = ${kqlString(`Latest change per key of ${table.qualifiedName}`)}, folder = "cdc") ${names.latest} on table ${names.changes}`,
+        `{`,
+        `    ${names.changes}`,
+        `    | summarize arg_max(${lsn.column}, *) by ${keyList}`,
+        `}`,
+        "",
+        `.create-or-alter function with (docstring = ${kqlString(`${table.qualifiedName} as it is now in PostgreSQL: latest change per key, deleted keys hidden`)}, folder = "cdc")`,
+        `${names.currentState}() {`,
+        `    materialized_view("${names.latest}")`,
+        `    | where not(${deleted.column})`,
+        `    | project ${projection}`,
+        `}`,
+    ].join("\n");
+    void op;
+
+    return [
+        { name: `${folder}/10-table.kql`, text: tableScript + "\n" },
+        { name: `${folder}/20-mapping.kql`, text: mappingScript + "\n" },
+        { name: `${folder}/30-policies.kql`, text: policyScript + "\n" },
+        { name: `${folder}/40-current-state.kql`, text: currentStateScript + "\n" },
+    ];
+}
+
+/** A captured table's whole ADX model: the generated base, then its hand-written overlay (if any) on top. */
+export function adxModelScripts(table: CatalogTable, options: AdxModelOptions, overlay: KqlScript[]): KqlScript[] {
+    return [...generateAdxModel(table, options), ...overlay];
+}

@@ -1,0 +1,185 @@
+// The one type table: PostgreSQL type → what Debezium puts in the flat JSON record (with the
+// converter settings below) → Kusto column type and mapping transform. The ADX model generator,
+// the e2e value-by-value checks and docs/types.md all read this table; nothing else maps types.
+
+/** A column as the catalog describes it (postgres/catalog.ts). */
+export interface CatalogColumn {
+    name: string;
+    /** `format_type()` of the column, e.g. "numeric(10,2)", "character varying(20)", "integer[]". */
+    declaredType: string;
+    /** pg_type.typname after resolving a domain to its base type, e.g. "numeric", "_int4". */
+    typeName: string;
+    /** pg_type.typtype/typcategory folded: a base type, an enum, or an array of `elementTypeName`. */
+    kind: "base" | "enum" | "array" | "other";
+    elementTypeName?: string;
+    elementKind?: "base" | "enum" | "array" | "other";
+    /** numeric(p,s): precision and scale from the type modifier; undefined for unconstrained numeric. */
+    numericPrecision?: number;
+    notNull: boolean;
+}
+
+export type KustoScalarType = "int" | "long" | "real" | "decimal" | "bool" | "string" | "guid" | "datetime" | "timespan" | "dynamic";
+
+export interface TypeRule {
+    /** Stable id, e.g. "numeric-exact"; docs and tests refer to it. */
+    id: string;
+    /** The PostgreSQL types this rule covers, as a reader writes them. */
+    postgres: string;
+    /** Column types the e2e all-types table declares for this rule, each with SQL literals at the type's edges (NULL is always added). */
+    examples: { type: string; values: string[] }[];
+    matches(column: CatalogColumn): boolean;
+    /** What the flat Debezium record carries for it (converter settings in DEBEZIUM_TYPE_SETTINGS). */
+    debeziumJson: string;
+    kusto: KustoScalarType;
+    /** Ingestion mapping transform, when the JSON value needs one. */
+    transform?: string;
+    /** How the current-state function presents the column, when not as stored (`{c}` is the column). */
+    currentStateExpression?: string;
+    /** What is kept when Kusto has no exact type, and how to query it. */
+    note: string;
+    /**
+     * SQL that is true when `$1` (the value ADX holds, as text) is the source value `{c}`: the e2e asks
+     * PostgreSQL itself, so "arrives exactly" means PostgreSQL reads the ADX value back as the same value.
+     */
+    sameValueSql: string;
+}
+
+/**
+ * Debezium converter settings the table assumes; the source connector config takes them from here.
+ * - decimal.handling.mode=string: numeric keeps every digit (double would round, precise needs schemas).
+ * - time.precision.mode=isostring: every temporal type as an ISO 8601 string with its full microsecond
+ *   precision, the form Kusto's datetime/timespan parsers read directly, at any date (adaptive's
+ *   epoch numbers need a transform per type and lose sub-millisecond digits in DateTimeFromUnixMilliseconds).
+ * - interval.handling.mode=string: ISO 8601 duration keeps months as months (numeric would approximate
+ *   a month as 30.4375 days).
+ * - binary.handling.mode=base64: bytea as base64 text.
+ */
+export const DEBEZIUM_TYPE_SETTINGS: Readonly<Record<string, string>> = {
+    "decimal.handling.mode": "string",
+    "time.precision.mode": "isostring",
+    "interval.handling.mode": "string",
+    "binary.handling.mode": "base64",
+};
+
+/** Largest precision Kusto's decimal holds exactly (34 significant digits, IEEE 754 decimal128). */
+export const KUSTO_DECIMAL_MAX_PRECISION = 34;
+
+const base = (...names: string[]) => (c: CatalogColumn) => c.kind === "base" && names.includes(c.typeName);
+/** PostgreSQL reads the ADX value back as the column's own type and compares. */
+const SAME = "$1::{type} = {c}";
+
+export const TYPE_TABLE: readonly TypeRule[] = [
+    { id: "smallint", postgres: "smallint", examples: [{ type: "smallint", values: ["-32768", "32767"] }], matches: base("int2"), debeziumJson: "number", kusto: "int", note: "exact", sameValueSql: SAME },
+    { id: "integer", postgres: "integer, serial", examples: [{ type: "integer", values: ["-2147483648", "2147483647"] }, { type: "serial", values: ["1", "2147483647"] }], matches: base("int4"), debeziumJson: "number", kusto: "int", note: "exact", sameValueSql: SAME },
+    { id: "bigint", postgres: "bigint, bigserial", examples: [{ type: "bigint", values: ["-9223372036854775808", "9223372036854775807"] }, { type: "bigserial", values: ["1", "9223372036854775807"] }], matches: base("int8"), debeziumJson: "number (all 64 bits)", kusto: "long", note: "exact", sameValueSql: SAME },
+    {
+        id: "numeric-exact",
+        postgres: `numeric(p,s) with p ≤ ${KUSTO_DECIMAL_MAX_PRECISION}`,
+        examples: [{ type: "numeric(30,8)", values: ["-1234567890123456789012.12345678", "0.00000001", "0"] }],
+        matches: (c) => base("numeric")(c) && c.numericPrecision !== undefined && c.numericPrecision <= KUSTO_DECIMAL_MAX_PRECISION,
+        debeziumJson: 'string, every digit, e.g. "12.50"',
+        kusto: "decimal",
+        note: "exact; NaN (which numeric(p,s) also accepts) is not a Kusto decimal and becomes null",
+        sameValueSql: SAME,
+    },
+    {
+        id: "numeric-text",
+        postgres: `numeric without precision, or p > ${KUSTO_DECIMAL_MAX_PRECISION}`,
+        examples: [{ type: "numeric", values: ["12345678901234567890123456789012345678901.5", "-0.000000000000000000000000000000000000001", "'NaN'"] }],
+        matches: (c) => base("numeric")(c) && (c.numericPrecision === undefined || c.numericPrecision > KUSTO_DECIMAL_MAX_PRECISION),
+        debeziumJson: 'string, every digit (NaN as "NAN")',
+        kusto: "string",
+        note: "the exact digits as text (Kusto's decimal holds 34); todecimal(c) in a query where 34 digits suffice",
+        sameValueSql: SAME,
+    },
+    { id: "real", postgres: "real", examples: [{ type: "real", values: ["0.1", "-3.4e38", "1e-37"] }], matches: base("float4"), debeziumJson: "number", kusto: "real", note: "the same float, widened to 64 bits", sameValueSql: SAME },
+    { id: "double", postgres: "double precision", examples: [{ type: "double precision", values: ["0.1", "1.7976931348623157e308", "-5e-324"] }], matches: base("float8"), debeziumJson: "number", kusto: "real", note: "exact", sameValueSql: SAME },
+    { id: "money", postgres: "money", examples: [{ type: "money", values: ["-92233720368547758.08", "1234.56"] }], matches: base("money"), debeziumJson: 'string, e.g. "1234.56"', kusto: "decimal", note: "exact amount; the currency symbol (lc_monetary) is not part of the value", sameValueSql: "$1::numeric = {c}::numeric" },
+    { id: "boolean", postgres: "boolean", examples: [{ type: "boolean", values: ["true", "false"] }], matches: base("bool"), debeziumJson: "true/false", kusto: "bool", note: "exact", sameValueSql: SAME },
+    {
+        id: "text",
+        postgres: "text, varchar(n), char(n)",
+        examples: [
+            { type: "text", values: ["''", "'héllo wörld 🌍 ''single'' \"double\" \\ back'", "E'line\\nbreak\\ttab'"] },
+            { type: "varchar(20)", values: ["'日本語のテキスト'", "'12345678901234567890'"] },
+            { type: "char(5)", values: ["'ab'", "'abcde'"] },
+        ],
+        matches: base("text", "varchar", "bpchar", "name"),
+        debeziumJson: "string (char(n) keeps its padding)",
+        kusto: "string",
+        note: "exact",
+        sameValueSql: SAME,
+    },
+    { id: "uuid", postgres: "uuid", examples: [{ type: "uuid", values: ["'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'", "'00000000-0000-0000-0000-000000000000'"] }], matches: base("uuid"), debeziumJson: "string", kusto: "guid", note: "exact", sameValueSql: SAME },
+    {
+        id: "date",
+        postgres: "date",
+        examples: [{ type: "date", values: ["'0001-01-01'", "'1900-02-28'", "'2199-12-31'"] }],
+        matches: base("date"),
+        debeziumJson: 'string "YYYY-MM-DDZ"',
+        kusto: "string",
+        currentStateExpression: "todatetime(substring({c}, 0, 10))",
+        note: 'Debezium\'s "YYYY-MM-DDZ" is not a Kusto datetime format: kept as text in the change table, a datetime (midnight UTC) in the current state',
+        sameValueSql: "left($1, 10)::date = {c}",
+    },
+    {
+        id: "time",
+        postgres: "time, time with time zone",
+        examples: [{ type: "time", values: ["'00:00:00'", "'23:59:59.999999'"] }, { type: "timetz", values: ["'12:34:56.789+05:30'", "'00:00:00Z'"] }],
+        matches: base("time", "timetz"),
+        debeziumJson: 'string "HH:MM:SS.ffffffZ" (timetz converted to UTC)',
+        kusto: "string",
+        currentStateExpression: 'totimespan(trim_end("Z", {c}))',
+        note: "Kusto has no time-of-day type: text in the change table, a timespan since midnight (UTC for timetz) in the current state",
+        sameValueSql: "($1::timetz AT TIME ZONE 'UTC') = ({c}::timetz AT TIME ZONE 'UTC')",
+    },
+    { id: "timestamp", postgres: "timestamp", examples: [{ type: "timestamp", values: ["'1899-12-31 23:59:59.123456'", "'2150-06-01 12:00:00'"] }], matches: base("timestamp"), debeziumJson: 'ISO 8601 string, "…Z"', kusto: "datetime", note: "exact; read as UTC (PostgreSQL stores no zone)", sameValueSql: SAME },
+    { id: "timestamptz", postgres: "timestamp with time zone", examples: [{ type: "timestamptz", values: ["'1969-12-31 23:59:59.999999+00'", "'2150-06-01 12:00:00.5+02'"] }], matches: base("timestamptz"), debeziumJson: 'ISO 8601 string in UTC, "…Z"', kusto: "datetime", note: "exact, UTC", sameValueSql: SAME },
+    {
+        id: "interval",
+        postgres: "interval",
+        examples: [{ type: "interval", values: ["'1 year 2 months 3 days 04:05:06.789'", "'-00:00:01'", "'0'"] }],
+        matches: base("interval"),
+        debeziumJson: 'ISO 8601 duration string, e.g. "P1Y2M3DT4H5M6.789S"',
+        kusto: "string",
+        note: "Kusto's timespan has no months: the ISO 8601 duration as text, months kept",
+        sameValueSql: SAME,
+    },
+    {
+        id: "json",
+        postgres: "json, jsonb",
+        examples: [{ type: "json", values: [`'{"b": 1,  "a": [1, 2.5, null]}'`] }, { type: "jsonb", values: [`'{"b": 1, "a": [1, 2.5, null], "s": "ü"}'`, "'\"just a string\"'", "'null'"] }],
+        matches: base("json", "jsonb"),
+        debeziumJson: "string holding PostgreSQL's JSON text",
+        kusto: "string",
+        currentStateExpression: "parse_json({c})",
+        note: "the exact JSON text in the change table; dynamic in the current state",
+        sameValueSql: "$1 = {c}::text",
+    },
+    { id: "bytea", postgres: "bytea", examples: [{ type: "bytea", values: ["'\\x00ff10'", "''"] }], matches: base("bytea"), debeziumJson: "base64 string", kusto: "string", note: "base64 text; base64_decode_toarray(c) gives the bytes", sameValueSql: "decode($1, 'base64') = {c}" },
+    {
+        id: "array",
+        postgres: "one-dimensional arrays of the types above (e.g. integer[], text[])",
+        examples: [{ type: "integer[]", values: ["'{1,NULL,-3}'", "'{}'"] }, { type: "text[]", values: [`'{"a","b c",NULL}'`] }],
+        matches: (c) => c.kind === "array" && !!c.elementTypeName && c.elementKind !== "array" && TYPE_TABLE.some((r) => r.id !== "array" && r.matches({ ...c, kind: c.elementKind ?? "base", typeName: c.elementTypeName!, numericPrecision: undefined })),
+        debeziumJson: "JSON array of the element's form",
+        kusto: "dynamic",
+        note: "a dynamic array; mv-expand or c[0] in a query",
+        sameValueSql: "$1::jsonb = to_jsonb({c})",
+    },
+    { id: "enum", postgres: "enum types", examples: [{ type: "{enum}", values: ["'sad'", "'happy'"] }], matches: (c) => c.kind === "enum", debeziumJson: "string (the label)", kusto: "string", note: "the label", sameValueSql: "$1 = {c}::text" },
+    { id: "network", postgres: "inet, cidr, macaddr", examples: [{ type: "inet", values: ["'192.168.0.1/24'", "'2001:db8::1'"] }, { type: "cidr", values: ["'10.0.0.0/8'"] }, { type: "macaddr", values: ["'08:00:2b:01:02:03'"] }], matches: base("inet", "cidr", "macaddr"), debeziumJson: "string", kusto: "string", note: "PostgreSQL's text form; parse_ipv4/parse_ipv6 in a query", sameValueSql: "$1 = {c}::text" },
+];
+
+/** The rule for a column, or an error that names the column, its type and what to do. */
+export function typeRuleFor(table: string, column: CatalogColumn): TypeRule {
+    const rule = TYPE_TABLE.find((r) => r.matches(column));
+    if (!rule) {
+        throw new Error(
+            `column ${JSON.stringify(column.name)} of ${table} has type ${column.declaredType}, which has no mapping to ADX ` +
+                `(supported: ${TYPE_TABLE.map((r) => r.postgres).join("; ")}). ` +
+                `Change the column's type, or leave ${table} out of pg-adx-cdc:capture.tables (docs/types.md lists every mapping)`,
+        );
+    }
+    return rule;
+}

@@ -1,0 +1,125 @@
+// What PostgreSQL's catalog says about the captured tables: columns in order, their types
+// (domains resolved to their base type), nullability, the primary key and the replica identity.
+// The ADX model is generated from this, never from config. Pure parts here; the query runs in
+// the SourceCatalog provider (postgres/sourceCatalogResource.ts) and in the e2e harness.
+import { CatalogColumn } from "../kql/typeTable";
+
+export interface CatalogTable {
+    /** "schema.table" as captured. */
+    qualifiedName: string;
+    columns: CatalogColumn[];
+    /** Primary key columns in key order; empty when the table has none. */
+    primaryKey: string[];
+    replicaIdentity: "default" | "full" | "index" | "nothing";
+}
+
+/**
+ * One row per column of the listed tables ($1: text[] of "schema.table"), plus one row with a null
+ * column for a table that has no columns; a listed name with no row does not exist.
+ */
+export const CATALOG_QUERY = `
+WITH wanted AS (SELECT unnest($1::text[]) AS qualified_name)
+SELECT w.qualified_name,
+       c.relreplident AS replica_identity,
+       a.attname AS column_name,
+       a.attnotnull AS not_null,
+       format_type(a.atttypid, a.atttypmod) AS declared_type,
+       bt.typname AS type_name,
+       bt.typtype AS type_type,
+       bt.typcategory AS type_category,
+       et.typname AS element_type_name,
+       et.typtype AS element_type_type,
+       CASE WHEN bt.typname = 'numeric' AND COALESCE(NULLIF(t.typtypmod, -1), a.atttypmod) >= 4
+            THEN ((COALESCE(NULLIF(t.typtypmod, -1), a.atttypmod) - 4) >> 16) & 65535 END AS numeric_precision,
+       COALESCE(array_position(pk.conkey, a.attnum), 0) AS key_position
+FROM wanted w
+JOIN pg_namespace n ON n.nspname = split_part(w.qualified_name, '.', 1)
+JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = split_part(w.qualified_name, '.', 2) AND c.relkind IN ('r', 'p')
+LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+LEFT JOIN pg_type t ON t.oid = a.atttypid
+LEFT JOIN pg_type bt ON bt.oid = CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END
+LEFT JOIN pg_type et ON et.oid = bt.typelem AND bt.typcategory = 'A'
+LEFT JOIN pg_constraint pk ON pk.conrelid = c.oid AND pk.contype = 'p'
+ORDER BY w.qualified_name, a.attnum`;
+
+export interface CatalogRow {
+    qualified_name: string;
+    replica_identity: string;
+    column_name: string | null;
+    not_null: boolean | null;
+    declared_type: string | null;
+    type_name: string | null;
+    type_type: string | null;
+    type_category: string | null;
+    element_type_name: string | null;
+    element_type_type: string | null;
+    numeric_precision: number | null;
+    key_position: number;
+}
+
+function kindOf(typtype: string | null, category: string | null): CatalogColumn["kind"] {
+    if (category === "A") return "array";
+    if (typtype === "e") return "enum";
+    if (typtype === "b") return "base";
+    return "other";
+}
+
+const REPLICA_IDENTITY: Record<string, CatalogTable["replicaIdentity"]> = { d: "default", f: "full", i: "index", n: "nothing" };
+
+/** Folds the catalog rows into tables, in the order of `tables`; a table with no row is reported missing. */
+export function catalogTablesFromRows(tables: string[], rows: CatalogRow[]): { tables: CatalogTable[]; missing: string[] } {
+    const found: CatalogTable[] = [];
+    const missing: string[] = [];
+    for (const name of tables) {
+        const own = rows.filter((r) => r.qualified_name === name);
+        if (own.length === 0) {
+            missing.push(name);
+            continue;
+        }
+        const columns = own.filter((r) => r.column_name !== null);
+        const elementKind = (r: CatalogRow) => (r.element_type_name ? kindOf(r.element_type_type, null) : undefined);
+        found.push({
+            qualifiedName: name,
+            replicaIdentity: REPLICA_IDENTITY[own[0].replica_identity] ?? "default",
+            columns: columns.map((r) => ({
+                name: r.column_name!,
+                declaredType: r.declared_type!,
+                typeName: r.type_name!,
+                kind: kindOf(r.type_type, r.type_category),
+                ...(r.element_type_name ? { elementTypeName: r.element_type_name, elementKind: elementKind(r) } : {}),
+                ...(r.numeric_precision !== null && r.numeric_precision !== undefined ? { numericPrecision: Number(r.numeric_precision) } : {}),
+                notNull: !!r.not_null,
+            })),
+            primaryKey: columns.filter((r) => Number(r.key_position) > 0).sort((a, b) => Number(a.key_position) - Number(b.key_position)).map((r) => r.column_name!),
+        });
+    }
+    return { tables: found, missing };
+}
+
+/** Reads the catalog for `tables` over an open `pg` client. */
+export async function readCatalogTables(client: { query(sql: string, params: unknown[]): Promise<{ rows: any[] }> }, tables: string[]): Promise<{ tables: CatalogTable[]; missing: string[] }> {
+    const { rows } = await client.query(CATALOG_QUERY, [tables]);
+    return catalogTablesFromRows(tables, rows);
+}
+
+/** Expands `schema.*` patterns against the tables the catalog lists, in a stable order. */
+export const EXPAND_PATTERN_QUERY = `
+SELECT n.nspname || '.' || c.relname AS qualified_name
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND n.nspname = ANY($1::text[])
+ORDER BY 1`;
+
+/** The key the current state is kept by: the primary key, or the configured key columns. */
+export function currentStateKey(table: CatalogTable, configuredKey?: string[]): string[] {
+    if (configuredKey && configuredKey.length > 0) {
+        const unknown = configuredKey.filter((k) => !table.columns.some((c) => c.name === k));
+        if (unknown.length) throw new Error(`pg-adx-cdc:capture.keys["${table.qualifiedName}"] names ${unknown.map((u) => JSON.stringify(u)).join(", ")}, which ${table.qualifiedName} does not have (its columns: ${table.columns.map((c) => c.name).join(", ")})`);
+        return configuredKey;
+    }
+    if (table.primaryKey.length > 0) return table.primaryKey;
+    throw new Error(
+        `${table.qualifiedName} has no primary key, so no change can be matched to the row it changes. ` +
+            `Add one (ALTER TABLE ${table.qualifiedName} ADD PRIMARY KEY (...)), or name the columns that identify a row: ` +
+            `pulumi config set --path 'pg-adx-cdc:capture.keys["${table.qualifiedName}"][0]' <column> (the stack then sets REPLICA IDENTITY FULL so updates and deletes carry them)`,
+    );
+}

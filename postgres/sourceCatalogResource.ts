@@ -1,0 +1,107 @@
+// SourceCatalog: the captured tables as PostgreSQL's catalog describes them, read after the source
+// bootstrap, as a Pulumi resource (dynamic provider). Its output feeds the ADX model generator, so
+// the model follows the catalog, not config. `pulumi refresh` re-reads the catalog: a column added
+// or changed in PostgreSQL shows up in the next preview as a change of the ADX model.
+// Checks that every table can be captured correctly (exists, has a key, every type maps) and
+// fails with the table, the column and the fix otherwise, before any ADX object or connector exists.
+import * as pulumi from "@pulumi/pulumi";
+import * as catalog from "./catalog";
+import * as typeTable from "../kql/typeTable";
+import { ADMIN_PASSWORD_CONFIG_KEY, PostgresConnectionInputs, withClient } from "./sourceBootstrap";
+
+export interface SourceCatalogInputs {
+    connection: PostgresConnectionInputs;
+    /** Captured tables, "schema.table". */
+    tables: string[];
+    /** Key columns per table where the table has no primary key (pg-adx-cdc:capture.keys). */
+    keys: Record<string, string[]>;
+}
+
+export interface SourceCatalogOutputs extends SourceCatalogInputs {
+    /** Each captured table as the catalog describes it, in `tables` order, with the key its current state uses. */
+    described: (catalog.CatalogTable & { key: string[] })[];
+}
+
+/** Everything that would make a table's capture wrong, as one message; empty when all can be captured. */
+export function captureProblems(inputs: SourceCatalogInputs, found: { tables: catalog.CatalogTable[]; missing: string[] }): string[] {
+    const problems = found.missing.map((t) => `captured table ${t} does not exist in database ${inputs.connection.database}; create it first or remove it from pg-adx-cdc:capture.tables`);
+    for (const table of found.tables) {
+        try {
+            catalog.currentStateKey(table, inputs.keys[table.qualifiedName]);
+        } catch (error: any) {
+            problems.push(error.message);
+        }
+        for (const column of table.columns) {
+            try {
+                typeTable.typeRuleFor(table.qualifiedName, column);
+            } catch (error: any) {
+                problems.push(error.message);
+            }
+        }
+    }
+    return problems;
+}
+
+/** Reads and checks the catalog; throws with every problem at once. */
+export async function describeCapturedTables(inputs: SourceCatalogInputs, password: string | undefined): Promise<SourceCatalogOutputs["described"]> {
+    const found = await withClient(inputs.connection, password, (client) => catalog.readCatalogTables(client, inputs.tables));
+    const problems = captureProblems(inputs, found);
+    if (problems.length) throw new Error(`cannot capture ${problems.length === 1 ? "a table" : "these tables"} correctly:\n  - ${problems.join("\n  - ")}`);
+    return found.tables.map((t) => ({ ...t, key: catalog.currentStateKey(t, inputs.keys[t.qualifiedName]) }));
+}
+
+export const sourceCatalogProvider: pulumi.dynamic.ResourceProvider & { adminPassword?: string } = {
+    async configure(req: pulumi.dynamic.ConfigureRequest) {
+        (this as any).adminPassword = req.config.get(ADMIN_PASSWORD_CONFIG_KEY);
+    },
+
+    async check(_olds: any, news: any) {
+        const failures: { property: string; reason: string }[] = [];
+        if (!Array.isArray(news.tables) || news.tables.length === 0) failures.push({ property: "tables", reason: "capture at least one table" });
+        for (const [table, key] of Object.entries(news.keys ?? {})) {
+            if (!(news.tables ?? []).includes(table)) failures.push({ property: `keys.${table}`, reason: `${table} is not in pg-adx-cdc:capture.tables; remove its key or capture it` });
+            if (!Array.isArray(key) || key.length === 0) failures.push({ property: `keys.${table}`, reason: "list at least one key column" });
+        }
+        return failures.length ? { failures } : { inputs: news };
+    },
+
+    async diff(_id: string, olds: any, news: any) {
+        // Pure: a refresh (read) brings catalog changes into state; here only the request changes.
+        const changes = JSON.stringify([olds.connection, olds.tables, olds.keys]) !== JSON.stringify([news.connection, news.tables, news.keys]);
+        return { changes };
+    },
+
+    async create(inputs: any) {
+        require("@pulumi/pulumi").log.info(`reading the catalog of ${inputs.tables.join(", ")}`);
+        const described = await describeCapturedTables(inputs, (this as any).adminPassword);
+        return { id: `${inputs.connection.host}/${inputs.connection.database}/catalog`, outs: { ...inputs, described } };
+    },
+
+    async update(_id: string, _olds: any, news: any) {
+        const described = await describeCapturedTables(news, (this as any).adminPassword);
+        return { outs: { ...news, described } };
+    },
+
+    async read(id: string, props: any) {
+        const described = await describeCapturedTables(props, (this as any).adminPassword);
+        return { id, props: { ...props, described } };
+    },
+
+    async delete() {
+        // Reading the catalog created nothing; the user's tables are never touched.
+    },
+};
+
+export interface SourceCatalogArgs {
+    connection: { [K in keyof PostgresConnectionInputs]: pulumi.Input<PostgresConnectionInputs[K]> };
+    tables: pulumi.Input<pulumi.Input<string>[]>;
+    keys: pulumi.Input<Record<string, string[]>>;
+}
+
+/** The captured tables' columns, types and keys, read from PostgreSQL's catalog. */
+export class SourceCatalog extends pulumi.dynamic.Resource {
+    declare public readonly described: pulumi.Output<SourceCatalogOutputs["described"]>;
+    constructor(name: string, args: SourceCatalogArgs, opts?: pulumi.CustomResourceOptions) {
+        super(sourceCatalogProvider, name, { ...args, described: undefined }, opts, "pg-adx-cdc", "SourceCatalog");
+    }
+}
