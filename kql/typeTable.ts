@@ -168,7 +168,7 @@ export const TYPE_TABLE: readonly TypeRule[] = [
         sameValueSql: "$1::jsonb = to_jsonb({c})",
     },
     { id: "enum", postgres: "enum types", examples: [{ type: "{enum}", values: ["'sad'", "'happy'"] }], matches: (c) => c.kind === "enum", debeziumJson: "string (the label)", kusto: "string", note: "the label", sameValueSql: "$1 = {c}::text" },
-    { id: "network", postgres: "inet, cidr, macaddr", examples: [{ type: "inet", values: ["'192.168.0.1/24'", "'2001:db8::1'"] }, { type: "cidr", values: ["'10.0.0.0/8'"] }, { type: "macaddr", values: ["'08:00:2b:01:02:03'"] }], matches: base("inet", "cidr", "macaddr"), debeziumJson: "string", kusto: "string", note: "PostgreSQL's text form; parse_ipv4/parse_ipv6 in a query", sameValueSql: "$1 = {c}::text" },
+    { id: "network", postgres: "inet, cidr, macaddr", examples: [{ type: "inet", values: ["'192.168.0.1/24'", "'2001:db8::1'"] }, { type: "cidr", values: ["'10.0.0.0/8'"] }, { type: "macaddr", values: ["'08:00:2b:01:02:03'"] }], matches: base("inet", "cidr", "macaddr"), debeziumJson: "string", kusto: "string", note: "Debezium's text form (a host address without its /32 or /128); parse_ipv4/parse_ipv6 in a query", sameValueSql: SAME },
 ];
 
 /** The rule for a column, or an error that names the column, its type and what to do. */

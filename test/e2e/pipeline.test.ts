@@ -29,8 +29,9 @@ let sink: KustoSinkDeployment;
 const started = Date.now();
 
 async function sourceRows(): Promise<Record<string, unknown>[]> {
-    const { rows } = await admin.query(`SELECT orderid::bigint AS orderid, custid, amount::text AS amount, city, purchase_time FROM ${TABLE} ORDER BY orderid`);
-    return rows.map((r) => ({ orderid: Number(r.orderid), custid: r.custid, amount: r.amount, city: r.city, purchase_time: new Date(r.purchase_time).toISOString() }));
+    // Kusto keeps datetimes to 100 ns and shows seven fractional digits; PostgreSQL keeps microseconds.
+    const { rows } = await admin.query(`SELECT orderid::bigint AS orderid, custid, amount::text AS amount, city, to_char(purchase_time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"0Z"') AS purchase_time FROM ${TABLE} ORDER BY orderid`);
+    return rows.map((r) => ({ orderid: Number(r.orderid), custid: r.custid, amount: r.amount, city: r.city, purchase_time: r.purchase_time }));
 }
 
 /** What ADX holds: the current-state function's rows, asked over the query endpoint of the double the real sink delivered into. */

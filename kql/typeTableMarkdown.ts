@@ -1,0 +1,50 @@
+// Renders the type table (kql/typeTable.ts) as docs/types.md, so the documentation is the table
+// itself; test/unit/typeTableDoc.test.ts fails when the file and the table differ.
+// Regenerate with: npm run docs:types
+import * as fs from "fs";
+import * as path from "path";
+import { DEBEZIUM_TYPE_SETTINGS, TYPE_TABLE } from "./typeTable";
+
+const cell = (text: string) => text.replace(/\|/g, "\\|").replace(/\n/g, " ");
+
+export function renderTypeTableMarkdown(): string {
+    const lines = [
+        "# Type table: PostgreSQL → Debezium → ADX",
+        "",
+        "Generated from `kql/typeTable.ts` by `npm run docs:types`; the ADX model generator and the e2e",
+        "checks read the same table. Every row is proven by `test/e2e/anyTable.test.ts`: a table with one",
+        "column per example type, the edge values below and a row of NULLs, captured through the real",
+        "Kusto sink; PostgreSQL reads each value ADX holds back as the column's type and compares.",
+        "",
+        "Debezium settings the table assumes (the source connector takes them from the table):",
+        "",
+        ...Object.entries(DEBEZIUM_TYPE_SETTINGS).map(([k, v]) => `- \`${k}=${v}\``),
+        "",
+        "| PostgreSQL | Debezium JSON | ADX change table | current state | what is kept | example values (e2e) |",
+        "| --- | --- | --- | --- | --- | --- |",
+        ...TYPE_TABLE.map((r) =>
+            `| ${cell(r.postgres)} | ${cell(r.debeziumJson)} | \`${r.kusto}\`${r.transform ? ` (${r.transform})` : ""} | ${r.currentStateExpression ? `\`${cell(r.currentStateExpression.replace(/\{c\}/g, "c"))}\`` : "as stored"} | ${cell(r.note)} | ${r.examples.map((e) => `${cell(e.type.replace("{enum}", "an enum"))}: ${e.values.map((v) => `\`${cell(v)}\``).join(", ")}`).join("; ")} |`,
+        ),
+        "",
+        "Any other type (e.g. `point`, `tsvector`, ranges, multi-dimensional arrays) is refused before",
+        "anything is created, with the table, the column and the type named.",
+        "",
+        "Every change table also has `op` (r, c, u, d), `lsn` (long), `source_ts` (datetime, commit time) and",
+        "`deleted` (bool); a source column with one of those names keeps it, and the metadata column takes a",
+        "leading `_` instead.",
+        "",
+    ];
+    return lines.join("\n");
+}
+
+export const TYPE_TABLE_DOC = path.join(__dirname.endsWith(path.join("dist", "kql")) ? path.join(__dirname, "..", "..") : path.join(__dirname, ".."), "docs", "types.md");
+
+if (require.main === module) {
+    if (process.argv.includes("--help")) {
+        process.stdout.write("npm run docs:types — writes docs/types.md from kql/typeTable.ts\n");
+        process.exit(0);
+    }
+    fs.mkdirSync(path.dirname(TYPE_TABLE_DOC), { recursive: true });
+    fs.writeFileSync(TYPE_TABLE_DOC, renderTypeTableMarkdown());
+    process.stdout.write(`wrote ${path.relative(process.cwd(), TYPE_TABLE_DOC)}\n`);
+}
