@@ -1,0 +1,53 @@
+// The dev stack capturing two tables by name only (the demo orders and the Debezium cookbook's
+// products), under Pulumi mocks whose catalog holds those tables: both are modelled from the
+// catalog, reach the source connector, the sink and the operator contract; no KQL file is needed.
+import { before, describe, it } from "node:test";
+import * as assert from "node:assert/strict";
+import { resolveOutput, unsecret } from "../support/pulumiMocks";
+import { ProgramRun, runProgramWithStackFile } from "../support/programUnderMocks";
+import { parseOperationsOutputs } from "../../operations/stackOutputs";
+import { currentStateOf, sinkTargetOf } from "../../kql/kqlModel";
+
+let run: ProgramRun;
+
+before(async () => {
+    run = await runProgramWithStackFile("dev", { "pg-adx-cdc:capture": { tables: ["retail.orders_info", "inventory.products"] } });
+});
+
+describe("the dev stack with capture.tables [retail.orders_info, inventory.products]", () => {
+    it("reads both tables from the catalog after the bootstrap", () => {
+        const catalog = run.one("pulumi-nodejs:dynamic/pg-adx-cdc:SourceCatalog");
+        assert.deepEqual(catalog.inputs.tables, ["retail.orders_info", "inventory.products"]);
+        assert.equal(catalog.inputs.connection.database, "retail");
+    });
+
+    it("models each table in its own KqlSchema, generated from the catalog", () => {
+        const schemas = ["kql-retail.orders_info", "kql-inventory.products"].map((n) => run.dynamic("KqlSchema").find((k) => k.name === n)!);
+        assert.equal(run.dynamic("KqlSchema").filter((k) => k.name.startsWith("kql-")).length, 2);
+        const products = schemas[1].inputs.scripts;
+        assert.deepEqual(sinkTargetOf(products).tableColumns.map((c) => `${c.name}:${c.type}`), ["id:guid", "name:string", "weight:real", "created_at:datetime", "op:string", "lsn:long", "source_ts:datetime", "deleted:bool"]);
+        assert.deepEqual(currentStateOf(products), { functionName: "inventory_products_current", view: "inventory_products_latest", keys: ["id"] });
+        assert.ok(products.every((s: { name: string }) => s.name.startsWith("generated/inventory.products/")), "no hand-written file for products");
+        assert.ok(schemas[0].inputs.scripts.some((s: { name: string }) => s.name === "retail.orders_info/50-analytics.kql"), "the orders overlay rides on top");
+    });
+
+    it("captures both in the source connector and delivers both through the sink", () => {
+        const [source, sink] = ["debezium-source", "kusto-sink"].map((n) => unsecret(run.dynamic("KafkaConnector").find((c) => c.name === n)!.inputs.config));
+        assert.equal(source["table.include.list"], "retail\\.orders_info,inventory\\.products");
+        assert.equal(sink.topics, "cdc.retail.orders_info,cdc.inventory.products");
+        assert.match(sink["kusto.tables.topics.mapping"], /'topic': 'cdc\.inventory\.products', 'db': 'cdc', 'table': 'inventory_products_changes', 'format': 'json', 'mapping': 'inventory_products_changes_json'/);
+        assert.equal(sink["tasks.max"], "2");
+    });
+
+    it("creates no demo table: only the generator does, and it is off in dev", () => {
+        assert.equal(unsecret(run.dynamic("PostgresSourceBootstrap")[0].inputs.bootstrap).createDemoTables, false);
+    });
+
+    it("tells the operator commands about both tables, with their keys", async () => {
+        const operations = parseOperationsOutputs((await resolveOutput(run.program.operations)).value, "mocked dev stack");
+        assert.deepEqual(operations.adx.tables.map((t) => [t.sourceTable, t.functionName, t.keys.join(",")]), [
+            ["retail.orders_info", "retail_orders_info_current", "orderid"],
+            ["inventory.products", "inventory_products_current", "id"],
+        ]);
+    });
+});
