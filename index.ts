@@ -20,7 +20,7 @@ import { buildKustoSinkConfig } from "./connectors/kustoSink";
 import { WORKER_SECRET_ENV } from "./connectors/workerSettings";
 import { KqlSchema } from "./kql/kqlSchema";
 import { loadOverlayScripts } from "./kql/kqlModel";
-import { adxModelScripts, adxNamesFor } from "./kql/adxModel";
+import { adxModelScripts, adxNamesFor, freshnessFunctionName, heartbeatModelScripts } from "./kql/adxModel";
 import { SourceCatalog } from "./postgres/sourceCatalogResource";
 import { adxWebUiLinks } from "./components/adxLinks";
 import { needsFailoverSlot } from "./postgres/serverParameters";
@@ -107,11 +107,13 @@ const sourceCatalog = new SourceCatalog(
     "source-catalog",
     {
         connection: { host: postgres.adminEndpoint.host, port: postgres.adminEndpoint.port, database: postgres.databaseName, user: postgres.administratorLogin, sslMode: postgres.adminEndpoint.sslMode },
-        tables: config.capture.tables,
+        tables: [...config.capture.tables, postgres.heartbeatTable],
         keys: config.capture.keys,
     },
     { dependsOn: [postgres.bootstrap] },
 );
+// The heartbeat table reaches ADX too: verify measures latency with it, and its freshness function shows lag continuously.
+const heartbeat = { table: postgres.heartbeatTable, topic: topicForTable(config.capture.topicPrefix, postgres.heartbeatTable), names: adxNamesFor(postgres.heartbeatTable), freshnessFunction: freshnessFunctionName(postgres.heartbeatTable) };
 
 // One KqlSchema per captured table: the model generated from the catalog, then the table's overlay.
 const kqlSchemas = captured.map((m) => {
@@ -121,6 +123,18 @@ const kqlSchemas = captured.map((m) => {
     });
     return new KqlSchema(`kql-${m.table}`, { clusterUri: adxQueryUri, database: config.adx.databaseName, scripts, retainData: config.adx.retainDataOnDestroy }, { dependsOn: adx ? [adx.deployerAdmin] : [] });
 });
+kqlSchemas.push(
+    new KqlSchema(
+        "kql-heartbeat",
+        {
+            clusterUri: adxQueryUri,
+            database: config.adx.databaseName,
+            scripts: sourceCatalog.described.apply((described) => heartbeatModelScripts(described.find((t) => t.qualifiedName === heartbeat.table)!, { streamingIngestion: config.adx.streamingIngestion })),
+            retainData: config.adx.retainDataOnDestroy,
+        },
+        { dependsOn: adx ? [adx.deployerAdmin] : [] },
+    ),
+);
 
 const sourceConnectorName = `${config.capture.topicPrefix}-postgres-source`;
 const sourceConnector = new KafkaConnector(
@@ -158,7 +172,7 @@ const sinkConnector = new KafkaConnector(
                 ingestionUrl,
                 queryUrl,
                 auth: { strategy: "application", tenantId, appId, appKeyEnvVar: WORKER_SECRET_ENV.kustoSinkAppKey },
-                targets: captured.map((m) => ({ topic: m.topic, database: config.adx.databaseName, table: m.names.changes, mapping: m.names.mapping, streaming: config.adx.streamingIngestion })),
+                targets: [...captured, heartbeat].map((m) => ({ topic: m.topic, database: config.adx.databaseName, table: m.names.changes, mapping: m.names.mapping, streaming: config.adx.streamingIngestion })),
                 deadLetterTopic,
                 deadLetterReplicationFactor: KAFKA_REPLICATION_FACTOR,
             }),
@@ -203,5 +217,6 @@ export const operations: pulumi.Output<OperationsOutputs> = pulumi.all([postgres
         queryUri,
         database: config.adx.databaseName,
         tables: captured.map((m) => ({ sourceTable: m.table, rawTable: m.names.changes, functionName: m.names.currentState, view: m.names.latest, keys: described.find((t) => t.qualifiedName === m.table)?.key ?? [] })),
+        heartbeat: { sourceTable: heartbeat.table, rawTable: heartbeat.names.changes, functionName: heartbeat.names.currentState, view: heartbeat.names.latest, keys: ["id"], freshnessFunction: heartbeat.freshnessFunction },
     },
 }));

@@ -77,7 +77,8 @@ export function buildDebeziumSourceConfig(input: DebeziumSourceInput): Record<st
         "database.password": envSecretReference(input.database.passwordEnvVar),
         "database.sslmode": input.database.sslMode,
         "topic.prefix": input.topicPrefix,
-        "table.include.list": input.tables.map((t) => t.replace(/\./g, "\\.")).join(","),
+        // The heartbeat table too: its changes reach ADX as a small table, the pipeline's freshness signal.
+        "table.include.list": [...input.tables, input.heartbeatTable].map((t) => t.replace(/\./g, "\\.")).join(","),
         "slot.name": input.slotName,
         "publication.name": input.publicationName,
         "publication.autocreate.mode": "disabled",

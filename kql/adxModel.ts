@@ -151,6 +151,32 @@ export function generateAdxModel(table: CatalogTable, options: AdxModelOptions):
     ];
 }
 
+/** Name of the end-to-end freshness function of a stack, from its heartbeat table. */
+export function freshnessFunctionName(heartbeatTable: string): string {
+    return `${adxNamesFor(heartbeatTable).changes.replace(/_changes$/, "")}_freshness`;
+}
+
+/**
+ * The heartbeat table's model plus the freshness function: now() minus the commit time of the last
+ * heartbeat that reached ADX. Debezium commits a heartbeat every 10 s, so on a healthy pipeline it
+ * stays within 10 s plus the pipeline's latency, even when no captured table changes; an operator
+ * sees lag continuously, not only when `npm run verify` runs.
+ */
+export function heartbeatModelScripts(table: CatalogTable, options: Omit<AdxModelOptions, "key">): KqlScript[] {
+    const names = adxNamesFor(table.qualifiedName);
+    const [, , sourceTs] = changeMetadataColumns(table.columns.map((c) => c.name));
+    const freshness = [
+        `// End-to-end freshness: how long ago the last heartbeat that ADX holds was committed in PostgreSQL.`,
+        `.create-or-alter function with (docstring = "now() minus the PostgreSQL commit time of the newest heartbeat in ADX: the pipeline's lag, continuously", folder = "cdc")`,
+        `${freshnessFunctionName(table.qualifiedName)}() {`,
+        `    ${names.changes}`,
+        `    | summarize last_commit = max(${sourceTs.column}), heartbeats = count()`,
+        `    | extend freshness = now() - last_commit`,
+        `}`,
+    ].join("\n");
+    return [...generateAdxModel(table, { ...options, key: table.primaryKey }), { name: `generated/${table.qualifiedName}/50-freshness.kql`, text: freshness + "\n" }];
+}
+
 /** A captured table's whole ADX model: the generated base, then its hand-written overlay (if any) on top. */
 export function adxModelScripts(table: CatalogTable, options: AdxModelOptions, overlay: KqlScript[]): KqlScript[] {
     return [...generateAdxModel(table, options), ...overlay];

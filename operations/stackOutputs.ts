@@ -5,6 +5,9 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import { z } from "zod";
 
+/** One captured table in ADX: its change table, current-state view and function, and the key. */
+const ADX_TABLE = z.object({ sourceTable: z.string(), rawTable: z.string(), functionName: z.string(), view: z.string(), keys: z.array(z.string()).min(1) });
+
 const operationsSchema = z.object({
     connectRestUrl: z.string().url(),
     connectors: z.object({ source: z.string().min(1), sink: z.string().min(1) }),
@@ -22,7 +25,9 @@ const operationsSchema = z.object({
     adx: z.object({
         queryUri: z.string().url(),
         database: z.string().min(1),
-        tables: z.array(z.object({ sourceTable: z.string(), rawTable: z.string(), functionName: z.string(), view: z.string(), keys: z.array(z.string()).min(1) })).min(1),
+        tables: z.array(ADX_TABLE).min(1),
+        /** The heartbeat table in ADX: verify's marker goes through it; its freshness function shows lag. */
+        heartbeat: ADX_TABLE.extend({ freshnessFunction: z.string() }),
     }),
 });
 

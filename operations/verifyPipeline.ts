@@ -1,16 +1,16 @@
-// `npm run verify`: proves the whole path with one marker order. It commits an insert in
-// PostgreSQL, waits until the current-state function shows the order, reports the commit-to-query
-// latency, then deletes the order and waits until the function no longer shows it. The marker is
-// removed from the source whatever happens, so a failed run leaves nothing behind.
-import { ORDERS_TABLE } from "../postgres/sourceSchema";
+// `npm run verify`: proves the whole path with one marker row in the stack's own heartbeat table
+// (never a user table). It commits an insert in PostgreSQL, waits until the heartbeat's
+// current-state function in ADX shows the row, reports the commit-to-query latency, then deletes
+// the row and waits until the function no longer shows it. The marker is removed from the source
+// whatever happens, so a failed run leaves nothing behind.
 import { SqlQueryable } from "./pipelineHealth";
 
 /** Where the current state is read: ADX over REST in production, "what ADX would hold" in the e2e harness. */
 export interface CurrentStateProbe {
-    /** For messages, e.g. "OrdersInfoCurrentState() on https://...". */
+    /** For messages, e.g. "cdc_meta_heartbeat_cdc_current() on https://...". */
     description: string;
-    /** The current row of an order, or undefined when the current state does not show it. */
-    findRow(orderid: string): Promise<Record<string, unknown> | undefined>;
+    /** The current row of a key, or undefined when the current state does not show it. */
+    findRow(id: string): Promise<Record<string, unknown> | undefined>;
 }
 
 export interface VerifyOptions {
@@ -21,8 +21,8 @@ export interface VerifyOptions {
 }
 
 export interface VerifyReport {
-    orderid: string;
-    marker: string;
+    /** The marker row's id in the heartbeat table (Debezium's own heartbeat is id 1). */
+    markerId: string;
     /** From the insert's commit returning to the first query that shows the order. */
     commitToQueryMs: number;
     /** From the delete's commit returning to the first query that no longer shows it. */
@@ -30,26 +30,27 @@ export interface VerifyReport {
     polls: number;
 }
 
-/** The marker's city: recognisable in ADX, unique per run. */
-export function verifyMarker(now = new Date()): string {
-    return `pg-adx-cdc verify ${now.toISOString()}`;
+/** A marker id unique per run, far from Debezium's heartbeat row (id 1). */
+export function verifyMarkerId(random = Math.random()): string {
+    return String(1_000_000 + Math.floor(random * 2_000_000_000));
 }
 
-export async function verifyPipeline(sql: SqlQueryable, probe: CurrentStateProbe, options: VerifyOptions = {}): Promise<VerifyReport> {
+export async function verifyPipeline(sql: SqlQueryable, probe: CurrentStateProbe, heartbeatTable: string, options: VerifyOptions = {}): Promise<VerifyReport> {
     const timeoutMs = options.timeoutMs ?? 180_000;
     const pollMs = options.pollIntervalMs ?? 250;
     const progress = options.progress ?? (() => undefined);
-    const table = ORDERS_TABLE.qualifiedName;
-    const marker = verifyMarker();
+    if (!/^[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*$/.test(heartbeatTable)) throw new Error(`heartbeat table ${JSON.stringify(heartbeatTable)} is not a "schema.table" name`);
+    const table = heartbeatTable;
+    const markerId = verifyMarkerId();
     let polls = 0;
-    const waitFor = async (phase: string, orderid: string, done: (row: Record<string, unknown> | undefined) => boolean, since: number): Promise<number> => {
+    const waitFor = async (phase: string, id: string, done: (row: Record<string, unknown> | undefined) => boolean, since: number): Promise<number> => {
         let lastReport = Date.now();
         for (;;) {
             polls++;
-            const row = await probe.findRow(orderid);
+            const row = await probe.findRow(id);
             if (done(row)) return Date.now() - since;
             const elapsed = Date.now() - since;
-            if (elapsed > timeoutMs) throw new Error(`${phase}: order ${orderid} not as expected in ${probe.description} after ${Math.round(elapsed / 1000)} s (${polls} queries); check npm run status`);
+            if (elapsed > timeoutMs) throw new Error(`${phase}: heartbeat marker ${id} not as expected in ${probe.description} after ${Math.round(elapsed / 1000)} s (${polls} queries); check npm run status`);
             if (Date.now() - lastReport >= 5000) {
                 progress(`${phase}: still waiting after ${Math.round(elapsed / 1000)} s`);
                 lastReport = Date.now();
@@ -58,20 +59,19 @@ export async function verifyPipeline(sql: SqlQueryable, probe: CurrentStateProbe
         }
     };
 
-    const { rows } = await sql.query(`INSERT INTO ${table} (custid, amount, city) VALUES (0, 0.01, $1) RETURNING orderid::text AS id`, [marker]);
+    await sql.query(`INSERT INTO ${table} (id, beat_at) VALUES ($1, now())`, [markerId]);
     const committedAt = Date.now();
-    const orderid: string = rows[0].id;
-    progress(`inserted marker order ${orderid} ("${marker}"); waiting for ${probe.description}`);
+    progress(`inserted heartbeat marker ${markerId} into ${table}; waiting for ${probe.description}`);
     try {
-        const commitToQueryMs = await waitFor("insert", orderid, (row) => row !== undefined && row.city === marker, committedAt);
-        progress(`order ${orderid} queryable after ${commitToQueryMs} ms; deleting it`);
-        await sql.query(`DELETE FROM ${table} WHERE orderid = $1`, [orderid]);
+        const commitToQueryMs = await waitFor("insert", markerId, (row) => row !== undefined && String(row.id) === markerId, committedAt);
+        progress(`marker ${markerId} queryable after ${commitToQueryMs} ms; deleting it`);
+        await sql.query(`DELETE FROM ${table} WHERE id = $1`, [markerId]);
         const deletedAt = Date.now();
-        const deleteToGoneMs = await waitFor("delete", orderid, (row) => row === undefined, deletedAt);
-        progress(`order ${orderid} gone from the current state after ${deleteToGoneMs} ms`);
-        return { orderid, marker, commitToQueryMs, deleteToGoneMs, polls };
+        const deleteToGoneMs = await waitFor("delete", markerId, (row) => row === undefined, deletedAt);
+        progress(`marker ${markerId} gone from the current state after ${deleteToGoneMs} ms`);
+        return { markerId, commitToQueryMs, deleteToGoneMs, polls };
     } finally {
         // Idempotent: after a successful run the row is already gone.
-        await sql.query(`DELETE FROM ${table} WHERE orderid = $1`, [orderid]).catch(() => undefined);
+        await sql.query(`DELETE FROM ${table} WHERE id = $1`, [markerId]).catch(() => undefined);
     }
 }

@@ -16,7 +16,7 @@ import { REPO_ROOT } from "./harness/prerequisites";
 import { AdxTestDouble } from "../doubles/adxRestTestDouble";
 import { topicForTable } from "../../connectors/debeziumSource";
 import { connectRequest } from "../../connectors/connectRestClient";
-import { adxNamesFor } from "../../kql/adxModel";
+import { adxNamesFor, freshnessFunctionName } from "../../kql/adxModel";
 import { OperationsOutputs } from "../../operations/stackOutputs";
 import { verifyPipeline } from "../../operations/verifyPipeline";
 import { kustoCurrentStateProbe } from "../../operations/kustoCurrentStateProbe";
@@ -29,6 +29,9 @@ const DLQ = `${PREFIX}.adx-sink.dlq`;
 const TOPIC = topicForTable(PREFIX, CAPTURED_TABLE);
 const names = adxNamesFor(CAPTURED_TABLE);
 const model = { functionName: names.currentState, view: names.latest, keys: ["orderid"] };
+const HEARTBEAT = sourceObjectNames(PREFIX).heartbeatTable;
+const heartbeatNames = adxNamesFor(HEARTBEAT);
+const heartbeat = { sourceTable: HEARTBEAT, rawTable: heartbeatNames.changes, functionName: heartbeatNames.currentState, view: heartbeatNames.latest, keys: ["id"], freshnessFunction: freshnessFunctionName(HEARTBEAT) };
 let pipeline: LocalPipeline;
 let source: CapturedSource;
 let adx: AdxTestDouble;
@@ -44,7 +47,7 @@ function operationsFor(queryUri: string): OperationsOutputs {
         topics: [TOPIC],
         deadLetterTopic: DLQ,
         postgres: { host: "127.0.0.1", port: pipeline.postgres.port, database: pipeline.postgres.database, user: pipeline.postgres.adminUser, sslMode: "disable", slotName: sourceObjectNames(PREFIX).slotName },
-        adx: { queryUri, database: "cdc", tables: [{ sourceTable: CAPTURED_TABLE, rawTable: names.changes, ...model }] },
+        adx: { queryUri, database: "cdc", tables: [{ sourceTable: CAPTURED_TABLE, rawTable: names.changes, ...model }], heartbeat },
     };
 }
 
@@ -71,7 +74,7 @@ before(async () => {
     pipeline = await startLocalPipeline();
     source = await setUpCapturedSource(pipeline, { topicPrefix: PREFIX, connectorName: SOURCE, preexistingRows: 20 });
     await source.reader.waitFor("20 snapshot records", (records) => records.length >= 20, 60_000);
-    sink = await deployKustoSink(pipeline, { topicPrefix: PREFIX, tables: [CAPTURED_TABLE], connectorName: SINK });
+    sink = await deployKustoSink(pipeline, { topicPrefix: PREFIX, tables: [CAPTURED_TABLE], heartbeatTable: HEARTBEAT, connectorName: SINK });
     adx = pipeline.adx;
     outputsFile = path.join(pipeline.workDir, "stack-outputs.json");
     fs.writeFileSync(outputsFile, JSON.stringify({ operations: operationsFor(adx.url), connectRestUrl: pipeline.connectUrl }, null, 2));
@@ -84,23 +87,27 @@ after(async () => {
 });
 
 describe("operator commands on the real local pipeline", () => {
-    it("verify: a marker order reaches ADX through the real sink, its latency is measured, its delete hides it, and it leaves no row behind", async () => {
-        const probe = kustoCurrentStateProbe({ queryUri: adx.url, database: "cdc", functionName: model.functionName, key: model.keys[0] });
-        const report = await verifyPipeline(source.admin, probe, { timeoutMs: 60_000, pollIntervalMs: 50, progress: (m) => process.stderr.write(`e2e verify: ${m}\n`) });
+    it("verify: a marker row in the heartbeat table reaches ADX through the real sink, its latency is measured, its delete hides it, and it leaves no row behind", async () => {
+        const probe = kustoCurrentStateProbe({ queryUri: adx.url, database: "cdc", functionName: heartbeat.functionName, key: "id" });
+        const report = await verifyPipeline(source.admin, probe, HEARTBEAT, { timeoutMs: 60_000, pollIntervalMs: 50, progress: (m) => process.stderr.write(`e2e verify: ${m}\n`) });
         process.stderr.write(`e2e: verify (real sink, ADX test double) commit-to-query ${report.commitToQueryMs} ms, delete gone ${report.deleteToGoneMs} ms, ${report.polls} polls\n`);
         assert.ok(report.commitToQueryMs >= 0 && report.commitToQueryMs < 60_000);
-        const left = await source.admin.query(`SELECT count(*)::int AS n FROM ${CAPTURED_TABLE} WHERE orderid = $1`, [report.orderid]);
+        const left = await source.admin.query(`SELECT count(*)::int AS n FROM ${HEARTBEAT} WHERE id = $1`, [report.markerId]);
         assert.equal(left.rows[0].n, 0);
-        const events = source.reader.records.filter((r) => String(r.value.orderid) === report.orderid).map((r) => r.value.__op);
+        const events = (adx.ingested.get(heartbeat.rawTable) ?? []).filter((r) => String(r.row.id) === report.markerId).map((r) => r.row.op);
         assert.deepEqual(events, ["c", "d"], "the marker went through as one insert and one delete");
+        const orders = await source.admin.query(`SELECT count(*)::int AS n FROM ${CAPTURED_TABLE}`);
+        assert.equal(orders.rows[0].n, 20, "verify wrote nothing into the captured table");
+        const beats = (adx.ingested.get(heartbeat.rawTable) ?? []).filter((r) => String(r.row.id) === "1");
+        assert.ok(beats.length >= 1, "Debezium's own heartbeats reach ADX: the freshness function has data");
     });
 
     it("verify command: end to end through the ADX REST query endpoint (the double answering from what the sink delivered), exit 0", async () => {
         const result = await runCommand("verifyCommand", ["--timeout", "60s"]);
         process.stderr.write(`e2e: ${result.stdout.trim().split("\n")[0]}\n`);
         assert.equal(result.code, 0, result.stdout + result.stderr);
-        assert.match(result.stdout, /^marker order \d+: commit-to-query latency \d+ ms, delete visible after \d+ ms \(retail_orders_info_current\(\), \d+ queries\)\nVERIFIED$/m);
-        assert.ok(adx.queries.length >= 2 && adx.queries.every((q) => q.db === "cdc" && /^retail_orders_info_current\(\)( \| where \['orderid'\] == \d+ \| take 1)?$/.test(q.csl)));
+        assert.match(result.stdout, /^heartbeat marker \d+: commit-to-query latency \d+ ms, delete visible after \d+ ms \(cdc_meta_heartbeat_cdc_current\(\), \d+ queries\)\nfreshness, continuously: cdc_meta_heartbeat_cdc_freshness\(\) in ADX\nVERIFIED$/m);
+        assert.ok(adx.queries.length >= 2 && adx.queries.every((q) => q.db === "cdc" && /^cdc_meta_heartbeat_cdc_current\(\)( \| where \['id'\] == \d+ \| take 1)?$/.test(q.csl)));
     });
 
     it("status: healthy pipeline, exit 0, with connector states, slot lag in bytes, end offsets and no dead letters", async () => {

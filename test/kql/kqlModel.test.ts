@@ -6,14 +6,14 @@ import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import { analyzeKqlScripts } from "./kustoLanguageService";
 import { buildDropCommands, currentStateOf, sinkTargetOf, splitKqlCommands } from "../../kql/kqlModel";
-import { adxNamesFor, findAdxNameCollisions, generateAdxModel, jsonPathOf } from "../../kql/adxModel";
+import { adxNamesFor, findAdxNameCollisions, generateAdxModel, heartbeatModelScripts, jsonPathOf } from "../../kql/adxModel";
 import { CatalogColumn, TYPE_TABLE, typeRuleFor } from "../../kql/typeTable";
 import { CatalogTable, currentStateKey } from "../../postgres/catalog";
 import { captureProblems } from "../../postgres/sourceCatalogResource";
 import { buildIngestorGrantScript } from "../../components/sinkIdentity";
 import { changeMetadataFields } from "../../connectors/debeziumSource";
 import { buildKustoSinkConfig } from "../../connectors/kustoSink";
-import { ORDERS_CATALOG, ordersModelScripts, PRODUCTS_CATALOG } from "../support/catalogFixtures";
+import { heartbeatCatalog, ORDERS_CATALOG, ordersModelScripts, PRODUCTS_CATALOG } from "../support/catalogFixtures";
 
 const base = (name: string, declaredType: string, typeName: string, extra: Partial<CatalogColumn> = {}): CatalogColumn => ({ name, declaredType, typeName, kind: "base", notNull: false, ...extra });
 
@@ -102,6 +102,10 @@ describe("the generated ADX model (Kusto language service: zero diagnostics)", (
             assert.deepEqual(analyzeKqlScripts(generateAdxModel(table, { key: table.primaryKey, streamingIngestion: true })), []);
         });
     }
+
+    it("the heartbeat model and its freshness function analyze clean", () => {
+        assert.deepEqual(analyzeKqlScripts(heartbeatModelScripts(heartbeatCatalog("cdc_meta.heartbeat_cdc"), { streamingIngestion: true })), []);
+    });
 
     it("the orders analytics overlay analyzes clean against the generated schema", () => {
         assert.deepEqual(analyzeKqlScripts(ordersModelScripts()), []);

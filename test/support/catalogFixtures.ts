@@ -36,3 +36,8 @@ export const CATALOG_FIXTURES: Record<string, CatalogTable> = { [ORDERS_CATALOG.
 export function ordersModelScripts(streamingIngestion = true): KqlScript[] {
     return adxModelScripts(ORDERS_CATALOG, { key: ORDERS_CATALOG.primaryKey, streamingIngestion }, loadOverlayScripts(ORDERS_CATALOG.qualifiedName));
 }
+
+/** The stack's heartbeat table (postgres/sourceSchema.ts creates it) as the catalog describes it. */
+export function heartbeatCatalog(qualifiedName: string): CatalogTable {
+    return { qualifiedName, replicaIdentity: "default", primaryKey: ["id"], columns: [column("id", "integer", "int4", true), column("beat_at", "timestamp with time zone", "timestamptz", true)] };
+}

@@ -5,7 +5,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse as parseYaml } from "yaml";
-import { CATALOG_FIXTURES } from "./catalogFixtures";
+import { CATALOG_FIXTURES, heartbeatCatalog } from "./catalogFixtures";
 import { captureProblems } from "../../postgres/sourceCatalogResource";
 import { currentStateKey } from "../../postgres/catalog";
 
@@ -51,7 +51,8 @@ function computedOutputs(type: string, name: string, inputs: Record<string, any>
             return { name: `${name}-volume` };
         case "pulumi-nodejs:dynamic/pg-adx-cdc:SourceCatalog": {
             // The catalog a PostgreSQL holding the fixture tables would report, checked as the provider checks it.
-            const found = { tables: inputs.tables.filter((t: string) => CATALOG_FIXTURES[t]).map((t: string) => CATALOG_FIXTURES[t]), missing: inputs.tables.filter((t: string) => !CATALOG_FIXTURES[t]) };
+            const fixture = (t: string) => CATALOG_FIXTURES[t] ?? (t.startsWith("cdc_meta.heartbeat_") ? heartbeatCatalog(t) : undefined);
+            const found = { tables: inputs.tables.filter(fixture).map(fixture), missing: inputs.tables.filter((t: string) => !fixture(t)) };
             const problems = captureProblems(inputs as any, found);
             if (problems.length) throw new Error(problems.join("\n"));
             return { described: found.tables.map((t: any) => ({ ...t, key: currentStateKey(t, inputs.keys?.[t.qualifiedName]) })) };

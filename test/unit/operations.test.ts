@@ -62,7 +62,7 @@ describe("stack outputs", () => {
         topics: ["cdc.retail.orders_info"],
         deadLetterTopic: "cdc.adx-sink.dlq",
         postgres: { host: "127.0.0.1", port: 5432, database: "retail", user: "cdcadmin", sslMode: "disable", slotName: "debezium_cdc" },
-        adx: { queryUri: "https://kvc-x.kusto.windows.net", database: "cdc", tables: [{ sourceTable: "retail.orders_info", rawTable: "retail_orders_info_changes", functionName: "retail_orders_info_current", view: "retail_orders_info_latest", keys: ["orderid"] }] },
+        adx: { queryUri: "https://kvc-x.kusto.windows.net", database: "cdc", tables: [{ sourceTable: "retail.orders_info", rawTable: "retail_orders_info_changes", functionName: "retail_orders_info_current", view: "retail_orders_info_latest", keys: ["orderid"] }], heartbeat: { sourceTable: "cdc_meta.heartbeat_cdc", rawTable: "cdc_meta_heartbeat_cdc_changes", functionName: "cdc_meta_heartbeat_cdc_current", view: "cdc_meta_heartbeat_cdc_latest", keys: ["id"], freshnessFunction: "cdc_meta_heartbeat_cdc_freshness" } },
     };
 
     it("reads the operations output from `pulumi stack output --json` saved to a file", () => {
@@ -84,16 +84,17 @@ describe("stack outputs", () => {
 });
 
 describe("verify", () => {
-    it("when the order never shows up, it fails naming the phase, and deletes the marker from the source", async () => {
+    it("writes its marker into the heartbeat table only; when it never shows up, it fails naming the phase, and deletes the marker", async () => {
         const statements: string[] = [];
         const sql = {
             async query(text: string) {
-                statements.push(text.split(" ").slice(0, 2).join(" "));
-                return { rows: text.startsWith("INSERT") ? [{ id: "77" }] : [] };
+                statements.push(text.split(" (")[0].split(" WHERE")[0]);
+                return { rows: [] };
             },
         };
-        const probe = { description: "OrdersInfoCurrentState() in a test", findRow: async () => undefined };
-        await assert.rejects(verifyPipeline(sql, probe, { timeoutMs: 300, pollIntervalMs: 50 }), /^Error: insert: order 77 not as expected in OrdersInfoCurrentState\(\) in a test after 0 s \(\d+ queries\); check npm run status$/);
-        assert.deepEqual(statements, ["INSERT INTO", "DELETE FROM"], "nothing is left behind");
+        const probe = { description: "cdc_meta_heartbeat_cdc_current() in a test", findRow: async () => undefined };
+        await assert.rejects(verifyPipeline(sql, probe, "cdc_meta.heartbeat_cdc", { timeoutMs: 300, pollIntervalMs: 50 }), /^Error: insert: heartbeat marker \d{7,10} not as expected in cdc_meta_heartbeat_cdc_current\(\) in a test after 0 s \(\d+ queries\); check npm run status$/);
+        assert.deepEqual(statements, ["INSERT INTO cdc_meta.heartbeat_cdc", "DELETE FROM cdc_meta.heartbeat_cdc"], "nothing is left behind, and no user table is touched");
+        await assert.rejects(verifyPipeline(sql, probe, "x; drop table y", {}), /is not a "schema.table" name/);
     });
 });

@@ -15,15 +15,15 @@ before(async () => {
 });
 
 describe("the dev stack with capture.tables [retail.orders_info, inventory.products]", () => {
-    it("reads both tables from the catalog after the bootstrap", () => {
+    it("reads both tables, and the stack's heartbeat table, from the catalog after the bootstrap", () => {
         const catalog = run.one("pulumi-nodejs:dynamic/pg-adx-cdc:SourceCatalog");
-        assert.deepEqual(catalog.inputs.tables, ["retail.orders_info", "inventory.products"]);
+        assert.deepEqual(catalog.inputs.tables, ["retail.orders_info", "inventory.products", "cdc_meta.heartbeat_cdc"]);
         assert.equal(catalog.inputs.connection.database, "retail");
     });
 
     it("models each table in its own KqlSchema, generated from the catalog", () => {
         const schemas = ["kql-retail.orders_info", "kql-inventory.products"].map((n) => run.dynamic("KqlSchema").find((k) => k.name === n)!);
-        assert.equal(run.dynamic("KqlSchema").filter((k) => k.name.startsWith("kql-")).length, 2);
+        assert.deepEqual(run.dynamic("KqlSchema").filter((k) => k.name.startsWith("kql-")).map((k) => k.name).sort(), ["kql-heartbeat", "kql-inventory.products", "kql-retail.orders_info"]);
         const products = schemas[1].inputs.scripts;
         assert.deepEqual(sinkTargetOf(products).tableColumns.map((c) => `${c.name}:${c.type}`), ["id:guid", "name:string", "weight:real", "created_at:datetime", "op:string", "lsn:long", "source_ts:datetime", "deleted:bool"]);
         assert.deepEqual(currentStateOf(products), { functionName: "inventory_products_current", view: "inventory_products_latest", keys: ["id"] });
@@ -33,10 +33,16 @@ describe("the dev stack with capture.tables [retail.orders_info, inventory.produ
 
     it("captures both in the source connector and delivers both through the sink", () => {
         const [source, sink] = ["debezium-source", "kusto-sink"].map((n) => unsecret(run.dynamic("KafkaConnector").find((c) => c.name === n)!.inputs.config));
-        assert.equal(source["table.include.list"], "retail\\.orders_info,inventory\\.products");
-        assert.equal(sink.topics, "cdc.retail.orders_info,cdc.inventory.products");
+        assert.equal(source["table.include.list"], "retail\\.orders_info,inventory\\.products,cdc_meta\\.heartbeat_cdc");
+        assert.equal(sink.topics, "cdc.retail.orders_info,cdc.inventory.products,cdc.cdc_meta.heartbeat_cdc");
         assert.match(sink["kusto.tables.topics.mapping"], /'topic': 'cdc\.inventory\.products', 'db': 'cdc', 'table': 'inventory_products_changes', 'format': 'json', 'mapping': 'inventory_products_changes_json'/);
-        assert.equal(sink["tasks.max"], "2");
+        assert.equal(sink["tasks.max"], "3");
+    });
+
+    it("routes the heartbeat table to ADX with a freshness function (now minus the last heartbeat's commit)", () => {
+        const scripts = run.dynamic("KqlSchema").find((k) => k.name === "kql-heartbeat")!.inputs.scripts;
+        const freshness = scripts.find((s: { name: string }) => s.name.endsWith("50-freshness.kql"));
+        assert.match(freshness.text, /cdc_meta_heartbeat_cdc_freshness\(\) \{\s+cdc_meta_heartbeat_cdc_changes\s+\| summarize last_commit = max\(source_ts\), heartbeats = count\(\)\s+\| extend freshness = now\(\) - last_commit\s+\}/);
     });
 
     it("creates no demo table: only the generator does, and it is off in dev", () => {
@@ -49,5 +55,6 @@ describe("the dev stack with capture.tables [retail.orders_info, inventory.produ
             ["retail.orders_info", "retail_orders_info_current", "orderid"],
             ["inventory.products", "inventory_products_current", "id"],
         ]);
+        assert.deepEqual(operations.adx.heartbeat, { sourceTable: "cdc_meta.heartbeat_cdc", rawTable: "cdc_meta_heartbeat_cdc_changes", functionName: "cdc_meta_heartbeat_cdc_current", view: "cdc_meta_heartbeat_cdc_latest", keys: ["id"], freshnessFunction: "cdc_meta_heartbeat_cdc_freshness" });
     });
 });

@@ -37,7 +37,7 @@ describe("the program with Pulumi.dev.yaml", () => {
             "docker:index/image:Image": 1,
             "docker:index/container:Container": 2,
             "pulumi-nodejs:dynamic/pg-adx-cdc:KafkaConnector": 2,
-            "pulumi-nodejs:dynamic/pg-adx-cdc:KqlSchema": 1,
+            "pulumi-nodejs:dynamic/pg-adx-cdc:KqlSchema": 2,
             "pulumi-nodejs:dynamic/pg-adx-cdc:PostgresServerRestart": 1,
             "pulumi-nodejs:dynamic/pg-adx-cdc:PostgresSourceBootstrap": 1,
             "pulumi-nodejs:dynamic/pg-adx-cdc:SourceCatalog": 1,
@@ -104,7 +104,7 @@ describe("the program with Pulumi.dev.yaml", () => {
 
     it("keeps secrets secret and out of every dynamic resource's inputs", async () => {
         const serialized = JSON.stringify(allDynamic().map((r) => ({ ...r.inputs, __provider: undefined })));
-        assert.ok(allDynamic().length === 6 && serialized.includes("SCRAM-SHA-256$"), "the bootstrap gets a verifier, not the password");
+        assert.ok(allDynamic().length === 7 && serialized.includes("SCRAM-SHA-256$"), "the bootstrap gets a verifier, not the password");
         for (const secret of MOCK_SECRETS) assert.ok(!serialized.includes(secret), `a dynamic resource input contains ${secret}`);
         const connect = run.byType("docker:index/container:Container").find((c) => c.name === "kafka-connect")!;
         assert.ok(JSON.stringify(connect.inputs.envs).includes("CDC_KUSTO_SINK_APP_KEY=mock-client-secret-value"), "the worker gets the sink secret in its environment");

@@ -10,7 +10,7 @@ import { WORKER_SECRET_ENV } from "../../../connectors/workerSettings";
 import { KAFKA_REPLICATION_FACTOR } from "../../../components/kafkaPlatform";
 import { kqlSchemaProvider } from "../../../kql/kqlSchema";
 import { currentStateOf, KqlScript, loadOverlayScripts, sinkTargetOf } from "../../../kql/kqlModel";
-import { adxModelScripts } from "../../../kql/adxModel";
+import { adxModelScripts, heartbeatModelScripts } from "../../../kql/adxModel";
 import { sourceCatalogProvider, SourceCatalogOutputs } from "../../../postgres/sourceCatalogResource";
 import { getKustoAccessToken, rowsOf, runKustoQuery } from "../../../kql/kustoRestClient";
 
@@ -28,19 +28,30 @@ export interface KustoSinkDeployment {
 
 export async function deployKustoSink(
     pipeline: LocalPipeline,
-    options: { topicPrefix: string; tables: string[]; keys?: Record<string, string[]>; connectorName?: string; sink?: Partial<Pick<KustoSinkInput, "flushIntervalMs" | "retryWindowMs">> },
+    options: {
+        topicPrefix: string;
+        tables: string[];
+        keys?: Record<string, string[]>;
+        /** Route the stack's heartbeat table to ADX as well (with its freshness function), as the stack does. */
+        heartbeatTable?: string;
+        connectorName?: string;
+        sink?: Partial<Pick<KustoSinkInput, "flushIntervalMs" | "retryWindowMs">>;
+    },
 ): Promise<KustoSinkDeployment> {
     // The KQL provider and the queries authenticate to the double with a token, as AZURE_KUSTO_ACCESS_TOKEN does.
     process.env.AZURE_KUSTO_ACCESS_TOKEN = pipeline.adxAccessToken;
     // The stack's path: the SourceCatalog provider reads the catalog, the generator builds each model.
-    const catalogInputs = { connection: { host: "127.0.0.1", port: pipeline.postgres.port, database: pipeline.postgres.database, user: pipeline.postgres.adminUser, sslMode: "disable" }, tables: options.tables, keys: options.keys ?? {} };
+    const catalogInputs = { connection: { host: "127.0.0.1", port: pipeline.postgres.port, database: pipeline.postgres.database, user: pipeline.postgres.adminUser, sslMode: "disable" }, tables: [...options.tables, ...(options.heartbeatTable ? [options.heartbeatTable] : [])], keys: options.keys ?? {} };
     const checkedCatalog: any = await sourceCatalogProvider.check!({}, catalogInputs);
     if (checkedCatalog.failures) throw new Error(`catalog check failed: ${JSON.stringify(checkedCatalog.failures)}`);
     const { outs } = await sourceCatalogProvider.create!(catalogInputs);
     const models = (outs.described as SourceCatalogOutputs["described"]).map((described) => ({
         table: described.qualifiedName,
         described,
-        scripts: adxModelScripts(described, { key: described.key, streamingIngestion: true }, loadOverlayScripts(described.qualifiedName)),
+        scripts:
+            described.qualifiedName === options.heartbeatTable
+                ? heartbeatModelScripts(described, { streamingIngestion: true })
+                : adxModelScripts(described, { key: described.key, streamingIngestion: true }, loadOverlayScripts(described.qualifiedName)),
     }));
     for (const model of models) {
         const inputs = { clusterUri: pipeline.adx.url, database: ADX_DATABASE, scripts: model.scripts, retainData: false };
