@@ -99,7 +99,8 @@ const postgres = new PostgresSource("postgres", {
               deployerIp: config.postgres.allowDeployerIp ? pulumi.output(lookupDeployerIp()) : undefined,
           }
         : undefined,
-    container: usesAzurePostgres ? undefined : { networkName: kafka.network.name, containerName: names.postgresContainer },
+    existing: config.postgres.mode === "existing" ? { deployerIp: config.postgres.allowDeployerIp ? pulumi.output(lookupDeployerIp()) : undefined } : undefined,
+    container: config.postgres.mode === "container" ? { networkName: kafka.network.name, containerName: names.postgresContainer } : undefined,
 });
 
 // The captured tables as PostgreSQL's catalog describes them (after the bootstrap, which checks they exist).

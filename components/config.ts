@@ -108,7 +108,16 @@ const postgresSchema = z
     .object({
         // "azure": an Azure Database for PostgreSQL flexible server. "container": PostgreSQL as a Docker
         // container next to Kafka (wal_level set on its command line): costs nothing, for trying the project.
-        mode: z.enum(["azure", "container"]).default("azure"),
+        // "existing": a server the user already runs, holding their own tables (see existingServer / host).
+        mode: z.enum(["azure", "container", "existing"]).default("azure"),
+        /** Existing mode, an Azure flexible server: the stack sets its logical-replication parameters and firewall rules. */
+        existingServer: z.object({ resourceGroupName: z.string().min(1), serverName: z.string().regex(/^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/, "an Azure flexible server name") }).optional(),
+        /** Existing mode, any PostgreSQL: where Kafka Connect and pulumi reach it. */
+        host: z.string().min(1).optional(),
+        port: z.number().int().min(1).max(65535).default(5432),
+        sslMode: z.enum(["require", "disable"]).default("require"),
+        /** Existing Azure server: allow the stack to restart it when wal_level needs it (interrupts its clients for about a minute). */
+        allowRestart: z.boolean().default(false),
         version: z.enum(POSTGRES_VERSIONS).default("16"),
         skuName: z.string().regex(/^Standard_[A-Za-z0-9_]+$/, 'an Azure VM size such as "Standard_B1ms"').default("Standard_B1ms"),
         skuTier: z.enum(["Burstable", "GeneralPurpose", "MemoryOptimized"]).default("Burstable"),
@@ -137,6 +146,23 @@ const postgresSchema = z
         }
         if (pg.maxWalSenders < pg.maxReplicationSlots) {
             ctx.addIssue({ code: "custom", path: ["maxWalSenders"], message: `must be at least maxReplicationSlots (${pg.maxReplicationSlots}); every slot streams through a WAL sender` });
+        }
+        if (pg.mode === "existing") {
+            if (!!pg.existingServer === !!pg.host) {
+                ctx.addIssue({ code: "custom", path: ["mode"], message: 'existing mode needs exactly one of existingServer ({ resourceGroupName, serverName } of an Azure flexible server) or host (any PostgreSQL reachable from the Connect host and from where pulumi runs)' });
+            }
+            if (pg.highAvailability) ctx.addIssue({ code: "custom", path: ["highAvailability"], message: "an existing server keeps its own high-availability setting; remove highAvailability" });
+            if (pg.containerImage !== undefined) ctx.addIssue({ code: "custom", path: ["containerImage"], message: 'is only used with mode "container"' });
+            if (pg.host && (pg.allowedClientCidrs.length > 0 || pg.allowDeployerIp || pg.allowRestart)) {
+                ctx.addIssue({ code: "custom", path: ["host"], message: "the stack manages firewall rules and restarts of an Azure flexible server only; with host, open the server to the Connect host yourself and remove allowedClientCidrs, allowDeployerIp and allowRestart" });
+            }
+            if (pg.existingServer && pg.allowedClientCidrs.length === 0 && !pg.allowDeployerIp) {
+                ctx.addIssue({ code: "custom", path: ["allowedClientCidrs"], message: "no client may reach PostgreSQL: list the Kafka Connect host's address here, or set allowDeployerIp true" });
+            }
+            return;
+        }
+        for (const key of ["existingServer", "host"] as const) {
+            if (pg[key] !== undefined) ctx.addIssue({ code: "custom", path: [key], message: `is only used with mode "existing"; set pg-adx-cdc:postgres.mode to "existing" to capture from that server, or remove ${key}` });
         }
         if (pg.mode === "container") {
             if (pg.highAvailability) ctx.addIssue({ code: "custom", path: ["highAvailability"], message: 'a PostgreSQL container has no standby; set highAvailability false or mode "azure"' });

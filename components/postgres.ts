@@ -5,6 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { PostgresSettings } from "./config";
 import { AzurePostgresServer } from "./azurePostgresServer";
 import { PostgresContainer } from "./postgresContainer";
+import { ExistingPostgresServer } from "./existingPostgresServer";
 import { PostgresSourceBootstrap } from "../postgres/sourceBootstrap";
 import { sourceObjectNames } from "../postgres/sourceSchema";
 
@@ -21,6 +22,8 @@ export interface PostgresSourceArgs {
     replicationPasswordVerifier: pulumi.Input<string>;
     /** Azure mode: where the flexible server goes. */
     azure?: { resourceGroupName: pulumi.Input<string>; location: pulumi.Input<string>; serverName: pulumi.Input<string>; deployerIp?: pulumi.Input<string | undefined> };
+    /** Existing mode: the deployer's public IPv4 address, when config asks for it to be allowed (Azure server). */
+    existing?: { deployerIp?: pulumi.Input<string | undefined> };
     /** Container mode: the Docker network Kafka Connect is on, and the container's name. */
     container?: { networkName: pulumi.Input<string>; containerName: string };
 }
@@ -49,7 +52,13 @@ export class PostgresSource extends pulumi.ComponentResource {
         super("pg-adx-cdc:index:PostgresSource", name, {}, opts);
         const s = args.settings;
         let ready: pulumi.Resource[];
-        if (s.mode === "azure") {
+        const names = sourceObjectNames(args.topicPrefix);
+        if (s.mode === "existing") {
+            const server = new ExistingPostgresServer(`${name}-existing`, { settings: s, slotName: names.slotName, deployerIp: args.existing?.deployerIp }, { parent: this });
+            this.connectEndpoint = { host: server.host, port: server.port, sslMode: server.sslMode };
+            this.adminEndpoint = this.connectEndpoint;
+            ready = [server.readiness];
+        } else if (s.mode === "azure") {
             if (!args.azure) throw new Error("PostgresSource: azure mode needs args.azure (resource group, location, server name)");
             const server = new AzurePostgresServer(`${name}-azure`, { ...args.azure, settings: s, administratorPassword: args.administratorPassword }, { parent: this });
             // TLS is required by the server (require_secure_transport=ON) and by every client here.
@@ -65,7 +74,6 @@ export class PostgresSource extends pulumi.ComponentResource {
             ready = [server.container];
         }
 
-        const names = sourceObjectNames(args.topicPrefix);
         this.slotName = names.slotName;
         this.publicationName = names.publicationName;
         this.heartbeatTable = names.heartbeatTable;

@@ -26,6 +26,8 @@ export interface PipelineHealthReport {
     connectors: ConnectorHealth[];
     slot?: SlotHealth;
     topics: { topic: string; endOffset: number }[];
+    /** Per captured table: where its changes go, how many reached its topic, how many the sink has not yet delivered. */
+    tables?: { sourceTable: string; adxTable: string; topic: string; endOffset?: number; sinkLag?: number }[];
     /** Records the sink has not yet committed per topic (its consumer group `connect-<sink>`). */
     sinkLag?: { group: string; records: number; perTopic: { topic: string; records: number }[] };
     deadLetters?: { topic: string; count: number; exists: boolean };
@@ -181,6 +183,14 @@ export async function collectPipelineHealth(outputs: OperationsOutputs, sql: Sql
     } catch (error: any) {
         report.unreachable.push(`Kafka at ${outputs.kafkaBootstrapServers}: ${error.message}`);
     }
+    // outputs.topics lists the captured tables' topics in the order of outputs.adx.tables (index.ts).
+    report.tables = outputs.adx.tables.map((t, i) => ({
+        sourceTable: t.sourceTable,
+        adxTable: t.rawTable,
+        topic: outputs.topics[i],
+        endOffset: report.topics.find((x) => x.topic === outputs.topics[i])?.endOffset,
+        sinkLag: report.sinkLag?.perTopic.find((x) => x.topic === outputs.topics[i])?.records,
+    }));
     return report;
 }
 
@@ -192,7 +202,9 @@ export function renderHealthReport(report: PipelineHealthReport, problems: strin
         const s = report.slot;
         lines.push(s.exists ? `slot       ${s.name}: ${s.active ? "active" : "inactive"}, lag ${s.lagBytes === undefined ? "unknown" : `${s.lagBytes} bytes (${formatBytes(s.lagBytes)})`}, wal_status ${s.walStatus ?? "n/a"}` : `slot       ${s.name}: missing`);
     }
-    for (const t of report.topics) lines.push(`topic      ${t.topic}: end offset ${t.endOffset}`);
+    for (const t of report.tables ?? report.topics.map((x) => ({ sourceTable: x.topic, adxTable: "?", topic: x.topic, endOffset: x.endOffset, sinkLag: undefined }))) {
+        lines.push(`table      ${t.sourceTable} → ${t.adxTable}: topic ${t.topic} end offset ${t.endOffset ?? "unknown"}, sink behind ${t.sinkLag ?? "unknown"} records`);
+    }
     if (report.sinkLag) lines.push(`sink lag   ${report.sinkLag.group}: ${report.sinkLag.records} records`);
     if (report.deadLetters) lines.push(`dead letters ${report.deadLetters.topic}: ${report.deadLetters.count}${report.deadLetters.exists ? "" : " (topic not created yet)"}`);
     lines.push(problems.length === 0 ? "HEALTHY" : `UNHEALTHY:\n${problems.map((p) => `  - ${p}`).join("\n")}`);

@@ -115,9 +115,9 @@ describe("operator commands on the real local pipeline", () => {
         process.stderr.write(`e2e status:\n${result.stdout}`);
         assert.equal(result.code, 0, result.stdout + result.stderr);
         assert.match(result.stdout, /^connector  cdc-postgres-source: RUNNING; tasks 0:RUNNING$/m);
-        assert.match(result.stdout, /^connector  cdc-adx-sink: RUNNING; tasks 0:RUNNING$/m);
+        assert.match(result.stdout, /^connector  cdc-adx-sink: RUNNING; tasks 0:RUNNING, 1:RUNNING$/m);
         assert.match(result.stdout, /^slot       debezium_cdc: active, lag \d+ bytes/m);
-        const offset = Number(/^topic      cdc\.retail\.orders_info: end offset (\d+)$/m.exec(result.stdout)?.[1]);
+        const offset = Number(/^table      retail\.orders_info → retail_orders_info_changes: topic cdc\.retail\.orders_info end offset (\d+), sink behind \d+ records$/m.exec(result.stdout)?.[1]);
         assert.equal(offset, source.reader.records.length, "the end offset is the number of records in the topic");
         assert.match(result.stdout, /^sink lag   connect-cdc-adx-sink: \d+ records$/m);
         // Connect creates the dead-letter topic when the sink task starts; it is empty.

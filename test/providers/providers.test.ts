@@ -216,3 +216,86 @@ describe("no dynamic resource input is a credential", () => {
         for (const text of Object.values(providers.texts)) assert.doesNotMatch(text, /mock-client-secret|Bearer [A-Za-z0-9]/);
     });
 });
+
+describe("SourceCatalog provider (serialized, against the harness's PostgreSQL)", () => {
+    const inputs = (tables: string[], keys: Record<string, string[]> = {}) => ({ connection: bootstrap.connection, tables, keys });
+
+    it("describes a captured table from pg_catalog, with its key", async () => {
+        const { outs } = await providers.sourceCatalog.create(inputs(["retail.orders_info"]));
+        const { key, ...described } = outs.described[0];
+        assert.deepEqual(described, ORDERS_CATALOG);
+        assert.deepEqual(key, ["orderid"]);
+    });
+
+    it("refuses, before anything is created, a missing table, a keyless table and an unmapped type, all at once", async () => {
+        const admin = new (require("pg").Client)({ host: "127.0.0.1", port: pipeline.postgres.port, database: pipeline.postgres.database, user: "postgres" });
+        await admin.connect();
+        await admin.query("CREATE SCHEMA IF NOT EXISTS prov; CREATE TABLE IF NOT EXISTS prov.events (at timestamptz, message text); CREATE TABLE IF NOT EXISTS prov.places (id int PRIMARY KEY, location point)");
+        await assert.rejects(
+            providers.sourceCatalog.create(inputs(["prov.missing", "prov.events", "prov.places"])),
+            (error: Error) =>
+                /captured table prov\.missing does not exist/.test(error.message) &&
+                /prov\.events has no primary key.*capture\.keys\["prov\.events"\]/s.test(error.message) &&
+                /column "location" of prov\.places has type point, which has no mapping to ADX/.test(error.message),
+        );
+        const { outs } = await providers.sourceCatalog.create(inputs(["prov.events"], { "prov.events": ["at", "message"] }));
+        assert.deepEqual(outs.described[0].key, ["at", "message"]);
+        await admin.query("DROP SCHEMA prov CASCADE");
+        await admin.end();
+    });
+
+    it("read re-reads the catalog: a column added in PostgreSQL shows up as a change", async () => {
+        const { outs } = await providers.sourceCatalog.create(inputs(["retail.orders_info"]));
+        const admin = new (require("pg").Client)({ host: "127.0.0.1", port: pipeline.postgres.port, database: pipeline.postgres.database, user: "postgres" });
+        await admin.connect();
+        await admin.query("ALTER TABLE retail.orders_info ADD COLUMN coupon text");
+        const read = await providers.sourceCatalog.read("id", outs);
+        assert.deepEqual(read.props.described[0].columns.map((c: any) => c.name), ["orderid", "custid", "amount", "city", "purchase_time", "coupon"]);
+        await admin.query("ALTER TABLE retail.orders_info DROP COLUMN coupon");
+        await admin.end();
+    });
+});
+
+describe("PostgresReadiness provider (serialized, against the harness's PostgreSQL)", () => {
+    const inputs = () => ({ connection: bootstrap.connection, slotName: "readiness_probe_slot", restartHint: "Restart it with: systemctl restart postgresql." });
+    const admin = async () => {
+        const client = new (require("pg").Client)({ host: "127.0.0.1", port: pipeline.postgres.port, database: pipeline.postgres.database, user: "postgres" });
+        await client.connect();
+        return client;
+    };
+
+    it("passes on a server with logical replication, and records what it found", async () => {
+        const { outs } = await providers.readiness.create(inputs());
+        assert.equal(outs.facts.walLevel, "logical");
+        assert.ok(outs.facts.maxReplicationSlots > outs.facts.usedReplicationSlots);
+    });
+
+    it("wal_level changed but not restarted: names the restart and how", async () => {
+        const client = await admin();
+        await client.query("ALTER SYSTEM SET wal_level = replica");
+        await client.query("SELECT pg_reload_conf()");
+        try {
+            const pendingLogical = { ...inputs() };
+            // The server still runs with logical; the check compares what is in effect, so it passes, and reports the pending change.
+            const { outs } = await providers.readiness.create(pendingLogical);
+            assert.equal(outs.facts.walLevelPendingRestart, true);
+        } finally {
+            await client.query("ALTER SYSTEM RESET wal_level");
+            await client.query("SELECT pg_reload_conf()");
+            await client.end();
+        }
+    });
+
+    it("no free replication slot: fails naming the limit and the fix, before the bootstrap would", async () => {
+        const client = await admin();
+        const { rows: [{ free }] } = await client.query("SELECT current_setting('max_replication_slots')::int - (SELECT count(*) FROM pg_replication_slots)::int AS free");
+        const fillers = Array.from({ length: free }, (_, i) => `readiness_filler_${i}`);
+        for (const f of fillers) await client.query("SELECT pg_create_physical_replication_slot($1)", [f]);
+        try {
+            await assert.rejects(providers.readiness.create(inputs()), /PostgreSQL is not ready for change data capture:\n  - 127\.0\.0\.1:\d+ has no free replication slot \(\d+ of max_replication_slots=\d+ in use\): raise max_replication_slots/);
+        } finally {
+            for (const f of fillers) await client.query("SELECT pg_drop_replication_slot($1)", [f]);
+            await client.end();
+        }
+    });
+});

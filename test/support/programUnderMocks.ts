@@ -21,12 +21,13 @@ export interface ProgramRun {
 }
 
 /** Loads index.ts once (one stack per test process: node's test runner gives each file its own). */
-export async function runProgramWithStackFile(stack: string, extraConfig: Record<string, Record<string, unknown>> = {}): Promise<ProgramRun> {
+export async function runProgramWithStackFile(stack: string, extraConfig: Record<string, Record<string, unknown>> = {}, replacedSections: string[] = []): Promise<ProgramRun> {
     process.env.PG_ADX_CDC_DEPLOYER_IP = "198.51.100.23";
     const config: Record<string, unknown> = readStackFile(stack);
     const overrides: Record<string, Record<string, unknown>> = { ...OPERATOR_SET_CONFIG };
     for (const [key, values] of Object.entries(extraConfig)) overrides[key] = { ...overrides[key], ...values };
-    for (const [key, values] of Object.entries(overrides)) config[key] = { ...(config[key] as object), ...values };
+    // A replaced section is the override alone (a stack file written for another mode); others merge.
+    for (const [key, values] of Object.entries(overrides)) config[key] = replacedSections.includes(key) ? values : { ...(config[key] as object), ...values };
     const resources = installMocks({ ...config, "pg-adx-cdc:postgresAdminPassword": MOCK_ADMIN_PASSWORD }, ["pg-adx-cdc:postgresAdminPassword"], stack);
     const started = Date.now();
     const program = require("../../index");

@@ -79,6 +79,10 @@ export function installMocks(config: Record<string, unknown>, secretKeys: string
             },
             call(args: pulumi.runtime.MockCallArgs) {
                 if (args.token === "azure-native:authorization:getClientConfig" || args.token === "azuread:index/getClientConfig:getClientConfig") return CLIENT_CONFIG;
+                if (args.token === "azure-native:dbforpostgresql:getServer") {
+                    const { resourceGroupName, serverName } = args.inputs;
+                    return { id: `/subscriptions/${CLIENT_CONFIG.subscriptionId}/resourceGroups/${resourceGroupName}/providers/Microsoft.DBforPostgreSQL/flexibleServers/${serverName}`, name: serverName, fullyQualifiedDomainName: `${serverName}.postgres.database.azure.com` };
+                }
                 return args.inputs;
             },
         },

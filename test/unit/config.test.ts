@@ -43,6 +43,18 @@ describe("stack config validation", () => {
     it("rejects a cluster URI while the stack owns the cluster", () => rejects({ ...valid(), adx: { clusterUri: "https://kvc-x.kusto.windows.net" } }, /pg-adx-cdc:adx\.clusterUri: is only used with mode "existing"; set pg-adx-cdc:adx\.mode to "existing"/));
     it("rejects high availability for a PostgreSQL container", () => rejects({ ...valid(), postgres: { mode: "container", highAvailability: true } }, /pg-adx-cdc:postgres\.highAvailability: a PostgreSQL container has no standby/));
     it("rejects firewall rules for a PostgreSQL container", () => rejects({ ...valid(), postgres: { mode: "container", allowedClientCidrs: ["203.0.113.10/32"] } }, /firewall rules apply to Azure servers only/));
+    it("existing PostgreSQL: needs exactly one of existingServer or host", () => {
+        rejects({ ...valid(), postgres: { mode: "existing" } }, /pg-adx-cdc:postgres\.mode: existing mode needs exactly one of existingServer .* or host/);
+        rejects({ ...valid(), postgres: { mode: "existing", host: "db.example.com", existingServer: { resourceGroupName: "rg", serverName: "db" } } }, /exactly one of existingServer/);
+    });
+    it("existing PostgreSQL by host: firewall rules and restarts are the user's, and saying otherwise is an error", () => rejects({ ...valid(), postgres: { mode: "existing", host: "db.example.com", allowedClientCidrs: ["203.0.113.10/32"] } }, /pg-adx-cdc:postgres\.host: the stack manages firewall rules and restarts of an Azure flexible server only/));
+    it("existing Azure server: needs a way for Connect to reach it", () => rejects({ ...valid(), postgres: { mode: "existing", existingServer: { resourceGroupName: "rg", serverName: "db" } } }, /no client may reach PostgreSQL/));
+    it("existing-only settings in another mode name the mode to set", () => rejects({ ...valid(), postgres: { ...valid().postgres, host: "db.example.com" } }, /pg-adx-cdc:postgres\.host: is only used with mode "existing"/));
+    it("capture.keys for a table that is not captured, and a table listed twice, are refused", () => {
+        rejects({ ...valid(), capture: { tables: ["a.b"], keys: { "c.d": ["id"] } } }, /pg-adx-cdc:capture\.keys\.c\.d: c\.d is not captured/);
+        rejects({ ...valid(), capture: { tables: ["a.b", "a.b"] } }, /lists a\.b more than once/);
+        rejects({ ...valid(), capture: { tables: ["a_b.c", "a.b_c"] } }, /a_b\.c and a\.b_c would both land in ADX table a_b_c_changes/);
+    });
     it("rejects a backup retention Azure does not offer", () => rejects({ ...valid(), postgres: { ...valid().postgres, backupRetentionDays: 90 } }, /pg-adx-cdc:postgres\.backupRetentionDays: .*35.*\(got 90\)/));
     it("rejects settings the chosen mode would silently ignore", () => {
         rejects({ ...valid(), adx: { mode: "existing", clusterUri: "https://kvc-x.kusto.windows.net", skuName: "Standard_E2ads_v5" } }, /pg-adx-cdc:adx\.skuName has no effect with mode "existing" \(the stack does not manage an existing cluster\); remove it from the stack file/);

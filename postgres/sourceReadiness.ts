@@ -1,0 +1,131 @@
+// PostgresReadiness: checks, up front, that a PostgreSQL server the stack does not own can feed
+// Debezium (wal_level=logical in effect, a free replication slot and WAL sender, an admin that can
+// create the replication user and the publication), and fails naming what is missing and how to fix
+// it, before the bootstrap touches the server. `pulumi refresh` re-checks (a lowered slot limit shows).
+// Credentials are resolved when the provider runs, as for the bootstrap.
+import * as pulumi from "@pulumi/pulumi";
+import { ADMIN_PASSWORD_CONFIG_KEY, PostgresConnectionInputs, withClient } from "./sourceBootstrap";
+
+export interface ReadinessInputs {
+    connection: PostgresConnectionInputs;
+    /** Debezium's slot: when it already exists it needs no free slot. */
+    slotName: string;
+    /** How to restart this server, for the message when wal_level waits for a restart. */
+    restartHint: string;
+}
+
+/** What the server reports. */
+export interface ReadinessFacts {
+    walLevel: string;
+    /** wal_level changed in the configuration but not in effect until a restart. */
+    walLevelPendingRestart: boolean;
+    maxReplicationSlots: number;
+    usedReplicationSlots: number;
+    ownSlotExists: boolean;
+    maxWalSenders: number;
+    usedWalSenders: number;
+    /** The connecting role may create roles, and grant REPLICATION (superuser, or REPLICATION itself as on Azure). */
+    canCreateReplicationUser: boolean;
+    serverVersion: number;
+}
+
+export const READINESS_QUERY = `
+SELECT current_setting('wal_level') AS wal_level,
+       (SELECT pending_restart FROM pg_settings WHERE name = 'wal_level') AS wal_level_pending_restart,
+       current_setting('max_replication_slots')::int AS max_replication_slots,
+       (SELECT count(*) FROM pg_replication_slots)::int AS used_replication_slots,
+       EXISTS (SELECT FROM pg_replication_slots WHERE slot_name = $1) AS own_slot_exists,
+       current_setting('max_wal_senders')::int AS max_wal_senders,
+       (SELECT count(*) FROM pg_stat_replication)::int AS used_wal_senders,
+       (SELECT rolsuper OR (rolcreaterole AND rolreplication) FROM pg_roles WHERE rolname = current_user) AS can_create_replication_user,
+       current_setting('server_version_num')::int AS server_version`;
+
+/** Every reason Debezium could not run on this server, each with its fix; empty when ready. */
+export function readinessProblems(facts: ReadinessFacts, inputs: Pick<ReadinessInputs, "restartHint" | "connection">): string[] {
+    const where = `${inputs.connection.host}:${inputs.connection.port}`;
+    const problems: string[] = [];
+    if (facts.serverVersion < 100000) problems.push(`${where} runs PostgreSQL ${Math.floor(facts.serverVersion / 10000)}; logical decoding with pgoutput needs PostgreSQL 10 or later`);
+    if (facts.walLevel !== "logical") {
+        problems.push(
+            facts.walLevelPendingRestart
+                ? `wal_level on ${where} is set to logical but waits for a restart (now ${facts.walLevel}). ${inputs.restartHint}`
+                : `wal_level on ${where} is ${facts.walLevel}; logical replication needs wal_level=logical (ALTER SYSTEM SET wal_level = logical, or the server parameter on a managed server), then a restart. ${inputs.restartHint}`,
+        );
+    }
+    if (!facts.ownSlotExists && facts.usedReplicationSlots >= facts.maxReplicationSlots) {
+        problems.push(`${where} has no free replication slot (${facts.usedReplicationSlots} of max_replication_slots=${facts.maxReplicationSlots} in use): raise max_replication_slots (needs a restart) or drop an unused slot (SELECT slot_name, active FROM pg_replication_slots)`);
+    }
+    if (facts.usedWalSenders >= facts.maxWalSenders) {
+        problems.push(`${where} has no free WAL sender (${facts.usedWalSenders} of max_wal_senders=${facts.maxWalSenders} in use): raise max_wal_senders (needs a restart)`);
+    }
+    if (!facts.canCreateReplicationUser) {
+        problems.push(`the admin login ${inputs.connection.user} on ${where} cannot create the replication user: it needs superuser, or CREATEROLE and REPLICATION (on Azure, the server's administrator login has both)`);
+    }
+    return problems;
+}
+
+async function readFacts(inputs: ReadinessInputs, password: string | undefined): Promise<ReadinessFacts> {
+    return withClient(inputs.connection, password, async (client) => {
+        const { rows: [r] } = await client.query(READINESS_QUERY, [inputs.slotName]);
+        return {
+            walLevel: r.wal_level,
+            walLevelPendingRestart: r.wal_level_pending_restart === true,
+            maxReplicationSlots: r.max_replication_slots,
+            usedReplicationSlots: r.used_replication_slots,
+            ownSlotExists: r.own_slot_exists,
+            maxWalSenders: r.max_wal_senders,
+            usedWalSenders: r.used_wal_senders,
+            canCreateReplicationUser: r.can_create_replication_user === true,
+            serverVersion: r.server_version,
+        };
+    });
+}
+
+async function check(inputs: ReadinessInputs, password: string | undefined): Promise<ReadinessFacts> {
+    const facts = await readFacts(inputs, password);
+    const problems = readinessProblems(facts, inputs);
+    if (problems.length) throw new Error(`PostgreSQL is not ready for change data capture:\n  - ${problems.join("\n  - ")}`);
+    return facts;
+}
+
+export const sourceReadinessProvider: pulumi.dynamic.ResourceProvider & { adminPassword?: string } = {
+    async configure(req: pulumi.dynamic.ConfigureRequest) {
+        (this as any).adminPassword = req.config.get(ADMIN_PASSWORD_CONFIG_KEY);
+    },
+
+    async diff(_id: string, olds: any, news: any) {
+        return { changes: JSON.stringify([olds.connection, olds.slotName]) !== JSON.stringify([news.connection, news.slotName]) || olds.restartHint !== news.restartHint };
+    },
+
+    async create(inputs: any) {
+        require("@pulumi/pulumi").log.info(`checking ${inputs.connection.host}:${inputs.connection.port} for logical replication (wal_level, slots, WAL senders, admin rights)`);
+        const facts = await check(inputs, (this as any).adminPassword);
+        return { id: `${inputs.connection.host}:${inputs.connection.port}/readiness`, outs: { ...inputs, facts } };
+    },
+
+    async update(_id: string, _olds: any, news: any) {
+        return { outs: { ...news, facts: await check(news, (this as any).adminPassword) } };
+    },
+
+    async read(id: string, props: any) {
+        // Facts as they are now; a difference from the stored ones shows in the next preview.
+        return { id, props: { ...props, facts: await readFacts(props, (this as any).adminPassword) } };
+    },
+
+    async delete() {
+        // A check creates nothing on the server.
+    },
+};
+
+export interface PostgresReadinessArgs {
+    connection: { [K in keyof PostgresConnectionInputs]: pulumi.Input<PostgresConnectionInputs[K]> };
+    slotName: pulumi.Input<string>;
+    restartHint: pulumi.Input<string>;
+}
+
+/** A PostgreSQL server the stack does not own, checked ready for Debezium. */
+export class PostgresReadiness extends pulumi.dynamic.Resource {
+    constructor(name: string, args: PostgresReadinessArgs, opts?: pulumi.CustomResourceOptions) {
+        super(sourceReadinessProvider, name, { ...args, facts: undefined }, opts, "pg-adx-cdc", "PostgresReadiness");
+    }
+}

@@ -1,0 +1,49 @@
+// The dev stack pointed at the user's own Azure flexible server (postgres.mode: existing): the stack
+// creates no server and no database, sets the logical-replication parameters and firewall rules on
+// the named server, does not restart it unless allowed, and checks readiness before the bootstrap.
+import { before, describe, it } from "node:test";
+import * as assert from "node:assert/strict";
+import { unsecret } from "../support/pulumiMocks";
+import { ProgramRun, runProgramWithStackFile } from "../support/programUnderMocks";
+import { restartHintFor } from "../../components/existingPostgresServer";
+
+let run: ProgramRun;
+
+before(async () => {
+    run = await runProgramWithStackFile("dev", {
+        "pg-adx-cdc:postgres": { mode: "existing", existingServer: { resourceGroupName: "app-rg", serverName: "orders-db" }, databaseName: "shop", administratorLogin: "appadmin", allowedClientCidrs: ["203.0.113.10/32"], allowDeployerIp: false },
+        "pg-adx-cdc:capture": { tables: ["inventory.products"] },
+    }, ["pg-adx-cdc:postgres"]);
+});
+
+describe("the dev stack on an existing Azure flexible server", () => {
+    it("creates no PostgreSQL server and no database", () => {
+        assert.deepEqual(run.byType("azure-native:dbforpostgresql:Server"), []);
+        assert.deepEqual(run.byType("azure-native:dbforpostgresql:Database"), []);
+    });
+
+    it("sets the logical-replication parameters on the named server and opens it to the Connect host only", () => {
+        const params = run.byType("azure-native:dbforpostgresql:Configuration");
+        assert.ok(params.length > 0 && params.every((p) => p.inputs.serverName === "orders-db" && p.inputs.resourceGroupName === "app-rg"));
+        assert.equal(params.find((p) => p.inputs.configurationName === "wal_level")?.inputs.value, "logical");
+        const rules = run.byType("azure-native:dbforpostgresql:FirewallRule");
+        assert.deepEqual(rules.map((r) => [r.inputs.firewallRuleName, r.inputs.startIpAddress, r.inputs.endIpAddress]), [["pg-adx-cdc-allowed-0", "203.0.113.10", "203.0.113.10"]]);
+    });
+
+    it("does not restart the user's server unless allowed, and says how to restart it", () => {
+        assert.deepEqual(run.dynamic("PostgresServerRestart"), []);
+        const readiness = run.one("pulumi-nodejs:dynamic/pg-adx-cdc:PostgresReadiness");
+        assert.match(readiness.inputs.restartHint, /az postgres flexible-server restart --resource-group app-rg --name orders-db.*pulumi config set --path pg-adx-cdc:postgres\.allowRestart true/);
+        assert.deepEqual(readiness.inputs.connection, { host: "orders-db.postgres.database.azure.com", port: 5432, database: "shop", user: "appadmin", sslMode: "require" });
+        assert.match(restartHintFor({ existingServer: { resourceGroupName: "r", serverName: "s" }, allowRestart: true, host: undefined }), /restarts s itself/);
+    });
+
+    it("bootstraps only its own objects on the user's database, after the readiness check, and creates no demo table", () => {
+        const bootstrap = run.one("pulumi-nodejs:dynamic/pg-adx-cdc:PostgresSourceBootstrap");
+        const inputs = unsecret(bootstrap.inputs.bootstrap);
+        assert.deepEqual(inputs.tables, ["inventory.products"]);
+        assert.equal(inputs.createDemoTables, false);
+        assert.equal(bootstrap.inputs.connection.host, "orders-db.postgres.database.azure.com");
+        assert.equal(bootstrap.inputs.connection.database, "shop");
+    });
+});
