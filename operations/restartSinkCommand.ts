@@ -1,21 +1,13 @@
-#!/usr/bin/env node
-// npm run restart-sink -- --stack <s> [--outputs <file>]
-// Restarts the Kusto sink's failed tasks. The sink runs with behavior.on.error=fail: when ADX does
+// pg-adx-cdc restart-sink (npm run restart-sink): restarts the Kusto sink's failed tasks. The sink runs with behavior.on.error=fail: when ADX does
 // not accept a batch within the retry window (an outage longer than it), the task fails without
 // committing that batch's offsets; once ADX is back, a restart re-reads the batch from Kafka and
 // delivers it. Nothing is lost meanwhile: the records wait in the topic.
-import { parseOperatorArgs, readOperationsOutputs } from "./stackOutputs";
+import { readOperationsOutputs, StackSelection } from "./stackOutputs";
 import { connectRequest } from "../connectors/connectRestClient";
 import { rootCause } from "./pipelineHealth";
 
-const USAGE = "usage: npm run restart-sink -- --stack <stack> | --outputs <stack-outputs.json>\nRestarts the Kusto sink connector's FAILED tasks (after an ADX outage longer than the sink's retry window).";
-
-async function main(): Promise<number> {
-    if (process.argv.includes("--help")) {
-        process.stdout.write(USAGE + "\n");
-        return 0;
-    }
-    const { selection } = parseOperatorArgs(process.argv.slice(2), {});
+/** 0 when nothing failed or the failed tasks were restarted (the CLI maps a thrown error to 2). */
+export async function runRestartSink(selection: StackSelection): Promise<number> {
     const outputs = readOperationsOutputs(selection);
     const sink = outputs.connectors.sink;
     const policy = { deadlineMs: 30_000, initialDelayMs: 200, maxDelayMs: 2000 };
@@ -33,10 +25,3 @@ async function main(): Promise<number> {
     return 0;
 }
 
-main().then(
-    (code) => process.exit(code),
-    (error) => {
-        process.stderr.write(`restart-sink: ${error.message}\n`);
-        process.exit(2);
-    },
-);

@@ -81,11 +81,3 @@ export function resolvePostgresPassword(selection: StackSelection): string | und
     return runPulumi(["config", "get", "pg-adx-cdc:postgresAdminPassword", "--stack", selection.stack]).replace(/\n$/, "");
 }
 
-/** Parses `--stack <s>`, `--outputs <file>` and the command's own flags. */
-export function parseOperatorArgs(argv: string[], flags: Record<string, "string" | "boolean">): { selection: StackSelection; values: Record<string, string | boolean | undefined> } {
-    const { parseArgs } = require("util");
-    const options: Record<string, { type: "string" | "boolean" }> = { stack: { type: "string" }, outputs: { type: "string" } };
-    for (const [name, type] of Object.entries(flags)) options[name] = { type };
-    const { values } = parseArgs({ args: argv, options, allowPositionals: false });
-    return { selection: { stack: values.stack, outputsFile: values.outputs }, values };
-}

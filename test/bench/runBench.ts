@@ -20,10 +20,17 @@ import { renderLatencyChart } from "./latencyChart";
 
 type Profile = "quickstart" | "tuned";
 const TABLE = "retail.orders_info";
-const RATES = (process.env.BENCH_RATES ?? "100,1000,5000").split(",").map(Number);
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
-const RAMP = (process.env.BENCH_RAMP ?? "2000,4000,6000,8000,10000").split(",").map(Number);
-const RAMP_SECONDS = Number(process.env.BENCH_RAMP_SECONDS ?? 15);
+/** What `pg-adx-cdc bench` runs; the CLI's options, with these defaults. */
+export interface BenchOptions {
+    /** Rates (changes/s) both profiles run at, interleaved. */
+    rates: number[];
+    /** Seconds per rate and profile. */
+    seconds: number;
+    /** Rates the tuned profile ramps through until lag stops being bounded. */
+    ramp: number[];
+    rampSeconds: number;
+}
+export const BENCH_DEFAULTS: BenchOptions = { rates: [100, 1000, 5000], seconds: 30, ramp: [2000, 4000, 6000, 8000, 10000], rampSeconds: 15 };
 /** Lag counts as bounded when the topic catches up within this long after the load stops. */
 const BOUNDED_DRAIN_MS = 2000;
 
@@ -98,7 +105,8 @@ function table(results: RunResult[]): string {
     return [header, ...rows].join("\n");
 }
 
-async function main(): Promise<void> {
+export async function runBench(options: BenchOptions = BENCH_DEFAULTS): Promise<number> {
+    const { rates: RATES, seconds: SECONDS, ramp: RAMP, rampSeconds: RAMP_SECONDS } = options;
     const started = Date.now();
     const pipeline = await startLocalPipeline({ progress: (m) => process.stderr.write(`bench: ${m}\n`) });
     try {
@@ -146,12 +154,9 @@ async function main(): Promise<void> {
         fs.writeFileSync(path.join(outDir, "bench.json"), JSON.stringify({ summary, results, ramp, settings: { tuned: TUNED_SOURCE_SETTINGS, rates: RATES, seconds: SECONDS, boundedDrainMs: BOUNDED_DRAIN_MS } }, null, 2));
         fs.writeFileSync(path.join(outDir, "latency.svg"), renderLatencyChart(results.map((r) => ({ profile: r.profile, rate: r.offeredRate, p50: r.latencyMs.p50, p99: r.latencyMs.p99 })), "change-to-topic latency (commit → consumer), this machine"));
         say(`wrote ${path.relative(process.cwd(), outDir)}/bench.json and latency.svg`);
+        return 0;
     } finally {
         await pipeline.stop();
     }
 }
 
-main().catch((error) => {
-    process.stderr.write(`\nbench failed: ${error.stack ?? error}\n`);
-    process.exit(1);
-});

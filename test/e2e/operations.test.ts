@@ -52,9 +52,9 @@ function operationsFor(queryUri: string): OperationsOutputs {
 }
 
 /** Runs an operator command as `npm run <name>` would (compiled), with the stack outputs from a file. */
-function runCommand(command: "statusCommand" | "verifyCommand" | "restartSinkCommand", args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+function runCommand(command: "status" | "verify" | "restart-sink", args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
     return new Promise((resolve) => {
-        execFile(process.execPath, [path.join(REPO_ROOT, "dist", "operations", `${command}.js`), "--outputs", outputsFile, ...args], { env: { ...process.env, PGPASSWORD: "", AZURE_KUSTO_ACCESS_TOKEN: pipeline.adxAccessToken, NODE_EXTRA_CA_CERTS: pipeline.tls.certFile }, timeout: 120_000 }, (error, stdout, stderr) => {
+        execFile(process.execPath, [path.join(REPO_ROOT, "dist", "operations", "cli.js"), command, "--outputs", outputsFile, ...args], { env: { ...process.env, PGPASSWORD: "", AZURE_KUSTO_ACCESS_TOKEN: pipeline.adxAccessToken, NODE_EXTRA_CA_CERTS: pipeline.tls.certFile }, timeout: 120_000 }, (error, stdout, stderr) => {
             resolve({ code: error ? Number((error as any).code ?? 1) : 0, stdout, stderr });
         });
     });
@@ -103,7 +103,7 @@ describe("operator commands on the real local pipeline", () => {
     });
 
     it("verify command: end to end through the ADX REST query endpoint (the double answering from what the sink delivered), exit 0", async () => {
-        const result = await runCommand("verifyCommand", ["--timeout", "60s"]);
+        const result = await runCommand("verify", ["--timeout", "60s"]);
         process.stderr.write(`e2e: ${result.stdout.trim().split("\n")[0]}\n`);
         assert.equal(result.code, 0, result.stdout + result.stderr);
         assert.match(result.stdout, /^heartbeat marker \d+: commit-to-query latency \d+ ms, delete visible after \d+ ms \(cdc_meta_heartbeat_cdc_current\(\), \d+ queries\)\nfreshness, continuously: cdc_meta_heartbeat_cdc_freshness\(\) in ADX\nVERIFIED$/m);
@@ -111,7 +111,7 @@ describe("operator commands on the real local pipeline", () => {
     });
 
     it("status: healthy pipeline, exit 0, with connector states, slot lag in bytes, end offsets and no dead letters", async () => {
-        const result = await runCommand("statusCommand", []);
+        const result = await runCommand("status", []);
         process.stderr.write(`e2e status:\n${result.stdout}`);
         assert.equal(result.code, 0, result.stdout + result.stderr);
         assert.match(result.stdout, /^connector  cdc-postgres-source: RUNNING; tasks 0:RUNNING$/m);
@@ -129,7 +129,7 @@ describe("operator commands on the real local pipeline", () => {
         await connectRequest(pipeline.connectUrl, "PUT", `/connectors/${SOURCE}/pause`, undefined, { deadlineMs: 10_000, initialDelayMs: 100, maxDelayMs: 1000 });
         await waitForConnectorState(SOURCE, "PAUSED");
         await source.admin.query(`INSERT INTO ${CAPTURED_TABLE} (custid, amount, city) SELECT g, 1.00, 'Lagtown' FROM generate_series(1, 500) g`);
-        const result = await runCommand("statusCommand", ["--max-slot-lag-bytes", "1024"]);
+        const result = await runCommand("status", ["--max-slot-lag-bytes", "1024"]);
         assert.equal(result.code, 1, result.stdout + result.stderr);
         assert.match(result.stdout, /^  - connector cdc-postgres-source is PAUSED$/m);
         assert.match(result.stdout, /^  - replication slot debezium_cdc holds \d+\.\d (KiB|MiB) of WAL, more than 1\.0 KiB/m);
@@ -143,7 +143,7 @@ describe("operator commands on the real local pipeline", () => {
         const before = source.reader.records.length;
         await source.admin.query(`INSERT INTO ${CAPTURED_TABLE} (custid, amount, city) SELECT g, 2.00, 'Backlog' FROM generate_series(1, 50) g`);
         await source.reader.waitFor("50 more records", (records) => records.length >= before + 50, 30_000);
-        const result = await runCommand("statusCommand", ["--max-sink-lag", "10", "--json"]);
+        const result = await runCommand("status", ["--max-sink-lag", "10", "--json"]);
         const parsed = JSON.parse(result.stdout);
         assert.equal(result.code, 1);
         assert.ok(parsed.report.sinkLag.records >= 50, JSON.stringify(parsed.report.sinkLag));
@@ -162,11 +162,11 @@ describe("operator commands on the real local pipeline", () => {
         await producer.disconnect();
         // Changes keep flowing: the sink's failed flush surfaces (fails the task) on its next put of a record.
         const deadline = Date.now() + 60_000;
-        let result = await runCommand("statusCommand", ["--json"]);
+        let result = await runCommand("status", ["--json"]);
         while (!JSON.parse(result.stdout).problems.some((p: string) => /task 0 is FAILED/.test(p)) && Date.now() < deadline) {
             await source.admin.query(`INSERT INTO ${CAPTURED_TABLE} (custid, amount, city) VALUES (7, 3.00, 'After')`);
             await new Promise((r) => setTimeout(r, 1000));
-            result = await runCommand("statusCommand", ["--json"]);
+            result = await runCommand("status", ["--json"]);
         }
         const parsed = JSON.parse(result.stdout);
         assert.equal(result.code, 1);
@@ -176,7 +176,7 @@ describe("operator commands on the real local pipeline", () => {
         const [committed] = (await admin.fetchOffsets({ groupId: `connect-${SINK}`, topics: [TOPIC] }))[0].partitions;
         await admin.disconnect();
         assert.ok(Number(committed.offset) <= Number(baseOffset), `the sink committed ${committed.offset}, past the rejected record at ${baseOffset}`);
-        const restart = await runCommand("restartSinkCommand", []);
+        const restart = await runCommand("restart-sink", []);
         assert.equal(restart.code, 0, restart.stdout + restart.stderr);
         assert.match(restart.stdout, /^task 0 FAILED: .*(Stream_InputStreamParsingError|Error in flushByTime)/m);
         assert.match(restart.stdout, /^restarted 1 failed task\(s\) of cdc-adx-sink/m);

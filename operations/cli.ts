@@ -1,0 +1,99 @@
+#!/usr/bin/env node
+// pg-adx-cdc: the one command line for what the README offers. Every subcommand answers --help
+// (usage, options with defaults, an example) without doing work; an unknown option fails with the
+// usage and exit code 2. npm scripts are thin aliases (npm run status -- --stack dev).
+// Exit codes: 0 fine, 1 the pipeline is unhealthy / not delivered, 2 the command cannot run.
+import { Command, CommanderError, Option } from "commander";
+import { runStatus } from "./statusCommand";
+import { runVerify } from "./verifyCommand";
+import { runRestartSink } from "./restartSinkCommand";
+import { runDemo } from "./demoCommand";
+import { DEFAULT_THRESHOLDS } from "./pipelineHealth";
+import { StackSelection } from "./stackOutputs";
+import { durationArg, generateCommand, numberIn } from "../generator/generateCommand";
+
+const STACK_HELP = "\nThe stack's outputs come from `pulumi stack output --json --stack <name>` (no secrets in them), or from a file saved from it (--outputs).\nThe PostgreSQL admin password comes from PGPASSWORD, else from the stack's secret config.";
+
+function withStack(command: Command): Command {
+    return command.option("--stack <name>", "the Pulumi stack to read outputs from (this or --outputs is required)").option("--outputs <file>", "a saved `pulumi stack output --json`, instead of asking Pulumi");
+}
+
+function selection(o: { stack?: string; outputs?: string }): StackSelection {
+    return { stack: o.stack, outputsFile: o.outputs };
+}
+
+export function buildCli(): Command {
+    const program = new Command("pg-adx-cdc")
+        .description("Change data capture from PostgreSQL to Azure Data Explorer: operate a deployed stack, or try the whole pipeline locally")
+        .showHelpAfterError()
+        .exitOverride();
+
+    withStack(program.command("status"))
+        .description("connectors and tasks, the slot's WAL lag, per table the topic's end offset and what the sink has not delivered, dead letters")
+        .addOption(new Option("--max-slot-lag-bytes <n>", "unhealthy above this much WAL held by the slot").default(DEFAULT_THRESHOLDS.maxSlotLagBytes, "256 MiB").argParser(numberIn("--max-slot-lag-bytes", 0, Number.MAX_SAFE_INTEGER)))
+        .addOption(new Option("--max-sink-lag <records>", "unhealthy above this many records the sink has not delivered").default(DEFAULT_THRESHOLDS.maxSinkLagRecords).argParser(numberIn("--max-sink-lag", 0, Number.MAX_SAFE_INTEGER)))
+        .addOption(new Option("--max-dead-letters <n>", "unhealthy above this many dead-lettered records").default(DEFAULT_THRESHOLDS.maxDeadLetters).argParser(numberIn("--max-dead-letters", 0, Number.MAX_SAFE_INTEGER)))
+        .option("--json", "machine-readable report", false)
+        .addHelpText("after", `${STACK_HELP}\nExit: 0 healthy, 1 unhealthy, 2 cannot run.\n\nExample:\n  npm run status -- --stack dev --max-sink-lag 5000`)
+        .action(async (o) => {
+            process.exitCode = await runStatus({ selection: selection(o), thresholds: { maxSlotLagBytes: o.maxSlotLagBytes, maxSinkLagRecords: o.maxSinkLag, maxDeadLetters: o.maxDeadLetters }, json: o.json });
+        });
+
+    withStack(program.command("verify"))
+        .description("write a marker row into the stack's heartbeat table, wait until ADX shows it, print the commit-to-query latency, delete it and wait until ADX hides it")
+        .addOption(new Option("--timeout <time>", "per phase (visible, then gone)").default(180_000, "180s").argParser(durationArg))
+        .option("--json", "machine-readable report", false)
+        .addHelpText("after", `${STACK_HELP}\nExit: 0 verified, 1 not delivered in time, 2 cannot run.\n\nExample:\n  npm run verify -- --stack dev --timeout 60s`)
+        .action(async (o) => {
+            process.exitCode = await runVerify({ selection: selection(o), timeoutMs: o.timeout, json: o.json });
+        });
+
+    withStack(program.command("restart-sink"))
+        .description("restart the Kusto sink's FAILED tasks (after an ADX outage longer than its retry window); they re-read from the last offset ADX took")
+        .addHelpText("after", `${STACK_HELP}\n\nExample:\n  npm run restart-sink -- --stack dev`)
+        .action(async (o) => {
+            process.exitCode = await runRestartSink(selection(o));
+        });
+
+    program.addCommand(generateCommand().showHelpAfterError().exitOverride());
+
+    program
+        .command("demo")
+        .description("the whole pipeline on this machine, no Azure, no Docker: PostgreSQL, Kafka, Connect with Debezium and the real Kusto sink, the ADX ingestion test double and the orders generator")
+        .addOption(new Option("--rate <changes/s>", "orders generator rate").default(50).argParser(numberIn("--rate", 0.1, 5000)))
+        .addOption(new Option("--duration <time>", '"0" runs until Ctrl-C').default(60_000, "60s").argParser(durationArg))
+        .addOption(new Option("--updates <share>", "share of changes that are updates").default(0.2).argParser(numberIn("--updates", 0, 1)))
+        .addOption(new Option("--deletes <share>", "share of changes that are deletes").default(0.05).argParser(numberIn("--deletes", 0, 1)))
+        .addHelpText("after", "\nNeeds Java 17, Maven and PostgreSQL's binaries (fetched like the tests do; about 3 minutes the first time).\nPrints a line a second (changes/s, topic and sink lag, commit→ADX latency), then per table the rows in ADX against the source.\nCtrl-C stops every process it started and removes its files.\n\nExample:\n  npm run demo -- --rate 200 --duration 2m")
+        .action(async (o) => {
+            process.exitCode = await runDemo({ rate: o.rate, durationMs: o.duration, updates: o.updates, deletes: o.deletes });
+        });
+
+    program
+        .command("bench")
+        .description("change-to-topic latency and throughput on the local pipeline, the quickstarts' settings against the stack's, interleaved in one run")
+        .option("--rates <list>", "rates (changes/s) both profiles run at", "100,1000,5000")
+        .addOption(new Option("--seconds <n>", "seconds per rate and profile").default(30).argParser(numberIn("--seconds", 1, 3600)))
+        .option("--ramp <list>", "rates the tuned profile ramps through until lag is no longer bounded", "2000,4000,6000,8000,10000")
+        .addOption(new Option("--ramp-seconds <n>", "seconds per ramp step").default(15).argParser(numberIn("--ramp-seconds", 1, 3600)))
+        .addHelpText("after", "\nTakes several minutes; writes bench-results/bench.json and latency.svg.\n\nExample:\n  npm run bench -- --rates 100,1000 --seconds 10 --ramp 2000")
+        .action(async (o) => {
+            const list = (name: string, text: string) => text.split(",").map(numberIn(name, 1, 1_000_000));
+            // The benchmark lives with the tests it shares the harness with.
+            const { runBench } = require("../test/bench/runBench");
+            process.exitCode = await runBench({ rates: list("--rates", o.rates), seconds: o.seconds, ramp: list("--ramp", o.ramp), rampSeconds: o.rampSeconds });
+        });
+    return program;
+}
+
+if (require.main === module) {
+    const program = buildCli();
+    program.parseAsync(process.argv).catch((error: unknown) => {
+        if (error instanceof CommanderError) {
+            // --help and --version end here with code 0; a usage error with the usage already printed.
+            process.exit(error.exitCode === 0 ? 0 : 2);
+        }
+        process.stderr.write(`pg-adx-cdc: ${(error as Error).message}\n`);
+        process.exit(2);
+    });
+}

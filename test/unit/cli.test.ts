@@ -1,0 +1,48 @@
+// The pg-adx-cdc CLI as a user runs it (the compiled entry in a child process): every subcommand
+// answers --help with usage, defaults and an example and does no work; a bad option or value fails
+// with the usage and exit code 2.
+import { describe, it } from "node:test";
+import * as assert from "node:assert/strict";
+import { spawnSync } from "child_process";
+import * as path from "path";
+
+const CLI = path.join(__dirname, "..", "..", "operations", "cli.js");
+const run = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: "utf8", timeout: 20_000, env: { ...process.env, PATH: "" } });
+
+describe("pg-adx-cdc CLI", () => {
+    it("lists every subcommand", () => {
+        const result = run("--help");
+        assert.equal(result.status, 0);
+        for (const c of ["status", "verify", "restart-sink", "generate", "demo", "bench"]) assert.match(result.stdout, new RegExp(`^  ${c}\\b`, "m"), c);
+    });
+
+    for (const c of ["status", "verify", "restart-sink", "generate", "demo", "bench"]) {
+        it(`${c} --help: usage, options with defaults, an example; exit 0 at once, nothing started`, () => {
+            const started = Date.now();
+            const result = run(c, "--help");
+            assert.equal(result.status, 0, result.stderr);
+            assert.match(result.stdout, new RegExp(`^Usage: pg-adx-cdc ${c} \\[options\\]`));
+            assert.match(result.stdout, /\nExample:\n  /);
+            if (c !== "restart-sink") assert.match(result.stdout, /\(default: /);
+            assert.ok(Date.now() - started < 10_000);
+        });
+    }
+
+    it("an unknown option fails with the usage, exit 2", () => {
+        const result = run("status", "--bogus");
+        assert.equal(result.status, 2);
+        assert.match(result.stderr, /error: unknown option '--bogus'\n\nUsage: pg-adx-cdc status/);
+    });
+
+    it("a bad value names the option and what it takes, exit 2", () => {
+        const result = run("verify", "--timeout", "soon", "--outputs", "x.json");
+        assert.equal(result.status, 2);
+        assert.match(result.stderr, /--duration must look like 30s|--timeout/);
+    });
+
+    it("a command that cannot run says why, exit 2 (no stack named, no pulumi on PATH)", () => {
+        const result = run("status");
+        assert.equal(result.status, 2);
+        assert.match(result.stderr, /^pg-adx-cdc: name the stack: --stack <name> \(or --outputs <file>\)$/m);
+    });
+});
