@@ -18,13 +18,19 @@ export interface AzurePostgresServerArgs {
     deployerIp?: pulumi.Input<string | undefined>;
 }
 
-/** Firewall rules from the configured CIDRs (validated by config.ts). */
+/**
+ * Firewall rules from the configured CIDRs (validated by config.ts), each named by its range, not by
+ * its position: reordering or removing one entry of the list changes no other rule.
+ */
 export function buildFirewallRules(cidrs: string[]): { name: string; start: string; end: string }[] {
-    return cidrs.map((cidr, i) => {
+    const rules = new Map<string, { name: string; start: string; end: string }>();
+    for (const cidr of cidrs) {
         const parsed = parseIpv4Cidr(cidr);
         if (!parsed) throw new Error(`invalid CIDR ${cidr}`);
-        return { name: `allowed-${i}`, start: parsed.start, end: parsed.end };
-    });
+        const name = `allow-${parsed.start.replace(/\./g, "-")}-${parsed.prefix}`;
+        rules.set(name, { name, start: parsed.start, end: parsed.end });
+    }
+    return [...rules.values()];
 }
 
 export class AzurePostgresServer extends pulumi.ComponentResource {

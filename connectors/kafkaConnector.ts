@@ -57,9 +57,9 @@ export function diffConnector(olds: KafkaConnectorInputs, news: KafkaConnectorIn
     const replaces: string[] = [];
     if (olds.connectorName !== news.connectorName) replaces.push("connectorName");
     if (olds.connectUrl !== news.connectUrl) replaces.push("connectUrl");
+    // timeoutSeconds is how long the provider waits, not part of the connector: changing it alone changes nothing in Connect.
     const configChanged = changedConfigKeys(olds.config, news.config).length > 0;
-    const timeoutChanged = (olds.timeoutSeconds ?? 300) !== (news.timeoutSeconds ?? 300);
-    return { changes: replaces.length > 0 || configChanged || timeoutChanged, replaces, deleteBeforeReplace: replaces.length > 0 };
+    return { changes: replaces.length > 0 || configChanged, replaces, deleteBeforeReplace: replaces.length > 0 };
 }
 
 function policyFor(inputs: KafkaConnectorInputs): rest.RetryPolicy {

@@ -27,7 +27,7 @@ describe("the dev stack on an existing Azure flexible server", () => {
         assert.ok(params.length > 0 && params.every((p) => p.inputs.serverName === "orders-db" && p.inputs.resourceGroupName === "app-rg"));
         assert.equal(params.find((p) => p.inputs.configurationName === "wal_level")?.inputs.value, "logical");
         const rules = run.byType("azure-native:dbforpostgresql:FirewallRule");
-        assert.deepEqual(rules.map((r) => [r.inputs.firewallRuleName, r.inputs.startIpAddress, r.inputs.endIpAddress]), [["pg-adx-cdc-allowed-0", "203.0.113.10", "203.0.113.10"]]);
+        assert.deepEqual(rules.map((r) => [r.inputs.firewallRuleName, r.inputs.startIpAddress, r.inputs.endIpAddress]), [["pg-adx-cdc-allow-203-0-113-10-32", "203.0.113.10", "203.0.113.10"]]);
     });
 
     it("does not restart the user's server unless allowed, and says how to restart it", () => {
