@@ -38,7 +38,12 @@ const usesAzurePostgres = config.postgres.mode === "azure";
 const suffix = ownsAdx || usesAzurePostgres ? new random.RandomString("name-suffix", { length: 6, special: false, upper: false }) : undefined;
 const resourceGroup = suffix ? new resources.ResourceGroup("resource-group", { resourceGroupName: names.resourceGroup }) : undefined;
 // Per captured table: its topic and ADX names (from the name alone) and its hand-written overlay, if any.
-const captured = config.capture.tables.map((table) => ({ table, topic: topicForTable(config.capture.topicPrefix, table), names: adxNamesFor(table), overlay: loadOverlayScripts(table) }));
+const captured = config.capture.tables.map((table) => ({
+    table,
+    topic: topicForTable(config.capture.topicPrefix, table),
+    names: adxNamesFor(table),
+    overlay: loadOverlayScripts(table),
+}));
 
 const adx = ownsAdx
     ? new AdxCluster("adx", {
@@ -107,14 +112,25 @@ const postgres = new PostgresSource("postgres", {
 const sourceCatalog = new SourceCatalog(
     "source-catalog",
     {
-        connection: { host: postgres.adminEndpoint.host, port: postgres.adminEndpoint.port, database: postgres.databaseName, user: postgres.administratorLogin, sslMode: postgres.adminEndpoint.sslMode },
+        connection: {
+            host: postgres.adminEndpoint.host,
+            port: postgres.adminEndpoint.port,
+            database: postgres.databaseName,
+            user: postgres.administratorLogin,
+            sslMode: postgres.adminEndpoint.sslMode,
+        },
         tables: [...config.capture.tables, postgres.heartbeatTable],
         keys: config.capture.keys,
     },
     { dependsOn: [postgres.bootstrap] },
 );
 // The heartbeat table reaches ADX too: verify measures latency with it, and its freshness function shows lag continuously.
-const heartbeat = { table: postgres.heartbeatTable, topic: topicForTable(config.capture.topicPrefix, postgres.heartbeatTable), names: adxNamesFor(postgres.heartbeatTable), freshnessFunction: freshnessFunctionName(postgres.heartbeatTable) };
+const heartbeat = {
+    table: postgres.heartbeatTable,
+    topic: topicForTable(config.capture.topicPrefix, postgres.heartbeatTable),
+    names: adxNamesFor(postgres.heartbeatTable),
+    freshnessFunction: freshnessFunctionName(postgres.heartbeatTable),
+};
 
 // One KqlSchema per captured table: the model generated from the catalog, then the table's overlay.
 const kqlSchemas = captured.map((m) => {
@@ -122,7 +138,11 @@ const kqlSchemas = captured.map((m) => {
         const table = described.find((t) => t.qualifiedName === m.table)!;
         return adxModelScripts(table, { key: table.key, streamingIngestion: config.adx.streamingIngestion }, m.overlay);
     });
-    return new KqlSchema(`kql-${m.table}`, { clusterUri: adxQueryUri, database: config.adx.databaseName, scripts, retainData: config.adx.retainDataOnDestroy }, { dependsOn: adx ? [adx.deployerAdmin] : [] });
+    return new KqlSchema(
+        `kql-${m.table}`,
+        { clusterUri: adxQueryUri, database: config.adx.databaseName, scripts, retainData: config.adx.retainDataOnDestroy },
+        { dependsOn: adx ? [adx.deployerAdmin] : [] },
+    );
 });
 kqlSchemas.push(
     new KqlSchema(
@@ -130,7 +150,12 @@ kqlSchemas.push(
         {
             clusterUri: adxQueryUri,
             database: config.adx.databaseName,
-            scripts: sourceCatalog.described.apply((described) => heartbeatModelScripts(described.find((t) => t.qualifiedName === heartbeat.table)!, { streamingIngestion: config.adx.streamingIngestion })),
+            scripts: sourceCatalog.described.apply((described) =>
+                heartbeatModelScripts(
+                    described.find((t) => t.qualifiedName === heartbeat.table)!,
+                    { streamingIngestion: config.adx.streamingIngestion },
+                ),
+            ),
             retainData: config.adx.retainDataOnDestroy,
         },
         { dependsOn: adx ? [adx.deployerAdmin] : [] },
@@ -146,7 +171,14 @@ const sourceConnector = new KafkaConnector(
         config: postgres.connectEndpoint.host.apply((host) =>
             buildDebeziumSourceConfig({
                 connectorName: sourceConnectorName,
-                database: { host, port: postgres.connectEndpoint.port, name: postgres.databaseName, user: postgres.replicationUser, passwordEnvVar: WORKER_SECRET_ENV.postgresReplicationPassword, sslMode: postgres.connectEndpoint.sslMode },
+                database: {
+                    host,
+                    port: postgres.connectEndpoint.port,
+                    name: postgres.databaseName,
+                    user: postgres.replicationUser,
+                    passwordEnvVar: WORKER_SECRET_ENV.postgresReplicationPassword,
+                    sslMode: postgres.connectEndpoint.sslMode,
+                },
                 tables: config.capture.tables,
                 keyColumns: config.capture.keys,
                 topicPrefix: config.capture.topicPrefix,
@@ -173,7 +205,13 @@ const sinkConnector = new KafkaConnector(
                 ingestionUrl,
                 queryUrl,
                 auth: { strategy: "application", tenantId, appId, appKeyEnvVar: WORKER_SECRET_ENV.kustoSinkAppKey },
-                targets: [...captured, heartbeat].map((m) => ({ topic: m.topic, database: config.adx.databaseName, table: m.names.changes, mapping: m.names.mapping, streaming: config.adx.streamingIngestion })),
+                targets: [...captured, heartbeat].map((m) => ({
+                    topic: m.topic,
+                    database: config.adx.databaseName,
+                    table: m.names.changes,
+                    mapping: m.names.mapping,
+                    streaming: config.adx.streamingIngestion,
+                })),
                 deadLetterTopic,
                 deadLetterReplicationFactor: KAFKA_REPLICATION_FACTOR,
             }),
@@ -183,18 +221,22 @@ const sinkConnector = new KafkaConnector(
 );
 
 if (config.generator.enabled) {
-    new OrdersGenerator("orders-generator", {
-        settings: config.generator,
-        imageName: names.generatorImage,
-        containerName: names.generatorContainer,
-        networkName: kafka.network.name,
-        postgresHost: postgres.connectEndpoint.host,
-        postgresPort: postgres.connectEndpoint.port,
-        sslMode: postgres.connectEndpoint.sslMode,
-        database: postgres.databaseName,
-        user: config.postgres.administratorLogin,
-        password: adminPassword,
-    }, { dependsOn: [sourceConnector] });
+    new OrdersGenerator(
+        "orders-generator",
+        {
+            settings: config.generator,
+            imageName: names.generatorImage,
+            containerName: names.generatorContainer,
+            networkName: kafka.network.name,
+            postgresHost: postgres.connectEndpoint.host,
+            postgresPort: postgres.connectEndpoint.port,
+            sslMode: postgres.connectEndpoint.sslMode,
+            database: postgres.databaseName,
+            user: config.postgres.administratorLogin,
+            password: adminPassword,
+        },
+        { dependsOn: [sourceConnector] },
+    );
 }
 
 export { adxQueryUri, adxIngestionUri };
@@ -207,17 +249,39 @@ export const topics = captured.map((m) => m.topic);
 export const connectorNames = { source: sourceConnector.connectorName, sink: sinkConnector.connectorName };
 export const analyticsLinks = adxWebUiLinks(adxQueryUri, config.adx.databaseName);
 /** Everything `npm run status` and `npm run verify` need (operations/stackOutputs.ts); no secrets. */
-export const operations: pulumi.Output<OperationsOutputs> = pulumi.all([postgres.adminEndpoint.host, adxQueryUri, sourceCatalog.described]).apply(([pgHost, queryUri, described]) => ({
-    connectRestUrl: kafka.connectRestUrl,
-    connectors: { source: sourceConnectorName, sink: sinkConnectorName },
-    kafkaBootstrapServers: kafka.hostBootstrapServers,
-    topics,
-    deadLetterTopic,
-    postgres: { host: pgHost, port: postgres.adminEndpoint.port, database: postgres.databaseName, user: postgres.administratorLogin, sslMode: postgres.adminEndpoint.sslMode, slotName: postgres.slotName },
-    adx: {
-        queryUri,
-        database: config.adx.databaseName,
-        tables: captured.map((m) => ({ sourceTable: m.table, rawTable: m.names.changes, functionName: m.names.currentState, view: m.names.latest, keys: described.find((t) => t.qualifiedName === m.table)?.key ?? [] })),
-        heartbeat: { sourceTable: heartbeat.table, rawTable: heartbeat.names.changes, functionName: heartbeat.names.currentState, view: heartbeat.names.latest, keys: ["id"], freshnessFunction: heartbeat.freshnessFunction },
-    },
-}));
+export const operations: pulumi.Output<OperationsOutputs> = pulumi
+    .all([postgres.adminEndpoint.host, adxQueryUri, sourceCatalog.described])
+    .apply(([pgHost, queryUri, described]) => ({
+        connectRestUrl: kafka.connectRestUrl,
+        connectors: { source: sourceConnectorName, sink: sinkConnectorName },
+        kafkaBootstrapServers: kafka.hostBootstrapServers,
+        topics,
+        deadLetterTopic,
+        postgres: {
+            host: pgHost,
+            port: postgres.adminEndpoint.port,
+            database: postgres.databaseName,
+            user: postgres.administratorLogin,
+            sslMode: postgres.adminEndpoint.sslMode,
+            slotName: postgres.slotName,
+        },
+        adx: {
+            queryUri,
+            database: config.adx.databaseName,
+            tables: captured.map((m) => ({
+                sourceTable: m.table,
+                rawTable: m.names.changes,
+                functionName: m.names.currentState,
+                view: m.names.latest,
+                keys: described.find((t) => t.qualifiedName === m.table)?.key ?? [],
+            })),
+            heartbeat: {
+                sourceTable: heartbeat.table,
+                rawTable: heartbeat.names.changes,
+                functionName: heartbeat.names.currentState,
+                view: heartbeat.names.latest,
+                keys: ["id"],
+                freshnessFunction: heartbeat.freshnessFunction,
+            },
+        },
+    }));

@@ -88,11 +88,20 @@ export class AzurePostgresServer extends pulumi.ComponentResource {
                 ),
         );
         if (s.allowDeployerIp) {
-            if (!args.deployerIp) throw new Error("pg-adx-cdc:postgres.allowDeployerIp is true but the deployer's public IP could not be determined; set PG_ADX_CDC_DEPLOYER_IP or list it in allowedClientCidrs");
+            if (!args.deployerIp)
+                throw new Error(
+                    "pg-adx-cdc:postgres.allowDeployerIp is true but the deployer's public IP could not be determined; set PG_ADX_CDC_DEPLOYER_IP or list it in allowedClientCidrs",
+                );
             this.firewallRules.push(
                 new dbforpostgresql.FirewallRule(
                     `${name}-fw-deployer`,
-                    { serverName: this.server.name, resourceGroupName: args.resourceGroupName, firewallRuleName: "deployer", startIpAddress: args.deployerIp as pulumi.Input<string>, endIpAddress: args.deployerIp as pulumi.Input<string> },
+                    {
+                        serverName: this.server.name,
+                        resourceGroupName: args.resourceGroupName,
+                        firewallRuleName: "deployer",
+                        startIpAddress: args.deployerIp as pulumi.Input<string>,
+                        endIpAddress: args.deployerIp as pulumi.Input<string>,
+                    },
                     { parent: this, dependsOn: [this.server] },
                 ),
             );

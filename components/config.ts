@@ -68,7 +68,10 @@ const adxSchema = z
         skuName: z.string().default("Dev(No SLA)_Standard_E2a_v4"),
         capacity: z.number().int().min(1).max(1000).default(1),
         autoStop: z.boolean().default(true),
-        databaseName: z.string().regex(/^[A-Za-z0-9_.-]{1,260}$/, "letters, digits, _ . - only").default("cdc"),
+        databaseName: z
+            .string()
+            .regex(/^[A-Za-z0-9_.-]{1,260}$/, "letters, digits, _ . - only")
+            .default("cdc"),
         softDeletePeriod: z.string().regex(ISO_DURATION, "an ISO 8601 duration such as P30D").default("P30D"),
         hotCachePeriod: z.string().regex(ISO_DURATION, "an ISO 8601 duration such as P7D").default("P7D"),
         retainDataOnDestroy: z.boolean().default(false),
@@ -79,7 +82,12 @@ const adxSchema = z
     .superRefine((adx, ctx) => {
         if (adx.mode === "existing") {
             if (!adx.clusterUri) {
-                ctx.addIssue({ code: "custom", path: ["clusterUri"], message: 'existing mode needs the cluster\'s query URI, e.g. "https://kvc-xxxx.northeurope.kusto.windows.net" (the free cluster\'s "Cluster URI" in the ADX web UI)' });
+                ctx.addIssue({
+                    code: "custom",
+                    path: ["clusterUri"],
+                    message:
+                        'existing mode needs the cluster\'s query URI, e.g. "https://kvc-xxxx.northeurope.kusto.windows.net" (the free cluster\'s "Cluster URI" in the ADX web UI)',
+                });
             }
             for (const key of ["clusterUri", "ingestionUri"] as const) {
                 const value = adx[key];
@@ -90,11 +98,20 @@ const adxSchema = z
             return;
         }
         for (const key of ["clusterUri", "ingestionUri"] as const) {
-            if (adx[key] !== undefined) ctx.addIssue({ code: "custom", path: [key], message: `is only used with mode "existing"; set pg-adx-cdc:adx.mode to "existing" to target that cluster, or remove ${key}` });
+            if (adx[key] !== undefined)
+                ctx.addIssue({
+                    code: "custom",
+                    path: [key],
+                    message: `is only used with mode "existing"; set pg-adx-cdc:adx.mode to "existing" to target that cluster, or remove ${key}`,
+                });
         }
         if (!ADX_SKU_NAMES.includes(adx.skuName)) {
             const suggestions = ADX_SKU_NAMES.filter((s) => s.startsWith("Dev") || /E\d+ads_v5$/.test(s)).join(", ");
-            ctx.addIssue({ code: "custom", path: ["skuName"], message: `unknown ADX SKU "${adx.skuName}"; use one of ${suggestions} (full list: azure-native kusto.AzureSkuName)` });
+            ctx.addIssue({
+                code: "custom",
+                path: ["skuName"],
+                message: `unknown ADX SKU "${adx.skuName}"; use one of ${suggestions} (full list: azure-native kusto.AzureSkuName)`,
+            });
         }
         if (adx.skuName.startsWith("Dev(") && adx.capacity !== 1) {
             ctx.addIssue({ code: "custom", path: ["capacity"], message: `a Dev(No SLA) SKU runs exactly 1 instance; set capacity to 1 (got ${adx.capacity})` });
@@ -111,7 +128,9 @@ const postgresSchema = z
         // "existing": a server the user already runs, holding their own tables (see existingServer / host).
         mode: z.enum(["azure", "container", "existing"]).default("azure"),
         /** Existing mode, an Azure flexible server: the stack sets its logical-replication parameters and firewall rules. */
-        existingServer: z.object({ resourceGroupName: z.string().min(1), serverName: z.string().regex(/^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/, "an Azure flexible server name") }).optional(),
+        existingServer: z
+            .object({ resourceGroupName: z.string().min(1), serverName: z.string().regex(/^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/, "an Azure flexible server name") })
+            .optional(),
         /** Existing mode, any PostgreSQL: where Kafka Connect and pulumi reach it. */
         host: z.string().min(1).optional(),
         port: z.number().int().min(1).max(65535).default(5432),
@@ -119,7 +138,10 @@ const postgresSchema = z
         /** Existing Azure server: allow the stack to restart it when wal_level needs it (interrupts its clients for about a minute). */
         allowRestart: z.boolean().default(false),
         version: z.enum(POSTGRES_VERSIONS).default("16"),
-        skuName: z.string().regex(/^Standard_[A-Za-z0-9_]+$/, 'an Azure VM size such as "Standard_B1ms"').default("Standard_B1ms"),
+        skuName: z
+            .string()
+            .regex(/^Standard_[A-Za-z0-9_]+$/, 'an Azure VM size such as "Standard_B1ms"')
+            .default("Standard_B1ms"),
         skuTier: z.enum(["Burstable", "GeneralPurpose", "MemoryOptimized"]).default("Burstable"),
         storageSizeGb: z.number().int().min(32).max(32768).default(32),
         databaseName: z.string().regex(PG_IDENTIFIER, "a lower-case PostgreSQL identifier").default("retail"),
@@ -142,38 +164,76 @@ const postgresSchema = z
     })
     .superRefine((pg, ctx) => {
         if (pg.highAvailability && pg.skuTier === "Burstable") {
-            ctx.addIssue({ code: "custom", path: ["highAvailability"], message: "Azure does not offer high availability on the Burstable tier; use skuTier GeneralPurpose or set highAvailability false" });
+            ctx.addIssue({
+                code: "custom",
+                path: ["highAvailability"],
+                message: "Azure does not offer high availability on the Burstable tier; use skuTier GeneralPurpose or set highAvailability false",
+            });
         }
         if (pg.maxWalSenders < pg.maxReplicationSlots) {
-            ctx.addIssue({ code: "custom", path: ["maxWalSenders"], message: `must be at least maxReplicationSlots (${pg.maxReplicationSlots}); every slot streams through a WAL sender` });
+            ctx.addIssue({
+                code: "custom",
+                path: ["maxWalSenders"],
+                message: `must be at least maxReplicationSlots (${pg.maxReplicationSlots}); every slot streams through a WAL sender`,
+            });
         }
         if (pg.mode === "existing") {
             if (!!pg.existingServer === !!pg.host) {
-                ctx.addIssue({ code: "custom", path: ["mode"], message: 'existing mode needs exactly one of existingServer ({ resourceGroupName, serverName } of an Azure flexible server) or host (any PostgreSQL reachable from the Connect host and from where pulumi runs)' });
+                ctx.addIssue({
+                    code: "custom",
+                    path: ["mode"],
+                    message:
+                        "existing mode needs exactly one of existingServer ({ resourceGroupName, serverName } of an Azure flexible server) or host (any PostgreSQL reachable from the Connect host and from where pulumi runs)",
+                });
             }
-            if (pg.highAvailability) ctx.addIssue({ code: "custom", path: ["highAvailability"], message: "an existing server keeps its own high-availability setting; remove highAvailability" });
+            if (pg.highAvailability)
+                ctx.addIssue({ code: "custom", path: ["highAvailability"], message: "an existing server keeps its own high-availability setting; remove highAvailability" });
             if (pg.containerImage !== undefined) ctx.addIssue({ code: "custom", path: ["containerImage"], message: 'is only used with mode "container"' });
             if (pg.host && (pg.allowedClientCidrs.length > 0 || pg.allowDeployerIp || pg.allowRestart)) {
-                ctx.addIssue({ code: "custom", path: ["host"], message: "the stack manages firewall rules and restarts of an Azure flexible server only; with host, open the server to the Connect host yourself and remove allowedClientCidrs, allowDeployerIp and allowRestart" });
+                ctx.addIssue({
+                    code: "custom",
+                    path: ["host"],
+                    message:
+                        "the stack manages firewall rules and restarts of an Azure flexible server only; with host, open the server to the Connect host yourself and remove allowedClientCidrs, allowDeployerIp and allowRestart",
+                });
             }
             if (pg.existingServer && pg.allowedClientCidrs.length === 0 && !pg.allowDeployerIp) {
-                ctx.addIssue({ code: "custom", path: ["allowedClientCidrs"], message: "no client may reach PostgreSQL: list the Kafka Connect host's address here, or set allowDeployerIp true" });
+                ctx.addIssue({
+                    code: "custom",
+                    path: ["allowedClientCidrs"],
+                    message: "no client may reach PostgreSQL: list the Kafka Connect host's address here, or set allowDeployerIp true",
+                });
             }
             return;
         }
         for (const key of ["existingServer", "host"] as const) {
-            if (pg[key] !== undefined) ctx.addIssue({ code: "custom", path: [key], message: `is only used with mode "existing"; set pg-adx-cdc:postgres.mode to "existing" to capture from that server, or remove ${key}` });
+            if (pg[key] !== undefined)
+                ctx.addIssue({
+                    code: "custom",
+                    path: [key],
+                    message: `is only used with mode "existing"; set pg-adx-cdc:postgres.mode to "existing" to capture from that server, or remove ${key}`,
+                });
         }
         if (pg.mode === "container") {
-            if (pg.highAvailability) ctx.addIssue({ code: "custom", path: ["highAvailability"], message: 'a PostgreSQL container has no standby; set highAvailability false or mode "azure"' });
+            if (pg.highAvailability)
+                ctx.addIssue({ code: "custom", path: ["highAvailability"], message: 'a PostgreSQL container has no standby; set highAvailability false or mode "azure"' });
             if (pg.allowedClientCidrs.length > 0 || pg.allowDeployerIp) {
-                ctx.addIssue({ code: "custom", path: ["allowedClientCidrs"], message: "firewall rules apply to Azure servers only; the container publishes its port on 127.0.0.1 and Connect reaches it on the Docker network. Remove allowedClientCidrs and allowDeployerIp" });
+                ctx.addIssue({
+                    code: "custom",
+                    path: ["allowedClientCidrs"],
+                    message:
+                        "firewall rules apply to Azure servers only; the container publishes its port on 127.0.0.1 and Connect reaches it on the Docker network. Remove allowedClientCidrs and allowDeployerIp",
+                });
             }
             return;
         }
         if (pg.containerImage !== undefined) ctx.addIssue({ code: "custom", path: ["containerImage"], message: 'is only used with mode "container"' });
         if (pg.allowedClientCidrs.length === 0 && !pg.allowDeployerIp) {
-            ctx.addIssue({ code: "custom", path: ["allowedClientCidrs"], message: "no client may reach PostgreSQL: list the Kafka Connect host's address here, or set allowDeployerIp true" });
+            ctx.addIssue({
+                code: "custom",
+                path: ["allowedClientCidrs"],
+                message: "no client may reach PostgreSQL: list the Kafka Connect host's address here, or set allowDeployerIp true",
+            });
         }
     });
 
@@ -184,7 +244,10 @@ const captureSchema = z
             .array(z.string().regex(QUALIFIED_TABLE, 'a lower-case "schema.table" name such as "retail.orders_info"'))
             .min(1, "capture at least one table")
             .default(["retail.orders_info"]),
-        topicPrefix: z.string().regex(/^[a-z][a-z0-9_-]{0,48}$/, "lower-case letters, digits, _ and -").default("cdc"),
+        topicPrefix: z
+            .string()
+            .regex(/^[a-z][a-z0-9_-]{0,48}$/, "lower-case letters, digits, _ and -")
+            .default("cdc"),
         // Key columns of a table without a primary key: { "schema.table": ["col", ...] }.
         keys: z.record(z.string(), z.array(z.string().min(1)).min(1, "list at least one key column")).default({}),
     })
@@ -193,7 +256,8 @@ const captureSchema = z
         if (duplicates.length) ctx.addIssue({ code: "custom", path: ["tables"], message: `lists ${[...new Set(duplicates)].join(", ")} more than once` });
         for (const message of findAdxNameCollisions(capture.tables)) ctx.addIssue({ code: "custom", path: ["tables"], message });
         for (const table of Object.keys(capture.keys)) {
-            if (!capture.tables.includes(table)) ctx.addIssue({ code: "custom", path: ["keys", table], message: `${table} is not captured; add it to pg-adx-cdc:capture.tables or remove its key` });
+            if (!capture.tables.includes(table))
+                ctx.addIssue({ code: "custom", path: ["keys", table], message: `${table} is not captured; add it to pg-adx-cdc:capture.tables or remove its key` });
         }
     });
 
@@ -260,7 +324,9 @@ function describeValue(root: unknown, path: PropertyKey[]): string {
 export function parseStackConfig(raw: Record<string, unknown>, stack: string): StackConfig {
     const problems: string[] = [];
     if (!/^[a-z][a-z0-9-]{0,11}$/.test(stack)) {
-        problems.push(`stack name "${stack}" must be 1-12 lower-case letters, digits or -, starting with a letter: it is part of Azure resource names (the ADX cluster allows 22 characters)`);
+        problems.push(
+            `stack name "${stack}" must be 1-12 lower-case letters, digits or -, starting with a letter: it is part of Azure resource names (the ADX cluster allows 22 characters)`,
+        );
     }
     const result = stackConfigSchema.safeParse(raw);
     if (!result.success) {
@@ -278,8 +344,18 @@ export function parseStackConfig(raw: Record<string, unknown>, stack: string): S
 
 /** Settings that mean something in one mode only; set in the other they would be silently ignored. */
 const MODE_ONLY_SETTINGS: Record<"adx" | "postgres", { defaultMode: string; onlyIn: string; reason: string; keys: string[] }> = {
-    adx: { defaultMode: "owned", onlyIn: "owned", reason: "the stack does not manage an existing cluster", keys: ["skuName", "capacity", "autoStop", "softDeletePeriod", "hotCachePeriod"] },
-    postgres: { defaultMode: "azure", onlyIn: "azure", reason: "they describe an Azure flexible server", keys: ["skuName", "skuTier", "storageSizeGb", "backupRetentionDays", "geoRedundantBackup", "preloadLibraries"] },
+    adx: {
+        defaultMode: "owned",
+        onlyIn: "owned",
+        reason: "the stack does not manage an existing cluster",
+        keys: ["skuName", "capacity", "autoStop", "softDeletePeriod", "hotCachePeriod"],
+    },
+    postgres: {
+        defaultMode: "azure",
+        onlyIn: "azure",
+        reason: "they describe an Azure flexible server",
+        keys: ["skuName", "skuTier", "storageSizeGb", "backupRetentionDays", "geoRedundantBackup", "preloadLibraries"],
+    },
 };
 
 function findKeysIgnoredByMode(raw: Record<string, unknown>): string[] {

@@ -47,7 +47,10 @@ export class ExistingPostgresServer extends pulumi.ComponentResource {
             const { resourceGroupName, serverName } = s.existingServer;
             const server = dbforpostgresql.getServerOutput({ resourceGroupName, serverName }, { parent: this });
             this.host = server.fullyQualifiedDomainName.apply((h) => {
-                if (!h) throw new Error(`Azure flexible server ${serverName} in ${resourceGroupName} has no public host name; the stack reaches it over its public endpoint (pg-adx-cdc:postgres.existingServer)`);
+                if (!h)
+                    throw new Error(
+                        `Azure flexible server ${serverName} in ${resourceGroupName} has no public host name; the stack reaches it over its public endpoint (pg-adx-cdc:postgres.existingServer)`,
+                    );
                 return h;
             });
             this.port = 5432;
@@ -65,17 +68,36 @@ export class ExistingPostgresServer extends pulumi.ComponentResource {
             }
             ready = parameters;
             if (s.allowRestart) {
-                const staticParameters = Object.fromEntries(buildAzureServerParameters(s).filter((p) => p.static).map((p) => [p.name, p.value]));
+                const staticParameters = Object.fromEntries(
+                    buildAzureServerParameters(s)
+                        .filter((p) => p.static)
+                        .map((p) => [p.name, p.value]),
+                );
                 ready = [new PostgresServerRestart(`${name}-restart`, { serverId: server.id, staticParameters }, { parent: this, dependsOn: parameters })];
             }
             const rules = [...buildFirewallRules(s.allowedClientCidrs).map((r) => ({ ...r, name: `pg-adx-cdc-${r.name}` }))];
             for (const r of rules) {
-                this.firewallRules.push(new dbforpostgresql.FirewallRule(`${name}-fw-${r.name}`, { serverName, resourceGroupName, firewallRuleName: r.name, startIpAddress: r.start, endIpAddress: r.end }, { parent: this }));
+                this.firewallRules.push(
+                    new dbforpostgresql.FirewallRule(
+                        `${name}-fw-${r.name}`,
+                        { serverName, resourceGroupName, firewallRuleName: r.name, startIpAddress: r.start, endIpAddress: r.end },
+                        { parent: this },
+                    ),
+                );
             }
             if (s.allowDeployerIp) {
-                if (!args.deployerIp) throw new Error("pg-adx-cdc:postgres.allowDeployerIp is true but the deployer's public IP could not be determined; set PG_ADX_CDC_DEPLOYER_IP or list it in allowedClientCidrs");
+                if (!args.deployerIp)
+                    throw new Error(
+                        "pg-adx-cdc:postgres.allowDeployerIp is true but the deployer's public IP could not be determined; set PG_ADX_CDC_DEPLOYER_IP or list it in allowedClientCidrs",
+                    );
                 const ip = args.deployerIp as pulumi.Input<string>;
-                this.firewallRules.push(new dbforpostgresql.FirewallRule(`${name}-fw-deployer`, { serverName, resourceGroupName, firewallRuleName: "pg-adx-cdc-deployer", startIpAddress: ip, endIpAddress: ip }, { parent: this }));
+                this.firewallRules.push(
+                    new dbforpostgresql.FirewallRule(
+                        `${name}-fw-deployer`,
+                        { serverName, resourceGroupName, firewallRuleName: "pg-adx-cdc-deployer", startIpAddress: ip, endIpAddress: ip },
+                        { parent: this },
+                    ),
+                );
             }
         } else {
             this.host = pulumi.output(s.host!);
@@ -84,7 +106,11 @@ export class ExistingPostgresServer extends pulumi.ComponentResource {
         }
         this.readiness = new PostgresReadiness(
             `${name}-readiness`,
-            { connection: { host: this.host, port: this.port, database: s.databaseName, user: s.administratorLogin, sslMode: this.sslMode }, slotName: args.slotName, restartHint: restartHintFor(s) },
+            {
+                connection: { host: this.host, port: this.port, database: s.databaseName, user: s.administratorLogin, sslMode: this.sslMode },
+                slotName: args.slotName,
+                restartHint: restartHintFor(s),
+            },
             { parent: this, dependsOn: [...ready, ...this.firewallRules] },
         );
         this.registerOutputs({ host: this.host });

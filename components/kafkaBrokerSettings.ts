@@ -20,7 +20,10 @@ export interface KafkaBrokerSettingsInput {
  * them itself with compaction).
  */
 export function buildKafkaBrokerSettings(input: KafkaBrokerSettingsInput): Record<string, string> {
-    const listeners = [`INTERNAL://0.0.0.0:${input.internalPort}`, `CONTROLLER://${input.controllerHost === "localhost" || input.controllerHost === "127.0.0.1" ? input.controllerHost : "0.0.0.0"}:${input.controllerPort}`];
+    const listeners = [
+        `INTERNAL://0.0.0.0:${input.internalPort}`,
+        `CONTROLLER://${input.controllerHost === "localhost" || input.controllerHost === "127.0.0.1" ? input.controllerHost : "0.0.0.0"}:${input.controllerPort}`,
+    ];
     const advertised = [`INTERNAL://${input.internalAdvertised}`];
     const protocols = ["INTERNAL:PLAINTEXT", "CONTROLLER:PLAINTEXT"];
     if (input.hostAdvertised && input.hostPort) {
@@ -33,7 +36,7 @@ export function buildKafkaBrokerSettings(input: KafkaBrokerSettingsInput): Recor
         "process.roles": "broker,controller",
         "controller.quorum.voters": `${input.nodeId}@${input.controllerHost}:${input.controllerPort}`,
         "controller.listener.names": "CONTROLLER",
-        "listeners": listeners.join(","),
+        listeners: listeners.join(","),
         "advertised.listeners": advertised.join(","),
         "listener.security.protocol.map": protocols.join(","),
         "inter.broker.listener.name": "INTERNAL",

@@ -111,16 +111,14 @@ export class KafkaPlatform extends pulumi.ComponentResource {
             restListener: "http://0.0.0.0:8083",
             advertisedHost: args.connectContainerName,
         });
-        const workerEnv = pulumi
-            .all([args.postgresReplicationPassword, args.kustoSinkAppKey])
-            .apply(([pgPassword, appKey]) =>
-                Object.entries({
-                    ...toDebeziumImageEnvironment(workerSettings),
-                    KAFKA_HEAP_OPTS: "-Xms512m -Xmx1g",
-                    [WORKER_SECRET_ENV.postgresReplicationPassword]: pgPassword,
-                    [WORKER_SECRET_ENV.kustoSinkAppKey]: appKey,
-                }).map(([k, v]) => `${k}=${v}`),
-            );
+        const workerEnv = pulumi.all([args.postgresReplicationPassword, args.kustoSinkAppKey]).apply(([pgPassword, appKey]) =>
+            Object.entries({
+                ...toDebeziumImageEnvironment(workerSettings),
+                KAFKA_HEAP_OPTS: "-Xms512m -Xmx1g",
+                [WORKER_SECRET_ENV.postgresReplicationPassword]: pgPassword,
+                [WORKER_SECRET_ENV.kustoSinkAppKey]: appKey,
+            }).map(([k, v]) => `${k}=${v}`),
+        );
         this.connect = new docker.Container(
             `${name}-connect`,
             {

@@ -31,12 +31,24 @@ export class OrdersGenerator extends pulumi.ComponentResource {
         super("pg-adx-cdc:index:OrdersGenerator", name, {}, opts);
         const image = new docker.Image(
             `${name}-image`,
-            { imageName: args.imageName, skipPush: true, buildOnPreview: false, build: { context: path.join(__dirname, ".."), dockerfile: path.join(__dirname, "..", "generator", "Dockerfile"), platform: "linux/amd64" } },
+            {
+                imageName: args.imageName,
+                skipPush: true,
+                buildOnPreview: false,
+                build: { context: path.join(__dirname, ".."), dockerfile: path.join(__dirname, "..", "generator", "Dockerfile"), platform: "linux/amd64" },
+            },
             { parent: this },
         );
         const envs = pulumi
             .all([args.postgresHost, args.database, args.user, args.password])
-            .apply(([host, db, user, pw]) => [`PGHOST=${host}`, `PGPORT=${args.postgresPort}`, `PGDATABASE=${db}`, `PGUSER=${user}`, `PGPASSWORD=${pw}`, `PGSSLMODE=${args.sslMode}`]);
+            .apply(([host, db, user, pw]) => [
+                `PGHOST=${host}`,
+                `PGPORT=${args.postgresPort}`,
+                `PGDATABASE=${db}`,
+                `PGUSER=${user}`,
+                `PGPASSWORD=${pw}`,
+                `PGSSLMODE=${args.sslMode}`,
+            ]);
         this.container = new docker.Container(
             `${name}-container`,
             {

@@ -67,7 +67,11 @@ export class PostgresSource extends pulumi.ComponentResource {
             ready = [server.database, server.restart, ...server.firewallRules];
         } else {
             if (!args.container) throw new Error("PostgresSource: container mode needs args.container (Docker network and container name)");
-            const server = new PostgresContainer(`${name}-container`, { settings: s, containerName: args.container.containerName, networkName: args.container.networkName, administratorPassword: args.administratorPassword }, { parent: this });
+            const server = new PostgresContainer(
+                `${name}-container`,
+                { settings: s, containerName: args.container.containerName, networkName: args.container.networkName, administratorPassword: args.administratorPassword },
+                { parent: this },
+            );
             // Plain TCP on a private Docker network and on 127.0.0.1; the official image has no certificate.
             this.connectEndpoint = { host: pulumi.output(server.networkHost), port: server.networkPort, sslMode: "disable" };
             this.adminEndpoint = { host: pulumi.output(server.publishedHost), port: server.publishedPort, sslMode: "disable" };
@@ -84,7 +88,13 @@ export class PostgresSource extends pulumi.ComponentResource {
         this.bootstrap = new PostgresSourceBootstrap(
             `${name}-bootstrap`,
             {
-                connection: { host: this.adminEndpoint.host, port: this.adminEndpoint.port, database: s.databaseName, user: s.administratorLogin, sslMode: this.adminEndpoint.sslMode },
+                connection: {
+                    host: this.adminEndpoint.host,
+                    port: this.adminEndpoint.port,
+                    database: s.databaseName,
+                    user: s.administratorLogin,
+                    sslMode: this.adminEndpoint.sslMode,
+                },
                 bootstrap: {
                     tables: args.tables,
                     publicationName: names.publicationName,
@@ -97,6 +107,12 @@ export class PostgresSource extends pulumi.ComponentResource {
             },
             { parent: this, dependsOn: ready },
         );
-        this.registerOutputs({ connectHost: this.connectEndpoint.host, adminHost: this.adminEndpoint.host, databaseName: this.databaseName, slotName: this.slotName, publicationName: this.publicationName });
+        this.registerOutputs({
+            connectHost: this.connectEndpoint.host,
+            adminHost: this.adminEndpoint.host,
+            databaseName: this.databaseName,
+            slotName: this.slotName,
+            publicationName: this.publicationName,
+        });
     }
 }

@@ -43,7 +43,9 @@ export class PostgresContainer extends pulumi.ComponentResource {
         const s = args.settings;
         const image = new docker.RemoteImage(`${name}-image`, { name: postgresContainerImage(s), keepLocally: true }, { parent: this });
         const data = new docker.Volume(`${name}-data`, {}, { parent: this });
-        const envs = pulumi.output(args.administratorPassword).apply((password) => [`POSTGRES_USER=${s.administratorLogin}`, `POSTGRES_PASSWORD=${password}`, `POSTGRES_DB=${s.databaseName}`]);
+        const envs = pulumi
+            .output(args.administratorPassword)
+            .apply((password) => [`POSTGRES_USER=${s.administratorLogin}`, `POSTGRES_PASSWORD=${password}`, `POSTGRES_DB=${s.databaseName}`]);
         this.container = new docker.Container(
             `${name}-container`,
             {
@@ -52,12 +54,24 @@ export class PostgresContainer extends pulumi.ComponentResource {
                 hostname: args.containerName,
                 command: buildPostgresContainerCommand(s),
                 envs: pulumi.secret(envs),
-                uploads: [{ file: HBA_FILE, content: buildHbaRules({ replicationUser: s.replicationUser, clientAddress: "all", otherUsersAuth: "scram-sha-256" }).join("\n") + "\n", permissions: "0644" }],
+                uploads: [
+                    {
+                        file: HBA_FILE,
+                        content: buildHbaRules({ replicationUser: s.replicationUser, clientAddress: "all", otherUsersAuth: "scram-sha-256" }).join("\n") + "\n",
+                        permissions: "0644",
+                    },
+                ],
                 networksAdvanced: [{ name: args.networkName, aliases: [args.containerName] }],
                 ports: [{ internal: 5432, external: s.containerPort, ip: PUBLISHED_PORT_IP }],
                 volumes: [{ volumeName: data.name, containerPath: DATA_DIR }],
                 // Over TCP, so the check passes only once the real server (not the entrypoint's init server) listens.
-                healthcheck: { tests: ["CMD-SHELL", `pg_isready -h 127.0.0.1 -U ${s.administratorLogin} -d ${s.databaseName}`], interval: "2s", timeout: "5s", retries: 60, startPeriod: "5s" },
+                healthcheck: {
+                    tests: ["CMD-SHELL", `pg_isready -h 127.0.0.1 -U ${s.administratorLogin} -d ${s.databaseName}`],
+                    interval: "2s",
+                    timeout: "5s",
+                    retries: 60,
+                    startPeriod: "5s",
+                },
                 wait: true,
                 waitTimeout: 180,
                 restart: "unless-stopped",

@@ -80,7 +80,9 @@ export async function connectRequest(
         }
         const delay = backoffDelayMs(attempt, policy);
         if (Date.now() - started + delay > policy.deadlineMs) {
-            throw new Error(`Kafka Connect ${method} ${baseUrl}${path} still failing after ${Math.round((Date.now() - started) / 1000)} s (${failure.message}); is the worker up and reachable from where pulumi runs?`);
+            throw new Error(
+                `Kafka Connect ${method} ${baseUrl}${path} still failing after ${Math.round((Date.now() - started) / 1000)} s (${failure.message}); is the worker up and reachable from where pulumi runs?`,
+            );
         }
         onRetry?.(`Kafka Connect ${method} ${path}: ${failure.message}, retrying in ${delay} ms`);
         await new Promise((resolve) => setTimeout(resolve, delay));
@@ -90,7 +92,7 @@ export async function connectRequest(
 /** Connect's error body is {"error_code":..,"message":..}; fall back to the raw body. */
 export function describeConnectError(data: any): string {
     if (data && typeof data === "object" && typeof data.message === "string") return data.message;
-    return typeof data === "string" ? data.slice(0, 2000) : JSON.stringify(data)?.slice(0, 2000) ?? "";
+    return typeof data === "string" ? data.slice(0, 2000) : (JSON.stringify(data)?.slice(0, 2000) ?? "");
 }
 
 /**
@@ -156,12 +158,7 @@ export async function deleteConnector(baseUrl: string, name: string, policy: Ret
  * Waits until the connector and all its tasks are RUNNING. A FAILED connector or task fails at
  * once with Connect's stack trace; the deadline fails with the last status seen.
  */
-export async function waitForConnectorRunning(
-    baseUrl: string,
-    name: string,
-    policy: RetryPolicy,
-    onProgress?: (message: string) => void,
-): Promise<ConnectorStatus> {
+export async function waitForConnectorRunning(baseUrl: string, name: string, policy: RetryPolicy, onProgress?: (message: string) => void): Promise<ConnectorStatus> {
     const started = Date.now();
     let last: ConnectorStatus | string = "no status yet";
     let lastReported = "";

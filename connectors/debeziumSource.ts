@@ -67,7 +67,7 @@ export function buildDebeziumSourceConfig(input: DebeziumSourceInput): Record<st
     const heartbeatIntervalMs = input.heartbeatIntervalMs ?? 10_000;
     const config: Record<string, string> = {
         "connector.class": DEBEZIUM_POSTGRES_CLASS,
-        "name": input.connectorName,
+        name: input.connectorName,
         "tasks.max": "1",
         "plugin.name": "pgoutput",
         "database.hostname": input.database.host,
@@ -84,9 +84,7 @@ export function buildDebeziumSourceConfig(input: DebeziumSourceInput): Record<st
         "publication.autocreate.mode": "disabled",
         "snapshot.mode": "when_needed",
         "heartbeat.interval.ms": String(heartbeatIntervalMs),
-        "heartbeat.action.query":
-            `INSERT INTO ${input.heartbeatTable} (id, beat_at) VALUES (1, now()) ` +
-            "ON CONFLICT (id) DO UPDATE SET beat_at = EXCLUDED.beat_at",
+        "heartbeat.action.query": `INSERT INTO ${input.heartbeatTable} (id, beat_at) VALUES (1, now()) ` + "ON CONFLICT (id) DO UPDATE SET beat_at = EXCLUDED.beat_at",
         // How each PostgreSQL type reaches the record: the type table's settings (kql/typeTable.ts).
         ...DEBEZIUM_TYPE_SETTINGS,
         "tombstones.on.delete": "false",
@@ -94,7 +92,7 @@ export function buildDebeziumSourceConfig(input: DebeziumSourceInput): Record<st
         "key.converter.schemas.enable": "false",
         "value.converter": "org.apache.kafka.connect.json.JsonConverter",
         "value.converter.schemas.enable": "false",
-        "transforms": "unwrap",
+        transforms: "unwrap",
         "transforms.unwrap.type": "io.debezium.transforms.ExtractNewRecordState",
         "transforms.unwrap.delete.tombstone.handling.mode": "rewrite",
         "transforms.unwrap.add.fields": ADDED_CHANGE_FIELDS.join(","),

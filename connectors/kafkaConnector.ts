@@ -34,12 +34,18 @@ export function validateConnectorInputs(inputs: Partial<KafkaConnectorInputs>): 
     }
     for (const key of REQUIRED_KEYS) if (!config[key]) failures.push({ property: `config.${key}`, reason: `"${key}" is required` });
     if (config.name !== undefined && config.name !== inputs.connectorName) {
-        failures.push({ property: "config.name", reason: `"name" in the config ("${config.name}") differs from connectorName ("${inputs.connectorName}"); Connect would reject the PUT` });
+        failures.push({
+            property: "config.name",
+            reason: `"name" in the config ("${config.name}") differs from connectorName ("${inputs.connectorName}"); Connect would reject the PUT`,
+        });
     }
     for (const [key, value] of Object.entries(config)) {
         if (typeof value !== "string") failures.push({ property: `config.${key}`, reason: `values must be strings (got ${typeof value}); Connect configs are string maps` });
         else if (SECRET_KEY_PATTERN.test(key) && !CONFIG_REFERENCE.test(value)) {
-            failures.push({ property: `config.${key}`, reason: `holds a literal secret; pass it as "\${env:VARIABLE}" and give the worker that environment variable (it would otherwise be stored in Pulumi state and in Connect's config topic)` });
+            failures.push({
+                property: `config.${key}`,
+                reason: `holds a literal secret; pass it as "\${env:VARIABLE}" and give the worker that environment variable (it would otherwise be stored in Pulumi state and in Connect's config topic)`,
+            });
         }
     }
     for (const problem of findRemovedDebeziumSettings(config)) failures.push({ property: "config", reason: problem });

@@ -19,9 +19,7 @@ export interface KustoTopicTarget {
  * secret in the worker's environment) or `az_dev_token` (a bearer token from the worker's
  * environment: the e2e run against the ADX test double, which has no Entra to issue tokens).
  */
-export type KustoSinkAuth =
-    | { strategy: "application"; tenantId: string; appId: string; appKeyEnvVar: string }
-    | { strategy: "az_dev_token"; accessTokenEnvVar: string };
+export type KustoSinkAuth = { strategy: "application"; tenantId: string; appId: string; appKeyEnvVar: string } | { strategy: "az_dev_token"; accessTokenEnvVar: string };
 
 export interface KustoSinkInput {
     connectorName: string;
@@ -51,7 +49,17 @@ export function renderKustoTopicMapping(targets: KustoTopicTarget[]): string {
         return `'${s}'`;
     };
     const entries = targets.map(
-        (t) => `{${[["topic", t.topic], ["db", t.database], ["table", t.table], ["format", "json"], ["mapping", t.mapping], ["streaming", String(t.streaming ?? true)]].map(([k, v]) => `${quote(k)}: ${quote(v)}`).join(", ")}}`,
+        (t) =>
+            `{${[
+                ["topic", t.topic],
+                ["db", t.database],
+                ["table", t.table],
+                ["format", "json"],
+                ["mapping", t.mapping],
+                ["streaming", String(t.streaming ?? true)],
+            ]
+                .map(([k, v]) => `${quote(k)}: ${quote(v)}`)
+                .join(", ")}}`,
     );
     return `[${entries.join(", ")}]`;
 }
@@ -111,9 +119,9 @@ export function buildKustoSinkConfig(input: KustoSinkInput): Record<string, stri
     const backoffMs = Math.min(SINK_RETRY_DEFAULTS.backoffMs, retryWindowMs);
     return {
         "connector.class": KUSTO_SINK_CLASS,
-        "name": input.connectorName,
+        name: input.connectorName,
         "tasks.max": String(input.targets.length),
-        "topics": input.targets.map((t) => t.topic).join(","),
+        topics: input.targets.map((t) => t.topic).join(","),
         "kusto.ingestion.url": input.ingestionUrl,
         "kusto.query.url": input.queryUrl,
         ...authSettings(input.auth),

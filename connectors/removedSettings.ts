@@ -17,7 +17,10 @@ export const REMOVED_DEBEZIUM_SETTINGS: readonly RemovedSetting[] = [
     { key: "column.whitelist", replacement: 'use "column.include.list"' },
     { key: "column.blacklist", replacement: 'use "column.exclude.list"' },
     { key: "database.history.kafka.topic", replacement: 'PostgreSQL keeps no schema history; remove it (MySQL/SQL Server use "schema.history.internal.kafka.topic")' },
-    { key: "database.history.kafka.bootstrap.servers", replacement: 'PostgreSQL keeps no schema history; remove it (MySQL/SQL Server use "schema.history.internal.kafka.bootstrap.servers")' },
+    {
+        key: "database.history.kafka.bootstrap.servers",
+        replacement: 'PostgreSQL keeps no schema history; remove it (MySQL/SQL Server use "schema.history.internal.kafka.bootstrap.servers")',
+    },
     { key: "plugin.name", value: "wal2json", replacement: 'use "plugin.name": "pgoutput" (wal2json support was removed in Debezium 2.0)' },
     { key: "plugin.name", value: "wal2json_streaming", replacement: 'use "plugin.name": "pgoutput" (wal2json support was removed in Debezium 2.0)' },
     { key: "transforms.unwrap.delete.handling.mode", replacement: 'use "transforms.unwrap.delete.tombstone.handling.mode" (e.g. "rewrite")' },

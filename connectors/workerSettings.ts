@@ -58,7 +58,7 @@ export function buildConnectWorkerSettings(input: ConnectWorkerSettingsInput): R
         "value.converter": "org.apache.kafka.connect.json.JsonConverter",
         "key.converter.schemas.enable": "false",
         "value.converter.schemas.enable": "false",
-        "listeners": input.restListener,
+        listeners: input.restListener,
         "rest.advertised.host.name": input.advertisedHost,
         "config.providers": "env",
         "config.providers.env.class": "org.apache.kafka.common.config.provider.EnvVarConfigProvider",
@@ -71,7 +71,11 @@ export function buildConnectWorkerSettings(input: ConnectWorkerSettingsInput): R
 /** Renders worker settings as a Java properties file. */
 export function renderProperties(settings: Record<string, string>): string {
     const escape = (s: string) => s.replace(/\\/g, "\\\\").replace(/\n/g, "\\n");
-    return Object.entries(settings).map(([k, v]) => `${k}=${escape(v)}`).join("\n") + "\n";
+    return (
+        Object.entries(settings)
+            .map(([k, v]) => `${k}=${escape(v)}`)
+            .join("\n") + "\n"
+    );
 }
 
 /**

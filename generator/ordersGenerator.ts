@@ -39,7 +39,8 @@ export interface SqlClient {
 
 export const CITIES = ["Seattle", "New York", "Austin", "Chicago", "Boston", "Denver", "Miami", "Portland", "Atlanta", "Phoenix"];
 
-type Change = { kind: "insert"; custid: number; amount: string; city: string } | { kind: "update"; orderid: string; amount: string; city: string } | { kind: "delete"; orderid: string };
+type Change =
+    { kind: "insert"; custid: number; amount: string; city: string } | { kind: "update"; orderid: string; amount: string; city: string } | { kind: "delete"; orderid: string };
 
 /** Picks the next change; updates and deletes need a live order, otherwise an insert is made. */
 export function planChange(live: string[], options: Pick<GeneratorOptions, "updates" | "deletes">, random: () => number): Change {

@@ -164,7 +164,12 @@ export function buildDropCommands(scripts: KqlScript[]): string[] {
 }
 
 /** The raw table and JSON mapping a topic's records land in, read from the model's files. */
-export function sinkTargetOf(scripts: KqlScript[]): { table: string; mapping: string; mappingColumns: { column: string; path: string; transform?: string }[]; tableColumns: { name: string; type: string }[] } {
+export function sinkTargetOf(scripts: KqlScript[]): {
+    table: string;
+    mapping: string;
+    mappingColumns: { column: string; path: string; transform?: string }[];
+    tableColumns: { name: string; type: string }[];
+} {
     const objects = scripts.flatMap((s) => splitKqlCommands(s.text).map(describeKqlCommand));
     const table = objects.find((o): o is Extract<KqlObject, { kind: "table" }> => o.kind === "table");
     const mapping = objects.find((o): o is Extract<KqlObject, { kind: "mapping" }> => o.kind === "mapping" && o.format === "json");
@@ -201,6 +206,7 @@ export function currentStateOf(scripts: KqlScript[]): { functionName: string; vi
     const byClause = /arg_max\([^)]*\)\s+by\s+(.+)$/.exec(view.query)?.[1];
     const keys = byClause ? splitTopLevel(byClause).map(unquoteKqlIdentifier) : [];
     const fn = objects.find((o): o is Extract<KqlObject, { kind: "function" }> => o.kind === "function" && new RegExp(`materialized_view\\(["']${view.name}["']\\)`).test(o.body));
-    if (!fn || keys.length === 0) throw new Error(`the ADX model ${scripts[0]?.name ?? "(empty)"} has no function over materialized_view("${view.name}") or the view has no "arg_max(...) by <key>"`);
+    if (!fn || keys.length === 0)
+        throw new Error(`the ADX model ${scripts[0]?.name ?? "(empty)"} has no function over materialized_view("${view.name}") or the view has no "arg_max(...) by <key>"`);
     return { functionName: fn.name, view: view.name, keys };
 }

@@ -21,7 +21,10 @@ const DRIFT_MARKER = "// drift detected by refresh: ";
 export function validateKqlInputs(inputs: Partial<KqlSchemaInputs>): { property: string; reason: string }[] {
     const failures: { property: string; reason: string }[] = [];
     if (typeof inputs.clusterUri !== "string" || !/^https?:\/\/[^/]+\/?$/.test(inputs.clusterUri)) {
-        failures.push({ property: "clusterUri", reason: `must be the cluster's query URI, e.g. https://mycluster.westeurope.kusto.windows.net (got ${JSON.stringify(inputs.clusterUri)})` });
+        failures.push({
+            property: "clusterUri",
+            reason: `must be the cluster's query URI, e.g. https://mycluster.westeurope.kusto.windows.net (got ${JSON.stringify(inputs.clusterUri)})`,
+        });
     }
     if (typeof inputs.database !== "string" || inputs.database.length === 0) failures.push({ property: "database", reason: "the database name is required" });
     for (const script of inputs.scripts ?? []) {
@@ -110,8 +113,13 @@ async function detectDrift(inputs: KqlSchemaInputs): Promise<Map<string, string[
                 const rows = await run(`.show table ${object.name} cslschema`);
                 if (!rows?.length) found.push(`table ${object.name} missing`);
                 else {
-                    const live = new Map(model.splitTopLevel(String(rows[0].Schema)).map((c) => [model.unquoteKqlIdentifier(c.slice(0, c.lastIndexOf(":"))), c.slice(c.lastIndexOf(":") + 1)] as [string, string]));
-                    for (const c of object.columns) if (live.get(c.name) !== c.type) found.push(`table ${object.name} column ${c.name}: declared ${c.type}, live ${live.get(c.name) ?? "missing"}`);
+                    const live = new Map(
+                        model
+                            .splitTopLevel(String(rows[0].Schema))
+                            .map((c) => [model.unquoteKqlIdentifier(c.slice(0, c.lastIndexOf(":"))), c.slice(c.lastIndexOf(":") + 1)] as [string, string]),
+                    );
+                    for (const c of object.columns)
+                        if (live.get(c.name) !== c.type) found.push(`table ${object.name} column ${c.name}: declared ${c.type}, live ${live.get(c.name) ?? "missing"}`);
                 }
             } else if (object.kind === "mapping") {
                 const rows = await run(`.show table ${object.table} ingestion ${object.format} mapping "${object.name}"`);
@@ -128,7 +136,13 @@ async function detectDrift(inputs: KqlSchemaInputs): Promise<Map<string, string[
             } else if (object.kind === "database-principal") {
                 const rows = await run(`.show database ${object.database} principals`);
                 const role = { ingestors: "ingestor", viewers: "viewer", admins: "admin" }[object.role];
-                const granted = rows?.some((r) => String(r.PrincipalFQN).toLowerCase() === object.principal.toLowerCase() && String(r.Role).toLowerCase().includes(role ?? object.role));
+                const granted = rows?.some(
+                    (r) =>
+                        String(r.PrincipalFQN).toLowerCase() === object.principal.toLowerCase() &&
+                        String(r.Role)
+                            .toLowerCase()
+                            .includes(role ?? object.role),
+                );
                 if (!granted) found.push(`${object.principal} is not ${object.role.replace(/s$/, "")} of ${object.database}`);
             } else if (object.kind === "function") {
                 const rows = await run(`.show function ${object.name}`);
@@ -161,7 +175,9 @@ export const kqlSchemaProvider: pulumi.dynamic.ResourceProvider = {
     async update(_id: string, olds: any, news: any) {
         // Objects a script no longer declares are dropped (unless data is retained), then all scripts re-apply.
         const declared = new Set(model.buildDropCommands(news.scripts));
-        const stale = model.buildDropCommands(olds.scripts.map((s: model.KqlScript) => ({ ...s, text: s.text.startsWith(DRIFT_MARKER) ? s.text.slice(s.text.indexOf("\n") + 1) : s.text }))).filter((c) => !declared.has(c));
+        const stale = model
+            .buildDropCommands(olds.scripts.map((s: model.KqlScript) => ({ ...s, text: s.text.startsWith(DRIFT_MARKER) ? s.text.slice(s.text.indexOf("\n") + 1) : s.text })))
+            .filter((c) => !declared.has(c));
         if (stale.length && !news.retainData) {
             log(`dropping objects no longer declared: ${stale.join("; ")}`);
             await dropCommands(news, stale);
@@ -173,7 +189,10 @@ export const kqlSchemaProvider: pulumi.dynamic.ResourceProvider = {
         const changedViews = changedMaterializedViews(olds.scripts, news.scripts);
         if (changedViews.length) {
             log(`materialized view${changedViews.length > 1 ? "s" : ""} ${changedViews.join(", ")} changed: dropping and re-creating with backfill`);
-            await dropCommands(news, changedViews.map((v) => `.drop materialized-view ${v} ifexists`));
+            await dropCommands(
+                news,
+                changedViews.map((v) => `.drop materialized-view ${v} ifexists`),
+            );
         }
         log(`re-applying KQL; changed scripts: ${changedScriptNames(olds.scripts, news.scripts).join(", ") || "none"}`);
         await applyScripts(news);
@@ -192,7 +211,9 @@ export const kqlSchemaProvider: pulumi.dynamic.ResourceProvider = {
             log(`retainData is set: leaving tables, mappings, policies, views and functions in ${props.database}`);
             return;
         }
-        const commands = model.buildDropCommands(props.scripts.map((s: model.KqlScript) => ({ ...s, text: s.text.startsWith(DRIFT_MARKER) ? s.text.slice(s.text.indexOf("\n") + 1) : s.text })));
+        const commands = model.buildDropCommands(
+            props.scripts.map((s: model.KqlScript) => ({ ...s, text: s.text.startsWith(DRIFT_MARKER) ? s.text.slice(s.text.indexOf("\n") + 1) : s.text })),
+        );
         log(`dropping ${commands.length} ADX objects from ${props.database} (data in these tables is deleted)`);
         await dropCommands(props, commands);
     },

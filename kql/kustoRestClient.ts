@@ -17,7 +17,9 @@ export async function getKustoAccessToken(clusterUri: string): Promise<string> {
     try {
         return (await new DefaultAzureCredential().getToken(`${clusterUri.replace(/\/$/, "")}/.default`)).token;
     } catch (error: any) {
-        throw new Error(`no Azure credential for ${clusterUri}: ${error.message}. Log in with "az login", or set AZURE_CLIENT_ID/AZURE_TENANT_ID with a federated token or secret, or AZURE_KUSTO_ACCESS_TOKEN.`);
+        throw new Error(
+            `no Azure credential for ${clusterUri}: ${error.message}. Log in with "az login", or set AZURE_CLIENT_ID/AZURE_TENANT_ID with a federated token or secret, or AZURE_KUSTO_ACCESS_TOKEN.`,
+        );
     }
 }
 

@@ -64,14 +64,50 @@ export const DEBEZIUM_TYPE_SETTINGS: Readonly<Record<string, string>> = {
 /** Largest precision Kusto's decimal holds exactly (34 significant digits, IEEE 754 decimal128). */
 export const KUSTO_DECIMAL_MAX_PRECISION = 34;
 
-const base = (...names: string[]) => (c: CatalogColumn) => c.kind === "base" && names.includes(c.typeName);
+const base =
+    (...names: string[]) =>
+    (c: CatalogColumn) =>
+        c.kind === "base" && names.includes(c.typeName);
 /** PostgreSQL reads the ADX value back as the column's own type and compares. */
 const SAME = "$1::{type} = {c}";
 
 export const TYPE_TABLE: readonly TypeRule[] = [
-    { id: "smallint", postgres: "smallint", examples: [{ type: "smallint", values: ["-32768", "32767"] }], matches: base("int2"), debeziumJson: "number", kusto: "int", note: "exact", sameValueSql: SAME },
-    { id: "integer", postgres: "integer, serial", examples: [{ type: "integer", values: ["-2147483648", "2147483647"] }, { type: "serial", values: ["1", "2147483647"] }], matches: base("int4"), debeziumJson: "number", kusto: "int", note: "exact", sameValueSql: SAME },
-    { id: "bigint", postgres: "bigint, bigserial", examples: [{ type: "bigint", values: ["-9223372036854775808", "9223372036854775807"] }, { type: "bigserial", values: ["1", "9223372036854775807"] }], matches: base("int8"), debeziumJson: "number (all 64 bits)", kusto: "long", note: "exact", sameValueSql: SAME },
+    {
+        id: "smallint",
+        postgres: "smallint",
+        examples: [{ type: "smallint", values: ["-32768", "32767"] }],
+        matches: base("int2"),
+        debeziumJson: "number",
+        kusto: "int",
+        note: "exact",
+        sameValueSql: SAME,
+    },
+    {
+        id: "integer",
+        postgres: "integer, serial",
+        examples: [
+            { type: "integer", values: ["-2147483648", "2147483647"] },
+            { type: "serial", values: ["1", "2147483647"] },
+        ],
+        matches: base("int4"),
+        debeziumJson: "number",
+        kusto: "int",
+        note: "exact",
+        sameValueSql: SAME,
+    },
+    {
+        id: "bigint",
+        postgres: "bigint, bigserial",
+        examples: [
+            { type: "bigint", values: ["-9223372036854775808", "9223372036854775807"] },
+            { type: "bigserial", values: ["1", "9223372036854775807"] },
+        ],
+        matches: base("int8"),
+        debeziumJson: "number (all 64 bits)",
+        kusto: "long",
+        note: "exact",
+        sameValueSql: SAME,
+    },
     {
         id: "numeric-exact",
         postgres: `numeric(p,s) with p ≤ ${KUSTO_DECIMAL_MAX_PRECISION}`,
@@ -92,10 +128,46 @@ export const TYPE_TABLE: readonly TypeRule[] = [
         note: "the exact digits as text (Kusto's decimal holds 34); todecimal(c) in a query where 34 digits suffice",
         sameValueSql: SAME,
     },
-    { id: "real", postgres: "real", examples: [{ type: "real", values: ["0.1", "-3.4e38", "1e-37"] }], matches: base("float4"), debeziumJson: "number", kusto: "real", note: "the same float, widened to 64 bits", sameValueSql: SAME },
-    { id: "double", postgres: "double precision", examples: [{ type: "double precision", values: ["0.1", "1.7976931348623157e308", "-5e-324"] }], matches: base("float8"), debeziumJson: "number", kusto: "real", note: "exact", sameValueSql: SAME },
-    { id: "money", postgres: "money", examples: [{ type: "money", values: ["-92233720368547758.08", "1234.56"] }], matches: base("money"), debeziumJson: 'string, e.g. "1234.56"', kusto: "decimal", note: "exact amount; the currency symbol (lc_monetary) is not part of the value", sameValueSql: "$1::numeric = {c}::numeric" },
-    { id: "boolean", postgres: "boolean", examples: [{ type: "boolean", values: ["true", "false"] }], matches: base("bool"), debeziumJson: "true/false", kusto: "bool", note: "exact", sameValueSql: SAME },
+    {
+        id: "real",
+        postgres: "real",
+        examples: [{ type: "real", values: ["0.1", "-3.4e38", "1e-37"] }],
+        matches: base("float4"),
+        debeziumJson: "number",
+        kusto: "real",
+        note: "the same float, widened to 64 bits",
+        sameValueSql: SAME,
+    },
+    {
+        id: "double",
+        postgres: "double precision",
+        examples: [{ type: "double precision", values: ["0.1", "1.7976931348623157e308", "-5e-324"] }],
+        matches: base("float8"),
+        debeziumJson: "number",
+        kusto: "real",
+        note: "exact",
+        sameValueSql: SAME,
+    },
+    {
+        id: "money",
+        postgres: "money",
+        examples: [{ type: "money", values: ["-92233720368547758.08", "1234.56"] }],
+        matches: base("money"),
+        debeziumJson: 'string, e.g. "1234.56"',
+        kusto: "decimal",
+        note: "exact amount; the currency symbol (lc_monetary) is not part of the value",
+        sameValueSql: "$1::numeric = {c}::numeric",
+    },
+    {
+        id: "boolean",
+        postgres: "boolean",
+        examples: [{ type: "boolean", values: ["true", "false"] }],
+        matches: base("bool"),
+        debeziumJson: "true/false",
+        kusto: "bool",
+        note: "exact",
+        sameValueSql: SAME,
+    },
     {
         id: "text",
         postgres: "text, varchar(n), char(n)",
@@ -110,7 +182,16 @@ export const TYPE_TABLE: readonly TypeRule[] = [
         note: "exact",
         sameValueSql: SAME,
     },
-    { id: "uuid", postgres: "uuid", examples: [{ type: "uuid", values: ["'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'", "'00000000-0000-0000-0000-000000000000'"] }], matches: base("uuid"), debeziumJson: "string", kusto: "guid", note: "exact", sameValueSql: SAME },
+    {
+        id: "uuid",
+        postgres: "uuid",
+        examples: [{ type: "uuid", values: ["'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'", "'00000000-0000-0000-0000-000000000000'"] }],
+        matches: base("uuid"),
+        debeziumJson: "string",
+        kusto: "guid",
+        note: "exact",
+        sameValueSql: SAME,
+    },
     {
         id: "date",
         postgres: "date",
@@ -125,7 +206,10 @@ export const TYPE_TABLE: readonly TypeRule[] = [
     {
         id: "time",
         postgres: "time, time with time zone",
-        examples: [{ type: "time", values: ["'00:00:00'", "'23:59:59.999999'"] }, { type: "timetz", values: ["'12:34:56.789+05:30'", "'00:00:00Z'"] }],
+        examples: [
+            { type: "time", values: ["'00:00:00'", "'23:59:59.999999'"] },
+            { type: "timetz", values: ["'12:34:56.789+05:30'", "'00:00:00Z'"] },
+        ],
         matches: base("time", "timetz"),
         debeziumJson: 'string "HH:MM:SS.ffffffZ" (timetz converted to UTC)',
         kusto: "string",
@@ -133,8 +217,26 @@ export const TYPE_TABLE: readonly TypeRule[] = [
         note: "Kusto has no time-of-day type: text in the change table, a timespan since midnight (UTC for timetz) in the current state",
         sameValueSql: "($1::timetz AT TIME ZONE 'UTC') = ({c}::timetz AT TIME ZONE 'UTC')",
     },
-    { id: "timestamp", postgres: "timestamp", examples: [{ type: "timestamp", values: ["'1899-12-31 23:59:59.123456'", "'2150-06-01 12:00:00'"] }], matches: base("timestamp"), debeziumJson: 'ISO 8601 string, "…Z"', kusto: "datetime", note: "exact; read as UTC (PostgreSQL stores no zone)", sameValueSql: SAME },
-    { id: "timestamptz", postgres: "timestamp with time zone", examples: [{ type: "timestamptz", values: ["'1969-12-31 23:59:59.999999+00'", "'2150-06-01 12:00:00.5+02'"] }], matches: base("timestamptz"), debeziumJson: 'ISO 8601 string in UTC, "…Z"', kusto: "datetime", note: "exact, UTC", sameValueSql: SAME },
+    {
+        id: "timestamp",
+        postgres: "timestamp",
+        examples: [{ type: "timestamp", values: ["'1899-12-31 23:59:59.123456'", "'2150-06-01 12:00:00'"] }],
+        matches: base("timestamp"),
+        debeziumJson: 'ISO 8601 string, "…Z"',
+        kusto: "datetime",
+        note: "exact; read as UTC (PostgreSQL stores no zone)",
+        sameValueSql: SAME,
+    },
+    {
+        id: "timestamptz",
+        postgres: "timestamp with time zone",
+        examples: [{ type: "timestamptz", values: ["'1969-12-31 23:59:59.999999+00'", "'2150-06-01 12:00:00.5+02'"] }],
+        matches: base("timestamptz"),
+        debeziumJson: 'ISO 8601 string in UTC, "…Z"',
+        kusto: "datetime",
+        note: "exact, UTC",
+        sameValueSql: SAME,
+    },
     {
         id: "interval",
         postgres: "interval",
@@ -148,7 +250,10 @@ export const TYPE_TABLE: readonly TypeRule[] = [
     {
         id: "json",
         postgres: "json, jsonb",
-        examples: [{ type: "json", values: [`'{"b": 1,  "a": [1, 2.5, null]}'`] }, { type: "jsonb", values: [`'{"b": 1, "a": [1, 2.5, null], "s": "ü"}'`, "'\"just a string\"'", "'null'"] }],
+        examples: [
+            { type: "json", values: [`'{"b": 1,  "a": [1, 2.5, null]}'`] },
+            { type: "jsonb", values: [`'{"b": 1, "a": [1, 2.5, null], "s": "ü"}'`, "'\"just a string\"'", "'null'"] },
+        ],
         matches: base("json", "jsonb"),
         debeziumJson: "string holding PostgreSQL's JSON text",
         kusto: "string",
@@ -156,19 +261,57 @@ export const TYPE_TABLE: readonly TypeRule[] = [
         note: "the exact JSON text in the change table; dynamic in the current state",
         sameValueSql: "$1 = {c}::text",
     },
-    { id: "bytea", postgres: "bytea", examples: [{ type: "bytea", values: ["'\\x00ff10'", "''"] }], matches: base("bytea"), debeziumJson: "base64 string", kusto: "string", note: "base64 text; base64_decode_toarray(c) gives the bytes", sameValueSql: "decode($1, 'base64') = {c}" },
+    {
+        id: "bytea",
+        postgres: "bytea",
+        examples: [{ type: "bytea", values: ["'\\x00ff10'", "''"] }],
+        matches: base("bytea"),
+        debeziumJson: "base64 string",
+        kusto: "string",
+        note: "base64 text; base64_decode_toarray(c) gives the bytes",
+        sameValueSql: "decode($1, 'base64') = {c}",
+    },
     {
         id: "array",
         postgres: "one-dimensional arrays of the types above (e.g. integer[], text[])",
-        examples: [{ type: "integer[]", values: ["'{1,NULL,-3}'", "'{}'"] }, { type: "text[]", values: [`'{"a","b c",NULL}'`] }],
-        matches: (c) => c.kind === "array" && !!c.elementTypeName && c.elementKind !== "array" && TYPE_TABLE.some((r) => r.id !== "array" && r.matches({ ...c, kind: c.elementKind ?? "base", typeName: c.elementTypeName!, numericPrecision: undefined })),
+        examples: [
+            { type: "integer[]", values: ["'{1,NULL,-3}'", "'{}'"] },
+            { type: "text[]", values: [`'{"a","b c",NULL}'`] },
+        ],
+        matches: (c) =>
+            c.kind === "array" &&
+            !!c.elementTypeName &&
+            c.elementKind !== "array" &&
+            TYPE_TABLE.some((r) => r.id !== "array" && r.matches({ ...c, kind: c.elementKind ?? "base", typeName: c.elementTypeName!, numericPrecision: undefined })),
         debeziumJson: "JSON array of the element's form",
         kusto: "dynamic",
         note: "a dynamic array; mv-expand or c[0] in a query",
         sameValueSql: "$1::jsonb = to_jsonb({c})",
     },
-    { id: "enum", postgres: "enum types", examples: [{ type: "{enum}", values: ["'sad'", "'happy'"] }], matches: (c) => c.kind === "enum", debeziumJson: "string (the label)", kusto: "string", note: "the label", sameValueSql: "$1 = {c}::text" },
-    { id: "network", postgres: "inet, cidr, macaddr", examples: [{ type: "inet", values: ["'192.168.0.1/24'", "'2001:db8::1'"] }, { type: "cidr", values: ["'10.0.0.0/8'"] }, { type: "macaddr", values: ["'08:00:2b:01:02:03'"] }], matches: base("inet", "cidr", "macaddr"), debeziumJson: "string", kusto: "string", note: "Debezium's text form (a host address without its /32 or /128); parse_ipv4/parse_ipv6 in a query", sameValueSql: SAME },
+    {
+        id: "enum",
+        postgres: "enum types",
+        examples: [{ type: "{enum}", values: ["'sad'", "'happy'"] }],
+        matches: (c) => c.kind === "enum",
+        debeziumJson: "string (the label)",
+        kusto: "string",
+        note: "the label",
+        sameValueSql: "$1 = {c}::text",
+    },
+    {
+        id: "network",
+        postgres: "inet, cidr, macaddr",
+        examples: [
+            { type: "inet", values: ["'192.168.0.1/24'", "'2001:db8::1'"] },
+            { type: "cidr", values: ["'10.0.0.0/8'"] },
+            { type: "macaddr", values: ["'08:00:2b:01:02:03'"] },
+        ],
+        matches: base("inet", "cidr", "macaddr"),
+        debeziumJson: "string",
+        kusto: "string",
+        note: "Debezium's text form (a host address without its /32 or /128); parse_ipv4/parse_ipv6 in a query",
+        sameValueSql: SAME,
+    },
 ];
 
 /** The rule for a column, or an error that names the column, its type and what to do. */

@@ -22,8 +22,9 @@ export function renderTypeTableMarkdown(): string {
         "",
         "| PostgreSQL | Debezium JSON | ADX change table | current state | what is kept | example values (e2e) |",
         "| --- | --- | --- | --- | --- | --- |",
-        ...TYPE_TABLE.map((r) =>
-            `| ${cell(r.postgres)} | ${cell(r.debeziumJson)} | \`${r.kusto}\`${r.transform ? ` (${r.transform})` : ""} | ${r.currentStateExpression ? `\`${cell(r.currentStateExpression.replace(/\{c\}/g, "c"))}\`` : "as stored"} | ${cell(r.note)} | ${r.examples.map((e) => `${cell(e.type.replace("{enum}", "an enum"))}: ${e.values.map((v) => `\`${cell(v)}\``).join(", ")}`).join("; ")} |`,
+        ...TYPE_TABLE.map(
+            (r) =>
+                `| ${cell(r.postgres)} | ${cell(r.debeziumJson)} | \`${r.kusto}\`${r.transform ? ` (${r.transform})` : ""} | ${r.currentStateExpression ? `\`${cell(r.currentStateExpression.replace(/\{c\}/g, "c"))}\`` : "as stored"} | ${cell(r.note)} | ${r.examples.map((e) => `${cell(e.type.replace("{enum}", "an enum"))}: ${e.values.map((v) => `\`${cell(v)}\``).join(", ")}`).join("; ")} |`,
         ),
         "",
         "Any other type (e.g. `point`, `tsvector`, ranges, multi-dimensional arrays) is refused before",

@@ -12,10 +12,13 @@ import { DEFAULT_THRESHOLDS } from "./pipelineHealth";
 import { StackSelection } from "./stackOutputs";
 import { durationArg, generateCommand, numberIn } from "../generator/generateCommand";
 
-const STACK_HELP = "\nThe stack's outputs come from `pulumi stack output --json --stack <name>` (no secrets in them), or from a file saved from it (--outputs).\nThe PostgreSQL admin password comes from PGPASSWORD, else from the stack's secret config.";
+const STACK_HELP =
+    "\nThe stack's outputs come from `pulumi stack output --json --stack <name>` (no secrets in them), or from a file saved from it (--outputs).\nThe PostgreSQL admin password comes from PGPASSWORD, else from the stack's secret config.";
 
 function withStack(command: Command): Command {
-    return command.option("--stack <name>", "the Pulumi stack to read outputs from (this or --outputs is required)").option("--outputs <file>", "a saved `pulumi stack output --json`, instead of asking Pulumi");
+    return command
+        .option("--stack <name>", "the Pulumi stack to read outputs from (this or --outputs is required)")
+        .option("--outputs <file>", "a saved `pulumi stack output --json`, instead of asking Pulumi");
 }
 
 function selection(o: { stack?: string; outputs?: string }): StackSelection {
@@ -30,13 +33,29 @@ export function buildCli(): Command {
 
     withStack(program.command("status"))
         .description("connectors and tasks, the slot's WAL lag, per table the topic's end offset and what the sink has not delivered, dead letters")
-        .addOption(new Option("--max-slot-lag-bytes <n>", "unhealthy above this much WAL held by the slot").default(DEFAULT_THRESHOLDS.maxSlotLagBytes, "256 MiB").argParser(numberIn("--max-slot-lag-bytes", 0, Number.MAX_SAFE_INTEGER)))
-        .addOption(new Option("--max-sink-lag <records>", "unhealthy above this many records the sink has not delivered").default(DEFAULT_THRESHOLDS.maxSinkLagRecords).argParser(numberIn("--max-sink-lag", 0, Number.MAX_SAFE_INTEGER)))
-        .addOption(new Option("--max-dead-letters <n>", "unhealthy above this many dead-lettered records").default(DEFAULT_THRESHOLDS.maxDeadLetters).argParser(numberIn("--max-dead-letters", 0, Number.MAX_SAFE_INTEGER)))
+        .addOption(
+            new Option("--max-slot-lag-bytes <n>", "unhealthy above this much WAL held by the slot")
+                .default(DEFAULT_THRESHOLDS.maxSlotLagBytes, "256 MiB")
+                .argParser(numberIn("--max-slot-lag-bytes", 0, Number.MAX_SAFE_INTEGER)),
+        )
+        .addOption(
+            new Option("--max-sink-lag <records>", "unhealthy above this many records the sink has not delivered")
+                .default(DEFAULT_THRESHOLDS.maxSinkLagRecords)
+                .argParser(numberIn("--max-sink-lag", 0, Number.MAX_SAFE_INTEGER)),
+        )
+        .addOption(
+            new Option("--max-dead-letters <n>", "unhealthy above this many dead-lettered records")
+                .default(DEFAULT_THRESHOLDS.maxDeadLetters)
+                .argParser(numberIn("--max-dead-letters", 0, Number.MAX_SAFE_INTEGER)),
+        )
         .option("--json", "machine-readable report", false)
         .addHelpText("after", `${STACK_HELP}\nExit: 0 healthy, 1 unhealthy, 2 cannot run.\n\nExample:\n  npm run status -- --stack dev --max-sink-lag 5000`)
         .action(async (o) => {
-            process.exitCode = await runStatus({ selection: selection(o), thresholds: { maxSlotLagBytes: o.maxSlotLagBytes, maxSinkLagRecords: o.maxSinkLag, maxDeadLetters: o.maxDeadLetters }, json: o.json });
+            process.exitCode = await runStatus({
+                selection: selection(o),
+                thresholds: { maxSlotLagBytes: o.maxSlotLagBytes, maxSinkLagRecords: o.maxSinkLag, maxDeadLetters: o.maxDeadLetters },
+                json: o.json,
+            });
         });
 
     withStack(program.command("verify"))
@@ -59,12 +78,17 @@ export function buildCli(): Command {
 
     program
         .command("demo")
-        .description("the whole pipeline on this machine, no Azure, no Docker: PostgreSQL, Kafka, Connect with Debezium and the real Kusto sink, the ADX ingestion test double and the orders generator")
+        .description(
+            "the whole pipeline on this machine, no Azure, no Docker: PostgreSQL, Kafka, Connect with Debezium and the real Kusto sink, the ADX ingestion test double and the orders generator",
+        )
         .addOption(new Option("--rate <changes/s>", "orders generator rate").default(50).argParser(numberIn("--rate", 0.1, 5000)))
         .addOption(new Option("--duration <time>", '"0" runs until Ctrl-C').default(60_000, "60s").argParser(durationArg))
         .addOption(new Option("--updates <share>", "share of changes that are updates").default(0.2).argParser(numberIn("--updates", 0, 1)))
         .addOption(new Option("--deletes <share>", "share of changes that are deletes").default(0.05).argParser(numberIn("--deletes", 0, 1)))
-        .addHelpText("after", "\nNeeds Java 17, Maven and PostgreSQL's binaries (fetched like the tests do; about 3 minutes the first time).\nPrints a line a second (changes/s, topic and sink lag, commit→ADX latency), then per table the rows in ADX against the source.\nCtrl-C stops every process it started and removes its files.\n\nExample:\n  npm run demo -- --rate 200 --duration 2m")
+        .addHelpText(
+            "after",
+            "\nNeeds Java 17, Maven and PostgreSQL's binaries (fetched like the tests do; about 3 minutes the first time).\nPrints a line a second (changes/s, topic and sink lag, commit→ADX latency), then per table the rows in ADX against the source.\nCtrl-C stops every process it started and removes its files.\n\nExample:\n  npm run demo -- --rate 200 --duration 2m",
+        )
         .action(async (o) => {
             process.exitCode = await runDemo({ rate: o.rate, durationMs: o.duration, updates: o.updates, deletes: o.deletes });
         });

@@ -49,7 +49,9 @@ export async function runDemo(options: DemoOptions): Promise<number> {
         if (abort.signal.aborted) return 130;
         source = await setUpCapturedSource(pipeline, { topicPrefix: PREFIX, connectorName: `${PREFIX}-postgres-source`, preexistingRows: 100 });
         const sink = await deployKustoSink(pipeline, { topicPrefix: PREFIX, tables: [CAPTURED_TABLE], heartbeatTable: sourceObjectNames(PREFIX).heartbeatTable });
-        write(`demo: capturing ${CAPTURED_TABLE} → ADX test double ${pipeline.adx.url} (model generated from the catalog: ${sink.models.map((m) => m.scripts.length).join("+")} scripts)`);
+        write(
+            `demo: capturing ${CAPTURED_TABLE} → ADX test double ${pipeline.adx.url} (model generated from the catalog: ${sink.models.map((m) => m.scripts.length).join("+")} scripts)`,
+        );
         write(`demo: generating ${options.rate} changes/s${options.durationMs ? ` for ${Math.round(options.durationMs / 1000)} s` : " until Ctrl-C"}`);
 
         const writer = await adminClient(pipeline);
@@ -63,15 +65,25 @@ export async function runDemo(options: DemoOptions): Promise<number> {
             const inTopic = source!.reader.records.length;
             const inAdx = pipeline!.adx.ingested.get(rawTable)?.length ?? 0;
             const p50 = recentLatencyP50(pipeline!, rawTable, lastLine);
-            write(`demo: ${Math.round(((changes - lastChanges) * 1000) / (now - lastLine))} changes/s | topic ${inTopic} records | ADX ${inAdx} change rows, ${Math.max(0, inTopic - inAdx)} behind | commit→ADX p50 ${p50 === undefined ? "-" : `${p50} ms`}`);
+            write(
+                `demo: ${Math.round(((changes - lastChanges) * 1000) / (now - lastLine))} changes/s | topic ${inTopic} records | ADX ${inAdx} change rows, ${Math.max(0, inTopic - inAdx)} behind | commit→ADX p50 ${p50 === undefined ? "-" : `${p50} ms`}`,
+            );
             lastLine = now;
             lastChanges = changes;
         }, 1000);
         try {
-            latest = await runOrdersGenerator(writer, { rate: options.rate, durationMs: options.durationMs, updates: options.updates, deletes: options.deletes, signal: abort.signal, onProgress: (r) => (latest = r) });
+            latest = await runOrdersGenerator(writer, {
+                rate: options.rate,
+                durationMs: options.durationMs,
+                updates: options.updates,
+                deletes: options.deletes,
+                signal: abort.signal,
+                onProgress: (r) => (latest = r),
+            });
             // Let the last changes arrive (the sink flushes every second).
             const deadline = Date.now() + 30_000;
-            while (!abort.signal.aborted && Date.now() < deadline && (pipeline.adx.ingested.get(rawTable)?.length ?? 0) < source.reader.records.length) await new Promise((r) => setTimeout(r, 250));
+            while (!abort.signal.aborted && Date.now() < deadline && (pipeline.adx.ingested.get(rawTable)?.length ?? 0) < source.reader.records.length)
+                await new Promise((r) => setTimeout(r, 250));
         } finally {
             clearInterval(ticker);
         }
@@ -79,8 +91,12 @@ export async function runDemo(options: DemoOptions): Promise<number> {
             for (const model of sink.models.filter((m) => m.table === CAPTURED_TABLE)) {
                 const changes = (pipeline.adx.ingested.get(rawTable) ?? []).map((r) => r.row);
                 const current = latestPerKey(changes, "lsn", model.described.key).filter((r) => r.deleted !== true);
-                const { rows: [{ n }] } = await writer.query(`SELECT count(*)::int AS n FROM ${model.table}`);
-                write(`demo: ${model.table}: ${n} rows in PostgreSQL, ${current.length} current rows in ADX (${changes.length} change rows) — ${n === current.length ? "equal" : "NOT equal"}`);
+                const {
+                    rows: [{ n }],
+                } = await writer.query(`SELECT count(*)::int AS n FROM ${model.table}`);
+                write(
+                    `demo: ${model.table}: ${n} rows in PostgreSQL, ${current.length} current rows in ADX (${changes.length} change rows) — ${n === current.length ? "equal" : "NOT equal"}`,
+                );
                 write(`demo: generator ${JSON.stringify(latest)}`);
             }
         }

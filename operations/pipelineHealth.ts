@@ -61,7 +61,9 @@ export function evaluatePipelineHealth(report: PipelineHealthReport, thresholds:
         else {
             if (slot.walStatus === "lost") problems.push(`replication slot ${slot.name} lost WAL it needed (wal_status=lost); the connector must re-snapshot`);
             if (slot.lagBytes !== undefined && slot.lagBytes > thresholds.maxSlotLagBytes) {
-                problems.push(`replication slot ${slot.name} holds ${formatBytes(slot.lagBytes)} of WAL, more than ${formatBytes(thresholds.maxSlotLagBytes)}${slot.active ? "" : " and no consumer is attached"}`);
+                problems.push(
+                    `replication slot ${slot.name} holds ${formatBytes(slot.lagBytes)} of WAL, more than ${formatBytes(thresholds.maxSlotLagBytes)}${slot.active ? "" : " and no consumer is attached"}`,
+                );
             }
         }
     }
@@ -69,7 +71,9 @@ export function evaluatePipelineHealth(report: PipelineHealthReport, thresholds:
         problems.push(`the sink is ${report.sinkLag.records} records behind the topics (more than ${thresholds.maxSinkLagRecords}); ADX is falling behind`);
     }
     if (report.deadLetters && report.deadLetters.count > thresholds.maxDeadLetters) {
-        problems.push(`${report.deadLetters.count} record(s) in the sink's dead-letter topic ${report.deadLetters.topic}: Connect could not hand them to the sink (inspect with a consumer on that topic; the failure is in each record's headers)`);
+        problems.push(
+            `${report.deadLetters.count} record(s) in the sink's dead-letter topic ${report.deadLetters.topic}: Connect could not hand them to the sink (inspect with a consumer on that topic; the failure is in each record's headers)`,
+        );
     }
     return problems;
 }
@@ -104,7 +108,13 @@ FROM pg_replication_slots WHERE slot_name = $1`;
 export async function readSlotHealth(sql: SqlQueryable, slotName: string): Promise<SlotHealth> {
     const { rows } = await sql.query(SLOT_LAG_SQL, [slotName]);
     if (rows.length === 0) return { name: slotName, exists: false };
-    return { name: slotName, exists: true, active: rows[0].active, walStatus: rows[0].wal_status ?? undefined, lagBytes: rows[0].lag_bytes === null ? undefined : Number(rows[0].lag_bytes) };
+    return {
+        name: slotName,
+        exists: true,
+        active: rows[0].active,
+        walStatus: rows[0].wal_status ?? undefined,
+        lagBytes: rows[0].lag_bytes === null ? undefined : Number(rows[0].lag_bytes),
+    };
 }
 
 export async function readConnectorHealth(connectUrl: string, name: string, deadlineMs: number): Promise<ConnectorHealth> {
@@ -125,7 +135,12 @@ export function sinkConsumerGroup(sinkConnector: string): string {
  * a partition it never committed counts from the start), and the dead-letter count (records between
  * the DLQ's low and high watermarks).
  */
-export async function readTopicOffsets(bootstrapServers: string, topics: string[], deadLetterTopic: string, sinkConnector: string): Promise<Pick<PipelineHealthReport, "topics" | "sinkLag" | "deadLetters">> {
+export async function readTopicOffsets(
+    bootstrapServers: string,
+    topics: string[],
+    deadLetterTopic: string,
+    sinkConnector: string,
+): Promise<Pick<PipelineHealthReport, "topics" | "sinkLag" | "deadLetters">> {
     const { Kafka, logLevel } = require("kafkajs");
     const kafka = new Kafka({ clientId: "pg-adx-cdc-status", brokers: [bootstrapServers], logLevel: logLevel.NOTHING, connectionTimeout: 5000, retry: { retries: 2 } });
     const admin = kafka.admin();
@@ -135,7 +150,10 @@ export async function readTopicOffsets(bootstrapServers: string, topics: string[
         const present = topics.filter((t) => existing.includes(t));
         const ends = new Map<string, { partition: number; high: number; low: number }[]>();
         for (const topic of [...present, ...(existing.includes(deadLetterTopic) ? [deadLetterTopic] : [])]) {
-            ends.set(topic, (await admin.fetchTopicOffsets(topic)).map((p: any) => ({ partition: p.partition, high: Number(p.high), low: Number(p.low) })));
+            ends.set(
+                topic,
+                (await admin.fetchTopicOffsets(topic)).map((p: any) => ({ partition: p.partition, high: Number(p.high), low: Number(p.low) })),
+            );
         }
         const group = sinkConsumerGroup(sinkConnector);
         const committed = present.length ? await admin.fetchOffsets({ groupId: group, topics: present }) : [];
@@ -160,7 +178,11 @@ export async function readTopicOffsets(bootstrapServers: string, topics: string[
 }
 
 /** Gathers the report; `sql` is an open connection to the source database, or the reason there is none. */
-export async function collectPipelineHealth(outputs: OperationsOutputs, sql: SqlQueryable | { unavailable: string }, options: { connectDeadlineMs?: number } = {}): Promise<PipelineHealthReport> {
+export async function collectPipelineHealth(
+    outputs: OperationsOutputs,
+    sql: SqlQueryable | { unavailable: string },
+    options: { connectDeadlineMs?: number } = {},
+): Promise<PipelineHealthReport> {
     const report: PipelineHealthReport = { connectors: [], topics: [], unreachable: [] };
     for (const name of [outputs.connectors.source, outputs.connectors.sink]) {
         try {
@@ -200,7 +222,11 @@ export function renderHealthReport(report: PipelineHealthReport, problems: strin
     for (const c of report.connectors) lines.push(`connector  ${c.name}: ${c.state}; tasks ${c.tasks.map((t) => `${t.id}:${t.state}`).join(", ") || "none"}`);
     if (report.slot) {
         const s = report.slot;
-        lines.push(s.exists ? `slot       ${s.name}: ${s.active ? "active" : "inactive"}, lag ${s.lagBytes === undefined ? "unknown" : `${s.lagBytes} bytes (${formatBytes(s.lagBytes)})`}, wal_status ${s.walStatus ?? "n/a"}` : `slot       ${s.name}: missing`);
+        lines.push(
+            s.exists
+                ? `slot       ${s.name}: ${s.active ? "active" : "inactive"}, lag ${s.lagBytes === undefined ? "unknown" : `${s.lagBytes} bytes (${formatBytes(s.lagBytes)})`}, wal_status ${s.walStatus ?? "n/a"}`
+                : `slot       ${s.name}: missing`,
+        );
     }
     for (const t of report.tables ?? report.topics.map((x) => ({ sourceTable: x.topic, adxTable: "?", topic: x.topic, endOffset: x.endOffset, sinkLag: undefined }))) {
         lines.push(`table      ${t.sourceTable} → ${t.adxTable}: topic ${t.topic} end offset ${t.endOffset ?? "unknown"}, sink behind ${t.sinkLag ?? "unknown"} records`);

@@ -18,7 +18,9 @@ export async function connectToSource(outputs: OperationsOutputs, password: stri
     try {
         await client.connect();
     } catch (error: any) {
-        throw new Error(`cannot connect to PostgreSQL ${pg.user}@${pg.host}:${pg.port}/${pg.database}: ${error.message} (password from PGPASSWORD or the stack's pg-adx-cdc:postgresAdminPassword)`);
+        throw new Error(
+            `cannot connect to PostgreSQL ${pg.user}@${pg.host}:${pg.port}/${pg.database}: ${error.message} (password from PGPASSWORD or the stack's pg-adx-cdc:postgresAdminPassword)`,
+        );
     }
     return client;
 }

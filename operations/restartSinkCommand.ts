@@ -24,4 +24,3 @@ export async function runRestartSink(selection: StackSelection): Promise<number>
     process.stdout.write(`restarted ${failed.length} failed task(s) of ${sink}; they re-read from the last offset ADX accepted\n`);
     return 0;
 }
-

@@ -80,4 +80,3 @@ export function resolvePostgresPassword(selection: StackSelection): string | und
     if (!selection.stack) return undefined;
     return runPulumi(["config", "get", "pg-adx-cdc:postgresAdminPassword", "--stack", selection.stack]).replace(/\n$/, "");
 }
-

@@ -39,4 +39,3 @@ export async function runVerify(options: VerifyCommandOptions): Promise<number> 
         await sql.end().catch(() => undefined);
     }
 }
-

@@ -50,7 +50,10 @@ export async function verifyPipeline(sql: SqlQueryable, probe: CurrentStateProbe
             const row = await probe.findRow(id);
             if (done(row)) return Date.now() - since;
             const elapsed = Date.now() - since;
-            if (elapsed > timeoutMs) throw new Error(`${phase}: heartbeat marker ${id} not as expected in ${probe.description} after ${Math.round(elapsed / 1000)} s (${polls} queries); check npm run status`);
+            if (elapsed > timeoutMs)
+                throw new Error(
+                    `${phase}: heartbeat marker ${id} not as expected in ${probe.description} after ${Math.round(elapsed / 1000)} s (${polls} queries); check npm run status`,
+                );
             if (Date.now() - lastReport >= 5000) {
                 progress(`${phase}: still waiting after ${Math.round(elapsed / 1000)} s`);
                 lastReport = Date.now();

@@ -90,14 +90,20 @@ export function catalogTablesFromRows(tables: string[], rows: CatalogRow[]): { t
                 ...(r.numeric_precision !== null && r.numeric_precision !== undefined ? { numericPrecision: Number(r.numeric_precision) } : {}),
                 notNull: !!r.not_null,
             })),
-            primaryKey: columns.filter((r) => Number(r.key_position) > 0).sort((a, b) => Number(a.key_position) - Number(b.key_position)).map((r) => r.column_name!),
+            primaryKey: columns
+                .filter((r) => Number(r.key_position) > 0)
+                .sort((a, b) => Number(a.key_position) - Number(b.key_position))
+                .map((r) => r.column_name!),
         });
     }
     return { tables: found, missing };
 }
 
 /** Reads the catalog for `tables` over an open `pg` client. */
-export async function readCatalogTables(client: { query(sql: string, params: unknown[]): Promise<{ rows: any[] }> }, tables: string[]): Promise<{ tables: CatalogTable[]; missing: string[] }> {
+export async function readCatalogTables(
+    client: { query(sql: string, params: unknown[]): Promise<{ rows: any[] }> },
+    tables: string[],
+): Promise<{ tables: CatalogTable[]; missing: string[] }> {
     const { rows } = await client.query(CATALOG_QUERY, [tables]);
     return catalogTablesFromRows(tables, rows);
 }
@@ -113,7 +119,10 @@ ORDER BY 1`;
 export function currentStateKey(table: CatalogTable, configuredKey?: string[]): string[] {
     if (configuredKey && configuredKey.length > 0) {
         const unknown = configuredKey.filter((k) => !table.columns.some((c) => c.name === k));
-        if (unknown.length) throw new Error(`pg-adx-cdc:capture.keys["${table.qualifiedName}"] names ${unknown.map((u) => JSON.stringify(u)).join(", ")}, which ${table.qualifiedName} does not have (its columns: ${table.columns.map((c) => c.name).join(", ")})`);
+        if (unknown.length)
+            throw new Error(
+                `pg-adx-cdc:capture.keys["${table.qualifiedName}"] names ${unknown.map((u) => JSON.stringify(u)).join(", ")}, which ${table.qualifiedName} does not have (its columns: ${table.columns.map((c) => c.name).join(", ")})`,
+            );
         return configuredKey;
     }
     if (table.primaryKey.length > 0) return table.primaryKey;

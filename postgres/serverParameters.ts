@@ -76,9 +76,5 @@ export interface HbaRulesInput {
  * no such line. The file pins SCRAM for TCP whatever the image's POSTGRES_HOST_AUTH_METHOD says.
  */
 export function buildHbaRules(input: HbaRulesInput): string[] {
-    return [
-        "local all all trust",
-        `host all ${input.replicationUser} ${input.clientAddress} scram-sha-256`,
-        `host all all ${input.clientAddress} ${input.otherUsersAuth}`,
-    ];
+    return ["local all all trust", `host all ${input.replicationUser} ${input.clientAddress} scram-sha-256`, `host all all ${input.clientAddress} ${input.otherUsersAuth}`];
 }

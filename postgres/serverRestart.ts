@@ -73,7 +73,10 @@ async function restartServer(inputs: ServerRestartInputs): Promise<string> {
 export const serverRestartProvider: pulumi.dynamic.ResourceProvider = {
     async check(_olds: any, news: any) {
         const failures: { property: string; reason: string }[] = [];
-        if (typeof news.serverId === "string" && !/^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.DBforPostgreSQL\/flexibleServers\/[^/]+$/i.test(news.serverId)) {
+        if (
+            typeof news.serverId === "string" &&
+            !/^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.DBforPostgreSQL\/flexibleServers\/[^/]+$/i.test(news.serverId)
+        ) {
             failures.push({ property: "serverId", reason: `not a flexible server ARM id: ${news.serverId}` });
         }
         return failures.length ? { failures } : { inputs: news };

@@ -55,8 +55,10 @@ export async function withClient<T>(connection: PostgresConnectionInputs, passwo
     try {
         await client.connect();
     } catch (error: any) {
-        throw new Error(`cannot connect to PostgreSQL ${connection.user}@${connection.host}:${connection.port}/${connection.database}: ${error.message}. ` +
-            `Check the firewall rules and that ${ADMIN_PASSWORD_CONFIG_KEY} is set (pulumi config set --secret ${ADMIN_PASSWORD_CONFIG_KEY} ...).`);
+        throw new Error(
+            `cannot connect to PostgreSQL ${connection.user}@${connection.host}:${connection.port}/${connection.database}: ${error.message}. ` +
+                `Check the firewall rules and that ${ADMIN_PASSWORD_CONFIG_KEY} is set (pulumi config set --secret ${ADMIN_PASSWORD_CONFIG_KEY} ...).`,
+        );
     }
     try {
         return await work(client);
@@ -110,7 +112,8 @@ async function teardown(inputs: SourceBootstrapInputs, password: string | undefi
                 log(`replication slot "${inputs.slotName}": ${outcome}`);
                 break;
             }
-            if (Date.now() > deadline) throw new Error(`replication slot "${inputs.slotName}" is still active; stop the consumer that holds it (see pg_stat_replication) and run pulumi destroy again`);
+            if (Date.now() > deadline)
+                throw new Error(`replication slot "${inputs.slotName}" is still active; stop the consumer that holds it (see pg_stat_replication) and run pulumi destroy again`);
             if (attempt % 5 === 0) log(`replication slot "${inputs.slotName}" still active, waiting for its consumer to stop`);
             await new Promise((resolve) => setTimeout(resolve, 1000));
         }
@@ -131,8 +134,10 @@ export const sourceBootstrapProvider: pulumi.dynamic.ResourceProvider & { adminP
         } catch (error: any) {
             failures.push({ property: "bootstrap", reason: error.message });
         }
-        if (!/^[a-z0-9_]{1,63}$/.test(news.slotName ?? "")) failures.push({ property: "slotName", reason: `replication slot names are 1-63 lower-case letters, digits or _ (got ${JSON.stringify(news.slotName)})` });
-        if (news.connection?.sslMode !== "require" && news.connection?.sslMode !== "disable") failures.push({ property: "connection.sslMode", reason: 'must be "require" or "disable"' });
+        if (!/^[a-z0-9_]{1,63}$/.test(news.slotName ?? ""))
+            failures.push({ property: "slotName", reason: `replication slot names are 1-63 lower-case letters, digits or _ (got ${JSON.stringify(news.slotName)})` });
+        if (news.connection?.sslMode !== "require" && news.connection?.sslMode !== "disable")
+            failures.push({ property: "connection.sslMode", reason: 'must be "require" or "disable"' });
         return failures.length ? { failures } : { inputs: news };
     },
 
@@ -141,7 +146,9 @@ export const sourceBootstrapProvider: pulumi.dynamic.ResourceProvider & { adminP
     },
 
     async create(inputs: any) {
-        require("@pulumi/pulumi").log.info(`bootstrapping ${inputs.connection.host}/${inputs.connection.database}: tables, publication ${inputs.bootstrap.publicationName}, user ${inputs.bootstrap.replicationUser}`);
+        require("@pulumi/pulumi").log.info(
+            `bootstrapping ${inputs.connection.host}/${inputs.connection.database}: tables, publication ${inputs.bootstrap.publicationName}, user ${inputs.bootstrap.replicationUser}`,
+        );
         await applyBootstrap(inputs, (this as any).adminPassword);
         return { id: `${inputs.connection.host}/${inputs.connection.database}/${inputs.bootstrap.publicationName}`, outs: inputs };
     },
@@ -156,7 +163,10 @@ export const sourceBootstrapProvider: pulumi.dynamic.ResourceProvider & { adminP
         if (!live.publication && !live.role) return { id: "", props: {} };
         // Drift shows as a changed table list (published tables differ from the declared ones).
         const declared = [...props.bootstrap.tables, props.bootstrap.heartbeatTable].sort();
-        const tables = live.tables.length === declared.length && live.tables.every((t, i) => t === declared[i]) ? props.bootstrap.tables : live.tables.filter((t) => t !== props.bootstrap.heartbeatTable);
+        const tables =
+            live.tables.length === declared.length && live.tables.every((t, i) => t === declared[i])
+                ? props.bootstrap.tables
+                : live.tables.filter((t) => t !== props.bootstrap.heartbeatTable);
         return { id, props: { ...props, bootstrap: { ...props.bootstrap, tables } } };
     },
 

@@ -24,7 +24,9 @@ export interface SourceCatalogOutputs extends SourceCatalogInputs {
 
 /** Everything that would make a table's capture wrong, as one message; empty when all can be captured. */
 export function captureProblems(inputs: SourceCatalogInputs, found: { tables: catalog.CatalogTable[]; missing: string[] }): string[] {
-    const problems = found.missing.map((t) => `captured table ${t} does not exist in database ${inputs.connection.database}; create it first or remove it from pg-adx-cdc:capture.tables`);
+    const problems = found.missing.map(
+        (t) => `captured table ${t} does not exist in database ${inputs.connection.database}; create it first or remove it from pg-adx-cdc:capture.tables`,
+    );
     for (const table of found.tables) {
         try {
             catalog.currentStateKey(table, inputs.keys[table.qualifiedName]);
@@ -59,7 +61,8 @@ export const sourceCatalogProvider: pulumi.dynamic.ResourceProvider & { adminPas
         const failures: { property: string; reason: string }[] = [];
         if (!Array.isArray(news.tables) || news.tables.length === 0) failures.push({ property: "tables", reason: "capture at least one table" });
         for (const [table, key] of Object.entries(news.keys ?? {})) {
-            if (!(news.tables ?? []).includes(table)) failures.push({ property: `keys.${table}`, reason: `${table} is not in pg-adx-cdc:capture.tables; remove its key or capture it` });
+            if (!(news.tables ?? []).includes(table))
+                failures.push({ property: `keys.${table}`, reason: `${table} is not in pg-adx-cdc:capture.tables; remove its key or capture it` });
             if (!Array.isArray(key) || key.length === 0) failures.push({ property: `keys.${table}`, reason: "list at least one key column" });
         }
         return failures.length ? { failures } : { inputs: news };

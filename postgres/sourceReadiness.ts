@@ -44,7 +44,8 @@ SELECT current_setting('wal_level') AS wal_level,
 export function readinessProblems(facts: ReadinessFacts, inputs: Pick<ReadinessInputs, "restartHint" | "connection">): string[] {
     const where = `${inputs.connection.host}:${inputs.connection.port}`;
     const problems: string[] = [];
-    if (facts.serverVersion < 100000) problems.push(`${where} runs PostgreSQL ${Math.floor(facts.serverVersion / 10000)}; logical decoding with pgoutput needs PostgreSQL 10 or later`);
+    if (facts.serverVersion < 100000)
+        problems.push(`${where} runs PostgreSQL ${Math.floor(facts.serverVersion / 10000)}; logical decoding with pgoutput needs PostgreSQL 10 or later`);
     if (facts.walLevel !== "logical") {
         problems.push(
             facts.walLevelPendingRestart
@@ -53,20 +54,26 @@ export function readinessProblems(facts: ReadinessFacts, inputs: Pick<ReadinessI
         );
     }
     if (!facts.ownSlotExists && facts.usedReplicationSlots >= facts.maxReplicationSlots) {
-        problems.push(`${where} has no free replication slot (${facts.usedReplicationSlots} of max_replication_slots=${facts.maxReplicationSlots} in use): raise max_replication_slots (needs a restart) or drop an unused slot (SELECT slot_name, active FROM pg_replication_slots)`);
+        problems.push(
+            `${where} has no free replication slot (${facts.usedReplicationSlots} of max_replication_slots=${facts.maxReplicationSlots} in use): raise max_replication_slots (needs a restart) or drop an unused slot (SELECT slot_name, active FROM pg_replication_slots)`,
+        );
     }
     if (facts.usedWalSenders >= facts.maxWalSenders) {
         problems.push(`${where} has no free WAL sender (${facts.usedWalSenders} of max_wal_senders=${facts.maxWalSenders} in use): raise max_wal_senders (needs a restart)`);
     }
     if (!facts.canCreateReplicationUser) {
-        problems.push(`the admin login ${inputs.connection.user} on ${where} cannot create the replication user: it needs superuser, or CREATEROLE and REPLICATION (on Azure, the server's administrator login has both)`);
+        problems.push(
+            `the admin login ${inputs.connection.user} on ${where} cannot create the replication user: it needs superuser, or CREATEROLE and REPLICATION (on Azure, the server's administrator login has both)`,
+        );
     }
     return problems;
 }
 
 async function readFacts(inputs: ReadinessInputs, password: string | undefined): Promise<ReadinessFacts> {
     return withClient(inputs.connection, password, async (client) => {
-        const { rows: [r] } = await client.query(READINESS_QUERY, [inputs.slotName]);
+        const {
+            rows: [r],
+        } = await client.query(READINESS_QUERY, [inputs.slotName]);
         return {
             walLevel: r.wal_level,
             walLevelPendingRestart: r.wal_level_pending_restart === true,

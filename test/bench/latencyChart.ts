@@ -9,10 +9,25 @@ export interface ChartPoint {
 }
 
 export function renderLatencyChart(points: ChartPoint[], title: string): string {
-    const width = 760, height = 420, left = 80, right = 200, top = 50, bottom = 60;
+    const width = 760,
+        height = 420,
+        left = 80,
+        right = 200,
+        top = 50,
+        bottom = 60;
     const rates = [...new Set(points.map((p) => p.rate))].sort((a, b) => a - b);
     const values = points.flatMap((p) => [p.p50, p.p99]).filter((v) => Number.isFinite(v) && v > 0);
-    const minV = Math.pow(10, Math.floor(Math.log10(Math.max(1, values.reduce((a, b) => Math.min(a, b), Infinity)))));
+    const minV = Math.pow(
+        10,
+        Math.floor(
+            Math.log10(
+                Math.max(
+                    1,
+                    values.reduce((a, b) => Math.min(a, b), Infinity),
+                ),
+            ),
+        ),
+    );
     const maxV = Math.pow(10, Math.ceil(Math.log10(values.reduce((a, b) => Math.max(a, b), 1))));
     const x = (rate: number) => left + (rates.indexOf(rate) + 0.5) * ((width - left - right) / rates.length);
     const y = (v: number) => top + (1 - (Math.log10(Math.max(v, minV)) - Math.log10(minV)) / (Math.log10(maxV) - Math.log10(minV))) * (height - top - bottom);
@@ -31,10 +46,14 @@ export function renderLatencyChart(points: ChartPoint[], title: string): string 
     profiles.forEach((profile, i) => {
         const color = colors[profile] ?? "#555";
         const series = points.filter((p) => p.profile === profile).sort((a, b) => a.rate - b.rate);
-        for (const [metric, dash] of [["p50", ""], ["p99", "6,4"]] as const) {
+        for (const [metric, dash] of [
+            ["p50", ""],
+            ["p99", "6,4"],
+        ] as const) {
             const path = series.map((p, j) => `${j === 0 ? "M" : "L"}${x(p.rate)},${y(p[metric])}`).join(" ");
             parts.push(`<path d="${path}" fill="none" stroke="${color}" stroke-width="2.5" stroke-dasharray="${dash}"/>`);
-            for (const p of series) parts.push(`<circle cx="${x(p.rate)}" cy="${y(p[metric])}" r="4" fill="${color}"><title>${profile} ${metric} @${p.rate}/s: ${p[metric]} ms</title></circle>`);
+            for (const p of series)
+                parts.push(`<circle cx="${x(p.rate)}" cy="${y(p[metric])}" r="4" fill="${color}"><title>${profile} ${metric} @${p.rate}/s: ${p[metric]} ms</title></circle>`);
         }
         const ly = top + 20 + i * 44;
         parts.push(

@@ -65,9 +65,21 @@ async function runOnce(pipeline: LocalPipeline, profile: Profile, rate: number, 
         connectorName: name,
         timeoutSeconds: 120,
         config: buildDebeziumSourceConfig({
-            connectorName: name, profile,
-            database: { host: "127.0.0.1", port: pipeline.postgres.port, name: pipeline.postgres.database, user: "cdc_replicator", passwordEnvVar: WORKER_SECRET_ENV.postgresReplicationPassword, sslMode: "disable" },
-            tables: [TABLE], topicPrefix: prefix, slotName: slot, publicationName: shared.publicationName, heartbeatTable: shared.heartbeatTable,
+            connectorName: name,
+            profile,
+            database: {
+                host: "127.0.0.1",
+                port: pipeline.postgres.port,
+                name: pipeline.postgres.database,
+                user: "cdc_replicator",
+                passwordEnvVar: WORKER_SECRET_ENV.postgresReplicationPassword,
+                sslMode: "disable",
+            },
+            tables: [TABLE],
+            topicPrefix: prefix,
+            slotName: slot,
+            publicationName: shared.publicationName,
+            heartbeatTable: shared.heartbeatTable,
         }),
     };
     await kafkaConnectorProvider.create!(inputs);
@@ -77,8 +89,15 @@ async function runOnce(pipeline: LocalPipeline, profile: Profile, rate: number, 
     const brokerCpu = sampleProcess(pipeline.processes.kafka.child.pid!);
     const client = await adminClient(pipeline);
     const report = await runOrdersGenerator(client, {
-        rate, durationMs: seconds * 1000, updates: 0.2, deletes: 0.05, batchSize: rate >= 1000 ? 10 : 1,
-        onProgress: (r) => progress(`${profile} @${rate}/s ${Math.round(r.elapsedMs / 1000)}/${seconds} s, ${r.inserts + r.updates + r.deletes} changes, topic lag ${r.inserts + r.updates + r.deletes - (reader.records.length - before)}`),
+        rate,
+        durationMs: seconds * 1000,
+        updates: 0.2,
+        deletes: 0.05,
+        batchSize: rate >= 1000 ? 10 : 1,
+        onProgress: (r) =>
+            progress(
+                `${profile} @${rate}/s ${Math.round(r.elapsedMs / 1000)}/${seconds} s, ${r.inserts + r.updates + r.deletes} changes, topic lag ${r.inserts + r.updates + r.deletes - (reader.records.length - before)}`,
+            ),
     });
     await client.end();
     const stoppedAt = Date.now();
@@ -88,19 +107,42 @@ async function runOnce(pipeline: LocalPipeline, profile: Profile, rate: number, 
     const drainMs = Math.max(0, lastReadAt - stoppedAt);
     const connect = connectCpu.stop();
     const broker = brokerCpu.stop();
-    const latencies = reader.records.slice(before).filter((r) => r.value.__op !== "r").map((r) => r.readAtMs - r.value.__source_ts_ms);
+    const latencies = reader.records
+        .slice(before)
+        .filter((r) => r.value.__op !== "r")
+        .map((r) => r.readAtMs - r.value.__source_ts_ms);
     await reader.stop();
     await kafkaConnectorProvider.delete!(name, inputs);
     for (let i = 0; i < 60 && (await admin.query(DROP_SLOT_SQL, [slot])).rows[0].outcome === "active"; i++) await new Promise((r) => setTimeout(r, 500));
     await admin.end();
     progress("");
-    return { profile, offeredRate: rate, achievedRate: report.achievedRate, changes, delivered: latencies.length, latencyMs: summarizeLatencies(latencies), drainMs, generatorBehindBy: report.behindBy, connect, broker };
+    return {
+        profile,
+        offeredRate: rate,
+        achievedRate: report.achievedRate,
+        changes,
+        delivered: latencies.length,
+        latencyMs: summarizeLatencies(latencies),
+        drainMs,
+        generatorBehindBy: report.behindBy,
+        connect,
+        broker,
+    };
 }
 
 function table(results: RunResult[]): string {
     const header = "profile     offered/s  achieved/s  changes   p50 ms  p95 ms  p99 ms  max ms  drain ms  Connect CPU/RSS   broker CPU/RSS";
     const rows = results.map((r) =>
-        [r.profile.padEnd(10), String(r.offeredRate).padStart(9), String(r.achievedRate).padStart(11), String(r.changes).padStart(8), ...[r.latencyMs.p50, r.latencyMs.p95, r.latencyMs.p99, r.latencyMs.max].map((v) => String(v).padStart(7)), String(r.drainMs).padStart(9), `${r.connect.cpuPercent}% ${r.connect.maxRssMiB}MiB`.padStart(17), `${r.broker.cpuPercent}% ${r.broker.maxRssMiB}MiB`.padStart(16)].join(" "),
+        [
+            r.profile.padEnd(10),
+            String(r.offeredRate).padStart(9),
+            String(r.achievedRate).padStart(11),
+            String(r.changes).padStart(8),
+            ...[r.latencyMs.p50, r.latencyMs.p95, r.latencyMs.p99, r.latencyMs.max].map((v) => String(v).padStart(7)),
+            String(r.drainMs).padStart(9),
+            `${r.connect.cpuPercent}% ${r.connect.maxRssMiB}MiB`.padStart(17),
+            `${r.broker.cpuPercent}% ${r.broker.maxRssMiB}MiB`.padStart(16),
+        ].join(" "),
     );
     return [header, ...rows].join("\n");
 }
@@ -113,7 +155,14 @@ export async function runBench(options: BenchOptions = BENCH_DEFAULTS): Promise<
         const shared = sourceObjectNames("bench");
         await sourceBootstrapProvider.create!({
             connection: { host: "127.0.0.1", port: pipeline.postgres.port, database: pipeline.postgres.database, user: pipeline.postgres.adminUser, sslMode: "disable" },
-            bootstrap: { tables: [TABLE], publicationName: shared.publicationName, heartbeatTable: shared.heartbeatTable, replicationUser: "cdc_replicator", replicationPasswordVerifier: buildScramSha256Verifier(pipeline.replicationPassword, "YmVuY2gtc2FsdC0xMjM0NQ=="), createDemoTables: true },
+            bootstrap: {
+                tables: [TABLE],
+                publicationName: shared.publicationName,
+                heartbeatTable: shared.heartbeatTable,
+                replicationUser: "cdc_replicator",
+                replicationPasswordVerifier: buildScramSha256Verifier(pipeline.replicationPassword, "YmVuY2gtc2FsdC0xMjM0NQ=="),
+                createDemoTables: true,
+            },
             slotName: shared.slotName,
         });
         const results: RunResult[] = [];
@@ -133,7 +182,9 @@ export async function runBench(options: BenchOptions = BENCH_DEFAULTS): Promise<
             // Lag is the pipeline's: how long the topic needs to catch up once the load stops.
             const bounded = result.drainMs <= BOUNDED_DRAIN_MS;
             const generatorLimited = result.achievedRate < 0.95 * rate;
-            say(`ramp tuned @${rate}/s: achieved ${result.achievedRate}/s, drain ${result.drainMs} ms, p99 ${result.latencyMs.p99} ms → ${bounded ? "lag bounded" : "lag NOT bounded"}${generatorLimited ? " (the generator could not offer more: it is the limit)" : ""}`);
+            say(
+                `ramp tuned @${rate}/s: achieved ${result.achievedRate}/s, drain ${result.drainMs} ms, p99 ${result.latencyMs.p99} ms → ${bounded ? "lag bounded" : "lag NOT bounded"}${generatorLimited ? " (the generator could not offer more: it is the limit)" : ""}`,
+            );
             if (!bounded || generatorLimited) break;
         }
         const sustained = [...results, ...ramp].filter((r) => r.profile === "tuned" && r.drainMs <= BOUNDED_DRAIN_MS).map((r) => r.achievedRate);
@@ -148,15 +199,25 @@ export async function runBench(options: BenchOptions = BENCH_DEFAULTS): Promise<
         };
         say("\n" + table([...results, ...ramp]));
         say(`\nsummary: ${JSON.stringify(summary)}`);
-        say("sink side (not measured here; from configuration and Microsoft's documentation): Kusto sink flush.interval.ms=1000 (quickstart 30000) + ADX streaming ingestion (under a second per Microsoft) vs queued ingestion bounded by the batching policy (10 s here, 5 min default; quickstart 30 s).");
+        say(
+            "sink side (not measured here; from configuration and Microsoft's documentation): Kusto sink flush.interval.ms=1000 (quickstart 30000) + ADX streaming ingestion (under a second per Microsoft) vs queued ingestion bounded by the batching policy (10 s here, 5 min default; quickstart 30 s).",
+        );
         const outDir = path.join(REPO_ROOT, "bench-results");
         fs.mkdirSync(outDir, { recursive: true });
-        fs.writeFileSync(path.join(outDir, "bench.json"), JSON.stringify({ summary, results, ramp, settings: { tuned: TUNED_SOURCE_SETTINGS, rates: RATES, seconds: SECONDS, boundedDrainMs: BOUNDED_DRAIN_MS } }, null, 2));
-        fs.writeFileSync(path.join(outDir, "latency.svg"), renderLatencyChart(results.map((r) => ({ profile: r.profile, rate: r.offeredRate, p50: r.latencyMs.p50, p99: r.latencyMs.p99 })), "change-to-topic latency (commit → consumer), this machine"));
+        fs.writeFileSync(
+            path.join(outDir, "bench.json"),
+            JSON.stringify({ summary, results, ramp, settings: { tuned: TUNED_SOURCE_SETTINGS, rates: RATES, seconds: SECONDS, boundedDrainMs: BOUNDED_DRAIN_MS } }, null, 2),
+        );
+        fs.writeFileSync(
+            path.join(outDir, "latency.svg"),
+            renderLatencyChart(
+                results.map((r) => ({ profile: r.profile, rate: r.offeredRate, p50: r.latencyMs.p50, p99: r.latencyMs.p99 })),
+                "change-to-topic latency (commit → consumer), this machine",
+            ),
+        );
         say(`wrote ${path.relative(process.cwd(), outDir)}/bench.json and latency.svg`);
         return 0;
     } finally {
         await pipeline.stop();
     }
 }
-

@@ -57,20 +57,42 @@ export interface AdxTestDoubleOptions {
     tls?: { cert: string; key: string };
 }
 
-const v1 = (columns: string[], rows: unknown[][]) => ({ Tables: [{ TableName: "Table_0", Columns: columns.map((c) => ({ ColumnName: c, DataType: "String", ColumnType: "string" })), Rows: rows }] });
-const error = (code: string, message: string, permanent = false) => ({ error: { code, message: "Request is invalid and cannot be executed.", "@type": "Kusto.Data.Exceptions.SemanticException", "@message": message, "@permanent": permanent } });
+const v1 = (columns: string[], rows: unknown[][]) => ({
+    Tables: [{ TableName: "Table_0", Columns: columns.map((c) => ({ ColumnName: c, DataType: "String", ColumnType: "string" })), Rows: rows }],
+});
+const error = (code: string, message: string, permanent = false) => ({
+    error: { code, message: "Request is invalid and cannot be executed.", "@type": "Kusto.Data.Exceptions.SemanticException", "@message": message, "@permanent": permanent },
+});
 
 export async function startAdxTestDouble(options: AdxTestDoubleOptions = {}): Promise<AdxTestDouble> {
-    const state: Omit<AdxTestDouble, "url" | "close"> = { commands: [], queries: [], tables: new Map(), mappings: new Map(), views: new Map(), functions: new Map(), policies: new Set(), principals: new Set(), ingested: new Map(), ingestRequests: [] };
+    const state: Omit<AdxTestDouble, "url" | "close"> = {
+        commands: [],
+        queries: [],
+        tables: new Map(),
+        mappings: new Map(),
+        views: new Map(),
+        functions: new Map(),
+        policies: new Set(),
+        principals: new Set(),
+        ingested: new Map(),
+        ingestRequests: [],
+    };
     let baseUrl = "";
     const handle = (db: string, csl: string): [number, unknown] => {
         const one = csl.replace(/\s+/g, " ").trim();
         let m: RegExpExecArray | null;
-        if (state.failOn?.test(one)) return [400, error("BadRequest_SemanticError", `Semantic error: '${one.slice(0, 40)}' has the following semantic error: SEM0100: test double was told to fail.`)];
+        if (state.failOn?.test(one))
+            return [400, error("BadRequest_SemanticError", `Semantic error: '${one.slice(0, 40)}' has the following semantic error: SEM0100: test double was told to fail.`)];
         // What the Kusto SDK asks at client start: where queued ingestion would upload, and an identity token.
         if (one === ".show ingestion resources") {
             const url = (kind: string) => `${baseUrl}/queued-ingestion-not-served/${kind.toLowerCase()}?sv=2024-08-04&sig=test-double`;
-            return [200, v1(["ResourceTypeName", "StorageRoot"], ["SecuredReadyForAggregationQueue", "FailedIngestionsQueue", "SuccessfulIngestionsQueue", "TempStorage", "IngestionsStatusTable"].map((k) => [k, url(k)]))];
+            return [
+                200,
+                v1(
+                    ["ResourceTypeName", "StorageRoot"],
+                    ["SecuredReadyForAggregationQueue", "FailedIngestionsQueue", "SuccessfulIngestionsQueue", "TempStorage", "IngestionsStatusTable"].map((k) => [k, url(k)]),
+                ),
+            ];
         }
         if (one === ".get kusto identity token") return [200, v1(["AuthorizationContext"], [["test-double-identity-token"]])];
         if ((m = /^\.create-merge table (\w+) \(/.exec(one))) {
@@ -78,39 +100,51 @@ export async function startAdxTestDouble(options: AdxTestDoubleOptions = {}): Pr
             const declared = describeKqlCommand(one) as Extract<KqlObject, { kind: "table" }>;
             const columns = parseCslSchema(state.tables.get(m[1]) ?? "");
             for (const c of declared.columns) if (!columns.has(c.name)) columns.set(c.name, c.type);
-            return state.tables.set(m[1], renderCslSchema(columns)), [200, v1(["TableName"], [[m[1]]])];
+            return (state.tables.set(m[1], renderCslSchema(columns)), [200, v1(["TableName"], [[m[1]]])]);
         }
-        if ((m = /^\.alter-merge table (\w+) column-docstrings/.exec(one))) return state.tables.has(m[1]) ? [200, v1([], [])] : [400, error("BadRequest_EntityNotFound", `Table '${m[1]}' was not found`)];
+        if ((m = /^\.alter-merge table (\w+) column-docstrings/.exec(one)))
+            return state.tables.has(m[1]) ? [200, v1([], [])] : [400, error("BadRequest_EntityNotFound", `Table '${m[1]}' was not found`)];
         if ((m = /^\.create-or-alter table (\w+) ingestion json mapping "([^"]+)" (.*)$/.exec(one))) {
             if (!state.tables.has(m[1])) return [400, error("BadRequest_EntityNotFound", `Table '${m[1]}' was not found`)];
             const json = [...m[3].matchAll(/'((?:[^'\\]|\\.)*)'/g)].map((x) => x[1].replace(/\\(.)/g, "$1")).join("");
-            return state.mappings.set(`${m[1]}/${m[2]}`, JSON.stringify(JSON.parse(json))), [200, v1(["Name"], [[m[2]]])];
+            return (state.mappings.set(`${m[1]}/${m[2]}`, JSON.stringify(JSON.parse(json))), [200, v1(["Name"], [[m[2]]])]);
         }
-        if ((m = /^\.alter table (\w+) policy (\w+)/.exec(one))) return state.tables.has(m[1]) ? (state.policies.add(`${m[1]}/${m[2]}`), [200, v1([], [])]) : [400, error("BadRequest_EntityNotFound", `Table '${m[1]}' was not found`)];
+        if ((m = /^\.alter table (\w+) policy (\w+)/.exec(one)))
+            return state.tables.has(m[1]) ? (state.policies.add(`${m[1]}/${m[2]}`), [200, v1([], [])]) : [400, error("BadRequest_EntityNotFound", `Table '${m[1]}' was not found`)];
         if ((m = /^\.create ifnotexists materialized-view .*?(\w+) on table (\w+) \{(.*)\}$/.exec(one))) {
             if (!state.views.has(m[1])) state.views.set(m[1], m[3].trim());
             return [200, v1(["Name"], [[m[1]]])];
         }
-        if ((m = /^\.create-or-alter function .*?(\w+)\(\) (\{.*\})$/.exec(one))) return state.functions.set(m[1], m[2]), [200, v1(["Name"], [[m[1]]])];
-        if ((m = /^\.add database (\S+) (\w+) \('([^']+)'\)/.exec(one))) return state.principals.add(`${m[2]}:${m[3]}`), [200, v1([], [])];
-        if ((m = /^\.drop database (\S+) (ingestors|viewers|admins) \('([^']+)'\)$/.exec(one))) return state.principals.delete(`${m[2]}:${m[3]}`), [200, v1([], [])];
+        if ((m = /^\.create-or-alter function .*?(\w+)\(\) (\{.*\})$/.exec(one))) return (state.functions.set(m[1], m[2]), [200, v1(["Name"], [[m[1]]])]);
+        if ((m = /^\.add database (\S+) (\w+) \('([^']+)'\)/.exec(one))) return (state.principals.add(`${m[2]}:${m[3]}`), [200, v1([], [])]);
+        if ((m = /^\.drop database (\S+) (ingestors|viewers|admins) \('([^']+)'\)$/.exec(one))) return (state.principals.delete(`${m[2]}:${m[3]}`), [200, v1([], [])]);
         if ((m = /^\.show database (\S+) principals$/.exec(one))) {
             const singular: Record<string, string> = { ingestors: "Ingestor", viewers: "Viewer", admins: "Admin" };
             const rows = [...state.principals].map((p) => [`Database ${db} ${singular[p.slice(0, p.indexOf(":"))]}`, "AAD Application", p.slice(p.indexOf(":") + 1)]);
             return [200, v1(["Role", "PrincipalType", "PrincipalFQN"], rows)];
         }
-        if ((m = /^\.show table (\w+) cslschema$/.exec(one))) return state.tables.has(m[1]) ? [200, v1(["TableName", "Schema"], [[m[1], state.tables.get(m[1])]])] : [400, error("BadRequest_EntityNotFound", `Table '${m[1]}' was not found`)];
+        if ((m = /^\.show table (\w+) cslschema$/.exec(one)))
+            return state.tables.has(m[1])
+                ? [200, v1(["TableName", "Schema"], [[m[1], state.tables.get(m[1])]])]
+                : [400, error("BadRequest_EntityNotFound", `Table '${m[1]}' was not found`)];
         if ((m = /^\.show table (\w+) ingestion json mapping "([^"]+)"$/.exec(one))) {
             const mapping = state.mappings.get(`${m[1]}/${m[2]}`);
             return mapping ? [200, v1(["Name", "Kind", "Mapping"], [[m[2], "Json", mapping]])] : [400, error("BadRequest_EntityNotFound", `Mapping '${m[2]}' could not be found`)];
         }
-        if ((m = /^\.show materialized-view (\w+)$/.exec(one))) return state.views.has(m[1]) ? [200, v1(["Name", "Query"], [[m[1], state.views.get(m[1])]])] : [400, error("BadRequest_EntityNotFound", `Materialized view '${m[1]}' was not found`)];
-        if ((m = /^\.show function (\w+)$/.exec(one))) return state.functions.has(m[1]) ? [200, v1(["Name", "Body"], [[m[1], state.functions.get(m[1])]])] : [400, error("BadRequest_EntityNotFound", `Function '${m[1]}' was not found`)];
-        if ((m = /^\.drop function (\w+) ifexists$/.exec(one))) return state.functions.delete(m[1]), [200, v1([], [])];
-        if ((m = /^\.drop materialized-view (\w+) ifexists$/.exec(one))) return state.views.delete(m[1]), [200, v1([], [])];
-        if ((m = /^\.delete table (\w+) policy (\w+)$/.exec(one))) return state.policies.delete(`${m[1]}/${m[2]}`), [200, v1([], [])];
-        if ((m = /^\.drop table (\w+) ingestion json mapping "([^"]+)"$/.exec(one))) return state.mappings.delete(`${m[1]}/${m[2]}`) ? [200, v1([], [])] : [400, error("BadRequest_EntityNotFound", `Mapping '${m[2]}' could not be found`)];
-        if ((m = /^\.drop table (\w+) ifexists$/.exec(one))) return state.tables.delete(m[1]), [200, v1([], [])];
+        if ((m = /^\.show materialized-view (\w+)$/.exec(one)))
+            return state.views.has(m[1])
+                ? [200, v1(["Name", "Query"], [[m[1], state.views.get(m[1])]])]
+                : [400, error("BadRequest_EntityNotFound", `Materialized view '${m[1]}' was not found`)];
+        if ((m = /^\.show function (\w+)$/.exec(one)))
+            return state.functions.has(m[1])
+                ? [200, v1(["Name", "Body"], [[m[1], state.functions.get(m[1])]])]
+                : [400, error("BadRequest_EntityNotFound", `Function '${m[1]}' was not found`)];
+        if ((m = /^\.drop function (\w+) ifexists$/.exec(one))) return (state.functions.delete(m[1]), [200, v1([], [])]);
+        if ((m = /^\.drop materialized-view (\w+) ifexists$/.exec(one))) return (state.views.delete(m[1]), [200, v1([], [])]);
+        if ((m = /^\.delete table (\w+) policy (\w+)$/.exec(one))) return (state.policies.delete(`${m[1]}/${m[2]}`), [200, v1([], [])]);
+        if ((m = /^\.drop table (\w+) ingestion json mapping "([^"]+)"$/.exec(one)))
+            return state.mappings.delete(`${m[1]}/${m[2]}`) ? [200, v1([], [])] : [400, error("BadRequest_EntityNotFound", `Mapping '${m[2]}' could not be found`)];
+        if ((m = /^\.drop table (\w+) ifexists$/.exec(one))) return (state.tables.delete(m[1]), [200, v1([], [])]);
         return [400, error("BadRequest_SyntaxError", `Request is invalid and cannot be processed: Syntax error: SYN0002: unsupported by the test double: ${one.slice(0, 60)}`)];
     };
     /** The rows a current-state function returns, evaluated from the view and function the double received. */
@@ -121,7 +155,11 @@ export async function startAdxTestDouble(options: AdxTestDoubleOptions = {}): Pr
         const viewQuery = state.views.get(body.view);
         const view = viewQuery && parseLatestPerKeyView(viewQuery);
         if (!view) throw new Error(`Semantic error: materialized view '${body.view}' was not found`);
-        const rows = latestPerKey((state.ingested.get(view.source) ?? []).map((r) => r.row), view.orderBy, view.keys);
+        const rows = latestPerKey(
+            (state.ingested.get(view.source) ?? []).map((r) => r.row),
+            view.orderBy,
+            view.keys,
+        );
         const visible = body.hideColumn ? rows.filter((r) => r[body.hideColumn!] !== true) : rows;
         return body.project ? visible.map((r) => Object.fromEntries(body.project!.map((c) => [c.name, c.evaluate(r)]))) : visible;
     };
@@ -147,14 +185,22 @@ export async function startAdxTestDouble(options: AdxTestDoubleOptions = {}): Pr
         const mappingName = url.searchParams.get("mappingName");
         const format = url.searchParams.get("streamFormat");
         const record = (status: number, rows = 0) => state.ingestRequests.push({ db, table, rows, bytes: raw.length, atMs: Date.now(), status });
-        if (!state.tables.has(table)) return record(404), [404, error("BadRequest_EntityNotFound", `Entity ID '${table}' of kind 'Table' was not found.`, true)];
-        if (format !== "multijson" && format !== "json") return record(400), [400, error("BadRequest_InvalidArgument", `streamFormat ${format} is not supported by the test double`, true)];
+        if (!state.tables.has(table)) return (record(404), [404, error("BadRequest_EntityNotFound", `Entity ID '${table}' of kind 'Table' was not found.`, true)]);
+        if (format !== "multijson" && format !== "json")
+            return (record(400), [400, error("BadRequest_InvalidArgument", `streamFormat ${format} is not supported by the test double`, true)]);
         const mapping = mappingName ? state.mappings.get(`${table}/${mappingName}`) : undefined;
-        if (!mapping) return record(400), [400, error("BadRequest_MappingReferenceWasNotFound", `Mapping reference '${mappingName}' of type 'mappingReference' in database '${db}' could not be found.`, true)];
+        if (!mapping)
+            return (
+                record(400),
+                [
+                    400,
+                    error("BadRequest_MappingReferenceWasNotFound", `Mapping reference '${mappingName}' of type 'mappingReference' in database '${db}' could not be found.`, true),
+                ]
+            );
         const text = (encoding === "gzip" || (raw[0] === 0x1f && raw[1] === 0x8b) ? zlib.gunzipSync(raw) : raw).toString("utf8");
         const columns = JSON.parse(mapping).map((e: any) => ({ column: e.column, path: e.Properties?.Path, transform: e.Properties?.Transform }));
         const result = ingestMultiJson(text, parseCslSchema(state.tables.get(table)!), columns);
-        if ("error" in result) return record(400), [400, error("BadRequest_StreamingIngestionFailed", result.error, true)];
+        if ("error" in result) return (record(400), [400, error("BadRequest_StreamingIngestionFailed", result.error, true)]);
         const receivedAtMs = Date.now();
         const stored = state.ingested.get(table) ?? [];
         for (const row of result.rows) stored.push({ row, receivedAtMs });
@@ -180,7 +226,8 @@ export async function startAdxTestDouble(options: AdxTestDoubleOptions = {}): Pr
                 const hook = state.onIngestRequest?.() ?? Promise.resolve();
                 return void hook.then(() => send(...ingest(url, Buffer.concat(chunks), req.headers["content-encoding"] as string | undefined)));
             }
-            if (req.method !== "POST" || (url.pathname !== "/v1/rest/mgmt" && url.pathname !== "/v1/rest/query")) return send(404, error("NotFound", `no route ${req.method} ${req.url}`));
+            if (req.method !== "POST" || (url.pathname !== "/v1/rest/mgmt" && url.pathname !== "/v1/rest/query"))
+                return send(404, error("NotFound", `no route ${req.method} ${req.url}`));
             const { db, csl } = JSON.parse(Buffer.concat(chunks).toString("utf8"));
             if (url.pathname === "/v1/rest/query") {
                 state.queries.push({ db, csl });
@@ -203,10 +250,11 @@ export async function startAdxTestDouble(options: AdxTestDoubleOptions = {}): Pr
     baseUrl = options.tls ? `https://localhost:${port}` : `http://127.0.0.1:${port}`;
     const double = Object.assign(state, {
         url: baseUrl,
-        close: () => new Promise<void>((r) => {
-            server.close(() => r());
-            (server as any).closeAllConnections?.();
-        }),
+        close: () =>
+            new Promise<void>((r) => {
+                server.close(() => r());
+                (server as any).closeAllConnections?.();
+            }),
     }) as AdxTestDouble;
     return double;
 }

@@ -33,5 +33,8 @@ export async function startArmRestartTestDouble(): Promise<ArmRestartTestDouble>
         return send(404, { error: { code: "NotFound", message: `${req.method} ${url.pathname}` } });
     });
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-    return Object.assign(state, { url: `http://127.0.0.1:${(server.address() as any).port}`, close: () => new Promise<void>((r) => server.close(() => r())) }) as ArmRestartTestDouble;
+    return Object.assign(state, {
+        url: `http://127.0.0.1:${(server.address() as any).port}`,
+        close: () => new Promise<void>((r) => server.close(() => r())),
+    }) as ArmRestartTestDouble;
 }

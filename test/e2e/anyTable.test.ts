@@ -41,7 +41,9 @@ const started = Date.now();
 
 const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
 /** All-types columns: one per example type of each rule, in table order. */
-const typeColumns = TYPE_TABLE.flatMap((rule) => rule.examples.map((e, i) => ({ name: `c_${rule.id.replace(/-/g, "_")}_${i}`, type: e.type.replace("{enum}", ENUM_TYPE), values: e.values, serial: /serial$/.test(e.type) })));
+const typeColumns = TYPE_TABLE.flatMap((rule) =>
+    rule.examples.map((e, i) => ({ name: `c_${rule.id.replace(/-/g, "_")}_${i}`, type: e.type.replace("{enum}", ENUM_TYPE), values: e.values, serial: /serial$/.test(e.type) })),
+);
 const maxExamples = Math.max(...typeColumns.map((c) => c.values.length));
 
 /** One row per example index (missing examples and serials left to their default), then one row of NULLs. */
@@ -49,7 +51,9 @@ function allTypesInserts(firstId: number): string[] {
     const rows: string[] = [];
     for (let i = 0; i < maxExamples; i++) {
         const cols = typeColumns.filter((c) => c.values[i] !== undefined);
-        rows.push(`INSERT INTO ${ALL_TYPES} (id, ${cols.map((c) => c.name).join(", ")}) VALUES (${firstId + i}, ${cols.map((c) => `(${c.values[i]})::${c.type.replace(/serial$/, "int")}`).join(", ")})`);
+        rows.push(
+            `INSERT INTO ${ALL_TYPES} (id, ${cols.map((c) => c.name).join(", ")}) VALUES (${firstId + i}, ${cols.map((c) => `(${c.values[i]})::${c.type.replace(/serial$/, "int")}`).join(", ")})`,
+        );
     }
     rows.push(`INSERT INTO ${ALL_TYPES} (id) VALUES (${firstId + maxExamples})`);
     return rows;
@@ -72,14 +76,22 @@ async function compareTable(table: string): Promise<{ mismatches: string[]; adxR
     const [, lsnColumn, , deletedColumn] = metadata;
     const current = latestPerKey(changes, lsnColumn ?? "lsn", described.key).filter((r) => r[deletedColumn ?? "deleted"] !== true);
     const distinct = new Set(changes.map((r) => stringifyLosslessJson([...described.key.map((k) => r[k]), r[lsnColumn ?? "lsn"]])));
-    const { rows: [{ n: sourceRows }] } = await admin.query(`SELECT count(*)::int AS n FROM ${table}`);
+    const {
+        rows: [{ n: sourceRows }],
+    } = await admin.query(`SELECT count(*)::int AS n FROM ${table}`);
     const mismatches: string[] = [];
     for (const row of current) {
         const params: (string | null)[] = [];
         const param = (v: string | null) => (params.push(v), `$${params.length}`);
         const sameValue = (c: (typeof described.columns)[number]) => {
             const p = param(adxText(row[c.name]));
-            return { p, sql: typeRuleFor(table, c).sameValueSql.replace(/\$1/g, p).replace(/\{type\}/g, c.declaredType).replace(/\{c\}/g, quoteIdent(c.name)) };
+            return {
+                p,
+                sql: typeRuleFor(table, c)
+                    .sameValueSql.replace(/\$1/g, p)
+                    .replace(/\{type\}/g, c.declaredType)
+                    .replace(/\{c\}/g, quoteIdent(c.name)),
+            };
         };
         const checks = described.columns.map((c) => {
             const same = sameValue(c);
@@ -94,7 +106,10 @@ async function compareTable(table: string): Promise<{ mismatches: string[]; adxR
             continue;
         }
         rows[0].same.forEach((same: boolean, i: number) => {
-            if (!same) mismatches.push(`${table}.${described.columns[i].name} (${described.columns[i].declaredType}): ADX ${JSON.stringify(adxText(row[described.columns[i].name]))} vs PostgreSQL ${JSON.stringify(rows[0].source[i])}`);
+            if (!same)
+                mismatches.push(
+                    `${table}.${described.columns[i].name} (${described.columns[i].declaredType}): ADX ${JSON.stringify(adxText(row[described.columns[i].name]))} vs PostgreSQL ${JSON.stringify(rows[0].source[i])}`,
+                );
         });
     }
     return { mismatches, adxRows: current.length, sourceRows, changeRows: changes.length, duplicates: changes.length - distinct.size };
@@ -108,10 +123,19 @@ before(async () => {
     await admin.query(PRODUCTS_DDL);
     await admin.query(`CREATE TYPE ${ENUM_TYPE} AS ENUM ('sad', 'ok', 'happy')`);
     await admin.query(`CREATE TABLE ${ALL_TYPES} (id integer PRIMARY KEY, ${typeColumns.map((c) => `${c.name} ${c.type}`).join(", ")})`);
-    await admin.query(`CREATE TABLE ${LINE_ITEMS} ("Order Date" date, "where" integer, "type" text, "count" integer, "UPPER" text, "op" text, "deleted" boolean, "it's" text, PRIMARY KEY ("Order Date", "where"))`);
+    await admin.query(
+        `CREATE TABLE ${LINE_ITEMS} ("Order Date" date, "where" integer, "type" text, "count" integer, "UPPER" text, "op" text, "deleted" boolean, "it's" text, PRIMARY KEY ("Order Date", "where"))`,
+    );
     const bootstrapInputs = {
         connection: { host: "127.0.0.1", port: pipeline.postgres.port, database: pipeline.postgres.database, user: pipeline.postgres.adminUser, sslMode: "disable" },
-        bootstrap: { tables: TABLES, publicationName: names.publicationName, heartbeatTable: names.heartbeatTable, replicationUser: "cdc_replicator", replicationPasswordVerifier: buildScramSha256Verifier(pipeline.replicationPassword, "YW55dGFibGUtc2FsdC0xMjM="), createDemoTables: true },
+        bootstrap: {
+            tables: TABLES,
+            publicationName: names.publicationName,
+            heartbeatTable: names.heartbeatTable,
+            replicationUser: "cdc_replicator",
+            replicationPasswordVerifier: buildScramSha256Verifier(pipeline.replicationPassword, "YW55dGFibGUtc2FsdC0xMjM="),
+            createDemoTables: true,
+        },
         slotName: names.slotName,
         timeoutSeconds: 60,
     };
@@ -120,7 +144,9 @@ before(async () => {
     await admin.query(`INSERT INTO ${ORDERS} (custid, amount, city) SELECT g, g * 1.25, (ARRAY['Austin','Boston'])[1 + g % 2] FROM generate_series(1, 30) g`);
     await admin.query(`INSERT INTO ${PRODUCTS} (name, weight) SELECT 'product ' || g, g * 0.5 FROM generate_series(1, 20) g`);
     for (const sql of allTypesInserts(1)) await admin.query(sql);
-    await admin.query(`INSERT INTO ${LINE_ITEMS} VALUES ('2024-02-29', 1, 'a', 10, 'X', 'op!', false, 'quote''d'), ('2024-02-29', 2, 'b', 20, NULL, NULL, true, NULL), ('1999-12-31', 1, 'c', 30, 'Y', 'r', NULL, '')`);
+    await admin.query(
+        `INSERT INTO ${LINE_ITEMS} VALUES ('2024-02-29', 1, 'a', 10, 'X', 'op!', false, 'quote''d'), ('2024-02-29', 2, 'b', 20, NULL, NULL, true, NULL), ('1999-12-31', 1, 'c', 30, 'Y', 'r', NULL, '')`,
+    );
     sink = await deployKustoSink(pipeline, { topicPrefix: PREFIX, tables: TABLES });
     connectorInputs = {
         connectUrl: pipeline.connectUrl,
@@ -128,8 +154,19 @@ before(async () => {
         timeoutSeconds: 120,
         config: buildDebeziumSourceConfig({
             connectorName: CONNECTOR,
-            database: { host: "127.0.0.1", port: pipeline.postgres.port, name: pipeline.postgres.database, user: "cdc_replicator", passwordEnvVar: WORKER_SECRET_ENV.postgresReplicationPassword, sslMode: "disable" },
-            tables: TABLES, topicPrefix: PREFIX, slotName: names.slotName, publicationName: names.publicationName, heartbeatTable: names.heartbeatTable,
+            database: {
+                host: "127.0.0.1",
+                port: pipeline.postgres.port,
+                name: pipeline.postgres.database,
+                user: "cdc_replicator",
+                passwordEnvVar: WORKER_SECRET_ENV.postgresReplicationPassword,
+                sslMode: "disable",
+            },
+            tables: TABLES,
+            topicPrefix: PREFIX,
+            slotName: names.slotName,
+            publicationName: names.publicationName,
+            heartbeatTable: names.heartbeatTable,
         }),
     };
     await kafkaConnectorProvider.create!(connectorInputs);
@@ -148,8 +185,14 @@ async function waitUntilEqual(label: string): Promise<void> {
         for (const table of TABLES) results.push({ table, ...(await compareTable(table)) });
         const settled = results.every((r) => r.mismatches.length === 0 && r.adxRows === r.sourceRows);
         if (settled || Date.now() > deadline) {
-            for (const r of results) process.stderr.write(`e2e: ${label} ${r.table}: ${r.sourceRows} source rows, ${r.adxRows} current rows in ADX, ${r.changeRows} change rows, ${r.duplicates} duplicates, ${r.mismatches.length} mismatched values\n`);
-            assert.deepEqual(results.flatMap((r) => r.mismatches), []);
+            for (const r of results)
+                process.stderr.write(
+                    `e2e: ${label} ${r.table}: ${r.sourceRows} source rows, ${r.adxRows} current rows in ADX, ${r.changeRows} change rows, ${r.duplicates} duplicates, ${r.mismatches.length} mismatched values\n`,
+                );
+            assert.deepEqual(
+                results.flatMap((r) => r.mismatches),
+                [],
+            );
             for (const r of results) assert.equal(r.adxRows, r.sourceRows, `${r.table}: rows in ADX vs PostgreSQL`);
             return;
         }
@@ -159,11 +202,18 @@ async function waitUntilEqual(label: string): Promise<void> {
 
 describe("any table: the ADX model generated from the catalog, every type, composite keys, keywords as names", () => {
     it("the catalog the stack reads describes the demo and cookbook tables exactly as the unit tests' fixtures do", () => {
-        const described = (t: string) => { const { key, ...rest } = sink.models.find((m) => m.table === t)!.described; void key; return rest; };
+        const described = (t: string) => {
+            const { key, ...rest } = sink.models.find((m) => m.table === t)!.described;
+            void key;
+            return rest;
+        };
         assert.deepEqual(described(ORDERS), ORDERS_CATALOG);
         assert.deepEqual(described(PRODUCTS), PRODUCTS_CATALOG);
         assert.deepEqual(sink.models.find((m) => m.table === LINE_ITEMS)!.described.key, ["Order Date", "where"]);
-        assert.deepEqual(sink.models.find((m) => m.table === ALL_TYPES)!.described.columns.map((c) => typeRuleFor(ALL_TYPES, c).id), ["integer", ...TYPE_TABLE.flatMap((r) => r.examples.map(() => r.id))]);
+        assert.deepEqual(
+            sink.models.find((m) => m.table === ALL_TYPES)!.described.columns.map((c) => typeRuleFor(ALL_TYPES, c).id),
+            ["integer", ...TYPE_TABLE.flatMap((r) => r.examples.map(() => r.id))],
+        );
     });
 
     it("snapshot: every table in ADX equals SELECT * of the source, value by value (every type, its edges, NULL in every column)", async () => {
@@ -179,8 +229,18 @@ describe("any table: the ADX model generated from the catalog, every type, compo
         await admin.query(`DELETE FROM ${PRODUCTS} WHERE name = 'product 2'`);
         for (const sql of allTypesInserts(100)) await admin.query(sql);
         // Every value of row 1 moves to row 2's, and row 2 to NULLs: each column changes.
-        await admin.query(`UPDATE ${ALL_TYPES} t SET ${typeColumns.filter((c) => !c.serial).map((c) => `${c.name} = s.${c.name}`).join(", ")} FROM ${ALL_TYPES} s WHERE t.id = 1 AND s.id = 2`);
-        await admin.query(`UPDATE ${ALL_TYPES} SET ${typeColumns.filter((c) => !c.serial).map((c) => `${c.name} = NULL`).join(", ")} WHERE id = 2`);
+        await admin.query(
+            `UPDATE ${ALL_TYPES} t SET ${typeColumns
+                .filter((c) => !c.serial)
+                .map((c) => `${c.name} = s.${c.name}`)
+                .join(", ")} FROM ${ALL_TYPES} s WHERE t.id = 1 AND s.id = 2`,
+        );
+        await admin.query(
+            `UPDATE ${ALL_TYPES} SET ${typeColumns
+                .filter((c) => !c.serial)
+                .map((c) => `${c.name} = NULL`)
+                .join(", ")} WHERE id = 2`,
+        );
         await admin.query(`DELETE FROM ${ALL_TYPES} WHERE id = 3`);
         await admin.query(`UPDATE ${LINE_ITEMS} SET "count" = "count" + 1, "type" = 'where' WHERE "where" = 1`);
         await admin.query(`UPDATE ${LINE_ITEMS} SET "where" = 3 WHERE "Order Date" = '2024-02-29' AND "where" = 2`);
@@ -191,18 +251,29 @@ describe("any table: the ADX model generated from the catalog, every type, compo
     it("the current-state function answers over the query endpoint for every table (keys quoted, json parsed)", async () => {
         for (const table of TABLES) {
             const rows = await sink.currentRows(table);
-            const { rows: [{ n }] } = await admin.query(`SELECT count(*)::int AS n FROM ${table}`);
+            const {
+                rows: [{ n }],
+            } = await admin.query(`SELECT count(*)::int AS n FROM ${table}`);
             assert.equal(rows.length, n, table);
         }
         const typed = await sink.currentRows(ALL_TYPES);
         const jsonColumn = typeColumns.find((c) => c.type === "jsonb")!.name;
-        assert.ok(typed.some((r) => r[jsonColumn] && typeof r[jsonColumn] === "object"), "jsonb is dynamic in the current state");
+        assert.ok(
+            typed.some((r) => r[jsonColumn] && typeof r[jsonColumn] === "object"),
+            "jsonb is dynamic in the current state",
+        );
         const dateColumn = typeColumns.find((c) => c.type === "date")!.name;
-        assert.ok(typed.some((r) => /^\d{4}-\d{2}-\d{2}T00:00:00\.0000000Z$/.test(String(r[dateColumn]))), "date is a datetime in the current state");
+        assert.ok(
+            typed.some((r) => /^\d{4}-\d{2}-\d{2}T00:00:00\.0000000Z$/.test(String(r[dateColumn]))),
+            "date is a datetime in the current state",
+        );
     });
 
     it("a table added by name only needs no KQL file: none exists for three of the four", () => {
         for (const m of sink.models) assert.ok(m.scripts.some((s) => s.name.startsWith(`generated/${m.table}/`)));
-        assert.deepEqual(sink.models.filter((m) => m.scripts.some((s) => !s.name.startsWith("generated/"))).map((m) => m.table), [ORDERS]);
+        assert.deepEqual(
+            sink.models.filter((m) => m.scripts.some((s) => !s.name.startsWith("generated/"))).map((m) => m.table),
+            [ORDERS],
+        );
     });
 });

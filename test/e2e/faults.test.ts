@@ -81,7 +81,9 @@ async function waitForConvergence(timeoutMs: number): Promise<number> {
             const have: string[][] = JSON.parse(await adxState());
             const haveKeys = new Set(have.map((r) => JSON.stringify(r)));
             const missing = want.filter((r) => !haveKeys.has(JSON.stringify(r)));
-            throw new Error(`what ADX would hold did not converge within ${timeoutMs / 1000} s: source ${want.length} rows, ADX ${have.length} rows, ${missing.length} source rows missing or different, e.g. ${JSON.stringify(missing.slice(0, 3))}; ${source.reader.records.length} records read`);
+            throw new Error(
+                `what ADX would hold did not converge within ${timeoutMs / 1000} s: source ${want.length} rows, ADX ${have.length} rows, ${missing.length} source rows missing or different, e.g. ${JSON.stringify(missing.slice(0, 3))}; ${source.reader.records.length} records read`,
+            );
         }
         await new Promise((r) => setTimeout(r, 200));
     }
@@ -103,11 +105,21 @@ async function underFault(name: string, inject: () => Promise<void>): Promise<Re
     const made = await workload.stop();
     const convergedAt = await waitForConvergence(180_000);
     // Delivered = distinct change events the real sink put into ADX (the double) in this phase.
-    const phase = ingestedRows().slice(rowsBefore).map((r) => r.row);
+    const phase = ingestedRows()
+        .slice(rowsBefore)
+        .map((r) => r.row);
     for (const r of phase) if (r.op !== "r") distinctEvents.add(`${r.orderid}/${r.lsn}/${r.op}`);
     countedRecords = ingestedRows().length;
     const delivered = distinctEvents.size - distinctBefore;
-    const figures = { fault: name, made, delivered, duplicated: phase.length - delivered, resnapshotted: phase.filter((r) => r.op === "r").length, lost: Math.max(0, made - delivered), recoverSeconds: Math.round((convergedAt - backAt) / 100) / 10 };
+    const figures = {
+        fault: name,
+        made,
+        delivered,
+        duplicated: phase.length - delivered,
+        resnapshotted: phase.filter((r) => r.op === "r").length,
+        lost: Math.max(0, made - delivered),
+        recoverSeconds: Math.round((convergedAt - backAt) / 100) / 10,
+    };
     results.push(figures);
     process.stderr.write(`faults: ${JSON.stringify(figures)}\n`);
     return figures;
@@ -120,7 +132,11 @@ before(async () => {
 });
 
 async function sinkTaskStates(): Promise<string[]> {
-    const response = await connectRequest(pipeline.connectUrl, "GET", `/connectors/${sink.connectorName}/status`, undefined, { deadlineMs: 60_000, initialDelayMs: 200, maxDelayMs: 2000 });
+    const response = await connectRequest(pipeline.connectUrl, "GET", `/connectors/${sink.connectorName}/status`, undefined, {
+        deadlineMs: 60_000,
+        initialDelayMs: 200,
+        maxDelayMs: 2000,
+    });
     return response.status === 200 ? response.data.tasks.map((t: any) => t.state) : [];
 }
 
@@ -172,7 +188,11 @@ describe("faults under a continuous workload", () => {
             while (!(failedWhileDown = await sinkTaskStates()).includes("FAILED") && Date.now() < deadline) await new Promise((r) => setTimeout(r, 1000));
             pipeline.adx.outage = undefined;
             // What `npm run restart-sink` does (the command itself is run in operations.test.ts).
-            await connectRequest(pipeline.connectUrl, "POST", `/connectors/${sink.connectorName}/restart?includeTasks=true&onlyFailed=true`, undefined, { deadlineMs: 30_000, initialDelayMs: 200, maxDelayMs: 2000 });
+            await connectRequest(pipeline.connectUrl, "POST", `/connectors/${sink.connectorName}/restart?includeTasks=true&onlyFailed=true`, undefined, {
+                deadlineMs: 30_000,
+                initialDelayMs: 200,
+                maxDelayMs: 2000,
+            });
         });
         assert.deepEqual(failedWhileDown, ["FAILED"], "the task fails once the retry window is exhausted");
         assert.equal(f.lost, 0);

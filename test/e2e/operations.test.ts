@@ -31,7 +31,14 @@ const names = adxNamesFor(CAPTURED_TABLE);
 const model = { functionName: names.currentState, view: names.latest, keys: ["orderid"] };
 const HEARTBEAT = sourceObjectNames(PREFIX).heartbeatTable;
 const heartbeatNames = adxNamesFor(HEARTBEAT);
-const heartbeat = { sourceTable: HEARTBEAT, rawTable: heartbeatNames.changes, functionName: heartbeatNames.currentState, view: heartbeatNames.latest, keys: ["id"], freshnessFunction: freshnessFunctionName(HEARTBEAT) };
+const heartbeat = {
+    sourceTable: HEARTBEAT,
+    rawTable: heartbeatNames.changes,
+    functionName: heartbeatNames.currentState,
+    view: heartbeatNames.latest,
+    keys: ["id"],
+    freshnessFunction: freshnessFunctionName(HEARTBEAT),
+};
 let pipeline: LocalPipeline;
 let source: CapturedSource;
 let adx: AdxTestDouble;
@@ -46,7 +53,14 @@ function operationsFor(queryUri: string): OperationsOutputs {
         kafkaBootstrapServers: pipeline.bootstrapServers,
         topics: [TOPIC],
         deadLetterTopic: DLQ,
-        postgres: { host: "127.0.0.1", port: pipeline.postgres.port, database: pipeline.postgres.database, user: pipeline.postgres.adminUser, sslMode: "disable", slotName: sourceObjectNames(PREFIX).slotName },
+        postgres: {
+            host: "127.0.0.1",
+            port: pipeline.postgres.port,
+            database: pipeline.postgres.database,
+            user: pipeline.postgres.adminUser,
+            sslMode: "disable",
+            slotName: sourceObjectNames(PREFIX).slotName,
+        },
         adx: { queryUri, database: "cdc", tables: [{ sourceTable: CAPTURED_TABLE, rawTable: names.changes, ...model }], heartbeat },
     };
 }
@@ -54,9 +68,14 @@ function operationsFor(queryUri: string): OperationsOutputs {
 /** Runs an operator command as `npm run <name>` would (compiled), with the stack outputs from a file. */
 function runCommand(command: "status" | "verify" | "restart-sink", args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
     return new Promise((resolve) => {
-        execFile(process.execPath, [path.join(REPO_ROOT, "dist", "operations", "cli.js"), command, "--outputs", outputsFile, ...args], { env: { ...process.env, PGPASSWORD: "", AZURE_KUSTO_ACCESS_TOKEN: pipeline.adxAccessToken, NODE_EXTRA_CA_CERTS: pipeline.tls.certFile }, timeout: 120_000 }, (error, stdout, stderr) => {
-            resolve({ code: error ? Number((error as any).code ?? 1) : 0, stdout, stderr });
-        });
+        execFile(
+            process.execPath,
+            [path.join(REPO_ROOT, "dist", "operations", "cli.js"), command, "--outputs", outputsFile, ...args],
+            { env: { ...process.env, PGPASSWORD: "", AZURE_KUSTO_ACCESS_TOKEN: pipeline.adxAccessToken, NODE_EXTRA_CA_CERTS: pipeline.tls.certFile }, timeout: 120_000 },
+            (error, stdout, stderr) => {
+                resolve({ code: error ? Number((error as any).code ?? 1) : 0, stdout, stderr });
+            },
+        );
     });
 }
 
@@ -90,7 +109,9 @@ describe("operator commands on the real local pipeline", () => {
     it("verify: a marker row in the heartbeat table reaches ADX through the real sink, its latency is measured, its delete hides it, and it leaves no row behind", async () => {
         const probe = kustoCurrentStateProbe({ queryUri: adx.url, database: "cdc", functionName: heartbeat.functionName, key: "id" });
         const report = await verifyPipeline(source.admin, probe, HEARTBEAT, { timeoutMs: 60_000, pollIntervalMs: 50, progress: (m) => process.stderr.write(`e2e verify: ${m}\n`) });
-        process.stderr.write(`e2e: verify (real sink, ADX test double) commit-to-query ${report.commitToQueryMs} ms, delete gone ${report.deleteToGoneMs} ms, ${report.polls} polls\n`);
+        process.stderr.write(
+            `e2e: verify (real sink, ADX test double) commit-to-query ${report.commitToQueryMs} ms, delete gone ${report.deleteToGoneMs} ms, ${report.polls} polls\n`,
+        );
         assert.ok(report.commitToQueryMs >= 0 && report.commitToQueryMs < 60_000);
         const left = await source.admin.query(`SELECT count(*)::int AS n FROM ${HEARTBEAT} WHERE id = $1`, [report.markerId]);
         assert.equal(left.rows[0].n, 0);
@@ -106,7 +127,10 @@ describe("operator commands on the real local pipeline", () => {
         const result = await runCommand("verify", ["--timeout", "60s"]);
         process.stderr.write(`e2e: ${result.stdout.trim().split("\n")[0]}\n`);
         assert.equal(result.code, 0, result.stdout + result.stderr);
-        assert.match(result.stdout, /^heartbeat marker \d+: commit-to-query latency \d+ ms, delete visible after \d+ ms \(cdc_meta_heartbeat_cdc_current\(\), \d+ queries\)\nfreshness, continuously: cdc_meta_heartbeat_cdc_freshness\(\) in ADX\nVERIFIED$/m);
+        assert.match(
+            result.stdout,
+            /^heartbeat marker \d+: commit-to-query latency \d+ ms, delete visible after \d+ ms \(cdc_meta_heartbeat_cdc_current\(\), \d+ queries\)\nfreshness, continuously: cdc_meta_heartbeat_cdc_freshness\(\) in ADX\nVERIFIED$/m,
+        );
         assert.ok(adx.queries.length >= 2 && adx.queries.every((q) => q.db === "cdc" && /^cdc_meta_heartbeat_cdc_current\(\)( \| where \['id'\] == \d+ \| take 1)?$/.test(q.csl)));
     });
 
@@ -117,7 +141,9 @@ describe("operator commands on the real local pipeline", () => {
         assert.match(result.stdout, /^connector  cdc-postgres-source: RUNNING; tasks 0:RUNNING$/m);
         assert.match(result.stdout, /^connector  cdc-adx-sink: RUNNING; tasks 0:RUNNING, 1:RUNNING$/m);
         assert.match(result.stdout, /^slot       debezium_cdc: active, lag \d+ bytes/m);
-        const offset = Number(/^table      retail\.orders_info → retail_orders_info_changes: topic cdc\.retail\.orders_info end offset (\d+), sink behind \d+ records$/m.exec(result.stdout)?.[1]);
+        const offset = Number(
+            /^table      retail\.orders_info → retail_orders_info_changes: topic cdc\.retail\.orders_info end offset (\d+), sink behind \d+ records$/m.exec(result.stdout)?.[1],
+        );
         assert.equal(offset, source.reader.records.length, "the end offset is the number of records in the topic");
         assert.match(result.stdout, /^sink lag   connect-cdc-adx-sink: \d+ records$/m);
         // Connect creates the dead-letter topic when the sink task starts; it is empty.
@@ -147,7 +173,10 @@ describe("operator commands on the real local pipeline", () => {
         const parsed = JSON.parse(result.stdout);
         assert.equal(result.code, 1);
         assert.ok(parsed.report.sinkLag.records >= 50, JSON.stringify(parsed.report.sinkLag));
-        assert.ok(parsed.problems.some((p: string) => /^the sink is \d+ records behind the topics \(more than 10\); ADX is falling behind$/.test(p)), parsed.problems.join("; "));
+        assert.ok(
+            parsed.problems.some((p: string) => /^the sink is \d+ records behind the topics \(more than 10\); ADX is falling behind$/.test(p)),
+            parsed.problems.join("; "),
+        );
         await connectRequest(pipeline.connectUrl, "PUT", `/connectors/${SINK}/resume`, undefined, { deadlineMs: 10_000, initialDelayMs: 100, maxDelayMs: 1000 });
         await waitForConnectorState(SINK, "RUNNING");
     });
@@ -170,7 +199,10 @@ describe("operator commands on the real local pipeline", () => {
         }
         const parsed = JSON.parse(result.stdout);
         assert.equal(result.code, 1);
-        assert.ok(parsed.problems.some((p: string) => /^connector cdc-adx-sink task 0 is FAILED: .*(Stream_InputStreamParsingError|Error in flushByTime)/.test(p)), parsed.problems.join("; "));
+        assert.ok(
+            parsed.problems.some((p: string) => /^connector cdc-adx-sink task 0 is FAILED: .*(Stream_InputStreamParsingError|Error in flushByTime)/.test(p)),
+            parsed.problems.join("; "),
+        );
         const admin = kafka.admin();
         await admin.connect();
         const [committed] = (await admin.fetchOffsets({ groupId: `connect-${SINK}`, topics: [TOPIC] }))[0].partitions;

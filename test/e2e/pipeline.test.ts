@@ -30,13 +30,17 @@ const started = Date.now();
 
 async function sourceRows(): Promise<Record<string, unknown>[]> {
     // Kusto keeps datetimes to 100 ns and shows seven fractional digits; PostgreSQL keeps microseconds.
-    const { rows } = await admin.query(`SELECT orderid::bigint AS orderid, custid, amount::text AS amount, city, to_char(purchase_time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"0Z"') AS purchase_time FROM ${TABLE} ORDER BY orderid`);
+    const { rows } = await admin.query(
+        `SELECT orderid::bigint AS orderid, custid, amount::text AS amount, city, to_char(purchase_time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"0Z"') AS purchase_time FROM ${TABLE} ORDER BY orderid`,
+    );
     return rows.map((r) => ({ orderid: Number(r.orderid), custid: r.custid, amount: r.amount, city: r.city, purchase_time: r.purchase_time }));
 }
 
 /** What ADX holds: the current-state function's rows, asked over the query endpoint of the double the real sink delivered into. */
 async function adxCurrentRows() {
-    const rows = (await sink.currentRows(TABLE)).map((r) => ({ orderid: r.orderid, custid: r.custid, amount: r.amount, city: r.city, purchase_time: r.purchase_time })).sort((a, b) => Number(a.orderid) - Number(b.orderid));
+    const rows = (await sink.currentRows(TABLE))
+        .map((r) => ({ orderid: r.orderid, custid: r.custid, amount: r.amount, city: r.city, purchase_time: r.purchase_time }))
+        .sort((a, b) => Number(a.orderid) - Number(b.orderid));
     const ingested = pipeline.adx.ingested.get(sinkTargetOf(sink.models[0].scripts).table) ?? [];
     const distinct = new Set(ingested.map((r) => `${r.row.orderid}@${r.row.lsn}@${r.row.op}`));
     return { rows, duplicates: ingested.length - distinct.size, ingested: ingested.length };
@@ -99,7 +103,9 @@ describe("PostgreSQL → Debezium → Kafka → the real Kusto sink → ADX (tes
         }
         const adx = await adxCurrentRows();
         const requests = pipeline.adx.ingestRequests.filter((r) => r.status === 200);
-        process.stderr.write(`e2e: ${requests.length} streaming ingest requests, ${Math.round(requests.reduce((a, r) => a + r.bytes, 0) / requests.length)} bytes each on average\n`);
+        process.stderr.write(
+            `e2e: ${requests.length} streaming ingest requests, ${Math.round(requests.reduce((a, r) => a + r.bytes, 0) / requests.length)} bytes each on average\n`,
+        );
         process.stderr.write(`e2e: ${adx.ingested} change rows ingested, ${adx.rows.length} current rows, ${source.length} source rows, ${adx.duplicates} duplicates\n`);
         assert.equal(adx.rows.length, source.length);
         assert.deepEqual(adx.rows, source);
@@ -108,9 +114,14 @@ describe("PostgreSQL → Debezium → Kafka → the real Kusto sink → ADX (tes
     it("5. keeps the connector RUNNING and advances the slot's confirmed LSN through the heartbeat while captured tables are idle", async () => {
         await admin.query("CREATE TABLE IF NOT EXISTS public.unrelated_noise (id serial primary key, payload text)");
         await admin.query("INSERT INTO public.unrelated_noise (payload) SELECT repeat('x', 200) FROM generate_series(1, 2000)");
-        const { rows: [{ lsn: walAfterNoise }] } = await admin.query("SELECT pg_current_wal_lsn()::text AS lsn");
+        const {
+            rows: [{ lsn: walAfterNoise }],
+        } = await admin.query("SELECT pg_current_wal_lsn()::text AS lsn");
         const advanced = async () => {
-            const { rows } = await admin.query("SELECT confirmed_flush_lsn >= $2::pg_lsn AS advanced FROM pg_replication_slots WHERE slot_name = $1", [names.slotName, walAfterNoise]);
+            const { rows } = await admin.query("SELECT confirmed_flush_lsn >= $2::pg_lsn AS advanced FROM pg_replication_slots WHERE slot_name = $1", [
+                names.slotName,
+                walAfterNoise,
+            ]);
             return rows[0]?.advanced === true;
         };
         const deadline = Date.now() + 45_000;
@@ -120,12 +131,18 @@ describe("PostgreSQL → Debezium → Kafka → the real Kusto sink → ADX (tes
         }
         const status: any = await (await fetch(`${pipeline.connectUrl}/connectors/${CONNECTOR}/status`)).json();
         assert.equal(status.connector.state, "RUNNING");
-        assert.deepEqual(status.tasks.map((t: any) => t.state), ["RUNNING"]);
+        assert.deepEqual(
+            status.tasks.map((t: any) => t.state),
+            ["RUNNING"],
+        );
     });
 
     it("bad input: a captured table that does not exist fails the bootstrap with the fix, and nothing half-made remains", async () => {
         const missing = { ...bootstrapInputs, bootstrap: { ...bootstrapInputs.bootstrap, tables: [TABLE, "sales.refunds"] } };
-        await assert.rejects(sourceBootstrapProvider.create!(missing), /captured table sales\.refunds does not exist in database retail; create it first or remove it from pg-adx-cdc:capture\.tables/);
+        await assert.rejects(
+            sourceBootstrapProvider.create!(missing),
+            /captured table sales\.refunds does not exist in database retail; create it first or remove it from pg-adx-cdc:capture\.tables/,
+        );
         const schemas = await admin.query("SELECT nspname FROM pg_namespace WHERE nspname = 'sales'");
         assert.deepEqual(schemas.rows, [], "the failed bootstrap rolled back as a whole");
     });
@@ -137,7 +154,10 @@ describe("PostgreSQL → Debezium → Kafka → the real Kusto sink → ADX (tes
         const { Client: PgClient } = await import("pg");
         const empty = new PgClient({ host: "127.0.0.1", port: pipeline.postgres.port, database: "empty_db", user: pipeline.postgres.adminUser });
         await empty.connect();
-        await assert.rejects(runOrdersGenerator(empty, { rate: 10, durationMs: 100, updates: 0, deletes: 0 }), /the generator cannot read retail\.orders_info: relation "retail\.orders_info" does not exist\. Is it pointed at the source database, and has the stack's bootstrap created the table\?/);
+        await assert.rejects(
+            runOrdersGenerator(empty, { rate: 10, durationMs: 100, updates: 0, deletes: 0 }),
+            /the generator cannot read retail\.orders_info: relation "retail\.orders_info" does not exist\. Is it pointed at the source database, and has the stack's bootstrap created the table\?/,
+        );
         await empty.end();
     });
 

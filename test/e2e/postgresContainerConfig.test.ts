@@ -45,13 +45,33 @@ before(async () => {
     fs.writeFileSync(hbaFile, buildHbaRules({ replicationUser: settings.replicationUser, clientAddress: "all", otherUsersAuth: "scram-sha-256" }).join("\n") + "\n");
     if (asRoot) execFileSync("chown", ["-R", "postgres:postgres", workDir]);
     // What the official image's entrypoint does with POSTGRES_USER / POSTGRES_PASSWORD.
-    const [initCmd, initArgs] = pgCommand(path.join(prerequisites.postgresBin, "initdb"), ["-D", data, "-U", settings.administratorLogin, `--pwfile=${passwordFile}`, "--auth=scram-sha-256", "-E", "UTF8", "--no-sync"]);
+    const [initCmd, initArgs] = pgCommand(path.join(prerequisites.postgresBin, "initdb"), [
+        "-D",
+        data,
+        "-U",
+        settings.administratorLogin,
+        `--pwfile=${passwordFile}`,
+        "--auth=scram-sha-256",
+        "-E",
+        "UTF8",
+        "--no-sync",
+    ]);
     execFileSync(initCmd, initArgs, { stdio: "ignore" });
     port = await freePort();
     const [command, ...args] = buildPostgresContainerCommand(settings);
     assert.equal(command, "postgres");
     const serverArgs = args.map((a) => (a.startsWith("hba_file=") ? `hba_file=${hbaFile}` : a));
-    const [cmd, cmdArgs] = pgCommand(path.join(prerequisites.postgresBin, "postgres"), ["-D", data, ...serverArgs, "-c", `port=${port}`, "-c", "listen_addresses=127.0.0.1", "-c", `unix_socket_directories=${workDir}`]);
+    const [cmd, cmdArgs] = pgCommand(path.join(prerequisites.postgresBin, "postgres"), [
+        "-D",
+        data,
+        ...serverArgs,
+        "-c",
+        `port=${port}`,
+        "-c",
+        "listen_addresses=127.0.0.1",
+        "-c",
+        `unix_socket_directories=${workDir}`,
+    ]);
     const log = path.join(workDir, "postgres.log");
     fs.writeFileSync(log, "");
     if (asRoot) execFileSync("chown", ["postgres:postgres", log]);
@@ -86,7 +106,14 @@ describe("the PostgreSQL container's command line and pg_hba.conf, on real Postg
     it("let the replication user, bootstrapped with a SCRAM verifier only, open a logical replication connection (Debezium's kind)", async () => {
         const admin = await connect(settings.administratorLogin, ADMIN_PASSWORD);
         const names = sourceObjectNames("cdc");
-        const statements = buildSourceBootstrapStatements({ tables: ["retail.orders_info"], publicationName: names.publicationName, heartbeatTable: names.heartbeatTable, replicationUser: settings.replicationUser, replicationPasswordVerifier: buildScramSha256Verifier(REPLICATION_PASSWORD, "Y29udGFpbmVyLXNhbHQtMTI="), createDemoTables: true });
+        const statements = buildSourceBootstrapStatements({
+            tables: ["retail.orders_info"],
+            publicationName: names.publicationName,
+            heartbeatTable: names.heartbeatTable,
+            replicationUser: settings.replicationUser,
+            replicationPasswordVerifier: buildScramSha256Verifier(REPLICATION_PASSWORD, "Y29udGFpbmVyLXNhbHQtMTI="),
+            createDemoTables: true,
+        });
         for (const statement of statements) await admin.query(statement);
         await admin.end();
         await assert.rejects(connect(settings.replicationUser, "not-the-password", { replication: "database" }), /password authentication failed/);

@@ -15,7 +15,14 @@ import { changeMetadataFields } from "../../connectors/debeziumSource";
 import { buildKustoSinkConfig } from "../../connectors/kustoSink";
 import { heartbeatCatalog, ORDERS_CATALOG, ordersModelScripts, PRODUCTS_CATALOG } from "../support/catalogFixtures";
 
-const base = (name: string, declaredType: string, typeName: string, extra: Partial<CatalogColumn> = {}): CatalogColumn => ({ name, declaredType, typeName, kind: "base", notNull: false, ...extra });
+const base = (name: string, declaredType: string, typeName: string, extra: Partial<CatalogColumn> = {}): CatalogColumn => ({
+    name,
+    declaredType,
+    typeName,
+    kind: "base",
+    notNull: false,
+    ...extra,
+});
 
 /** One column per example type of the type table, as the catalog describes it (the e2e reads the real catalog). */
 const CATALOG_OF_EXAMPLE_TYPE: Record<string, Omit<CatalogColumn, "name" | "notNull">> = {
@@ -79,7 +86,11 @@ describe("the type table", () => {
             for (const example of rule.examples) {
                 const column = { name: "c", notNull: false, ...CATALOG_OF_EXAMPLE_TYPE[example.type] };
                 assert.ok(CATALOG_OF_EXAMPLE_TYPE[example.type], `no catalog description for example type ${example.type}`);
-                assert.deepEqual(TYPE_TABLE.filter((r) => r.matches(column)).map((r) => r.id), [rule.id], example.type);
+                assert.deepEqual(
+                    TYPE_TABLE.filter((r) => r.matches(column)).map((r) => r.id),
+                    [rule.id],
+                    example.type,
+                );
             }
         }
     });
@@ -91,13 +102,24 @@ describe("the type table", () => {
     });
 
     it("refuses a type with no mapping, naming the column, the type and the fix", () => {
-        assert.throws(() => typeRuleFor("geo.places", base("location", "point", "point")), /column "location" of geo\.places has type point, which has no mapping to ADX .*leave geo\.places out of pg-adx-cdc:capture\.tables/);
-        assert.throws(() => typeRuleFor("t", { ...base("grid", "integer[][]", "_int4"), kind: "array", elementTypeName: "_int4", elementKind: "array" }), /has type integer\[\]\[\]/);
+        assert.throws(
+            () => typeRuleFor("geo.places", base("location", "point", "point")),
+            /column "location" of geo\.places has type point, which has no mapping to ADX .*leave geo\.places out of pg-adx-cdc:capture\.tables/,
+        );
+        assert.throws(
+            () => typeRuleFor("t", { ...base("grid", "integer[][]", "_int4"), kind: "array", elementTypeName: "_int4", elementKind: "array" }),
+            /has type integer\[\]\[\]/,
+        );
     });
 });
 
 describe("the generated ADX model (Kusto language service: zero diagnostics)", () => {
-    for (const [label, table] of [["orders", ORDERS_CATALOG], ["the cookbook's products", PRODUCTS_CATALOG], ["one column of every type", ALL_TYPES], ["keywords, case, spaces, quotes, a composite key", HOSTILE]] as const) {
+    for (const [label, table] of [
+        ["orders", ORDERS_CATALOG],
+        ["the cookbook's products", PRODUCTS_CATALOG],
+        ["one column of every type", ALL_TYPES],
+        ["keywords, case, spaces, quotes, a composite key", HOSTILE],
+    ] as const) {
         it(`${label}: every command, view and function analyzes clean`, () => {
             assert.deepEqual(analyzeKqlScripts(generateAdxModel(table, { key: table.primaryKey, streamingIngestion: true })), []);
         });
@@ -112,7 +134,9 @@ describe("the generated ADX model (Kusto language service: zero diagnostics)", (
     });
 
     it("an overlay that names a column the catalog does not have is reported by the language service", () => {
-        const scripts = ordersModelScripts().map((s) => (s.name.endsWith("50-analytics.kql") ? { ...s, text: s.text.replace("by city\n    | render columnchart", "by cty\n    | render columnchart") } : s));
+        const scripts = ordersModelScripts().map((s) =>
+            s.name.endsWith("50-analytics.kql") ? { ...s, text: s.text.replace("by city\n    | render columnchart", "by cty\n    | render columnchart") } : s,
+        );
         assert.ok(analyzeKqlScripts(scripts).some((d) => /The name 'cty' does not refer to any known column/.test(d.message)));
     });
 
@@ -125,7 +149,10 @@ describe("the generated ADX model (Kusto language service: zero diagnostics)", (
         const names = target.tableColumns.map((c) => c.name);
         assert.deepEqual(names.slice(-4), ["_op", "lsn", "source_ts", "__deleted"]);
         assert.ok(["op", "deleted", "_deleted", "Order Date", 'say "hi"', "back\\slash"].every((n) => names.includes(n)));
-        assert.deepEqual(target.mappingColumns.find((c) => c.column === "source_ts"), { column: "source_ts", path: "$.__source_ts_ms", transform: "DateTimeFromUnixMilliseconds" });
+        assert.deepEqual(
+            target.mappingColumns.find((c) => c.column === "source_ts"),
+            { column: "source_ts", path: "$.__source_ts_ms", transform: "DateTimeFromUnixMilliseconds" },
+        );
     });
 
     it("keeps the current state per composite key, in key order", () => {
@@ -135,7 +162,9 @@ describe("the generated ADX model (Kusto language service: zero diagnostics)", (
     });
 
     it("gives json, date and time their Kusto form in the current state", () => {
-        const text = generateAdxModel(ALL_TYPES, { key: ["id"], streamingIngestion: true }).map((s) => s.text).join("\n");
+        const text = generateAdxModel(ALL_TYPES, { key: ["id"], streamingIngestion: true })
+            .map((s) => s.text)
+            .join("\n");
         assert.match(text, /\['c_json_1'\] = parse_json\(\['c_json_1'\]\)/);
         assert.match(text, /\['c_date_0'\] = todatetime\(substring\(\['c_date_0'\], 0, 10\)\)/);
         assert.match(text, /\['c_time_1'\] = totimespan\(trim_end\("Z", \['c_time_1'\]\)\)/);
@@ -144,7 +173,10 @@ describe("the generated ADX model (Kusto language service: zero diagnostics)", (
     it("queued-only (free cluster): no streaming policy, everything else the same", () => {
         const streaming = generateAdxModel(ORDERS_CATALOG, { key: ["orderid"], streamingIngestion: true }).flatMap((s) => splitKqlCommands(s.text));
         const queued = generateAdxModel(ORDERS_CATALOG, { key: ["orderid"], streamingIngestion: false }).flatMap((s) => splitKqlCommands(s.text));
-        assert.deepEqual(streaming.filter((c) => !queued.includes(c)).map((c) => c.split("\n")[0]), [".alter table retail_orders_info_changes policy streamingingestion enable"]);
+        assert.deepEqual(
+            streaming.filter((c) => !queued.includes(c)).map((c) => c.split("\n")[0]),
+            [".alter table retail_orders_info_changes policy streamingingestion enable"],
+        );
     });
 
     it("drops what it creates in reverse order", () => {
@@ -163,10 +195,23 @@ describe("the generated ADX model (Kusto language service: zero diagnostics)", (
 });
 
 describe("tables that cannot be captured correctly are refused before anything is created", () => {
-    const inputs = { connection: { host: "h", port: 5432, database: "retail", user: "u", sslMode: "disable" as const }, tables: ["inventory.products", "inventory.missing", "geo.places", "logs.events"], keys: {} as Record<string, string[]> };
+    const inputs = {
+        connection: { host: "h", port: 5432, database: "retail", user: "u", sslMode: "disable" as const },
+        tables: ["inventory.products", "inventory.missing", "geo.places", "logs.events"],
+        keys: {} as Record<string, string[]>,
+    };
     const found = {
         missing: ["inventory.missing"],
-        tables: [PRODUCTS_CATALOG, { qualifiedName: "geo.places", replicaIdentity: "default" as const, primaryKey: ["id"], columns: [base("id", "integer", "int4"), base("location", "point", "point")] }, { qualifiedName: "logs.events", replicaIdentity: "full" as const, primaryKey: [], columns: [base("at", "timestamp with time zone", "timestamptz"), base("message", "text", "text")] }],
+        tables: [
+            PRODUCTS_CATALOG,
+            { qualifiedName: "geo.places", replicaIdentity: "default" as const, primaryKey: ["id"], columns: [base("id", "integer", "int4"), base("location", "point", "point")] },
+            {
+                qualifiedName: "logs.events",
+                replicaIdentity: "full" as const,
+                primaryKey: [],
+                columns: [base("at", "timestamp with time zone", "timestamptz"), base("message", "text", "text")],
+            },
+        ],
     };
 
     it("names every problem at once: missing table, unmapped type, no key", () => {
@@ -184,8 +229,15 @@ describe("tables that cannot be captured correctly are refused before anything i
     });
 
     it("two tables that would share an ADX table are refused, naming both", () => {
-        assert.deepEqual(findAdxNameCollisions(["a_b.c", "a.b_c", "x.y"]), ["a_b.c and a.b_c would both land in ADX table a_b_c_changes; capture one of them, or rename one table in PostgreSQL"]);
-        assert.deepEqual(adxNamesFor("sales.orders"), { changes: "sales_orders_changes", mapping: "sales_orders_changes_json", latest: "sales_orders_latest", currentState: "sales_orders_current" });
+        assert.deepEqual(findAdxNameCollisions(["a_b.c", "a.b_c", "x.y"]), [
+            "a_b.c and a.b_c would both land in ADX table a_b_c_changes; capture one of them, or rename one table in PostgreSQL",
+        ]);
+        assert.deepEqual(adxNamesFor("sales.orders"), {
+            changes: "sales_orders_changes",
+            mapping: "sales_orders_changes_json",
+            latest: "sales_orders_latest",
+            currentState: "sales_orders_current",
+        });
         assert.notDeepEqual(adxNamesFor("sales.orders"), adxNamesFor("archive.orders"));
     });
 });
@@ -193,7 +245,15 @@ describe("tables that cannot be captured correctly are refused before anything i
 describe("the sink and the grant", () => {
     it("points the sink at the generated table and mapping with streaming on", () => {
         const names = adxNamesFor("retail.orders_info");
-        const config = buildKustoSinkConfig({ connectorName: "s", ingestionUrl: "https://ingest-x.kusto.windows.net", queryUrl: "https://x.kusto.windows.net", auth: { strategy: "application", tenantId: "t", appId: "a", appKeyEnvVar: "K" }, targets: [{ topic: "cdc.retail.orders_info", database: "cdc", table: names.changes, mapping: names.mapping }], deadLetterTopic: "dlq", deadLetterReplicationFactor: 1 });
+        const config = buildKustoSinkConfig({
+            connectorName: "s",
+            ingestionUrl: "https://ingest-x.kusto.windows.net",
+            queryUrl: "https://x.kusto.windows.net",
+            auth: { strategy: "application", tenantId: "t", appId: "a", appKeyEnvVar: "K" },
+            targets: [{ topic: "cdc.retail.orders_info", database: "cdc", table: names.changes, mapping: names.mapping }],
+            deadLetterTopic: "dlq",
+            deadLetterReplicationFactor: 1,
+        });
         assert.match(config["kusto.tables.topics.mapping"], /'table': 'retail_orders_info_changes'.*'mapping': 'retail_orders_info_changes_json'.*'streaming': 'true'/);
         assert.deepEqual(sinkTargetOf(ordersModelScripts()).table, names.changes);
     });

@@ -14,7 +14,18 @@ function kusto(): any {
     return loaded;
 }
 
-const SCALARS: Record<string, string> = { long: "Long", int: "Int", decimal: "Decimal", string: "String", datetime: "DateTime", bool: "Bool", real: "Real", dynamic: "Dynamic", guid: "Guid", timespan: "TimeSpan" };
+const SCALARS: Record<string, string> = {
+    long: "Long",
+    int: "Int",
+    decimal: "Decimal",
+    string: "String",
+    datetime: "DateTime",
+    bool: "Bool",
+    real: "Real",
+    dynamic: "Dynamic",
+    guid: "Guid",
+    timespan: "TimeSpan",
+};
 
 export interface KqlDiagnostic {
     script: string;
@@ -36,7 +47,12 @@ export function analyzeKqlScripts(scripts: KqlScript[], databaseName = "cdc"): K
             const found = code.GetDiagnostics();
             for (let i = 0; i < found.Count; i++) {
                 const d = found.getItem(i);
-                diagnostics.push({ script: script.name, command: command.split("\n")[0], severity: String(d.Severity), message: `${d.Message} (at "${command.substr(d.Start, Math.max(1, d.Length))}")` });
+                diagnostics.push({
+                    script: script.name,
+                    command: command.split("\n")[0],
+                    severity: String(d.Severity),
+                    message: `${d.Message} (at "${command.substr(d.Start, Math.max(1, d.Length))}")`,
+                });
             }
             const object = describeKqlCommand(command);
             if (object.kind === "table") {
@@ -58,7 +74,13 @@ export function analyzeKqlScripts(scripts: KqlScript[], databaseName = "cdc"): K
                 const names: string[] = [];
                 for (let i = 0; table && i < table.Columns.Count; i++) names.push(table.Columns.getItem(i).Name);
                 for (const c of object.columns) {
-                    if (table && !names.includes(c.column)) diagnostics.push({ script: script.name, command: command.split("\n")[0], severity: "Error", message: `mapping column ${c.column} does not exist in table ${object.table}` });
+                    if (table && !names.includes(c.column))
+                        diagnostics.push({
+                            script: script.name,
+                            command: command.split("\n")[0],
+                            severity: "Error",
+                            message: `mapping column ${c.column} does not exist in table ${object.table}`,
+                        });
                 }
             }
         }

@@ -24,7 +24,19 @@ before(async () => {
     pipeline = await startLocalPipeline();
     adx = await startAdxTestDouble();
     const names = sourceObjectNames("prov");
-    bootstrap = { connection: { host: "127.0.0.1", port: pipeline.postgres.port, database: pipeline.postgres.database, user: "postgres", sslMode: "disable" }, bootstrap: { tables: ["retail.orders_info"], publicationName: names.publicationName, heartbeatTable: names.heartbeatTable, replicationUser: "cdc_replicator", replicationPasswordVerifier: buildScramSha256Verifier(pipeline.replicationPassword, "cHJvdmlkZXItc2FsdA=="), createDemoTables: true }, slotName: names.slotName, timeoutSeconds: 60 };
+    bootstrap = {
+        connection: { host: "127.0.0.1", port: pipeline.postgres.port, database: pipeline.postgres.database, user: "postgres", sslMode: "disable" },
+        bootstrap: {
+            tables: ["retail.orders_info"],
+            publicationName: names.publicationName,
+            heartbeatTable: names.heartbeatTable,
+            replicationUser: "cdc_replicator",
+            replicationPasswordVerifier: buildScramSha256Verifier(pipeline.replicationPassword, "cHJvdmlkZXItc2FsdA=="),
+            createDemoTables: true,
+        },
+        slotName: names.slotName,
+        timeoutSeconds: 60,
+    };
     await sourceBootstrapProvider.create!(bootstrap);
     process.env.AZURE_KUSTO_ACCESS_TOKEN = "test-double-token";
 });
@@ -43,8 +55,19 @@ function connectorInputs(name: string, prefix: string, overrides: Record<string,
         config: {
             ...buildDebeziumSourceConfig({
                 connectorName: name,
-                database: { host: "127.0.0.1", port: pipeline.postgres.port, name: pipeline.postgres.database, user: "cdc_replicator", passwordEnvVar: WORKER_SECRET_ENV.postgresReplicationPassword, sslMode: "disable" },
-                tables: ["retail.orders_info"], topicPrefix: prefix, slotName: names.slotName, publicationName: names.publicationName, heartbeatTable: names.heartbeatTable,
+                database: {
+                    host: "127.0.0.1",
+                    port: pipeline.postgres.port,
+                    name: pipeline.postgres.database,
+                    user: "cdc_replicator",
+                    passwordEnvVar: WORKER_SECRET_ENV.postgresReplicationPassword,
+                    sslMode: "disable",
+                },
+                tables: ["retail.orders_info"],
+                topicPrefix: prefix,
+                slotName: names.slotName,
+                publicationName: names.publicationName,
+                heartbeatTable: names.heartbeatTable,
             }),
             ...overrides,
         },
@@ -83,7 +106,11 @@ describe("KafkaConnector provider (serialized, against a real Connect worker)", 
         const live: any = await (await fetch(`${pipeline.connectUrl}/connectors/provider-test/config`)).json();
         assert.equal(live["heartbeat.interval.ms"], "7000");
 
-        await fetch(`${pipeline.connectUrl}/connectors/provider-test/config`, { method: "PUT", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ ...updated.config, "poll.interval.ms": "999" }) });
+        await fetch(`${pipeline.connectUrl}/connectors/provider-test/config`, {
+            method: "PUT",
+            headers: { "Content-Type": "application/json" },
+            body: JSON.stringify({ ...updated.config, "poll.interval.ms": "999" }),
+        });
         const read = await providers.kafkaConnector.read("provider-test", updated);
         assert.equal(read.props.config["poll.interval.ms"], "999", "refresh shows the out-of-band change");
         assert.equal((await providers.kafkaConnector.diff("provider-test", read.props, updated)).changes, true, "the next up puts it back");
@@ -114,7 +141,11 @@ describe("KafkaConnector provider (serialized, against a real Connect worker)", 
 
     it("create refuses to adopt a connector that already exists, and says how", async () => {
         const existing = connectorInputs("pre-existing", "pre", { "snapshot.mode": "no_data" });
-        await fetch(`${pipeline.connectUrl}/connectors`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ name: "pre-existing", config: existing.config }) });
+        await fetch(`${pipeline.connectUrl}/connectors`, {
+            method: "POST",
+            headers: { "Content-Type": "application/json" },
+            body: JSON.stringify({ name: "pre-existing", config: existing.config }),
+        });
         await assert.rejects(providers.kafkaConnector.create(existing), /already exists.*To adopt it, delete it/s);
         await providers.kafkaConnector.delete("pre-existing", existing);
     });
@@ -144,10 +175,16 @@ describe("KqlSchema provider (serialized, against the ADX REST test double)", ()
         adx.mappings.set("retail_orders_info_changes/retail_orders_info_changes_json", "[]");
         const read = await providers.kqlSchema.read("id", inputs());
         const drifted = read.props.scripts.filter((s: any) => s.text.startsWith("// drift detected"));
-        assert.deepEqual(drifted.map((s: any) => s.name), ["generated/retail.orders_info/20-mapping.kql", "generated/retail.orders_info/40-current-state.kql"]);
+        assert.deepEqual(
+            drifted.map((s: any) => s.name),
+            ["generated/retail.orders_info/20-mapping.kql", "generated/retail.orders_info/40-current-state.kql"],
+        );
         assert.equal((await providers.kqlSchema.diff("id", read.props, inputs())).changes, true);
         await providers.kqlSchema.update("id", read.props, inputs());
-        assert.equal((await providers.kqlSchema.read("id", inputs())).props.scripts.some((s: any) => s.text.startsWith("// drift")), false);
+        assert.equal(
+            (await providers.kqlSchema.read("id", inputs())).props.scripts.some((s: any) => s.text.startsWith("// drift")),
+            false,
+        );
     });
 
     it("create names the one ADX table it owns in its id", async () => {
@@ -230,7 +267,9 @@ describe("SourceCatalog provider (serialized, against the harness's PostgreSQL)"
     it("refuses, before anything is created, a missing table, a keyless table and an unmapped type, all at once", async () => {
         const admin = new (require("pg").Client)({ host: "127.0.0.1", port: pipeline.postgres.port, database: pipeline.postgres.database, user: "postgres" });
         await admin.connect();
-        await admin.query("CREATE SCHEMA IF NOT EXISTS prov; CREATE TABLE IF NOT EXISTS prov.events (at timestamptz, message text); CREATE TABLE IF NOT EXISTS prov.places (id int PRIMARY KEY, location point)");
+        await admin.query(
+            "CREATE SCHEMA IF NOT EXISTS prov; CREATE TABLE IF NOT EXISTS prov.events (at timestamptz, message text); CREATE TABLE IF NOT EXISTS prov.places (id int PRIMARY KEY, location point)",
+        );
         await assert.rejects(
             providers.sourceCatalog.create(inputs(["prov.missing", "prov.events", "prov.places"])),
             (error: Error) =>
@@ -250,7 +289,10 @@ describe("SourceCatalog provider (serialized, against the harness's PostgreSQL)"
         await admin.connect();
         await admin.query("ALTER TABLE retail.orders_info ADD COLUMN coupon text");
         const read = await providers.sourceCatalog.read("id", outs);
-        assert.deepEqual(read.props.described[0].columns.map((c: any) => c.name), ["orderid", "custid", "amount", "city", "purchase_time", "coupon"]);
+        assert.deepEqual(
+            read.props.described[0].columns.map((c: any) => c.name),
+            ["orderid", "custid", "amount", "city", "purchase_time", "coupon"],
+        );
         await admin.query("ALTER TABLE retail.orders_info DROP COLUMN coupon");
         await admin.end();
     });
@@ -288,11 +330,16 @@ describe("PostgresReadiness provider (serialized, against the harness's PostgreS
 
     it("no free replication slot: fails naming the limit and the fix, before the bootstrap would", async () => {
         const client = await admin();
-        const { rows: [{ free }] } = await client.query("SELECT current_setting('max_replication_slots')::int - (SELECT count(*) FROM pg_replication_slots)::int AS free");
+        const {
+            rows: [{ free }],
+        } = await client.query("SELECT current_setting('max_replication_slots')::int - (SELECT count(*) FROM pg_replication_slots)::int AS free");
         const fillers = Array.from({ length: free }, (_, i) => `readiness_filler_${i}`);
         for (const f of fillers) await client.query("SELECT pg_create_physical_replication_slot($1)", [f]);
         try {
-            await assert.rejects(providers.readiness.create(inputs()), /PostgreSQL is not ready for change data capture:\n  - 127\.0\.0\.1:\d+ has no free replication slot \(\d+ of max_replication_slots=\d+ in use\): raise max_replication_slots/);
+            await assert.rejects(
+                providers.readiness.create(inputs()),
+                /PostgreSQL is not ready for change data capture:\n  - 127\.0\.0\.1:\d+ has no free replication slot \(\d+ of max_replication_slots=\d+ in use\): raise max_replication_slots/,
+            );
         } finally {
             for (const f of fillers) await client.query("SELECT pg_drop_replication_slot($1)", [f]);
             await client.end();

@@ -20,7 +20,13 @@ before(async () => {
 after(() => arm?.close());
 
 describe("PostgresServerRestart provider", () => {
-    const inputs = (wal = "logical") => ({ serverId: SERVER, staticParameters: { wal_level: wal, max_worker_processes: "16" }, armEndpoint: arm.url, pollIntervalSeconds: 0.05, timeoutSeconds: 30 });
+    const inputs = (wal = "logical") => ({
+        serverId: SERVER,
+        staticParameters: { wal_level: wal, max_worker_processes: "16" },
+        armEndpoint: arm.url,
+        pollIntervalSeconds: 0.05,
+        timeoutSeconds: 30,
+    });
 
     it("restarts once on create and waits for the operation to succeed, retrying while the server is busy", async () => {
         arm.busyFor = 1;

@@ -62,7 +62,11 @@ export function displayedInputs(value: unknown): unknown {
     if (Array.isArray(value)) return value.map(displayedInputs);
     if (value && typeof value === "object") {
         if (SECRET_SIGNATURE in (value as object)) return "[secret]";
-        return Object.fromEntries(Object.entries(value as Record<string, unknown>).filter(([k]) => k !== "__provider").map(([k, v]) => [k, displayedInputs(v)]));
+        return Object.fromEntries(
+            Object.entries(value as Record<string, unknown>)
+                .filter(([k]) => k !== "__provider")
+                .map(([k, v]) => [k, displayedInputs(v)]),
+        );
     }
     return value;
 }

@@ -18,13 +18,22 @@ export interface MockedResource {
 
 export const STACK = "dev";
 export const PROJECT = "pg-adx-cdc";
-export const CLIENT_CONFIG = { clientId: "00000000-0000-0000-0000-00000000c11e", objectId: "00000000-0000-0000-0000-0000000000b1", tenantId: "00000000-0000-0000-0000-00000000te4a", subscriptionId: "00000000-0000-0000-0000-0000000005b5" };
+export const CLIENT_CONFIG = {
+    clientId: "00000000-0000-0000-0000-00000000c11e",
+    objectId: "00000000-0000-0000-0000-0000000000b1",
+    tenantId: "00000000-0000-0000-0000-00000000te4a",
+    subscriptionId: "00000000-0000-0000-0000-0000000005b5",
+};
 
 /** Outputs the real providers compute, so that components that read them get realistic values. */
 function computedOutputs(type: string, name: string, inputs: Record<string, any>): Record<string, any> {
     switch (type) {
         case "azure-native:kusto:Cluster":
-            return { name: inputs.clusterName, uri: `https://${inputs.clusterName}.westeurope.kusto.windows.net`, dataIngestionUri: `https://ingest-${inputs.clusterName}.westeurope.kusto.windows.net` };
+            return {
+                name: inputs.clusterName,
+                uri: `https://${inputs.clusterName}.westeurope.kusto.windows.net`,
+                dataIngestionUri: `https://ingest-${inputs.clusterName}.westeurope.kusto.windows.net`,
+            };
         case "azure-native:kusto:ReadWriteDatabase":
             return { name: `${inputs.clusterName}/${inputs.databaseName}` };
         case "azure-native:dbforpostgresql:Server":
@@ -73,7 +82,8 @@ export function installMocks(config: Record<string, unknown>, secretKeys: string
             newResource(args: pulumi.runtime.MockResourceArgs) {
                 const id = `${args.name}-id`;
                 const outputs = { ...args.inputs, ...computedOutputs(args.type, args.name, args.inputs) };
-                if (args.type === "azure-native:dbforpostgresql:Server") outputs.id = `/subscriptions/${CLIENT_CONFIG.subscriptionId}/resourceGroups/rg/providers/Microsoft.DBforPostgreSQL/flexibleServers/${args.inputs.serverName ?? args.name}`;
+                if (args.type === "azure-native:dbforpostgresql:Server")
+                    outputs.id = `/subscriptions/${CLIENT_CONFIG.subscriptionId}/resourceGroups/rg/providers/Microsoft.DBforPostgreSQL/flexibleServers/${args.inputs.serverName ?? args.name}`;
                 resources.push({ type: args.type, name: args.name, inputs: args.inputs, id });
                 return { id, state: outputs };
             },
@@ -81,7 +91,11 @@ export function installMocks(config: Record<string, unknown>, secretKeys: string
                 if (args.token === "azure-native:authorization:getClientConfig" || args.token === "azuread:index/getClientConfig:getClientConfig") return CLIENT_CONFIG;
                 if (args.token === "azure-native:dbforpostgresql:getServer") {
                     const { resourceGroupName, serverName } = args.inputs;
-                    return { id: `/subscriptions/${CLIENT_CONFIG.subscriptionId}/resourceGroups/${resourceGroupName}/providers/Microsoft.DBforPostgreSQL/flexibleServers/${serverName}`, name: serverName, fullyQualifiedDomainName: `${serverName}.postgres.database.azure.com` };
+                    return {
+                        id: `/subscriptions/${CLIENT_CONFIG.subscriptionId}/resourceGroups/${resourceGroupName}/providers/Microsoft.DBforPostgreSQL/flexibleServers/${serverName}`,
+                        name: serverName,
+                        fullyQualifiedDomainName: `${serverName}.postgres.database.azure.com`,
+                    };
                 }
                 return args.inputs;
             },

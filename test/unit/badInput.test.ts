@@ -16,13 +16,19 @@ import { ordersModelScripts } from "../support/catalogFixtures";
 describe("bad input is caught with a message that names the setting and the fix", () => {
     it("a missing admin password secret stops the program before anything is created", () => {
         installMocks({});
-        assert.throws(() => requirePostgresAdminPassword(), /pg-adx-cdc:postgresAdminPassword is required and must be a secret: pulumi config set --secret pg-adx-cdc:postgresAdminPassword/);
+        assert.throws(
+            () => requirePostgresAdminPassword(),
+            /pg-adx-cdc:postgresAdminPassword is required and must be a secret: pulumi config set --secret pg-adx-cdc:postgresAdminPassword/,
+        );
     });
 
     it("Connect unreachable fails after the deadline and says what to check", async () => {
         const port = await freePort();
         const started = Date.now();
-        await assert.rejects(connectRequest(`http://127.0.0.1:${port}`, "GET", "/connectors", undefined, { deadlineMs: 1500, initialDelayMs: 100, maxDelayMs: 400 }), /Kafka Connect GET http:\/\/127\.0\.0\.1:\d+\/connectors still failing after \d+ s \(ECONNREFUSED\); is the worker up and reachable from where pulumi runs\?/);
+        await assert.rejects(
+            connectRequest(`http://127.0.0.1:${port}`, "GET", "/connectors", undefined, { deadlineMs: 1500, initialDelayMs: 100, maxDelayMs: 400 }),
+            /Kafka Connect GET http:\/\/127\.0\.0\.1:\d+\/connectors still failing after \d+ s \(ECONNREFUSED\); is the worker up and reachable from where pulumi runs\?/,
+        );
         assert.ok(Date.now() - started < 3000, "the deadline bounds the retries");
     });
 });
@@ -31,7 +37,11 @@ describe("re-running pulumi up with no change changes nothing", () => {
     it("every provider's diff of identical inputs reports no changes", () => {
         const kql = { clusterUri: "https://c.kusto.windows.net", database: "cdc", scripts: ordersModelScripts(), retainData: false };
         assert.equal(diffKqlSchema(kql, structuredClone(kql)).changes, false);
-        const bootstrap: any = { connection: { host: "h", port: 5432, database: "d", user: "u", sslMode: "require" }, bootstrap: { tables: ["retail.orders_info"], publicationName: "p", heartbeatTable: "a.b", replicationUser: "r", replicationPasswordVerifier: "v" }, slotName: "s" };
+        const bootstrap: any = {
+            connection: { host: "h", port: 5432, database: "d", user: "u", sslMode: "require" },
+            bootstrap: { tables: ["retail.orders_info"], publicationName: "p", heartbeatTable: "a.b", replicationUser: "r", replicationPasswordVerifier: "v" },
+            slotName: "s",
+        };
         assert.equal(diffSourceBootstrap(bootstrap, structuredClone(bootstrap)).changes, false);
         const restart = { serverId: "/x", staticParameters: { wal_level: "logical", max_wal_senders: "10" } };
         assert.equal(diffServerRestart(restart, { serverId: "/x", staticParameters: { max_wal_senders: "10", wal_level: "logical" } }).changes, false);

@@ -18,10 +18,30 @@ let kafka: KafkaPlatform;
 before(async () => {
     resources = installMocks({});
     const config = parseStackConfig({ postgres: { allowedClientCidrs: ["203.0.113.10/32"] } }, "dev");
-    sink = new SinkIdentity("sink", { displayName: "sink-dev", rotationTrigger: "2026-11", tenantId: "t", databaseAccess: { kind: "arm", resourceGroupName: "rg", clusterName: "c", databaseName: "cdc" } });
+    sink = new SinkIdentity("sink", {
+        displayName: "sink-dev",
+        rotationTrigger: "2026-11",
+        tenantId: "t",
+        databaseAccess: { kind: "arm", resourceGroupName: "rg", clusterName: "c", databaseName: "cdc" },
+    });
     credentials = new ReplicationCredentials("replication");
-    postgres = new PostgresSource("pg", { settings: config.postgres, tables: config.capture.tables, topicPrefix: "cdc", administratorPassword: "Admin-Passw0rd!", replicationPasswordVerifier: credentials.scramVerifier, azure: { resourceGroupName: "rg", location: "westeurope", serverName: "pg-dev" } });
-    kafka = new KafkaPlatform("kafka", { settings: config.kafka, networkName: "n-dev", kafkaContainerName: "k-dev", connectContainerName: "c-dev", connectImageName: "img:dev", postgresReplicationPassword: credentials.password, kustoSinkAppKey: sink.clientSecret });
+    postgres = new PostgresSource("pg", {
+        settings: config.postgres,
+        tables: config.capture.tables,
+        topicPrefix: "cdc",
+        administratorPassword: "Admin-Passw0rd!",
+        replicationPasswordVerifier: credentials.scramVerifier,
+        azure: { resourceGroupName: "rg", location: "westeurope", serverName: "pg-dev" },
+    });
+    kafka = new KafkaPlatform("kafka", {
+        settings: config.kafka,
+        networkName: "n-dev",
+        kafkaContainerName: "k-dev",
+        connectContainerName: "c-dev",
+        connectImageName: "img:dev",
+        postgresReplicationPassword: credentials.password,
+        kustoSinkAppKey: sink.clientSecret,
+    });
     await settle(800);
 });
 

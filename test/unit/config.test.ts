@@ -11,11 +11,14 @@ const valid = () => ({
     postgres: { allowedClientCidrs: ["203.0.113.10/32"] },
 });
 const rejects = (raw: any, pattern: RegExp, stack = "dev") =>
-    assert.throws(() => parseStackConfig(raw, stack), (e: Error) => {
-        assert.ok(e instanceof StackConfigError);
-        assert.match(e.message, pattern);
-        return true;
-    });
+    assert.throws(
+        () => parseStackConfig(raw, stack),
+        (e: Error) => {
+            assert.ok(e instanceof StackConfigError);
+            assert.match(e.message, pattern);
+            return true;
+        },
+    );
 
 describe("stack config validation", () => {
     it("accepts a minimal config and fills defaults", () => {
@@ -24,44 +27,82 @@ describe("stack config validation", () => {
         assert.deepEqual(c.capture.tables, ["retail.orders_info"]);
         assert.equal(c.postgres.maxWorkerProcesses, 16);
     });
-    it("rejects a firewall rule that opens the internet", () => rejects({ ...valid(), postgres: { allowedClientCidrs: ["0.0.0.0/0"] } }, /pg-adx-cdc:postgres\.allowedClientCidrs\.0: "0\.0\.0\.0\/0" opens PostgreSQL to 0\.0\.0\.0-255\.255\.255\.255/));
+    it("rejects a firewall rule that opens the internet", () =>
+        rejects(
+            { ...valid(), postgres: { allowedClientCidrs: ["0.0.0.0/0"] } },
+            /pg-adx-cdc:postgres\.allowedClientCidrs\.0: "0\.0\.0\.0\/0" opens PostgreSQL to 0\.0\.0\.0-255\.255\.255\.255/,
+        ));
     it("rejects Azure's allow-all-Azure-services rule", () => rejects({ ...valid(), postgres: { allowedClientCidrs: ["0.0.0.0"] } }, /allow all Azure services/));
-    it("rejects an unknown ADX SKU and lists valid ones", () => rejects({ ...valid(), adx: { skuName: "Standard_X99" } }, /pg-adx-cdc:adx\.skuName: unknown ADX SKU "Standard_X99"; use one of Dev\(No SLA\)_Standard_D11_v2/));
-    it("rejects a Dev SKU with more than one instance", () => rejects({ ...valid(), adx: { capacity: 3 } }, /pg-adx-cdc:adx\.capacity: a Dev\(No SLA\) SKU runs exactly 1 instance/));
+    it("rejects an unknown ADX SKU and lists valid ones", () =>
+        rejects({ ...valid(), adx: { skuName: "Standard_X99" } }, /pg-adx-cdc:adx\.skuName: unknown ADX SKU "Standard_X99"; use one of Dev\(No SLA\)_Standard_D11_v2/));
+    it("rejects a Dev SKU with more than one instance", () =>
+        rejects({ ...valid(), adx: { capacity: 3 } }, /pg-adx-cdc:adx\.capacity: a Dev\(No SLA\) SKU runs exactly 1 instance/));
     it("rejects a missing required setting", () => rejects({}, /pg-adx-cdc:postgres is required/));
     it("rejects the image and sink settings versions.ts now pins, naming the manifest", () => {
-        rejects({ ...valid(), kafka: { kustoSinkSha256: "a".repeat(64) } }, /pg-adx-cdc:kafka\.kustoSinkSha256 is no longer a setting: the Kusto sink is built from the commit pinned in versions\.ts; the commit id is the integrity check; remove it from the stack file/);
-        rejects({ ...valid(), kafka: { kafkaImage: "my-registry/kafka:latest" } }, /pg-adx-cdc:kafka\.kafkaImage is no longer a setting: the Kafka image is pinned in versions\.ts/);
+        rejects(
+            { ...valid(), kafka: { kustoSinkSha256: "a".repeat(64) } },
+            /pg-adx-cdc:kafka\.kustoSinkSha256 is no longer a setting: the Kusto sink is built from the commit pinned in versions\.ts; the commit id is the integrity check; remove it from the stack file/,
+        );
+        rejects(
+            { ...valid(), kafka: { kafkaImage: "my-registry/kafka:latest" } },
+            /pg-adx-cdc:kafka\.kafkaImage is no longer a setting: the Kafka image is pinned in versions\.ts/,
+        );
     });
-    it("rejects max_worker_processes below 16", () => rejects({ ...valid(), postgres: { ...valid().postgres, maxWorkerProcesses: 8 } }, /maxWorkerProcesses: .*at least 16.*\(got 8\)/));
+    it("rejects max_worker_processes below 16", () =>
+        rejects({ ...valid(), postgres: { ...valid().postgres, maxWorkerProcesses: 8 } }, /maxWorkerProcesses: .*at least 16.*\(got 8\)/));
     it("rejects high availability on Burstable", () => rejects({ ...valid(), postgres: { ...valid().postgres, highAvailability: true } }, /Burstable/));
-    it("rejects a captured table that is not schema.table", () => rejects({ ...valid(), capture: { tables: ["Orders"] } }, /pg-adx-cdc:capture\.tables\.0: a lower-case "schema\.table" name.*\(got "Orders"\)/));
+    it("rejects a captured table that is not schema.table", () =>
+        rejects({ ...valid(), capture: { tables: ["Orders"] } }, /pg-adx-cdc:capture\.tables\.0: a lower-case "schema\.table" name.*\(got "Orders"\)/));
     it("rejects a stack name that cannot be part of Azure names", () => rejects(valid(), /stack name "Prod_EU_West_Long"/, "Prod_EU_West_Long"));
     it("rejects a config with no way for Connect to reach PostgreSQL", () => rejects({ ...valid(), postgres: {} }, /no client may reach PostgreSQL/));
-    it("rejects existing-cluster mode without the cluster's URI", () => rejects({ ...valid(), adx: { mode: "existing" } }, /pg-adx-cdc:adx\.clusterUri: existing mode needs the cluster's query URI/));
-    it("rejects a cluster URI with a path", () => rejects({ ...valid(), adx: { mode: "existing", clusterUri: "https://kvc-x.kusto.windows.net/cdc" } }, /pg-adx-cdc:adx\.clusterUri: must be an https URI with a host only/));
-    it("rejects a cluster URI while the stack owns the cluster", () => rejects({ ...valid(), adx: { clusterUri: "https://kvc-x.kusto.windows.net" } }, /pg-adx-cdc:adx\.clusterUri: is only used with mode "existing"; set pg-adx-cdc:adx\.mode to "existing"/));
-    it("rejects high availability for a PostgreSQL container", () => rejects({ ...valid(), postgres: { mode: "container", highAvailability: true } }, /pg-adx-cdc:postgres\.highAvailability: a PostgreSQL container has no standby/));
-    it("rejects firewall rules for a PostgreSQL container", () => rejects({ ...valid(), postgres: { mode: "container", allowedClientCidrs: ["203.0.113.10/32"] } }, /firewall rules apply to Azure servers only/));
+    it("rejects existing-cluster mode without the cluster's URI", () =>
+        rejects({ ...valid(), adx: { mode: "existing" } }, /pg-adx-cdc:adx\.clusterUri: existing mode needs the cluster's query URI/));
+    it("rejects a cluster URI with a path", () =>
+        rejects({ ...valid(), adx: { mode: "existing", clusterUri: "https://kvc-x.kusto.windows.net/cdc" } }, /pg-adx-cdc:adx\.clusterUri: must be an https URI with a host only/));
+    it("rejects a cluster URI while the stack owns the cluster", () =>
+        rejects(
+            { ...valid(), adx: { clusterUri: "https://kvc-x.kusto.windows.net" } },
+            /pg-adx-cdc:adx\.clusterUri: is only used with mode "existing"; set pg-adx-cdc:adx\.mode to "existing"/,
+        ));
+    it("rejects high availability for a PostgreSQL container", () =>
+        rejects({ ...valid(), postgres: { mode: "container", highAvailability: true } }, /pg-adx-cdc:postgres\.highAvailability: a PostgreSQL container has no standby/));
+    it("rejects firewall rules for a PostgreSQL container", () =>
+        rejects({ ...valid(), postgres: { mode: "container", allowedClientCidrs: ["203.0.113.10/32"] } }, /firewall rules apply to Azure servers only/));
     it("existing PostgreSQL: needs exactly one of existingServer or host", () => {
         rejects({ ...valid(), postgres: { mode: "existing" } }, /pg-adx-cdc:postgres\.mode: existing mode needs exactly one of existingServer .* or host/);
-        rejects({ ...valid(), postgres: { mode: "existing", host: "db.example.com", existingServer: { resourceGroupName: "rg", serverName: "db" } } }, /exactly one of existingServer/);
+        rejects(
+            { ...valid(), postgres: { mode: "existing", host: "db.example.com", existingServer: { resourceGroupName: "rg", serverName: "db" } } },
+            /exactly one of existingServer/,
+        );
     });
-    it("existing PostgreSQL by host: firewall rules and restarts are the user's, and saying otherwise is an error", () => rejects({ ...valid(), postgres: { mode: "existing", host: "db.example.com", allowedClientCidrs: ["203.0.113.10/32"] } }, /pg-adx-cdc:postgres\.host: the stack manages firewall rules and restarts of an Azure flexible server only/));
-    it("existing Azure server: needs a way for Connect to reach it", () => rejects({ ...valid(), postgres: { mode: "existing", existingServer: { resourceGroupName: "rg", serverName: "db" } } }, /no client may reach PostgreSQL/));
-    it("existing-only settings in another mode name the mode to set", () => rejects({ ...valid(), postgres: { ...valid().postgres, host: "db.example.com" } }, /pg-adx-cdc:postgres\.host: is only used with mode "existing"/));
+    it("existing PostgreSQL by host: firewall rules and restarts are the user's, and saying otherwise is an error", () =>
+        rejects(
+            { ...valid(), postgres: { mode: "existing", host: "db.example.com", allowedClientCidrs: ["203.0.113.10/32"] } },
+            /pg-adx-cdc:postgres\.host: the stack manages firewall rules and restarts of an Azure flexible server only/,
+        ));
+    it("existing Azure server: needs a way for Connect to reach it", () =>
+        rejects({ ...valid(), postgres: { mode: "existing", existingServer: { resourceGroupName: "rg", serverName: "db" } } }, /no client may reach PostgreSQL/));
+    it("existing-only settings in another mode name the mode to set", () =>
+        rejects({ ...valid(), postgres: { ...valid().postgres, host: "db.example.com" } }, /pg-adx-cdc:postgres\.host: is only used with mode "existing"/));
     it("capture.keys for a table that is not captured, and a table listed twice, are refused", () => {
         rejects({ ...valid(), capture: { tables: ["a.b"], keys: { "c.d": ["id"] } } }, /pg-adx-cdc:capture\.keys\.c\.d: c\.d is not captured/);
         rejects({ ...valid(), capture: { tables: ["a.b", "a.b"] } }, /lists a\.b more than once/);
         rejects({ ...valid(), capture: { tables: ["a_b.c", "a.b_c"] } }, /a_b\.c and a\.b_c would both land in ADX table a_b_c_changes/);
     });
-    it("rejects a backup retention Azure does not offer", () => rejects({ ...valid(), postgres: { ...valid().postgres, backupRetentionDays: 90 } }, /pg-adx-cdc:postgres\.backupRetentionDays: .*35.*\(got 90\)/));
+    it("rejects a backup retention Azure does not offer", () =>
+        rejects({ ...valid(), postgres: { ...valid().postgres, backupRetentionDays: 90 } }, /pg-adx-cdc:postgres\.backupRetentionDays: .*35.*\(got 90\)/));
     it("rejects settings the chosen mode would silently ignore", () => {
-        rejects({ ...valid(), adx: { mode: "existing", clusterUri: "https://kvc-x.kusto.windows.net", skuName: "Standard_E2ads_v5" } }, /pg-adx-cdc:adx\.skuName has no effect with mode "existing" \(the stack does not manage an existing cluster\); remove it from the stack file/);
+        rejects(
+            { ...valid(), adx: { mode: "existing", clusterUri: "https://kvc-x.kusto.windows.net", skuName: "Standard_E2ads_v5" } },
+            /pg-adx-cdc:adx\.skuName has no effect with mode "existing" \(the stack does not manage an existing cluster\); remove it from the stack file/,
+        );
         rejects({ ...valid(), postgres: { mode: "container", backupRetentionDays: 14 } }, /pg-adx-cdc:postgres\.backupRetentionDays has no effect with mode "container"/);
     });
     it("accepts the free path: an existing cluster and a PostgreSQL container, with no firewall and no SKU", () => {
-        const c = parseStackConfig({ adx: { mode: "existing", clusterUri: "https://kvc-x.northeurope.kusto.windows.net", streamingIngestion: false }, postgres: { mode: "container" } }, "free");
+        const c = parseStackConfig(
+            { adx: { mode: "existing", clusterUri: "https://kvc-x.northeurope.kusto.windows.net", streamingIngestion: false }, postgres: { mode: "container" } },
+            "free",
+        );
         assert.equal(c.adx.mode, "existing");
         assert.equal(c.postgres.containerPort, 5432);
         assert.equal(ingestionUriFor(c.adx.clusterUri!), "https://ingest-kvc-x.northeurope.kusto.windows.net");
@@ -69,7 +110,16 @@ describe("stack config validation", () => {
 });
 
 describe("builders", () => {
-    const source = () => buildDebeziumSourceConfig({ connectorName: "s", database: { host: "h", port: 5432, name: "d", user: "u", passwordEnvVar: "P", sslMode: "require" }, tables: ["retail.orders_info"], topicPrefix: "cdc", slotName: "sl", publicationName: "pub", heartbeatTable: "cdc_meta.hb" });
+    const source = () =>
+        buildDebeziumSourceConfig({
+            connectorName: "s",
+            database: { host: "h", port: 5432, name: "d", user: "u", passwordEnvVar: "P", sslMode: "require" },
+            tables: ["retail.orders_info"],
+            topicPrefix: "cdc",
+            slotName: "sl",
+            publicationName: "pub",
+            heartbeatTable: "cdc_meta.hb",
+        });
     it("the sink's dead-letter topic gets a replication factor the single broker can satisfy (Connect's default 3 fails the task)", () => {
         assert.equal(buildSinkErrorHandlingSettings({ deadLetterTopic: "dlq", deadLetterReplicationFactor: 1 })["errors.deadletterqueue.topic.replication.factor"], "1");
         assert.throws(() => buildSinkErrorHandlingSettings({ deadLetterTopic: "dlq", deadLetterReplicationFactor: 0 }), /deadLetterReplicationFactor must be a positive integer/);
@@ -82,10 +132,20 @@ describe("builders", () => {
         assert.deepEqual(validateConnectorInputs({ connectUrl: "http://127.0.0.1:8083", connectorName: "s", config }), []);
     });
     it("the bootstrap grants the replication user SELECT on captured tables only, and never sees a password", () => {
-        const sql = buildSourceBootstrapStatements({ tables: ["retail.orders_info", "sales.refunds"], publicationName: "pub", heartbeatTable: "cdc_meta.hb", replicationUser: "cdc_replicator", replicationPasswordVerifier: "SCRAM-SHA-256$4096:c2FsdA==$c3RvcmVk:c2VydmVy" }).join(";\n");
+        const sql = buildSourceBootstrapStatements({
+            tables: ["retail.orders_info", "sales.refunds"],
+            publicationName: "pub",
+            heartbeatTable: "cdc_meta.hb",
+            replicationUser: "cdc_replicator",
+            replicationPasswordVerifier: "SCRAM-SHA-256$4096:c2FsdA==$c3RvcmVk:c2VydmVy",
+        }).join(";\n");
         assert.match(sql, /GRANT SELECT ON retail\.orders_info TO cdc_replicator/);
         assert.match(sql, /captured table sales\.refunds does not exist in database %; create it first or remove it from pg-adx-cdc:capture\.tables/);
         assert.doesNotMatch(sql, /GRANT (ALL|INSERT|UPDATE|DELETE)[^;]*retail\.orders_info/);
-        assert.throws(() => buildSourceBootstrapStatements({ tables: [], publicationName: "pub", heartbeatTable: "a.b", replicationUser: "u", replicationPasswordVerifier: "plain-password" }), /SCRAM-SHA-256 verifier/);
+        assert.throws(
+            () =>
+                buildSourceBootstrapStatements({ tables: [], publicationName: "pub", heartbeatTable: "a.b", replicationUser: "u", replicationPasswordVerifier: "plain-password" }),
+            /SCRAM-SHA-256 verifier/,
+        );
     });
 });

@@ -25,7 +25,10 @@ const healthy = (): PipelineHealthReport => ({
 describe("status verdict", () => {
     it("a running pipeline with a small lag and no dead letters is healthy", () => {
         assert.deepEqual(evaluatePipelineHealth(healthy()), []);
-        assert.match(renderHealthReport(healthy(), []), /slot {7}debezium_cdc: active, lag 56 bytes \(56 B\), wal_status reserved\n.*\nsink lag {3}connect-cdc-adx-sink: 3 records\n.*\nHEALTHY$/);
+        assert.match(
+            renderHealthReport(healthy(), []),
+            /slot {7}debezium_cdc: active, lag 56 bytes \(56 B\), wal_status reserved\n.*\nsink lag {3}connect-cdc-adx-sink: 3 records\n.*\nHEALTHY$/,
+        );
     });
 
     it("names every problem: a failed task with its trace, a missing connector, a lost slot, WAL held, dead letters, something unreachable", () => {
@@ -45,11 +48,17 @@ describe("status verdict", () => {
             "the sink is 250000 records behind the topics (more than 100000); ADX is falling behind",
             "7 record(s) in the sink's dead-letter topic cdc.adx-sink.dlq: Connect could not hand them to the sink (inspect with a consumer on that topic; the failure is in each record's headers)",
         ]);
-        assert.deepEqual(evaluatePipelineHealth(report, { maxSlotLagBytes: 4 * 1024 ** 3, maxDeadLetters: 10, maxSinkLagRecords: 1_000_000 }).length, 4, "thresholds are the operator's");
+        assert.deepEqual(
+            evaluatePipelineHealth(report, { maxSlotLagBytes: 4 * 1024 ** 3, maxDeadLetters: 10, maxSinkLagRecords: 1_000_000 }).length,
+            4,
+            "thresholds are the operator's",
+        );
     });
 
     it("a missing slot is a problem; sizes read as people read them", () => {
-        assert.deepEqual(evaluatePipelineHealth({ ...healthy(), slot: { name: "debezium_cdc", exists: false } }), ["replication slot debezium_cdc does not exist (the source connector creates it; is it running?)"]);
+        assert.deepEqual(evaluatePipelineHealth({ ...healthy(), slot: { name: "debezium_cdc", exists: false } }), [
+            "replication slot debezium_cdc does not exist (the source connector creates it; is it running?)",
+        ]);
         assert.deepEqual([formatBytes(512), formatBytes(1536), formatBytes(5 * 1024 ** 2)], ["512 B", "1.5 KiB", "5.0 MiB"]);
     });
 });
@@ -62,7 +71,27 @@ describe("stack outputs", () => {
         topics: ["cdc.retail.orders_info"],
         deadLetterTopic: "cdc.adx-sink.dlq",
         postgres: { host: "127.0.0.1", port: 5432, database: "retail", user: "cdcadmin", sslMode: "disable", slotName: "debezium_cdc" },
-        adx: { queryUri: "https://kvc-x.kusto.windows.net", database: "cdc", tables: [{ sourceTable: "retail.orders_info", rawTable: "retail_orders_info_changes", functionName: "retail_orders_info_current", view: "retail_orders_info_latest", keys: ["orderid"] }], heartbeat: { sourceTable: "cdc_meta.heartbeat_cdc", rawTable: "cdc_meta_heartbeat_cdc_changes", functionName: "cdc_meta_heartbeat_cdc_current", view: "cdc_meta_heartbeat_cdc_latest", keys: ["id"], freshnessFunction: "cdc_meta_heartbeat_cdc_freshness" } },
+        adx: {
+            queryUri: "https://kvc-x.kusto.windows.net",
+            database: "cdc",
+            tables: [
+                {
+                    sourceTable: "retail.orders_info",
+                    rawTable: "retail_orders_info_changes",
+                    functionName: "retail_orders_info_current",
+                    view: "retail_orders_info_latest",
+                    keys: ["orderid"],
+                },
+            ],
+            heartbeat: {
+                sourceTable: "cdc_meta.heartbeat_cdc",
+                rawTable: "cdc_meta_heartbeat_cdc_changes",
+                functionName: "cdc_meta_heartbeat_cdc_current",
+                view: "cdc_meta_heartbeat_cdc_latest",
+                keys: ["id"],
+                freshnessFunction: "cdc_meta_heartbeat_cdc_freshness",
+            },
+        },
     };
 
     it("reads the operations output from `pulumi stack output --json` saved to a file", () => {
@@ -72,7 +101,10 @@ describe("stack outputs", () => {
     });
 
     it("a stack deployed before the operations output existed fails with the missing field named", () => {
-        assert.throws(() => parseOperationsOutputs({ adxQueryUri: "https://x" }, "stack dev"), /^Error: stack dev has no "operations" output; it was deployed by an older version of the stack: run pulumi up with this one first$/);
+        assert.throws(
+            () => parseOperationsOutputs({ adxQueryUri: "https://x" }, "stack dev"),
+            /^Error: stack dev has no "operations" output; it was deployed by an older version of the stack: run pulumi up with this one first$/,
+        );
         const { postgres, ...rest } = outputs;
         assert.throws(() => parseOperationsOutputs({ ...rest, postgres: { ...postgres, slotName: undefined } }, "f"), /operations\.postgres\.slotName/);
     });
@@ -93,7 +125,10 @@ describe("verify", () => {
             },
         };
         const probe = { description: "cdc_meta_heartbeat_cdc_current() in a test", findRow: async () => undefined };
-        await assert.rejects(verifyPipeline(sql, probe, "cdc_meta.heartbeat_cdc", { timeoutMs: 300, pollIntervalMs: 50 }), /^Error: insert: heartbeat marker \d{7,10} not as expected in cdc_meta_heartbeat_cdc_current\(\) in a test after 0 s \(\d+ queries\); check npm run status$/);
+        await assert.rejects(
+            verifyPipeline(sql, probe, "cdc_meta.heartbeat_cdc", { timeoutMs: 300, pollIntervalMs: 50 }),
+            /^Error: insert: heartbeat marker \d{7,10} not as expected in cdc_meta_heartbeat_cdc_current\(\) in a test after 0 s \(\d+ queries\); check npm run status$/,
+        );
         assert.deepEqual(statements, ["INSERT INTO cdc_meta.heartbeat_cdc", "DELETE FROM cdc_meta.heartbeat_cdc"], "nothing is left behind, and no user table is touched");
         await assert.rejects(verifyPipeline(sql, probe, "x; drop table y", {}), /is not a "schema.table" name/);
     });

@@ -23,26 +23,48 @@ describe("the dev stack with capture.tables [retail.orders_info, inventory.produ
 
     it("models each table in its own KqlSchema, generated from the catalog", () => {
         const schemas = ["kql-retail.orders_info", "kql-inventory.products"].map((n) => run.dynamic("KqlSchema").find((k) => k.name === n)!);
-        assert.deepEqual(run.dynamic("KqlSchema").filter((k) => k.name.startsWith("kql-")).map((k) => k.name).sort(), ["kql-heartbeat", "kql-inventory.products", "kql-retail.orders_info"]);
+        assert.deepEqual(
+            run
+                .dynamic("KqlSchema")
+                .filter((k) => k.name.startsWith("kql-"))
+                .map((k) => k.name)
+                .sort(),
+            ["kql-heartbeat", "kql-inventory.products", "kql-retail.orders_info"],
+        );
         const products = schemas[1].inputs.scripts;
-        assert.deepEqual(sinkTargetOf(products).tableColumns.map((c) => `${c.name}:${c.type}`), ["id:guid", "name:string", "weight:real", "created_at:datetime", "op:string", "lsn:long", "source_ts:datetime", "deleted:bool"]);
+        assert.deepEqual(
+            sinkTargetOf(products).tableColumns.map((c) => `${c.name}:${c.type}`),
+            ["id:guid", "name:string", "weight:real", "created_at:datetime", "op:string", "lsn:long", "source_ts:datetime", "deleted:bool"],
+        );
         assert.deepEqual(currentStateOf(products), { functionName: "inventory_products_current", view: "inventory_products_latest", keys: ["id"] });
-        assert.ok(products.every((s: { name: string }) => s.name.startsWith("generated/inventory.products/")), "no hand-written file for products");
-        assert.ok(schemas[0].inputs.scripts.some((s: { name: string }) => s.name === "retail.orders_info/50-analytics.kql"), "the orders overlay rides on top");
+        assert.ok(
+            products.every((s: { name: string }) => s.name.startsWith("generated/inventory.products/")),
+            "no hand-written file for products",
+        );
+        assert.ok(
+            schemas[0].inputs.scripts.some((s: { name: string }) => s.name === "retail.orders_info/50-analytics.kql"),
+            "the orders overlay rides on top",
+        );
     });
 
     it("captures both in the source connector and delivers both through the sink", () => {
         const [source, sink] = ["debezium-source", "kusto-sink"].map((n) => unsecret(run.dynamic("KafkaConnector").find((c) => c.name === n)!.inputs.config));
         assert.equal(source["table.include.list"], "retail\\.orders_info,inventory\\.products,cdc_meta\\.heartbeat_cdc");
         assert.equal(sink.topics, "cdc.retail.orders_info,cdc.inventory.products,cdc.cdc_meta.heartbeat_cdc");
-        assert.match(sink["kusto.tables.topics.mapping"], /'topic': 'cdc\.inventory\.products', 'db': 'cdc', 'table': 'inventory_products_changes', 'format': 'json', 'mapping': 'inventory_products_changes_json'/);
+        assert.match(
+            sink["kusto.tables.topics.mapping"],
+            /'topic': 'cdc\.inventory\.products', 'db': 'cdc', 'table': 'inventory_products_changes', 'format': 'json', 'mapping': 'inventory_products_changes_json'/,
+        );
         assert.equal(sink["tasks.max"], "3");
     });
 
     it("routes the heartbeat table to ADX with a freshness function (now minus the last heartbeat's commit)", () => {
         const scripts = run.dynamic("KqlSchema").find((k) => k.name === "kql-heartbeat")!.inputs.scripts;
         const freshness = scripts.find((s: { name: string }) => s.name.endsWith("50-freshness.kql"));
-        assert.match(freshness.text, /cdc_meta_heartbeat_cdc_freshness\(\) \{\s+cdc_meta_heartbeat_cdc_changes\s+\| summarize last_commit = max\(source_ts\), heartbeats = count\(\)\s+\| extend freshness = now\(\) - last_commit\s+\}/);
+        assert.match(
+            freshness.text,
+            /cdc_meta_heartbeat_cdc_freshness\(\) \{\s+cdc_meta_heartbeat_cdc_changes\s+\| summarize last_commit = max\(source_ts\), heartbeats = count\(\)\s+\| extend freshness = now\(\) - last_commit\s+\}/,
+        );
     });
 
     it("creates no demo table: only the generator does, and it is off in dev", () => {
@@ -51,10 +73,20 @@ describe("the dev stack with capture.tables [retail.orders_info, inventory.produ
 
     it("tells the operator commands about both tables, with their keys", async () => {
         const operations = parseOperationsOutputs((await resolveOutput(run.program.operations)).value, "mocked dev stack");
-        assert.deepEqual(operations.adx.tables.map((t) => [t.sourceTable, t.functionName, t.keys.join(",")]), [
-            ["retail.orders_info", "retail_orders_info_current", "orderid"],
-            ["inventory.products", "inventory_products_current", "id"],
-        ]);
-        assert.deepEqual(operations.adx.heartbeat, { sourceTable: "cdc_meta.heartbeat_cdc", rawTable: "cdc_meta_heartbeat_cdc_changes", functionName: "cdc_meta_heartbeat_cdc_current", view: "cdc_meta_heartbeat_cdc_latest", keys: ["id"], freshnessFunction: "cdc_meta_heartbeat_cdc_freshness" });
+        assert.deepEqual(
+            operations.adx.tables.map((t) => [t.sourceTable, t.functionName, t.keys.join(",")]),
+            [
+                ["retail.orders_info", "retail_orders_info_current", "orderid"],
+                ["inventory.products", "inventory_products_current", "id"],
+            ],
+        );
+        assert.deepEqual(operations.adx.heartbeat, {
+            sourceTable: "cdc_meta.heartbeat_cdc",
+            rawTable: "cdc_meta_heartbeat_cdc_changes",
+            functionName: "cdc_meta_heartbeat_cdc_current",
+            view: "cdc_meta_heartbeat_cdc_latest",
+            keys: ["id"],
+            freshnessFunction: "cdc_meta_heartbeat_cdc_freshness",
+        });
     });
 });

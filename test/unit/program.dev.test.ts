@@ -74,7 +74,10 @@ describe("the program with Pulumi.dev.yaml", () => {
         assert.equal(params.find((p) => p.configurationName === "wal_level")?.value, "logical");
         assert.ok(Number(params.find((p) => p.configurationName === "max_worker_processes")?.value) >= 16);
         assert.equal(params.find((p) => p.configurationName === "require_secure_transport")?.value, "ON");
-        assert.equal(params.find((p) => p.configurationName === "shared_preload_libraries"), undefined);
+        assert.equal(
+            params.find((p) => p.configurationName === "shared_preload_libraries"),
+            undefined,
+        );
         const restart = run.dynamic("PostgresServerRestart")[0];
         assert.deepEqual(Object.keys(restart.inputs.staticParameters).sort(), ["max_replication_slots", "max_wal_senders", "max_worker_processes", "wal_level"]);
         assert.equal(run.one("azure-native:dbforpostgresql:Server").inputs.highAvailability.mode, "Disabled");
@@ -82,7 +85,10 @@ describe("the program with Pulumi.dev.yaml", () => {
 
     it("opens the firewall only to the configured address and the deployer, never the internet", () => {
         const rules = run.byType("azure-native:dbforpostgresql:FirewallRule").map((r) => r.inputs);
-        assert.deepEqual(rules.map((r) => [r.startIpAddress, r.endIpAddress]).sort(), [["198.51.100.23", "198.51.100.23"], ["203.0.113.10", "203.0.113.10"]]);
+        assert.deepEqual(rules.map((r) => [r.startIpAddress, r.endIpAddress]).sort(), [
+            ["198.51.100.23", "198.51.100.23"],
+            ["203.0.113.10", "203.0.113.10"],
+        ]);
         for (const r of rules) assert.notEqual(r.startIpAddress, "0.0.0.0");
     });
 
@@ -108,7 +114,8 @@ describe("the program with Pulumi.dev.yaml", () => {
         for (const secret of MOCK_SECRETS) assert.ok(!serialized.includes(secret), `a dynamic resource input contains ${secret}`);
         const connect = run.byType("docker:index/container:Container").find((c) => c.name === "kafka-connect")!;
         assert.ok(JSON.stringify(connect.inputs.envs).includes("CDC_KUSTO_SINK_APP_KEY=mock-client-secret-value"), "the worker gets the sink secret in its environment");
-        for (const c of run.dynamic("KafkaConnector")) for (const [k, v] of Object.entries<string>(c.inputs.config)) if (/password|appkey/.test(k)) assert.match(v, /^\$\{env:[A-Z_]+\}$/);
+        for (const c of run.dynamic("KafkaConnector"))
+            for (const [k, v] of Object.entries<string>(c.inputs.config)) if (/password|appkey/.test(k)) assert.match(v, /^\$\{env:[A-Z_]+\}$/);
         const shown = JSON.stringify(run.resources.map((r) => displayedInputs(r.inputs)));
         for (const secret of MOCK_SECRETS) assert.ok(!shown.includes(secret), `a preview diff could show ${secret}`);
     });
@@ -121,8 +128,23 @@ describe("the program with Pulumi.dev.yaml", () => {
         assert.match(links.value.TotalSalesPerCity, /^https:\/\/adxcdcdev\w*\.westeurope\.kusto\.windows\.net\/cdc\?query=TotalSalesPerCity\(\)&web=1$/);
         assert.equal((await resolveOutput(run.program.connectRestUrl as pulumi.Output<string>)).value ?? run.program.connectRestUrl, "http://127.0.0.1:8083");
         const operations = parseOperationsOutputs((await resolveOutput(run.program.operations)).value, "mocked dev stack");
-        assert.deepEqual(operations.postgres, { host: "pg-adx-cdc-dev-abc123.postgres.database.azure.com", port: 5432, database: "retail", user: "cdcadmin", sslMode: "require", slotName: "debezium_cdc" });
-        assert.deepEqual(operations.adx.tables, [{ sourceTable: "retail.orders_info", rawTable: "retail_orders_info_changes", functionName: "retail_orders_info_current", view: "retail_orders_info_latest", keys: ["orderid"] }]);
+        assert.deepEqual(operations.postgres, {
+            host: "pg-adx-cdc-dev-abc123.postgres.database.azure.com",
+            port: 5432,
+            database: "retail",
+            user: "cdcadmin",
+            sslMode: "require",
+            slotName: "debezium_cdc",
+        });
+        assert.deepEqual(operations.adx.tables, [
+            {
+                sourceTable: "retail.orders_info",
+                rawTable: "retail_orders_info_changes",
+                functionName: "retail_orders_info_current",
+                view: "retail_orders_info_latest",
+                keys: ["orderid"],
+            },
+        ]);
         assert.equal(operations.kafkaBootstrapServers, "127.0.0.1:9092");
         assert.equal(operations.deadLetterTopic, "cdc.adx-sink.dlq");
     });

@@ -10,10 +10,21 @@ import { restartHintFor } from "../../components/existingPostgresServer";
 let run: ProgramRun;
 
 before(async () => {
-    run = await runProgramWithStackFile("dev", {
-        "pg-adx-cdc:postgres": { mode: "existing", existingServer: { resourceGroupName: "app-rg", serverName: "orders-db" }, databaseName: "shop", administratorLogin: "appadmin", allowedClientCidrs: ["203.0.113.10/32"], allowDeployerIp: false },
-        "pg-adx-cdc:capture": { tables: ["inventory.products"] },
-    }, ["pg-adx-cdc:postgres"]);
+    run = await runProgramWithStackFile(
+        "dev",
+        {
+            "pg-adx-cdc:postgres": {
+                mode: "existing",
+                existingServer: { resourceGroupName: "app-rg", serverName: "orders-db" },
+                databaseName: "shop",
+                administratorLogin: "appadmin",
+                allowedClientCidrs: ["203.0.113.10/32"],
+                allowDeployerIp: false,
+            },
+            "pg-adx-cdc:capture": { tables: ["inventory.products"] },
+        },
+        ["pg-adx-cdc:postgres"],
+    );
 });
 
 describe("the dev stack on an existing Azure flexible server", () => {
@@ -27,13 +38,19 @@ describe("the dev stack on an existing Azure flexible server", () => {
         assert.ok(params.length > 0 && params.every((p) => p.inputs.serverName === "orders-db" && p.inputs.resourceGroupName === "app-rg"));
         assert.equal(params.find((p) => p.inputs.configurationName === "wal_level")?.inputs.value, "logical");
         const rules = run.byType("azure-native:dbforpostgresql:FirewallRule");
-        assert.deepEqual(rules.map((r) => [r.inputs.firewallRuleName, r.inputs.startIpAddress, r.inputs.endIpAddress]), [["pg-adx-cdc-allow-203-0-113-10-32", "203.0.113.10", "203.0.113.10"]]);
+        assert.deepEqual(
+            rules.map((r) => [r.inputs.firewallRuleName, r.inputs.startIpAddress, r.inputs.endIpAddress]),
+            [["pg-adx-cdc-allow-203-0-113-10-32", "203.0.113.10", "203.0.113.10"]],
+        );
     });
 
     it("does not restart the user's server unless allowed, and says how to restart it", () => {
         assert.deepEqual(run.dynamic("PostgresServerRestart"), []);
         const readiness = run.one("pulumi-nodejs:dynamic/pg-adx-cdc:PostgresReadiness");
-        assert.match(readiness.inputs.restartHint, /az postgres flexible-server restart --resource-group app-rg --name orders-db.*pulumi config set --path pg-adx-cdc:postgres\.allowRestart true/);
+        assert.match(
+            readiness.inputs.restartHint,
+            /az postgres flexible-server restart --resource-group app-rg --name orders-db.*pulumi config set --path pg-adx-cdc:postgres\.allowRestart true/,
+        );
         assert.deepEqual(readiness.inputs.connection, { host: "orders-db.postgres.database.azure.com", port: 5432, database: "shop", user: "appadmin", sslMode: "require" });
         assert.match(restartHintFor({ existingServer: { resourceGroupName: "r", serverName: "s" }, allowRestart: true, host: undefined }), /restarts s itself/);
     });

@@ -17,7 +17,10 @@ before(async () => {
 describe("the program with Pulumi.free.yaml (existing free cluster, PostgreSQL container)", () => {
     it("creates no Azure Resource Manager resource: nothing is billed", () => {
         const arm = run.resources.filter((r) => r.type.startsWith("azure-native:"));
-        assert.deepEqual(arm.map((r) => r.type), []);
+        assert.deepEqual(
+            arm.map((r) => r.type),
+            [],
+        );
         assert.deepEqual(countByType(run.resources), {
             "azuread:index/application:Application": 1,
             "azuread:index/servicePrincipal:ServicePrincipal": 1,
@@ -47,7 +50,10 @@ describe("the program with Pulumi.free.yaml (existing free cluster, PostgreSQL c
         assert.equal(grant.inputs.clusterUri, FREE_CLUSTER);
         assert.equal(grant.inputs.database, "cdc");
         assert.equal(grant.inputs.retainData, false);
-        assert.match(grant.inputs.scripts[0].text, /^\.add database \['cdc'\] ingestors \('aadapp=11111111-2222-3333-4444-555555555555;00000000-0000-0000-0000-00000000te4a'\) 'pg-adx-cdc Kusto sink'$/m);
+        assert.match(
+            grant.inputs.scripts[0].text,
+            /^\.add database \['cdc'\] ingestors \('aadapp=11111111-2222-3333-4444-555555555555;00000000-0000-0000-0000-00000000te4a'\) 'pg-adx-cdc Kusto sink'$/m,
+        );
         assert.equal(CLIENT_CONFIG.tenantId, "00000000-0000-0000-0000-00000000te4a");
     });
 

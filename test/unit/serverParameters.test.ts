@@ -2,7 +2,14 @@
 import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import { defaultPostgresSettings, parseStackConfig } from "../../components/config";
-import { buildAzureServerParameters, buildFailoverSlotParameters, buildHbaRules, buildLogicalReplicationParameters, needsFailoverSlot, toPostgresConfLines } from "../../postgres/serverParameters";
+import {
+    buildAzureServerParameters,
+    buildFailoverSlotParameters,
+    buildHbaRules,
+    buildLogicalReplicationParameters,
+    needsFailoverSlot,
+    toPostgresConfLines,
+} from "../../postgres/serverParameters";
 import { buildPostgresContainerCommand, postgresContainerImage } from "../../components/postgresContainer";
 import { buildDebeziumSourceConfig } from "../../connectors/debeziumSource";
 
@@ -12,7 +19,10 @@ const azure = (postgres: Record<string, unknown>) =>
 describe("server parameters", () => {
     it("without a standby: logical replication only, no failover slots", () => {
         assert.deepEqual(buildFailoverSlotParameters(azure({})), []);
-        assert.deepEqual(buildLogicalReplicationParameters(azure({})).map((p) => p.name), ["wal_level", "max_replication_slots", "max_wal_senders", "max_worker_processes"]);
+        assert.deepEqual(
+            buildLogicalReplicationParameters(azure({})).map((p) => p.name),
+            ["wal_level", "max_replication_slots", "max_wal_senders", "max_worker_processes"],
+        );
     });
 
     it("PostgreSQL 16 with a standby: pg_failover_slots preloaded (a restart) next to the libraries kept, and hot_standby_feedback", () => {
@@ -27,9 +37,21 @@ describe("server parameters", () => {
 
     it("PostgreSQL 17 with a standby: native slot synchronization, and Debezium creates the slot with failover=true", () => {
         const settings = azure({ highAvailability: true, version: "17" });
-        assert.deepEqual(buildFailoverSlotParameters(settings).map((p) => `${p.name}=${p.value}`), ["hot_standby_feedback=on", "sync_replication_slots=on"]);
+        assert.deepEqual(
+            buildFailoverSlotParameters(settings).map((p) => `${p.name}=${p.value}`),
+            ["hot_standby_feedback=on", "sync_replication_slots=on"],
+        );
         assert.equal(needsFailoverSlot(settings), true);
-        const config = buildDebeziumSourceConfig({ connectorName: "s", database: { host: "h", port: 5432, name: "d", user: "u", passwordEnvVar: "P", sslMode: "require" }, tables: ["retail.orders_info"], topicPrefix: "cdc", slotName: "sl", publicationName: "pub", heartbeatTable: "cdc_meta.hb", slotFailover: needsFailoverSlot(settings) });
+        const config = buildDebeziumSourceConfig({
+            connectorName: "s",
+            database: { host: "h", port: 5432, name: "d", user: "u", passwordEnvVar: "P", sslMode: "require" },
+            tables: ["retail.orders_info"],
+            topicPrefix: "cdc",
+            slotName: "sl",
+            publicationName: "pub",
+            heartbeatTable: "cdc_meta.hb",
+            slotFailover: needsFailoverSlot(settings),
+        });
         assert.equal(config["slot.failover"], "true");
     });
 
@@ -43,7 +65,11 @@ describe("server parameters", () => {
     });
 
     it("pg_hba makes the replication user use SCRAM even where others are trusted, and allows no physical replication", () => {
-        assert.ok(buildHbaRules({ replicationUser: "cdc_replicator", clientAddress: "127.0.0.1/32", otherUsersAuth: "trust" }).includes("host all cdc_replicator 127.0.0.1/32 scram-sha-256"));
+        assert.ok(
+            buildHbaRules({ replicationUser: "cdc_replicator", clientAddress: "127.0.0.1/32", otherUsersAuth: "trust" }).includes(
+                "host all cdc_replicator 127.0.0.1/32 scram-sha-256",
+            ),
+        );
         const rules = buildHbaRules({ replicationUser: "cdc_replicator", clientAddress: "all", otherUsersAuth: "scram-sha-256" });
         assert.ok(!rules.some((r) => r.startsWith("host replication")));
         assert.ok(!rules.some((r) => /^host .* trust$/.test(r)), "no passwordless TCP access in the container");

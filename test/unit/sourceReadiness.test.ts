@@ -5,7 +5,17 @@ import * as assert from "node:assert/strict";
 import { readinessProblems, ReadinessFacts } from "../../postgres/sourceReadiness";
 import { restartHintFor } from "../../components/existingPostgresServer";
 
-const ready: ReadinessFacts = { walLevel: "logical", walLevelPendingRestart: false, maxReplicationSlots: 10, usedReplicationSlots: 2, ownSlotExists: false, maxWalSenders: 10, usedWalSenders: 1, canCreateReplicationUser: true, serverVersion: 160004 };
+const ready: ReadinessFacts = {
+    walLevel: "logical",
+    walLevelPendingRestart: false,
+    maxReplicationSlots: 10,
+    usedReplicationSlots: 2,
+    ownSlotExists: false,
+    maxWalSenders: 10,
+    usedWalSenders: 1,
+    canCreateReplicationUser: true,
+    serverVersion: 160004,
+};
 const connection = { host: "orders-db.postgres.database.azure.com", port: 5432, database: "shop", user: "appadmin", sslMode: "require" as const };
 const restartHint = restartHintFor({ existingServer: { resourceGroupName: "app-rg", serverName: "orders-db" }, allowRestart: false, host: undefined });
 
@@ -13,11 +23,17 @@ it("a ready server has no problem", () => assert.deepEqual(readinessProblems(rea
 
 it("wal_level not logical: names the setting, the restart it needs and how to make it", () => {
     const [problem] = readinessProblems({ ...ready, walLevel: "replica" }, { connection, restartHint });
-    assert.match(problem, /^wal_level on orders-db\.postgres\.database\.azure\.com:5432 is replica; logical replication needs wal_level=logical .* az postgres flexible-server restart --resource-group app-rg --name orders-db; then run pulumi up again\. Or let the stack restart it: pulumi config set --path pg-adx-cdc:postgres\.allowRestart true$/);
+    assert.match(
+        problem,
+        /^wal_level on orders-db\.postgres\.database\.azure\.com:5432 is replica; logical replication needs wal_level=logical .* az postgres flexible-server restart --resource-group app-rg --name orders-db; then run pulumi up again\. Or let the stack restart it: pulumi config set --path pg-adx-cdc:postgres\.allowRestart true$/,
+    );
 });
 
 it("wal_level set but waiting for a restart: says exactly that", () => {
-    assert.match(readinessProblems({ ...ready, walLevel: "replica", walLevelPendingRestart: true }, { connection, restartHint })[0], /is set to logical but waits for a restart \(now replica\)\. Restart the server/);
+    assert.match(
+        readinessProblems({ ...ready, walLevel: "replica", walLevelPendingRestart: true }, { connection, restartHint })[0],
+        /is set to logical but waits for a restart \(now replica\)\. Restart the server/,
+    );
 });
 
 it("no free slot or WAL sender, no right to create the replication user: each named with its fix; an existing own slot needs no free one", () => {

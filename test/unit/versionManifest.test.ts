@@ -35,7 +35,11 @@ function versionMentions(): { file: string; component: string; version: string }
 
 describe("version manifest (versions.ts)", () => {
     it("is the only version of Kafka, Debezium and the Kusto sink named anywhere in the tree", () => {
-        const expected: Record<string, string[]> = { kafka: [KAFKA_VERSION], debezium: [DEBEZIUM_VERSION, DEBEZIUM_VERSION.replace(/\.Final$/, "")], kustoSink: [KUSTO_SINK.version] };
+        const expected: Record<string, string[]> = {
+            kafka: [KAFKA_VERSION],
+            debezium: [DEBEZIUM_VERSION, DEBEZIUM_VERSION.replace(/\.Final$/, "")],
+            kustoSink: [KUSTO_SINK.version],
+        };
         const disagreeing = versionMentions().filter((m) => !expected[m.component].includes(m.version));
         assert.deepEqual(disagreeing, [], "a second copy of a version: derive it from versions.ts instead");
     });
@@ -54,7 +58,12 @@ describe("version manifest (versions.ts)", () => {
         const kafkaImage = run.resources.find((r) => r.type === "docker:index/remoteImage:RemoteImage");
         assert.equal(kafkaImage?.inputs.name, IMAGES.kafka);
         const connectImage = run.resources.find((r) => r.type === "docker:index/image:Image");
-        assert.deepEqual(connectImage?.inputs.build.args, { CONNECT_BASE_IMAGE: IMAGES.debeziumConnect, KUSTO_SINK_REPOSITORY: KUSTO_SINK.repository, KUSTO_SINK_COMMIT: KUSTO_SINK.commit, KUSTO_SINK_VERSION: KUSTO_SINK.version });
+        assert.deepEqual(connectImage?.inputs.build.args, {
+            CONNECT_BASE_IMAGE: IMAGES.debeziumConnect,
+            KUSTO_SINK_REPOSITORY: KUSTO_SINK.repository,
+            KUSTO_SINK_COMMIT: KUSTO_SINK.commit,
+            KUSTO_SINK_VERSION: KUSTO_SINK.version,
+        });
     });
 
     it("feeds the Dockerfile only through build args (no version of its own)", () => {

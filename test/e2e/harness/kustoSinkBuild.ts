@@ -55,7 +55,11 @@ export async function ensureKustoSinkPlugin(repoRoot: string, cacheDir: string):
     fs.cpSync(source, buildDir, { recursive: true });
     execFileSync("chmod", ["-R", "u+w", buildDir]);
     // enforcer: the pom asks for Maven 3.9 (Debian ships 3.8); dependency-check: a vulnerability database download.
-    mvn(["-Dmaven.test.skip=true", "-Denforcer.skip=true", "-Ddependency-check.skip=true", `-Dkafka.connect.avro.converter.version=${STANDIN_VERSION}`, "package"], buildDir, "building the Kusto sink");
+    mvn(
+        ["-Dmaven.test.skip=true", "-Denforcer.skip=true", "-Ddependency-check.skip=true", `-Dkafka.connect.avro.converter.version=${STANDIN_VERSION}`, "package"],
+        buildDir,
+        "building the Kusto sink",
+    );
     const built = path.join(buildDir, "target", `kafka-sink-azure-kusto-${KUSTO_SINK.version}-jar-with-dependencies.jar`);
     if (!fs.existsSync(built)) throw new Error(`the Kusto sink build produced no ${path.basename(built)}`);
     fs.mkdirSync(path.dirname(jar), { recursive: true });

@@ -41,7 +41,11 @@ export async function deployKustoSink(
     // The KQL provider and the queries authenticate to the double with a token, as AZURE_KUSTO_ACCESS_TOKEN does.
     process.env.AZURE_KUSTO_ACCESS_TOKEN = pipeline.adxAccessToken;
     // The stack's path: the SourceCatalog provider reads the catalog, the generator builds each model.
-    const catalogInputs = { connection: { host: "127.0.0.1", port: pipeline.postgres.port, database: pipeline.postgres.database, user: pipeline.postgres.adminUser, sslMode: "disable" }, tables: [...options.tables, ...(options.heartbeatTable ? [options.heartbeatTable] : [])], keys: options.keys ?? {} };
+    const catalogInputs = {
+        connection: { host: "127.0.0.1", port: pipeline.postgres.port, database: pipeline.postgres.database, user: pipeline.postgres.adminUser, sslMode: "disable" },
+        tables: [...options.tables, ...(options.heartbeatTable ? [options.heartbeatTable] : [])],
+        keys: options.keys ?? {},
+    };
     const checkedCatalog: any = await sourceCatalogProvider.check!({}, catalogInputs);
     if (checkedCatalog.failures) throw new Error(`catalog check failed: ${JSON.stringify(checkedCatalog.failures)}`);
     const { outs } = await sourceCatalogProvider.create!(catalogInputs);

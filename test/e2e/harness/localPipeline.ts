@@ -47,7 +47,23 @@ export function pgCommand(bin: string, args: string[]): [string, string[]] {
 
 function log4jConfig(dir: string): string {
     const file = path.join(dir, "log4j2.properties");
-    fs.writeFileSync(file, ["status = warn", "appender.out.type = Console", "appender.out.name = OUT", "appender.out.layout.type = PatternLayout", "appender.out.layout.pattern = [%d] %p %m (%c{1})%n", "rootLogger.level = INFO", "rootLogger.appenderRef.out.ref = OUT", "logger.kafka.name = org.apache.kafka", "logger.kafka.level = WARN", "logger.connect.name = org.apache.kafka.connect.runtime", "logger.connect.level = INFO", ""].join("\n"));
+    fs.writeFileSync(
+        file,
+        [
+            "status = warn",
+            "appender.out.type = Console",
+            "appender.out.name = OUT",
+            "appender.out.layout.type = PatternLayout",
+            "appender.out.layout.pattern = [%d] %p %m (%c{1})%n",
+            "rootLogger.level = INFO",
+            "rootLogger.appenderRef.out.ref = OUT",
+            "logger.kafka.name = org.apache.kafka",
+            "logger.kafka.level = WARN",
+            "logger.connect.name = org.apache.kafka.connect.runtime",
+            "logger.connect.level = INFO",
+            "",
+        ].join("\n"),
+    );
     return file;
 }
 
@@ -71,7 +87,17 @@ export async function startLocalPipeline(options: { replicationPassword?: string
         const pgPort = await freePort();
         fs.mkdirSync(pgData);
         if (asRoot) execFileSync("chown", ["postgres:postgres", pgData]);
-        const [initCmd, initArgs] = pgCommand(path.join(prerequisites.postgresBin, "initdb"), ["-D", pgData, "-U", ADMIN, "--auth-local=trust", "--auth-host=trust", "-E", "UTF8", "--no-sync"]);
+        const [initCmd, initArgs] = pgCommand(path.join(prerequisites.postgresBin, "initdb"), [
+            "-D",
+            pgData,
+            "-U",
+            ADMIN,
+            "--auth-local=trust",
+            "--auth-host=trust",
+            "-E",
+            "UTF8",
+            "--no-sync",
+        ]);
         execFileSync(initCmd, initArgs, { stdio: "ignore" });
         // The stack's own pg_hba rules (postgres/serverParameters.ts), as the PostgreSQL container gets
         // them: the replication user authenticates with SCRAM, so the verifier the bootstrap sets is
@@ -80,12 +106,21 @@ export async function startLocalPipeline(options: { replicationPassword?: string
         fs.writeFileSync(path.join(pgData, "pg_hba.conf"), hba.join("\n") + "\n");
         // Logical replication settings from the same builder as the Azure parameters and the container's
         // command line; the rest is local to a throwaway cluster.
-        fs.appendFileSync(path.join(pgData, "postgresql.conf"), [
-            `port = ${pgPort}`, "listen_addresses = '127.0.0.1'", `unix_socket_directories = '${pgData}'`,
-            ...toPostgresConfLines(buildLogicalReplicationParameters(defaultPostgresSettings())),
-            "max_slot_wal_keep_size = 1024", "fsync = off", "synchronous_commit = on",
-            "password_encryption = 'scram-sha-256'", "shared_buffers = 128MB", "",
-        ].join("\n"));
+        fs.appendFileSync(
+            path.join(pgData, "postgresql.conf"),
+            [
+                `port = ${pgPort}`,
+                "listen_addresses = '127.0.0.1'",
+                `unix_socket_directories = '${pgData}'`,
+                ...toPostgresConfLines(buildLogicalReplicationParameters(defaultPostgresSettings())),
+                "max_slot_wal_keep_size = 1024",
+                "fsync = off",
+                "synchronous_commit = on",
+                "password_encryption = 'scram-sha-256'",
+                "shared_buffers = 128MB",
+                "",
+            ].join("\n"),
+        );
         if (asRoot) execFileSync("chown", ["-R", "postgres:postgres", pgData]);
         const pgLog = path.join(workDir, "postgres.log");
         fs.writeFileSync(pgLog, "");
@@ -106,14 +141,28 @@ export async function startLocalPipeline(options: { replicationPassword?: string
         const kafkaDir = path.join(workDir, "kafka");
         fs.mkdirSync(kafkaDir);
         const brokerSettings = buildKafkaBrokerSettings({
-            nodeId: 1, internalAdvertised: `127.0.0.1:${kafkaPort}`, internalPort: kafkaPort, controllerHost: "127.0.0.1", controllerPort, logDirs: path.join(kafkaDir, "data"),
+            nodeId: 1,
+            internalAdvertised: `127.0.0.1:${kafkaPort}`,
+            internalPort: kafkaPort,
+            controllerHost: "127.0.0.1",
+            controllerPort,
+            logDirs: path.join(kafkaDir, "data"),
         });
         brokerSettings.listeners = brokerSettings.listeners.replace("0.0.0.0", "127.0.0.1");
         const brokerProps = path.join(kafkaDir, "server.properties");
         fs.writeFileSync(brokerProps, renderProperties(brokerSettings));
         const classpath = path.join(prerequisites.kafkaLibs, "*");
         const log4j = log4jConfig(workDir);
-        const jvm = (heap: string) => [`-Xms${heap}`, `-Xmx${heap}`, "-XX:+UseG1GC", "-XX:TieredStopAtLevel=1", `-Dlog4j2.configurationFile=${log4j}`, "-Djava.awt.headless=true", "-cp", classpath];
+        const jvm = (heap: string) => [
+            `-Xms${heap}`,
+            `-Xmx${heap}`,
+            "-XX:+UseG1GC",
+            "-XX:TieredStopAtLevel=1",
+            `-Dlog4j2.configurationFile=${log4j}`,
+            "-Djava.awt.headless=true",
+            "-cp",
+            classpath,
+        ];
         execFileSync("java", [...jvm("256m"), "kafka.tools.StorageTool", "format", "-t", "cGctYWR4LWNkYy1lMmU", "-c", brokerProps], { stdio: "ignore" });
         const startKafkaProcess = () => startProcess("kafka", "java", [...jvm("512m"), "kafka.Kafka", brokerProps], path.join(workDir, "kafka.log"));
         let kafka = startKafkaProcess();
@@ -130,22 +179,37 @@ export async function startLocalPipeline(options: { replicationPassword?: string
         // Kafka Connect, distributed mode, settings from the stack's builder
         const restPort = await freePort();
         const workerSettings = buildConnectWorkerSettings({
-            bootstrapServers: `127.0.0.1:${kafkaPort}`, groupId: "pg-adx-cdc-e2e", replicationFactor: 1,
-            restListener: `http://127.0.0.1:${restPort}`, advertisedHost: "127.0.0.1", pluginPath: prerequisites.pluginPath,
+            bootstrapServers: `127.0.0.1:${kafkaPort}`,
+            groupId: "pg-adx-cdc-e2e",
+            replicationFactor: 1,
+            restListener: `http://127.0.0.1:${restPort}`,
+            advertisedHost: "127.0.0.1",
+            pluginPath: prerequisites.pluginPath,
         });
         const workerProps = path.join(workDir, "connect-distributed.properties");
         fs.writeFileSync(workerProps, renderProperties(workerSettings));
         const connectUrl = `http://127.0.0.1:${restPort}`;
         const startConnectProcess = () =>
-            startProcess("connect", "java", [...jvm("1g"), ...tls.javaTrustStoreOptions, "org.apache.kafka.connect.cli.ConnectDistributed", workerProps], path.join(workDir, "connect.log"), {
-                env: { ...process.env, [WORKER_SECRET_ENV.postgresReplicationPassword]: replicationPassword, [WORKER_SECRET_ENV.kustoAccessToken]: adxAccessToken },
-            });
+            startProcess(
+                "connect",
+                "java",
+                [...jvm("1g"), ...tls.javaTrustStoreOptions, "org.apache.kafka.connect.cli.ConnectDistributed", workerProps],
+                path.join(workDir, "connect.log"),
+                {
+                    env: { ...process.env, [WORKER_SECRET_ENV.postgresReplicationPassword]: replicationPassword, [WORKER_SECRET_ENV.kustoAccessToken]: adxAccessToken },
+                },
+            );
         const connectReady = (p: ManagedProcess) =>
-            waitUntil("Kafka Connect's REST API with the Debezium and Kusto sink plugins", async () => {
-                const response = await fetch(`${connectUrl}/connector-plugins`);
-                const plugins = JSON.stringify(response.ok ? await response.json() : []);
-                return plugins.includes("PostgresConnector") && plugins.includes("KustoSinkConnector");
-            }, 180_000, p);
+            waitUntil(
+                "Kafka Connect's REST API with the Debezium and Kusto sink plugins",
+                async () => {
+                    const response = await fetch(`${connectUrl}/connector-plugins`);
+                    const plugins = JSON.stringify(response.ok ? await response.json() : []);
+                    return plugins.includes("PostgresConnector") && plugins.includes("KustoSinkConnector");
+                },
+                180_000,
+                p,
+            );
         let connect = startConnectProcess();
         started.push(connect);
         await connectReady(connect);
@@ -163,7 +227,11 @@ export async function startLocalPipeline(options: { replicationPassword?: string
             processes: { postgres, kafka, connect },
             prerequisites,
             async restartConnect(kill: boolean) {
-                if (kill) await new Promise((r) => { connect.child.kill("SIGKILL"); connect.exited.then(r); });
+                if (kill)
+                    await new Promise((r) => {
+                        connect.child.kill("SIGKILL");
+                        connect.exited.then(r);
+                    });
                 else await stopProcess(connect);
                 connect = startConnectProcess();
                 started.push(connect);

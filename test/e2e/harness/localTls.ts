@@ -18,10 +18,32 @@ export interface LocalTls {
 export function createLocalTls(dir: string): LocalTls {
     const certFile = path.join(dir, "localhost-cert.pem");
     const keyFile = path.join(dir, "localhost-key.pem");
-    execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1", "-keyout", keyFile, "-out", certFile], { stdio: "ignore" });
+    execFileSync(
+        "openssl",
+        [
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            "subjectAltName=DNS:localhost,IP:127.0.0.1",
+            "-keyout",
+            keyFile,
+            "-out",
+            certFile,
+        ],
+        { stdio: "ignore" },
+    );
     const trustStore = path.join(dir, "truststore.p12");
     const password = "changeit";
-    execFileSync("keytool", ["-importcert", "-noprompt", "-alias", "adx-test-double", "-file", certFile, "-keystore", trustStore, "-storetype", "PKCS12", "-storepass", password], { stdio: "ignore" });
+    execFileSync("keytool", ["-importcert", "-noprompt", "-alias", "adx-test-double", "-file", certFile, "-keystore", trustStore, "-storetype", "PKCS12", "-storepass", password], {
+        stdio: "ignore",
+    });
     const certPem = fs.readFileSync(certFile, "utf8");
     // This process's HTTPS clients (axios uses the global agent) trust it too, next to the usual roots.
     https.globalAgent.options.ca = [...tls.rootCertificates, certPem];

@@ -40,7 +40,10 @@ function aptInstall(packages: string[]): void {
 function findPostgresBin(): string | undefined {
     const root = "/usr/lib/postgresql";
     if (!fs.existsSync(root)) return undefined;
-    const versions = fs.readdirSync(root).filter((v) => fs.existsSync(path.join(root, v, "bin", "initdb"))).sort((a, b) => Number(b) - Number(a));
+    const versions = fs
+        .readdirSync(root)
+        .filter((v) => fs.existsSync(path.join(root, v, "bin", "initdb")))
+        .sort((a, b) => Number(b) - Number(a));
     return versions.length ? path.join(root, versions[0], "bin") : undefined;
 }
 
@@ -57,10 +60,26 @@ export async function ensurePrerequisites(): Promise<Prerequisites> {
 
     const kafkaLibs = path.join(CACHE_DIR, `kafka-${KAFKA_VERSION}`, "libs");
     const debeziumPluginPath = path.join(CACHE_DIR, `plugins-debezium-${DEBEZIUM_VERSION}`);
-    const ready = fs.existsSync(kafkaLibs) && ["connect-runtime-"].every((jar) => fs.readdirSync(kafkaLibs).some((f) => f.startsWith(jar))) && fs.existsSync(path.join(debeziumPluginPath, "debezium-connector-postgres"));
+    const ready =
+        fs.existsSync(kafkaLibs) &&
+        ["connect-runtime-"].every((jar) => fs.readdirSync(kafkaLibs).some((f) => f.startsWith(jar))) &&
+        fs.existsSync(path.join(debeziumPluginPath, "debezium-connector-postgres"));
     if (!ready) {
         process.stderr.write("e2e: fetching Kafka and Debezium from Maven Central (cached in ~/.m2 and .cache/e2e)\n");
-        const result = spawnSync("mvn", ["-B", "-q", "-f", path.join(REPO_ROOT, "test", "e2e", "pom.xml"), `-Dcdc.cache.dir=${CACHE_DIR}`, `-Dkafka.version=${KAFKA_VERSION}`, `-Ddebezium.version=${DEBEZIUM_VERSION}`, "package"], { stdio: "inherit" });
+        const result = spawnSync(
+            "mvn",
+            [
+                "-B",
+                "-q",
+                "-f",
+                path.join(REPO_ROOT, "test", "e2e", "pom.xml"),
+                `-Dcdc.cache.dir=${CACHE_DIR}`,
+                `-Dkafka.version=${KAFKA_VERSION}`,
+                `-Ddebezium.version=${DEBEZIUM_VERSION}`,
+                "package",
+            ],
+            { stdio: "inherit" },
+        );
         if (result.status !== 0) throw new Error("mvn could not fetch the Kafka/Debezium artifacts (see its output above); Maven Central must be reachable");
         if (!fs.existsSync(path.join(debeziumPluginPath, "debezium-connector-postgres"))) {
             throw new Error(`mvn finished but ${debeziumPluginPath} holds no debezium-connector-postgres; delete ${CACHE_DIR} and run again`);

@@ -24,7 +24,12 @@ export interface TopicReader {
 }
 
 export async function readTopic(bootstrapServers: string, topic: string, groupId = `e2e-reader-${Date.now()}`): Promise<TopicReader> {
-    const kafka = new Kafka({ clientId: "pg-adx-cdc-e2e", brokers: [bootstrapServers], logLevel: logLevel.NOTHING, retry: { retries: 30, initialRetryTime: 200, maxRetryTime: 2000 } });
+    const kafka = new Kafka({
+        clientId: "pg-adx-cdc-e2e",
+        brokers: [bootstrapServers],
+        logLevel: logLevel.NOTHING,
+        retry: { retries: 30, initialRetryTime: 200, maxRetryTime: 2000 },
+    });
     const admin = kafka.admin();
     await admin.connect();
     const existing = await admin.listTopics();
