@@ -114,7 +114,14 @@ export async function waitForWorkerReady(baseUrl: string, policy: RetryPolicy, o
 /** The live config of a connector, or undefined when a ready worker does not know it. */
 export async function getConnectorConfig(baseUrl: string, name: string, policy: RetryPolicy, onRetry?: (m: string) => void): Promise<Record<string, string> | undefined> {
     await waitForWorkerReady(baseUrl, policy, onRetry);
-    const response = await connectRequest(baseUrl, "GET", `/connectors/${encodeURIComponent(name)}/config`, undefined, policy, onRetry);
+    const path = `/connectors/${encodeURIComponent(name)}/config`;
+    let response = await connectRequest(baseUrl, "GET", path, undefined, policy, onRetry);
+    if (response.status === 404) {
+        // A worker that restarted between the readiness check and this request answers 404 until it has read
+        // the config topic; "gone" would drop the connector from state on refresh. Ask again once it is ready.
+        await waitForWorkerReady(baseUrl, policy, onRetry);
+        response = await connectRequest(baseUrl, "GET", path, undefined, policy, onRetry);
+    }
     if (response.status === 404) return undefined;
     if (response.status !== 200) throw new Error(`reading connector "${name}" failed: HTTP ${response.status}: ${describeConnectError(response.data)}`);
     return response.data;
