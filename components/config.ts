@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { AzureSkuName } from "@pulumi/azure-native/types/enums/kusto";
 import { findAdxNameCollisions } from "../kql/adxModel";
+import { PG_IDENTIFIER, QUALIFIED_TABLE } from "../postgres/identifiers";
 
 /** Config namespace: the project name in Pulumi.yaml. */
 export const CONFIG_NAMESPACE = "pg-adx-cdc";
@@ -13,8 +14,6 @@ export const ADX_SKU_NAMES: readonly string[] = Object.values(AzureSkuName).filt
 
 const POSTGRES_VERSIONS = ["14", "15", "16", "17"] as const;
 const ISO_DURATION = /^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?$/;
-const QUALIFIED_TABLE = /^[a-z_][a-z0-9_]{0,62}\.[a-z_][a-z0-9_]{0,62}$/;
-const PG_IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
 
 /** Parses an IPv4 CIDR ("203.0.113.7/32", or a bare address meaning /32) or returns undefined. */
 export function parseIpv4Cidr(text: string): { start: string; end: string; prefix: number } | undefined {

@@ -2,6 +2,8 @@
 // that prepares PostgreSQL for Debezium (tables, replica identity, heartbeat, publication, a
 // least-privilege replication user), plus the SQL that removes it again on destroy.
 
+import { PG_IDENTIFIER } from "./identifiers";
+
 export interface SourceColumn {
     name: string;
     /** PostgreSQL type as written in the DDL. */
@@ -42,7 +44,7 @@ export interface SourceBootstrapInput {
     createDemoTables?: boolean;
 }
 
-const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
+const IDENTIFIER = PG_IDENTIFIER;
 
 function qualified(name: string): { schema: string; table: string } {
     const [schema, table, ...rest] = name.split(".");

@@ -9,7 +9,6 @@ import { readTopic } from "../e2e/harness/topicReader";
 import { REPO_ROOT } from "../e2e/harness/prerequisites";
 import { adminClient } from "../e2e/harness/capturedSource";
 import { buildDebeziumSourceConfig, topicForTable, TUNED_SOURCE_SETTINGS } from "../../connectors/debeziumSource";
-import { WORKER_SECRET_ENV } from "../../connectors/workerSettings";
 import { kafkaConnectorProvider } from "../../connectors/kafkaConnector";
 import { sourceBootstrapProvider } from "../../postgres/sourceBootstrap";
 import { buildScramSha256Verifier } from "../../postgres/scramVerifier";
@@ -67,14 +66,7 @@ async function runOnce(pipeline: LocalPipeline, profile: Profile, rate: number, 
         config: buildDebeziumSourceConfig({
             connectorName: name,
             profile,
-            database: {
-                host: "127.0.0.1",
-                port: pipeline.postgres.port,
-                name: pipeline.postgres.database,
-                user: "cdc_replicator",
-                passwordEnvVar: WORKER_SECRET_ENV.postgresReplicationPassword,
-                sslMode: "disable",
-            },
+            database: pipeline.debeziumDatabase,
             tables: [TABLE],
             topicPrefix: prefix,
             slotName: slot,
@@ -154,7 +146,7 @@ export async function runBench(options: BenchOptions = BENCH_DEFAULTS): Promise<
     try {
         const shared = sourceObjectNames("bench");
         await sourceBootstrapProvider.create!({
-            connection: { host: "127.0.0.1", port: pipeline.postgres.port, database: pipeline.postgres.database, user: pipeline.postgres.adminUser, sslMode: "disable" },
+            connection: pipeline.adminConnection,
             bootstrap: {
                 tables: [TABLE],
                 publicationName: shared.publicationName,

@@ -13,7 +13,6 @@ import { startLocalPipeline, LocalPipeline } from "./harness/localPipeline";
 import { adminClient } from "./harness/capturedSource";
 import { deployKustoSink, KustoSinkDeployment } from "./harness/kustoSinkDeployment";
 import { buildDebeziumSourceConfig } from "../../connectors/debeziumSource";
-import { WORKER_SECRET_ENV } from "../../connectors/workerSettings";
 import { kafkaConnectorProvider } from "../../connectors/kafkaConnector";
 import { sourceBootstrapProvider } from "../../postgres/sourceBootstrap";
 import { buildScramSha256Verifier } from "../../postgres/scramVerifier";
@@ -127,7 +126,7 @@ before(async () => {
         `CREATE TABLE ${LINE_ITEMS} ("Order Date" date, "where" integer, "type" text, "count" integer, "UPPER" text, "op" text, "deleted" boolean, "it's" text, PRIMARY KEY ("Order Date", "where"))`,
     );
     const bootstrapInputs = {
-        connection: { host: "127.0.0.1", port: pipeline.postgres.port, database: pipeline.postgres.database, user: pipeline.postgres.adminUser, sslMode: "disable" },
+        connection: pipeline.adminConnection,
         bootstrap: {
             tables: TABLES,
             publicationName: names.publicationName,
@@ -154,14 +153,7 @@ before(async () => {
         timeoutSeconds: 120,
         config: buildDebeziumSourceConfig({
             connectorName: CONNECTOR,
-            database: {
-                host: "127.0.0.1",
-                port: pipeline.postgres.port,
-                name: pipeline.postgres.database,
-                user: "cdc_replicator",
-                passwordEnvVar: WORKER_SECRET_ENV.postgresReplicationPassword,
-                sslMode: "disable",
-            },
+            database: pipeline.debeziumDatabase,
             tables: TABLES,
             topicPrefix: PREFIX,
             slotName: names.slotName,

@@ -6,7 +6,6 @@ import { serializedProviders } from "../support/serializedProviders";
 import { startLocalPipeline, LocalPipeline } from "../e2e/harness/localPipeline";
 import { startAdxTestDouble, AdxTestDouble } from "../doubles/adxRestTestDouble";
 import { buildDebeziumSourceConfig } from "../../connectors/debeziumSource";
-import { WORKER_SECRET_ENV } from "../../connectors/workerSettings";
 import { sourceBootstrapProvider } from "../../postgres/sourceBootstrap";
 import { buildScramSha256Verifier } from "../../postgres/scramVerifier";
 import { sourceObjectNames } from "../../postgres/sourceSchema";
@@ -25,7 +24,7 @@ before(async () => {
     adx = await startAdxTestDouble();
     const names = sourceObjectNames("prov");
     bootstrap = {
-        connection: { host: "127.0.0.1", port: pipeline.postgres.port, database: pipeline.postgres.database, user: "postgres", sslMode: "disable" },
+        connection: pipeline.adminConnection,
         bootstrap: {
             tables: ["retail.orders_info"],
             publicationName: names.publicationName,
@@ -55,14 +54,7 @@ function connectorInputs(name: string, prefix: string, overrides: Record<string,
         config: {
             ...buildDebeziumSourceConfig({
                 connectorName: name,
-                database: {
-                    host: "127.0.0.1",
-                    port: pipeline.postgres.port,
-                    name: pipeline.postgres.database,
-                    user: "cdc_replicator",
-                    passwordEnvVar: WORKER_SECRET_ENV.postgresReplicationPassword,
-                    sslMode: "disable",
-                },
+                database: pipeline.debeziumDatabase,
                 tables: ["retail.orders_info"],
                 topicPrefix: prefix,
                 slotName: names.slotName,

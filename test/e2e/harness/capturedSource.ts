@@ -5,7 +5,6 @@ import { Client } from "pg";
 import { LocalPipeline } from "./localPipeline";
 import { readTopic, TopicReader } from "./topicReader";
 import { buildDebeziumSourceConfig, topicForTable } from "../../../connectors/debeziumSource";
-import { WORKER_SECRET_ENV } from "../../../connectors/workerSettings";
 import { kafkaConnectorProvider } from "../../../connectors/kafkaConnector";
 import { sourceBootstrapProvider } from "../../../postgres/sourceBootstrap";
 import { buildScramSha256Verifier } from "../../../postgres/scramVerifier";
@@ -36,7 +35,7 @@ export async function setUpCapturedSource(pipeline: LocalPipeline, options: { to
     const names = sourceObjectNames(options.topicPrefix);
     const admin = await adminClient(pipeline);
     const bootstrapInputs = {
-        connection: { host: "127.0.0.1", port: pipeline.postgres.port, database: pipeline.postgres.database, user: pipeline.postgres.adminUser, sslMode: "disable" },
+        connection: pipeline.adminConnection,
         bootstrap: {
             tables: [CAPTURED_TABLE],
             publicationName: names.publicationName,
@@ -63,14 +62,7 @@ export async function setUpCapturedSource(pipeline: LocalPipeline, options: { to
         timeoutSeconds: 120,
         config: buildDebeziumSourceConfig({
             connectorName: options.connectorName,
-            database: {
-                host: "127.0.0.1",
-                port: pipeline.postgres.port,
-                name: pipeline.postgres.database,
-                user: "cdc_replicator",
-                passwordEnvVar: WORKER_SECRET_ENV.postgresReplicationPassword,
-                sslMode: "disable",
-            },
+            database: pipeline.debeziumDatabase,
             tables: [CAPTURED_TABLE],
             topicPrefix: options.topicPrefix,
             slotName: names.slotName,

@@ -42,7 +42,7 @@ export async function deployKustoSink(
     process.env.AZURE_KUSTO_ACCESS_TOKEN = pipeline.adxAccessToken;
     // The stack's path: the SourceCatalog provider reads the catalog, the generator builds each model.
     const catalogInputs = {
-        connection: { host: "127.0.0.1", port: pipeline.postgres.port, database: pipeline.postgres.database, user: pipeline.postgres.adminUser, sslMode: "disable" },
+        connection: pipeline.adminConnection,
         tables: [...options.tables, ...(options.heartbeatTable ? [options.heartbeatTable] : [])],
         keys: options.keys ?? {},
     };

@@ -18,6 +18,10 @@ import { startAdxTestDouble, AdxTestDouble } from "../../doubles/adxRestTestDoub
 export interface LocalPipeline {
     workDir: string;
     postgres: { host: string; port: number; database: string; adminUser: string };
+    /** How the stack's providers reach PostgreSQL as the admin (bootstrap, catalog, readiness). */
+    adminConnection: { host: string; port: number; database: string; user: string; sslMode: "disable" };
+    /** How Debezium reaches PostgreSQL as the replication user (its password from the worker's environment). */
+    debeziumDatabase: { host: string; port: number; name: string; user: string; passwordEnvVar: string; sslMode: "disable" };
     /** The replication user's password; reaches the worker only through its environment. */
     replicationPassword: string;
     bootstrapServers: string;
@@ -218,6 +222,15 @@ export async function startLocalPipeline(options: { replicationPassword?: string
         const pipeline: LocalPipeline = {
             workDir,
             postgres: { host: "127.0.0.1", port: pgPort, database: DATABASE, adminUser: ADMIN },
+            adminConnection: { host: "127.0.0.1", port: pgPort, database: DATABASE, user: ADMIN, sslMode: "disable" },
+            debeziumDatabase: {
+                host: "127.0.0.1",
+                port: pgPort,
+                name: DATABASE,
+                user: "cdc_replicator",
+                passwordEnvVar: WORKER_SECRET_ENV.postgresReplicationPassword,
+                sslMode: "disable",
+            },
             replicationPassword,
             bootstrapServers: `127.0.0.1:${kafkaPort}`,
             connectUrl,
