@@ -6,6 +6,7 @@ import * as dbforpostgresql from "@pulumi/azure-native/dbforpostgresql";
 import { PostgresSettings, parseIpv4Cidr } from "./config";
 import { PostgresServerRestart } from "../postgres/serverRestart";
 import { buildAzureServerParameters } from "../postgres/serverParameters";
+import { deployerRuleOptions } from "./deployerIp";
 
 export interface AzurePostgresServerArgs {
     resourceGroupName: pulumi.Input<string>;
@@ -102,7 +103,7 @@ export class AzurePostgresServer extends pulumi.ComponentResource {
                         startIpAddress: args.deployerIp as pulumi.Input<string>,
                         endIpAddress: args.deployerIp as pulumi.Input<string>,
                     },
-                    { parent: this, dependsOn: [this.server] },
+                    { parent: this, dependsOn: [this.server], ...deployerRuleOptions() },
                 ),
             );
         }

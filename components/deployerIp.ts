@@ -1,6 +1,16 @@
 // The deployer's public IPv4 address, for the optional "allow me" firewall rule.
 // PG_ADX_CDC_DEPLOYER_IP overrides the lookup (CI runners, proxies, offline previews).
+import * as pulumi from "@pulumi/pulumi";
 import { parseIpv4Cidr } from "./config";
+
+/**
+ * Options of the deployer's firewall rule. A preview in CI runs on a pull request's runner, whose
+ * address is not the deployer's: there the rule's range is left as deployed, so a PR preview never
+ * plans a firewall change for the runner. A real `up` (or a local preview) uses the looked-up address.
+ */
+export function deployerRuleOptions(env: NodeJS.ProcessEnv = process.env, dryRun: boolean = pulumi.runtime.isDryRun()): pulumi.CustomResourceOptions {
+    return dryRun && env.CI ? { ignoreChanges: ["startIpAddress", "endIpAddress"] } : {};
+}
 
 export async function lookupDeployerIp(): Promise<string> {
     const override = process.env.PG_ADX_CDC_DEPLOYER_IP;

@@ -12,6 +12,7 @@ import { buildFirewallRules } from "./azurePostgresServer";
 import { PostgresServerRestart } from "../postgres/serverRestart";
 import { buildAzureServerParameters } from "../postgres/serverParameters";
 import { PostgresReadiness } from "../postgres/sourceReadiness";
+import { deployerRuleOptions } from "./deployerIp";
 
 export interface ExistingPostgresServerArgs {
     settings: PostgresSettings;
@@ -95,7 +96,7 @@ export class ExistingPostgresServer extends pulumi.ComponentResource {
                     new dbforpostgresql.FirewallRule(
                         `${name}-fw-deployer`,
                         { serverName, resourceGroupName, firewallRuleName: "pg-adx-cdc-deployer", startIpAddress: ip, endIpAddress: ip },
-                        { parent: this },
+                        { parent: this, ...deployerRuleOptions() },
                     ),
                 );
             }

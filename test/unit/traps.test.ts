@@ -21,3 +21,10 @@ it("a changed timeoutSeconds alone is no change of the connector", () => {
     assert.equal(diffConnector(inputs, { ...inputs, timeoutSeconds: 600 }).changes, false);
     assert.equal(diffConnector(inputs, { ...inputs, config: { "connector.class": "y" } }).changes, true);
 });
+
+it("a preview in CI (a pull request's runner) plans no change of the deployer's firewall rule; a real up or a local preview uses the looked-up address", async () => {
+    const { deployerRuleOptions } = await import("../../components/deployerIp");
+    assert.deepEqual(deployerRuleOptions({ CI: "true" }, true), { ignoreChanges: ["startIpAddress", "endIpAddress"] });
+    assert.deepEqual(deployerRuleOptions({ CI: "true" }, false), {});
+    assert.deepEqual(deployerRuleOptions({}, true), {});
+});
