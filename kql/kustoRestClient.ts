@@ -3,6 +3,7 @@
 // Why not azure-kusto-data: one POST and a token is all the provider needs; @azure/identity gives
 // the whole credential chain (environment, workload identity, managed identity, Azure CLI), and the
 // plain REST contract is what the local test double reproduces. The token is fetched at call time.
+import { getAzureAccessToken } from "../components/azureAccessToken";
 
 export interface KustoTable {
     TableName: string;
@@ -12,15 +13,7 @@ export interface KustoTable {
 
 /** Bearer token for the cluster: AZURE_KUSTO_ACCESS_TOKEN if set (e.g. from `az account get-access-token --resource <cluster>`), else the Azure credential chain. */
 export async function getKustoAccessToken(clusterUri: string): Promise<string> {
-    if (process.env.AZURE_KUSTO_ACCESS_TOKEN) return process.env.AZURE_KUSTO_ACCESS_TOKEN;
-    const { DefaultAzureCredential } = require("@azure/identity");
-    try {
-        return (await new DefaultAzureCredential().getToken(`${clusterUri.replace(/\/$/, "")}/.default`)).token;
-    } catch (error: any) {
-        throw new Error(
-            `no Azure credential for ${clusterUri}: ${error.message}. Log in with "az login", or set AZURE_CLIENT_ID/AZURE_TENANT_ID with a federated token or secret, or AZURE_KUSTO_ACCESS_TOKEN.`,
-        );
-    }
+    return getAzureAccessToken(clusterUri, "AZURE_KUSTO_ACCESS_TOKEN", `for ${clusterUri}`);
 }
 
 /** POSTs one request to a v1 REST endpoint; ADX's own error message is surfaced with the failing text. */

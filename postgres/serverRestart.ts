@@ -2,6 +2,7 @@
 // parameter (wal_level, max_worker_processes, ...) changed. azure-native sets the parameters but
 // does not restart, and without a restart logical replication never turns on.
 // Authentication at call time through the Azure credential chain (@azure/identity).
+import { getAzureAccessToken } from "../components/azureAccessToken";
 import * as pulumi from "@pulumi/pulumi";
 
 export interface ServerRestartInputs {
@@ -32,16 +33,7 @@ async function restartServer(inputs: ServerRestartInputs): Promise<string> {
     const axios = require("axios");
     const log = (m: string) => require("@pulumi/pulumi").log.info(m);
     const endpoint = (inputs.armEndpoint ?? "https://management.azure.com").replace(/\/$/, "");
-    // AZURE_ARM_ACCESS_TOKEN: a token you already hold (e.g. `az account get-access-token`); else the credential chain.
-    let token = process.env.AZURE_ARM_ACCESS_TOKEN;
-    if (!token) {
-        const { DefaultAzureCredential } = require("@azure/identity");
-        try {
-            token = (await new DefaultAzureCredential().getToken(`${endpoint}/.default`)).token as string;
-        } catch (error: any) {
-            throw new Error(`no Azure credential to restart ${inputs.serverId}: ${error.message}. Log in with "az login" (or OIDC in CI).`);
-        }
-    }
+    const token = await getAzureAccessToken(endpoint, "AZURE_ARM_ACCESS_TOKEN", `to restart ${inputs.serverId}`);
     const headers = { Authorization: `Bearer ${token}` };
     const url = `${endpoint}${inputs.serverId}/restart?api-version=${FLEXIBLE_SERVER_API_VERSION}`;
     log(`restarting ${inputs.serverId} so that static parameters take effect (${Object.keys(inputs.staticParameters).join(", ")})`);
