@@ -1,5 +1,6 @@
 // The typed stack configuration: one schema, validated up front, so a bad setting fails
 // `pulumi preview` with the key, the value and what is allowed, before anything is created.
+import { SSL_MODES } from "../postgres/sslMode";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { AzureSkuName } from "@pulumi/azure-native/types/enums/kusto";
@@ -133,7 +134,7 @@ const postgresSchema = z
         /** Existing mode, any PostgreSQL: where Kafka Connect and pulumi reach it. */
         host: z.string().min(1).optional(),
         port: z.number().int().min(1).max(65535).default(5432),
-        sslMode: z.enum(["require", "disable"]).default("require"),
+        sslMode: z.enum(SSL_MODES).default("require"),
         /** Existing Azure server: allow the stack to restart it when wal_level needs it (interrupts its clients for about a minute). */
         allowRestart: z.boolean().default(false),
         version: z.enum(POSTGRES_VERSIONS).default("16"),

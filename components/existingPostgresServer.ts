@@ -5,6 +5,7 @@
 // Either way a readiness check (wal_level in effect, free slot and WAL sender, admin rights) runs
 // before the bootstrap and names what is missing. Nothing here creates or deletes the server or
 // its database; destroy removes only the firewall rules the stack added.
+import { SslMode } from "../postgres/sslMode";
 import * as pulumi from "@pulumi/pulumi";
 import * as dbforpostgresql from "@pulumi/azure-native/dbforpostgresql";
 import { PostgresSettings } from "./config";
@@ -36,7 +37,7 @@ export function restartHintFor(settings: Pick<PostgresSettings, "existingServer"
 export class ExistingPostgresServer extends pulumi.ComponentResource {
     public readonly host: pulumi.Output<string>;
     public readonly port: number;
-    public readonly sslMode: "require" | "disable";
+    public readonly sslMode: SslMode;
     public readonly readiness: PostgresReadiness;
     public readonly firewallRules: dbforpostgresql.FirewallRule[] = [];
 

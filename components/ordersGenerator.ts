@@ -1,5 +1,6 @@
 // Optional orders generator: the generator/ CLI as a container on the Kafka platform's Docker
 // host, writing inserts, updates and deletes to the source database at the configured rate.
+import { SslMode } from "../postgres/sslMode";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
@@ -13,7 +14,7 @@ export interface OrdersGeneratorArgs {
     postgresHost: pulumi.Input<string>;
     postgresPort: number;
     /** "require" against Azure; "disable" for the PostgreSQL container on the Docker network. */
-    sslMode: "require" | "disable";
+    sslMode: SslMode;
     database: pulumi.Input<string>;
     user: pulumi.Input<string>;
     password: pulumi.Input<string>;

@@ -1,6 +1,7 @@
 // The PostgreSQL source: the server (an Azure flexible server, or a container for the free path)
 // and the source bootstrap on it (tables, publication, heartbeat, replication user). Everything
 // downstream reads the connection details from here, whichever way the server runs.
+import { SslMode } from "../postgres/sslMode";
 import * as pulumi from "@pulumi/pulumi";
 import { PostgresSettings } from "./config";
 import { AzurePostgresServer } from "./azurePostgresServer";
@@ -32,7 +33,7 @@ export interface PostgresSourceArgs {
 export interface PostgresEndpoint {
     host: pulumi.Output<string>;
     port: number;
-    sslMode: "require" | "disable";
+    sslMode: SslMode;
 }
 
 export class PostgresSource extends pulumi.ComponentResource {

@@ -2,6 +2,7 @@
 // e2e harness both call buildDebeziumSourceConfig; only endpoints and credentials differ.
 import { envSecretReference } from "./workerSettings";
 import { DEBEZIUM_TYPE_SETTINGS } from "../kql/typeTable";
+import { SslMode } from "../postgres/sslMode";
 
 export const DEBEZIUM_POSTGRES_CLASS = "io.debezium.connector.postgresql.PostgresConnector";
 
@@ -30,7 +31,7 @@ export interface DebeziumSourceInput {
         /** Worker environment variable holding the replication user's password. */
         passwordEnvVar: string;
         /** "require" against Azure; the local harness uses "disable". */
-        sslMode: "require" | "verify-full" | "prefer" | "disable";
+        sslMode: SslMode;
     };
     /** Captured tables as "schema.table". */
     tables: string[];

@@ -1,6 +1,7 @@
 // What the operator commands know about a deployed stack: the `operations` stack output (index.ts),
 // read with `pulumi stack output --json` or from a file holding that command's output, and checked
 // here so a stale or foreign stack fails with the missing field named.
+import { SSL_MODES } from "../postgres/sslMode";
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import { z } from "zod";
@@ -19,7 +20,7 @@ const operationsSchema = z.object({
         port: z.number().int(),
         database: z.string().min(1),
         user: z.string().min(1),
-        sslMode: z.enum(["require", "disable"]),
+        sslMode: z.enum(SSL_MODES),
         slotName: z.string().min(1),
     }),
     adx: z.object({

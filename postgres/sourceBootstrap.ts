@@ -4,6 +4,7 @@
 // Credentials are resolved when the provider runs, never taken as inputs: the admin password
 // comes from the stack's secret config (`pg-adx-cdc:postgresAdminPassword`, handed to dynamic
 // providers by the engine) or, outside Pulumi, from PGPASSWORD.
+import { SSL_MODES, SslMode } from "./sslMode";
 import * as pulumi from "@pulumi/pulumi";
 import * as sourceSchema from "./sourceSchema";
 
@@ -12,7 +13,7 @@ export interface PostgresConnectionInputs {
     port: number;
     database: string;
     user: string;
-    sslMode: "require" | "disable";
+    sslMode: SslMode;
 }
 
 export interface SourceBootstrapInputs {
@@ -136,8 +137,8 @@ export const sourceBootstrapProvider: pulumi.dynamic.ResourceProvider & { adminP
         }
         if (!/^[a-z0-9_]{1,63}$/.test(news.slotName ?? ""))
             failures.push({ property: "slotName", reason: `replication slot names are 1-63 lower-case letters, digits or _ (got ${JSON.stringify(news.slotName)})` });
-        if (news.connection?.sslMode !== "require" && news.connection?.sslMode !== "disable")
-            failures.push({ property: "connection.sslMode", reason: 'must be "require" or "disable"' });
+        if (!(SSL_MODES as readonly string[]).includes(news.connection?.sslMode))
+            failures.push({ property: "connection.sslMode", reason: `must be one of ${SSL_MODES.join(", ")}` });
         return failures.length ? { failures } : { inputs: news };
     },
 
