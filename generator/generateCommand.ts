@@ -3,6 +3,7 @@
 // pg-adx-cdc CLI and by the generator container's own entry (generator/cli.ts).
 import { Command, InvalidArgumentError, Option } from "commander";
 import { parseDuration, runOrdersGenerator } from "./ordersGenerator";
+import { connectPostgres } from "../postgres/postgresClient";
 
 export interface GenerateOptions {
     rate: number;
@@ -14,9 +15,13 @@ export interface GenerateOptions {
 }
 
 export async function runGenerate(options: GenerateOptions): Promise<number> {
-    const { Client } = require("pg");
-    const client = new Client({ ssl: process.env.PGSSLMODE === "require" ? { rejectUnauthorized: true } : undefined, application_name: "pg-adx-cdc-generator" });
-    await client.connect();
+    // Host, port, database, user and password from the PG* variables, as pg reads them.
+    const client = await connectPostgres(
+        { sslMode: process.env.PGSSLMODE === "require" ? "require" : "disable" },
+        process.env.PGPASSWORD,
+        "pg-adx-cdc-generator",
+        "Set PGHOST, PGPORT, PGDATABASE, PGUSER, PGPASSWORD and PGSSLMODE.",
+    );
     const abort = new AbortController();
     process.once("SIGINT", () => abort.abort());
     process.once("SIGTERM", () => abort.abort());

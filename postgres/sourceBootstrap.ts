@@ -5,6 +5,7 @@
 // comes from the stack's secret config (`pg-adx-cdc:postgresAdminPassword`, handed to dynamic
 // providers by the engine) or, outside Pulumi, from PGPASSWORD.
 import { SSL_MODES, SslMode } from "./sslMode";
+import { connectPostgres } from "./postgresClient";
 import * as pulumi from "@pulumi/pulumi";
 import * as sourceSchema from "./sourceSchema";
 
@@ -42,25 +43,12 @@ export function diffSourceBootstrap(olds: SourceBootstrapInputs, news: SourceBoo
 
 /** Runs `work` on a connected admin client and always closes it; a connection failure names the fix. */
 export async function withClient<T>(connection: PostgresConnectionInputs, password: string | undefined, work: (client: any) => Promise<T>): Promise<T> {
-    const { Client } = require("pg");
-    const client = new Client({
-        host: connection.host,
-        port: connection.port,
-        database: connection.database,
-        user: connection.user,
+    const client = await connectPostgres(
+        connection,
         password,
-        ssl: connection.sslMode === "require" ? { rejectUnauthorized: true } : false,
-        connectionTimeoutMillis: 15_000,
-        application_name: "pg-adx-cdc-bootstrap",
-    });
-    try {
-        await client.connect();
-    } catch (error: any) {
-        throw new Error(
-            `cannot connect to PostgreSQL ${connection.user}@${connection.host}:${connection.port}/${connection.database}: ${error.message}. ` +
-                `Check the firewall rules and that ${ADMIN_PASSWORD_CONFIG_KEY} is set (pulumi config set --secret ${ADMIN_PASSWORD_CONFIG_KEY} ...).`,
-        );
-    }
+        "pg-adx-cdc-bootstrap",
+        `Check the firewall rules and that ${ADMIN_PASSWORD_CONFIG_KEY} is set (pulumi config set --secret ${ADMIN_PASSWORD_CONFIG_KEY} ...).`,
+    );
     try {
         return await work(client);
     } finally {

@@ -14,8 +14,11 @@ it("generator/Dockerfile: the copied sources compile, and the entry answers --he
     const dockerfile = fs.readFileSync(path.join(root, "generator", "Dockerfile"), "utf8");
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "generator-image-"));
     try {
-        for (const [, from, to] of dockerfile.matchAll(/^COPY (?!package\.json)(\S+) (\S+)$/gm)) {
-            fs.cpSync(path.join(root, from), path.join(dir, to), { recursive: true });
+        for (const [, args] of dockerfile.matchAll(/^COPY (?!package\.json)(.+)$/gm)) {
+            const parts = args.trim().split(/\s+/);
+            const to = parts.pop()!;
+            // Several sources go into the destination directory; one source is copied to the destination itself.
+            for (const from of parts) fs.cpSync(path.join(root, from), parts.length > 1 ? path.join(dir, to, path.basename(from)) : path.join(dir, to), { recursive: true });
         }
         fs.symlinkSync(path.join(root, "node_modules"), path.join(dir, "node_modules"));
         const tsc = /^RUN npx tsc (.+)$/m.exec(dockerfile)?.[1].split(" ");
