@@ -3,7 +3,8 @@
 // firewall rules, and the database.
 import * as pulumi from "@pulumi/pulumi";
 import * as dbforpostgresql from "@pulumi/azure-native/dbforpostgresql";
-import { PostgresSettings, parseIpv4Cidr } from "./config";
+import { PostgresSettings } from "./config";
+import { parseIpv4Cidr } from "./ipv4Cidr";
 import { PostgresServerRestart } from "../postgres/serverRestart";
 import { buildAzureServerParameters } from "../postgres/serverParameters";
 import { deployerRuleOptions } from "./deployerIp";

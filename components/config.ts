@@ -5,6 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { AzureSkuName } from "@pulumi/azure-native/types/enums/kusto";
 import { findAdxNameCollisions } from "../kql/adxModel";
+import { parseIpv4Cidr } from "./ipv4Cidr";
 import { PG_IDENTIFIER, QUALIFIED_TABLE } from "../postgres/identifiers";
 
 /** Config namespace: the project name in Pulumi.yaml. */
@@ -15,20 +16,6 @@ export const ADX_SKU_NAMES: readonly string[] = Object.values(AzureSkuName).filt
 
 const POSTGRES_VERSIONS = ["14", "15", "16", "17"] as const;
 const ISO_DURATION = /^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?$/;
-
-/** Parses an IPv4 CIDR ("203.0.113.7/32", or a bare address meaning /32) or returns undefined. */
-export function parseIpv4Cidr(text: string): { start: string; end: string; prefix: number } | undefined {
-    const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?:\/(\d{1,2}))?$/.exec(text.trim());
-    if (!m) return undefined;
-    const octets = m.slice(1, 5).map(Number);
-    const prefix = m[5] === undefined ? 32 : Number(m[5]);
-    if (octets.some((o) => o > 255) || prefix > 32) return undefined;
-    const address = octets.reduce((acc, o) => acc * 256 + o, 0);
-    const size = 2 ** (32 - prefix);
-    const start = Math.floor(address / size) * size;
-    const toDotted = (n: number) => [24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256).join(".");
-    return { start: toDotted(start), end: toDotted(start + size - 1), prefix };
-}
 
 /** Broadest firewall rule accepted: a /8 is already 16 million addresses; anything wider is "the internet". */
 export const MIN_FIREWALL_PREFIX = 8;
@@ -400,24 +387,6 @@ export function loadStackConfig(): StackConfig {
         if (value !== undefined) raw[key] = value;
     }
     return parseStackConfig(raw, pulumi.getStack());
-}
-
-/** Azure resource names carry the stack so two environments coexist in one subscription. */
-export function resourceNames(stack: string) {
-    const compact = stack.replace(/[^a-z0-9]/g, "");
-    return {
-        resourceGroup: `rg-pg-adx-cdc-${stack}`,
-        adxCluster: `adxcdc${compact}`.slice(0, 22),
-        postgresServer: `pg-adx-cdc-${stack}`,
-        sinkApplication: `pg-adx-cdc-sink-${stack}`,
-        dockerNetwork: `pg-adx-cdc-${stack}`,
-        kafkaContainer: `pg-adx-cdc-kafka-${stack}`,
-        connectContainer: `pg-adx-cdc-connect-${stack}`,
-        connectImage: `pg-adx-cdc-connect:${stack}`,
-        generatorContainer: `pg-adx-cdc-generator-${stack}`,
-        postgresContainer: `pg-adx-cdc-postgres-${stack}`,
-        generatorImage: `pg-adx-cdc-generator:${stack}`,
-    };
 }
 
 /** Stack config key of the PostgreSQL admin password (a Pulumi secret). */
