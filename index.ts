@@ -6,7 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as azuread from "@pulumi/azuread";
 import * as random from "@pulumi/random";
 import * as resources from "@pulumi/azure-native/resources";
-import { ingestionUriFor, loadStackConfig, requirePostgresAdminPassword } from "./components/config";
+import { existingAdxEndpoints, loadStackConfig, requirePostgresAdminPassword, resolveAdxTarget } from "./components/config";
 import { resourceNames } from "./components/resourceNames";
 import { lookupDeployerIp } from "./components/deployerIp";
 import { AdxCluster } from "./components/adx";
@@ -22,7 +22,7 @@ import { WORKER_SECRET_ENV } from "./connectors/workerSettings";
 import { KqlSchema } from "./kql/kqlSchema";
 import { loadOverlayScripts } from "./kql/kqlModel";
 import { adxModelScripts, adxNamesFor, freshnessFunctionName, heartbeatModelScripts } from "./kql/adxModel";
-import { SourceCatalog } from "./postgres/sourceCatalogResource";
+import { describedTable, SourceCatalog } from "./postgres/sourceCatalogResource";
 import { adxWebUiLinks } from "./components/adxLinks";
 import { needsFailoverSlot } from "./postgres/serverParameters";
 import { OperationsOutputs } from "./operations/stackOutputs";
@@ -33,11 +33,17 @@ const names = resourceNames(stack);
 const adminPassword = requirePostgresAdminPassword();
 // Entra (not ARM) identity of the deployer: works without an Azure subscription (free path).
 const client = azuread.getClientConfigOutput();
-const ownsAdx = config.adx.mode === "owned";
-const usesAzurePostgres = config.postgres.mode === "azure";
-// ADX cluster and PostgreSQL server names are global DNS names: a short random suffix keeps them unique.
-const suffix = ownsAdx || usesAzurePostgres ? new random.RandomString("name-suffix", { length: 6, special: false, upper: false }) : undefined;
-const resourceGroup = suffix ? new resources.ResourceGroup("resource-group", { resourceGroupName: names.resourceGroup }) : undefined;
+const adxTarget = resolveAdxTarget(config.adx);
+let home: { suffix: random.RandomString; resourceGroup: resources.ResourceGroup } | undefined;
+/** The resource group and the name suffix of what the stack creates in Azure; made when first needed (never on the free path). */
+function azureHome() {
+    // ADX cluster and PostgreSQL server names are global DNS names: a short random suffix keeps them unique.
+    home ??= {
+        suffix: new random.RandomString("name-suffix", { length: 6, special: false, upper: false }),
+        resourceGroup: new resources.ResourceGroup("resource-group", { resourceGroupName: names.resourceGroup }),
+    };
+    return home;
+}
 // Per captured table: its topic and ADX names (from the name alone) and its hand-written overlay, if any.
 const captured = config.capture.tables.map((table) => ({
     table,
@@ -46,24 +52,24 @@ const captured = config.capture.tables.map((table) => ({
     overlay: loadOverlayScripts(table),
 }));
 
-const adx = ownsAdx
-    ? new AdxCluster("adx", {
-          resourceGroupName: resourceGroup!.name,
-          location: resourceGroup!.location,
-          clusterName: pulumi.interpolate`${names.adxCluster}${suffix!.result}`.apply((n) => n.slice(0, 22)),
-          skuName: config.adx.skuName,
-          capacity: config.adx.capacity,
-          autoStop: config.adx.autoStop,
-          databaseName: config.adx.databaseName,
-          softDeletePeriod: config.adx.softDeletePeriod,
-          hotCachePeriod: config.adx.hotCachePeriod,
-          deployerPrincipalId: config.deployer.principalType === "App" ? client.clientId : client.objectId,
-          deployerPrincipalType: config.deployer.principalType,
-          tenantId: client.tenantId,
-      })
-    : undefined;
-const adxQueryUri: pulumi.Output<string> = adx ? adx.queryUri : pulumi.output(config.adx.clusterUri!.replace(/\/$/, ""));
-const adxIngestionUri: pulumi.Output<string> = adx ? adx.ingestionUri : pulumi.output(config.adx.ingestionUri?.replace(/\/$/, "") ?? ingestionUriFor(config.adx.clusterUri!));
+const adx =
+    adxTarget.mode === "owned"
+        ? new AdxCluster("adx", {
+              resourceGroupName: azureHome().resourceGroup.name,
+              location: azureHome().resourceGroup.location,
+              clusterName: pulumi.interpolate`${names.adxCluster}${azureHome().suffix.result}`.apply((n) => n.slice(0, 22)),
+              skuName: config.adx.skuName,
+              capacity: config.adx.capacity,
+              autoStop: config.adx.autoStop,
+              databaseName: config.adx.databaseName,
+              softDeletePeriod: config.adx.softDeletePeriod,
+              hotCachePeriod: config.adx.hotCachePeriod,
+              deployerPrincipalId: config.deployer.principalType === "App" ? client.clientId : client.objectId,
+              deployerPrincipalType: config.deployer.principalType,
+              tenantId: client.tenantId,
+          })
+        : undefined;
+const { queryUri: adxQueryUri, ingestionUri: adxIngestionUri } = adx ?? existingAdxEndpoints(adxTarget);
 
 const sinkIdentity = new SinkIdentity(
     "sink-identity",
@@ -72,7 +78,7 @@ const sinkIdentity = new SinkIdentity(
         rotationTrigger: config.sinkSecretRotation,
         tenantId: client.tenantId,
         databaseAccess: adx
-            ? { kind: "arm", resourceGroupName: resourceGroup!.name, clusterName: adx.cluster.name, databaseName: config.adx.databaseName }
+            ? { kind: "arm", resourceGroupName: azureHome().resourceGroup.name, clusterName: adx.cluster.name, databaseName: config.adx.databaseName }
             : { kind: "kql", clusterUri: adxQueryUri, databaseName: config.adx.databaseName },
     },
     { dependsOn: adx ? [adx.database] : [] },
@@ -97,14 +103,15 @@ const postgres = new PostgresSource("postgres", {
     topicPrefix: config.capture.topicPrefix,
     administratorPassword: adminPassword,
     replicationPasswordVerifier: replicationCredentials.scramVerifier,
-    azure: usesAzurePostgres
-        ? {
-              resourceGroupName: resourceGroup!.name,
-              location: resourceGroup!.location,
-              serverName: pulumi.interpolate`${names.postgresServer}-${suffix!.result}`,
-              deployerIp: config.postgres.allowDeployerIp ? pulumi.output(lookupDeployerIp()) : undefined,
-          }
-        : undefined,
+    azure:
+        config.postgres.mode === "azure"
+            ? {
+                  resourceGroupName: azureHome().resourceGroup.name,
+                  location: azureHome().resourceGroup.location,
+                  serverName: pulumi.interpolate`${names.postgresServer}-${azureHome().suffix.result}`,
+                  deployerIp: config.postgres.allowDeployerIp ? pulumi.output(lookupDeployerIp()) : undefined,
+              }
+            : undefined,
     existing: config.postgres.mode === "existing" ? { deployerIp: config.postgres.allowDeployerIp ? pulumi.output(lookupDeployerIp()) : undefined } : undefined,
     container: config.postgres.mode === "container" ? { networkName: kafka.network.name, containerName: names.postgresContainer } : undefined,
 });
@@ -136,7 +143,7 @@ const heartbeat = {
 // One KqlSchema per captured table: the model generated from the catalog, then the table's overlay.
 const kqlSchemas = captured.map((m) => {
     const scripts = sourceCatalog.described.apply((described) => {
-        const table = described.find((t) => t.qualifiedName === m.table)!;
+        const table = describedTable(described, m.table);
         return adxModelScripts(table, { key: table.key, streamingIngestion: config.adx.streamingIngestion }, m.overlay);
     });
     return new KqlSchema(
@@ -152,10 +159,7 @@ kqlSchemas.push(
             clusterUri: adxQueryUri,
             database: config.adx.databaseName,
             scripts: sourceCatalog.described.apply((described) =>
-                heartbeatModelScripts(
-                    described.find((t) => t.qualifiedName === heartbeat.table)!,
-                    { streamingIngestion: config.adx.streamingIngestion },
-                ),
+                heartbeatModelScripts(describedTable(described, heartbeat.table), { streamingIngestion: config.adx.streamingIngestion }),
             ),
             retainData: config.adx.retainDataOnDestroy,
         },

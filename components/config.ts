@@ -37,6 +37,22 @@ const firewallCidr = z.string().superRefine((value, ctx) => {
     }
 });
 
+/** ADX as the program consumes it: the mode as a discriminated union, an existing cluster's URIs resolved. */
+export type AdxTarget = { mode: "owned" } | { mode: "existing"; queryUri: string; ingestionUri: string };
+
+export function resolveAdxTarget(adx: AdxSettings): AdxTarget {
+    if (adx.mode === "owned") return { mode: "owned" };
+    // Validated by the schema: existing mode has a cluster URI.
+    const queryUri = (adx.clusterUri ?? "").replace(/\/$/, "");
+    return { mode: "existing", queryUri, ingestionUri: adx.ingestionUri?.replace(/\/$/, "") ?? ingestionUriFor(queryUri) };
+}
+
+/** The endpoints of a cluster the stack does not own. */
+export function existingAdxEndpoints(target: AdxTarget): { queryUri: pulumi.Output<string>; ingestionUri: pulumi.Output<string> } {
+    if (target.mode !== "existing") throw new Error("an owned ADX cluster's endpoints come from the cluster resource");
+    return { queryUri: pulumi.output(target.queryUri), ingestionUri: pulumi.output(target.ingestionUri) };
+}
+
 /** The ingestion ("ingest-") URI of a cluster, from its query URI, as Azure names them. */
 export function ingestionUriFor(queryUri: string): string {
     const url = new URL(queryUri);

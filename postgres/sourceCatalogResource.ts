@@ -22,6 +22,13 @@ export interface SourceCatalogOutputs extends SourceCatalogInputs {
     described: (catalog.CatalogTable & { key: string[] })[];
 }
 
+/** One table's description; a table the catalog resource did not describe is a bug worth naming. */
+export function describedTable(described: SourceCatalogOutputs["described"], qualifiedName: string): SourceCatalogOutputs["described"][number] {
+    const table = described.find((t) => t.qualifiedName === qualifiedName);
+    if (!table) throw new Error(`the catalog resource has no description of ${qualifiedName} (described: ${described.map((t) => t.qualifiedName).join(", ")})`);
+    return table;
+}
+
 /** Everything that would make a table's capture wrong, as one message; empty when all can be captured. */
 export function captureProblems(inputs: SourceCatalogInputs, found: { tables: catalog.CatalogTable[]; missing: string[] }): string[] {
     const problems = found.missing.map(
