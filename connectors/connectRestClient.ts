@@ -1,6 +1,7 @@
 // Kafka Connect REST calls with the retries Connect needs: connection refused while the worker
 // starts, 409 while the group rebalances. Used by the KafkaConnector dynamic provider, so it holds
 // no state and requires its libraries inside each function (the provider is serialized by value).
+import { pollUntil } from "../runtime/pollUntil";
 
 export interface RetryPolicy {
     /** Total time allowed for one logical operation, retries included. */
@@ -71,7 +72,11 @@ export async function connectRequest(
                 validateStatus: () => true,
                 headers: { "Content-Type": "application/json", Accept: "application/json" },
             });
-            if (!isTransientConnectFailure({ status: response.status, message: describeConnectError(response.data) })) return { status: response.status, data: response.data };
+            // A worker that is still booting serves Jetty's HTML 404 for every path before Connect's resources are
+            // registered; Connect's own 404 ("connector not found") is JSON. Only the latter is an answer.
+            const booting = response.status === 404 && (typeof response.data !== "object" || response.data === null);
+            if (!booting && !isTransientConnectFailure({ status: response.status, message: describeConnectError(response.data) }))
+                return { status: response.status, data: response.data };
             failure = { status: response.status, message: `HTTP ${response.status}: ${describeConnectError(response.data)}` };
         } catch (error: any) {
             const code = error?.code ?? error?.cause?.code;
@@ -111,20 +116,36 @@ export async function waitForWorkerReady(baseUrl: string, policy: RetryPolicy, o
     }
 }
 
-/** The live config of a connector, or undefined when a ready worker does not know it. */
-export async function getConnectorConfig(baseUrl: string, name: string, policy: RetryPolicy, onRetry?: (m: string) => void): Promise<Record<string, string> | undefined> {
+/**
+ * The live config of a connector, or undefined when a ready worker does not know it. A worker that has
+ * just (re)joined its group answers "not found" from a config snapshot it has not read yet (seen for
+ * several seconds after a crash, while the group rebalances): with `confirmGoneMs`, "not found" is the
+ * answer only once it has lasted that long. Refresh uses it, so a restarting worker never makes a live
+ * connector disappear from state.
+ */
+export async function getConnectorConfig(
+    baseUrl: string,
+    name: string,
+    policy: RetryPolicy,
+    onRetry?: (m: string) => void,
+    confirmGoneMs = 0,
+): Promise<Record<string, string> | undefined> {
     await waitForWorkerReady(baseUrl, policy, onRetry);
     const path = `/connectors/${encodeURIComponent(name)}/config`;
-    let response = await connectRequest(baseUrl, "GET", path, undefined, policy, onRetry);
-    if (response.status === 404) {
-        // A worker that restarted between the readiness check and this request answers 404 until it has read
-        // the config topic; "gone" would drop the connector from state on refresh. Ask again once it is ready.
-        await waitForWorkerReady(baseUrl, policy, onRetry);
-        response = await connectRequest(baseUrl, "GET", path, undefined, policy, onRetry);
-    }
-    if (response.status === 404) return undefined;
-    if (response.status !== 200) throw new Error(`reading connector "${name}" failed: HTTP ${response.status}: ${describeConnectError(response.data)}`);
-    return response.data;
+    const firstNotFound: { at?: number } = {};
+    const answer = await pollUntil<{ config?: Record<string, string> }>({
+        attempt: async () => {
+            const response = await connectRequest(baseUrl, "GET", path, undefined, policy, onRetry);
+            if (response.status === 200) return { config: response.data };
+            if (response.status !== 404) throw new Error(`reading connector "${name}" failed: HTTP ${response.status}: ${describeConnectError(response.data)}`);
+            firstNotFound.at ??= Date.now();
+            return Date.now() - firstNotFound.at >= confirmGoneMs ? {} : undefined;
+        },
+        timeoutMs: confirmGoneMs + policy.deadlineMs,
+        intervalMs: 1000,
+        timeoutError: () => new Error(`reading connector "${name}" on ${baseUrl} gave no lasting answer`),
+    });
+    return answer.config;
 }
 
 /** Creates a connector; an existing one of that name is an error that says how to adopt it. */
@@ -169,10 +190,14 @@ export async function waitForConnectorRunning(baseUrl: string, name: string, pol
     const started = Date.now();
     let last: ConnectorStatus | string = "no status yet";
     let lastReported = "";
-    while (Date.now() - started < policy.deadlineMs) {
-        const remaining = policy.deadlineMs - (Date.now() - started);
-        const response = await connectRequest(baseUrl, "GET", `/connectors/${encodeURIComponent(name)}/status`, undefined, { ...policy, deadlineMs: remaining }, onProgress);
-        if (response.status === 200) {
+    return pollUntil({
+        attempt: async () => {
+            const remaining = Math.max(1000, policy.deadlineMs - (Date.now() - started));
+            const response = await connectRequest(baseUrl, "GET", `/connectors/${encodeURIComponent(name)}/status`, undefined, { ...policy, deadlineMs: remaining }, onProgress);
+            if (response.status !== 200) {
+                if (response.status !== 404) last = `HTTP ${response.status}: ${describeConnectError(response.data)}`;
+                return undefined;
+            }
             const status = response.data as ConnectorStatus;
             last = status;
             const failedTask = status.tasks.find((t) => t.state === "FAILED");
@@ -182,10 +207,11 @@ export async function waitForConnectorRunning(baseUrl: string, name: string, pol
             const summary = `connector ${status.connector.state}, tasks [${status.tasks.map((t) => `${t.id}:${t.state}`).join(", ")}]`;
             if (summary !== lastReported) onProgress?.(`waiting for "${name}": ${summary}`);
             lastReported = summary;
-        } else if (response.status !== 404) {
-            last = `HTTP ${response.status}: ${describeConnectError(response.data)}`;
-        }
-        await new Promise((resolve) => setTimeout(resolve, 500));
-    }
-    throw new Error(`connector "${name}" not RUNNING after ${Math.round(policy.deadlineMs / 1000)} s; last status: ${typeof last === "string" ? last : JSON.stringify(last)}`);
+            return undefined;
+        },
+        timeoutMs: policy.deadlineMs,
+        intervalMs: 500,
+        timeoutError: () =>
+            new Error(`connector "${name}" not RUNNING after ${Math.round(policy.deadlineMs / 1000)} s; last status: ${typeof last === "string" ? last : JSON.stringify(last)}`),
+    });
 }

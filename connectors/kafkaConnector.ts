@@ -115,7 +115,8 @@ export const kafkaConnectorProvider: pulumi.dynamic.ResourceProvider = {
     },
 
     async read(id: string, props: any) {
-        const live = await rest.getConnectorConfig(props.connectUrl, props.connectorName ?? id, policyFor(props), logInfo);
+        // "Gone" only when the worker says so for 20 s: a worker rejoining after a crash answers "not found" meanwhile.
+        const live = await rest.getConnectorConfig(props.connectUrl, props.connectorName ?? id, policyFor(props), logInfo, 20_000);
         if (!live) return { id: "", props: {} };
         // Connect adds "name" to every stored config; keep the declared shape so refresh shows real drift only.
         const declaredHasName = props.config && Object.prototype.hasOwnProperty.call(props.config, "name");

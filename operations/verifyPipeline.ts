@@ -5,6 +5,7 @@
 // whatever happens, so a failed run leaves nothing behind.
 import { SqlQueryable } from "./pipelineHealth";
 import { isQualifiedTable } from "../postgres/identifiers";
+import { pollUntil } from "../runtime/pollUntil";
 
 /** Where the current state is read: ADX over REST in production, "what ADX would hold" in the e2e harness. */
 export interface CurrentStateProbe {
@@ -46,21 +47,23 @@ export async function verifyPipeline(sql: SqlQueryable, probe: CurrentStateProbe
     let polls = 0;
     const waitFor = async (phase: string, id: string, done: (row: Record<string, unknown> | undefined) => boolean, since: number): Promise<number> => {
         let lastReport = Date.now();
-        for (;;) {
-            polls++;
-            const row = await probe.findRow(id);
-            if (done(row)) return Date.now() - since;
-            const elapsed = Date.now() - since;
-            if (elapsed > timeoutMs)
-                throw new Error(
-                    `${phase}: heartbeat marker ${id} not as expected in ${probe.description} after ${Math.round(elapsed / 1000)} s (${polls} queries); check npm run status`,
-                );
-            if (Date.now() - lastReport >= 5000) {
-                progress(`${phase}: still waiting after ${Math.round(elapsed / 1000)} s`);
+        return pollUntil({
+            attempt: async () => {
+                polls++;
+                return done(await probe.findRow(id)) ? Date.now() - since : undefined;
+            },
+            timeoutMs: timeoutMs - (Date.now() - since),
+            intervalMs: pollMs,
+            onWait: () => {
+                if (Date.now() - lastReport < 5000) return;
+                progress(`${phase}: still waiting after ${Math.round((Date.now() - since) / 1000)} s`);
                 lastReport = Date.now();
-            }
-            await new Promise((r) => setTimeout(r, pollMs));
-        }
+            },
+            timeoutError: () =>
+                new Error(
+                    `${phase}: heartbeat marker ${id} not as expected in ${probe.description} after ${Math.round((Date.now() - since) / 1000)} s (${polls} queries); check npm run status`,
+                ),
+        });
     };
 
     await sql.query(`INSERT INTO ${table} (id, beat_at) VALUES ($1, now())`, [markerId]);

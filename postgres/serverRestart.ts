@@ -3,6 +3,7 @@
 // does not restart, and without a restart logical replication never turns on.
 // Authentication at call time through the Azure credential chain (@azure/identity).
 import { getAzureAccessToken } from "../components/azureAccessToken";
+import { pollUntil } from "../runtime/pollUntil";
 import * as pulumi from "@pulumi/pulumi";
 
 export interface ServerRestartInputs {
@@ -51,15 +52,21 @@ async function restartServer(inputs: ServerRestartInputs): Promise<string> {
     }
     const operationUrl = response.headers["azure-asyncoperation"] ?? response.headers["location"];
     if (!operationUrl) return new Date().toISOString();
-    while (Date.now() < deadline) {
-        await new Promise((r) => setTimeout(r, (inputs.pollIntervalSeconds ?? 10) * 1000));
-        const poll = await axios.get(operationUrl, { headers, validateStatus: () => true });
-        const status = poll.data?.status;
-        log(`restart ${status ?? `HTTP ${poll.status}`} after ${Math.round((Date.now() - started) / 1000)} s`);
-        if (status === "Succeeded" || (poll.status === 200 && status === undefined)) return new Date().toISOString();
-        if (status === "Failed" || status === "Canceled") throw new Error(`restart of ${inputs.serverId} ${status}: ${JSON.stringify(poll.data?.error ?? poll.data)}`);
-    }
-    throw new Error(`restart of ${inputs.serverId} did not finish within ${inputs.timeoutSeconds ?? 1200} s; check the server in the Azure portal`);
+    const pollMs = (inputs.pollIntervalSeconds ?? 10) * 1000;
+    await new Promise((r) => setTimeout(r, pollMs));
+    return pollUntil({
+        attempt: async () => {
+            const poll = await axios.get(operationUrl, { headers, validateStatus: () => true });
+            const status = poll.data?.status;
+            log(`restart ${status ?? `HTTP ${poll.status}`} after ${Math.round((Date.now() - started) / 1000)} s`);
+            if (status === "Succeeded" || (poll.status === 200 && status === undefined)) return new Date().toISOString();
+            if (status === "Failed" || status === "Canceled") throw new Error(`restart of ${inputs.serverId} ${status}: ${JSON.stringify(poll.data?.error ?? poll.data)}`);
+            return undefined;
+        },
+        timeoutMs: deadline - Date.now(),
+        intervalMs: pollMs,
+        timeoutError: () => new Error(`restart of ${inputs.serverId} did not finish within ${inputs.timeoutSeconds ?? 1200} s; check the server in the Azure portal`),
+    });
 }
 
 export const serverRestartProvider: pulumi.dynamic.ResourceProvider = {

@@ -6,6 +6,7 @@
 // providers by the engine) or, outside Pulumi, from PGPASSWORD.
 import { SSL_MODES, SslMode } from "./sslMode";
 import { connectPostgres } from "./postgresClient";
+import { pollUntil } from "../runtime/pollUntil";
 import * as pulumi from "@pulumi/pulumi";
 import * as sourceSchema from "./sourceSchema";
 
@@ -90,22 +91,23 @@ async function readPublishedTables(inputs: SourceBootstrapInputs, password: stri
 }
 
 async function teardown(inputs: SourceBootstrapInputs, password: string | undefined, log: (m: string) => void): Promise<void> {
-    const deadline = Date.now() + (inputs.timeoutSeconds ?? 300) * 1000;
     await withClient(inputs.connection, password, async (client) => {
         // The connector was deleted just before (it depends on this resource), but its task may hold
         // the slot for a few more seconds; an active slot cannot be dropped.
-        for (let attempt = 0; ; attempt++) {
-            const { rows } = await client.query(sourceSchema.DROP_SLOT_SQL, [inputs.slotName]);
-            const outcome = rows[0].outcome;
-            if (outcome !== "active") {
-                log(`replication slot "${inputs.slotName}": ${outcome}`);
-                break;
-            }
-            if (Date.now() > deadline)
-                throw new Error(`replication slot "${inputs.slotName}" is still active; stop the consumer that holds it (see pg_stat_replication) and run pulumi destroy again`);
-            if (attempt % 5 === 0) log(`replication slot "${inputs.slotName}" still active, waiting for its consumer to stop`);
-            await new Promise((resolve) => setTimeout(resolve, 1000));
-        }
+        const outcome = await pollUntil({
+            attempt: async () => {
+                const { rows } = await client.query(sourceSchema.DROP_SLOT_SQL, [inputs.slotName]);
+                return rows[0].outcome === "active" ? undefined : (rows[0].outcome as string);
+            },
+            timeoutMs: (inputs.timeoutSeconds ?? 300) * 1000,
+            intervalMs: 1000,
+            onWait: (_elapsed, n) => {
+                if (n % 5 === 0) log(`replication slot "${inputs.slotName}" still active, waiting for its consumer to stop`);
+            },
+            timeoutError: () =>
+                new Error(`replication slot "${inputs.slotName}" is still active; stop the consumer that holds it (see pg_stat_replication) and run pulumi destroy again`),
+        });
+        log(`replication slot "${inputs.slotName}": ${outcome}`);
         for (const statement of sourceSchema.buildSourceTeardownStatements(inputs.bootstrap)) await client.query(statement);
     });
 }

@@ -107,11 +107,18 @@ describe("KafkaConnector provider (serialized, against a real Connect worker)", 
         assert.equal(read.props.config["poll.interval.ms"], "999", "refresh shows the out-of-band change");
         assert.equal((await providers.kafkaConnector.diff("provider-test", read.props, updated)).changes, true, "the next up puts it back");
 
-        // A worker that is down (killed) is retried until it answers again.
+        // A worker that is down (killed), then booting (Jetty's HTML 404 on every path, then Connect's JSON),
+        // is retried until it answers: reads started all through the restart must all find the connector,
+        // never report it gone (a refresh would drop it from state).
         const restarting = pipeline.restartConnect(true);
-        const readWhileRestarting = await providers.kafkaConnector.read("provider-test", updated);
+        const reads = await Promise.all(
+            Array.from({ length: 12 }, (_, i) => new Promise((r) => setTimeout(r, i * 500)).then(() => providers.kafkaConnector.read("provider-test", updated))),
+        );
         await restarting;
-        assert.equal(readWhileRestarting.id, "provider-test");
+        assert.deepEqual(
+            reads.map((r: any) => r.id),
+            reads.map(() => "provider-test"),
+        );
 
         await providers.kafkaConnector.delete("provider-test", updated);
         await providers.kafkaConnector.delete("provider-test", updated);

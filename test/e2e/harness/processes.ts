@@ -1,5 +1,6 @@
 // Child processes of the local pipeline: started with their output in log files, waited on by real
 // readiness checks, stopped (and killed if they do not stop) on exit, also when a test fails.
+import { pollUntil } from "../../../runtime/pollUntil";
 import { ChildProcess, spawn, SpawnOptions } from "child_process";
 import * as fs from "fs";
 import * as net from "net";
@@ -56,15 +57,17 @@ export async function freePort(): Promise<number> {
 
 /** Polls `probe` until it returns true; fails with the process's log tail if it exits or times out. */
 export async function waitUntil(description: string, probe: () => Promise<boolean>, timeoutMs: number, process?: ManagedProcess): Promise<void> {
-    const started = Date.now();
-    while (Date.now() - started < timeoutMs) {
-        if (process && (process.child.exitCode !== null || process.child.signalCode !== null)) {
-            throw new Error(`${process.name} exited while waiting for ${description}:\n${tailLog(process)}`);
-        }
-        if (await probe().catch(() => false)) return;
-        await new Promise((r) => setTimeout(r, 250));
-    }
-    throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${description}${process ? `:\n${tailLog(process)}` : ""}`);
+    await pollUntil({
+        attempt: async () => {
+            if (process && (process.child.exitCode !== null || process.child.signalCode !== null)) {
+                throw new Error(`${process.name} exited while waiting for ${description}:\n${tailLog(process)}`);
+            }
+            return (await probe().catch(() => false)) ? true : undefined;
+        },
+        timeoutMs,
+        intervalMs: 250,
+        timeoutError: () => new Error(`timed out after ${timeoutMs / 1000} s waiting for ${description}${process ? `:\n${tailLog(process)}` : ""}`),
+    });
 }
 
 export function portOpen(port: number, host = "127.0.0.1"): Promise<boolean> {
