@@ -21,7 +21,7 @@ import { TYPE_TABLE, typeRuleFor } from "../../kql/typeTable";
 import { adxNamesFor } from "../../kql/adxModel";
 import { CatalogTable } from "../../postgres/catalog";
 import { KustoRow, KustoValue, latestPerKey } from "../doubles/adxIngestionTestDouble";
-import { ORDERS_CATALOG, PRODUCTS_CATALOG, PRODUCTS_DDL } from "../support/catalogFixtures";
+import { heartbeatCatalog, ORDERS_CATALOG, PRODUCTS_CATALOG, PRODUCTS_DDL } from "../support/catalogFixtures";
 
 const PREFIX = "anytable";
 const CONNECTOR = `${PREFIX}-postgres-source`;
@@ -29,7 +29,10 @@ const ORDERS = "retail.orders_info";
 const PRODUCTS = "inventory.products";
 const ALL_TYPES = "types.all_types";
 const LINE_ITEMS = "shop.line_items";
-const TABLES = [ORDERS, PRODUCTS, ALL_TYPES, LINE_ITEMS];
+/** No primary key: captured through pg-adx-cdc:capture.keys (Debezium's message.key.columns, as the stack sets it). */
+const EVENTS = "logs.events";
+const KEYS = { [EVENTS]: ["host", "seq"] };
+const TABLES = [ORDERS, PRODUCTS, ALL_TYPES, LINE_ITEMS, EVENTS];
 const ENUM_TYPE = "types.mood";
 
 let pipeline: LocalPipeline;
@@ -118,7 +121,8 @@ before(async () => {
     pipeline = await startLocalPipeline();
     admin = await adminClient(pipeline);
     const names = sourceObjectNames(PREFIX);
-    await admin.query("CREATE SCHEMA inventory; CREATE SCHEMA types; CREATE SCHEMA shop");
+    await admin.query("CREATE SCHEMA inventory; CREATE SCHEMA types; CREATE SCHEMA shop; CREATE SCHEMA logs");
+    await admin.query(`CREATE TABLE ${EVENTS} (host text NOT NULL, seq bigint NOT NULL, message text)`);
     await admin.query(PRODUCTS_DDL);
     await admin.query(`CREATE TYPE ${ENUM_TYPE} AS ENUM ('sad', 'ok', 'happy')`);
     await admin.query(`CREATE TABLE ${ALL_TYPES} (id integer PRIMARY KEY, ${typeColumns.map((c) => `${c.name} ${c.type}`).join(", ")})`);
@@ -146,7 +150,8 @@ before(async () => {
     await admin.query(
         `INSERT INTO ${LINE_ITEMS} VALUES ('2024-02-29', 1, 'a', 10, 'X', 'op!', false, 'quote''d'), ('2024-02-29', 2, 'b', 20, NULL, NULL, true, NULL), ('1999-12-31', 1, 'c', 30, 'Y', 'r', NULL, '')`,
     );
-    sink = await deployKustoSink(pipeline, { topicPrefix: PREFIX, tables: TABLES });
+    await admin.query(`INSERT INTO ${EVENTS} SELECT 'web-' || (g % 3), g, 'event ' || g FROM generate_series(1, 12) g`);
+    sink = await deployKustoSink(pipeline, { topicPrefix: PREFIX, tables: TABLES, keys: KEYS, heartbeatTable: names.heartbeatTable });
     connectorInputs = {
         connectUrl: pipeline.connectUrl,
         connectorName: CONNECTOR,
@@ -155,6 +160,7 @@ before(async () => {
             connectorName: CONNECTOR,
             database: pipeline.debeziumDatabase,
             tables: TABLES,
+            keyColumns: KEYS,
             topicPrefix: PREFIX,
             slotName: names.slotName,
             publicationName: names.publicationName,
@@ -201,6 +207,10 @@ describe("any table: the ADX model generated from the catalog, every type, compo
         };
         assert.deepEqual(described(ORDERS), ORDERS_CATALOG);
         assert.deepEqual(described(PRODUCTS), PRODUCTS_CATALOG);
+        const heartbeat = sourceObjectNames(PREFIX).heartbeatTable;
+        assert.deepEqual(described(heartbeat), heartbeatCatalog(heartbeat), "the mocks' heartbeat fixture is the bootstrap's table");
+        assert.deepEqual(sink.models.find((m) => m.table === EVENTS)!.described.key, ["host", "seq"], "a keyless table is kept per its configured key");
+        assert.equal(connectorInputs.config["message.key.columns"], "logs.events:host,seq");
         assert.deepEqual(sink.models.find((m) => m.table === LINE_ITEMS)!.described.key, ["Order Date", "where"]);
         assert.deepEqual(
             sink.models.find((m) => m.table === ALL_TYPES)!.described.columns.map((c) => typeRuleFor(ALL_TYPES, c).id),
@@ -237,6 +247,10 @@ describe("any table: the ADX model generated from the catalog, every type, compo
         await admin.query(`UPDATE ${LINE_ITEMS} SET "count" = "count" + 1, "type" = 'where' WHERE "where" = 1`);
         await admin.query(`UPDATE ${LINE_ITEMS} SET "where" = 3 WHERE "Order Date" = '2024-02-29' AND "where" = 2`);
         await admin.query(`DELETE FROM ${LINE_ITEMS} WHERE "Order Date" = '1999-12-31'`);
+        await admin.query(`INSERT INTO ${EVENTS} SELECT 'db-1', g, 'late ' || g FROM generate_series(1, 5) g`);
+        await admin.query(`UPDATE ${EVENTS} SET message = 'edited' WHERE host = 'web-1'`);
+        await admin.query(`UPDATE ${EVENTS} SET seq = seq + 100 WHERE host = 'web-2' AND seq < 6`);
+        await admin.query(`DELETE FROM ${EVENTS} WHERE host = 'web-0' AND seq > 6`);
         await waitUntilEqual("after changes");
     });
 
@@ -261,7 +275,7 @@ describe("any table: the ADX model generated from the catalog, every type, compo
         );
     });
 
-    it("a table added by name only needs no KQL file: none exists for three of the four", () => {
+    it("a table added by name only needs no KQL file: none exists but for the orders analytics overlay", () => {
         for (const m of sink.models) assert.ok(m.scripts.some((s) => s.name.startsWith(`generated/${m.table}/`)));
         assert.deepEqual(
             sink.models.filter((m) => m.scripts.some((s) => !s.name.startsWith("generated/"))).map((m) => m.table),
