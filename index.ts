@@ -190,6 +190,7 @@ const sourceConnector = new KafkaConnector(
                 slotName: postgres.slotName,
                 publicationName: postgres.publicationName,
                 heartbeatTable: postgres.heartbeatTable,
+                signalTable: postgres.signalTable,
                 slotFailover: needsFailoverSlot(config.postgres),
             }),
         ),

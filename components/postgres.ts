@@ -48,6 +48,8 @@ export class PostgresSource extends pulumi.ComponentResource {
     public readonly slotName: string;
     public readonly publicationName: string;
     public readonly heartbeatTable: string;
+    /** Debezium's signal table (cdc_meta): incremental snapshots of tables added to a running stack. */
+    public readonly signalTable: string;
 
     constructor(name: string, args: PostgresSourceArgs, opts?: pulumi.ComponentResourceOptions) {
         super("pg-adx-cdc:index:PostgresSource", name, {}, opts);
@@ -82,6 +84,7 @@ export class PostgresSource extends pulumi.ComponentResource {
         this.slotName = names.slotName;
         this.publicationName = names.publicationName;
         this.heartbeatTable = names.heartbeatTable;
+        this.signalTable = names.signalTable;
         this.databaseName = s.databaseName;
         this.administratorLogin = s.administratorLogin;
         this.replicationUser = s.replicationUser;
@@ -100,6 +103,7 @@ export class PostgresSource extends pulumi.ComponentResource {
                     tables: args.tables,
                     publicationName: names.publicationName,
                     heartbeatTable: names.heartbeatTable,
+                    signalTable: names.signalTable,
                     replicationUser: s.replicationUser,
                     replicationPasswordVerifier: pulumi.secret(args.replicationPasswordVerifier),
                     createDemoTables: args.createDemoTables ?? false,

@@ -6,14 +6,20 @@ import { SslMode } from "../postgres/sslMode";
 
 export const DEBEZIUM_POSTGRES_CLASS = "io.debezium.connector.postgresql.PostgresConnector";
 
-/** Metadata fields ExtractNewRecordState adds to every flat record; renamed with a "__" prefix. */
-export const ADDED_CHANGE_FIELDS = ["op", "lsn", "source.ts_ms"] as const;
+/**
+ * Metadata fields ExtractNewRecordState adds to every flat record; renamed with a "__" prefix.
+ * source.snapshot marks snapshot reads ("first", "true", "last_in_data_collection", "last",
+ * "incremental"; "false" when streamed): the current state needs it to tell a completed full
+ * snapshot from an incremental one (kql/adxModel.ts).
+ */
+export const ADDED_CHANGE_FIELDS = ["op", "lsn", "source.ts_ms", "source.snapshot"] as const;
 /** The field the "rewrite" delete mode adds ("true" on deletes, "false" otherwise). */
 export const DELETED_FLAG_FIELD = "__deleted";
 
 /** Field names of the flat record beyond the source columns, derived from the settings above. */
-export function changeMetadataFields(): string[] {
-    return [...ADDED_CHANGE_FIELDS.map((f) => "__" + f.replace(/\./g, "_")), DELETED_FLAG_FIELD];
+export function changeMetadataFields(): { op: string; lsn: string; sourceTs: string; snapshot: string; deleted: string } {
+    const [op, lsn, sourceTs, snapshot] = ADDED_CHANGE_FIELDS.map((f) => "__" + f.replace(/\./g, "_"));
+    return { op, lsn, sourceTs, snapshot, deleted: DELETED_FLAG_FIELD };
 }
 
 /** Kafka topic of a captured table: Debezium's `<topic.prefix>.<schema>.<table>`. */
@@ -42,6 +48,8 @@ export interface DebeziumSourceInput {
     publicationName: string;
     /** "schema.table" the heartbeat writes to; it is in the publication so idle tables still advance the slot. */
     heartbeatTable: string;
+    /** "schema.table" of the signal table (postgres/sourceSchema.ts): execute-snapshot signals for tables added later. */
+    signalTable: string;
     heartbeatIntervalMs?: number;
     /**
      * Create the slot with failover=true (`slot.failover`, Debezium 3.x): PostgreSQL 17+ then keeps it
@@ -58,6 +66,8 @@ export interface DebeziumSourceInput {
  *   the admin up front (`publication.autocreate.mode=disabled`: the replication user needs no owner rights).
  * - `snapshot.mode=when_needed`: if Azure drops the slot (max_slot_wal_keep_size), the connector
  *   re-snapshots instead of failing forever.
+ * - A signal table in cdc_meta: tables added to a running stack are backfilled by incremental
+ *   snapshots (chunked, interleaved with streaming), not by a stop-the-world re-snapshot.
  * - Heartbeat with an action query: keeps the slot's confirmed LSN moving when captured tables are idle.
  * - Flattened at the source (ExtractNewRecordState, deletes rewritten with `__deleted`, no
  *   tombstones), JSON without schemas, every type as the type table says (decimals as strings, times
@@ -86,6 +96,10 @@ export function buildDebeziumSourceConfig(input: DebeziumSourceInput): Record<st
         "snapshot.mode": "when_needed",
         "heartbeat.interval.ms": String(heartbeatIntervalMs),
         "heartbeat.action.query": `INSERT INTO ${input.heartbeatTable} (id, beat_at) VALUES (1, now()) ` + "ON CONFLICT (id) DO UPDATE SET beat_at = EXCLUDED.beat_at",
+        // Signals through the source database only (the signal table, in the publication): a table that
+        // joins capture.tables is backfilled by an incremental snapshot the stack requests there.
+        "signal.enabled.channels": "source",
+        "signal.data.collection": input.signalTable,
         // How each PostgreSQL type reaches the record: the type table's settings (kql/typeTable.ts).
         ...DEBEZIUM_TYPE_SETTINGS,
         "tombstones.on.delete": "false",

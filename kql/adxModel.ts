@@ -48,21 +48,70 @@ function kqlString(text: string): string {
     return JSON.stringify(text);
 }
 
-/** The change-metadata columns of every change table, with the record field each comes from. */
-export function changeMetadataColumns(sourceColumns: string[]): { column: string; field: string; type: KustoScalarType; transform?: string; doc: string }[] {
-    const [opField, lsnField, tsField, deletedField] = changeMetadataFields();
+/** A column every change table has beyond the source columns, with where its value comes from. */
+export interface MetadataColumn {
+    column: string;
+    /** JSONPath in the flat record; `$` is the whole record. */
+    path: string;
+    type: KustoScalarType;
+    transform?: string;
+    doc: string;
+}
+
+/** The change-metadata columns of every change table, named so no source column is shadowed. */
+export function changeMetadataColumns(sourceColumns: string[]): Record<"op" | "lsn" | "sourceTs" | "snapshot" | "deleted" | "record", MetadataColumn> {
+    const fields = changeMetadataFields();
     // A source column may itself be called op, lsn, ...: the metadata column then takes a leading _ until unique.
     const free = (name: string) => {
         let n = name;
         while (sourceColumns.includes(n)) n = `_${n}`;
         return n;
     };
-    return [
-        { column: free("op"), field: opField, type: "string", doc: "Debezium operation: r = snapshot read, c = insert, u = update, d = delete" },
-        { column: free("lsn"), field: lsnField, type: "long", doc: "PostgreSQL log sequence number of the change; orders the changes of one key" },
-        { column: free("source_ts"), field: tsField, type: "datetime", transform: "DateTimeFromUnixMilliseconds", doc: "Commit time of the change in PostgreSQL" },
-        { column: free("deleted"), field: deletedField, type: "bool", doc: "True for a delete event (the row then carries its last values)" },
-    ];
+    return {
+        op: { column: free("op"), path: jsonPathOf(fields.op), type: "string", doc: "Debezium operation: r = snapshot read, c = insert, u = update, d = delete" },
+        lsn: { column: free("lsn"), path: jsonPathOf(fields.lsn), type: "long", doc: "PostgreSQL log sequence number of the change; orders the changes of one key" },
+        sourceTs: {
+            column: free("source_ts"),
+            path: jsonPathOf(fields.sourceTs),
+            type: "datetime",
+            transform: "DateTimeFromUnixMilliseconds",
+            doc: "Commit time of the change in PostgreSQL",
+        },
+        snapshot: {
+            column: free("snapshot"),
+            path: jsonPathOf(fields.snapshot),
+            type: "string",
+            doc: "Debezium's snapshot marker: false when streamed; first/true/last_in_data_collection/last in a full snapshot; incremental",
+        },
+        deleted: { column: free("deleted"), path: jsonPathOf(fields.deleted), type: "bool", doc: "True for a delete event (the row then carries its last values)" },
+        // The whole record, losslessly: a column added in PostgreSQL is queryable here before the
+        // next `pulumi up` gives it a typed column, and the backfill fills that column from it.
+        record: { column: free("record"), path: "$", type: "dynamic", doc: "The whole change record as Debezium sent it: columns the model does not have yet are here" },
+    };
+}
+
+/** The metadata columns in table order. */
+export function metadataColumnList(metadata: ReturnType<typeof changeMetadataColumns>): MetadataColumn[] {
+    return [metadata.op, metadata.lsn, metadata.sourceTs, metadata.snapshot, metadata.deleted, metadata.record];
+}
+
+/** Kusto's conversion function for a column type (to read a typed value out of the dynamic record). */
+const CONVERSION: Record<KustoScalarType, string> = {
+    int: "toint",
+    long: "tolong",
+    real: "toreal",
+    decimal: "todecimal",
+    bool: "tobool",
+    string: "tostring",
+    guid: "toguid",
+    datetime: "todatetime",
+    timespan: "totimespan",
+    dynamic: "todynamic",
+};
+
+/** A source column's value from the row's lossless record, converted as the mapping would. */
+export function valueFromRecord(recordColumn: string, column: string, type: KustoScalarType): string {
+    return `${CONVERSION[type]}(${kustoIdentifier(recordColumn)}[${JSON.stringify(column)}])`;
 }
 
 export interface AdxModelOptions {
@@ -83,27 +132,42 @@ export function generateAdxModel(table: CatalogTable, options: AdxModelOptions):
     const names = adxNamesFor(table.qualifiedName);
     const columns = modelColumns(table);
     const metadata = changeMetadataColumns(table.columns.map((c) => c.name));
-    const [op, lsn, , deleted] = metadata;
+    const metadataList = metadataColumnList(metadata);
     const folder = `generated/${table.qualifiedName}`;
+    const fromRecord = (c: (typeof columns)[number]) => valueFromRecord(metadata.record.column, c.source.name, c.rule.kusto);
 
     const tableScript = [
         `// Change events of PostgreSQL ${table.qualifiedName}: one row per snapshot read, insert, update and delete.`,
         `// Generated from the catalog and the type table (kql/typeTable.ts); do not edit, re-run pulumi up.`,
         `.create-merge table ${names.changes} (`,
-        [...columns.map((c) => `    ${c.kusto}: ${c.rule.kusto}`), ...metadata.map((m) => `    ${m.column}: ${m.type}`)].join(",\n"),
+        [...columns.map((c) => `    ${c.kusto}: ${c.rule.kusto}`), ...metadataList.map((m) => `    ${m.column}: ${m.type}`)].join(",\n"),
         `) with (docstring = ${kqlString(`Change events of PostgreSQL ${table.qualifiedName} (Debezium, flattened)`)}, folder = "cdc")`,
         "",
         `.alter-merge table ${names.changes} column-docstrings (`,
         [
             ...columns.map((c) => `    ${c.kusto}: ${kqlString(`${c.source.declaredType}${c.source.notNull ? " not null" : ""} in PostgreSQL; ${c.rule.note}`)}`),
-            ...metadata.map((m) => `    ${m.column}: ${kqlString(m.doc)}`),
+            ...metadataList.map((m) => `    ${m.column}: ${kqlString(m.doc)}`),
         ].join(",\n"),
         `)`,
     ].join("\n");
 
+    // Rows that arrived before a column was in the model (added in PostgreSQL, then `pulumi up`) have the
+    // typed column empty and the value in the record: fill them in place. Idempotent: once filled no row
+    // matches, so re-applying the model rewrites nothing. Strings are never null in Kusto, so for them
+    // "empty" is the test.
+    const isUnfilled = columns.map((c) =>
+        c.rule.kusto === "string" ? `(isempty(${c.kusto}) and isnotempty(${fromRecord(c)}))` : `(isnull(${c.kusto}) and isnotnull(${fromRecord(c)}))`,
+    );
+    const backfillScript = [
+        `// Typed columns of rows that arrived before the column was in the model, filled from each row's record.`,
+        `.update table ${names.changes} delete unfilled append filled <|`,
+        `    let unfilled = ${names.changes} | where ${isUnfilled.join(" or ")};`,
+        `    let filled = unfilled | extend ${columns.map((c) => `${c.kusto} = coalesce(${c.kusto}, ${fromRecord(c)})`).join(", ")};`,
+    ].join("\n");
+
     const mappingEntries = [
         ...columns.map((c) => ({ column: c.source.name, Properties: { Path: jsonPathOf(c.source.name), ...(c.rule.transform ? { Transform: c.rule.transform } : {}) } })),
-        ...metadata.map((m) => ({ column: m.column, Properties: { Path: jsonPathOf(m.field), ...(m.transform ? { Transform: m.transform } : {}) } })),
+        ...metadataList.map((m) => ({ column: m.column, Properties: { Path: m.path, ...(m.transform ? { Transform: m.transform } : {}) } })),
     ];
     const literal = (text: string) => `'${text.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
     const mappingScript = [
@@ -124,27 +188,42 @@ export function generateAdxModel(table: CatalogTable, options: AdxModelOptions):
     ].join("\n");
 
     const keyList = options.key.map(kustoIdentifier).join(", ");
-    const projection = columns.map((c) => (c.rule.currentStateExpression ? `${c.kusto} = ${c.rule.currentStateExpression.replace(/\{c\}/g, c.kusto)}` : c.kusto)).join(", ");
+    // Each column as stored, or from the record for rows that arrived before it was in the model.
+    const projection = columns
+        .map((c) => {
+            const value = `coalesce(${c.kusto}, ${fromRecord(c)})`;
+            return `${c.kusto} = ${c.rule.currentStateExpression ? c.rule.currentStateExpression.replace(/\{c\}/g, value) : value}`;
+        })
+        .join(", ");
+    const { lsn, deleted, snapshot } = metadata;
     const currentStateScript = [
         `// Current state: the latest change per key (${options.key.join(", ")}) by LSN; arg_max also collapses the sink's`,
-        `// at-least-once duplicates. The function hides deleted keys.`,
+        `// at-least-once duplicates.`,
         `.create ifnotexists materialized-view with (backfill = true, docString = ${kqlString(`Latest change per key of ${table.qualifiedName}`)}, folder = "cdc") ${names.latest} on table ${names.changes}`,
         `{`,
         `    ${names.changes}`,
         `    | summarize arg_max(${lsn.column}, *) by ${keyList}`,
         `}`,
         "",
+        `// A key is live unless its latest change is a delete, or is older than the last completed full snapshot.`,
+        `// A full snapshot (Debezium's first, or a re-snapshot after lost offsets or a lost slot) reads every row`,
+        `// that exists at its LSN and gives each read that LSN; it is complete once its last read of this table`,
+        `// (snapshot "last_in_data_collection", or "last") has arrived. A key whose latest change is older than`,
+        `// that LSN was not re-read, so it was deleted while its delete event was lost. Incremental snapshot reads`,
+        `// ("incremental") never hide a key: they run alongside the stream, whose delete events still arrive.`,
         `.create-or-alter function with (docstring = ${kqlString(`${table.qualifiedName} as it is now in PostgreSQL: latest change per key, deleted keys hidden`)}, folder = "cdc")`,
         `${names.currentState}() {`,
+        `    let last_full_snapshot = toscalar(${names.changes} | where ${snapshot.column} in ("last_in_data_collection", "last") | summarize max(${lsn.column}));`,
         `    materialized_view("${names.latest}")`,
         `    | where not(${deleted.column})`,
+        `    | where isnull(last_full_snapshot) or ${lsn.column} >= last_full_snapshot`,
         `    | project ${projection}`,
         `}`,
     ].join("\n");
-    void op;
 
     return [
         { name: `${folder}/10-table.kql`, text: tableScript + "\n" },
+        { name: `${folder}/15-backfill.kql`, text: backfillScript + "\n" },
         { name: `${folder}/20-mapping.kql`, text: mappingScript + "\n" },
         { name: `${folder}/30-policies.kql`, text: policyScript + "\n" },
         { name: `${folder}/40-current-state.kql`, text: currentStateScript + "\n" },
@@ -164,7 +243,7 @@ export function freshnessFunctionName(heartbeatTable: string): string {
  */
 export function heartbeatModelScripts(table: CatalogTable, options: Omit<AdxModelOptions, "key">): KqlScript[] {
     const names = adxNamesFor(table.qualifiedName);
-    const [, , sourceTs] = changeMetadataColumns(table.columns.map((c) => c.name));
+    const { sourceTs } = changeMetadataColumns(table.columns.map((c) => c.name));
     const freshness = [
         `// End-to-end freshness: how long ago the last heartbeat that ADX holds was committed in PostgreSQL.`,
         `.create-or-alter function with (docstring = "now() minus the PostgreSQL commit time of the newest heartbeat in ADX: the pipeline's lag, continuously", folder = "cdc")`,

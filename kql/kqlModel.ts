@@ -17,7 +17,9 @@ export type KqlObject =
     | { kind: "table-policy"; table: string; policy: string }
     | { kind: "materialized-view"; name: string; source: string; query: string }
     | { kind: "function"; name: string; body: string }
-    | { kind: "database-principal"; database: string; role: string; principal: string };
+    | { kind: "database-principal"; database: string; role: string; principal: string }
+    /** `.update table T delete D append A <| ...` that matches nothing once applied (the generated backfill). */
+    | { kind: "table-backfill"; table: string };
 
 export const KQL_DIRECTORY = __dirname.endsWith(path.join("dist", "kql")) ? path.join(__dirname, "..", "..", "kql") : __dirname;
 
@@ -129,11 +131,12 @@ export function describeKqlCommand(command: string): KqlObject {
         return { kind: "function", name: m[1], body: command.slice(command.indexOf("{")) };
     }
     if ((m = /^\.add database (\S+) (ingestors|viewers|admins) \('([^']+)'\)/.exec(oneLine))) return { kind: "database-principal", database: m[1], role: m[2], principal: m[3] };
+    if ((m = /^\.update table (\w+) delete (\w+) append (\w+) <\|/.exec(oneLine))) return { kind: "table-backfill", table: m[1] };
     throw new Error(
         `unsupported KQL command: ${oneLine.slice(0, 120)}\n` +
             "every command must be idempotent and reversible: .create-merge table, .alter-merge table ... column-docstrings, " +
             ".create-or-alter table ... ingestion json mapping, .alter table ... policy, .create ifnotexists materialized-view, " +
-            ".create-or-alter function, .add database ... <role> (...)",
+            ".create-or-alter function, .add database ... <role> (...), .update table ... (a backfill that matches nothing once applied)",
     );
 }
 
@@ -153,6 +156,7 @@ export function dropCommandsFor(object: KqlObject): string[] {
         case "database-principal":
             return [`.drop database ${object.database} ${object.role} ('${object.principal}')`];
         case "table-docstrings":
+        case "table-backfill":
             return [];
     }
 }

@@ -78,8 +78,9 @@ export const TYPE_TABLE: readonly TypeRule[] = [
         examples: [{ type: "smallint", values: ["-32768", "32767"] }],
         matches: base("int2"),
         debeziumJson: "number",
-        kusto: "int",
-        note: "exact",
+        // long, not int: widening the column in PostgreSQL (smallint → integer → bigint) then changes nothing in ADX.
+        kusto: "long",
+        note: "exact; long, so widening to integer or bigint needs no ADX change",
         sameValueSql: SAME,
     },
     {
@@ -91,8 +92,8 @@ export const TYPE_TABLE: readonly TypeRule[] = [
         ],
         matches: base("int4"),
         debeziumJson: "number",
-        kusto: "int",
-        note: "exact",
+        kusto: "long",
+        note: "exact; long, so widening to bigint needs no ADX change",
         sameValueSql: SAME,
     },
     {

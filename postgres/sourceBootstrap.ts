@@ -153,11 +153,10 @@ export const sourceBootstrapProvider: pulumi.dynamic.ResourceProvider & { adminP
         const live = await readPublishedTables(props, (this as any).adminPassword);
         if (!live.publication && !live.role) return { id: "", props: {} };
         // Drift shows as a changed table list (published tables differ from the declared ones).
-        const declared = [...props.bootstrap.tables, props.bootstrap.heartbeatTable].sort();
+        const stackTables = [props.bootstrap.heartbeatTable, props.bootstrap.signalTable];
+        const declared = [...props.bootstrap.tables, ...stackTables].sort();
         const tables =
-            live.tables.length === declared.length && live.tables.every((t, i) => t === declared[i])
-                ? props.bootstrap.tables
-                : live.tables.filter((t) => t !== props.bootstrap.heartbeatTable);
+            live.tables.length === declared.length && live.tables.every((t, i) => t === declared[i]) ? props.bootstrap.tables : live.tables.filter((t) => !stackTables.includes(t));
         return { id, props: { ...props, bootstrap: { ...props.bootstrap, tables } } };
     },
 

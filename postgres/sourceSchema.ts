@@ -37,6 +37,8 @@ export interface SourceBootstrapInput {
     publicationName: string;
     /** "schema.table" of the heartbeat table Debezium writes to. */
     heartbeatTable: string;
+    /** "schema.table" of Debezium's signal table (execute-snapshot signals in, snapshot watermarks out). */
+    signalTable: string;
     replicationUser: string;
     /** SCRAM-SHA-256 verifier of the replication user's password (never the password). */
     replicationPasswordVerifier: string;
@@ -85,6 +87,11 @@ export function buildSourceBootstrapStatements(input: SourceBootstrapInput): str
         statements.push(`ALTER TABLE ${name} REPLICA IDENTITY FULL`);
     }
     statements.push(`CREATE TABLE IF NOT EXISTS ${input.heartbeatTable} (id int PRIMARY KEY, beat_at timestamptz NOT NULL DEFAULT now())`);
+    // Debezium's signal table, in the stack's own schema: three columns in this order, as Debezium requires.
+    qualified(input.signalTable);
+    statements.push(`CREATE TABLE IF NOT EXISTS ${input.signalTable} (id varchar(64) PRIMARY KEY, type varchar(32) NOT NULL, data varchar(2048))`);
+    // Writable only by the stack: the admin that owns it and, for the snapshot watermarks, the replication user.
+    statements.push(`REVOKE ALL ON ${input.signalTable} FROM PUBLIC`);
     statements.push(
         `DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = ${literal(user)}) THEN CREATE ROLE ${user} WITH LOGIN REPLICATION; END IF; END $$`,
         `ALTER ROLE ${user} WITH LOGIN REPLICATION PASSWORD ${literal(input.replicationPasswordVerifier)}`,
@@ -93,8 +100,11 @@ export function buildSourceBootstrapStatements(input: SourceBootstrapInput): str
     for (const name of input.tables) statements.push(`GRANT SELECT ON ${name} TO ${user}`);
     // The heartbeat action query runs as the replication user: the one table it may write.
     statements.push(`GRANT SELECT, INSERT, UPDATE ON ${input.heartbeatTable} TO ${user}`);
-    // The heartbeat table is published so that its writes reach Debezium and move the slot's LSN.
-    const published = [...input.tables, input.heartbeatTable].join(", ");
+    // Incremental snapshots write open/close watermarks into the signal table as the replication user.
+    statements.push(`GRANT SELECT, INSERT, DELETE ON ${input.signalTable} TO ${user}`);
+    // The heartbeat table is published so that its writes reach Debezium and move the slot's LSN; the
+    // signal table so that signals and watermarks reach Debezium in the change stream.
+    const published = [...input.tables, input.heartbeatTable, input.signalTable].join(", ");
     statements.push(
         `DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_publication WHERE pubname = ${literal(input.publicationName)}) ` +
             `THEN CREATE PUBLICATION ${input.publicationName} FOR TABLE ${published}; ` +
@@ -107,6 +117,7 @@ export interface SourceTeardownInput {
     tables: string[];
     publicationName: string;
     heartbeatTable: string;
+    signalTable: string;
     replicationUser: string;
 }
 
@@ -122,6 +133,7 @@ export function buildSourceTeardownStatements(input: SourceTeardownInput): strin
     return [
         `DROP PUBLICATION IF EXISTS ${input.publicationName}`,
         `DROP TABLE IF EXISTS ${input.heartbeatTable}`,
+        `DROP TABLE IF EXISTS ${input.signalTable}`,
         `DO $$ BEGIN IF ${roleExists} THEN ${[
             ...input.tables.map((t) => `EXECUTE 'REVOKE ALL ON ${t} FROM ${user}';`),
             ...schemas.map((s) => `EXECUTE 'REVOKE ALL ON SCHEMA ${s} FROM ${user}';`),
@@ -140,7 +152,12 @@ SELECT CASE
 END AS outcome`;
 
 /** Names of the PostgreSQL objects Debezium uses, derived from the topic prefix so two pipelines never share a slot. */
-export function sourceObjectNames(topicPrefix: string): { slotName: string; publicationName: string; heartbeatTable: string } {
+export function sourceObjectNames(topicPrefix: string): { slotName: string; publicationName: string; heartbeatTable: string; signalTable: string } {
     const suffix = topicPrefix.toLowerCase().replace(/[^a-z0-9_]/g, "_");
-    return { slotName: `debezium_${suffix}`, publicationName: `debezium_${suffix}_pub`, heartbeatTable: `cdc_meta.heartbeat_${suffix}` };
+    return {
+        slotName: `debezium_${suffix}`,
+        publicationName: `debezium_${suffix}_pub`,
+        heartbeatTable: `cdc_meta.heartbeat_${suffix}`,
+        signalTable: `cdc_meta.signal_${suffix}`,
+    };
 }

@@ -72,6 +72,7 @@ async function runOnce(pipeline: LocalPipeline, profile: Profile, rate: number, 
             slotName: slot,
             publicationName: shared.publicationName,
             heartbeatTable: shared.heartbeatTable,
+            signalTable: shared.signalTable,
         }),
     };
     await kafkaConnectorProvider.create!(inputs);
@@ -151,6 +152,7 @@ export async function runBench(options: BenchOptions = BENCH_DEFAULTS): Promise<
                 tables: [TABLE],
                 publicationName: shared.publicationName,
                 heartbeatTable: shared.heartbeatTable,
+                signalTable: shared.signalTable,
                 replicationUser: "cdc_replicator",
                 replicationPasswordVerifier: buildScramSha256Verifier(pipeline.replicationPassword, "YmVuY2gtc2FsdC0xMjM0NQ=="),
                 createDemoTables: true,

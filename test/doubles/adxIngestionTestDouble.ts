@@ -109,7 +109,11 @@ export function renderCslSchema(columns: Map<string, string>): string {
     return [...columns].map(([n, t]) => `${name(n)}:${t}`).join(",");
 }
 
-/** The record field a mapping path names: `$.name` or `$['name']` (top level, as the generated mappings use). */
+/** The record field a mapping path names: `$.name` or `$['name']` (top level, as the generated mappings use); `$` is the whole record. */
+function valueAt(record: Record<string, unknown>, path: string): unknown {
+    return path === "$" ? record : record[fieldOf(path)];
+}
+
 function fieldOf(path: string): string {
     const bracket = /^\$\[\s*(['"])((?:[^\\]|\\.)*?)\1\s*\]$/.exec(path);
     if (bracket) return bracket[2].replace(/\\(.)/g, "$1");
@@ -137,7 +141,7 @@ export function ingestMultiJson(text: string, columns: Map<string, string>, mapp
         for (const m of mapping) {
             const type = columns.get(m.column);
             if (!type) return { error: `BadRequest_MappingReferencesUnknownColumn: mapping column ${m.column} is not in the table` };
-            row[m.column] = convertToKustoType((record as Record<string, unknown>)[fieldOf(m.path)], type, m.transform);
+            row[m.column] = convertToKustoType(valueAt(record as Record<string, unknown>, m.path), type, m.transform);
         }
         rows.push(row);
     }
@@ -161,27 +165,34 @@ export function latestPerKey(rows: KustoRow[], orderBy: string, keys: string[]):
     return [...latest.values()];
 }
 
-/** The conversions a generated current-state function applies (kql/typeTable.ts), evaluated on stored values. */
-const PROJECTIONS: { pattern: RegExp; evaluate: (value: KustoValue) => KustoValue }[] = [
-    { pattern: /^parse_json\((.+)\)$/, evaluate: (v) => (typeof v === "string" ? (parseLosslessJson(v) as KustoValue) : v) },
-    { pattern: /^todatetime\(substring\((.+), 0, 10\)\)$/, evaluate: (v) => (typeof v === "string" ? parseKustoDatetime(v.slice(0, 10)) : null) },
-    { pattern: /^totimespan\(trim_end\("Z", (.+)\)\)$/, evaluate: (v) => (typeof v === "string" ? convertToKustoType(v.replace(/Z+$/, ""), "timespan") : null) },
-];
-
-/** `materialized_view("V") | where not(deleted) | project a, ['b c'], j = parse_json(j)` as the double understands a current-state function body. */
-export function parseCurrentStateFunction(body: string): { view: string; hideColumn?: string; project?: { name: string; evaluate: (row: KustoRow) => KustoValue }[] } | undefined {
-    const m = /^\{\s*materialized_view\(["'](\w+)["']\)\s*(?:\|\s*where\s+not\((\w+)\)\s*)?(?:\|\s*project\s+(.+?)\s*)?\}$/.exec(body.replace(/\s+/g, " ").trim());
+/**
+ * A current-state function body as the generator writes it: an optional
+ * `let x = toscalar(T | where c in ("a", "b") | summarize max(l));`, then `materialized_view("V")`,
+ * `| where <expr>` clauses and `| project a, b = <expr>`; expressions evaluate through kqlExpression.ts.
+ */
+export function parseCurrentStateFunction(
+    body: string,
+):
+    | { view: string; scalar?: { name: string; table: string; column: string; values: string[]; max: string }; where: string[]; project?: { name: string; expression: string }[] }
+    | undefined {
+    const text = body.replace(/\s+/g, " ").trim();
+    const m =
+        /^\{\s*(?:let (\w+) = toscalar\((\w+) \| where (\w+) in \(([^)]*)\) \| summarize max\((\w+)\)\);\s*)?materialized_view\(["'](\w+)["']\)\s*((?:\|\s*where\s+.+?)*)(?:\|\s*project\s+(.+?)\s*)?\}$/.exec(
+            text,
+        );
     if (!m) return undefined;
-    const project = m[3]
-        ? splitTopLevel(m[3]).map((item) => {
-              const assignment = /^(\[[^\]]*\]|\w+)\s*=\s*(.+)$/.exec(item);
-              if (!assignment) return { name: unquoteKqlIdentifier(item), evaluate: (row: KustoRow) => row[unquoteKqlIdentifier(item)] };
-              const name = unquoteKqlIdentifier(assignment[1]);
-              const projection = PROJECTIONS.map((p) => ({ p, match: p.pattern.exec(assignment[2]) })).find((x) => x.match);
-              if (!projection) throw new Error(`the ADX test double does not evaluate ${assignment[2]}`);
-              const source = unquoteKqlIdentifier(projection.match![1]);
-              return { name, evaluate: (row: KustoRow) => projection.p.evaluate(row[source]) };
+    const scalar = m[1] ? { name: m[1], table: m[2], column: m[3], values: JSON.parse(`[${m[4]}]`), max: m[5] } : undefined;
+    const where = m[7]
+        ? m[7]
+              .split(/\|\s*where\s+/)
+              .map((w) => w.trim())
+              .filter(Boolean)
+        : [];
+    const project = m[8]
+        ? splitTopLevel(m[8]).map((item) => {
+              const assignment = /^(\['(?:[^'\\]|\\.)*'\]|\w+)\s*=\s*(.+)$/.exec(item);
+              return assignment ? { name: unquoteKqlIdentifier(assignment[1]), expression: assignment[2] } : { name: unquoteKqlIdentifier(item), expression: item };
           })
         : undefined;
-    return { view: m[1], hideColumn: m[2], project };
+    return { view: m[6], scalar, where, project };
 }

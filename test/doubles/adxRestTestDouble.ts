@@ -10,8 +10,19 @@ import * as http from "http";
 import * as https from "https";
 import * as zlib from "zlib";
 import { stringify as stringifyLosslessJson } from "lossless-json";
-import { ingestMultiJson, KustoRow, latestPerKey, parseCslSchema, parseCurrentStateFunction, parseLatestPerKeyView, renderCslSchema } from "./adxIngestionTestDouble";
-import { describeKqlCommand, KqlObject, unquoteKqlIdentifier } from "../../kql/kqlModel";
+import {
+    convertToKustoType,
+    ingestMultiJson,
+    KustoRow,
+    KustoValue,
+    latestPerKey,
+    parseCslSchema,
+    parseCurrentStateFunction,
+    parseLatestPerKeyView,
+    renderCslSchema,
+} from "./adxIngestionTestDouble";
+import { evaluateKql, parseKqlExpression } from "./kqlExpression";
+import { describeKqlCommand, KqlObject, splitTopLevel, unquoteKqlIdentifier } from "../../kql/kqlModel";
 
 export interface IngestedRow {
     row: KustoRow;
@@ -99,6 +110,16 @@ export async function startAdxTestDouble(options: AdxTestDoubleOptions = {}): Pr
             // create-merge: a new table, or new columns appended to an existing one; existing columns keep their type.
             const declared = describeKqlCommand(one) as Extract<KqlObject, { kind: "table" }>;
             const columns = parseCslSchema(state.tables.get(m[1]) ?? "");
+            const conflict = declared.columns.find((c) => columns.has(c.name) && columns.get(c.name) !== c.type);
+            if (conflict)
+                return [
+                    400,
+                    error(
+                        "BadRequest_BadParameters",
+                        `Column '${conflict.name}' of table '${m[1]}' is of type '${columns.get(conflict.name)}', cannot merge with type '${conflict.type}'`,
+                        true,
+                    ),
+                ];
             for (const c of declared.columns) if (!columns.has(c.name)) columns.set(c.name, c.type);
             return (state.tables.set(m[1], renderCslSchema(columns)), [200, v1(["TableName"], [[m[1]]])]);
         }
@@ -116,6 +137,7 @@ export async function startAdxTestDouble(options: AdxTestDoubleOptions = {}): Pr
             return [200, v1(["Name"], [[m[1]]])];
         }
         if ((m = /^\.create-or-alter function .*?(\w+)\(\) (\{.*\})$/.exec(one))) return (state.functions.set(m[1], m[2]), [200, v1(["Name"], [[m[1]]])]);
+        if (/^\.update table /.test(one)) return updateTable(one);
         if ((m = /^\.add database (\S+) (\w+) \('([^']+)'\)/.exec(one))) return (state.principals.add(`${m[2]}:${m[3]}`), [200, v1([], [])]);
         if ((m = /^\.drop database (\S+) (ingestors|viewers|admins) \('([^']+)'\)$/.exec(one))) return (state.principals.delete(`${m[2]}:${m[3]}`), [200, v1([], [])]);
         if ((m = /^\.show database (\S+) principals$/.exec(one))) {
@@ -155,13 +177,48 @@ export async function startAdxTestDouble(options: AdxTestDoubleOptions = {}): Pr
         const viewQuery = state.views.get(body.view);
         const view = viewQuery && parseLatestPerKeyView(viewQuery);
         if (!view) throw new Error(`Semantic error: materialized view '${body.view}' was not found`);
-        const rows = latestPerKey(
-            (state.ingested.get(view.source) ?? []).map((r) => r.row),
-            view.orderBy,
-            view.keys,
-        );
-        const visible = body.hideColumn ? rows.filter((r) => r[body.hideColumn!] !== true) : rows;
-        return body.project ? visible.map((r) => Object.fromEntries(body.project!.map((c) => [c.name, c.evaluate(r)]))) : visible;
+        const rowsOf = (table: string) => (state.ingested.get(table) ?? []).map((r) => r.row);
+        const scalars: Record<string, KustoValue> = {};
+        if (body.scalar) {
+            const { name, table, column, values, max } = body.scalar;
+            const picked = rowsOf(table)
+                .filter((r) => values.includes(String(r[column])))
+                .map((r) => r[max] as bigint);
+            scalars[name] = picked.length ? picked.reduce((a, b) => (b > a ? b : a)) : null;
+        }
+        let rows = latestPerKey(rowsOf(view.source), view.orderBy, view.keys);
+        for (const where of body.where.map(parseKqlExpression)) rows = rows.filter((r) => evaluateKql(where, r, scalars) === true);
+        if (!body.project) return rows;
+        const project = body.project.map((p) => ({ name: p.name, expression: parseKqlExpression(p.expression) }));
+        return rows.map((r) => Object.fromEntries(project.map((p) => [p.name, evaluateKql(p.expression, r, scalars)])));
+    };
+    /** `.update table T delete D append A <| let D = T | where <expr>; let A = D | extend c = <expr>, ...`: the generated backfill. */
+    const updateTable = (one: string): [number, unknown] => {
+        const m = /^\.update table (\w+) delete (\w+) append (\w+) <\| let (\w+) = (\w+) \| where (.+?); let (\w+) = (\w+) \| extend (.+?);?$/.exec(one);
+        if (!m || m[4] !== m[2] || m[5] !== m[1] || m[7] !== m[3] || m[8] !== m[2])
+            return [
+                400,
+                error(
+                    "BadRequest_SyntaxError",
+                    `the test double runs only '.update table T delete D append A <| let D = T | where ...; let A = D | extend ...': ${one.slice(0, 80)}`,
+                ),
+            ];
+        if (!state.tables.has(m[1])) return [400, error("BadRequest_EntityNotFound", `Table '${m[1]}' was not found`)];
+        const predicate = parseKqlExpression(m[6]);
+        const assignments = splitTopLevel(m[9]).map((item) => {
+            const eq = item.indexOf(" = ");
+            return { column: unquoteKqlIdentifier(item.slice(0, eq).trim()), expression: parseKqlExpression(item.slice(eq + 3)) };
+        });
+        const columns = parseCslSchema(state.tables.get(m[1])!);
+        let updated = 0;
+        for (const stored of state.ingested.get(m[1]) ?? []) {
+            const row = Object.fromEntries([...columns.keys()].map((c) => [c, stored.row[c] ?? null]));
+            if (evaluateKql(predicate, row) !== true) continue;
+            // Appended rows get the column's type, as ingestion from a query does.
+            for (const a of assignments) stored.row[a.column] = convertToKustoType(evaluateKql(a.expression, row), columns.get(a.column)!);
+            updated++;
+        }
+        return [200, v1(["Table", "Deleted", "Appended"], [[m[1], updated, updated]])];
     };
     /** `F()`, optionally `| where col == value`, `| take N` or `| count`: the queries verify and the tests send. */
     const answerQuery = (csl: string): { columns: string[]; rows: unknown[][] } => {

@@ -135,6 +135,7 @@ before(async () => {
             tables: TABLES,
             publicationName: names.publicationName,
             heartbeatTable: names.heartbeatTable,
+            signalTable: names.signalTable,
             replicationUser: "cdc_replicator",
             replicationPasswordVerifier: buildScramSha256Verifier(pipeline.replicationPassword, "YW55dGFibGUtc2FsdC0xMjM="),
             createDemoTables: true,
@@ -165,6 +166,7 @@ before(async () => {
             slotName: names.slotName,
             publicationName: names.publicationName,
             heartbeatTable: names.heartbeatTable,
+            signalTable: names.signalTable,
         }),
     };
     await kafkaConnectorProvider.create!(connectorInputs);

@@ -110,6 +110,7 @@ describe("the PostgreSQL container's command line and pg_hba.conf, on real Postg
             tables: ["retail.orders_info"],
             publicationName: names.publicationName,
             heartbeatTable: names.heartbeatTable,
+            signalTable: names.signalTable,
             replicationUser: settings.replicationUser,
             replicationPasswordVerifier: buildScramSha256Verifier(REPLICATION_PASSWORD, "Y29udGFpbmVyLXNhbHQtMTI="),
             createDemoTables: true,

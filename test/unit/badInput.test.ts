@@ -39,7 +39,7 @@ describe("re-running pulumi up with no change changes nothing", () => {
         assert.equal(diffKqlSchema(kql, structuredClone(kql)).changes, false);
         const bootstrap: any = {
             connection: { host: "h", port: 5432, database: "d", user: "u", sslMode: "require" },
-            bootstrap: { tables: ["retail.orders_info"], publicationName: "p", heartbeatTable: "a.b", replicationUser: "r", replicationPasswordVerifier: "v" },
+            bootstrap: { tables: ["retail.orders_info"], publicationName: "p", heartbeatTable: "a.b", signalTable: "a.s", replicationUser: "r", replicationPasswordVerifier: "v" },
             slotName: "s",
         };
         assert.equal(diffSourceBootstrap(bootstrap, structuredClone(bootstrap)).changes, false);

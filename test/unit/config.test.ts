@@ -119,6 +119,7 @@ describe("builders", () => {
             slotName: "sl",
             publicationName: "pub",
             heartbeatTable: "cdc_meta.hb",
+            signalTable: "cdc_meta.signal",
         });
     it("the sink's dead-letter topic gets a replication factor the single broker can satisfy (Connect's default 3 fails the task)", () => {
         assert.equal(buildSinkErrorHandlingSettings({ deadLetterTopic: "dlq", deadLetterReplicationFactor: 1 })["errors.deadletterqueue.topic.replication.factor"], "1");
@@ -136,6 +137,7 @@ describe("builders", () => {
             tables: ["retail.orders_info", "sales.refunds"],
             publicationName: "pub",
             heartbeatTable: "cdc_meta.hb",
+            signalTable: "cdc_meta.signal",
             replicationUser: "cdc_replicator",
             replicationPasswordVerifier: "SCRAM-SHA-256$4096:c2FsdA==$c3RvcmVk:c2VydmVy",
         }).join(";\n");
@@ -144,7 +146,14 @@ describe("builders", () => {
         assert.doesNotMatch(sql, /GRANT (ALL|INSERT|UPDATE|DELETE)[^;]*retail\.orders_info/);
         assert.throws(
             () =>
-                buildSourceBootstrapStatements({ tables: [], publicationName: "pub", heartbeatTable: "a.b", replicationUser: "u", replicationPasswordVerifier: "plain-password" }),
+                buildSourceBootstrapStatements({
+                    tables: [],
+                    publicationName: "pub",
+                    heartbeatTable: "a.b",
+                    signalTable: "a.s",
+                    replicationUser: "u",
+                    replicationPasswordVerifier: "plain-password",
+                }),
             /SCRAM-SHA-256 verifier/,
         );
     });

@@ -50,6 +50,7 @@ describe("server parameters", () => {
             slotName: "sl",
             publicationName: "pub",
             heartbeatTable: "cdc_meta.hb",
+            signalTable: "cdc_meta.signal",
             slotFailover: needsFailoverSlot(settings),
         });
         assert.equal(config["slot.failover"], "true");

@@ -40,6 +40,7 @@ export async function setUpCapturedSource(pipeline: LocalPipeline, options: { to
             tables: [CAPTURED_TABLE],
             publicationName: names.publicationName,
             heartbeatTable: names.heartbeatTable,
+            signalTable: names.signalTable,
             replicationUser: "cdc_replicator",
             replicationPasswordVerifier: buildScramSha256Verifier(pipeline.replicationPassword, "ZTJlLXNhbHQtMTIzNDU2Nzg="),
             createDemoTables: true,
@@ -68,6 +69,7 @@ export async function setUpCapturedSource(pipeline: LocalPipeline, options: { to
             slotName: names.slotName,
             publicationName: names.publicationName,
             heartbeatTable: names.heartbeatTable,
+            signalTable: names.signalTable,
         }),
     };
     const checked: any = await kafkaConnectorProvider.check!({}, connectorInputs);

@@ -1,0 +1,159 @@
+// TEST DOUBLE helper: evaluates the scalar KQL expressions the generated model uses, on one row, as
+// ADX does: column references (plain or ['quoted']), element access on a dynamic (`['record']["c"]`),
+// string and number literals, and/or/not, comparisons, and the functions the generator emits
+// (coalesce, isnull/isnotnull, isempty/isnotempty, to<type>, parse_json, substring, trim_end).
+// Anything else is an error naming what the double does not evaluate; it knows no table.
+import { parse as parseLosslessJson } from "lossless-json";
+import { convertToKustoType, KustoRow, KustoValue } from "./adxIngestionTestDouble";
+
+type Node =
+    | { kind: "column"; name: string }
+    | { kind: "literal"; value: KustoValue }
+    | { kind: "index"; target: Node; key: string }
+    | { kind: "call"; name: string; args: Node[] }
+    | { kind: "binary"; op: string; left: Node; right: Node };
+
+const TOKEN = /\s*(\['(?:[^'\\]|\\.)*'\]|\[|\]|"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?|>=|<=|==|!=|[(),<>]|[A-Za-z_][A-Za-z0-9_]*)/y;
+
+function tokenize(text: string): string[] {
+    const tokens: string[] = [];
+    TOKEN.lastIndex = 0;
+    while (TOKEN.lastIndex < text.length) {
+        const start = TOKEN.lastIndex;
+        const m = TOKEN.exec(text);
+        if (!m) {
+            if (/^\s*$/.test(text.slice(start))) break;
+            throw new Error(`the ADX test double cannot read KQL at: ${text.slice(start, start + 40)}`);
+        }
+        tokens.push(m[1]);
+    }
+    return tokens;
+}
+
+const unquote = (token: string) => token.slice(2, -2).replace(/\\(.)/g, "$1");
+
+/** Parses one scalar expression. */
+export function parseKqlExpression(text: string): Node {
+    const tokens = tokenize(text);
+    let i = 0;
+    const peek = () => tokens[i];
+    const take = (expected?: string) => {
+        const t = tokens[i++];
+        if (expected !== undefined && t !== expected) throw new Error(`the ADX test double expected "${expected}" but read "${t}" in: ${text.slice(0, 80)}`);
+        return t;
+    };
+    const primary = (): Node => {
+        const t = take();
+        let node: Node;
+        if (t === "(") {
+            node = or();
+            take(")");
+        } else if (t.startsWith("['")) node = { kind: "column", name: unquote(t) };
+        else if (t.startsWith('"')) node = { kind: "literal", value: JSON.parse(t) };
+        else if (/^-?\d/.test(t)) node = { kind: "literal", value: Number(t) };
+        else if (peek() === "(") {
+            take("(");
+            const args: Node[] = [];
+            while (peek() !== ")") {
+                args.push(or());
+                if (peek() === ",") take(",");
+            }
+            take(")");
+            node = { kind: "call", name: t, args };
+        } else node = { kind: "column", name: t };
+        while (peek() === "[") {
+            take("[");
+            const key = take();
+            take("]");
+            node = { kind: "index", target: node, key: JSON.parse(key) };
+        }
+        return node;
+    };
+    const comparison = (): Node => {
+        const left = primary();
+        return [">=", "<=", "==", "!=", "<", ">"].includes(peek()) ? { kind: "binary", op: take(), left, right: primary() } : left;
+    };
+    const and = (): Node => {
+        let left = comparison();
+        while (peek() === "and") left = (take(), { kind: "binary", op: "and", left, right: comparison() });
+        return left;
+    };
+    const or = (): Node => {
+        let left = and();
+        while (peek() === "or") left = (take(), { kind: "binary", op: "or", left, right: and() });
+        return left;
+    };
+    const node = or();
+    if (i !== tokens.length) throw new Error(`the ADX test double did not expect "${tokens[i]}" in: ${text.slice(0, 80)}`);
+    return node;
+}
+
+const isEmpty = (v: KustoValue) => v === null || v === undefined || v === "";
+const compare = (a: KustoValue, b: KustoValue) => {
+    if (typeof a === "bigint" || typeof b === "bigint") return BigInt(a as bigint) < BigInt(b as bigint) ? -1 : BigInt(a as bigint) > BigInt(b as bigint) ? 1 : 0;
+    return String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0;
+};
+const CONVERSIONS: Record<string, string> = {
+    toint: "int",
+    tolong: "long",
+    toreal: "real",
+    todecimal: "decimal",
+    tobool: "bool",
+    tostring: "string",
+    toguid: "guid",
+    todatetime: "datetime",
+    totimespan: "timespan",
+    todynamic: "dynamic",
+};
+
+/** Evaluates a parsed expression on a row; `scalars` are let-bound names (e.g. a toscalar result). */
+export function evaluateKql(node: Node, row: KustoRow, scalars: Record<string, KustoValue> = {}): KustoValue {
+    const ev = (n: Node) => evaluateKql(n, row, scalars);
+    switch (node.kind) {
+        case "literal":
+            return node.value;
+        case "column":
+            if (node.name in scalars) return scalars[node.name];
+            if (!(node.name in row)) throw new Error(`Semantic error: the name '${node.name}' does not refer to any known column`);
+            return row[node.name];
+        case "index": {
+            const target = ev(node.target);
+            return target && typeof target === "object" ? (((target as Record<string, KustoValue>)[node.key] ?? null) as KustoValue) : null;
+        }
+        case "binary": {
+            if (node.op === "and") return ev(node.left) === true && ev(node.right) === true;
+            if (node.op === "or") return ev(node.left) === true || ev(node.right) === true;
+            const [a, b] = [ev(node.left), ev(node.right)];
+            if (a === null || b === null) return null;
+            const c = compare(a, b);
+            return { ">=": c >= 0, "<=": c <= 0, "==": c === 0, "!=": c !== 0, "<": c < 0, ">": c > 0 }[node.op] ?? null;
+        }
+        case "call": {
+            const args = node.args.map(ev);
+            const [x] = args;
+            if (node.name in CONVERSIONS) return convertToKustoType(x, CONVERSIONS[node.name]);
+            switch (node.name) {
+                case "coalesce":
+                    return args.find((a) => !isEmpty(a)) ?? args[args.length - 1] ?? null;
+                case "isnull":
+                    return x === null || x === undefined;
+                case "isnotnull":
+                    return !(x === null || x === undefined);
+                case "isempty":
+                    return isEmpty(x);
+                case "isnotempty":
+                    return !isEmpty(x);
+                case "not":
+                    return x === null ? null : x !== true;
+                case "parse_json":
+                    return typeof x === "string" ? (parseLosslessJson(x) as KustoValue) : x;
+                case "substring":
+                    return typeof x === "string" ? x.substr(Number(args[1]), Number(args[2])) : null;
+                case "trim_end":
+                    return typeof args[1] === "string" ? args[1].replace(new RegExp(`(${String(x)})+$`), "") : null;
+                default:
+                    throw new Error(`the ADX test double does not evaluate ${node.name}()`);
+            }
+        }
+    }
+}
