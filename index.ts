@@ -23,6 +23,7 @@ import { KqlSchema } from "./kql/kqlSchema";
 import { loadOverlayScripts } from "./kql/kqlModel";
 import { adxModelScripts, adxNamesFor, freshnessFunctionName, heartbeatModelScripts } from "./kql/adxModel";
 import { describedTable, SourceCatalog } from "./postgres/sourceCatalogResource";
+import { IncrementalSnapshot } from "./postgres/incrementalSnapshot";
 import { adxWebUiLinks } from "./components/adxLinks";
 import { needsFailoverSlot } from "./postgres/serverParameters";
 import { OperationsOutputs } from "./operations/stackOutputs";
@@ -226,6 +227,26 @@ const sinkConnector = new KafkaConnector(
     { dependsOn: [...kqlSchemas, sinkIdentity.ingestorGrant, kafka.connect] },
 );
 
+// A table that joins capture.tables later is backfilled by an incremental snapshot, requested once
+// the source connector captures it and the sink delivers its topic to its ADX model.
+new IncrementalSnapshot(
+    "incremental-snapshot",
+    {
+        connection: {
+            host: postgres.adminEndpoint.host,
+            port: postgres.adminEndpoint.port,
+            database: postgres.databaseName,
+            user: postgres.administratorLogin,
+            sslMode: postgres.adminEndpoint.sslMode,
+        },
+        signalTable: postgres.signalTable,
+        connectUrl: kafka.connectRestUrl,
+        connectorName: sourceConnectorName,
+        tables: config.capture.tables,
+    },
+    { dependsOn: [sourceConnector, sinkConnector] },
+);
+
 if (config.generator.enabled) {
     new OrdersGenerator(
         "orders-generator",
@@ -270,6 +291,7 @@ export const operations: pulumi.Output<OperationsOutputs> = pulumi
             user: postgres.administratorLogin,
             sslMode: postgres.adminEndpoint.sslMode,
             slotName: postgres.slotName,
+            signalTable: postgres.signalTable,
         },
         adx: {
             queryUri,

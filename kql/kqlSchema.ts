@@ -72,8 +72,43 @@ function log(message: string) {
     require("@pulumi/pulumi").log.info(message);
 }
 
+/**
+ * Columns whose declared type differs from the live table's. Kusto cannot change a column's type in
+ * place (`.create-merge` refuses, and `.alter column` makes every earlier value of it read as null), so
+ * the change is refused before any command runs, naming the column and the way out.
+ */
+export async function columnTypeChanges(inputs: KqlSchemaInputs, token: string): Promise<string[]> {
+    const problems: string[] = [];
+    for (const script of inputs.scripts) {
+        for (const object of model.splitKqlCommands(script.text).map(model.describeKqlCommand)) {
+            if (object.kind !== "table") continue;
+            let rows: Record<string, unknown>[];
+            try {
+                rows = kusto.rowsOf((await kusto.runKustoCommand(inputs.clusterUri, inputs.database, `.show table ${object.name} cslschema`, token))[0]);
+            } catch (error: any) {
+                if (/not found|could not be found|does not exist|NotFound/i.test(error.message)) continue;
+                throw error;
+            }
+            const live = new Map(
+                model.splitTopLevel(String(rows[0]?.Schema ?? "")).map((c) => [model.unquoteKqlIdentifier(c.slice(0, c.lastIndexOf(":"))), c.slice(c.lastIndexOf(":") + 1)]),
+            );
+            for (const c of object.columns)
+                if (live.has(c.name) && live.get(c.name) !== c.type)
+                    problems.push(
+                        `ADX table ${object.name} column ${c.name} is ${live.get(c.name)}, the model now makes it ${c.type} (its PostgreSQL type changed). ` +
+                            `Kusto cannot change a column's type without hiding every earlier value. Either keep the PostgreSQL type (revert the ALTER), ` +
+                            `or move the data to a new column in PostgreSQL (ADD COLUMN ${c.name}_v2 <new type>; UPDATE ... SET ${c.name}_v2 = ${c.name}; DROP COLUMN ${c.name}): ` +
+                            `ADX keeps ${c.name}'s history and types the new column. Nothing was changed in ${inputs.database}.`,
+                    );
+        }
+    }
+    return problems;
+}
+
 async function applyScripts(inputs: KqlSchemaInputs): Promise<void> {
     const token = await kusto.getKustoAccessToken(inputs.clusterUri);
+    const typeChanges = await columnTypeChanges(inputs, token);
+    if (typeChanges.length) throw new Error(typeChanges.join("\n"));
     for (const script of inputs.scripts) {
         const commands = model.splitKqlCommands(script.text);
         log(`applying ${script.name} (${commands.length} command${commands.length === 1 ? "" : "s"}) to ${inputs.database}`);
@@ -173,6 +208,9 @@ export const kqlSchemaProvider: pulumi.dynamic.ResourceProvider = {
     },
 
     async update(_id: string, olds: any, news: any) {
+        // A column type Kusto cannot change stops the update before anything is dropped or applied.
+        const typeChanges = await columnTypeChanges(news, await kusto.getKustoAccessToken(news.clusterUri));
+        if (typeChanges.length) throw new Error(typeChanges.join("\n"));
         // Objects a script no longer declares are dropped (unless data is retained), then all scripts re-apply.
         const declared = new Set(model.buildDropCommands(news.scripts));
         const stale = model

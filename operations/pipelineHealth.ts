@@ -31,6 +31,8 @@ export interface PipelineHealthReport {
     /** Records the sink has not yet committed per topic (its consumer group `connect-<sink>`). */
     sinkLag?: { group: string; records: number; perTopic: { topic: string; records: number }[] };
     deadLetters?: { topic: string; count: number; exists: boolean };
+    /** Incremental snapshots the stack requested (tables added to a running stack) and whether Debezium is still reading them. */
+    incrementalSnapshots?: IncrementalSnapshotProgress;
     /** What could not be reached at all (Connect, PostgreSQL, Kafka), with the reason. */
     unreachable: string[];
 }
@@ -94,6 +96,47 @@ export function formatBytes(bytes: number): string {
         unit++;
     }
     return `${value.toFixed(1)} ${units[unit]}`;
+}
+
+export interface IncrementalSnapshotProgress {
+    /** Each execute-snapshot signal in the signal table, oldest first. */
+    signals: { id: string; tables: string[] }[];
+    /** Snapshot windows Debezium has closed (one per chunk read), from its watermark rows. */
+    chunksRead: number;
+    /** Tables Debezium's committed offset says it is still snapshotting; undefined when Connect's offsets could not be read. */
+    inProgress?: string[];
+}
+
+/**
+ * Reads the signal table (signals sent, chunk windows closed) and the source connector's committed
+ * offset, where Debezium keeps the incremental snapshot's remaining tables (GET .../offsets, Kafka 3.6+).
+ */
+export async function readIncrementalSnapshots(sql: SqlQueryable, signalTable: string, connectUrl: string, sourceConnector: string): Promise<IncrementalSnapshotProgress> {
+    const { rows } = await sql.query(`SELECT id, type, data FROM ${signalTable} WHERE type IN ('execute-snapshot', 'snapshot-window-close') ORDER BY id`);
+    const signals = rows
+        .filter((r) => r.type === "execute-snapshot")
+        .map((r) => {
+            try {
+                return { id: r.id, tables: JSON.parse(r.data)["data-collections"] ?? [] };
+            } catch {
+                return { id: r.id, tables: [] };
+            }
+        });
+    let inProgress: string[] | undefined;
+    try {
+        const response = await connectRequest(connectUrl, "GET", `/connectors/${encodeURIComponent(sourceConnector)}/offsets`, undefined, {
+            deadlineMs: 10_000,
+            initialDelayMs: 200,
+            maxDelayMs: 2000,
+        });
+        if (response.status === 200) {
+            const offset = JSON.stringify(response.data?.offsets?.map((o: any) => o.offset?.incremental_snapshot_collections ?? "") ?? []);
+            inProgress = [...new Set(signals.flatMap((s) => s.tables))].filter((t) => offset.includes(t));
+        }
+    } catch {
+        inProgress = undefined;
+    }
+    return { signals, chunksRead: rows.filter((r) => r.type === "snapshot-window-close").length, inProgress };
 }
 
 /** Minimal SQL client surface (a pg Client). */
@@ -196,6 +239,8 @@ export async function collectPipelineHealth(
     else {
         try {
             report.slot = await readSlotHealth(sql, outputs.postgres.slotName);
+            if (outputs.postgres.signalTable)
+                report.incrementalSnapshots = await readIncrementalSnapshots(sql, outputs.postgres.signalTable, outputs.connectRestUrl, outputs.connectors.source);
         } catch (error: any) {
             report.unreachable.push(`PostgreSQL: ${error.message}`);
         }
@@ -230,6 +275,11 @@ export function renderHealthReport(report: PipelineHealthReport, problems: strin
     }
     for (const t of report.tables ?? report.topics.map((x) => ({ sourceTable: x.topic, adxTable: "?", topic: x.topic, endOffset: x.endOffset, sinkLag: undefined }))) {
         lines.push(`table      ${t.sourceTable} → ${t.adxTable}: topic ${t.topic} end offset ${t.endOffset ?? "unknown"}, sink behind ${t.sinkLag ?? "unknown"} records`);
+    }
+    const snapshots = report.incrementalSnapshots;
+    for (const signal of snapshots?.signals ?? []) {
+        const running = snapshots!.inProgress === undefined ? "state unknown" : signal.tables.some((t) => snapshots!.inProgress!.includes(t)) ? "reading" : "done";
+        lines.push(`snapshot   incremental ${signal.tables.join(", ")} (${signal.id}): ${running}; ${snapshots!.chunksRead} chunk(s) read by all incremental snapshots`);
     }
     if (report.sinkLag) lines.push(`sink lag   ${report.sinkLag.group}: ${report.sinkLag.records} records`);
     if (report.deadLetters) lines.push(`dead letters ${report.deadLetters.topic}: ${report.deadLetters.count}${report.deadLetters.exists ? "" : " (topic not created yet)"}`);

@@ -22,6 +22,8 @@ const operationsSchema = z.object({
         user: z.string().min(1),
         sslMode: z.enum(SSL_MODES),
         slotName: z.string().min(1),
+        /** Debezium's signal table: status reads incremental snapshot progress from it (absent on stacks deployed before it existed). */
+        signalTable: z.string().min(1).optional(),
     }),
     adx: z.object({
         queryUri: z.string().url(),

@@ -18,7 +18,7 @@ import { sourceBootstrapProvider } from "../../postgres/sourceBootstrap";
 import { buildScramSha256Verifier } from "../../postgres/scramVerifier";
 import { sourceObjectNames } from "../../postgres/sourceSchema";
 import { TYPE_TABLE, typeRuleFor } from "../../kql/typeTable";
-import { adxNamesFor } from "../../kql/adxModel";
+import { adxNamesFor, changeMetadataColumns } from "../../kql/adxModel";
 import { CatalogTable } from "../../postgres/catalog";
 import { KustoRow, KustoValue, latestPerKey } from "../doubles/adxIngestionTestDouble";
 import { heartbeatCatalog, ORDERS_CATALOG, PRODUCTS_CATALOG, PRODUCTS_DDL } from "../support/catalogFixtures";
@@ -74,10 +74,9 @@ async function compareTable(table: string): Promise<{ mismatches: string[]; adxR
     const described: CatalogTable & { key: string[] } = model.described;
     const names = adxNamesFor(table);
     const changes = (pipeline.adx.ingested.get(names.changes) ?? []).map((r) => r.row);
-    const metadata = Object.keys(changes[0] ?? {}).slice(described.columns.length);
-    const [, lsnColumn, , deletedColumn] = metadata;
-    const current = latestPerKey(changes, lsnColumn ?? "lsn", described.key).filter((r) => r[deletedColumn ?? "deleted"] !== true);
-    const distinct = new Set(changes.map((r) => stringifyLosslessJson([...described.key.map((k) => r[k]), r[lsnColumn ?? "lsn"]])));
+    const { lsn, deleted } = changeMetadataColumns(described.columns.map((c) => c.name));
+    const current = latestPerKey(changes, lsn.column, described.key).filter((r) => r[deleted.column] !== true);
+    const distinct = new Set(changes.map((r) => stringifyLosslessJson([...described.key.map((k) => r[k]), r[lsn.column]])));
     const {
         rows: [{ n: sourceRows }],
     } = await admin.query(`SELECT count(*)::int AS n FROM ${table}`);

@@ -142,7 +142,10 @@ describe("the generated ADX model (Kusto language service: zero diagnostics)", (
 
     it("maps exactly the fields the Debezium record carries, special names in bracket JSONPath", () => {
         const target = sinkTargetOf(generateAdxModel(HOSTILE, { key: HOSTILE.primaryKey, streamingIngestion: true }));
-        assert.deepEqual(target.mappingColumns.map((c) => c.path).sort(), [...HOSTILE.columns.map((c) => jsonPathOf(c.name)), ...Object.values(changeMetadataFields()).map(jsonPathOf), "$"].sort());
+        assert.deepEqual(
+            target.mappingColumns.map((c) => c.path).sort(),
+            [...HOSTILE.columns.map((c) => jsonPathOf(c.name)), ...Object.values(changeMetadataFields()).map(jsonPathOf), "$"].sort(),
+        );
         assert.equal(jsonPathOf("Order Date"), "$['Order Date']");
         assert.equal(jsonPathOf("it's"), "$['it\\'s']");
         // The source's own op/deleted/_deleted columns keep their names; the metadata steps aside.

@@ -12,6 +12,7 @@ import { sourceObjectNames } from "../../postgres/sourceSchema";
 import { ORDERS_CATALOG, ordersModelScripts } from "../support/catalogFixtures";
 import { adxModelScripts } from "../../kql/adxModel";
 import { buildIngestorGrantScript } from "../../components/sinkIdentity";
+import { rowsOf, runKustoQuery } from "../../kql/kustoRestClient";
 
 let providers: Awaited<ReturnType<typeof serializedProviders>>;
 let pipeline: LocalPipeline;
@@ -163,12 +164,65 @@ describe("KqlSchema provider (serialized, against the ADX REST test double)", ()
 
     it("create applies every command in order; re-applying is safe", async () => {
         await providers.kqlSchema.create(inputs());
-        const sent = adx.commands.map((c) => c.csl.split(/\s+/).slice(0, 2).join(" "));
-        assert.equal(sent[0], ".create-merge table");
-        assert.equal(adx.commands.length, 10);
+        const applied = () => adx.commands.filter((c) => !c.csl.startsWith(".show")).map((c) => c.csl.split(/\s+/).slice(0, 2).join(" "));
+        assert.equal(applied()[0], ".create-merge table");
+        assert.equal(applied().length, 11);
         assert.ok(adx.tables.has("retail_orders_info_changes") && adx.views.has("retail_orders_info_latest") && adx.functions.has("TotalSalesPerCity"));
         await providers.kqlSchema.update("id", inputs(), inputs());
-        assert.equal(adx.commands.length, 20);
+        assert.equal(applied().length, 22);
+    });
+
+    it("a column added in PostgreSQL: the update adds the typed column and fills it from the records that arrived before", async () => {
+        // Its own table (the double keeps one namespace), the orders columns without city.
+        const orders = { ...ORDERS_CATALOG, qualifiedName: "added.orders" };
+        const withoutCity = { ...orders, columns: orders.columns.filter((c) => c.name !== "city") };
+        const before = { ...inputs(), scripts: adxModelScripts(withoutCity, { key: ["orderid"], streamingIngestion: true }, []) };
+        await providers.kqlSchema.create(before);
+        // Two changes of order 1 that arrived while the model had no city column: the city is only in the record.
+        const arrived = (lsn: bigint, city: string, amount: string) => ({
+            row: { orderid: 1n, custid: 7n, amount, purchase_time: null, op: "u", lsn, source_ts: null, snapshot: "false", deleted: false, record: { orderid: 1, city, amount } },
+            receivedAtMs: Date.now(),
+        });
+        adx.ingested.set("added_orders_changes", [arrived(10n, "Austin", "1.50"), arrived(20n, "Zürich", "2.50")]);
+        const after = { ...before, scripts: adxModelScripts(orders, { key: ["orderid"], streamingIngestion: true }, []) };
+        await providers.kqlSchema.update("id", before, after);
+        assert.match(adx.tables.get("added_orders_changes")!, /city:string/);
+        assert.deepEqual(
+            adx.ingested.get("added_orders_changes")!.map((r) => r.row.city),
+            ["Austin", "Zürich"],
+            "history backfilled in the change table",
+        );
+        const current = await runKustoQuery(adx.url, "cdc", "added_orders_current()", "token");
+        assert.deepEqual(
+            rowsOf(current[0]).map((r) => [r.orderid, r.city, r.amount]),
+            [[1, "Zürich", "2.50"]],
+        );
+        // Re-applying matches nothing: the backfill rewrites no row.
+        const sent = adx.commands.length;
+        await providers.kqlSchema.update("id", after, after);
+        const backfill = adx.commands.slice(sent).find((c) => c.csl.startsWith(".update table"))!;
+        assert.ok(backfill);
+        adx.ingested.delete("added_orders_changes");
+        await providers.kqlSchema.delete("id", after);
+    });
+
+    it("a column type Kusto cannot change is refused before anything is changed, naming the column and the fix", async () => {
+        const orders = { ...ORDERS_CATALOG, qualifiedName: "typed.orders" };
+        const asText = { ...orders, columns: orders.columns.map((c) => (c.name === "amount" ? { ...c, declaredType: "numeric", numericPrecision: undefined } : c)) };
+        const base = { ...inputs(), scripts: adxModelScripts(orders, { key: ["orderid"], streamingIngestion: true }, []) };
+        await providers.kqlSchema.create(base);
+        const sent = adx.commands.length;
+        const changed = { ...base, scripts: adxModelScripts(asText, { key: ["orderid"], streamingIngestion: true }, []) };
+        await assert.rejects(
+            providers.kqlSchema.update("id", base, changed),
+            /column amount is decimal, the model now makes it string.*ADD COLUMN amount_v2.*Nothing was changed/s,
+        );
+        assert.deepEqual(
+            adx.commands.slice(sent).map((c) => c.csl.split(/\s+/).slice(0, 2).join(" ")),
+            [".show table"],
+            "only read",
+        );
+        await providers.kqlSchema.delete("id", base);
     });
 
     it("read reports drift of a mapping and a view, so the next preview shows the script changed", async () => {

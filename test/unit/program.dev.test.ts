@@ -36,6 +36,7 @@ describe("the program with Pulumi.dev.yaml", () => {
             "docker:index/volume:Volume": 1,
             "docker:index/image:Image": 1,
             "docker:index/container:Container": 2,
+            "pulumi-nodejs:dynamic/pg-adx-cdc:IncrementalSnapshot": 1,
             "pulumi-nodejs:dynamic/pg-adx-cdc:KafkaConnector": 2,
             "pulumi-nodejs:dynamic/pg-adx-cdc:KqlSchema": 2,
             "pulumi-nodejs:dynamic/pg-adx-cdc:PostgresServerRestart": 1,
@@ -110,7 +111,7 @@ describe("the program with Pulumi.dev.yaml", () => {
 
     it("keeps secrets secret and out of every dynamic resource's inputs", async () => {
         const serialized = JSON.stringify(allDynamic().map((r) => ({ ...r.inputs, __provider: undefined })));
-        assert.ok(allDynamic().length === 7 && serialized.includes("SCRAM-SHA-256$"), "the bootstrap gets a verifier, not the password");
+        assert.ok(allDynamic().length === 8 && serialized.includes("SCRAM-SHA-256$"), "the bootstrap gets a verifier, not the password");
         for (const secret of MOCK_SECRETS) assert.ok(!serialized.includes(secret), `a dynamic resource input contains ${secret}`);
         const connect = run.byType("docker:index/container:Container").find((c) => c.name === "kafka-connect")!;
         assert.ok(JSON.stringify(connect.inputs.envs).includes("CDC_KUSTO_SINK_APP_KEY=mock-client-secret-value"), "the worker gets the sink secret in its environment");
@@ -135,6 +136,7 @@ describe("the program with Pulumi.dev.yaml", () => {
             user: "cdcadmin",
             sslMode: "require",
             slotName: "debezium_cdc",
+            signalTable: "cdc_meta.signal_cdc",
         });
         assert.deepEqual(operations.adx.tables, [
             {

@@ -32,6 +32,7 @@ describe("the program with Pulumi.free.yaml (existing free cluster, PostgreSQL c
             "docker:index/volume:Volume": 2,
             "docker:index/image:Image": 2,
             "docker:index/container:Container": 4,
+            "pulumi-nodejs:dynamic/pg-adx-cdc:IncrementalSnapshot": 1,
             "pulumi-nodejs:dynamic/pg-adx-cdc:KafkaConnector": 2,
             "pulumi-nodejs:dynamic/pg-adx-cdc:KqlSchema": 3,
             "pulumi-nodejs:dynamic/pg-adx-cdc:PostgresSourceBootstrap": 1,
@@ -98,7 +99,15 @@ describe("the program with Pulumi.free.yaml (existing free cluster, PostgreSQL c
     it("exports the operator contract and web UI links for the free cluster", async () => {
         const operations = parseOperationsOutputs((await resolveOutput(run.program.operations)).value, "mocked free stack");
         assert.equal(operations.adx.queryUri, FREE_CLUSTER);
-        assert.deepEqual(operations.postgres, { host: "127.0.0.1", port: 5432, database: "retail", user: "cdcadmin", sslMode: "disable", slotName: "debezium_cdc" });
+        assert.deepEqual(operations.postgres, {
+            host: "127.0.0.1",
+            port: 5432,
+            database: "retail",
+            user: "cdcadmin",
+            sslMode: "disable",
+            slotName: "debezium_cdc",
+            signalTable: "cdc_meta.signal_cdc",
+        });
         const links = await resolveOutput(run.program.analyticsLinks as pulumi.Output<Record<string, string>>);
         assert.equal(links.value.OrdersPerCity, `${FREE_CLUSTER}/cdc?query=OrdersPerCity()&web=1`);
     });

@@ -1,0 +1,153 @@
+// IncrementalSnapshot: a table that joins pg-adx-cdc:capture.tables on a running stack gets its
+// existing rows through Debezium's incremental snapshot (chunked by key, interleaved with the
+// stream, so other tables keep flowing and nothing is re-read twice). The stack writes the
+// `execute-snapshot` signal into its signal table (cdc_meta, in the publication) once the source
+// connector's running task captures the table, then waits for Debezium's first snapshot window
+// (the watermark rows it writes into the same table) as the acknowledgement.
+// The first deployment sends nothing: the connector's initial snapshot reads every captured table.
+import * as pulumi from "@pulumi/pulumi";
+import { ADMIN_PASSWORD_CONFIG_KEY, PostgresConnectionInputs, withClient } from "./sourceBootstrap";
+import { connectRequest } from "../connectors/connectRestClient";
+import { pollUntil } from "../runtime/pollUntil";
+
+export interface IncrementalSnapshotInputs {
+    connection: PostgresConnectionInputs;
+    /** "schema.table" of the stack's signal table. */
+    signalTable: string;
+    connectUrl: string;
+    /** The Debezium source connector that reads the signal. */
+    connectorName: string;
+    /** Captured tables, "schema.table". */
+    tables: string[];
+    timeoutSeconds?: number;
+}
+
+export interface SentSignal {
+    id: string;
+    tables: string[];
+    sentAt: string;
+}
+
+/** The signal row Debezium's source channel reads (`data-collections` are "schema.table" for PostgreSQL). */
+export function executeSnapshotSignal(tables: string[], now = new Date()): { id: string; type: string; data: string } {
+    return {
+        id: `pg-adx-cdc-${now.toISOString()}-${Math.random().toString(36).slice(2, 8)}`,
+        type: "execute-snapshot",
+        data: JSON.stringify({ "data-collections": tables, type: "incremental" }),
+    };
+}
+
+/** Tables in `news` that `olds` did not capture, in `news` order. */
+export function addedTables(olds: string[] | undefined, news: string[]): string[] {
+    return news.filter((t) => !(olds ?? []).includes(t));
+}
+
+/** True when the connector's running task captures every table (its table.include.list as Debezium reads it). */
+export function taskCaptures(taskConfigs: { config: Record<string, string> }[], tables: string[]): boolean {
+    return taskConfigs.some((t) => {
+        const included = (t.config["table.include.list"] ?? "").split(",").map((p) => p.replace(/\\\./g, "."));
+        return tables.every((table) => included.includes(table));
+    });
+}
+
+async function sendSignal(inputs: IncrementalSnapshotInputs, password: string | undefined, added: string[]): Promise<SentSignal | undefined> {
+    const log = (m: string) => require("@pulumi/pulumi").log.info(m);
+    const deadlineMs = (inputs.timeoutSeconds ?? 180) * 1000;
+    return withClient(inputs.connection, password, async (client) => {
+        // An empty table has nothing to backfill (and Debezium opens no window for it).
+        const withRows: string[] = [];
+        for (const table of added) if ((await client.query(`SELECT EXISTS (SELECT FROM ${table}) AS any`)).rows[0].any) withRows.push(table);
+        if (withRows.length === 0) {
+            log(`added ${added.join(", ")}: empty, nothing to backfill`);
+            return undefined;
+        }
+        // The task must already capture the table; a signal read by the task the update replaces would be skipped.
+        const policy = { deadlineMs: 30_000, initialDelayMs: 500, maxDelayMs: 5000 };
+        const connector = `/connectors/${encodeURIComponent(inputs.connectorName)}`;
+        let seen = "no answer yet";
+        await pollUntil({
+            attempt: async () => {
+                const tasks = await connectRequest(inputs.connectUrl, "GET", `${connector}/tasks`, undefined, policy);
+                const status = await connectRequest(inputs.connectUrl, "GET", `${connector}/status`, undefined, policy);
+                const states = (status.data?.tasks ?? []).map((t: { state: string }) => t.state);
+                seen = `tasks ${JSON.stringify(states)}, task config captures them: ${tasks.status === 200 && taskCaptures(tasks.data, withRows)}`;
+                return tasks.status === 200 && taskCaptures(tasks.data, withRows) && states.length > 0 && states.every((s: string) => s === "RUNNING") ? true : undefined;
+            },
+            timeoutMs: deadlineMs,
+            intervalMs: 1000,
+            timeoutError: (ms) =>
+                new Error(
+                    `the source connector ${inputs.connectorName} did not run with ${withRows.join(", ")} in table.include.list within ${Math.round(ms / 1000)} s (${seen}); ` +
+                        "check `pg-adx-cdc status` and the worker log, then run pulumi up again (the signal is sent once the task captures the table)",
+                ),
+        });
+        const windows = async () => Number((await client.query(`SELECT count(*) AS n FROM ${inputs.signalTable} WHERE type = 'snapshot-window-open'`)).rows[0].n);
+        const before = await windows();
+        const signal = executeSnapshotSignal(withRows);
+        await client.query(`INSERT INTO ${inputs.signalTable} (id, type, data) VALUES ($1, $2, $3)`, [signal.id, signal.type, signal.data]);
+        log(`incremental snapshot of ${withRows.join(", ")} requested (signal ${signal.id}); waiting for Debezium's first snapshot window`);
+        await pollUntil({
+            attempt: async () => ((await windows()) > before ? true : undefined),
+            timeoutMs: deadlineMs,
+            intervalMs: 500,
+            timeoutError: (ms) =>
+                new Error(
+                    `Debezium opened no snapshot window for signal ${signal.id} (${withRows.join(", ")}) in ${Math.round(ms / 1000)} s: ` +
+                        `is signal.data.collection ${inputs.signalTable} in the connector config and the table in the publication? The signal row stays in ${inputs.signalTable}; ` +
+                        "Debezium reads it when the connector streams again",
+                ),
+        });
+        log(`Debezium is reading ${withRows.join(", ")} in chunks; \`pg-adx-cdc status\` shows the progress`);
+        return { id: signal.id, tables: withRows, sentAt: new Date().toISOString() };
+    });
+}
+
+export const incrementalSnapshotProvider: pulumi.dynamic.ResourceProvider & { adminPassword?: string } = {
+    async configure(req: pulumi.dynamic.ConfigureRequest) {
+        (this as any).adminPassword = req.config.get(ADMIN_PASSWORD_CONFIG_KEY);
+    },
+
+    async check(_olds: any, news: any) {
+        const failures: { property: string; reason: string }[] = [];
+        if (!Array.isArray(news.tables) || news.tables.length === 0) failures.push({ property: "tables", reason: "capture at least one table" });
+        if (!/^[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*$/.test(news.signalTable ?? "")) failures.push({ property: "signalTable", reason: 'a lower-case "schema.table" name' });
+        return failures.length ? { failures } : { inputs: news };
+    },
+
+    async diff(_id: string, olds: any, news: any) {
+        const keys = ["connection", "signalTable", "connectUrl", "connectorName", "tables"] as const;
+        return { changes: keys.some((k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k])) };
+    },
+
+    async create(inputs: any) {
+        // The connector's initial snapshot reads every table captured at creation.
+        return { id: `${inputs.connection.host}/${inputs.connection.database}/${inputs.signalTable}`, outs: { ...inputs, signals: [] } };
+    },
+
+    async update(_id: string, olds: any, news: any) {
+        const added = addedTables(olds.tables, news.tables);
+        const sent = added.length ? await sendSignal(news, (this as any).adminPassword, added) : undefined;
+        return { outs: { ...news, signals: [...(olds.signals ?? []), ...(sent ? [sent] : [])] } };
+    },
+
+    async delete() {
+        // The signal rows go with the signal table when the source bootstrap is deleted.
+    },
+};
+
+export interface IncrementalSnapshotArgs {
+    connection: { [K in keyof PostgresConnectionInputs]: pulumi.Input<PostgresConnectionInputs[K]> };
+    signalTable: pulumi.Input<string>;
+    connectUrl: pulumi.Input<string>;
+    connectorName: pulumi.Input<string>;
+    tables: pulumi.Input<pulumi.Input<string>[]>;
+    timeoutSeconds?: pulumi.Input<number>;
+}
+
+/** Backfills tables added to capture.tables on a running stack through Debezium's incremental snapshot. */
+export class IncrementalSnapshot extends pulumi.dynamic.Resource {
+    declare public readonly signals: pulumi.Output<SentSignal[]>;
+    constructor(name: string, args: IncrementalSnapshotArgs, opts?: pulumi.CustomResourceOptions) {
+        super(incrementalSnapshotProvider, name, { ...args, signals: undefined }, opts, "pg-adx-cdc", "IncrementalSnapshot");
+    }
+}
