@@ -223,8 +223,10 @@ export function generateAdxModel(table: CatalogTable, options: AdxModelOptions):
 
     return [
         { name: `${folder}/10-table.kql`, text: tableScript + "\n" },
-        { name: `${folder}/15-backfill.kql`, text: backfillScript + "\n" },
+
         { name: `${folder}/20-mapping.kql`, text: mappingScript + "\n" },
+        // After the mapping: a row that arrives once the new mapping is in place has its typed value already.
+        { name: `${folder}/25-backfill.kql`, text: backfillScript + "\n" },
         { name: `${folder}/30-policies.kql`, text: policyScript + "\n" },
         { name: `${folder}/40-current-state.kql`, text: currentStateScript + "\n" },
     ];

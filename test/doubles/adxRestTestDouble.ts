@@ -60,6 +60,11 @@ export interface AdxTestDouble {
     outage?: () => number | undefined;
     /** Called when a streaming ingest request has arrived, before the double stores its rows (to time a fault into a flush). */
     onIngestRequest?: () => Promise<void>;
+    /**
+     * The rows a current-state function returns, evaluated from the KQL the double received; `stored`
+     * skips its final projection, so each visible row keeps its values as stored (for value-by-value checks).
+     */
+    currentState(functionName: string, options?: { stored?: boolean }): KustoRow[];
     close(): Promise<void>;
 }
 
@@ -76,7 +81,7 @@ const error = (code: string, message: string, permanent = false) => ({
 });
 
 export async function startAdxTestDouble(options: AdxTestDoubleOptions = {}): Promise<AdxTestDouble> {
-    const state: Omit<AdxTestDouble, "url" | "close"> = {
+    const state: Omit<AdxTestDouble, "url" | "close" | "currentState"> = {
         commands: [],
         queries: [],
         tables: new Map(),
@@ -170,7 +175,7 @@ export async function startAdxTestDouble(options: AdxTestDoubleOptions = {}): Pr
         return [400, error("BadRequest_SyntaxError", `Request is invalid and cannot be processed: Syntax error: SYN0002: unsupported by the test double: ${one.slice(0, 60)}`)];
     };
     /** The rows a current-state function returns, evaluated from the view and function the double received. */
-    const currentStateRows = (functionName: string): KustoRow[] => {
+    const currentStateRows = (functionName: string, options: { stored?: boolean } = {}): KustoRow[] => {
         const fn = state.functions.get(functionName);
         const body = fn && parseCurrentStateFunction(fn);
         if (!body) throw new Error(`Semantic error: SEM0260: Unknown function: '${functionName}' (or not a current-state function the test double understands)`);
@@ -188,7 +193,7 @@ export async function startAdxTestDouble(options: AdxTestDoubleOptions = {}): Pr
         }
         let rows = latestPerKey(rowsOf(view.source), view.orderBy, view.keys);
         for (const where of body.where.map(parseKqlExpression)) rows = rows.filter((r) => evaluateKql(where, r, scalars) === true);
-        if (!body.project) return rows;
+        if (!body.project || options.stored) return rows;
         const project = body.project.map((p) => ({ name: p.name, expression: parseKqlExpression(p.expression) }));
         return rows.map((r) => Object.fromEntries(project.map((p) => [p.name, evaluateKql(p.expression, r, scalars)])));
     };
@@ -307,6 +312,7 @@ export async function startAdxTestDouble(options: AdxTestDoubleOptions = {}): Pr
     baseUrl = options.tls ? `https://localhost:${port}` : `http://127.0.0.1:${port}`;
     const double = Object.assign(state, {
         url: baseUrl,
+        currentState: currentStateRows,
         close: () =>
             new Promise<void>((r) => {
                 server.close(() => r());

@@ -8,9 +8,9 @@
 import { after, before, describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import { Client } from "pg";
-import { stringify as stringifyLosslessJson } from "lossless-json";
 import { startLocalPipeline, LocalPipeline } from "./harness/localPipeline";
 import { adminClient } from "./harness/capturedSource";
+import { waitUntilEqual as waitUntilEqualToSource } from "./harness/sourceComparison";
 import { deployKustoSink, KustoSinkDeployment } from "./harness/kustoSinkDeployment";
 import { buildDebeziumSourceConfig } from "../../connectors/debeziumSource";
 import { kafkaConnectorProvider } from "../../connectors/kafkaConnector";
@@ -18,9 +18,6 @@ import { sourceBootstrapProvider } from "../../postgres/sourceBootstrap";
 import { buildScramSha256Verifier } from "../../postgres/scramVerifier";
 import { sourceObjectNames } from "../../postgres/sourceSchema";
 import { TYPE_TABLE, typeRuleFor } from "../../kql/typeTable";
-import { adxNamesFor, changeMetadataColumns } from "../../kql/adxModel";
-import { CatalogTable } from "../../postgres/catalog";
-import { KustoRow, KustoValue, latestPerKey } from "../doubles/adxIngestionTestDouble";
 import { heartbeatCatalog, ORDERS_CATALOG, PRODUCTS_CATALOG, PRODUCTS_DDL } from "../support/catalogFixtures";
 
 const PREFIX = "anytable";
@@ -41,7 +38,6 @@ let sink: KustoSinkDeployment;
 let connectorInputs: any;
 const started = Date.now();
 
-const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
 /** All-types columns: one per example type of each rule, in table order. */
 const typeColumns = TYPE_TABLE.flatMap((rule) =>
     rule.examples.map((e, i) => ({ name: `c_${rule.id.replace(/-/g, "_")}_${i}`, type: e.type.replace("{enum}", ENUM_TYPE), values: e.values, serial: /serial$/.test(e.type) })),
@@ -59,61 +55,6 @@ function allTypesInserts(firstId: number): string[] {
     }
     rows.push(`INSERT INTO ${ALL_TYPES} (id) VALUES (${firstId + maxExamples})`);
     return rows;
-}
-
-/** The text PostgreSQL is asked to read back, for a value as the double stores it. */
-function adxText(value: KustoValue): string | null {
-    if (value === null || value === undefined) return null;
-    if (typeof value === "object") return stringifyLosslessJson(value) ?? null;
-    return String(value);
-}
-
-/** Compares every current row ADX holds for a table with the source, value by value; returns the mismatches. */
-async function compareTable(table: string): Promise<{ mismatches: string[]; adxRows: number; sourceRows: number; changeRows: number; duplicates: number }> {
-    const model = sink.models.find((m) => m.table === table)!;
-    const described: CatalogTable & { key: string[] } = model.described;
-    const names = adxNamesFor(table);
-    const changes = (pipeline.adx.ingested.get(names.changes) ?? []).map((r) => r.row);
-    const { lsn, deleted } = changeMetadataColumns(described.columns.map((c) => c.name));
-    const current = latestPerKey(changes, lsn.column, described.key).filter((r) => r[deleted.column] !== true);
-    const distinct = new Set(changes.map((r) => stringifyLosslessJson([...described.key.map((k) => r[k]), r[lsn.column]])));
-    const {
-        rows: [{ n: sourceRows }],
-    } = await admin.query(`SELECT count(*)::int AS n FROM ${table}`);
-    const mismatches: string[] = [];
-    for (const row of current) {
-        const params: (string | null)[] = [];
-        const param = (v: string | null) => (params.push(v), `$${params.length}`);
-        const sameValue = (c: (typeof described.columns)[number]) => {
-            const p = param(adxText(row[c.name]));
-            return {
-                p,
-                sql: typeRuleFor(table, c)
-                    .sameValueSql.replace(/\$1/g, p)
-                    .replace(/\{type\}/g, c.declaredType)
-                    .replace(/\{c\}/g, quoteIdent(c.name)),
-            };
-        };
-        const checks = described.columns.map((c) => {
-            const same = sameValue(c);
-            return `CASE WHEN ${same.p}::text IS NULL THEN ${quoteIdent(c.name)} IS NULL ELSE COALESCE(${same.sql}, false) END`;
-        });
-        // The row with the same key, as PostgreSQL reads the key values ADX holds.
-        const where = described.key.map((k) => sameValue(described.columns.find((c) => c.name === k)!).sql).join(" AND ");
-        const sql = `SELECT ARRAY[${checks.join(", ")}] AS same, ARRAY[${described.columns.map((c) => `${quoteIdent(c.name)}::text`).join(", ")}] AS source FROM ${table} WHERE ${where}`;
-        const { rows } = await admin.query(sql, params);
-        if (rows.length !== 1) {
-            mismatches.push(`${table} key ${stringifyLosslessJson(described.key.map((k) => row[k]))}: in ADX, ${rows.length} rows in PostgreSQL`);
-            continue;
-        }
-        rows[0].same.forEach((same: boolean, i: number) => {
-            if (!same)
-                mismatches.push(
-                    `${table}.${described.columns[i].name} (${described.columns[i].declaredType}): ADX ${JSON.stringify(adxText(row[described.columns[i].name]))} vs PostgreSQL ${JSON.stringify(rows[0].source[i])}`,
-                );
-        });
-    }
-    return { mismatches, adxRows: current.length, sourceRows, changeRows: changes.length, duplicates: changes.length - distinct.size };
 }
 
 before(async () => {
@@ -178,25 +119,12 @@ after(async () => {
 });
 
 async function waitUntilEqual(label: string): Promise<void> {
-    const deadline = Date.now() + 120_000;
-    for (;;) {
-        const results: ({ table: string } & Awaited<ReturnType<typeof compareTable>>)[] = [];
-        for (const table of TABLES) results.push({ table, ...(await compareTable(table)) });
-        const settled = results.every((r) => r.mismatches.length === 0 && r.adxRows === r.sourceRows);
-        if (settled || Date.now() > deadline) {
-            for (const r of results)
-                process.stderr.write(
-                    `e2e: ${label} ${r.table}: ${r.sourceRows} source rows, ${r.adxRows} current rows in ADX, ${r.changeRows} change rows, ${r.duplicates} duplicates, ${r.mismatches.length} mismatched values\n`,
-                );
-            assert.deepEqual(
-                results.flatMap((r) => r.mismatches),
-                [],
-            );
-            for (const r of results) assert.equal(r.adxRows, r.sourceRows, `${r.table}: rows in ADX vs PostgreSQL`);
-            return;
-        }
-        await new Promise((r) => setTimeout(r, 500));
-    }
+    const results = await waitUntilEqualToSource(pipeline, admin, sink, TABLES, label);
+    assert.deepEqual(
+        results.flatMap((r) => r.mismatches),
+        [],
+    );
+    for (const r of results) assert.equal(r.adxRows, r.sourceRows, `${r.table}: rows in ADX vs PostgreSQL`);
 }
 
 describe("any table: the ADX model generated from the catalog, every type, composite keys, keywords as names", () => {

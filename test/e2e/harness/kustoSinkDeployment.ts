@@ -21,6 +21,11 @@ export interface KustoSinkDeployment {
     connectorInputs: any;
     /** Per captured table: the catalog's description and the ADX model generated from it (plus its overlay). */
     models: { table: string; scripts: KqlScript[]; described: SourceCatalogOutputs["described"][number] }[];
+    /**
+     * What `pulumi up` does on the ADX side after a refresh, through each provider's own update path: the
+     * catalog re-read, every changed model updated in place (a new table's created), the sink's topics re-set.
+     */
+    redeploy(tables: string[], keys?: Record<string, string[]>): Promise<void>;
     /** The current-state function's rows for a captured table, asked over ADX's v1 query endpoint. */
     currentRows(table: string): Promise<Record<string, unknown>[]>;
     delete(): Promise<void>;
@@ -41,30 +46,23 @@ export async function deployKustoSink(
     // The KQL provider and the queries authenticate to the double with a token, as AZURE_KUSTO_ACCESS_TOKEN does.
     process.env.AZURE_KUSTO_ACCESS_TOKEN = pipeline.adxAccessToken;
     // The stack's path: the SourceCatalog provider reads the catalog, the generator builds each model.
-    const catalogInputs = {
+    const catalogInputsFor = (tables: string[], keys: Record<string, string[]>) => ({
         connection: pipeline.adminConnection,
-        tables: [...options.tables, ...(options.heartbeatTable ? [options.heartbeatTable] : [])],
-        keys: options.keys ?? {},
-    };
-    const checkedCatalog: any = await sourceCatalogProvider.check!({}, catalogInputs);
-    if (checkedCatalog.failures) throw new Error(`catalog check failed: ${JSON.stringify(checkedCatalog.failures)}`);
-    const { outs } = await sourceCatalogProvider.create!(catalogInputs);
-    const models = (outs.described as SourceCatalogOutputs["described"]).map((described) => ({
-        table: described.qualifiedName,
-        described,
-        scripts:
-            described.qualifiedName === options.heartbeatTable
-                ? heartbeatModelScripts(described, { streamingIngestion: true })
-                : adxModelScripts(described, { key: described.key, streamingIngestion: true }, loadOverlayScripts(described.qualifiedName)),
-    }));
-    for (const model of models) {
-        const inputs = { clusterUri: pipeline.adx.url, database: ADX_DATABASE, scripts: model.scripts, retainData: false };
-        const checked: any = await kqlSchemaProvider.check!({}, inputs);
-        if (checked.failures) throw new Error(`KQL check failed: ${JSON.stringify(checked.failures)}`);
-        await kqlSchemaProvider.create!(inputs);
-    }
+        tables: [...tables, ...(options.heartbeatTable ? [options.heartbeatTable] : [])],
+        keys,
+    });
+    const modelsOf = (described: SourceCatalogOutputs["described"]) =>
+        described.map((table) => ({
+            table: table.qualifiedName,
+            described: table,
+            scripts:
+                table.qualifiedName === options.heartbeatTable
+                    ? heartbeatModelScripts(table, { streamingIngestion: true })
+                    : adxModelScripts(table, { key: table.key, streamingIngestion: true }, loadOverlayScripts(table.qualifiedName)),
+        }));
+    const kqlInputsOf = (model: { scripts: KqlScript[] }) => ({ clusterUri: pipeline.adx.url, database: ADX_DATABASE, scripts: model.scripts, retainData: false });
     const connectorName = options.connectorName ?? `${options.topicPrefix}-adx-sink`;
-    const connectorInputs = {
+    const connectorInputsOf = (models: { table: string; scripts: KqlScript[] }[]) => ({
         connectUrl: pipeline.connectUrl,
         connectorName,
         timeoutSeconds: 120,
@@ -81,16 +79,47 @@ export async function deployKustoSink(
             deadLetterReplicationFactor: KAFKA_REPLICATION_FACTOR,
             ...options.sink,
         }),
-    };
+    });
+
+    let catalogInputs = catalogInputsFor(options.tables, options.keys ?? {});
+    const checkedCatalog: any = await sourceCatalogProvider.check!({}, catalogInputs);
+    if (checkedCatalog.failures) throw new Error(`catalog check failed: ${JSON.stringify(checkedCatalog.failures)}`);
+    const { outs } = await sourceCatalogProvider.create!(catalogInputs);
+    const models = modelsOf(outs.described);
+    for (const model of models) {
+        const checked: any = await kqlSchemaProvider.check!({}, kqlInputsOf(model));
+        if (checked.failures) throw new Error(`KQL check failed: ${JSON.stringify(checked.failures)}`);
+        await kqlSchemaProvider.create!(kqlInputsOf(model));
+    }
+    let connectorInputs = connectorInputsOf(models);
     const checked: any = await kafkaConnectorProvider.check!({}, connectorInputs);
     if (checked.failures) throw new Error(`sink connector check failed: ${JSON.stringify(checked.failures)}`);
     await kafkaConnectorProvider.create!(connectorInputs);
-    return {
+    const deployment: KustoSinkDeployment = {
         connectorName,
         connectorInputs,
         models,
+        async redeploy(tables: string[], keys: Record<string, string[]> = options.keys ?? {}) {
+            // `pulumi up` after a refresh: the catalog read again, then each resource's own update path.
+            const nextCatalog = catalogInputsFor(tables, keys);
+            const { outs: next } = await sourceCatalogProvider.update!("catalog", { ...catalogInputs, described: undefined }, nextCatalog);
+            const nextModels = modelsOf(next.described);
+            for (const model of nextModels) {
+                const previous = deployment.models.find((m) => m.table === model.table);
+                if (!previous) await kqlSchemaProvider.create!(kqlInputsOf(model));
+                else if ((await kqlSchemaProvider.diff!("kql", kqlInputsOf(previous), kqlInputsOf(model))).changes)
+                    await kqlSchemaProvider.update!("kql", kqlInputsOf(previous), kqlInputsOf(model));
+            }
+            const nextConnector = connectorInputsOf(nextModels);
+            if ((await kafkaConnectorProvider.diff!(connectorName, connectorInputs, nextConnector)).changes)
+                await kafkaConnectorProvider.update!(connectorName, connectorInputs, nextConnector);
+            catalogInputs = nextCatalog;
+            connectorInputs = nextConnector;
+            deployment.connectorInputs = nextConnector;
+            deployment.models.splice(0, deployment.models.length, ...nextModels);
+        },
         async currentRows(table: string) {
-            const model = models.find((m) => m.table === table);
+            const model = deployment.models.find((m) => m.table === table);
             if (!model) throw new Error(`${table} is not captured by this deployment`);
             const { functionName } = currentStateOf(model.scripts);
             const token = await getKustoAccessToken(pipeline.adx.url);
@@ -100,4 +129,5 @@ export async function deployKustoSink(
             await kafkaConnectorProvider.delete!(connectorName, connectorInputs);
         },
     };
+    return deployment;
 }

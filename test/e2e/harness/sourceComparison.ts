@@ -1,0 +1,104 @@
+// What ADX holds for a captured table against PostgreSQL, value by value: the rows the generated
+// current-state function shows (evaluated by the ADX double from the KQL the stack sent, its
+// delete and snapshot rules included), each compared by PostgreSQL itself, which reads the ADX
+// value back as the column's own type (the type table's sameValueSql).
+import { Client } from "pg";
+import { stringify as stringifyLosslessJson } from "lossless-json";
+import { LocalPipeline } from "./localPipeline";
+import { KustoSinkDeployment } from "./kustoSinkDeployment";
+import { typeRuleFor } from "../../../kql/typeTable";
+import { adxNamesFor, changeMetadataColumns } from "../../../kql/adxModel";
+import { currentStateOf } from "../../../kql/kqlModel";
+import { KustoValue } from "../../doubles/adxIngestionTestDouble";
+
+export interface TableComparison {
+    table: string;
+    mismatches: string[];
+    /** Rows the current-state function shows. */
+    adxRows: number;
+    sourceRows: number;
+    changeRows: number;
+    /** Change rows that repeat a (key, lsn) already stored: the sink's at-least-once redeliveries. */
+    duplicates: number;
+}
+
+const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
+
+/** The text PostgreSQL is asked to read back, for a value as the double stores it. */
+function adxText(value: KustoValue): string | null {
+    if (value === null || value === undefined) return null;
+    if (typeof value === "object") return stringifyLosslessJson(value) ?? null;
+    return String(value);
+}
+
+export async function compareWithSource(pipeline: LocalPipeline, admin: Client, sink: KustoSinkDeployment, table: string): Promise<TableComparison> {
+    const model = sink.models.find((m) => m.table === table);
+    if (!model) throw new Error(`${table} is not deployed to ADX by this test`);
+    const described = model.described;
+    const changes = (pipeline.adx.ingested.get(adxNamesFor(table).changes) ?? []).map((r) => r.row);
+    const { lsn } = changeMetadataColumns(described.columns.map((c) => c.name));
+    const current = pipeline.adx.currentState(currentStateOf(model.scripts).functionName, { stored: true });
+    const distinct = new Set(changes.map((r) => stringifyLosslessJson([...described.key.map((k) => r[k]), r[lsn.column]])));
+    const {
+        rows: [{ n: sourceRows }],
+    } = await admin.query(`SELECT count(*)::int AS n FROM ${table}`);
+    const mismatches: string[] = [];
+    for (const row of current) {
+        const params: (string | null)[] = [];
+        const param = (v: string | null) => (params.push(v), `$${params.length}`);
+        const sameValue = (c: (typeof described.columns)[number]) => {
+            const p = param(adxText(row[c.name]));
+            return {
+                p,
+                sql: typeRuleFor(table, c)
+                    .sameValueSql.replace(/\$1/g, p)
+                    .replace(/\{type\}/g, c.declaredType)
+                    .replace(/\{c\}/g, quoteIdent(c.name)),
+            };
+        };
+        const checks = described.columns.map((c) => {
+            const same = sameValue(c);
+            return `CASE WHEN ${same.p}::text IS NULL THEN ${quoteIdent(c.name)} IS NULL ELSE COALESCE(${same.sql}, false) END`;
+        });
+        // The row with the same key, as PostgreSQL reads the key values ADX holds.
+        const where = described.key.map((k) => sameValue(described.columns.find((c) => c.name === k)!).sql).join(" AND ");
+        const sql = `SELECT ARRAY[${checks.join(", ")}] AS same, ARRAY[${described.columns.map((c) => `${quoteIdent(c.name)}::text`).join(", ")}] AS source FROM ${table} WHERE ${where}`;
+        const { rows } = await admin.query(sql, params);
+        if (rows.length !== 1) {
+            mismatches.push(`${table} key ${stringifyLosslessJson(described.key.map((k) => row[k]))}: in ADX, ${rows.length} rows in PostgreSQL`);
+            continue;
+        }
+        rows[0].same.forEach((same: boolean, i: number) => {
+            if (!same)
+                mismatches.push(
+                    `${table}.${described.columns[i].name} (${described.columns[i].declaredType}): ADX ${JSON.stringify(adxText(row[described.columns[i].name]))} vs PostgreSQL ${JSON.stringify(rows[0].source[i])}`,
+                );
+        });
+    }
+    return { table, mismatches, adxRows: current.length, sourceRows, changeRows: changes.length, duplicates: changes.length - distinct.size };
+}
+
+/** Polls until every table in ADX equals its source (or the deadline), logs one line per table, and returns the last comparison. */
+export async function waitUntilEqual(
+    pipeline: LocalPipeline,
+    admin: Client,
+    sink: KustoSinkDeployment,
+    tables: string[],
+    label: string,
+    timeoutMs = 120_000,
+): Promise<TableComparison[]> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+        const results: TableComparison[] = [];
+        for (const table of tables) results.push(await compareWithSource(pipeline, admin, sink, table));
+        const settled = results.every((r) => r.mismatches.length === 0 && r.adxRows === r.sourceRows);
+        if (settled || Date.now() > deadline) {
+            for (const r of results)
+                process.stderr.write(
+                    `e2e: ${label} ${r.table}: ${r.sourceRows} source rows, ${r.adxRows} current rows in ADX, ${r.changeRows} change rows, ${r.duplicates} duplicates, ${r.mismatches.length} mismatched values\n`,
+                );
+            return results;
+        }
+        await new Promise((r) => setTimeout(r, 500));
+    }
+}
