@@ -112,6 +112,14 @@ function authSettings(auth: KustoSinkAuth): Record<string, string> {
  *   the sink starts (and detects their drift); the connector's own check needs more than `Ingestor`.
  * - Secrets are `${env:...}` references resolved by the worker's EnvVarConfigProvider.
  */
+/**
+ * Fields the sink adds to every record (Kafka's InsertField, sink side): the topic partition and
+ * offset. A key's changes are all in one partition, in the order Debezium emitted them, so the offset
+ * orders them where the LSN cannot: incremental snapshot reads carry no LSN, and a transaction that
+ * commits after a snapshot began can carry LSNs below the snapshot's.
+ */
+export const KAFKA_POSITION_FIELDS = { partition: "__kafka_partition", offset: "__kafka_offset" } as const;
+
 export function buildKustoSinkConfig(input: KustoSinkInput): Record<string, string> {
     if (input.targets.length === 0) throw new Error("buildKustoSinkConfig: at least one topic target is required");
     const flushIntervalMs = input.flushIntervalMs ?? 1000;
@@ -128,7 +136,14 @@ export function buildKustoSinkConfig(input: KustoSinkInput): Record<string, stri
         "kusto.tables.topics.mapping": renderKustoTopicMapping(input.targets),
         "kusto.validation.table.enable": "false",
         "key.converter": "org.apache.kafka.connect.storage.StringConverter",
-        "value.converter": "org.apache.kafka.connect.storage.StringConverter",
+        // Parsed (schemaless) so that the record's Kafka position can be added to it: each change's
+        // partition and offset order the changes of a key exactly as Debezium emitted them (see KAFKA_POSITION_FIELDS).
+        "value.converter": "org.apache.kafka.connect.json.JsonConverter",
+        "value.converter.schemas.enable": "false",
+        transforms: "kafkaPosition",
+        "transforms.kafkaPosition.type": "org.apache.kafka.connect.transforms.InsertField$Value",
+        "transforms.kafkaPosition.partition.field": KAFKA_POSITION_FIELDS.partition,
+        "transforms.kafkaPosition.offset.field": KAFKA_POSITION_FIELDS.offset,
         "flush.interval.ms": String(flushIntervalMs),
         "flush.size.bytes": String(1024 * 1024),
         "behavior.on.error": "fail",

@@ -5,6 +5,7 @@
 // provider, the language-service check and the ADX test double treat both alike.
 import { CatalogTable } from "../postgres/catalog";
 import { changeMetadataFields } from "../connectors/debeziumSource";
+import { KAFKA_POSITION_FIELDS } from "../connectors/kustoSink";
 import { KqlScript } from "./kqlModel";
 import { KustoScalarType, typeRuleFor } from "./typeTable";
 
@@ -59,7 +60,9 @@ export interface MetadataColumn {
 }
 
 /** The change-metadata columns of every change table, named so no source column is shadowed. */
-export function changeMetadataColumns(sourceColumns: string[]): Record<"op" | "lsn" | "sourceTs" | "snapshot" | "deleted" | "record", MetadataColumn> {
+export function changeMetadataColumns(
+    sourceColumns: string[],
+): Record<"op" | "lsn" | "sourceTs" | "snapshot" | "deleted" | "kafkaPartition" | "kafkaOffset" | "record", MetadataColumn> {
     const fields = changeMetadataFields();
     // A source column may itself be called op, lsn, ...: the metadata column then takes a leading _ until unique.
     const free = (name: string) => {
@@ -84,6 +87,18 @@ export function changeMetadataColumns(sourceColumns: string[]): Record<"op" | "l
             doc: "Debezium's snapshot marker: false when streamed; first/true/last_in_data_collection/last in a full snapshot; incremental",
         },
         deleted: { column: free("deleted"), path: jsonPathOf(fields.deleted), type: "bool", doc: "True for a delete event (the row then carries its last values)" },
+        kafkaPartition: {
+            column: free("kafka_partition"),
+            path: jsonPathOf(KAFKA_POSITION_FIELDS.partition),
+            type: "long",
+            doc: "Kafka partition of the change (all changes of a key share one)",
+        },
+        kafkaOffset: {
+            column: free("kafka_offset"),
+            path: jsonPathOf(KAFKA_POSITION_FIELDS.offset),
+            type: "long",
+            doc: "Kafka offset of the change: orders the changes of one key as Debezium emitted them (snapshot reads included)",
+        },
         // The whole record, losslessly: a column added in PostgreSQL is queryable here before the
         // next `pulumi up` gives it a typed column, and the backfill fills that column from it.
         record: { column: free("record"), path: "$", type: "dynamic", doc: "The whole change record as Debezium sent it: columns the model does not have yet are here" },
@@ -92,7 +107,7 @@ export function changeMetadataColumns(sourceColumns: string[]): Record<"op" | "l
 
 /** The metadata columns in table order. */
 export function metadataColumnList(metadata: ReturnType<typeof changeMetadataColumns>): MetadataColumn[] {
-    return [metadata.op, metadata.lsn, metadata.sourceTs, metadata.snapshot, metadata.deleted, metadata.record];
+    return [metadata.op, metadata.lsn, metadata.sourceTs, metadata.snapshot, metadata.deleted, metadata.kafkaPartition, metadata.kafkaOffset, metadata.record];
 }
 
 /** Kusto's conversion function for a column type (to read a typed value out of the dynamic record). */
@@ -195,28 +210,32 @@ export function generateAdxModel(table: CatalogTable, options: AdxModelOptions):
             return `${c.kusto} = ${c.rule.currentStateExpression ? c.rule.currentStateExpression.replace(/\{c\}/g, value) : value}`;
         })
         .join(", ");
-    const { lsn, deleted, snapshot } = metadata;
+    const { lsn, op, deleted, snapshot, kafkaPartition, kafkaOffset } = metadata;
     const currentStateScript = [
-        `// Current state: the latest change per key (${options.key.join(", ")}) by LSN; arg_max also collapses the sink's`,
-        `// at-least-once duplicates.`,
+        `// Current state: the latest change per key (${options.key.join(", ")}) in the order Debezium emitted them (the Kafka`,
+        `// offset: one partition per key); it also collapses the sink's at-least-once duplicates.`,
         `.create ifnotexists materialized-view with (backfill = true, docString = ${kqlString(`Latest change per key of ${table.qualifiedName}`)}, folder = "cdc") ${names.latest} on table ${names.changes}`,
         `{`,
         `    ${names.changes}`,
-        `    | summarize arg_max(${lsn.column}, *) by ${keyList}`,
+        `    | summarize arg_max(${kafkaOffset.column}, *) by ${keyList}`,
         `}`,
         "",
-        `// A key is live unless its latest change is a delete, or is older than the last completed full snapshot.`,
+        `// A key is live unless its latest change is a delete, or came before the last completed full snapshot.`,
         `// A full snapshot (Debezium's first, or a re-snapshot after lost offsets or a lost slot) reads every row`,
-        `// that exists at its LSN and gives each read that LSN; it is complete once its last read of this table`,
-        `// (snapshot "last_in_data_collection", or "last") has arrived. A key whose latest change is older than`,
-        `// that LSN was not re-read, so it was deleted while its delete event was lost. Incremental snapshot reads`,
-        `// ("incremental") never hide a key: they run alongside the stream, whose delete events still arrive.`,
+        `// that exists at its LSN, giving each read that LSN, and is complete once its last read of this table`,
+        `// (snapshot "last_in_data_collection", or "last") has arrived. In each partition its reads follow every`,
+        `// change emitted before it, so a key whose latest change lies before the snapshot's first read there was`,
+        `// not re-read: it was deleted while its delete event was lost. Incremental snapshot reads carry no LSN and`,
+        `// never hide a key: they run alongside the stream, whose delete events still arrive. A partition the`,
+        `// snapshot read no row of keeps its keys.`,
         `.create-or-alter function with (docstring = ${kqlString(`${table.qualifiedName} as it is now in PostgreSQL: latest change per key, deleted keys hidden`)}, folder = "cdc")`,
         `${names.currentState}() {`,
         `    let last_full_snapshot = toscalar(${names.changes} | where ${snapshot.column} in ("last_in_data_collection", "last") | summarize max(${lsn.column}));`,
+        `    let snapshot_start = ${names.changes} | where ${lsn.column} == last_full_snapshot and ${op.column} == "r" | summarize snapshot_offset = min(${kafkaOffset.column}) by ${kafkaPartition.column};`,
         `    materialized_view("${names.latest}")`,
         `    | where not(${deleted.column})`,
-        `    | where isnull(last_full_snapshot) or ${lsn.column} >= last_full_snapshot`,
+        `    | lookup kind=leftouter snapshot_start on ${kafkaPartition.column}`,
+        `    | where isnull(snapshot_offset) or ${kafkaOffset.column} >= snapshot_offset`,
         `    | project ${projection}`,
         `}`,
     ].join("\n");

@@ -23,7 +23,7 @@ const INT_RANGE = { int: [-(2n ** 31n), 2n ** 31n - 1n], long: [-(2n ** 63n), 2n
 /** A JSON value's text as a number literal, or undefined. */
 function numberText(value: unknown): string | undefined {
     if (isLosslessNumber(value)) return value.toString();
-    if (typeof value === "number") return String(value);
+    if (typeof value === "number" || typeof value === "bigint") return String(value);
     if (typeof value === "string" && /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/.test(value.trim())) return value.trim();
     return undefined;
 }
@@ -160,39 +160,79 @@ export function latestPerKey(rows: KustoRow[], orderBy: string, keys: string[]):
     for (const row of rows) {
         const identity = stringifyLosslessJson(keys.map((k) => row[k])) ?? "";
         const current = latest.get(identity);
-        if (!current || BigInt(row[orderBy] as bigint) >= BigInt(current[orderBy] as bigint)) latest.set(identity, row);
+        // Kusto's arg_max skips rows whose ordering value is null: such a row never wins over one that has a value.
+        const order = row[orderBy];
+        const currentOrder = current?.[orderBy];
+        if (!current || (order !== null && (currentOrder === null || BigInt(order as bigint) >= BigInt(currentOrder as bigint))) || (order === null && currentOrder === null))
+            latest.set(identity, row);
     }
     return [...latest.values()];
 }
 
+/** Splits KQL text at `separator` outside quotes, brackets and parentheses. */
+function splitOutside(text: string, separator: string): string[] {
+    const parts: string[] = [];
+    let depth = 0;
+    let quote: string | undefined;
+    let start = 0;
+    for (let i = 0; i < text.length; i++) {
+        const ch = text[i];
+        if (quote) {
+            if (ch === "\\") i++;
+            else if (ch === quote) quote = undefined;
+        } else if (ch === "'" || ch === '"') quote = ch;
+        else if (ch === "(" || ch === "[") depth++;
+        else if (ch === ")" || ch === "]") depth--;
+        else if (depth === 0 && ch === separator) {
+            parts.push(text.slice(start, i).trim());
+            start = i + 1;
+        }
+    }
+    parts.push(text.slice(start).trim());
+    return parts.filter(Boolean);
+}
+
+export type CurrentStateLet =
+    | { kind: "scalar"; name: string; table: string; where: string; max: string }
+    | { kind: "table"; name: string; table: string; where: string; as: string; min: string; by: string };
+export type CurrentStateClause =
+    { kind: "where"; expression: string } | { kind: "lookup"; table: string; on: string } | { kind: "project"; items: { name: string; expression: string }[] };
+
 /**
- * A current-state function body as the generator writes it: an optional
- * `let x = toscalar(T | where c in ("a", "b") | summarize max(l));`, then `materialized_view("V")`,
- * `| where <expr>` clauses and `| project a, b = <expr>`; expressions evaluate through kqlExpression.ts.
+ * A current-state function body as the generator writes it: `let` statements (a `toscalar(T | where
+ * ... | summarize max(c))`, or `T | where ... | summarize x = min(c) by p`), then
+ * `materialized_view("V")` followed by `where`, `lookup kind=leftouter L on p` and `project` clauses.
  */
-export function parseCurrentStateFunction(
-    body: string,
-):
-    | { view: string; scalar?: { name: string; table: string; column: string; values: string[]; max: string }; where: string[]; project?: { name: string; expression: string }[] }
-    | undefined {
+export function parseCurrentStateFunction(body: string): { view: string; lets: CurrentStateLet[]; clauses: CurrentStateClause[] } | undefined {
     const text = body.replace(/\s+/g, " ").trim();
-    const m =
-        /^\{\s*(?:let (\w+) = toscalar\((\w+) \| where (\w+) in \(([^)]*)\) \| summarize max\((\w+)\)\);\s*)?materialized_view\(["'](\w+)["']\)\s*((?:\|\s*where\s+.+?)*)(?:\|\s*project\s+(.+?)\s*)?\}$/.exec(
-            text,
-        );
-    if (!m) return undefined;
-    const scalar = m[1] ? { name: m[1], table: m[2], column: m[3], values: JSON.parse(`[${m[4]}]`), max: m[5] } : undefined;
-    const where = m[7]
-        ? m[7]
-              .split(/\|\s*where\s+/)
-              .map((w) => w.trim())
-              .filter(Boolean)
-        : [];
-    const project = m[8]
-        ? splitTopLevel(m[8]).map((item) => {
-              const assignment = /^(\['(?:[^'\\]|\\.)*'\]|\w+)\s*=\s*(.+)$/.exec(item);
-              return assignment ? { name: unquoteKqlIdentifier(assignment[1]), expression: assignment[2] } : { name: unquoteKqlIdentifier(item), expression: item };
-          })
-        : undefined;
-    return { view: m[6], scalar, where, project };
+    if (!text.startsWith("{") || !text.endsWith("}")) return undefined;
+    const statements = splitOutside(text.slice(1, -1), ";");
+    const lets: CurrentStateLet[] = [];
+    for (const statement of statements.slice(0, -1)) {
+        let m: RegExpExecArray | null;
+        if ((m = /^let (\w+) = toscalar\((\w+) \| where (.+) \| summarize max\((\w+)\)\)$/.exec(statement)))
+            lets.push({ kind: "scalar", name: m[1], table: m[2], where: m[3], max: m[4] });
+        else if ((m = /^let (\w+) = (\w+) \| where (.+) \| summarize (\w+) = min\((\w+)\) by (\w+)$/.exec(statement)))
+            lets.push({ kind: "table", name: m[1], table: m[2], where: m[3], as: m[4], min: m[5], by: m[6] });
+        else return undefined;
+    }
+    const [source, ...pipes] = splitOutside(statements[statements.length - 1], "|");
+    const view = /^materialized_view\(["'](\w+)["']\)$/.exec(source ?? "");
+    if (!view) return undefined;
+    const clauses: CurrentStateClause[] = [];
+    for (const pipe of pipes) {
+        let m: RegExpExecArray | null;
+        if ((m = /^where (.+)$/.exec(pipe))) clauses.push({ kind: "where", expression: m[1] });
+        else if ((m = /^lookup kind=leftouter (\w+) on (\w+)$/.exec(pipe))) clauses.push({ kind: "lookup", table: m[1], on: m[2] });
+        else if ((m = /^project (.+)$/.exec(pipe)))
+            clauses.push({
+                kind: "project",
+                items: splitTopLevel(m[1]).map((item) => {
+                    const assignment = /^(\['(?:[^'\\]|\\.)*'\]|\w+)\s*=\s*(.+)$/.exec(item);
+                    return assignment ? { name: unquoteKqlIdentifier(assignment[1]), expression: assignment[2] } : { name: unquoteKqlIdentifier(item), expression: item };
+                }),
+            });
+        else return undefined;
+    }
+    return { view: view[1], lets, clauses };
 }

@@ -125,7 +125,10 @@ export async function startAdxTestDouble(options: AdxTestDoubleOptions = {}): Pr
                         true,
                     ),
                 ];
-            for (const c of declared.columns) if (!columns.has(c.name)) columns.set(c.name, c.type);
+            const added = declared.columns.filter((c) => !columns.has(c.name));
+            for (const c of added) columns.set(c.name, c.type);
+            // As in ADX, rows already stored read the new columns as null.
+            for (const stored of state.ingested.get(m[1]) ?? []) for (const c of added) stored.row[c.name] ??= null;
             return (state.tables.set(m[1], renderCslSchema(columns)), [200, v1(["TableName"], [[m[1]]])]);
         }
         if ((m = /^\.alter-merge table (\w+) column-docstrings/.exec(one)))
@@ -184,18 +187,40 @@ export async function startAdxTestDouble(options: AdxTestDoubleOptions = {}): Pr
         if (!view) throw new Error(`Semantic error: materialized view '${body.view}' was not found`);
         const rowsOf = (table: string) => (state.ingested.get(table) ?? []).map((r) => r.row);
         const scalars: Record<string, KustoValue> = {};
-        if (body.scalar) {
-            const { name, table, column, values, max } = body.scalar;
-            const picked = rowsOf(table)
-                .filter((r) => values.includes(String(r[column])))
-                .map((r) => r[max] as bigint);
-            scalars[name] = picked.length ? picked.reduce((a, b) => (b > a ? b : a)) : null;
+        const tables = new Map<string, Map<string, KustoValue>>();
+        for (const l of body.lets) {
+            const where = parseKqlExpression(l.where);
+            const matching = rowsOf(l.table).filter((r) => evaluateKql(where, r, scalars) === true);
+            if (l.kind === "scalar") {
+                const values = matching.map((r) => r[l.max]).filter((v) => v !== null && v !== undefined) as bigint[];
+                scalars[l.name] = values.length ? values.reduce((a, b) => (b > a ? b : a)) : null;
+            } else {
+                const mins = new Map<string, KustoValue>();
+                for (const r of matching) {
+                    const group = String(r[l.by]);
+                    const v = r[l.min] as bigint;
+                    if (!mins.has(group) || v < (mins.get(group) as bigint)) mins.set(group, v);
+                }
+                tables.set(l.name, new Map([...mins].map(([g, v]) => [g, v])));
+                tables.set(`${l.name}#column`, new Map([["", l.as]]));
+            }
         }
         let rows = latestPerKey(rowsOf(view.source), view.orderBy, view.keys);
-        for (const where of body.where.map(parseKqlExpression)) rows = rows.filter((r) => evaluateKql(where, r, scalars) === true);
-        if (!body.project || options.stored) return rows;
-        const project = body.project.map((p) => ({ name: p.name, expression: parseKqlExpression(p.expression) }));
-        return rows.map((r) => Object.fromEntries(project.map((p) => [p.name, evaluateKql(p.expression, r, scalars)])));
+        for (const clause of body.clauses) {
+            if (clause.kind === "where") {
+                const where = parseKqlExpression(clause.expression);
+                rows = rows.filter((r) => evaluateKql(where, r, scalars) === true);
+            } else if (clause.kind === "lookup") {
+                const found = tables.get(clause.table);
+                const column = tables.get(`${clause.table}#column`)?.get("") as string | undefined;
+                if (!found || !column) throw new Error(`Semantic error: '${clause.table}' is not a tabular let statement the double evaluated`);
+                rows = rows.map((r) => ({ ...r, [column]: found.get(String(r[clause.on])) ?? null }));
+            } else if (!options.stored) {
+                const project = clause.items.map((p) => ({ name: p.name, expression: parseKqlExpression(p.expression) }));
+                rows = rows.map((r) => Object.fromEntries(project.map((p) => [p.name, evaluateKql(p.expression, r, scalars)])));
+            }
+        }
+        return rows;
     };
     /** `.update table T delete D append A <| let D = T | where <expr>; let A = D | extend c = <expr>, ...`: the generated backfill. */
     const updateTable = (one: string): [number, unknown] => {

@@ -11,7 +11,8 @@ type Node =
     | { kind: "literal"; value: KustoValue }
     | { kind: "index"; target: Node; key: string }
     | { kind: "call"; name: string; args: Node[] }
-    | { kind: "binary"; op: string; left: Node; right: Node };
+    | { kind: "binary"; op: string; left: Node; right: Node }
+    | { kind: "in"; left: Node; values: Node[] };
 
 const TOKEN = /\s*(\['(?:[^'\\]|\\.)*'\]|\[|\]|"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?|>=|<=|==|!=|[(),<>]|[A-Za-z_][A-Za-z0-9_]*)/y;
 
@@ -71,6 +72,17 @@ export function parseKqlExpression(text: string): Node {
     };
     const comparison = (): Node => {
         const left = primary();
+        if (peek() === "in") {
+            take("in");
+            take("(");
+            const values: Node[] = [];
+            while (peek() !== ")") {
+                values.push(primary());
+                if (peek() === ",") take(",");
+            }
+            take(")");
+            return { kind: "in", left, values };
+        }
         return [">=", "<=", "==", "!=", "<", ">"].includes(peek()) ? { kind: "binary", op: take(), left, right: primary() } : left;
     };
     const and = (): Node => {
@@ -119,6 +131,10 @@ export function evaluateKql(node: Node, row: KustoRow, scalars: Record<string, K
         case "index": {
             const target = ev(node.target);
             return target && typeof target === "object" ? (((target as Record<string, KustoValue>)[node.key] ?? null) as KustoValue) : null;
+        }
+        case "in": {
+            const value = ev(node.left);
+            return value !== null && node.values.some((v) => String(ev(v)) === String(value));
         }
         case "binary": {
             if (node.op === "and") return ev(node.left) === true && ev(node.right) === true;

@@ -12,6 +12,7 @@ import { CatalogTable, currentStateKey } from "../../postgres/catalog";
 import { captureProblems } from "../../postgres/sourceCatalogResource";
 import { buildIngestorGrantScript } from "../../components/sinkIdentity";
 import { changeMetadataFields } from "../../connectors/debeziumSource";
+import { KAFKA_POSITION_FIELDS } from "../../connectors/kustoSink";
 import { buildKustoSinkConfig } from "../../connectors/kustoSink";
 import { heartbeatCatalog, ORDERS_CATALOG, ordersModelScripts, PRODUCTS_CATALOG } from "../support/catalogFixtures";
 
@@ -144,13 +145,18 @@ describe("the generated ADX model (Kusto language service: zero diagnostics)", (
         const target = sinkTargetOf(generateAdxModel(HOSTILE, { key: HOSTILE.primaryKey, streamingIngestion: true }));
         assert.deepEqual(
             target.mappingColumns.map((c) => c.path).sort(),
-            [...HOSTILE.columns.map((c) => jsonPathOf(c.name)), ...Object.values(changeMetadataFields()).map(jsonPathOf), "$"].sort(),
+            [
+                ...HOSTILE.columns.map((c) => jsonPathOf(c.name)),
+                ...Object.values(changeMetadataFields()).map(jsonPathOf),
+                ...Object.values(KAFKA_POSITION_FIELDS).map(jsonPathOf),
+                "$",
+            ].sort(),
         );
         assert.equal(jsonPathOf("Order Date"), "$['Order Date']");
         assert.equal(jsonPathOf("it's"), "$['it\\'s']");
         // The source's own op/deleted/_deleted columns keep their names; the metadata steps aside.
         const names = target.tableColumns.map((c) => c.name);
-        assert.deepEqual(names.slice(-6), ["_op", "lsn", "source_ts", "snapshot", "__deleted", "record"]);
+        assert.deepEqual(names.slice(-8), ["_op", "lsn", "source_ts", "snapshot", "__deleted", "kafka_partition", "kafka_offset", "record"]);
         assert.ok(["op", "deleted", "_deleted", "Order Date", 'say "hi"', "back\\slash"].every((n) => names.includes(n)));
         assert.deepEqual(
             target.mappingColumns.find((c) => c.column === "source_ts"),
@@ -161,7 +167,7 @@ describe("the generated ADX model (Kusto language service: zero diagnostics)", (
     it("keeps the current state per composite key, in key order", () => {
         const scripts = generateAdxModel(HOSTILE, { key: HOSTILE.primaryKey, streamingIngestion: true });
         assert.deepEqual(currentStateOf(scripts), { functionName: "public_order_current", view: "public_order_latest", keys: ["Region", "where"] });
-        assert.match(scripts.map((s) => s.text).join("\n"), /summarize arg_max\(lsn, \*\) by \['Region'\], \['where'\]/);
+        assert.match(scripts.map((s) => s.text).join("\n"), /summarize arg_max\(kafka_offset, \*\) by \['Region'\], \['where'\]/);
     });
 
     it("gives json, date and time their Kusto form in the current state", () => {

@@ -34,7 +34,20 @@ describe("the dev stack with capture.tables [retail.orders_info, inventory.produ
         const products = schemas[1].inputs.scripts;
         assert.deepEqual(
             sinkTargetOf(products).tableColumns.map((c) => `${c.name}:${c.type}`),
-            ["id:guid", "name:string", "weight:real", "created_at:datetime", "op:string", "lsn:long", "source_ts:datetime", "snapshot:string", "deleted:bool", "record:dynamic"],
+            [
+                "id:guid",
+                "name:string",
+                "weight:real",
+                "created_at:datetime",
+                "op:string",
+                "lsn:long",
+                "source_ts:datetime",
+                "snapshot:string",
+                "deleted:bool",
+                "kafka_partition:long",
+                "kafka_offset:long",
+                "record:dynamic",
+            ],
         );
         assert.deepEqual(currentStateOf(products), { functionName: "inventory_products_current", view: "inventory_products_latest", keys: ["id"] });
         assert.ok(

@@ -95,7 +95,8 @@ export async function waitUntilEqual(
         if (settled || Date.now() > deadline) {
             for (const r of results)
                 process.stderr.write(
-                    `e2e: ${label} ${r.table}: ${r.sourceRows} source rows, ${r.adxRows} current rows in ADX, ${r.changeRows} change rows, ${r.duplicates} duplicates, ${r.mismatches.length} mismatched values\n`,
+                    `e2e: ${label} ${r.table}: ${r.sourceRows} source rows, ${r.adxRows} current rows in ADX, ${r.changeRows} change rows, ${r.duplicates} duplicates, ${r.mismatches.length} mismatched values` +
+                        `${r.mismatches.length ? ` (first: ${r.mismatches.slice(0, 3).join("; ")})` : ""}\n`,
                 );
             return results;
         }
