@@ -11,6 +11,7 @@
 import { after, before, describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import { Client } from "pg";
+import { stringify as stringifyLosslessJson } from "lossless-json";
 import { startLocalPipeline, LocalPipeline } from "./harness/localPipeline";
 import { adminClient } from "./harness/capturedSource";
 import { deployKustoSink, KustoSinkDeployment } from "./harness/kustoSinkDeployment";
@@ -211,6 +212,11 @@ describe("schema changes and re-syncs lose nothing", () => {
             `e2e: added column: ${workload.made} changes made (${workload.written.length} channel values written, ${writtenBeforeUp.length} before the up), ` +
                 `${rows.length} change rows in ADX, ${results[0].duplicates} duplicates, ${unfilled.length} rows not backfilled, ${lost.length} channel values lost\n`,
         );
+        // Storage the lossless record adds, on the raw JSON (before ADX's per-column compression).
+        const columns = sink.models.find((m) => m.table === ORDERS)!.described.columns.map((c) => c.name);
+        const recordBytes = rows.reduce((n, r) => n + Buffer.byteLength(stringifyLosslessJson(r.record) ?? ""), 0);
+        const typedBytes = rows.reduce((n, r) => n + Buffer.byteLength(stringifyLosslessJson(columns.map((c) => r[c] ?? null)) ?? ""), 0);
+        process.stderr.write(`e2e: record column: ${recordBytes} bytes of JSON vs ${typedBytes} for the typed columns (ratio ${(recordBytes / typedBytes).toFixed(2)})\n`);
         assert.equal(unfilled.length, 0, "every change row's typed channel equals its record's");
         assert.equal(lost.length, 0, "every channel value written is in the typed column");
         // The current-state function (over the query endpoint) types and shows the new column.

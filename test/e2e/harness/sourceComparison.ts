@@ -18,7 +18,7 @@ export interface TableComparison {
     adxRows: number;
     sourceRows: number;
     changeRows: number;
-    /** Change rows that repeat a (key, lsn) already stored: the sink's at-least-once redeliveries. */
+    /** Change rows that repeat a Kafka record already stored (same partition and offset): the sink's at-least-once redeliveries. */
     duplicates: number;
 }
 
@@ -36,9 +36,9 @@ export async function compareWithSource(pipeline: LocalPipeline, admin: Client, 
     if (!model) throw new Error(`${table} is not deployed to ADX by this test`);
     const described = model.described;
     const changes = (pipeline.adx.ingested.get(adxNamesFor(table).changes) ?? []).map((r) => r.row);
-    const { lsn } = changeMetadataColumns(described.columns.map((c) => c.name));
+    const { kafkaPartition, kafkaOffset } = changeMetadataColumns(described.columns.map((c) => c.name));
     const current = pipeline.adx.currentState(currentStateOf(model.scripts).functionName, { stored: true });
-    const distinct = new Set(changes.map((r) => stringifyLosslessJson([...described.key.map((k) => r[k]), r[lsn.column]])));
+    const distinct = new Set(changes.map((r) => `${r[kafkaPartition.column]}/${r[kafkaOffset.column]}`));
     const {
         rows: [{ n: sourceRows }],
     } = await admin.query(`SELECT count(*)::int AS n FROM ${table}`);
