@@ -7,7 +7,7 @@
 import { startLocalPipeline, LocalPipeline } from "../test/e2e/harness/localPipeline";
 import { adminClient, CAPTURED_TABLE, CapturedSource, setUpCapturedSource } from "../test/e2e/harness/capturedSource";
 import { deployKustoSink } from "../test/e2e/harness/kustoSinkDeployment";
-import { latestPerKey } from "../test/doubles/adxIngestionTestDouble";
+import { currentStateOf } from "../kql/kqlModel";
 import { runOrdersGenerator, GeneratorReport } from "../generator/ordersGenerator";
 import { sourceObjectNames } from "../postgres/sourceSchema";
 import { sinkTargetOf } from "../kql/kqlModel";
@@ -90,7 +90,8 @@ export async function runDemo(options: DemoOptions): Promise<number> {
         if (!abort.signal.aborted) {
             for (const model of sink.models.filter((m) => m.table === CAPTURED_TABLE)) {
                 const changes = (pipeline.adx.ingested.get(rawTable) ?? []).map((r) => r.row);
-                const current = latestPerKey(changes, "lsn", model.described.key).filter((r) => r.deleted !== true);
+                // The rows the generated current-state function shows, as the ADX double evaluates the KQL it received.
+                const current = pipeline.adx.currentState(currentStateOf(model.scripts).functionName);
                 const {
                     rows: [{ n }],
                 } = await writer.query(`SELECT count(*)::int AS n FROM ${model.table}`);
