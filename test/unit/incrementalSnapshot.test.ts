@@ -1,0 +1,49 @@
+// The incremental snapshot request's pure parts: which tables joined, whether the running task
+// already captures them, the signal row Debezium reads, and how status renders the progress.
+import { describe, it } from "node:test";
+import * as assert from "node:assert/strict";
+import { addedTables, executeSnapshotSignal, taskCaptures } from "../../postgres/incrementalSnapshot";
+import { renderHealthReport } from "../../operations/pipelineHealth";
+
+describe("incremental snapshot of tables added to a running stack", () => {
+    it("signals only the tables that joined, in config order", () => {
+        assert.deepEqual(addedTables(["a.x", "b.y"], ["c.z", "a.x", "b.y", "d.w"]), ["c.z", "d.w"]);
+        assert.deepEqual(addedTables(["a.x"], ["a.x"]), []);
+        assert.deepEqual(addedTables(undefined, ["a.x"]), ["a.x"]);
+    });
+
+    it("waits for a task whose table.include.list (escaped as the stack writes it) has every added table", () => {
+        const task = (list: string) => ({ config: { "table.include.list": list } });
+        assert.equal(taskCaptures([task("retail\\.orders_info,cdc_meta\\.heartbeat_cdc")], ["retail.orders_info"]), true);
+        assert.equal(taskCaptures([task("retail\\.orders_info")], ["retail.orders_info", "shop.returns"]), false);
+        assert.equal(taskCaptures([], ["retail.orders_info"]), false);
+    });
+
+    it("writes Debezium's execute-snapshot signal for an incremental snapshot, one id per request", () => {
+        const signal = executeSnapshotSignal(["shop.returns"], new Date("2026-01-02T03:04:05Z"));
+        assert.equal(signal.type, "execute-snapshot");
+        assert.deepEqual(JSON.parse(signal.data), { "data-collections": ["shop.returns"], type: "incremental" });
+        assert.match(signal.id, /^pg-adx-cdc-2026-01-02T03:04:05\.000Z-[a-z0-9]+$/);
+        assert.ok(signal.id.length <= 64, "fits the signal table's id column");
+        assert.notEqual(executeSnapshotSignal(["shop.returns"]).id, executeSnapshotSignal(["shop.returns"]).id);
+    });
+
+    it("status lists each requested snapshot as reading or done, with the chunks read", () => {
+        const report = {
+            connectors: [],
+            topics: [],
+            unreachable: [],
+            incrementalSnapshots: {
+                signals: [
+                    { id: "s1", tables: ["shop.returns"] },
+                    { id: "s2", tables: ["shop.refunds"] },
+                ],
+                chunksRead: 7,
+                inProgress: ["shop.refunds"],
+            },
+        };
+        const text = renderHealthReport(report, []);
+        assert.match(text, /snapshot {3}incremental shop\.returns \(s1\): done; 7 chunk/);
+        assert.match(text, /snapshot {3}incremental shop\.refunds \(s2\): reading/);
+    });
+});
