@@ -121,13 +121,7 @@ const postgres = new PostgresSource("postgres", {
 const sourceCatalog = new SourceCatalog(
     "source-catalog",
     {
-        connection: {
-            host: postgres.adminEndpoint.host,
-            port: postgres.adminEndpoint.port,
-            database: postgres.databaseName,
-            user: postgres.administratorLogin,
-            sslMode: postgres.adminEndpoint.sslMode,
-        },
+        connection: postgres.adminConnection,
         tables: [...config.capture.tables, postgres.heartbeatTable],
         keys: config.capture.keys,
     },
@@ -232,13 +226,7 @@ const sinkConnector = new KafkaConnector(
 new IncrementalSnapshot(
     "incremental-snapshot",
     {
-        connection: {
-            host: postgres.adminEndpoint.host,
-            port: postgres.adminEndpoint.port,
-            database: postgres.databaseName,
-            user: postgres.administratorLogin,
-            sslMode: postgres.adminEndpoint.sslMode,
-        },
+        connection: postgres.adminConnection,
         signalTable: postgres.signalTable,
         connectUrl: kafka.connectRestUrl,
         connectorName: sourceConnectorName,

@@ -50,6 +50,8 @@ export class PostgresSource extends pulumi.ComponentResource {
     public readonly heartbeatTable: string;
     /** Debezium's signal table (cdc_meta): incremental snapshots of tables added to a running stack. */
     public readonly signalTable: string;
+    /** How the stack's providers reach PostgreSQL as the admin (bootstrap, catalog, snapshot signals). */
+    public readonly adminConnection: { host: pulumi.Input<string>; port: pulumi.Input<number>; database: string; user: string; sslMode: SslMode };
 
     constructor(name: string, args: PostgresSourceArgs, opts?: pulumi.ComponentResourceOptions) {
         super("pg-adx-cdc:index:PostgresSource", name, {}, opts);
@@ -89,16 +91,17 @@ export class PostgresSource extends pulumi.ComponentResource {
         this.administratorLogin = s.administratorLogin;
         this.replicationUser = s.replicationUser;
 
+        this.adminConnection = {
+            host: this.adminEndpoint.host,
+            port: this.adminEndpoint.port,
+            database: s.databaseName,
+            user: s.administratorLogin,
+            sslMode: this.adminEndpoint.sslMode,
+        };
         this.bootstrap = new PostgresSourceBootstrap(
             `${name}-bootstrap`,
             {
-                connection: {
-                    host: this.adminEndpoint.host,
-                    port: this.adminEndpoint.port,
-                    database: s.databaseName,
-                    user: s.administratorLogin,
-                    sslMode: this.adminEndpoint.sslMode,
-                },
+                connection: this.adminConnection,
                 bootstrap: {
                     tables: args.tables,
                     publicationName: names.publicationName,

@@ -96,8 +96,8 @@ async function underFault(name: string, inject: () => Promise<void>): Promise<Re
     const distinctBefore = distinctEvents.size;
     const workload = startWorkload();
     // Longer than the worker's offset.flush.interval.ms (5 s): the fault hits a connector that has
-    // committed offsets, as in production. (A kill before the very first flush makes Debezium
-    // re-snapshot under snapshot.mode=when_needed, and rows deleted meanwhile stay in ADX.)
+    // committed offsets, as in production. (A kill before the very first flush, which makes Debezium
+    // re-snapshot, is proven in schemaChanges.test.ts.)
     await new Promise((r) => setTimeout(r, 7000));
     await inject();
     const backAt = Date.now();
@@ -215,7 +215,31 @@ describe("faults under a continuous workload", () => {
             await killed;
         });
         assert.equal(f.lost, 0);
-        assert.ok(Number(f.duplicated) > 0, "the batch ADX stored before the kill is delivered again (at least once) and collapses under arg_max(lsn)");
+        assert.ok(Number(f.duplicated) > 0, "the batch ADX stored before the kill is delivered again (at least once) and collapses under the current-state rule");
+    });
+
+    it("7. ADX answering 429 and 503 in bursts shorter than the retry window: the sink rides them out, no task fails, nothing lost", async () => {
+        const seen = new Set<string>();
+        let refused = 0;
+        const f = await underFault("adx-429-503-bursts", async () => {
+            // Four 2-second bursts, one second apart: throttling (429), then unavailable (503), alternating.
+            const start = Date.now();
+            pipeline.adx.outage = () => {
+                const elapsed = Date.now() - start;
+                if (elapsed >= 12_000 || elapsed % 3000 >= 2000) return undefined;
+                refused++;
+                return Math.floor(elapsed / 3000) % 2 === 0 ? 429 : 503;
+            };
+            while (Date.now() - start < 12_000) {
+                for (const state of await sinkTaskStates()) seen.add(state);
+                await new Promise((r) => setTimeout(r, 500));
+            }
+            pipeline.adx.outage = undefined;
+        });
+        process.stderr.write(`faults: ${refused} requests answered 429/503 during the bursts\n`);
+        assert.ok(refused > 0, "the bursts reached the sink");
+        assert.deepEqual([...seen], ["RUNNING"], "the retry window absorbs the bursts: no task fails");
+        assert.equal(f.lost, 0);
     });
 
     it("cleans up: slot and publication gone after the connector and bootstrap are deleted", async () => {
