@@ -3,6 +3,7 @@
 // the exit code. Collection reports what it could not reach instead of stopping at the first error.
 import { connectRequest, describeConnectError } from "../connectors/connectRestClient";
 import { OperationsOutputs } from "./stackOutputs";
+import { getKustoAccessToken, rowsOf, runKustoCommand } from "../kql/kustoRestClient";
 
 export interface ConnectorHealth {
     name: string;
@@ -31,6 +32,8 @@ export interface PipelineHealthReport {
     /** Records the sink has not yet committed per topic (its consumer group `connect-<sink>`). */
     sinkLag?: { group: string; records: number; perTopic: { topic: string; records: number }[] };
     deadLetters?: { topic: string; count: number; exists: boolean };
+    /** Queued ingestions ADX reports as failed in the last hour (`.show ingestion failures`): data the sink handed over that did not arrive. */
+    ingestionFailures?: { lastHour: number; examples: string[] };
     /** Incremental snapshots the stack requested (tables added to a running stack) and whether Debezium is still reading them. */
     incrementalSnapshots?: IncrementalSnapshotProgress;
     /** What could not be reached at all (Connect, PostgreSQL, Kafka), with the reason. */
@@ -71,6 +74,12 @@ export function evaluatePipelineHealth(report: PipelineHealthReport, thresholds:
     }
     if (report.sinkLag && report.sinkLag.records > thresholds.maxSinkLagRecords) {
         problems.push(`the sink is ${report.sinkLag.records} records behind the topics (more than ${thresholds.maxSinkLagRecords}); ADX is falling behind`);
+    }
+    if (report.ingestionFailures && report.ingestionFailures.lastHour > 0) {
+        problems.push(
+            `${report.ingestionFailures.lastHour} queued ingestion(s) failed inside ADX in the last hour (${report.ingestionFailures.examples.join("; ")}): ` +
+                "the sink was told they were queued, so their rows are not in ADX; fix the cause (e.g. pulumi up after a refresh shows drift) and replay them from Kafka by resetting the sink's offsets",
+        );
     }
     if (report.deadLetters && report.deadLetters.count > thresholds.maxDeadLetters) {
         problems.push(
@@ -137,6 +146,13 @@ export async function readIncrementalSnapshots(sql: SqlQueryable, signalTable: s
         inProgress = undefined;
     }
     return { signals, chunksRead: rows.filter((r) => r.type === "snapshot-window-close").length, inProgress };
+}
+
+/** Failed queued ingestions in the database since `sinceMs` (ADX keeps them 14 days). */
+export async function readIngestionFailures(queryUri: string, database: string, sinceMs: number): Promise<{ lastHour: number; examples: string[] }> {
+    const token = await getKustoAccessToken(queryUri);
+    const rows = rowsOf((await runKustoCommand(queryUri, database, ".show ingestion failures", token))[0]).filter((r) => Date.parse(String(r.FailedOn)) >= sinceMs);
+    return { lastHour: rows.length, examples: rows.slice(0, 2).map((r) => `${r.Table}: ${String(r.Details).slice(0, 160)}`) };
 }
 
 /** Minimal SQL client surface (a pg Client). */
@@ -224,7 +240,7 @@ export async function readTopicOffsets(
 export async function collectPipelineHealth(
     outputs: OperationsOutputs,
     sql: SqlQueryable | { unavailable: string },
-    options: { connectDeadlineMs?: number } = {},
+    options: { connectDeadlineMs?: number; /** false: skip ADX (no credential where status runs). */ adx?: boolean } = {},
 ): Promise<PipelineHealthReport> {
     const report: PipelineHealthReport = { connectors: [], topics: [], unreachable: [] };
     for (const name of [outputs.connectors.source, outputs.connectors.sink]) {
@@ -249,6 +265,13 @@ export async function collectPipelineHealth(
         Object.assign(report, await readTopicOffsets(outputs.kafkaBootstrapServers, outputs.topics, outputs.deadLetterTopic, outputs.connectors.sink));
     } catch (error: any) {
         report.unreachable.push(`Kafka at ${outputs.kafkaBootstrapServers}: ${error.message}`);
+    }
+    if (options.adx !== false) {
+        try {
+            report.ingestionFailures = await readIngestionFailures(outputs.adx.queryUri, outputs.adx.database, Date.now() - 3_600_000);
+        } catch (error: any) {
+            report.unreachable.push(`ADX at ${outputs.adx.queryUri}: ${error.message}`);
+        }
     }
     // outputs.topics lists the captured tables' topics in the order of outputs.adx.tables (index.ts).
     report.tables = outputs.adx.tables.map((t, i) => ({
@@ -282,6 +305,7 @@ export function renderHealthReport(report: PipelineHealthReport, problems: strin
         lines.push(`snapshot   incremental ${signal.tables.join(", ")} (${signal.id}): ${running}; ${snapshots!.chunksRead} chunk(s) read by all incremental snapshots`);
     }
     if (report.sinkLag) lines.push(`sink lag   ${report.sinkLag.group}: ${report.sinkLag.records} records`);
+    if (report.ingestionFailures) lines.push(`adx        queued ingestion failures in the last hour: ${report.ingestionFailures.lastHour}`);
     if (report.deadLetters) lines.push(`dead letters ${report.deadLetters.topic}: ${report.deadLetters.count}${report.deadLetters.exists ? "" : " (topic not created yet)"}`);
     lines.push(problems.length === 0 ? "HEALTHY" : `UNHEALTHY:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
     return lines.join("\n");

@@ -22,6 +22,7 @@ import {
     renderCslSchema,
 } from "./adxIngestionTestDouble";
 import { evaluateKql, parseKqlExpression } from "./kqlExpression";
+import { createQueuedIngestionStorage } from "./queuedIngestionTestDouble";
 import { describeKqlCommand, KqlObject, splitTopLevel, unquoteKqlIdentifier } from "../../kql/kqlModel";
 
 export interface IngestedRow {
@@ -37,6 +38,8 @@ export interface IngestRequest {
     bytes: number;
     atMs: number;
     status: number;
+    /** Streaming (the ingest endpoint) or queued (a blob named by a queue message). */
+    kind: "streaming" | "queued";
 }
 
 export interface AdxTestDouble {
@@ -53,6 +56,8 @@ export interface AdxTestDouble {
     queries: { db: string; csl: string }[];
     /** Commands matching this pattern fail with a semantic error (to test error surfacing). */
     failOn?: RegExp;
+    /** Queued ingestions that failed inside ADX (the sink was told only that its message was queued), as `.show ingestion failures` lists them. */
+    ingestionFailures: { database: string; table: string; failedOnMs: number; details: string; errorCode: string }[];
     /** Rows stored per table by streaming ingestion. */
     ingested: Map<string, IngestedRow[]>;
     ingestRequests: IngestRequest[];
@@ -81,7 +86,9 @@ const error = (code: string, message: string, permanent = false) => ({
 });
 
 export async function startAdxTestDouble(options: AdxTestDoubleOptions = {}): Promise<AdxTestDouble> {
-    const state: Omit<AdxTestDouble, "url" | "close" | "currentState"> = {
+    const state: Omit<AdxTestDouble, "url" | "close" | "currentState"> & { batchingTimeSpanMs: Map<string, number> } = {
+        batchingTimeSpanMs: new Map(),
+        ingestionFailures: [],
         commands: [],
         queries: [],
         tables: new Map(),
@@ -101,7 +108,7 @@ export async function startAdxTestDouble(options: AdxTestDoubleOptions = {}): Pr
             return [400, error("BadRequest_SemanticError", `Semantic error: '${one.slice(0, 40)}' has the following semantic error: SEM0100: test double was told to fail.`)];
         // What the Kusto SDK asks at client start: where queued ingestion would upload, and an identity token.
         if (one === ".show ingestion resources") {
-            const url = (kind: string) => `${baseUrl}/queued-ingestion-not-served/${kind.toLowerCase()}?sv=2024-08-04&sig=test-double`;
+            const url = (kind: string) => storage.resourceUrl(kind);
             return [
                 200,
                 v1(
@@ -110,6 +117,14 @@ export async function startAdxTestDouble(options: AdxTestDoubleOptions = {}): Pr
                 ),
             ];
         }
+        if (one === ".show ingestion failures")
+            return [
+                200,
+                v1(
+                    ["Database", "Table", "FailedOn", "Details", "ErrorCode", "FailureKind"],
+                    state.ingestionFailures.map((f) => [f.database, f.table, new Date(f.failedOnMs).toISOString(), f.details, f.errorCode, "Permanent"]),
+                ),
+            ];
         if (one === ".get kusto identity token") return [200, v1(["AuthorizationContext"], [["test-double-identity-token"]])];
         if ((m = /^\.create-merge table (\w+) \(/.exec(one))) {
             // create-merge: a new table, or new columns appended to an existing one; existing columns keep their type.
@@ -137,6 +152,11 @@ export async function startAdxTestDouble(options: AdxTestDoubleOptions = {}): Pr
             if (!state.tables.has(m[1])) return [400, error("BadRequest_EntityNotFound", `Table '${m[1]}' was not found`)];
             const json = [...m[3].matchAll(/'((?:[^'\\]|\\.)*)'/g)].map((x) => x[1].replace(/\\(.)/g, "$1")).join("");
             return (state.mappings.set(`${m[1]}/${m[2]}`, JSON.stringify(JSON.parse(json))), [200, v1(["Name"], [[m[2]]])]);
+        }
+        if ((m = /^\.alter table (\w+) policy ingestionbatching ```(.*)```$/.exec(one)) && state.tables.has(m[1])) {
+            // What queued ingestion waits before a batch becomes queryable (hh:mm:ss).
+            const span = /"MaximumBatchingTimeSpan"\s*:\s*"(\d+):(\d+):(\d+)"/.exec(m[2]);
+            if (span) state.batchingTimeSpanMs.set(m[1], ((Number(span[1]) * 60 + Number(span[2])) * 60 + Number(span[3])) * 1000);
         }
         if ((m = /^\.alter table (\w+) policy (\w+)/.exec(one)))
             return state.tables.has(m[1]) ? (state.policies.add(`${m[1]}/${m[2]}`), [200, v1([], [])]) : [400, error("BadRequest_EntityNotFound", `Table '${m[1]}' was not found`)];
@@ -266,15 +286,12 @@ export async function startAdxTestDouble(options: AdxTestDoubleOptions = {}): Pr
         const columns = rows.length ? Object.keys(rows[0]) : [];
         return { columns, rows: rows.map((r) => columns.map((c) => r[c])) };
     };
-    /** Streaming ingestion: the body is the sink's gzip buffer file (newline-delimited JSON). */
-    const ingest = (url: URL, raw: Buffer, encoding: string | undefined): [number, unknown] => {
-        const [, db, table] = /^\/v1\/rest\/ingest\/([^/]+)\/([^/?]+)$/.exec(url.pathname) ?? [];
-        const mappingName = url.searchParams.get("mappingName");
-        const format = url.searchParams.get("streamFormat");
-        const record = (status: number, rows = 0) => state.ingestRequests.push({ db, table, rows, bytes: raw.length, atMs: Date.now(), status });
+    /** Ingests a multijson body (gzip or plain) into a table through a mapping the double received; both ingestion paths use it. */
+    const ingestInto = (db: string, table: string, mappingName: string | null, format: string | null, raw: Buffer, kind: IngestRequest["kind"]): [number, unknown] => {
+        const record = (status: number, rows = 0) => state.ingestRequests.push({ db, table, rows, bytes: raw.length, atMs: Date.now(), status, kind });
         if (!state.tables.has(table)) return (record(404), [404, error("BadRequest_EntityNotFound", `Entity ID '${table}' of kind 'Table' was not found.`, true)]);
         if (format !== "multijson" && format !== "json")
-            return (record(400), [400, error("BadRequest_InvalidArgument", `streamFormat ${format} is not supported by the test double`, true)]);
+            return (record(400), [400, error("BadRequest_InvalidArgument", `format ${format} is not supported by the test double`, true)]);
         const mapping = mappingName ? state.mappings.get(`${table}/${mappingName}`) : undefined;
         if (!mapping)
             return (
@@ -284,7 +301,7 @@ export async function startAdxTestDouble(options: AdxTestDoubleOptions = {}): Pr
                     error("BadRequest_MappingReferenceWasNotFound", `Mapping reference '${mappingName}' of type 'mappingReference' in database '${db}' could not be found.`, true),
                 ]
             );
-        const text = (encoding === "gzip" || (raw[0] === 0x1f && raw[1] === 0x8b) ? zlib.gunzipSync(raw) : raw).toString("utf8");
+        const text = (raw[0] === 0x1f && raw[1] === 0x8b ? zlib.gunzipSync(raw) : raw).toString("utf8");
         const columns = JSON.parse(mapping).map((e: any) => ({ column: e.column, path: e.Properties?.Path, transform: e.Properties?.Transform }));
         const result = ingestMultiJson(text, parseCslSchema(state.tables.get(table)!), columns);
         if ("error" in result) return (record(400), [400, error("BadRequest_StreamingIngestionFailed", result.error, true)]);
@@ -295,6 +312,32 @@ export async function startAdxTestDouble(options: AdxTestDoubleOptions = {}): Pr
         record(200, result.rows.length);
         return [200, v1(["ConsumedRecordsCount", "UpdatePolicyStatus"], [[result.rows.length, "Inactive"]])];
     };
+    /** Streaming ingestion: the body is the sink's gzip buffer file (newline-delimited JSON). */
+    const ingest = (url: URL, raw: Buffer): [number, unknown] => {
+        const [, db, table] = /^\/v1\/rest\/ingest\/([^/]+)\/([^/?]+)$/.exec(url.pathname) ?? [];
+        return ingestInto(db, table, url.searchParams.get("mappingName"), url.searchParams.get("streamFormat"), raw, "streaming");
+    };
+    // Queued ingestion: blobs and queue messages through the storage endpoints `.show ingestion resources`
+    // names; a message is ingested after the table's batching time span (its ingestionbatching policy).
+    const storage = createQueuedIngestionStorage({
+        baseUrl: () => baseUrl,
+        onMessage: (message, blob) => {
+            const delayMs = state.batchingTimeSpanMs.get(message.table) ?? 0;
+            setTimeout(() => {
+                // As in ADX, a queued ingestion fails after the client was told "queued": it shows only in `.show ingestion failures`.
+                const [status, payload] = ingestInto(message.database, message.table, message.mappingReference, message.format, blob, "queued");
+                const failure = (payload as any)?.error;
+                if (status !== 200)
+                    state.ingestionFailures.push({
+                        database: message.database,
+                        table: message.table,
+                        failedOnMs: Date.now(),
+                        details: failure?.["@message"] ?? "",
+                        errorCode: failure?.code ?? "",
+                    });
+            }, delayMs);
+        },
+    });
     const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => {
         const chunks: Buffer[] = [];
         req.on("data", (c) => chunks.push(c));
@@ -308,10 +351,16 @@ export async function startAdxTestDouble(options: AdxTestDoubleOptions = {}): Pr
             if (injected) return send(injected, error(injected === 429 ? "TooManyRequests" : "ServiceUnavailable", `test double fault: HTTP ${injected}`));
             // The SDK asks for cloud (AAD) metadata first; ADX answers 404 on a cluster without it, which the SDK accepts.
             if (req.method === "GET" && url.pathname === "/v1/rest/auth/metadata") return send(404, error("NotFound", "no auth metadata"));
+            // Blob and queue requests carry the SAS the double issued, not a bearer token.
+            if (storage.handles(url)) {
+                const [status, headers, body] = storage.handle(req.method ?? "GET", url, req.headers, Buffer.concat(chunks));
+                res.writeHead(status, headers);
+                return void res.end(body);
+            }
             if (!/^Bearer \S+/.test(req.headers.authorization ?? "")) return send(401, error("Unauthorized", "missing bearer token"));
             if (req.method === "POST" && url.pathname.startsWith("/v1/rest/ingest/")) {
                 const hook = state.onIngestRequest?.() ?? Promise.resolve();
-                return void hook.then(() => send(...ingest(url, Buffer.concat(chunks), req.headers["content-encoding"] as string | undefined)));
+                return void hook.then(() => send(...ingest(url, Buffer.concat(chunks))));
             }
             if (req.method !== "POST" || (url.pathname !== "/v1/rest/mgmt" && url.pathname !== "/v1/rest/query"))
                 return send(404, error("NotFound", `no route ${req.method} ${req.url}`));

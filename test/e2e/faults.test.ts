@@ -14,6 +14,8 @@ import { connectRequest } from "../../connectors/connectRestClient";
 import { kafkaConnectorProvider } from "../../connectors/kafkaConnector";
 import { sourceBootstrapProvider } from "../../postgres/sourceBootstrap";
 import { sinkTargetOf } from "../../kql/kqlModel";
+import { kqlSchemaProvider } from "../../kql/kqlSchema";
+import { evaluatePipelineHealth, readConnectorHealth, readTopicOffsets } from "../../operations/pipelineHealth";
 import { runOrdersGenerator } from "../../generator/ordersGenerator";
 
 const RATE = 200;
@@ -240,6 +242,61 @@ describe("faults under a continuous workload", () => {
         assert.ok(refused > 0, "the bursts reached the sink");
         assert.deepEqual([...seen], ["RUNNING"], "the retry window absorbs the bursts: no task fails");
         assert.equal(f.lost, 0);
+    });
+
+    it("8. a batch ADX rejects permanently (its mapping dropped in ADX): the task stops at it, status names the cause, pulumi up + restart-sink replay it, nothing lost", async () => {
+        const target = sinkTargetOf(sink.models[0].scripts);
+        let cause = "";
+        let drifted: string[] = [];
+        const f = await underFault("adx-rejects-permanently", async () => {
+            const key = `${target.table}/${target.mapping}`;
+            pipeline.adx.mappings.delete(key);
+            const deadline = Date.now() + 60_000;
+            let health = await readConnectorHealth(pipeline.connectUrl, sink.connectorName, 30_000);
+            while (!health.tasks.some((t) => t.state === "FAILED") && Date.now() < deadline) {
+                await new Promise((r) => setTimeout(r, 1000));
+                health = await readConnectorHealth(pipeline.connectUrl, sink.connectorName, 30_000);
+            }
+            // What `status` prints for it.
+            cause = evaluatePipelineHealth({ connectors: [health], topics: [], unreachable: [] }).join("\n");
+            // pulumi refresh shows the model drifted; pulumi up re-applies it; then restart-sink.
+            const inputs = { clusterUri: pipeline.adx.url, database: "cdc", scripts: sink.models[0].scripts, retainData: false };
+            const read: any = await kqlSchemaProvider.read!("kql", inputs);
+            drifted = read.props.scripts.filter((x: any) => x.text.startsWith("// drift")).map((x: any) => x.name);
+            await kqlSchemaProvider.update!("kql", read.props, inputs);
+            await connectRequest(pipeline.connectUrl, "POST", `/connectors/${sink.connectorName}/restart?includeTasks=true&onlyFailed=true`, undefined, {
+                deadlineMs: 30_000,
+                initialDelayMs: 200,
+                maxDelayMs: 2000,
+            });
+        });
+        process.stderr.write(`faults: status said: ${cause.split("\n")[0]}\n`);
+        assert.match(cause, /task \d+ is FAILED: .*[Mm]apping/, "status names the failed task and ADX's reason");
+        assert.deepEqual(drifted, [`generated/${TABLE}/20-mapping.kql`], "refresh shows the dropped mapping as drift");
+        assert.equal(f.lost, 0);
+        assert.deepEqual(await sinkTaskStates(), ["RUNNING"]);
+    });
+
+    it("9. after a rebalance, a record the sink cannot read goes to the dead-letter topic with its cause; status counts it; nothing else is held up or lost", async () => {
+        const topic = `faults.${TABLE}`;
+        let deadLetters = 0;
+        const f = await underFault("rebalance-then-dead-letter", async () => {
+            // A graceful worker restart: the sink's consumer group rebalances.
+            await pipeline.restartConnect(false);
+            const { Kafka, logLevel } = require("kafkajs");
+            const producer = new Kafka({ brokers: [pipeline.bootstrapServers], logLevel: logLevel.NOTHING }).producer();
+            await producer.connect();
+            await producer.send({ topic, messages: [{ value: "this is not a change record" }] });
+            await producer.disconnect();
+            const deadline = Date.now() + 60_000;
+            while (deadLetters === 0 && Date.now() < deadline) {
+                deadLetters = (await readTopicOffsets(pipeline.bootstrapServers, [topic], `faults.adx-sink.dlq`, sink.connectorName)).deadLetters!.count;
+                if (deadLetters === 0) await new Promise((r) => setTimeout(r, 1000));
+            }
+        });
+        assert.equal(deadLetters, 1, "the unreadable record is in the dead-letter topic");
+        assert.equal(f.lost, 0);
+        assert.deepEqual(await sinkTaskStates(), ["RUNNING"]);
     });
 
     it("cleans up: slot and publication gone after the connector and bootstrap are deleted", async () => {

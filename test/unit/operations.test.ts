@@ -55,6 +55,14 @@ describe("status verdict", () => {
         );
     });
 
+    it("queued ingestions ADX failed after accepting them are a problem that says what was lost and what to do", () => {
+        const report = { ...healthy(), ingestionFailures: { lastHour: 2, examples: ["retail_orders_info_changes: Mapping reference 'm' could not be found."] } };
+        const [problem] = evaluatePipelineHealth(report);
+        assert.match(problem, /^2 queued ingestion\(s\) failed inside ADX in the last hour \(retail_orders_info_changes: Mapping reference/);
+        assert.match(problem, /their rows are not in ADX; fix the cause .* replay them from Kafka/);
+        assert.match(renderHealthReport(report, [problem]), /adx {8}queued ingestion failures in the last hour: 2/);
+    });
+
     it("a missing slot is a problem; sizes read as people read them", () => {
         assert.deepEqual(evaluatePipelineHealth({ ...healthy(), slot: { name: "debezium_cdc", exists: false } }), [
             "replication slot debezium_cdc does not exist (the source connector creates it; is it running?)",

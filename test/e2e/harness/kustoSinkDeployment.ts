@@ -41,10 +41,13 @@ export async function deployKustoSink(
         heartbeatTable?: string;
         connectorName?: string;
         sink?: Partial<Pick<KustoSinkInput, "flushIntervalMs" | "retryWindowMs">>;
+        /** false: queued ingestion only (the free cluster's path): no streaming policy, `streaming: false` per topic. */
+        streamingIngestion?: boolean;
     },
 ): Promise<KustoSinkDeployment> {
     // The KQL provider and the queries authenticate to the double with a token, as AZURE_KUSTO_ACCESS_TOKEN does.
     process.env.AZURE_KUSTO_ACCESS_TOKEN = pipeline.adxAccessToken;
+    const streaming = options.streamingIngestion ?? true;
     // The stack's path: the SourceCatalog provider reads the catalog, the generator builds each model.
     const catalogInputsFor = (tables: string[], keys: Record<string, string[]>) => ({
         connection: pipeline.adminConnection,
@@ -57,8 +60,8 @@ export async function deployKustoSink(
             described: table,
             scripts:
                 table.qualifiedName === options.heartbeatTable
-                    ? heartbeatModelScripts(table, { streamingIngestion: true })
-                    : adxModelScripts(table, { key: table.key, streamingIngestion: true }, loadOverlayScripts(table.qualifiedName)),
+                    ? heartbeatModelScripts(table, { streamingIngestion: streaming })
+                    : adxModelScripts(table, { key: table.key, streamingIngestion: streaming }, loadOverlayScripts(table.qualifiedName)),
         }));
     const kqlInputsOf = (model: { scripts: KqlScript[] }) => ({ clusterUri: pipeline.adx.url, database: ADX_DATABASE, scripts: model.scripts, retainData: false });
     const connectorName = options.connectorName ?? `${options.topicPrefix}-adx-sink`;
@@ -73,7 +76,7 @@ export async function deployKustoSink(
             auth: { strategy: "az_dev_token", accessTokenEnvVar: WORKER_SECRET_ENV.kustoAccessToken },
             targets: models.map((m) => {
                 const target = sinkTargetOf(m.scripts);
-                return { topic: topicForTable(options.topicPrefix, m.table), database: ADX_DATABASE, table: target.table, mapping: target.mapping };
+                return { topic: topicForTable(options.topicPrefix, m.table), database: ADX_DATABASE, table: target.table, mapping: target.mapping, streaming };
             }),
             deadLetterTopic: `${options.topicPrefix}.adx-sink.dlq`,
             deadLetterReplicationFactor: KAFKA_REPLICATION_FACTOR,
