@@ -1,10 +1,12 @@
 // Faults under a continuous workload, one at a time, then recovery (real processes, the real Kusto
 // sink delivering into the ADX test double): kill -9 of the Connect worker, the broker down ~10 s,
 // a PostgreSQL restart, the source connector deleted and recreated with the same name (offsets
-// kept); on the sink side ADX down longer than the sink's retry window
-// (shortened to 15 s here; the semantics are the production ones), and Connect killed -9 while a
-// flush is in ADX's hands. After each, what ADX holds equals the source table; changes made /
-// delivered into ADX / duplicated / lost and the time to recover are reported per fault.
+// kept); on the sink side ADX down longer than the sink's retry window (shortened to 15 s here; the
+// semantics are the production ones), Connect killed -9 while a flush is in ADX's hands, 429/503
+// bursts inside the retry window, a batch ADX rejects permanently (replayed after the fix), and a
+// record the sink cannot read after a rebalance (dead-lettered). After each, what ADX holds equals the
+// source table; changes made / delivered into ADX / duplicated / lost and the time to recover are
+// reported per fault.
 import { after, before, describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import { startLocalPipeline, LocalPipeline } from "./harness/localPipeline";

@@ -1,8 +1,8 @@
 // The operator commands against the real local pipeline, with the real Kusto sink delivering into
 // the ADX test double: `npm run verify` end to end (its query answered from the rows the sink
 // streamed), `npm run status` healthy, then unhealthy for a paused connector, a slot holding WAL, a
-// sink that falls behind, and a record ADX rejects permanently (the sink task fails and holds its
-// offset: nothing after it is committed, nothing is dropped), and `npm run restart-sink`.
+// sink that falls behind, and a batch ADX rejects permanently (the sink task fails and holds its
+// offset: nothing after it is committed, nothing is dropped), and `npm run restart-sink` after the fix.
 import { after, before, describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import { execFile } from "child_process";
@@ -181,14 +181,14 @@ describe("operator commands on the real local pipeline", () => {
         await waitForConnectorState(SINK, "RUNNING");
     });
 
-    it("status: a record ADX rejects permanently fails the sink task and holds its offset (nothing after it is committed or dropped); exit 1 with ADX's reason", async () => {
-        // The harness's reader parses every record as JSON; stop it before the poison record.
-        await source.reader.stop();
-        const kafka = new Kafka({ clientId: "e2e-poison", brokers: [pipeline.bootstrapServers], logLevel: logLevel.NOTHING });
-        const producer = kafka.producer();
-        await producer.connect();
-        const [{ baseOffset }] = await producer.send({ topic: TOPIC, messages: [{ key: "poison", value: "this is not JSON {" }] });
-        await producer.disconnect();
+    it("status: a batch ADX rejects permanently (its mapping dropped) fails the sink task and holds its offset; exit 1 with ADX's reason; restart-sink after the fix replays it", async () => {
+        const kafka = new Kafka({ clientId: "e2e-reject", brokers: [pipeline.bootstrapServers], logLevel: logLevel.NOTHING });
+        const admin = kafka.admin();
+        await admin.connect();
+        const [{ high: firstRejected }] = await admin.fetchTopicOffsets(TOPIC);
+        const mappingKey = `${names.changes}/${names.mapping}`;
+        const mapping = adx.mappings.get(mappingKey)!;
+        adx.mappings.delete(mappingKey);
         // Changes keep flowing: the sink's failed flush surfaces (fails the task) on its next put of a record.
         const deadline = Date.now() + 60_000;
         let result = await runCommand("status", ["--json"]);
@@ -200,17 +200,25 @@ describe("operator commands on the real local pipeline", () => {
         const parsed = JSON.parse(result.stdout);
         assert.equal(result.code, 1);
         assert.ok(
-            parsed.problems.some((p: string) => /^connector cdc-adx-sink task 0 is FAILED: .*(Stream_InputStreamParsingError|Error in flushByTime)/.test(p)),
+            parsed.problems.some((p: string) => /^connector cdc-adx-sink task 0 is FAILED: .*([Mm]apping|Error in flushByTime)/.test(p)),
             parsed.problems.join("; "),
         );
-        const admin = kafka.admin();
-        await admin.connect();
         const [committed] = (await admin.fetchOffsets({ groupId: `connect-${SINK}`, topics: [TOPIC] }))[0].partitions;
-        await admin.disconnect();
-        assert.ok(Number(committed.offset) <= Number(baseOffset), `the sink committed ${committed.offset}, past the rejected record at ${baseOffset}`);
+        assert.ok(Number(committed.offset) <= Number(firstRejected), `the sink committed ${committed.offset}, past the first rejected record at ${firstRejected}`);
         const restart = await runCommand("restart-sink", []);
         assert.equal(restart.code, 0, restart.stdout + restart.stderr);
-        assert.match(restart.stdout, /^task 0 FAILED: .*(Stream_InputStreamParsingError|Error in flushByTime)/m);
+        assert.match(restart.stdout, /^task 0 FAILED: .*([Mm]apping|Error in flushByTime)/m);
         assert.match(restart.stdout, /^restarted 1 failed task\(s\) of cdc-adx-sink/m);
+        // The fix (pulumi up re-creates the mapping), then restart-sink: the rejected changes arrive, none dropped.
+        adx.mappings.set(mappingKey, mapping);
+        await new Promise((r) => setTimeout(r, 2000));
+        await runCommand("restart-sink", []);
+        const { rows } = await source.admin.query(`SELECT count(*)::int AS n FROM ${CAPTURED_TABLE} WHERE city = 'After'`);
+        const arrived = Date.now() + 60_000;
+        let inAdx = 0;
+        while ((inAdx = (await sink.currentRows(CAPTURED_TABLE)).filter((r) => r.city === "After").length) < rows[0].n && Date.now() < arrived)
+            await new Promise((r) => setTimeout(r, 500));
+        assert.equal(inAdx, rows[0].n, "every change ADX rejected arrived after the fix");
+        await admin.disconnect();
     });
 });
