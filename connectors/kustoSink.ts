@@ -1,5 +1,5 @@
-// The Kusto (ADX) sink connector config. Records are already flat JSON lines (see
-// debeziumSource.ts), so the sink passes them through with StringConverter.
+// The Kusto (ADX) sink connector config. Records are already flat JSON (see debeziumSource.ts); the
+// sink reads them schemaless and adds their Kafka position before writing each as a JSON line.
 import { envSecretReference } from "./workerSettings";
 
 export const KUSTO_SINK_CLASS = "com.microsoft.azure.kusto.kafka.connect.sink.KustoSinkConnector";
@@ -35,6 +35,8 @@ export interface KustoSinkInput {
     deadLetterReplicationFactor: number;
     /** Buffer flush interval; about a second by default (the connector's own default is 30 s). */
     flushIntervalMs?: number;
+    /** Buffer size that triggers a flush; 1 MiB by default (ADX streaming takes up to 4 MB a request). */
+    flushSizeBytes?: number;
     /** How long the sink retries a batch ADX does not accept before the task fails (default 5 minutes). */
     retryWindowMs?: number;
 }
@@ -145,7 +147,7 @@ export function buildKustoSinkConfig(input: KustoSinkInput): Record<string, stri
         "transforms.kafkaPosition.partition.field": KAFKA_POSITION_FIELDS.partition,
         "transforms.kafkaPosition.offset.field": KAFKA_POSITION_FIELDS.offset,
         "flush.interval.ms": String(flushIntervalMs),
-        "flush.size.bytes": String(1024 * 1024),
+        "flush.size.bytes": String(input.flushSizeBytes ?? 1024 * 1024),
         "behavior.on.error": "fail",
         "errors.retry.max.time.ms": String(retryWindowMs),
         "errors.retry.backoff.time.ms": String(backoffMs),

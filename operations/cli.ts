@@ -95,12 +95,17 @@ export function buildCli(): Command {
 
     program
         .command("bench")
-        .description("change-to-topic latency and throughput on the local pipeline, the quickstarts' settings against the stack's, interleaved in one run")
+        .description(
+            "commit→topic and commit→ADX latency and throughput on the local pipeline (the real Kusto sink into the ADX double), the quickstarts' settings against the stack's, interleaved in one run",
+        )
         .option("--rates <list>", "rates (changes/s) both profiles run at", "100,1000,5000")
         .addOption(new Option("--seconds <n>", "seconds per rate and profile").default(30).argParser(numberIn("--seconds", 1, 3600)))
         .option("--ramp <list>", "rates the tuned profile ramps through until lag is no longer bounded", "2000,4000,6000,8000,10000")
         .addOption(new Option("--ramp-seconds <n>", "seconds per ramp step").default(15).argParser(numberIn("--ramp-seconds", 1, 3600)))
-        .addHelpText("after", "\nTakes several minutes; writes bench-results/bench.json and latency.svg.\n\nExample:\n  npm run bench -- --rates 100,1000 --seconds 10 --ramp 2000")
+        .addHelpText(
+            "after",
+            "\nTakes several minutes; writes bench-results/bench.json, latency.svg and adx-latency.svg.\n\nExample:\n  npm run bench -- --rates 100,1000 --seconds 10 --ramp 2000",
+        )
         .action(async (o) => {
             const list = (name: string, text: string) => text.split(",").map(numberIn(name, 1, 1_000_000));
             // The benchmark lives with the tests it shares the harness with.

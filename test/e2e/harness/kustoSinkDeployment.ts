@@ -40,7 +40,7 @@ export async function deployKustoSink(
         /** Route the stack's heartbeat table to ADX as well (with its freshness function), as the stack does. */
         heartbeatTable?: string;
         connectorName?: string;
-        sink?: Partial<Pick<KustoSinkInput, "flushIntervalMs" | "retryWindowMs">>;
+        sink?: Partial<Pick<KustoSinkInput, "flushIntervalMs" | "flushSizeBytes" | "retryWindowMs">>;
         /** false: queued ingestion only (the free cluster's path): no streaming policy, `streaming: false` per topic. */
         streamingIngestion?: boolean;
     },
