@@ -32,8 +32,12 @@ export interface PipelineHealthReport {
     /** Records the sink has not yet committed per topic (its consumer group `connect-<sink>`). */
     sinkLag?: { group: string; records: number; perTopic: { topic: string; records: number }[] };
     deadLetters?: { topic: string; count: number; exists: boolean };
-    /** Queued ingestions ADX reports as failed in the last hour (`.show ingestion failures`): data the sink handed over that did not arrive. */
-    ingestionFailures?: { lastHour: number; examples: string[] };
+    /**
+     * Ingestions ADX failed in the last hour: queued ones (`.show ingestion failures`: data the sink
+     * handed over that did not arrive) and refused streaming requests (`.show streamingingestion failures`:
+     * the sink retries them or its task fails; they name ADX's reason).
+     */
+    ingestionFailures?: { queued: number; streaming: number; examples: string[] };
     /** Incremental snapshots the stack requested (tables added to a running stack) and whether Debezium is still reading them. */
     incrementalSnapshots?: IncrementalSnapshotProgress;
     /** What could not be reached at all (Connect, PostgreSQL, Kafka), with the reason. */
@@ -75,10 +79,17 @@ export function evaluatePipelineHealth(report: PipelineHealthReport, thresholds:
     if (report.sinkLag && report.sinkLag.records > thresholds.maxSinkLagRecords) {
         problems.push(`the sink is ${report.sinkLag.records} records behind the topics (more than ${thresholds.maxSinkLagRecords}); ADX is falling behind`);
     }
-    if (report.ingestionFailures && report.ingestionFailures.lastHour > 0) {
+    const failures = report.ingestionFailures;
+    if (failures && failures.queued > 0) {
         problems.push(
-            `${report.ingestionFailures.lastHour} queued ingestion(s) failed inside ADX in the last hour (${report.ingestionFailures.examples.join("; ")}): ` +
+            `${failures.queued} queued ingestion(s) failed inside ADX in the last hour (${failures.examples.join("; ")}): ` +
                 "the sink was told they were queued, so their rows are not in ADX; fix the cause (e.g. pulumi up after a refresh shows drift) and replay them from Kafka by resetting the sink's offsets",
+        );
+    }
+    if (failures && failures.streaming > 0) {
+        problems.push(
+            `ADX refused ${failures.streaming} streaming ingestion(s) in the last hour (${failures.examples.join("; ")}): the sink retries them and commits nothing past them; ` +
+                "fix the cause (pulumi up restores a dropped table or mapping), then restart-sink if its task failed",
         );
     }
     if (report.deadLetters && report.deadLetters.count > thresholds.maxDeadLetters) {
@@ -148,11 +159,21 @@ export async function readIncrementalSnapshots(sql: SqlQueryable, signalTable: s
     return { signals, chunksRead: rows.filter((r) => r.type === "snapshot-window-close").length, inProgress };
 }
 
-/** Failed queued ingestions in the database since `sinceMs` (ADX keeps them 14 days). */
-export async function readIngestionFailures(queryUri: string, database: string, sinceMs: number): Promise<{ lastHour: number; examples: string[] }> {
+/** Ingestion failures ADX recorded in the database since `sinceMs` (it keeps them 14 days). */
+export async function readIngestionFailures(queryUri: string, database: string, sinceMs: number): Promise<NonNullable<PipelineHealthReport["ingestionFailures"]>> {
     const token = await getKustoAccessToken(queryUri);
-    const rows = rowsOf((await runKustoCommand(queryUri, database, ".show ingestion failures", token))[0]).filter((r) => Date.parse(String(r.FailedOn)) >= sinceMs);
-    return { lastHour: rows.length, examples: rows.slice(0, 2).map((r) => `${r.Table}: ${String(r.Details).slice(0, 160)}`) };
+    const queued = rowsOf((await runKustoCommand(queryUri, database, ".show ingestion failures", token))[0]).filter((r) => Date.parse(String(r.FailedOn)) >= sinceMs);
+    const streaming = rowsOf((await runKustoCommand(queryUri, database, ".show streamingingestion failures", token))[0]).filter(
+        (r) => Date.parse(String(r.LastFailureOn)) >= sinceMs,
+    );
+    return {
+        queued: queued.length,
+        streaming: streaming.reduce((n, r) => n + Number(r.Count ?? 1), 0),
+        examples: [
+            ...queued.slice(0, 2).map((r) => `${r.Table}: ${String(r.Details).slice(0, 160)}`),
+            ...streaming.slice(0, 2).map((r) => `${r.Table}: ${r.ErrorCode} (streaming, ${r.Count}×)`),
+        ],
+    };
 }
 
 /** Minimal SQL client surface (a pg Client). */
@@ -299,13 +320,14 @@ export function renderHealthReport(report: PipelineHealthReport, problems: strin
     for (const t of report.tables ?? report.topics.map((x) => ({ sourceTable: x.topic, adxTable: "?", topic: x.topic, endOffset: x.endOffset, sinkLag: undefined }))) {
         lines.push(`table      ${t.sourceTable} → ${t.adxTable}: topic ${t.topic} end offset ${t.endOffset ?? "unknown"}, sink behind ${t.sinkLag ?? "unknown"} records`);
     }
+    const failures = report.ingestionFailures;
     const snapshots = report.incrementalSnapshots;
     for (const signal of snapshots?.signals ?? []) {
         const running = snapshots!.inProgress === undefined ? "state unknown" : signal.tables.some((t) => snapshots!.inProgress!.includes(t)) ? "reading" : "done";
         lines.push(`snapshot   incremental ${signal.tables.join(", ")} (${signal.id}): ${running}; ${snapshots!.chunksRead} chunk(s) read by all incremental snapshots`);
     }
     if (report.sinkLag) lines.push(`sink lag   ${report.sinkLag.group}: ${report.sinkLag.records} records`);
-    if (report.ingestionFailures) lines.push(`adx        queued ingestion failures in the last hour: ${report.ingestionFailures.lastHour}`);
+    if (failures) lines.push(`adx        ingestion failures in the last hour: ${failures.queued} queued, ${failures.streaming} streaming`);
     if (report.deadLetters) lines.push(`dead letters ${report.deadLetters.topic}: ${report.deadLetters.count}${report.deadLetters.exists ? "" : " (topic not created yet)"}`);
     lines.push(problems.length === 0 ? "HEALTHY" : `UNHEALTHY:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
     return lines.join("\n");

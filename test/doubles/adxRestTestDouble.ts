@@ -57,7 +57,7 @@ export interface AdxTestDouble {
     /** Commands matching this pattern fail with a semantic error (to test error surfacing). */
     failOn?: RegExp;
     /** Queued ingestions that failed inside ADX (the sink was told only that its message was queued), as `.show ingestion failures` lists them. */
-    ingestionFailures: { database: string; table: string; failedOnMs: number; details: string; errorCode: string }[];
+    ingestionFailures: { database: string; table: string; failedOnMs: number; details: string; errorCode: string; kind: IngestRequest["kind"] }[];
     /** Rows stored per table by streaming ingestion. */
     ingested: Map<string, IngestedRow[]>;
     ingestRequests: IngestRequest[];
@@ -122,9 +122,27 @@ export async function startAdxTestDouble(options: AdxTestDoubleOptions = {}): Pr
                 200,
                 v1(
                     ["Database", "Table", "FailedOn", "Details", "ErrorCode", "FailureKind"],
-                    state.ingestionFailures.map((f) => [f.database, f.table, new Date(f.failedOnMs).toISOString(), f.details, f.errorCode, "Permanent"]),
+                    state.ingestionFailures
+                        .filter((f) => f.kind === "queued")
+                        .map((f) => [f.database, f.table, new Date(f.failedOnMs).toISOString(), f.details, f.errorCode, "Permanent"]),
                 ),
             ];
+        if (one === ".show streamingingestion failures") {
+            // Aggregated per database, table and error code, as ADX buckets them.
+            const buckets = new Map<string, { database: string; table: string; errorCode: string; count: number; first: number; last: number }>();
+            for (const f of state.ingestionFailures.filter((x) => x.kind === "streaming")) {
+                const key = `${f.database}/${f.table}/${f.errorCode}`;
+                const b = buckets.get(key) ?? { database: f.database, table: f.table, errorCode: f.errorCode, count: 0, first: f.failedOnMs, last: f.failedOnMs };
+                buckets.set(key, { ...b, count: b.count + 1, last: f.failedOnMs });
+            }
+            return [
+                200,
+                v1(
+                    ["Database", "Table", "Count", "FirstFailureOn", "LastFailureOn", "FailureKind", "ErrorCode"],
+                    [...buckets.values()].map((b) => [b.database, b.table, b.count, new Date(b.first).toISOString(), new Date(b.last).toISOString(), "Permanent", b.errorCode]),
+                ),
+            ];
+        }
         if (one === ".get kusto identity token") return [200, v1(["AuthorizationContext"], [["test-double-identity-token"]])];
         if ((m = /^\.create-merge table (\w+) \(/.exec(one))) {
             // create-merge: a new table, or new columns appended to an existing one; existing columns keep their type.
@@ -315,7 +333,12 @@ export async function startAdxTestDouble(options: AdxTestDoubleOptions = {}): Pr
     /** Streaming ingestion: the body is the sink's gzip buffer file (newline-delimited JSON). */
     const ingest = (url: URL, raw: Buffer): [number, unknown] => {
         const [, db, table] = /^\/v1\/rest\/ingest\/([^/]+)\/([^/?]+)$/.exec(url.pathname) ?? [];
-        return ingestInto(db, table, url.searchParams.get("mappingName"), url.searchParams.get("streamFormat"), raw, "streaming");
+        const [status, payload] = ingestInto(db, table, url.searchParams.get("mappingName"), url.searchParams.get("streamFormat"), raw, "streaming");
+        const failure = (payload as any)?.error;
+        // ADX lists refused streaming requests in `.show streamingingestion failures` (by table and error code).
+        if (status !== 200)
+            state.ingestionFailures.push({ database: db, table, failedOnMs: Date.now(), details: failure?.["@message"] ?? "", errorCode: failure?.code ?? "", kind: "streaming" });
+        return [status, payload];
     };
     // Queued ingestion: blobs and queue messages through the storage endpoints `.show ingestion resources`
     // names; a message is ingested after the table's batching time span (its ingestionbatching policy).
@@ -334,6 +357,7 @@ export async function startAdxTestDouble(options: AdxTestDoubleOptions = {}): Pr
                         failedOnMs: Date.now(),
                         details: failure?.["@message"] ?? "",
                         errorCode: failure?.code ?? "",
+                        kind: "queued",
                     });
             }, delayMs);
         },

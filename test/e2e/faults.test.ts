@@ -17,7 +17,7 @@ import { kafkaConnectorProvider } from "../../connectors/kafkaConnector";
 import { sourceBootstrapProvider } from "../../postgres/sourceBootstrap";
 import { sinkTargetOf } from "../../kql/kqlModel";
 import { kqlSchemaProvider } from "../../kql/kqlSchema";
-import { evaluatePipelineHealth, readConnectorHealth, readTopicOffsets } from "../../operations/pipelineHealth";
+import { evaluatePipelineHealth, readConnectorHealth, readIngestionFailures, readTopicOffsets } from "../../operations/pipelineHealth";
 import { runOrdersGenerator } from "../../generator/ordersGenerator";
 
 const RATE = 200;
@@ -259,8 +259,9 @@ describe("faults under a continuous workload", () => {
                 await new Promise((r) => setTimeout(r, 1000));
                 health = await readConnectorHealth(pipeline.connectUrl, sink.connectorName, 30_000);
             }
-            // What `status` prints for it.
-            cause = evaluatePipelineHealth({ connectors: [health], topics: [], unreachable: [] }).join("\n");
+            // What `status` prints for it: the failed task, and ADX's reason from `.show streamingingestion failures`.
+            const ingestionFailures = await readIngestionFailures(pipeline.adx.url, "cdc", Date.now() - 600_000);
+            cause = evaluatePipelineHealth({ connectors: [health], topics: [], unreachable: [], ingestionFailures }).join("\n");
             // pulumi refresh shows the model drifted; pulumi up re-applies it; then restart-sink.
             const inputs = { clusterUri: pipeline.adx.url, database: "cdc", scripts: sink.models[0].scripts, retainData: false };
             const read: any = await kqlSchemaProvider.read!("kql", inputs);
@@ -272,8 +273,9 @@ describe("faults under a continuous workload", () => {
                 maxDelayMs: 2000,
             });
         });
-        process.stderr.write(`faults: status said: ${cause.split("\n")[0]}\n`);
-        assert.match(cause, /task \d+ is FAILED: .*[Mm]apping/, "status names the failed task and ADX's reason");
+        process.stderr.write(`faults: status said: ${cause.replace(/\n/g, " | ")}\n`);
+        assert.match(cause, /task \d+ is FAILED/, "status names the failed task");
+        assert.match(cause, /ADX refused \d+ streaming ingestion\(s\) .*BadRequest_MappingReferenceWasNotFound/, "and ADX's reason");
         assert.deepEqual(drifted, [`generated/${TABLE}/20-mapping.kql`], "refresh shows the dropped mapping as drift");
         assert.equal(f.lost, 0);
         assert.deepEqual(await sinkTaskStates(), ["RUNNING"]);

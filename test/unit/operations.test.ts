@@ -56,11 +56,15 @@ describe("status verdict", () => {
     });
 
     it("queued ingestions ADX failed after accepting them are a problem that says what was lost and what to do", () => {
-        const report = { ...healthy(), ingestionFailures: { lastHour: 2, examples: ["retail_orders_info_changes: Mapping reference 'm' could not be found."] } };
+        const report = { ...healthy(), ingestionFailures: { queued: 2, streaming: 0, examples: ["retail_orders_info_changes: Mapping reference 'm' could not be found."] } };
         const [problem] = evaluatePipelineHealth(report);
         assert.match(problem, /^2 queued ingestion\(s\) failed inside ADX in the last hour \(retail_orders_info_changes: Mapping reference/);
         assert.match(problem, /their rows are not in ADX; fix the cause .* replay them from Kafka/);
-        assert.match(renderHealthReport(report, [problem]), /adx {8}queued ingestion failures in the last hour: 2/);
+        assert.match(renderHealthReport(report, [problem]), /adx {8}ingestion failures in the last hour: 2 queued, 0 streaming/);
+        const refused = { ...healthy(), ingestionFailures: { queued: 0, streaming: 3, examples: ["t: BadRequest_MappingReferenceWasNotFound (streaming, 3×)"] } };
+        assert.deepEqual(evaluatePipelineHealth(refused), [
+            "ADX refused 3 streaming ingestion(s) in the last hour (t: BadRequest_MappingReferenceWasNotFound (streaming, 3×)): the sink retries them and commits nothing past them; fix the cause (pulumi up restores a dropped table or mapping), then restart-sink if its task failed",
+        ]);
     });
 
     it("a missing slot is a problem; sizes read as people read them", () => {
