@@ -168,6 +168,7 @@ const sourceConnector = new KafkaConnector(
     {
         connectUrl: kafka.connectRestUrl,
         connectorName: sourceConnectorName,
+        adoptExisting: config.kafka.adoptExistingConnectors,
         config: postgres.connectEndpoint.host.apply((host) =>
             buildDebeziumSourceConfig({
                 connectorName: sourceConnectorName,
@@ -200,6 +201,7 @@ const sinkConnector = new KafkaConnector(
     {
         connectUrl: kafka.connectRestUrl,
         connectorName: sinkConnectorName,
+        adoptExisting: config.kafka.adoptExistingConnectors,
         config: pulumi.all([adxIngestionUri, adxQueryUri, sinkIdentity.appId, client.tenantId]).apply(([ingestionUrl, queryUrl, appId, tenantId]) =>
             buildKustoSinkConfig({
                 connectorName: sinkConnectorName,

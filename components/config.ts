@@ -269,6 +269,13 @@ const kafkaSchema = z.object({
     kafkaPort: z.number().int().min(1024).max(65535).default(9092),
     connectPort: z.number().int().min(1024).max(65535).default(8083),
     connectRestUrl: z.string().url().optional(),
+    /**
+     * Adopt the source and sink connectors if they already exist on Connect (a stack whose state was
+     * lost, or connectors made by hand) instead of failing at "already exists": create replaces the
+     * existing connector's config with the stack's; Connect keeps its offsets. (`pulumi import` with the
+     * id `<connect URL>/connectors/<name>` adopts one whose config already matches.)
+     */
+    adoptExistingConnectors: z.boolean().default(false),
 });
 
 const generatorSchema = z

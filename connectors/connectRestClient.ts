@@ -148,19 +148,35 @@ export async function getConnectorConfig(
     return answer.config;
 }
 
-/** Creates a connector; an existing one of that name is an error that says how to adopt it. */
-export async function createConnector(baseUrl: string, name: string, config: Record<string, string>, policy: RetryPolicy, onRetry?: (m: string) => void): Promise<void> {
+/**
+ * Creates a connector. One of that name that already exists is adopted when `adopt` is set (its
+ * config replaced by this one; Connect keeps its offsets), and otherwise an error that says how to adopt it.
+ */
+export async function createConnector(
+    baseUrl: string,
+    name: string,
+    config: Record<string, string>,
+    policy: RetryPolicy,
+    onRetry?: (m: string) => void,
+    adopt = false,
+): Promise<"created" | "adopted"> {
     const existing = await getConnectorConfig(baseUrl, name, policy, onRetry);
+    if (existing && adopt) {
+        await putConnectorConfig(baseUrl, name, config, policy, onRetry);
+        return "adopted";
+    }
     if (existing) {
         throw new Error(
-            `connector "${name}" already exists on ${baseUrl} but is not in this stack's state. ` +
-                `To adopt it, delete it (curl -X DELETE ${baseUrl}/connectors/${name}; its offsets are kept, so the new one resumes where it stopped) and run pulumi up again, or choose another connector name.`,
+            `connector "${name}" already exists on ${baseUrl} but is not in this stack's state. To adopt it: ` +
+                `pulumi config set --path pg-adx-cdc:kafka.adoptExistingConnectors true, then pulumi up (its config becomes the stack's; Connect keeps its offsets, so it resumes where it stopped); ` +
+                `or delete it (curl -X DELETE ${baseUrl}/connectors/${name}; offsets are kept too) and run pulumi up again; or choose another connector name.`,
         );
     }
     const response = await connectRequest(baseUrl, "POST", "/connectors", { name, config }, policy, onRetry);
     if (response.status !== 201 && response.status !== 200) {
         throw new Error(`creating connector "${name}" failed: HTTP ${response.status}: ${describeConnectError(response.data)}`);
     }
+    return "created";
 }
 
 /** Replaces a connector's whole config in place. */

@@ -10,6 +10,8 @@ export interface KafkaConnectorInputs {
     config: Record<string, string>;
     /** Deadline for each operation (create or update plus the wait for RUNNING), in seconds. */
     timeoutSeconds?: number;
+    /** Adopt a connector of this name that already exists (pg-adx-cdc:kafka.adoptExistingConnectors) instead of failing at create. */
+    adoptExisting?: boolean;
 }
 
 /** Keys every connector needs before Connect will even accept it. */
@@ -63,9 +65,23 @@ export function diffConnector(olds: KafkaConnectorInputs, news: KafkaConnectorIn
     const replaces: string[] = [];
     if (olds.connectorName !== news.connectorName) replaces.push("connectorName");
     if (olds.connectUrl !== news.connectUrl) replaces.push("connectUrl");
-    // timeoutSeconds is how long the provider waits, not part of the connector: changing it alone changes nothing in Connect.
+    // timeoutSeconds and adoptExisting are how the provider works, not part of the connector: changing them alone changes nothing in Connect.
     const configChanged = changedConfigKeys(olds.config, news.config).length > 0;
     return { changes: replaces.length > 0 || configChanged, replaces, deleteBeforeReplace: replaces.length > 0 };
+}
+
+/**
+ * The id `pulumi import` (or the `import` resource option) gives to adopt a connector that already
+ * exists: its REST location, `<connect URL>/connectors/<name>`, so that `read` can find it without state.
+ */
+export function connectorImportId(connectUrl: string, connectorName: string): string {
+    return `${connectUrl.replace(/\/+$/, "")}/connectors/${connectorName}`;
+}
+
+/** The Connect URL and connector name an import id names; undefined for a plain name (the id of a connector this stack created). */
+export function parseConnectorImportId(id: string): { connectUrl: string; connectorName: string } | undefined {
+    const m = /^(https?:\/\/.+)\/connectors\/([A-Za-z0-9._-]{1,200})$/.exec(id);
+    return m ? { connectUrl: m[1], connectorName: m[2] } : undefined;
 }
 
 function policyFor(inputs: KafkaConnectorInputs): rest.RetryPolicy {
@@ -91,7 +107,8 @@ export const kafkaConnectorProvider: pulumi.dynamic.ResourceProvider = {
     async create(inputs: any) {
         const policy = policyFor(inputs);
         logInfo(`creating connector "${inputs.connectorName}" on ${inputs.connectUrl}`);
-        await rest.createConnector(inputs.connectUrl, inputs.connectorName, inputs.config, policy, logInfo);
+        const outcome = await rest.createConnector(inputs.connectUrl, inputs.connectorName, inputs.config, policy, logInfo, inputs.adoptExisting === true);
+        if (outcome === "adopted") logInfo(`connector "${inputs.connectorName}" already existed: adopted, its config replaced by the stack's (offsets kept)`);
         let status: rest.ConnectorStatus;
         try {
             status = await rest.waitForConnectorRunning(inputs.connectUrl, inputs.connectorName, policy, logInfo);
@@ -115,6 +132,17 @@ export const kafkaConnectorProvider: pulumi.dynamic.ResourceProvider = {
     },
 
     async read(id: string, props: any) {
+        // Adopting an existing connector (`import`): no state yet, the id says where it is; its live config becomes the state,
+        // so the next diff against the program shows exactly what the stack would change.
+        const imported = !props?.connectUrl ? parseConnectorImportId(id) : undefined;
+        if (!props?.connectUrl && !imported)
+            throw new Error(`cannot import connector "${id}": give its REST location as the id, e.g. ${connectorImportId("http://127.0.0.1:8083", id)}`);
+        if (imported) {
+            const live = await rest.getConnectorConfig(imported.connectUrl, imported.connectorName, policyFor({ ...imported, config: {} }), logInfo);
+            if (!live) throw new Error(`cannot import: Kafka Connect at ${imported.connectUrl} has no connector "${imported.connectorName}"`);
+            const status = await rest.waitForConnectorRunning(imported.connectUrl, imported.connectorName, policyFor({ ...imported, config: {} }), logInfo).catch(() => undefined);
+            return { id, props: { ...imported, config: live, connectorType: status?.type ?? "" } };
+        }
         // "Gone" only when the worker says so for 20 s: a worker rejoining after a crash answers "not found" meanwhile.
         const live = await rest.getConnectorConfig(props.connectUrl, props.connectorName ?? id, policyFor(props), logInfo, 20_000);
         if (!live) return { id: "", props: {} };
@@ -138,6 +166,7 @@ export interface KafkaConnectorArgs {
     /** Built by the pure builders in connectors/; secrets only as `${env:...}` references. */
     config: pulumi.Input<Record<string, pulumi.Input<string>>>;
     timeoutSeconds?: pulumi.Input<number>;
+    adoptExisting?: pulumi.Input<boolean>;
 }
 
 /** A Kafka Connect connector, created and kept RUNNING by the provider above. */

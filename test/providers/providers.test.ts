@@ -141,15 +141,27 @@ describe("KafkaConnector provider (serialized, against a real Connect worker)", 
         assert.equal(after.status, 404, "nothing half-made is left to block the next pulumi up");
     });
 
-    it("create refuses to adopt a connector that already exists, and says how", async () => {
+    it("a connector that already exists: refused with how to adopt it; adopted with adoptExisting (config replaced); imported by its REST location", async () => {
         const existing = connectorInputs("pre-existing", "pre", { "snapshot.mode": "no_data" });
         await fetch(`${pipeline.connectUrl}/connectors`, {
             method: "POST",
             headers: { "Content-Type": "application/json" },
             body: JSON.stringify({ name: "pre-existing", config: existing.config }),
         });
-        await assert.rejects(providers.kafkaConnector.create(existing), /already exists.*To adopt it, delete it/s);
-        await providers.kafkaConnector.delete("pre-existing", existing);
+        await assert.rejects(providers.kafkaConnector.create(existing), /already exists.*pg-adx-cdc:kafka\.adoptExistingConnectors true.*or delete it/s);
+        // pulumi import with the id <connect URL>/connectors/<name>: the live config becomes the state.
+        const id = `${pipeline.connectUrl}/connectors/pre-existing`;
+        const imported = await providers.kafkaConnector.read(id, {});
+        assert.equal(imported.props.connectorName, "pre-existing");
+        assert.equal(imported.props.connectUrl, pipeline.connectUrl);
+        assert.equal((await providers.kafkaConnector.diff(id, imported.props, existing)).changes, false, "an identical config imports with no change");
+        await assert.rejects(providers.kafkaConnector.read("pre-existing", {}), /give its REST location as the id/);
+        // Adoption: the stack's config replaces the existing one; the connector keeps running.
+        const adopted = connectorInputs("pre-existing", "pre", { "snapshot.mode": "when_needed" });
+        await providers.kafkaConnector.create({ ...adopted, adoptExisting: true });
+        const live: any = await (await fetch(`${pipeline.connectUrl}/connectors/pre-existing/config`)).json();
+        assert.equal(live["snapshot.mode"], "when_needed");
+        await providers.kafkaConnector.delete("pre-existing", adopted);
     });
 });
 
