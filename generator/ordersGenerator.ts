@@ -20,6 +20,8 @@ export interface GeneratorOptions {
     onProgress?: (report: GeneratorReport) => void;
     /** Deterministic runs for tests. */
     random?: () => number;
+    /** This connection's share of the existing orders (orderid modulo count): connections never touch the same row. */
+    shard?: { index: number; count: number };
 }
 
 export interface GeneratorReport {
@@ -76,7 +78,13 @@ export async function runOrdersGenerator(client: SqlClient, options: GeneratorOp
     const batchSize = Math.max(1, Math.floor(options.batchSize ?? 1));
     let live: string[];
     try {
-        live = (await client.query(`SELECT orderid::text AS id FROM ${table}`)).rows.map((r) => r.id);
+        const shard = options.shard;
+        live = (
+            await client.query(
+                shard ? `SELECT orderid::text AS id FROM ${table} WHERE orderid % $1 = $2` : `SELECT orderid::text AS id FROM ${table}`,
+                shard ? [shard.count, shard.index] : undefined,
+            )
+        ).rows.map((r) => r.id);
     } catch (error: any) {
         throw new Error(`the generator cannot read ${table}: ${error.message}. Is it pointed at the source database, and has the stack's bootstrap created the table?`);
     }
@@ -111,6 +119,52 @@ export async function runOrdersGenerator(client: SqlClient, options: GeneratorOp
         }
     }
     return finish(report, started);
+}
+
+/**
+ * The same workload over several connections at once (one generator per connection, each with its
+ * share of the rate and of the existing orders), so that one connection's round trips do not cap the
+ * rate. The report is their sum; `achievedRate` is the total changes over the longest run.
+ */
+export async function runOrdersGeneratorOnConnections(clients: SqlClient[], options: GeneratorOptions): Promise<GeneratorReport> {
+    validate(options);
+    if (clients.length === 0) throw new Error("the generator needs at least one connection");
+    const latest: GeneratorReport[] = clients.map(() => ({ inserts: 0, updates: 0, deletes: 0, transactions: 0, elapsedMs: 0, achievedRate: 0, behindBy: 0 }));
+    const sum = (reports: GeneratorReport[]): GeneratorReport => {
+        const total = reports.reduce(
+            (acc, r) => ({
+                inserts: acc.inserts + r.inserts,
+                updates: acc.updates + r.updates,
+                deletes: acc.deletes + r.deletes,
+                transactions: acc.transactions + r.transactions,
+                elapsedMs: Math.max(acc.elapsedMs, r.elapsedMs),
+                achievedRate: 0,
+                behindBy: acc.behindBy + r.behindBy,
+            }),
+            { inserts: 0, updates: 0, deletes: 0, transactions: 0, elapsedMs: 0, achievedRate: 0, behindBy: 0 },
+        );
+        const changes = total.inserts + total.updates + total.deletes;
+        return { ...total, achievedRate: total.elapsedMs > 0 ? Math.round((changes / total.elapsedMs) * 1000 * 10) / 10 : 0 };
+    };
+    let lastProgress = Date.now();
+    const reports = await Promise.all(
+        clients.map((client, index) =>
+            runOrdersGenerator(client, {
+                ...options,
+                rate: options.rate / clients.length,
+                shard: clients.length > 1 ? { index, count: clients.length } : undefined,
+                random: options.random,
+                onProgress: (r) => {
+                    latest[index] = r;
+                    if (options.onProgress && Date.now() - lastProgress >= 1000) {
+                        lastProgress = Date.now();
+                        options.onProgress(sum(latest));
+                    }
+                },
+            }),
+        ),
+    );
+    return sum(reports);
 }
 
 function finish(report: GeneratorReport, started: number): GeneratorReport {
