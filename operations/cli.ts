@@ -11,6 +11,7 @@ import { runDemo } from "./demoCommand";
 import { DEFAULT_THRESHOLDS } from "./pipelineHealth";
 import { StackSelection } from "./stackOutputs";
 import { durationArg, generateCommand, numberIn } from "../generator/generateCommand";
+import { BENCH_DEFAULTS } from "../test/bench/benchPlan";
 
 const STACK_HELP =
     "\nThe stack's outputs come from `pulumi stack output --json --stack <name>` (no secrets in them), or from a file saved from it (--outputs).\nThe PostgreSQL admin password comes from PGPASSWORD, else from the stack's secret config.";
@@ -98,10 +99,10 @@ export function buildCli(): Command {
         .description(
             "commit→topic and commit→ADX latency and throughput on the local pipeline (the real Kusto sink into the ADX double), the quickstarts' settings against the stack's, interleaved in one run",
         )
-        .option("--rates <list>", "rates (changes/s) both profiles run at", "100,1000,5000")
-        .addOption(new Option("--seconds <n>", "seconds per rate and profile").default(30).argParser(numberIn("--seconds", 1, 3600)))
-        .option("--ramp <list>", "rates the tuned profile ramps through until lag is no longer bounded", "2000,4000,6000,8000,10000")
-        .addOption(new Option("--ramp-seconds <n>", "seconds per ramp step").default(15).argParser(numberIn("--ramp-seconds", 1, 3600)))
+        .option("--rates <list>", "rates (changes/s) both profiles run at", BENCH_DEFAULTS.rates.join(","))
+        .addOption(new Option("--seconds <n>", "seconds per rate and profile").default(BENCH_DEFAULTS.seconds).argParser(numberIn("--seconds", 1, 3600)))
+        .option("--ramp <list>", "rates the tuned profile ramps through until lag is no longer bounded", BENCH_DEFAULTS.ramp.join(","))
+        .addOption(new Option("--ramp-seconds <n>", "seconds per ramp step").default(BENCH_DEFAULTS.rampSeconds).argParser(numberIn("--ramp-seconds", 1, 3600)))
         .addHelpText(
             "after",
             "\nTakes several minutes; writes bench-results/bench.json, latency.svg and adx-latency.svg.\n\nExample:\n  npm run bench -- --rates 100,1000 --seconds 10 --ramp 2000",

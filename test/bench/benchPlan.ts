@@ -1,0 +1,12 @@
+// What `pg-adx-cdc bench` runs, with its defaults: the one place the CLI and the benchmark read them
+// (kept apart from runBench.ts so that `bench --help` loads no harness).
+export interface BenchOptions {
+    /** Rates (changes/s) both profiles run at, interleaved. */
+    rates: number[];
+    /** Seconds per rate and profile. */
+    seconds: number;
+    /** Rates the tuned profile ramps through until lag stops being bounded. */
+    ramp: number[];
+    rampSeconds: number;
+}
+export const BENCH_DEFAULTS: BenchOptions = { rates: [100, 1000, 5000], seconds: 30, ramp: [2000, 4000, 6000, 8000, 10000, 12500, 15000], rampSeconds: 15 };
