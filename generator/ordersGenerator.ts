@@ -103,13 +103,14 @@ export async function runOrdersGenerator(client: SqlClient, options: GeneratorOp
         // Catch up in transactions of at most batchSize changes.
         const count = Math.min(due, batchSize);
         const changes = Array.from({ length: count }, () => planChange(live, options, random));
+        let made: Change[];
         try {
-            await applyChanges(client, table, changes, live, batchSize > 1);
+            made = await applyChanges(client, table, changes, live, batchSize > 1);
         } catch (error: any) {
             // Callers that survive connection loss still need to know what was committed before it.
             throw Object.assign(new Error(`generator stopped: ${error.message}`), { report: finish(report, started) });
         }
-        for (const c of changes) report[c.kind === "insert" ? "inserts" : c.kind === "update" ? "updates" : "deletes"]++;
+        for (const c of made) report[c.kind === "insert" ? "inserts" : c.kind === "update" ? "updates" : "deletes"]++;
         report.transactions += batchSize > 1 ? 1 : count;
         issued += count;
         report.behindBy = Math.max(0, Math.floor(((Date.now() - started) / 1000) * options.rate) - issued);
@@ -173,10 +174,17 @@ function finish(report: GeneratorReport, started: number): GeneratorReport {
     return { ...report, elapsedMs, achievedRate: elapsedMs > 0 ? Math.round((total / elapsedMs) * 1000 * 10) / 10 : 0 };
 }
 
-async function applyChanges(client: SqlClient, table: string, changes: Change[], live: string[], inTransaction: boolean): Promise<void> {
+/**
+ * Applies one transaction's changes. One change: one statement. Several: one statement per kind
+ * (a multi-row INSERT, UPDATE ... FROM unnest, DELETE ... = ANY), in that order, so a transaction
+ * costs three round trips whatever its size; an order updated twice in one batch is updated once
+ * (the last values). Returns the changes made, as the report must count them.
+ */
+async function applyChanges(client: SqlClient, table: string, changes: Change[], live: string[], inTransaction: boolean): Promise<Change[]> {
     if (inTransaction) await client.query("BEGIN");
     try {
-        for (const c of changes) {
+        if (changes.length === 1) {
+            const [c] = changes;
             if (c.kind === "insert") {
                 const { rows } = await client.query(`INSERT INTO ${table} (custid, amount, city) VALUES ($1, $2, $3) RETURNING orderid::text AS id`, [c.custid, c.amount, c.city]);
                 live.push(rows[0].id);
@@ -185,8 +193,32 @@ async function applyChanges(client: SqlClient, table: string, changes: Change[],
             } else {
                 await client.query(`DELETE FROM ${table} WHERE orderid = $1`, [c.orderid]);
             }
+            if (inTransaction) await client.query("COMMIT");
+            return changes;
         }
+        const inserts = changes.filter((c): c is Extract<Change, { kind: "insert" }> => c.kind === "insert");
+        const deletes = changes.filter((c): c is Extract<Change, { kind: "delete" }> => c.kind === "delete");
+        const deleted = new Set(deletes.map((d) => d.orderid));
+        const updates = [
+            ...new Map(
+                changes.filter((c): c is Extract<Change, { kind: "update" }> => c.kind === "update" && !deleted.has(c.orderid)).map((u) => [u.orderid, u] as [string, typeof u]),
+            ).values(),
+        ];
+        if (inserts.length) {
+            const { rows } = await client.query(
+                `INSERT INTO ${table} (custid, amount, city) SELECT * FROM unnest($1::int[], $2::numeric[], $3::text[]) RETURNING orderid::text AS id`,
+                [inserts.map((c) => c.custid), inserts.map((c) => c.amount), inserts.map((c) => c.city)],
+            );
+            live.push(...rows.map((r) => r.id));
+        }
+        if (updates.length)
+            await client.query(
+                `UPDATE ${table} t SET amount = v.amount, city = v.city FROM unnest($1::bigint[], $2::numeric[], $3::text[]) AS v(orderid, amount, city) WHERE t.orderid = v.orderid`,
+                [updates.map((c) => c.orderid), updates.map((c) => c.amount), updates.map((c) => c.city)],
+            );
+        if (deletes.length) await client.query(`DELETE FROM ${table} WHERE orderid = ANY($1::bigint[])`, [deletes.map((c) => c.orderid)]);
         if (inTransaction) await client.query("COMMIT");
+        return [...inserts, ...updates, ...deletes];
     } catch (error) {
         if (inTransaction) await client.query("ROLLBACK").catch(() => undefined);
         throw error;
