@@ -3,7 +3,7 @@
 // machine. Per change: commit → topic (the record read from the topic minus its commit time in
 // PostgreSQL, __source_ts_ms) and commit → ADX (the real Kusto sink's request carrying the row
 // reaching the ADX double, minus the same commit time). Quickstart sink: flush every 30 s or 10 kB,
-// queued ingestion; tuned: the stack's sink config (1 s flush, streaming). Writes
+// queued ingestion with 30 s batching; tuned: the stack's sink config (1 s flush, streaming). Writes
 // bench-results/bench.json, latency.svg and adx-latency.svg.
 import * as fs from "fs";
 import * as path from "path";
@@ -22,6 +22,7 @@ import { renderLatencyChart } from "./latencyChart";
 import { BENCH_DEFAULTS, BenchOptions } from "./benchPlan";
 import { deployKustoSink } from "../e2e/harness/kustoSinkDeployment";
 import { adxNamesFor, changeMetadataColumns } from "../../kql/adxModel";
+import { getKustoAccessToken, runKustoCommand } from "../../kql/kustoRestClient";
 
 type Profile = "quickstart" | "tuned";
 const TABLE = "retail.orders_info";
@@ -84,6 +85,14 @@ async function runOnce(pipeline: LocalPipeline, profile: Profile, rate: number, 
         sink: profile === "quickstart" ? QUICKSTART_SINK : {},
     });
     const adxTable = adxNamesFor(TABLE).changes;
+    // The quickstarts leave the table's batching at what their docs set (30 s); the stack's model says 10 s.
+    if (profile === "quickstart")
+        await runKustoCommand(
+            pipeline.adx.url,
+            "cdc",
+            `.alter table ${adxTable} policy ingestionbatching \`\`\`{ "MaximumBatchingTimeSpan": "00:00:30", "MaximumNumberOfItems": 500, "MaximumRawDataSizeMB": 1024 }\`\`\``,
+            await getKustoAccessToken(pipeline.adx.url),
+        );
     const adxFrom = (pipeline.adx.ingested.get(adxTable) ?? []).length;
     const requestsFrom = pipeline.adx.ingestRequests.length;
     const inputs = {
@@ -263,7 +272,7 @@ export async function runBench(options: BenchOptions = BENCH_DEFAULTS): Promise<
         say("\n" + table([...results, ...ramp]));
         say(`\nsummary: ${JSON.stringify(summary)}`);
         say(
-            "commit→ADX is measured at the ADX double: the time the sink's request reaches it (streaming), or the table's batching time span after the queued blob's message (10 s, the stack's ingestionbatching policy); ADX's own processing is not in it.",
+            "commit→ADX is measured at the ADX double: the time the sink's request reaches it (streaming), or the table's batching time span after the queued blob's message (30 s for the quickstart, as its docs set it); ADX's own processing is not in it.",
         );
         const outDir = path.join(REPO_ROOT, "bench-results");
         fs.mkdirSync(outDir, { recursive: true });
