@@ -161,8 +161,8 @@ export function latestPerKey(rows: KustoRow[], orderBy: string, keys: string[]):
         const identity = stringifyLosslessJson(keys.map((k) => row[k])) ?? "";
         const current = latest.get(identity);
         // Kusto's arg_max skips rows whose ordering value is null: such a row never wins over one that has a value.
-        const order = row[orderBy];
-        const currentOrder = current?.[orderBy];
+        const order = row[orderBy] ?? null;
+        const currentOrder = current?.[orderBy] ?? null;
         if (!current || (order !== null && (currentOrder === null || BigInt(order as bigint) >= BigInt(currentOrder as bigint))) || (order === null && currentOrder === null))
             latest.set(identity, row);
     }

@@ -142,7 +142,8 @@ describe("KafkaConnector provider (serialized, against a real Connect worker)", 
     });
 
     it("a connector that already exists: refused with how to adopt it; adopted with adoptExisting (config replaced); imported by its REST location", async () => {
-        const existing = connectorInputs("pre-existing", "pre", { "snapshot.mode": "no_data" });
+        // On the publication and slot the suite bootstrapped ("prov"), so that the adopted connector can run.
+        const existing = connectorInputs("pre-existing", "prov", { "snapshot.mode": "no_data" });
         await fetch(`${pipeline.connectUrl}/connectors`, {
             method: "POST",
             headers: { "Content-Type": "application/json" },
@@ -157,7 +158,7 @@ describe("KafkaConnector provider (serialized, against a real Connect worker)", 
         assert.equal((await providers.kafkaConnector.diff(id, imported.props, existing)).changes, false, "an identical config imports with no change");
         await assert.rejects(providers.kafkaConnector.read("pre-existing", {}), /give its REST location as the id/);
         // Adoption: the stack's config replaces the existing one; the connector keeps running.
-        const adopted = connectorInputs("pre-existing", "pre", { "snapshot.mode": "when_needed" });
+        const adopted = connectorInputs("pre-existing", "prov", { "snapshot.mode": "when_needed" });
         await providers.kafkaConnector.create({ ...adopted, adoptExisting: true });
         const live: any = await (await fetch(`${pipeline.connectUrl}/connectors/pre-existing/config`)).json();
         assert.equal(live["snapshot.mode"], "when_needed");
