@@ -7,6 +7,7 @@ import { Command, CommanderError, Option } from "commander";
 import { runStatus } from "./statusCommand";
 import { runVerify } from "./verifyCommand";
 import { runRestartSink } from "./restartSinkCommand";
+import { runSnapshot } from "./snapshotCommand";
 import { runDemo } from "./demoCommand";
 import { DEFAULT_THRESHOLDS } from "./pipelineHealth";
 import { StackSelection } from "./stackOutputs";
@@ -73,6 +74,24 @@ export function buildCli(): Command {
         .addHelpText("after", `${STACK_HELP}\n\nExample:\n  npm run restart-sink -- --stack dev`)
         .action(async (o) => {
             process.exitCode = await runRestartSink(selection(o));
+        });
+
+    withStack(program.command("snapshot"))
+        .description(
+            "re-read captured tables by Debezium's incremental snapshot (chunked, alongside the stream): after ADD COLUMN ... DEFAULT (no change event for existing rows), or to re-sync",
+        )
+        .requiredOption("--table <schema.table...>", "captured table(s) to read again")
+        .addOption(new Option("--timeout <time>", "until Debezium opens its first snapshot window").default(180_000, "180s").argParser(durationArg))
+        .addHelpText(
+            "after",
+            `${STACK_HELP}
+Exit: 0 requested (or the tables are empty), 2 cannot run.
+
+Example:
+  npm run cli -- snapshot --stack dev --table retail.orders_info`,
+        )
+        .action(async (o) => {
+            process.exitCode = await runSnapshot({ selection: selection(o), tables: o.table, timeoutMs: o.timeout });
         });
 
     program.addCommand(generateCommand().showHelpAfterError().exitOverride());

@@ -50,56 +50,77 @@ export function taskCaptures(taskConfigs: { config: Record<string, string> }[], 
     });
 }
 
+/** Where an incremental snapshot is requested: the signal table, and the connector that reads it. */
+export interface SnapshotTarget {
+    signalTable: string;
+    connectUrl: string;
+    connectorName: string;
+    timeoutSeconds?: number;
+}
+
+/**
+ * Requests an incremental snapshot of `tables` on an open admin connection: once the running task
+ * captures them, writes the execute-snapshot signal and waits for Debezium's first snapshot window.
+ * Empty tables are left out (Debezium opens no window for them); undefined when nothing is left.
+ * Used by the IncrementalSnapshot resource and by `pg-adx-cdc snapshot`.
+ */
+export async function requestIncrementalSnapshot(
+    client: { query(text: string, values?: unknown[]): Promise<{ rows: any[] }> },
+    inputs: SnapshotTarget,
+    tables: string[],
+    log: (message: string) => void,
+): Promise<SentSignal | undefined> {
+    const deadlineMs = (inputs.timeoutSeconds ?? 180) * 1000;
+    // An empty table has nothing to backfill (and Debezium opens no window for it).
+    const withRows: string[] = [];
+    for (const table of tables) if ((await client.query(`SELECT EXISTS (SELECT FROM ${table}) AS any`)).rows[0].any) withRows.push(table);
+    if (withRows.length === 0) {
+        log(`${tables.join(", ")}: empty, nothing to read`);
+        return undefined;
+    }
+    // The task must already capture the table; a signal read by the task the update replaces would be skipped.
+    const policy = { deadlineMs: 30_000, initialDelayMs: 500, maxDelayMs: 5000 };
+    const connector = `/connectors/${encodeURIComponent(inputs.connectorName)}`;
+    let seen = "no answer yet";
+    await pollUntil({
+        attempt: async () => {
+            const tasks = await connectRequest(inputs.connectUrl, "GET", `${connector}/tasks`, undefined, policy);
+            const status = await connectRequest(inputs.connectUrl, "GET", `${connector}/status`, undefined, policy);
+            const states = (status.data?.tasks ?? []).map((t: { state: string }) => t.state);
+            seen = `tasks ${JSON.stringify(states)}, task config captures them: ${tasks.status === 200 && taskCaptures(tasks.data, withRows)}`;
+            return tasks.status === 200 && taskCaptures(tasks.data, withRows) && states.length > 0 && states.every((s: string) => s === "RUNNING") ? true : undefined;
+        },
+        timeoutMs: deadlineMs,
+        intervalMs: 1000,
+        timeoutError: (ms) =>
+            new Error(
+                `the source connector ${inputs.connectorName} did not run with ${withRows.join(", ")} in table.include.list within ${Math.round(ms / 1000)} s (${seen}); ` +
+                    "check `pg-adx-cdc status` and the worker log, then run pulumi up again (the signal is sent once the task captures the table)",
+            ),
+    });
+    const windows = async () => Number((await client.query(`SELECT count(*) AS n FROM ${inputs.signalTable} WHERE type = 'snapshot-window-open'`)).rows[0].n);
+    const before = await windows();
+    const signal = executeSnapshotSignal(withRows);
+    await client.query(`INSERT INTO ${inputs.signalTable} (id, type, data) VALUES ($1, $2, $3)`, [signal.id, signal.type, signal.data]);
+    log(`incremental snapshot of ${withRows.join(", ")} requested (signal ${signal.id}); waiting for Debezium's first snapshot window`);
+    await pollUntil({
+        attempt: async () => ((await windows()) > before ? true : undefined),
+        timeoutMs: deadlineMs,
+        intervalMs: 500,
+        timeoutError: (ms) =>
+            new Error(
+                `Debezium opened no snapshot window for signal ${signal.id} (${withRows.join(", ")}) in ${Math.round(ms / 1000)} s: ` +
+                    `is signal.data.collection ${inputs.signalTable} in the connector config and the table in the publication? The signal row stays in ${inputs.signalTable}; ` +
+                    "Debezium reads it when the connector streams again",
+            ),
+    });
+    log(`Debezium is reading ${withRows.join(", ")} in chunks; \`pg-adx-cdc status\` shows the progress`);
+    return { id: signal.id, tables: withRows, sentAt: new Date().toISOString() };
+}
+
 async function sendSignal(inputs: IncrementalSnapshotInputs, password: string | undefined, added: string[]): Promise<SentSignal | undefined> {
     const log = (m: string) => require("@pulumi/pulumi").log.info(m);
-    const deadlineMs = (inputs.timeoutSeconds ?? 180) * 1000;
-    return withClient(inputs.connection, password, async (client) => {
-        // An empty table has nothing to backfill (and Debezium opens no window for it).
-        const withRows: string[] = [];
-        for (const table of added) if ((await client.query(`SELECT EXISTS (SELECT FROM ${table}) AS any`)).rows[0].any) withRows.push(table);
-        if (withRows.length === 0) {
-            log(`added ${added.join(", ")}: empty, nothing to backfill`);
-            return undefined;
-        }
-        // The task must already capture the table; a signal read by the task the update replaces would be skipped.
-        const policy = { deadlineMs: 30_000, initialDelayMs: 500, maxDelayMs: 5000 };
-        const connector = `/connectors/${encodeURIComponent(inputs.connectorName)}`;
-        let seen = "no answer yet";
-        await pollUntil({
-            attempt: async () => {
-                const tasks = await connectRequest(inputs.connectUrl, "GET", `${connector}/tasks`, undefined, policy);
-                const status = await connectRequest(inputs.connectUrl, "GET", `${connector}/status`, undefined, policy);
-                const states = (status.data?.tasks ?? []).map((t: { state: string }) => t.state);
-                seen = `tasks ${JSON.stringify(states)}, task config captures them: ${tasks.status === 200 && taskCaptures(tasks.data, withRows)}`;
-                return tasks.status === 200 && taskCaptures(tasks.data, withRows) && states.length > 0 && states.every((s: string) => s === "RUNNING") ? true : undefined;
-            },
-            timeoutMs: deadlineMs,
-            intervalMs: 1000,
-            timeoutError: (ms) =>
-                new Error(
-                    `the source connector ${inputs.connectorName} did not run with ${withRows.join(", ")} in table.include.list within ${Math.round(ms / 1000)} s (${seen}); ` +
-                        "check `pg-adx-cdc status` and the worker log, then run pulumi up again (the signal is sent once the task captures the table)",
-                ),
-        });
-        const windows = async () => Number((await client.query(`SELECT count(*) AS n FROM ${inputs.signalTable} WHERE type = 'snapshot-window-open'`)).rows[0].n);
-        const before = await windows();
-        const signal = executeSnapshotSignal(withRows);
-        await client.query(`INSERT INTO ${inputs.signalTable} (id, type, data) VALUES ($1, $2, $3)`, [signal.id, signal.type, signal.data]);
-        log(`incremental snapshot of ${withRows.join(", ")} requested (signal ${signal.id}); waiting for Debezium's first snapshot window`);
-        await pollUntil({
-            attempt: async () => ((await windows()) > before ? true : undefined),
-            timeoutMs: deadlineMs,
-            intervalMs: 500,
-            timeoutError: (ms) =>
-                new Error(
-                    `Debezium opened no snapshot window for signal ${signal.id} (${withRows.join(", ")}) in ${Math.round(ms / 1000)} s: ` +
-                        `is signal.data.collection ${inputs.signalTable} in the connector config and the table in the publication? The signal row stays in ${inputs.signalTable}; ` +
-                        "Debezium reads it when the connector streams again",
-                ),
-        });
-        log(`Debezium is reading ${withRows.join(", ")} in chunks; \`pg-adx-cdc status\` shows the progress`);
-        return { id: signal.id, tables: withRows, sentAt: new Date().toISOString() };
-    });
+    return withClient(inputs.connection, password, (client) => requestIncrementalSnapshot(client, inputs, added, log));
 }
 
 export const incrementalSnapshotProvider: pulumi.dynamic.ResourceProvider & { adminPassword?: string } = {

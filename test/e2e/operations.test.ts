@@ -60,13 +60,14 @@ function operationsFor(queryUri: string): OperationsOutputs {
             user: pipeline.postgres.adminUser,
             sslMode: "disable",
             slotName: sourceObjectNames(PREFIX).slotName,
+            signalTable: sourceObjectNames(PREFIX).signalTable,
         },
         adx: { queryUri, database: "cdc", tables: [{ sourceTable: CAPTURED_TABLE, rawTable: names.changes, ...model }], heartbeat },
     };
 }
 
 /** Runs an operator command as `npm run <name>` would (compiled), with the stack outputs from a file. */
-function runCommand(command: "status" | "verify" | "restart-sink", args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+function runCommand(command: "status" | "verify" | "restart-sink" | "snapshot", args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
     return new Promise((resolve) => {
         execFile(
             process.execPath,
@@ -149,6 +150,27 @@ describe("operator commands on the real local pipeline", () => {
         // Connect creates the dead-letter topic when the sink task starts; it is empty.
         assert.match(result.stdout, /^dead letters cdc\.adx-sink\.dlq: 0$/m);
         assert.match(result.stdout, /^HEALTHY$/m);
+    });
+
+    it("snapshot command: a captured table read again by incremental snapshot; status then lists it; an uncaptured table is refused", async () => {
+        const refused = await runCommand("snapshot", ["--table", "public.nope"]);
+        assert.equal(refused.code, 2);
+        assert.match(refused.stderr, /--table public\.nope: not captured by this stack \(captured: retail\.orders_info\)/);
+        const before = (adx.ingested.get(names.changes) ?? []).filter((r) => r.row.snapshot === "incremental").length;
+        const result = await runCommand("snapshot", ["--table", CAPTURED_TABLE]);
+        assert.equal(result.code, 0, result.stdout + result.stderr);
+        assert.match(result.stdout, /^requested an incremental snapshot of retail\.orders_info \(signal pg-adx-cdc-/m);
+        const { rows } = await source.admin.query(`SELECT count(*)::int AS n FROM ${CAPTURED_TABLE}`);
+        const deadline = Date.now() + 60_000;
+        let reads = 0;
+        while ((reads = (adx.ingested.get(names.changes) ?? []).filter((r) => r.row.snapshot === "incremental").length - before) < rows[0].n && Date.now() < deadline)
+            await new Promise((r) => setTimeout(r, 500));
+        assert.equal(reads, rows[0].n, "every row of the table read again into ADX");
+        const status = JSON.parse((await runCommand("status", ["--json"])).stdout);
+        assert.deepEqual(
+            status.report.incrementalSnapshots.signals.map((s: any) => s.tables),
+            [[CAPTURED_TABLE]],
+        );
     });
 
     it("status: a paused source connector and the WAL its slot then holds make it exit 1, naming both", async () => {

@@ -13,10 +13,10 @@ describe("pg-adx-cdc CLI", () => {
     it("lists every subcommand", () => {
         const result = run("--help");
         assert.equal(result.status, 0);
-        for (const c of ["status", "verify", "restart-sink", "generate", "demo", "bench"]) assert.match(result.stdout, new RegExp(`^  ${c}\\b`, "m"), c);
+        for (const c of ["status", "verify", "restart-sink", "snapshot", "generate", "demo", "bench"]) assert.match(result.stdout, new RegExp(`^  ${c}\\b`, "m"), c);
     });
 
-    for (const c of ["status", "verify", "restart-sink", "generate", "demo", "bench"]) {
+    for (const c of ["status", "verify", "restart-sink", "snapshot", "generate", "demo", "bench"]) {
         it(`${c} --help: usage, options with defaults, an example; exit 0 at once, nothing started`, () => {
             const started = Date.now();
             const result = run(c, "--help");
