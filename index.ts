@@ -6,14 +6,16 @@ import * as pulumi from "@pulumi/pulumi";
 import * as azuread from "@pulumi/azuread";
 import * as random from "@pulumi/random";
 import * as resources from "@pulumi/azure-native/resources";
-import { existingAdxEndpoints, loadStackConfig, requirePostgresAdminPassword, resolveAdxTarget } from "./components/config";
+import { existingAdxEndpoints, loadStackConfig, requirePostgresAdminPassword, resolveAdxTarget, stackTopics } from "./components/config";
+import { EventHubsKafka } from "./components/eventHubsKafka";
+import { deadLetterTopicFor } from "./connectors/kafkaTopics";
 import { resourceNames } from "./components/resourceNames";
 import { lookupDeployerIp } from "./components/deployerIp";
 import { AdxCluster } from "./components/adx";
 import { SinkIdentity } from "./components/sinkIdentity";
 import { ReplicationCredentials } from "./components/replicationCredentials";
 import { PostgresSource } from "./components/postgres";
-import { KAFKA_REPLICATION_FACTOR, KafkaPlatform } from "./components/kafkaPlatform";
+import { KAFKA_REPLICATION_FACTOR, KafkaBrokerTarget, KafkaPlatform } from "./components/kafkaPlatform";
 import { OrdersGenerator } from "./components/ordersGenerator";
 import { KafkaConnector } from "./connectors/kafkaConnector";
 import { buildDebeziumSourceConfig, topicForTable } from "./connectors/debeziumSource";
@@ -26,7 +28,7 @@ import { describedTable, SourceCatalog } from "./postgres/sourceCatalogResource"
 import { IncrementalSnapshot } from "./postgres/incrementalSnapshot";
 import { adxWebUiLinks } from "./components/adxLinks";
 import { needsFailoverSlot } from "./postgres/serverParameters";
-import { OperationsOutputs } from "./operations/stackOutputs";
+import { eventHubsOperatorAuthentication, OperationsOutputs } from "./operations/stackOutputs";
 
 const config = loadStackConfig();
 const stack = pulumi.getStack();
@@ -87,8 +89,31 @@ const sinkIdentity = new SinkIdentity(
 
 const replicationCredentials = new ReplicationCredentials("replication-credentials");
 
+// Every topic the pipeline uses; on Event Hubs each is an event hub created before Connect starts.
+const kafkaTopics = stackTopics(config.capture, config.kafka);
+/** Event Hubs (namespace and one event hub per topic) or the broker container, as kafka.mode says. */
+function kafkaBroker(): { eventHubs?: EventHubsKafka; broker: KafkaBrokerTarget } {
+    const kafkaConfig = config.kafka;
+    if (kafkaConfig.mode === "container") return { broker: { kind: "container", hostPort: kafkaConfig.kafkaPort } };
+    const hubs = new EventHubsKafka("event-hubs", {
+        resourceGroupName: azureHome().resourceGroup.name,
+        location: azureHome().resourceGroup.location,
+        namespaceName: pulumi.interpolate`${names.eventHubsNamespace}-${azureHome().suffix.result}`,
+        // Basic is refused by config validation (no Kafka endpoint).
+        tier: kafkaConfig.eventHubs.tier === "Premium" ? "Premium" : "Standard",
+        capacity: kafkaConfig.eventHubs.capacity,
+        zoneRedundant: kafkaConfig.eventHubs.zoneRedundant,
+        topics: kafkaTopics,
+    });
+    return { eventHubs: hubs, broker: { kind: "eventhubs", bootstrapServers: hubs.bootstrapServers, connectionString: hubs.connectionString, topicsReady: hubs.eventHubs } };
+}
+const { eventHubs, broker } = kafkaBroker();
+
 const kafka = new KafkaPlatform("kafka", {
-    settings: config.kafka,
+    broker,
+    connectWorkers: config.kafka.mode === "eventhubs" ? config.kafka.connectWorkers : 1,
+    connectPort: config.kafka.connectPort,
+    connectRestUrl: config.kafka.connectRestUrl,
     networkName: names.dockerNetwork,
     kafkaContainerName: names.kafkaContainer,
     connectContainerName: names.connectContainer,
@@ -167,6 +192,7 @@ const sourceConnector = new KafkaConnector(
     "debezium-source",
     {
         connectUrl: kafka.connectRestUrl,
+        standbyConnectUrls: kafka.connectRestUrls.slice(1),
         connectorName: sourceConnectorName,
         adoptExisting: config.kafka.adoptExistingConnectors,
         config: postgres.connectEndpoint.host.apply((host) =>
@@ -188,18 +214,20 @@ const sourceConnector = new KafkaConnector(
                 heartbeatTable: postgres.heartbeatTable,
                 signalTable: postgres.signalTable,
                 slotFailover: needsFailoverSlot(config.postgres),
+                compression: config.kafka.compression,
             }),
         ),
     },
-    { dependsOn: [postgres.bootstrap, kafka.connect] },
+    { dependsOn: [postgres.bootstrap, ...kafka.connectWorkers] },
 );
 
 const sinkConnectorName = `${config.capture.topicPrefix}-adx-sink`;
-const deadLetterTopic = `${config.capture.topicPrefix}.adx-sink.dlq`;
+const deadLetterTopic = deadLetterTopicFor(config.capture.topicPrefix);
 const sinkConnector = new KafkaConnector(
     "kusto-sink",
     {
         connectUrl: kafka.connectRestUrl,
+        standbyConnectUrls: kafka.connectRestUrls.slice(1),
         connectorName: sinkConnectorName,
         adoptExisting: config.kafka.adoptExistingConnectors,
         config: pulumi.all([adxIngestionUri, adxQueryUri, sinkIdentity.appId, client.tenantId]).apply(([ingestionUrl, queryUrl, appId, tenantId]) =>
@@ -220,7 +248,7 @@ const sinkConnector = new KafkaConnector(
             }),
         ),
     },
-    { dependsOn: [...kqlSchemas, sinkIdentity.ingestorGrant, kafka.connect] },
+    { dependsOn: [...kqlSchemas, sinkIdentity.ingestorGrant, ...kafka.connectWorkers] },
 );
 
 // A table that joins capture.tables later is backfilled by an incremental snapshot, requested once
@@ -241,7 +269,9 @@ if (config.generator.enabled) {
     new OrdersGenerator(
         "orders-generator",
         {
-            settings: config.generator,
+            rate: config.generator.rate,
+            updates: config.generator.updates,
+            deletes: config.generator.deletes,
             imageName: names.generatorImage,
             containerName: names.generatorContainer,
             networkName: kafka.network.name,
@@ -262,16 +292,22 @@ export const postgresHost = postgres.adminEndpoint.host;
 export const postgresDatabase = postgres.databaseName;
 export const replicationSlot = postgres.slotName;
 export const connectRestUrl = kafka.connectRestUrl;
+/** Event Hubs mode: the namespace, and the Kafka clients' connection string (a secret; `pulumi stack output --show-secrets`). */
+export const eventHubsNamespace = eventHubs?.namespace.name;
+export const eventHubsConnectionString = eventHubs?.connectionString;
 export const topics = captured.map((m) => m.topic);
 export const connectorNames = { source: sourceConnector.connectorName, sink: sinkConnector.connectorName };
 export const analyticsLinks = adxWebUiLinks(adxQueryUri, config.adx.databaseName);
 /** Everything `npm run status` and `npm run verify` need (operations/stackOutputs.ts); no secrets. */
 export const operations: pulumi.Output<OperationsOutputs> = pulumi
-    .all([postgres.adminEndpoint.host, adxQueryUri, sourceCatalog.described])
-    .apply(([pgHost, queryUri, described]) => ({
+    .all([postgres.adminEndpoint.host, adxQueryUri, sourceCatalog.described, kafka.hostBootstrapServers])
+    .apply(([pgHost, queryUri, described, kafkaBootstrapServers]) => ({
         connectRestUrl: kafka.connectRestUrl,
+        connectWorkerUrls: kafka.connectRestUrls,
         connectors: { source: sourceConnectorName, sink: sinkConnectorName },
-        kafkaBootstrapServers: kafka.hostBootstrapServers,
+        kafkaBootstrapServers,
+        // Event Hubs: operator commands authenticate as the workers do, with the connection string from their environment.
+        ...(eventHubs ? { kafkaAuthentication: eventHubsOperatorAuthentication() } : {}),
         topics,
         deadLetterTopic,
         postgres: {

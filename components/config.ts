@@ -7,6 +7,10 @@ import { AzureSkuName } from "@pulumi/azure-native/types/enums/kusto";
 import { findAdxNameCollisions } from "../kql/adxModel";
 import { parseIpv4Cidr } from "./ipv4Cidr";
 import { PG_IDENTIFIER, QUALIFIED_TABLE } from "../postgres/identifiers";
+import { DEFAULT_KAFKA_COMPRESSION, KAFKA_COMPRESSION_TYPES, KafkaCompression } from "../connectors/debeziumSource";
+import { deadLetterTopicFor, FIXED_TOPIC_COUNT, KafkaTopicSpec, pipelineTopics } from "../connectors/kafkaTopics";
+import { STACK_CONNECT_GROUP_ID } from "../connectors/workerSettings";
+import { sourceObjectNames } from "../postgres/sourceSchema";
 
 /** Config namespace: the project name in Pulumi.yaml. */
 export const CONFIG_NAMESPACE = "pg-adx-cdc";
@@ -265,8 +269,7 @@ const captureSchema = z
     });
 
 // Images and the Kusto sink are not settings: versions.ts pins them, so what is deployed is what the e2e run verified.
-const kafkaSchema = z.object({
-    kafkaPort: z.number().int().min(1024).max(65535).default(9092),
+const connectSettings = {
     connectPort: z.number().int().min(1024).max(65535).default(8083),
     connectRestUrl: z.string().url().optional(),
     /**
@@ -276,7 +279,127 @@ const kafkaSchema = z.object({
      * id `<connect URL>/connectors/<name>` adopts one whose config already matches.)
      */
     adoptExistingConnectors: z.boolean().default(false),
+};
+
+/** Event Hubs tiers and what each allows (learn.microsoft.com/azure/event-hubs/event-hubs-quotas). */
+export const EVENT_HUBS_TIERS = {
+    Basic: { kafka: false, capacities: [1], maxEventHubs: () => 10, maxPartitionsPerHub: 32, maxRetentionHours: 24, maxPartitionsPerNamespace: () => Infinity },
+    Standard: {
+        kafka: true,
+        capacities: Array.from({ length: 40 }, (_, i) => i + 1),
+        maxEventHubs: () => 10,
+        maxPartitionsPerHub: 32,
+        maxRetentionHours: 168,
+        maxPartitionsPerNamespace: () => Infinity,
+    },
+    Premium: {
+        kafka: true,
+        capacities: [1, 2, 4, 8, 16],
+        maxEventHubs: (pu: number) => 100 * pu,
+        maxPartitionsPerHub: 100,
+        maxRetentionHours: 2160,
+        maxPartitionsPerNamespace: (pu: number) => 200 * pu,
+    },
+} as const;
+
+const containerKafkaSchema = z.object({
+    // "container": one KRaft broker and one Connect worker on the Docker host (dev, free).
+    mode: z.literal("container"),
+    kafkaPort: z.number().int().min(1024).max(65535).default(9092),
+    ...connectSettings,
+    compression: z.enum(KAFKA_COMPRESSION_TYPES).default(DEFAULT_KAFKA_COMPRESSION.container),
 });
+
+const eventHubsKafkaSchema = z.object({
+    // "eventhubs": Azure Event Hubs' Kafka endpoint (a namespace the stack creates, one event hub per
+    // topic) and a group of Connect workers on the Docker host (production).
+    mode: z.literal("eventhubs"),
+    ...connectSettings,
+    /** Connect workers in one group; tasks move to the others when one stops. */
+    connectWorkers: z.number().int().min(2, "at least 2: with one worker a lost host stops capture").max(8).default(2),
+    compression: z.enum(KAFKA_COMPRESSION_TYPES).default(DEFAULT_KAFKA_COMPRESSION.eventhubs),
+    eventHubs: z
+        .object({
+            tier: z.enum(["Basic", "Standard", "Premium"]).default("Standard"),
+            /** Throughput units (Standard, 1-40) or processing units (Premium: 1, 2, 4, 8, 16). */
+            capacity: z.number().int().default(1),
+            zoneRedundant: z.boolean().default(false),
+            /** Partitions of each captured table's event hub (Connect's and the heartbeat's are fixed). */
+            partitions: z.number().int().min(1).default(4),
+            retentionHours: z.number().int().min(1).default(168),
+        })
+        .default({ tier: "Standard", capacity: 1, zoneRedundant: false, partitions: 4, retentionHours: 168 }),
+});
+
+const kafkaSchema = z.preprocess(
+    (value) => (value && typeof value === "object" && !("mode" in value) ? { ...value, mode: "container" } : value),
+    z.discriminatedUnion("mode", [containerKafkaSchema, eventHubsKafkaSchema]),
+);
+
+/** What Event Hubs cannot do, named before anything is created; `tables` is the number of captured tables. */
+function findEventHubsProblems(kafka: z.infer<typeof eventHubsKafkaSchema>, capture: z.infer<typeof captureSchema>): { path: (string | number)[]; message: string }[] {
+    const problems: { path: (string | number)[]; message: string }[] = [];
+    const { tier, capacity, partitions, retentionHours } = kafka.eventHubs;
+    const tables = capture.tables.length;
+    const topics = stackTopics(capture, kafka);
+    const limits = EVENT_HUBS_TIERS[tier];
+    if (!limits.kafka) {
+        return [{ path: ["eventHubs", "tier"], message: 'the Basic tier has no Kafka endpoint (and no compacted event hubs for Connect); set tier "Standard" or "Premium"' }];
+    }
+    if (!(limits.capacities as readonly number[]).includes(capacity)) {
+        problems.push({
+            path: ["eventHubs", "capacity"],
+            message: `${tier} takes ${tier === "Premium" ? "1, 2, 4, 8 or 16 processing units" : "1 to 40 throughput units"} (got ${capacity})`,
+        });
+    }
+    const hubs = topics.length;
+    if (hubs > limits.maxEventHubs(capacity)) {
+        const allowed = limits.maxEventHubs(capacity) - FIXED_TOPIC_COUNT;
+        problems.push({
+            path: ["eventHubs", "tier"],
+            message:
+                `${tables} captured tables need ${hubs} event hubs (one per table, plus Connect's 3 internal topics, the dead-letter topic and the heartbeat table's), ` +
+                `and ${tier}${tier === "Premium" ? ` with ${capacity} PU` : ""} allows ${limits.maxEventHubs(capacity)} per namespace (${allowed} tables); ` +
+                (tier === "Standard" ? 'set tier "Premium" (100 event hubs per processing unit) or capture fewer tables' : "raise capacity or capture fewer tables"),
+        });
+    }
+    if (partitions > limits.maxPartitionsPerHub) {
+        problems.push({ path: ["eventHubs", "partitions"], message: `${tier} allows at most ${limits.maxPartitionsPerHub} partitions per event hub (got ${partitions})` });
+    }
+    const totalPartitions = topics.reduce((sum, t) => sum + t.partitions, 0);
+    if (totalPartitions > limits.maxPartitionsPerNamespace(capacity)) {
+        problems.push({
+            path: ["eventHubs", "partitions"],
+            message: `${tables} tables × ${partitions} partitions plus Connect's come to ${totalPartitions} partitions; ${tier} with ${capacity} PU allows ${limits.maxPartitionsPerNamespace(capacity)}: lower partitions or raise capacity`,
+        });
+    }
+    if (retentionHours > limits.maxRetentionHours) {
+        problems.push({ path: ["eventHubs", "retentionHours"], message: `${tier} keeps events at most ${limits.maxRetentionHours} hours (got ${retentionHours})` });
+    }
+    if (!EVENT_HUBS_COMPRESSION.includes(kafka.compression)) {
+        problems.push({
+            path: ["compression"],
+            message: `Event Hubs rejects ${kafka.compression}-compressed batches; set compression to "gzip" (or "none")`,
+        });
+    }
+    return problems;
+}
+
+/** Every topic a stack uses (each an event hub in eventhubs mode), from its capture and Kafka settings. */
+export function stackTopics(capture: Pick<CaptureSettings, "topicPrefix" | "tables">, kafka: KafkaSettings): KafkaTopicSpec[] {
+    return pipelineTopics({
+        topicPrefix: capture.topicPrefix,
+        tables: capture.tables,
+        heartbeatTable: sourceObjectNames(capture.topicPrefix).heartbeatTable,
+        connectGroupId: STACK_CONNECT_GROUP_ID,
+        deadLetterTopic: deadLetterTopicFor(capture.topicPrefix),
+        tablePartitions: kafka.mode === "eventhubs" ? kafka.eventHubs.partitions : 1,
+        retentionHours: kafka.mode === "eventhubs" ? kafka.eventHubs.retentionHours : 168,
+    });
+}
+
+/** The producer compressions Event Hubs' Kafka endpoint accepts. */
+export const EVENT_HUBS_COMPRESSION: readonly KafkaCompression[] = ["gzip", "none"];
 
 const generatorSchema = z
     .object({
@@ -291,21 +414,29 @@ const deployerSchema = z.object({
     principalType: z.enum(["User", "App"]).default("User"),
 });
 
-export const stackConfigSchema = z.object({
-    adx: adxSchema.default(adxSchema.parse({})),
-    postgres: postgresSchema,
-    capture: captureSchema.default(captureSchema.parse({})),
-    kafka: kafkaSchema.default(kafkaSchema.parse({})),
-    generator: generatorSchema.default(generatorSchema.parse({})),
-    deployer: deployerSchema.default(deployerSchema.parse({})),
-    sinkSecretRotation: z.string().min(1).default("initial"),
-});
+export const stackConfigSchema = z
+    .object({
+        adx: adxSchema.default(adxSchema.parse({})),
+        postgres: postgresSchema,
+        capture: captureSchema.default(captureSchema.parse({})),
+        kafka: kafkaSchema.default(kafkaSchema.parse({})),
+        generator: generatorSchema.default(generatorSchema.parse({})),
+        deployer: deployerSchema.default(deployerSchema.parse({})),
+        sinkSecretRotation: z.string().min(1).default("initial"),
+    })
+    .superRefine((config, ctx) => {
+        if (config.kafka.mode !== "eventhubs") return;
+        for (const problem of findEventHubsProblems(config.kafka, config.capture)) {
+            ctx.addIssue({ code: "custom", path: ["kafka", ...problem.path], message: problem.message });
+        }
+    });
 
 export type StackConfig = z.infer<typeof stackConfigSchema>;
 export type AdxSettings = StackConfig["adx"];
 export type PostgresSettings = StackConfig["postgres"];
 export type CaptureSettings = StackConfig["capture"];
 export type KafkaSettings = StackConfig["kafka"];
+export type EventHubsKafkaSettings = Extract<KafkaSettings, { mode: "eventhubs" }>;
 export type GeneratorSettings = StackConfig["generator"];
 
 /** The settings a stack gets when it leaves a section out; the e2e harness starts from these. */
@@ -353,30 +484,34 @@ export function parseStackConfig(raw: Record<string, unknown>, stack: string): S
 }
 
 /** Settings that mean something in one mode only; set in the other they would be silently ignored. */
-const MODE_ONLY_SETTINGS: Record<"adx" | "postgres", { defaultMode: string; onlyIn: string; reason: string; keys: string[] }> = {
-    adx: {
+const MODE_ONLY_SETTINGS: { section: "adx" | "postgres" | "kafka"; defaultMode: string; onlyIn: string; reason: string; keys: string[] }[] = [
+    {
+        section: "adx",
         defaultMode: "owned",
         onlyIn: "owned",
         reason: "the stack does not manage an existing cluster",
         keys: ["skuName", "capacity", "autoStop", "softDeletePeriod", "hotCachePeriod"],
     },
-    postgres: {
+    {
+        section: "postgres",
         defaultMode: "azure",
         onlyIn: "azure",
         reason: "they describe an Azure flexible server",
         keys: ["skuName", "skuTier", "storageSizeGb", "backupRetentionDays", "geoRedundantBackup", "preloadLibraries"],
     },
-};
+    { section: "kafka", defaultMode: "container", onlyIn: "container", reason: "Event Hubs is the broker; there is no broker container", keys: ["kafkaPort"] },
+    { section: "kafka", defaultMode: "container", onlyIn: "eventhubs", reason: "the container mode runs one broker and one worker", keys: ["eventHubs", "connectWorkers"] },
+];
 
 function findKeysIgnoredByMode(raw: Record<string, unknown>): string[] {
     const problems: string[] = [];
-    for (const [section, rule] of Object.entries(MODE_ONLY_SETTINGS)) {
-        const value = raw[section];
+    for (const rule of MODE_ONLY_SETTINGS) {
+        const value = raw[rule.section];
         if (!value || typeof value !== "object") continue;
         const mode = (value as Record<string, unknown>).mode ?? rule.defaultMode;
         if (mode === rule.onlyIn) continue;
         for (const key of rule.keys) {
-            if (key in value) problems.push(`${CONFIG_NAMESPACE}:${section}.${key} has no effect with mode "${String(mode)}" (${rule.reason}); remove it from the stack file`);
+            if (key in value) problems.push(`${CONFIG_NAMESPACE}:${rule.section}.${key} has no effect with mode "${String(mode)}" (${rule.reason}); remove it from the stack file`);
         }
     }
     return problems;

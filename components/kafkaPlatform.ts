@@ -1,17 +1,34 @@
 // Kafka platform on the Docker host the `docker` provider points at: a network, a KRaft Kafka
-// broker (official apache/kafka image, no ZooKeeper), and a Kafka Connect worker built from the
-// Debezium Connect image plus the Kusto sink. Worker settings come from the same builder the e2e
+// broker (official apache/kafka image, no ZooKeeper) unless Event Hubs is the broker, and Kafka
+// Connect workers (one group) built from the Debezium Connect image plus the Kusto sink. Worker settings come from the same builder the e2e
 // harness uses; secrets reach the worker only as environment variables. Ports bind to 127.0.0.1.
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
-import { KafkaSettings } from "./config";
 import { buildKafkaBrokerSettings, toApacheKafkaImageEnvironment } from "./kafkaBrokerSettings";
 import { IMAGES, KUSTO_SINK } from "../versions";
-import { buildConnectWorkerSettings, toDebeziumImageEnvironment, WORKER_SECRET_ENV } from "../connectors/workerSettings";
+import { buildConnectWorkerSettings, STACK_CONNECT_GROUP_ID, toDebeziumImageEnvironment, WORKER_SECRET_ENV } from "../connectors/workerSettings";
+
+/** Where the brokers are: the stack's own broker container, or Event Hubs' Kafka endpoint (SASL_SSL). */
+export type KafkaBrokerTarget =
+    | { kind: "container"; /** Port published on 127.0.0.1 for tools on the Docker host. */ hostPort: number }
+    | {
+          kind: "eventhubs";
+          bootstrapServers: pulumi.Input<string>;
+          /** The namespace connection string (a secret); it reaches the workers only as an environment variable. */
+          connectionString: pulumi.Input<string>;
+          /** The event hubs: every topic exists before a worker starts. */
+          topicsReady: pulumi.Resource[];
+      };
 
 export interface KafkaPlatformArgs {
-    settings: KafkaSettings;
+    broker: KafkaBrokerTarget;
+    /** Connect workers in the group (1 with the broker container, at least 2 on Event Hubs). */
+    connectWorkers: number;
+    /** Host port of the first worker's REST API on 127.0.0.1; worker i publishes connectPort + i. */
+    connectPort: number;
+    /** The Connect REST URL as seen from where `pulumi` runs, when not the first worker's published port. */
+    connectRestUrl?: string;
     networkName: pulumi.Input<string>;
     kafkaContainerName: string;
     connectContainerName: string;
@@ -24,64 +41,44 @@ export interface KafkaPlatformArgs {
 /** Host interface every published port binds to: the platform is reachable from this host only. */
 export const PUBLISHED_PORT_IP = "127.0.0.1";
 const INTERNAL_KAFKA_PORT = 19092;
-/** One broker: every topic Connect creates (internal topics, dead-letter topics) has one replica. */
+/**
+ * Replication factor of every topic Connect would create (internal topics, dead-letter topics): 1 for
+ * the single broker; Event Hubs keeps three copies in its storage whatever the factor, and its own
+ * Connect guidance sets 1. On Event Hubs the topics are created by the stack anyway.
+ */
 export const KAFKA_REPLICATION_FACTOR = 1;
 
 export class KafkaPlatform extends pulumi.ComponentResource {
     public readonly network: docker.Network;
-    public readonly kafka: docker.Container;
-    public readonly connect: docker.Container;
+    /** The broker container (container mode only). */
+    public readonly kafka?: docker.Container;
+    /** The Connect workers, one group; the first serves `connectRestUrl`. */
+    public readonly connectWorkers: docker.Container[];
     public readonly connectImage: docker.Image;
-    /** Bootstrap servers inside the Docker network. */
-    public readonly internalBootstrapServers: string;
+    /** Bootstrap servers as the workers reach them. */
+    public readonly internalBootstrapServers: pulumi.Output<string>;
     /** Connect REST URL as seen from where `pulumi` runs. */
     public readonly connectRestUrl: string;
-    /** Bootstrap servers for tools on the Docker host (operator commands): the port published on 127.0.0.1. */
-    public readonly hostBootstrapServers: string;
+    /** Every worker's REST URL on the Docker host (the first is connectRestUrl). */
+    public readonly connectRestUrls: string[];
+    /** Bootstrap servers for tools on the Docker host (operator commands). */
+    public readonly hostBootstrapServers: pulumi.Output<string>;
 
     constructor(name: string, args: KafkaPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
         super("pg-adx-cdc:index:KafkaPlatform", name, {}, opts);
-        const s = args.settings;
+        const broker = args.broker;
+        if (broker.kind === "eventhubs" && args.connectWorkers < 2) throw new Error("KafkaPlatform: Event Hubs mode runs at least 2 Connect workers");
         this.network = new docker.Network(`${name}-network`, { name: args.networkName }, { parent: this });
-        this.internalBootstrapServers = `${args.kafkaContainerName}:${INTERNAL_KAFKA_PORT}`;
-        this.connectRestUrl = s.connectRestUrl ?? `http://${PUBLISHED_PORT_IP}:${s.connectPort}`;
-        this.hostBootstrapServers = `${PUBLISHED_PORT_IP}:${s.kafkaPort}`;
-
-        const kafkaImage = new docker.RemoteImage(`${name}-kafka-image`, { name: IMAGES.kafka, keepLocally: true }, { parent: this });
-        const kafkaData = new docker.Volume(`${name}-kafka-data`, {}, { parent: this });
-        const brokerSettings = buildKafkaBrokerSettings({
-            nodeId: 1,
-            internalAdvertised: this.internalBootstrapServers,
-            internalPort: INTERNAL_KAFKA_PORT,
-            hostAdvertised: `${PUBLISHED_PORT_IP}:${s.kafkaPort}`,
-            hostPort: s.kafkaPort,
-            controllerHost: args.kafkaContainerName,
-            controllerPort: 9093,
-            logDirs: "/var/lib/kafka/data",
-        });
-        this.kafka = new docker.Container(
-            `${name}-kafka`,
-            {
-                name: args.kafkaContainerName,
-                image: kafkaImage.imageId,
-                hostname: args.kafkaContainerName,
-                envs: Object.entries({ ...toApacheKafkaImageEnvironment(brokerSettings), CLUSTER_ID: "cGctYWR4LWNkYy1rYWZrYQ" }).map(([k, v]) => `${k}=${v}`),
-                networksAdvanced: [{ name: this.network.name, aliases: [args.kafkaContainerName] }],
-                ports: [{ internal: s.kafkaPort, external: s.kafkaPort, ip: PUBLISHED_PORT_IP }],
-                volumes: [{ volumeName: kafkaData.name, containerPath: "/var/lib/kafka/data" }],
-                healthcheck: {
-                    tests: ["CMD-SHELL", `/opt/kafka/bin/kafka-broker-api-versions.sh --bootstrap-server localhost:${INTERNAL_KAFKA_PORT} > /dev/null 2>&1`],
-                    interval: "5s",
-                    timeout: "10s",
-                    retries: 24,
-                    startPeriod: "10s",
-                },
-                wait: true,
-                waitTimeout: 180,
-                restart: "unless-stopped",
-            },
-            { parent: this },
-        );
+        this.connectRestUrl = args.connectRestUrl ?? `http://${PUBLISHED_PORT_IP}:${args.connectPort}`;
+        this.connectRestUrls = [this.connectRestUrl, ...Array.from({ length: args.connectWorkers - 1 }, (_, i) => `http://${PUBLISHED_PORT_IP}:${args.connectPort + i + 1}`)];
+        if (broker.kind === "container") {
+            this.internalBootstrapServers = pulumi.output(`${args.kafkaContainerName}:${INTERNAL_KAFKA_PORT}`);
+            this.hostBootstrapServers = pulumi.output(`${PUBLISHED_PORT_IP}:${broker.hostPort}`);
+            this.kafka = this.brokerContainer(name, args, broker.hostPort);
+        } else {
+            this.internalBootstrapServers = pulumi.output(broker.bootstrapServers);
+            this.hostBootstrapServers = pulumi.output(broker.bootstrapServers);
+        }
 
         this.connectImage = new docker.Image(
             `${name}-connect-image`,
@@ -104,37 +101,87 @@ export class KafkaPlatform extends pulumi.ComponentResource {
             { parent: this },
         );
 
-        const workerSettings = buildConnectWorkerSettings({
-            bootstrapServers: this.internalBootstrapServers,
-            groupId: "pg-adx-cdc-connect",
-            replicationFactor: KAFKA_REPLICATION_FACTOR,
-            restListener: "http://0.0.0.0:8083",
-            advertisedHost: args.connectContainerName,
+        const endpoint = broker.kind === "eventhubs" ? { kind: "eventhubs" as const, passwordEnvVar: WORKER_SECRET_ENV.eventHubsConnectionString } : { kind: "broker" as const };
+        const brokerSecret = broker.kind === "eventhubs" ? broker.connectionString : "";
+        const workerDependencies = broker.kind === "eventhubs" ? broker.topicsReady : [this.kafka!];
+        this.connectWorkers = Array.from({ length: args.connectWorkers }, (_, i) => {
+            // The first worker keeps the single worker's names, so a container stack's URNs do not change.
+            const containerName = i === 0 ? args.connectContainerName : `${args.connectContainerName}-${i + 1}`;
+            const workerEnv = pulumi
+                .all([this.internalBootstrapServers, args.postgresReplicationPassword, args.kustoSinkAppKey, brokerSecret])
+                .apply(([bootstrapServers, pgPassword, appKey, connectionString]) =>
+                    Object.entries({
+                        ...toDebeziumImageEnvironment(
+                            buildConnectWorkerSettings({
+                                bootstrapServers,
+                                groupId: STACK_CONNECT_GROUP_ID,
+                                replicationFactor: KAFKA_REPLICATION_FACTOR,
+                                restListener: "http://0.0.0.0:8083",
+                                advertisedHost: containerName,
+                                endpoint,
+                            }),
+                        ),
+                        KAFKA_HEAP_OPTS: "-Xms512m -Xmx1g",
+                        [WORKER_SECRET_ENV.postgresReplicationPassword]: pgPassword,
+                        [WORKER_SECRET_ENV.kustoSinkAppKey]: appKey,
+                        ...(endpoint.kind === "eventhubs" ? { [WORKER_SECRET_ENV.eventHubsConnectionString]: connectionString } : {}),
+                    }).map(([k, v]) => `${k}=${v}`),
+                );
+            return new docker.Container(
+                i === 0 ? `${name}-connect` : `${name}-connect-${i + 1}`,
+                {
+                    name: containerName,
+                    image: this.connectImage.imageName,
+                    hostname: containerName,
+                    envs: pulumi.secret(workerEnv),
+                    networksAdvanced: [{ name: this.network.name, aliases: [containerName] }],
+                    ports: [{ internal: 8083, external: args.connectPort + i, ip: PUBLISHED_PORT_IP }],
+                    healthcheck: { tests: ["CMD-SHELL", "curl -fs http://localhost:8083/connectors > /dev/null"], interval: "5s", timeout: "5s", retries: 36, startPeriod: "20s" },
+                    wait: true,
+                    waitTimeout: 300,
+                    restart: "unless-stopped",
+                },
+                { parent: this, dependsOn: workerDependencies },
+            );
         });
-        const workerEnv = pulumi.all([args.postgresReplicationPassword, args.kustoSinkAppKey]).apply(([pgPassword, appKey]) =>
-            Object.entries({
-                ...toDebeziumImageEnvironment(workerSettings),
-                KAFKA_HEAP_OPTS: "-Xms512m -Xmx1g",
-                [WORKER_SECRET_ENV.postgresReplicationPassword]: pgPassword,
-                [WORKER_SECRET_ENV.kustoSinkAppKey]: appKey,
-            }).map(([k, v]) => `${k}=${v}`),
-        );
-        this.connect = new docker.Container(
-            `${name}-connect`,
+        this.registerOutputs({ connectRestUrl: this.connectRestUrl, internalBootstrapServers: this.internalBootstrapServers });
+    }
+
+    private brokerContainer(name: string, args: KafkaPlatformArgs, hostPort: number): docker.Container {
+        const kafkaImage = new docker.RemoteImage(`${name}-kafka-image`, { name: IMAGES.kafka, keepLocally: true }, { parent: this });
+        const kafkaData = new docker.Volume(`${name}-kafka-data`, {}, { parent: this });
+        const brokerSettings = buildKafkaBrokerSettings({
+            nodeId: 1,
+            internalAdvertised: `${args.kafkaContainerName}:${INTERNAL_KAFKA_PORT}`,
+            internalPort: INTERNAL_KAFKA_PORT,
+            hostAdvertised: `${PUBLISHED_PORT_IP}:${hostPort}`,
+            hostPort,
+            controllerHost: args.kafkaContainerName,
+            controllerPort: 9093,
+            logDirs: "/var/lib/kafka/data",
+        });
+        return new docker.Container(
+            `${name}-kafka`,
             {
-                name: args.connectContainerName,
-                image: this.connectImage.imageName,
-                hostname: args.connectContainerName,
-                envs: pulumi.secret(workerEnv),
-                networksAdvanced: [{ name: this.network.name, aliases: [args.connectContainerName] }],
-                ports: [{ internal: 8083, external: s.connectPort, ip: PUBLISHED_PORT_IP }],
-                healthcheck: { tests: ["CMD-SHELL", "curl -fs http://localhost:8083/connectors > /dev/null"], interval: "5s", timeout: "5s", retries: 36, startPeriod: "20s" },
+                name: args.kafkaContainerName,
+                image: kafkaImage.imageId,
+                hostname: args.kafkaContainerName,
+                envs: Object.entries({ ...toApacheKafkaImageEnvironment(brokerSettings), CLUSTER_ID: "cGctYWR4LWNkYy1rYWZrYQ" }).map(([k, v]) => `${k}=${v}`),
+                networksAdvanced: [{ name: this.network.name, aliases: [args.kafkaContainerName] }],
+                ports: [{ internal: hostPort, external: hostPort, ip: PUBLISHED_PORT_IP }],
+                volumes: [{ volumeName: kafkaData.name, containerPath: "/var/lib/kafka/data" }],
+                healthcheck: {
+                    tests: ["CMD-SHELL", `/opt/kafka/bin/kafka-broker-api-versions.sh --bootstrap-server localhost:${INTERNAL_KAFKA_PORT} > /dev/null 2>&1`],
+                    interval: "5s",
+                    timeout: "10s",
+                    retries: 24,
+                    startPeriod: "10s",
+                },
                 wait: true,
-                waitTimeout: 300,
+                waitTimeout: 180,
                 restart: "unless-stopped",
             },
-            { parent: this, dependsOn: [this.kafka] },
+            { parent: this },
         );
-        this.registerOutputs({ connectRestUrl: this.connectRestUrl, internalBootstrapServers: this.internalBootstrapServers });
     }
 }

@@ -7,7 +7,12 @@ import * as docker from "@pulumi/docker";
 import { GeneratorSettings } from "./config";
 
 export interface OrdersGeneratorArgs {
-    settings: GeneratorSettings;
+    /** Changes per second. */
+    rate: pulumi.Input<number>;
+    /** Share of changes that update an existing order (0-1). */
+    updates: pulumi.Input<number>;
+    /** Share of changes that delete one (0-1); the rest insert. */
+    deletes: pulumi.Input<number>;
     imageName: pulumi.Input<string>;
     containerName: pulumi.Input<string>;
     networkName: pulumi.Input<string>;
@@ -21,7 +26,7 @@ export interface OrdersGeneratorArgs {
 }
 
 /** The generator's command line for the configured rate and mix (runs until stopped). */
-export function buildGeneratorCommand(settings: GeneratorSettings): string[] {
+export function buildGeneratorCommand(settings: Pick<GeneratorSettings, "rate" | "updates" | "deletes">): string[] {
     return ["node", "dist/generator/cli.js", "--rate", String(settings.rate), "--updates", String(settings.updates), "--deletes", String(settings.deletes), "--duration", "0"];
 }
 
@@ -55,7 +60,7 @@ export class OrdersGenerator extends pulumi.ComponentResource {
             {
                 name: args.containerName,
                 image: image.imageName,
-                command: buildGeneratorCommand(args.settings),
+                command: pulumi.all([args.rate, args.updates, args.deletes]).apply(([rate, updates, deletes]) => buildGeneratorCommand({ rate, updates, deletes })),
                 envs: pulumi.secret(envs),
                 networksAdvanced: [{ name: args.networkName }],
                 restart: "unless-stopped",

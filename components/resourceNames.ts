@@ -6,6 +6,8 @@ export function resourceNames(stack: string) {
         resourceGroup: `rg-pg-adx-cdc-${stack}`,
         adxCluster: `adxcdc${compact}`.slice(0, 22),
         postgresServer: `pg-adx-cdc-${stack}`,
+        /** Event Hubs namespace (6-50 characters, globally unique: the stack adds a suffix). */
+        eventHubsNamespace: `pg-adx-cdc-${stack}`,
         sinkApplication: `pg-adx-cdc-sink-${stack}`,
         dockerNetwork: `pg-adx-cdc-${stack}`,
         kafkaContainer: `pg-adx-cdc-kafka-${stack}`,

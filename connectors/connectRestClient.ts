@@ -179,12 +179,30 @@ export async function createConnector(
     return "created";
 }
 
-/** Replaces a connector's whole config in place. */
+/**
+ * Replaces a connector's whole config in place and returns once the worker serves it. Connect answers
+ * the PUT when the config is in its config topic, but a worker serves reads from a snapshot it refreshes
+ * on its next tick: read at once, the old config comes back (seen in CI), and a refresh right after
+ * `pulumi up` would show a drift that is not there.
+ */
 export async function putConnectorConfig(baseUrl: string, name: string, config: Record<string, string>, policy: RetryPolicy, onRetry?: (m: string) => void): Promise<void> {
     const response = await connectRequest(baseUrl, "PUT", `/connectors/${encodeURIComponent(name)}/config`, config, policy, onRetry);
     if (response.status !== 200 && response.status !== 201) {
         throw new Error(`updating connector "${name}" failed: HTTP ${response.status}: ${describeConnectError(response.data)}`);
     }
+    let live: Record<string, string> | undefined;
+    await pollUntil({
+        attempt: async () => {
+            live = await getConnectorConfig(baseUrl, name, policy, onRetry);
+            return live && Object.entries(config).every(([key, value]) => live![key] === value) ? true : undefined;
+        },
+        timeoutMs: policy.deadlineMs,
+        intervalMs: 250,
+        timeoutError: () => {
+            const stale = Object.keys(config).filter((key) => live?.[key] !== config[key]);
+            return new Error(`connector "${name}" on ${baseUrl} still serves its old config ${Math.round(policy.deadlineMs / 1000)} s after the update (keys not applied: ${stale.join(", ")})`);
+        },
+    });
 }
 
 /** Deletes a connector; one that is already gone counts as deleted. */
@@ -230,4 +248,24 @@ export async function waitForConnectorRunning(baseUrl: string, name: string, pol
         timeoutError: () =>
             new Error(`connector "${name}" not RUNNING after ${Math.round(policy.deadlineMs / 1000)} s; last status: ${typeof last === "string" ? last : JSON.stringify(last)}`),
     });
+}
+
+/**
+ * The first worker of a Connect group that answers (GET / within `probeMs`): any worker takes
+ * reads and forwards writes to the leader, so with one worker down the others still serve. When
+ * none answers, the first, so that the caller's retries and errors name it.
+ */
+export async function firstAnsweringWorker(urls: string[], probeMs = 3000): Promise<string> {
+    // One worker: nothing to choose; its own retries handle a restart.
+    if (urls.length === 1) return urls[0];
+    const axios = require("axios");
+    for (const url of urls) {
+        try {
+            const response = await axios.get(`${url.replace(/\/+$/, "")}/`, { timeout: probeMs, validateStatus: () => true });
+            if (response.status === 200) return url;
+        } catch {
+            /* not answering: try the next */
+        }
+    }
+    return urls[0];
 }

@@ -6,6 +6,8 @@ import { findRemovedDebeziumSettings } from "./removedSettings";
 
 export interface KafkaConnectorInputs {
     connectUrl: string;
+    /** The group's other workers: used when connectUrl does not answer (a worker down during `pulumi up`). */
+    standbyConnectUrls?: string[];
     connectorName: string;
     config: Record<string, string>;
     /** Deadline for each operation (create or update plus the wait for RUNNING), in seconds. */
@@ -25,6 +27,10 @@ export function validateConnectorInputs(inputs: Partial<KafkaConnectorInputs>): 
     const failures: { property: string; reason: string }[] = [];
     if (typeof inputs.connectUrl !== "string" || !/^https?:\/\/[^/]+/.test(inputs.connectUrl)) {
         failures.push({ property: "connectUrl", reason: `must be the Connect REST URL such as "http://127.0.0.1:8083" (got ${JSON.stringify(inputs.connectUrl)})` });
+    }
+    for (const url of inputs.standbyConnectUrls ?? []) {
+        if (typeof url !== "string" || !/^https?:\/\/[^/]+/.test(url))
+            failures.push({ property: "standbyConnectUrls", reason: `must be Connect REST URLs (got ${JSON.stringify(url)})` });
     }
     if (typeof inputs.connectorName !== "string" || !/^[A-Za-z0-9._-]{1,200}$/.test(inputs.connectorName)) {
         failures.push({ property: "connectorName", reason: `must be 1-200 letters, digits, ".", "_" or "-" (got ${JSON.stringify(inputs.connectorName)})` });
@@ -65,7 +71,7 @@ export function diffConnector(olds: KafkaConnectorInputs, news: KafkaConnectorIn
     const replaces: string[] = [];
     if (olds.connectorName !== news.connectorName) replaces.push("connectorName");
     if (olds.connectUrl !== news.connectUrl) replaces.push("connectUrl");
-    // timeoutSeconds and adoptExisting are how the provider works, not part of the connector: changing them alone changes nothing in Connect.
+    // timeoutSeconds, adoptExisting and standbyConnectUrls are how the provider works, not part of the connector: changing them alone changes nothing in Connect.
     const configChanged = changedConfigKeys(olds.config, news.config).length > 0;
     return { changes: replaces.length > 0 || configChanged, replaces, deleteBeforeReplace: replaces.length > 0 };
 }
@@ -106,16 +112,17 @@ export const kafkaConnectorProvider: pulumi.dynamic.ResourceProvider = {
 
     async create(inputs: any) {
         const policy = policyFor(inputs);
-        logInfo(`creating connector "${inputs.connectorName}" on ${inputs.connectUrl}`);
-        const outcome = await rest.createConnector(inputs.connectUrl, inputs.connectorName, inputs.config, policy, logInfo, inputs.adoptExisting === true);
+        const url = await rest.firstAnsweringWorker([inputs.connectUrl, ...(inputs.standbyConnectUrls ?? [])]);
+        logInfo(`creating connector "${inputs.connectorName}" on ${url}`);
+        const outcome = await rest.createConnector(url, inputs.connectorName, inputs.config, policy, logInfo, inputs.adoptExisting === true);
         if (outcome === "adopted") logInfo(`connector "${inputs.connectorName}" already existed: adopted, its config replaced by the stack's (offsets kept)`);
         let status: rest.ConnectorStatus;
         try {
-            status = await rest.waitForConnectorRunning(inputs.connectUrl, inputs.connectorName, policy, logInfo);
+            status = await rest.waitForConnectorRunning(url, inputs.connectorName, policy, logInfo);
         } catch (error: any) {
             // A failed create is not in Pulumi's state: remove the connector so the next `pulumi up` starts clean
             // instead of stopping at "already exists". Its offsets stay in Connect's offsets topic.
-            await rest.deleteConnector(inputs.connectUrl, inputs.connectorName, policy, logInfo).catch(() => undefined);
+            await rest.deleteConnector(url, inputs.connectorName, policy, logInfo).catch(() => undefined);
             throw new Error(`${error.message}\n(the connector was removed again, so fixing the config and running pulumi up retries cleanly)`);
         }
         logInfo(`connector "${inputs.connectorName}" RUNNING with ${status.tasks.length} task(s)`);
@@ -126,8 +133,9 @@ export const kafkaConnectorProvider: pulumi.dynamic.ResourceProvider = {
         const policy = policyFor(news);
         const changed = changedConfigKeys(olds.config, news.config);
         logInfo(`updating connector "${news.connectorName}": ${changed.length ? changed.join(", ") : "no config keys"} changed`);
-        await rest.putConnectorConfig(news.connectUrl, news.connectorName, news.config, policy, logInfo);
-        const status = await rest.waitForConnectorRunning(news.connectUrl, news.connectorName, policy, logInfo);
+        const url = await rest.firstAnsweringWorker([news.connectUrl, ...(news.standbyConnectUrls ?? [])]);
+        await rest.putConnectorConfig(url, news.connectorName, news.config, policy, logInfo);
+        const status = await rest.waitForConnectorRunning(url, news.connectorName, policy, logInfo);
         return { outs: { ...news, connectorType: status.type ?? olds.connectorType ?? "" } };
     },
 
@@ -144,7 +152,8 @@ export const kafkaConnectorProvider: pulumi.dynamic.ResourceProvider = {
             return { id, props: { ...imported, config: live, connectorType: status?.type ?? "" } };
         }
         // "Gone" only when the worker says so for 20 s: a worker rejoining after a crash answers "not found" meanwhile.
-        const live = await rest.getConnectorConfig(props.connectUrl, props.connectorName ?? id, policyFor(props), logInfo, 20_000);
+        const url = await rest.firstAnsweringWorker([props.connectUrl, ...(props.standbyConnectUrls ?? [])]);
+        const live = await rest.getConnectorConfig(url, props.connectorName ?? id, policyFor(props), logInfo, 20_000);
         if (!live) return { id: "", props: {} };
         // Connect adds "name" to every stored config; keep the declared shape so refresh shows real drift only.
         const declaredHasName = props.config && Object.prototype.hasOwnProperty.call(props.config, "name");
@@ -154,7 +163,8 @@ export const kafkaConnectorProvider: pulumi.dynamic.ResourceProvider = {
     },
 
     async delete(id: string, props: any) {
-        const outcome = await rest.deleteConnector(props.connectUrl, props.connectorName ?? id, policyFor(props), logInfo);
+        const url = await rest.firstAnsweringWorker([props.connectUrl, ...(props.standbyConnectUrls ?? [])]);
+        const outcome = await rest.deleteConnector(url, props.connectorName ?? id, policyFor(props), logInfo);
         logInfo(`connector "${props.connectorName ?? id}" ${outcome === "deleted" ? "deleted" : "was already gone"}`);
     },
 };
@@ -162,6 +172,8 @@ export const kafkaConnectorProvider: pulumi.dynamic.ResourceProvider = {
 export interface KafkaConnectorArgs {
     /** Kafka Connect REST URL as seen from where `pulumi` runs. */
     connectUrl: pulumi.Input<string>;
+    /** The group's other workers' REST URLs, used when connectUrl does not answer. */
+    standbyConnectUrls?: pulumi.Input<pulumi.Input<string>[]>;
     connectorName: pulumi.Input<string>;
     /** Built by the pure builders in connectors/; secrets only as `${env:...}` references. */
     config: pulumi.Input<Record<string, pulumi.Input<string>>>;

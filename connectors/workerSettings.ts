@@ -7,11 +7,81 @@ export const WORKER_SECRET_ENV = {
     kustoSinkAppKey: "CDC_KUSTO_SINK_APP_KEY",
     /** A bearer token for ADX, for the sink's az_dev_token strategy (the e2e run against the ADX test double). */
     kustoAccessToken: "CDC_KUSTO_ACCESS_TOKEN",
+    /** The Event Hubs namespace connection string: the SASL PLAIN password of every Kafka client (kafka.mode eventhubs). */
+    eventHubsConnectionString: "CDC_EVENTHUBS_CONNECTION_STRING",
 } as const;
+
+/** The stack's Connect group id (also the prefix of its three internal topics). */
+export const STACK_CONNECT_GROUP_ID = "pg-adx-cdc-connect";
 
 /** How a connector config refers to a secret held in the worker's environment. */
 export function envSecretReference(variable: string): string {
     return "${env:" + variable + "}";
+}
+
+/**
+ * How the worker's Kafka clients reach the brokers. "broker": the stack's own broker on the private
+ * Docker network (PLAINTEXT). "eventhubs": Event Hubs' Kafka endpoint, SASL_SSL + PLAIN with the
+ * user `$ConnectionString` and the namespace connection string as password, read from the
+ * worker's environment (never written into a file, a connector config or a Pulumi input).
+ */
+export type KafkaEndpointKind = { kind: "broker" } | { kind: "eventhubs"; passwordEnvVar: string };
+
+/** The SASL PLAIN user name Event Hubs expects with a connection string as the password. */
+export const EVENT_HUBS_SASL_USERNAME = "$ConnectionString";
+
+/** The JAAS line of a PLAIN login whose password is a worker environment variable. */
+export function plainJaasConfig(username: string, passwordReference: string): string {
+    return `org.apache.kafka.common.security.plain.PlainLoginModule required username="${username}" password="${passwordReference}";`;
+}
+
+/**
+ * Client settings Event Hubs needs (learn.microsoft.com/azure/event-hubs/apache-kafka-configurations),
+ * for every client the worker makes: its own (group membership, internal topics) and, prefixed, the
+ * connectors' producers, consumers and admin clients.
+ * - `metadata.max.age.ms` / `connections.max.idle.ms` 180000: Event Hubs closes idle TCP after 240 s;
+ *   a client that keeps a dead connection sees expired batches.
+ * - `request.timeout.ms` 60000: the service's own minimum is 20 s; lower values time out under load.
+ * - `max.request.size` 1000000 (producers): requests over 1,046,528 bytes close the connection.
+ * - `session.timeout.ms` 30000 (consumers, and the workers' own group): the recommended minimum;
+ *   shorter ones rebalance needlessly. A dead worker is noticed after it, and its tasks move after
+ *   `scheduled.rebalance.max.delay.ms` more.
+ */
+export const EVENT_HUBS_CLIENT_SETTINGS = {
+    common: { "metadata.max.age.ms": "180000", "connections.max.idle.ms": "180000", "request.timeout.ms": "60000" },
+    producer: { "max.request.size": "1000000" },
+    consumer: { "session.timeout.ms": "30000" },
+    worker: { "session.timeout.ms": "30000" },
+} as const;
+
+function eventHubsClientSettings(passwordEnvVar: string): Record<string, string> {
+    const security = {
+        "security.protocol": "SASL_SSL",
+        "sasl.mechanism": "PLAIN",
+        "sasl.jaas.config": plainJaasConfig(EVENT_HUBS_SASL_USERNAME, envSecretReference(passwordEnvVar)),
+    };
+    const client = { ...security, ...EVENT_HUBS_CLIENT_SETTINGS.common };
+    const prefixed = (prefix: string, settings: Record<string, string>) => Object.fromEntries(Object.entries(settings).map(([k, v]) => [`${prefix}.${k}`, v]));
+    return {
+        ...client,
+        ...EVENT_HUBS_CLIENT_SETTINGS.worker,
+        ...prefixed("producer", { ...client, ...EVENT_HUBS_CLIENT_SETTINGS.producer }),
+        ...prefixed("consumer", { ...client, ...EVENT_HUBS_CLIENT_SETTINGS.consumer }),
+        ...prefixed("admin", client),
+        // Event hubs exist before Connect starts (connectors/kafkaTopics.ts); nothing may try to create one.
+        "topic.creation.enable": "false",
+    };
+}
+
+/** Connect's three internal topics for a group id, with the partition counts the worker is told to use. */
+export function connectInternalTopics(groupId: string): { key: "config" | "offset" | "status"; name: string; partitions: number; purpose: string }[] {
+    return [
+        // Connect requires exactly one partition for its config topic.
+        { key: "config", name: `${groupId}-configs`, partitions: 1, purpose: "Kafka Connect's connector configs" },
+        // A handful of connectors: 5 partitions instead of Connect's 25 keeps Event Hubs' per-namespace partition budget.
+        { key: "offset", name: `${groupId}-offsets`, partitions: 5, purpose: "Kafka Connect's source offsets (Debezium's LSN)" },
+        { key: "status", name: `${groupId}-status`, partitions: 1, purpose: "Kafka Connect's connector and task states" },
+    ];
 }
 
 export interface ConnectWorkerSettingsInput {
@@ -27,6 +97,8 @@ export interface ConnectWorkerSettingsInput {
     advertisedHost: string;
     /** Where connector plugins live, when the worker is not a prebuilt image that sets it. */
     pluginPath?: string;
+    /** The stack's broker (default) or Event Hubs. */
+    endpoint?: KafkaEndpointKind;
 }
 
 /**
@@ -38,21 +110,28 @@ export interface ConnectWorkerSettingsInput {
  * - `connector.client.config.override.policy=All`: lets the source tune its own producer
  *   (`producer.override.*`) without changing every connector on the worker.
  * - JSON converters without schemas: each record value is exactly the JSON line ADX ingests.
+ * - `scheduled.rebalance.max.delay.ms=30000` (default 300000): when a worker dies, its tasks move to
+ *   the others after this delay; five minutes of no capture is five minutes of WAL held and of lag,
+ *   while 30 s still lets a restarting worker (a container restart) take its own tasks back.
  */
 export function buildConnectWorkerSettings(input: ConnectWorkerSettingsInput): Record<string, string> {
     if (!input.bootstrapServers) throw new Error("buildConnectWorkerSettings: bootstrapServers is required");
     if (!Number.isInteger(input.replicationFactor) || input.replicationFactor < 1) {
         throw new Error(`buildConnectWorkerSettings: replicationFactor must be a positive integer (got ${input.replicationFactor})`);
     }
+    const internal = Object.fromEntries(connectInternalTopics(input.groupId).map((t) => [t.key, t]));
     const settings: Record<string, string> = {
         "bootstrap.servers": input.bootstrapServers,
         "group.id": input.groupId,
-        "config.storage.topic": `${input.groupId}-configs`,
-        "offset.storage.topic": `${input.groupId}-offsets`,
-        "status.storage.topic": `${input.groupId}-status`,
+        "config.storage.topic": internal.config.name,
+        "offset.storage.topic": internal.offset.name,
+        "status.storage.topic": internal.status.name,
+        "offset.storage.partitions": String(internal.offset.partitions),
+        "status.storage.partitions": String(internal.status.partitions),
         "config.storage.replication.factor": String(input.replicationFactor),
         "offset.storage.replication.factor": String(input.replicationFactor),
         "status.storage.replication.factor": String(input.replicationFactor),
+        "scheduled.rebalance.max.delay.ms": "30000",
         "offset.flush.interval.ms": "5000",
         "key.converter": "org.apache.kafka.connect.json.JsonConverter",
         "value.converter": "org.apache.kafka.connect.json.JsonConverter",
@@ -65,6 +144,7 @@ export function buildConnectWorkerSettings(input: ConnectWorkerSettingsInput): R
         "connector.client.config.override.policy": "All",
     };
     if (input.pluginPath) settings["plugin.path"] = input.pluginPath;
+    if (input.endpoint?.kind === "eventhubs") Object.assign(settings, eventHubsClientSettings(input.endpoint.passwordEnvVar));
     return settings;
 }
 

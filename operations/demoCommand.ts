@@ -11,6 +11,7 @@ import { currentStateOf } from "../kql/kqlModel";
 import { runOrdersGenerator, GeneratorReport } from "../generator/ordersGenerator";
 import { sourceObjectNames } from "../postgres/sourceSchema";
 import { sinkTargetOf } from "../kql/kqlModel";
+import { pollUntil } from "../runtime/pollUntil";
 
 export interface DemoOptions {
     rate: number;
@@ -80,10 +81,13 @@ export async function runDemo(options: DemoOptions): Promise<number> {
                 signal: abort.signal,
                 onProgress: (r) => (latest = r),
             });
-            // Let the last changes arrive (the sink flushes every second).
-            const deadline = Date.now() + 30_000;
-            while (!abort.signal.aborted && Date.now() < deadline && (pipeline.adx.ingested.get(rawTable)?.length ?? 0) < source.reader.records.length)
-                await new Promise((r) => setTimeout(r, 250));
+            // Let the last changes arrive (the sink flushes every second); after 30 s the comparison below says what is missing.
+            await pollUntil({
+                attempt: async () => (abort.signal.aborted || (pipeline!.adx.ingested.get(rawTable)?.length ?? 0) >= source!.reader.records.length ? true : undefined),
+                timeoutMs: 30_000,
+                intervalMs: 250,
+                timeoutError: () => new Error("not all changes reached ADX"),
+            }).catch(() => undefined);
         } finally {
             clearInterval(ticker);
         }

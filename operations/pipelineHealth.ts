@@ -1,6 +1,7 @@
 // `npm run status`: is data flowing? Connectors and tasks with their state, the replication slot's
 // lag in bytes, each topic's end offset, and the sink's dead-letter count; a problem list decides
 // the exit code. Collection reports what it could not reach instead of stopping at the first error.
+import { KafkaAccess, kafkaClient } from "./kafkaClient";
 import { connectRequest, describeConnectError } from "../connectors/connectRestClient";
 import { OperationsOutputs } from "./stackOutputs";
 import { getKustoAccessToken, rowsOf, runKustoCommand } from "../kql/kustoRestClient";
@@ -9,7 +10,7 @@ export interface ConnectorHealth {
     name: string;
     /** RUNNING, PAUSED, FAILED, UNASSIGNED, ... or MISSING when Connect does not know it. */
     state: string;
-    tasks: { id: number; state: string; trace?: string }[];
+    tasks: { id: number; state: string; trace?: string; /** host:port of the worker running it. */ worker?: string }[];
     trace?: string;
 }
 
@@ -24,6 +25,8 @@ export interface SlotHealth {
 }
 
 export interface PipelineHealthReport {
+    /** Each Connect worker of the group: whether its REST API answers (a group of one on the broker container). */
+    workers?: { url: string; up: boolean; error?: string }[];
     connectors: ConnectorHealth[];
     slot?: SlotHealth;
     topics: { topic: string; endOffset: number }[];
@@ -58,6 +61,13 @@ export const DEFAULT_THRESHOLDS: HealthThresholds = { maxSlotLagBytes: 256 * 102
 /** Pure: the problems in a report; empty means healthy. */
 export function evaluatePipelineHealth(report: PipelineHealthReport, thresholds: HealthThresholds = DEFAULT_THRESHOLDS): string[] {
     const problems = [...report.unreachable];
+    const down = (report.workers ?? []).filter((w) => !w.up);
+    if (down.length && down.length < (report.workers ?? []).length) {
+        for (const w of down)
+            problems.push(
+                `Connect worker ${w.url} is down (${w.error ?? "no answer"}): the group runs without it, so one more loss stops capture; its tasks move to the others about a minute after it stopped. Restart its container`,
+            );
+    }
     for (const c of report.connectors) {
         if (c.state === "MISSING") problems.push(`connector ${c.name} is not registered on Connect (run pulumi up)`);
         else if (c.state !== "RUNNING") problems.push(`connector ${c.name} is ${c.state}${c.trace ? `: ${rootCause(c.trace)}` : ""}`);
@@ -202,7 +212,12 @@ export async function readConnectorHealth(connectUrl: string, name: string, dead
     if (response.status === 404) return { name, state: "MISSING", tasks: [] };
     if (response.status !== 200) throw new Error(`Kafka Connect status of ${name}: HTTP ${response.status}: ${describeConnectError(response.data)}`);
     const status = response.data;
-    return { name, state: status.connector.state, trace: status.connector.trace, tasks: status.tasks.map((t: any) => ({ id: t.id, state: t.state, trace: t.trace })) };
+    return {
+        name,
+        state: status.connector.state,
+        trace: status.connector.trace,
+        tasks: status.tasks.map((t: any) => ({ id: t.id, state: t.state, trace: t.trace, worker: t.worker_id })),
+    };
 }
 
 /** Sink connectors consume as the group `connect-<connector name>` (Kafka Connect's default). */
@@ -216,13 +231,12 @@ export function sinkConsumerGroup(sinkConnector: string): string {
  * the DLQ's low and high watermarks).
  */
 export async function readTopicOffsets(
-    bootstrapServers: string,
+    kafkaAccess: KafkaAccess,
     topics: string[],
     deadLetterTopic: string,
     sinkConnector: string,
 ): Promise<Pick<PipelineHealthReport, "topics" | "sinkLag" | "deadLetters">> {
-    const { Kafka, logLevel } = require("kafkajs");
-    const kafka = new Kafka({ clientId: "pg-adx-cdc-status", brokers: [bootstrapServers], logLevel: logLevel.NOTHING, connectionTimeout: 5000, retry: { retries: 2 } });
+    const kafka = kafkaClient(kafkaAccess, "pg-adx-cdc-status", { connectionTimeout: 5000, retry: { retries: 2 } });
     const admin = kafka.admin();
     await admin.connect();
     try {
@@ -257,6 +271,16 @@ export async function readTopicOffsets(
     }
 }
 
+/** Whether a worker's REST API answers (GET / gives its version) within a few seconds. */
+async function probeWorker(url: string): Promise<{ url: string; up: boolean; error?: string }> {
+    try {
+        const response = await fetch(`${url}/`, { signal: AbortSignal.timeout(5000) });
+        return response.ok ? { url, up: true } : { url, up: false, error: `HTTP ${response.status}` };
+    } catch (error: any) {
+        return { url, up: false, error: error?.cause?.code ?? error?.name ?? String(error) };
+    }
+}
+
 /** Gathers the report; `sql` is an open connection to the source database, or the reason there is none. */
 export async function collectPipelineHealth(
     outputs: OperationsOutputs,
@@ -264,9 +288,12 @@ export async function collectPipelineHealth(
     options: { connectDeadlineMs?: number; /** false: skip ADX (no credential where status runs). */ adx?: boolean } = {},
 ): Promise<PipelineHealthReport> {
     const report: PipelineHealthReport = { connectors: [], topics: [], unreachable: [] };
+    // Every worker of the group; connectors are read from the first that answers (any worker forwards to the leader).
+    report.workers = await Promise.all((outputs.connectWorkerUrls ?? [outputs.connectRestUrl]).map((url) => probeWorker(url)));
+    const connectUrl = report.workers.find((w) => w.up)?.url ?? outputs.connectRestUrl;
     for (const name of [outputs.connectors.source, outputs.connectors.sink]) {
         try {
-            report.connectors.push(await readConnectorHealth(outputs.connectRestUrl, name, options.connectDeadlineMs ?? 10_000));
+            report.connectors.push(await readConnectorHealth(connectUrl, name, options.connectDeadlineMs ?? 10_000));
         } catch (error: any) {
             report.unreachable.push(`Kafka Connect: ${error.message}`);
             break;
@@ -277,13 +304,21 @@ export async function collectPipelineHealth(
         try {
             report.slot = await readSlotHealth(sql, outputs.postgres.slotName);
             if (outputs.postgres.signalTable)
-                report.incrementalSnapshots = await readIncrementalSnapshots(sql, outputs.postgres.signalTable, outputs.connectRestUrl, outputs.connectors.source);
+                report.incrementalSnapshots = await readIncrementalSnapshots(sql, outputs.postgres.signalTable, connectUrl, outputs.connectors.source);
         } catch (error: any) {
             report.unreachable.push(`PostgreSQL: ${error.message}`);
         }
     }
     try {
-        Object.assign(report, await readTopicOffsets(outputs.kafkaBootstrapServers, outputs.topics, outputs.deadLetterTopic, outputs.connectors.sink));
+        Object.assign(
+            report,
+            await readTopicOffsets(
+                { bootstrapServers: outputs.kafkaBootstrapServers, authentication: outputs.kafkaAuthentication },
+                outputs.topics,
+                outputs.deadLetterTopic,
+                outputs.connectors.sink,
+            ),
+        );
     } catch (error: any) {
         report.unreachable.push(`Kafka at ${outputs.kafkaBootstrapServers}: ${error.message}`);
     }
@@ -308,7 +343,9 @@ export async function collectPipelineHealth(
 /** Human-readable report, one line per fact, and the verdict. */
 export function renderHealthReport(report: PipelineHealthReport, problems: string[]): string {
     const lines: string[] = [];
-    for (const c of report.connectors) lines.push(`connector  ${c.name}: ${c.state}; tasks ${c.tasks.map((t) => `${t.id}:${t.state}`).join(", ") || "none"}`);
+    if ((report.workers ?? []).length > 1) for (const w of report.workers!) lines.push(`worker     ${w.url}: ${w.up ? "up" : `DOWN (${w.error ?? "no answer"})`}`);
+    for (const c of report.connectors)
+        lines.push(`connector  ${c.name}: ${c.state}; tasks ${c.tasks.map((t) => `${t.id}:${t.state}${t.worker ? ` on ${t.worker}` : ""}`).join(", ") || "none"}`);
     if (report.slot) {
         const s = report.slot;
         lines.push(

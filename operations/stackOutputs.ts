@@ -5,14 +5,19 @@ import { SSL_MODES } from "../postgres/sslMode";
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import { z } from "zod";
+import { EVENT_HUBS_SASL_USERNAME, WORKER_SECRET_ENV } from "../connectors/workerSettings";
 
 /** One captured table in ADX: its change table, current-state view and function, and the key. */
 const ADX_TABLE = z.object({ sourceTable: z.string(), rawTable: z.string(), functionName: z.string(), view: z.string(), keys: z.array(z.string()).min(1) });
 
 const operationsSchema = z.object({
     connectRestUrl: z.string().url(),
+    /** Every Connect worker's REST URL (Event Hubs mode runs several); absent on stacks deployed before it existed. */
+    connectWorkerUrls: z.array(z.string().url()).min(1).optional(),
     connectors: z.object({ source: z.string().min(1), sink: z.string().min(1) }),
     kafkaBootstrapServers: z.string().min(1),
+    /** Event Hubs: how operator commands authenticate (the password is read from the named environment variable). */
+    kafkaAuthentication: z.object({ protocol: z.literal("SASL_SSL"), mechanism: z.literal("PLAIN"), username: z.string().min(1), passwordEnvVar: z.string().min(1) }).optional(),
     topics: z.array(z.string().min(1)).min(1),
     deadLetterTopic: z.string().min(1),
     postgres: z.object({
@@ -33,6 +38,11 @@ const operationsSchema = z.object({
         heartbeat: ADX_TABLE.extend({ freshnessFunction: z.string() }),
     }),
 });
+
+/** Operator commands reach Event Hubs as the workers do: SASL PLAIN, `$ConnectionString`, the secret from the environment. */
+export function eventHubsOperatorAuthentication(): NonNullable<OperationsOutputs["kafkaAuthentication"]> {
+    return { protocol: "SASL_SSL", mechanism: "PLAIN", username: EVENT_HUBS_SASL_USERNAME, passwordEnvVar: WORKER_SECRET_ENV.eventHubsConnectionString };
+}
 
 /** The `operations` stack output. */
 export type OperationsOutputs = z.infer<typeof operationsSchema>;

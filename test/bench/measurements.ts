@@ -55,3 +55,86 @@ export function sampleProcess(pid: number, intervalMs = 500): { stop(): { cpuPer
         },
     };
 }
+
+function childrenOf(pid: number): number[] {
+    const children: number[] = [];
+    for (const entry of fs.readdirSync("/proc")) {
+        if (!/^\d+$/.test(entry)) continue;
+        try {
+            const ppid = Number(fs.readFileSync(`/proc/${entry}/stat`, "utf8").split(") ")[1].split(" ")[1]);
+            if (ppid === pid) children.push(Number(entry));
+        } catch {
+            /* gone */
+        }
+    }
+    return children;
+}
+
+/**
+ * CPU of a process and everything under it, including children that ended meanwhile (their time
+ * is in the parent's cutime/cstime once reaped): PostgreSQL's postmaster with its backends and
+ * walsenders, whose connections come and go during a run.
+ */
+function treeTicks(pid: number): number {
+    let total = 0;
+    try {
+        const fields = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+        total += Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]); // utime stime cutime cstime
+    } catch {
+        return 0;
+    }
+    for (const child of childrenOf(pid)) total += treeTicks(child);
+    return total;
+}
+
+/** Proportional set size (shared pages split among their users, so PostgreSQL's shared buffers count once), else RSS. */
+function pssBytes(pid: number): number {
+    try {
+        const match = /^Pss:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${pid}/smaps_rollup`, "utf8"));
+        if (match) return Number(match[1]) * 1024;
+    } catch {
+        /* older kernel or no permission */
+    }
+    return rssBytes(pid);
+}
+
+function treeRssBytes(pid: number): number {
+    let total = 0;
+    try {
+        total += pssBytes(pid);
+    } catch {
+        return 0;
+    }
+    for (const child of childrenOf(pid)) total += treeRssBytes(child);
+    return total;
+}
+
+/** Samples the CPU share (of one core) and the largest memory (PSS summed over the tree) of a process tree until stopped. */
+export function sampleProcessTree(pid: number, intervalMs = 1000): { stop(): { cpuPercent: number; maxRssMiB: number } } {
+    const startTicks = treeTicks(pid);
+    const started = Date.now();
+    let maxRss = treeRssBytes(pid);
+    const timer = setInterval(() => (maxRss = Math.max(maxRss, treeRssBytes(pid))), intervalMs);
+    return {
+        stop() {
+            clearInterval(timer);
+            const seconds = (Date.now() - started) / 1000;
+            return { cpuPercent: Math.round(((treeTicks(pid) - startTicks) / CLOCK_TICKS / seconds) * 1000) / 10, maxRssMiB: Math.round(maxRss / 1048576) };
+        },
+    };
+}
+
+/** Samples this Node process's CPU share (of one core) and largest resident memory (the bench's generator, the ADX double and the topic reader run in it). */
+export function sampleThisProcess(intervalMs = 1000): { stop(): { cpuPercent: number; maxRssMiB: number } } {
+    const start = process.cpuUsage();
+    const started = Date.now();
+    let maxRss = process.memoryUsage().rss;
+    const timer = setInterval(() => (maxRss = Math.max(maxRss, process.memoryUsage().rss)), intervalMs);
+    return {
+        stop() {
+            clearInterval(timer);
+            const used = process.cpuUsage(start);
+            return { cpuPercent: Math.round(((used.user + used.system) / 1000 / (Date.now() - started)) * 1000) / 10, maxRssMiB: Math.round(maxRss / 1048576) };
+        },
+    };
+}

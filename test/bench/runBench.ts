@@ -11,13 +11,16 @@ import { startLocalPipeline, LocalPipeline } from "../e2e/harness/localPipeline"
 import { readTopic } from "../e2e/harness/topicReader";
 import { REPO_ROOT } from "../e2e/harness/prerequisites";
 import { adminClient } from "../e2e/harness/capturedSource";
-import { buildDebeziumSourceConfig, topicForTable, TUNED_SOURCE_SETTINGS } from "../../connectors/debeziumSource";
+import { Client } from "pg";
+import { buildDebeziumSourceConfig, topicForTable, tunedSourceSettings, DEFAULT_KAFKA_COMPRESSION } from "../../connectors/debeziumSource";
 import { kafkaConnectorProvider } from "../../connectors/kafkaConnector";
 import { sourceBootstrapProvider } from "../../postgres/sourceBootstrap";
 import { buildScramSha256Verifier } from "../../postgres/scramVerifier";
 import { DROP_SLOT_SQL, sourceObjectNames } from "../../postgres/sourceSchema";
 import { runOrdersGeneratorOnConnections } from "../../generator/ordersGenerator";
-import { sampleProcess, summarizeLatencies, LatencySummary } from "./measurements";
+import { sampleProcess, sampleProcessTree, sampleThisProcess, summarizeLatencies, LatencySummary } from "./measurements";
+import { JvmProfile, profileJvm } from "./jvmProfile";
+import { pollUntil } from "../../runtime/pollUntil";
 import { renderLatencyChart } from "./latencyChart";
 import { BENCH_DEFAULTS, BenchOptions } from "./benchPlan";
 import { deployKustoSink } from "../e2e/harness/kustoSinkDeployment";
@@ -40,6 +43,12 @@ interface RunResult {
     generatorBehindBy: number;
     connect: { cpuPercent: number; maxRssMiB: number };
     broker: { cpuPercent: number; maxRssMiB: number };
+    /** PostgreSQL: the postmaster, its backends (the generator's connections) and walsenders. */
+    postgres: { cpuPercent: number; maxRssMiB: number };
+    /** This Node process: the generator's client side, the ADX double and the topic reader. */
+    benchProcess: { cpuPercent: number; maxRssMiB: number };
+    /** A JFR profile of the Connect worker during the load (the saturation step only). */
+    connectProfile?: JvmProfile;
     /** Commit → the row reaching the ADX double through the real sink, and the ingest requests that carried them. */
     adx: { delivered: number; latencyMs: LatencySummary; drainMs: number; ingestion: "streaming" | "queued"; requestsPerSecond: number; averageRequestBytes: number };
 }
@@ -60,6 +69,30 @@ async function measureGeneratorCeiling(pipeline: LocalPipeline): Promise<number>
     return report.achievedRate;
 }
 
+/**
+ * Waits until the new connector streams: until a heartbeat-table change committed now arrives as a
+ * streamed event (not a snapshot read). Load offered earlier would partly be folded into the
+ * connector's initial snapshot (several changes of a row read as one row), and the run would count
+ * fewer records than changes.
+ */
+async function waitUntilStreaming(pipeline: LocalPipeline, admin: Client, prefix: string, heartbeatTable: string): Promise<void> {
+    const reader = await readTopic(pipeline.kafka, topicForTable(prefix, heartbeatTable));
+    try {
+        await pollUntil({
+            attempt: async () => {
+                if (reader.records.some((r) => r.value && r.value.__op !== "r")) return true;
+                await admin.query(`INSERT INTO ${heartbeatTable} (id, beat_at) VALUES (1, now()) ON CONFLICT (id) DO UPDATE SET beat_at = EXCLUDED.beat_at`);
+                return undefined;
+            },
+            timeoutMs: 120_000,
+            intervalMs: 500,
+            timeoutError: () => new Error(`the connector for ${prefix} did not start streaming within 120 s`),
+        });
+    } finally {
+        await reader.stop();
+    }
+}
+
 /** The quickstarts' sink settings: the connector's 30 s flush, 10 kB buffers, queued ingestion. */
 const QUICKSTART_SINK = { flushIntervalMs: 30_000, flushSizeBytes: 10_000 };
 
@@ -67,7 +100,7 @@ const say = (m: string) => process.stdout.write(`${m}\n`);
 /** One progress line, rewritten in place on a terminal, appended in logs. */
 const progress = (m: string) => (process.stderr.isTTY ? process.stderr.write(`\r\x1b[2Kbench: ${m}`) : m && process.stderr.write(`bench: ${m}\n`));
 
-async function runOnce(pipeline: LocalPipeline, profile: Profile, rate: number, seconds: number, run: number): Promise<RunResult> {
+async function runOnce(pipeline: LocalPipeline, profile: Profile, rate: number, seconds: number, run: number, jfrFile?: string): Promise<RunResult> {
     const admin = await adminClient(pipeline);
     const shared = sourceObjectNames("bench");
     const prefix = `bench${run}`;
@@ -75,7 +108,7 @@ async function runOnce(pipeline: LocalPipeline, profile: Profile, rate: number, 
     const name = `bench-${profile}-${run}`;
     // A small table keeps each run's initial snapshot trivial; truncates are not captured by default.
     await admin.query(`TRUNCATE ${TABLE}`);
-    const reader = await readTopic(pipeline.bootstrapServers, topicForTable(prefix, TABLE));
+    const reader = await readTopic(pipeline.kafka, topicForTable(prefix, TABLE));
     // The real Kusto sink for this run's topic, into the ADX double (the stack's model for the table).
     const sink = await deployKustoSink(pipeline, {
         topicPrefix: prefix,
@@ -93,6 +126,10 @@ async function runOnce(pipeline: LocalPipeline, profile: Profile, rate: number, 
             `.alter table ${adxTable} policy ingestionbatching \`\`\`{ "MaximumBatchingTimeSpan": "00:00:30", "MaximumNumberOfItems": 500, "MaximumRawDataSizeMB": 1024 }\`\`\``,
             await getKustoAccessToken(pipeline.adx.url),
         );
+    // This run's rows only: the double would otherwise keep every row of the whole bench in this process
+    // (1.9 GB by the ramp's end in one run), and its garbage collection would load the cores the pipeline runs on.
+    pipeline.adx.ingested.delete(adxTable);
+    pipeline.adx.ingestRequests.splice(0);
     const adxFrom = (pipeline.adx.ingested.get(adxTable) ?? []).length;
     const requestsFrom = pipeline.adx.ingestRequests.length;
     const inputs = {
@@ -112,23 +149,30 @@ async function runOnce(pipeline: LocalPipeline, profile: Profile, rate: number, 
         }),
     };
     await kafkaConnectorProvider.create!(inputs);
-    await new Promise((r) => setTimeout(r, 3000));
+    await waitUntilStreaming(pipeline, admin, prefix, shared.heartbeatTable);
     const before = reader.records.length;
     const connectCpu = sampleProcess(pipeline.processes.connect.child.pid!);
     const brokerCpu = sampleProcess(pipeline.processes.kafka.child.pid!);
+    const postgresCpu = sampleProcessTree(pipeline.processes.postgres.child.pid!);
+    const benchCpu = sampleThisProcess();
     // Several connections at high rates: one connection's round trips would otherwise be the limit.
     const clients = await Promise.all(Array.from({ length: connectionsFor(rate) }, () => adminClient(pipeline)));
-    const report = await runOrdersGeneratorOnConnections(clients, {
-        rate,
-        durationMs: seconds * 1000,
-        updates: 0.2,
-        deletes: 0.05,
-        batchSize: rate >= 1000 ? 10 : 1,
-        onProgress: (r) =>
-            progress(
-                `${profile} @${rate}/s ${Math.round(r.elapsedMs / 1000)}/${seconds} s, ${r.inserts + r.updates + r.deletes} changes, topic lag ${r.inserts + r.updates + r.deletes - (reader.records.length - before)}`,
-            ),
-    });
+    const generate = () =>
+        runOrdersGeneratorOnConnections(clients, {
+            rate,
+            durationMs: seconds * 1000,
+            updates: 0.2,
+            deletes: 0.05,
+            batchSize: rate >= 1000 ? 10 : 1,
+            onProgress: (r) =>
+                progress(
+                    `${profile} @${rate}/s ${Math.round(r.elapsedMs / 1000)}/${seconds} s, ${r.inserts + r.updates + r.deletes} changes, topic lag ${r.inserts + r.updates + r.deletes - (reader.records.length - before)}`,
+                ),
+        });
+    // With a JFR file: Connect is recorded while the load runs (where its time goes at this rate).
+    const { result: report, profile: connectProfile } = jfrFile
+        ? await profileJvm(pipeline.processes.connect.child.pid!, seconds, jfrFile, generate)
+        : { result: await generate(), profile: undefined };
     await Promise.all(clients.map((c) => c.end()));
     const stoppedAt = Date.now();
     const changes = report.inserts + report.updates + report.deletes;
@@ -137,6 +181,8 @@ async function runOnce(pipeline: LocalPipeline, profile: Profile, rate: number, 
     const drainMs = Math.max(0, lastReadAt - stoppedAt);
     const connect = connectCpu.stop();
     const broker = brokerCpu.stop();
+    const postgres = postgresCpu.stop();
+    const benchProcess = benchCpu.stop();
     const latencies = reader.records
         .slice(before)
         .filter((r) => r.value.__op !== "r")
@@ -170,6 +216,9 @@ async function runOnce(pipeline: LocalPipeline, profile: Profile, rate: number, 
         generatorBehindBy: report.behindBy,
         connect,
         broker,
+        postgres,
+        benchProcess,
+        ...(connectProfile ? { connectProfile } : {}),
         adx: {
             delivered: arrived.length,
             latencyMs: summarizeLatencies(adxLatencies),
@@ -183,7 +232,7 @@ async function runOnce(pipeline: LocalPipeline, profile: Profile, rate: number, 
 
 function table(results: RunResult[]): string {
     const header =
-        "profile     offered/s  achieved/s  changes   p50 ms  p95 ms  p99 ms  max ms  drain ms  Connect CPU/RSS   broker CPU/RSS | into ADX: delivered  p50 ms  p99 ms  requests/s  avg bytes";
+        "profile     offered/s  achieved/s  changes   p50 ms  p95 ms  p99 ms  max ms  drain ms  Connect CPU/RSS   broker CPU/RSS   PG CPU/RSS   bench CPU/RSS | into ADX: delivered  p50 ms  p99 ms  requests/s  avg bytes";
     const rows = results.map((r) =>
         [
             r.profile.padEnd(10),
@@ -194,6 +243,8 @@ function table(results: RunResult[]): string {
             String(r.drainMs).padStart(9),
             `${r.connect.cpuPercent}% ${r.connect.maxRssMiB}MiB`.padStart(17),
             `${r.broker.cpuPercent}% ${r.broker.maxRssMiB}MiB`.padStart(16),
+            `${r.postgres.cpuPercent}% ${r.postgres.maxRssMiB}MiB`.padStart(12),
+            `${r.benchProcess.cpuPercent}% ${r.benchProcess.maxRssMiB}MiB`.padStart(15),
             "|",
             `${r.adx.ingestion} ${r.adx.delivered}`.padStart(19),
             String(r.adx.latencyMs.p50).padStart(7),
@@ -253,6 +304,20 @@ export async function runBench(options: BenchOptions = BENCH_DEFAULTS): Promise<
             );
             if (!bounded || generatorLimited) break;
         }
+        // Where Connect's time goes at the rate the ramp stopped at: a JFR recording of that step, run again.
+        const saturation = ramp[ramp.length - 1]?.offeredRate;
+        let connectProfile: JvmProfile | undefined;
+        if (saturation) {
+            progress(`profiling Connect (JFR) at ${saturation} changes/s`);
+            const profiled = await runOnce(pipeline, "tuned", saturation, RAMP_SECONDS, ++run, path.join(pipeline.workDir, "connect-saturation.jfr"));
+            connectProfile = profiled.connectProfile;
+            say(
+                `\nConnect at ${saturation}/s (achieved ${profiled.achievedRate}/s; CPU in % of one core, 200% is this machine: Connect ${profiled.connect.cpuPercent}%, broker ${profiled.broker.cpuPercent}%, PostgreSQL ${profiled.postgres.cpuPercent}%, the bench's process with the generator and the ADX double ${profiled.benchProcess.cpuPercent}%), JFR ${connectProfile!.samples} samples over ${connectProfile!.seconds} s, GC pauses ${connectProfile!.gcPauseMs} ms:`,
+            );
+            for (const c of connectProfile!.byComponent) say(`  ${String(c.percent).padStart(5)}%  ${c.component}`);
+            say("  hottest methods (self):");
+            for (const m of connectProfile!.topMethods) say(`  ${String(m.percent).padStart(5)}%  ${m.method}`);
+        }
         const sustained = [...results, ...ramp].filter((r) => r.profile === "tuned" && r.drainMs <= BOUNDED_DRAIN_MS).map((r) => r.achievedRate);
         const p99 = (profile: Profile, rate: number) => results.find((r) => r.profile === profile && r.offeredRate === rate)?.latencyMs.p99 ?? NaN;
         const adxP99 = (profile: Profile, rate: number) => results.find((r) => r.profile === profile && r.offeredRate === rate)?.adx.latencyMs.p99 ?? NaN;
@@ -280,7 +345,17 @@ export async function runBench(options: BenchOptions = BENCH_DEFAULTS): Promise<
         fs.mkdirSync(outDir, { recursive: true });
         fs.writeFileSync(
             path.join(outDir, "bench.json"),
-            JSON.stringify({ summary, results, ramp, settings: { tuned: TUNED_SOURCE_SETTINGS, rates: RATES, seconds: SECONDS, boundedDrainMs: BOUNDED_DRAIN_MS } }, null, 2),
+            JSON.stringify(
+                {
+                    summary,
+                    results,
+                    ramp,
+                    connectProfile: connectProfile && { ...connectProfile, file: undefined },
+                    settings: { tuned: tunedSourceSettings(DEFAULT_KAFKA_COMPRESSION.container), rates: RATES, seconds: SECONDS, boundedDrainMs: BOUNDED_DRAIN_MS },
+                },
+                null,
+                2,
+            ),
         );
         fs.writeFileSync(
             path.join(outDir, "latency.svg"),

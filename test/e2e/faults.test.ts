@@ -19,6 +19,7 @@ import { sinkTargetOf } from "../../kql/kqlModel";
 import { kqlSchemaProvider } from "../../kql/kqlSchema";
 import { evaluatePipelineHealth, readConnectorHealth, readIngestionFailures, readTopicOffsets } from "../../operations/pipelineHealth";
 import { runOrdersGenerator } from "../../generator/ordersGenerator";
+import { pollUntil } from "../../runtime/pollUntil";
 
 const RATE = 200;
 const TABLE = "retail.orders_info";
@@ -77,20 +78,22 @@ function ingestedRows() {
 }
 
 async function waitForConvergence(timeoutMs: number): Promise<number> {
-    const started = Date.now();
     const expected = await sourceState();
-    while ((await adxState()) !== expected) {
-        if (Date.now() - started > timeoutMs) {
+    let last = "[]";
+    await pollUntil({
+        attempt: async () => ((last = await adxState()) === expected ? true : undefined),
+        timeoutMs,
+        intervalMs: 200,
+        timeoutError: () => {
             const want: string[][] = JSON.parse(expected);
-            const have: string[][] = JSON.parse(await adxState());
+            const have: string[][] = JSON.parse(last);
             const haveKeys = new Set(have.map((r) => JSON.stringify(r)));
             const missing = want.filter((r) => !haveKeys.has(JSON.stringify(r)));
-            throw new Error(
+            return new Error(
                 `what ADX would hold did not converge within ${timeoutMs / 1000} s: source ${want.length} rows, ADX ${have.length} rows, ${missing.length} source rows missing or different, e.g. ${JSON.stringify(missing.slice(0, 3))}; ${source.reader.records.length} records read`,
             );
-        }
-        await new Promise((r) => setTimeout(r, 200));
-    }
+        },
+    });
     return Date.now();
 }
 
@@ -188,8 +191,13 @@ describe("faults under a continuous workload", () => {
         let failedWhileDown: string[] = [];
         const f = await underFault("adx-down-past-retry-window", async () => {
             pipeline.adx.outage = () => 503;
-            const deadline = Date.now() + SINK_RETRY_WINDOW_MS + 60_000;
-            while (!(failedWhileDown = await sinkTaskStates()).includes("FAILED") && Date.now() < deadline) await new Promise((r) => setTimeout(r, 1000));
+            // Waits for the task to fail (asserted below from what was last seen).
+            await pollUntil({
+                attempt: async () => ((failedWhileDown = await sinkTaskStates()).includes("FAILED") ? true : undefined),
+                timeoutMs: SINK_RETRY_WINDOW_MS + 60_000,
+                intervalMs: 1000,
+                timeoutError: () => new Error(`the sink's task did not fail while ADX was down past its retry window (states ${failedWhileDown.join(", ")})`),
+            }).catch(() => undefined);
             pipeline.adx.outage = undefined;
             // What `npm run restart-sink` does (the command itself is run in operations.test.ts).
             await connectRequest(pipeline.connectUrl, "POST", `/connectors/${sink.connectorName}/restart?includeTasks=true&onlyFailed=true`, undefined, {
@@ -253,12 +261,15 @@ describe("faults under a continuous workload", () => {
         const f = await underFault("adx-rejects-permanently", async () => {
             const key = `${target.table}/${target.mapping}`;
             pipeline.adx.mappings.delete(key);
-            const deadline = Date.now() + 60_000;
             let health = await readConnectorHealth(pipeline.connectUrl, sink.connectorName, 30_000);
-            while (!health.tasks.some((t) => t.state === "FAILED") && Date.now() < deadline) {
-                await new Promise((r) => setTimeout(r, 1000));
-                health = await readConnectorHealth(pipeline.connectUrl, sink.connectorName, 30_000);
-            }
+            // Waits for the task to stop at the rejected batch (asserted below from what status says).
+            await pollUntil({
+                attempt: async () =>
+                    (health = await readConnectorHealth(pipeline.connectUrl, sink.connectorName, 30_000)).tasks.some((t) => t.state === "FAILED") ? true : undefined,
+                timeoutMs: 60_000,
+                intervalMs: 1000,
+                timeoutError: () => new Error("the sink's task did not fail at the rejected batch"),
+            }).catch(() => undefined);
             // What `status` prints for it: the failed task, and ADX's reason from `.show streamingingestion failures`.
             const ingestionFailures = await readIngestionFailures(pipeline.adx.url, "cdc", Date.now() - 600_000);
             cause = evaluatePipelineHealth({ connectors: [health], topics: [], unreachable: [], ingestionFailures }).join("\n");
@@ -294,7 +305,7 @@ describe("faults under a continuous workload", () => {
             await producer.disconnect();
             const deadline = Date.now() + 60_000;
             while (deadLetters === 0 && Date.now() < deadline) {
-                deadLetters = (await readTopicOffsets(pipeline.bootstrapServers, [topic], `faults.adx-sink.dlq`, sink.connectorName)).deadLetters!.count;
+                deadLetters = (await readTopicOffsets(pipeline.kafka, [topic], `faults.adx-sink.dlq`, sink.connectorName)).deadLetters!.count;
                 if (deadLetters === 0) await new Promise((r) => setTimeout(r, 1000));
             }
         });

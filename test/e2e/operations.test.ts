@@ -18,17 +18,17 @@ import { topicForTable } from "../../connectors/debeziumSource";
 import { connectRequest } from "../../connectors/connectRestClient";
 import { adxNamesFor, freshnessFunctionName } from "../../kql/adxModel";
 import { OperationsOutputs } from "../../operations/stackOutputs";
+import { localOperationsOutputs } from "./harness/operationsOutputs";
 import { verifyPipeline } from "../../operations/verifyPipeline";
 import { kustoCurrentStateProbe } from "../../operations/kustoCurrentStateProbe";
 import { sourceObjectNames } from "../../postgres/sourceSchema";
+import { pollUntil } from "../../runtime/pollUntil";
 
 const PREFIX = "cdc";
 const SOURCE = "cdc-postgres-source";
 const SINK = "cdc-adx-sink";
-const DLQ = `${PREFIX}.adx-sink.dlq`;
 const TOPIC = topicForTable(PREFIX, CAPTURED_TABLE);
 const names = adxNamesFor(CAPTURED_TABLE);
-const model = { functionName: names.currentState, view: names.latest, keys: ["orderid"] };
 const HEARTBEAT = sourceObjectNames(PREFIX).heartbeatTable;
 const heartbeatNames = adxNamesFor(HEARTBEAT);
 const heartbeat = {
@@ -47,23 +47,7 @@ let outputsFile: string;
 const started = Date.now();
 
 function operationsFor(queryUri: string): OperationsOutputs {
-    return {
-        connectRestUrl: pipeline.connectUrl,
-        connectors: { source: SOURCE, sink: SINK },
-        kafkaBootstrapServers: pipeline.bootstrapServers,
-        topics: [TOPIC],
-        deadLetterTopic: DLQ,
-        postgres: {
-            host: "127.0.0.1",
-            port: pipeline.postgres.port,
-            database: pipeline.postgres.database,
-            user: pipeline.postgres.adminUser,
-            sslMode: "disable",
-            slotName: sourceObjectNames(PREFIX).slotName,
-            signalTable: sourceObjectNames(PREFIX).signalTable,
-        },
-        adx: { queryUri, database: "cdc", tables: [{ sourceTable: CAPTURED_TABLE, rawTable: names.changes, ...model }], heartbeat },
-    };
+    return localOperationsOutputs(pipeline, { topicPrefix: PREFIX, sourceConnector: SOURCE, sinkConnector: SINK, tables: [{ name: CAPTURED_TABLE, keys: ["orderid"] }], queryUri });
 }
 
 /** Runs an operator command as `npm run <name>` would (compiled), with the stack outputs from a file. */
@@ -81,13 +65,21 @@ function runCommand(command: "status" | "verify" | "restart-sink" | "snapshot", 
 }
 
 async function waitForConnectorState(name: string, state: string): Promise<void> {
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-        const response = await connectRequest(pipeline.connectUrl, "GET", `/connectors/${name}/status`, undefined, { deadlineMs: 10_000, initialDelayMs: 100, maxDelayMs: 1000 });
-        if (response.status === 200 && response.data.connector.state === state && response.data.tasks.every((t: any) => t.state === state)) return;
-        assert.ok(Date.now() < deadline, `${name} did not reach ${state}: ${JSON.stringify(response.data)}`);
-        await new Promise((r) => setTimeout(r, 250));
-    }
+    let last: unknown;
+    await pollUntil({
+        attempt: async () => {
+            const response = await connectRequest(pipeline.connectUrl, "GET", `/connectors/${name}/status`, undefined, {
+                deadlineMs: 10_000,
+                initialDelayMs: 100,
+                maxDelayMs: 1000,
+            });
+            last = response.data;
+            return response.status === 200 && response.data.connector.state === state && response.data.tasks.every((t: any) => t.state === state) ? true : undefined;
+        },
+        timeoutMs: 30_000,
+        intervalMs: 250,
+        timeoutError: () => new Error(`${name} did not reach ${state}: ${JSON.stringify(last)}`),
+    });
 }
 
 before(async () => {
@@ -139,8 +131,8 @@ describe("operator commands on the real local pipeline", () => {
         const result = await runCommand("status", []);
         process.stderr.write(`e2e status:\n${result.stdout}`);
         assert.equal(result.code, 0, result.stdout + result.stderr);
-        assert.match(result.stdout, /^connector  cdc-postgres-source: RUNNING; tasks 0:RUNNING$/m);
-        assert.match(result.stdout, /^connector  cdc-adx-sink: RUNNING; tasks 0:RUNNING, 1:RUNNING$/m);
+        assert.match(result.stdout, /^connector  cdc-postgres-source: RUNNING; tasks 0:RUNNING on 127\.0\.0\.1:\d+$/m);
+        assert.match(result.stdout, /^connector  cdc-adx-sink: RUNNING; tasks 0:RUNNING on 127\.0\.0\.1:\d+, 1:RUNNING on 127\.0\.0\.1:\d+$/m);
         assert.match(result.stdout, /^slot       debezium_cdc: active, lag \d+ bytes/m);
         const offset = Number(
             /^table      retail\.orders_info → retail_orders_info_changes: topic cdc\.retail\.orders_info end offset (\d+), sink behind \d+ records$/m.exec(result.stdout)?.[1],
@@ -212,13 +204,20 @@ describe("operator commands on the real local pipeline", () => {
         const mapping = adx.mappings.get(mappingKey)!;
         adx.mappings.delete(mappingKey);
         // Changes keep flowing: the sink's failed flush surfaces (fails the task) on its next put of a record.
-        const deadline = Date.now() + 60_000;
         let result = await runCommand("status", ["--json"]);
-        while (!JSON.parse(result.stdout).problems.some((p: string) => /task 0 is FAILED/.test(p)) && Date.now() < deadline) {
-            await source.admin.query(`INSERT INTO ${CAPTURED_TABLE} (custid, amount, city) VALUES (7, 3.00, 'After')`);
-            await new Promise((r) => setTimeout(r, 1000));
-            result = await runCommand("status", ["--json"]);
-        }
+        // Until status reports the failed task (asserted below from its last answer), a change a second.
+        await pollUntil({
+            attempt: async () => {
+                if (JSON.parse(result.stdout).problems.some((p: string) => /task 0 is FAILED/.test(p))) return true;
+                await source.admin.query(`INSERT INTO ${CAPTURED_TABLE} (custid, amount, city) VALUES (7, 3.00, 'After')`);
+                await new Promise((r) => setTimeout(r, 1000));
+                result = await runCommand("status", ["--json"]);
+                return undefined;
+            },
+            timeoutMs: 60_000,
+            intervalMs: 0,
+            timeoutError: () => new Error("status did not report the failed task"),
+        }).catch(() => undefined);
         const parsed = JSON.parse(result.stdout);
         assert.equal(result.code, 1);
         assert.ok(

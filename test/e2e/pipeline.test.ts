@@ -13,6 +13,7 @@ import { sourceBootstrapProvider } from "../../postgres/sourceBootstrap";
 import { ORDERS_TABLE, sourceObjectNames } from "../../postgres/sourceSchema";
 import { sinkTargetOf } from "../../kql/kqlModel";
 import { runOrdersGenerator, GeneratorReport } from "../../generator/ordersGenerator";
+import { pollUntil } from "../../runtime/pollUntil";
 
 const TABLE = CAPTURED_TABLE;
 const PREFIX = "cdc";
@@ -124,11 +125,12 @@ describe("PostgreSQL → Debezium → Kafka → the real Kusto sink → ADX (tes
             ]);
             return rows[0]?.advanced === true;
         };
-        const deadline = Date.now() + 45_000;
-        while (!(await advanced())) {
-            assert.ok(Date.now() < deadline, `confirmed_flush_lsn did not pass ${walAfterNoise} within 45 s`);
-            await new Promise((r) => setTimeout(r, 500));
-        }
+        await pollUntil({
+            attempt: async () => ((await advanced()) ? true : undefined),
+            timeoutMs: 45_000,
+            intervalMs: 500,
+            timeoutError: () => new Error(`confirmed_flush_lsn did not pass ${walAfterNoise} within 45 s`),
+        });
         const status: any = await (await fetch(`${pipeline.connectUrl}/connectors/${CONNECTOR}/status`)).json();
         assert.equal(status.connector.state, "RUNNING");
         assert.deepEqual(

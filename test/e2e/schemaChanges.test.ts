@@ -312,7 +312,7 @@ describe("schema changes and re-syncs lose nothing", () => {
         await admin.query(`INSERT INTO ${tickets} SELECT g, 'open' FROM generate_series(1, 2000) g`);
         await sourceBootstrapProvider.create!(bootstrapFor(prefix, [tickets]));
         const resnapSink = await deployKustoSink(pipeline, { topicPrefix: prefix, tables: [tickets], connectorName: `${prefix}-adx-sink` });
-        const reader = await readTopic(pipeline.bootstrapServers, topicForTable(prefix, tickets));
+        const reader = await readTopic(pipeline.kafka, topicForTable(prefix, tickets));
         const deleter = await adminClient(pipeline);
         let deleting = true;
         let deletes = 0;

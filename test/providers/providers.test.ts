@@ -4,6 +4,7 @@ import { after, before, describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import { serializedProviders } from "../support/serializedProviders";
 import { startLocalPipeline, LocalPipeline } from "../e2e/harness/localPipeline";
+import { freePort } from "../e2e/harness/processes";
 import { startAdxTestDouble, AdxTestDouble } from "../doubles/adxRestTestDouble";
 import { buildDebeziumSourceConfig } from "../../connectors/debeziumSource";
 import { sourceBootstrapProvider } from "../../postgres/sourceBootstrap";
@@ -163,6 +164,21 @@ describe("KafkaConnector provider (serialized, against a real Connect worker)", 
         const live: any = await (await fetch(`${pipeline.connectUrl}/connectors/pre-existing/config`)).json();
         assert.equal(live["snapshot.mode"], "when_needed");
         await providers.kafkaConnector.delete("pre-existing", adopted);
+    });
+
+    it("a worker of the group that does not answer: create, update, read and delete go through a standby worker; the standby list is not part of the diff", async () => {
+        const dead = `http://127.0.0.1:${await freePort()}`;
+        const viaStandby = { ...connectorInputs("via-standby", "prov", { "snapshot.mode": "no_data" }), connectUrl: dead, standbyConnectUrls: [pipeline.connectUrl] };
+        assert.equal(((await providers.kafkaConnector.check({}, viaStandby)) as any).failures, undefined);
+        await providers.kafkaConnector.create(viaStandby);
+        const status: any = await (await fetch(`${pipeline.connectUrl}/connectors/via-standby/status`)).json();
+        assert.equal(status.tasks[0].state, "RUNNING");
+        const updated = { ...viaStandby, config: { ...viaStandby.config, "heartbeat.interval.ms": "7000" } };
+        await providers.kafkaConnector.update("via-standby", viaStandby, updated);
+        assert.equal((await providers.kafkaConnector.read("via-standby", updated)).props.config["heartbeat.interval.ms"], "7000");
+        assert.equal((await providers.kafkaConnector.diff("via-standby", updated, { ...updated, standbyConnectUrls: [] })).changes, false);
+        await providers.kafkaConnector.delete("via-standby", updated);
+        assert.equal((await fetch(`${pipeline.connectUrl}/connectors/via-standby`)).status, 404);
     });
 });
 

@@ -1,7 +1,7 @@
 // Runs the whole program (index.ts) under Pulumi mocks with one stack file's config, as
 // `pulumi preview -s <stack>` would, and gives the tests what the engine would have received.
 import * as assert from "node:assert/strict";
-import { installMocks, MockedResource, readStackFile, SECRET_SIGNATURE, settle } from "./pulumiMocks";
+import { installMocks, MOCK_EVENT_HUBS_KEY, MockedResource, readStackFile, SECRET_SIGNATURE, settle } from "./pulumiMocks";
 
 /**
  * Values a stack file leaves to `pulumi config set`, besides the admin password: none for dev and
@@ -10,7 +10,7 @@ import { installMocks, MockedResource, readStackFile, SECRET_SIGNATURE, settle }
 export const OPERATOR_SET_CONFIG: Record<string, Record<string, unknown>> = {};
 export const MOCK_ADMIN_PASSWORD = "Mock-Admin-Passw0rd!";
 /** Plaintext of every secret the mocks hand the program, to prove none leaks. */
-export const MOCK_SECRETS = ["mock-client-secret-value", "mock-replication-password-0123456789", MOCK_ADMIN_PASSWORD];
+export const MOCK_SECRETS = ["mock-client-secret-value", "mock-replication-password-0123456789", MOCK_ADMIN_PASSWORD, MOCK_EVENT_HUBS_KEY];
 
 export interface ProgramRun {
     resources: MockedResource[];

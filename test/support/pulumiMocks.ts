@@ -40,6 +40,10 @@ function computedOutputs(type: string, name: string, inputs: Record<string, any>
             return { name: inputs.serverName, fullyQualifiedDomainName: `${inputs.serverName}.postgres.database.azure.com` };
         case "azure-native:resources:ResourceGroup":
             return { name: inputs.resourceGroupName, location: "westeurope" };
+        case "azure-native:eventhub:Namespace":
+            return { name: inputs.namespaceName };
+        case "azure-native:eventhub:NamespaceAuthorizationRule":
+            return { name: inputs.authorizationRuleName };
         case "azuread:index/application:Application":
             return { clientId: "11111111-2222-3333-4444-555555555555" };
         case "azuread:index/applicationPassword:ApplicationPassword":
@@ -97,6 +101,14 @@ export function installMocks(config: Record<string, unknown>, secretKeys: string
                         fullyQualifiedDomainName: `${serverName}.postgres.database.azure.com`,
                     };
                 }
+                if (args.token === "azure-native:eventhub:listNamespaceKeys") {
+                    const endpoint = `Endpoint=sb://${args.inputs.namespaceName}.servicebus.windows.net/;SharedAccessKeyName=${args.inputs.authorizationRuleName}`;
+                    return {
+                        primaryConnectionString: `${endpoint};SharedAccessKey=${MOCK_EVENT_HUBS_KEY}`,
+                        primaryKey: MOCK_EVENT_HUBS_KEY,
+                        keyName: args.inputs.authorizationRuleName,
+                    };
+                }
                 return args.inputs;
             },
         },
@@ -125,6 +137,9 @@ export function resolveOutput<T>(output: pulumi.Output<T>): Promise<{ value: T; 
         pulumi.all([output, pulumi.isSecret(output)]).apply(([value, secret]) => resolve({ value: value as T, secret }));
     });
 }
+
+/** The Event Hubs key the mocked listNamespaceKeys returns (it must never show in plaintext). */
+export const MOCK_EVENT_HUBS_KEY = "mock-eventhubs-key-value";
 
 /** The signature Pulumi puts on a secret value when it crosses to the engine. */
 export const SECRET_SIGNATURE = "4dabf18193072939515e22adb298388d";

@@ -34,7 +34,9 @@ before(async () => {
         azure: { resourceGroupName: "rg", location: "westeurope", serverName: "pg-dev" },
     });
     kafka = new KafkaPlatform("kafka", {
-        settings: config.kafka,
+        broker: { kind: "container", hostPort: 9092 },
+        connectWorkers: 1,
+        connectPort: 8083,
         networkName: "n-dev",
         kafkaContainerName: "k-dev",
         connectContainerName: "c-dev",

@@ -38,6 +38,7 @@ describe("stack config validation", () => {
     it("rejects a Dev SKU with more than one instance", () =>
         rejects({ ...valid(), adx: { capacity: 3 } }, /pg-adx-cdc:adx\.capacity: a Dev\(No SLA\) SKU runs exactly 1 instance/));
     it("rejects a missing required setting", () => rejects({}, /pg-adx-cdc:postgres is required/));
+
     it("rejects the image and sink settings versions.ts now pins, naming the manifest", () => {
         rejects(
             { ...valid(), kafka: { kustoSinkSha256: "a".repeat(64) } },
@@ -156,5 +157,56 @@ describe("builders", () => {
                 }),
             /SCRAM-SHA-256 verifier/,
         );
+    });
+});
+
+describe("kafka.mode eventhubs: what Event Hubs cannot do is refused before anything is created", () => {
+    const eventHubs = (kafka: Record<string, unknown>, tables?: string[]) => ({
+        ...valid(),
+        ...(tables ? { capture: { tables } } : {}),
+        kafka: { mode: "eventhubs", ...kafka },
+    });
+    const tables = (n: number) => Array.from({ length: n }, (_, i) => `retail.t${i}`);
+    it("defaults: the broker container with lz4; Event Hubs Standard with gzip, two workers, 4 partitions, 7 days", () => {
+        const container = parseStackConfig(valid(), "dev").kafka;
+        assert.equal(container.mode, "container");
+        assert.equal(container.compression, "lz4");
+        const hubs = parseStackConfig(eventHubs({}), "dev").kafka;
+        assert.ok(hubs.mode === "eventhubs");
+        assert.equal(hubs.compression, "gzip");
+        assert.equal(hubs.connectWorkers, 2);
+        assert.deepEqual(hubs.eventHubs, { tier: "Standard", capacity: 1, zoneRedundant: false, partitions: 4, retentionHours: 168 });
+    });
+    it("refuses the Basic tier (no Kafka endpoint)", () =>
+        rejects(eventHubs({ eventHubs: { tier: "Basic" } }), /pg-adx-cdc:kafka\.eventHubs\.tier: the Basic tier has no Kafka endpoint .*set tier "Standard" or "Premium"/));
+    it("Standard: 5 tables fit in its 10 event hubs, a sixth does not, and the error says why and what to do", () => {
+        parseStackConfig(eventHubs({}, tables(5)), "dev");
+        rejects(
+            eventHubs({}, tables(6)),
+            /pg-adx-cdc:kafka\.eventHubs\.tier: 6 captured tables need 11 event hubs \(one per table, plus Connect's 3 internal topics, the dead-letter topic and the heartbeat table's\), and Standard allows 10 per namespace \(5 tables\); set tier "Premium"/,
+        );
+    });
+    it("Premium: 100 event hubs and 200 partitions per processing unit; only 1, 2, 4, 8 or 16 units", () => {
+        parseStackConfig(eventHubs({ eventHubs: { tier: "Premium", capacity: 1, partitions: 4 } }, tables(40)), "dev");
+        rejects(
+            eventHubs({ eventHubs: { tier: "Premium", capacity: 1, partitions: 8 } }, tables(40)),
+            /kafka\.eventHubs\.partitions: 40 tables × 8 partitions plus Connect's come to 329 partitions; Premium with 1 PU allows 200/,
+        );
+        rejects(eventHubs({ eventHubs: { tier: "Premium", capacity: 3 } }), /kafka\.eventHubs\.capacity: Premium takes 1, 2, 4, 8 or 16 processing units \(got 3\)/);
+    });
+    it("refuses partitions and retention beyond the tier", () => {
+        rejects(eventHubs({ eventHubs: { partitions: 33 } }), /kafka\.eventHubs\.partitions: Standard allows at most 32 partitions per event hub \(got 33\)/);
+        rejects(eventHubs({ eventHubs: { retentionHours: 169 } }), /kafka\.eventHubs\.retentionHours: Standard keeps events at most 168 hours \(got 169\)/);
+    });
+    it("refuses a compression Event Hubs rejects (lz4, snappy, zstd)", () => {
+        for (const compression of ["lz4", "snappy", "zstd"])
+            rejects(eventHubs({ compression }), new RegExp(`pg-adx-cdc:kafka\\.compression: Event Hubs rejects ${compression}-compressed batches; set compression to "gzip"`));
+        parseStackConfig(eventHubs({ compression: "none" }), "dev");
+    });
+    it("refuses a single Connect worker, and settings of the other mode", () => {
+        rejects(eventHubs({ connectWorkers: 1 }), /pg-adx-cdc:kafka\.connectWorkers: at least 2: with one worker a lost host stops capture/);
+        rejects(eventHubs({ kafkaPort: 9092 }), /pg-adx-cdc:kafka\.kafkaPort has no effect with mode "eventhubs" \(Event Hubs is the broker; there is no broker container\)/);
+        rejects({ ...valid(), kafka: { eventHubs: { tier: "Premium" } } }, /pg-adx-cdc:kafka\.eventHubs has no effect with mode "container"/);
+        rejects({ ...valid(), kafka: { mode: "confluent" } }, /pg-adx-cdc:kafka\.mode/);
     });
 });

@@ -6,7 +6,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { evaluatePipelineHealth, formatBytes, PipelineHealthReport, renderHealthReport } from "../../operations/pipelineHealth";
-import { parseOperationsOutputs, readOperationsOutputs } from "../../operations/stackOutputs";
+import { eventHubsOperatorAuthentication, parseOperationsOutputs, readOperationsOutputs } from "../../operations/stackOutputs";
+import { kafkaClientConfig } from "../../operations/kafkaClient";
 import { buildCurrentRowQuery } from "../../operations/kustoCurrentStateProbe";
 import { verifyPipeline } from "../../operations/verifyPipeline";
 
@@ -23,6 +24,14 @@ const healthy = (): PipelineHealthReport => ({
 });
 
 describe("status verdict", () => {
+    it("a dead worker of a group is a problem (no redundancy left); a healthy group is not", () => {
+        const group = (up: boolean[]) => ({ ...healthy(), workers: up.map((u, i) => ({ url: `http://127.0.0.1:${8083 + i}`, up: u, ...(u ? {} : { error: "ECONNREFUSED" }) })) });
+        assert.deepEqual(evaluatePipelineHealth(group([true, true])), []);
+        const problems = evaluatePipelineHealth(group([true, false]));
+        assert.equal(problems.length, 1);
+        assert.match(problems[0], /^Connect worker http:\/\/127\.0\.0\.1:8084 is down \(ECONNREFUSED\): the group runs without it, so one more loss stops capture/);
+        assert.match(renderHealthReport(group([true, false]), problems), /worker     http:\/\/127\.0\.0\.1:8084: DOWN \(ECONNREFUSED\)/);
+    });
     it("a running pipeline with a small lag and no dead letters is healthy", () => {
         assert.deepEqual(evaluatePipelineHealth(healthy()), []);
         assert.match(
@@ -125,6 +134,15 @@ describe("stack outputs", () => {
         assert.equal(buildCurrentRowQuery({ functionName: "OrdersInfoCurrentState", key: "orderid" }, "42"), "OrdersInfoCurrentState() | where ['orderid'] == 42 | take 1");
         assert.throws(() => buildCurrentRowQuery({ functionName: "OrdersInfoCurrentState", key: "orderid" }, "42 | drop"), /not an integer/);
     });
+    it("an Event Hubs stack's operations output carries the SASL settings, never the secret", () => {
+        const parsed = parseOperationsOutputs({ operations: { ...outputs, kafkaAuthentication: eventHubsOperatorAuthentication() } }, "t");
+        assert.deepEqual(parsed.kafkaAuthentication, {
+            protocol: "SASL_SSL",
+            mechanism: "PLAIN",
+            username: "$ConnectionString",
+            passwordEnvVar: "CDC_EVENTHUBS_CONNECTION_STRING",
+        });
+    });
 });
 
 describe("verify", () => {
@@ -144,4 +162,19 @@ describe("verify", () => {
         assert.deepEqual(statements, ["INSERT INTO cdc_meta.heartbeat_cdc", "DELETE FROM cdc_meta.heartbeat_cdc"], "nothing is left behind, and no user table is touched");
         await assert.rejects(verifyPipeline(sql, probe, "x; drop table y", {}), /is not a "schema.table" name/);
     });
+});
+
+describe("Kafka access for operator commands", () => {
+    const access = { bootstrapServers: "ns.servicebus.windows.net:9093", authentication: eventHubsOperatorAuthentication() };
+    it("reaches the stack's broker in plain text, and Event Hubs with SASL PLAIN as $ConnectionString over TLS", () => {
+        assert.deepEqual(kafkaClientConfig({ bootstrapServers: "127.0.0.1:9092" }, "t").brokers, ["127.0.0.1:9092"]);
+        const config = kafkaClientConfig(access, "t", { CDC_EVENTHUBS_CONNECTION_STRING: "Endpoint=sb://ns/;SharedAccessKeyName=k;SharedAccessKey=s" });
+        assert.deepEqual(config.sasl, { mechanism: "plain", username: "$ConnectionString", password: "Endpoint=sb://ns/;SharedAccessKeyName=k;SharedAccessKey=s" });
+        assert.ok(config.ssl);
+    });
+    it("without the connection string in the environment, names the variable and how to set it", () =>
+        assert.throws(
+            () => kafkaClientConfig(access, "t", {}),
+            /needs SASL credentials: set CDC_EVENTHUBS_CONNECTION_STRING to the Event Hubs connection string, e\.g\. export CDC_EVENTHUBS_CONNECTION_STRING="\$\(pulumi stack output --show-secrets eventHubsConnectionString\)"/,
+        ));
 });

@@ -2,10 +2,13 @@
 // with failover slots, long retention, data kept on destroy.
 import { before, describe, it } from "node:test";
 import * as assert from "node:assert/strict";
-import { CLIENT_CONFIG } from "../support/pulumiMocks";
+import { CLIENT_CONFIG, MOCK_EVENT_HUBS_KEY, SECRET_SIGNATURE } from "../support/pulumiMocks";
 import { displayedInputs, MOCK_SECRETS, ProgramRun, runProgramWithStackFile } from "../support/programUnderMocks";
 
 let run: ProgramRun;
+
+/** A secret input as the engine receives it: wrapped with Pulumi's secret signature. */
+const revealed = (value: any) => (value && typeof value === "object" && SECRET_SIGNATURE in value ? value.value : value);
 
 before(async () => {
     run = await runProgramWithStackFile("prod");
@@ -48,6 +51,68 @@ describe("the program with Pulumi.prod.yaml", () => {
         const admin = run.byType("azure-native:kusto:DatabasePrincipalAssignment").find((a) => a.inputs.role === "Admin")!;
         assert.equal(admin.inputs.principalType, "App");
         assert.equal(admin.inputs.principalId, CLIENT_CONFIG.clientId);
+    });
+
+    it("runs Kafka on Event Hubs Premium: a zone-redundant namespace, an event hub per topic (Connect's three compacted), no broker container", () => {
+        const namespace = run.one("azure-native:eventhub:Namespace").inputs;
+        assert.deepEqual(namespace.sku, { name: "Premium", tier: "Premium", capacity: 1 });
+        assert.equal(namespace.zoneRedundant, true);
+        assert.equal(namespace.minimumTlsVersion, "1.2");
+        const hubs = Object.fromEntries(run.byType("azure-native:eventhub:EventHub").map((h) => [h.inputs.eventHubName, h.inputs]));
+        assert.deepEqual(Object.keys(hubs).sort(), [
+            "cdc.adx-sink.dlq",
+            "cdc.cdc_meta.heartbeat_cdc",
+            "cdc.retail.orders_info",
+            "pg-adx-cdc-connect-configs",
+            "pg-adx-cdc-connect-offsets",
+            "pg-adx-cdc-connect-status",
+        ]);
+        for (const name of ["pg-adx-cdc-connect-configs", "pg-adx-cdc-connect-offsets", "pg-adx-cdc-connect-status"]) {
+            assert.equal(hubs[name].retentionDescription.cleanupPolicy, "Compact", `${name} is compacted`);
+        }
+        assert.equal(hubs["pg-adx-cdc-connect-configs"].partitionCount, 1, "Connect requires one partition for its config topic");
+        assert.deepEqual(hubs["cdc.retail.orders_info"].retentionDescription, { cleanupPolicy: "Delete", retentionTimeInHours: 168 });
+        assert.equal(hubs["cdc.retail.orders_info"].partitionCount, 4);
+        const rule = run.one("azure-native:eventhub:NamespaceAuthorizationRule").inputs;
+        assert.deepEqual(rule.rights, ["Listen", "Send"], "Kafka clients get no Manage right");
+        const containers = run.byType("docker:index/container:Container").map((c) => c.inputs.name);
+        assert.ok(!containers.some((n: string) => n.includes("kafka")), `no broker container (${containers.join(", ")})`);
+    });
+
+    it("runs two Connect workers in one group against Event Hubs over SASL_SSL, the connection string only in their environment", () => {
+        const workers = run.byType("docker:index/container:Container").filter((c) => c.inputs.name.startsWith("pg-adx-cdc-connect-"));
+        assert.equal(workers.length, 2);
+        assert.deepEqual(
+            workers.map((w) => w.inputs.ports[0].external),
+            [8083, 8084],
+        );
+        for (const worker of workers) {
+            const envs = revealed(worker.inputs.envs);
+            const env = Object.fromEntries(envs.map((e: string) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]));
+            assert.equal(env.GROUP_ID, "pg-adx-cdc-connect");
+            assert.match(env.BOOTSTRAP_SERVERS, /^pg-adx-cdc-prod-.*\.servicebus\.windows\.net:9093$/);
+            assert.equal(env.CONNECT_SECURITY_PROTOCOL, "SASL_SSL");
+            assert.equal(env.CONNECT_SASL_MECHANISM, "PLAIN");
+            assert.equal(
+                env.CONNECT_SASL_JAAS_CONFIG,
+                'org.apache.kafka.common.security.plain.PlainLoginModule required username="$ConnectionString" password="${env:CDC_EVENTHUBS_CONNECTION_STRING}";',
+            );
+            assert.equal(env.CONNECT_PRODUCER_MAX_REQUEST_SIZE, "1000000");
+            assert.equal(env.CONNECT_METADATA_MAX_AGE_MS, "180000");
+            assert.equal(env.CONNECT_CONNECTIONS_MAX_IDLE_MS, "180000");
+            assert.equal(env.CONNECT_REQUEST_TIMEOUT_MS, "60000");
+            assert.equal(env.CONNECT_TOPIC_CREATION_ENABLE, "false");
+            assert.match(env.CDC_EVENTHUBS_CONNECTION_STRING, /SharedAccessKeyName=kafka-clients;SharedAccessKey=/);
+            const keyInOtherVariables = Object.entries(env).filter(([k, v]) => k !== "CDC_EVENTHUBS_CONNECTION_STRING" && v.includes(MOCK_EVENT_HUBS_KEY));
+            assert.deepEqual(keyInOtherVariables, []);
+        }
+        const source = run.dynamic("KafkaConnector").find((c) => c.inputs.connectorName === "cdc-postgres-source")!;
+        assert.equal(source.inputs.config["producer.override.compression.type"], "gzip", "Event Hubs rejects lz4");
+        for (const connector of run.dynamic("KafkaConnector")) {
+            assert.equal(connector.inputs.connectUrl, "http://127.0.0.1:8083");
+            assert.deepEqual(connector.inputs.standbyConnectUrls, ["http://127.0.0.1:8084"], "the second worker serves pulumi when the first is down");
+        }
+        for (const connector of run.dynamic("KafkaConnector")) assert.ok(!JSON.stringify(connector.inputs).includes(MOCK_EVENT_HUBS_KEY));
     });
 
     it("shows no secret in anything a preview diff prints", () => {

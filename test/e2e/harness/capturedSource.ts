@@ -70,11 +70,12 @@ export async function setUpCapturedSource(pipeline: LocalPipeline, options: { to
             publicationName: names.publicationName,
             heartbeatTable: names.heartbeatTable,
             signalTable: names.signalTable,
+            compression: pipeline.compression,
         }),
     };
     const checked: any = await kafkaConnectorProvider.check!({}, connectorInputs);
     if (checked.failures) throw new Error(`connector check failed: ${JSON.stringify(checked.failures)}`);
-    const reader = await readTopic(pipeline.bootstrapServers, topicForTable(options.topicPrefix, CAPTURED_TABLE));
+    const reader = await readTopic(pipeline.kafka, topicForTable(options.topicPrefix, CAPTURED_TABLE));
     await kafkaConnectorProvider.create!(connectorInputs);
     return {
         admin,

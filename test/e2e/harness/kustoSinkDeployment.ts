@@ -6,6 +6,7 @@ import { LocalPipeline } from "./localPipeline";
 import { kafkaConnectorProvider } from "../../../connectors/kafkaConnector";
 import { buildKustoSinkConfig, KustoSinkInput } from "../../../connectors/kustoSink";
 import { topicForTable } from "../../../connectors/debeziumSource";
+import { deadLetterTopicFor } from "../../../connectors/kafkaTopics";
 import { WORKER_SECRET_ENV } from "../../../connectors/workerSettings";
 import { KAFKA_REPLICATION_FACTOR } from "../../../components/kafkaPlatform";
 import { kqlSchemaProvider } from "../../../kql/kqlSchema";
@@ -78,7 +79,7 @@ export async function deployKustoSink(
                 const target = sinkTargetOf(m.scripts);
                 return { topic: topicForTable(options.topicPrefix, m.table), database: ADX_DATABASE, table: target.table, mapping: target.mapping, streaming };
             }),
-            deadLetterTopic: `${options.topicPrefix}.adx-sink.dlq`,
+            deadLetterTopic: deadLetterTopicFor(options.topicPrefix),
             deadLetterReplicationFactor: KAFKA_REPLICATION_FACTOR,
             ...options.sink,
         }),

@@ -1,6 +1,7 @@
 // The real local pipeline, no Docker, no cloud: a throwaway PostgreSQL cluster (wal_level=logical)
 // from the distribution's binaries, a single-node KRaft Kafka broker and a distributed Kafka Connect
-// worker with the Debezium PostgreSQL plugin, all plain processes. Broker and worker settings come
+// worker (or a group of them) with Debezium and the Kusto sink, all plain processes; optionally a
+// broker that speaks to clients as Event Hubs does (SASL_SSL, PLAIN, no topic auto-creation). Broker and worker settings come
 // from the same builders the stack uses; only endpoints differ.
 import { execFileSync } from "child_process";
 import * as fs from "fs";
@@ -11,7 +12,12 @@ import { buildConnectWorkerSettings, renderProperties, WORKER_SECRET_ENV } from 
 import { defaultPostgresSettings } from "../../../components/config";
 import { buildHbaRules, buildLogicalReplicationParameters, toPostgresConfLines } from "../../../postgres/serverParameters";
 import { ensurePrerequisites, Prerequisites } from "./prerequisites";
-import { freePort, ManagedProcess, portOpen, startProcess, stopProcess, waitUntil } from "./processes";
+import { freePort, killProcess, ManagedProcess, portOpen, startProcess, stopProcess, waitUntil } from "./processes";
+import { createTopics, eventHubsLikeListener } from "./eventHubsLikeBroker";
+import { KafkaAccess } from "../../../operations/kafkaClient";
+import { eventHubsOperatorAuthentication } from "../../../operations/stackOutputs";
+import { DEFAULT_KAFKA_COMPRESSION, KafkaCompression } from "../../../connectors/debeziumSource";
+import { KafkaTopicSpec } from "../../../connectors/kafkaTopics";
 import { createLocalTls, LocalTls } from "./localTls";
 import { startAdxTestDouble, AdxTestDouble } from "../../doubles/adxRestTestDouble";
 
@@ -25,15 +31,26 @@ export interface LocalPipeline {
     /** The replication user's password; reaches the worker only through its environment. */
     replicationPassword: string;
     bootstrapServers: string;
+    /** How this process's Kafka clients reach the broker (with SASL credentials in "eventhubs" mode). */
+    kafka: KafkaAccess;
+    /** The Kafka endpoint the pipeline imitates: the stack's broker, or Event Hubs' SASL_SSL endpoint. */
+    kafkaMode: "container" | "eventhubs";
+    /** The tuned source producer's compression the stack uses with this Kafka mode. */
+    compression: KafkaCompression;
+    /** The first worker's REST URL. */
     connectUrl: string;
+    /** Every worker's REST URL (one group). */
+    connectUrls: string[];
     /** The ADX REST and ingestion test double (HTTPS on localhost) the real Kusto sink delivers into. */
     adx: AdxTestDouble;
     /** The bearer token the worker's sink presents to the ADX test double (az_dev_token strategy). */
     adxAccessToken: string;
     tls: LocalTls;
-    processes: { postgres: ManagedProcess; kafka: ManagedProcess; connect: ManagedProcess };
+    processes: { postgres: ManagedProcess; kafka: ManagedProcess; connect: ManagedProcess; connectWorkers: ManagedProcess[] };
     prerequisites: Prerequisites;
     restartConnect(kill: boolean): Promise<void>;
+    /** kill -9 of one worker (index into connectUrls); the others stay. */
+    killConnectWorker(index: number): Promise<void>;
     stopKafka(): Promise<void>;
     startKafka(): Promise<void>;
     restartPostgres(): Promise<void>;
@@ -71,7 +88,25 @@ function log4jConfig(dir: string): string {
     return file;
 }
 
-export async function startLocalPipeline(options: { replicationPassword?: string; progress?: (m: string) => void } = {}): Promise<LocalPipeline> {
+export interface LocalPipelineOptions {
+    replicationPassword?: string;
+    progress?: (m: string) => void;
+    /**
+     * "eventhubs": the broker speaks what Event Hubs' Kafka endpoint speaks to clients (SASL_SSL, PLAIN,
+     * user `$ConnectionString`, a connection-string password, a certificate, no topic auto-creation)
+     * and the pipeline's topics are created up front from the stack's topic list; the workers use the
+     * stack's Event Hubs worker settings. Default "container".
+     */
+    kafkaMode?: "container" | "eventhubs";
+    /** Connect workers in the group (default 1; the stack runs at least 2 on Event Hubs). */
+    connectWorkers?: number;
+    /** The stack's topic list to create up front ("eventhubs" mode): the pipeline's topics for the tests' prefix and tables. */
+    topics?: KafkaTopicSpec[];
+}
+
+export const E2E_CONNECT_GROUP_ID = "pg-adx-cdc-e2e";
+
+export async function startLocalPipeline(options: LocalPipelineOptions = {}): Promise<LocalPipeline> {
     const progress = options.progress ?? ((m: string) => process.stderr.write(`e2e: ${m}\n`));
     const prerequisites = await ensurePrerequisites();
     const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "pg-adx-cdc-e2e-"));
@@ -139,7 +174,14 @@ export async function startLocalPipeline(options: { replicationPassword?: string
         execFileSync(path.join(prerequisites.postgresBin, "psql"), ["-h", "127.0.0.1", "-p", String(pgPort), "-U", ADMIN, "-d", "postgres", "-qc", `CREATE DATABASE ${DATABASE}`]);
         progress(`PostgreSQL ${path.basename(path.dirname(prerequisites.postgresBin))} on 127.0.0.1:${pgPort} (${Date.now() - t0} ms)`);
 
+        // ADX: the REST and ingestion test double over HTTPS, with a certificate the worker JVM trusts.
+        const tls = createLocalTls(workDir);
+        adx = await startAdxTestDouble({ tls: { cert: tls.certPem, key: tls.keyPem } });
+        const adxAccessToken = `e2e-token-${Math.random().toString(36).slice(2)}`;
+        progress(`ADX test double on ${adx.url}`);
+
         // Kafka (KRaft, broker + controller in one process)
+        const kafkaMode = options.kafkaMode ?? "container";
         const kafkaPort = await freePort();
         const controllerPort = await freePort();
         const kafkaDir = path.join(workDir, "kafka");
@@ -153,6 +195,16 @@ export async function startLocalPipeline(options: { replicationPassword?: string
             logDirs: path.join(kafkaDir, "data"),
         });
         brokerSettings.listeners = brokerSettings.listeners.replace("0.0.0.0", "127.0.0.1");
+        let kafkaAccess: KafkaAccess = { bootstrapServers: `127.0.0.1:${kafkaPort}` };
+        // The connection string Event Hubs would hand out; the workers get it only in their environment.
+        const eventHubsConnectionString = `Endpoint=sb://localhost/;SharedAccessKeyName=kafka-clients;SharedAccessKey=${Buffer.from(Math.random().toString(36)).toString("base64")}`;
+        if (kafkaMode === "eventhubs") {
+            const clientPort = await freePort();
+            Object.assign(brokerSettings, eventHubsLikeListener({ settings: brokerSettings, port: clientPort, keyStore: tls.keyStore, password: eventHubsConnectionString }));
+            kafkaAccess = { bootstrapServers: `localhost:${clientPort}`, authentication: eventHubsOperatorAuthentication() };
+            // This process's clients (the operator commands under test) read it from the same variable.
+            process.env[WORKER_SECRET_ENV.eventHubsConnectionString] = eventHubsConnectionString;
+        }
         const brokerProps = path.join(kafkaDir, "server.properties");
         fs.writeFileSync(brokerProps, renderProperties(brokerSettings));
         const classpath = path.join(prerequisites.kafkaLibs, "*");
@@ -172,52 +224,63 @@ export async function startLocalPipeline(options: { replicationPassword?: string
         let kafka = startKafkaProcess();
         started.push(kafka);
         await waitUntil("the Kafka broker to listen", () => portOpen(kafkaPort), 90_000, kafka);
-        progress(`Kafka ${path.basename(path.dirname(prerequisites.kafkaLibs))} on 127.0.0.1:${kafkaPort} (${Date.now() - t0} ms)`);
+        // Event Hubs has no topic auto-creation: the stack creates every event hub before Connect starts.
+        if (kafkaMode === "eventhubs") await createTopics(kafkaAccess, options.topics ?? []);
+        progress(
+            `Kafka ${path.basename(path.dirname(prerequisites.kafkaLibs))} on ${kafkaAccess.bootstrapServers}${kafkaMode === "eventhubs" ? " (SASL_SSL + PLAIN, as Event Hubs)" : ""} (${Date.now() - t0} ms)`,
+        );
 
-        // ADX: the REST and ingestion test double over HTTPS, with a certificate the worker JVM trusts.
-        const tls = createLocalTls(workDir);
-        adx = await startAdxTestDouble({ tls: { cert: tls.certPem, key: tls.keyPem } });
-        const adxAccessToken = `e2e-token-${Math.random().toString(36).slice(2)}`;
-        progress(`ADX test double on ${adx.url}`);
-
-        // Kafka Connect, distributed mode, settings from the stack's builder
-        const restPort = await freePort();
-        const workerSettings = buildConnectWorkerSettings({
-            bootstrapServers: `127.0.0.1:${kafkaPort}`,
-            groupId: "pg-adx-cdc-e2e",
-            replicationFactor: 1,
-            restListener: `http://127.0.0.1:${restPort}`,
-            advertisedHost: "127.0.0.1",
-            pluginPath: prerequisites.pluginPath,
+        // Kafka Connect, distributed mode, settings from the stack's builder; one group of N workers.
+        const workerCount = options.connectWorkers ?? 1;
+        const restPorts = await Promise.all(Array.from({ length: workerCount }, () => freePort()));
+        const connectUrls = restPorts.map((port) => `http://127.0.0.1:${port}`);
+        const workerProps = restPorts.map((restPort, i) => {
+            const file = path.join(workDir, `connect-distributed-${i + 1}.properties`);
+            const workerSettings = buildConnectWorkerSettings({
+                bootstrapServers: kafkaAccess.bootstrapServers,
+                groupId: E2E_CONNECT_GROUP_ID,
+                replicationFactor: 1,
+                restListener: `http://127.0.0.1:${restPort}`,
+                advertisedHost: "127.0.0.1",
+                pluginPath: prerequisites.pluginPath,
+                endpoint: kafkaMode === "eventhubs" ? { kind: "eventhubs", passwordEnvVar: WORKER_SECRET_ENV.eventHubsConnectionString } : { kind: "broker" },
+            });
+            fs.writeFileSync(file, renderProperties(workerSettings));
+            return file;
         });
-        const workerProps = path.join(workDir, "connect-distributed.properties");
-        fs.writeFileSync(workerProps, renderProperties(workerSettings));
-        const connectUrl = `http://127.0.0.1:${restPort}`;
-        const startConnectProcess = () =>
+        const connectUrl = connectUrls[0];
+        const workerEnv = {
+            ...process.env,
+            [WORKER_SECRET_ENV.postgresReplicationPassword]: replicationPassword,
+            [WORKER_SECRET_ENV.kustoAccessToken]: adxAccessToken,
+            ...(kafkaMode === "eventhubs" ? { [WORKER_SECRET_ENV.eventHubsConnectionString]: eventHubsConnectionString } : {}),
+        };
+        const startConnectProcess = (i = 0) =>
             startProcess(
-                "connect",
+                i === 0 ? "connect" : `connect-${i + 1}`,
                 "java",
-                [...jvm("1g"), ...tls.javaTrustStoreOptions, "org.apache.kafka.connect.cli.ConnectDistributed", workerProps],
-                path.join(workDir, "connect.log"),
-                {
-                    env: { ...process.env, [WORKER_SECRET_ENV.postgresReplicationPassword]: replicationPassword, [WORKER_SECRET_ENV.kustoAccessToken]: adxAccessToken },
-                },
+                [...jvm("1g"), ...tls.javaTrustStoreOptions, "org.apache.kafka.connect.cli.ConnectDistributed", workerProps[i]],
+                path.join(workDir, i === 0 ? "connect.log" : `connect-${i + 1}.log`),
+                { env: workerEnv },
             );
-        const connectReady = (p: ManagedProcess) =>
+        const connectReady = (p: ManagedProcess, i = 0) =>
             waitUntil(
-                "Kafka Connect's REST API with the Debezium and Kusto sink plugins",
+                `Kafka Connect worker ${i + 1}'s REST API with the Debezium and Kusto sink plugins`,
                 async () => {
-                    const response = await fetch(`${connectUrl}/connector-plugins`);
+                    const response = await fetch(`${connectUrls[i]}/connector-plugins`);
                     const plugins = JSON.stringify(response.ok ? await response.json() : []);
                     return plugins.includes("PostgresConnector") && plugins.includes("KustoSinkConnector");
                 },
                 180_000,
                 p,
             );
-        let connect = startConnectProcess();
-        started.push(connect);
-        await connectReady(connect);
-        progress(`Kafka Connect on ${connectUrl} with Debezium ${prerequisites.debeziumPluginPath.split("-").pop()} and the Kusto sink (${Date.now() - t0} ms)`);
+        const workers = connectUrls.map((_, i) => startConnectProcess(i));
+        started.push(...workers);
+        await Promise.all(workers.map((w, i) => connectReady(w, i)));
+        let connect = workers[0];
+        progress(
+            `Kafka Connect (${workerCount} worker${workerCount > 1 ? "s" : ""}) on ${connectUrls.join(", ")} with Debezium ${prerequisites.debeziumPluginPath.split("-").pop()} and the Kusto sink (${Date.now() - t0} ms)`,
+        );
 
         const pipeline: LocalPipeline = {
             workDir,
@@ -232,12 +295,16 @@ export async function startLocalPipeline(options: { replicationPassword?: string
                 sslMode: "disable",
             },
             replicationPassword,
-            bootstrapServers: `127.0.0.1:${kafkaPort}`,
+            bootstrapServers: kafkaAccess.bootstrapServers,
+            kafka: kafkaAccess,
+            kafkaMode,
+            compression: DEFAULT_KAFKA_COMPRESSION[kafkaMode],
             connectUrl,
+            connectUrls,
             adx,
             adxAccessToken,
             tls,
-            processes: { postgres, kafka, connect },
+            processes: { postgres, kafka, connect, connectWorkers: workers },
             prerequisites,
             async restartConnect(kill: boolean) {
                 if (kill)
@@ -249,7 +316,11 @@ export async function startLocalPipeline(options: { replicationPassword?: string
                 connect = startConnectProcess();
                 started.push(connect);
                 pipeline.processes.connect = connect;
+                pipeline.processes.connectWorkers[0] = connect;
                 await connectReady(connect);
+            },
+            async killConnectWorker(index: number) {
+                await killProcess(pipeline.processes.connectWorkers[index]);
             },
             async stopKafka() {
                 await stopProcess(kafka);

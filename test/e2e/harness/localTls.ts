@@ -13,6 +13,8 @@ export interface LocalTls {
     certFile: string;
     /** JVM options that make the worker trust the certificate (and nothing else: loopback only). */
     javaTrustStoreOptions: string[];
+    /** The certificate and its key as a PKCS12 key store, for a JVM server (the SASL_SSL broker). */
+    keyStore: { file: string; password: string };
 }
 
 export function createLocalTls(dir: string): LocalTls {
@@ -44,6 +46,10 @@ export function createLocalTls(dir: string): LocalTls {
     execFileSync("keytool", ["-importcert", "-noprompt", "-alias", "adx-test-double", "-file", certFile, "-keystore", trustStore, "-storetype", "PKCS12", "-storepass", password], {
         stdio: "ignore",
     });
+    const keyStoreFile = path.join(dir, "localhost-keystore.p12");
+    execFileSync("openssl", ["pkcs12", "-export", "-in", certFile, "-inkey", keyFile, "-name", "localhost", "-out", keyStoreFile, "-passout", `pass:${password}`], {
+        stdio: "ignore",
+    });
     const certPem = fs.readFileSync(certFile, "utf8");
     // This process's HTTPS clients (axios uses the global agent) trust it too, next to the usual roots.
     https.globalAgent.options.ca = [...tls.rootCertificates, certPem];
@@ -51,6 +57,7 @@ export function createLocalTls(dir: string): LocalTls {
         certPem,
         keyPem: fs.readFileSync(keyFile, "utf8"),
         certFile,
+        keyStore: { file: keyStoreFile, password },
         javaTrustStoreOptions: [`-Djavax.net.ssl.trustStore=${trustStore}`, `-Djavax.net.ssl.trustStorePassword=${password}`, "-Djavax.net.ssl.trustStoreType=PKCS12"],
     };
 }

@@ -10,6 +10,7 @@ import { typeRuleFor } from "../../../kql/typeTable";
 import { adxNamesFor, changeMetadataColumns } from "../../../kql/adxModel";
 import { currentStateOf } from "../../../kql/kqlModel";
 import { KustoValue } from "../../doubles/adxIngestionTestDouble";
+import { pollUntil } from "../../../runtime/pollUntil";
 
 export interface TableComparison {
     table: string;
@@ -87,19 +88,23 @@ export async function waitUntilEqual(
     label: string,
     timeoutMs = 120_000,
 ): Promise<TableComparison[]> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
+    const compareAll = async () => {
         const results: TableComparison[] = [];
         for (const table of tables) results.push(await compareWithSource(pipeline, admin, sink, table));
-        const settled = results.every((r) => r.mismatches.length === 0 && r.adxRows === r.sourceRows);
-        if (settled || Date.now() > deadline) {
-            for (const r of results)
-                process.stderr.write(
-                    `e2e: ${label} ${r.table}: ${r.sourceRows} source rows, ${r.adxRows} current rows in ADX, ${r.changeRows} change rows, ${r.duplicates} duplicates, ${r.mismatches.length} mismatched values` +
-                        `${r.mismatches.length ? ` (first: ${r.mismatches.slice(0, 3).join("; ")})` : ""}\n`,
-                );
-            return results;
-        }
-        await new Promise((r) => setTimeout(r, 500));
-    }
+        return results;
+    };
+    let results: TableComparison[] = [];
+    // At the deadline the last comparison is returned (not thrown): the caller's assertions name what differs.
+    await pollUntil({
+        attempt: async () => ((results = await compareAll()).every((r) => r.mismatches.length === 0 && r.adxRows === r.sourceRows) ? true : undefined),
+        timeoutMs,
+        intervalMs: 500,
+        timeoutError: () => new Error("not equal"),
+    }).catch(() => undefined);
+    for (const r of results)
+        process.stderr.write(
+            `e2e: ${label} ${r.table}: ${r.sourceRows} source rows, ${r.adxRows} current rows in ADX, ${r.changeRows} change rows, ${r.duplicates} duplicates, ${r.mismatches.length} mismatched values` +
+                `${r.mismatches.length ? ` (first: ${r.mismatches.slice(0, 3).join("; ")})` : ""}\n`,
+        );
+    return results;
 }

@@ -1,5 +1,7 @@
 // Reads a topic from the local broker (kafkajs), keeping each record's value and the time it was read.
-import { Kafka, logLevel, Consumer, CompressionCodecs, CompressionTypes } from "kafkajs";
+import { Consumer, CompressionCodecs, CompressionTypes } from "kafkajs";
+import { KafkaAccess, kafkaClient } from "../../../operations/kafkaClient";
+import { pollUntil } from "../../../runtime/pollUntil";
 
 // The tuned source producer compresses with lz4 (connectors/debeziumSource.ts); kafkajs ships only
 // gzip, so the reader registers lz4 (frame format, as Kafka writes it) from the pure-JS lz4js.
@@ -23,27 +25,29 @@ export interface TopicReader {
     stop(): Promise<void>;
 }
 
-export async function readTopic(bootstrapServers: string, topic: string, groupId = `e2e-reader-${Date.now()}`): Promise<TopicReader> {
-    const kafka = new Kafka({
-        clientId: "pg-adx-cdc-e2e",
-        brokers: [bootstrapServers],
-        logLevel: logLevel.NOTHING,
-        retry: { retries: 30, initialRetryTime: 200, maxRetryTime: 2000 },
-    });
+export async function readTopic(access: KafkaAccess, topic: string, groupId = `e2e-reader-${Date.now()}`): Promise<TopicReader> {
+    const kafka = kafkaClient(access, "pg-adx-cdc-e2e", { retry: { retries: 30, initialRetryTime: 200, maxRetryTime: 2000 } });
     const admin = kafka.admin();
     await admin.connect();
     const existing = await admin.listTopics();
+    // (On the SASL_SSL broker topics are pre-created and auto-creation is off, as on Event Hubs.)
     if (!existing.includes(topic)) await admin.createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor: 1 }], waitForLeaders: false });
     // The new topic's leader appears a moment later; poll for it rather than sleep.
-    for (let attempt = 0; ; attempt++) {
-        try {
-            const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
-            if (metadata.topics[0]?.partitions.every((p) => p.leader >= 0)) break;
-        } catch (error) {
-            if (attempt > 50) throw error;
-        }
-        await new Promise((r) => setTimeout(r, 100));
-    }
+    let lastError: unknown;
+    await pollUntil({
+        attempt: async () => {
+            try {
+                const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
+                return metadata.topics[0]?.partitions.every((p) => p.leader >= 0) ? true : undefined;
+            } catch (error) {
+                lastError = error;
+                return undefined;
+            }
+        },
+        timeoutMs: 10_000,
+        intervalMs: 100,
+        timeoutError: () => new Error(`topic ${topic} has no leader after 10 s: ${String(lastError ?? "no partitions")}`),
+    });
     await admin.disconnect();
     const consumer: Consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 100 });
     await consumer.connect();
@@ -58,11 +62,12 @@ export async function readTopic(bootstrapServers: string, topic: string, groupId
     return {
         records,
         async waitFor(description, predicate, timeoutMs) {
-            const started = Date.now();
-            while (!predicate(records)) {
-                if (Date.now() - started > timeoutMs) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${description} (${records.length} records read)`);
-                await new Promise((r) => setTimeout(r, 100));
-            }
+            await pollUntil({
+                attempt: async () => (predicate(records) ? true : undefined),
+                timeoutMs,
+                intervalMs: 100,
+                timeoutError: () => new Error(`timed out after ${timeoutMs / 1000} s waiting for ${description} (${records.length} records read)`),
+            });
         },
         async stop() {
             await consumer.disconnect();

@@ -1,0 +1,86 @@
+// Azure Event Hubs as the pipeline's Kafka (pg-adx-cdc:kafka.mode eventhubs): a namespace, one event
+// hub per topic from the one topic list (connectors/kafkaTopics.ts: captured tables, the heartbeat
+// table, the dead letters, and Connect's three internal topics, compacted), and a Listen+Send rule
+// whose connection string is the SASL PLAIN password of every Kafka client. Event Hubs does not let
+// the Kafka admin API create topics, so every topic exists before a Connect worker starts.
+import * as pulumi from "@pulumi/pulumi";
+import * as eventhub from "@pulumi/azure-native/eventhub";
+import { KafkaTopicSpec } from "../connectors/kafkaTopics";
+
+export interface EventHubsKafkaArgs {
+    resourceGroupName: pulumi.Input<string>;
+    location: pulumi.Input<string>;
+    /** Globally unique namespace name (its host is `<name>.servicebus.windows.net`). */
+    namespaceName: pulumi.Input<string>;
+    /** Standard or Premium (Basic has no Kafka endpoint; config validation refuses it). */
+    tier: pulumi.Input<"Standard" | "Premium">;
+    /** Throughput units (Standard) or processing units (Premium). */
+    capacity: pulumi.Input<number>;
+    zoneRedundant: pulumi.Input<boolean>;
+    /** The event hubs to create; plain values, because each is a resource. */
+    topics: KafkaTopicSpec[];
+}
+
+/** Hours a compacted event hub keeps a delete marker (tombstone) for consumers reading from the start. */
+const TOMBSTONE_RETENTION_HOURS = 24;
+/** Event Hubs' Kafka endpoint listens on 9093 (SASL_SSL only). */
+const KAFKA_PORT = 9093;
+
+export class EventHubsKafka extends pulumi.ComponentResource {
+    public readonly namespace: eventhub.Namespace;
+    public readonly eventHubs: eventhub.EventHub[];
+    public readonly clientRule: eventhub.NamespaceAuthorizationRule;
+    /** `<namespace>.servicebus.windows.net:9093`. */
+    public readonly bootstrapServers: pulumi.Output<string>;
+    /** The Listen+Send rule's connection string (a secret): Kafka clients' SASL PLAIN password. */
+    public readonly connectionString: pulumi.Output<string>;
+
+    constructor(name: string, args: EventHubsKafkaArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("pg-adx-cdc:index:EventHubsKafka", name, {}, opts);
+        this.namespace = new eventhub.Namespace(
+            `${name}-namespace`,
+            {
+                namespaceName: args.namespaceName,
+                resourceGroupName: args.resourceGroupName,
+                location: args.location,
+                sku: { name: args.tier, tier: args.tier, capacity: args.capacity },
+                zoneRedundant: args.zoneRedundant,
+                kafkaEnabled: true,
+                minimumTlsVersion: "1.2",
+            },
+            { parent: this },
+        );
+        this.eventHubs = args.topics.map(
+            (topic) =>
+                new eventhub.EventHub(
+                    `${name}-hub-${topic.name}`,
+                    {
+                        eventHubName: topic.name,
+                        namespaceName: this.namespace.name,
+                        resourceGroupName: args.resourceGroupName,
+                        partitionCount: topic.partitions,
+                        retentionDescription:
+                            topic.cleanupPolicy === "compact"
+                                ? { cleanupPolicy: "Compact", tombstoneRetentionTimeInHours: TOMBSTONE_RETENTION_HOURS }
+                                : { cleanupPolicy: "Delete", retentionTimeInHours: topic.retentionHours },
+                        userMetadata: topic.purpose,
+                    },
+                    { parent: this },
+                ),
+        );
+        // Listen + Send only: producing and consuming (and Connect's group membership) need no Manage right.
+        this.clientRule = new eventhub.NamespaceAuthorizationRule(
+            `${name}-kafka-clients`,
+            { authorizationRuleName: "kafka-clients", namespaceName: this.namespace.name, resourceGroupName: args.resourceGroupName, rights: ["Listen", "Send"] },
+            { parent: this },
+        );
+        this.bootstrapServers = pulumi.interpolate`${this.namespace.name}.servicebus.windows.net:${KAFKA_PORT}`;
+        this.connectionString = pulumi.secret(
+            eventhub.listNamespaceKeysOutput(
+                { resourceGroupName: args.resourceGroupName, namespaceName: this.namespace.name, authorizationRuleName: this.clientRule.name },
+                { parent: this },
+            ).primaryConnectionString,
+        );
+        this.registerOutputs({ bootstrapServers: this.bootstrapServers, namespaceName: this.namespace.name });
+    }
+}

@@ -1,0 +1,57 @@
+// Every Kafka topic the pipeline uses, in one list. On Event Hubs each one is an event hub the stack
+// creates before Connect starts (the Kafka admin API cannot create them there); the e2e run's
+// SASL_SSL broker has topic auto-creation off and pre-creates exactly this list the same way.
+import { topicForTable } from "./debeziumSource";
+import { connectInternalTopics } from "./workerSettings";
+
+export interface KafkaTopicSpec {
+    name: string;
+    partitions: number;
+    /** "compact" for Connect's config, offset and status topics (Connect refuses anything else); "delete" for data. */
+    cleanupPolicy: "compact" | "delete";
+    /** Retention of a "delete" topic, in hours. */
+    retentionHours?: number;
+    /** What the topic is for (event hub descriptions, error messages). */
+    purpose: string;
+}
+
+export interface PipelineTopicsInput {
+    topicPrefix: string;
+    /** Captured tables, "schema.table". */
+    tables: string[];
+    /** The stack's heartbeat table: its changes reach ADX as the pipeline's freshness signal. */
+    heartbeatTable: string;
+    /** Connect's group id (prefix of its three internal topics). */
+    connectGroupId: string;
+    deadLetterTopic: string;
+    /** Partitions of each captured table's topic. */
+    tablePartitions: number;
+    retentionHours: number;
+}
+
+/** The sink's dead-letter topic for a topic prefix. */
+export function deadLetterTopicFor(topicPrefix: string): string {
+    return `${topicPrefix}.adx-sink.dlq`;
+}
+
+/** Topics the pipeline needs besides one per captured table: Connect's three, the dead letters and the heartbeat table's. */
+export const FIXED_TOPIC_COUNT = 5;
+
+export function pipelineTopics(input: PipelineTopicsInput): KafkaTopicSpec[] {
+    const data = (name: string, partitions: number, purpose: string): KafkaTopicSpec => ({
+        name,
+        partitions,
+        cleanupPolicy: "delete",
+        retentionHours: input.retentionHours,
+        purpose,
+    });
+    const topics: KafkaTopicSpec[] = [
+        ...input.tables.map((table) => data(topicForTable(input.topicPrefix, table), input.tablePartitions, `changes of ${table}`)),
+        // One partition: heartbeats are one row, ordered.
+        data(topicForTable(input.topicPrefix, input.heartbeatTable), 1, `changes of the heartbeat table ${input.heartbeatTable}`),
+        data(input.deadLetterTopic, 1, "records the Kusto sink could not hand to ADX"),
+        ...connectInternalTopics(input.connectGroupId).map((t) => ({ name: t.name, partitions: t.partitions, cleanupPolicy: "compact" as const, purpose: t.purpose })),
+    ];
+    if (topics.length !== input.tables.length + FIXED_TOPIC_COUNT) throw new Error("pipelineTopics: FIXED_TOPIC_COUNT is out of date");
+    return topics;
+}
