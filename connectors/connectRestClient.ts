@@ -200,7 +200,9 @@ export async function putConnectorConfig(baseUrl: string, name: string, config: 
         intervalMs: 250,
         timeoutError: () => {
             const stale = Object.keys(config).filter((key) => live?.[key] !== config[key]);
-            return new Error(`connector "${name}" on ${baseUrl} still serves its old config ${Math.round(policy.deadlineMs / 1000)} s after the update (keys not applied: ${stale.join(", ")})`);
+            return new Error(
+                `connector "${name}" on ${baseUrl} still serves its old config ${Math.round(policy.deadlineMs / 1000)} s after the update (keys not applied: ${stale.join(", ")})`,
+            );
         },
     });
 }

@@ -14,6 +14,7 @@ import { ORDERS_CATALOG, ordersModelScripts } from "../support/catalogFixtures";
 import { adxModelScripts } from "../../kql/adxModel";
 import { buildIngestorGrantScript } from "../../components/sinkIdentity";
 import { rowsOf, runKustoQuery } from "../../kql/kustoRestClient";
+import { pollUntil } from "../../runtime/pollUntil";
 
 let providers: Awaited<ReturnType<typeof serializedProviders>>;
 let pipeline: LocalPipeline;
@@ -106,6 +107,13 @@ describe("KafkaConnector provider (serialized, against a real Connect worker)", 
             method: "PUT",
             headers: { "Content-Type": "application/json" },
             body: JSON.stringify({ ...updated.config, "poll.interval.ms": "999" }),
+        });
+        // The worker serves the new config from its next tick on: wait for that, as any out-of-band writer would see it.
+        await pollUntil({
+            attempt: async () => (((await (await fetch(`${pipeline.connectUrl}/connectors/provider-test/config`)).json()) as any)["poll.interval.ms"] === "999" ? true : undefined),
+            timeoutMs: 15_000,
+            intervalMs: 200,
+            timeoutError: () => new Error("the out-of-band config change never showed"),
         });
         const read = await providers.kafkaConnector.read("provider-test", updated);
         assert.equal(read.props.config["poll.interval.ms"], "999", "refresh shows the out-of-band change");
