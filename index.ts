@@ -14,7 +14,8 @@ import { lookupDeployerIp } from "./components/deployerIp";
 import { AdxCluster } from "./components/adx";
 import { SinkIdentity } from "./components/sinkIdentity";
 import { ReplicationCredentials } from "./components/replicationCredentials";
-import { PostgresSource } from "./components/postgres";
+import { PostgresServerPlacement, PostgresSource } from "./components/postgres";
+import { postgresContainerImage } from "./components/postgresContainer";
 import { KAFKA_REPLICATION_FACTOR, KafkaBrokerTarget, KafkaPlatform } from "./components/kafkaPlatform";
 import { OrdersGenerator } from "./components/ordersGenerator";
 import { KafkaConnector } from "./connectors/kafkaConnector";
@@ -27,7 +28,7 @@ import { adxModelScripts, adxNamesFor, freshnessFunctionName, heartbeatModelScri
 import { describedTable, SourceCatalog } from "./postgres/sourceCatalogResource";
 import { IncrementalSnapshot } from "./postgres/incrementalSnapshot";
 import { adxWebUiLinks } from "./components/adxLinks";
-import { needsFailoverSlot } from "./postgres/serverParameters";
+import { buildAzureServerParameters, buildLogicalReplicationParameters, needsFailoverSlot } from "./postgres/serverParameters";
 import { eventHubsOperatorAuthentication, OperationsOutputs } from "./operations/stackOutputs";
 
 const config = loadStackConfig();
@@ -122,24 +123,64 @@ const kafka = new KafkaPlatform("kafka", {
     kustoSinkAppKey: sinkIdentity.clientSecret,
 });
 
+/** Where PostgreSQL runs, from `pg-adx-cdc:postgres` (its mode decides which server component the source creates). */
+function postgresPlacement(pg: typeof config.postgres): PostgresServerPlacement {
+    const deployerIp = pg.allowDeployerIp ? pulumi.output(lookupDeployerIp()) : undefined;
+    switch (pg.mode) {
+        case "azure":
+            return {
+                mode: "azure",
+                resourceGroupName: azureHome().resourceGroup.name,
+                location: azureHome().resourceGroup.location,
+                serverName: pulumi.interpolate`${names.postgresServer}-${azureHome().suffix.result}`,
+                version: pg.version,
+                skuName: pg.skuName,
+                skuTier: pg.skuTier,
+                storageSizeGb: pg.storageSizeGb,
+                highAvailability: pg.highAvailability,
+                backupRetentionDays: pg.backupRetentionDays,
+                geoRedundantBackup: pg.geoRedundantBackup,
+                parameters: buildAzureServerParameters(pg),
+                allowedClientCidrs: pg.allowedClientCidrs,
+                deployerIp,
+            };
+        case "existing":
+            return {
+                mode: "existing",
+                // Config validation guarantees exactly one of existingServer and host.
+                target: pg.existingServer
+                    ? {
+                          kind: "azure",
+                          ...pg.existingServer,
+                          parameters: buildAzureServerParameters(pg),
+                          allowRestart: pg.allowRestart,
+                          allowedClientCidrs: pg.allowedClientCidrs,
+                          deployerIp,
+                      }
+                    : { kind: "host", host: pg.host!, port: pg.port, sslMode: pg.sslMode },
+            };
+        case "container":
+            return {
+                mode: "container",
+                image: postgresContainerImage(pg),
+                parameters: buildLogicalReplicationParameters(pg),
+                publishedPort: pg.containerPort,
+                containerName: names.postgresContainer,
+                networkName: kafka.network.name,
+            };
+    }
+}
+
 const postgres = new PostgresSource("postgres", {
-    settings: config.postgres,
+    server: postgresPlacement(config.postgres),
+    databaseName: config.postgres.databaseName,
+    administratorLogin: config.postgres.administratorLogin,
+    replicationUser: config.postgres.replicationUser,
     tables: config.capture.tables,
     createDemoTables: config.generator.enabled,
     topicPrefix: config.capture.topicPrefix,
     administratorPassword: adminPassword,
     replicationPasswordVerifier: replicationCredentials.scramVerifier,
-    azure:
-        config.postgres.mode === "azure"
-            ? {
-                  resourceGroupName: azureHome().resourceGroup.name,
-                  location: azureHome().resourceGroup.location,
-                  serverName: pulumi.interpolate`${names.postgresServer}-${azureHome().suffix.result}`,
-                  deployerIp: config.postgres.allowDeployerIp ? pulumi.output(lookupDeployerIp()) : undefined,
-              }
-            : undefined,
-    existing: config.postgres.mode === "existing" ? { deployerIp: config.postgres.allowDeployerIp ? pulumi.output(lookupDeployerIp()) : undefined } : undefined,
-    container: config.postgres.mode === "container" ? { networkName: kafka.network.name, containerName: names.postgresContainer } : undefined,
 });
 
 // The captured tables as PostgreSQL's catalog describes them (after the bootstrap, which checks they exist).

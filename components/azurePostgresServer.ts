@@ -3,21 +3,35 @@
 // firewall rules, and the database.
 import * as pulumi from "@pulumi/pulumi";
 import * as dbforpostgresql from "@pulumi/azure-native/dbforpostgresql";
-import { PostgresSettings } from "./config";
 import { parseIpv4Cidr } from "./ipv4Cidr";
 import { PostgresServerRestart } from "../postgres/serverRestart";
-import { buildAzureServerParameters } from "../postgres/serverParameters";
+import { ServerParameter } from "../postgres/serverParameters";
 import { deployerRuleOptions } from "./deployerIp";
 
 export interface AzurePostgresServerArgs {
     resourceGroupName: pulumi.Input<string>;
     location: pulumi.Input<string>;
     serverName: pulumi.Input<string>;
-    settings: PostgresSettings;
+    /** PostgreSQL major version, e.g. "16". */
+    version: pulumi.Input<string>;
+    /** VM size and tier, e.g. "Standard_B1ms" / "Burstable". */
+    skuName: pulumi.Input<string>;
+    skuTier: pulumi.Input<string>;
+    storageSizeGb: pulumi.Input<number>;
+    /** A zone-redundant standby (not on Burstable). */
+    highAvailability: pulumi.Input<boolean>;
+    backupRetentionDays: pulumi.Input<number>;
+    geoRedundantBackup: pulumi.Input<boolean>;
+    databaseName: pulumi.Input<string>;
+    administratorLogin: pulumi.Input<string>;
     /** Admin password (a Pulumi secret from `pg-adx-cdc:postgresAdminPassword`). */
     administratorPassword: pulumi.Input<string>;
-    /** The deployer's public IPv4 address, when config asks for it to be allowed. */
-    deployerIp?: pulumi.Input<string | undefined>;
+    /** Server parameters (postgres/serverParameters.ts); plain, since each is a resource of its own, applied one at a time. */
+    parameters: ServerParameter[];
+    /** Client ranges to allow; plain, since each is a firewall rule named by its range. */
+    allowedClientCidrs: string[];
+    /** The deployer's public IPv4 address: when given, a rule allows it. */
+    deployerIp?: pulumi.Input<string>;
 }
 
 /**
@@ -45,28 +59,27 @@ export class AzurePostgresServer extends pulumi.ComponentResource {
 
     constructor(name: string, args: AzurePostgresServerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("pg-adx-cdc:index:AzurePostgresServer", name, {}, opts);
-        const s = args.settings;
         this.server = new dbforpostgresql.Server(
             `${name}-server`,
             {
                 serverName: args.serverName,
                 resourceGroupName: args.resourceGroupName,
                 location: args.location,
-                version: s.version,
-                sku: { name: s.skuName, tier: s.skuTier },
-                storage: { storageSizeGB: s.storageSizeGb },
-                administratorLogin: s.administratorLogin,
+                version: args.version,
+                sku: { name: args.skuName, tier: args.skuTier },
+                storage: { storageSizeGB: args.storageSizeGb },
+                administratorLogin: args.administratorLogin,
                 administratorLoginPassword: pulumi.secret(args.administratorPassword),
                 authConfig: { passwordAuth: "Enabled", activeDirectoryAuth: "Disabled" },
-                highAvailability: { mode: s.highAvailability ? "ZoneRedundant" : "Disabled" },
+                highAvailability: { mode: pulumi.output(args.highAvailability).apply((on) => (on ? "ZoneRedundant" : "Disabled")) },
                 network: { publicNetworkAccess: "Enabled" },
-                backup: { backupRetentionDays: s.backupRetentionDays, geoRedundantBackup: s.geoRedundantBackup ? "Enabled" : "Disabled" },
+                backup: { backupRetentionDays: args.backupRetentionDays, geoRedundantBackup: pulumi.output(args.geoRedundantBackup).apply((on) => (on ? "Enabled" : "Disabled")) },
             },
             { parent: this },
         );
 
         // Azure applies one parameter change at a time per server, so they are chained.
-        const parameterList = buildAzureServerParameters(s);
+        const parameterList = args.parameters;
         let previous: pulumi.Resource = this.server;
         const parameters: dbforpostgresql.Configuration[] = [];
         for (const p of parameterList) {
@@ -81,7 +94,7 @@ export class AzurePostgresServer extends pulumi.ComponentResource {
         const staticParameters = Object.fromEntries(parameterList.filter((p) => p.static).map((p) => [p.name, p.value]));
         this.restart = new PostgresServerRestart(`${name}-restart`, { serverId: this.server.id, staticParameters }, { parent: this, dependsOn: parameters });
 
-        this.firewallRules = buildFirewallRules(s.allowedClientCidrs).map(
+        this.firewallRules = buildFirewallRules(args.allowedClientCidrs).map(
             (r) =>
                 new dbforpostgresql.FirewallRule(
                     `${name}-fw-${r.name}`,
@@ -89,11 +102,7 @@ export class AzurePostgresServer extends pulumi.ComponentResource {
                     { parent: this, dependsOn: [this.server] },
                 ),
         );
-        if (s.allowDeployerIp) {
-            if (!args.deployerIp)
-                throw new Error(
-                    "pg-adx-cdc:postgres.allowDeployerIp is true but the deployer's public IP could not be determined; set PG_ADX_CDC_DEPLOYER_IP or list it in allowedClientCidrs",
-                );
+        if (args.deployerIp !== undefined) {
             this.firewallRules.push(
                 new dbforpostgresql.FirewallRule(
                     `${name}-fw-deployer`,
@@ -101,8 +110,8 @@ export class AzurePostgresServer extends pulumi.ComponentResource {
                         serverName: this.server.name,
                         resourceGroupName: args.resourceGroupName,
                         firewallRuleName: "deployer",
-                        startIpAddress: args.deployerIp as pulumi.Input<string>,
-                        endIpAddress: args.deployerIp as pulumi.Input<string>,
+                        startIpAddress: args.deployerIp,
+                        endIpAddress: args.deployerIp,
                     },
                     { parent: this, dependsOn: [this.server], ...deployerRuleOptions() },
                 ),
@@ -111,7 +120,7 @@ export class AzurePostgresServer extends pulumi.ComponentResource {
 
         this.database = new dbforpostgresql.Database(
             `${name}-database`,
-            { serverName: this.server.name, resourceGroupName: args.resourceGroupName, databaseName: s.databaseName, charset: "UTF8", collation: "en_US.utf8" },
+            { serverName: this.server.name, resourceGroupName: args.resourceGroupName, databaseName: args.databaseName, charset: "UTF8", collation: "en_US.utf8" },
             { parent: this, dependsOn: [this.restart] },
         );
         this.host = this.server.fullyQualifiedDomainName;

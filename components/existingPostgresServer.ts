@@ -8,30 +8,47 @@
 import { SslMode } from "../postgres/sslMode";
 import * as pulumi from "@pulumi/pulumi";
 import * as dbforpostgresql from "@pulumi/azure-native/dbforpostgresql";
-import { PostgresSettings } from "./config";
 import { buildFirewallRules } from "./azurePostgresServer";
 import { PostgresServerRestart } from "../postgres/serverRestart";
-import { buildAzureServerParameters } from "../postgres/serverParameters";
+import { ServerParameter } from "../postgres/serverParameters";
 import { PostgresReadiness } from "../postgres/sourceReadiness";
 import { deployerRuleOptions } from "./deployerIp";
 
+/** Where the server is: an Azure flexible server the stack configures, or any PostgreSQL by host. */
+export type ExistingPostgresTarget =
+    | {
+          kind: "azure";
+          /** Plain: they name the server in error messages and in the restart command the readiness check prints. */
+          resourceGroupName: string;
+          serverName: string;
+          /** Server parameters (postgres/serverParameters.ts); each a resource of its own, applied one at a time. */
+          parameters: ServerParameter[];
+          /** Restart the server when a static parameter waits for it (interrupts its clients for about a minute). */
+          allowRestart: boolean;
+          /** Client ranges to allow; each a firewall rule named by its range. */
+          allowedClientCidrs: string[];
+          /** The deployer's public IPv4 address: when given, a rule allows it. */
+          deployerIp?: pulumi.Input<string>;
+      }
+    | { kind: "host"; host: pulumi.Input<string>; port: number; sslMode: SslMode };
+
 export interface ExistingPostgresServerArgs {
-    settings: PostgresSettings;
+    target: ExistingPostgresTarget;
+    databaseName: pulumi.Input<string>;
+    administratorLogin: pulumi.Input<string>;
     /** Debezium's slot name (the readiness check needs no free slot when it exists already). */
     slotName: pulumi.Input<string>;
-    /** The deployer's public IPv4 address, when config asks for it to be allowed (Azure server only). */
-    deployerIp?: pulumi.Input<string | undefined>;
 }
 
 /** The message the readiness check gives when wal_level waits for a restart the stack may not make. */
-export function restartHintFor(settings: Pick<PostgresSettings, "existingServer" | "allowRestart" | "host">): string {
-    if (settings.existingServer) {
-        const { resourceGroupName, serverName } = settings.existingServer;
-        return settings.allowRestart
+export function restartHintFor(target: ExistingPostgresTarget): string {
+    if (target.kind === "azure") {
+        const { resourceGroupName, serverName } = target;
+        return target.allowRestart
             ? `The stack restarts ${serverName} itself (pg-adx-cdc:postgres.allowRestart is true); if this persists, check the restart in the Azure portal.`
             : `Restart the server when its clients can take a minute's interruption: az postgres flexible-server restart --resource-group ${resourceGroupName} --name ${serverName}; then run pulumi up again. Or let the stack restart it: pulumi config set --path pg-adx-cdc:postgres.allowRestart true`;
     }
-    return `Restart PostgreSQL on ${settings.host} (e.g. systemctl restart postgresql, or your platform's restart), then run pulumi up again.`;
+    return `Restart PostgreSQL on ${typeof target.host === "string" ? target.host : "the server"} (e.g. systemctl restart postgresql, or your platform's restart), then run pulumi up again.`;
 }
 
 export class ExistingPostgresServer extends pulumi.ComponentResource {
@@ -43,10 +60,10 @@ export class ExistingPostgresServer extends pulumi.ComponentResource {
 
     constructor(name: string, args: ExistingPostgresServerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("pg-adx-cdc:index:ExistingPostgresServer", name, {}, opts);
-        const s = args.settings;
+        const target = args.target;
         let ready: pulumi.Resource[] = [];
-        if (s.existingServer) {
-            const { resourceGroupName, serverName } = s.existingServer;
+        if (target.kind === "azure") {
+            const { resourceGroupName, serverName } = target;
             const server = dbforpostgresql.getServerOutput({ resourceGroupName, serverName }, { parent: this });
             this.host = server.fullyQualifiedDomainName.apply((h) => {
                 if (!h)
@@ -59,7 +76,7 @@ export class ExistingPostgresServer extends pulumi.ComponentResource {
             this.sslMode = "require";
             // The same parameters the stack sets on its own servers, chained (Azure applies one at a time).
             const parameters: dbforpostgresql.Configuration[] = [];
-            for (const p of buildAzureServerParameters(s)) {
+            for (const p of target.parameters) {
                 parameters.push(
                     new dbforpostgresql.Configuration(
                         `${name}-param-${p.name.replace(/_/g, "-")}`,
@@ -69,15 +86,11 @@ export class ExistingPostgresServer extends pulumi.ComponentResource {
                 );
             }
             ready = parameters;
-            if (s.allowRestart) {
-                const staticParameters = Object.fromEntries(
-                    buildAzureServerParameters(s)
-                        .filter((p) => p.static)
-                        .map((p) => [p.name, p.value]),
-                );
+            if (target.allowRestart) {
+                const staticParameters = Object.fromEntries(target.parameters.filter((p) => p.static).map((p) => [p.name, p.value]));
                 ready = [new PostgresServerRestart(`${name}-restart`, { serverId: server.id, staticParameters }, { parent: this, dependsOn: parameters })];
             }
-            const rules = [...buildFirewallRules(s.allowedClientCidrs).map((r) => ({ ...r, name: `pg-adx-cdc-${r.name}` }))];
+            const rules = [...buildFirewallRules(target.allowedClientCidrs).map((r) => ({ ...r, name: `pg-adx-cdc-${r.name}` }))];
             for (const r of rules) {
                 this.firewallRules.push(
                     new dbforpostgresql.FirewallRule(
@@ -87,31 +100,26 @@ export class ExistingPostgresServer extends pulumi.ComponentResource {
                     ),
                 );
             }
-            if (s.allowDeployerIp) {
-                if (!args.deployerIp)
-                    throw new Error(
-                        "pg-adx-cdc:postgres.allowDeployerIp is true but the deployer's public IP could not be determined; set PG_ADX_CDC_DEPLOYER_IP or list it in allowedClientCidrs",
-                    );
-                const ip = args.deployerIp as pulumi.Input<string>;
+            if (target.deployerIp !== undefined) {
                 this.firewallRules.push(
                     new dbforpostgresql.FirewallRule(
                         `${name}-fw-deployer`,
-                        { serverName, resourceGroupName, firewallRuleName: "pg-adx-cdc-deployer", startIpAddress: ip, endIpAddress: ip },
+                        { serverName, resourceGroupName, firewallRuleName: "pg-adx-cdc-deployer", startIpAddress: target.deployerIp, endIpAddress: target.deployerIp },
                         { parent: this, ...deployerRuleOptions() },
                     ),
                 );
             }
         } else {
-            this.host = pulumi.output(s.host!);
-            this.port = s.port;
-            this.sslMode = s.sslMode;
+            this.host = pulumi.output(target.host);
+            this.port = target.port;
+            this.sslMode = target.sslMode;
         }
         this.readiness = new PostgresReadiness(
             `${name}-readiness`,
             {
-                connection: { host: this.host, port: this.port, database: s.databaseName, user: s.administratorLogin, sslMode: this.sslMode },
+                connection: { host: this.host, port: this.port, database: args.databaseName, user: args.administratorLogin, sslMode: this.sslMode },
                 slotName: args.slotName,
-                restartHint: restartHintFor(s),
+                restartHint: restartHintFor(target),
             },
             { parent: this, dependsOn: [...ready, ...this.firewallRules] },
         );

@@ -3,15 +3,30 @@
 // downstream reads the connection details from here, whichever way the server runs.
 import { SslMode } from "../postgres/sslMode";
 import * as pulumi from "@pulumi/pulumi";
-import { PostgresSettings } from "./config";
-import { AzurePostgresServer } from "./azurePostgresServer";
-import { PostgresContainer } from "./postgresContainer";
-import { ExistingPostgresServer } from "./existingPostgresServer";
+import { AzurePostgresServer, AzurePostgresServerArgs } from "./azurePostgresServer";
+import { PostgresContainer, PostgresContainerArgs } from "./postgresContainer";
+import { ExistingPostgresServer, ExistingPostgresServerArgs } from "./existingPostgresServer";
 import { PostgresSourceBootstrap } from "../postgres/sourceBootstrap";
 import { sourceObjectNames } from "../postgres/sourceSchema";
 
+/** Where the server runs, with what that way of running it needs (each component's own Args). */
+export type PostgresServerPlacement =
+    | ({ mode: "azure" } & Omit<AzurePostgresServerArgs, SharedServerArgs>)
+    | ({ mode: "container" } & Omit<PostgresContainerArgs, SharedServerArgs | "replicationUser">)
+    | ({ mode: "existing" } & Omit<ExistingPostgresServerArgs, SharedServerArgs | "slotName">);
+
+/** What PostgresSource passes to whichever server component it creates. */
+type SharedServerArgs = "databaseName" | "administratorLogin" | "administratorPassword";
+
 export interface PostgresSourceArgs {
-    settings: PostgresSettings;
+    server: PostgresServerPlacement;
+    /**
+     * Plain strings: they name objects the bootstrap creates and go into the connector configs the
+     * pure builders make, which read them when the program runs.
+     */
+    databaseName: string;
+    administratorLogin: string;
+    replicationUser: string;
     /** Captured tables ("schema.table"). */
     tables: string[];
     /** Create the demo tables the stack owns (retail.orders_info) when captured and missing: only with the generator. */
@@ -21,12 +36,6 @@ export interface PostgresSourceArgs {
     administratorPassword: pulumi.Input<string>;
     /** SCRAM-SHA-256 verifier of the replication user's password (never the password). */
     replicationPasswordVerifier: pulumi.Input<string>;
-    /** Azure mode: where the flexible server goes. */
-    azure?: { resourceGroupName: pulumi.Input<string>; location: pulumi.Input<string>; serverName: pulumi.Input<string>; deployerIp?: pulumi.Input<string | undefined> };
-    /** Existing mode: the deployer's public IPv4 address, when config asks for it to be allowed (Azure server). */
-    existing?: { deployerIp?: pulumi.Input<string | undefined> };
-    /** Container mode: the Docker network Kafka Connect is on, and the container's name. */
-    container?: { networkName: pulumi.Input<string>; containerName: string };
 }
 
 /** How a client reaches the server. */
@@ -55,26 +64,28 @@ export class PostgresSource extends pulumi.ComponentResource {
 
     constructor(name: string, args: PostgresSourceArgs, opts?: pulumi.ComponentResourceOptions) {
         super("pg-adx-cdc:index:PostgresSource", name, {}, opts);
-        const s = args.settings;
+        const placement = args.server;
+        const shared = { databaseName: args.databaseName, administratorLogin: args.administratorLogin };
         let ready: pulumi.Resource[];
         const names = sourceObjectNames(args.topicPrefix);
-        if (s.mode === "existing") {
-            const server = new ExistingPostgresServer(`${name}-existing`, { settings: s, slotName: names.slotName, deployerIp: args.existing?.deployerIp }, { parent: this });
+        if (placement.mode === "existing") {
+            const { mode, ...existing } = placement;
+            const server = new ExistingPostgresServer(`${name}-existing`, { ...existing, ...shared, slotName: names.slotName }, { parent: this });
             this.connectEndpoint = { host: server.host, port: server.port, sslMode: server.sslMode };
             this.adminEndpoint = this.connectEndpoint;
             ready = [server.readiness];
-        } else if (s.mode === "azure") {
-            if (!args.azure) throw new Error("PostgresSource: azure mode needs args.azure (resource group, location, server name)");
-            const server = new AzurePostgresServer(`${name}-azure`, { ...args.azure, settings: s, administratorPassword: args.administratorPassword }, { parent: this });
+        } else if (placement.mode === "azure") {
+            const { mode, ...azure } = placement;
+            const server = new AzurePostgresServer(`${name}-azure`, { ...azure, ...shared, administratorPassword: args.administratorPassword }, { parent: this });
             // TLS is required by the server (require_secure_transport=ON) and by every client here.
             this.connectEndpoint = { host: server.host, port: 5432, sslMode: "require" };
             this.adminEndpoint = this.connectEndpoint;
             ready = [server.database, server.restart, ...server.firewallRules];
         } else {
-            if (!args.container) throw new Error("PostgresSource: container mode needs args.container (Docker network and container name)");
+            const { mode, ...container } = placement;
             const server = new PostgresContainer(
                 `${name}-container`,
-                { settings: s, containerName: args.container.containerName, networkName: args.container.networkName, administratorPassword: args.administratorPassword },
+                { ...container, ...shared, replicationUser: args.replicationUser, administratorPassword: args.administratorPassword },
                 { parent: this },
             );
             // Plain TCP on a private Docker network and on 127.0.0.1; the official image has no certificate.
@@ -87,15 +98,15 @@ export class PostgresSource extends pulumi.ComponentResource {
         this.publicationName = names.publicationName;
         this.heartbeatTable = names.heartbeatTable;
         this.signalTable = names.signalTable;
-        this.databaseName = s.databaseName;
-        this.administratorLogin = s.administratorLogin;
-        this.replicationUser = s.replicationUser;
+        this.databaseName = args.databaseName;
+        this.administratorLogin = args.administratorLogin;
+        this.replicationUser = args.replicationUser;
 
         this.adminConnection = {
             host: this.adminEndpoint.host,
             port: this.adminEndpoint.port,
-            database: s.databaseName,
-            user: s.administratorLogin,
+            database: args.databaseName,
+            user: args.administratorLogin,
             sslMode: this.adminEndpoint.sslMode,
         };
         this.bootstrap = new PostgresSourceBootstrap(
@@ -107,7 +118,7 @@ export class PostgresSource extends pulumi.ComponentResource {
                     publicationName: names.publicationName,
                     heartbeatTable: names.heartbeatTable,
                     signalTable: names.signalTable,
-                    replicationUser: s.replicationUser,
+                    replicationUser: args.replicationUser,
                     replicationPasswordVerifier: pulumi.secret(args.replicationPasswordVerifier),
                     createDemoTables: args.createDemoTables ?? false,
                 },

@@ -6,26 +6,35 @@ import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import { PostgresSettings } from "./config";
 import { PUBLISHED_PORT_IP } from "./kafkaPlatform";
-import { buildHbaRules, buildLogicalReplicationParameters, toPostgresCommandLine } from "../postgres/serverParameters";
+import { buildHbaRules, ServerParameter, toPostgresCommandLine } from "../postgres/serverParameters";
 
 export interface PostgresContainerArgs {
-    settings: PostgresSettings;
-    containerName: string;
-    networkName: pulumi.Input<string>;
+    /** The image: `postgresContainerImage` (the configured one, or the official image of the major version). */
+    image: pulumi.Input<string>;
+    /** Server parameters for the command line (postgres/serverParameters.ts). */
+    parameters: pulumi.Input<ServerParameter[]>;
+    databaseName: pulumi.Input<string>;
+    administratorLogin: pulumi.Input<string>;
+    /** The one user pg_hba.conf lets open a logical replication stream. */
+    replicationUser: pulumi.Input<string>;
     /** Admin password (a Pulumi secret from `pg-adx-cdc:postgresAdminPassword`). */
     administratorPassword: pulumi.Input<string>;
+    /** Port published on 127.0.0.1; plain, since the stack's operator outputs name it. */
+    publishedPort: number;
+    containerName: string;
+    networkName: pulumi.Input<string>;
 }
 
 const HBA_FILE = "/etc/postgresql/pg_hba.conf";
 const DATA_DIR = "/var/lib/postgresql/data";
 
 /** The container's command: the image's entrypoint runs `postgres` with these settings. */
-export function buildPostgresContainerCommand(settings: PostgresSettings): string[] {
-    return ["postgres", ...toPostgresCommandLine(buildLogicalReplicationParameters(settings)), "-c", "password_encryption=scram-sha-256", "-c", `hba_file=${HBA_FILE}`];
+export function buildPostgresContainerCommand(parameters: ServerParameter[]): string[] {
+    return ["postgres", ...toPostgresCommandLine(parameters), "-c", "password_encryption=scram-sha-256", "-c", `hba_file=${HBA_FILE}`];
 }
 
 /** The image: the configured one, or the official image of the configured major version. */
-export function postgresContainerImage(settings: PostgresSettings): string {
+export function postgresContainerImage(settings: Pick<PostgresSettings, "containerImage" | "version">): string {
     return settings.containerImage ?? `postgres:${settings.version}`;
 }
 
@@ -40,33 +49,34 @@ export class PostgresContainer extends pulumi.ComponentResource {
 
     constructor(name: string, args: PostgresContainerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("pg-adx-cdc:index:PostgresContainer", name, {}, opts);
-        const s = args.settings;
-        const image = new docker.RemoteImage(`${name}-image`, { name: postgresContainerImage(s), keepLocally: true }, { parent: this });
+        const image = new docker.RemoteImage(`${name}-image`, { name: args.image, keepLocally: true }, { parent: this });
         const data = new docker.Volume(`${name}-data`, {}, { parent: this });
         const envs = pulumi
-            .output(args.administratorPassword)
-            .apply((password) => [`POSTGRES_USER=${s.administratorLogin}`, `POSTGRES_PASSWORD=${password}`, `POSTGRES_DB=${s.databaseName}`]);
+            .all([args.administratorLogin, args.administratorPassword, args.databaseName])
+            .apply(([login, password, database]) => [`POSTGRES_USER=${login}`, `POSTGRES_PASSWORD=${password}`, `POSTGRES_DB=${database}`]);
         this.container = new docker.Container(
             `${name}-container`,
             {
                 name: args.containerName,
                 image: image.imageId,
                 hostname: args.containerName,
-                command: buildPostgresContainerCommand(s),
+                command: pulumi.output(args.parameters).apply(buildPostgresContainerCommand),
                 envs: pulumi.secret(envs),
                 uploads: [
                     {
                         file: HBA_FILE,
-                        content: buildHbaRules({ replicationUser: s.replicationUser, clientAddress: "all", otherUsersAuth: "scram-sha-256" }).join("\n") + "\n",
+                        content: pulumi
+                            .output(args.replicationUser)
+                            .apply((replicationUser) => buildHbaRules({ replicationUser, clientAddress: "all", otherUsersAuth: "scram-sha-256" }).join("\n") + "\n"),
                         permissions: "0644",
                     },
                 ],
                 networksAdvanced: [{ name: args.networkName, aliases: [args.containerName] }],
-                ports: [{ internal: 5432, external: s.containerPort, ip: PUBLISHED_PORT_IP }],
+                ports: [{ internal: 5432, external: args.publishedPort, ip: PUBLISHED_PORT_IP }],
                 volumes: [{ volumeName: data.name, containerPath: DATA_DIR }],
                 // Over TCP, so the check passes only once the real server (not the entrypoint's init server) listens.
                 healthcheck: {
-                    tests: ["CMD-SHELL", `pg_isready -h 127.0.0.1 -U ${s.administratorLogin} -d ${s.databaseName}`],
+                    tests: ["CMD-SHELL", pulumi.interpolate`pg_isready -h 127.0.0.1 -U ${args.administratorLogin} -d ${args.databaseName}`],
                     interval: "2s",
                     timeout: "5s",
                     retries: 60,
@@ -79,7 +89,7 @@ export class PostgresContainer extends pulumi.ComponentResource {
             { parent: this },
         );
         this.networkHost = args.containerName;
-        this.publishedPort = s.containerPort;
+        this.publishedPort = args.publishedPort;
         this.registerOutputs({ networkHost: this.networkHost, publishedPort: this.publishedPort });
     }
 }

@@ -105,12 +105,28 @@ Example:
         .addOption(new Option("--duration <time>", '"0" runs until Ctrl-C').default(60_000, "60s").argParser(durationArg))
         .addOption(new Option("--updates <share>", "share of changes that are updates").default(0.2).argParser(numberIn("--updates", 0, 1)))
         .addOption(new Option("--deletes <share>", "share of changes that are deletes").default(0.05).argParser(numberIn("--deletes", 0, 1)))
+        .option("--adx-cluster <uri>", "send to this ADX cluster instead of the local test double (a free cluster works); signs in with the Azure credential chain (az login)")
+        .option("--adx-database <name>", "the database in --adx-cluster the demo creates its tables in", "cdc")
+        .option("--adx-ingestion <uri>", 'the cluster\'s ingestion URI, when it is not the query URI with an "ingest-" host prefix')
+        .option("--adx-streaming", "streaming ingestion into --adx-cluster (the cluster must allow it; free clusters ingest queued only)", false)
+        .option("--adx-ca <pem...>", "CA certificates to trust besides the public roots (a TLS-inspecting proxy on the way to the cluster)")
         .addHelpText(
             "after",
-            "\nNeeds Java 17, Maven and PostgreSQL's binaries (fetched like the tests do; about 3 minutes the first time).\nPrints a line a second (changes/s, topic and sink lag, commit→ADX latency), then per table the rows in ADX against the source.\nCtrl-C stops every process it started and removes its files.\n\nExample:\n  npm run demo -- --rate 200 --duration 2m",
+            "\nNeeds Java 17, Maven and PostgreSQL's binaries (fetched like the tests do; about 3 minutes the first time).\nPrints a line a second (changes/s, topic and sink lag, commit→ADX latency), then per table the rows in ADX against the source.\nCtrl-C stops every process it started and removes its files.\n\nWith --adx-cluster the model goes to that database (the tables of retail.orders_info and cdc_meta.heartbeat_demo, left there to query),\nthe sink ingests with your token (az_dev_token: development only; the token lasts about an hour), and the analytics functions run there.\n\nExamples:\n  npm run demo -- --rate 200 --duration 2m\n  az login && npm run demo -- --adx-cluster https://kvc-xxxx.northeurope.kusto.windows.net --adx-database cdc",
         )
         .action(async (o) => {
-            process.exitCode = await runDemo({ rate: o.rate, durationMs: o.duration, updates: o.updates, deletes: o.deletes });
+            const adxCluster = o.adxCluster
+                ? { clusterUri: o.adxCluster, ingestionUri: o.adxIngestion, database: o.adxDatabase, streaming: o.adxStreaming === true, caFiles: o.adxCa ?? [] }
+                : undefined;
+            if (!o.adxCluster) {
+                for (const [flag, value] of [
+                    ["--adx-ingestion", o.adxIngestion],
+                    ["--adx-streaming", o.adxStreaming || undefined],
+                    ["--adx-ca", o.adxCa],
+                ] as const)
+                    if (value !== undefined) throw new Error(`${flag} needs --adx-cluster <uri>`);
+            }
+            process.exitCode = await runDemo({ rate: o.rate, durationMs: o.duration, updates: o.updates, deletes: o.deletes, adxCluster });
         });
 
     program

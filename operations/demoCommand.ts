@@ -1,17 +1,36 @@
 // pg-adx-cdc demo (npm run demo): the whole pipeline on this machine, no Azure and no Docker, from
 // the same code the e2e tests run: PostgreSQL, Kafka and a Connect worker with Debezium and the real
-// Kusto sink as processes, the ADX ingestion test double in place of ADX, the stack's bootstrap,
-// catalog, model generator and connector builders, and the orders generator. A live line a second,
-// then per table what ADX holds against the source. Ctrl-C (or the end) stops every process the
-// demo started and removes its files.
+// Kusto sink as processes, the ADX ingestion test double in place of ADX (or, with --adx-cluster, a
+// real cluster reached with the Azure credential chain), the stack's bootstrap, catalog, model
+// generator and connector builders, and the orders generator. A live line a second, then per table
+// what ADX holds against the source. Ctrl-C (or the end) stops every process the demo started and
+// removes its files.
+import * as fs from "fs";
+import * as https from "https";
+import * as tls from "tls";
 import { startLocalPipeline, LocalPipeline } from "../test/e2e/harness/localPipeline";
 import { adminClient, CAPTURED_TABLE, CapturedSource, setUpCapturedSource } from "../test/e2e/harness/capturedSource";
-import { deployKustoSink } from "../test/e2e/harness/kustoSinkDeployment";
-import { currentStateOf } from "../kql/kqlModel";
+import { deployKustoSink, KustoTarget } from "../test/e2e/harness/kustoSinkDeployment";
+import { currentStateOf, describeKqlCommand, loadOverlayScripts, splitKqlCommands } from "../kql/kqlModel";
 import { runOrdersGenerator, GeneratorReport } from "../generator/ordersGenerator";
 import { sourceObjectNames } from "../postgres/sourceSchema";
 import { sinkTargetOf } from "../kql/kqlModel";
 import { pollUntil } from "../runtime/pollUntil";
+import { getKustoAccessToken, rowsOf, runKustoCommand, runKustoQuery } from "../kql/kustoRestClient";
+import { ingestionUriFor } from "../components/config";
+
+/** A real ADX cluster to send to instead of the local test double. */
+export interface DemoAdxCluster {
+    /** Query URI, e.g. https://kvc-xxxx.northeurope.kusto.windows.net (a free cluster works). */
+    clusterUri: string;
+    /** Ingestion URI; default the query URI with an "ingest-" host prefix. */
+    ingestionUri?: string;
+    database: string;
+    /** Streaming ingestion (the cluster must allow it); false: queued, as free clusters need. */
+    streaming: boolean;
+    /** PEM files of CAs to trust besides the public roots (a TLS-inspecting proxy). */
+    caFiles: string[];
+}
 
 export interface DemoOptions {
     rate: number;
@@ -19,22 +38,110 @@ export interface DemoOptions {
     durationMs: number;
     updates: number;
     deletes: number;
+    /** Send to this cluster instead of the ADX test double. */
+    adxCluster?: DemoAdxCluster;
     /** Where the live lines go (stderr by default). */
     write?: (line: string) => void;
 }
 
 const PREFIX = "demo";
 
-/** The p50 of commit→ADX latencies (ms) of the change rows the double received since `sinceMs`. */
-function recentLatencyP50(pipeline: LocalPipeline, rawTable: string, sinceMs: number): number | undefined {
-    const recent = (pipeline.adx.ingested.get(rawTable) ?? []).filter((r) => r.receivedAtMs >= sinceMs && typeof r.row.source_ts === "string");
-    if (!recent.length) return undefined;
-    const latencies = recent.map((r) => r.receivedAtMs - Date.parse(String(r.row.source_ts))).sort((a, b) => a - b);
-    return latencies[Math.floor(latencies.length / 2)];
+/** What the demo reads back from ADX: the local double's memory, or a real cluster over its query endpoint. */
+interface DemoAdxView {
+    describe: string;
+    target?: KustoTarget;
+    streaming: boolean;
+    /** Change rows ADX holds for the raw table. */
+    changeRows(rawTable: string): Promise<number>;
+    /** p50 commit→ADX latency (ms) of rows received since `sinceMs`; undefined when not measurable. */
+    latencyP50(rawTable: string, sinceMs: number): number | undefined;
+    currentRowCount(functionName: string): Promise<number>;
+    /** Runs an analytics function: its first rows, or ADX's error; absent where functions cannot run. */
+    sample?(functionName: string): Promise<string>;
+}
+
+function localAdxView(pipeline: LocalPipeline): DemoAdxView {
+    return {
+        describe: `ADX test double ${pipeline.adx.url}`,
+        streaming: true,
+        changeRows: async (rawTable) => pipeline.adx.ingested.get(rawTable)?.length ?? 0,
+        latencyP50(rawTable, sinceMs) {
+            const recent = (pipeline.adx.ingested.get(rawTable) ?? []).filter((r) => r.receivedAtMs >= sinceMs && typeof r.row.source_ts === "string");
+            if (!recent.length) return undefined;
+            const latencies = recent.map((r) => r.receivedAtMs - Date.parse(String(r.row.source_ts))).sort((a, b) => a - b);
+            return latencies[Math.floor(latencies.length / 2)];
+        },
+        // The double evaluates the generated current-state function only, not the analytics' summarize: no sample.
+        currentRowCount: async (functionName) => pipeline.adx.currentState(functionName).length,
+    };
+}
+
+function remoteAdxView(cluster: DemoAdxCluster, token: string): DemoAdxView {
+    const target: KustoTarget = { queryUri: cluster.clusterUri, ingestionUri: cluster.ingestionUri ?? ingestionUriFor(cluster.clusterUri), database: cluster.database };
+    const query = async (csl: string) => rowsOf((await runKustoQuery(target.queryUri, target.database, csl, token))[0]);
+    const count = async (csl: string) => Number(Object.values((await query(csl))[0] ?? { n: 0 })[0]);
+    return {
+        describe: `ADX cluster ${target.queryUri}, database ${target.database} (${cluster.streaming ? "streaming" : "queued"} ingestion)`,
+        target,
+        streaming: cluster.streaming,
+        changeRows: (rawTable) => count(`${rawTable} | count`),
+        // Per-row arrival times are ADX's own (ingestion_time()): query them in the cluster's web UI.
+        latencyP50: () => undefined,
+        currentRowCount: (functionName) => count(`${functionName}() | count`),
+        sample: async (functionName) => {
+            try {
+                const rows = await query(`${functionName}() | take 5`);
+                return rows.length ? rows.map((r) => JSON.stringify(r)).join("; ") : "(no rows)";
+            } catch (error: any) {
+                return `ADX answered: ${String(error.message).split("\n")[0]}`;
+            }
+        },
+    };
+}
+
+/**
+ * Checks a real cluster before any process starts: the URIs, the CA files, a token from the Azure
+ * credential chain, and that the database answers. Each error names the option and the fix.
+ */
+async function connectToCluster(cluster: DemoAdxCluster): Promise<string> {
+    for (const [option, uri] of [
+        ["--adx-cluster", cluster.clusterUri],
+        ["--adx-ingestion", cluster.ingestionUri],
+    ] as const) {
+        if (uri !== undefined && !/^https:\/\/[A-Za-z0-9.-]+(:\d+)?\/?$/.test(uri))
+            throw new Error(
+                `${option} "${uri}" must be an https URI with a host only, e.g. https://kvc-xxxx.northeurope.kusto.windows.net (the cluster's "URI" in the ADX web UI)`,
+            );
+    }
+    const pems = cluster.caFiles.map((file) => {
+        if (!fs.existsSync(file)) throw new Error(`--adx-ca ${file}: no such file (a PEM certificate of a CA to trust)`);
+        return fs.readFileSync(file, "utf8");
+    });
+    // This process's HTTPS clients (axios uses the global agent): the public roots plus the given CAs.
+    if (pems.length) https.globalAgent.options.ca = [...tls.rootCertificates, ...pems];
+    const token = await getKustoAccessToken(cluster.clusterUri);
+    try {
+        await runKustoCommand(cluster.clusterUri, cluster.database, `.show database ${cluster.database} principals`, token);
+    } catch (error: any) {
+        throw new Error(
+            `--adx-cluster ${cluster.clusterUri} --adx-database ${cluster.database}: ${String(error.message).split("\n")[0]}. ` +
+                `Create the database in the ADX web UI (a free cluster: "Create database") or name an existing one, and sign in as a user who may create tables in it (az login).`,
+        );
+    }
+    return token;
+}
+
+/** The functions a table's overlay adds (the quickstarts' analytics), by name. */
+function analyticsFunctionsOf(table: string): string[] {
+    return loadOverlayScripts(table)
+        .flatMap((s) => splitKqlCommands(s.text).map(describeKqlCommand))
+        .flatMap((o) => (o.kind === "function" ? [o.name] : []));
 }
 
 export async function runDemo(options: DemoOptions): Promise<number> {
     const write = options.write ?? ((line: string) => process.stderr.write(line + "\n"));
+    // A real cluster is checked before anything starts: a bad URI or a missing login costs seconds, not a pipeline start.
+    const clusterToken = options.adxCluster ? await connectToCluster(options.adxCluster) : undefined;
     const abort = new AbortController();
     const stopOnSignal = () => {
         write("demo: stopping (Ctrl-C): every process the demo started is stopped and its files removed");
@@ -46,13 +153,23 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     let source: CapturedSource | undefined;
     try {
         write("demo: starting PostgreSQL, Kafka and Kafka Connect (Debezium + the real Kusto sink) as local processes");
-        pipeline = await startLocalPipeline({ progress: (m) => write(`demo: ${m}`) });
+        pipeline = await startLocalPipeline({
+            progress: (m) => write(`demo: ${m}`),
+            // The sink's token (az_dev_token: development only, valid about an hour) and the public roots for a real cluster.
+            realAdx: options.adxCluster && clusterToken ? { accessToken: clusterToken, trust: { trustPublicRoots: true, extraCaFiles: options.adxCluster.caFiles } } : undefined,
+        });
         if (abort.signal.aborted) return 130;
+        const adx = options.adxCluster && clusterToken ? remoteAdxView(options.adxCluster, clusterToken) : localAdxView(pipeline);
+        if (clusterToken) process.env.AZURE_KUSTO_ACCESS_TOKEN = clusterToken;
         source = await setUpCapturedSource(pipeline, { topicPrefix: PREFIX, connectorName: `${PREFIX}-postgres-source`, preexistingRows: 100 });
-        const sink = await deployKustoSink(pipeline, { topicPrefix: PREFIX, tables: [CAPTURED_TABLE], heartbeatTable: sourceObjectNames(PREFIX).heartbeatTable });
-        write(
-            `demo: capturing ${CAPTURED_TABLE} → ADX test double ${pipeline.adx.url} (model generated from the catalog: ${sink.models.map((m) => m.scripts.length).join("+")} scripts)`,
-        );
+        const sink = await deployKustoSink(pipeline, {
+            topicPrefix: PREFIX,
+            tables: [CAPTURED_TABLE],
+            heartbeatTable: sourceObjectNames(PREFIX).heartbeatTable,
+            adx: adx.target,
+            streamingIngestion: adx.streaming,
+        });
+        write(`demo: capturing ${CAPTURED_TABLE} → ${adx.describe} (model generated from the catalog: ${sink.models.map((m) => m.scripts.length).join("+")} scripts)`);
         write(`demo: generating ${options.rate} changes/s${options.durationMs ? ` for ${Math.round(options.durationMs / 1000)} s` : " until Ctrl-C"}`);
 
         const writer = await adminClient(pipeline);
@@ -60,17 +177,26 @@ export async function runDemo(options: DemoOptions): Promise<number> {
         let lastLine = Date.now();
         let lastChanges = 0;
         const rawTable = sinkTargetOf(sink.models.find((m) => m.table === CAPTURED_TABLE)!.scripts).table;
+        let inAdx = 0;
+        let reading = false;
         const ticker = setInterval(() => {
+            if (reading) return;
+            reading = true;
             const now = Date.now();
             const changes = latest ? latest.inserts + latest.updates + latest.deletes : 0;
             const inTopic = source!.reader.records.length;
-            const inAdx = pipeline!.adx.ingested.get(rawTable)?.length ?? 0;
-            const p50 = recentLatencyP50(pipeline!, rawTable, lastLine);
-            write(
-                `demo: ${Math.round(((changes - lastChanges) * 1000) / (now - lastLine))} changes/s | topic ${inTopic} records | ADX ${inAdx} change rows, ${Math.max(0, inTopic - inAdx)} behind | commit→ADX p50 ${p50 === undefined ? "-" : `${p50} ms`}`,
-            );
-            lastLine = now;
-            lastChanges = changes;
+            adx.changeRows(rawTable)
+                .then((n) => (inAdx = n))
+                .catch(() => undefined)
+                .then(() => {
+                    const p50 = adx.latencyP50(rawTable, lastLine);
+                    write(
+                        `demo: ${Math.round(((changes - lastChanges) * 1000) / (now - lastLine))} changes/s | topic ${inTopic} records | ADX ${inAdx} change rows, ${Math.max(0, inTopic - inAdx)} behind | commit→ADX p50 ${p50 === undefined ? "-" : `${p50} ms`}`,
+                    );
+                    lastLine = now;
+                    lastChanges = changes;
+                    reading = false;
+                });
         }, 1000);
         try {
             latest = await runOrdersGenerator(writer, {
@@ -81,37 +207,41 @@ export async function runDemo(options: DemoOptions): Promise<number> {
                 signal: abort.signal,
                 onProgress: (r) => (latest = r),
             });
-            // Let the last changes arrive (the sink flushes every second); after 30 s the comparison below says what is missing.
+            // Let the last changes arrive: the sink flushes every second; queued ingestion adds the table's batching time (10 s) and ADX's queue.
             await pollUntil({
-                attempt: async () => (abort.signal.aborted || (pipeline!.adx.ingested.get(rawTable)?.length ?? 0) >= source!.reader.records.length ? true : undefined),
-                timeoutMs: 30_000,
-                intervalMs: 250,
+                attempt: async () => (abort.signal.aborted || (await adx.changeRows(rawTable)) >= source!.reader.records.length ? true : undefined),
+                timeoutMs: adx.target && !adx.streaming ? 180_000 : 30_000,
+                intervalMs: adx.target ? 2000 : 250,
                 timeoutError: () => new Error("not all changes reached ADX"),
             }).catch(() => undefined);
         } finally {
             clearInterval(ticker);
         }
+        let equal = true;
         if (!abort.signal.aborted) {
             for (const model of sink.models.filter((m) => m.table === CAPTURED_TABLE)) {
-                const changes = (pipeline.adx.ingested.get(rawTable) ?? []).map((r) => r.row);
-                // The rows the generated current-state function shows, as the ADX double evaluates the KQL it received.
-                const current = pipeline.adx.currentState(currentStateOf(model.scripts).functionName);
+                const changeRows = await adx.changeRows(rawTable);
+                // The rows the generated current-state function shows, as ADX evaluates the KQL the stack sent.
+                const current = await adx.currentRowCount(currentStateOf(model.scripts).functionName);
                 const {
                     rows: [{ n }],
                 } = await writer.query(`SELECT count(*)::int AS n FROM ${model.table}`);
-                write(
-                    `demo: ${model.table}: ${n} rows in PostgreSQL, ${current.length} current rows in ADX (${changes.length} change rows) — ${n === current.length ? "equal" : "NOT equal"}`,
-                );
+                equal &&= n === current;
+                write(`demo: ${model.table}: ${n} rows in PostgreSQL, ${current} current rows in ADX (${changeRows} change rows) — ${n === current ? "equal" : "NOT equal"}`);
+                const analytics = analyticsFunctionsOf(model.table);
+                if (adx.sample) for (const fn of analytics) write(`demo: ${fn}(): ${await adx.sample(fn)}`);
+                else if (analytics.length)
+                    write(`demo: analytics functions ${analytics.map((fn) => `${fn}()`).join(", ")} created; the local test double does not run them (--adx-cluster does)`);
                 write(`demo: generator ${JSON.stringify(latest)}`);
             }
         }
         await writer.end().catch(() => undefined);
-        return abort.signal.aborted ? 130 : 0;
+        return abort.signal.aborted ? 130 : equal ? 0 : 1;
     } finally {
         process.removeListener("SIGINT", stopOnSignal);
         process.removeListener("SIGTERM", stopOnSignal);
         await source?.close().catch(() => undefined);
         await pipeline?.stop();
-        write("demo: stopped; nothing left running");
+        write(`demo: stopped; nothing left running${options.adxCluster ? ` (the tables stay in ${options.adxCluster.database} to query)` : ""}`);
     }
 }

@@ -76,6 +76,8 @@ export interface AdxTestDouble {
 export interface AdxTestDoubleOptions {
     /** PEM certificate and key: serve HTTPS (the Kusto sink accepts https only). */
     tls?: { cert: string; key: string };
+    /** Accept only this bearer token (as a cluster accepts only tokens issued for it); unset, any. */
+    acceptedToken?: string;
 }
 
 const v1 = (columns: string[], rows: unknown[][]) => ({
@@ -288,8 +290,10 @@ export async function startAdxTestDouble(options: AdxTestDoubleOptions = {}): Pr
         }
         return [200, v1(["Table", "Deleted", "Appended"], [[m[1], updated, updated]])];
     };
-    /** `F()`, optionally `| where col == value`, `| take N` or `| count`: the queries verify and the tests send. */
+    /** `F()`, optionally `| where col == value`, `| take N` or `| count`: the queries verify and the tests send; `T | count` of a table. */
     const answerQuery = (csl: string): { columns: string[]; rows: unknown[][] } => {
+        const tableCount = /^(\w+) \| count$/.exec(csl.trim());
+        if (tableCount && state.tables.has(tableCount[1])) return { columns: ["Count"], rows: [[state.ingested.get(tableCount[1])?.length ?? 0]] };
         const m = /^(\w+)\(\)((?:\s*\|\s*(?:where (?:\w+|\['[^']*'\]) == (?:-?\d+|"[^"]*"|'[^']*')|take \d+|count))*)\s*$/.exec(csl.trim());
         if (!m) throw new Error(`Syntax error: the test double answers only "<function>() | where col == value | take N | count", not: ${csl.slice(0, 80)}`);
         let rows = currentStateRows(m[1]);
@@ -382,6 +386,8 @@ export async function startAdxTestDouble(options: AdxTestDoubleOptions = {}): Pr
                 return void res.end(body);
             }
             if (!/^Bearer \S+/.test(req.headers.authorization ?? "")) return send(401, error("Unauthorized", "missing bearer token"));
+            if (options.acceptedToken && req.headers.authorization !== `Bearer ${options.acceptedToken}`)
+                return send(401, error("Unauthorized", "the token was not issued for this cluster"));
             if (req.method === "POST" && url.pathname.startsWith("/v1/rest/ingest/")) {
                 const hook = state.onIngestRequest?.() ?? Promise.resolve();
                 return void hook.then(() => send(...ingest(url, Buffer.concat(chunks))));

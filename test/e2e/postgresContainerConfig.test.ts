@@ -15,7 +15,7 @@ import { ensurePrerequisites } from "./harness/prerequisites";
 import { freePort, ManagedProcess, portOpen, startProcess, stopProcess, waitUntil } from "./harness/processes";
 import { defaultPostgresSettings } from "../../components/config";
 import { buildPostgresContainerCommand } from "../../components/postgresContainer";
-import { buildHbaRules } from "../../postgres/serverParameters";
+import { buildHbaRules, buildLogicalReplicationParameters } from "../../postgres/serverParameters";
 import { buildSourceBootstrapStatements, sourceObjectNames } from "../../postgres/sourceSchema";
 import { buildScramSha256Verifier } from "../../postgres/scramVerifier";
 
@@ -58,7 +58,7 @@ before(async () => {
     ]);
     execFileSync(initCmd, initArgs, { stdio: "ignore" });
     port = await freePort();
-    const [command, ...args] = buildPostgresContainerCommand(settings);
+    const [command, ...args] = buildPostgresContainerCommand(buildLogicalReplicationParameters(settings));
     assert.equal(command, "postgres");
     const serverArgs = args.map((a) => (a.startsWith("hba_file=") ? `hba_file=${hbaFile}` : a));
     const [cmd, cmdArgs] = pgCommand(path.join(prerequisites.postgresBin, "postgres"), [

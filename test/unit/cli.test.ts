@@ -22,7 +22,7 @@ describe("pg-adx-cdc CLI", () => {
             const result = run(c, "--help");
             assert.equal(result.status, 0, result.stderr);
             assert.match(result.stdout, new RegExp(`^Usage: pg-adx-cdc ${c} \\[options\\]`));
-            assert.match(result.stdout, /\nExample:\n  /);
+            assert.match(result.stdout, /\nExamples?:\n  /);
             if (c !== "restart-sink") assert.match(result.stdout, /\(default: /);
             assert.ok(Date.now() - started < 10_000);
         });

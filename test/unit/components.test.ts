@@ -8,6 +8,7 @@ import { PostgresSource } from "../../components/postgres";
 import { ReplicationCredentials } from "../../components/replicationCredentials";
 import { KafkaPlatform } from "../../components/kafkaPlatform";
 import { parseStackConfig } from "../../components/config";
+import { buildAzureServerParameters } from "../../postgres/serverParameters";
 
 let resources: MockedResource[];
 let sink: SinkIdentity;
@@ -26,12 +27,28 @@ before(async () => {
     });
     credentials = new ReplicationCredentials("replication");
     postgres = new PostgresSource("pg", {
-        settings: config.postgres,
+        server: {
+            mode: "azure",
+            resourceGroupName: "rg",
+            location: "westeurope",
+            serverName: "pg-dev",
+            version: config.postgres.version,
+            skuName: config.postgres.skuName,
+            skuTier: config.postgres.skuTier,
+            storageSizeGb: config.postgres.storageSizeGb,
+            highAvailability: config.postgres.highAvailability,
+            backupRetentionDays: config.postgres.backupRetentionDays,
+            geoRedundantBackup: config.postgres.geoRedundantBackup,
+            parameters: buildAzureServerParameters(config.postgres),
+            allowedClientCidrs: config.postgres.allowedClientCidrs,
+        },
+        databaseName: config.postgres.databaseName,
+        administratorLogin: config.postgres.administratorLogin,
+        replicationUser: config.postgres.replicationUser,
         tables: config.capture.tables,
         topicPrefix: "cdc",
         administratorPassword: "Admin-Passw0rd!",
         replicationPasswordVerifier: credentials.scramVerifier,
-        azure: { resourceGroupName: "rg", location: "westeurope", serverName: "pg-dev" },
     });
     kafka = new KafkaPlatform("kafka", {
         broker: { kind: "container", hostPort: 9092 },

@@ -52,7 +52,7 @@ describe("the dev stack on an existing Azure flexible server", () => {
             /az postgres flexible-server restart --resource-group app-rg --name orders-db.*pulumi config set --path pg-adx-cdc:postgres\.allowRestart true/,
         );
         assert.deepEqual(readiness.inputs.connection, { host: "orders-db.postgres.database.azure.com", port: 5432, database: "shop", user: "appadmin", sslMode: "require" });
-        assert.match(restartHintFor({ existingServer: { resourceGroupName: "r", serverName: "s" }, allowRestart: true, host: undefined }), /restarts s itself/);
+        assert.match(restartHintFor({ kind: "azure", resourceGroupName: "r", serverName: "s", allowRestart: true, parameters: [], allowedClientCidrs: [] }), /restarts s itself/);
     });
 
     it("bootstraps only its own objects on the user's database, after the readiness check, and creates no demo table", () => {

@@ -58,7 +58,7 @@ describe("server parameters", () => {
 
     it("the container gets the same settings on its command line, and the official image of the version", () => {
         const settings = defaultPostgresSettings();
-        const command = buildPostgresContainerCommand(settings);
+        const command = buildPostgresContainerCommand(buildLogicalReplicationParameters(settings));
         assert.equal(command[0], "postgres");
         for (const p of buildLogicalReplicationParameters(settings)) assert.ok(command.includes(`${p.name}=${p.value}`), p.name);
         assert.equal(postgresContainerImage(settings), "postgres:16");

@@ -17,7 +17,7 @@ const ready: ReadinessFacts = {
     serverVersion: 160004,
 };
 const connection = { host: "orders-db.postgres.database.azure.com", port: 5432, database: "shop", user: "appadmin", sslMode: "require" as const };
-const restartHint = restartHintFor({ existingServer: { resourceGroupName: "app-rg", serverName: "orders-db" }, allowRestart: false, host: undefined });
+const restartHint = restartHintFor({ kind: "azure", resourceGroupName: "app-rg", serverName: "orders-db", allowRestart: false, parameters: [], allowedClientCidrs: [] });
 
 it("a ready server has no problem", () => assert.deepEqual(readinessProblems(ready, { connection, restartHint }), []));
 

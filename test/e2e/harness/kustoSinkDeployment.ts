@@ -17,6 +17,13 @@ import { getKustoAccessToken, rowsOf, runKustoQuery } from "../../../kql/kustoRe
 
 export const ADX_DATABASE = "cdc";
 
+/** Where the model goes and the sink sends. */
+export interface KustoTarget {
+    queryUri: string;
+    ingestionUri: string;
+    database: string;
+}
+
 export interface KustoSinkDeployment {
     connectorName: string;
     connectorInputs: any;
@@ -44,10 +51,13 @@ export async function deployKustoSink(
         sink?: Partial<Pick<KustoSinkInput, "flushIntervalMs" | "flushSizeBytes" | "retryWindowMs">>;
         /** false: queued ingestion only (the free cluster's path): no streaming policy, `streaming: false` per topic. */
         streamingIngestion?: boolean;
+        /** A real cluster instead of the pipeline's ADX test double (`demo --adx-cluster`); its token comes from the Azure credential chain. */
+        adx?: KustoTarget;
     },
 ): Promise<KustoSinkDeployment> {
+    const adx: KustoTarget = options.adx ?? { queryUri: pipeline.adx.url, ingestionUri: pipeline.adx.url, database: ADX_DATABASE };
     // The KQL provider and the queries authenticate to the double with a token, as AZURE_KUSTO_ACCESS_TOKEN does.
-    process.env.AZURE_KUSTO_ACCESS_TOKEN = pipeline.adxAccessToken;
+    if (!options.adx) process.env.AZURE_KUSTO_ACCESS_TOKEN = pipeline.adxAccessToken;
     const streaming = options.streamingIngestion ?? true;
     // The stack's path: the SourceCatalog provider reads the catalog, the generator builds each model.
     const catalogInputsFor = (tables: string[], keys: Record<string, string[]>) => ({
@@ -64,7 +74,7 @@ export async function deployKustoSink(
                     ? heartbeatModelScripts(table, { streamingIngestion: streaming })
                     : adxModelScripts(table, { key: table.key, streamingIngestion: streaming }, loadOverlayScripts(table.qualifiedName)),
         }));
-    const kqlInputsOf = (model: { scripts: KqlScript[] }) => ({ clusterUri: pipeline.adx.url, database: ADX_DATABASE, scripts: model.scripts, retainData: false });
+    const kqlInputsOf = (model: { scripts: KqlScript[] }) => ({ clusterUri: adx.queryUri, database: adx.database, scripts: model.scripts, retainData: false });
     const connectorName = options.connectorName ?? `${options.topicPrefix}-adx-sink`;
     const connectorInputsOf = (models: { table: string; scripts: KqlScript[] }[]) => ({
         connectUrl: pipeline.connectUrl,
@@ -72,12 +82,12 @@ export async function deployKustoSink(
         timeoutSeconds: 120,
         config: buildKustoSinkConfig({
             connectorName,
-            ingestionUrl: pipeline.adx.url,
-            queryUrl: pipeline.adx.url,
+            ingestionUrl: adx.ingestionUri,
+            queryUrl: adx.queryUri,
             auth: { strategy: "az_dev_token", accessTokenEnvVar: WORKER_SECRET_ENV.kustoAccessToken },
             targets: models.map((m) => {
                 const target = sinkTargetOf(m.scripts);
-                return { topic: topicForTable(options.topicPrefix, m.table), database: ADX_DATABASE, table: target.table, mapping: target.mapping, streaming };
+                return { topic: topicForTable(options.topicPrefix, m.table), database: adx.database, table: target.table, mapping: target.mapping, streaming };
             }),
             deadLetterTopic: deadLetterTopicFor(options.topicPrefix),
             deadLetterReplicationFactor: KAFKA_REPLICATION_FACTOR,
@@ -126,8 +136,8 @@ export async function deployKustoSink(
             const model = deployment.models.find((m) => m.table === table);
             if (!model) throw new Error(`${table} is not captured by this deployment`);
             const { functionName } = currentStateOf(model.scripts);
-            const token = await getKustoAccessToken(pipeline.adx.url);
-            return rowsOf((await runKustoQuery(pipeline.adx.url, ADX_DATABASE, `${functionName}()`, token))[0]);
+            const token = await getKustoAccessToken(adx.queryUri);
+            return rowsOf((await runKustoQuery(adx.queryUri, adx.database, `${functionName}()`, token))[0]);
         },
         async delete() {
             await kafkaConnectorProvider.delete!(connectorName, connectorInputs);

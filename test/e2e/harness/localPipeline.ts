@@ -18,7 +18,7 @@ import { KafkaAccess } from "../../../operations/kafkaClient";
 import { eventHubsOperatorAuthentication } from "../../../operations/stackOutputs";
 import { DEFAULT_KAFKA_COMPRESSION, KafkaCompression } from "../../../connectors/debeziumSource";
 import { KafkaTopicSpec } from "../../../connectors/kafkaTopics";
-import { createLocalTls, LocalTls } from "./localTls";
+import { createLocalTls, LocalTls, LocalTlsOptions } from "./localTls";
 import { startAdxTestDouble, AdxTestDouble } from "../../doubles/adxRestTestDouble";
 
 export interface LocalPipeline {
@@ -102,6 +102,11 @@ export interface LocalPipelineOptions {
     connectWorkers?: number;
     /** The stack's topic list to create up front ("eventhubs" mode): the pipeline's topics for the tests' prefix and tables. */
     topics?: KafkaTopicSpec[];
+    /**
+     * The sink sends to a real ADX cluster (`demo --adx-cluster`): the token the worker's sink uses
+     * (az_dev_token), and what its JVM trusts besides the test double's certificate.
+     */
+    realAdx?: { accessToken: string; trust: LocalTlsOptions };
 }
 
 export const E2E_CONNECT_GROUP_ID = "pg-adx-cdc-e2e";
@@ -175,7 +180,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
         progress(`PostgreSQL ${path.basename(path.dirname(prerequisites.postgresBin))} on 127.0.0.1:${pgPort} (${Date.now() - t0} ms)`);
 
         // ADX: the REST and ingestion test double over HTTPS, with a certificate the worker JVM trusts.
-        const tls = createLocalTls(workDir);
+        const tls = createLocalTls(workDir, options.realAdx?.trust);
         adx = await startAdxTestDouble({ tls: { cert: tls.certPem, key: tls.keyPem } });
         const adxAccessToken = `e2e-token-${Math.random().toString(36).slice(2)}`;
         progress(`ADX test double on ${adx.url}`);
@@ -252,7 +257,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
         const workerEnv = {
             ...process.env,
             [WORKER_SECRET_ENV.postgresReplicationPassword]: replicationPassword,
-            [WORKER_SECRET_ENV.kustoAccessToken]: adxAccessToken,
+            [WORKER_SECRET_ENV.kustoAccessToken]: options.realAdx?.accessToken ?? adxAccessToken,
             ...(kafkaMode === "eventhubs" ? { [WORKER_SECRET_ENV.eventHubsConnectionString]: eventHubsConnectionString } : {}),
         };
         const startConnectProcess = (i = 0) =>

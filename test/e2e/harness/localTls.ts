@@ -1,7 +1,7 @@
 // A throwaway certificate for "localhost" (the ADX test double serves HTTPS: the Kusto sink refuses
 // http), trusted by the Connect worker's JVM through its own trust store and by this Node process
 // (the KQL provider's and the operator commands' HTTPS clients). Nothing outside the test trusts it.
-import { execFileSync } from "child_process";
+import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as https from "https";
 import * as path from "path";
@@ -17,7 +17,27 @@ export interface LocalTls {
     keyStore: { file: string; password: string };
 }
 
-export function createLocalTls(dir: string): LocalTls {
+export interface LocalTlsOptions {
+    /**
+     * The worker also talks to a real ADX cluster (`demo --adx-cluster`): its trust store starts as a
+     * copy of the JDK's public roots instead of holding the throwaway certificate alone.
+     */
+    trustPublicRoots?: boolean;
+    /** PEM files of further CAs to trust (a cluster reached through a TLS-inspecting proxy). */
+    extraCaFiles?: string[];
+}
+
+/** The JDK's own trust store (public roots), as the worker JVM would use without a trust store of its own. */
+function jdkCacertsFile(): string {
+    // java prints its settings on stderr.
+    const settings = spawnSync("java", ["-XshowSettings:properties", "-version"], { encoding: "utf8" }).stderr ?? "";
+    const home = /java\.home = (.+)/.exec(settings)?.[1]?.trim();
+    const file = home && path.join(home, "lib", "security", "cacerts");
+    if (!file || !fs.existsSync(file)) throw new Error(`the JDK's cacerts was not found (java.home ${home ?? "unknown"}): the worker could not trust a real ADX cluster`);
+    return file;
+}
+
+export function createLocalTls(dir: string, options: LocalTlsOptions = {}): LocalTls {
     const certFile = path.join(dir, "localhost-cert.pem");
     const keyFile = path.join(dir, "localhost-key.pem");
     execFileSync(
@@ -43,6 +63,35 @@ export function createLocalTls(dir: string): LocalTls {
     );
     const trustStore = path.join(dir, "truststore.p12");
     const password = "changeit";
+    if (options.trustPublicRoots) {
+        execFileSync(
+            "keytool",
+            [
+                "-importkeystore",
+                "-noprompt",
+                "-srckeystore",
+                jdkCacertsFile(),
+                "-srcstorepass",
+                "changeit",
+                "-destkeystore",
+                trustStore,
+                "-deststoretype",
+                "PKCS12",
+                "-deststorepass",
+                password,
+            ],
+            { stdio: "ignore" },
+        );
+    }
+    (options.extraCaFiles ?? []).forEach((file, i) =>
+        execFileSync(
+            "keytool",
+            ["-importcert", "-noprompt", "-alias", `extra-ca-${i + 1}`, "-file", file, "-keystore", trustStore, "-storetype", "PKCS12", "-storepass", password],
+            {
+                stdio: "ignore",
+            },
+        ),
+    );
     execFileSync("keytool", ["-importcert", "-noprompt", "-alias", "adx-test-double", "-file", certFile, "-keystore", trustStore, "-storetype", "PKCS12", "-storepass", password], {
         stdio: "ignore",
     });
@@ -52,7 +101,8 @@ export function createLocalTls(dir: string): LocalTls {
     });
     const certPem = fs.readFileSync(certFile, "utf8");
     // This process's HTTPS clients (axios uses the global agent) trust it too, next to the usual roots.
-    https.globalAgent.options.ca = [...tls.rootCertificates, certPem];
+    const trusted = https.globalAgent.options.ca;
+    https.globalAgent.options.ca = [...(Array.isArray(trusted) ? trusted : trusted ? [trusted] : tls.rootCertificates), certPem];
     return {
         certPem,
         keyPem: fs.readFileSync(keyFile, "utf8"),
