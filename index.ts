@@ -123,6 +123,11 @@ const kafka = new KafkaPlatform("kafka", {
     kustoSinkAppKey: sinkIdentity.clientSecret,
 });
 
+/** A state config validation rules out; reaching it is a bug in the validation. */
+function unreachable(what: string): never {
+    throw new Error(`internal error: ${what}`);
+}
+
 /** Where PostgreSQL runs, from `pg-adx-cdc:postgres` (its mode decides which server component the source creates). */
 function postgresPlacement(pg: typeof config.postgres): PostgresServerPlacement {
     const deployerIp = pg.allowDeployerIp ? pulumi.output(lookupDeployerIp()) : undefined;
@@ -147,7 +152,7 @@ function postgresPlacement(pg: typeof config.postgres): PostgresServerPlacement 
         case "existing":
             return {
                 mode: "existing",
-                // Config validation guarantees exactly one of existingServer and host.
+                // Config validation requires exactly one of existingServer and host.
                 target: pg.existingServer
                     ? {
                           kind: "azure",
@@ -157,7 +162,9 @@ function postgresPlacement(pg: typeof config.postgres): PostgresServerPlacement 
                           allowedClientCidrs: pg.allowedClientCidrs,
                           deployerIp,
                       }
-                    : { kind: "host", host: pg.host!, port: pg.port, sslMode: pg.sslMode },
+                    : pg.host !== undefined
+                      ? { kind: "host", host: pg.host, port: pg.port, sslMode: pg.sslMode }
+                      : unreachable("pg-adx-cdc:postgres: existing mode without existingServer or host passed validation"),
             };
         case "container":
             return {
