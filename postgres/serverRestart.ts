@@ -40,13 +40,19 @@ async function restartServer(inputs: ServerRestartInputs): Promise<string> {
     log(`restarting ${inputs.serverId} so that static parameters take effect (${Object.keys(inputs.staticParameters).join(", ")})`);
     const started = Date.now();
     const deadline = started + (inputs.timeoutSeconds ?? 1200) * 1000;
-    let response = await axios.post(url, {}, { headers, validateStatus: () => true });
-    while (response.status === 409 && Date.now() < deadline) {
-        // Another operation (e.g. a parameter update) is still running on the server.
-        log("server busy with another operation; retrying the restart in 15 s");
-        await new Promise((r) => setTimeout(r, (inputs.pollIntervalSeconds ?? 15) * 1000));
-        response = await axios.post(url, {}, { headers, validateStatus: () => true });
-    }
+    const busyRetryMs = (inputs.pollIntervalSeconds ?? 15) * 1000;
+    const response = await pollUntil({
+        attempt: async () => {
+            const answer = await axios.post(url, {}, { headers, validateStatus: () => true });
+            if (answer.status !== 409) return answer;
+            // Another operation (e.g. a parameter update) is still running on the server.
+            log(`server busy with another operation; retrying the restart in ${busyRetryMs / 1000} s`);
+            return undefined;
+        },
+        timeoutMs: deadline - started,
+        intervalMs: busyRetryMs,
+        timeoutError: (elapsed) => new Error(`restart of ${inputs.serverId} failed: the server stayed busy with another operation (HTTP 409) for ${Math.round(elapsed / 1000)} s`),
+    });
     if (response.status !== 200 && response.status !== 202) {
         throw new Error(`restart of ${inputs.serverId} failed: HTTP ${response.status}: ${JSON.stringify(response.data?.error ?? response.data)}`);
     }

@@ -4,6 +4,7 @@
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
+import { pollUntil } from "../../runtime/pollUntil";
 
 export interface JvmProfile {
     seconds: number;
@@ -59,9 +60,12 @@ export async function profileJvm<T>(pid: number, seconds: number, file: string, 
     execFileSync(jcmd, [String(pid), "JFR.start", "name=bench", `settings=${settings}`, `duration=${seconds}s`, `filename=${file}`], { stdio: "ignore" });
     const result = await work();
     // The recording ends by itself after `seconds`; its file appears when JFR has written it.
-    const deadline = Date.now() + (seconds + 30) * 1000;
-    while (!fs.existsSync(file) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 500));
-    if (!fs.existsSync(file)) throw new Error(`JFR wrote no ${file} within ${seconds + 30} s`);
+    await pollUntil({
+        attempt: async () => (fs.existsSync(file) ? true : undefined),
+        timeoutMs: (seconds + 30) * 1000,
+        intervalMs: 500,
+        timeoutError: () => new Error(`JFR wrote no ${file} within ${seconds + 30} s`),
+    });
     return { profile: summarizeRecording(file, seconds), result };
 }
 

@@ -242,10 +242,16 @@ describe("faults under a continuous workload", () => {
                 refused++;
                 return Math.floor(elapsed / 3000) % 2 === 0 ? 429 : 503;
             };
-            while (Date.now() - start < 12_000) {
-                for (const state of await sinkTaskStates()) seen.add(state);
-                await new Promise((r) => setTimeout(r, 500));
-            }
+            // Sample the sink task's state every 0.5 s through the 12 s of bursts.
+            await pollUntil({
+                attempt: async () => {
+                    for (const state of await sinkTaskStates()) seen.add(state);
+                    return Date.now() - start >= 12_000 ? true : undefined;
+                },
+                timeoutMs: 30_000,
+                intervalMs: 500,
+                timeoutError: () => new Error("the sink task's state could not be sampled through the bursts"),
+            });
             pipeline.adx.outage = undefined;
         });
         process.stderr.write(`faults: ${refused} requests answered 429/503 during the bursts\n`);
@@ -303,11 +309,12 @@ describe("faults under a continuous workload", () => {
             await producer.connect();
             await producer.send({ topic, messages: [{ value: "this is not a change record" }] });
             await producer.disconnect();
-            const deadline = Date.now() + 60_000;
-            while (deadLetters === 0 && Date.now() < deadline) {
-                deadLetters = (await readTopicOffsets(pipeline.kafka, [topic], `faults.adx-sink.dlq`, sink.connectorName)).deadLetters!.count;
-                if (deadLetters === 0) await new Promise((r) => setTimeout(r, 1000));
-            }
+            deadLetters = await pollUntil({
+                attempt: async () => (await readTopicOffsets(pipeline.kafka, [topic], `faults.adx-sink.dlq`, sink.connectorName)).deadLetters!.count || undefined,
+                timeoutMs: 60_000,
+                intervalMs: 1000,
+                timeoutError: () => new Error("no record reached the dead-letter topic within 60 s"),
+            });
         });
         assert.equal(deadLetters, 1, "the unreadable record is in the dead-letter topic");
         assert.equal(f.lost, 0);

@@ -153,10 +153,14 @@ describe("operator commands on the real local pipeline", () => {
         assert.equal(result.code, 0, result.stdout + result.stderr);
         assert.match(result.stdout, /^requested an incremental snapshot of retail\.orders_info \(signal pg-adx-cdc-/m);
         const { rows } = await source.admin.query(`SELECT count(*)::int AS n FROM ${CAPTURED_TABLE}`);
-        const deadline = Date.now() + 60_000;
         let reads = 0;
-        while ((reads = (adx.ingested.get(names.changes) ?? []).filter((r) => r.row.snapshot === "incremental").length - before) < rows[0].n && Date.now() < deadline)
-            await new Promise((r) => setTimeout(r, 500));
+        await pollUntil({
+            attempt: async () =>
+                (reads = (adx.ingested.get(names.changes) ?? []).filter((r) => r.row.snapshot === "incremental").length - before) >= rows[0].n ? true : undefined,
+            timeoutMs: 60_000,
+            intervalMs: 500,
+            timeoutError: () => new Error(`${reads} of ${rows[0].n} rows read again into ADX within 60 s`),
+        });
         assert.equal(reads, rows[0].n, "every row of the table read again into ADX");
         const status = JSON.parse((await runCommand("status", ["--json"])).stdout);
         assert.deepEqual(

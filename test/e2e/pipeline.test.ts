@@ -97,11 +97,12 @@ describe("PostgreSQL → Debezium → Kafka → the real Kusto sink → ADX (tes
         const source = await sourceRows();
         const expected = reader.records.length;
         const table = sinkTargetOf(sink.models[0].scripts).table;
-        const deadline = Date.now() + 60_000;
-        while ((pipeline.adx.ingested.get(table)?.length ?? 0) < expected) {
-            assert.ok(Date.now() < deadline, `the sink delivered ${pipeline.adx.ingested.get(table)?.length ?? 0} of ${expected} change rows within 60 s`);
-            await new Promise((r) => setTimeout(r, 250));
-        }
+        await pollUntil({
+            attempt: async () => ((pipeline.adx.ingested.get(table)?.length ?? 0) >= expected ? true : undefined),
+            timeoutMs: 60_000,
+            intervalMs: 250,
+            timeoutError: () => new Error(`the sink delivered ${pipeline.adx.ingested.get(table)?.length ?? 0} of ${expected} change rows within 60 s`),
+        });
         const adx = await adxCurrentRows();
         const requests = pipeline.adx.ingestRequests.filter((r) => r.status === 200);
         process.stderr.write(

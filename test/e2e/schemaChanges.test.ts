@@ -26,6 +26,7 @@ import { sourceObjectNames } from "../../postgres/sourceSchema";
 import { adxNamesFor, changeMetadataColumns } from "../../kql/adxModel";
 import { readIncrementalSnapshots } from "../../operations/pipelineHealth";
 import { KustoRow } from "../doubles/adxIngestionTestDouble";
+import { pollUntil } from "../../runtime/pollUntil";
 
 const PREFIX = "schema";
 const ORDERS = "shop.orders";
@@ -185,13 +186,18 @@ describe("schema changes and re-syncs lose nothing", () => {
         // Before pulumi up: the model has no channel column; every value written so far is in the record column.
         const writtenBeforeUp = workload.written.slice();
         const recordKey = (r: KustoRow) => `${r.id}/${(r.record as any)?.channel ?? ""}`;
-        const deadline = Date.now() + 60_000;
         let missingBeforeUp: string[] = [];
-        do {
-            const inRecords = new Set(changeRows(ORDERS).map(recordKey));
-            missingBeforeUp = writtenBeforeUp.map((w) => `${w.id}/${w.channel}`).filter((k) => !inRecords.has(k));
-            if (missingBeforeUp.length) await sleep(500);
-        } while (missingBeforeUp.length && Date.now() < deadline);
+        await pollUntil({
+            attempt: async () => {
+                const inRecords = new Set(changeRows(ORDERS).map(recordKey));
+                missingBeforeUp = writtenBeforeUp.map((w) => `${w.id}/${w.channel}`).filter((k) => !inRecords.has(k));
+                return missingBeforeUp.length ? undefined : true;
+            },
+            timeoutMs: 60_000,
+            intervalMs: 500,
+            timeoutError: () =>
+                new Error(`channel values not queryable in ADX before pulumi up within 60 s (${missingBeforeUp.length}, e.g. ${missingBeforeUp.slice(0, 5).join(", ")})`),
+        });
         assert.ok(!changeRows(ORDERS).some((r) => "channel" in r), "no typed channel column before the up");
         assert.deepEqual(missingBeforeUp.slice(0, 5), [], `channel values not queryable in ADX before pulumi up (${missingBeforeUp.length})`);
 

@@ -1,7 +1,8 @@
 // The source side the stack deploys, set up on the local pipeline with the stack's own code:
 // bootstrap provider (tables, publication, heartbeat, replication user via SCRAM verifier), the
 // Debezium config builder, the KafkaConnector provider, and a reader on the table's topic.
-import { Client } from "pg";
+import type { Client } from "pg";
+import { connectPostgres } from "../../../postgres/postgresClient";
 import { LocalPipeline } from "./localPipeline";
 import { readTopic, TopicReader } from "./topicReader";
 import { buildDebeziumSourceConfig, topicForTable } from "../../../connectors/debeziumSource";
@@ -23,12 +24,9 @@ export interface CapturedSource {
     close(): Promise<void>;
 }
 
+/** The harness's admin session (trust auth, no TLS), opened the way the stack opens every connection. */
 export async function adminClient(pipeline: LocalPipeline): Promise<Client> {
-    const client = new Client({ host: "127.0.0.1", port: pipeline.postgres.port, database: pipeline.postgres.database, user: pipeline.postgres.adminUser });
-    // A server restart (a fault test) ends idle sessions; the next query reports it, so the event is not fatal.
-    client.on("error", () => undefined);
-    await client.connect();
-    return client;
+    return connectPostgres(pipeline.adminConnection, undefined, "pg-adx-cdc-e2e", "The e2e harness's PostgreSQL should be running (see its log in the work directory).");
 }
 
 export async function setUpCapturedSource(pipeline: LocalPipeline, options: { topicPrefix: string; connectorName: string; preexistingRows: number }): Promise<CapturedSource> {
