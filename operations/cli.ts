@@ -138,6 +138,7 @@ Example:
         .addOption(new Option("--seconds <n>", "seconds per rate and profile").default(BENCH_DEFAULTS.seconds).argParser(numberIn("--seconds", 1, 3600)))
         .option("--ramp <list>", "rates the tuned profile ramps through until lag is no longer bounded", BENCH_DEFAULTS.ramp.join(","))
         .addOption(new Option("--ramp-seconds <n>", "seconds per ramp step").default(BENCH_DEFAULTS.rampSeconds).argParser(numberIn("--ramp-seconds", 1, 3600)))
+        .option("--capture-ramp <list>", 'rates the capture path alone (no sink connector) ramps through; "" skips it', BENCH_DEFAULTS.captureRamp.join(","))
         .addHelpText(
             "after",
             "\nTakes several minutes; writes bench-results/bench.json, latency.svg and adx-latency.svg.\n\nExample:\n  npm run bench -- --rates 100,1000 --seconds 10 --ramp 2000",
@@ -146,7 +147,13 @@ Example:
             const list = (name: string, text: string) => text.split(",").map(numberIn(name, 1, 1_000_000));
             // The benchmark lives with the tests it shares the harness with.
             const { runBench } = require("../test/bench/runBench");
-            process.exitCode = await runBench({ rates: list("--rates", o.rates), seconds: o.seconds, ramp: list("--ramp", o.ramp), rampSeconds: o.rampSeconds });
+            process.exitCode = await runBench({
+                rates: list("--rates", o.rates),
+                seconds: o.seconds,
+                ramp: list("--ramp", o.ramp),
+                rampSeconds: o.rampSeconds,
+                captureRamp: o.captureRamp === "" ? [] : list("--capture-ramp", o.captureRamp),
+            });
         });
     return program;
 }

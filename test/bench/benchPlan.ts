@@ -8,5 +8,16 @@ export interface BenchOptions {
     /** Rates the tuned profile ramps through until lag stops being bounded. */
     ramp: number[];
     rampSeconds: number;
+    /**
+     * Rates the capture path alone (PostgreSQL → Debezium → Kafka, no sink connector) ramps through:
+     * what commit→topic sustains when the sink and the ADX double do not share the two cores.
+     */
+    captureRamp: number[];
 }
-export const BENCH_DEFAULTS: BenchOptions = { rates: [100, 1000, 5000], seconds: 30, ramp: [2000, 4000, 6000, 8000, 10000, 12500, 15000], rampSeconds: 15 };
+export const BENCH_DEFAULTS: BenchOptions = {
+    rates: [100, 1000, 5000],
+    seconds: 30,
+    ramp: [2000, 4000, 6000, 8000, 10000, 12500, 15000],
+    rampSeconds: 15,
+    captureRamp: [12500, 15000, 17500, 20000],
+};

@@ -34,6 +34,8 @@ const BOUNDED_DRAIN_MS = 2000;
 
 interface RunResult {
     profile: Profile;
+    /** false: the capture path alone, no sink connector (the capture ramp). */
+    withSink: boolean;
     offeredRate: number;
     achievedRate: number;
     changes: number;
@@ -50,7 +52,7 @@ interface RunResult {
     /** A JFR profile of the Connect worker during the load (the saturation step only). */
     connectProfile?: JvmProfile;
     /** Commit → the row reaching the ADX double through the real sink, and the ingest requests that carried them. */
-    adx: { delivered: number; latencyMs: LatencySummary; drainMs: number; ingestion: "streaming" | "queued"; requestsPerSecond: number; averageRequestBytes: number };
+    adx: { delivered: number; latencyMs: LatencySummary; drainMs: number; ingestion: "streaming" | "queued" | "none"; requestsPerSecond: number; averageRequestBytes: number };
 }
 
 /** Generator connections for a rate: one up to 1,000 changes/s, then one per 1,000/s up to 8. */
@@ -100,7 +102,15 @@ const say = (m: string) => process.stdout.write(`${m}\n`);
 /** One progress line, rewritten in place on a terminal, appended in logs. */
 const progress = (m: string) => (process.stderr.isTTY ? process.stderr.write(`\r\x1b[2Kbench: ${m}`) : m && process.stderr.write(`bench: ${m}\n`));
 
-async function runOnce(pipeline: LocalPipeline, profile: Profile, rate: number, seconds: number, run: number, jfrFile?: string): Promise<RunResult> {
+async function runOnce(
+    pipeline: LocalPipeline,
+    profile: Profile,
+    rate: number,
+    seconds: number,
+    run: number,
+    options: { jfrFile?: string; withSink?: boolean } = {},
+): Promise<RunResult> {
+    const { jfrFile, withSink = true } = options;
     const admin = await adminClient(pipeline);
     const shared = sourceObjectNames("bench");
     const prefix = `bench${run}`;
@@ -110,13 +120,15 @@ async function runOnce(pipeline: LocalPipeline, profile: Profile, rate: number, 
     await admin.query(`TRUNCATE ${TABLE}`);
     const reader = await readTopic(pipeline.kafka, topicForTable(prefix, TABLE));
     // The real Kusto sink for this run's topic, into the ADX double (the stack's model for the table).
-    const sink = await deployKustoSink(pipeline, {
-        topicPrefix: prefix,
-        tables: [TABLE],
-        connectorName: `${name}-sink`,
-        streamingIngestion: profile === "tuned",
-        sink: profile === "quickstart" ? QUICKSTART_SINK : {},
-    });
+    const sink = withSink
+        ? await deployKustoSink(pipeline, {
+              topicPrefix: prefix,
+              tables: [TABLE],
+              connectorName: `${name}-sink`,
+              streamingIngestion: profile === "tuned",
+              sink: profile === "quickstart" ? QUICKSTART_SINK : {},
+          })
+        : undefined;
     const adxTable = adxNamesFor(TABLE).changes;
     // The quickstarts leave the table's batching at what their docs set (30 s); the stack's model says 10 s.
     if (profile === "quickstart")
@@ -191,22 +203,32 @@ async function runOnce(pipeline: LocalPipeline, profile: Profile, rate: number, 
     // Into ADX: every change of this run, through the sink (the quickstart's 30 s flush and batching included).
     const { op, sourceTs } = changeMetadataColumns([]);
     const adxRows = () => (pipeline.adx.ingested.get(adxTable) ?? []).slice(adxFrom).filter((r) => r.row[op.column] !== "r");
-    const adxDeadline = Date.now() + 180_000;
-    while (adxRows().length < changes && Date.now() < adxDeadline) {
-        progress(`${profile} @${rate}/s: ${adxRows().length}/${changes} changes in ADX`);
-        await new Promise((r) => setTimeout(r, 500));
-    }
+    // A run whose changes do not all arrive within 3 minutes is reported with what did (delivered < changes), not aborted.
+    await pollUntil({
+        attempt: async () => (!sink || adxRows().length >= changes ? true : undefined),
+        timeoutMs: 180_000,
+        intervalMs: 500,
+        onWait: () => progress(`${profile} @${rate}/s: ${adxRows().length}/${changes} changes in ADX`),
+        timeoutError: () => new Error("not every change reached ADX"),
+    }).catch(() => undefined);
     const arrived = adxRows();
     const adxLatencies = arrived.map((r) => r.receivedAtMs - Date.parse(String(r.row[sourceTs.column])));
     const requests = pipeline.adx.ingestRequests.slice(requestsFrom).filter((r) => r.status === 200);
     const requestSpanS = requests.length > 1 ? Math.max(1, (requests[requests.length - 1].atMs - requests[0].atMs) / 1000) : 1;
-    await sink.delete();
+    await sink?.delete();
     await kafkaConnectorProvider.delete!(name, inputs);
-    for (let i = 0; i < 60 && (await admin.query(DROP_SLOT_SQL, [slot])).rows[0].outcome === "active"; i++) await new Promise((r) => setTimeout(r, 500));
+    // The slot stays active for a moment after the connector is gone: drop it once its walsender has exited.
+    await pollUntil({
+        attempt: async () => ((await admin.query(DROP_SLOT_SQL, [slot])).rows[0].outcome === "active" ? undefined : true),
+        timeoutMs: 30_000,
+        intervalMs: 500,
+        timeoutError: () => new Error(`slot ${slot} stayed active 30 s after its connector was deleted`),
+    });
     await admin.end();
     progress("");
     return {
         profile,
+        withSink,
         offeredRate: rate,
         achievedRate: report.achievedRate,
         changes,
@@ -223,7 +245,7 @@ async function runOnce(pipeline: LocalPipeline, profile: Profile, rate: number, 
             delivered: arrived.length,
             latencyMs: summarizeLatencies(adxLatencies),
             drainMs: Math.max(0, arrived.reduce((latest, r) => Math.max(latest, r.receivedAtMs), 0) - stoppedAt),
-            ingestion: profile === "tuned" ? "streaming" : "queued",
+            ingestion: !sink ? "none" : profile === "tuned" ? "streaming" : "queued",
             requestsPerSecond: Math.round((requests.length / requestSpanS) * 10) / 10,
             averageRequestBytes: requests.length ? Math.round(requests.reduce((n, r) => n + r.bytes, 0) / requests.length) : 0,
         },
@@ -235,7 +257,7 @@ function table(results: RunResult[]): string {
         "profile     offered/s  achieved/s  changes   p50 ms  p95 ms  p99 ms  max ms  drain ms  Connect CPU/RSS   broker CPU/RSS   PG CPU/RSS   bench CPU/RSS | into ADX: delivered  p50 ms  p99 ms  requests/s  avg bytes";
     const rows = results.map((r) =>
         [
-            r.profile.padEnd(10),
+            (r.withSink ? r.profile : `${r.profile}*`).padEnd(10),
             String(r.offeredRate).padStart(9),
             String(r.achievedRate).padStart(11),
             String(r.changes).padStart(8),
@@ -253,7 +275,28 @@ function table(results: RunResult[]): string {
             String(r.adx.averageRequestBytes).padStart(10),
         ].join(" "),
     );
-    return [header, ...rows].join("\n");
+    return [header, ...rows, ...(results.some((r) => !r.withSink) ? ["* the capture path alone: no sink connector, nothing into ADX"] : [])].join("\n");
+}
+
+/**
+ * Runs steps at rising rates until one does not keep up: lag unbounded (the topic needs more than
+ * BOUNDED_DRAIN_MS to catch up once the load stops) or the offered rate not reached.
+ */
+async function rampUntilUnbounded(rates: number[], step: (rate: number) => Promise<RunResult>, generatorCeiling: number, label: string): Promise<RunResult[]> {
+    const steps: RunResult[] = [];
+    for (const rate of rates) {
+        const result = await step(rate);
+        steps.push(result);
+        const bounded = result.drainMs <= BOUNDED_DRAIN_MS;
+        // Short of the offered rate although the generator alone reaches generatorCeiling: the machine (PostgreSQL,
+        // Kafka, Connect, and this process's generator and ADX double on the same cores) is the limit.
+        const generatorLimited = result.achievedRate < 0.95 * rate;
+        say(
+            `${label} @${rate}/s: achieved ${result.achievedRate}/s, drain ${result.drainMs} ms, p99 ${result.latencyMs.p99} ms → ${bounded ? "lag bounded" : "lag NOT bounded"}${generatorLimited ? (rate > 0.95 * generatorCeiling ? " (beyond the generator's own ceiling: it is the limit)" : " (offered rate not reached, below the generator's own ceiling: the shared machine is the limit)") : ""}`,
+        );
+        if (!bounded || generatorLimited) break;
+    }
+    return steps;
 }
 
 export async function runBench(options: BenchOptions = BENCH_DEFAULTS): Promise<number> {
@@ -290,26 +333,13 @@ export async function runBench(options: BenchOptions = BENCH_DEFAULTS): Promise<
                 );
             }
         }
-        const ramp: RunResult[] = [];
-        for (const rate of RAMP) {
-            const result = await runOnce(pipeline, "tuned", rate, RAMP_SECONDS, ++run);
-            ramp.push(result);
-            // Lag is the pipeline's: how long the topic needs to catch up once the load stops.
-            const bounded = result.drainMs <= BOUNDED_DRAIN_MS;
-            // Short of the offered rate although the generator alone reaches generatorCeiling: the machine (PostgreSQL,
-            // Kafka, Connect, and this process's generator and ADX double on the same cores) is the limit.
-            const generatorLimited = result.achievedRate < 0.95 * rate;
-            say(
-                `ramp tuned @${rate}/s: achieved ${result.achievedRate}/s, drain ${result.drainMs} ms, p99 ${result.latencyMs.p99} ms → ${bounded ? "lag bounded" : "lag NOT bounded"}${generatorLimited ? (rate > 0.95 * generatorCeiling ? " (beyond the generator's own ceiling: it is the limit)" : " (offered rate not reached, below the generator's own ceiling: the shared machine is the limit)") : ""}`,
-            );
-            if (!bounded || generatorLimited) break;
-        }
+        const ramp = await rampUntilUnbounded(RAMP, (rate) => runOnce(pipeline, "tuned", rate, RAMP_SECONDS, ++run), generatorCeiling, "ramp tuned");
         // Where Connect's time goes at the rate the ramp stopped at: a JFR recording of that step, run again.
         const saturation = ramp[ramp.length - 1]?.offeredRate;
         let connectProfile: JvmProfile | undefined;
         if (saturation) {
             progress(`profiling Connect (JFR) at ${saturation} changes/s`);
-            const profiled = await runOnce(pipeline, "tuned", saturation, RAMP_SECONDS, ++run, path.join(pipeline.workDir, "connect-saturation.jfr"));
+            const profiled = await runOnce(pipeline, "tuned", saturation, RAMP_SECONDS, ++run, { jfrFile: path.join(pipeline.workDir, "connect-saturation.jfr") });
             connectProfile = profiled.connectProfile;
             say(
                 `\nConnect at ${saturation}/s (achieved ${profiled.achievedRate}/s; CPU in % of one core, 200% is this machine: Connect ${profiled.connect.cpuPercent}%, broker ${profiled.broker.cpuPercent}%, PostgreSQL ${profiled.postgres.cpuPercent}%, the bench's process with the generator and the ADX double ${profiled.benchProcess.cpuPercent}%), JFR ${connectProfile!.samples} samples over ${connectProfile!.seconds} s, GC pauses ${connectProfile!.gcPauseMs} ms:`,
@@ -318,7 +348,15 @@ export async function runBench(options: BenchOptions = BENCH_DEFAULTS): Promise<
             say("  hottest methods (self):");
             for (const m of connectProfile!.topMethods) say(`  ${String(m.percent).padStart(5)}%  ${m.method}`);
         }
+        // The capture path alone, the same steps without the sink: what commit→topic sustains with the machine to itself.
+        const captureRamp = await rampUntilUnbounded(
+            options.captureRamp,
+            (rate) => runOnce(pipeline, "tuned", rate, RAMP_SECONDS, ++run, { withSink: false }),
+            generatorCeiling,
+            "capture path alone (no sink)",
+        );
         const sustained = [...results, ...ramp].filter((r) => r.profile === "tuned" && r.drainMs <= BOUNDED_DRAIN_MS).map((r) => r.achievedRate);
+        const sustainedCaptureOnly = captureRamp.filter((r) => r.drainMs <= BOUNDED_DRAIN_MS).map((r) => r.achievedRate);
         const p99 = (profile: Profile, rate: number) => results.find((r) => r.profile === profile && r.offeredRate === rate)?.latencyMs.p99 ?? NaN;
         const adxP99 = (profile: Profile, rate: number) => results.find((r) => r.profile === profile && r.offeredRate === rate)?.adx.latencyMs.p99 ?? NaN;
         // Into ADX counts as sustained when every change arrived within 5 s of the load stopping (the tuned flush is 1 s).
@@ -332,11 +370,12 @@ export async function runBench(options: BenchOptions = BENCH_DEFAULTS): Promise<
             adxP99RatioAt1000: Math.round((adxP99("tuned", 1000) / adxP99("quickstart", 1000)) * 1000) / 1000,
             highestSustainedRateIntoAdx: sustainedIntoAdx.reduce((a, b) => Math.max(a, b), 0),
             highestSustainedRate: sustained.reduce((a, b) => Math.max(a, b), 0),
-            generatorMaxRate: [...results, ...ramp].reduce((a, r) => Math.max(a, r.achievedRate), 0),
+            highestSustainedRateToTopicWithoutSink: sustainedCaptureOnly.reduce((a, b) => Math.max(a, b), 0),
+            generatorMaxRate: [...results, ...ramp, ...captureRamp].reduce((a, r) => Math.max(a, r.achievedRate), 0),
             generatorCeiling,
             wallSeconds: Math.round((Date.now() - started) / 1000),
         };
-        say("\n" + table([...results, ...ramp]));
+        say("\n" + table([...results, ...ramp, ...captureRamp]));
         say(`\nsummary: ${JSON.stringify(summary)}`);
         say(
             "commit→ADX is measured at the ADX double: the time the sink's request reaches it (streaming), or the table's batching time span after the queued blob's message (30 s for the quickstart, as its docs set it); ADX's own processing is not in it.",
@@ -350,6 +389,7 @@ export async function runBench(options: BenchOptions = BENCH_DEFAULTS): Promise<
                     summary,
                     results,
                     ramp,
+                    captureRamp,
                     connectProfile: connectProfile && { ...connectProfile, file: undefined },
                     settings: { tuned: tunedSourceSettings(DEFAULT_KAFKA_COMPRESSION.container), rates: RATES, seconds: SECONDS, boundedDrainMs: BOUNDED_DRAIN_MS },
                 },
