@@ -19,5 +19,5 @@ export const BENCH_DEFAULTS: BenchOptions = {
     seconds: 30,
     ramp: [2000, 4000, 6000, 8000, 10000, 12500, 15000],
     rampSeconds: 15,
-    captureRamp: [12500, 15000, 17500, 20000],
+    captureRamp: [15000, 20000, 25000, 30000, 35000],
 };
