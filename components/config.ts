@@ -57,6 +57,11 @@ export function existingAdxEndpoints(target: AdxTarget): { queryUri: pulumi.Outp
     return { queryUri: pulumi.output(target.queryUri), ingestionUri: pulumi.output(target.ingestionUri) };
 }
 
+/** An ADX cluster URI as the stack and the demo accept it: https, a host (and port), no path. */
+export function isHttpsHostUri(value: string): boolean {
+    return /^https:\/\/[A-Za-z0-9.-]+(:\d+)?\/?$/.test(value);
+}
+
 /** The ingestion ("ingest-") URI of a cluster, from its query URI, as Azure names them. */
 export function ingestionUriFor(queryUri: string): string {
     const url = new URL(queryUri);
@@ -98,7 +103,7 @@ const adxSchema = z
             }
             for (const key of ["clusterUri", "ingestionUri"] as const) {
                 const value = adx[key];
-                if (value !== undefined && !/^https:\/\/[A-Za-z0-9.-]+\/?$/.test(value)) {
+                if (value !== undefined && !isHttpsHostUri(value)) {
                     ctx.addIssue({ code: "custom", path: [key], message: `must be an https URI with a host only, such as "https://kvc-xxxx.northeurope.kusto.windows.net"` });
                 }
             }

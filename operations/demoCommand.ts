@@ -17,7 +17,7 @@ import { sourceObjectNames } from "../postgres/sourceSchema";
 import { sinkTargetOf } from "../kql/kqlModel";
 import { pollUntil } from "../runtime/pollUntil";
 import { getKustoAccessToken, rowsOf, runKustoCommand, runKustoQuery } from "../kql/kustoRestClient";
-import { ingestionUriFor } from "../components/config";
+import { ingestionUriFor, isHttpsHostUri } from "../components/config";
 
 /** A real ADX cluster to send to instead of the local test double. */
 export interface DemoAdxCluster {
@@ -108,7 +108,7 @@ async function connectToCluster(cluster: DemoAdxCluster): Promise<string> {
         ["--adx-cluster", cluster.clusterUri],
         ["--adx-ingestion", cluster.ingestionUri],
     ] as const) {
-        if (uri !== undefined && !/^https:\/\/[A-Za-z0-9.-]+(:\d+)?\/?$/.test(uri))
+        if (uri !== undefined && !isHttpsHostUri(uri))
             throw new Error(
                 `${option} "${uri}" must be an https URI with a host only, e.g. https://kvc-xxxx.northeurope.kusto.windows.net (the cluster's "URI" in the ADX web UI)`,
             );

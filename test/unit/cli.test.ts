@@ -45,4 +45,13 @@ describe("pg-adx-cdc CLI", () => {
         assert.equal(result.status, 2);
         assert.match(result.stderr, /^pg-adx-cdc: name the stack: --stack <name> \(or --outputs <file>\)$/m);
     });
+
+    it("demo: a bad --adx-cluster, or an --adx-* option without it, is refused naming the option before anything starts", () => {
+        const bad = run("demo", "--adx-cluster", "http://kvc-x.kusto.windows.net/cdc");
+        assert.equal(bad.status, 2);
+        assert.match(bad.stderr, /--adx-cluster "http:\/\/kvc-x\.kusto\.windows\.net\/cdc" must be an https URI with a host only, e\.g\. https:\/\/kvc-xxxx/);
+        const alone = run("demo", "--adx-streaming");
+        assert.equal(alone.status, 2);
+        assert.match(alone.stderr, /--adx-streaming needs --adx-cluster <uri>/);
+    });
 });
