@@ -3,6 +3,7 @@
 import { SSL_MODES } from "../postgres/sslMode";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { configBoolean, configEnum, configNumber, knownKeysAt, nearestKey, pulumiTypeFlag } from "./configValues";
 import { AzureSkuName } from "@pulumi/azure-native/types/enums/kusto";
 import { findAdxNameCollisions } from "../kql/adxModel";
 import { parseIpv4Cidr } from "./ipv4Cidr";
@@ -69,27 +70,27 @@ export function ingestionUriFor(queryUri: string): string {
 }
 
 const adxSchema = z
-    .object({
+    .strictObject({
         // "owned": the stack creates the cluster and database (ARM). "existing": it targets a cluster it
         // does not own, such as an ADX free cluster, and grants the sink access with KQL only.
-        mode: z.enum(["owned", "existing"]).default("owned"),
+        mode: configEnum(["owned", "existing"]).default("owned"),
         /** Existing mode: the cluster's query URI, e.g. https://kvc-xxxx.northeurope.kusto.windows.net */
         clusterUri: z.string().optional(),
         /** Existing mode: the ingestion URI, when it is not the query URI with an "ingest-" host prefix. */
         ingestionUri: z.string().optional(),
         skuName: z.string().default("Dev(No SLA)_Standard_E2a_v4"),
-        capacity: z.number().int().min(1).max(1000).default(1),
-        autoStop: z.boolean().default(true),
+        capacity: configNumber(z.number().int().min(1).max(1000)).default(1),
+        autoStop: configBoolean().default(true),
         databaseName: z
             .string()
             .regex(/^[A-Za-z0-9_.-]{1,260}$/, "letters, digits, _ . - only")
             .default("cdc"),
         softDeletePeriod: z.string().regex(ISO_DURATION, "an ISO 8601 duration such as P30D").default("P30D"),
         hotCachePeriod: z.string().regex(ISO_DURATION, "an ISO 8601 duration such as P7D").default("P7D"),
-        retainDataOnDestroy: z.boolean().default(false),
+        retainDataOnDestroy: configBoolean().default(false),
         // Streaming ingestion (sub-second). Free clusters ingest queued only: set false there, and the
         // sink and the table use queued ingestion bounded by the batching policy.
-        streamingIngestion: z.boolean().default(true),
+        streamingIngestion: configBoolean().default(true),
     })
     .superRefine((adx, ctx) => {
         if (adx.mode === "existing") {
@@ -134,45 +135,45 @@ const adxSchema = z
     });
 
 const postgresSchema = z
-    .object({
+    .strictObject({
         // "azure": an Azure Database for PostgreSQL flexible server. "container": PostgreSQL as a Docker
         // container next to Kafka (wal_level set on its command line): costs nothing, for trying the project.
         // "existing": a server the user already runs, holding their own tables (see existingServer / host).
-        mode: z.enum(["azure", "container", "existing"]).default("azure"),
+        mode: configEnum(["azure", "container", "existing"]).default("azure"),
         /** Existing mode, an Azure flexible server: the stack sets its logical-replication parameters and firewall rules. */
         existingServer: z
-            .object({ resourceGroupName: z.string().min(1), serverName: z.string().regex(/^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/, "an Azure flexible server name") })
+            .strictObject({ resourceGroupName: z.string().min(1), serverName: z.string().regex(/^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/, "an Azure flexible server name") })
             .optional(),
         /** Existing mode, any PostgreSQL: where Kafka Connect and pulumi reach it. */
         host: z.string().min(1).optional(),
-        port: z.number().int().min(1).max(65535).default(5432),
-        sslMode: z.enum(SSL_MODES).default("require"),
+        port: configNumber(z.number().int().min(1).max(65535)).default(5432),
+        sslMode: configEnum(SSL_MODES).default("require"),
         /** Existing Azure server: allow the stack to restart it when wal_level needs it (interrupts its clients for about a minute). */
-        allowRestart: z.boolean().default(false),
-        version: z.enum(POSTGRES_VERSIONS).default("16"),
+        allowRestart: configBoolean().default(false),
+        version: configEnum(POSTGRES_VERSIONS).default("16"),
         skuName: z
             .string()
             .regex(/^Standard_[A-Za-z0-9_]+$/, 'an Azure VM size such as "Standard_B1ms"')
             .default("Standard_B1ms"),
-        skuTier: z.enum(["Burstable", "GeneralPurpose", "MemoryOptimized"]).default("Burstable"),
-        storageSizeGb: z.number().int().min(32).max(32768).default(32),
+        skuTier: configEnum(["Burstable", "GeneralPurpose", "MemoryOptimized"]).default("Burstable"),
+        storageSizeGb: configNumber(z.number().int().min(32).max(32768)).default(32),
         databaseName: z.string().regex(PG_IDENTIFIER, "a lower-case PostgreSQL identifier").default("retail"),
         administratorLogin: z.string().regex(PG_IDENTIFIER, "a lower-case PostgreSQL identifier").default("cdcadmin"),
         replicationUser: z.string().regex(PG_IDENTIFIER, "a lower-case PostgreSQL identifier").default("cdc_replicator"),
         allowedClientCidrs: z.array(firewallCidr).default([]),
-        allowDeployerIp: z.boolean().default(false),
-        maxReplicationSlots: z.number().int().min(2).max(100).default(10),
+        allowDeployerIp: configBoolean().default(false),
+        maxReplicationSlots: configNumber(z.number().int().min(2).max(100)).default(10),
         // Azure's allowed range for max_wal_senders is 5-100.
-        maxWalSenders: z.number().int().min(5).max(100).default(10),
-        maxWorkerProcesses: z.number().int().min(16, "must be at least 16 (Azure's logical replication guide)").max(1024).default(16),
-        highAvailability: z.boolean().default(false),
+        maxWalSenders: configNumber(z.number().int().min(5).max(100)).default(10),
+        maxWorkerProcesses: configNumber(z.number().int().min(16, "must be at least 16 (Azure's logical replication guide)").max(1024)).default(16),
+        highAvailability: configBoolean().default(false),
         // Libraries kept in shared_preload_libraries when the stack has to set it (failover slots need it).
         preloadLibraries: z.array(z.string().regex(/^[a-z_][a-z0-9_]*$/, "a library name such as pg_stat_statements")).default(["pg_cron", "pg_stat_statements"]),
-        backupRetentionDays: z.number().int().min(7).max(35).default(7),
-        geoRedundantBackup: z.boolean().default(false),
+        backupRetentionDays: configNumber(z.number().int().min(7).max(35)).default(7),
+        geoRedundantBackup: configBoolean().default(false),
         /** Container mode: the image (default postgres:<version>) and the port published on 127.0.0.1. */
         containerImage: z.string().min(1).optional(),
-        containerPort: z.number().int().min(1024).max(65535).default(5432),
+        containerPort: configNumber(z.number().int().min(1024).max(65535)).default(5432),
     })
     .superRefine((pg, ctx) => {
         if (pg.highAvailability && pg.skuTier === "Burstable") {
@@ -250,7 +251,7 @@ const postgresSchema = z
     });
 
 const captureSchema = z
-    .object({
+    .strictObject({
         // Tables by name only: columns, types and keys are read from PostgreSQL's catalog at deploy time.
         tables: z
             .array(z.string().regex(QUALIFIED_TABLE, 'a lower-case "schema.table" name such as "retail.orders_info"'))
@@ -275,7 +276,7 @@ const captureSchema = z
 
 // Images and the Kusto sink are not settings: versions.ts pins them, so what is deployed is what the e2e run verified.
 const connectSettings = {
-    connectPort: z.number().int().min(1024).max(65535).default(8083),
+    connectPort: configNumber(z.number().int().min(1024).max(65535)).default(8083),
     connectRestUrl: z.string().url().optional(),
     /**
      * Adopt the source and sink connectors if they already exist on Connect (a stack whose state was
@@ -283,7 +284,7 @@ const connectSettings = {
      * existing connector's config with the stack's; Connect keeps its offsets. (`pulumi import` with the
      * id `<connect URL>/connectors/<name>` adopts one whose config already matches.)
      */
-    adoptExistingConnectors: z.boolean().default(false),
+    adoptExistingConnectors: configBoolean().default(false),
 };
 
 /** Event Hubs tiers and what each allows (learn.microsoft.com/azure/event-hubs/event-hubs-quotas). */
@@ -307,31 +308,31 @@ export const EVENT_HUBS_TIERS = {
     },
 } as const;
 
-const containerKafkaSchema = z.object({
+const containerKafkaSchema = z.strictObject({
     // "container": one KRaft broker and one Connect worker on the Docker host (dev, free).
     mode: z.literal("container"),
-    kafkaPort: z.number().int().min(1024).max(65535).default(9092),
+    kafkaPort: configNumber(z.number().int().min(1024).max(65535)).default(9092),
     ...connectSettings,
-    compression: z.enum(KAFKA_COMPRESSION_TYPES).default(DEFAULT_KAFKA_COMPRESSION.container),
+    compression: configEnum(KAFKA_COMPRESSION_TYPES).default(DEFAULT_KAFKA_COMPRESSION.container),
 });
 
-const eventHubsKafkaSchema = z.object({
+const eventHubsKafkaSchema = z.strictObject({
     // "eventhubs": Azure Event Hubs' Kafka endpoint (a namespace the stack creates, one event hub per
     // topic) and a group of Connect workers on the Docker host (production).
     mode: z.literal("eventhubs"),
     ...connectSettings,
     /** Connect workers in one group; tasks move to the others when one stops. */
-    connectWorkers: z.number().int().min(2, "at least 2: with one worker a lost host stops capture").max(8).default(2),
-    compression: z.enum(KAFKA_COMPRESSION_TYPES).default(DEFAULT_KAFKA_COMPRESSION.eventhubs),
+    connectWorkers: configNumber(z.number().int().min(2, "at least 2: with one worker a lost host stops capture").max(8)).default(2),
+    compression: configEnum(KAFKA_COMPRESSION_TYPES).default(DEFAULT_KAFKA_COMPRESSION.eventhubs),
     eventHubs: z
-        .object({
-            tier: z.enum(["Basic", "Standard", "Premium"]).default("Standard"),
+        .strictObject({
+            tier: configEnum(["Basic", "Standard", "Premium"]).default("Standard"),
             /** Throughput units (Standard, 1-40) or processing units (Premium: 1, 2, 4, 8, 16). */
-            capacity: z.number().int().default(1),
-            zoneRedundant: z.boolean().default(false),
+            capacity: configNumber(z.number().int()).default(1),
+            zoneRedundant: configBoolean().default(false),
             /** Partitions of each captured table's event hub (Connect's and the heartbeat's are fixed). */
-            partitions: z.number().int().min(1).default(4),
-            retentionHours: z.number().int().min(1).default(168),
+            partitions: configNumber(z.number().int().min(1)).default(4),
+            retentionHours: configNumber(z.number().int().min(1)).default(168),
         })
         .default({ tier: "Standard", capacity: 1, zoneRedundant: false, partitions: 4, retentionHours: 168 }),
 });
@@ -407,20 +408,20 @@ export function stackTopics(capture: Pick<CaptureSettings, "topicPrefix" | "tabl
 export const EVENT_HUBS_COMPRESSION: readonly KafkaCompression[] = ["gzip", "none"];
 
 const generatorSchema = z
-    .object({
-        enabled: z.boolean().default(false),
-        rate: z.number().positive().max(20000).default(20),
-        updates: z.number().min(0).max(1).default(0.2),
-        deletes: z.number().min(0).max(1).default(0.05),
+    .strictObject({
+        enabled: configBoolean().default(false),
+        rate: configNumber(z.number().positive().max(20000)).default(20),
+        updates: configNumber(z.number().min(0).max(1)).default(0.2),
+        deletes: configNumber(z.number().min(0).max(1)).default(0.05),
     })
     .refine((g) => g.updates + g.deletes <= 1, { message: "updates + deletes must not exceed 1 (the rest are inserts)", path: ["deletes"] });
 
-const deployerSchema = z.object({
-    principalType: z.enum(["User", "App"]).default("User"),
+const deployerSchema = z.strictObject({
+    principalType: configEnum(["User", "App"]).default("User"),
 });
 
 export const stackConfigSchema = z
-    .object({
+    .strictObject({
         adx: adxSchema.default(adxSchema.parse({})),
         postgres: postgresSchema,
         capture: captureSchema.default(captureSchema.parse({})),
@@ -475,17 +476,51 @@ export function parseStackConfig(raw: Record<string, unknown>, stack: string): S
         );
     }
     const result = stackConfigSchema.safeParse(raw);
+    const explained = [...findKeysIgnoredByMode(raw), ...findRemovedSettings(raw)];
     if (!result.success) {
         for (const issue of result.error.issues) {
-            const [top, ...rest] = issue.path.map(String);
-            const key = `${CONFIG_NAMESPACE}:${top}${rest.length ? "." + rest.join(".") : ""}`;
+            if (issue.code === "unrecognized_keys") {
+                for (const unknown of issue.keys) {
+                    const key = configKeyName([...issue.path, unknown]);
+                    if (!explained.some((p) => p.startsWith(`${key} `))) problems.push(unknownKeyProblem(issue.path, unknown));
+                }
+                continue;
+            }
+            const key = configKeyName(issue.path);
             const missing = issue.code === "invalid_type" && describeValue(raw, issue.path) === "";
-            problems.push(missing ? `${key} is required: ${issue.message}; set it in Pulumi.${stack}.yaml` : `${key}: ${issue.message}${describeValue(raw, issue.path)}`);
+            if (missing) problems.push(`${key} is required: ${issue.message}; set it in Pulumi.${stack}.yaml`);
+            else if (issue.code === "invalid_type") problems.push(`${key}: ${issue.message}${describeValue(raw, issue.path)}${typeHint(key, issue.expected, issue.path.length)}`);
+            else problems.push(`${key}: ${issue.message}${describeValue(raw, issue.path)}`);
         }
     }
-    problems.push(...findKeysIgnoredByMode(raw), ...findRemovedSettings(raw));
+    problems.push(...explained);
     if (problems.length > 0) throw new StackConfigError(problems);
     return result.data!;
+}
+
+/** `pg-adx-cdc:section.key[.more]` for a path into the config. */
+function configKeyName(path: readonly PropertyKey[]): string {
+    const [top, ...rest] = path.map(String);
+    return `${CONFIG_NAMESPACE}:${top}${rest.length ? "." + rest.join(".") : ""}`;
+}
+
+/** A key no setting has: named, with the nearest setting and the settings of its section. */
+function unknownKeyProblem(parent: readonly PropertyKey[], unknown: string): string {
+    const known = (knownKeysAt(stackConfigSchema, parent) ?? []).concat(parent.length === 0 ? [POSTGRES_ADMIN_PASSWORD_KEY] : []);
+    const nearest = nearestKey(unknown, known);
+    const where = parent.length === 0 ? `${CONFIG_NAMESPACE}:` : `${configKeyName(parent)}.`;
+    return (
+        `${configKeyName([...parent, unknown])} is not a setting` +
+        (nearest ? `; did you mean ${where}${nearest}?` : "") +
+        ` (${parent.length === 0 ? "settings" : `settings of ${configKeyName(parent)}`}: ${known.join(", ")}; docs/configuration.md)`
+    );
+}
+
+/** How to store a value of the expected type with `pulumi config set`. */
+function typeHint(key: string, expected: string, depth: number): string {
+    const flag = pulumiTypeFlag(expected);
+    if (!flag) return "";
+    return depth > 1 ? `; set it with: pulumi config set --path '${key}' <value> --type ${flag}` : `; set it in the stack file as a ${expected}`;
 }
 
 /** Settings that mean something in one mode only; set in the other they would be silently ignored. */
@@ -538,18 +573,27 @@ function findRemovedSettings(raw: Record<string, unknown>): string[] {
     });
 }
 
-/** The config keys the schema knows, read from the stack's Pulumi config. */
-export const CONFIG_KEYS = Object.keys(stackConfigSchema.shape) as (keyof StackConfig)[];
-
-/** Reads and validates the current stack's configuration. */
+/** Reads and validates the current stack's configuration: every key of the project's namespace, so a mistyped one is refused. */
 export function loadStackConfig(): StackConfig {
-    const config = new pulumi.Config(CONFIG_NAMESPACE);
     const raw: Record<string, unknown> = {};
-    for (const key of CONFIG_KEYS) {
-        const value = key === "sinkSecretRotation" ? config.get(key) : config.getObject<unknown>(key);
-        if (value !== undefined) raw[key] = value;
+    for (const [fullKey, text] of Object.entries(pulumi.runtime.allConfig())) {
+        if (!fullKey.startsWith(`${CONFIG_NAMESPACE}:`)) continue;
+        const key = fullKey.slice(CONFIG_NAMESPACE.length + 1);
+        // The admin password is a secret read where it is used (requirePostgresAdminPassword).
+        if (key === POSTGRES_ADMIN_PASSWORD_KEY) continue;
+        raw[key] = parseConfigText(text);
     }
     return parseStackConfig(raw, pulumi.getStack());
+}
+
+/** A config value as the engine hands it to the program: objects and arrays as JSON text, the rest as text. */
+function parseConfigText(text: string): unknown {
+    if (!/^\s*[[{]/.test(text)) return text;
+    try {
+        return JSON.parse(text);
+    } catch {
+        return text;
+    }
 }
 
 /** Stack config key of the PostgreSQL admin password (a Pulumi secret). */

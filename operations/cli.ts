@@ -3,16 +3,13 @@
 // (usage, options with defaults, an example) without doing work; an unknown option fails with the
 // usage and exit code 2. npm scripts are thin aliases (npm run status -- --stack dev).
 // Exit codes: 0 fine, 1 the pipeline is unhealthy / not delivered, 2 the command cannot run.
+// Each command's module (PostgreSQL, Kafka and Azure clients, the local pipeline) is loaded when that
+// command runs, so `--help` and a mistyped option answer at once.
 import { Command, CommanderError, Option } from "commander";
-import { runStatus } from "./statusCommand";
-import { runVerify } from "./verifyCommand";
-import { runRestartSink } from "./restartSinkCommand";
-import { runSnapshot } from "./snapshotCommand";
-import { runDemo } from "./demoCommand";
-import { DEFAULT_THRESHOLDS } from "./pipelineHealth";
-import { StackSelection } from "./stackOutputs";
+import { DEFAULT_THRESHOLDS } from "./healthThresholds";
+import type { StackSelection } from "./stackOutputs";
 import { durationArg, generateCommand, numberIn } from "../generator/generateCommand";
-import { BENCH_DEFAULTS } from "../test/bench/benchPlan";
+import { BENCH_DEFAULTS } from "../bench/benchPlan";
 
 const STACK_HELP =
     "\nThe stack's outputs come from `pulumi stack output --json --stack <name>` (no secrets in them), or from a file saved from it (--outputs).\nThe PostgreSQL admin password comes from PGPASSWORD, else from the stack's secret config.";
@@ -53,7 +50,7 @@ export function buildCli(): Command {
         .option("--json", "machine-readable report", false)
         .addHelpText("after", `${STACK_HELP}\nExit: 0 healthy, 1 unhealthy, 2 cannot run.\n\nExample:\n  npm run status -- --stack dev --max-sink-lag 5000`)
         .action(async (o) => {
-            process.exitCode = await runStatus({
+            process.exitCode = await (require("./statusCommand") as typeof import("./statusCommand")).runStatus({
                 selection: selection(o),
                 thresholds: { maxSlotLagBytes: o.maxSlotLagBytes, maxSinkLagRecords: o.maxSinkLag, maxDeadLetters: o.maxDeadLetters },
                 json: o.json,
@@ -66,14 +63,14 @@ export function buildCli(): Command {
         .option("--json", "machine-readable report", false)
         .addHelpText("after", `${STACK_HELP}\nExit: 0 verified, 1 not delivered in time, 2 cannot run.\n\nExample:\n  npm run verify -- --stack dev --timeout 60s`)
         .action(async (o) => {
-            process.exitCode = await runVerify({ selection: selection(o), timeoutMs: o.timeout, json: o.json });
+            process.exitCode = await (require("./verifyCommand") as typeof import("./verifyCommand")).runVerify({ selection: selection(o), timeoutMs: o.timeout, json: o.json });
         });
 
     withStack(program.command("restart-sink"))
         .description("restart the Kusto sink's FAILED tasks (after an ADX outage longer than its retry window); they re-read from the last offset ADX took")
         .addHelpText("after", `${STACK_HELP}\n\nExample:\n  npm run restart-sink -- --stack dev`)
         .action(async (o) => {
-            process.exitCode = await runRestartSink(selection(o));
+            process.exitCode = await (require("./restartSinkCommand") as typeof import("./restartSinkCommand")).runRestartSink(selection(o));
         });
 
     withStack(program.command("snapshot"))
@@ -91,7 +88,11 @@ Example:
   npm run cli -- snapshot --stack dev --table retail.orders_info`,
         )
         .action(async (o) => {
-            process.exitCode = await runSnapshot({ selection: selection(o), tables: o.table, timeoutMs: o.timeout });
+            process.exitCode = await (require("./snapshotCommand") as typeof import("./snapshotCommand")).runSnapshot({
+                selection: selection(o),
+                tables: o.table,
+                timeoutMs: o.timeout,
+            });
         });
 
     program.addCommand(generateCommand().showHelpAfterError().exitOverride());
@@ -126,7 +127,13 @@ Example:
                 ] as const)
                     if (value !== undefined) throw new Error(`${flag} needs --adx-cluster <uri>`);
             }
-            process.exitCode = await runDemo({ rate: o.rate, durationMs: o.duration, updates: o.updates, deletes: o.deletes, adxCluster });
+            process.exitCode = await (require("./demoCommand") as typeof import("./demoCommand")).runDemo({
+                rate: o.rate,
+                durationMs: o.duration,
+                updates: o.updates,
+                deletes: o.deletes,
+                adxCluster,
+            });
         });
 
     program
@@ -146,7 +153,7 @@ Example:
         .action(async (o) => {
             const list = (name: string, text: string) => text.split(",").map(numberIn(name, 1, 1_000_000));
             // The benchmark lives with the tests it shares the harness with.
-            const { runBench } = require("../test/bench/runBench");
+            const { runBench } = require("../bench/runBench");
             process.exitCode = await runBench({
                 rates: list("--rates", o.rates),
                 seconds: o.seconds,

@@ -8,9 +8,9 @@
 import * as fs from "fs";
 import * as https from "https";
 import * as tls from "tls";
-import { startLocalPipeline, LocalPipeline } from "../test/e2e/harness/localPipeline";
-import { adminClient, CAPTURED_TABLE, CapturedSource, setUpCapturedSource } from "../test/e2e/harness/capturedSource";
-import { deployKustoSink, KustoTarget } from "../test/e2e/harness/kustoSinkDeployment";
+import { startLocalPipeline, LocalPipeline } from "../local/localPipeline";
+import { adminClient, CAPTURED_TABLE, CapturedSource, setUpCapturedSource } from "../local/capturedSource";
+import { deployKustoSink, KustoTarget } from "../local/kustoSinkDeployment";
 import { currentStateOf, describeKqlCommand, loadOverlayScripts, splitKqlCommands } from "../kql/kqlModel";
 import { runOrdersGenerator, GeneratorReport } from "../generator/ordersGenerator";
 import { sourceObjectNames } from "../postgres/sourceSchema";
@@ -143,12 +143,15 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     // A real cluster is checked before anything starts: a bad URI or a missing login costs seconds, not a pipeline start.
     const clusterToken = options.adxCluster ? await connectToCluster(options.adxCluster) : undefined;
     const abort = new AbortController();
+    // A second Ctrl-C (or npm forwarding the first) does not cut the cleanup short: the command returns
+    // only once every process it started has stopped.
     const stopOnSignal = () => {
+        if (abort.signal.aborted) return write("demo: still stopping; the prompt returns when every process has stopped");
         write("demo: stopping (Ctrl-C): every process the demo started is stopped and its files removed");
         abort.abort();
     };
-    process.once("SIGINT", stopOnSignal);
-    process.once("SIGTERM", stopOnSignal);
+    process.on("SIGINT", stopOnSignal);
+    process.on("SIGTERM", stopOnSignal);
     let pipeline: LocalPipeline | undefined;
     let source: CapturedSource | undefined;
     try {

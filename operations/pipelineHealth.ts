@@ -4,6 +4,8 @@
 import { KafkaAccess, kafkaClient } from "./kafkaClient";
 import { connectRequest, describeConnectError } from "../connectors/connectRestClient";
 import { OperationsOutputs } from "./stackOutputs";
+import { DEFAULT_THRESHOLDS, HealthThresholds } from "./healthThresholds";
+export { DEFAULT_THRESHOLDS, HealthThresholds };
 import { getKustoAccessToken, rowsOf, runKustoCommand } from "../kql/kustoRestClient";
 
 export interface ConnectorHealth {
@@ -46,17 +48,6 @@ export interface PipelineHealthReport {
     /** What could not be reached at all (Connect, PostgreSQL, Kafka), with the reason. */
     unreachable: string[];
 }
-
-export interface HealthThresholds {
-    /** A slot holding more WAL than this is behind (default 256 MiB). */
-    maxSlotLagBytes: number;
-    /** Dead-lettered records tolerated (default 0: every one is a change ADX does not have). */
-    maxDeadLetters: number;
-    /** Records the sink may be behind the topics' ends (default 100,000: minutes of backlog, not a flush). */
-    maxSinkLagRecords: number;
-}
-
-export const DEFAULT_THRESHOLDS: HealthThresholds = { maxSlotLagBytes: 256 * 1024 * 1024, maxDeadLetters: 0, maxSinkLagRecords: 100_000 };
 
 /** Pure: the problems in a report; empty means healthy. */
 export function evaluatePipelineHealth(report: PipelineHealthReport, thresholds: HealthThresholds = DEFAULT_THRESHOLDS): string[] {

@@ -8,10 +8,10 @@
 import { after, before, describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import { Client } from "pg";
-import { startLocalPipeline, LocalPipeline } from "./harness/localPipeline";
-import { adminClient } from "./harness/capturedSource";
+import { startLocalPipeline, LocalPipeline } from "../../local/localPipeline";
+import { adminClient } from "../../local/capturedSource";
 import { waitUntilEqual as waitUntilEqualToSource } from "./harness/sourceComparison";
-import { deployKustoSink, KustoSinkDeployment } from "./harness/kustoSinkDeployment";
+import { deployKustoSink, KustoSinkDeployment } from "../../local/kustoSinkDeployment";
 import { buildDebeziumSourceConfig } from "../../connectors/debeziumSource";
 import { kafkaConnectorProvider } from "../../connectors/kafkaConnector";
 import { sourceBootstrapProvider } from "../../postgres/sourceBootstrap";

@@ -7,8 +7,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { runDemo } from "../../operations/demoCommand";
-import { createLocalTls } from "./harness/localTls";
-import { startAdxTestDouble } from "../doubles/adxRestTestDouble";
+import { createLocalTls } from "../../local/localTls";
+import { startAdxTestDouble } from "../../local/doubles/adxRestTestDouble";
 
 it("demo: the whole pipeline locally, live lines, then ADX equal to the source, and nothing left running", async () => {
     const lines: string[] = [];

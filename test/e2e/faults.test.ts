@@ -9,9 +9,9 @@
 // reported per fault.
 import { after, before, describe, it } from "node:test";
 import * as assert from "node:assert/strict";
-import { startLocalPipeline, LocalPipeline } from "./harness/localPipeline";
-import { adminClient, CapturedSource, setUpCapturedSource } from "./harness/capturedSource";
-import { deployKustoSink, KustoSinkDeployment } from "./harness/kustoSinkDeployment";
+import { startLocalPipeline, LocalPipeline } from "../../local/localPipeline";
+import { adminClient, CapturedSource, setUpCapturedSource } from "../../local/capturedSource";
+import { deployKustoSink, KustoSinkDeployment } from "../../local/kustoSinkDeployment";
 import { connectRequest } from "../../connectors/connectRestClient";
 import { kafkaConnectorProvider } from "../../connectors/kafkaConnector";
 import { sourceBootstrapProvider } from "../../postgres/sourceBootstrap";

@@ -3,10 +3,10 @@
 import { after, before, describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import { Client } from "pg";
-import { startLocalPipeline, LocalPipeline } from "./harness/localPipeline";
-import { TopicReader } from "./harness/topicReader";
-import { deployKustoSink, KustoSinkDeployment } from "./harness/kustoSinkDeployment";
-import { adminClient, CapturedSource, CAPTURED_TABLE, setUpCapturedSource } from "./harness/capturedSource";
+import { startLocalPipeline, LocalPipeline } from "../../local/localPipeline";
+import { TopicReader } from "../../local/topicReader";
+import { deployKustoSink, KustoSinkDeployment } from "../../local/kustoSinkDeployment";
+import { adminClient, CapturedSource, CAPTURED_TABLE, setUpCapturedSource } from "../../local/capturedSource";
 import { changeMetadataFields } from "../../connectors/debeziumSource";
 import { kafkaConnectorProvider } from "../../connectors/kafkaConnector";
 import { sourceBootstrapProvider } from "../../postgres/sourceBootstrap";

@@ -5,9 +5,9 @@
 // time span. What ADX holds equals the source, value by value.
 import { after, before, describe, it } from "node:test";
 import * as assert from "node:assert/strict";
-import { startLocalPipeline, LocalPipeline } from "./harness/localPipeline";
-import { CapturedSource, CAPTURED_TABLE, setUpCapturedSource, adminClient } from "./harness/capturedSource";
-import { deployKustoSink, KustoSinkDeployment } from "./harness/kustoSinkDeployment";
+import { startLocalPipeline, LocalPipeline } from "../../local/localPipeline";
+import { CapturedSource, CAPTURED_TABLE, setUpCapturedSource, adminClient } from "../../local/capturedSource";
+import { deployKustoSink, KustoSinkDeployment } from "../../local/kustoSinkDeployment";
 import { waitUntilEqual } from "./harness/sourceComparison";
 import { runOrdersGenerator } from "../../generator/ordersGenerator";
 import { adxNamesFor, changeMetadataColumns } from "../../kql/adxModel";

@@ -3,9 +3,9 @@
 import { after, before, describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import { serializedProviders } from "../support/serializedProviders";
-import { startLocalPipeline, LocalPipeline } from "../e2e/harness/localPipeline";
-import { freePort } from "../e2e/harness/processes";
-import { startAdxTestDouble, AdxTestDouble } from "../doubles/adxRestTestDouble";
+import { startLocalPipeline, LocalPipeline } from "../../local/localPipeline";
+import { freePort } from "../../local/processes";
+import { startAdxTestDouble, AdxTestDouble } from "../../local/doubles/adxRestTestDouble";
 import { buildDebeziumSourceConfig } from "../../connectors/debeziumSource";
 import { sourceBootstrapProvider } from "../../postgres/sourceBootstrap";
 import { buildScramSha256Verifier } from "../../postgres/scramVerifier";

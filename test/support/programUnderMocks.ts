@@ -1,7 +1,8 @@
 // Runs the whole program (index.ts) under Pulumi mocks with one stack file's config, as
 // `pulumi preview -s <stack>` would, and gives the tests what the engine would have received.
 import * as assert from "node:assert/strict";
-import { installMocks, MOCK_EVENT_HUBS_KEY, MockedResource, readStackFile, SECRET_SIGNATURE, settle } from "./pulumiMocks";
+import { installMocks, MOCK_EVENT_HUBS_KEY, MockedResource, readProject, readStackFile, SECRET_SIGNATURE, settle } from "./pulumiMocks";
+import { SECURE_VALUE, validateStackConfig } from "./pulumiCliConfigRules";
 
 /**
  * Values a stack file leaves to `pulumi config set`, besides the admin password: none for dev and
@@ -28,7 +29,10 @@ export async function runProgramWithStackFile(stack: string, extraConfig: Record
     for (const [key, values] of Object.entries(extraConfig)) overrides[key] = { ...overrides[key], ...values };
     // A replaced section is the override alone (a stack file written for another mode); others merge.
     for (const [key, values] of Object.entries(overrides)) config[key] = replacedSections.includes(key) ? values : { ...(config[key] as object), ...values };
-    const resources = installMocks({ ...config, "pg-adx-cdc:postgresAdminPassword": MOCK_ADMIN_PASSWORD }, ["pg-adx-cdc:postgresAdminPassword"], stack);
+    // What the Pulumi CLI hands the program: its own checks passed, Pulumi.yaml's defaults applied.
+    const cli = validateStackConfig(readProject(), stack, { ...config, "pg-adx-cdc:postgresAdminPassword": SECURE_VALUE });
+    assert.equal(cli.error, undefined, "the Pulumi CLI would stop before the program runs");
+    const resources = installMocks({ ...cli.merged, "pg-adx-cdc:postgresAdminPassword": MOCK_ADMIN_PASSWORD }, ["pg-adx-cdc:postgresAdminPassword"], stack);
     const started = Date.now();
     const program = require("../../index");
     await settle(1500);

@@ -8,6 +8,7 @@ import { parse as parseYaml } from "yaml";
 import { CATALOG_FIXTURES, heartbeatCatalog } from "./catalogFixtures";
 import { captureProblems } from "../../postgres/sourceCatalogResource";
 import { currentStateKey } from "../../postgres/catalog";
+import type { PulumiProject } from "./pulumiCliConfigRules";
 
 export interface MockedResource {
     type: string;
@@ -123,6 +124,11 @@ export function installMocks(config: Record<string, unknown>, secretKeys: string
 export function readStackFile(stack: string): Record<string, unknown> {
     const file = path.join(repoRoot(), `Pulumi.${stack}.yaml`);
     return (parseYaml(fs.readFileSync(file, "utf8")) as { config: Record<string, unknown> }).config;
+}
+
+/** Pulumi.yaml, as the CLI reads it. */
+export function readProject(): PulumiProject {
+    return parseYaml(fs.readFileSync(path.join(repoRoot(), "Pulumi.yaml"), "utf8"));
 }
 
 export function repoRoot(): string {

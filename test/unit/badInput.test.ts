@@ -6,7 +6,7 @@ import * as assert from "node:assert/strict";
 import { installMocks } from "../support/pulumiMocks";
 import { requirePostgresAdminPassword } from "../../components/config";
 import { connectRequest } from "../../connectors/connectRestClient";
-import { freePort } from "../e2e/harness/processes";
+import { freePort } from "../../local/processes";
 import { diffKqlSchema } from "../../kql/kqlSchema";
 import { diffSourceBootstrap } from "../../postgres/sourceBootstrap";
 import { diffServerRestart } from "../../postgres/serverRestart";

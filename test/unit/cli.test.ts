@@ -55,3 +55,34 @@ describe("pg-adx-cdc CLI", () => {
         assert.match(alone.stderr, /--adx-streaming needs --adx-cluster <uri>/);
     });
 });
+
+describe("the CLI as the README offers it", () => {
+    const root = path.join(__dirname, "..", "..", "..");
+    const pkg = JSON.parse(require("fs").readFileSync(path.join(root, "package.json"), "utf8"));
+    const commands = ["status", "verify", "restart-sink", "snapshot", "generate", "demo", "bench"];
+
+    it("every command has its npm script, which runs the built CLI without rebuilding", () => {
+        // exec: a long-running command is npm's own child, so Ctrl-C returns the prompt only once it has stopped.
+        for (const c of commands) assert.match(pkg.scripts[c], new RegExp(`^(exec )?node ${pkg.bin["pg-adx-cdc"]} ${c}$`), c);
+        for (const c of ["demo", "bench", "generate"]) assert.match(pkg.scripts[c], /^exec /, c);
+        assert.equal(pkg.scripts.prepare, pkg.scripts.build, "npm ci builds dist/ once");
+    });
+
+    it("every `npm run <script>` the README and docs name exists", () => {
+        const fs = require("fs");
+        const files = ["README.md", ...fs.readdirSync(path.join(root, "docs")).map((f: string) => `docs/${f}`)];
+        for (const file of files) {
+            for (const [, script] of fs.readFileSync(path.join(root, file), "utf8").matchAll(/npm run ([a-z][a-z0-9:-]*)/g)) {
+                assert.ok(pkg.scripts[script], `${file} names npm run ${script}, which package.json does not have`);
+            }
+        }
+    });
+
+    it("--help loads no command's clients (PostgreSQL, Kafka, Azure, the local pipeline): it answers at once", () => {
+        const probe = `require(${JSON.stringify(CLI)}).buildCli().exitOverride().configureOutput({ writeOut() {} }); try { require(${JSON.stringify(CLI)}).buildCli().exitOverride().configureOutput({ writeOut() {} }).parse(["node", "cli", "--help"]); } catch {} process.stdout.write(JSON.stringify(Object.keys(require.cache)));`;
+        const result = spawnSync(process.execPath, ["-e", probe], { encoding: "utf8", timeout: 20_000 });
+        const loaded: string[] = JSON.parse(result.stdout);
+        const heavy = loaded.filter((m) => /node_modules[\\/](pg|kafkajs|@azure|axios|zod)[\\/]|statusCommand|demoCommand|localPipeline|snapshotCommand/.test(m));
+        assert.deepEqual(heavy, []);
+    });
+});

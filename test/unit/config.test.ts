@@ -210,3 +210,59 @@ describe("kafka.mode eventhubs: what Event Hubs cannot do is refused before anyt
         rejects({ ...valid(), kafka: { mode: "confluent" } }, /pg-adx-cdc:kafka\.mode/);
     });
 });
+
+describe("keys and values as a Pulumi user writes them", () => {
+    it("refuses a mistyped section, naming it and the nearest setting", () =>
+        rejects({ ...valid(), captur: { tables: ["a.b"] } }, /pg-adx-cdc:captur is not a setting; did you mean pg-adx-cdc:capture\? \(settings: adx, postgres, capture, kafka/));
+    it("refuses a mistyped key inside a section", () =>
+        rejects(
+            { ...valid(), capture: { tabels: ["a.b"] } },
+            /pg-adx-cdc:capture\.tabels is not a setting; did you mean pg-adx-cdc:capture\.tables\? \(settings of pg-adx-cdc:capture: tables, topicPrefix, keys/,
+        ));
+    it("refuses a key spelled in another case", () =>
+        rejects(
+            { postgres: { allowedClientCIDRs: ["203.0.113.10/32"], allowDeployerIp: true } },
+            /pg-adx-cdc:postgres\.allowedClientCIDRs is not a setting; did you mean pg-adx-cdc:postgres\.allowedClientCidrs\?/,
+        ));
+    it("refuses a mistyped key two levels down", () =>
+        rejects(
+            { ...valid(), kafka: { mode: "eventhubs", eventHubs: { teir: "Premium" } } },
+            /pg-adx-cdc:kafka\.eventHubs\.teir is not a setting; did you mean pg-adx-cdc:kafka\.eventHubs\.tier\?/,
+        ));
+    it("names a mode-only key once, with its own reason", () => {
+        try {
+            parseStackConfig({ ...valid(), kafka: { connectWorkers: 3 } }, "dev");
+            assert.fail("should be refused");
+        } catch (e) {
+            const problems = (e as StackConfigError).problems;
+            assert.equal(problems.length, 1, problems.join("\n"));
+            assert.match(problems[0], /kafka\.connectWorkers has no effect with mode "container"/);
+        }
+    });
+    it("accepts values as `pulumi config set --path` stores them", () => {
+        const c = parseStackConfig(
+            {
+                postgres: { allowedClientCidrs: ["203.0.113.10/32"], version: 15, maxReplicationSlots: "12", maxWalSenders: "12" },
+                generator: { updates: "0.3", deletes: "0.1", enabled: "true", rate: "50" },
+                adx: { autoStop: "false" },
+            },
+            "dev",
+        );
+        assert.equal(c.postgres.version, "15");
+        assert.equal(c.postgres.maxReplicationSlots, 12);
+        assert.equal(c.generator.updates, 0.3);
+        assert.equal(c.generator.enabled, true);
+        assert.equal(c.generator.rate, 50);
+        assert.equal(c.adx.autoStop, false);
+    });
+    it("refuses an ambiguous value with the --type to use", () => {
+        rejects(
+            { ...valid(), generator: { rate: "fast" } },
+            /pg-adx-cdc:generator\.rate: .*expected number.* \(got "fast"\); set it with: pulumi config set --path 'pg-adx-cdc:generator\.rate' <value> --type float/,
+        );
+        rejects(
+            { ...valid(), adx: { autoStop: "yes" } },
+            /pg-adx-cdc:adx\.autoStop: .*expected boolean.* \(got "yes"\); set it with: pulumi config set --path 'pg-adx-cdc:adx\.autoStop' <value> --type bool/,
+        );
+    });
+});

@@ -3,7 +3,7 @@
 import { before, describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
-import { resolveOutput } from "../support/pulumiMocks";
+import { CLIENT_CONFIG, resolveOutput } from "../support/pulumiMocks";
 import { countByType, displayedInputs, MOCK_SECRETS, ProgramRun, runProgramWithStackFile } from "../support/programUnderMocks";
 import { parseOperationsOutputs } from "../../operations/stackOutputs";
 
@@ -64,10 +64,14 @@ describe("the program with Pulumi.dev.yaml", () => {
 
     it("grants the sink Ingestor, not Admin, and makes the deployer admin", () => {
         const assignments = run.byType("azure-native:kusto:DatabasePrincipalAssignment").map((r) => r.inputs);
-        const sink = assignments.find((a) => a.principalType === "App");
+        const sink = assignments.find((a) => a.role !== "Admin");
         assert.equal(sink?.role, "Ingestor");
+        assert.equal(sink?.principalType, "App");
         assert.equal(assignments.filter((a) => a.role === "Admin").length, 1);
-        assert.equal(assignments.find((a) => a.role === "Admin")?.principalType, "User");
+        // dev is deployed by the delivery workflow's OIDC app (deployer.principalType App in Pulumi.dev.yaml).
+        const admin = assignments.find((a) => a.role === "Admin");
+        assert.equal(admin?.principalType, "App");
+        assert.equal(admin?.principalId, CLIENT_CONFIG.clientId);
     });
 
     it("sets wal_level=logical and restarts after the static parameters change; no failover slots without a standby", () => {

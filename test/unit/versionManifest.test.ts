@@ -7,7 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { DEBEZIUM_VERSION, IMAGES, KAFKA_VERSION, KUSTO_SINK } from "../../versions";
 import { parseStackConfig } from "../../components/config";
-import { REPO_ROOT } from "../e2e/harness/prerequisites";
+import { REPO_ROOT } from "../../local/prerequisites";
 import { runProgramWithStackFile } from "../support/programUnderMocks";
 
 /** Files git tracks (or would add), except lock files and the manifest itself. */
@@ -73,9 +73,9 @@ describe("version manifest (versions.ts)", () => {
     });
 
     it("leaves the e2e runtime's Maven versions to the manifest (passed with -D)", () => {
-        const pom = fs.readFileSync(path.join(REPO_ROOT, "test", "e2e", "pom.xml"), "utf8");
+        const pom = fs.readFileSync(path.join(REPO_ROOT, "local", "maven", "pom.xml"), "utf8");
         assert.doesNotMatch(pom, /<kafka\.version>|<debezium\.version>/);
-        const prerequisites = fs.readFileSync(path.join(REPO_ROOT, "test", "e2e", "harness", "prerequisites.ts"), "utf8");
+        const prerequisites = fs.readFileSync(path.join(REPO_ROOT, "local", "prerequisites.ts"), "utf8");
         assert.match(prerequisites, /-Dkafka\.version=\$\{KAFKA_VERSION\}/);
         assert.match(prerequisites, /-Ddebezium\.version=\$\{DEBEZIUM_VERSION\}/);
     });

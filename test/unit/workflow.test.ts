@@ -98,6 +98,12 @@ describe(`${WORKFLOW_PATH} does what delivery needs`, () => {
         assert.doesNotMatch(text, /PULUMI_ACCESS_TOKEN|client-secret|AZURE_CLIENT_SECRET|PULUMI_CONFIG_PASSPHRASE/);
     });
 
+    it("deploys dev as an app (OIDC), which is what Pulumi.dev.yaml tells the stack the deployer is", () => {
+        assert.equal(workflow.env.ARM_CLIENT_ID, "${{ vars.AZURE_CLIENT_ID }}");
+        const dev = parseYaml(fs.readFileSync(path.join(repoRoot(), "Pulumi.dev.yaml"), "utf8")).config;
+        assert.equal(dev["pg-adx-cdc:deployer"]?.principalType, "App", "the ADX admin grant must name the workflow's app, not a user");
+    });
+
     it("pins every action to a major version", () => {
         const uses = Object.values<any>(workflow.jobs).flatMap((job) => job.steps.map((s: any) => s.uses).filter(Boolean));
         for (const u of uses) assert.match(u, /^[\w-]+\/[\w-]+@v\d+$/);

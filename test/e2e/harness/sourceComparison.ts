@@ -4,12 +4,12 @@
 // value back as the column's own type (the type table's sameValueSql).
 import { Client } from "pg";
 import { stringify as stringifyLosslessJson } from "lossless-json";
-import { LocalPipeline } from "./localPipeline";
-import { KustoSinkDeployment } from "./kustoSinkDeployment";
+import { LocalPipeline } from "../../../local/localPipeline";
+import { KustoSinkDeployment } from "../../../local/kustoSinkDeployment";
 import { typeRuleFor } from "../../../kql/typeTable";
 import { adxNamesFor, changeMetadataColumns } from "../../../kql/adxModel";
 import { currentStateOf } from "../../../kql/kqlModel";
-import { KustoValue } from "../../doubles/adxIngestionTestDouble";
+import { KustoValue } from "../../../local/doubles/adxIngestionTestDouble";
 import { pollUntil } from "../../../runtime/pollUntil";
 
 export interface TableComparison {

@@ -4,7 +4,7 @@
 import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { DEBEZIUM_VERSION, KAFKA_VERSION } from "../../../versions";
+import { DEBEZIUM_VERSION, KAFKA_VERSION } from "../versions";
 import { ensureKustoSinkPlugin } from "./kustoSinkBuild";
 
 /** The repository root: the nearest folder above this file that holds package.json (works from dist/ too). */
@@ -72,7 +72,7 @@ export async function ensurePrerequisites(): Promise<Prerequisites> {
                 "-B",
                 "-q",
                 "-f",
-                path.join(REPO_ROOT, "test", "e2e", "pom.xml"),
+                path.join(REPO_ROOT, "local", "maven", "pom.xml"),
                 `-Dcdc.cache.dir=${CACHE_DIR}`,
                 `-Dkafka.version=${KAFKA_VERSION}`,
                 `-Ddebezium.version=${DEBEZIUM_VERSION}`,

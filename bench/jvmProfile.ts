@@ -4,7 +4,7 @@
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { pollUntil } from "../../runtime/pollUntil";
+import { pollUntil } from "../runtime/pollUntil";
 
 export interface JvmProfile {
     seconds: number;

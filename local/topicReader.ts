@@ -1,7 +1,7 @@
 // Reads a topic from the local broker (kafkajs), keeping each record's value and the time it was read.
 import { Consumer, CompressionCodecs, CompressionTypes } from "kafkajs";
-import { KafkaAccess, kafkaClient } from "../../../operations/kafkaClient";
-import { pollUntil } from "../../../runtime/pollUntil";
+import { KafkaAccess, kafkaClient } from "../operations/kafkaClient";
+import { pollUntil } from "../runtime/pollUntil";
 
 // The tuned source producer compresses with lz4 (connectors/debeziumSource.ts); kafkajs ships only
 // gzip, so the reader registers lz4 (frame format, as Kafka writes it) from the pure-JS lz4js.

@@ -2,14 +2,14 @@
 // bootstrap provider (tables, publication, heartbeat, replication user via SCRAM verifier), the
 // Debezium config builder, the KafkaConnector provider, and a reader on the table's topic.
 import type { Client } from "pg";
-import { connectPostgres } from "../../../postgres/postgresClient";
+import { connectPostgres } from "../postgres/postgresClient";
 import { LocalPipeline } from "./localPipeline";
 import { readTopic, TopicReader } from "./topicReader";
-import { buildDebeziumSourceConfig, topicForTable } from "../../../connectors/debeziumSource";
-import { kafkaConnectorProvider } from "../../../connectors/kafkaConnector";
-import { sourceBootstrapProvider } from "../../../postgres/sourceBootstrap";
-import { buildScramSha256Verifier } from "../../../postgres/scramVerifier";
-import { sourceObjectNames } from "../../../postgres/sourceSchema";
+import { buildDebeziumSourceConfig, topicForTable } from "../connectors/debeziumSource";
+import { kafkaConnectorProvider } from "../connectors/kafkaConnector";
+import { sourceBootstrapProvider } from "../postgres/sourceBootstrap";
+import { buildScramSha256Verifier } from "../postgres/scramVerifier";
+import { sourceObjectNames } from "../postgres/sourceSchema";
 
 export const CAPTURED_TABLE = "retail.orders_info";
 

@@ -1,6 +1,6 @@
 // Child processes of the local pipeline: started with their output in log files, waited on by real
 // readiness checks, stopped (and killed if they do not stop) on exit, also when a test fails.
-import { pollUntil } from "../../../runtime/pollUntil";
+import { pollUntil } from "../runtime/pollUntil";
 import { ChildProcess, spawn, SpawnOptions } from "child_process";
 import * as fs from "fs";
 import * as net from "net";
@@ -12,11 +12,27 @@ export interface ManagedProcess {
     exited: Promise<number | null>;
 }
 
+/** Every child still running, killed if this process exits without stopping them (an uncaught error, process.exit). */
+const running = new Set<ChildProcess>();
+process.once("exit", () => {
+    for (const child of running) child.kill("SIGKILL");
+});
+
+/**
+ * Starts a child in its own process group: Ctrl-C in a terminal reaches only this process, which then
+ * stops the children in order (Connect before Kafka before PostgreSQL) instead of all dying at once.
+ */
 export function startProcess(name: string, command: string, args: string[], logFile: string, options: SpawnOptions = {}): ManagedProcess {
     const log = fs.openSync(logFile, "a");
-    const child = spawn(command, args, { ...options, stdio: ["ignore", log, log], detached: false });
+    const child = spawn(command, args, { ...options, stdio: ["ignore", log, log], detached: true });
     fs.closeSync(log);
-    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+    running.add(child);
+    const exited = new Promise<number | null>((resolve) =>
+        child.once("exit", (code) => {
+            running.delete(child);
+            resolve(code);
+        }),
+    );
     return { name, child, logFile, exited };
 }
 

@@ -7,19 +7,19 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { buildKafkaBrokerSettings } from "../../../components/kafkaBrokerSettings";
-import { buildConnectWorkerSettings, renderProperties, WORKER_SECRET_ENV } from "../../../connectors/workerSettings";
-import { defaultPostgresSettings } from "../../../components/config";
-import { buildHbaRules, buildLogicalReplicationParameters, toPostgresConfLines } from "../../../postgres/serverParameters";
+import { buildKafkaBrokerSettings } from "../components/kafkaBrokerSettings";
+import { buildConnectWorkerSettings, renderProperties, WORKER_SECRET_ENV } from "../connectors/workerSettings";
+import { defaultPostgresSettings } from "../components/config";
+import { buildHbaRules, buildLogicalReplicationParameters, toPostgresConfLines } from "../postgres/serverParameters";
 import { ensurePrerequisites, Prerequisites } from "./prerequisites";
 import { freePort, killProcess, ManagedProcess, portOpen, startProcess, stopProcess, waitUntil } from "./processes";
 import { createTopics, eventHubsLikeListener } from "./eventHubsLikeBroker";
-import { KafkaAccess } from "../../../operations/kafkaClient";
-import { eventHubsOperatorAuthentication } from "../../../operations/stackOutputs";
-import { DEFAULT_KAFKA_COMPRESSION, KafkaCompression } from "../../../connectors/debeziumSource";
-import { KafkaTopicSpec } from "../../../connectors/kafkaTopics";
+import { KafkaAccess } from "../operations/kafkaClient";
+import { eventHubsOperatorAuthentication } from "../operations/stackOutputs";
+import { DEFAULT_KAFKA_COMPRESSION, KafkaCompression } from "../connectors/debeziumSource";
+import { KafkaTopicSpec } from "../connectors/kafkaTopics";
 import { createLocalTls, LocalTls, LocalTlsOptions } from "./localTls";
-import { startAdxTestDouble, AdxTestDouble } from "../../doubles/adxRestTestDouble";
+import { startAdxTestDouble, AdxTestDouble } from "./doubles/adxRestTestDouble";
 
 export interface LocalPipeline {
     workDir: string;
@@ -119,7 +119,12 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
     const started: ManagedProcess[] = [];
     let adx: AdxTestDouble | undefined;
     const cleanup = async () => {
-        for (const p of started.reverse()) await stopProcess(p).catch(() => undefined);
+        for (const p of started.reverse()) {
+            if (p.child.exitCode !== null || p.child.signalCode !== null) continue;
+            const t = Date.now();
+            await stopProcess(p).catch(() => undefined);
+            progress(`stopped ${p.name} (${Date.now() - t} ms)`);
+        }
         await adx?.close().catch(() => undefined);
         fs.rmSync(workDir, { recursive: true, force: true });
     };

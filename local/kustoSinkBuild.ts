@@ -3,11 +3,11 @@
 // commit, otherwise GitHub's archive of the commit. The jar is cached under .cache/e2e per commit.
 // One difference from the image build, and why: Confluent's repository (the only home of the
 // `provided` Avro converter) is unreachable from CI, so a compile-only stand-in is installed in its
-// place (test/e2e/kusto-sink-standin); it is never packaged, and the stack's topics are JSON.
+// place (local/maven/kusto-sink-standin); it is never packaged, and the stack's topics are JSON.
 import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { KAFKA_VERSION, KUSTO_SINK, kustoSinkArchiveUrl } from "../../../versions";
+import { KAFKA_VERSION, KUSTO_SINK, kustoSinkArchiveUrl } from "../versions";
 
 const STANDIN_VERSION = "0-pg-adx-cdc-compile-stand-in";
 
@@ -16,16 +16,46 @@ function mvn(args: string[], cwd: string, what: string): void {
     if (result.status !== 0) throw new Error(`${what} failed (mvn exit ${result.status}); see the Maven output above. Maven Central must be reachable.`);
 }
 
-/** Where the pinned sink's source is: the vendored copy if it is that commit, else a downloaded archive. */
+/** Names a local copy of the sink's source (a checkout of the pinned commit, or GitHub's .tar.gz of it) instead of a download. */
+export const KUSTO_SINK_SOURCE_ENV = "PG_ADX_CDC_KUSTO_SINK_SOURCE";
+
+/** Why the download failed and the ways around it, for a machine without (direct) internet access. */
+function downloadHelp(cause: string): string {
+    const url = kustoSinkArchiveUrl();
+    return (
+        `cannot download the Kusto sink's source (${cause}) from ${url}.\n` +
+        `  Behind a proxy: Node ${process.versions.node.split(".")[0]}'s fetch uses HTTPS_PROXY only with NODE_USE_ENV_PROXY=1 (Node 24+); or download it yourself:\n` +
+        `    curl -L -o kusto-sink.tar.gz ${url}\n` +
+        `  then: export ${KUSTO_SINK_SOURCE_ENV}=$PWD/kusto-sink.tar.gz   (or a checkout of commit ${KUSTO_SINK.commit})`
+    );
+}
+
+/** Where the pinned sink's source is: a copy named by the environment, the vendored copy, else a downloaded archive. */
 async function pinnedSource(repoRoot: string, cacheDir: string): Promise<string> {
+    const unpacked = path.join(cacheDir, `kusto-sink-source-${KUSTO_SINK.commit}`);
+    const named = process.env[KUSTO_SINK_SOURCE_ENV];
+    if (named) {
+        if (fs.existsSync(path.join(named, "pom.xml"))) return named;
+        if (!fs.existsSync(named) || !fs.statSync(named).isFile())
+            throw new Error(`${KUSTO_SINK_SOURCE_ENV}=${named} is neither a directory with pom.xml nor a .tar.gz archive of the sink's source`);
+        fs.rmSync(unpacked, { recursive: true, force: true });
+        fs.mkdirSync(unpacked, { recursive: true });
+        execFileSync("tar", ["-xzf", named, "-C", unpacked, "--strip-components=1"]);
+        return unpacked;
+    }
     const vendored = path.join(repoRoot, "..", "shared", "vendor", `kafka-sink-azure-kusto-${KUSTO_SINK.version}`);
     const sourceNote = path.join(vendored, "SOURCE.md");
     if (fs.existsSync(sourceNote) && fs.readFileSync(sourceNote, "utf8").includes(KUSTO_SINK.commit)) return vendored;
-    const unpacked = path.join(cacheDir, `kusto-sink-source-${KUSTO_SINK.commit}`);
     if (!fs.existsSync(path.join(unpacked, "pom.xml"))) {
-        process.stderr.write(`e2e: downloading ${kustoSinkArchiveUrl()}\n`);
-        const response = await fetch(kustoSinkArchiveUrl());
-        if (!response.ok) throw new Error(`cannot fetch the Kusto sink source at ${KUSTO_SINK.commit}: HTTP ${response.status} from ${kustoSinkArchiveUrl()}`);
+        process.stderr.write(`downloading the Kusto sink's source: ${kustoSinkArchiveUrl()}\n`);
+        let response: Response;
+        try {
+            response = await fetch(kustoSinkArchiveUrl(), { signal: AbortSignal.timeout(120_000) });
+        } catch (error) {
+            const cause = (error as Error & { cause?: { code?: string; message?: string } }).cause;
+            throw new Error(downloadHelp(cause?.code ?? cause?.message ?? (error as Error).message));
+        }
+        if (!response.ok) throw new Error(downloadHelp(`HTTP ${response.status}`));
         const archive = path.join(cacheDir, `kusto-sink-${KUSTO_SINK.commit}.tar.gz`);
         fs.writeFileSync(archive, Buffer.from(await response.arrayBuffer()));
         fs.mkdirSync(unpacked, { recursive: true });
@@ -48,7 +78,7 @@ export async function ensureKustoSinkPlugin(repoRoot: string, cacheDir: string):
     }
     process.stderr.write(`e2e: building the Kusto sink ${KUSTO_SINK.version} (${KUSTO_SINK.commit.slice(0, 12)}) with Maven, about 2 minutes the first time\n`);
     const started = Date.now();
-    mvn([`-Dkafka.version=${KAFKA_VERSION}`, "install"], path.join(repoRoot, "test", "e2e", "kusto-sink-standin"), "installing the Avro converter's compile-only stand-in");
+    mvn([`-Dkafka.version=${KAFKA_VERSION}`, "install"], path.join(repoRoot, "local", "maven", "kusto-sink-standin"), "installing the Avro converter's compile-only stand-in");
     // Build in a copy: the source (vendored, read-only) is never written to.
     const buildDir = path.join(cacheDir, `kusto-sink-build-${KUSTO_SINK.commit}`);
     fs.rmSync(buildDir, { recursive: true, force: true });

@@ -3,17 +3,17 @@
 // registered by the KafkaConnector provider with the stack's sink config builder. Only the
 // endpoints and the auth strategy differ from the stack (az_dev_token: the double has no Entra).
 import { LocalPipeline } from "./localPipeline";
-import { kafkaConnectorProvider } from "../../../connectors/kafkaConnector";
-import { buildKustoSinkConfig, KustoSinkInput } from "../../../connectors/kustoSink";
-import { topicForTable } from "../../../connectors/debeziumSource";
-import { deadLetterTopicFor } from "../../../connectors/kafkaTopics";
-import { WORKER_SECRET_ENV } from "../../../connectors/workerSettings";
-import { KAFKA_REPLICATION_FACTOR } from "../../../components/kafkaPlatform";
-import { kqlSchemaProvider } from "../../../kql/kqlSchema";
-import { currentStateOf, KqlScript, loadOverlayScripts, sinkTargetOf } from "../../../kql/kqlModel";
-import { adxModelScripts, heartbeatModelScripts } from "../../../kql/adxModel";
-import { sourceCatalogProvider, SourceCatalogOutputs } from "../../../postgres/sourceCatalogResource";
-import { getKustoAccessToken, rowsOf, runKustoQuery } from "../../../kql/kustoRestClient";
+import { kafkaConnectorProvider } from "../connectors/kafkaConnector";
+import { buildKustoSinkConfig, KustoSinkInput } from "../connectors/kustoSink";
+import { topicForTable } from "../connectors/debeziumSource";
+import { deadLetterTopicFor } from "../connectors/kafkaTopics";
+import { WORKER_SECRET_ENV } from "../connectors/workerSettings";
+import { KAFKA_REPLICATION_FACTOR } from "../components/kafkaPlatform";
+import { kqlSchemaProvider } from "../kql/kqlSchema";
+import { currentStateOf, KqlScript, loadOverlayScripts, sinkTargetOf } from "../kql/kqlModel";
+import { adxModelScripts, heartbeatModelScripts } from "../kql/adxModel";
+import { sourceCatalogProvider, SourceCatalogOutputs } from "../postgres/sourceCatalogResource";
+import { getKustoAccessToken, rowsOf, runKustoQuery } from "../kql/kustoRestClient";
 
 export const ADX_DATABASE = "cdc";
 

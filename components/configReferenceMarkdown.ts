@@ -1,0 +1,99 @@
+// Renders every setting the stack reads (key, type, allowed values, default) from the config schema
+// into docs/configuration.md, so the reference is the schema itself; test/unit/configReference.test.ts
+// fails when they differ. Regenerate with: npm run docs:config
+import * as fs from "fs";
+import * as path from "path";
+import { z } from "zod";
+import { CONFIG_NAMESPACE, stackConfigSchema } from "./config";
+
+type JsonSchema = {
+    type?: string;
+    enum?: unknown[];
+    const?: unknown;
+    default?: unknown;
+    items?: JsonSchema;
+    properties?: Record<string, JsonSchema>;
+    oneOf?: JsonSchema[];
+    minimum?: number;
+    maximum?: number;
+    pattern?: string;
+    additionalProperties?: JsonSchema | boolean;
+};
+
+const code = (v: unknown) => `\`${typeof v === "string" ? v : JSON.stringify(v)}\``.replace(/\|/g, "\\|");
+
+function describeType(s: JsonSchema): string {
+    if (s.enum) return s.enum.map(code).join(", ");
+    if (s.type === "array") return `list of ${describeType(s.items ?? {})}`;
+    if (s.type === "object" && s.additionalProperties && typeof s.additionalProperties === "object") return `map of ${describeType(s.additionalProperties)}`;
+    const bound = (b: number | undefined) => (b === undefined || Math.abs(b) >= Number.MAX_SAFE_INTEGER ? "" : String(b));
+    const [min, max] = [bound(s.minimum), bound(s.maximum)];
+    const range = min || max ? ` ${min || "…"}–${max || "…"}` : "";
+    return `${s.type ?? "any"}${range}`;
+}
+
+function rows(s: JsonSchema, key: string, mode: string | undefined, out: string[]): void {
+    if (s.oneOf) {
+        for (const option of s.oneOf) rows(option, key, String(option.properties?.mode?.const), out);
+        return;
+    }
+    if (s.type === "object" && s.properties) {
+        for (const [name, child] of Object.entries(s.properties)) {
+            if (child.const !== undefined) {
+                out.push(`| \`${key}.${name}\` | ${code(child.const)} | | |`);
+                continue;
+            }
+            rows(child, `${key}.${name}`, mode, out);
+        }
+        return;
+    }
+    out.push(`| \`${key}\` | ${describeType(s)} | ${s.default === undefined ? "" : code(s.default)} | ${mode ?? ""} |`);
+}
+
+export function renderConfigReferenceMarkdown(): string {
+    const schema = z.toJSONSchema(stackConfigSchema, { io: "output", unrepresentable: "any" }) as JsonSchema;
+    const out: string[] = [];
+    for (const [section, s] of Object.entries(schema.properties ?? {})) rows(s, `${CONFIG_NAMESPACE}:${section}`, undefined, out);
+    return [
+        "# Configuration",
+        "",
+        "Every setting is validated before anything is created: an error names the key, the value and what",
+        "is allowed; a key that is not a setting is refused with the nearest one that is. Values stored by",
+        "`pulumi config set --path` (integers as numbers, `true`/`false` as booleans, everything else as text)",
+        "are read as the setting's type where that is unambiguous (`postgres.version 16`, `generator.updates 0.3`).",
+        "",
+        "Secrets never appear in plaintext: the PostgreSQL admin password is a Pulumi secret read by the",
+        "bootstrap provider when it runs; the replication password reaches the bootstrap only as a",
+        "SCRAM-SHA-256 verifier and the Connect worker only as an environment variable, as does the Event",
+        "Hubs connection string (`kafka.mode: eventhubs`, [environments](environments.md#kafka-the-broker-container-or-event-hubs)); connector configs",
+        "hold `${env:NAME}` references resolved by Kafka's `EnvVarConfigProvider`; the ADX token is fetched",
+        "at call time (Azure credential chain, or `AZURE_KUSTO_ACCESS_TOKEN`).",
+        "",
+        "## Every setting",
+        "",
+        `Generated from the schema in [\`components/config.ts\`](../components/config.ts) by \`npm run docs:config\`.`,
+        `\`${CONFIG_NAMESPACE}:postgresAdminPassword\` (a secret) is required; every other section is optional`,
+        '(`Pulumi.yaml` gives each an empty default, which the schema fills). "mode" names the',
+        "`kafka.mode` a setting belongs to; settings of the other mode are refused.",
+        "",
+        "| key | type or values | default | mode |",
+        "| --- | --- | --- | --- |",
+        ...out,
+        "",
+    ].join("\n");
+}
+
+export const CONFIG_REFERENCE_DOC = path.join(
+    __dirname.endsWith(path.join("dist", "components")) ? path.join(__dirname, "..", "..") : path.join(__dirname, ".."),
+    "docs",
+    "configuration.md",
+);
+
+if (require.main === module) {
+    if (process.argv.includes("--help")) {
+        process.stdout.write("npm run docs:config — writes docs/configuration.md from the config schema (components/config.ts)\n");
+        process.exit(0);
+    }
+    fs.writeFileSync(CONFIG_REFERENCE_DOC, renderConfigReferenceMarkdown());
+    process.stdout.write(`wrote ${path.relative(process.cwd(), CONFIG_REFERENCE_DOC)}\n`);
+}

@@ -1,0 +1,12 @@
+// What `status` counts as unhealthy, by default; a module of its own so the CLI's help reads it
+// without loading the Kafka, PostgreSQL and ADX clients.
+export interface HealthThresholds {
+    /** A slot holding more WAL than this is behind (default 256 MiB). */
+    maxSlotLagBytes: number;
+    /** Dead-lettered records tolerated (default 0: every one is a change ADX does not have). */
+    maxDeadLetters: number;
+    /** Records the sink may be behind the topics' ends (default 100,000: minutes of backlog, not a flush). */
+    maxSinkLagRecords: number;
+}
+
+export const DEFAULT_THRESHOLDS: HealthThresholds = { maxSlotLagBytes: 256 * 1024 * 1024, maxDeadLetters: 0, maxSinkLagRecords: 100_000 };
