@@ -15,10 +15,20 @@ export const DEBEZIUM_POSTGRES_CLASS = "io.debezium.connector.postgresql.Postgre
 export const ADDED_CHANGE_FIELDS = ["op", "lsn", "source.ts_ms", "source.snapshot"] as const;
 /** The field the "rewrite" delete mode adds ("true" on deletes, "false" otherwise). */
 export const DELETED_FLAG_FIELD = "__deleted";
+/** Prefix ExtractNewRecordState gives the fields it adds. */
+const ADDED_FIELD_PREFIX = "__";
+/**
+ * pg-adx-cdc's own transform (docker/connect/transforms, in the Connect image and the e2e workers):
+ * a TRUNCATE event becomes a flat record with the same added fields and the delete flag, which
+ * ExtractNewRecordState (it drops truncate events) passes on unchanged.
+ */
+export const TRUNCATE_TRANSFORM_CLASS = "pgadxcdc.transforms.TruncateToChangeRecord";
+/** The op Debezium gives a TRUNCATE event. */
+export const TRUNCATE_OP = "t";
 
 /** Field names of the flat record beyond the source columns, derived from the settings above. */
 export function changeMetadataFields(): { op: string; lsn: string; sourceTs: string; snapshot: string; deleted: string } {
-    const [op, lsn, sourceTs, snapshot] = ADDED_CHANGE_FIELDS.map((f) => "__" + f.replace(/\./g, "_"));
+    const [op, lsn, sourceTs, snapshot] = ADDED_CHANGE_FIELDS.map((f) => ADDED_FIELD_PREFIX + f.replace(/\./g, "_"));
     return { op, lsn, sourceTs, snapshot, deleted: DELETED_FLAG_FIELD };
 }
 
@@ -119,17 +129,24 @@ export function buildDebeziumSourceConfig(input: DebeziumSourceInput): Record<st
         // How each PostgreSQL type reaches the record: the type table's settings (kql/typeTable.ts).
         ...DEBEZIUM_TYPE_SETTINGS,
         "tombstones.on.delete": "false",
+        // TRUNCATE is captured (Debezium skips it by default) and reaches ADX as a change row that hides
+        // every row committed before it; nothing else is skipped.
+        "skipped.operations": "none",
         "key.converter": "org.apache.kafka.connect.json.JsonConverter",
         "key.converter.schemas.enable": "false",
         "value.converter": "org.apache.kafka.connect.json.JsonConverter",
         "value.converter.schemas.enable": "false",
         "heartbeat.topics.prefix": DEBEZIUM_HEARTBEAT_TOPICS_PREFIX,
-        transforms: "dropHeartbeats,unwrap",
+        transforms: "dropHeartbeats,truncates,unwrap",
         "transforms.dropHeartbeats.type": "org.apache.kafka.connect.transforms.Filter",
         "transforms.dropHeartbeats.predicate": "isHeartbeat",
         predicates: "isHeartbeat",
         "predicates.isHeartbeat.type": "org.apache.kafka.connect.transforms.predicates.TopicNameMatches",
         "predicates.isHeartbeat.pattern": `${DEBEZIUM_HEARTBEAT_TOPICS_PREFIX}\\..*`,
+        "transforms.truncates.type": TRUNCATE_TRANSFORM_CLASS,
+        "transforms.truncates.add.fields": ADDED_CHANGE_FIELDS.join(","),
+        "transforms.truncates.add.fields.prefix": ADDED_FIELD_PREFIX,
+        "transforms.truncates.deleted.field": DELETED_FLAG_FIELD,
         "transforms.unwrap.type": "io.debezium.transforms.ExtractNewRecordState",
         "transforms.unwrap.delete.tombstone.handling.mode": "rewrite",
         "transforms.unwrap.add.fields": ADDED_CHANGE_FIELDS.join(","),

@@ -4,7 +4,7 @@
 // function. The output is plain KQL scripts, the same form as a hand-written overlay, so the KQL
 // provider, the language-service check and the ADX test double treat both alike.
 import { CatalogTable } from "../postgres/catalog";
-import { changeMetadataFields } from "../connectors/debeziumSource";
+import { changeMetadataFields, TRUNCATE_OP } from "../connectors/debeziumSource";
 import { KAFKA_POSITION_FIELDS } from "../connectors/kustoSink";
 import { KqlScript } from "./kqlModel";
 import { KustoScalarType, typeRuleFor } from "./typeTable";
@@ -71,7 +71,12 @@ export function changeMetadataColumns(
         return n;
     };
     return {
-        op: { column: free("op"), path: jsonPathOf(fields.op), type: "string", doc: "Debezium operation: r = snapshot read, c = insert, u = update, d = delete" },
+        op: {
+            column: free("op"),
+            path: jsonPathOf(fields.op),
+            type: "string",
+            doc: "Debezium operation: r = snapshot read, c = insert, u = update, d = delete, t = TRUNCATE (no column values; hides every earlier row)",
+        },
         lsn: { column: free("lsn"), path: jsonPathOf(fields.lsn), type: "long", doc: "PostgreSQL log sequence number of the change; orders the changes of one key" },
         sourceTs: {
             column: free("source_ts"),
@@ -210,13 +215,15 @@ export function generateAdxModel(table: CatalogTable, options: AdxModelOptions):
             return `${c.kusto} = ${c.rule.currentStateExpression ? c.rule.currentStateExpression.replace(/\{c\}/g, value) : value}`;
         })
         .join(", ");
-    const { lsn, op, deleted, snapshot, kafkaPartition, kafkaOffset } = metadata;
+    const { lsn, op, deleted, snapshot, kafkaPartition, kafkaOffset, sourceTs } = metadata;
+    const truncateOp = JSON.stringify(TRUNCATE_OP);
     const currentStateScript = [
         `// Current state: the latest change per key (${options.key.join(", ")}) in the order Debezium emitted them (the Kafka`,
         `// offset: one partition per key); it also collapses the sink's at-least-once duplicates.`,
         `.create ifnotexists materialized-view with (backfill = true, docString = ${kqlString(`Latest change per key of ${table.qualifiedName}`)}, folder = "cdc") ${names.latest} on table ${names.changes}`,
         `{`,
         `    ${names.changes}`,
+        `    | where ${op.column} != ${truncateOp}`,
         `    | summarize arg_max(${kafkaOffset.column}, *) by ${keyList}`,
         `}`,
         "",
@@ -227,15 +234,21 @@ export function generateAdxModel(table: CatalogTable, options: AdxModelOptions):
         `// change emitted before it, so a key whose latest change lies before the snapshot's first read there was`,
         `// not re-read: it was deleted while its delete event was lost. Incremental snapshot reads carry no LSN and`,
         `// never hide a key: they run alongside the stream, whose delete events still arrive. A partition the`,
-        `// snapshot read no row of keeps its keys.`,
+        `// snapshot read no row of keeps its keys. A TRUNCATE (op "t") hides every key whose latest change has a`,
+        `// lower LSN: the truncate's exclusive lock means every change committed before it has a lower LSN and`,
+        `// every change after it a higher one, in whichever partition it lands (an incremental read, which has`,
+        `// no LSN, by its time).`,
         `.create-or-alter function with (docstring = ${kqlString(`${table.qualifiedName} as it is now in PostgreSQL: latest change per key, deleted keys hidden`)}, folder = "cdc")`,
         `${names.currentState}() {`,
         `    let last_full_snapshot = toscalar(${names.changes} | where ${snapshot.column} in ("last_in_data_collection", "last") | summarize max(${lsn.column}));`,
         `    let snapshot_start = ${names.changes} | where ${lsn.column} == last_full_snapshot and ${op.column} == "r" | summarize snapshot_offset = min(${kafkaOffset.column}) by ${kafkaPartition.column};`,
+        `    let truncated_lsn = toscalar(${names.changes} | where ${op.column} == ${truncateOp} | summarize max(${lsn.column}));`,
+        `    let truncated_at = toscalar(${names.changes} | where ${op.column} == ${truncateOp} | summarize max(${sourceTs.column}));`,
         `    materialized_view("${names.latest}")`,
         `    | where not(${deleted.column})`,
         `    | lookup kind=leftouter snapshot_start on ${kafkaPartition.column}`,
         `    | where isnull(snapshot_offset) or ${kafkaOffset.column} >= snapshot_offset`,
+        `    | where isnull(truncated_lsn) or ${lsn.column} > truncated_lsn or (isnull(${lsn.column}) and ${sourceTs.column} > truncated_at)`,
         `    | project ${projection}`,
         `}`,
     ].join("\n");

@@ -6,6 +6,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { DEBEZIUM_VERSION, KAFKA_VERSION } from "../versions";
 import { ensureKustoSinkPlugin } from "./kustoSinkBuild";
+import { ensureConnectTransformsPlugin } from "./connectTransformsBuild";
 
 /** The repository root: the nearest folder above this file that holds package.json (works from dist/ too). */
 export const REPO_ROOT = (() => {
@@ -22,7 +23,7 @@ export interface Prerequisites {
     debeziumPluginPath: string;
     /** Directory holding the Kusto sink built from the pinned commit. */
     kustoSinkPluginPath: string;
-    /** The worker's plugin.path: Debezium and the Kusto sink. */
+    /** The worker's plugin.path: Debezium, the Kusto sink and pg-adx-cdc's own transforms. */
     pluginPath: string;
 }
 
@@ -86,5 +87,13 @@ export async function ensurePrerequisites(): Promise<Prerequisites> {
         }
     }
     const kustoSinkPluginPath = await ensureKustoSinkPlugin(REPO_ROOT, CACHE_DIR);
-    return { java: "java", postgresBin, kafkaLibs, debeziumPluginPath, kustoSinkPluginPath, pluginPath: `${debeziumPluginPath},${kustoSinkPluginPath}` };
+    const transformsPluginPath = ensureConnectTransformsPlugin(REPO_ROOT, CACHE_DIR);
+    return {
+        java: "java",
+        postgresBin,
+        kafkaLibs,
+        debeziumPluginPath,
+        kustoSinkPluginPath,
+        pluginPath: [debeziumPluginPath, kustoSinkPluginPath, transformsPluginPath].join(","),
+    };
 }

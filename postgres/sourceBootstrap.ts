@@ -76,7 +76,41 @@ async function applyBootstrap(inputs: SourceBootstrapInputs, password: string | 
             await client.query("ROLLBACK").catch(() => undefined);
             throw error;
         }
+        await setReplicaIdentity(client, inputs.bootstrap.tables);
     });
+}
+
+/**
+ * REPLICA IDENTITY FULL where it is missing, one table per transaction, each ALTER waiting at most
+ * REPLICA_IDENTITY_LOCK_TIMEOUT for its lock (a long transaction of the user's is never queued behind
+ * for long, and nothing queues behind the ALTER), retried with backoff.
+ */
+async function setReplicaIdentity(client: { query(sql: string): Promise<unknown> }, tables: string[]): Promise<void> {
+    const statements = sourceSchema.buildReplicaIdentityStatements(tables);
+    await client.query(`SET lock_timeout = '${sourceSchema.REPLICA_IDENTITY_LOCK_TIMEOUT}'`);
+    for (const [i, statement] of statements.entries()) {
+        for (let attempt = 1; ; attempt++) {
+            try {
+                await client.query(statement);
+                break;
+            } catch (error: any) {
+                if (error.code === "55P03" && attempt < 6) {
+                    await new Promise((r) => setTimeout(r, 1000 * 2 ** (attempt - 1)));
+                    continue;
+                }
+                const table = tables[i];
+                const fix = `ALTER TABLE ${table} REPLICA IDENTITY FULL (and on each partition of a partitioned table)`;
+                if (error.code === "55P03")
+                    throw new Error(
+                        `${table}: could not take the lock for REPLICA IDENTITY FULL in ${attempt} tries (a long transaction holds it); run pulumi up again when it ends, or run ${fix} yourself`,
+                    );
+                if (error.code === "42501")
+                    throw new Error(`${table}: ${error.message}; REPLICA IDENTITY FULL needs the table's owner: have its owner run ${fix}, then run pulumi up again`);
+                throw new Error(`${table}: setting REPLICA IDENTITY FULL failed: ${error.message}`);
+            }
+        }
+    }
+    await client.query("RESET lock_timeout");
 }
 
 async function readPublishedTables(inputs: SourceBootstrapInputs, password: string | undefined): Promise<{ publication: boolean; tables: string[]; role: boolean }> {

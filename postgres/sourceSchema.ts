@@ -83,8 +83,6 @@ export function buildSourceBootstrapStatements(input: SourceBootstrapInput): str
                 )}, current_database(); END IF; END $$`,
             );
         }
-        // Deletes and updates carry the whole old row (the sink needs the deleted row's last values).
-        statements.push(`ALTER TABLE ${name} REPLICA IDENTITY FULL`);
     }
     statements.push(`CREATE TABLE IF NOT EXISTS ${input.heartbeatTable} (id int PRIMARY KEY, beat_at timestamptz NOT NULL DEFAULT now())`);
     // Debezium's signal table, in the stack's own schema: three columns in this order, as Debezium requires.
@@ -105,12 +103,39 @@ export function buildSourceBootstrapStatements(input: SourceBootstrapInput): str
     // The heartbeat table is published so that its writes reach Debezium and move the slot's LSN; the
     // signal table so that signals and watermarks reach Debezium in the change stream.
     const published = [...input.tables, input.heartbeatTable, input.signalTable].join(", ");
+    // publish_via_partition_root: a partitioned table's changes are published as its own (the name
+    // Debezium captures and the topic and ADX table are named after), whichever partition holds the row,
+    // and partitions attached later are published with it.
     statements.push(
         `DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_publication WHERE pubname = ${literal(input.publicationName)}) ` +
-            `THEN CREATE PUBLICATION ${input.publicationName} FOR TABLE ${published}; ` +
-            `ELSE ALTER PUBLICATION ${input.publicationName} SET TABLE ${published}; END IF; END $$`,
+            `THEN CREATE PUBLICATION ${input.publicationName} FOR TABLE ${published} WITH (publish_via_partition_root = true); ` +
+            `ELSE ALTER PUBLICATION ${input.publicationName} SET TABLE ${published}; ALTER PUBLICATION ${input.publicationName} SET (publish_via_partition_root = true); END IF; END $$`,
     );
     return statements;
+}
+
+/** How long one ALTER TABLE ... REPLICA IDENTITY waits for its lock before it gives way to the user's traffic (and is retried). */
+export const REPLICA_IDENTITY_LOCK_TIMEOUT = "3s";
+
+/**
+ * Per captured table, one statement (run in its own transaction, after the bootstrap) that sets
+ * REPLICA IDENTITY FULL on the table and, for a partitioned table, on every partition, where it is not
+ * set already: deletes and updates then carry the whole old row (the deleted row's last values; no
+ * TOAST column left "unavailable"). A table already FULL is not touched, so a repeated `pulumi up`
+ * takes no lock on it; the ALTER's ACCESS EXCLUSIVE lock is bounded by the lock timeout.
+ */
+export function buildReplicaIdentityStatements(tables: string[]): string[] {
+    return tables.map((name) => {
+        qualified(name);
+        return (
+            `DO $$ DECLARE r regclass; BEGIN ` +
+            // pg_partition_tree lists a partitioned table and its partitions, and nothing for a plain table.
+            `FOR r IN SELECT c.oid::regclass FROM (SELECT ${literal(name)}::regclass AS relid, 0 AS level UNION SELECT relid, level FROM pg_partition_tree(${literal(name)}::regclass)) t ` +
+            `JOIN pg_class c ON c.oid = t.relid ` +
+            `WHERE c.relkind IN ('r', 'p') AND c.relreplident <> 'f' ORDER BY t.level ` +
+            `LOOP EXECUTE format('ALTER TABLE %s REPLICA IDENTITY FULL', r); END LOOP; END $$`
+        );
+    });
 }
 
 export interface SourceTeardownInput {

@@ -149,9 +149,9 @@ export function ingestMultiJson(text: string, columns: Map<string, string>, mapp
 }
 
 /** `T | summarize arg_max(lsn, *) by k1, ['k 2']` as the double understands a materialized view. */
-export function parseLatestPerKeyView(query: string): { source: string; orderBy: string; keys: string[] } | undefined {
-    const m = /^\s*(\w+)\s*\|\s*summarize\s+arg_max\((\w+),\s*\*\)\s+by\s+(.+?)\s*$/.exec(query.replace(/\s+/g, " "));
-    return m ? { source: m[1], orderBy: m[2], keys: splitTopLevel(m[3]).map(unquoteKqlIdentifier) } : undefined;
+export function parseLatestPerKeyView(query: string): { source: string; where?: string; orderBy: string; keys: string[] } | undefined {
+    const m = /^\s*(\w+)\s*(?:\|\s*where\s+(.+?)\s*)?\|\s*summarize\s+arg_max\((\w+),\s*\*\)\s+by\s+(.+?)\s*$/.exec(query.replace(/\s+/g, " "));
+    return m ? { source: m[1], ...(m[2] ? { where: m[2] } : {}), orderBy: m[3], keys: splitTopLevel(m[4]).map(unquoteKqlIdentifier) } : undefined;
 }
 
 /** The latest row per key by the ordering column; ties (at-least-once duplicates) collapse to one. */

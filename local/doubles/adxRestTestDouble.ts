@@ -245,7 +245,12 @@ export async function startAdxTestDouble(options: AdxTestDoubleOptions = {}): Pr
                 tables.set(`${l.name}#column`, new Map([["", l.as]]));
             }
         }
-        let rows = latestPerKey(rowsOf(view.source), view.orderBy, view.keys);
+        const viewWhere = view.where === undefined ? undefined : parseKqlExpression(view.where);
+        let rows = latestPerKey(
+            rowsOf(view.source).filter((r) => !viewWhere || evaluateKql(viewWhere, r) === true),
+            view.orderBy,
+            view.keys,
+        );
         for (const clause of body.clauses) {
             if (clause.kind === "where") {
                 const where = parseKqlExpression(clause.expression);

@@ -5,7 +5,7 @@ import { ingestionUriFor, parseStackConfig, StackConfigError } from "../../compo
 import { buildDebeziumSourceConfig } from "../../connectors/debeziumSource";
 import { validateConnectorInputs } from "../../connectors/kafkaConnector";
 import { buildSinkErrorHandlingSettings } from "../../connectors/kustoSink";
-import { buildSourceBootstrapStatements } from "../../postgres/sourceSchema";
+import { buildReplicaIdentityStatements, buildSourceBootstrapStatements } from "../../postgres/sourceSchema";
 
 const valid = () => ({
     postgres: { allowedClientCidrs: ["203.0.113.10/32"] },
@@ -130,6 +130,10 @@ describe("builders", () => {
         const config = source();
         assert.equal(config["publication.autocreate.mode"], "disabled");
         assert.equal(config["snapshot.mode"], "when_needed");
+        // TRUNCATE is captured, and turned into a change row before the flattening (which drops it).
+        assert.equal(config["skipped.operations"], "none");
+        assert.deepEqual(config.transforms.split(","), ["dropHeartbeats", "truncates", "unwrap"]);
+        assert.equal(config["transforms.truncates.add.fields"], config["transforms.unwrap.add.fields"]);
         assert.equal(config["database.password"], "${env:P}");
         assert.deepEqual(validateConnectorInputs({ connectUrl: "http://127.0.0.1:8083", connectorName: "s", config }), []);
     });
@@ -145,6 +149,14 @@ describe("builders", () => {
         assert.match(sql, /GRANT SELECT ON retail\.orders_info TO cdc_replicator/);
         assert.match(sql, /captured table sales\.refunds does not exist in database %; create it first or remove it from pg-adx-cdc:capture\.tables/);
         assert.doesNotMatch(sql, /GRANT (ALL|INSERT|UPDATE|DELETE)[^;]*retail\.orders_info/);
+        // No lock on captured tables in the bootstrap's transaction: replica identity is set apart, where missing.
+        assert.doesNotMatch(sql, /ALTER TABLE/);
+        assert.match(sql, /CREATE PUBLICATION pub FOR TABLE [^;]* WITH \(publish_via_partition_root = true\)/);
+        assert.match(sql, /ALTER PUBLICATION pub SET \(publish_via_partition_root = true\)/);
+        const identity = buildReplicaIdentityStatements(["retail.orders_info"]);
+        assert.equal(identity.length, 1);
+        assert.match(identity[0], /pg_partition_tree\('retail\.orders_info'::regclass\)/);
+        assert.match(identity[0], /relreplident <> 'f'/, "only where not FULL already");
         assert.throws(
             () =>
                 buildSourceBootstrapStatements({
