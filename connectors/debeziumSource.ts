@@ -3,6 +3,7 @@
 import { envSecretReference } from "./workerSettings";
 import { DEBEZIUM_TYPE_SETTINGS } from "../kql/typeTable";
 import { SslMode } from "../postgres/sslMode";
+import { debeziumColumnPattern, debeziumTablePattern, debeziumTopicName } from "../postgres/identifiers";
 
 export const DEBEZIUM_POSTGRES_CLASS = "io.debezium.connector.postgresql.PostgresConnector";
 
@@ -32,9 +33,9 @@ export function changeMetadataFields(): { op: string; lsn: string; sourceTs: str
     return { op, lsn, sourceTs, snapshot, deleted: DELETED_FLAG_FIELD };
 }
 
-/** Kafka topic of a captured table: Debezium's `<topic.prefix>.<schema>.<table>`. */
+/** Kafka topic of a captured table: Debezium's `<topic.prefix>.<schema>.<table>` (characters Kafka does not allow become "_"). */
 export function topicForTable(topicPrefix: string, qualifiedTable: string): string {
-    return `${topicPrefix}.${qualifiedTable}`;
+    return debeziumTopicName(topicPrefix, qualifiedTable);
 }
 
 export interface DebeziumSourceInput {
@@ -115,7 +116,7 @@ export function buildDebeziumSourceConfig(input: DebeziumSourceInput): Record<st
         "database.sslmode": input.database.sslMode,
         "topic.prefix": input.topicPrefix,
         // The heartbeat table too: its changes reach ADX as a small table, the pipeline's freshness signal.
-        "table.include.list": [...input.tables, input.heartbeatTable].map((t) => t.replace(/\./g, "\\.")).join(","),
+        "table.include.list": [...input.tables, input.heartbeatTable].map(debeziumTablePattern).join(","),
         "slot.name": input.slotName,
         "publication.name": input.publicationName,
         "publication.autocreate.mode": "disabled",
@@ -152,7 +153,7 @@ export function buildDebeziumSourceConfig(input: DebeziumSourceInput): Record<st
         "transforms.unwrap.add.fields": ADDED_CHANGE_FIELDS.join(","),
     };
     const keyed = Object.entries(input.keyColumns ?? {});
-    if (keyed.length) config["message.key.columns"] = keyed.map(([table, columns]) => `${table}:${columns.join(",")}`).join(";");
+    if (keyed.length) config["message.key.columns"] = keyed.map(([table, columns]) => `${debeziumTablePattern(table)}:${columns.map(debeziumColumnPattern).join(",")}`).join(";");
     if (input.slotFailover) config["slot.failover"] = "true";
     if ((input.profile ?? "tuned") === "tuned") Object.assign(config, tunedSourceSettings(input.compression ?? DEFAULT_KAFKA_COMPRESSION.container));
     return config;

@@ -2,7 +2,7 @@
 // and mix, optionally several changes per transaction. Used by the stack's generator container,
 // the e2e tests and the benchmark.
 
-import { isQualifiedTable } from "../postgres/identifiers";
+import { isTableName } from "../postgres/identifiers";
 
 export interface GeneratorOptions {
     /** Changes per second (inserts + updates + deletes). */
@@ -67,7 +67,7 @@ function validate(options: GeneratorOptions): void {
     if (options.updates < 0 || options.deletes < 0 || options.updates + options.deletes > 1) {
         throw new Error(`--updates and --deletes are shares between 0 and 1 whose sum is at most 1 (got ${options.updates} and ${options.deletes})`);
     }
-    if (!isQualifiedTable(options.table ?? "retail.orders_info")) throw new Error(`table must be "schema.table" (got ${options.table})`);
+    if (!isTableName(options.table ?? "retail.orders_info")) throw new Error(`table must be "schema.table" (got ${options.table})`);
 }
 
 /** Runs the workload on one connection and returns what it did. */

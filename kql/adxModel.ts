@@ -3,13 +3,20 @@
 // materialized view (arg_max by lsn per key, composite keys included) and the current-state
 // function. The output is plain KQL scripts, the same form as a hand-written overlay, so the KQL
 // provider, the language-service check and the ADX test double treat both alike.
+import { createHash } from "crypto";
 import { CatalogTable } from "../postgres/catalog";
+import { canonicalTableName, parseTableName } from "../postgres/identifiers";
 import { changeMetadataFields, TRUNCATE_OP } from "../connectors/debeziumSource";
 import { KAFKA_POSITION_FIELDS } from "../connectors/kustoSink";
 import { KqlScript } from "./kqlModel";
 import { KustoScalarType, typeRuleFor } from "./typeTable";
 
-/** ADX names of one captured table's objects; derived from "schema.table" alone, so they are stable. */
+/**
+ * ADX names of one captured table's objects; derived from its name alone, so they are stable:
+ * <schema>_<table> where both are plain (letters, digits, _), the names of every existing stack. Any
+ * other character becomes "_" and a digest of the exact name is appended, so "Order Items" and
+ * "Order_Items" never share an ADX table; a name starting with a digit gets a leading "t_".
+ */
 export interface AdxTableNames {
     changes: string;
     mapping: string;
@@ -18,7 +25,11 @@ export interface AdxTableNames {
 }
 
 export function adxNamesFor(qualifiedTable: string): AdxTableNames {
-    const base = qualifiedTable.replace(".", "_");
+    const { schema, table } = parseTableName(qualifiedTable);
+    const exact = `${schema}_${table}`;
+    let base = exact.replace(/[^A-Za-z0-9_]/g, "_");
+    if (/^[0-9]/.test(base)) base = `t_${base}`;
+    if (base !== exact) base += `_${createHash("sha256").update(canonicalTableName(qualifiedTable)).digest("hex").slice(0, 6)}`;
     return { changes: `${base}_changes`, mapping: `${base}_changes_json`, latest: `${base}_latest`, currentState: `${base}_current` };
 }
 

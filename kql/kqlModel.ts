@@ -124,10 +124,10 @@ export function describeKqlCommand(command: string): KqlObject {
         return { kind: "mapping", table: m[1], format: m[2], name: m[3], columns };
     }
     if ((m = /^\.alter table (\w+) policy (\w+)/.exec(oneLine))) return { kind: "table-policy", table: m[1], policy: m[2] };
-    if ((m = /^\.create ifnotexists materialized-view (?:with \((?:[^()"]|"[^"]*")*\) )?(\w+) on table (\w+) \{(.*)\}$/.exec(oneLine))) {
+    if ((m = /^\.create ifnotexists materialized-view (?:with \((?:[^()"]|"(?:[^"\\]|\\.)*")*\) )?(\w+) on table (\w+) \{(.*)\}$/.exec(oneLine))) {
         return { kind: "materialized-view", name: m[1], source: m[2], query: m[3].trim() };
     }
-    if ((m = /^\.create-or-alter function (?:with \((?:[^()"]|"[^"]*")*\) )?(\w+)\(\) (\{.*\})$/.exec(oneLine))) {
+    if ((m = /^\.create-or-alter function (?:with \((?:[^()"]|"(?:[^"\\]|\\.)*")*\) )?(\w+)\(\) (\{.*\})$/.exec(oneLine))) {
         return { kind: "function", name: m[1], body: command.slice(command.indexOf("{")) };
     }
     if ((m = /^\.add database (\S+) (ingestors|viewers|admins) \('([^']+)'\)/.exec(oneLine))) return { kind: "database-principal", database: m[1], role: m[2], principal: m[3] };

@@ -4,6 +4,7 @@
 import { KafkaAccess, kafkaClient } from "./kafkaClient";
 import { connectRequest, describeConnectError } from "../connectors/connectRestClient";
 import { OperationsOutputs } from "./stackOutputs";
+import { tableFromDebeziumPattern } from "../postgres/identifiers";
 import { DEFAULT_THRESHOLDS, HealthThresholds } from "./healthThresholds";
 export { DEFAULT_THRESHOLDS, HealthThresholds };
 import { getKustoAccessToken, rowsOf, runKustoCommand } from "../kql/kustoRestClient";
@@ -138,7 +139,8 @@ export async function readIncrementalSnapshots(sql: SqlQueryable, signalTable: s
         .filter((r) => r.type === "execute-snapshot")
         .map((r) => {
             try {
-                return { id: r.id, tables: JSON.parse(r.data)["data-collections"] ?? [] };
+                const patterns: string[] = JSON.parse(r.data)["data-collections"] ?? [];
+                return { id: r.id, tables: patterns.map((p) => tableFromDebeziumPattern(p) ?? p) };
             } catch {
                 return { id: r.id, tables: [] };
             }

@@ -2,6 +2,7 @@
 // key, alongside the stream), e.g. after `ADD COLUMN ... DEFAULT x`, which fills existing rows
 // without a change event, or to re-sync a table. It writes the stack's execute-snapshot signal and
 // returns once Debezium has opened its first snapshot window; `status` shows the progress.
+import { canonicalTableName, isTableName } from "../postgres/identifiers";
 import { readOperationsOutputs, resolvePostgresPassword, StackSelection } from "./stackOutputs";
 import { connectToSource } from "./postgresConnection";
 import { requestIncrementalSnapshot } from "../postgres/incrementalSnapshot";
@@ -19,20 +20,22 @@ export async function runSnapshot(options: SnapshotOptions): Promise<number> {
     const signalTable = outputs.postgres.signalTable;
     if (!signalTable) throw new Error("this stack has no signal table yet: run pulumi up with this version first (it adds cdc_meta.signal_<prefix>)");
     const captured = outputs.adx.tables.map((t) => t.sourceTable);
-    const unknown = options.tables.filter((t) => !captured.includes(t));
+    // --table as the user writes it in SQL (Sales."Order Items"), compared in the stack's canonical spelling.
+    const tables = options.tables.map((t) => (isTableName(t) ? canonicalTableName(t) : t));
+    const unknown = tables.filter((t) => !captured.includes(t));
     if (unknown.length) throw new Error(`--table ${unknown.join(", ")}: not captured by this stack (captured: ${captured.join(", ")})`);
     const client = await connectToSource(outputs, resolvePostgresPassword(options.selection));
     try {
         const sent = await requestIncrementalSnapshot(
             client,
             { signalTable, connectUrl: outputs.connectRestUrl, connectorName: outputs.connectors.source, timeoutSeconds: Math.ceil(options.timeoutMs / 1000) },
-            options.tables,
+            tables,
             (m) => process.stderr.write(`snapshot: ${m}\n`),
         );
         process.stdout.write(
             sent
                 ? `requested an incremental snapshot of ${sent.tables.join(", ")} (signal ${sent.id}); Debezium is reading it; \`pg-adx-cdc status\` shows when it is done\n`
-                : `${options.tables.join(", ")}: empty, nothing to read\n`,
+                : `${tables.join(", ")}: empty, nothing to read\n`,
         );
         return 0;
     } finally {

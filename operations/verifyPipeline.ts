@@ -4,7 +4,7 @@
 // the row and waits until the function no longer shows it. The marker is removed from the source
 // whatever happens, so a failed run leaves nothing behind.
 import { SqlQueryable } from "./pipelineHealth";
-import { isQualifiedTable } from "../postgres/identifiers";
+import { isTableName } from "../postgres/identifiers";
 import { pollUntil } from "../runtime/pollUntil";
 
 /** Where the current state is read: ADX over REST in production, "what ADX would hold" in the e2e harness. */
@@ -41,7 +41,7 @@ export async function verifyPipeline(sql: SqlQueryable, probe: CurrentStateProbe
     const timeoutMs = options.timeoutMs ?? 180_000;
     const pollMs = options.pollIntervalMs ?? 250;
     const progress = options.progress ?? (() => undefined);
-    if (!isQualifiedTable(heartbeatTable)) throw new Error(`heartbeat table ${JSON.stringify(heartbeatTable)} is not a "schema.table" name`);
+    if (!isTableName(heartbeatTable)) throw new Error(`heartbeat table ${JSON.stringify(heartbeatTable)} is not a "schema.table" name`);
     const table = heartbeatTable;
     const markerId = verifyMarkerId();
     let polls = 0;

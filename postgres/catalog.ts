@@ -5,7 +5,7 @@
 import { CatalogColumn } from "../kql/typeTable";
 
 export interface CatalogTable {
-    /** "schema.table" as captured. */
+    /** "schema.table" as captured, in its canonical spelling (postgres/identifiers.ts): what to_regclass reads. */
     qualifiedName: string;
     columns: CatalogColumn[];
     /** Primary key columns in key order; empty when the table has none. */
@@ -33,8 +33,7 @@ SELECT w.qualified_name,
             THEN ((COALESCE(NULLIF(t.typtypmod, -1), a.atttypmod) - 4) >> 16) & 65535 END AS numeric_precision,
        COALESCE(array_position(pk.conkey, a.attnum), 0) AS key_position
 FROM wanted w
-JOIN pg_namespace n ON n.nspname = split_part(w.qualified_name, '.', 1)
-JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = split_part(w.qualified_name, '.', 2) AND c.relkind IN ('r', 'p')
+JOIN pg_class c ON c.oid = to_regclass(w.qualified_name) AND c.relkind IN ('r', 'p')
 LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
 LEFT JOIN pg_type t ON t.oid = a.atttypid
 LEFT JOIN pg_type bt ON bt.oid = CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END
@@ -107,13 +106,6 @@ export async function readCatalogTables(
     const { rows } = await client.query(CATALOG_QUERY, [tables]);
     return catalogTablesFromRows(tables, rows);
 }
-
-/** Expands `schema.*` patterns against the tables the catalog lists, in a stable order. */
-export const EXPAND_PATTERN_QUERY = `
-SELECT n.nspname || '.' || c.relname AS qualified_name
-FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND n.nspname = ANY($1::text[])
-ORDER BY 1`;
 
 /** The key the current state is kept by: the primary key, or the configured key columns. */
 export function currentStateKey(table: CatalogTable, configuredKey?: string[]): string[] {

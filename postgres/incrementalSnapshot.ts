@@ -5,6 +5,7 @@
 // connector's running task captures the table, then waits for Debezium's first snapshot window
 // (the watermark rows it writes into the same table) as the acknowledgement.
 // The first deployment sends nothing: the connector's initial snapshot reads every captured table.
+import { debeziumTablePattern } from "./identifiers";
 import * as pulumi from "@pulumi/pulumi";
 import { ADMIN_PASSWORD_CONFIG_KEY, PostgresConnectionInputs, withClient } from "./sourceBootstrap";
 import { connectRequest } from "../connectors/connectRestClient";
@@ -28,12 +29,12 @@ export interface SentSignal {
     sentAt: string;
 }
 
-/** The signal row Debezium's source channel reads (`data-collections` are "schema.table" for PostgreSQL). */
+/** The signal row Debezium's source channel reads (`data-collections` are regexes over "schema.table": each table's exact pattern). */
 export function executeSnapshotSignal(tables: string[], now = new Date()): { id: string; type: string; data: string } {
     return {
         id: `pg-adx-cdc-${now.toISOString()}-${Math.random().toString(36).slice(2, 8)}`,
         type: "execute-snapshot",
-        data: JSON.stringify({ "data-collections": tables, type: "incremental" }),
+        data: JSON.stringify({ "data-collections": tables.map(debeziumTablePattern), type: "incremental" }),
     };
 }
 
@@ -45,8 +46,8 @@ export function addedTables(olds: string[] | undefined, news: string[]): string[
 /** True when the connector's running task captures every table (its table.include.list as Debezium reads it). */
 export function taskCaptures(taskConfigs: { config: Record<string, string> }[], tables: string[]): boolean {
     return taskConfigs.some((t) => {
-        const included = (t.config["table.include.list"] ?? "").split(",").map((p) => p.replace(/\\\./g, "."));
-        return tables.every((table) => included.includes(table));
+        const included = (t.config["table.include.list"] ?? "").split(",");
+        return tables.every((table) => included.includes(debeziumTablePattern(table)));
     });
 }
 

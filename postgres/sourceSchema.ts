@@ -2,7 +2,7 @@
 // that prepares PostgreSQL for Debezium (tables, replica identity, heartbeat, publication, a
 // least-privilege replication user), plus the SQL that removes it again on destroy.
 
-import { PG_IDENTIFIER } from "./identifiers";
+import { canonicalTableName, parseTableName, PG_IDENTIFIER, quoteIdent } from "./identifiers";
 
 export interface SourceColumn {
     name: string;
@@ -48,12 +48,9 @@ export interface SourceBootstrapInput {
 
 const IDENTIFIER = PG_IDENTIFIER;
 
+/** A table's schema as SQL text, and the table's canonical name (each part quoted where PostgreSQL needs it). */
 function qualified(name: string): { schema: string; table: string } {
-    const [schema, table, ...rest] = name.split(".");
-    if (!schema || !table || rest.length || !IDENTIFIER.test(schema) || !IDENTIFIER.test(table)) {
-        throw new Error(`"${name}" is not a lower-case "schema.table" name`);
-    }
-    return { schema, table };
+    return { schema: quoteIdent(parseTableName(name).schema), table: canonicalTableName(name) };
 }
 
 function literal(text: string): string {
@@ -72,7 +69,7 @@ export function buildSourceBootstrapStatements(input: SourceBootstrapInput): str
     const schemas = [...new Set([heartbeat.schema, ...tables.map((t) => t.schema)])];
     const user = input.replicationUser;
     const statements: string[] = schemas.map((s) => `CREATE SCHEMA IF NOT EXISTS ${s}`);
-    for (const name of input.tables) {
+    for (const name of tables.map((t) => t.table)) {
         const known = input.createDemoTables ? KNOWN_SOURCE_TABLES[name] : undefined;
         if (known) {
             statements.push(`CREATE TABLE IF NOT EXISTS ${name} (\n  ${known.columns.map((c) => `${c.name} ${c.sqlType}`).join(",\n  ")}\n)`);
@@ -95,14 +92,14 @@ export function buildSourceBootstrapStatements(input: SourceBootstrapInput): str
         `ALTER ROLE ${user} WITH LOGIN REPLICATION PASSWORD ${literal(input.replicationPasswordVerifier)}`,
     );
     for (const s of schemas) statements.push(`GRANT USAGE ON SCHEMA ${s} TO ${user}`);
-    for (const name of input.tables) statements.push(`GRANT SELECT ON ${name} TO ${user}`);
+    for (const { table } of tables) statements.push(`GRANT SELECT ON ${table} TO ${user}`);
     // The heartbeat action query runs as the replication user: the one table it may write.
     statements.push(`GRANT SELECT, INSERT, UPDATE ON ${input.heartbeatTable} TO ${user}`);
     // Incremental snapshots write open/close watermarks into the signal table as the replication user.
     statements.push(`GRANT SELECT, INSERT, DELETE ON ${input.signalTable} TO ${user}`);
     // The heartbeat table is published so that its writes reach Debezium and move the slot's LSN; the
     // signal table so that signals and watermarks reach Debezium in the change stream.
-    const published = [...input.tables, input.heartbeatTable, input.signalTable].join(", ");
+    const published = [...tables.map((t) => t.table), input.heartbeatTable, input.signalTable].join(", ");
     // publish_via_partition_root: a partitioned table's changes are published as its own (the name
     // Debezium captures and the topic and ADX table are named after), whichever partition holds the row,
     // and partitions attached later are published with it.
@@ -125,8 +122,8 @@ export const REPLICA_IDENTITY_LOCK_TIMEOUT = "3s";
  * takes no lock on it; the ALTER's ACCESS EXCLUSIVE lock is bounded by the lock timeout.
  */
 export function buildReplicaIdentityStatements(tables: string[]): string[] {
-    return tables.map((name) => {
-        qualified(name);
+    return tables.map((captured) => {
+        const name = qualified(captured).table;
         return (
             `DO $$ DECLARE r regclass; BEGIN ` +
             // pg_partition_tree lists a partitioned table and its partitions, and nothing for a plain table.
@@ -152,7 +149,8 @@ export interface SourceTeardownInput {
  */
 export function buildSourceTeardownStatements(input: SourceTeardownInput): string[] {
     const heartbeat = qualified(input.heartbeatTable);
-    const schemas = [...new Set([heartbeat.schema, ...input.tables.map((t) => qualified(t).schema)])];
+    const tables = input.tables.map(qualified);
+    const schemas = [...new Set([heartbeat.schema, ...tables.map((t) => t.schema)])];
     const user = input.replicationUser;
     const roleExists = `EXISTS (SELECT FROM pg_roles WHERE rolname = ${literal(user)})`;
     return [
@@ -160,9 +158,10 @@ export function buildSourceTeardownStatements(input: SourceTeardownInput): strin
         `DROP TABLE IF EXISTS ${input.heartbeatTable}`,
         `DROP TABLE IF EXISTS ${input.signalTable}`,
         `DO $$ BEGIN IF ${roleExists} THEN ${[
-            ...input.tables.map((t) => `EXECUTE 'REVOKE ALL ON ${t} FROM ${user}';`),
-            ...schemas.map((s) => `EXECUTE 'REVOKE ALL ON SCHEMA ${s} FROM ${user}';`),
-            `EXECUTE 'DROP ROLE ${user}';`,
+            // A table may no longer exist when the stack is destroyed: its revoke is skipped, not an error.
+            ...tables.map((t) => `IF to_regclass(${literal(t.table)}) IS NOT NULL THEN EXECUTE ${literal(`REVOKE ALL ON ${t.table} FROM ${user}`)}; END IF;`),
+            ...schemas.map((s) => `EXECUTE ${literal(`REVOKE ALL ON SCHEMA ${s} FROM ${user}`)};`),
+            `EXECUTE ${literal(`DROP ROLE ${user}`)};`,
         ].join(" ")} END IF; END $$`,
     ];
 }

@@ -5,6 +5,7 @@
 import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import { analyzeKqlScripts } from "./kustoLanguageService";
+import { validateKqlInputs } from "../../kql/kqlSchema";
 import { buildDropCommands, currentStateOf, sinkTargetOf, splitKqlCommands } from "../../kql/kqlModel";
 import { adxNamesFor, findAdxNameCollisions, generateAdxModel, heartbeatModelScripts, jsonPathOf } from "../../kql/adxModel";
 import { CatalogColumn, TYPE_TABLE, typeRuleFor } from "../../kql/typeTable";
@@ -120,9 +121,16 @@ describe("the generated ADX model (Kusto language service: zero diagnostics)", (
         ["the cookbook's products", PRODUCTS_CATALOG],
         ["one column of every type", ALL_TYPES],
         ["keywords, case, spaces, quotes, a composite key", HOSTILE],
+        // Table names an ORM or a user creates: upper case, spaces, quotes, non-ASCII, a leading digit.
+        ["an EF Core table name", { ...ORDERS_CATALOG, qualifiedName: 'public."Orders"' }],
+        ["a schema and table with spaces, quotes and accents", { ...ORDERS_CATALOG, qualifiedName: '"Ventes 2024"."Commandes ""été"""' }],
+        ["a schema starting with a digit", { ...ORDERS_CATALOG, qualifiedName: '"2024".orders' }],
     ] as const) {
         it(`${label}: every command, view and function analyzes clean`, () => {
-            assert.deepEqual(analyzeKqlScripts(generateAdxModel(table, { key: table.primaryKey, streamingIngestion: true })), []);
+            const scripts = generateAdxModel(table, { key: table.primaryKey, streamingIngestion: true });
+            assert.deepEqual(analyzeKqlScripts(scripts), []);
+            // ... and the KqlSchema provider reads every command (names in docstrings included).
+            assert.deepEqual(validateKqlInputs({ clusterUri: "https://c.kusto.windows.net", database: "cdc", scripts, retainData: false }), []);
         });
     }
 

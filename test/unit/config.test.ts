@@ -53,7 +53,10 @@ describe("stack config validation", () => {
         rejects({ ...valid(), postgres: { ...valid().postgres, maxWorkerProcesses: 8 } }, /maxWorkerProcesses: .*at least 16.*\(got 8\)/));
     it("rejects high availability on Burstable", () => rejects({ ...valid(), postgres: { ...valid().postgres, highAvailability: true } }, /Burstable/));
     it("rejects a captured table that is not schema.table", () =>
-        rejects({ ...valid(), capture: { tables: ["Orders"] } }, /pg-adx-cdc:capture\.tables\.0: a lower-case "schema\.table" name.*\(got "Orders"\)/));
+        rejects(
+            { ...valid(), capture: { tables: ["Orders"] } },
+            /pg-adx-cdc:capture\.tables\.0: "Orders" is not a table name PostgreSQL would read: the schema is missing \(public\.orders, not orders\)/,
+        ));
     it("rejects a stack name that cannot be part of Azure names", () => rejects(valid(), /stack name "Prod_EU_West_Long"/, "Prod_EU_West_Long"));
     it("rejects a config with no way for Connect to reach PostgreSQL", () => rejects({ ...valid(), postgres: {} }, /no client may reach PostgreSQL/));
     it("rejects existing-cluster mode without the cluster's URI", () =>

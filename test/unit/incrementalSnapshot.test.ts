@@ -14,15 +14,17 @@ describe("incremental snapshot of tables added to a running stack", () => {
 
     it("waits for a task whose table.include.list (escaped as the stack writes it) has every added table", () => {
         const task = (list: string) => ({ config: { "table.include.list": list } });
-        assert.equal(taskCaptures([task("retail\\.orders_info,cdc_meta\\.heartbeat_cdc")], ["retail.orders_info"]), true);
-        assert.equal(taskCaptures([task("retail\\.orders_info")], ["retail.orders_info", "shop.returns"]), false);
+        assert.equal(taskCaptures([task("(?-i)retail\\.orders_info,(?-i)cdc_meta\\.heartbeat_cdc")], ["retail.orders_info"]), true);
+        assert.equal(taskCaptures([task("(?-i)retail\\.orders_info")], ["retail.orders_info", "shop.returns"]), false);
+        assert.equal(taskCaptures([task("(?-i)Sales\\.Order Items")], ['"Sales"."Order Items"']), true);
         assert.equal(taskCaptures([], ["retail.orders_info"]), false);
     });
 
     it("writes Debezium's execute-snapshot signal for an incremental snapshot, one id per request", () => {
         const signal = executeSnapshotSignal(["shop.returns"], new Date("2026-01-02T03:04:05Z"));
         assert.equal(signal.type, "execute-snapshot");
-        assert.deepEqual(JSON.parse(signal.data), { "data-collections": ["shop.returns"], type: "incremental" });
+        // Debezium matches data-collections as regexes against schema.table: each table's exact pattern.
+        assert.deepEqual(JSON.parse(signal.data), { "data-collections": ["(?-i)shop\\.returns"], type: "incremental" });
         assert.match(signal.id, /^pg-adx-cdc-2026-01-02T03:04:05\.000Z-[a-z0-9]+$/);
         assert.ok(signal.id.length <= 64, "fits the signal table's id column");
         assert.notEqual(executeSnapshotSignal(["shop.returns"]).id, executeSnapshotSignal(["shop.returns"]).id);

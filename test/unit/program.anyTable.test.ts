@@ -62,7 +62,7 @@ describe("the dev stack with capture.tables [retail.orders_info, inventory.produ
 
     it("captures both in the source connector and delivers both through the sink", () => {
         const [source, sink] = ["debezium-source", "kusto-sink"].map((n) => unsecret(run.dynamic("KafkaConnector").find((c) => c.name === n)!.inputs.config));
-        assert.equal(source["table.include.list"], "retail\\.orders_info,inventory\\.products,cdc_meta\\.heartbeat_cdc");
+        assert.equal(source["table.include.list"], "(?-i)retail\\.orders_info,(?-i)inventory\\.products,(?-i)cdc_meta\\.heartbeat_cdc");
         assert.equal(sink.topics, "cdc.retail.orders_info,cdc.inventory.products,cdc.cdc_meta.heartbeat_cdc");
         assert.match(
             sink["kusto.tables.topics.mapping"],

@@ -11,6 +11,7 @@ import { adxNamesFor, changeMetadataColumns } from "../../../kql/adxModel";
 import { currentStateOf } from "../../../kql/kqlModel";
 import { KustoValue } from "../../../local/doubles/adxIngestionTestDouble";
 import { pollUntil } from "../../../runtime/pollUntil";
+import { quoteIdent } from "../../../postgres/identifiers";
 
 export interface TableComparison {
     table: string;
@@ -22,8 +23,6 @@ export interface TableComparison {
     /** Change rows that repeat a Kafka record already stored (same partition and offset): the sink's at-least-once redeliveries. */
     duplicates: number;
 }
-
-const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
 /** The text PostgreSQL is asked to read back, for a value as the double stores it. */
 function adxText(value: KustoValue): string | null {
