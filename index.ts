@@ -145,6 +145,7 @@ function postgresPlacement(pg: typeof config.postgres): PostgresServerPlacement 
                 highAvailability: pg.highAvailability,
                 backupRetentionDays: pg.backupRetentionDays,
                 geoRedundantBackup: pg.geoRedundantBackup,
+                alertEmails: pg.alertEmails,
                 parameters: buildAzureServerParameters(pg),
                 allowedClientCidrs: pg.allowedClientCidrs,
                 deployerIp,

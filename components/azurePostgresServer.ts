@@ -3,6 +3,7 @@
 // firewall rules, and the database.
 import * as pulumi from "@pulumi/pulumi";
 import * as dbforpostgresql from "@pulumi/azure-native/dbforpostgresql";
+import * as monitor from "@pulumi/azure-native/monitor";
 import { parseIpv4Cidr } from "./ipv4Cidr";
 import { PostgresServerRestart } from "../postgres/serverRestart";
 import { ServerParameter } from "../postgres/serverParameters";
@@ -32,7 +33,15 @@ export interface AzurePostgresServerArgs {
     allowedClientCidrs: string[];
     /** The deployer's public IPv4 address: when given, a rule allows it. */
     deployerIp?: pulumi.Input<string>;
+    /** Who is e-mailed when the server's storage passes STORAGE_ALERT_PERCENT (none: the alert shows in Azure only). */
+    alertEmails: string[];
 }
+
+/**
+ * Storage use that raises the alert: Azure turns the server read-only at 95%, and a replication slot
+ * whose consumer stopped keeps WAL until then; 80% leaves time to act (auto-grow acts first).
+ */
+export const STORAGE_ALERT_PERCENT = 80;
 
 /**
  * Firewall rules from the configured CIDRs (validated by config.ts), each named by its range, not by
@@ -67,7 +76,9 @@ export class AzurePostgresServer extends pulumi.ComponentResource {
                 location: args.location,
                 version: args.version,
                 sku: { name: args.skuName, tier: args.skuTier },
-                storage: { storageSizeGB: args.storageSizeGb },
+                // Grows the disk before it fills (at 20% free or 64 GiB, whichever is less): WAL that a stopped
+                // consumer's slot keeps cannot turn the server read-only while the operator is away.
+                storage: { storageSizeGB: args.storageSizeGb, autoGrow: "Enabled" },
                 administratorLogin: args.administratorLogin,
                 administratorLoginPassword: pulumi.secret(args.administratorPassword),
                 authConfig: { passwordAuth: "Enabled", activeDirectoryAuth: "Disabled" },
@@ -122,6 +133,48 @@ export class AzurePostgresServer extends pulumi.ComponentResource {
             `${name}-database`,
             { serverName: this.server.name, resourceGroupName: args.resourceGroupName, databaseName: args.databaseName, charset: "UTF8", collation: "en_US.utf8" },
             { parent: this, dependsOn: [this.restart] },
+        );
+        const actionGroup =
+            args.alertEmails.length > 0
+                ? new monitor.ActionGroup(
+                      `${name}-alerts`,
+                      {
+                          resourceGroupName: args.resourceGroupName,
+                          location: "Global",
+                          groupShortName: "pg-adx-cdc",
+                          enabled: true,
+                          emailReceivers: args.alertEmails.map((emailAddress, i) => ({ name: `email-${i}`, emailAddress, useCommonAlertSchema: true })),
+                      },
+                      { parent: this },
+                  )
+                : undefined;
+        new monitor.MetricAlert(
+            `${name}-storage-alert`,
+            {
+                resourceGroupName: args.resourceGroupName,
+                location: "global",
+                description: `PostgreSQL storage above ${STORAGE_ALERT_PERCENT}%: at 95% Azure makes the server read-only. A stopped CDC consumer keeps WAL: run pg-adx-cdc status.`,
+                severity: 1,
+                enabled: true,
+                scopes: [this.server.id],
+                evaluationFrequency: "PT5M",
+                windowSize: "PT15M",
+                criteria: {
+                    odataType: "Microsoft.Azure.Monitor.SingleResourceMultipleMetricCriteria",
+                    allOf: [
+                        {
+                            criterionType: "StaticThresholdCriterion",
+                            name: "storage-percent",
+                            metricName: "storage_percent",
+                            operator: "GreaterThan",
+                            threshold: STORAGE_ALERT_PERCENT,
+                            timeAggregation: "Average",
+                        },
+                    ],
+                },
+                actions: actionGroup ? [{ actionGroupId: actionGroup.id }] : [],
+            },
+            { parent: this },
         );
         this.host = this.server.fullyQualifiedDomainName;
         this.registerOutputs({ host: this.host });

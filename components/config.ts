@@ -171,6 +171,8 @@ const postgresSchema = z
         preloadLibraries: z.array(z.string().regex(/^[a-z_][a-z0-9_]*$/, "a library name such as pg_stat_statements")).default(["pg_cron", "pg_stat_statements"]),
         backupRetentionDays: configNumber(z.number().int().min(7).max(35)).default(7),
         geoRedundantBackup: configBoolean().default(false),
+        /** Azure mode: e-mailed when the server's storage passes 80% (the alert exists either way). */
+        alertEmails: z.array(z.string().regex(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, "an e-mail address")).default([]),
         /** Container mode: the image (default postgres:<version>) and the port published on 127.0.0.1. */
         containerImage: z.string().min(1).optional(),
         containerPort: configNumber(z.number().int().min(1024).max(65535)).default(5432),
@@ -584,7 +586,7 @@ const MODE_ONLY_SETTINGS: { section: "adx" | "postgres" | "kafka"; defaultMode: 
         defaultMode: "azure",
         onlyIn: "azure",
         reason: "they describe an Azure flexible server",
-        keys: ["skuName", "skuTier", "storageSizeGb", "backupRetentionDays", "geoRedundantBackup", "preloadLibraries"],
+        keys: ["skuName", "skuTier", "storageSizeGb", "backupRetentionDays", "geoRedundantBackup", "preloadLibraries", "alertEmails"],
     },
     { section: "kafka", defaultMode: "container", onlyIn: "container", reason: "Event Hubs is the broker; there is no broker container", keys: ["kafkaPort"] },
     { section: "kafka", defaultMode: "container", onlyIn: "eventhubs", reason: "the container mode runs one broker and one worker", keys: ["eventHubs", "connectWorkers"] },

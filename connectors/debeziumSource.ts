@@ -26,6 +26,20 @@ const ADDED_FIELD_PREFIX = "__";
 export const TRUNCATE_TRANSFORM_CLASS = "pgadxcdc.transforms.TruncateToChangeRecord";
 /** The op Debezium gives a TRUNCATE event. */
 export const TRUNCATE_OP = "t";
+/**
+ * The stack's transform that keeps each record within MAX_RECORD_BYTES: past it, the largest values
+ * are replaced by OVERSIZED_MARKER_PREFIX + " bytes=N sha256=..." and OVERSIZED_FIELD lists them.
+ */
+export const OVERSIZED_TRANSFORM_CLASS = "pgadxcdc.transforms.OversizedValuesToMarkers";
+/**
+ * Largest flat record: under Event Hubs' 1,000,000-byte request limit and Kafka's default 1 MiB, with
+ * room for the key and the batch; ADX truncates a string and nulls a dynamic value (the `record`
+ * column holds the whole record) over 1 MB. A larger row arrives with its largest values as markers
+ * instead of failing the source task for good.
+ */
+export const MAX_RECORD_BYTES = 900_000;
+export const OVERSIZED_MARKER_PREFIX = "__pg_adx_cdc_oversized__";
+export const OVERSIZED_FIELD = "__oversized";
 
 /** Field names of the flat record beyond the source columns, derived from the settings above. */
 export function changeMetadataFields(): { op: string; lsn: string; sourceTs: string; snapshot: string; deleted: string } {
@@ -138,7 +152,7 @@ export function buildDebeziumSourceConfig(input: DebeziumSourceInput): Record<st
         "value.converter": "org.apache.kafka.connect.json.JsonConverter",
         "value.converter.schemas.enable": "false",
         "heartbeat.topics.prefix": DEBEZIUM_HEARTBEAT_TOPICS_PREFIX,
-        transforms: "dropHeartbeats,truncates,unwrap",
+        transforms: "dropHeartbeats,truncates,unwrap,oversized",
         "transforms.dropHeartbeats.type": "org.apache.kafka.connect.transforms.Filter",
         "transforms.dropHeartbeats.predicate": "isHeartbeat",
         predicates: "isHeartbeat",
@@ -151,6 +165,10 @@ export function buildDebeziumSourceConfig(input: DebeziumSourceInput): Record<st
         "transforms.unwrap.type": "io.debezium.transforms.ExtractNewRecordState",
         "transforms.unwrap.delete.tombstone.handling.mode": "rewrite",
         "transforms.unwrap.add.fields": ADDED_CHANGE_FIELDS.join(","),
+        "transforms.oversized.type": OVERSIZED_TRANSFORM_CLASS,
+        "transforms.oversized.max.bytes": String(MAX_RECORD_BYTES),
+        "transforms.oversized.marker.prefix": OVERSIZED_MARKER_PREFIX,
+        "transforms.oversized.oversized.field": OVERSIZED_FIELD,
     };
     const keyed = Object.entries(input.keyColumns ?? {});
     if (keyed.length) config["message.key.columns"] = keyed.map(([table, columns]) => `${debeziumTablePattern(table)}:${columns.map(debeziumColumnPattern).join(",")}`).join(";");

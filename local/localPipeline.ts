@@ -16,7 +16,7 @@ import { freePort, killProcess, ManagedProcess, portOpen, startProcess, stopProc
 import { createTopics, eventHubsLikeListener } from "./eventHubsLikeBroker";
 import { KafkaAccess } from "../operations/kafkaClient";
 import { eventHubsOperatorAuthentication } from "../operations/stackOutputs";
-import { DEFAULT_KAFKA_COMPRESSION, KafkaCompression, TRUNCATE_TRANSFORM_CLASS } from "../connectors/debeziumSource";
+import { DEFAULT_KAFKA_COMPRESSION, KafkaCompression, OVERSIZED_TRANSFORM_CLASS, TRUNCATE_TRANSFORM_CLASS } from "../connectors/debeziumSource";
 import { KafkaTopicSpec } from "../connectors/kafkaTopics";
 import { createLocalTls, LocalTls, LocalTlsOptions } from "./localTls";
 import { startAdxTestDouble, AdxTestDouble } from "./doubles/adxRestTestDouble";
@@ -279,7 +279,12 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
                 async () => {
                     const response = await fetch(`${connectUrls[i]}/connector-plugins?connectorsOnly=false`);
                     const plugins = JSON.stringify(response.ok ? await response.json() : []);
-                    return plugins.includes("PostgresConnector") && plugins.includes("KustoSinkConnector") && plugins.includes(TRUNCATE_TRANSFORM_CLASS);
+                    return (
+                        plugins.includes("PostgresConnector") &&
+                        plugins.includes("KustoSinkConnector") &&
+                        plugins.includes(TRUNCATE_TRANSFORM_CLASS) &&
+                        plugins.includes(OVERSIZED_TRANSFORM_CLASS)
+                    );
                 },
                 180_000,
                 p,

@@ -38,6 +38,11 @@ export function buildCli(): Command {
                 .argParser(numberIn("--max-slot-lag-bytes", 0, Number.MAX_SAFE_INTEGER)),
         )
         .addOption(
+            new Option("--min-safe-wal-bytes <n>", "unhealthy when the slot is closer than this to losing its WAL (where max_slot_wal_keep_size is set)")
+                .default(DEFAULT_THRESHOLDS.minSafeWalBytes, "1 GiB")
+                .argParser(numberIn("--min-safe-wal-bytes", 0, Number.MAX_SAFE_INTEGER)),
+        )
+        .addOption(
             new Option("--max-sink-lag <records>", "unhealthy above this many records the sink has not delivered")
                 .default(DEFAULT_THRESHOLDS.maxSinkLagRecords)
                 .argParser(numberIn("--max-sink-lag", 0, Number.MAX_SAFE_INTEGER)),
@@ -52,7 +57,7 @@ export function buildCli(): Command {
         .action(async (o) => {
             process.exitCode = await (require("./statusCommand") as typeof import("./statusCommand")).runStatus({
                 selection: selection(o),
-                thresholds: { maxSlotLagBytes: o.maxSlotLagBytes, maxSinkLagRecords: o.maxSinkLag, maxDeadLetters: o.maxDeadLetters },
+                thresholds: { maxSlotLagBytes: o.maxSlotLagBytes, maxSinkLagRecords: o.maxSinkLag, maxDeadLetters: o.maxDeadLetters, minSafeWalBytes: o.minSafeWalBytes },
                 json: o.json,
             });
         });

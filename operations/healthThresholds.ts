@@ -7,6 +7,8 @@ export interface HealthThresholds {
     maxDeadLetters: number;
     /** Records the sink may be behind the topics' ends (default 100,000: minutes of backlog, not a flush). */
     maxSinkLagRecords: number;
+    /** Where max_slot_wal_keep_size is set: unhealthy when the slot is closer than this to losing its WAL (default 1 GiB). */
+    minSafeWalBytes: number;
 }
 
-export const DEFAULT_THRESHOLDS: HealthThresholds = { maxSlotLagBytes: 256 * 1024 * 1024, maxDeadLetters: 0, maxSinkLagRecords: 100_000 };
+export const DEFAULT_THRESHOLDS: HealthThresholds = { maxSlotLagBytes: 256 * 1024 * 1024, maxDeadLetters: 0, maxSinkLagRecords: 100_000, minSafeWalBytes: 1024 * 1024 * 1024 };

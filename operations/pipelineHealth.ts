@@ -21,8 +21,14 @@ export interface SlotHealth {
     name: string;
     exists: boolean;
     active?: boolean;
-    /** WAL the slot holds: bytes between the server's current LSN and the slot's confirmed flush LSN. */
+    /** How far the consumer is behind: bytes between the server's current LSN and the slot's confirmed flush LSN. */
     lagBytes?: number;
+    /** WAL the server keeps on disk for the slot: bytes from the slot's restart LSN to the current LSN (what fills the disk). */
+    retainedBytes?: number;
+    /** Bytes the slot may still fall behind before PostgreSQL drops its WAL (max_slot_wal_keep_size); undefined when unlimited, as on Azure. */
+    safeWalBytes?: number;
+    /** Age in seconds of the oldest open transaction on the server (it holds back what Debezium can confirm, and vacuum). */
+    oldestTransactionSeconds?: number;
     /** reserved, extended, unreserved or lost (PostgreSQL 13+). */
     walStatus?: string;
 }
@@ -71,9 +77,17 @@ export function evaluatePipelineHealth(report: PipelineHealthReport, thresholds:
         if (!slot.exists) problems.push(`replication slot ${slot.name} does not exist (the source connector creates it; is it running?)`);
         else {
             if (slot.walStatus === "lost") problems.push(`replication slot ${slot.name} lost WAL it needed (wal_status=lost); the connector must re-snapshot`);
-            if (slot.lagBytes !== undefined && slot.lagBytes > thresholds.maxSlotLagBytes) {
+            // What endangers the source is the WAL kept on disk (from restart_lsn), which can exceed the consumer's lag.
+            const held = Math.max(slot.retainedBytes ?? 0, slot.lagBytes ?? 0);
+            if (held > thresholds.maxSlotLagBytes) {
                 problems.push(
-                    `replication slot ${slot.name} holds ${formatBytes(slot.lagBytes)} of WAL, more than ${formatBytes(thresholds.maxSlotLagBytes)}${slot.active ? "" : " and no consumer is attached"}`,
+                    `replication slot ${slot.name} holds ${formatBytes(held)} of WAL, more than ${formatBytes(thresholds.maxSlotLagBytes)}${slot.active ? "" : " and no consumer is attached"}; ` +
+                        "an Azure server's storage fills and it turns read-only at 95%: see that the source connector runs (pg-adx-cdc status, restart it), or drop the slot and re-sync",
+                );
+            }
+            if (slot.safeWalBytes !== undefined && slot.safeWalBytes < thresholds.minSafeWalBytes) {
+                problems.push(
+                    `replication slot ${slot.name} is ${formatBytes(Math.max(0, slot.safeWalBytes))} from losing its WAL (max_slot_wal_keep_size); once lost the connector re-snapshots`,
                 );
             }
         }
@@ -185,7 +199,10 @@ export interface SqlQueryable {
 }
 
 export const SLOT_LAG_SQL = `SELECT slot_name, active, wal_status,
-  pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)::bigint AS lag_bytes
+  pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)::bigint AS lag_bytes,
+  pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::bigint AS retained_bytes,
+  safe_wal_size,
+  (SELECT extract(epoch FROM now() - min(xact_start))::bigint FROM pg_stat_activity WHERE xact_start IS NOT NULL AND pid <> pg_backend_pid()) AS oldest_xact_seconds
 FROM pg_replication_slots WHERE slot_name = $1`;
 
 export async function readSlotHealth(sql: SqlQueryable, slotName: string): Promise<SlotHealth> {
@@ -197,6 +214,9 @@ export async function readSlotHealth(sql: SqlQueryable, slotName: string): Promi
         active: rows[0].active,
         walStatus: rows[0].wal_status ?? undefined,
         lagBytes: rows[0].lag_bytes === null ? undefined : Number(rows[0].lag_bytes),
+        retainedBytes: rows[0].retained_bytes === null ? undefined : Number(rows[0].retained_bytes),
+        safeWalBytes: rows[0].safe_wal_size === null || rows[0].safe_wal_size === undefined ? undefined : Number(rows[0].safe_wal_size),
+        oldestTransactionSeconds: rows[0].oldest_xact_seconds === null || rows[0].oldest_xact_seconds === undefined ? undefined : Number(rows[0].oldest_xact_seconds),
     };
 }
 
@@ -343,7 +363,9 @@ export function renderHealthReport(report: PipelineHealthReport, problems: strin
         const s = report.slot;
         lines.push(
             s.exists
-                ? `slot       ${s.name}: ${s.active ? "active" : "inactive"}, lag ${s.lagBytes === undefined ? "unknown" : `${s.lagBytes} bytes (${formatBytes(s.lagBytes)})`}, wal_status ${s.walStatus ?? "n/a"}`
+                ? `slot       ${s.name}: ${s.active ? "active" : "inactive"}, lag ${s.lagBytes === undefined ? "unknown" : `${s.lagBytes} bytes (${formatBytes(s.lagBytes)})`}, ` +
+                      `WAL retained ${s.retainedBytes === undefined ? "unknown" : formatBytes(s.retainedBytes)}, safe_wal_size ${s.safeWalBytes === undefined ? "unlimited" : formatBytes(s.safeWalBytes)}, ` +
+                      `wal_status ${s.walStatus ?? "n/a"}${s.oldestTransactionSeconds === undefined ? "" : `, oldest transaction ${s.oldestTransactionSeconds} s`}`
                 : `slot       ${s.name}: missing`,
         );
     }

@@ -16,6 +16,7 @@ import { connectRequest } from "../../connectors/connectRestClient";
 import { kafkaConnectorProvider } from "../../connectors/kafkaConnector";
 import { sourceBootstrapProvider } from "../../postgres/sourceBootstrap";
 import { sinkTargetOf } from "../../kql/kqlModel";
+import { changeMetadataColumns } from "../../kql/adxModel";
 import { kqlSchemaProvider } from "../../kql/kqlSchema";
 import { evaluatePipelineHealth, readConnectorHealth, readIngestionFailures, readTopicOffsets } from "../../operations/pipelineHealth";
 import { runOrdersGenerator } from "../../generator/ordersGenerator";
@@ -97,9 +98,73 @@ async function waitForConvergence(timeoutMs: number): Promise<number> {
     return Date.now();
 }
 
-/** Runs one fault under load and returns its figures; every change made must be delivered. */
+/**
+ * The ledger of committed changes: a trigger (test-only, on the test's own table) records each row
+ * change in the transaction that makes it, so a rolled-back change is not in it and a committed one
+ * always is. Each entry is the change as the current state must see it: op, key and the row's values.
+ */
+const LEDGER_SQL = `
+CREATE SCHEMA fault_ledger;
+CREATE TABLE fault_ledger.changes (seq bigserial PRIMARY KEY, op text NOT NULL, orderid bigint NOT NULL, custid int, amount numeric, city text);
+CREATE FUNCTION fault_ledger.record() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP = 'DELETE' THEN
+    INSERT INTO fault_ledger.changes (op, orderid, custid, amount, city) VALUES ('d', OLD.orderid, OLD.custid, OLD.amount, OLD.city);
+    RETURN OLD;
+  END IF;
+  INSERT INTO fault_ledger.changes (op, orderid, custid, amount, city) VALUES (CASE TG_OP WHEN 'INSERT' THEN 'c' ELSE 'u' END, NEW.orderid, NEW.custid, NEW.amount, NEW.city);
+  RETURN NEW;
+END $$;
+CREATE TRIGGER fault_ledger AFTER INSERT OR UPDATE OR DELETE ON retail.orders_info FOR EACH ROW EXECUTE FUNCTION fault_ledger.record()`;
+
+/** A decimal as text without trailing zeros, so PostgreSQL's "12.50" and ADX's 12.5 are one value. */
+const decimalText = (v: unknown) =>
+    v === null || v === undefined
+        ? "null"
+        : String(v)
+              .replace(/(\.\d*?)0+$/, "$1")
+              .replace(/\.$/, "");
+const changeIdentity = (op: unknown, orderid: unknown, custid: unknown, amount: unknown, city: unknown) =>
+    JSON.stringify([op, String(orderid), String(custid), decimalText(amount), city]);
+
+/** Every committed change, as identities (a multiset: the same change twice is two entries). */
+async function ledgerOfChanges(): Promise<string[]> {
+    const client = await adminClient(pipeline);
+    try {
+        const { rows } = await client.query("SELECT op, orderid, custid, amount::text AS amount, city FROM fault_ledger.changes ORDER BY seq");
+        return rows.map((r) => changeIdentity(r.op, r.orderid, r.custid, r.amount, r.city)).sort();
+    } finally {
+        await client.end().catch(() => undefined);
+    }
+}
+
+/** Every change event the sink delivered into ADX, once per Kafka record (redeliveries of a record collapse), snapshot reads left out. */
+function deliveredChanges(): string[] {
+    const { kafkaPartition, kafkaOffset, op } = changeMetadataColumns(sink.models[0].described.columns.map((c) => c.name));
+    const byRecord = new Map<string, string>();
+    for (const { row } of ingestedRows()) {
+        if (row[op.column] === "r") continue;
+        byRecord.set(`${row[kafkaPartition.column]}/${row[kafkaOffset.column]}`, changeIdentity(row[op.column], row.orderid, row.custid, row.amount, row.city));
+    }
+    return [...byRecord.values()].sort();
+}
+
+/** Entries of `a` not matched one for one in `b`. */
+function multisetMinus(a: string[], b: string[]): string[] {
+    const left = new Map<string, number>();
+    for (const x of b) left.set(x, (left.get(x) ?? 0) + 1);
+    return a.filter((x) => {
+        const n = left.get(x) ?? 0;
+        if (n === 0) return true;
+        left.set(x, n - 1);
+        return false;
+    });
+}
+
+/** Runs one fault under load and returns its figures; the set of changes delivered must be the set made. */
 async function underFault(name: string, inject: () => Promise<void>): Promise<Record<string, number | string>> {
     const rowsBefore = ingestedRows().length;
+    const ledgerBefore = (await ledgerOfChanges()).length;
     const distinctBefore = distinctEvents.size;
     const workload = startWorkload();
     // Longer than the worker's offset.flush.interval.ms (5 s): the fault hits a connector that has
@@ -118,15 +183,26 @@ async function underFault(name: string, inject: () => Promise<void>): Promise<Re
     for (const r of phase) if (r.op !== "r") distinctEvents.add(`${r.orderid}/${r.lsn}/${r.op}`);
     countedRecords = ingestedRows().length;
     const delivered = distinctEvents.size - distinctBefore;
+    // Exact, as sets: every committed change (the ledger, since the first fault) against every record delivered.
+    const ledger = await ledgerOfChanges();
+    const everDelivered = deliveredChanges();
+    const missing = multisetMinus(ledger, everDelivered);
+    const extra = multisetMinus(everDelivered, ledger);
     const figures = {
         fault: name,
         made,
         delivered,
         duplicated: phase.length - delivered,
         resnapshotted: phase.filter((r) => r.op === "r").length,
-        lost: Math.max(0, made - delivered),
+        lost: missing.length,
+        ledgerMade: ledger.length,
+        ledgerMadeInPhase: ledger.length - ledgerBefore,
+        ledgerDelivered: everDelivered.length,
+        extra: extra.length,
+        examples: JSON.stringify([...missing.slice(0, 3), ...extra.slice(0, 3)]),
         recoverSeconds: Math.round((convergedAt - backAt) / 100) / 10,
     };
+    // `made` is the generator's own count; the ledger is the truth (a commit whose answer a fault cut off is in it).
     results.push(figures);
     process.stderr.write(`faults: ${JSON.stringify(figures)}\n`);
     return figures;
@@ -136,6 +212,7 @@ before(async () => {
     pipeline = await startLocalPipeline();
     source = await setUpCapturedSource(pipeline, { topicPrefix: "faults", connectorName: "faults-source", preexistingRows: 0 });
     sink = await deployKustoSink(pipeline, { topicPrefix: "faults", tables: [TABLE], sink: { retryWindowMs: SINK_RETRY_WINDOW_MS } });
+    await source.admin.query(LEDGER_SQL);
 });
 
 async function sinkTaskStates(): Promise<string[]> {
@@ -153,10 +230,17 @@ after(async () => {
     await pipeline?.stop();
 });
 
+/** Nothing lost and nothing invented: the delivered set equals the committed set. */
+function assertExact(f: Record<string, number | string>): void {
+    assert.equal(f.lost, 0, `${f.fault}: committed changes not delivered, e.g. ${f.examples}`);
+    assert.equal(f.extra, 0, `${f.fault}: delivered changes never committed, e.g. ${f.examples}`);
+    assert.equal(f.ledgerDelivered, f.ledgerMade);
+}
+
 describe("faults under a continuous workload", () => {
     it("1. kill -9 of the Connect worker loses nothing", async () => {
         const f = await underFault("connect-kill-9", () => pipeline.restartConnect(true));
-        assert.equal(f.lost, 0);
+        assertExact(f);
     });
 
     it("2. the Kafka broker stopped for ~10 s loses nothing", async () => {
@@ -165,7 +249,7 @@ describe("faults under a continuous workload", () => {
             await new Promise((r) => setTimeout(r, 10_000));
             await pipeline.startKafka();
         });
-        assert.equal(f.lost, 0);
+        assertExact(f);
     });
 
     it("3. a PostgreSQL restart loses nothing", async () => {
@@ -175,7 +259,7 @@ describe("faults under a continuous workload", () => {
             await source.admin.end().catch(() => undefined);
             source.admin = await adminClient(pipeline);
         });
-        assert.equal(f.lost, 0);
+        assertExact(f);
     });
 
     it("4. deleting and recreating the connector with the same name resumes from its offsets", async () => {
@@ -183,7 +267,7 @@ describe("faults under a continuous workload", () => {
             await kafkaConnectorProvider.delete!(source.connectorInputs.connectorName, source.connectorInputs);
             await kafkaConnectorProvider.create!(source.connectorInputs);
         });
-        assert.equal(f.lost, 0);
+        assertExact(f);
         assert.equal(f.resnapshotted, 0, "offsets were kept: no new snapshot");
     });
 
@@ -207,7 +291,7 @@ describe("faults under a continuous workload", () => {
             });
         });
         assert.deepEqual(failedWhileDown, ["FAILED"], "the task fails once the retry window is exhausted");
-        assert.equal(f.lost, 0);
+        assertExact(f);
         assert.deepEqual(await sinkTaskStates(), ["RUNNING"]);
     });
 
@@ -226,7 +310,7 @@ describe("faults under a continuous workload", () => {
             pipeline.adx.onIngestRequest = undefined;
             await killed;
         });
-        assert.equal(f.lost, 0);
+        assertExact(f);
         assert.ok(Number(f.duplicated) > 0, "the batch ADX stored before the kill is delivered again (at least once) and collapses under the current-state rule");
     });
 
@@ -257,7 +341,7 @@ describe("faults under a continuous workload", () => {
         process.stderr.write(`faults: ${refused} requests answered 429/503 during the bursts\n`);
         assert.ok(refused > 0, "the bursts reached the sink");
         assert.deepEqual([...seen], ["RUNNING"], "the retry window absorbs the bursts: no task fails");
-        assert.equal(f.lost, 0);
+        assertExact(f);
     });
 
     it("8. a batch ADX rejects permanently (its mapping dropped in ADX): the task stops at it, status names the cause, pulumi up + restart-sink replay it, nothing lost", async () => {
@@ -294,7 +378,7 @@ describe("faults under a continuous workload", () => {
         assert.match(cause, /task \d+ is FAILED/, "status names the failed task");
         assert.match(cause, /ADX refused \d+ streaming ingestion\(s\) .*BadRequest_MappingReferenceWasNotFound/, "and ADX's reason");
         assert.deepEqual(drifted, [`generated/${TABLE}/20-mapping.kql`], "refresh shows the dropped mapping as drift");
-        assert.equal(f.lost, 0);
+        assertExact(f);
         assert.deepEqual(await sinkTaskStates(), ["RUNNING"]);
     });
 
@@ -317,7 +401,7 @@ describe("faults under a continuous workload", () => {
             });
         });
         assert.equal(deadLetters, 1, "the unreadable record is in the dead-letter topic");
-        assert.equal(f.lost, 0);
+        assertExact(f);
         assert.deepEqual(await sinkTaskStates(), ["RUNNING"]);
     });
 

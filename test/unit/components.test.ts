@@ -38,6 +38,7 @@ before(async () => {
             storageSizeGb: config.postgres.storageSizeGb,
             highAvailability: config.postgres.highAvailability,
             backupRetentionDays: config.postgres.backupRetentionDays,
+            alertEmails: ["oncall@example.com"],
             geoRedundantBackup: config.postgres.geoRedundantBackup,
             parameters: buildAzureServerParameters(config.postgres),
             allowedClientCidrs: config.postgres.allowedClientCidrs,

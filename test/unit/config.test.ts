@@ -135,7 +135,8 @@ describe("builders", () => {
         assert.equal(config["snapshot.mode"], "when_needed");
         // TRUNCATE is captured, and turned into a change row before the flattening (which drops it).
         assert.equal(config["skipped.operations"], "none");
-        assert.deepEqual(config.transforms.split(","), ["dropHeartbeats", "truncates", "unwrap"]);
+        assert.deepEqual(config.transforms.split(","), ["dropHeartbeats", "truncates", "unwrap", "oversized"]);
+        assert.equal(config["transforms.oversized.max.bytes"], "900000");
         assert.equal(config["transforms.truncates.add.fields"], config["transforms.unwrap.add.fields"]);
         assert.equal(config["database.password"], "${env:P}");
         assert.deepEqual(validateConnectorInputs({ connectUrl: "http://127.0.0.1:8083", connectorName: "s", config }), []);

@@ -36,7 +36,7 @@ describe("status verdict", () => {
         assert.deepEqual(evaluatePipelineHealth(healthy()), []);
         assert.match(
             renderHealthReport(healthy(), []),
-            /slot {7}debezium_cdc: active, lag 56 bytes \(56 B\), wal_status reserved\n.*\nsink lag {3}connect-cdc-adx-sink: 3 records\n.*\nHEALTHY$/,
+            /slot {7}debezium_cdc: active, lag 56 bytes \(56 B\), WAL retained unknown, safe_wal_size unlimited, wal_status reserved\n.*\nsink lag {3}connect-cdc-adx-sink: 3 records\n.*\nHEALTHY$/,
         );
     });
 
@@ -44,7 +44,7 @@ describe("status verdict", () => {
         const report = healthy();
         report.connectors[0].tasks[0] = { id: 0, state: "FAILED", trace: "org.apache.kafka.connect.errors.ConnectException: boom\n\tat x" };
         report.connectors[1] = { name: "cdc-adx-sink", state: "MISSING", tasks: [] };
-        report.slot = { name: "debezium_cdc", exists: true, active: false, lagBytes: 3 * 1024 ** 3, walStatus: "lost" };
+        report.slot = { name: "debezium_cdc", exists: true, active: false, lagBytes: 2 * 1024 ** 3, retainedBytes: 3 * 1024 ** 3, walStatus: "lost" };
         report.deadLetters = { topic: "cdc.adx-sink.dlq", count: 7, exists: true };
         report.sinkLag = { group: "connect-cdc-adx-sink", records: 250_000, perTopic: [{ topic: "cdc.retail.orders_info", records: 250_000 }] };
         report.unreachable.push("Kafka at 127.0.0.1:9092: Connection error: connect ECONNREFUSED");
@@ -53,15 +53,33 @@ describe("status verdict", () => {
             "connector cdc-postgres-source task 0 is FAILED: org.apache.kafka.connect.errors.ConnectException: boom",
             "connector cdc-adx-sink is not registered on Connect (run pulumi up)",
             "replication slot debezium_cdc lost WAL it needed (wal_status=lost); the connector must re-snapshot",
-            "replication slot debezium_cdc holds 3.0 GiB of WAL, more than 256.0 MiB and no consumer is attached",
+            "replication slot debezium_cdc holds 3.0 GiB of WAL, more than 256.0 MiB and no consumer is attached; an Azure server's storage fills and it turns read-only at 95%: see that the source connector runs (pg-adx-cdc status, restart it), or drop the slot and re-sync",
             "the sink is 250000 records behind the topics (more than 100000); ADX is falling behind",
             "7 record(s) in the sink's dead-letter topic cdc.adx-sink.dlq: Connect could not hand them to the sink (inspect with a consumer on that topic; the failure is in each record's headers)",
         ]);
         assert.deepEqual(
-            evaluatePipelineHealth(report, { maxSlotLagBytes: 4 * 1024 ** 3, maxDeadLetters: 10, maxSinkLagRecords: 1_000_000 }).length,
+            evaluatePipelineHealth(report, { maxSlotLagBytes: 4 * 1024 ** 3, maxDeadLetters: 10, maxSinkLagRecords: 1_000_000, minSafeWalBytes: 0 }).length,
             4,
             "thresholds are the operator's",
         );
+    });
+
+    it("WAL kept for the slot (restart_lsn) counts, not only the consumer's lag; a slot near max_slot_wal_keep_size is a problem", () => {
+        const report = healthy();
+        report.slot = {
+            name: "debezium_cdc",
+            exists: true,
+            active: true,
+            lagBytes: 1024,
+            retainedBytes: 300 * 1024 ** 2,
+            safeWalBytes: 200 * 1024 ** 2,
+            walStatus: "extended",
+            oldestTransactionSeconds: 4000,
+        };
+        const problems = evaluatePipelineHealth(report);
+        assert.match(problems[0], /^replication slot debezium_cdc holds 300\.0 MiB of WAL, more than 256\.0 MiB; an Azure server's storage fills/);
+        assert.match(problems[1], /^replication slot debezium_cdc is 200\.0 MiB from losing its WAL \(max_slot_wal_keep_size\)/);
+        assert.match(renderHealthReport(report, problems), /WAL retained 300\.0 MiB, safe_wal_size 200\.0 MiB, wal_status extended, oldest transaction 4000 s/);
     });
 
     it("queued ingestions ADX failed after accepting them are a problem that says what was lost and what to do", () => {

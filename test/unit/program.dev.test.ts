@@ -28,6 +28,7 @@ describe("the program with Pulumi.dev.yaml", () => {
             "azure-native:dbforpostgresql:Configuration": 5,
             "azure-native:dbforpostgresql:FirewallRule": 2,
             "azure-native:dbforpostgresql:Database": 1,
+            "azure-native:monitor:MetricAlert": 1,
             "random:index/randomString:RandomString": 1,
             "random:index/randomPassword:RandomPassword": 1,
             "random:index/randomBytes:RandomBytes": 1,
@@ -86,6 +87,15 @@ describe("the program with Pulumi.dev.yaml", () => {
         const restart = run.dynamic("PostgresServerRestart")[0];
         assert.deepEqual(Object.keys(restart.inputs.staticParameters).sort(), ["max_replication_slots", "max_wal_senders", "max_worker_processes", "wal_level"]);
         assert.equal(run.one("azure-native:dbforpostgresql:Server").inputs.highAvailability.mode, "Disabled");
+    });
+
+    it("guards the source's storage: auto-grow on, and an alert at 80% (Azure turns the server read-only at 95%)", () => {
+        const server = run.one("azure-native:dbforpostgresql:Server").inputs;
+        assert.equal(server.storage.autoGrow, "Enabled");
+        const alert = run.one("azure-native:monitor:MetricAlert").inputs;
+        assert.equal(alert.criteria.allOf[0].metricName, "storage_percent");
+        assert.equal(alert.criteria.allOf[0].threshold, 80);
+        assert.deepEqual(alert.actions, [], "no e-mail configured: the alert shows in Azure only");
     });
 
     it("opens the firewall only to the configured address and the deployer, never the internet", () => {
