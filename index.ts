@@ -19,7 +19,7 @@ import { postgresContainerImage } from "./components/postgresContainer";
 import { KAFKA_REPLICATION_FACTOR, KafkaBrokerTarget, KafkaPlatform } from "./components/kafkaPlatform";
 import { OrdersGenerator } from "./components/ordersGenerator";
 import { KafkaConnector } from "./connectors/kafkaConnector";
-import { buildDebeziumSourceConfig, topicForTable } from "./connectors/debeziumSource";
+import { buildDebeziumSourceConfig, flatRecordReservedFields, topicForTable } from "./connectors/debeziumSource";
 import { buildKustoSinkConfig } from "./connectors/kustoSink";
 import { WORKER_SECRET_ENV } from "./connectors/workerSettings";
 import { KqlSchema } from "./kql/kqlSchema";
@@ -198,6 +198,7 @@ const sourceCatalog = new SourceCatalog(
         connection: postgres.adminConnection,
         tables: [...config.capture.tables, postgres.heartbeatTable],
         keys: config.capture.keys,
+        reservedColumns: flatRecordReservedFields(),
     },
     { dependsOn: [postgres.bootstrap] },
 );

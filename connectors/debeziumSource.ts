@@ -41,6 +41,11 @@ export const MAX_RECORD_BYTES = 900_000;
 export const OVERSIZED_MARKER_PREFIX = "__pg_adx_cdc_oversized__";
 export const OVERSIZED_FIELD = "__oversized";
 
+/** Every field name the flat record holds beyond the source columns: a source column must not have one of them. */
+export function flatRecordReservedFields(): string[] {
+    return [...Object.values(changeMetadataFields()), OVERSIZED_FIELD];
+}
+
 /** Field names of the flat record beyond the source columns, derived from the settings above. */
 export function changeMetadataFields(): { op: string; lsn: string; sourceTs: string; snapshot: string; deleted: string } {
     const [op, lsn, sourceTs, snapshot] = ADDED_CHANGE_FIELDS.map((f) => ADDED_FIELD_PREFIX + f.replace(/\./g, "_"));

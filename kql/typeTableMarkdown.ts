@@ -4,6 +4,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { DEBEZIUM_TYPE_SETTINGS, TYPE_TABLE } from "./typeTable";
+import { changeMetadataColumns, metadataColumnList } from "./adxModel";
 
 const cell = (text: string) => text.replace(/\|/g, "\\|").replace(/\n/g, " ");
 
@@ -30,9 +31,16 @@ export function renderTypeTableMarkdown(): string {
         "Any other type (e.g. `point`, `tsvector`, ranges, multi-dimensional arrays) is refused before",
         "anything is created, with the table, the column and the type named.",
         "",
-        "Every change table also has `op` (r, c, u, d), `lsn` (long), `source_ts` (datetime, commit time) and",
-        "`deleted` (bool); a source column with one of those names keeps it, and the metadata column takes a",
-        "leading `_` instead.",
+        "**NULL in a string column.** A Kusto string is never null: wherever the table above says `string`",
+        "(text, numeric beyond 34 digits, date, time, enums, ...), SQL NULL and `''` both arrive as `\"\"` in the",
+        'typed column. The `record` column keeps the difference (`isnull(record["col"])` is true only for NULL),',
+        "and the e2e comparison reads it there. A string longer than 1 MB is cut by ADX and a dynamic value over",
+        "1 MB is stored as null, which is why no record is let past 900,000 bytes (see [rows over 1 MB](adx-model.md#rows-over-1-mb)).",
+        "",
+        "Every change table also has these columns (a source column with one of these names keeps it, and the",
+        "metadata column takes a leading `_` instead):",
+        "",
+        ...metadataColumnList(changeMetadataColumns([])).map((m) => `- \`${m.column}\` (${m.type}): ${m.doc}`),
         "",
     ];
     return lines.join("\n");

@@ -5,7 +5,7 @@
 import { LocalPipeline } from "./localPipeline";
 import { kafkaConnectorProvider } from "../connectors/kafkaConnector";
 import { buildKustoSinkConfig, KustoSinkInput } from "../connectors/kustoSink";
-import { topicForTable } from "../connectors/debeziumSource";
+import { flatRecordReservedFields, topicForTable } from "../connectors/debeziumSource";
 import { deadLetterTopicFor } from "../connectors/kafkaTopics";
 import { WORKER_SECRET_ENV } from "../connectors/workerSettings";
 import { KAFKA_REPLICATION_FACTOR } from "../components/kafkaPlatform";
@@ -64,6 +64,7 @@ export async function deployKustoSink(
         connection: pipeline.adminConnection,
         tables: [...tables, ...(options.heartbeatTable ? [options.heartbeatTable] : [])],
         keys,
+        reservedColumns: flatRecordReservedFields(),
     });
     const modelsOf = (described: SourceCatalogOutputs["described"]) =>
         described.map((table) => ({

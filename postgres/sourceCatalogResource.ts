@@ -15,6 +15,8 @@ export interface SourceCatalogInputs {
     tables: string[];
     /** Key columns per table where the table has no primary key (pg-adx-cdc:capture.keys). */
     keys: Record<string, string[]>;
+    /** Field names the flat change record already uses (Debezium's added fields, the delete flag, ...): a source column with one would be overwritten. */
+    reservedColumns?: string[];
 }
 
 export interface SourceCatalogOutputs extends SourceCatalogInputs {
@@ -41,6 +43,12 @@ export function captureProblems(inputs: SourceCatalogInputs, found: { tables: ca
             problems.push(error.message);
         }
         for (const column of table.columns) {
+            if ((inputs.reservedColumns ?? []).includes(column.name)) {
+                problems.push(
+                    `${table.qualifiedName}.${column.name}: the change record already has a field of that name (added by the pipeline); rename the column (ALTER TABLE ${table.qualifiedName} RENAME COLUMN ...) or do not capture the table`,
+                );
+                continue;
+            }
             try {
                 typeTable.typeRuleFor(table.qualifiedName, column);
             } catch (error: any) {
@@ -106,6 +114,7 @@ export interface SourceCatalogArgs {
     connection: { [K in keyof PostgresConnectionInputs]: pulumi.Input<PostgresConnectionInputs[K]> };
     tables: pulumi.Input<pulumi.Input<string>[]>;
     keys: pulumi.Input<Record<string, string[]>>;
+    reservedColumns?: pulumi.Input<string[]>;
 }
 
 /** The captured tables' columns, types and keys, read from PostgreSQL's catalog. */

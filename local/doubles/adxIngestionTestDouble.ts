@@ -48,8 +48,21 @@ export function parseKustoDatetime(text: string): string | null {
 }
 
 /** ADX's conversion of a JSON value to a column type, as ingestion applies it (a bad value becomes null, as ADX does). */
+/** ADX's limit on one string value, and on one dynamic value as JSON (1 MB): a longer string is cut, a larger dynamic value is null. */
+export const KUSTO_VALUE_MAX_BYTES = 1024 * 1024;
+
+/** Cuts UTF-8 text to at most `maxBytes` bytes, never inside a character. */
+function truncateUtf8(text: string, maxBytes: number): string {
+    const bytes = Buffer.from(text, "utf8");
+    if (bytes.length <= maxBytes) return text;
+    let end = maxBytes;
+    while (end > 0 && (bytes[end] & 0xc0) === 0x80) end--;
+    return bytes.subarray(0, end).toString("utf8");
+}
+
 export function convertToKustoType(value: unknown, kustoType: string, transform?: string): KustoValue {
-    if (value === null || value === undefined) return null;
+    // A Kusto string is never null: a missing or null value is "" (the record column keeps the difference).
+    if (value === null || value === undefined) return kustoType === "string" ? "" : null;
     if (transform === "DateTimeFromUnixMilliseconds") {
         const ms = Number(numberText(value));
         return Number.isFinite(ms) ? parseKustoDatetime(new Date(ms).toISOString()) : null;
@@ -85,9 +98,9 @@ export function convertToKustoType(value: unknown, kustoType: string, transform?
         case "guid":
             return typeof value === "string" && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value) ? value.toLowerCase() : null;
         case "string":
-            return typeof value === "string" ? value : (numberText(value) ?? stringifyLosslessJson(value) ?? null);
+            return truncateUtf8(typeof value === "string" ? value : (numberText(value) ?? stringifyLosslessJson(value) ?? ""), KUSTO_VALUE_MAX_BYTES);
         case "dynamic":
-            return value as object;
+            return Buffer.byteLength(stringifyLosslessJson(value) ?? "", "utf8") > KUSTO_VALUE_MAX_BYTES ? null : (value as object);
         default:
             throw new Error(`the ADX test double has no conversion for Kusto type ${kustoType}`);
     }

@@ -162,7 +162,13 @@ export function evaluateKql(node: Node, row: KustoRow, scalars: Record<string, K
                 case "not":
                     return x === null ? null : x !== true;
                 case "parse_json":
-                    return typeof x === "string" ? (parseLosslessJson(x) as KustoValue) : x;
+                    // As Kusto: text that is not JSON (including "", a null string) comes back as that string.
+                    if (typeof x !== "string") return x;
+                    try {
+                        return parseLosslessJson(x) as KustoValue;
+                    } catch {
+                        return x;
+                    }
                 case "substring":
                     return typeof x === "string" ? x.substr(Number(args[1]), Number(args[2])) : null;
                 case "trim_end":

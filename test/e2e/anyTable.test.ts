@@ -11,17 +11,13 @@ import { Client } from "pg";
 import { startLocalPipeline, LocalPipeline } from "../../local/localPipeline";
 import { adminClient } from "../../local/capturedSource";
 import { waitUntilEqual as waitUntilEqualToSource } from "./harness/sourceComparison";
-import { deployKustoSink, KustoSinkDeployment } from "../../local/kustoSinkDeployment";
-import { buildDebeziumSourceConfig } from "../../connectors/debeziumSource";
-import { kafkaConnectorProvider } from "../../connectors/kafkaConnector";
-import { sourceBootstrapProvider } from "../../postgres/sourceBootstrap";
-import { buildScramSha256Verifier } from "../../postgres/scramVerifier";
+import { bootstrapCapture } from "./harness/capturedTables";
+import { KustoSinkDeployment } from "../../local/kustoSinkDeployment";
 import { sourceObjectNames } from "../../postgres/sourceSchema";
 import { TYPE_TABLE, typeRuleFor } from "../../kql/typeTable";
 import { heartbeatCatalog, ORDERS_CATALOG, PRODUCTS_CATALOG, PRODUCTS_DDL } from "../support/catalogFixtures";
 
 const PREFIX = "anytable";
-const CONNECTOR = `${PREFIX}-postgres-source`;
 const ORDERS = "retail.orders_info";
 const PRODUCTS = "inventory.products";
 const ALL_TYPES = "types.all_types";
@@ -60,7 +56,6 @@ function allTypesInserts(firstId: number): string[] {
 before(async () => {
     pipeline = await startLocalPipeline();
     admin = await adminClient(pipeline);
-    const names = sourceObjectNames(PREFIX);
     await admin.query("CREATE SCHEMA inventory; CREATE SCHEMA types; CREATE SCHEMA shop; CREATE SCHEMA logs");
     await admin.query(`CREATE TABLE ${EVENTS} (host text NOT NULL, seq bigint NOT NULL, message text)`);
     await admin.query(PRODUCTS_DDL);
@@ -69,21 +64,7 @@ before(async () => {
     await admin.query(
         `CREATE TABLE ${LINE_ITEMS} ("Order Date" date, "where" integer, "type" text, "count" integer, "UPPER" text, "op" text, "deleted" boolean, "it's" text, PRIMARY KEY ("Order Date", "where"))`,
     );
-    const bootstrapInputs = {
-        connection: pipeline.adminConnection,
-        bootstrap: {
-            tables: TABLES,
-            publicationName: names.publicationName,
-            heartbeatTable: names.heartbeatTable,
-            signalTable: names.signalTable,
-            replicationUser: "cdc_replicator",
-            replicationPasswordVerifier: buildScramSha256Verifier(pipeline.replicationPassword, "YW55dGFibGUtc2FsdC0xMjM="),
-            createDemoTables: true,
-        },
-        slotName: names.slotName,
-        timeoutSeconds: 60,
-    };
-    await sourceBootstrapProvider.create!(bootstrapInputs);
+    const capture = await bootstrapCapture(pipeline, { prefix: PREFIX, tables: TABLES, keys: KEYS, createDemoTables: true, scramSalt: "YW55dGFibGUtc2FsdC0xMjM=" });
     // Snapshot rows: present before the connector starts.
     await admin.query(`INSERT INTO ${ORDERS} (custid, amount, city) SELECT g, g * 1.25, (ARRAY['Austin','Boston'])[1 + g % 2] FROM generate_series(1, 30) g`);
     await admin.query(`INSERT INTO ${PRODUCTS} (name, weight) SELECT 'product ' || g, g * 0.5 FROM generate_series(1, 20) g`);
@@ -92,24 +73,7 @@ before(async () => {
         `INSERT INTO ${LINE_ITEMS} VALUES ('2024-02-29', 1, 'a', 10, 'X', 'op!', false, 'quote''d'), ('2024-02-29', 2, 'b', 20, NULL, NULL, true, NULL), ('1999-12-31', 1, 'c', 30, 'Y', 'r', NULL, '')`,
     );
     await admin.query(`INSERT INTO ${EVENTS} SELECT 'web-' || (g % 3), g, 'event ' || g FROM generate_series(1, 12) g`);
-    sink = await deployKustoSink(pipeline, { topicPrefix: PREFIX, tables: TABLES, keys: KEYS, heartbeatTable: names.heartbeatTable });
-    connectorInputs = {
-        connectUrl: pipeline.connectUrl,
-        connectorName: CONNECTOR,
-        timeoutSeconds: 120,
-        config: buildDebeziumSourceConfig({
-            connectorName: CONNECTOR,
-            database: pipeline.debeziumDatabase,
-            tables: TABLES,
-            keyColumns: KEYS,
-            topicPrefix: PREFIX,
-            slotName: names.slotName,
-            publicationName: names.publicationName,
-            heartbeatTable: names.heartbeatTable,
-            signalTable: names.signalTable,
-        }),
-    };
-    await kafkaConnectorProvider.create!(connectorInputs);
+    ({ sink, connectorInputs } = await capture.start());
 });
 
 after(async () => {

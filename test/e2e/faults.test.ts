@@ -138,15 +138,19 @@ async function ledgerOfChanges(): Promise<string[]> {
     }
 }
 
-/** Every change event the sink delivered into ADX, once per Kafka record (redeliveries of a record collapse), snapshot reads left out. */
+/**
+ * Every change the sink delivered into ADX, once per change: the sink's redeliveries of a record and
+ * Debezium's re-emission of a change after a crash (the same LSN at a new Kafka offset) collapse, as
+ * the current state collapses them; snapshot reads left out.
+ */
 function deliveredChanges(): string[] {
-    const { kafkaPartition, kafkaOffset, op } = changeMetadataColumns(sink.models[0].described.columns.map((c) => c.name));
-    const byRecord = new Map<string, string>();
+    const { lsn, op } = changeMetadataColumns(sink.models[0].described.columns.map((c) => c.name));
+    const byChange = new Map<string, string>();
     for (const { row } of ingestedRows()) {
         if (row[op.column] === "r") continue;
-        byRecord.set(`${row[kafkaPartition.column]}/${row[kafkaOffset.column]}`, changeIdentity(row[op.column], row.orderid, row.custid, row.amount, row.city));
+        byChange.set(`${row[op.column]}/${row.orderid}/${row[lsn.column]}`, changeIdentity(row[op.column], row.orderid, row.custid, row.amount, row.city));
     }
-    return [...byRecord.values()].sort();
+    return [...byChange.values()].sort();
 }
 
 /** Entries of `a` not matched one for one in `b`. */

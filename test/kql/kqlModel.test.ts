@@ -11,6 +11,7 @@ import { adxNamesFor, findAdxNameCollisions, generateAdxModel, heartbeatModelScr
 import { CatalogColumn, TYPE_TABLE, typeRuleFor } from "../../kql/typeTable";
 import { CatalogTable, currentStateKey } from "../../postgres/catalog";
 import { captureProblems } from "../../postgres/sourceCatalogResource";
+import { flatRecordReservedFields } from "../../connectors/debeziumSource";
 import { buildIngestorGrantScript } from "../../components/sinkIdentity";
 import { changeMetadataFields } from "../../connectors/debeziumSource";
 import { KAFKA_POSITION_FIELDS } from "../../connectors/kustoSink";
@@ -239,6 +240,23 @@ describe("tables that cannot be captured correctly are refused before anything i
         assert.match(problems[0], /^captured table inventory\.missing does not exist in database retail; create it first or remove it from pg-adx-cdc:capture\.tables$/);
         assert.match(problems.join("\n"), /logs\.events has no primary key.*ALTER TABLE logs\.events ADD PRIMARY KEY.*pg-adx-cdc:capture\.keys\["logs\.events"\]/);
         assert.match(problems.join("\n"), /column "location" of geo\.places has type point/);
+    });
+
+    it("a source column named like a field the pipeline adds to the record (__op, __deleted, ...) is refused with the fix", () => {
+        const table = { ...ORDERS_CATALOG, columns: [...ORDERS_CATALOG.columns, { ...ORDERS_CATALOG.columns[3], name: "__deleted" }] };
+        const problems = captureProblems(
+            {
+                connection: { host: "h", port: 5432, database: "retail", user: "a", sslMode: "disable" } as any,
+                tables: [table.qualifiedName],
+                keys: {},
+                reservedColumns: flatRecordReservedFields(),
+            },
+            { tables: [table], missing: [] },
+        );
+        assert.deepEqual(problems, [
+            "retail.orders_info.__deleted: the change record already has a field of that name (added by the pipeline); rename the column (ALTER TABLE retail.orders_info RENAME COLUMN ...) or do not capture the table",
+        ]);
+        assert.deepEqual(flatRecordReservedFields(), ["__op", "__lsn", "__source_ts_ms", "__source_snapshot", "__deleted", "__oversized"]);
     });
 
     it("a configured key makes a keyless table capturable; an unknown key column is named", () => {

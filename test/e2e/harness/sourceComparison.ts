@@ -36,7 +36,7 @@ export async function compareWithSource(pipeline: LocalPipeline, admin: Client, 
     if (!model) throw new Error(`${table} is not deployed to ADX by this test`);
     const described = model.described;
     const changes = (pipeline.adx.ingested.get(adxNamesFor(table).changes) ?? []).map((r) => r.row);
-    const { kafkaPartition, kafkaOffset } = changeMetadataColumns(described.columns.map((c) => c.name));
+    const { kafkaPartition, kafkaOffset, record } = changeMetadataColumns(described.columns.map((c) => c.name));
     const current = pipeline.adx.currentState(currentStateOf(model.scripts).functionName, { stored: true });
     const distinct = new Set(changes.map((r) => `${r[kafkaPartition.column]}/${r[kafkaOffset.column]}`));
     const {
@@ -46,8 +46,14 @@ export async function compareWithSource(pipeline: LocalPipeline, admin: Client, 
     for (const row of current) {
         const params: (string | null)[] = [];
         const param = (v: string | null) => (params.push(v), `$${params.length}`);
+        // A Kusto string is never null: NULL and '' are both "" in a string column, and the record column
+        // (the change as Debezium sent it) tells them apart.
+        const held = (c: (typeof described.columns)[number]) => {
+            const whole = row[record.column] as Record<string, unknown> | null;
+            return typeRuleFor(table, c).kusto === "string" && row[c.name] === "" && whole && (whole[c.name] === null || whole[c.name] === undefined) ? null : row[c.name];
+        };
         const sameValue = (c: (typeof described.columns)[number]) => {
-            const p = param(adxText(row[c.name]));
+            const p = param(adxText(held(c)));
             return {
                 p,
                 sql: typeRuleFor(table, c)

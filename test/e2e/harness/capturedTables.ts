@@ -1,0 +1,65 @@
+// Captures a set of tables on the local pipeline as the stack does, in the stack's order: the source
+// bootstrap (publication, replication user, replica identity), then (once the test has written the
+// rows the snapshot should read) the ADX model and sink, then the Debezium source connector.
+import { LocalPipeline } from "../../../local/localPipeline";
+import { deployKustoSink, KustoSinkDeployment } from "../../../local/kustoSinkDeployment";
+import { buildDebeziumSourceConfig } from "../../../connectors/debeziumSource";
+import { kafkaConnectorProvider } from "../../../connectors/kafkaConnector";
+import { sourceBootstrapProvider } from "../../../postgres/sourceBootstrap";
+import { buildScramSha256Verifier } from "../../../postgres/scramVerifier";
+import { sourceObjectNames } from "../../../postgres/sourceSchema";
+
+export interface TableCapture {
+    /** The bootstrap provider's inputs, for a later update (a `pulumi up`). */
+    bootstrapInputs: any;
+    /** Deploys the ADX model and the sink, then starts the source connector; resolves once both run. */
+    start(): Promise<{ sink: KustoSinkDeployment; connectorInputs: any }>;
+}
+
+/** Runs the source bootstrap for `tables` under `prefix`; `start()` then deploys the sink and the source connector. */
+export async function bootstrapCapture(
+    pipeline: LocalPipeline,
+    options: { prefix: string; tables: string[]; keys?: Record<string, string[]>; createDemoTables?: boolean; scramSalt: string },
+): Promise<TableCapture> {
+    const names = sourceObjectNames(options.prefix);
+    const connectorName = `${options.prefix}-postgres-source`;
+    const bootstrapInputs = {
+        connection: pipeline.adminConnection,
+        bootstrap: {
+            tables: options.tables,
+            publicationName: names.publicationName,
+            heartbeatTable: names.heartbeatTable,
+            signalTable: names.signalTable,
+            replicationUser: "cdc_replicator",
+            replicationPasswordVerifier: buildScramSha256Verifier(pipeline.replicationPassword, options.scramSalt),
+            ...(options.createDemoTables ? { createDemoTables: true } : {}),
+        },
+        slotName: names.slotName,
+        timeoutSeconds: 60,
+    };
+    await sourceBootstrapProvider.create!(bootstrapInputs);
+    return {
+        bootstrapInputs,
+        async start() {
+            const sink = await deployKustoSink(pipeline, { topicPrefix: options.prefix, tables: options.tables, keys: options.keys, heartbeatTable: names.heartbeatTable });
+            const connectorInputs = {
+                connectUrl: pipeline.connectUrl,
+                connectorName,
+                timeoutSeconds: 120,
+                config: buildDebeziumSourceConfig({
+                    connectorName,
+                    database: pipeline.debeziumDatabase,
+                    tables: options.tables,
+                    keyColumns: options.keys,
+                    topicPrefix: options.prefix,
+                    slotName: names.slotName,
+                    publicationName: names.publicationName,
+                    heartbeatTable: names.heartbeatTable,
+                    signalTable: names.signalTable,
+                }),
+            };
+            await kafkaConnectorProvider.create!(connectorInputs);
+            return { sink, connectorInputs };
+        },
+    };
+}
