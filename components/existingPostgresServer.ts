@@ -38,6 +38,8 @@ export interface ExistingPostgresServerArgs {
     administratorLogin: pulumi.Input<string>;
     /** Debezium's slot name (the readiness check needs no free slot when it exists already). */
     slotName: pulumi.Input<string>;
+    /** Captured tables, checked for owner's rights before the bootstrap. */
+    tables?: pulumi.Input<string[]>;
 }
 
 /** The message the readiness check gives when wal_level waits for a restart the stack may not make. */
@@ -120,6 +122,7 @@ export class ExistingPostgresServer extends pulumi.ComponentResource {
                 connection: { host: this.host, port: this.port, database: args.databaseName, user: args.administratorLogin, sslMode: this.sslMode },
                 slotName: args.slotName,
                 restartHint: restartHintFor(target),
+                tables: args.tables,
             },
             { parent: this, dependsOn: [...ready, ...this.firewallRules] },
         );

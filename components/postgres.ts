@@ -70,7 +70,7 @@ export class PostgresSource extends pulumi.ComponentResource {
         const names = sourceObjectNames(args.topicPrefix);
         if (placement.mode === "existing") {
             const { mode, ...existing } = placement;
-            const server = new ExistingPostgresServer(`${name}-existing`, { ...existing, ...shared, slotName: names.slotName }, { parent: this });
+            const server = new ExistingPostgresServer(`${name}-existing`, { ...existing, ...shared, slotName: names.slotName, tables: args.tables }, { parent: this });
             this.connectEndpoint = { host: server.host, port: server.port, sslMode: server.sslMode };
             this.adminEndpoint = this.connectEndpoint;
             ready = [server.readiness];

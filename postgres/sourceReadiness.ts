@@ -5,6 +5,7 @@
 // Credentials are resolved when the provider runs, as for the bootstrap.
 import * as pulumi from "@pulumi/pulumi";
 import { ADMIN_PASSWORD_CONFIG_KEY, PostgresConnectionInputs, withClient } from "./sourceBootstrap";
+import { parseTableName } from "./identifiers";
 
 export interface ReadinessInputs {
     connection: PostgresConnectionInputs;
@@ -12,6 +13,8 @@ export interface ReadinessInputs {
     slotName: string;
     /** How to restart this server, for the message when wal_level waits for a restart. */
     restartHint: string;
+    /** Captured tables: the admin must hold their owners' rights (publication, replica identity, grants). */
+    tables?: string[];
 }
 
 /** What the server reports. */
@@ -27,6 +30,8 @@ export interface ReadinessFacts {
     /** The connecting role may create roles, and grant REPLICATION (superuser, or REPLICATION itself as on Azure). */
     canCreateReplicationUser: boolean;
     serverVersion: number;
+    /** Captured tables (and their partitions) whose owner's rights the connecting role does not hold. */
+    tablesNotOwned: { table: string; owner: string }[];
 }
 
 export const READINESS_QUERY = `
@@ -38,7 +43,14 @@ SELECT current_setting('wal_level') AS wal_level,
        current_setting('max_wal_senders')::int AS max_wal_senders,
        (SELECT count(*) FROM pg_stat_replication)::int AS used_wal_senders,
        (SELECT rolsuper OR (rolcreaterole AND rolreplication) FROM pg_roles WHERE rolname = current_user) AS can_create_replication_user,
-       current_setting('server_version_num')::int AS server_version`;
+       current_setting('server_version_num')::int AS server_version,
+       (SELECT coalesce(json_agg(json_build_object('table', c.oid::regclass::text, 'owner', pg_get_userbyid(c.relowner)) ORDER BY c.oid::regclass::text), '[]'::json)
+          FROM unnest($2::text[], $3::text[]) AS t(schema_name, table_name)
+          JOIN pg_namespace n ON n.nspname = t.schema_name
+          JOIN pg_class root ON root.relnamespace = n.oid AND root.relname = t.table_name
+          CROSS JOIN LATERAL (SELECT root.oid AS relid UNION SELECT relid FROM pg_partition_tree(root.oid)) tree
+          JOIN pg_class c ON c.oid = tree.relid
+          WHERE NOT pg_has_role(current_user, c.relowner, 'USAGE')) AS tables_not_owned`;
 
 /** Every reason Debezium could not run on this server, each with its fix; empty when ready. */
 export function readinessProblems(facts: ReadinessFacts, inputs: Pick<ReadinessInputs, "restartHint" | "connection">): string[] {
@@ -61,6 +73,16 @@ export function readinessProblems(facts: ReadinessFacts, inputs: Pick<ReadinessI
     if (facts.usedWalSenders >= facts.maxWalSenders) {
         problems.push(`${where} has no free WAL sender (${facts.usedWalSenders} of max_wal_senders=${facts.maxWalSenders} in use): raise max_wal_senders (needs a restart)`);
     }
+    // CREATE PUBLICATION ... FOR TABLE, ALTER TABLE ... REPLICA IDENTITY and GRANT SELECT need the owner's
+    // rights; in a well-run database the application's tables belong to another role than the admin.
+    const byOwner = new Map<string, string[]>();
+    for (const t of facts.tablesNotOwned ?? []) byOwner.set(t.owner, [...(byOwner.get(t.owner) ?? []), t.table]);
+    for (const [owner, tables] of byOwner) {
+        problems.push(
+            `${tables.join(", ")} ${tables.length === 1 ? "belongs" : "belong"} to ${owner}, whose rights the admin login ${inputs.connection.user} does not hold ` +
+                `(the publication, REPLICA IDENTITY FULL and the replication user's SELECT need them): as ${owner} or a superuser, run GRANT ${owner} TO ${inputs.connection.user}`,
+        );
+    }
     if (!facts.canCreateReplicationUser) {
         problems.push(
             `the admin login ${inputs.connection.user} on ${where} cannot create the replication user: it needs superuser, or CREATEROLE and REPLICATION (on Azure, the server's administrator login has both)`,
@@ -69,11 +91,17 @@ export function readinessProblems(facts: ReadinessFacts, inputs: Pick<ReadinessI
     return problems;
 }
 
+/** Schema and table names as two arrays: the catalog is read by name, since to_regclass needs USAGE on the schema the admin may not have yet. */
+function tableNameColumns(tables: string[]): [string[], string[]] {
+    const names = tables.map((t) => parseTableName(t));
+    return [names.map((n) => n.schema), names.map((n) => n.table)];
+}
+
 async function readFacts(inputs: ReadinessInputs, password: string | undefined): Promise<ReadinessFacts> {
     return withClient(inputs.connection, password, async (client) => {
         const {
             rows: [r],
-        } = await client.query(READINESS_QUERY, [inputs.slotName]);
+        } = await client.query(READINESS_QUERY, [inputs.slotName, ...tableNameColumns(inputs.tables ?? [])]);
         return {
             walLevel: r.wal_level,
             walLevelPendingRestart: r.wal_level_pending_restart === true,
@@ -84,6 +112,7 @@ async function readFacts(inputs: ReadinessInputs, password: string | undefined):
             usedWalSenders: r.used_wal_senders,
             canCreateReplicationUser: r.can_create_replication_user === true,
             serverVersion: r.server_version,
+            tablesNotOwned: r.tables_not_owned ?? [],
         };
     });
 }
@@ -105,7 +134,9 @@ export const sourceReadinessProvider: pulumi.dynamic.ResourceProvider & { adminP
     },
 
     async create(inputs: any) {
-        require("@pulumi/pulumi").log.info(`checking ${inputs.connection.host}:${inputs.connection.port} for logical replication (wal_level, slots, WAL senders, admin rights)`);
+        require("@pulumi/pulumi").log.info(
+            `checking ${inputs.connection.host}:${inputs.connection.port} for logical replication (wal_level, slots, WAL senders, admin rights, owners of the captured tables)`,
+        );
         const facts = await check(inputs, (this as any).adminPassword);
         return { id: `${inputs.connection.host}:${inputs.connection.port}/readiness`, outs: { ...inputs, facts } };
     },
@@ -128,6 +159,7 @@ export interface PostgresReadinessArgs {
     connection: { [K in keyof PostgresConnectionInputs]: pulumi.Input<PostgresConnectionInputs[K]> };
     slotName: pulumi.Input<string>;
     restartHint: pulumi.Input<string>;
+    tables?: pulumi.Input<string[]>;
 }
 
 /** A PostgreSQL server the stack does not own, checked ready for Debezium. */

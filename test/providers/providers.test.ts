@@ -420,6 +420,28 @@ describe("PostgresReadiness provider (serialized, against the harness's PostgreS
         }
     });
 
+    it("an admin as Azure's (NOSUPERUSER, CREATEROLE, REPLICATION) and tables owned by another role: names the owner and the GRANT, then passes once it is run", async () => {
+        const client = await admin();
+        await client.query("CREATE ROLE erp_owner NOLOGIN; CREATE ROLE azure_like_admin LOGIN NOSUPERUSER CREATEDB CREATEROLE REPLICATION");
+        await client.query(
+            "CREATE SCHEMA erp AUTHORIZATION erp_owner; SET ROLE erp_owner; CREATE TABLE erp.invoices (id int PRIMARY KEY) PARTITION BY RANGE (id); CREATE TABLE erp.invoices_1 PARTITION OF erp.invoices FOR VALUES FROM (0) TO (1000); RESET ROLE",
+        );
+        const asAzureAdmin = { ...inputs(), connection: { ...bootstrap.connection, user: "azure_like_admin" }, tables: ["erp.invoices"] };
+        try {
+            await assert.rejects(
+                providers.readiness.create(asAzureAdmin),
+                /erp\.invoices, erp\.invoices_1 belong to erp_owner, whose rights the admin login azure_like_admin does not hold .*: as erp_owner or a superuser, run GRANT erp_owner TO azure_like_admin/,
+            );
+            await client.query("GRANT erp_owner TO azure_like_admin");
+            const { outs } = await providers.readiness.create(asAzureAdmin);
+            assert.deepEqual(outs.facts.tablesNotOwned, []);
+            assert.equal(outs.facts.canCreateReplicationUser, true);
+        } finally {
+            await client.query("DROP SCHEMA erp CASCADE; DROP ROLE azure_like_admin; DROP ROLE erp_owner");
+            await client.end();
+        }
+    });
+
     it("no free replication slot: fails naming the limit and the fix, before the bootstrap would", async () => {
         const client = await admin();
         const {

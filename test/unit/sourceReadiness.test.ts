@@ -15,6 +15,7 @@ const ready: ReadinessFacts = {
     usedWalSenders: 1,
     canCreateReplicationUser: true,
     serverVersion: 160004,
+    tablesNotOwned: [],
 };
 const connection = { host: "orders-db.postgres.database.azure.com", port: 5432, database: "shop", user: "appadmin", sslMode: "require" as const };
 const restartHint = restartHintFor({ kind: "azure", resourceGroupName: "app-rg", serverName: "orders-db", allowRestart: false, parameters: [], allowedClientCidrs: [] });
@@ -27,6 +28,22 @@ it("wal_level not logical: names the setting, the restart it needs and how to ma
         problem,
         /^wal_level on orders-db\.postgres\.database\.azure\.com:5432 is replica; logical replication needs wal_level=logical .* az postgres flexible-server restart --resource-group app-rg --name orders-db; then run pulumi up again\. Or let the stack restart it: pulumi config set --path pg-adx-cdc:postgres\.allowRestart true$/,
     );
+});
+
+it("captured tables owned by another role: names them, their owner and the GRANT the owner runs", () => {
+    const problems = readinessProblems(
+        {
+            ...ready,
+            tablesNotOwned: [
+                { table: "erp.invoices", owner: "erp_owner" },
+                { table: "erp.invoices_2026", owner: "erp_owner" },
+            ],
+        },
+        { connection, restartHint },
+    );
+    assert.deepEqual(problems, [
+        "erp.invoices, erp.invoices_2026 belong to erp_owner, whose rights the admin login appadmin does not hold (the publication, REPLICA IDENTITY FULL and the replication user's SELECT need them): as erp_owner or a superuser, run GRANT erp_owner TO appadmin",
+    ]);
 });
 
 it("wal_level set but waiting for a restart: says exactly that", () => {
