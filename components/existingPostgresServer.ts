@@ -10,7 +10,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as dbforpostgresql from "@pulumi/azure-native/dbforpostgresql";
 import { buildFirewallRules } from "./azurePostgresServer";
 import { PostgresServerRestart } from "../postgres/serverRestart";
-import { ServerParameter } from "../postgres/serverParameters";
+import { raisedParameterValue, ServerParameter } from "../postgres/serverParameters";
 import { PostgresReadiness } from "../postgres/sourceReadiness";
 import { deployerRuleOptions } from "./deployerIp";
 
@@ -76,20 +76,25 @@ export class ExistingPostgresServer extends pulumi.ComponentResource {
             });
             this.port = 5432;
             this.sslMode = "require";
-            // The same parameters the stack sets on its own servers, chained (Azure applies one at a time).
+            // The same parameters the stack sets on its own servers, chained (Azure applies one at a time),
+            // but never lower than the server has them: the user's own slots and workers stay theirs.
             const parameters: dbforpostgresql.Configuration[] = [];
+            const values = new Map<string, pulumi.Output<string>>();
             for (const p of target.parameters) {
+                const current = dbforpostgresql.getConfigurationOutput({ resourceGroupName, serverName, configurationName: p.name }, { parent: this });
+                const value = current.apply((c) => raisedParameterValue(p.name, p.value, c.value ?? undefined));
+                values.set(p.name, value);
                 parameters.push(
                     new dbforpostgresql.Configuration(
                         `${name}-param-${p.name.replace(/_/g, "-")}`,
-                        { serverName, resourceGroupName, configurationName: p.name, value: p.value, source: "user-override" },
+                        { serverName, resourceGroupName, configurationName: p.name, value, source: "user-override" },
                         { parent: this, dependsOn: parameters.slice(-1) },
                     ),
                 );
             }
             ready = parameters;
             if (target.allowRestart) {
-                const staticParameters = Object.fromEntries(target.parameters.filter((p) => p.static).map((p) => [p.name, p.value]));
+                const staticParameters = Object.fromEntries(target.parameters.filter((p) => p.static).map((p) => [p.name, values.get(p.name)!]));
                 ready = [new PostgresServerRestart(`${name}-restart`, { serverId: server.id, staticParameters }, { parent: this, dependsOn: parameters })];
             }
             const rules = [...buildFirewallRules(target.allowedClientCidrs).map((r) => ({ ...r, name: `pg-adx-cdc-${r.name}` }))];

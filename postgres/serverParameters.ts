@@ -78,3 +78,23 @@ export interface HbaRulesInput {
 export function buildHbaRules(input: HbaRulesInput): string[] {
     return ["local all all trust", `host all ${input.replicationUser} ${input.clientAddress} scram-sha-256`, `host all all ${input.clientAddress} ${input.otherUsersAuth}`];
 }
+
+/**
+ * The value to write on a server the user already runs, given what it has: never lower than theirs.
+ * Counts (max_replication_slots, max_wal_senders, max_worker_processes) take the larger;
+ * shared_preload_libraries keeps theirs and adds ours; wal_level logical is already the highest.
+ * Unknown current values (a parameter Azure did not report) keep the stack's.
+ */
+export function raisedParameterValue(name: string, wanted: string, current: string | undefined): string {
+    if (current === undefined || current === "") return wanted;
+    if (/^max_/.test(name) && /^\d+$/.test(current) && /^\d+$/.test(wanted)) return String(Math.max(Number(current), Number(wanted)));
+    if (name === "shared_preload_libraries") {
+        const libraries = current
+            .split(",")
+            .map((l) => l.trim())
+            .filter(Boolean);
+        for (const l of wanted.split(",").map((x) => x.trim())) if (l && !libraries.includes(l)) libraries.push(l);
+        return libraries.join(",");
+    }
+    return wanted;
+}

@@ -102,6 +102,12 @@ export function installMocks(config: Record<string, unknown>, secretKeys: string
                         fullyQualifiedDomainName: `${serverName}.postgres.database.azure.com`,
                     };
                 }
+                // The existing server's own parameters (program.existingPostgres.test.ts): more slots than the stack asks for.
+                if (args.token === "azure-native:dbforpostgresql:getConfiguration")
+                    return {
+                        name: args.inputs.configurationName,
+                        value: ({ max_replication_slots: "40", max_wal_senders: "4", wal_level: "replica" } as Record<string, string>)[args.inputs.configurationName],
+                    };
                 if (args.token === "azure-native:eventhub:listNamespaceKeys") {
                     const endpoint = `Endpoint=sb://${args.inputs.namespaceName}.servicebus.windows.net/;SharedAccessKeyName=${args.inputs.authorizationRuleName}`;
                     return {

@@ -37,6 +37,9 @@ describe("the dev stack on an existing Azure flexible server", () => {
         const params = run.byType("azure-native:dbforpostgresql:Configuration");
         assert.ok(params.length > 0 && params.every((p) => p.inputs.serverName === "orders-db" && p.inputs.resourceGroupName === "app-rg"));
         assert.equal(params.find((p) => p.inputs.configurationName === "wal_level")?.inputs.value, "logical");
+        // Never lower than the server has it: its 40 slots stay 40 (the stack asks for 10); its 4 WAL senders rise to 10.
+        assert.equal(params.find((p) => p.inputs.configurationName === "max_replication_slots")?.inputs.value, "40");
+        assert.equal(params.find((p) => p.inputs.configurationName === "max_wal_senders")?.inputs.value, "10");
         const rules = run.byType("azure-native:dbforpostgresql:FirewallRule");
         assert.deepEqual(
             rules.map((r) => [r.inputs.firewallRuleName, r.inputs.startIpAddress, r.inputs.endIpAddress]),

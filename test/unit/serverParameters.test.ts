@@ -6,6 +6,7 @@ import {
     buildAzureServerParameters,
     buildFailoverSlotParameters,
     buildHbaRules,
+    raisedParameterValue,
     buildLogicalReplicationParameters,
     needsFailoverSlot,
     toPostgresConfLines,
@@ -75,4 +76,12 @@ describe("server parameters", () => {
         assert.ok(!rules.some((r) => r.startsWith("host replication")));
         assert.ok(!rules.some((r) => /^host .* trust$/.test(r)), "no passwordless TCP access in the container");
     });
+});
+
+it("on a server the user runs, parameters are only ever raised", () => {
+    assert.equal(raisedParameterValue("max_replication_slots", "10", "40"), "40");
+    assert.equal(raisedParameterValue("max_worker_processes", "16", "8"), "16");
+    assert.equal(raisedParameterValue("shared_preload_libraries", "pg_failover_slots,pg_cron", "pg_stat_statements,pg_cron"), "pg_stat_statements,pg_cron,pg_failover_slots");
+    assert.equal(raisedParameterValue("wal_level", "logical", "replica"), "logical");
+    assert.equal(raisedParameterValue("max_wal_senders", "10", undefined), "10");
 });
