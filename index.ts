@@ -311,6 +311,9 @@ new IncrementalSnapshot(
         connectUrl: kafka.connectRestUrl,
         connectorName: sourceConnectorName,
         tables: config.capture.tables,
+        tableColumns: sourceCatalog.described.apply((described) =>
+            Object.fromEntries(described.filter((t) => config.capture.tables.includes(t.qualifiedName)).map((t) => [t.qualifiedName, t.columns.map((c) => c.name)])),
+        ),
     },
     { dependsOn: [sourceConnector, sinkConnector] },
 );

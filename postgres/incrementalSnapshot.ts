@@ -20,6 +20,8 @@ export interface IncrementalSnapshotInputs {
     connectorName: string;
     /** Captured tables, "schema.table". */
     tables: string[];
+    /** Each captured table's column names, as the catalog read them at this deployment. */
+    tableColumns?: Record<string, string[]>;
     timeoutSeconds?: number;
 }
 
@@ -41,6 +43,24 @@ export function executeSnapshotSignal(tables: string[], now = new Date()): { id:
 /** Tables in `news` that `olds` did not capture, in `news` order. */
 export function addedTables(olds: string[] | undefined, news: string[]): string[] {
     return news.filter((t) => !(olds ?? []).includes(t));
+}
+
+/**
+ * Tables to read again on `pulumi up`: those that joined capture.tables, and those that gained a
+ * column name since the last deployment (a RENAME COLUMN, or ADD COLUMN ... DEFAULT): rows not
+ * changed since carry no change event with the new name, so the current state would show it empty.
+ */
+export function tablesToReread(
+    olds: { tables?: string[]; tableColumns?: Record<string, string[]> },
+    news: { tables: string[]; tableColumns?: Record<string, string[]> },
+): string[] {
+    const added = addedTables(olds.tables, news.tables);
+    const reshaped = news.tables.filter((t) => {
+        const before = olds.tableColumns?.[t];
+        const now = news.tableColumns?.[t];
+        return !added.includes(t) && before !== undefined && now !== undefined && now.some((c) => !before.includes(c));
+    });
+    return [...added, ...reshaped];
 }
 
 /** True when the connector's running task captures every table (its table.include.list as Debezium reads it). */
@@ -137,7 +157,7 @@ export const incrementalSnapshotProvider: pulumi.dynamic.ResourceProvider & { ad
     },
 
     async diff(_id: string, olds: any, news: any) {
-        const keys = ["connection", "signalTable", "connectUrl", "connectorName", "tables"] as const;
+        const keys = ["connection", "signalTable", "connectUrl", "connectorName", "tables", "tableColumns"] as const;
         return { changes: keys.some((k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k])) };
     },
 
@@ -147,8 +167,8 @@ export const incrementalSnapshotProvider: pulumi.dynamic.ResourceProvider & { ad
     },
 
     async update(_id: string, olds: any, news: any) {
-        const added = addedTables(olds.tables, news.tables);
-        const sent = added.length ? await sendSignal(news, (this as any).adminPassword, added) : undefined;
+        const reread = tablesToReread(olds, news);
+        const sent = reread.length ? await sendSignal(news, (this as any).adminPassword, reread) : undefined;
         return { outs: { ...news, signals: [...(olds.signals ?? []), ...(sent ? [sent] : [])] } };
     },
 
@@ -163,6 +183,8 @@ export interface IncrementalSnapshotArgs {
     connectUrl: pulumi.Input<string>;
     connectorName: pulumi.Input<string>;
     tables: pulumi.Input<pulumi.Input<string>[]>;
+    /** Each captured table's column names (from the catalog): a table that gains one is read again. */
+    tableColumns?: pulumi.Input<Record<string, string[]>>;
     timeoutSeconds?: pulumi.Input<number>;
 }
 

@@ -154,6 +154,7 @@ before(async () => {
         connectUrl: pipeline.connectUrl,
         connectorName: SOURCE,
         tables: [ORDERS],
+        tableColumns: columnsOf(sink),
         timeoutSeconds: 120,
     };
     await incrementalSnapshotProvider.create!(snapshotInputs);
@@ -173,6 +174,11 @@ function assertEqual(results: Awaited<ReturnType<typeof waitUntilEqual>>) {
         [],
     );
     for (const r of results) assert.equal(r.adxRows, r.sourceRows, `${r.table}: rows in ADX vs PostgreSQL`);
+}
+
+/** Each captured table's column names as the sink's model has them (what the stack passes the snapshot resource). */
+function columnsOf(deployment: KustoSinkDeployment): Record<string, string[]> {
+    return Object.fromEntries(deployment.models.filter((m) => !m.table.startsWith("cdc_meta.")).map((m) => [m.table, m.described.columns.map((c) => c.name)]));
 }
 
 describe("schema changes and re-syncs lose nothing", () => {
@@ -276,7 +282,7 @@ describe("schema changes and re-syncs lose nothing", () => {
         // Changes to the new table while its snapshot runs: the incremental snapshot must not resurrect or stale them.
         await admin.query(`UPDATE ${RETURNS} SET reason = 'changed during snapshot' WHERE id % 7 = 0`);
         const ordersBefore = changeRows(ORDERS).length;
-        const nextSnapshot = { ...snapshotInputs, tables: [ORDERS, RETURNS] };
+        const nextSnapshot = { ...snapshotInputs, tables: [ORDERS, RETURNS], tableColumns: columnsOf(sink) };
         const signalAt = Date.now();
         const { outs } = await incrementalSnapshotProvider.update!("snapshot", { ...snapshotInputs, signals: [] }, nextSnapshot);
         snapshotInputs = nextSnapshot;
@@ -306,6 +312,27 @@ describe("schema changes and re-syncs lose nothing", () => {
         assertEqual(results);
         assert.ok(reads > 0, "rows arrived as incremental snapshot reads");
         assert.ok(ordersDuring > 0, "the other table kept streaming during the snapshot");
+        await writer.end();
+    });
+
+    it("RENAME COLUMN under load: pulumi up re-reads the table by itself, and rows unchanged since the rename show the value under the new name", async () => {
+        const writer = await adminClient(pipeline);
+        const workload = startOrdersWorkload(writer, 100);
+        await admin.query(`ALTER TABLE ${RETURNS} RENAME COLUMN reason TO return_reason`);
+        await admin.query(`UPDATE ${RETURNS} SET return_reason = 'changed after the rename' WHERE id % 5 = 0`);
+        // pulumi refresh + up: the catalog read again, the model with the new column, then the snapshot resource sees the new name.
+        await sink.redeploy([ORDERS, RETURNS]);
+        const next = { ...snapshotInputs, tableColumns: columnsOf(sink) };
+        assert.equal((await incrementalSnapshotProvider.diff!("snapshot", snapshotInputs, next)).changes, true);
+        const { outs } = await incrementalSnapshotProvider.update!("snapshot", { ...snapshotInputs, signals: [] }, next);
+        snapshotInputs = next;
+        assert.deepEqual(
+            outs.signals.map((s: any) => s.tables),
+            [[RETURNS]],
+            "only the table with a new column name is read again",
+        );
+        await workload.finish();
+        assertEqual(await waitUntilEqual(pipeline, admin, sink, [ORDERS, RETURNS], "after a column rename", 180_000));
         await writer.end();
     });
 

@@ -2,7 +2,7 @@
 // already captures them, the signal row Debezium reads, and how status renders the progress.
 import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
-import { addedTables, executeSnapshotSignal, taskCaptures } from "../../postgres/incrementalSnapshot";
+import { addedTables, executeSnapshotSignal, tablesToReread, taskCaptures } from "../../postgres/incrementalSnapshot";
 import { renderHealthReport } from "../../operations/pipelineHealth";
 
 describe("incremental snapshot of tables added to a running stack", () => {
@@ -10,6 +10,17 @@ describe("incremental snapshot of tables added to a running stack", () => {
         assert.deepEqual(addedTables(["a.x", "b.y"], ["c.z", "a.x", "b.y", "d.w"]), ["c.z", "d.w"]);
         assert.deepEqual(addedTables(["a.x"], ["a.x"]), []);
         assert.deepEqual(addedTables(undefined, ["a.x"]), ["a.x"]);
+    });
+
+    it("re-reads a table that gained a column name (RENAME COLUMN, ADD COLUMN ... DEFAULT), not one that only lost one", () => {
+        const olds = { tables: ["a.x", "b.y"], tableColumns: { "a.x": ["id", "note"], "b.y": ["id", "v", "w"] } };
+        assert.deepEqual(tablesToReread(olds, { tables: ["a.x", "b.y"], tableColumns: { "a.x": ["id", "remark"], "b.y": ["id", "v"] } }), ["a.x"]);
+        assert.deepEqual(tablesToReread(olds, { tables: ["a.x", "b.y", "c.z"], tableColumns: { ...olds.tableColumns, "c.z": ["id"] } }), ["c.z"]);
+        assert.deepEqual(
+            tablesToReread({ tables: ["a.x"] }, { tables: ["a.x"], tableColumns: { "a.x": ["id"] } }),
+            [],
+            "a stack deployed before columns were recorded re-reads nothing",
+        );
     });
 
     it("waits for a task whose table.include.list (escaped as the stack writes it) has every added table", () => {
