@@ -24,7 +24,7 @@ import { buildKustoSinkConfig } from "./connectors/kustoSink";
 import { WORKER_SECRET_ENV } from "./connectors/workerSettings";
 import { KqlSchema } from "./kql/kqlSchema";
 import { loadOverlayScripts } from "./kql/kqlModel";
-import { adxModelScripts, adxNamesFor, freshnessFunctionName, heartbeatModelScripts } from "./kql/adxModel";
+import { adxModelScripts, adxNamesFor, changeMetadataColumns, freshnessFunctionName, heartbeatModelScripts } from "./kql/adxModel";
 import { describedTable, SourceCatalog } from "./postgres/sourceCatalogResource";
 import { IncrementalSnapshot } from "./postgres/incrementalSnapshot";
 import { adxWebUiLinks } from "./components/adxLinks";
@@ -381,6 +381,7 @@ export const operations: pulumi.Output<OperationsOutputs> = pulumi
                 functionName: m.names.currentState,
                 view: m.names.latest,
                 keys: described.find((t) => t.qualifiedName === m.table)?.key ?? [],
+                recordColumn: changeMetadataColumns((described.find((t) => t.qualifiedName === m.table)?.columns ?? []).map((c) => c.name)).record.column,
             })),
             heartbeat: {
                 sourceTable: heartbeat.table,
@@ -388,6 +389,7 @@ export const operations: pulumi.Output<OperationsOutputs> = pulumi
                 functionName: heartbeat.names.currentState,
                 view: heartbeat.names.latest,
                 keys: ["id"],
+                recordColumn: changeMetadataColumns(describedTable(described, heartbeat.table).columns.map((c) => c.name)).record.column,
                 freshnessFunction: heartbeat.freshnessFunction,
             },
         },

@@ -7,7 +7,9 @@ import { OperationsOutputs } from "./stackOutputs";
 import { tableFromDebeziumPattern } from "../postgres/identifiers";
 import { DEFAULT_THRESHOLDS, HealthThresholds } from "./healthThresholds";
 export { DEFAULT_THRESHOLDS, HealthThresholds };
-import { getKustoAccessToken, rowsOf, runKustoCommand } from "../kql/kustoRestClient";
+import { getKustoAccessToken, rowsOf, runKustoCommand, runKustoQuery } from "../kql/kustoRestClient";
+import { kustoIdentifier } from "../kql/adxModel";
+import { OVERSIZED_FIELD } from "../connectors/debeziumSource";
 
 export interface ConnectorHealth {
     name: string;
@@ -50,6 +52,8 @@ export interface PipelineHealthReport {
      * the sink retries them or its task fails; they name ADX's reason).
      */
     ingestionFailures?: { queued: number; streaming: number; examples: string[] };
+    /** Per captured table, rows that arrived with values replaced by markers (over the record size limit), and which columns. */
+    oversized?: { table: string; rows: number; examples: string[] }[];
     /** Incremental snapshots the stack requested (tables added to a running stack) and whether Debezium is still reading them. */
     incrementalSnapshots?: IncrementalSnapshotProgress;
     /** What could not be reached at all (Connect, PostgreSQL, Kafka), with the reason. */
@@ -191,6 +195,32 @@ export async function readIngestionFailures(queryUri: string, database: string, 
             ...streaming.slice(0, 2).map((r) => `${r.Table}: ${r.ErrorCode} (streaming, ${r.Count}×)`),
         ],
     };
+}
+
+/**
+ * Rows that arrived with values replaced by markers because the record passed the size limit (the
+ * `__oversized` field of their record names the columns and sizes); the values stay in PostgreSQL.
+ */
+export async function readOversizedRows(
+    queryUri: string,
+    database: string,
+    tables: { sourceTable: string; rawTable: string; recordColumn: string }[],
+): Promise<NonNullable<PipelineHealthReport["oversized"]>> {
+    const token = await getKustoAccessToken(queryUri);
+    const found: NonNullable<PipelineHealthReport["oversized"]> = [];
+    for (const t of tables) {
+        const field = `${kustoIdentifier(t.recordColumn)}[${JSON.stringify(OVERSIZED_FIELD)}]`;
+        const [result] = await runKustoQuery(
+            queryUri,
+            database,
+            `${t.rawTable} | where isnotempty(tostring(${field})) | summarize rows = count(), examples = make_set(tostring(${field}), 5)`,
+            token,
+        );
+        const [row] = rowsOf(result);
+        const rows = Number(row?.rows ?? 0);
+        if (rows > 0) found.push({ table: t.sourceTable, rows, examples: ((row.examples as string[] | null) ?? []).map(String) });
+    }
+    return found;
 }
 
 /** Minimal SQL client surface (a pg Client). */
@@ -338,6 +368,7 @@ export async function collectPipelineHealth(
     if (options.adx !== false) {
         try {
             report.ingestionFailures = await readIngestionFailures(outputs.adx.queryUri, outputs.adx.database, Date.now() - 3_600_000);
+            report.oversized = await readOversizedRows(outputs.adx.queryUri, outputs.adx.database, outputs.adx.tables);
         } catch (error: any) {
             report.unreachable.push(`ADX at ${outputs.adx.queryUri}: ${error.message}`);
         }
@@ -380,6 +411,8 @@ export function renderHealthReport(report: PipelineHealthReport, problems: strin
     }
     if (report.sinkLag) lines.push(`sink lag   ${report.sinkLag.group}: ${report.sinkLag.records} records`);
     if (failures) lines.push(`adx        ingestion failures in the last hour: ${failures.queued} queued, ${failures.streaming} streaming`);
+    for (const o of report.oversized ?? [])
+        lines.push(`oversized  ${o.table}: ${o.rows} row(s) arrived with values replaced by markers (${o.examples.join("; ")}); the values are in PostgreSQL`);
     if (report.deadLetters) lines.push(`dead letters ${report.deadLetters.topic}: ${report.deadLetters.count}${report.deadLetters.exists ? "" : " (topic not created yet)"}`);
     lines.push(problems.length === 0 ? "HEALTHY" : `UNHEALTHY:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
     return lines.join("\n");

@@ -8,7 +8,15 @@ import { z } from "zod";
 import { EVENT_HUBS_SASL_USERNAME, WORKER_SECRET_ENV } from "../connectors/workerSettings";
 
 /** One captured table in ADX: its change table, current-state view and function, and the key. */
-const ADX_TABLE = z.object({ sourceTable: z.string(), rawTable: z.string(), functionName: z.string(), view: z.string(), keys: z.array(z.string()).min(1) });
+const ADX_TABLE = z.object({
+    sourceTable: z.string(),
+    rawTable: z.string(),
+    functionName: z.string(),
+    view: z.string(),
+    keys: z.array(z.string()).min(1),
+    /** The change table's whole-record column ("record", or "_record" when the source has a column of that name). */
+    recordColumn: z.string().default("record"),
+});
 
 const operationsSchema = z.object({
     connectRestUrl: z.string().url(),

@@ -299,6 +299,22 @@ export async function startAdxTestDouble(options: AdxTestDoubleOptions = {}): Pr
     const answerQuery = (csl: string): { columns: string[]; rows: unknown[][] } => {
         const tableCount = /^(\w+) \| count$/.exec(csl.trim());
         if (tableCount && state.tables.has(tableCount[1])) return { columns: ["Count"], rows: [[state.ingested.get(tableCount[1])?.length ?? 0]] };
+        // `T | where isnotempty(tostring(R["f"])) | summarize rows = count(), examples = make_set(tostring(R["f"]), N)`: rows whose dynamic column has a field.
+        const withField =
+            /^(\w+) \| where isnotempty\(tostring\((\['(?:[^'\\]|\\.)*'\]|\w+)\[("[^"]*")\]\)\) \| summarize rows = count\(\), examples = make_set\(tostring\(\2\[\3\]\), (\d+)\)$/.exec(
+                csl.trim(),
+            );
+        if (withField) {
+            if (!state.tables.has(withField[1])) throw new Error(`Semantic error: '${withField[1]}' could not be resolved to a table`);
+            const column = unquoteKqlIdentifier(withField[2]);
+            const field = JSON.parse(withField[3]) as string;
+            const values = (state.ingested.get(withField[1]) ?? [])
+                .map((r) => r.row[column])
+                .map((v) => (v && typeof v === "object" ? (v as Record<string, unknown>)[field] : undefined))
+                .filter((v) => v !== undefined && v !== null && String(v) !== "")
+                .map(String);
+            return { columns: ["rows", "examples"], rows: [[values.length, [...new Set(values)].slice(0, Number(withField[4]))]] };
+        }
         const m = /^(\w+)\(\)((?:\s*\|\s*(?:where (?:\w+|\['[^']*'\]) == (?:-?\d+|"[^"]*"|'[^']*')|take \d+|count))*)\s*$/.exec(csl.trim());
         if (!m) throw new Error(`Syntax error: the test double answers only "<function>() | where col == value | take N | count", not: ${csl.slice(0, 80)}`);
         let rows = currentStateRows(m[1]);

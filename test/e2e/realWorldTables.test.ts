@@ -14,7 +14,7 @@ import { startLocalPipeline, LocalPipeline } from "../../local/localPipeline";
 import { adminClient } from "../../local/capturedSource";
 import { waitUntilEqual as waitUntilEqualToSource } from "./harness/sourceComparison";
 import { bootstrapCapture } from "./harness/capturedTables";
-import { KustoSinkDeployment } from "../../local/kustoSinkDeployment";
+import { ADX_DATABASE, KustoSinkDeployment } from "../../local/kustoSinkDeployment";
 import { OVERSIZED_FIELD, OVERSIZED_MARKER_PREFIX, TRUNCATE_OP } from "../../connectors/debeziumSource";
 import { connectRequest } from "../../connectors/connectRestClient";
 import { pollUntil } from "../../runtime/pollUntil";
@@ -23,6 +23,7 @@ import { sourceObjectNames } from "../../postgres/sourceSchema";
 import { parseTableName } from "../../postgres/identifiers";
 import { adxNamesFor, changeMetadataColumns } from "../../kql/adxModel";
 import { kafkaClient } from "../../operations/kafkaClient";
+import { readOversizedRows } from "../../operations/pipelineHealth";
 
 const PREFIX = "realworld";
 const CONNECTOR = `${PREFIX}-postgres-source`;
@@ -214,6 +215,14 @@ describe("real-world tables captured exactly", () => {
         assert.equal(marked.body, `${OVERSIZED_MARKER_PREFIX} bytes=${big.bytes} sha256=${big.sha}`);
         assert.equal(marked.title, "big", "the row's other values arrive as they are");
         assert.equal((marked.record as Record<string, unknown>)[OVERSIZED_FIELD], `body:${big.bytes}`);
+        // What `status` reports, by the query it sends to ADX.
+        assert.deepEqual(
+            await readOversizedRows(pipeline.adx.url, ADX_DATABASE, [
+                { sourceTable: DOCUMENTS, rawTable: adxNamesFor(DOCUMENTS).changes, recordColumn: "record" },
+                { sourceTable: SESSIONS, rawTable: adxNamesFor(SESSIONS).changes, recordColumn: "record" },
+            ]),
+            [{ table: DOCUMENTS, rows: 1, examples: [`body:${big.bytes}`] }],
+        );
         // Once the value is small again the table equals the source, and so does every table written meanwhile.
         await admin.query(`UPDATE ${DOCUMENTS} SET body = 'trimmed' WHERE id = 2`);
         await waitUntilEqual("after the 1.5 MB row", [DOCUMENTS, SESSIONS]);

@@ -82,6 +82,15 @@ describe("status verdict", () => {
         assert.match(renderHealthReport(report, problems), /WAL retained 300\.0 MiB, safe_wal_size 200\.0 MiB, wal_status extended, oldest transaction 4000 s/);
     });
 
+    it("rows that arrived with values replaced by markers are reported per table, without making the pipeline unhealthy", () => {
+        const report = { ...healthy(), oversized: [{ table: "app.documents", rows: 2, examples: ["body:1572864"] }] };
+        assert.deepEqual(evaluatePipelineHealth(report), []);
+        assert.match(
+            renderHealthReport(report, []),
+            /oversized {2}app\.documents: 2 row\(s\) arrived with values replaced by markers \(body:1572864\); the values are in PostgreSQL/,
+        );
+    });
+
     it("queued ingestions ADX failed after accepting them are a problem that says what was lost and what to do", () => {
         const report = { ...healthy(), ingestionFailures: { queued: 2, streaming: 0, examples: ["retail_orders_info_changes: Mapping reference 'm' could not be found."] } };
         const [problem] = evaluatePipelineHealth(report);
@@ -136,7 +145,9 @@ describe("stack outputs", () => {
     it("reads the operations output from `pulumi stack output --json` saved to a file", () => {
         const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "ops-")), "outputs.json");
         fs.writeFileSync(file, JSON.stringify({ operations: outputs, adxQueryUri: "x" }));
-        assert.deepEqual(readOperationsOutputs({ outputsFile: file }), outputs);
+        // Outputs of a stack deployed before recordColumn existed read with its default.
+        const read = readOperationsOutputs({ outputsFile: file });
+        assert.deepEqual(read, { ...outputs, adx: { ...outputs.adx, tables: outputs.adx.tables.map((t) => ({ ...t, recordColumn: "record" })), heartbeat: { ...outputs.adx.heartbeat, recordColumn: "record" } } });
     });
 
     it("a stack deployed before the operations output existed fails with the missing field named", () => {

@@ -99,6 +99,7 @@ describe("the dev stack with capture.tables [retail.orders_info, inventory.produ
             functionName: "cdc_meta_heartbeat_cdc_current",
             view: "cdc_meta_heartbeat_cdc_latest",
             keys: ["id"],
+            recordColumn: "record",
             freshnessFunction: "cdc_meta_heartbeat_cdc_freshness",
         });
     });

@@ -159,6 +159,7 @@ describe("the program with Pulumi.dev.yaml", () => {
                 functionName: "retail_orders_info_current",
                 view: "retail_orders_info_latest",
                 keys: ["orderid"],
+                recordColumn: "record",
             },
         ]);
         assert.equal(operations.kafkaBootstrapServers, "127.0.0.1:9092");

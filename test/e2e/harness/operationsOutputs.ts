@@ -15,7 +15,7 @@ export function localOperationsOutputs(
     const objects = sourceObjectNames(options.topicPrefix);
     const adxTable = (name: string, keys: string[]) => {
         const names = adxNamesFor(name);
-        return { sourceTable: name, rawTable: names.changes, functionName: names.currentState, view: names.latest, keys };
+        return { sourceTable: name, rawTable: names.changes, functionName: names.currentState, view: names.latest, keys, recordColumn: "record" };
     };
     return {
         connectRestUrl: pipeline.connectUrl,
