@@ -147,7 +147,10 @@ describe("stack outputs", () => {
         fs.writeFileSync(file, JSON.stringify({ operations: outputs, adxQueryUri: "x" }));
         // Outputs of a stack deployed before recordColumn existed read with its default.
         const read = readOperationsOutputs({ outputsFile: file });
-        assert.deepEqual(read, { ...outputs, adx: { ...outputs.adx, tables: outputs.adx.tables.map((t) => ({ ...t, recordColumn: "record" })), heartbeat: { ...outputs.adx.heartbeat, recordColumn: "record" } } });
+        assert.deepEqual(read, {
+            ...outputs,
+            adx: { ...outputs.adx, tables: outputs.adx.tables.map((t) => ({ ...t, recordColumn: "record" })), heartbeat: { ...outputs.adx.heartbeat, recordColumn: "record" } },
+        });
     });
 
     it("a stack deployed before the operations output existed fails with the missing field named", () => {
