@@ -66,6 +66,8 @@ describe("the CLI as the README offers it", () => {
         for (const c of commands) assert.match(pkg.scripts[c], new RegExp(`^(exec )?node ${pkg.bin["pg-adx-cdc"]} ${c}$`), c);
         for (const c of ["demo", "bench", "generate"]) assert.match(pkg.scripts[c], /^exec /, c);
         assert.equal(pkg.scripts.prepare, pkg.scripts.build, "npm ci builds dist/ once");
+        // npx pg-adx-cdc runs the bin through a shell: it must be executable after the build.
+        assert.ok(require("fs").statSync(path.join(root, pkg.bin["pg-adx-cdc"])).mode & 0o100, `${pkg.bin["pg-adx-cdc"]} is executable`);
     });
 
     it("every `npm run <script>` the README and docs name exists", () => {
