@@ -45,6 +45,11 @@ export interface PipelineHealthReport {
     tables?: { sourceTable: string; adxTable: string; topic: string; endOffset?: number; sinkLag?: number }[];
     /** Records the sink has not yet committed per topic (its consumer group `connect-<sink>`). */
     sinkLag?: { group: string; records: number; perTopic: { topic: string; records: number }[] };
+    /**
+     * Offsets the topic no longer holds (deleted by retention) that the sink never read: its committed
+     * offset, or the start when it never committed, is below the partition's first offset.
+     */
+    dataGaps?: { topic: string; partition: number; from: number; to: number }[];
     deadLetters?: { topic: string; count: number; exists: boolean };
     /**
      * Ingestions ADX failed in the last hour: queued ones (`.show ingestion failures`: data the sink
@@ -98,6 +103,13 @@ export function evaluatePipelineHealth(report: PipelineHealthReport, thresholds:
     }
     if (report.sinkLag && report.sinkLag.records > thresholds.maxSinkLagRecords) {
         problems.push(`the sink is ${report.sinkLag.records} records behind the topics (more than ${thresholds.maxSinkLagRecords}); ADX is falling behind`);
+    }
+    for (const gap of report.dataGaps ?? []) {
+        const table = report.tables?.find((t) => t.topic === gap.topic)?.sourceTable;
+        problems.push(
+            `DATA GAP: ${gap.topic} partition ${gap.partition} lost offsets ${gap.from}-${gap.to} to retention before the sink read them; ADX lacks those changes. ` +
+                `Repair: pg-adx-cdc snapshot --table ${table ?? "<the table of that topic>"} (reads the table again), and keep the sink running within the topic's retention`,
+        );
     }
     const failures = report.ingestionFailures;
     if (failures && failures.queued > 0) {
@@ -278,7 +290,7 @@ export async function readTopicOffsets(
     topics: string[],
     deadLetterTopic: string,
     sinkConnector: string,
-): Promise<Pick<PipelineHealthReport, "topics" | "sinkLag" | "deadLetters">> {
+): Promise<Pick<PipelineHealthReport, "topics" | "sinkLag" | "deadLetters" | "dataGaps">> {
     const kafka = kafkaClient(kafkaAccess, "pg-adx-cdc-status", { connectionTimeout: 5000, retry: { retries: 2 } });
     const admin = kafka.admin();
     await admin.connect();
@@ -302,12 +314,23 @@ export async function readTopicOffsets(
             }, 0);
             return { topic, records };
         });
+        // A committed offset (or, never committed, offset 0) below the first offset the topic still holds:
+        // retention deleted records the sink never read, and its consumer would skip them without a word.
+        const dataGaps = present.flatMap((topic) => {
+            const commits = new Map<number, number>((committed.find((c: any) => c.topic === topic)?.partitions ?? []).map((p: any) => [p.partition, Number(p.offset)]));
+            return ends.get(topic)!.flatMap((p) => {
+                const at = commits.get(p.partition);
+                const from = at === undefined || at < 0 ? 0 : at;
+                return from < p.low ? [{ topic, partition: p.partition, from, to: p.low - 1 }] : [];
+            });
+        });
         // The sink creates its dead-letter topic on start or on the first rejected record: absent means none.
         const dlq = ends.get(deadLetterTopic);
         return {
             topics: topics.map((topic) => ({ topic, endOffset: (ends.get(topic) ?? []).reduce((acc, p) => acc + p.high, 0) })),
             sinkLag: { group, records: perTopic.reduce((acc, t) => acc + t.records, 0), perTopic },
             deadLetters: { topic: deadLetterTopic, count: dlq ? dlq.reduce((acc, p) => acc + p.high - p.low, 0) : 0, exists: dlq !== undefined },
+            dataGaps,
         };
     } finally {
         await admin.disconnect();

@@ -23,6 +23,7 @@ import { verifyPipeline } from "../../operations/verifyPipeline";
 import { kustoCurrentStateProbe } from "../../operations/kustoCurrentStateProbe";
 import { sourceObjectNames } from "../../postgres/sourceSchema";
 import { pollUntil } from "../../runtime/pollUntil";
+import { kafkaClient } from "../../operations/kafkaClient";
 
 const PREFIX = "cdc";
 const SOURCE = "cdc-postgres-source";
@@ -248,5 +249,49 @@ describe("operator commands on the real local pipeline", () => {
         });
         assert.equal(inAdx, rows[0].n, "every change ADX rejected arrived after the fix");
         await admin.disconnect();
+    });
+
+    it("status: records retention deleted before the sink read them are a DATA GAP (exit 1, the table and the repair named); the snapshot command repairs it", async () => {
+        await connectRequest(pipeline.connectUrl, "PUT", `/connectors/${SINK}/pause`, undefined, { deadlineMs: 10_000, initialDelayMs: 100, maxDelayMs: 1000 });
+        await waitForConnectorState(SINK, "PAUSED");
+        const before = source.reader.records.length;
+        await source.admin.query(`INSERT INTO ${CAPTURED_TABLE} (custid, amount, city) SELECT g, 3.00, 'Gap' FROM generate_series(1, 30) g`);
+        await source.reader.waitFor("30 more records", (records) => records.length >= before + 30, 30_000);
+        // Retention, compressed: the topic drops everything it holds while the sink is away.
+        const admin = kafkaClient(pipeline.kafka, "operations-test-retention").admin();
+        await admin.connect();
+        try {
+            await admin.fetchTopicMetadata({ topics: [TOPIC] });
+            const [{ high }] = await admin.fetchTopicOffsets(TOPIC);
+            await admin.deleteTopicRecords({ topic: TOPIC, partitions: [{ partition: 0, offset: high }] });
+            const [{ low }] = await admin.fetchTopicOffsets(TOPIC);
+            assert.equal(low, high, "the topic holds nothing now");
+        } finally {
+            await admin.disconnect();
+        }
+        const result = await runCommand("status", ["--json"]);
+        const parsed = JSON.parse(result.stdout);
+        assert.equal(result.code, 1);
+        assert.ok(
+            parsed.problems.some((p: string) =>
+                new RegExp(
+                    `^DATA GAP: ${TOPIC.replace(/\./g, "\\.")} partition 0 lost offsets \\d+-\\d+ to retention before the sink read them; .*Repair: pg-adx-cdc snapshot --table ${CAPTURED_TABLE.replace(/\./g, "\\.")}`,
+                ).test(p),
+            ),
+            `${parsed.problems.join("; ")} | gaps ${JSON.stringify(parsed.report.dataGaps)} | lag ${JSON.stringify(parsed.report.sinkLag)}`,
+        );
+        // The repair: the sink resumes (past the gap), and the table is read again.
+        await connectRequest(pipeline.connectUrl, "PUT", `/connectors/${SINK}/resume`, undefined, { deadlineMs: 10_000, initialDelayMs: 100, maxDelayMs: 1000 });
+        await waitForConnectorState(SINK, "RUNNING");
+        const repair = await runCommand("snapshot", ["--table", CAPTURED_TABLE]);
+        assert.equal(repair.code, 0, repair.stdout + repair.stderr);
+        const { rows } = await source.admin.query(`SELECT count(*)::int AS n FROM ${CAPTURED_TABLE} WHERE city = 'Gap'`);
+        let inAdx = 0;
+        await pollUntil({
+            attempt: async () => ((inAdx = (await sink.currentRows(CAPTURED_TABLE)).filter((r) => r.city === "Gap").length) >= rows[0].n ? true : undefined),
+            timeoutMs: 120_000,
+            intervalMs: 500,
+            timeoutError: () => new Error(`${inAdx} of ${rows[0].n} rows lost to the gap are in ADX after the repair`),
+        });
     });
 });

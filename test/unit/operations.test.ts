@@ -82,6 +82,17 @@ describe("status verdict", () => {
         assert.match(renderHealthReport(report, problems), /WAL retained 300\.0 MiB, safe_wal_size 200\.0 MiB, wal_status extended, oldest transaction 4000 s/);
     });
 
+    it("offsets retention deleted before the sink read them are a DATA GAP naming the table and the repair", () => {
+        const report = {
+            ...healthy(),
+            tables: [{ sourceTable: "retail.orders_info", adxTable: "retail_orders_info_changes", topic: "cdc.retail.orders_info" }],
+            dataGaps: [{ topic: "cdc.retail.orders_info", partition: 0, from: 120, to: 4999 }],
+        };
+        assert.deepEqual(evaluatePipelineHealth(report), [
+            "DATA GAP: cdc.retail.orders_info partition 0 lost offsets 120-4999 to retention before the sink read them; ADX lacks those changes. Repair: pg-adx-cdc snapshot --table retail.orders_info (reads the table again), and keep the sink running within the topic's retention",
+        ]);
+    });
+
     it("rows that arrived with values replaced by markers are reported per table, without making the pipeline unhealthy", () => {
         const report = { ...healthy(), oversized: [{ table: "app.documents", rows: 2, examples: ["body:1572864"] }] };
         assert.deepEqual(evaluatePipelineHealth(report), []);
