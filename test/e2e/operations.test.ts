@@ -83,6 +83,20 @@ async function waitForConnectorState(name: string, state: string): Promise<void>
     });
 }
 
+/** Pauses the sink, then commits `rows` orders in city `city` and waits until the topic holds them. */
+async function pauseSinkAndWrite(rows: number, city: string): Promise<void> {
+    await connectRequest(pipeline.connectUrl, "PUT", `/connectors/${SINK}/pause`, undefined, { deadlineMs: 10_000, initialDelayMs: 100, maxDelayMs: 1000 });
+    await waitForConnectorState(SINK, "PAUSED");
+    const before = source.reader.records.length;
+    await source.admin.query(`INSERT INTO ${CAPTURED_TABLE} (custid, amount, city) SELECT g, 2.00, $1 FROM generate_series(1, ${rows}) g`, [city]);
+    await source.reader.waitFor(`${rows} more records`, (records) => records.length >= before + rows, 30_000);
+}
+
+async function resumeSink(): Promise<void> {
+    await connectRequest(pipeline.connectUrl, "PUT", `/connectors/${SINK}/resume`, undefined, { deadlineMs: 10_000, initialDelayMs: 100, maxDelayMs: 1000 });
+    await waitForConnectorState(SINK, "RUNNING");
+}
+
 before(async () => {
     pipeline = await startLocalPipeline();
     source = await setUpCapturedSource(pipeline, { topicPrefix: PREFIX, connectorName: SOURCE, preexistingRows: 20 });
@@ -183,11 +197,7 @@ describe("operator commands on the real local pipeline", () => {
     });
 
     it("status: a sink that stops consuming falls behind the topic and makes it exit 1", async () => {
-        await connectRequest(pipeline.connectUrl, "PUT", `/connectors/${SINK}/pause`, undefined, { deadlineMs: 10_000, initialDelayMs: 100, maxDelayMs: 1000 });
-        await waitForConnectorState(SINK, "PAUSED");
-        const before = source.reader.records.length;
-        await source.admin.query(`INSERT INTO ${CAPTURED_TABLE} (custid, amount, city) SELECT g, 2.00, 'Backlog' FROM generate_series(1, 50) g`);
-        await source.reader.waitFor("50 more records", (records) => records.length >= before + 50, 30_000);
+        await pauseSinkAndWrite(50, "Backlog");
         const result = await runCommand("status", ["--max-sink-lag", "10", "--json"]);
         const parsed = JSON.parse(result.stdout);
         assert.equal(result.code, 1);
@@ -196,8 +206,7 @@ describe("operator commands on the real local pipeline", () => {
             parsed.problems.some((p: string) => /^the sink is \d+ records behind the topics \(more than 10\); ADX is falling behind$/.test(p)),
             parsed.problems.join("; "),
         );
-        await connectRequest(pipeline.connectUrl, "PUT", `/connectors/${SINK}/resume`, undefined, { deadlineMs: 10_000, initialDelayMs: 100, maxDelayMs: 1000 });
-        await waitForConnectorState(SINK, "RUNNING");
+        await resumeSink();
     });
 
     it("status: a batch ADX rejects permanently (its mapping dropped) fails the sink task and holds its offset; exit 1 with ADX's reason; restart-sink after the fix replays it", async () => {
@@ -252,11 +261,7 @@ describe("operator commands on the real local pipeline", () => {
     });
 
     it("status: records retention deleted before the sink read them are a DATA GAP (exit 1, the table and the repair named); the snapshot command repairs it", async () => {
-        await connectRequest(pipeline.connectUrl, "PUT", `/connectors/${SINK}/pause`, undefined, { deadlineMs: 10_000, initialDelayMs: 100, maxDelayMs: 1000 });
-        await waitForConnectorState(SINK, "PAUSED");
-        const before = source.reader.records.length;
-        await source.admin.query(`INSERT INTO ${CAPTURED_TABLE} (custid, amount, city) SELECT g, 3.00, 'Gap' FROM generate_series(1, 30) g`);
-        await source.reader.waitFor("30 more records", (records) => records.length >= before + 30, 30_000);
+        await pauseSinkAndWrite(30, "Gap");
         // Retention, compressed: the topic drops everything it holds while the sink is away.
         const admin = kafkaClient(pipeline.kafka, "operations-test-retention").admin();
         await admin.connect();
@@ -281,8 +286,7 @@ describe("operator commands on the real local pipeline", () => {
             `${parsed.problems.join("; ")} | gaps ${JSON.stringify(parsed.report.dataGaps)} | lag ${JSON.stringify(parsed.report.sinkLag)}`,
         );
         // The repair: the sink resumes (past the gap), and the table is read again.
-        await connectRequest(pipeline.connectUrl, "PUT", `/connectors/${SINK}/resume`, undefined, { deadlineMs: 10_000, initialDelayMs: 100, maxDelayMs: 1000 });
-        await waitForConnectorState(SINK, "RUNNING");
+        await resumeSink();
         const repair = await runCommand("snapshot", ["--table", CAPTURED_TABLE]);
         assert.equal(repair.code, 0, repair.stdout + repair.stderr);
         const { rows } = await source.admin.query(`SELECT count(*)::int AS n FROM ${CAPTURED_TABLE} WHERE city = 'Gap'`);
