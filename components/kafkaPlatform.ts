@@ -6,7 +6,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import { buildKafkaBrokerSettings, toApacheKafkaImageEnvironment } from "./kafkaBrokerSettings";
-import { IMAGES, KAFKA_VERSION, KUSTO_SINK } from "../versions";
+import { DEBEZIUM_VERSION, IMAGES, KAFKA_VERSION, KUSTO_SINK } from "../versions";
 import { buildConnectWorkerSettings, STACK_CONNECT_GROUP_ID, toDebeziumImageEnvironment, WORKER_SECRET_ENV } from "../connectors/workerSettings";
 
 /** Where the brokers are: the stack's own broker container, or Event Hubs' Kafka endpoint (SASL_SSL). */
@@ -96,6 +96,7 @@ export class KafkaPlatform extends pulumi.ComponentResource {
                         KUSTO_SINK_COMMIT: KUSTO_SINK.commit,
                         KUSTO_SINK_VERSION: KUSTO_SINK.version,
                         KAFKA_VERSION,
+                        DEBEZIUM_VERSION,
                     },
                 },
             },

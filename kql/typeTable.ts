@@ -42,6 +42,11 @@ export interface TypeRule {
      * PostgreSQL itself, so "arrives exactly" means PostgreSQL reads the ADX value back as the same value.
      */
     sameValueSql: string;
+    /**
+     * Where the typed column cannot hold every value (it is then null or ""): SQL that is true when `$1`,
+     * the value as the `record` column holds it (Debezium's JSON text), is the source value `{c}`.
+     */
+    recordSameValueSql?: string;
 }
 
 /**
@@ -53,12 +58,18 @@ export interface TypeRule {
  * - interval.handling.mode=string: ISO 8601 duration keeps months as months (numeric would approximate
  *   a month as 30.4375 days).
  * - binary.handling.mode=base64: bytea as base64 text.
+ * - converters: pg-adx-cdc's converter (docker/connect/transforms) writes date, time and the arrays of
+ *   date, time, numeric and timestamps itself: Debezium 3.7 drops a BC date's era in the snapshot, turns
+ *   the infinities into dates 292 million years away (not the same ones on both paths), 24:00:00 into
+ *   00:00:00, and a numeric[] holding NaN into null.
  */
 export const DEBEZIUM_TYPE_SETTINGS: Readonly<Record<string, string>> = {
     "decimal.handling.mode": "string",
     "time.precision.mode": "isostring",
     "interval.handling.mode": "string",
     "binary.handling.mode": "base64",
+    converters: "pgValues",
+    "pgValues.type": "pgadxcdc.converters.PostgresSpecialValues",
 };
 
 /** Largest precision Kusto's decimal holds exactly (34 significant digits, IEEE 754 decimal128). */
@@ -70,6 +81,22 @@ const base =
         c.kind === "base" && names.includes(c.typeName);
 /** PostgreSQL reads the ADX value back as the column's own type and compares. */
 const SAME = "$1::{type} = {c}";
+/** Debezium's names for numeric's special values (decimal.handling.mode=string), as PostgreSQL spells them. */
+const NUMERIC_FROM_DEBEZIUM = "(CASE $1 WHEN 'NAN' THEN 'NaN' WHEN 'POSITIVE_INFINITY' THEN 'Infinity' WHEN 'NEGATIVE_INFINITY' THEN '-Infinity' ELSE $1 END)";
+/** Fields of an ISO 8601 proleptic date or timestamp text ("-4712-01-01Z", "+294276-12-31T23:59:59.999999Z"). */
+const ISO_FIELDS = "(regexp_match($1, '^([+-]?\\d+)-(\\d{2})-(\\d{2})(?:T(\\d{2}):(\\d{2}):(\\d{2}(?:\\.\\d+)?))?'))";
+/**
+ * The PostgreSQL year of an ISO year (ISO 0 is 1 BC, which make_date writes as -1), kept within
+ * PostgreSQL's range: the planner may evaluate make_timestamp for an infinity's year too, even where a
+ * CASE or COALESCE never uses the result.
+ */
+const PG_YEAR = `LEAST(GREATEST(CASE WHEN ${ISO_FIELDS}[1]::int <= 0 THEN ${ISO_FIELDS}[1]::int - 1 ELSE ${ISO_FIELDS}[1]::int END, -4713), 294276)`;
+/**
+ * A timestamp's infinities: Debezium gives a scalar 'infinity'/'-infinity' years 292278994 and -292275055
+ * (beyond any PostgreSQL timestamp, 4713 BC to 294276 AD); pg-adx-cdc's converter writes an array's as text.
+ */
+const TIMESTAMP_INFINITY_SQL = `CASE WHEN $1 IN ('infinity', '-infinity') THEN $1 WHEN ${ISO_FIELDS}[1]::int > 294276 THEN 'infinity' WHEN ${ISO_FIELDS}[1]::int < -4712 THEN '-infinity' END`;
+const TIMESTAMP_FIELDS = `${PG_YEAR}, ${ISO_FIELDS}[2]::int, ${ISO_FIELDS}[3]::int, ${ISO_FIELDS}[4]::int, ${ISO_FIELDS}[5]::int, ${ISO_FIELDS}[6]::float8`;
 
 export const TYPE_TABLE: readonly TypeRule[] = [
     {
@@ -112,41 +139,47 @@ export const TYPE_TABLE: readonly TypeRule[] = [
     {
         id: "numeric-exact",
         postgres: `numeric(p,s) with p ≤ ${KUSTO_DECIMAL_MAX_PRECISION}`,
-        examples: [{ type: "numeric(30,8)", values: ["-1234567890123456789012.12345678", "0.00000001", "0"] }],
+        examples: [{ type: "numeric(30,8)", values: ["-1234567890123456789012.12345678", "0.00000001", "0", "'NaN'"] }],
         matches: (c) => base("numeric")(c) && c.numericPrecision !== undefined && c.numericPrecision <= KUSTO_DECIMAL_MAX_PRECISION,
-        debeziumJson: 'string, every digit, e.g. "12.50"',
+        debeziumJson: 'string, every digit, e.g. "12.50"; NaN as "NAN"',
         kusto: "decimal",
-        note: "exact; NaN (which numeric(p,s) also accepts) is not a Kusto decimal and becomes null",
+        note: 'exact; NaN (which numeric(p,s) also accepts) is not a Kusto decimal: null in the typed column, "NAN" in `record`',
         sameValueSql: SAME,
+        recordSameValueSql: `${NUMERIC_FROM_DEBEZIUM}::numeric = {c}::numeric`,
     },
     {
         id: "numeric-text",
         postgres: `numeric without precision, or p > ${KUSTO_DECIMAL_MAX_PRECISION}`,
-        examples: [{ type: "numeric", values: ["12345678901234567890123456789012345678901.5", "-0.000000000000000000000000000000000000001", "'NaN'"] }],
+        examples: [
+            {
+                type: "numeric",
+                values: ["12345678901234567890123456789012345678901.5", "-0.000000000000000000000000000000000000001", "'NaN'", "'Infinity'", "'-Infinity'"],
+            },
+        ],
         matches: (c) => base("numeric")(c) && (c.numericPrecision === undefined || c.numericPrecision > KUSTO_DECIMAL_MAX_PRECISION),
-        debeziumJson: 'string, every digit (NaN as "NAN")',
+        debeziumJson: 'string, every digit; NaN, Infinity, -Infinity as "NAN", "POSITIVE_INFINITY", "NEGATIVE_INFINITY"',
         kusto: "string",
-        note: "the exact digits as text (Kusto's decimal holds 34); todecimal(c) in a query where 34 digits suffice",
-        sameValueSql: SAME,
+        note: "the exact digits as text (Kusto's decimal holds 34), the special values by Debezium's names; todecimal(c) in a query where 34 digits suffice",
+        sameValueSql: `${NUMERIC_FROM_DEBEZIUM}::numeric = {c}`,
     },
     {
         id: "real",
         postgres: "real",
-        examples: [{ type: "real", values: ["0.1", "-3.4e38", "1e-37"] }],
+        examples: [{ type: "real", values: ["0.1", "-3.4e38", "1e-37", "'NaN'", "'Infinity'", "'-Infinity'"] }],
         matches: base("float4"),
-        debeziumJson: "number",
+        debeziumJson: 'number; NaN, Infinity, -Infinity as the strings "NaN", "Infinity", "-Infinity"',
         kusto: "real",
-        note: "the same float, widened to 64 bits",
+        note: "the same float, widened to 64 bits; NaN and ±Infinity are Kusto reals too",
         sameValueSql: SAME,
     },
     {
         id: "double",
         postgres: "double precision",
-        examples: [{ type: "double precision", values: ["0.1", "1.7976931348623157e308", "-5e-324"] }],
+        examples: [{ type: "double precision", values: ["0.1", "1.7976931348623157e308", "-5e-324", "'NaN'", "'Infinity'", "'-Infinity'"] }],
         matches: base("float8"),
-        debeziumJson: "number",
+        debeziumJson: 'number; NaN, Infinity, -Infinity as the strings "NaN", "Infinity", "-Infinity"',
         kusto: "real",
-        note: "exact",
+        note: "exact; NaN and ±Infinity are Kusto reals too",
         sameValueSql: SAME,
     },
     {
@@ -196,23 +229,23 @@ export const TYPE_TABLE: readonly TypeRule[] = [
     {
         id: "date",
         postgres: "date",
-        examples: [{ type: "date", values: ["'0001-01-01'", "'1900-02-28'", "'2199-12-31'"] }],
+        examples: [{ type: "date", values: ["'0001-01-01'", "'1900-02-28'", "'2199-12-31'", "'infinity'", "'-infinity'", "'4713-01-01 BC'", "'294276-12-31'"] }],
         matches: base("date"),
-        debeziumJson: 'string "YYYY-MM-DDZ"',
+        debeziumJson: 'string "YYYY-MM-DDZ", ISO 8601 proleptic ("-4712-01-01Z" is 4713 BC, "+294276-12-31Z"); "infinity", "-infinity" (pg-adx-cdc\'s converter, both paths)',
         kusto: "string",
         currentStateExpression: "todatetime(substring({c}, 0, 10))",
-        note: 'Debezium\'s "YYYY-MM-DDZ" is not a Kusto datetime format: kept as text in the change table, a datetime (midnight UTC) in the current state',
-        sameValueSql: "left($1, 10)::date = {c}",
+        note: "exact text in the change table; a datetime (midnight UTC) in the current state, null where Kusto's datetime (years 1 to 9999) cannot hold it (BC, infinity), the text staying in `record`",
+        sameValueSql: `(CASE WHEN $1 IN ('infinity', '-infinity') THEN $1::date ELSE make_date(${PG_YEAR}, ${ISO_FIELDS}[2]::int, ${ISO_FIELDS}[3]::int) END) = {c}`,
     },
     {
         id: "time",
         postgres: "time, time with time zone",
         examples: [
-            { type: "time", values: ["'00:00:00'", "'23:59:59.999999'"] },
+            { type: "time", values: ["'00:00:00'", "'23:59:59.999999'", "'24:00:00'"] },
             { type: "timetz", values: ["'12:34:56.789+05:30'", "'00:00:00Z'"] },
         ],
         matches: base("time", "timetz"),
-        debeziumJson: 'string "HH:MM:SS.ffffffZ" (timetz converted to UTC)',
+        debeziumJson: 'string "HH:MM:SS.ffffffZ" (timetz converted to UTC; time keeps 24:00:00 through pg-adx-cdc\'s converter)',
         kusto: "string",
         currentStateExpression: 'totimespan(trim_end("Z", {c}))',
         note: "Kusto has no time-of-day type: text in the change table, a timespan since midnight (UTC for timetz) in the current state",
@@ -221,22 +254,41 @@ export const TYPE_TABLE: readonly TypeRule[] = [
     {
         id: "timestamp",
         postgres: "timestamp",
-        examples: [{ type: "timestamp", values: ["'1899-12-31 23:59:59.123456'", "'2150-06-01 12:00:00'"] }],
+        examples: [
+            {
+                type: "timestamp",
+                values: ["'1899-12-31 23:59:59.123456'", "'2150-06-01 12:00:00'", "'infinity'", "'-infinity'", "'4713-01-01 00:00:00 BC'", "'294276-12-31 23:59:59.999999'"],
+            },
+        ],
         matches: base("timestamp"),
-        debeziumJson: 'ISO 8601 string, "…Z"',
+        debeziumJson: 'ISO 8601 proleptic string, "…Z" ("-4712-01-01T00:00:00Z" is 4713 BC); infinity and -infinity as years 292278994 and -292275055',
         kusto: "datetime",
-        note: "exact; read as UTC (PostgreSQL stores no zone)",
+        note: "exact, read as UTC (PostgreSQL stores no zone); null where Kusto's datetime (years 1 to 9999) cannot hold it (BC, infinity), the text staying in `record`",
         sameValueSql: SAME,
+        recordSameValueSql: `COALESCE(${TIMESTAMP_INFINITY_SQL}::timestamp, make_timestamp(${TIMESTAMP_FIELDS})) = {c}`,
     },
     {
         id: "timestamptz",
         postgres: "timestamp with time zone",
-        examples: [{ type: "timestamptz", values: ["'1969-12-31 23:59:59.999999+00'", "'2150-06-01 12:00:00.5+02'"] }],
+        examples: [
+            {
+                type: "timestamptz",
+                values: [
+                    "'1969-12-31 23:59:59.999999+00'",
+                    "'2150-06-01 12:00:00.5+02'",
+                    "'infinity'",
+                    "'-infinity'",
+                    "'4713-01-01 00:00:00+00 BC'",
+                    "'294276-12-31 23:59:59.999999+00'",
+                ],
+            },
+        ],
         matches: base("timestamptz"),
-        debeziumJson: 'ISO 8601 string in UTC, "…Z"',
+        debeziumJson: 'ISO 8601 proleptic string in UTC, "…Z"; "infinity", "-infinity"',
         kusto: "datetime",
-        note: "exact, UTC",
+        note: "exact, UTC; null where Kusto's datetime (years 1 to 9999) cannot hold it (BC, infinity), the text staying in `record`",
         sameValueSql: SAME,
+        recordSameValueSql: `(CASE WHEN $1 IN ('infinity', '-infinity') THEN $1::timestamptz ELSE make_timestamptz(${TIMESTAMP_FIELDS}, 'UTC') END) = {c}`,
     },
     {
         id: "interval",
@@ -279,15 +331,15 @@ export const TYPE_TABLE: readonly TypeRule[] = [
             { type: "integer[]", values: ["'{1,NULL,-3}'", "'{}'"] },
             { type: "text[]", values: [`'{"a","b c",NULL}'`] },
         ],
-        matches: (c) =>
-            c.kind === "array" &&
-            !!c.elementTypeName &&
-            c.elementKind !== "array" &&
-            TYPE_TABLE.some((r) => r.id !== "array" && r.matches({ ...c, kind: c.elementKind ?? "base", typeName: c.elementTypeName!, numericPrecision: undefined })),
-        debeziumJson: "JSON array of the element's form",
+        matches: (c) => c.kind === "array" && !!c.elementTypeName && c.elementKind !== "array" && TYPE_TABLE.some((r) => r.id !== "array" && r.matches(arrayElementColumn(c))),
+        debeziumJson:
+            "JSON array of the element's form (date, time, numeric, timestamp and timestamptz elements written by pg-adx-cdc's converter, which keeps BC, the infinities, NaN and 24:00:00)",
         kusto: "dynamic",
         note: "a dynamic array; mv-expand or c[0] in a query",
-        sameValueSql: "$1::jsonb = to_jsonb({c})",
+        // Element by element, each read back by its own rule's SQL ({element}, with $1 the element's text and {c} the element).
+        sameValueSql:
+            "(jsonb_array_length($1::jsonb) = cardinality({c}) AND COALESCE((SELECT bool_and(CASE WHEN a.v IS NULL THEN e.v IS NULL ELSE COALESCE({element}, false) END) " +
+            "FROM jsonb_array_elements_text($1::jsonb) WITH ORDINALITY a(v, i) JOIN unnest({c}) WITH ORDINALITY e(v, i) ON a.i = e.i), true))",
     },
     {
         id: "enum",
@@ -314,6 +366,17 @@ export const TYPE_TABLE: readonly TypeRule[] = [
         sameValueSql: SAME,
     },
 ];
+
+/** For an array column: its element as a column of its own (the element's rule reads each element back). */
+export function arrayElementColumn(column: CatalogColumn): CatalogColumn {
+    return {
+        ...column,
+        kind: column.elementKind ?? "base",
+        typeName: column.elementTypeName!,
+        declaredType: column.declaredType.replace(/\[\]$/, ""),
+        numericPrecision: undefined,
+    };
+}
 
 /** The rule for a column, or an error that names the column, its type and what to do. */
 export function typeRuleFor(table: string, column: CatalogColumn): TypeRule {

@@ -1,11 +1,13 @@
-// Builds pg-adx-cdc's own Connect transforms (docker/connect/transforms) as the Connect image does:
-// the same pom and sources, Maven Central, the Kafka version from versions.ts. Cached under
-// .cache/e2e by a digest of the sources, so an edit rebuilds and an unchanged tree does not.
+// Builds pg-adx-cdc's own Connect transforms and Debezium converter (docker/connect/transforms) as the
+// Connect image does: the same pom and sources, Maven Central, the Kafka and Debezium versions from
+// versions.ts. Cached under .cache/e2e by a digest of the sources, so an edit rebuilds and an unchanged
+// tree does not. The jar joins the Debezium connector's plugin directory, as in the image: Debezium
+// loads a custom converter only from its own plugin's class loader.
 import { spawnSync } from "child_process";
 import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { KAFKA_VERSION } from "../versions";
+import { DEBEZIUM_VERSION, KAFKA_VERSION } from "../versions";
 
 /** The transforms' Maven module, the Connect image's build context's `transforms/`. */
 export function connectTransformsSource(repoRoot: string): string {
@@ -13,7 +15,7 @@ export function connectTransformsSource(repoRoot: string): string {
 }
 
 function sourceDigest(dir: string): string {
-    const hash = createHash("sha256").update(KAFKA_VERSION);
+    const hash = createHash("sha256").update(KAFKA_VERSION).update(DEBEZIUM_VERSION);
     const walk = (d: string) => {
         for (const entry of fs.readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
             const full = path.join(d, entry.name);
@@ -26,20 +28,38 @@ function sourceDigest(dir: string): string {
     return hash.digest("hex").slice(0, 16);
 }
 
-/** The plugin directory holding the transforms' jar (for the worker's plugin.path). */
-export function ensureConnectTransformsPlugin(repoRoot: string, cacheDir: string): string {
+/** The jar's name, in the image and in the local plugin directory. */
+export const CONNECT_TRANSFORMS_JAR = "pg-adx-cdc-transforms.jar";
+
+/**
+ * A plugin directory (for the worker's plugin.path) holding the Debezium PostgreSQL connector from
+ * `debeziumPluginPath` with pg-adx-cdc's jar beside its jars, as docker/connect/Dockerfile lays it out.
+ */
+export function ensureDebeziumWithTransformsPlugin(repoRoot: string, cacheDir: string, debeziumPluginPath: string): string {
     const source = connectTransformsSource(repoRoot);
-    const pluginDir = path.join(cacheDir, `plugins-pg-adx-cdc-transforms-${sourceDigest(source)}`);
-    const jar = path.join(pluginDir, "pg-adx-cdc-transforms", "pg-adx-cdc-transforms.jar");
+    const pluginDir = path.join(cacheDir, `plugins-debezium-${DEBEZIUM_VERSION}-pg-adx-cdc-${sourceDigest(source)}`);
+    const connectorDir = path.join(pluginDir, "debezium-connector-postgres");
+    const jar = path.join(connectorDir, CONNECT_TRANSFORMS_JAR);
     if (fs.existsSync(jar)) return pluginDir;
+    const built = buildTransformsJar(source, cacheDir);
+    fs.rmSync(pluginDir, { recursive: true, force: true });
+    fs.cpSync(path.join(debeziumPluginPath, "debezium-connector-postgres"), connectorDir, { recursive: true });
+    fs.renameSync(built, jar);
+    return pluginDir;
+}
+
+function buildTransformsJar(source: string, cacheDir: string): string {
     process.stderr.write("building pg-adx-cdc's Connect transforms with Maven (seconds)\n");
     const buildDir = path.join(cacheDir, "pg-adx-cdc-transforms-build");
     fs.rmSync(buildDir, { recursive: true, force: true });
     fs.cpSync(source, buildDir, { recursive: true, filter: (f) => !f.includes(`${path.sep}target`) });
-    const result = spawnSync("mvn", ["-B", "-q", `-Dkafka.version=${KAFKA_VERSION}`, "package"], { cwd: buildDir, stdio: ["ignore", "inherit", "inherit"] });
+    const result = spawnSync("mvn", ["-B", "-q", `-Dkafka.version=${KAFKA_VERSION}`, `-Ddebezium.version=${DEBEZIUM_VERSION}`, "package"], {
+        cwd: buildDir,
+        stdio: ["ignore", "inherit", "inherit"],
+    });
     if (result.status !== 0) throw new Error(`building the Connect transforms failed (mvn exit ${result.status}); see the Maven output above. Maven Central must be reachable.`);
-    fs.mkdirSync(path.dirname(jar), { recursive: true });
-    fs.copyFileSync(path.join(buildDir, "target", "pg-adx-cdc-transforms.jar"), jar);
+    const jar = path.join(cacheDir, `${CONNECT_TRANSFORMS_JAR}.${process.pid}`);
+    fs.copyFileSync(path.join(buildDir, "target", CONNECT_TRANSFORMS_JAR), jar);
     fs.rmSync(buildDir, { recursive: true, force: true });
-    return pluginDir;
+    return jar;
 }

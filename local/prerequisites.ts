@@ -6,7 +6,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { DEBEZIUM_VERSION, KAFKA_VERSION } from "../versions";
 import { ensureKustoSinkPlugin } from "./kustoSinkBuild";
-import { ensureConnectTransformsPlugin } from "./connectTransformsBuild";
+import { ensureDebeziumWithTransformsPlugin } from "./connectTransformsBuild";
 
 /** The repository root: the nearest folder above this file that holds package.json (works from dist/ too). */
 export const REPO_ROOT = (() => {
@@ -87,13 +87,13 @@ export async function ensurePrerequisites(): Promise<Prerequisites> {
         }
     }
     const kustoSinkPluginPath = await ensureKustoSinkPlugin(REPO_ROOT, CACHE_DIR);
-    const transformsPluginPath = ensureConnectTransformsPlugin(REPO_ROOT, CACHE_DIR);
+    const debeziumWithTransformsPath = ensureDebeziumWithTransformsPlugin(REPO_ROOT, CACHE_DIR, debeziumPluginPath);
     return {
         java: "java",
         postgresBin,
         kafkaLibs,
         debeziumPluginPath,
         kustoSinkPluginPath,
-        pluginPath: [debeziumPluginPath, kustoSinkPluginPath, transformsPluginPath].join(","),
+        pluginPath: [debeziumWithTransformsPath, kustoSinkPluginPath].join(","),
     };
 }

@@ -35,7 +35,24 @@ const EF_ORDERS = 'public."Orders"';
 const ACCENTED = '"Ventes Été"."Commandes spéciales (2024)"';
 /** Rows whose text can pass 1 MB. */
 const DOCUMENTS = "app.documents";
-const TABLES = [ORDERS, SESSIONS, AUDIT, EF_ORDERS, ACCENTED, DOCUMENTS];
+/** Arrays of the types whose edges Debezium 3.7 does not carry (pg-adx-cdc's converter writes them). */
+const EDGE_ARRAYS = "app.edge_arrays";
+const EDGE_ARRAY_COLUMNS = {
+    dates: ["date[]", `'{infinity,-infinity,"4713-01-01 BC",2024-02-29,294276-12-31,NULL}'`, ["infinity", "-infinity", "-4712-01-01Z", "2024-02-29Z", "+294276-12-31Z", null]],
+    times: ["time[]", "'{24:00:00,00:00:00.5,23:59:59.999999}'", ["24:00:00Z", "00:00:00.5Z", "23:59:59.999999Z"]],
+    amounts: ["numeric[]", "'{NaN,Infinity,-Infinity,1.50,-0.000001}'", ["NAN", "POSITIVE_INFINITY", "NEGATIVE_INFINITY", "1.50", "-0.000001"]],
+    stamps: [
+        "timestamp[]",
+        `'{infinity,-infinity,"4713-01-01 00:00:00 BC","2024-02-29 12:00:00.5"}'`,
+        ["infinity", "-infinity", "-4712-01-01T00:00:00Z", "2024-02-29T12:00:00.5Z"],
+    ],
+    zoned: [
+        "timestamptz[]",
+        `'{infinity,-infinity,"0001-01-01 00:00:00+00 BC","2024-02-29 12:00:00+02"}'`,
+        ["infinity", "-infinity", "0000-01-01T00:00:00Z", "2024-02-29T10:00:00Z"],
+    ],
+} as const;
+const TABLES = [ORDERS, SESSIONS, AUDIT, EF_ORDERS, ACCENTED, DOCUMENTS, EDGE_ARRAYS];
 
 let pipeline: LocalPipeline;
 let admin: Client;
@@ -63,6 +80,12 @@ before(async () => {
     await admin.query(`CREATE TABLE ${DOCUMENTS} (id integer PRIMARY KEY, title text NOT NULL, body text)`);
     await admin.query(`CREATE SCHEMA "Ventes Été"`);
     await admin.query(`CREATE TABLE ${ACCENTED} ("N° commande" integer, "Ligne" integer, "Désignation" text, PRIMARY KEY ("N° commande", "Ligne"))`);
+    await admin.query(
+        `CREATE TABLE ${EDGE_ARRAYS} (id integer PRIMARY KEY, ${Object.entries(EDGE_ARRAY_COLUMNS)
+            .map(([name, [type]]) => `${name} ${type}`)
+            .join(", ")})`,
+    );
+    await admin.query(edgeArraysInsert(1));
     const capture = await bootstrapCapture(pipeline, { prefix: PREFIX, tables: TABLES, scramSalt: "cmVhbHdvcmxkLXNhbHQtMTI=" });
     bootstrapInputs = capture.bootstrapInputs;
     // Snapshot rows, in every partition.
@@ -98,6 +121,12 @@ function changeRowsWithOp(table: string, op: string) {
     return (pipeline.adx.ingested.get(adxNamesFor(table).changes) ?? []).map((r) => r.row).filter((r) => r[opColumn.column] === op);
 }
 
+function edgeArraysInsert(id: number): string {
+    return `INSERT INTO ${EDGE_ARRAYS} VALUES (${id}, ${Object.values(EDGE_ARRAY_COLUMNS)
+        .map(([, literal]) => literal)
+        .join(", ")})`;
+}
+
 async function replicaIdentities(): Promise<Record<string, string>> {
     const { rows } = await admin.query(
         `SELECT c.oid::regclass::text AS rel, c.relreplident AS ri FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname IN ('sales', 'app') AND c.relkind IN ('r', 'p') ORDER BY 1`,
@@ -124,6 +153,7 @@ describe("real-world tables captured exactly", () => {
         assert.deepEqual(await replicaIdentities(), {
             [AUDIT]: "f",
             [DOCUMENTS]: "f",
+            [EDGE_ARRAYS]: "f",
             [SESSIONS]: "f",
             [ORDERS]: "f",
             "sales.orders_2025": "f",
@@ -235,6 +265,19 @@ describe("real-world tables captured exactly", () => {
             status.data.tasks.map((t: { state: string }) => t.state),
             ["RUNNING"],
         );
+    });
+
+    it("arrays of dates, times, numerics and timestamps keep BC, infinity, NaN and 24:00:00, the same through the snapshot and the stream", async () => {
+        await admin.query(edgeArraysInsert(2));
+        await waitUntilEqual("edge arrays", [EDGE_ARRAYS]);
+        const { record } = changeMetadataColumns(sink.models.find((m) => m.table === EDGE_ARRAYS)!.described.columns.map((c) => c.name));
+        const rows = (pipeline.adx.ingested.get(adxNamesFor(EDGE_ARRAYS).changes) ?? []).map((r) => r.row);
+        const expected = Object.fromEntries(Object.entries(EDGE_ARRAY_COLUMNS).map(([name, [, , values]]) => [name, values]));
+        for (const id of [1, 2]) {
+            const row = rows.find((r) => String(r.id) === String(id))!;
+            const held = row[record.column] as Record<string, unknown>;
+            assert.deepEqual(Object.fromEntries(Object.keys(expected).map((c) => [c, held[c]])), expected, `row ${id} (${id === 1 ? "snapshot" : "stream"})`);
+        }
     });
 
     it("a bootstrap (pulumi up) while the application holds a long transaction on a captured table takes no lock on it", async () => {

@@ -100,6 +100,13 @@ describe("components", () => {
         assert.ok(env.includes("BOOTSTRAP_SERVERS=k-dev:19092"));
         assert.ok(env.some((e) => e.startsWith("CDC_PG_REPLICATION_PASSWORD=")));
         const image = resources.find((r) => r.type === "docker:index/image:Image")!;
-        assert.deepEqual(Object.keys(image.inputs.build.args).sort(), ["CONNECT_BASE_IMAGE", "KAFKA_VERSION", "KUSTO_SINK_COMMIT", "KUSTO_SINK_REPOSITORY", "KUSTO_SINK_VERSION"]);
+        assert.deepEqual(Object.keys(image.inputs.build.args).sort(), [
+            "CONNECT_BASE_IMAGE",
+            "DEBEZIUM_VERSION",
+            "KAFKA_VERSION",
+            "KUSTO_SINK_COMMIT",
+            "KUSTO_SINK_REPOSITORY",
+            "KUSTO_SINK_VERSION",
+        ]);
     });
 });

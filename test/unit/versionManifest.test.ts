@@ -64,19 +64,23 @@ describe("version manifest (versions.ts)", () => {
             KUSTO_SINK_COMMIT: KUSTO_SINK.commit,
             KUSTO_SINK_VERSION: KUSTO_SINK.version,
             KAFKA_VERSION,
+            DEBEZIUM_VERSION,
         });
     });
 
     it("feeds the Dockerfile only through build args (no version of its own)", () => {
         const dockerfile = fs.readFileSync(path.join(REPO_ROOT, "docker", "connect", "Dockerfile"), "utf8");
         assert.doesNotMatch(dockerfile, /ARG \w+=/, "an ARG default would be a second copy of a version");
-        for (const arg of ["CONNECT_BASE_IMAGE", "KUSTO_SINK_REPOSITORY", "KUSTO_SINK_COMMIT", "KUSTO_SINK_VERSION", "KAFKA_VERSION"])
+        for (const arg of ["CONNECT_BASE_IMAGE", "KUSTO_SINK_REPOSITORY", "KUSTO_SINK_COMMIT", "KUSTO_SINK_VERSION", "KAFKA_VERSION", "DEBEZIUM_VERSION"])
             assert.match(dockerfile, new RegExp(`ARG ${arg}\\n`));
         // The transforms are built from the module the e2e run builds (local/connectTransformsBuild.ts).
         assert.match(dockerfile, /COPY transforms\/ \.\n/);
         const pom = fs.readFileSync(path.join(REPO_ROOT, "docker", "connect", "transforms", "pom.xml"), "utf8");
         assert.match(pom, /\$\{kafka\.version\}/);
-        assert.doesNotMatch(pom, /<kafka\.version>/, "the transforms' Kafka version comes from versions.ts only");
+        assert.match(pom, /\$\{debezium\.version\}/);
+        assert.doesNotMatch(pom, /<kafka\.version>|<debezium\.version>/, "the transforms' Kafka and Debezium versions come from versions.ts only");
+        // The converter loads only from the Debezium connector's plugin directory.
+        assert.match(dockerfile, /pg-adx-cdc-transforms\.jar \/kafka\/connect\/debezium-connector-postgres\//);
     });
 
     it("leaves the e2e runtime's Maven versions to the manifest (passed with -D)", () => {

@@ -6,7 +6,7 @@ import { Client } from "pg";
 import { stringify as stringifyLosslessJson } from "lossless-json";
 import { LocalPipeline } from "../../../local/localPipeline";
 import { KustoSinkDeployment } from "../../../local/kustoSinkDeployment";
-import { typeRuleFor } from "../../../kql/typeTable";
+import { arrayElementColumn, CatalogColumn, typeRuleFor } from "../../../kql/typeTable";
 import { adxNamesFor, changeMetadataColumns } from "../../../kql/adxModel";
 import { currentStateOf } from "../../../kql/kqlModel";
 import { KustoValue } from "../../../local/doubles/adxIngestionTestDouble";
@@ -31,6 +31,19 @@ function adxText(value: KustoValue): string | null {
     return String(value);
 }
 
+/** A type rule's read-back SQL for one value; an array's template takes its element's rule for each element. */
+function readBack(template: string, value: string, declaredType: string, column: string, catalogColumn: CatalogColumn): string {
+    const sql = template
+        .replace(/\$1/g, value)
+        .replace(/\{type\}/g, declaredType)
+        .replace(/\{c\}/g, column);
+    if (!sql.includes("{element}")) return sql;
+    const element = arrayElementColumn(catalogColumn);
+    // An element is Debezium's text (as the record holds it), not a typed Kusto value.
+    const rule = typeRuleFor("an array", element);
+    return sql.replace("{element}", readBack(rule.recordSameValueSql ?? rule.sameValueSql, "a.v", element.declaredType, "e.v", element));
+}
+
 export async function compareWithSource(pipeline: LocalPipeline, admin: Client, sink: KustoSinkDeployment, table: string): Promise<TableComparison> {
     const model = sink.models.find((m) => m.table === table);
     if (!model) throw new Error(`${table} is not deployed to ADX by this test`);
@@ -47,20 +60,18 @@ export async function compareWithSource(pipeline: LocalPipeline, admin: Client, 
         const params: (string | null)[] = [];
         const param = (v: string | null) => (params.push(v), `$${params.length}`);
         // A Kusto string is never null: NULL and '' are both "" in a string column, and the record column
-        // (the change as Debezium sent it) tells them apart.
-        const held = (c: (typeof described.columns)[number]) => {
-            const whole = row[record.column] as Record<string, unknown> | null;
-            return typeRuleFor(table, c).kusto === "string" && row[c.name] === "" && whole && (whole[c.name] === null || whole[c.name] === undefined) ? null : row[c.name];
-        };
+        // (the change as Debezium sent it) tells them apart. Where the typed column cannot hold a value
+        // (a BC date, infinity: null), the type table reads the record's text instead.
         const sameValue = (c: (typeof described.columns)[number]) => {
-            const p = param(adxText(held(c)));
-            return {
-                p,
-                sql: typeRuleFor(table, c)
-                    .sameValueSql.replace(/\$1/g, p)
-                    .replace(/\{type\}/g, c.declaredType)
-                    .replace(/\{c\}/g, quoteIdent(c.name)),
-            };
+            const rule = typeRuleFor(table, c);
+            const whole = row[record.column] as Record<string, KustoValue> | null;
+            const inRecord = whole ? whole[c.name] : null;
+            const typed = row[c.name];
+            const typedEmpty = typed === null || typed === undefined || (rule.kusto === "string" && typed === "");
+            const fromRecord = typedEmpty && inRecord !== null && inRecord !== undefined && rule.recordSameValueSql !== undefined;
+            const p = param(fromRecord ? adxText(inRecord) : typedEmpty && (inRecord === null || inRecord === undefined) ? null : adxText(typed));
+            const template = fromRecord ? rule.recordSameValueSql! : rule.sameValueSql;
+            return { p, sql: readBack(template, p, c.declaredType, quoteIdent(c.name), c) };
         };
         const checks = described.columns.map((c) => {
             const same = sameValue(c);
@@ -105,7 +116,10 @@ export async function waitUntilEqual(
         timeoutMs,
         intervalMs: 500,
         timeoutError: () => new Error("not equal"),
-    }).catch(() => undefined);
+    }).catch((e: Error) => {
+        // A comparison that cannot run (bad SQL, a lost connection) fails at once; only a timeout is "not equal".
+        if (e.message !== "not equal") throw e;
+    });
     for (const r of results)
         process.stderr.write(
             `e2e: ${label} ${r.table}: ${r.sourceRows} source rows, ${r.adxRows} current rows in ADX, ${r.changeRows} change rows, ${r.duplicates} duplicates, ${r.mismatches.length} mismatched values` +

@@ -1,0 +1,243 @@
+package pgadxcdc.converters;
+
+import java.sql.SQLException;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.Calendar;
+import java.util.GregorianCalendar;
+import java.util.List;
+import java.util.Properties;
+import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.apache.kafka.connect.data.Schema;
+import org.apache.kafka.connect.data.SchemaBuilder;
+
+import io.debezium.spi.converter.CustomConverter;
+import io.debezium.spi.converter.RelationalColumn;
+
+/**
+ * PostgreSQL values Debezium 3.7 does not carry exactly, written the same through the snapshot and the
+ * stream (each is registered by column type in the source connector config, connectors/debeziumSource.ts
+ * through kql/typeTable.ts):
+ * - date, date[]: Debezium 3.7's
+ * own date conversion (time.precision.mode=isostring) reads a snapshot's dates through
+ * java.sql.Date, which drops the era (4713-01-01 BC arrives as the AD date 4713-01-01Z) and turns
+ * 'infinity'/'-infinity' into years 292278994 and 292269055 (both positive), while the stream
+ * sends the proleptic ISO date (-4712-01-01Z) and other sentinels (+5877611-06-21Z); date arrays
+ * lose the era and the infinities on both paths. This converter writes every date in Debezium's
+ * form, ISO 8601 proleptic Gregorian with a Z ("2024-02-29Z", "-4712-01-01Z" for 4713 BC,
+ * "+294276-12-31Z"), and the infinities as PostgreSQL spells them: "infinity", "-infinity".
+ * - time, time[]: PostgreSQL's text with Debezium's Z, so 24:00:00 stays 24:00:00Z.
+ * - numeric[]: a null array in Debezium 3.7 when an element is NaN or ±Infinity.
+ */
+public class PostgresSpecialValues implements CustomConverter<SchemaBuilder, RelationalColumn> {
+    public static final String POSITIVE_INFINITY = "infinity";
+    public static final String NEGATIVE_INFINITY = "-infinity";
+    /** pgjdbc's java.sql.Date millis for 'infinity' and '-infinity' (PGStatement.DATE_POSITIVE/NEGATIVE_INFINITY). */
+    private static final long JDBC_POSITIVE_INFINITY = 9223372036825200000L;
+    private static final long JDBC_NEGATIVE_INFINITY = -9223372036832400000L;
+    /** Debezium's LocalDate sentinels for 'infinity' and '-infinity' in the stream. */
+    private static final LocalDate STREAM_POSITIVE_INFINITY = LocalDate.parse("+5877611-06-21");
+    private static final LocalDate STREAM_NEGATIVE_INFINITY = LocalDate.parse("-5877611-06-22");
+    /** PostgreSQL's text of a date (DateStyle ISO), e.g. "2024-02-29" or "4713-01-01 BC". */
+    private static final Pattern POSTGRES_DATE = Pattern.compile("(\\d{4,})-(\\d{2})-(\\d{2})( BC)?");
+    @Override
+    public void configure(Properties props) {
+    }
+
+    @Override
+    public void converterFor(RelationalColumn column, ConverterRegistration<SchemaBuilder> registration) {
+        String type = column.typeName();
+        if ("date".equals(type)) {
+            SchemaBuilder schema = SchemaBuilder.string();
+            if (column.isOptional()) schema.optional();
+            registration.register(schema, value -> value == null ? null : dateText(column, value));
+        }
+        else if ("time".equals(type)) {
+            SchemaBuilder schema = SchemaBuilder.string();
+            if (column.isOptional()) schema.optional();
+            registration.register(schema, value -> value == null ? null : timeText(column, value));
+        }
+        else if ("_time".equals(type)) {
+            SchemaBuilder schema = SchemaBuilder.array(Schema.OPTIONAL_STRING_SCHEMA);
+            if (column.isOptional()) schema.optional();
+            registration.register(schema, value -> value == null ? null : arrayOf(column, value, e -> timeText(column, e)));
+        }
+        else if ("_timestamp".equals(type) || "_timestamptz".equals(type)) {
+            SchemaBuilder schema = SchemaBuilder.array(Schema.OPTIONAL_STRING_SCHEMA);
+            if (column.isOptional()) schema.optional();
+            registration.register(schema, value -> value == null ? null : arrayOf(column, value, e -> timestampText(column, e.toString())));
+        }
+        else if ("_numeric".equals(type)) {
+            SchemaBuilder schema = SchemaBuilder.array(Schema.OPTIONAL_STRING_SCHEMA);
+            if (column.isOptional()) schema.optional();
+            registration.register(schema, value -> value == null ? null : arrayOf(column, value, e -> numericText(column, e)));
+        }
+        else if ("_date".equals(type)) {
+            SchemaBuilder schema = SchemaBuilder.array(Schema.OPTIONAL_STRING_SCHEMA);
+            if (column.isOptional()) schema.optional();
+            registration.register(schema, value -> value == null ? null : arrayOf(column, value, e -> dateText(column, e)));
+        }
+    }
+
+    /** A one-dimensional array's elements, each written by `element` (NULL stays null). */
+    private static List<String> arrayOf(RelationalColumn column, Object value, Function<Object, String> element) {
+        Object[] elements;
+        if (value instanceof java.sql.Array array && !"_date".equals(column.typeName())) {
+            // pgjdbc's array holds PostgreSQL's own text of the array on both paths; reading that text
+            // keeps values its element parser cannot hold (NaN, Infinity, 24:00:00).
+            elements = parseArrayLiteral(column, array.toString()).toArray();
+        }
+        else if (value instanceof java.sql.Array array) {
+            try {
+                elements = (Object[]) array.getArray();
+            }
+            catch (SQLException e) {
+                throw new IllegalArgumentException("date[] column " + column.name() + ": cannot read the array " + value, e);
+            }
+        }
+        else if (value instanceof List<?> list) {
+            elements = list.toArray();
+        }
+        else if (value instanceof Object[] array) {
+            elements = array;
+        }
+        else {
+            throw new IllegalArgumentException("date[] column " + column.name() + ": unexpected " + value.getClass().getName());
+        }
+        List<String> texts = new ArrayList<>(elements.length);
+        for (Object e : elements) texts.add(e == null ? null : element.apply(e));
+        return texts;
+    }
+
+    /** The elements of a one-dimensional array literal as PostgreSQL writes it: {a,"b c",NULL}. */
+    static List<String> parseArrayLiteral(RelationalColumn column, String literal) {
+        String text = literal.trim();
+        if (!text.startsWith("{") || !text.endsWith("}")) throw new IllegalArgumentException("array column " + column.name() + ": not a one-dimensional array literal: " + literal);
+        List<String> elements = new ArrayList<>();
+        String body = text.substring(1, text.length() - 1);
+        if (body.isEmpty()) return elements;
+        StringBuilder current = new StringBuilder();
+        boolean quoted = false;
+        boolean wasQuoted = false;
+        for (int i = 0; i < body.length(); i++) {
+            char c = body.charAt(i);
+            if (quoted) {
+                if (c == '\\') current.append(body.charAt(++i));
+                else if (c == '"') quoted = false;
+                else current.append(c);
+            }
+            else if (c == '"') {
+                quoted = true;
+                wasQuoted = true;
+            }
+            else if (c == '{') {
+                throw new IllegalArgumentException("array column " + column.name() + ": multi-dimensional arrays are not captured: " + literal);
+            }
+            else if (c == ',') {
+                elements.add(!wasQuoted && "NULL".equals(current.toString()) ? null : current.toString());
+                current.setLength(0);
+                wasQuoted = false;
+            }
+            else current.append(c);
+        }
+        elements.add(!wasQuoted && "NULL".equals(current.toString()) ? null : current.toString());
+        return elements;
+    }
+
+    /**
+     * A time of day as PostgreSQL writes it, with Debezium's Z ("23:59:59.999999Z"); Debezium 3.7
+     * turns the 24:00:00 PostgreSQL allows into 00:00:00.
+     */
+    static String timeText(RelationalColumn column, Object value) {
+        if (value instanceof String text) return text.trim() + "Z";
+        if (value instanceof java.time.LocalTime time) return time + "Z";
+        if (value instanceof java.time.Duration duration) {
+            long micros = duration.toNanos() / 1000;
+            String fraction = micros % 1_000_000 == 0 ? "" : String.format(".%06d", micros % 1_000_000).replaceAll("0+$", "");
+            return String.format("%02d:%02d:%02d%sZ", micros / 3_600_000_000L, micros / 60_000_000 % 60, micros / 1_000_000 % 60, fraction);
+        }
+        throw new IllegalArgumentException("time column " + column.name() + ": unexpected value " + value + " (" + value.getClass().getName() + ")");
+    }
+
+    /** PostgreSQL's text of a timestamp or timestamptz (DateStyle ISO), e.g. "2020-01-01 10:00:00.5+02" or "4713-01-01 00:00:00 BC". */
+    private static final Pattern POSTGRES_TIMESTAMP = Pattern.compile("(\\d{4,})-(\\d{2})-(\\d{2}) (\\d{2}):(\\d{2}):(\\d{2})(\\.\\d+)?([+-]\\d{2}(?::?\\d{2}(?::?\\d{2})?)?)?( BC)?");
+
+    /**
+     * A timestamp[] or timestamptz[] element in UTC, ISO 8601 proleptic Gregorian with a Z (as Debezium
+     * writes the scalar types), or "infinity"/"-infinity". Debezium 3.7 shifts a BC element by the
+     * Julian calendar and turns the infinities into far dates.
+     */
+    static String timestampText(RelationalColumn column, String text) {
+        String t = text.trim();
+        if (POSITIVE_INFINITY.equals(t) || NEGATIVE_INFINITY.equals(t)) return t;
+        Matcher m = POSTGRES_TIMESTAMP.matcher(t);
+        if (!m.matches()) throw new IllegalArgumentException("timestamp column " + column.name() + ": unexpected element " + text);
+        int year = Integer.parseInt(m.group(1));
+        int nanos = m.group(7) == null ? 0 : Integer.parseInt((m.group(7).substring(1) + "000000000").substring(0, 9));
+        java.time.LocalDateTime local = java.time.LocalDateTime.of(m.group(9) != null ? 1 - year : year, Integer.parseInt(m.group(2)), Integer.parseInt(m.group(3)),
+                Integer.parseInt(m.group(4)), Integer.parseInt(m.group(5)), Integer.parseInt(m.group(6)), nanos);
+        if (m.group(8) != null) {
+            String offset = m.group(8).replace(":", "");
+            int seconds = Integer.parseInt(offset.substring(1, 3)) * 3600 + (offset.length() >= 5 ? Integer.parseInt(offset.substring(3, 5)) * 60 : 0)
+                    + (offset.length() >= 7 ? Integer.parseInt(offset.substring(5, 7)) : 0);
+            local = local.minusSeconds(offset.charAt(0) == '-' ? -seconds : seconds);
+        }
+        String fraction = local.getNano() == 0 ? "" : String.format(".%09d", local.getNano()).replaceAll("0+$", "");
+        return String.format("%sT%02d:%02d:%02d%sZ", local.toLocalDate(), local.getHour(), local.getMinute(), local.getSecond(), fraction);
+    }
+
+    /**
+     * A numeric array element as Debezium writes a numeric with decimal.handling.mode=string: every
+     * digit, and its names for the special values (NAN, POSITIVE_INFINITY, NEGATIVE_INFINITY), so a
+     * numeric and a numeric[] spell them alike. Debezium 3.7 writes a null array when one is present.
+     */
+    static String numericText(RelationalColumn column, Object value) {
+        String text = value.toString().trim();
+        switch (text) {
+            case "NaN":
+                return "NAN";
+            case "Infinity":
+                return "POSITIVE_INFINITY";
+            case "-Infinity":
+                return "NEGATIVE_INFINITY";
+            default:
+                return new java.math.BigDecimal(text).toPlainString();
+        }
+    }
+
+    static String dateText(RelationalColumn column, Object value) {
+        if (value instanceof java.sql.Date date) {
+            if (date.getTime() == JDBC_POSITIVE_INFINITY) return POSITIVE_INFINITY;
+            if (date.getTime() == JDBC_NEGATIVE_INFINITY) return NEGATIVE_INFINITY;
+            // pgjdbc put PostgreSQL's fields (era, year, month, day) into the JVM's default calendar:
+            // reading the same fields back, era included, gives the date PostgreSQL holds.
+            Calendar calendar = new GregorianCalendar();
+            calendar.setTime(date);
+            int year = calendar.get(Calendar.YEAR);
+            int isoYear = calendar.get(Calendar.ERA) == GregorianCalendar.BC ? 1 - year : year;
+            return isoDate(LocalDate.of(isoYear, calendar.get(Calendar.MONTH) + 1, calendar.get(Calendar.DAY_OF_MONTH)));
+        }
+        if (value instanceof LocalDate date) {
+            if (date.equals(STREAM_POSITIVE_INFINITY) || date.equals(LocalDate.MAX)) return POSITIVE_INFINITY;
+            if (date.equals(STREAM_NEGATIVE_INFINITY) || date.equals(LocalDate.MIN)) return NEGATIVE_INFINITY;
+            return isoDate(date);
+        }
+        if (value instanceof String text) {
+            if (POSITIVE_INFINITY.equals(text) || NEGATIVE_INFINITY.equals(text)) return text;
+            Matcher m = POSTGRES_DATE.matcher(text.trim());
+            if (m.matches()) {
+                int year = Integer.parseInt(m.group(1));
+                return isoDate(LocalDate.of(m.group(4) != null ? 1 - year : year, Integer.parseInt(m.group(2)), Integer.parseInt(m.group(3))));
+            }
+        }
+        if (value instanceof Number days) return isoDate(LocalDate.ofEpochDay(days.longValue()));
+        throw new IllegalArgumentException("date column " + column.name() + ": unexpected value " + value + " (" + value.getClass().getName() + ")");
+    }
+
+    private static String isoDate(LocalDate date) {
+        return date + "Z";
+    }
+}
