@@ -11,6 +11,12 @@ export interface CatalogTable {
     /** Primary key columns in key order; empty when the table has none. */
     primaryKey: string[];
     replicaIdentity: "default" | "full" | "index" | "nothing";
+    /**
+     * Generated columns, left out of `columns`: PostgreSQL before 18 does not publish them to logical
+     * replication, so the stream would carry them as null while a snapshot reads their values. ADX has
+     * no column for them (compute them in a KQL function); present only when the table has one.
+     */
+    generatedColumns?: string[];
 }
 
 /**
@@ -31,7 +37,8 @@ SELECT w.qualified_name,
        et.typtype AS element_type_type,
        CASE WHEN bt.typname = 'numeric' AND COALESCE(NULLIF(t.typtypmod, -1), a.atttypmod) >= 4
             THEN ((COALESCE(NULLIF(t.typtypmod, -1), a.atttypmod) - 4) >> 16) & 65535 END AS numeric_precision,
-       COALESCE(array_position(pk.conkey, a.attnum), 0) AS key_position
+       COALESCE(array_position(pk.conkey, a.attnum), 0) AS key_position,
+       a.attgenerated <> '' AS generated
 FROM wanted w
 JOIN pg_class c ON c.oid = to_regclass(w.qualified_name) AND c.relkind IN ('r', 'p')
 LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
@@ -54,6 +61,8 @@ export interface CatalogRow {
     element_type_type: string | null;
     numeric_precision: number | null;
     key_position: number;
+    /** A generated column (pg_attribute.attgenerated); absent before PostgreSQL 12. */
+    generated?: boolean | null;
 }
 
 function kindOf(typtype: string | null, category: string | null): CatalogColumn["kind"] {
@@ -75,7 +84,8 @@ export function catalogTablesFromRows(tables: string[], rows: CatalogRow[]): { t
             missing.push(name);
             continue;
         }
-        const columns = own.filter((r) => r.column_name !== null);
+        const columns = own.filter((r) => r.column_name !== null && !r.generated);
+        const generated = own.filter((r) => r.column_name !== null && r.generated).map((r) => r.column_name!);
         const elementKind = (r: CatalogRow) => (r.element_type_name ? kindOf(r.element_type_type, null) : undefined);
         found.push({
             qualifiedName: name,
@@ -89,10 +99,11 @@ export function catalogTablesFromRows(tables: string[], rows: CatalogRow[]): { t
                 ...(r.numeric_precision !== null && r.numeric_precision !== undefined ? { numericPrecision: Number(r.numeric_precision) } : {}),
                 notNull: !!r.not_null,
             })),
-            primaryKey: columns
-                .filter((r) => Number(r.key_position) > 0)
+            primaryKey: own
+                .filter((r) => r.column_name !== null && Number(r.key_position) > 0)
                 .sort((a, b) => Number(a.key_position) - Number(b.key_position))
                 .map((r) => r.column_name!),
+            ...(generated.length ? { generatedColumns: generated } : {}),
         });
     }
     return { tables: found, missing };
@@ -117,6 +128,12 @@ export function currentStateKey(table: CatalogTable, configuredKey?: string[]): 
             );
         return configuredKey;
     }
+    const generatedKey = table.primaryKey.filter((k) => table.generatedColumns?.includes(k));
+    if (generatedKey.length)
+        throw new Error(
+            `${table.qualifiedName}'s primary key includes generated column(s) ${generatedKey.join(", ")}, which PostgreSQL before 18 does not publish to logical replication. ` +
+                `Name the columns that identify a row: pulumi config set --path 'pg-adx-cdc:capture.keys["${table.qualifiedName}"][0]' <column>`,
+        );
     if (table.primaryKey.length > 0) return table.primaryKey;
     throw new Error(
         `${table.qualifiedName} has no primary key, so no change can be matched to the row it changes. ` +

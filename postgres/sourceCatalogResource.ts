@@ -64,6 +64,11 @@ export async function describeCapturedTables(inputs: SourceCatalogInputs, passwo
     const found = await withClient(inputs.connection, password, (client) => catalog.readCatalogTables(client, inputs.tables));
     const problems = captureProblems(inputs, found);
     if (problems.length) throw new Error(`cannot capture ${problems.length === 1 ? "a table" : "these tables"} correctly:\n  - ${problems.join("\n  - ")}`);
+    for (const t of found.tables.filter((t) => t.generatedColumns))
+        require("@pulumi/pulumi").log.warn(
+            `${t.qualifiedName}: generated column(s) ${t.generatedColumns!.join(", ")} are not captured (PostgreSQL before 18 does not publish them to logical replication); ` +
+                `ADX has no column for them: compute them in a KQL function from the captured columns`,
+        );
     return found.tables.map((t) => ({ ...t, key: catalog.currentStateKey(t, inputs.keys[t.qualifiedName]) }));
 }
 
