@@ -41,6 +41,11 @@ export const MAX_RECORD_BYTES = 900_000;
 export const OVERSIZED_MARKER_PREFIX = "__pg_adx_cdc_oversized__";
 export const OVERSIZED_FIELD = "__oversized";
 
+/** The heartbeat row Debezium writes every heartbeat interval; reconcile writes it too, as its fence. */
+export function heartbeatUpsertSql(heartbeatTable: string): string {
+    return `INSERT INTO ${heartbeatTable} (id, beat_at) VALUES (1, now()) ON CONFLICT (id) DO UPDATE SET beat_at = EXCLUDED.beat_at`;
+}
+
 /** Every field name the flat record holds beyond the source columns: a source column must not have one of them. */
 export function flatRecordReservedFields(): string[] {
     return [...Object.values(changeMetadataFields()), OVERSIZED_FIELD];
@@ -141,7 +146,7 @@ export function buildDebeziumSourceConfig(input: DebeziumSourceInput): Record<st
         "publication.autocreate.mode": "disabled",
         "snapshot.mode": "when_needed",
         "heartbeat.interval.ms": String(heartbeatIntervalMs),
-        "heartbeat.action.query": `INSERT INTO ${input.heartbeatTable} (id, beat_at) VALUES (1, now()) ` + "ON CONFLICT (id) DO UPDATE SET beat_at = EXCLUDED.beat_at",
+        "heartbeat.action.query": heartbeatUpsertSql(input.heartbeatTable),
         // Signals through the source database only (the signal table, in the publication): a table that
         // joins capture.tables is backfilled by an incremental snapshot the stack requests there.
         "signal.enabled.channels": "source",

@@ -16,6 +16,18 @@ export async function getKustoAccessToken(clusterUri: string): Promise<string> {
     return getAzureAccessToken(clusterUri, "AZURE_KUSTO_ACCESS_TOKEN", `for ${clusterUri}`);
 }
 
+function parseKustoJson(text: string): any {
+    if (typeof text !== "string" || text === "") return text;
+    try {
+        return require("lossless-json").parse(text, undefined, (digits: string) => {
+            const n = Number(digits);
+            return /^-?\d+$/.test(digits) && !Number.isSafeInteger(n) ? digits : n;
+        });
+    } catch {
+        return text;
+    }
+}
+
 /** POSTs one request to a v1 REST endpoint; ADX's own error message is surfaced with the failing text. */
 async function postKusto(clusterUri: string, endpoint: "mgmt" | "query", database: string, csl: string, token: string): Promise<KustoTable[]> {
     const axios = require("axios");
@@ -26,6 +38,8 @@ async function postKusto(clusterUri: string, endpoint: "mgmt" | "query", databas
             headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json; charset=utf-8", Accept: "application/json", "x-ms-app": "pg-adx-cdc" },
             validateStatus: () => true,
             timeout: endpoint === "mgmt" ? 600_000 : 60_000,
+            // A long beyond 2^53 (a bigint key) keeps every digit, as text.
+            transformResponse: [(text: string) => parseKustoJson(text)],
         },
     );
     if (response.status !== 200) {

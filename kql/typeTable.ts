@@ -47,7 +47,25 @@ export interface TypeRule {
      * the value as the `record` column holds it (Debezium's JSON text), is the source value `{c}`.
      */
     recordSameValueSql?: string;
+    /** The current-state function's Kusto type for the column, where its expression changes it (date → datetime). */
+    currentStateKusto?: KustoScalarType;
+    /** Like sameValueSql, for the value the current-state function returns, where that differs from the stored one. */
+    currentSameValueSql?: string;
+    /**
+     * Reconcile's canonical text of the source value `{c}` ({type}: its declared type): equal to what
+     * canonicalKql (kql/reconcileQueries.ts) gives for the value ADX's current state holds, so equal rows
+     * give equal digests. NULL_TEXT where the typed column holds null (SQL NULL, or a value Kusto's type
+     * cannot hold); "" for NULL in a Kusto string. A form that differs only costs a row-by-row check of
+     * that bucket, never a wrong verdict: differing buckets are settled by sameValueSql.
+     */
+    canonicalSql: string;
 }
+
+/** The canonical text of a null typed value, on both sides. */
+export const NULL_TEXT = "null";
+const orNull = (sql: string) => `COALESCE(${sql}, '${NULL_TEXT}')`;
+/** A datetime as format_datetime(c, "yyyy-MM-dd HH:mm:ss.fffffff") writes it; null beyond Kusto's years 1 to 9999. */
+const DATETIME_CANONICAL = (utc: string) => `CASE WHEN {c} >= '0001-01-01' AND {c} < '10000-01-01' THEN to_char(${utc}, 'YYYY-MM-DD HH24:MI:SS.US') || '0' ELSE '${NULL_TEXT}' END`;
 
 /**
  * Debezium converter settings the table assumes; the source connector config takes them from here.
@@ -108,6 +126,7 @@ export const TYPE_TABLE: readonly TypeRule[] = [
         // long, not int: widening the column in PostgreSQL (smallint → integer → bigint) then changes nothing in ADX.
         kusto: "long",
         note: "exact; long, so widening to integer or bigint needs no ADX change",
+        canonicalSql: orNull("{c}::text"),
         sameValueSql: SAME,
     },
     {
@@ -121,6 +140,7 @@ export const TYPE_TABLE: readonly TypeRule[] = [
         debeziumJson: "number",
         kusto: "long",
         note: "exact; long, so widening to bigint needs no ADX change",
+        canonicalSql: orNull("{c}::text"),
         sameValueSql: SAME,
     },
     {
@@ -134,6 +154,7 @@ export const TYPE_TABLE: readonly TypeRule[] = [
         debeziumJson: "number (all 64 bits)",
         kusto: "long",
         note: "exact",
+        canonicalSql: orNull("{c}::text"),
         sameValueSql: SAME,
     },
     {
@@ -144,6 +165,7 @@ export const TYPE_TABLE: readonly TypeRule[] = [
         debeziumJson: 'string, every digit, e.g. "12.50"; NaN as "NAN"',
         kusto: "decimal",
         note: 'exact; NaN (which numeric(p,s) also accepts) is not a Kusto decimal: null in the typed column, "NAN" in `record`',
+        canonicalSql: orNull("CASE WHEN {c}::text IN ('NaN', 'Infinity', '-Infinity') THEN NULL ELSE {c}::text END"),
         sameValueSql: SAME,
         recordSameValueSql: `${NUMERIC_FROM_DEBEZIUM}::numeric = {c}::numeric`,
     },
@@ -160,6 +182,7 @@ export const TYPE_TABLE: readonly TypeRule[] = [
         debeziumJson: 'string, every digit; NaN, Infinity, -Infinity as "NAN", "POSITIVE_INFINITY", "NEGATIVE_INFINITY"',
         kusto: "string",
         note: "the exact digits as text (Kusto's decimal holds 34), the special values by Debezium's names; todecimal(c) in a query where 34 digits suffice",
+        canonicalSql: "COALESCE(CASE {c}::text WHEN 'NaN' THEN 'NAN' WHEN 'Infinity' THEN 'POSITIVE_INFINITY' WHEN '-Infinity' THEN 'NEGATIVE_INFINITY' ELSE {c}::text END, '')",
         sameValueSql: `${NUMERIC_FROM_DEBEZIUM}::numeric = {c}`,
     },
     {
@@ -170,6 +193,7 @@ export const TYPE_TABLE: readonly TypeRule[] = [
         debeziumJson: 'number; NaN, Infinity, -Infinity as the strings "NaN", "Infinity", "-Infinity"',
         kusto: "real",
         note: "the same float, widened to 64 bits; NaN and ±Infinity are Kusto reals too",
+        canonicalSql: orNull("CASE WHEN {c}::text IN ('NaN', 'Infinity', '-Infinity') THEN {c}::text ELSE upper({c}::text) END"),
         sameValueSql: SAME,
     },
     {
@@ -180,6 +204,7 @@ export const TYPE_TABLE: readonly TypeRule[] = [
         debeziumJson: 'number; NaN, Infinity, -Infinity as the strings "NaN", "Infinity", "-Infinity"',
         kusto: "real",
         note: "exact; NaN and ±Infinity are Kusto reals too",
+        canonicalSql: orNull("CASE WHEN {c}::text IN ('NaN', 'Infinity', '-Infinity') THEN {c}::text ELSE upper({c}::text) END"),
         sameValueSql: SAME,
     },
     {
@@ -190,6 +215,7 @@ export const TYPE_TABLE: readonly TypeRule[] = [
         debeziumJson: 'string, e.g. "1234.56"',
         kusto: "decimal",
         note: "exact amount; the currency symbol (lc_monetary) is not part of the value",
+        canonicalSql: orNull("{c}::numeric::text"),
         sameValueSql: "$1::numeric = {c}::numeric",
     },
     {
@@ -200,6 +226,7 @@ export const TYPE_TABLE: readonly TypeRule[] = [
         debeziumJson: "true/false",
         kusto: "bool",
         note: "exact",
+        canonicalSql: orNull("{c}::text"),
         sameValueSql: SAME,
     },
     {
@@ -214,6 +241,7 @@ export const TYPE_TABLE: readonly TypeRule[] = [
         debeziumJson: "string (char(n) keeps its padding)",
         kusto: "string",
         note: "exact",
+        canonicalSql: "concat({c})",
         sameValueSql: SAME,
     },
     {
@@ -224,6 +252,7 @@ export const TYPE_TABLE: readonly TypeRule[] = [
         debeziumJson: "string",
         kusto: "guid",
         note: "exact",
+        canonicalSql: orNull("{c}::text"),
         sameValueSql: SAME,
     },
     {
@@ -235,6 +264,8 @@ export const TYPE_TABLE: readonly TypeRule[] = [
         kusto: "string",
         currentStateExpression: "todatetime(substring({c}, 0, 10))",
         note: "exact text in the change table; a datetime (midnight UTC) in the current state, null where Kusto's datetime (years 1 to 9999) cannot hold it (BC, infinity), the text staying in `record`",
+        canonicalSql: `CASE WHEN {c} >= '0001-01-01' AND {c} < '10000-01-01' THEN to_char({c}, 'YYYY-MM-DD') || ' 00:00:00.0000000' ELSE '${NULL_TEXT}' END`,
+        currentStateKusto: "datetime",
         sameValueSql: `(CASE WHEN $1 IN ('infinity', '-infinity') THEN $1::date ELSE make_date(${PG_YEAR}, ${ISO_FIELDS}[2]::int, ${ISO_FIELDS}[3]::int) END) = {c}`,
     },
     {
@@ -249,6 +280,10 @@ export const TYPE_TABLE: readonly TypeRule[] = [
         kusto: "string",
         currentStateExpression: 'totimespan(trim_end("Z", {c}))',
         note: "Kusto has no time-of-day type: text in the change table, a timespan since midnight (UTC for timetz) in the current state",
+        canonicalSql: orNull(
+            "to_char(({c}::timetz AT TIME ZONE 'UTC')::time::interval, 'HH24:MI:SS') || '.' || lpad((extract(microsecond from {c}::timetz)::bigint % 1000000 * 10)::text, 7, '0')",
+        ),
+        currentStateKusto: "timespan",
         sameValueSql: "($1::timetz AT TIME ZONE 'UTC') = ({c}::timetz AT TIME ZONE 'UTC')",
     },
     {
@@ -264,6 +299,7 @@ export const TYPE_TABLE: readonly TypeRule[] = [
         debeziumJson: 'ISO 8601 proleptic string, "…Z" ("-4712-01-01T00:00:00Z" is 4713 BC); infinity and -infinity as years 292278994 and -292275055',
         kusto: "datetime",
         note: "exact, read as UTC (PostgreSQL stores no zone); null where Kusto's datetime (years 1 to 9999) cannot hold it (BC, infinity), the text staying in `record`",
+        canonicalSql: DATETIME_CANONICAL("{c}"),
         sameValueSql: SAME,
         recordSameValueSql: `COALESCE(${TIMESTAMP_INFINITY_SQL}::timestamp, make_timestamp(${TIMESTAMP_FIELDS})) = {c}`,
     },
@@ -287,6 +323,7 @@ export const TYPE_TABLE: readonly TypeRule[] = [
         debeziumJson: 'ISO 8601 proleptic string in UTC, "…Z"; "infinity", "-infinity"',
         kusto: "datetime",
         note: "exact, UTC; null where Kusto's datetime (years 1 to 9999) cannot hold it (BC, infinity), the text staying in `record`",
+        canonicalSql: DATETIME_CANONICAL("{c} AT TIME ZONE 'UTC'"),
         sameValueSql: SAME,
         recordSameValueSql: `(CASE WHEN $1 IN ('infinity', '-infinity') THEN $1::timestamptz ELSE make_timestamptz(${TIMESTAMP_FIELDS}, 'UTC') END) = {c}`,
     },
@@ -298,6 +335,8 @@ export const TYPE_TABLE: readonly TypeRule[] = [
         debeziumJson: 'ISO 8601 duration string, e.g. "P1Y2M3DT4H5M6.789S"',
         kusto: "string",
         note: "Kusto's timespan has no months: the ISO 8601 duration as text, months kept",
+        canonicalSql:
+            "CASE WHEN {c} IS NULL THEN '' ELSE format('P%sY%sM%sDT%sH%sM%sS', extract(year from {c}), extract(month from {c}), extract(day from {c}), extract(hour from {c}), extract(minute from {c}), trim_scale(extract(second from {c}))) END",
         sameValueSql: SAME,
     },
     {
@@ -312,6 +351,13 @@ export const TYPE_TABLE: readonly TypeRule[] = [
         kusto: "string",
         currentStateExpression: "parse_json({c})",
         note: "the exact JSON text in the change table; dynamic in the current state",
+        // Compact, as Kusto's tostring() of a dynamic: white space outside the JSON's strings removed.
+        canonicalSql: orNull(
+            `(SELECT string_agg(COALESCE(m.part[1], regexp_replace(m.part[2], '\\s', '', 'g')), '' ORDER BY m.i) FROM regexp_matches({c}::text, '("(?:[^"\\\\]|\\\\.)*")|([^"]+)', 'g') WITH ORDINALITY AS m(part, i))`,
+        ),
+        currentStateKusto: "dynamic",
+        // ADX's parse_json of SQL NULL's "" is "" (or null), never JSON.
+        currentSameValueSql: "CASE WHEN $1 = '' THEN {c} IS NULL ELSE $1::jsonb = {c}::jsonb END",
         sameValueSql: "$1 = {c}::text",
     },
     {
@@ -322,6 +368,7 @@ export const TYPE_TABLE: readonly TypeRule[] = [
         debeziumJson: "base64 string",
         kusto: "string",
         note: "base64 text; base64_decode_toarray(c) gives the bytes",
+        canonicalSql: "COALESCE(replace(encode({c}, 'base64'), E'\\n', ''), '')",
         sameValueSql: "decode($1, 'base64') = {c}",
     },
     {
@@ -337,6 +384,7 @@ export const TYPE_TABLE: readonly TypeRule[] = [
         kusto: "dynamic",
         note: "a dynamic array; mv-expand or c[0] in a query",
         // Element by element, each read back by its own rule's SQL ({element}, with $1 the element's text and {c} the element).
+        canonicalSql: orNull("array_to_json({c})::text"),
         sameValueSql:
             "(jsonb_array_length($1::jsonb) = cardinality({c}) AND COALESCE((SELECT bool_and(CASE WHEN a.v IS NULL THEN e.v IS NULL ELSE COALESCE({element}, false) END) " +
             "FROM jsonb_array_elements_text($1::jsonb) WITH ORDINALITY a(v, i) JOIN unnest({c}) WITH ORDINALITY e(v, i) ON a.i = e.i), true))",
@@ -349,6 +397,7 @@ export const TYPE_TABLE: readonly TypeRule[] = [
         debeziumJson: "string (the label)",
         kusto: "string",
         note: "the label",
+        canonicalSql: "concat({c})",
         sameValueSql: "$1 = {c}::text",
     },
     {
@@ -363,6 +412,7 @@ export const TYPE_TABLE: readonly TypeRule[] = [
         debeziumJson: "string",
         kusto: "string",
         note: "Debezium's text form (a host address without its /32 or /128); parse_ipv4/parse_ipv6 in a query",
+        canonicalSql: "concat({c})",
         sameValueSql: SAME,
     },
 ];

@@ -100,6 +100,32 @@ Example:
             });
         });
 
+    withStack(program.command("reconcile"))
+        .description(
+            "prove per captured table that ADX's current state equals PostgreSQL: bucketed counts and digests of every row on both sides, then the keys of differing buckets compared value by value; --repair re-reads the drifted keys",
+        )
+        .option("--table <schema.table...>", "captured table(s) to reconcile (default: all)")
+        .option("--repair", "re-read the keys that drifted (Debezium incremental snapshot restricted to them), then reconcile again", false)
+        .addOption(new Option("--timeout <time>", "how long the heartbeat fence and a repair may wait").default(180_000, "180s").argParser(durationArg))
+        .option("--json", "machine-readable report", false)
+        .addHelpText(
+            "after",
+            `${STACK_HELP}
+Exit: 0 equal, 1 drift (after --repair: drift left), 2 cannot run.
+
+Example:
+  npm run reconcile -- --stack dev --table retail.orders_info --repair`,
+        )
+        .action(async (o) => {
+            process.exitCode = await (require("./reconcileCommand") as typeof import("./reconcileCommand")).runReconcile({
+                selection: selection(o),
+                tables: o.table ?? [],
+                repair: o.repair,
+                json: o.json,
+                timeoutMs: o.timeout,
+            });
+        });
+
     program.addCommand(generateCommand().showHelpAfterError().exitOverride());
 
     program

@@ -4,7 +4,7 @@
 import { KafkaAccess, kafkaClient } from "./kafkaClient";
 import { connectRequest, describeConnectError } from "../connectors/connectRestClient";
 import { OperationsOutputs } from "./stackOutputs";
-import { tableFromDebeziumPattern } from "../postgres/identifiers";
+import { parseTableName, tableFromDebeziumPattern } from "../postgres/identifiers";
 import { DEFAULT_THRESHOLDS, HealthThresholds } from "./healthThresholds";
 export { DEFAULT_THRESHOLDS, HealthThresholds };
 import { getKustoAccessToken, rowsOf, runKustoCommand, runKustoQuery } from "../kql/kustoRestClient";
@@ -183,8 +183,13 @@ export async function readIncrementalSnapshots(sql: SqlQueryable, signalTable: s
             maxDelayMs: 2000,
         });
         if (response.status === 200) {
-            const offset = JSON.stringify(response.data?.offsets?.map((o: any) => o.offset?.incremental_snapshot_collections ?? "") ?? []);
-            inProgress = [...new Set(signals.flatMap((s) => s.tables))].filter((t) => offset.includes(t));
+            // Debezium keeps the remaining tables as JSON text in the offset; it may name a table quoted or by its bare parts.
+            const offset = (response.data?.offsets ?? []).map((o: any) => String(o.offset?.incremental_snapshot_collections ?? "")).join("\n");
+            const named = (t: string) => {
+                const { schema, table } = parseTableName(t);
+                return [t, `${schema}.${table}`, JSON.stringify(t).slice(1, -1)].some((form) => offset.includes(form));
+            };
+            inProgress = [...new Set(signals.flatMap((s) => s.tables))].filter(named);
         }
     } catch {
         inProgress = undefined;

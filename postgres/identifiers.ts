@@ -124,8 +124,28 @@ export function debeziumTablePattern(name: string): string {
     return `(?-i)${javaRegexLiteral(schema)}\\.${javaRegexLiteral(table)}`;
 }
 
-/** The table a debeziumTablePattern names (for showing it); undefined for any other pattern. */
+/**
+ * How an incremental snapshot's signal names a table (`data-collections`). Debezium matches each entry as a
+ * regex against its tables' "schema.table" and parses what matched as a table id, which fails for a name
+ * with a space or a character outside [A-Za-z0-9_] ("Unable to parse table identifier ... Skipping it": the
+ * table is silently not read). Such a table is named "schema"."table" instead: it matches no table as a
+ * regex (no table id holds a quote), so Debezium parses the entry itself, quotes and all.
+ */
+export function debeziumSnapshotCollection(name: string): string {
+    const { schema, table } = parseTableName(name);
+    const plain = (part: string) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(part);
+    return plain(schema) && plain(table) ? debeziumTablePattern(name) : `"${schema}"."${table}"`;
+}
+
+/** The regex an `additional-conditions` entry names its table by: it must match the data-collection entry itself. */
+export function debeziumSnapshotConditionPattern(name: string): string {
+    const collection = debeziumSnapshotCollection(name);
+    return collection.startsWith('"') ? `\\Q${collection}\\E` : collection;
+}
+
+/** The table a debeziumTablePattern or debeziumSnapshotCollection names (for showing it); undefined for any other pattern. */
 export function tableFromDebeziumPattern(pattern: string): string | undefined {
+    if (pattern.startsWith('"') && isTableName(pattern)) return canonicalTableName(pattern);
     if (!pattern.startsWith("(?-i)")) return undefined;
     const parts = ["", ""];
     let part = 0;

@@ -5,7 +5,7 @@
 // connector's running task captures the table, then waits for Debezium's first snapshot window
 // (the watermark rows it writes into the same table) as the acknowledgement.
 // The first deployment sends nothing: the connector's initial snapshot reads every captured table.
-import { debeziumTablePattern } from "./identifiers";
+import { debeziumSnapshotCollection, debeziumSnapshotConditionPattern, debeziumTablePattern } from "./identifiers";
 import * as pulumi from "@pulumi/pulumi";
 import { ADMIN_PASSWORD_CONFIG_KEY, PostgresConnectionInputs, withClient } from "./sourceBootstrap";
 import { connectRequest } from "../connectors/connectRestClient";
@@ -31,12 +31,21 @@ export interface SentSignal {
     sentAt: string;
 }
 
-/** The signal row Debezium's source channel reads (`data-collections` are regexes over "schema.table": each table's exact pattern). */
-export function executeSnapshotSignal(tables: string[], now = new Date()): { id: string; type: string; data: string } {
+/**
+ * The signal row Debezium's source channel reads (`data-collections` are regexes over "schema.table": each
+ * table's exact pattern). `filters` restricts a table's read to the rows a SQL condition selects
+ * (Debezium's `additional-conditions`): reconcile's repair re-reads only the keys that drifted.
+ */
+export function executeSnapshotSignal(tables: string[], now = new Date(), filters: Record<string, string> = {}): { id: string; type: string; data: string } {
+    const conditions = tables.filter((t) => filters[t]).map((t) => ({ "data-collection": debeziumSnapshotConditionPattern(t), filter: filters[t] }));
     return {
         id: `pg-adx-cdc-${now.toISOString()}-${Math.random().toString(36).slice(2, 8)}`,
         type: "execute-snapshot",
-        data: JSON.stringify({ "data-collections": tables.map(debeziumTablePattern), type: "incremental" }),
+        data: JSON.stringify({
+            "data-collections": tables.map(debeziumSnapshotCollection),
+            type: "incremental",
+            ...(conditions.length ? { "additional-conditions": conditions } : {}),
+        }),
     };
 }
 
@@ -90,11 +99,13 @@ export async function requestIncrementalSnapshot(
     inputs: SnapshotTarget,
     tables: string[],
     log: (message: string) => void,
+    filters: Record<string, string> = {},
 ): Promise<SentSignal | undefined> {
     const deadlineMs = (inputs.timeoutSeconds ?? 180) * 1000;
-    // An empty table has nothing to backfill (and Debezium opens no window for it).
+    // An empty table (or filter) has nothing to read, and Debezium opens no window for it.
     const withRows: string[] = [];
-    for (const table of tables) if ((await client.query(`SELECT EXISTS (SELECT FROM ${table}) AS any`)).rows[0].any) withRows.push(table);
+    for (const table of tables)
+        if ((await client.query(`SELECT EXISTS (SELECT FROM ${table}${filters[table] ? ` WHERE ${filters[table]}` : ""}) AS any`)).rows[0].any) withRows.push(table);
     if (withRows.length === 0) {
         log(`${tables.join(", ")}: empty, nothing to read`);
         return undefined;
@@ -121,7 +132,7 @@ export async function requestIncrementalSnapshot(
     });
     const windows = async () => Number((await client.query(`SELECT count(*) AS n FROM ${inputs.signalTable} WHERE type = 'snapshot-window-open'`)).rows[0].n);
     const before = await windows();
-    const signal = executeSnapshotSignal(withRows);
+    const signal = executeSnapshotSignal(withRows, new Date(), filters);
     await client.query(`INSERT INTO ${inputs.signalTable} (id, type, data) VALUES ($1, $2, $3)`, [signal.id, signal.type, signal.data]);
     log(`incremental snapshot of ${withRows.join(", ")} requested (signal ${signal.id}); waiting for Debezium's first snapshot window`);
     await pollUntil({

@@ -295,6 +295,56 @@ export async function startAdxTestDouble(options: AdxTestDoubleOptions = {}): Pr
         }
         return [200, v1(["Table", "Deleted", "Appended"], [[m[1], updated, updated]])];
     };
+    /**
+     * `F() | extend ... | where ... | summarize n = count(), l = make_list(e) by b = e | project ...`: the
+     * operators reconcile sends, each evaluated on the function's rows with the scalar evaluator.
+     */
+    const pipelineQuery = (functionName: string, stages: string[]): { columns: string[]; rows: unknown[][] } => {
+        const assignment = (item: string) => {
+            const eq = item.indexOf(" = ");
+            return eq < 0
+                ? { name: unquoteKqlIdentifier(item.trim()), expression: parseKqlExpression(item.trim()) }
+                : { name: unquoteKqlIdentifier(item.slice(0, eq).trim()), expression: parseKqlExpression(item.slice(eq + 3)) };
+        };
+        let rows: KustoRow[] = currentStateRows(functionName);
+        let columns = rows.length ? Object.keys(rows[0]) : [];
+        for (const stage of stages) {
+            const [, operator, body] = /^(\w+) (.*)$/s.exec(stage) ?? [];
+            if (operator === "extend") {
+                const items = splitTopLevel(body).map(assignment);
+                rows = rows.map((r) => items.reduce((row, a) => ({ ...row, [a.name]: evaluateKql(a.expression, row) }), r));
+                columns = [...columns, ...items.map((a) => a.name).filter((n) => !columns.includes(n))];
+            } else if (operator === "where") {
+                const where = parseKqlExpression(body);
+                rows = rows.filter((r) => evaluateKql(where, r) === true);
+            } else if (operator === "summarize") {
+                const m = /^(.*) by (\w+) = (.*)$/s.exec(body);
+                if (!m) throw new Error(`Syntax error: the test double summarizes only "... by name = expression": ${stage.slice(0, 80)}`);
+                const aggregates = splitTopLevel(m[1]).map((item) => {
+                    const eq = item.indexOf(" = ");
+                    const call = /^(count|make_list)\((.*)\)$/s.exec(item.slice(eq + 3).trim());
+                    if (!call) throw new Error(`Syntax error: the test double aggregates only count() and make_list(e): ${item}`);
+                    return { name: item.slice(0, eq).trim(), kind: call[1], expression: call[2] ? parseKqlExpression(call[2]) : undefined };
+                });
+                const by = parseKqlExpression(m[3]);
+                const groups = new Map<string, KustoRow[]>();
+                for (const r of rows) {
+                    const g = String(evaluateKql(by, r));
+                    groups.set(g, [...(groups.get(g) ?? []), r]);
+                }
+                rows = [...groups].map(([g, members]) => ({
+                    [m[2]]: g,
+                    ...Object.fromEntries(aggregates.map((a) => [a.name, a.kind === "count" ? BigInt(members.length) : members.map((r) => evaluateKql(a.expression!, r))])),
+                }));
+                columns = [m[2], ...aggregates.map((a) => a.name)];
+            } else if (operator === "project") {
+                const items = splitTopLevel(body).map(assignment);
+                rows = rows.map((r) => Object.fromEntries(items.map((a) => [a.name, evaluateKql(a.expression, r)])));
+                columns = items.map((a) => a.name);
+            } else throw new Error(`Syntax error: the test double does not run the operator in: ${stage.slice(0, 80)}`);
+        }
+        return { columns, rows: rows.map((r) => columns.map((c) => r[c])) };
+    };
     /** `F()`, optionally `| where col == value`, `| take N` or `| count`: the queries verify and the tests send; `T | count` of a table. */
     const answerQuery = (csl: string): { columns: string[]; rows: unknown[][] } => {
         const tableCount = /^(\w+) \| count$/.exec(csl.trim());
@@ -315,6 +365,9 @@ export async function startAdxTestDouble(options: AdxTestDoubleOptions = {}): Pr
                 .map(String);
             return { columns: ["rows", "examples"], rows: [[values.length, [...new Set(values)].slice(0, Number(withField[4]))]] };
         }
+        const stages = splitTopLevel(csl.trim(), "|");
+        const fn = /^(\w+)\(\)$/.exec(stages[0]);
+        if (fn && stages.slice(1).some((stage) => /^(extend|summarize|project) /.test(stage))) return pipelineQuery(fn[1], stages.slice(1));
         const m = /^(\w+)\(\)((?:\s*\|\s*(?:where (?:\w+|\['[^']*'\]) == (?:-?\d+|"[^"]*"|'[^']*')|take \d+|count))*)\s*$/.exec(csl.trim());
         if (!m) throw new Error(`Syntax error: the test double answers only "<function>() | where col == value | take N | count", not: ${csl.slice(0, 80)}`);
         let rows = currentStateRows(m[1]);

@@ -1,9 +1,11 @@
 // TEST DOUBLE helper: evaluates the scalar KQL expressions the generated model uses, on one row, as
 // ADX does: column references (plain or ['quoted']), element access on a dynamic (`['record']["c"]`),
 // string and number literals, and/or/not, comparisons, and the functions the generator emits
-// (coalesce, isnull/isnotnull, isempty/isnotempty, to<type>, parse_json, substring, trim_end).
+// (coalesce, isnull/isnotnull, isempty/isnotempty, to<type>, parse_json, substring, trim_end) and
+// reconcile's (iff, strcat_delim, hash_md5, format_datetime, strcat_array, array_sort_asc).
 // Anything else is an error naming what the double does not evaluate; it knows no table.
-import { parse as parseLosslessJson } from "lossless-json";
+import { createHash } from "crypto";
+import { parse as parseLosslessJson, stringify as stringifyLosslessJson } from "lossless-json";
 import { convertToKustoType, KustoRow, KustoValue } from "./adxIngestionTestDouble";
 
 type Node =
@@ -147,6 +149,7 @@ export function evaluateKql(node: Node, row: KustoRow, scalars: Record<string, K
         case "call": {
             const args = node.args.map(ev);
             const [x] = args;
+            if (node.name === "tostring" && typeof x === "number") return dotnetDoubleText(x);
             if (node.name in CONVERSIONS) return convertToKustoType(x, CONVERSIONS[node.name]);
             switch (node.name) {
                 case "coalesce":
@@ -171,6 +174,27 @@ export function evaluateKql(node: Node, row: KustoRow, scalars: Record<string, K
                     }
                 case "substring":
                     return typeof x === "string" ? x.substr(Number(args[1]), Number(args[2])) : null;
+                case "iff":
+                    return x === true ? args[1] : args[2];
+                case "strcat_delim":
+                    return args
+                        .slice(1)
+                        .map((a) => String(convertToKustoType(a, "string")))
+                        .join(String(x));
+                case "hash_md5":
+                    // Kusto hashes a string's UTF-8 bytes; the result is lower-case hex.
+                    return createHash("md5")
+                        .update(String(convertToKustoType(x, "string")), "utf8")
+                        .digest("hex");
+                case "format_datetime": {
+                    if (args[1] !== "yyyy-MM-dd HH:mm:ss.fffffff") throw new Error(`the ADX test double formats datetimes only as "yyyy-MM-dd HH:mm:ss.fffffff", not ${args[1]}`);
+                    const m = typeof x === "string" ? /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2})\.(\d{7})Z$/.exec(x) : null;
+                    return m ? `${m[1]} ${m[2]}.${m[3]}` : null;
+                }
+                case "array_sort_asc":
+                    return Array.isArray(x) ? [...x].sort((a, b) => compare(a as KustoValue, b as KustoValue)) : null;
+                case "strcat_array":
+                    return Array.isArray(x) ? x.map((v) => (typeof v === "string" ? v : stringifyLosslessJson(v))).join(String(args[1])) : null;
                 case "trim_end":
                     return typeof args[1] === "string" ? args[1].replace(new RegExp(`(${String(x)})+$`), "") : null;
                 default:
@@ -178,4 +202,23 @@ export function evaluateKql(node: Node, row: KustoRow, scalars: Record<string, K
             }
         }
     }
+}
+
+/**
+ * A real as Kusto's tostring() writes it (.NET's shortest round-trip text, invariant culture):
+ * "0.1", "1E+15", "1E-05", "-3.4E+38", "NaN", "Infinity".
+ */
+export function dotnetDoubleText(n: number): string {
+    if (Number.isNaN(n)) return "NaN";
+    if (!Number.isFinite(n)) return n > 0 ? "Infinity" : "-Infinity";
+    if (n === 0) return Object.is(n, -0) ? "-0" : "0";
+    const [mantissa, exponentText] = n.toExponential().split("e");
+    const exponent = Number(exponentText);
+    if (exponent >= 15 || exponent < -4) return `${mantissa}E${exponent < 0 ? "-" : "+"}${String(Math.abs(exponent)).padStart(2, "0")}`;
+    const sign = n < 0 ? "-" : "";
+    const digits = mantissa.replace(/^-/, "").replace(".", "");
+    if (exponent < 0) return `${sign}0.${"0".repeat(-exponent - 1)}${digits}`;
+    const whole = digits.padEnd(exponent + 1, "0");
+    const fraction = digits.slice(exponent + 1);
+    return `${sign}${whole.slice(0, exponent + 1)}${fraction ? `.${fraction}` : ""}`;
 }

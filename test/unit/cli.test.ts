@@ -13,10 +13,10 @@ describe("pg-adx-cdc CLI", () => {
     it("lists every subcommand", () => {
         const result = run("--help");
         assert.equal(result.status, 0);
-        for (const c of ["status", "verify", "restart-sink", "snapshot", "generate", "demo", "bench"]) assert.match(result.stdout, new RegExp(`^  ${c}\\b`, "m"), c);
+        for (const c of ["status", "verify", "restart-sink", "snapshot", "reconcile", "generate", "demo", "bench"]) assert.match(result.stdout, new RegExp(`^  ${c}\\b`, "m"), c);
     });
 
-    for (const c of ["status", "verify", "restart-sink", "snapshot", "generate", "demo", "bench"]) {
+    for (const c of ["status", "verify", "restart-sink", "snapshot", "reconcile", "generate", "demo", "bench"]) {
         it(`${c} --help: usage, options with defaults, an example; exit 0 at once, nothing started`, () => {
             const started = Date.now();
             const result = run(c, "--help");
@@ -59,7 +59,7 @@ describe("pg-adx-cdc CLI", () => {
 describe("the CLI as the README offers it", () => {
     const root = path.join(__dirname, "..", "..", "..");
     const pkg = JSON.parse(require("fs").readFileSync(path.join(root, "package.json"), "utf8"));
-    const commands = ["status", "verify", "restart-sink", "snapshot", "generate", "demo", "bench"];
+    const commands = ["status", "verify", "restart-sink", "snapshot", "reconcile", "generate", "demo", "bench"];
 
     it("every command has its npm script, which runs the built CLI without rebuilding", () => {
         // exec: a long-running command is npm's own child, so Ctrl-C returns the prompt only once it has stopped.

@@ -3,6 +3,7 @@
 import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import { addedTables, executeSnapshotSignal, tablesToReread, taskCaptures } from "../../postgres/incrementalSnapshot";
+import { tableFromDebeziumPattern } from "../../postgres/identifiers";
 import { renderHealthReport } from "../../operations/pipelineHealth";
 
 describe("incremental snapshot of tables added to a running stack", () => {
@@ -39,6 +40,24 @@ describe("incremental snapshot of tables added to a running stack", () => {
         assert.match(signal.id, /^pg-adx-cdc-2026-01-02T03:04:05\.000Z-[a-z0-9]+$/);
         assert.ok(signal.id.length <= 64, "fits the signal table's id column");
         assert.notEqual(executeSnapshotSignal(["shop.returns"]).id, executeSnapshotSignal(["shop.returns"]).id);
+    });
+
+    it("names a table Debezium cannot parse from its regex match (a space, an accent) quoted, and restricts a read to keys with additional-conditions", () => {
+        const signal = executeSnapshotSignal(['shop."Line Items"', "shop.orders"], new Date(), {
+            'shop."Line Items"': `("Order", "Line") IN (('7'::integer, '2'::integer))`,
+            "shop.orders": "id IN ('10'::bigint)",
+        });
+        assert.deepEqual(JSON.parse(signal.data), {
+            "data-collections": ['"shop"."Line Items"', "(?-i)shop\\.orders"],
+            type: "incremental",
+            "additional-conditions": [
+                { "data-collection": '\\Q"shop"."Line Items"\\E', filter: `("Order", "Line") IN (('7'::integer, '2'::integer))` },
+                { "data-collection": "(?-i)shop\\.orders", filter: "id IN ('10'::bigint)" },
+            ],
+        });
+        // status reads the quoted entry back as the table's name.
+        assert.equal(tableFromDebeziumPattern('"shop"."Line Items"'), 'shop."Line Items"');
+        assert.equal(tableFromDebeziumPattern('"Ventes Été"."Commandes"'), '"Ventes Été"."Commandes"');
     });
 
     it("status lists each requested snapshot as reading or done, with the chunks read", () => {

@@ -1,0 +1,111 @@
+// Reconcile's queries, pure: the same canonical text of every row on both sides (the type table's
+// canonicalSql in PostgreSQL, canonicalKql here over ADX's current state), hashed with MD5 by both,
+// bucketed by the first hex digits of the key's hash, and summarized per bucket as a row count and
+// an order-independent digest (MD5 of the sorted row hashes). Only buckets whose summaries differ are
+// read row by row, and only their keys are compared value by value.
+import { CatalogColumn, NULL_TEXT, typeRuleFor } from "./typeTable";
+import { kustoIdentifier } from "./adxModel";
+import { quoteIdent } from "../postgres/identifiers";
+
+/** Separates the columns of a row's canonical text on both sides. */
+const FIELD_SEPARATOR = "|";
+
+export interface ReconcileTarget {
+    /** "schema.table" as captured. */
+    table: string;
+    /** Columns in catalog order (generated columns already left out). */
+    columns: CatalogColumn[];
+    /** The current-state key, in order. */
+    key: string[];
+    /** The current-state function, e.g. retail_orders_info_current. */
+    functionName: string;
+}
+
+/** Hex digits of the key hash that name a bucket: about `rowsPerBucket` rows each, 16 to 65,536 buckets. */
+export function bucketDigits(rows: number, rowsPerBucket = 2000): number {
+    let digits = 1;
+    while (digits < 4 && rows / 16 ** digits > rowsPerBucket) digits++;
+    return digits;
+}
+
+/** The canonical KQL text of a current-state column (canonicalSql's counterpart). */
+export function canonicalKql(table: string, column: CatalogColumn): string {
+    const rule = typeRuleFor(table, column);
+    const c = kustoIdentifier(column.name);
+    switch (rule.currentStateKusto ?? rule.kusto) {
+        case "string":
+            return c;
+        case "dynamic":
+            // parse_json of a NULL's "" is "" (or null): both are null here.
+            return `iff(isempty(${c}), "${NULL_TEXT}", tostring(${c}))`;
+        case "datetime":
+            return `iff(isnull(${c}), "${NULL_TEXT}", format_datetime(${c}, "yyyy-MM-dd HH:mm:ss.fffffff"))`;
+        default:
+            return `iff(isnull(${c}), "${NULL_TEXT}", tostring(${c}))`;
+    }
+}
+
+export function canonicalSql(table: string, column: CatalogColumn): string {
+    return typeRuleFor(table, column)
+        .canonicalSql.replace(/\{c\}/g, quoteIdent(column.name))
+        .replace(/\{type\}/g, column.declaredType);
+}
+
+const keyColumns = (t: ReconcileTarget) => t.key.map((k) => t.columns.find((c) => c.name === k)!);
+
+function kqlRowText(t: ReconcileTarget, columns: CatalogColumn[]): string {
+    return columns.length === 1 ? canonicalKql(t.table, columns[0]) : `strcat_delim("${FIELD_SEPARATOR}", ${columns.map((c) => canonicalKql(t.table, c)).join(", ")})`;
+}
+
+function sqlRowText(t: ReconcileTarget, columns: CatalogColumn[]): string {
+    return `concat_ws('${FIELD_SEPARATOR}', ${columns.map((c) => canonicalSql(t.table, c)).join(", ")})`;
+}
+
+/** KQL: per bucket, the row count and the digest of ADX's current state. */
+export function kqlBucketSummary(t: ReconcileTarget, digits: number): string {
+    return (
+        `${t.functionName}() | extend reconcile_key = ${kqlRowText(t, keyColumns(t))}, reconcile_row = ${kqlRowText(t, t.columns)}` +
+        ` | summarize rows = count(), hashes = make_list(hash_md5(reconcile_row)) by bucket = substring(hash_md5(reconcile_key), 0, ${digits})` +
+        ` | project bucket, rows, digest = hash_md5(strcat_array(array_sort_asc(hashes), ","))`
+    );
+}
+
+/** SQL: the same summary of PostgreSQL's table. */
+export function sqlBucketSummary(t: ReconcileTarget, digits: number): string {
+    return (
+        `SELECT left(md5(${sqlRowText(t, keyColumns(t))}), ${digits}) AS bucket, count(*)::bigint AS rows, ` +
+        `md5(string_agg(md5(${sqlRowText(t, t.columns)}), ',' ORDER BY md5(${sqlRowText(t, t.columns)}))) AS digest FROM ${t.table} GROUP BY 1`
+    );
+}
+
+const kqlString = (s: string) => JSON.stringify(s);
+
+/** KQL: ADX's current rows in the given buckets, each with its key's and its row's canonical text. */
+export function kqlBucketRows(t: ReconcileTarget, digits: number, buckets: string[]): string {
+    return (
+        `${t.functionName}() | extend reconcile_key = ${kqlRowText(t, keyColumns(t))}, reconcile_row = ${kqlRowText(t, t.columns)}` +
+        ` | where substring(hash_md5(reconcile_key), 0, ${digits}) in (${buckets.map(kqlString).join(", ")})`
+    );
+}
+
+/** SQL ($1: text[] of buckets): PostgreSQL's rows in those buckets, with the same two texts and every column as text. */
+export function sqlBucketRows(t: ReconcileTarget, digits: number): string {
+    const key = sqlRowText(t, keyColumns(t));
+    return (
+        `SELECT ${key} AS reconcile_key, ${sqlRowText(t, t.columns)} AS reconcile_row, ARRAY[${t.columns.map((c) => `${quoteIdent(c.name)}::text`).join(", ")}] AS source ` +
+        `FROM ${t.table} WHERE left(md5(${key}), ${digits}) = ANY($1::text[])`
+    );
+}
+
+/** SQL: the row whose key has this canonical text ($1). */
+export function sqlKeyPredicate(t: ReconcileTarget, param: string): string {
+    return `${sqlRowText(t, keyColumns(t))} = ${param}`;
+}
+
+/** SQL condition selecting exactly these keys (values as PostgreSQL writes them), for a filtered re-read. */
+export function sqlKeyFilter(t: ReconcileTarget, keys: Record<string, string | null>[]): string {
+    const literal = (v: string | null) => (v === null ? "NULL" : `'${v.replace(/'/g, "''")}'`);
+    const columns = keyColumns(t);
+    const tuple = (values: string[]) => (values.length === 1 ? values[0] : `(${values.join(", ")})`);
+    return `${tuple(columns.map((c) => quoteIdent(c.name)))} IN (${keys.map((k) => tuple(columns.map((c) => `${literal(k[c.name])}::${c.declaredType}`))).join(", ")})`;
+}

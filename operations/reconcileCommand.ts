@@ -1,0 +1,160 @@
+// pg-adx-cdc reconcile (npm run reconcile): proves per captured table that ADX's current state equals
+// PostgreSQL, without moving the data (operations/reconcileTable.ts), and names every key that
+// differs down to the column. --repair re-reads exactly the drifted keys through Debezium's
+// incremental snapshot (a filter on the keys), waits until they arrive, and reconciles again.
+// Exits 0 equal, 1 drift (after --repair: drift left), 2 when the command itself cannot run.
+import { canonicalTableName, isTableName } from "../postgres/identifiers";
+import { readCatalogTables } from "../postgres/catalog";
+import { requestIncrementalSnapshot } from "../postgres/incrementalSnapshot";
+import { heartbeatUpsertSql } from "../connectors/debeziumSource";
+import { getKustoAccessToken, rowsOf, runKustoQuery } from "../kql/kustoRestClient";
+import { ReconcileTarget, sqlKeyFilter } from "../kql/reconcileQueries";
+import { pollUntil } from "../runtime/pollUntil";
+import { OperationsOutputs, readOperationsOutputs, resolvePostgresPassword, StackSelection } from "./stackOutputs";
+import { connectToSource } from "./postgresConnection";
+import { KqlRunner, reconcileTable, SqlClient, TableReconcile } from "./reconcileTable";
+import { readIncrementalSnapshots } from "./pipelineHealth";
+
+export interface ReconcileCommandOptions {
+    selection: StackSelection;
+    /** Captured tables to reconcile ("schema.table" as in SQL); all when empty. */
+    tables: string[];
+    repair: boolean;
+    json: boolean;
+    /** How long the fence and a repair may wait. */
+    timeoutMs: number;
+}
+
+/** Resolves once ADX's heartbeat shows a beat written now: ADX has read the stream past this point. */
+export function heartbeatFence(outputs: OperationsOutputs, sql: SqlClient, adx: KqlRunner, timeoutMs: number): () => Promise<void> {
+    const heartbeat = outputs.adx.heartbeat;
+    return async () => {
+        const {
+            rows: [beat],
+        } = await sql.query(`${heartbeatUpsertSql(heartbeat.sourceTable)} RETURNING beat_at`);
+        const written = new Date(beat.beat_at).getTime();
+        await pollUntil({
+            attempt: async () => {
+                const [row] = await adx(`${heartbeat.functionName}() | where ${heartbeat.keys[0]} == 1 | take 1`);
+                return row && Date.parse(String(row.beat_at)) >= written ? true : undefined;
+            },
+            timeoutMs,
+            intervalMs: 250,
+            timeoutError: () =>
+                new Error(
+                    `ADX did not show the heartbeat written at ${new Date(written).toISOString()} within ${timeoutMs / 1000} s: the pipeline is behind or stopped (see pg-adx-cdc status)`,
+                ),
+        });
+    };
+}
+
+/** The reconcile targets of the stack's captured tables: columns and types from PostgreSQL's catalog now, names and keys from the stack. */
+export async function reconcileTargets(outputs: OperationsOutputs, sql: SqlClient, tables: string[]): Promise<ReconcileTarget[]> {
+    const captured = outputs.adx.tables;
+    const wanted = tables.length ? tables.map((t) => (isTableName(t) ? canonicalTableName(t) : t)) : captured.map((t) => t.sourceTable);
+    const unknown = wanted.filter((t) => !captured.some((c) => c.sourceTable === t));
+    if (unknown.length) throw new Error(`--table ${unknown.join(", ")}: not captured by this stack (captured: ${captured.map((c) => c.sourceTable).join(", ")})`);
+    const { tables: found, missing } = await readCatalogTables(sql, wanted);
+    if (missing.length) throw new Error(`${missing.join(", ")}: not in PostgreSQL any more`);
+    return found.map((table) => {
+        const adx = captured.find((c) => c.sourceTable === table.qualifiedName)!;
+        return { table: table.qualifiedName, columns: table.columns, key: adx.keys, functionName: adx.functionName };
+    });
+}
+
+function describe(result: TableReconcile): string {
+    const head = `${result.table}: ${result.equal ? "EQUAL" : result.differences.length ? `DRIFT, ${result.differences.length} keys differ` : "UNSETTLED"} (PostgreSQL ${result.sourceRows} rows, ADX ${result.adxRows}; ${result.bucketsDiffering} of ${result.buckets} buckets differed, ${result.rowsRead} rows read, ${result.durationMs} ms)`;
+    const lines = result.differences.slice(0, 10).map((d) => {
+        const key = Object.entries(d.key)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(", ");
+        if (d.kind === "missing") return `  key ${key}: in PostgreSQL, not in ADX`;
+        if (d.kind === "extra") return `  key ${key}: in ADX, not in PostgreSQL (deleted there)`;
+        return `  key ${key}: ${d.columns.map((c) => `${c.column} is ${JSON.stringify(c.source)} in PostgreSQL, ${JSON.stringify(c.adx)} in ADX`).join("; ")}`;
+    });
+    if (result.differences.length > 10) lines.push(`  ... and ${result.differences.length - 10} more (--json lists them all)`);
+    if (result.unsettled) lines.push(`  ${result.unsettled} keys kept changing through every round (changes in flight, not judged)`);
+    return [head, ...lines].join("\n");
+}
+
+export async function runReconcile(options: ReconcileCommandOptions): Promise<number> {
+    const outputs = readOperationsOutputs(options.selection);
+    const sql = await connectToSource(outputs, resolvePostgresPassword(options.selection));
+    const progress = (m: string) => process.stderr.write(`reconcile: ${m}\n`);
+    try {
+        // Canonical texts of timestamps and times are written in UTC.
+        await sql.query("SET TIME ZONE 'UTC'");
+        let token: Promise<string> | undefined;
+        const adx: KqlRunner = async (kql) => {
+            token ??= getKustoAccessToken(outputs.adx.queryUri);
+            return rowsOf((await runKustoQuery(outputs.adx.queryUri, outputs.adx.database, kql, await token))[0]);
+        };
+        const fence = heartbeatFence(outputs, sql, adx, options.timeoutMs);
+        const targets = await reconcileTargets(outputs, sql, options.tables);
+        const reconcileAll = async () => {
+            const results: TableReconcile[] = [];
+            for (const target of targets) results.push(await reconcileTable(target, adx, sql, { fence, progress }));
+            return results;
+        };
+        let results = await reconcileAll();
+        let repaired: { table: string; keys: number }[] | undefined;
+        if (options.repair && results.some((r) => r.differences.some((d) => d.kind !== "extra"))) {
+            repaired = await repair(outputs, sql, targets, results, options.timeoutMs, fence, progress);
+            results = await reconcileAll();
+        }
+        process.stdout.write(options.json ? JSON.stringify({ tables: results, ...(repaired ? { repaired } : {}) }) + "\n" : results.map(describe).join("\n") + "\n");
+        if (!options.json && results.some((r) => r.differences.some((d) => d.kind === "extra")))
+            process.stdout.write("a key in ADX that PostgreSQL no longer holds lost its delete event; a re-read cannot remove it (docs/operations.md#reconcile says what does)\n");
+        return results.some((r) => r.differences.length > 0) ? 1 : 0;
+    } finally {
+        await sql.end().catch(() => undefined);
+    }
+}
+
+/** Re-reads each table's drifted keys (those PostgreSQL still holds) and waits until ADX has them. */
+async function repair(
+    outputs: OperationsOutputs,
+    sql: SqlClient,
+    targets: ReconcileTarget[],
+    results: TableReconcile[],
+    timeoutMs: number,
+    fence: () => Promise<void>,
+    progress: (m: string) => void,
+): Promise<{ table: string; keys: number }[]> {
+    const signalTable = outputs.postgres.signalTable;
+    if (!signalTable) throw new Error("this stack has no signal table yet: run pulumi up with this version first (it adds cdc_meta.signal_<prefix>)");
+    // One signal for every table: Debezium reads them in turn (a second signal during a running snapshot waits for it).
+    const repaired: { table: string; keys: number }[] = [];
+    const filters: Record<string, string> = {};
+    for (const result of results) {
+        const keys = result.differences.filter((d) => d.kind !== "extra").map((d) => d.key);
+        if (!keys.length) continue;
+        filters[result.table] = sqlKeyFilter(
+            targets.find((t) => t.table === result.table)!,
+            keys,
+        );
+        repaired.push({ table: result.table, keys: keys.length });
+    }
+    await requestIncrementalSnapshot(
+        sql,
+        { signalTable, connectUrl: outputs.connectRestUrl, connectorName: outputs.connectors.source, timeoutSeconds: Math.ceil(timeoutMs / 1000) },
+        repaired.map((r) => r.table),
+        progress,
+        filters,
+    );
+    // Debezium's committed offset lists the tables it is still snapshotting; then the fence waits until ADX holds what it read.
+    let last: string[] | undefined;
+    await pollUntil({
+        attempt: async () => {
+            last = (await readIncrementalSnapshots(sql, signalTable, outputs.connectRestUrl, outputs.connectors.source)).inProgress;
+            return last && !repaired.some((r) => last!.includes(r.table)) ? true : undefined;
+        },
+        timeoutMs,
+        intervalMs: 500,
+        timeoutError: () =>
+            new Error(`the repair's re-read had not finished within ${timeoutMs / 1000} s (still snapshotting: ${last?.join(", ") ?? "unknown"}); see pg-adx-cdc status`),
+    });
+    await fence();
+    progress(`re-read ${repaired.map((r) => `${r.keys} keys of ${r.table}`).join(", ")}`);
+    return repaired;
+}

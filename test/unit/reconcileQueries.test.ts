@@ -1,0 +1,61 @@
+// Reconcile's pure parts: bucket sizing, the filter that re-reads drifted keys, and the double's
+// rendering of a real as Kusto's tostring() writes it (.NET's shortest round-trip text).
+import { describe, it } from "node:test";
+import * as assert from "node:assert/strict";
+import { bucketDigits, canonicalKql, canonicalSql, kqlBucketSummary, sqlKeyFilter, ReconcileTarget } from "../../kql/reconcileQueries";
+import { dotnetDoubleText } from "../../local/doubles/kqlExpression";
+import { CatalogColumn } from "../../kql/typeTable";
+
+const column = (name: string, declaredType: string, typeName: string): CatalogColumn => ({ name, declaredType, typeName, kind: "base", notNull: false });
+const target: ReconcileTarget = {
+    table: 'shop."Line Items"',
+    columns: [column("Order", "integer", "int4"), column("it's", "text", "text"), column("at", "timestamp with time zone", "timestamptz")],
+    key: ["Order", "it's"],
+    functionName: "shop_Line_Items_0a1b2c_current",
+};
+
+describe("reconcile queries", () => {
+    it("sizes buckets to about 2,000 rows, from 16 to 65,536", () => {
+        assert.equal(bucketDigits(0), 1);
+        assert.equal(bucketDigits(32_000), 1);
+        assert.equal(bucketDigits(32_001), 2);
+        assert.equal(bucketDigits(10_000_000), 4);
+        assert.equal(bucketDigits(10_000_000_000), 4);
+    });
+
+    it("filters a re-read to exactly the drifted keys, each value quoted and cast to its column's type", () => {
+        assert.equal(
+            sqlKeyFilter(target, [
+                { Order: "7", "it's": "a'b" },
+                { Order: "8", "it's": "c" },
+            ]),
+            `("Order", "it's") IN (('7'::integer, 'a''b'::text), ('8'::integer, 'c'::text))`,
+        );
+        assert.equal(sqlKeyFilter({ ...target, key: ["Order"] }, [{ Order: "7" }]), `"Order" IN ('7'::integer)`);
+    });
+
+    it("writes the same canonical text on both sides: a datetime by format_datetime and to_char, a null as null", () => {
+        assert.equal(canonicalKql(target.table, target.columns[2]), `iff(isnull(['at']), "null", format_datetime(['at'], "yyyy-MM-dd HH:mm:ss.fffffff"))`);
+        assert.match(canonicalSql(target.table, target.columns[2]), /to_char\(at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US'\) \|\| '0'/);
+        assert.equal(canonicalKql(target.table, target.columns[1]), `['it\\'s']`);
+        assert.match(kqlBucketSummary(target, 2), /by bucket = substring\(hash_md5\(reconcile_key\), 0, 2\)/);
+    });
+
+    it("the double writes a real as Kusto does: shortest round-trip digits, E notation from 1E+15 and below 1E-05", () => {
+        const cases: [number, string][] = [
+            [0.1, "0.1"],
+            [1, "1"],
+            [-2.5, "-2.5"],
+            [123456789012345, "123456789012345"],
+            [1e15, "1E+15"],
+            [1.7976931348623157e308, "1.7976931348623157E+308"],
+            [0.0001, "0.0001"],
+            [0.00001, "1E-05"],
+            [-5e-324, "-5E-324"],
+            [NaN, "NaN"],
+            [Infinity, "Infinity"],
+            [-Infinity, "-Infinity"],
+        ];
+        for (const [n, text] of cases) assert.equal(dotnetDoubleText(n), text, String(n));
+    });
+});
