@@ -61,24 +61,37 @@ function sqlRowText(t: ReconcileTarget, columns: CatalogColumn[]): string {
     return `concat_ws('${FIELD_SEPARATOR}', ${columns.map((c) => canonicalSql(t.table, c)).join(", ")})`;
 }
 
+/** A sample: only keys whose hash starts with one of these hex digits (each is 1/16 of the keys). */
+export type KeySample = string[] | undefined;
+
+const kqlString = (s: string) => JSON.stringify(s);
+
 /** KQL: per bucket, the row count and the digest of ADX's current state. */
-export function kqlBucketSummary(t: ReconcileTarget, digits: number): string {
+export function kqlBucketSummary(t: ReconcileTarget, digits: number, sample?: KeySample): string {
     return (
         `${t.functionName}() | extend reconcile_key = ${kqlRowText(t, keyColumns(t))}, reconcile_row = ${kqlRowText(t, t.columns)}` +
+        (sample ? ` | where substring(hash_md5(reconcile_key), 0, 1) in (${sample.map(kqlString).join(", ")})` : "") +
         ` | summarize rows = count(), hashes = make_list(hash_md5(reconcile_row)) by bucket = substring(hash_md5(reconcile_key), 0, ${digits})` +
         ` | project bucket, rows, digest = hash_md5(strcat_array(array_sort_asc(hashes), ","))`
     );
 }
 
 /** SQL: the same summary of PostgreSQL's table. */
-export function sqlBucketSummary(t: ReconcileTarget, digits: number): string {
+export function sqlBucketSummary(t: ReconcileTarget, digits: number, sample?: KeySample): string {
+    const key = sqlRowText(t, keyColumns(t));
+    const where = sample ? ` WHERE left(md5(${key}), 1) IN (${sample.map((d) => `'${d.replace(/[^0-9a-f]/g, "")}'`).join(", ")})` : "";
     return (
-        `SELECT left(md5(${sqlRowText(t, keyColumns(t))}), ${digits}) AS bucket, count(*)::bigint AS rows, ` +
-        `md5(string_agg(md5(${sqlRowText(t, t.columns)}), ',' ORDER BY md5(${sqlRowText(t, t.columns)}))) AS digest FROM ${t.table} GROUP BY 1`
+        `SELECT left(md5(${key}), ${digits}) AS bucket, count(*)::bigint AS rows, ` +
+        `md5(string_agg(md5(${sqlRowText(t, t.columns)}), ',' ORDER BY md5(${sqlRowText(t, t.columns)}))) AS digest FROM ${t.table}${where} GROUP BY 1`
     );
 }
 
-const kqlString = (s: string) => JSON.stringify(s);
+/** The hex digits of a `fraction` of the keys (in sixteenths, at least one), consecutive from the sixteenth `turn`. */
+export function keySample(fraction: number, turn: number): KeySample {
+    const parts = Math.max(1, Math.min(16, Math.round(fraction * 16)));
+    if (parts === 16) return undefined;
+    return Array.from({ length: parts }, (_, i) => ((turn * parts + i) % 16).toString(16));
+}
 
 /** KQL: ADX's current rows in the given buckets, each with its key's and its row's canonical text. */
 export function kqlBucketRows(t: ReconcileTarget, digits: number, buckets: string[]): string {
@@ -108,4 +121,53 @@ export function sqlKeyFilter(t: ReconcileTarget, keys: Record<string, string | n
     const columns = keyColumns(t);
     const tuple = (values: string[]) => (values.length === 1 ? values[0] : `(${values.join(", ")})`);
     return `${tuple(columns.map((c) => quoteIdent(c.name)))} IN (${keys.map((k) => tuple(columns.map((c) => `${literal(k[c.name])}::${c.declaredType}`))).join(", ")})`;
+}
+
+/**
+ * ADX table where `reconcile --record` appends one row per table and run: the correctness sibling of the
+ * freshness function, for charts and alerts; `status` shows each table's latest row. Created by the first
+ * append (`.set-or-append`), so it needs the Database User role (table creation) or an existing table.
+ */
+export const RECONCILE_RESULTS_TABLE = "cdc_meta_reconcile";
+
+export interface ReconcileResultRow {
+    at: Date;
+    /** The stack's source connector: one ADX database can hold several stacks' results. */
+    stack: string;
+    sourceTable: string;
+    /** "equal", "drift" or "unsettled". */
+    verdict: string;
+    differingKeys: number;
+    unsettled: number;
+    sourceRows: number;
+    adxRows: number;
+    coverage: number;
+    durationMs: number;
+}
+
+/** `.set-or-append` of reconcile results (a datatable of literals). */
+export function recordReconcileCommand(rows: ReconcileResultRow[]): string {
+    const values = rows.map((r) =>
+        [
+            `datetime(${r.at.toISOString()})`,
+            kqlString(r.stack),
+            kqlString(r.sourceTable),
+            kqlString(r.verdict),
+            `${Math.trunc(r.differingKeys)}`,
+            `${Math.trunc(r.unsettled)}`,
+            `${Math.trunc(r.sourceRows)}`,
+            `${Math.trunc(r.adxRows)}`,
+            `real(${r.coverage})`,
+            `${Math.trunc(r.durationMs)}`,
+        ].join(", "),
+    );
+    return (
+        `.set-or-append ${RECONCILE_RESULTS_TABLE} <| datatable(at:datetime, stack:string, source_table:string, verdict:string, differing_keys:long, unsettled:long, ` +
+        `source_rows:long, adx_rows:long, coverage:real, duration_ms:long) [${values.join(", ")}]`
+    );
+}
+
+/** KQL: each table's latest reconcile result of a stack. */
+export function lastReconcileQuery(stack: string): string {
+    return `${RECONCILE_RESULTS_TABLE} | where stack == ${kqlString(stack)} | summarize arg_max(at, *) by source_table`;
 }

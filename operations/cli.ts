@@ -106,6 +106,15 @@ Example:
         )
         .option("--table <schema.table...>", "captured table(s) to reconcile (default: all)")
         .option("--repair", "re-read the keys that drifted (Debezium incremental snapshot restricted to them), then reconcile again", false)
+        .addOption(
+            new Option(
+                "--sample <fraction>",
+                "compare this share of each table's keys (in sixteenths of the key hashes, from a random start each run, so that repeated runs cover every key)",
+            )
+                .default(1)
+                .argParser(numberIn("--sample", 0.0625, 1)),
+        )
+        .option("--record", "append each table's result to ADX (table cdc_meta_reconcile), where status shows the latest and charts can read all", false)
         .addOption(new Option("--timeout <time>", "how long the heartbeat fence and a repair may wait").default(180_000, "180s").argParser(durationArg))
         .option("--json", "machine-readable report", false)
         .addHelpText(
@@ -114,7 +123,8 @@ Example:
 Exit: 0 equal, 1 drift (after --repair: drift left), 2 cannot run.
 
 Example:
-  npm run reconcile -- --stack dev --table retail.orders_info --repair`,
+  npm run reconcile -- --stack dev --table retail.orders_info --repair
+  npm run reconcile -- --stack prod --sample 0.125 --record     (hourly from cron: 1/8 of the keys, the result in ADX)`,
         )
         .action(async (o) => {
             process.exitCode = await (require("./reconcileCommand") as typeof import("./reconcileCommand")).runReconcile({
@@ -122,6 +132,8 @@ Example:
                 tables: o.table ?? [],
                 repair: o.repair,
                 json: o.json,
+                sample: o.sample,
+                record: o.record,
                 timeoutMs: o.timeout,
             });
         });

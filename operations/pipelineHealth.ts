@@ -9,6 +9,7 @@ import { DEFAULT_THRESHOLDS, HealthThresholds } from "./healthThresholds";
 export { DEFAULT_THRESHOLDS, HealthThresholds };
 import { getKustoAccessToken, rowsOf, runKustoCommand, runKustoQuery } from "../kql/kustoRestClient";
 import { kustoIdentifier } from "../kql/adxModel";
+import { lastReconcileQuery } from "../kql/reconcileQueries";
 import { OVERSIZED_FIELD } from "../connectors/debeziumSource";
 
 export interface ConnectorHealth {
@@ -61,6 +62,8 @@ export interface PipelineHealthReport {
     oversized?: { table: string; rows: number; examples: string[] }[];
     /** Incremental snapshots the stack requested (tables added to a running stack) and whether Debezium is still reading them. */
     incrementalSnapshots?: IncrementalSnapshotProgress;
+    /** Each captured table's latest `reconcile --record` result in ADX; undefined when none was recorded. */
+    reconciles?: { table: string; at: string; verdict: string; differingKeys: number; unsettled: number; coverage: number }[];
     /** What could not be reached at all (Connect, PostgreSQL, Kafka), with the reason. */
     unreachable: string[];
 }
@@ -110,6 +113,12 @@ export function evaluatePipelineHealth(report: PipelineHealthReport, thresholds:
             `DATA GAP: ${gap.topic} partition ${gap.partition} lost offsets ${gap.from}-${gap.to} to retention before the sink read them; ADX lacks those changes. ` +
                 `Repair: pg-adx-cdc snapshot --table ${table ?? "<the table of that topic>"} (reads the table again), and keep the sink running within the topic's retention`,
         );
+    }
+    for (const r of report.reconciles ?? []) {
+        if (r.verdict === "drift")
+            problems.push(
+                `reconcile found ${r.differingKeys} key(s) of ${r.table} that differ between ADX and PostgreSQL (${r.at}): pg-adx-cdc reconcile --table ${r.table} names them, --repair re-reads them`,
+            );
     }
     const failures = report.ingestionFailures;
     if (failures && failures.queued > 0) {
@@ -397,6 +406,7 @@ export async function collectPipelineHealth(
         try {
             report.ingestionFailures = await readIngestionFailures(outputs.adx.queryUri, outputs.adx.database, Date.now() - 3_600_000);
             report.oversized = await readOversizedRows(outputs.adx.queryUri, outputs.adx.database, outputs.adx.tables);
+            report.reconciles = await readLastReconciles(outputs.adx.queryUri, outputs.adx.database, outputs.connectors.source);
         } catch (error: any) {
             report.unreachable.push(`ADX at ${outputs.adx.queryUri}: ${error.message}`);
         }
@@ -410,6 +420,25 @@ export async function collectPipelineHealth(
         sinkLag: report.sinkLag?.perTopic.find((x) => x.topic === outputs.topics[i])?.records,
     }));
     return report;
+}
+
+/** Each table's latest recorded reconcile; undefined when none was ever recorded (the results table does not exist yet). */
+export async function readLastReconciles(queryUri: string, database: string, stack: string): Promise<PipelineHealthReport["reconciles"]> {
+    const token = await getKustoAccessToken(queryUri);
+    let rows: Record<string, unknown>[];
+    try {
+        rows = rowsOf((await runKustoQuery(queryUri, database, lastReconcileQuery(stack), token))[0]);
+    } catch {
+        return undefined;
+    }
+    return rows.map((r) => ({
+        table: String(r.source_table),
+        at: String(r.at),
+        verdict: String(r.verdict),
+        differingKeys: Number(r.differing_keys),
+        unsettled: Number(r.unsettled),
+        coverage: Number(r.coverage),
+    }));
 }
 
 /** Human-readable report, one line per fact, and the verdict. */
@@ -439,6 +468,10 @@ export function renderHealthReport(report: PipelineHealthReport, problems: strin
     }
     if (report.sinkLag) lines.push(`sink lag   ${report.sinkLag.group}: ${report.sinkLag.records} records`);
     if (failures) lines.push(`adx        ingestion failures in the last hour: ${failures.queued} queued, ${failures.streaming} streaming`);
+    for (const r of report.reconciles ?? [])
+        lines.push(
+            `reconcile  ${r.table}: ${r.verdict.toUpperCase()}${r.verdict === "drift" ? `, ${r.differingKeys} keys differ` : ""} at ${r.at} (${Math.round(r.coverage * 100)}% of keys${r.unsettled ? `, ${r.unsettled} in flight` : ""})`,
+        );
     for (const o of report.oversized ?? [])
         lines.push(`oversized  ${o.table}: ${o.rows} row(s) arrived with values replaced by markers (${o.examples.join("; ")}); the values are in PostgreSQL`);
     if (report.deadLetters) lines.push(`dead letters ${report.deadLetters.topic}: ${report.deadLetters.count}${report.deadLetters.exists ? "" : " (topic not created yet)"}`);

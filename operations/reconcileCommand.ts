@@ -7,8 +7,8 @@ import { canonicalTableName, isTableName } from "../postgres/identifiers";
 import { readCatalogTables } from "../postgres/catalog";
 import { requestIncrementalSnapshot } from "../postgres/incrementalSnapshot";
 import { heartbeatUpsertSql } from "../connectors/debeziumSource";
-import { getKustoAccessToken, rowsOf, runKustoQuery } from "../kql/kustoRestClient";
-import { ReconcileTarget, sqlKeyFilter } from "../kql/reconcileQueries";
+import { getKustoAccessToken, rowsOf, runKustoCommand, runKustoQuery } from "../kql/kustoRestClient";
+import { keySample, RECONCILE_RESULTS_TABLE, ReconcileTarget, recordReconcileCommand, sqlKeyFilter } from "../kql/reconcileQueries";
 import { pollUntil } from "../runtime/pollUntil";
 import { OperationsOutputs, readOperationsOutputs, resolvePostgresPassword, StackSelection } from "./stackOutputs";
 import { connectToSource } from "./postgresConnection";
@@ -23,6 +23,10 @@ export interface ReconcileCommandOptions {
     json: boolean;
     /** How long the fence and a repair may wait. */
     timeoutMs: number;
+    /** Compare this share of the keys (sixteenths, rotating daily); 1 compares every key. */
+    sample: number;
+    /** Append each table's result to ADX's cdc_meta_reconcile, where status and charts read it. */
+    record: boolean;
 }
 
 /** Resolves once ADX's heartbeat shows a beat written now: ADX has read the stream past this point. */
@@ -63,7 +67,7 @@ export async function reconcileTargets(outputs: OperationsOutputs, sql: SqlClien
 }
 
 function describe(result: TableReconcile): string {
-    const head = `${result.table}: ${result.equal ? "EQUAL" : result.differences.length ? `DRIFT, ${result.differences.length} keys differ` : "UNSETTLED"} (PostgreSQL ${result.sourceRows} rows, ADX ${result.adxRows}; ${result.bucketsDiffering} of ${result.buckets} buckets differed, ${result.rowsRead} rows read, ${result.durationMs} ms)`;
+    const head = `${result.table}: ${result.equal ? "EQUAL" : result.differences.length ? `DRIFT, ${result.differences.length} keys differ` : "UNSETTLED"} (PostgreSQL ${result.sourceRows} rows, ADX ${result.adxRows}; ${result.bucketsDiffering} of ${result.buckets} buckets differed, ${result.rowsRead} rows read, ${result.durationMs} ms${result.coverage.fraction < 1 ? `; ${Math.round(result.coverage.fraction * 100)}% of keys, hashes starting ${result.coverage.hashPrefixes!.join("")}` : ""})`;
     const lines = result.differences.slice(0, 10).map((d) => {
         const key = Object.entries(d.key)
             .map(([k, v]) => `${k}=${v}`)
@@ -90,10 +94,12 @@ export async function runReconcile(options: ReconcileCommandOptions): Promise<nu
             return rowsOf((await runKustoQuery(outputs.adx.queryUri, outputs.adx.database, kql, await token))[0]);
         };
         const fence = heartbeatFence(outputs, sql, adx, options.timeoutMs);
+        // A sample starts at a random sixteenth of the key space, so repeated runs (cron) cover every key in turn.
+        const sample = keySample(options.sample, Math.floor(Math.random() * 16));
         const targets = await reconcileTargets(outputs, sql, options.tables);
         const reconcileAll = async () => {
             const results: TableReconcile[] = [];
-            for (const target of targets) results.push(await reconcileTable(target, adx, sql, { fence, progress }));
+            for (const target of targets) results.push(await reconcileTable(target, adx, sql, { fence, progress, sample }));
             return results;
         };
         let results = await reconcileAll();
@@ -101,6 +107,24 @@ export async function runReconcile(options: ReconcileCommandOptions): Promise<nu
         if (options.repair && results.some((r) => r.differences.some((d) => d.kind !== "extra"))) {
             repaired = await repair(outputs, sql, targets, results, options.timeoutMs, fence, progress);
             results = await reconcileAll();
+        }
+        if (options.record) {
+            const at = new Date();
+            const token = await getKustoAccessToken(outputs.adx.queryUri);
+            const rows = results.map((r) => ({
+                at,
+                stack: outputs.connectors.source,
+                sourceTable: r.table,
+                verdict: r.differences.length ? "drift" : r.unsettled ? "unsettled" : "equal",
+                differingKeys: r.differences.length,
+                unsettled: r.unsettled,
+                sourceRows: r.sourceRows,
+                adxRows: r.adxRows,
+                coverage: r.coverage.fraction,
+                durationMs: r.durationMs,
+            }));
+            await runKustoCommand(outputs.adx.queryUri, outputs.adx.database, recordReconcileCommand(rows), token);
+            progress(`recorded in ${RECONCILE_RESULTS_TABLE}`);
         }
         process.stdout.write(options.json ? JSON.stringify({ tables: results, ...(repaired ? { repaired } : {}) }) + "\n" : results.map(describe).join("\n") + "\n");
         if (!options.json && results.some((r) => r.differences.some((d) => d.kind === "extra")))

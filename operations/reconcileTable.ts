@@ -9,7 +9,7 @@
 import { createHash } from "crypto";
 import { stringify as stringifyLosslessJson } from "lossless-json";
 import { arrayElementColumn, CatalogColumn, NULL_TEXT, typeRuleFor } from "../kql/typeTable";
-import { bucketDigits, kqlBucketRows, kqlBucketSummary, ReconcileTarget, sqlBucketRows, sqlBucketSummary, sqlKeyPredicate } from "../kql/reconcileQueries";
+import { bucketDigits, KeySample, kqlBucketRows, kqlBucketSummary, ReconcileTarget, sqlBucketRows, sqlBucketSummary, sqlKeyPredicate } from "../kql/reconcileQueries";
 import { quoteIdent } from "../postgres/identifiers";
 
 export type KqlRunner = (kql: string) => Promise<Record<string, unknown>[]>;
@@ -39,6 +39,8 @@ export interface TableReconcile {
     differences: KeyDifference[];
     /** Keys that kept changing through every round (changes in flight, not judged). */
     unsettled: number;
+    /** The share of keys compared (1 unless sampled) and the hex digits their hashes start with. */
+    coverage: { fraction: number; hashPrefixes?: string[] };
     durationMs: number;
 }
 
@@ -47,6 +49,8 @@ export interface ReconcileOptions {
     fence: () => Promise<void>;
     /** Rounds for keys that differ (default 3). */
     rounds?: number;
+    /** Compare only these sixteenths of the keys (keySample); all when undefined. */
+    sample?: KeySample;
     progress?: (message: string) => void;
 }
 
@@ -79,8 +83,8 @@ function readBackSql(table: string, column: CatalogColumn, param: string): strin
     return sql.replace("{element}", elementSql);
 }
 
-async function summaries(t: ReconcileTarget, adx: KqlRunner, sql: SqlClient, digits: number) {
-    const [adxRows, sqlRows] = await Promise.all([adx(kqlBucketSummary(t, digits)), sql.query(sqlBucketSummary(t, digits)).then((r) => r.rows)]);
+async function summaries(t: ReconcileTarget, adx: KqlRunner, sql: SqlClient, digits: number, sample: KeySample) {
+    const [adxRows, sqlRows] = await Promise.all([adx(kqlBucketSummary(t, digits, sample)), sql.query(sqlBucketSummary(t, digits, sample)).then((r) => r.rows)]);
     const source = new Map(sqlRows.map((r) => [String(r.bucket), { rows: Number(r.rows), digest: String(r.digest) }]));
     const target = new Map(adxRows.map((r) => [String(r.bucket), { rows: Number(r.rows), digest: String(r.digest) }]));
     return { source, target };
@@ -169,7 +173,7 @@ export async function reconcileTable(t: ReconcileTarget, adx: KqlRunner, sql: Sq
     } = await sql.query(`SELECT count(*)::bigint AS n FROM ${t.table}`);
     const digits = bucketDigits(Number(n));
     await options.fence();
-    const { source, target } = await summaries(t, adx, sql, digits);
+    const { source, target } = await summaries(t, adx, sql, digits, options.sample);
     const buckets = [...new Set([...source.keys(), ...target.keys()])].filter((b) => {
         const s = source.get(b);
         const a = target.get(b);
@@ -204,6 +208,7 @@ export async function reconcileTable(t: ReconcileTarget, adx: KqlRunner, sql: Sq
         rowsRead,
         differences: drift,
         unsettled,
+        coverage: options.sample ? { fraction: options.sample.length / 16, hashPrefixes: options.sample } : { fraction: 1 },
         durationMs: Date.now() - started,
     };
 }

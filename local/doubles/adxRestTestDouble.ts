@@ -119,6 +119,22 @@ export async function startAdxTestDouble(options: AdxTestDoubleOptions = {}): Pr
                 ),
             ];
         }
+        // `.set-or-append T <| datatable(c:type, ...) [literal, ...]`: creates T when missing, appends the rows.
+        const setOrAppend = /^\.set-or-append (\w+) <\| datatable\(([^)]*)\)\s*\[(.*)\]$/s.exec(one);
+        if (setOrAppend) {
+            const [, table, schemaText, valuesText] = setOrAppend;
+            const schema = splitTopLevel(schemaText).map((c) => c.split(":").map((x) => x.trim()) as [string, string]);
+            if (!state.tables.has(table)) state.tables.set(table, schemaText.replace(/\s+/g, " ").trim());
+            const literals = splitTopLevel(valuesText).map((v) => {
+                const m = /^(?:datetime|real)\((.*)\)$/.exec(v);
+                return m ? m[1] : v.startsWith('"') ? JSON.parse(v) : v;
+            });
+            const stored = state.ingested.get(table) ?? [];
+            for (let i = 0; i + schema.length <= literals.length; i += schema.length)
+                stored.push({ row: Object.fromEntries(schema.map(([name, type], j) => [name, convertToKustoType(literals[i + j], type)])), receivedAtMs: Date.now() });
+            state.ingested.set(table, stored);
+            return [200, v1(["ExtentId", "OriginalSize"], [["double", literals.length]])];
+        }
         if (one === ".show ingestion failures")
             return [
                 200,
@@ -299,14 +315,21 @@ export async function startAdxTestDouble(options: AdxTestDoubleOptions = {}): Pr
      * `F() | extend ... | where ... | summarize n = count(), l = make_list(e) by b = e | project ...`: the
      * operators reconcile sends, each evaluated on the function's rows with the scalar evaluator.
      */
-    const pipelineQuery = (functionName: string, stages: string[]): { columns: string[]; rows: unknown[][] } => {
+    const pipelineQuery = (from: { functionName: string } | { table: string }, stages: string[]): { columns: string[]; rows: unknown[][] } => {
         const assignment = (item: string) => {
             const eq = item.indexOf(" = ");
             return eq < 0
                 ? { name: unquoteKqlIdentifier(item.trim()), expression: parseKqlExpression(item.trim()) }
                 : { name: unquoteKqlIdentifier(item.slice(0, eq).trim()), expression: parseKqlExpression(item.slice(eq + 3)) };
         };
-        let rows: KustoRow[] = currentStateRows(functionName);
+        let rows: KustoRow[] =
+            "functionName" in from
+                ? currentStateRows(from.functionName)
+                : (() => {
+                      if (!state.tables.has(from.table)) throw new Error(`Semantic error: '${from.table}' could not be resolved to a table`);
+                      const columns = [...parseCslSchema(state.tables.get(from.table)!).keys()];
+                      return (state.ingested.get(from.table) ?? []).map((r) => Object.fromEntries(columns.map((c) => [c, r.row[c] ?? null])));
+                  })();
         let columns = rows.length ? Object.keys(rows[0]) : [];
         for (const stage of stages) {
             const [, operator, body] = /^(\w+) (.*)$/s.exec(stage) ?? [];
@@ -318,25 +341,35 @@ export async function startAdxTestDouble(options: AdxTestDoubleOptions = {}): Pr
                 const where = parseKqlExpression(body);
                 rows = rows.filter((r) => evaluateKql(where, r) === true);
             } else if (operator === "summarize") {
-                const m = /^(.*) by (\w+) = (.*)$/s.exec(body);
-                if (!m) throw new Error(`Syntax error: the test double summarizes only "... by name = expression": ${stage.slice(0, 80)}`);
-                const aggregates = splitTopLevel(m[1]).map((item) => {
-                    const eq = item.indexOf(" = ");
-                    const call = /^(count|make_list)\((.*)\)$/s.exec(item.slice(eq + 3).trim());
-                    if (!call) throw new Error(`Syntax error: the test double aggregates only count() and make_list(e): ${item}`);
-                    return { name: item.slice(0, eq).trim(), kind: call[1], expression: call[2] ? parseKqlExpression(call[2]) : undefined };
-                });
-                const by = parseKqlExpression(m[3]);
+                const m = /^(.*) by (\w+)(?: = (.*))?$/s.exec(body);
+                if (!m) throw new Error(`Syntax error: the test double summarizes only "... by name [= expression]": ${stage.slice(0, 80)}`);
+                // arg_max(c, *): the row with the largest c, every column kept.
+                const argMax = /^arg_max\((\w+), \*\)$/.exec(m[1].trim());
+                const aggregates = argMax
+                    ? []
+                    : splitTopLevel(m[1]).map((item) => {
+                          const eq = item.indexOf(" = ");
+                          const call = /^(count|make_list)\((.*)\)$/s.exec(item.slice(eq + 3).trim());
+                          if (!call) throw new Error(`Syntax error: the test double aggregates only count(), make_list(e) and arg_max(c, *): ${item}`);
+                          return { name: item.slice(0, eq).trim(), kind: call[1], expression: call[2] ? parseKqlExpression(call[2]) : undefined };
+                      });
+                const by = parseKqlExpression(m[3] ?? m[2]);
                 const groups = new Map<string, KustoRow[]>();
                 for (const r of rows) {
                     const g = String(evaluateKql(by, r));
                     groups.set(g, [...(groups.get(g) ?? []), r]);
                 }
-                rows = [...groups].map(([g, members]) => ({
-                    [m[2]]: g,
-                    ...Object.fromEntries(aggregates.map((a) => [a.name, a.kind === "count" ? BigInt(members.length) : members.map((r) => evaluateKql(a.expression!, r))])),
-                }));
-                columns = [m[2], ...aggregates.map((a) => a.name)];
+                if (argMax) {
+                    const latest = (members: KustoRow[]) => members.reduce((a, b) => (String(b[argMax[1]]) > String(a[argMax[1]]) ? b : a));
+                    rows = [...groups.values()].map((members) => ({ [m[2]]: latest(members)[m[2]], ...latest(members) }));
+                    columns = [m[2], argMax[1], ...columns.filter((c) => c !== m[2] && c !== argMax[1])];
+                } else {
+                    rows = [...groups].map(([g, members]) => ({
+                        [m[2]]: g,
+                        ...Object.fromEntries(aggregates.map((a) => [a.name, a.kind === "count" ? BigInt(members.length) : members.map((r) => evaluateKql(a.expression!, r))])),
+                    }));
+                    columns = [m[2], ...aggregates.map((a) => a.name)];
+                }
             } else if (operator === "project") {
                 const items = splitTopLevel(body).map(assignment);
                 rows = rows.map((r) => Object.fromEntries(items.map((a) => [a.name, evaluateKql(a.expression, r)])));
@@ -366,8 +399,9 @@ export async function startAdxTestDouble(options: AdxTestDoubleOptions = {}): Pr
             return { columns: ["rows", "examples"], rows: [[values.length, [...new Set(values)].slice(0, Number(withField[4]))]] };
         }
         const stages = splitTopLevel(csl.trim(), "|");
-        const fn = /^(\w+)\(\)$/.exec(stages[0]);
-        if (fn && stages.slice(1).some((stage) => /^(extend|summarize|project) /.test(stage))) return pipelineQuery(fn[1], stages.slice(1));
+        const source = /^(\w+)(\(\))?$/.exec(stages[0]);
+        if (source && (source[2] || state.tables.has(source[1])) && stages.slice(1).some((stage) => /^(extend|summarize|project) /.test(stage)))
+            return pipelineQuery(source[2] ? { functionName: source[1] } : { table: source[1] }, stages.slice(1));
         const m = /^(\w+)\(\)((?:\s*\|\s*(?:where (?:\w+|\['[^']*'\]) == (?:-?\d+|"[^"]*"|'[^']*')|take \d+|count))*)\s*$/.exec(csl.trim());
         if (!m) throw new Error(`Syntax error: the test double answers only "<function>() | where col == value | take N | count", not: ${csl.slice(0, 80)}`);
         let rows = currentStateRows(m[1]);

@@ -193,6 +193,31 @@ describe("reconcile: ADX's current state against PostgreSQL, per table", () => {
         assert.match(text.stdout, new RegExp(`^${ORDERS.replace(".", "\\.")}: EQUAL`, "m"));
     });
 
+    it("reconcile --record --sample 0.5: half of each table's keys, the result in ADX's cdc_meta_reconcile, and status shows each table's latest", async () => {
+        const run = await runReconcileCli(["--record", "--sample", "0.5", "--json"]);
+        assert.equal(run.code, 0, run.stdout + run.stderr);
+        const report = JSON.parse(run.stdout);
+        for (const t of report.tables as TableReconcile[]) {
+            assert.equal(t.coverage.fraction, 0.5);
+            assert.equal(t.coverage.hashPrefixes!.length, 8);
+            assert.ok(t.sourceRows > 0 && t.sourceRows < (t.table === ORDERS ? 2730 : 709), `${t.table}: about half of the rows compared (${t.sourceRows})`);
+        }
+        const recorded = pipeline.adx.ingested.get("cdc_meta_reconcile")!.map((r) => r.row);
+        assert.deepEqual(recorded.map((r) => [r.source_table, r.verdict, r.coverage]).sort(), [
+            [LINES, "equal", 0.5],
+            [ORDERS, "equal", 0.5],
+        ]);
+        const status = await new Promise<{ code: number; stdout: string }>((resolve) =>
+            execFile(
+                process.execPath,
+                [path.join(REPO_ROOT, "dist", "operations", "cli.js"), "status", "--outputs", outputsFile],
+                { env: { ...process.env, PGPASSWORD: "", AZURE_KUSTO_ACCESS_TOKEN: pipeline.adxAccessToken, NODE_EXTRA_CA_CERTS: pipeline.tls.certFile }, timeout: 120_000 },
+                (error, stdout) => resolve({ code: error ? Number((error as any).code ?? 1) : 0, stdout }),
+            ),
+        );
+        assert.match(status.stdout, new RegExp(`^reconcile  ${ORDERS.replace(".", "\\.")}: EQUAL at \\S+ \\(50% of keys\\)$`, "m"), status.stdout);
+    });
+
     it("during a 500 changes/s load: no drift reported (changes in flight settle between rounds)", async () => {
         const writer = await adminClient(pipeline);
         let stop = false;

@@ -2,7 +2,17 @@
 // rendering of a real as Kusto's tostring() writes it (.NET's shortest round-trip text).
 import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
-import { bucketDigits, canonicalKql, canonicalSql, kqlBucketSummary, sqlKeyFilter, ReconcileTarget } from "../../kql/reconcileQueries";
+import {
+    bucketDigits,
+    canonicalKql,
+    canonicalSql,
+    keySample,
+    kqlBucketSummary,
+    recordReconcileCommand,
+    sqlBucketSummary,
+    sqlKeyFilter,
+    ReconcileTarget,
+} from "../../kql/reconcileQueries";
 import { dotnetDoubleText } from "../../local/doubles/kqlExpression";
 import { CatalogColumn } from "../../kql/typeTable";
 
@@ -39,6 +49,36 @@ describe("reconcile queries", () => {
         assert.match(canonicalSql(target.table, target.columns[2]), /to_char\(at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US'\) \|\| '0'/);
         assert.equal(canonicalKql(target.table, target.columns[1]), `['it\\'s']`);
         assert.match(kqlBucketSummary(target, 2), /by bucket = substring\(hash_md5\(reconcile_key\), 0, 2\)/);
+    });
+
+    it("samples sixteenths of the key hashes, consecutive from a start, on both sides alike", () => {
+        assert.equal(keySample(1, 5), undefined);
+        assert.deepEqual(keySample(0.125, 15), ["e", "f"]);
+        assert.deepEqual(keySample(0.01, 3), ["3"]);
+        assert.match(kqlBucketSummary(target, 1, ["e", "f"]), /\| where substring\(hash_md5\(reconcile_key\), 0, 1\) in \("e", "f"\) \| summarize/);
+        assert.match(sqlBucketSummary(target, 1, ["e", "f"]), /WHERE left\(md5\(.*\), 1\) IN \('e', 'f'\) GROUP BY 1$/);
+    });
+
+    it("records results as one .set-or-append of literals", () => {
+        const command = recordReconcileCommand([
+            {
+                at: new Date("2026-12-03T01:00:00Z"),
+                stack: "cdc-postgres-source",
+                sourceTable: 'shop."Line Items"',
+                verdict: "drift",
+                differingKeys: 3,
+                unsettled: 0,
+                sourceRows: 10,
+                adxRows: 9,
+                coverage: 0.5,
+                durationMs: 1234,
+            },
+        ]);
+        assert.equal(
+            command,
+            ".set-or-append cdc_meta_reconcile <| datatable(at:datetime, stack:string, source_table:string, verdict:string, differing_keys:long, unsettled:long, source_rows:long, adx_rows:long, coverage:real, duration_ms:long) " +
+                '[datetime(2026-12-03T01:00:00.000Z), "cdc-postgres-source", "shop.\\"Line Items\\"", "drift", 3, 0, 10, 9, real(0.5), 1234]',
+        );
     });
 
     it("the double writes a real as Kusto does: shortest round-trip digits, E notation from 1E+15 and below 1E-05", () => {
