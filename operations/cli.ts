@@ -109,7 +109,7 @@ Example:
         .addOption(
             new Option(
                 "--sample <fraction>",
-                "compare this share of each table's keys (in sixteenths of the key hashes, from a random start each run, so that repeated runs cover every key)",
+                "compare this share of each table's keys (in sixteenths of the key hashes, moving on each hour and day, so that repeated runs cover every key)",
             )
                 .default(1)
                 .argParser(numberIn("--sample", 0.0625, 1)),

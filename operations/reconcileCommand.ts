@@ -94,8 +94,9 @@ export async function runReconcile(options: ReconcileCommandOptions): Promise<nu
             return rowsOf((await runKustoQuery(outputs.adx.queryUri, outputs.adx.database, kql, await token))[0]);
         };
         const fence = heartbeatFence(outputs, sql, adx, options.timeoutMs);
-        // A sample starts at a random sixteenth of the key space, so repeated runs (cron) cover every key in turn.
-        const sample = keySample(options.sample, Math.floor(Math.random() * 16));
+        // A sample moves on with the clock (the hour count plus the day count), so an hourly or a daily cron
+        // run compares the next sixteenths each time and covers every key in turn.
+        const sample = keySample(options.sample, Math.floor(Date.now() / 3_600_000) + Math.floor(Date.now() / 86_400_000));
         const targets = await reconcileTargets(outputs, sql, options.tables);
         const reconcileAll = async () => {
             const results: TableReconcile[] = [];
