@@ -281,7 +281,9 @@ export const TYPE_TABLE: readonly TypeRule[] = [
         currentStateExpression: 'totimespan(trim_end("Z", {c}))',
         note: "Kusto has no time-of-day type: text in the change table, a timespan since midnight (UTC for timetz) in the current state",
         canonicalSql: orNull(
-            "to_char(({c}::timetz AT TIME ZONE 'UTC')::time::interval, 'HH24:MI:SS') || '.' || lpad((extract(microsecond from {c}::timetz)::bigint % 1000000 * 10)::text, 7, '0')",
+            // time as written (24:00:00 stays 24:00:00), timetz in UTC.
+            "to_char(CASE WHEN pg_typeof({c}) = 'time'::regtype THEN {c}::text::time::interval ELSE ({c}::timetz AT TIME ZONE 'UTC')::time::interval END, 'HH24:MI:SS') || '.' || " +
+                "lpad((extract(microsecond from {c}::timetz)::bigint % 1000000 * 10)::text, 7, '0')",
         ),
         currentStateKusto: "timespan",
         sameValueSql: "($1::timetz AT TIME ZONE 'UTC') = ({c}::timetz AT TIME ZONE 'UTC')",
@@ -351,9 +353,10 @@ export const TYPE_TABLE: readonly TypeRule[] = [
         kusto: "string",
         currentStateExpression: "parse_json({c})",
         note: "the exact JSON text in the change table; dynamic in the current state",
-        // Compact, as Kusto's tostring() of a dynamic: white space outside the JSON's strings removed.
+        // As Kusto's tostring() of the dynamic: compact (white space outside the JSON's strings removed), and a
+        // JSON string as its bare text.
         canonicalSql: orNull(
-            `(SELECT string_agg(COALESCE(m.part[1], regexp_replace(m.part[2], '\\s', '', 'g')), '' ORDER BY m.i) FROM regexp_matches({c}::text, '("(?:[^"\\\\]|\\\\.)*")|([^"]+)', 'g') WITH ORDINALITY AS m(part, i))`,
+            `CASE WHEN jsonb_typeof({c}::jsonb) = 'string' THEN {c}::jsonb #>> '{}' ELSE (SELECT string_agg(COALESCE(m.part[1], regexp_replace(m.part[2], '\\s', '', 'g')), '' ORDER BY m.i) FROM regexp_matches({c}::text, '("(?:[^"\\\\]|\\\\.)*")|([^"]+)', 'g') WITH ORDINALITY AS m(part, i)) END`,
         ),
         currentStateKusto: "dynamic",
         // ADX's parse_json of SQL NULL's "" is "" (or null), never JSON.

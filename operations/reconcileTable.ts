@@ -114,12 +114,19 @@ async function differingColumns(t: ReconcileTarget, sql: SqlClient, key: string,
         const params: (string | null)[] = [key];
         // Only values a check reads are parameters (PostgreSQL refuses a parameter it cannot type).
         const param = (v: string) => (params.push(v), `$${params.length}`);
-        const checks = columns.map((c) => check(c, param, adxText(adxValues[c.name])));
+        const checks = columns.map((c) => check(c, param, heldText(c)));
         const { rows } = await sql.query(
             `SELECT ARRAY[${checks.join(", ")}] AS same, ARRAY[${columns.map((c) => `${quoteIdent(c.name)}::text`).join(", ")}] AS source FROM ${t.table} WHERE ${sqlKeyPredicate(t, "$1")}`,
             params,
         );
         return rows[0] as { same: boolean[]; source: (string | null)[] } | undefined;
+    };
+    // A dynamic column's value is read back as its JSON text: a JSON string keeps its quotes.
+    const heldText = (c: CatalogColumn): string | null => {
+        const value = adxValues[c.name];
+        const rule = typeRuleFor(t.table, c);
+        if ((rule.currentStateKusto ?? rule.kusto) !== "dynamic" || value === null || value === undefined || value === "") return adxText(value);
+        return stringifyLosslessJson(value as any) ?? null;
     };
     const differing = (columns: CatalogColumn[], row: { same: boolean[]; source: (string | null)[] }) =>
         columns.flatMap((c, i) => (row.same[i] ? [] : [{ column: c.name, source: row.source[i], adx: adxText(adxValues[c.name]) }]));

@@ -16,6 +16,8 @@ import { KustoSinkDeployment } from "../../local/kustoSinkDeployment";
 import { sourceObjectNames } from "../../postgres/sourceSchema";
 import { TYPE_TABLE, typeRuleFor } from "../../kql/typeTable";
 import { heartbeatCatalog, ORDERS_CATALOG, PRODUCTS_CATALOG, PRODUCTS_DDL } from "../support/catalogFixtures";
+import { localOperationsOutputs } from "./harness/operationsOutputs";
+import { localReconcile } from "./harness/localReconcile";
 
 const PREFIX = "anytable";
 const ORDERS = "retail.orders_info";
@@ -166,6 +168,24 @@ describe("any table: the ADX model generated from the catalog, every type, compo
             typed.some((r) => /^\d{4}-\d{2}-\d{2}T00:00:00\.0000000Z$/.test(String(r[dateColumn]))),
             "date is a datetime in the current state",
         );
+    });
+
+    it("reconcile agrees: every table equal, every bucket's digest the same on both sides (each type's canonical form, its edges and special values included)", async () => {
+        const outputs = localOperationsOutputs(pipeline, {
+            topicPrefix: PREFIX,
+            sourceConnector: `${PREFIX}-postgres-source`,
+            sinkConnector: `${PREFIX}-adx-sink`,
+            tables: sink.models.filter((m) => TABLES.includes(m.table)).map((m) => ({ name: m.table, keys: m.described.key })),
+        });
+        const reconciler = await localReconcile(pipeline, outputs);
+        try {
+            for (const r of await reconciler.run("anyTable")) {
+                assert.equal(r.equal, true, `${r.table}: ${JSON.stringify(r.differences)}`);
+                assert.equal(r.bucketsDiffering, 0, `${r.table}: the canonical texts of PostgreSQL and ADX agree`);
+            }
+        } finally {
+            await reconciler.close();
+        }
     });
 
     it("a table added by name only needs no KQL file: none exists but for the orders analytics overlay", () => {

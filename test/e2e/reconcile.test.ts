@@ -12,16 +12,15 @@ import { execFile } from "child_process";
 import { Client } from "pg";
 import { startLocalPipeline, LocalPipeline } from "../../local/localPipeline";
 import { adminClient } from "../../local/capturedSource";
-import { ADX_DATABASE, KustoSinkDeployment } from "../../local/kustoSinkDeployment";
+import { KustoSinkDeployment } from "../../local/kustoSinkDeployment";
 import { REPO_ROOT } from "../../local/prerequisites";
 import { waitUntilEqual as waitUntilEqualToSource } from "./harness/sourceComparison";
 import { bootstrapCapture } from "./harness/capturedTables";
 import { localOperationsOutputs } from "./harness/operationsOutputs";
 import { adxNamesFor, changeMetadataColumns } from "../../kql/adxModel";
-import { getKustoAccessToken, rowsOf, runKustoQuery } from "../../kql/kustoRestClient";
 import { OperationsOutputs } from "../../operations/stackOutputs";
-import { heartbeatFence, reconcileTargets } from "../../operations/reconcileCommand";
-import { KqlRunner, reconcileTable, TableReconcile } from "../../operations/reconcileTable";
+import { TableReconcile } from "../../operations/reconcileTable";
+import { localReconcile, LocalReconcile } from "./harness/localReconcile";
 
 const PREFIX = "reconcile";
 const ORDERS = "shop.orders";
@@ -30,12 +29,10 @@ const TABLES = [ORDERS, LINES];
 
 let pipeline: LocalPipeline;
 let admin: Client;
-/** Reconcile's own session (UTC, as the command sets it). */
-let reconcileSql: Client;
+let reconciler: LocalReconcile;
 let sink: KustoSinkDeployment;
 let outputs: OperationsOutputs;
 let outputsFile: string;
-let adx: KqlRunner;
 const started = Date.now();
 
 before(async () => {
@@ -68,27 +65,18 @@ before(async () => {
     });
     outputsFile = path.join(pipeline.workDir, "operations-outputs.json");
     fs.writeFileSync(outputsFile, JSON.stringify({ operations: outputs }));
-    reconcileSql = await adminClient(pipeline);
-    await reconcileSql.query("SET TIME ZONE 'UTC'");
-    adx = async (kql) => rowsOf((await runKustoQuery(outputs.adx.queryUri, ADX_DATABASE, kql, await getKustoAccessToken(outputs.adx.queryUri)))[0]);
+    reconciler = await localReconcile(pipeline, outputs);
 });
 
 after(async () => {
-    await reconcileSql?.end().catch(() => undefined);
+    await reconciler?.close().catch(() => undefined);
     await admin?.end().catch(() => undefined);
     await pipeline?.stop();
     process.stderr.write(`e2e: reconcile.test wall time ${Math.round((Date.now() - started) / 1000)} s\n`);
 });
 
 async function reconcileAll(): Promise<TableReconcile[]> {
-    const fence = heartbeatFence(outputs, reconcileSql, adx, 60_000);
-    const results: TableReconcile[] = [];
-    for (const target of await reconcileTargets(outputs, reconcileSql, [])) results.push(await reconcileTable(target, adx, reconcileSql, { fence }));
-    for (const r of results)
-        process.stderr.write(
-            `e2e: reconcile ${r.table}: ${r.equal ? "equal" : "not equal"}, ${r.sourceRows}/${r.adxRows} rows, ${r.bucketsDiffering} of ${r.buckets} buckets differed, ${r.rowsRead} rows read, ${r.differences.length} differences${r.differences.length ? ` (first: ${JSON.stringify(r.differences.slice(0, 3))})` : ""}, ${r.unsettled} unsettled, ${r.durationMs} ms\n`,
-        );
-    return results;
+    return reconciler.run("reconcile.test");
 }
 
 function runReconcileCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
