@@ -171,3 +171,11 @@ export function recordReconcileCommand(rows: ReconcileResultRow[]): string {
 export function lastReconcileQuery(stack: string): string {
     return `${RECONCILE_RESULTS_TABLE} | where stack == ${kqlString(stack)} | summarize arg_max(at, *) by source_table`;
 }
+
+/** KQL: the latest change row ADX holds for each of these keys (canonical key texts), from the change table. */
+export function kqlLatestChanges(t: ReconcileTarget, changeTable: string, offsetColumn: string, keyTexts: string[]): string {
+    return (
+        `${changeTable} | extend reconcile_key = ${kqlRowText(t, keyColumns(t))} | where reconcile_key in (${keyTexts.map(kqlString).join(", ")})` +
+        ` | summarize arg_max(${offsetColumn}, *) by reconcile_key`
+    );
+}

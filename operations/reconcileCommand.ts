@@ -1,14 +1,20 @@
 // pg-adx-cdc reconcile (npm run reconcile): proves per captured table that ADX's current state equals
 // PostgreSQL, without moving the data (operations/reconcileTable.ts), and names every key that
 // differs down to the column. --repair re-reads exactly the drifted keys through Debezium's
-// incremental snapshot (a filter on the keys), waits until they arrive, and reconciles again.
+// incremental snapshot (a filter on the keys), replays the delete of each key PostgreSQL no longer
+// holds (its delete event was lost) into the table's topic, waits until ADX has both, and reconciles again.
 // Exits 0 equal, 1 drift (after --repair: drift left), 2 when the command itself cannot run.
 import { canonicalTableName, isTableName } from "../postgres/identifiers";
 import { readCatalogTables } from "../postgres/catalog";
 import { requestIncrementalSnapshot } from "../postgres/incrementalSnapshot";
 import { heartbeatUpsertSql } from "../connectors/debeziumSource";
 import { getKustoAccessToken, rowsOf, runKustoCommand, runKustoQuery } from "../kql/kustoRestClient";
-import { keySample, RECONCILE_RESULTS_TABLE, ReconcileTarget, recordReconcileCommand, sqlKeyFilter } from "../kql/reconcileQueries";
+import { keySample, kqlLatestChanges, RECONCILE_RESULTS_TABLE, ReconcileTarget, recordReconcileCommand, sqlKeyFilter } from "../kql/reconcileQueries";
+import { changeMetadataColumns } from "../kql/adxModel";
+import { changeMetadataFields } from "../connectors/debeziumSource";
+import { KAFKA_POSITION_FIELDS } from "../connectors/kustoSink";
+import { kafkaClient } from "./kafkaClient";
+import { stringify as stringifyLosslessJson } from "lossless-json";
 import { pollUntil } from "../runtime/pollUntil";
 import { OperationsOutputs, readOperationsOutputs, resolvePostgresPassword, StackSelection } from "./stackOutputs";
 import { connectToSource } from "./postgresConnection";
@@ -104,9 +110,9 @@ export async function runReconcile(options: ReconcileCommandOptions): Promise<nu
             return results;
         };
         let results = await reconcileAll();
-        let repaired: { table: string; keys: number }[] | undefined;
-        if (options.repair && results.some((r) => r.differences.some((d) => d.kind !== "extra"))) {
-            repaired = await repair(outputs, sql, targets, results, options.timeoutMs, fence, progress);
+        let repaired: Awaited<ReturnType<typeof repair>> | undefined;
+        if (options.repair && results.some((r) => r.differences.length > 0)) {
+            repaired = await repair(outputs, sql, adx, targets, results, options.timeoutMs, fence, progress);
             results = await reconcileAll();
         }
         if (options.record) {
@@ -128,8 +134,6 @@ export async function runReconcile(options: ReconcileCommandOptions): Promise<nu
             progress(`recorded in ${RECONCILE_RESULTS_TABLE}`);
         }
         process.stdout.write(options.json ? JSON.stringify({ tables: results, ...(repaired ? { repaired } : {}) }) + "\n" : results.map(describe).join("\n") + "\n");
-        if (!options.json && results.some((r) => r.differences.some((d) => d.kind === "extra")))
-            process.stdout.write("a key in ADX that PostgreSQL no longer holds lost its delete event; a re-read cannot remove it (docs/operations.md#reconcile says what does)\n");
         return results.some((r) => r.differences.length > 0) ? 1 : 0;
     } finally {
         await sql.end().catch(() => undefined);
@@ -140,17 +144,41 @@ export async function runReconcile(options: ReconcileCommandOptions): Promise<nu
 async function repair(
     outputs: OperationsOutputs,
     sql: SqlClient,
+    adx: KqlRunner,
     targets: ReconcileTarget[],
     results: TableReconcile[],
     timeoutMs: number,
     fence: () => Promise<void>,
     progress: (m: string) => void,
-): Promise<{ table: string; keys: number }[]> {
-    const signalTable = outputs.postgres.signalTable;
-    if (!signalTable) throw new Error("this stack has no signal table yet: run pulumi up with this version first (it adds cdc_meta.signal_<prefix>)");
+): Promise<{ reread: { table: string; keys: number }[]; deletesReplayed: { table: string; keys: number }[] }> {
+    // Keys ADX shows that PostgreSQL deleted: their delete events were lost (e.g. to topic retention). Each gets
+    // a delete record in its table's topic, in the partition its changes use, built from the latest change
+    // ADX holds; the sink delivers it like Debezium's own and the current state hides the key.
+    const replayed: { table: string; keys: number }[] = [];
+    for (const result of results) {
+        const extras = result.differences.filter((d) => d.kind === "extra");
+        if (!extras.length) continue;
+        const target = targets.find((t) => t.table === result.table)!;
+        replayed.push({
+            table: result.table,
+            keys: await replayDeletes(
+                outputs,
+                sql,
+                adx,
+                target,
+                extras.map((d) => d.keyText),
+            ),
+        });
+    }
     // One signal for every table: Debezium reads them in turn (a second signal during a running snapshot waits for it).
     const repaired: { table: string; keys: number }[] = [];
     const filters: Record<string, string> = {};
+    if (!results.some((r) => r.differences.some((d) => d.kind !== "extra"))) {
+        await fence();
+        return { reread: repaired, deletesReplayed: replayed };
+    }
+    const signalTable = outputs.postgres.signalTable;
+    if (!signalTable) throw new Error("this stack has no signal table yet: run pulumi up with this version first (it adds cdc_meta.signal_<prefix>)");
     for (const result of results) {
         const keys = result.differences.filter((d) => d.kind !== "extra").map((d) => d.key);
         if (!keys.length) continue;
@@ -160,13 +188,14 @@ async function repair(
         );
         repaired.push({ table: result.table, keys: keys.length });
     }
-    await requestIncrementalSnapshot(
-        sql,
-        { signalTable, connectUrl: outputs.connectRestUrl, connectorName: outputs.connectors.source, timeoutSeconds: Math.ceil(timeoutMs / 1000) },
-        repaired.map((r) => r.table),
-        progress,
-        filters,
-    );
+    if (repaired.length)
+        await requestIncrementalSnapshot(
+            sql,
+            { signalTable, connectUrl: outputs.connectRestUrl, connectorName: outputs.connectors.source, timeoutSeconds: Math.ceil(timeoutMs / 1000) },
+            repaired.map((r) => r.table),
+            progress,
+            filters,
+        );
     // Debezium's committed offset lists the tables it is still snapshotting; then the fence waits until ADX holds what it read.
     let last: string[] | undefined;
     await pollUntil({
@@ -181,5 +210,34 @@ async function repair(
     });
     await fence();
     progress(`re-read ${repaired.map((r) => `${r.keys} keys of ${r.table}`).join(", ")}`);
-    return repaired;
+    return { reread: repaired, deletesReplayed: replayed };
+}
+
+/** Produces a delete record for each key (canonical texts) into the table's topic; returns how many. */
+async function replayDeletes(outputs: OperationsOutputs, sql: SqlClient, adx: KqlRunner, target: ReconcileTarget, keyTexts: string[]): Promise<number> {
+    const index = outputs.adx.tables.findIndex((t) => t.sourceTable === target.table);
+    const adxTable = outputs.adx.tables[index];
+    const topic = outputs.topics[index];
+    const metadata = changeMetadataColumns(target.columns.map((c) => c.name));
+    const fields = changeMetadataFields();
+    const latest = await adx(kqlLatestChanges(target, adxTable.rawTable, metadata.kafkaOffset.column, keyTexts));
+    const {
+        rows: [{ lsn }],
+    } = await sql.query("SELECT (pg_current_wal_lsn() - '0/0')::bigint::text AS lsn");
+    const messages = latest.map((row) => {
+        const record = { ...(row[adxTable.recordColumn] as Record<string, unknown>) };
+        for (const f of Object.values(KAFKA_POSITION_FIELDS)) delete record[f];
+        const value = { ...record, [fields.op]: "d", [fields.deleted]: "true", [fields.snapshot]: null, [fields.sourceTs]: Date.now(), [fields.lsn]: Number(lsn) };
+        const key = Object.fromEntries(target.key.map((k) => [k, record[k]]));
+        return { partition: Number(row[metadata.kafkaPartition.column]), key: stringifyLosslessJson(key) ?? "", value: stringifyLosslessJson(value) ?? "" };
+    });
+    const kafka = kafkaClient({ bootstrapServers: outputs.kafkaBootstrapServers, authentication: outputs.kafkaAuthentication }, "pg-adx-cdc-reconcile");
+    const producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: false });
+    await producer.connect();
+    try {
+        for (const m of messages) await producer.send({ topic, acks: -1, messages: [{ partition: m.partition, key: m.key, value: m.value }] });
+    } finally {
+        await producer.disconnect();
+    }
+    return messages.length;
 }

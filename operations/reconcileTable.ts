@@ -20,6 +20,8 @@ export interface SqlClient {
 export interface KeyDifference {
     /** The key's values, as PostgreSQL writes them (or ADX holds them, for a key PostgreSQL lacks). */
     key: Record<string, string | null>;
+    /** The key's canonical text (reconcileQueries), which both sides compute alike. */
+    keyText: string;
     /** "values": both hold the key, these columns differ; "missing": ADX lacks it; "extra": PostgreSQL lacks it (deleted there). */
     kind: "values" | "missing" | "extra";
     columns: { column: string; source: string | null; adx: string | null }[];
@@ -160,14 +162,14 @@ async function differingKeys(t: ReconcileTarget, adx: KqlRunner, sql: SqlClient,
     const found = new Map<string, { signature: string; difference: KeyDifference }>();
     for (const [key, s] of source) {
         const a = target.get(key);
-        if (!a) found.set(key, { signature: `missing ${s.row}`, difference: { key: keyValues(t, s.values), kind: "missing", columns: [] } });
+        if (!a) found.set(key, { signature: `missing ${s.row}`, difference: { key: keyValues(t, s.values), keyText: key, kind: "missing", columns: [] } });
         else if (a.row !== s.row) {
             const columns = await differingColumns(t, sql, key, a.values);
-            if (columns.length) found.set(key, { signature: `values ${s.row} ${a.row}`, difference: { key: keyValues(t, s.values), kind: "values", columns } });
+            if (columns.length) found.set(key, { signature: `values ${s.row} ${a.row}`, difference: { key: keyValues(t, s.values), keyText: key, kind: "values", columns } });
         }
     }
     for (const [key, a] of target) {
-        if (!source.has(key)) found.set(key, { signature: `extra ${a.row}`, difference: { key: keyValues(t, a.values), kind: "extra", columns: [] } });
+        if (!source.has(key)) found.set(key, { signature: `extra ${a.row}`, difference: { key: keyValues(t, a.values), keyText: key, kind: "extra", columns: [] } });
     }
     return { found, rowsRead: source.size + target.size };
 }

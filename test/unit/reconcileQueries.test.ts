@@ -8,6 +8,7 @@ import {
     canonicalSql,
     keySample,
     kqlBucketSummary,
+    kqlLatestChanges,
     recordReconcileCommand,
     sqlBucketSummary,
     sqlKeyFilter,
@@ -57,6 +58,13 @@ describe("reconcile queries", () => {
         assert.deepEqual(keySample(0.01, 3), ["3"]);
         assert.match(kqlBucketSummary(target, 1, ["e", "f"]), /\| where substring\(hash_md5\(reconcile_key\), 0, 1\) in \("e", "f"\) \| summarize/);
         assert.match(sqlBucketSummary(target, 1, ["e", "f"]), /WHERE left\(md5\(.*\), 1\) IN \('e', 'f'\) GROUP BY 1$/);
+    });
+
+    it("finds the latest change ADX holds for lost-delete keys by their canonical text, in the change table", () => {
+        assert.equal(
+            kqlLatestChanges({ ...target, key: ["Order"] }, "shop_Line_Items_0a1b2c_changes", "kafka_offset", ["7"]),
+            `shop_Line_Items_0a1b2c_changes | extend reconcile_key = iff(isnull(['Order']), "null", tostring(['Order'])) | where reconcile_key in ("7") | summarize arg_max(kafka_offset, *) by reconcile_key`,
+        );
     });
 
     it("records results as one .set-or-append of literals", () => {
