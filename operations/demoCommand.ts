@@ -10,7 +10,9 @@ import * as https from "https";
 import * as tls from "tls";
 import { startLocalPipeline, LocalPipeline } from "../local/localPipeline";
 import { adminClient, CAPTURED_TABLE, CapturedSource, setUpCapturedSource } from "../local/capturedSource";
-import { deployKustoSink, KustoTarget } from "../local/kustoSinkDeployment";
+import { ADX_DATABASE, deployKustoSink, KustoTarget } from "../local/kustoSinkDeployment";
+import { KqlRunner, reconcileTable } from "./reconcileTable";
+import { heartbeatFence } from "./reconcileCommand";
 import { currentStateOf, describeKqlCommand, loadOverlayScripts, splitKqlCommands } from "../kql/kqlModel";
 import { runOrdersGenerator, GeneratorReport } from "../generator/ordersGenerator";
 import { sourceObjectNames } from "../postgres/sourceSchema";
@@ -58,6 +60,8 @@ interface DemoAdxView {
     currentRowCount(functionName: string): Promise<number>;
     /** Runs an analytics function: its first rows, or ADX's error; absent where functions cannot run. */
     sample?(functionName: string): Promise<string>;
+    /** Runs a query (reconcile's): the double's query endpoint, or the cluster's. */
+    query: KqlRunner;
 }
 
 function localAdxView(pipeline: LocalPipeline): DemoAdxView {
@@ -73,6 +77,7 @@ function localAdxView(pipeline: LocalPipeline): DemoAdxView {
         },
         // The double evaluates the generated current-state function only, not the analytics' summarize: no sample.
         currentRowCount: async (functionName) => pipeline.adx.currentState(functionName).length,
+        query: async (csl) => rowsOf((await runKustoQuery(pipeline.adx.url, ADX_DATABASE, csl, await getKustoAccessToken(pipeline.adx.url)))[0]),
     };
 }
 
@@ -88,6 +93,7 @@ function remoteAdxView(cluster: DemoAdxCluster, token: string): DemoAdxView {
         // Per-row arrival times are ADX's own (ingestion_time()): query them in the cluster's web UI.
         latencyP50: () => undefined,
         currentRowCount: (functionName) => count(`${functionName}() | count`),
+        query,
         sample: async (functionName) => {
             try {
                 const rows = await query(`${functionName}() | take 5`);
@@ -221,6 +227,9 @@ export async function runDemo(options: DemoOptions): Promise<number> {
             clearInterval(ticker);
         }
         let equal = true;
+        const heartbeat = sourceObjectNames(PREFIX).heartbeatTable;
+        const reconciler = await adminClient(pipeline);
+        await reconciler.query("SET TIME ZONE 'UTC'");
         if (!abort.signal.aborted) {
             for (const model of sink.models.filter((m) => m.table === CAPTURED_TABLE)) {
                 const changeRows = await adx.changeRows(rawTable);
@@ -231,6 +240,24 @@ export async function runDemo(options: DemoOptions): Promise<number> {
                 } = await writer.query(`SELECT count(*)::int AS n FROM ${model.table}`);
                 equal &&= n === current;
                 write(`demo: ${model.table}: ${n} rows in PostgreSQL, ${current} current rows in ADX (${changeRows} change rows) — ${n === current ? "equal" : "NOT equal"}`);
+                // Value by value: the same reconcile an operator runs against a deployed stack.
+                const reconciled = await reconcileTable(
+                    { table: model.table, columns: model.described.columns, key: model.described.key, functionName: currentStateOf(model.scripts).functionName },
+                    adx.query,
+                    reconciler,
+                    {
+                        fence: heartbeatFence(
+                            { sourceTable: heartbeat, functionName: currentStateOf(sink.models.find((m) => m.table === heartbeat)!.scripts).functionName, key: "id" },
+                            reconciler,
+                            adx.query,
+                            60_000,
+                        ),
+                    },
+                );
+                equal &&= reconciled.equal;
+                write(
+                    `demo: reconcile ${model.table}: ${reconciled.equal ? "EQUAL" : `${reconciled.differences.length} keys differ`} (${reconciled.bucketsDiffering} of ${reconciled.buckets} bucket digests differed, ${reconciled.durationMs} ms)`,
+                );
                 const analytics = analyticsFunctionsOf(model.table);
                 if (adx.sample) for (const fn of analytics) write(`demo: ${fn}(): ${await adx.sample(fn)}`);
                 else if (analytics.length)
@@ -239,6 +266,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
             }
         }
         await writer.end().catch(() => undefined);
+        await reconciler.end().catch(() => undefined);
         return abort.signal.aborted ? 130 : equal ? 0 : 1;
     } finally {
         process.removeListener("SIGINT", stopOnSignal);

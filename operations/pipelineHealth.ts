@@ -111,7 +111,8 @@ export function evaluatePipelineHealth(report: PipelineHealthReport, thresholds:
         const table = report.tables?.find((t) => t.topic === gap.topic)?.sourceTable;
         problems.push(
             `DATA GAP: ${gap.topic} partition ${gap.partition} lost offsets ${gap.from}-${gap.to} to retention before the sink read them; ADX lacks those changes. ` +
-                `Repair: pg-adx-cdc snapshot --table ${table ?? "<the table of that topic>"} (reads the table again), and keep the sink running within the topic's retention`,
+                `Repair: pg-adx-cdc snapshot --table ${table ?? "<the table of that topic>"} (reads the table again; a row deleted in the gap stays in ADX, ` +
+                `which pg-adx-cdc reconcile --table ${table ?? "<the table>"} --repair finds and removes), and keep the sink running within the topic's retention`,
         );
     }
     for (const r of report.reconciles ?? []) {

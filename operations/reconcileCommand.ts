@@ -36,8 +36,7 @@ export interface ReconcileCommandOptions {
 }
 
 /** Resolves once ADX's heartbeat shows a beat written now: ADX has read the stream past this point. */
-export function heartbeatFence(outputs: OperationsOutputs, sql: SqlClient, adx: KqlRunner, timeoutMs: number): () => Promise<void> {
-    const heartbeat = outputs.adx.heartbeat;
+export function heartbeatFence(heartbeat: { sourceTable: string; functionName: string; key: string }, sql: SqlClient, adx: KqlRunner, timeoutMs: number): () => Promise<void> {
     return async () => {
         const {
             rows: [beat],
@@ -45,7 +44,7 @@ export function heartbeatFence(outputs: OperationsOutputs, sql: SqlClient, adx: 
         const written = new Date(beat.beat_at).getTime();
         await pollUntil({
             attempt: async () => {
-                const [row] = await adx(`${heartbeat.functionName}() | where ${heartbeat.keys[0]} == 1 | take 1`);
+                const [row] = await adx(`${heartbeat.functionName}() | where ${heartbeat.key} == 1 | take 1`);
                 return row && Date.parse(String(row.beat_at)) >= written ? true : undefined;
             },
             timeoutMs,
@@ -99,14 +98,23 @@ export async function runReconcile(options: ReconcileCommandOptions): Promise<nu
             token ??= getKustoAccessToken(outputs.adx.queryUri);
             return rowsOf((await runKustoQuery(outputs.adx.queryUri, outputs.adx.database, kql, await token))[0]);
         };
-        const fence = heartbeatFence(outputs, sql, adx, options.timeoutMs);
+        const fence = heartbeatFence({ ...outputs.adx.heartbeat, key: outputs.adx.heartbeat.keys[0] }, sql, adx, options.timeoutMs);
         // A sample moves on with the clock (the hour count plus the day count), so an hourly or a daily cron
         // run compares the next sixteenths each time and covers every key in turn.
         const sample = keySample(options.sample, Math.floor(Date.now() / 3_600_000) + Math.floor(Date.now() / 86_400_000));
         const targets = await reconcileTargets(outputs, sql, options.tables);
         const reconcileAll = async () => {
             const results: TableReconcile[] = [];
-            for (const target of targets) results.push(await reconcileTable(target, adx, sql, { fence, progress, sample }));
+            for (const target of targets) {
+                try {
+                    results.push(await reconcileTable(target, adx, sql, { fence, progress, sample }));
+                } catch (error: any) {
+                    // A column PostgreSQL has and the current-state function does not: the model predates it.
+                    if (/does not refer to any known column|could not be resolved/i.test(error.message))
+                        throw new Error(`${target.table}: ADX's model lacks a column PostgreSQL has (${error.message.split("\n")[0]}); run pulumi up, then reconcile`);
+                    throw error;
+                }
+            }
             return results;
         };
         let results = await reconcileAll();

@@ -19,6 +19,8 @@ it("demo: the whole pipeline locally, live lines, then ADX equal to the source, 
         "a live line a second",
     );
     assert.match(lines.join("\n"), /^demo: retail\.orders_info: (\d+) rows in PostgreSQL, \1 current rows in ADX \(\d+ change rows\) — equal$/m);
+    // Value by value, as `pg-adx-cdc reconcile` proves it on a deployed stack.
+    assert.match(lines.join("\n"), /^demo: reconcile retail\.orders_info: EQUAL \(0 of 16 bucket digests differed, \d+ ms\)$/m);
     assert.match(lines.join("\n"), /^demo: analytics functions .*TotalSalesPerCity\(\).* created; the local test double does not run them \(--adx-cluster does\)$/m);
     assert.equal(lines[lines.length - 1], "demo: stopped; nothing left running");
 });
@@ -49,6 +51,7 @@ it("demo --adx-cluster: a cluster of its own (here the ADX test double, queued l
     const output = lines.join("\n");
     assert.match(output, new RegExp(`capturing retail\\.orders_info → ADX cluster ${cluster.url}, database demo_db \\(queued ingestion\\)`));
     assert.match(output, /^demo: retail\.orders_info: (\d+) rows in PostgreSQL, \1 current rows in ADX \(\d+ change rows\) — equal$/m);
+    assert.match(output, /^demo: reconcile retail\.orders_info: EQUAL \(0 of 16 bucket digests differed, \d+ ms\)$/m);
     // The model went to the named database; the real sink ingested queued with the same token (the cluster accepts no other).
     assert.ok(cluster.commands.some((c) => c.db === "demo_db" && c.csl.startsWith(".create-merge table retail_orders_info")));
     assert.ok(cluster.ingestRequests.length > 0 && cluster.ingestRequests.every((r) => r.kind === "queued" && r.status === 200 && r.db === "demo_db"));

@@ -89,7 +89,8 @@ describe("status verdict", () => {
             dataGaps: [{ topic: "cdc.retail.orders_info", partition: 0, from: 120, to: 4999 }],
         };
         assert.deepEqual(evaluatePipelineHealth(report), [
-            "DATA GAP: cdc.retail.orders_info partition 0 lost offsets 120-4999 to retention before the sink read them; ADX lacks those changes. Repair: pg-adx-cdc snapshot --table retail.orders_info (reads the table again), and keep the sink running within the topic's retention",
+            "DATA GAP: cdc.retail.orders_info partition 0 lost offsets 120-4999 to retention before the sink read them; ADX lacks those changes. Repair: pg-adx-cdc snapshot --table retail.orders_info (reads the table again; a row deleted in the gap stays in ADX, " +
+                "which pg-adx-cdc reconcile --table retail.orders_info --repair finds and removes), and keep the sink running within the topic's retention",
         ]);
     });
 

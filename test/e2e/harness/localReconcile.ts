@@ -21,7 +21,7 @@ export async function localReconcile(pipeline: LocalPipeline, outputs: Operation
     const adx: KqlRunner = async (kql) => rowsOf((await runKustoQuery(outputs.adx.queryUri, ADX_DATABASE, kql, await getKustoAccessToken(outputs.adx.queryUri)))[0]);
     return {
         async run(label) {
-            const fence = heartbeatFence(outputs, sql, adx, 60_000);
+            const fence = heartbeatFence({ ...outputs.adx.heartbeat, key: outputs.adx.heartbeat.keys[0] }, sql, adx, 60_000);
             const results: TableReconcile[] = [];
             for (const target of await reconcileTargets(outputs, sql, [])) results.push(await reconcileTable(target, adx, sql, { fence }));
             for (const r of results)
