@@ -5,20 +5,19 @@
 // offset: nothing after it is committed, nothing is dropped), and `npm run restart-sink` after the fix.
 import { after, before, describe, it } from "node:test";
 import * as assert from "node:assert/strict";
-import { execFile } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { Kafka, logLevel } from "kafkajs";
 import { startLocalPipeline, LocalPipeline } from "../../local/localPipeline";
 import { CapturedSource, CAPTURED_TABLE, setUpCapturedSource } from "../../local/capturedSource";
 import { deployKustoSink, KustoSinkDeployment } from "../../local/kustoSinkDeployment";
-import { REPO_ROOT } from "../../local/prerequisites";
 import { AdxTestDouble } from "../../local/doubles/adxRestTestDouble";
 import { topicForTable } from "../../connectors/debeziumSource";
 import { connectRequest } from "../../connectors/connectRestClient";
 import { adxNamesFor, freshnessFunctionName } from "../../kql/adxModel";
 import { OperationsOutputs } from "../../operations/stackOutputs";
 import { localOperationsOutputs } from "./harness/operationsOutputs";
+import { runOperatorCli } from "./harness/operatorCli";
 import { verifyPipeline } from "../../operations/verifyPipeline";
 import { kustoCurrentStateProbe } from "../../operations/kustoCurrentStateProbe";
 import { sourceObjectNames } from "../../postgres/sourceSchema";
@@ -51,18 +50,8 @@ function operationsFor(queryUri: string): OperationsOutputs {
     return localOperationsOutputs(pipeline, { topicPrefix: PREFIX, sourceConnector: SOURCE, sinkConnector: SINK, tables: [{ name: CAPTURED_TABLE, keys: ["orderid"] }], queryUri });
 }
 
-/** Runs an operator command as `npm run <name>` would (compiled), with the stack outputs from a file. */
-function runCommand(command: "status" | "verify" | "restart-sink" | "snapshot", args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    return new Promise((resolve) => {
-        execFile(
-            process.execPath,
-            [path.join(REPO_ROOT, "dist", "operations", "cli.js"), command, "--outputs", outputsFile, ...args],
-            { env: { ...process.env, PGPASSWORD: "", AZURE_KUSTO_ACCESS_TOKEN: pipeline.adxAccessToken, NODE_EXTRA_CA_CERTS: pipeline.tls.certFile }, timeout: 120_000 },
-            (error, stdout, stderr) => {
-                resolve({ code: error ? Number((error as any).code ?? 1) : 0, stdout, stderr });
-            },
-        );
-    });
+function runCommand(command: "status" | "verify" | "restart-sink" | "snapshot", args: string[]) {
+    return runOperatorCli(pipeline, outputsFile, command, args);
 }
 
 async function waitForConnectorState(name: string, state: string): Promise<void> {

@@ -8,12 +8,10 @@ import { after, before, describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import * as fs from "fs";
 import * as path from "path";
-import { execFile } from "child_process";
 import { Client } from "pg";
 import { startLocalPipeline, LocalPipeline } from "../../local/localPipeline";
 import { adminClient } from "../../local/capturedSource";
 import { KustoSinkDeployment } from "../../local/kustoSinkDeployment";
-import { REPO_ROOT } from "../../local/prerequisites";
 import { waitUntilEqual as waitUntilEqualToSource } from "./harness/sourceComparison";
 import { bootstrapCapture } from "./harness/capturedTables";
 import { localOperationsOutputs } from "./harness/operationsOutputs";
@@ -21,6 +19,7 @@ import { adxNamesFor, changeMetadataColumns } from "../../kql/adxModel";
 import { OperationsOutputs } from "../../operations/stackOutputs";
 import { TableReconcile } from "../../operations/reconcileTable";
 import { localReconcile, LocalReconcile } from "./harness/localReconcile";
+import { runOperatorCli } from "./harness/operatorCli";
 
 const PREFIX = "reconcile";
 const ORDERS = "shop.orders";
@@ -79,15 +78,8 @@ async function reconcileAll(): Promise<TableReconcile[]> {
     return reconciler.run("reconcile.test");
 }
 
-function runReconcileCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    return new Promise((resolve) => {
-        execFile(
-            process.execPath,
-            [path.join(REPO_ROOT, "dist", "operations", "cli.js"), "reconcile", "--outputs", outputsFile, ...args],
-            { env: { ...process.env, PGPASSWORD: "", AZURE_KUSTO_ACCESS_TOKEN: pipeline.adxAccessToken, NODE_EXTRA_CA_CERTS: pipeline.tls.certFile }, timeout: 240_000 },
-            (error, stdout, stderr) => resolve({ code: error ? Number((error as any).code ?? 1) : 0, stdout, stderr }),
-        );
-    });
+function runReconcileCli(args: string[]) {
+    return runOperatorCli(pipeline, outputsFile, "reconcile", args, 240_000);
 }
 
 /** The ADX double's stored change rows of a table (what the sink ingested), to alter on purpose. */
@@ -195,14 +187,7 @@ describe("reconcile: ADX's current state against PostgreSQL, per table", () => {
             [LINES, "equal", 0.5],
             [ORDERS, "equal", 0.5],
         ]);
-        const status = await new Promise<{ code: number; stdout: string }>((resolve) =>
-            execFile(
-                process.execPath,
-                [path.join(REPO_ROOT, "dist", "operations", "cli.js"), "status", "--outputs", outputsFile],
-                { env: { ...process.env, PGPASSWORD: "", AZURE_KUSTO_ACCESS_TOKEN: pipeline.adxAccessToken, NODE_EXTRA_CA_CERTS: pipeline.tls.certFile }, timeout: 120_000 },
-                (error, stdout) => resolve({ code: error ? Number((error as any).code ?? 1) : 0, stdout }),
-            ),
-        );
+        const status = await runOperatorCli(pipeline, outputsFile, "status", []);
         assert.match(status.stdout, new RegExp(`^reconcile  ${ORDERS.replace(".", "\\.")}: EQUAL at \\S+ \\(50% of keys\\)$`, "m"), status.stdout);
     });
 
