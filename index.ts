@@ -29,6 +29,7 @@ import { describedTable, SourceCatalog } from "./postgres/sourceCatalogResource"
 import { IncrementalSnapshot } from "./postgres/incrementalSnapshot";
 import { adxWebUiLinks } from "./components/adxLinks";
 import { buildAzureServerParameters, buildLogicalReplicationParameters, needsFailoverSlot } from "./postgres/serverParameters";
+import { walGuardLimitBytes } from "./postgres/walGuard";
 import { eventHubsOperatorAuthentication, OperationsOutputs } from "./operations/stackOutputs";
 
 const config = loadStackConfig();
@@ -189,6 +190,7 @@ const postgres = new PostgresSource("postgres", {
     topicPrefix: config.capture.topicPrefix,
     administratorPassword: adminPassword,
     replicationPasswordVerifier: replicationCredentials.scramVerifier,
+    walGuardMaxRetainedWalBytes: config.postgres.walGuard ? walGuardLimitBytes(config.postgres.walGuard.maxRetainedWalGb) : undefined,
 });
 
 // The captured tables as PostgreSQL's catalog describes them (after the bootstrap, which checks they exist).
@@ -371,6 +373,7 @@ export const operations: pulumi.Output<OperationsOutputs> = pulumi
             sslMode: postgres.adminEndpoint.sslMode,
             slotName: postgres.slotName,
             signalTable: postgres.signalTable,
+            walGuardLogTable: postgres.walGuardLogTable,
         },
         adx: {
             queryUri,

@@ -171,6 +171,18 @@ const postgresSchema = z
         preloadLibraries: z.array(z.string().regex(/^[a-z_][a-z0-9_]*$/, "a library name such as pg_stat_statements")).default(["pg_cron", "pg_stat_statements"]),
         backupRetentionDays: configNumber(z.number().int().min(7).max(35)).default(7),
         geoRedundantBackup: configBoolean().default(false),
+        /**
+         * Last resort against a slot that fills the server's disk (Azure turns a server read-only at 95%
+         * storage and does not let max_slot_wal_keep_size be set): a pg_cron job in the source drops
+         * Debezium's slot once it retains more WAL than this; Debezium then re-reads every captured table
+         * (snapshot.mode when_needed) and the current state hides rows deleted meanwhile. Off when absent.
+         */
+        walGuard: z
+            .strictObject({
+                /** Retained WAL (from the slot's restart LSN) at which the slot is dropped, in GB; decimals allowed. */
+                maxRetainedWalGb: configNumber(z.number().positive().max(32768)),
+            })
+            .optional(),
         /** Azure mode: e-mailed when the server's storage passes 80% (the alert exists either way). */
         alertEmails: z.array(z.string().regex(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, "an e-mail address")).default([]),
         /** Container mode: the image (default postgres:<version>) and the port published on 127.0.0.1. */
@@ -230,6 +242,13 @@ const postgresSchema = z
                 });
         }
         if (pg.mode === "container") {
+            if (pg.walGuard && pg.containerImage === undefined)
+                ctx.addIssue({
+                    code: "custom",
+                    path: ["walGuard"],
+                    message:
+                        "needs pg_cron in the server, which the postgres image lacks; set containerImage to an image with pg_cron, or remove walGuard (a container server is for trying the project)",
+                });
             if (pg.highAvailability)
                 ctx.addIssue({ code: "custom", path: ["highAvailability"], message: 'a PostgreSQL container has no standby; set highAvailability false or mode "azure"' });
             if (pg.allowedClientCidrs.length > 0 || pg.allowDeployerIp) {
@@ -243,6 +262,13 @@ const postgresSchema = z
             return;
         }
         if (pg.containerImage !== undefined) ctx.addIssue({ code: "custom", path: ["containerImage"], message: 'is only used with mode "container"' });
+        if (pg.walGuard && pg.walGuard.maxRetainedWalGb >= pg.storageSizeGb * 0.8) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["walGuard", "maxRetainedWalGb"],
+                message: `must be below 80% of storageSizeGb (${pg.storageSizeGb} GB), where the storage alert fires, so that the guard acts before the server turns read-only at 95%; leave room for your data too`,
+            });
+        }
         if (pg.allowedClientCidrs.length === 0 && !pg.allowDeployerIp) {
             ctx.addIssue({
                 code: "custom",

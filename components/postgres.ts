@@ -36,6 +36,8 @@ export interface PostgresSourceArgs {
     administratorPassword: pulumi.Input<string>;
     /** SCRAM-SHA-256 verifier of the replication user's password (never the password). */
     replicationPasswordVerifier: pulumi.Input<string>;
+    /** The WAL guard's limit in bytes (postgres/walGuard.ts); absent turns the guard off. */
+    walGuardMaxRetainedWalBytes?: number;
 }
 
 /** How a client reaches the server. */
@@ -59,6 +61,8 @@ export class PostgresSource extends pulumi.ComponentResource {
     public readonly heartbeatTable: string;
     /** Debezium's signal table (cdc_meta): incremental snapshots of tables added to a running stack. */
     public readonly signalTable: string;
+    /** Where the WAL guard logs the slots it dropped (postgres/walGuard.ts). */
+    public readonly walGuardLogTable: string;
     /** How the stack's providers reach PostgreSQL as the admin (bootstrap, catalog, snapshot signals). */
     public readonly adminConnection: { host: pulumi.Input<string>; port: pulumi.Input<number>; database: string; user: string; sslMode: SslMode };
 
@@ -95,6 +99,7 @@ export class PostgresSource extends pulumi.ComponentResource {
         }
 
         this.slotName = names.slotName;
+        this.walGuardLogTable = names.walGuard.logTable;
         this.publicationName = names.publicationName;
         this.heartbeatTable = names.heartbeatTable;
         this.signalTable = names.signalTable;
@@ -123,6 +128,7 @@ export class PostgresSource extends pulumi.ComponentResource {
                     createDemoTables: args.createDemoTables ?? false,
                 },
                 slotName: names.slotName,
+                walGuard: { ...names.walGuard, ...(args.walGuardMaxRetainedWalBytes === undefined ? {} : { maxRetainedWalBytes: args.walGuardMaxRetainedWalBytes }) },
             },
             { parent: this, dependsOn: ready },
         );

@@ -107,6 +107,8 @@ export interface LocalPipelineOptions {
      * (az_dev_token), and what its JVM trusts besides the test double's certificate.
      */
     realAdx?: { accessToken: string; trust: LocalTlsOptions };
+    /** The stack's WAL guard on this server (pg_cron preloaded, as the stack's parameters preload it). */
+    walGuard?: { maxRetainedWalGb: number };
 }
 
 export const E2E_CONNECT_GROUP_ID = "pg-adx-cdc-e2e";
@@ -161,7 +163,9 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
                 `port = ${pgPort}`,
                 "listen_addresses = '127.0.0.1'",
                 `unix_socket_directories = '${pgData}'`,
-                ...toPostgresConfLines(buildLogicalReplicationParameters(defaultPostgresSettings())),
+                ...toPostgresConfLines(buildLogicalReplicationParameters({ ...defaultPostgresSettings(), walGuard: options.walGuard })),
+                // pg_cron's jobs connect over TCP to the cluster's only listen address.
+                ...(options.walGuard ? ["cron.host = '127.0.0.1'"] : []),
                 "max_slot_wal_keep_size = 1024",
                 "fsync = off",
                 "synchronous_commit = on",

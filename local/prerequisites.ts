@@ -1,6 +1,6 @@
 // What the local pipeline needs on this machine: Java 17+, Maven, PostgreSQL server binaries, and
 // the Kafka/Debezium artifacts from Maven Central (fetched once into .cache/e2e, never committed).
-// Missing tools are installed with apt-get when running as root (CI); otherwise the error says what to install.
+// Missing tools (and pg_cron) are installed with apt-get when running as root (CI); otherwise the error says what to install.
 import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
@@ -58,6 +58,8 @@ export async function ensurePrerequisites(): Promise<Prerequisites> {
     if (missing.length) aptInstall(missing);
     const postgresBin = findPostgresBin();
     if (!postgresBin) throw new Error("PostgreSQL server binaries not found under /usr/lib/postgresql/*/bin after installing postgresql");
+    // pg_cron, which runs the WAL guard (postgres/walGuard.ts), packaged per PostgreSQL major version.
+    if (!fs.existsSync(path.join(path.dirname(postgresBin), "lib", "pg_cron.so"))) aptInstall([`postgresql-${path.basename(path.dirname(postgresBin))}-cron`]);
 
     const kafkaLibs = path.join(CACHE_DIR, `kafka-${KAFKA_VERSION}`, "libs");
     const debeziumPluginPath = path.join(CACHE_DIR, `plugins-debezium-${DEBEZIUM_VERSION}`);

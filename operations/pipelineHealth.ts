@@ -11,6 +11,7 @@ import { getKustoAccessToken, rowsOf, runKustoCommand, runKustoQuery } from "../
 import { kustoIdentifier } from "../kql/adxModel";
 import { lastReconcileQuery } from "../kql/reconcileQueries";
 import { OVERSIZED_FIELD } from "../connectors/debeziumSource";
+import { buildLastWalGuardDropSql } from "../postgres/walGuard";
 
 export interface ConnectorHealth {
     name: string;
@@ -34,6 +35,8 @@ export interface SlotHealth {
     oldestTransactionSeconds?: number;
     /** reserved, extended, unreserved or lost (PostgreSQL 13+). */
     walStatus?: string;
+    /** The latest drop of this slot by the WAL guard (pg-adx-cdc:postgres.walGuard), if any. */
+    guardDrop?: { at: Date; retainedBytes: number; limitBytes: number; drops: number };
 }
 
 export interface PipelineHealthReport {
@@ -86,7 +89,13 @@ export function evaluatePipelineHealth(report: PipelineHealthReport, thresholds:
     }
     const slot = report.slot;
     if (slot) {
-        if (!slot.exists) problems.push(`replication slot ${slot.name} does not exist (the source connector creates it; is it running?)`);
+        if (!slot.exists && slot.guardDrop)
+            problems.push(
+                `replication slot ${slot.name} was dropped by the WAL guard at ${slot.guardDrop.at.toISOString()} (it retained ${formatBytes(slot.guardDrop.retainedBytes)} of WAL, ` +
+                    `limit ${formatBytes(slot.guardDrop.limitBytes)}): the source was protected; the source connector re-reads every captured table when it starts again ` +
+                    `(snapshot.mode when_needed) and the current state then hides rows deleted meanwhile. See that it runs (its state is above) and why it fell behind`,
+            );
+        else if (!slot.exists) problems.push(`replication slot ${slot.name} does not exist (the source connector creates it; is it running?)`);
         else {
             if (slot.walStatus === "lost") problems.push(`replication slot ${slot.name} lost WAL it needed (wal_status=lost); the connector must re-snapshot`);
             // What endangers the source is the WAL kept on disk (from restart_lsn), which can exceed the consumer's lag.
@@ -262,10 +271,21 @@ export const SLOT_LAG_SQL = `SELECT slot_name, active, wal_status,
   (SELECT extract(epoch FROM now() - min(xact_start))::bigint FROM pg_stat_activity WHERE xact_start IS NOT NULL AND pid <> pg_backend_pid()) AS oldest_xact_seconds
 FROM pg_replication_slots WHERE slot_name = $1`;
 
-export async function readSlotHealth(sql: SqlQueryable, slotName: string): Promise<SlotHealth> {
+/** The WAL guard's latest drop from its log, or undefined when it never dropped the slot (or is not set up). */
+export async function readWalGuardDrop(sql: SqlQueryable, logTable: string): Promise<SlotHealth["guardDrop"]> {
+    const { rows: present } = await sql.query("SELECT to_regclass($1) IS NOT NULL AS present", [logTable]);
+    if (!present[0].present) return undefined;
+    const { rows } = await sql.query(buildLastWalGuardDropSql(logTable));
+    if (rows.length === 0) return undefined;
+    return { at: new Date(rows[0].dropped_at), retainedBytes: Number(rows[0].retained_bytes), limitBytes: Number(rows[0].limit_bytes), drops: rows[0].drops };
+}
+
+export async function readSlotHealth(sql: SqlQueryable, slotName: string, walGuardLogTable?: string): Promise<SlotHealth> {
+    const guardDrop = walGuardLogTable ? await readWalGuardDrop(sql, walGuardLogTable) : undefined;
     const { rows } = await sql.query(SLOT_LAG_SQL, [slotName]);
-    if (rows.length === 0) return { name: slotName, exists: false };
+    if (rows.length === 0) return { name: slotName, exists: false, guardDrop };
     return {
+        guardDrop,
         name: slotName,
         exists: true,
         active: rows[0].active,
@@ -383,7 +403,7 @@ export async function collectPipelineHealth(
     if ("unavailable" in sql) report.unreachable.push(`PostgreSQL: ${sql.unavailable}`);
     else {
         try {
-            report.slot = await readSlotHealth(sql, outputs.postgres.slotName);
+            report.slot = await readSlotHealth(sql, outputs.postgres.slotName, outputs.postgres.walGuardLogTable);
             if (outputs.postgres.signalTable)
                 report.incrementalSnapshots = await readIncrementalSnapshots(sql, outputs.postgres.signalTable, connectUrl, outputs.connectors.source);
         } catch (error: any) {
@@ -457,6 +477,10 @@ export function renderHealthReport(report: PipelineHealthReport, problems: strin
                       `wal_status ${s.walStatus ?? "n/a"}${s.oldestTransactionSeconds === undefined ? "" : `, oldest transaction ${s.oldestTransactionSeconds} s`}`
                 : `slot       ${s.name}: missing`,
         );
+        if (s.guardDrop)
+            lines.push(
+                `walGuard   dropped the slot ${s.guardDrop.drops} time(s); last at ${s.guardDrop.at.toISOString()} (${formatBytes(s.guardDrop.retainedBytes)} retained, limit ${formatBytes(s.guardDrop.limitBytes)})`,
+            );
     }
     for (const t of report.tables ?? report.topics.map((x) => ({ sourceTable: x.topic, adxTable: "?", topic: x.topic, endOffset: x.endOffset, sinkLag: undefined }))) {
         lines.push(`table      ${t.sourceTable} → ${t.adxTable}: topic ${t.topic} end offset ${t.endOffset ?? "unknown"}, sink behind ${t.sinkLag ?? "unknown"} records`);

@@ -2,6 +2,7 @@
 // flexible server parameters (components/azurePostgresServer.ts), the container's command line
 // (components/postgresContainer.ts) and the e2e harness's postgresql.conf.
 import type { PostgresSettings } from "../components/config";
+import { WAL_GUARD_EXTENSION } from "./walGuard";
 
 export interface ServerParameter {
     name: string;
@@ -10,19 +11,29 @@ export interface ServerParameter {
     static: boolean;
 }
 
-/** The parameters of the failover-slot mechanism, or none when the server has no standby. */
-export function buildFailoverSlotParameters(settings: Pick<PostgresSettings, "version" | "highAvailability" | "preloadLibraries">): ServerParameter[] {
-    if (!settings.highAvailability) return [];
+type PreloadSettings = Pick<PostgresSettings, "version" | "highAvailability" | "preloadLibraries" | "walGuard">;
+
+/**
+ * The libraries the pipeline needs preloaded, or none: pg_failover_slots keeps the slot on the standby
+ * (PostgreSQL 16 and earlier with a standby), pg_cron runs the WAL guard (postgres/walGuard.ts).
+ */
+function neededPreloadLibraries(settings: PreloadSettings): string[] {
+    const needed = [...(settings.highAvailability && Number(settings.version) < 17 ? ["pg_failover_slots"] : []), ...(settings.walGuard ? [WAL_GUARD_EXTENSION] : [])];
+    return needed.length ? [...new Set([...settings.preloadLibraries, ...needed])] : [];
+}
+
+/** The parameters of the failover-slot mechanism and the WAL guard's scheduler, or none when neither is needed. */
+export function buildPreloadAndFailoverParameters(settings: PreloadSettings): ServerParameter[] {
+    const libraries = neededPreloadLibraries(settings);
+    const preload: ServerParameter[] = libraries.length ? [{ name: "shared_preload_libraries", value: libraries.join(","), static: true }] : [];
+    if (!settings.highAvailability) return preload;
     // Without this the logical slot exists on the primary only: after a failover Debezium finds no
     // slot, and snapshot.mode=when_needed re-reads every table (and deletes made meanwhile are lost).
     const feedback: ServerParameter = { name: "hot_standby_feedback", value: "on", static: false };
-    if (Number(settings.version) >= 17) {
-        // PostgreSQL 17 synchronizes slots created with failover=true (Debezium's slot.failover) natively.
-        return [feedback, { name: "sync_replication_slots", value: "on", static: false }];
-    }
-    // PostgreSQL 16 and earlier: the pg_failover_slots extension, which Azure offers as a preload library.
-    const libraries = [...new Set([...settings.preloadLibraries, "pg_failover_slots"])];
-    return [{ name: "shared_preload_libraries", value: libraries.join(","), static: true }, feedback];
+    // PostgreSQL 17 synchronizes slots created with failover=true (Debezium's slot.failover) natively;
+    // 16 and earlier use the pg_failover_slots extension, which Azure offers as a preload library.
+    if (Number(settings.version) >= 17) return [...preload, feedback, { name: "sync_replication_slots", value: "on", static: false }];
+    return [...preload, feedback];
 }
 
 /** Whether Debezium must create its slot with failover=true (PostgreSQL 17+ with a standby). */
@@ -41,13 +52,18 @@ export function buildLogicalReplicationParameters(settings: PostgresSettings): S
         { name: "max_replication_slots", value: String(settings.maxReplicationSlots), static: true },
         { name: "max_wal_senders", value: String(settings.maxWalSenders), static: true },
         { name: "max_worker_processes", value: String(settings.maxWorkerProcesses), static: true },
-        ...buildFailoverSlotParameters(settings),
+        ...buildPreloadAndFailoverParameters(settings),
     ];
 }
 
 /** Azure flexible server parameters: logical replication plus TLS required for every client. */
 export function buildAzureServerParameters(settings: PostgresSettings): ServerParameter[] {
-    return [...buildLogicalReplicationParameters(settings), { name: "require_secure_transport", value: "ON", static: false }];
+    return [
+        ...buildLogicalReplicationParameters(settings),
+        { name: "require_secure_transport", value: "ON", static: false },
+        // Azure creates only the extensions this allow-list names.
+        ...(settings.walGuard ? [{ name: "azure.extensions", value: WAL_GUARD_EXTENSION, static: false }] : []),
+    ];
 }
 
 /** `postgres -c name=value ...` arguments for a server started from the command line. */
@@ -88,7 +104,7 @@ export function buildHbaRules(input: HbaRulesInput): string[] {
 export function raisedParameterValue(name: string, wanted: string, current: string | undefined): string {
     if (current === undefined || current === "") return wanted;
     if (/^max_/.test(name) && /^\d+$/.test(current) && /^\d+$/.test(wanted)) return String(Math.max(Number(current), Number(wanted)));
-    if (name === "shared_preload_libraries") {
+    if (name === "shared_preload_libraries" || name === "azure.extensions") {
         const libraries = current
             .split(",")
             .map((l) => l.trim())

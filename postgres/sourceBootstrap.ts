@@ -9,6 +9,7 @@ import { connectPostgres } from "./postgresClient";
 import { pollUntil } from "../runtime/pollUntil";
 import * as pulumi from "@pulumi/pulumi";
 import * as sourceSchema from "./sourceSchema";
+import * as walGuard from "./walGuard";
 
 export interface PostgresConnectionInputs {
     host: string;
@@ -23,6 +24,8 @@ export interface SourceBootstrapInputs {
     bootstrap: sourceSchema.SourceBootstrapInput;
     /** Debezium's slot, dropped on delete once the connector has released it. */
     slotName: string;
+    /** The WAL guard's objects (postgres/walGuard.ts); scheduled when maxRetainedWalBytes is set, removed when not. */
+    walGuard?: Omit<walGuard.WalGuardInput, "slotName" | "maxRetainedWalBytes"> & { maxRetainedWalBytes?: number };
     timeoutSeconds?: number;
 }
 
@@ -77,6 +80,57 @@ async function applyBootstrap(inputs: SourceBootstrapInputs, password: string | 
             throw error;
         }
         await setReplicaIdentity(client, inputs.bootstrap.tables);
+        await applyWalGuard(inputs, password, client);
+    });
+}
+
+/** Runs `work` in pg_cron's database: on the open client when that is the source database, else on a new connection. */
+function inCronDatabase<T>(inputs: SourceBootstrapInputs, password: string | undefined, client: any, cronDatabase: string, work: (cron: any) => Promise<T>): Promise<T> {
+    return cronDatabase === inputs.connection.database ? work(client) : withClient({ ...inputs.connection, database: cronDatabase }, password, work);
+}
+
+/** Takes the guard's job out of pg_cron (if pg_cron and the job exist) and its function out of the source. */
+async function removeWalGuard(inputs: SourceBootstrapInputs, password: string | undefined, client: any, keepLog: boolean): Promise<void> {
+    if (!inputs.walGuard) return;
+    const cronDatabase: string | null = (await client.query(walGuard.CRON_DATABASE_SQL)).rows[0].db;
+    if (cronDatabase) {
+        await inCronDatabase(inputs, password, client, cronDatabase, async (cron) => {
+            if ((await cron.query("SELECT to_regclass('cron.job') IS NOT NULL AS present")).rows[0].present)
+                await cron.query(walGuard.UNSCHEDULE_WAL_GUARD_SQL, [inputs.walGuard!.jobName]);
+        });
+    }
+    for (const statement of walGuard.buildWalGuardRemovalStatements(inputs.walGuard, keepLog)) await client.query(statement);
+}
+
+/**
+ * Schedules the WAL guard, or removes it (its log kept) when walGuard has no limit: the function and its
+ * log in the source database, the job in pg_cron's database (`cron.database_name`, "postgres" on
+ * Azure), which may be another database of the same server.
+ */
+async function applyWalGuard(inputs: SourceBootstrapInputs, password: string | undefined, client: any): Promise<void> {
+    if (!inputs.walGuard) return;
+    const limit = inputs.walGuard.maxRetainedWalBytes;
+    if (limit === undefined) return removeWalGuard(inputs, password, client, true);
+    const cronDatabase: string | null = (await client.query(walGuard.CRON_DATABASE_SQL)).rows[0].db;
+    if (!cronDatabase) {
+        throw new Error(
+            `pg-adx-cdc:postgres.walGuard needs the ${walGuard.WAL_GUARD_EXTENSION} extension loaded on ${inputs.connection.host}: add ${walGuard.WAL_GUARD_EXTENSION} to the server parameters ` +
+                `shared_preload_libraries (and, on Azure, azure.extensions) and restart the server (the stack does this for servers it owns and for existing Azure servers), or remove walGuard`,
+        );
+    }
+    const guard: walGuard.WalGuardInput = { ...inputs.walGuard, maxRetainedWalBytes: limit, slotName: inputs.slotName };
+    for (const statement of walGuard.buildWalGuardSourceStatements(guard)) await client.query(statement);
+    const schedule = walGuard.buildWalGuardSchedule(guard, inputs.connection.database);
+    await inCronDatabase(inputs, password, client, cronDatabase, async (cron) => {
+        try {
+            await cron.query(`CREATE EXTENSION IF NOT EXISTS ${walGuard.WAL_GUARD_EXTENSION}`);
+            await cron.query(schedule.text, schedule.values);
+        } catch (error: any) {
+            throw new Error(
+                `scheduling the WAL guard in database ${cronDatabase} (pg_cron's cron.database_name) failed: ${error.message}; ` +
+                    `the admin needs CREATE EXTENSION ${walGuard.WAL_GUARD_EXTENSION} there and EXECUTE on cron.schedule_in_database`,
+            );
+        }
     });
 }
 
@@ -142,6 +196,7 @@ async function teardown(inputs: SourceBootstrapInputs, password: string | undefi
                 new Error(`replication slot "${inputs.slotName}" is still active; stop the consumer that holds it (see pg_stat_replication) and run pulumi destroy again`),
         });
         log(`replication slot "${inputs.slotName}": ${outcome}`);
+        await removeWalGuard(inputs, password, client, false);
         for (const statement of sourceSchema.buildSourceTeardownStatements(inputs.bootstrap)) await client.query(statement);
     });
 }
@@ -158,6 +213,14 @@ export const sourceBootstrapProvider: pulumi.dynamic.ResourceProvider & { adminP
             sourceSchema.buildSourceBootstrapStatements(news.bootstrap);
         } catch (error: any) {
             failures.push({ property: "bootstrap", reason: error.message });
+        }
+        if (news.walGuard) {
+            try {
+                if (news.walGuard.maxRetainedWalBytes === undefined) walGuard.buildWalGuardRemovalStatements(news.walGuard, true);
+                else walGuard.buildWalGuardSourceStatements({ ...news.walGuard, slotName: news.slotName });
+            } catch (error: any) {
+                failures.push({ property: "walGuard", reason: error.message });
+            }
         }
         if (!/^[a-z0-9_]{1,63}$/.test(news.slotName ?? ""))
             failures.push({ property: "slotName", reason: `replication slot names are 1-63 lower-case letters, digits or _ (got ${JSON.stringify(news.slotName)})` });
@@ -204,6 +267,7 @@ export interface PostgresSourceBootstrapArgs {
     connection: { [K in keyof PostgresConnectionInputs]: pulumi.Input<PostgresConnectionInputs[K]> };
     bootstrap: { [K in keyof sourceSchema.SourceBootstrapInput]: pulumi.Input<sourceSchema.SourceBootstrapInput[K]> };
     slotName: pulumi.Input<string>;
+    walGuard?: SourceBootstrapInputs["walGuard"];
     timeoutSeconds?: pulumi.Input<number>;
 }
 

@@ -176,12 +176,19 @@ SELECT CASE
 END AS outcome`;
 
 /** Names of the PostgreSQL objects Debezium uses, derived from the topic prefix so two pipelines never share a slot. */
-export function sourceObjectNames(topicPrefix: string): { slotName: string; publicationName: string; heartbeatTable: string; signalTable: string } {
+export function sourceObjectNames(topicPrefix: string): {
+    slotName: string;
+    publicationName: string;
+    heartbeatTable: string;
+    signalTable: string;
+    walGuard: { functionName: string; logTable: string; jobName: string };
+} {
     const suffix = topicPrefix.toLowerCase().replace(/[^a-z0-9_]/g, "_");
     return {
         slotName: `debezium_${suffix}`,
         publicationName: `debezium_${suffix}_pub`,
         heartbeatTable: `cdc_meta.heartbeat_${suffix}`,
         signalTable: `cdc_meta.signal_${suffix}`,
+        walGuard: { functionName: `cdc_meta.wal_guard_${suffix}`, logTable: `cdc_meta.wal_guard_log_${suffix}`, jobName: `pg_adx_cdc_wal_guard_${suffix}` },
     };
 }

@@ -4,7 +4,7 @@ import * as assert from "node:assert/strict";
 import { defaultPostgresSettings, parseStackConfig } from "../../components/config";
 import {
     buildAzureServerParameters,
-    buildFailoverSlotParameters,
+    buildPreloadAndFailoverParameters,
     buildHbaRules,
     raisedParameterValue,
     buildLogicalReplicationParameters,
@@ -19,7 +19,7 @@ const azure = (postgres: Record<string, unknown>) =>
 
 describe("server parameters", () => {
     it("without a standby: logical replication only, no failover slots", () => {
-        assert.deepEqual(buildFailoverSlotParameters(azure({})), []);
+        assert.deepEqual(buildPreloadAndFailoverParameters(azure({})), []);
         assert.deepEqual(
             buildLogicalReplicationParameters(azure({})).map((p) => p.name),
             ["wal_level", "max_replication_slots", "max_wal_senders", "max_worker_processes"],
@@ -28,7 +28,7 @@ describe("server parameters", () => {
 
     it("PostgreSQL 16 with a standby: pg_failover_slots preloaded (a restart) next to the libraries kept, and hot_standby_feedback", () => {
         const settings = azure({ highAvailability: true, version: "16", preloadLibraries: ["pg_stat_statements"] });
-        assert.deepEqual(buildFailoverSlotParameters(settings), [
+        assert.deepEqual(buildPreloadAndFailoverParameters(settings), [
             { name: "shared_preload_libraries", value: "pg_stat_statements,pg_failover_slots", static: true },
             { name: "hot_standby_feedback", value: "on", static: false },
         ]);
@@ -39,7 +39,7 @@ describe("server parameters", () => {
     it("PostgreSQL 17 with a standby: native slot synchronization, and Debezium creates the slot with failover=true", () => {
         const settings = azure({ highAvailability: true, version: "17" });
         assert.deepEqual(
-            buildFailoverSlotParameters(settings).map((p) => `${p.name}=${p.value}`),
+            buildPreloadAndFailoverParameters(settings).map((p) => `${p.name}=${p.value}`),
             ["hot_standby_feedback=on", "sync_replication_slots=on"],
         );
         assert.equal(needsFailoverSlot(settings), true);

@@ -19,7 +19,7 @@ export interface TableCapture {
 /** Runs the source bootstrap for `tables` under `prefix`; `start()` then deploys the sink and the source connector. */
 export async function bootstrapCapture(
     pipeline: LocalPipeline,
-    options: { prefix: string; tables: string[]; keys?: Record<string, string[]>; createDemoTables?: boolean; scramSalt: string },
+    options: { prefix: string; tables: string[]; keys?: Record<string, string[]>; createDemoTables?: boolean; scramSalt: string; walGuardMaxRetainedWalBytes?: number },
 ): Promise<TableCapture> {
     const names = sourceObjectNames(options.prefix);
     const connectorName = `${options.prefix}-postgres-source`;
@@ -35,6 +35,7 @@ export async function bootstrapCapture(
             ...(options.createDemoTables ? { createDemoTables: true } : {}),
         },
         slotName: names.slotName,
+        ...(options.walGuardMaxRetainedWalBytes ? { walGuard: { ...names.walGuard, maxRetainedWalBytes: options.walGuardMaxRetainedWalBytes } } : {}),
         timeoutSeconds: 60,
     };
     await sourceBootstrapProvider.create!(bootstrapInputs);

@@ -33,6 +33,7 @@ export function localOperationsOutputs(
             sslMode: "disable",
             slotName: objects.slotName,
             signalTable: objects.signalTable,
+            walGuardLogTable: objects.walGuard.logTable,
         },
         adx: {
             queryUri: options.queryUri ?? pipeline.adx.url,

@@ -1,0 +1,152 @@
+// The WAL guard (pg-adx-cdc:postgres.walGuard) on the real pipeline: pg_cron preloaded as the stack's
+// parameters preload it, the guard scheduled by the bootstrap provider in pg_cron's database
+// ("postgres", Azure's default) for the source database. While the pipeline streams, the guard leaves
+// the slot alone; with the source connector paused (its consumer still attached, its slot held) and
+// changes made, including deletes, the slot retains more WAL than the limit: the guard ends the
+// consumer and drops the slot, status names the drop, and when the connector resumes Debezium finds its
+// slot gone, re-reads every table (snapshot.mode when_needed) and ADX's current state equals the source
+// value by value — the rows deleted while the slot was gone included.
+import { after, before, describe, it } from "node:test";
+import * as assert from "node:assert/strict";
+import type { Client } from "pg";
+import { startLocalPipeline, LocalPipeline } from "../../local/localPipeline";
+import { adminClient } from "../../local/capturedSource";
+import { KustoSinkDeployment } from "../../local/kustoSinkDeployment";
+import { connectRequest } from "../../connectors/connectRestClient";
+import { sourceBootstrapProvider } from "../../postgres/sourceBootstrap";
+import { sourceObjectNames } from "../../postgres/sourceSchema";
+import { evaluatePipelineHealth, readSlotHealth } from "../../operations/pipelineHealth";
+import { changeMetadataColumns } from "../../kql/adxModel";
+import { sinkTargetOf } from "../../kql/kqlModel";
+import { pollUntil } from "../../runtime/pollUntil";
+import { bootstrapCapture, TableCapture } from "./harness/capturedTables";
+import { waitUntilEqual } from "./harness/sourceComparison";
+
+const PREFIX = "guarded";
+const TABLE = "app.accounts";
+/** 24 MB: far above what a streaming pipeline retains here, far below what the test writes while paused. */
+const LIMIT_BYTES = 24_000_000;
+const names = sourceObjectNames(PREFIX);
+
+let pipeline: LocalPipeline;
+let admin: Client;
+let capture: TableCapture;
+let sink: KustoSinkDeployment;
+let connectorName: string;
+
+async function cronDatabase(): Promise<Client> {
+    const { Client } = require("pg");
+    const client = new Client({ host: pipeline.adminConnection.host, port: pipeline.adminConnection.port, user: pipeline.adminConnection.user, database: "postgres" });
+    await client.connect();
+    return client;
+}
+
+async function guardLog(): Promise<{ retained_bytes: string; limit_bytes: string }[]> {
+    return (await admin.query(`SELECT retained_bytes::text, limit_bytes::text FROM ${names.walGuard.logTable} ORDER BY dropped_at`)).rows;
+}
+
+before(async () => {
+    pipeline = await startLocalPipeline({ walGuard: { maxRetainedWalGb: LIMIT_BYTES / 1e9 } });
+    admin = await adminClient(pipeline);
+    await admin.query(`CREATE SCHEMA app;
+        CREATE TABLE ${TABLE} (id bigint PRIMARY KEY, owner text NOT NULL, balance numeric(14,2) NOT NULL, updated_at timestamptz NOT NULL DEFAULT now());
+        INSERT INTO ${TABLE} (id, owner, balance) SELECT g, 'owner ' || g, g * 1.25 FROM generate_series(1, 300) g`);
+    capture = await bootstrapCapture(pipeline, { prefix: PREFIX, tables: [TABLE], scramSalt: "d2FsLWd1YXJkLXNhbHQtMTI=", walGuardMaxRetainedWalBytes: LIMIT_BYTES });
+    const started = await capture.start();
+    sink = started.sink;
+    connectorName = started.connectorInputs.connectorName;
+});
+
+after(async () => {
+    await admin?.end().catch(() => undefined);
+    await pipeline?.stop();
+});
+
+describe("WAL guard", () => {
+    it("is scheduled by the bootstrap in pg_cron's database, for the source database, with the configured limit", async () => {
+        const cron = await cronDatabase();
+        try {
+            const { rows } = await cron.query("SELECT schedule, command, database FROM cron.job WHERE jobname = $1", [names.walGuard.jobName]);
+            assert.deepEqual(rows, [{ schedule: "* * * * *", command: `SELECT ${names.walGuard.functionName}()`, database: pipeline.postgres.database }]);
+        } finally {
+            await cron.end();
+        }
+        assert.match(
+            (await admin.query(`SELECT prosrc FROM pg_proc WHERE oid = '${names.walGuard.functionName}()'::regprocedure`)).rows[0].prosrc,
+            new RegExp(`<= ${LIMIT_BYTES}`),
+        );
+    });
+
+    it("leaves a streaming pipeline's slot alone", async () => {
+        await admin.query(`UPDATE ${TABLE} SET balance = balance + 1 WHERE id % 10 = 0`);
+        const [equal] = await waitUntilEqual(pipeline, admin, sink, [TABLE], "streaming under the guard");
+        assert.deepEqual(equal.mismatches, []);
+        assert.equal(equal.adxRows, 300);
+        // Run now as pg_cron runs it every minute: it drops nothing.
+        assert.equal((await admin.query(`SELECT ${names.walGuard.functionName}() AS outcome`)).rows[0].outcome, "within the limit");
+        assert.deepEqual(await guardLog(), []);
+    });
+
+    it("drops a slot that retains more WAL than the limit, status names the drop, and the re-read brings ADX back to the source, deletes made meanwhile included", async () => {
+        const { op } = changeMetadataColumns(sink.models[0].described.columns.map((c) => c.name));
+        const ingested = () => pipeline.adx.ingested.get(sinkTargetOf(sink.models[0].scripts).table) ?? [];
+        // Paused: the task stays connected (the slot is active) but confirms nothing, so its WAL accumulates.
+        await connectRequest(pipeline.connectUrl, "PUT", `/connectors/${connectorName}/pause`, undefined, { deadlineMs: 30_000, initialDelayMs: 200, maxDelayMs: 2000 });
+        await new Promise((r) => setTimeout(r, 3000));
+        await admin.query(`DELETE FROM ${TABLE} WHERE id BETWEEN 1 AND 40`);
+        await admin.query(`UPDATE ${TABLE} SET owner = owner || ' (moved)', balance = balance * 2 WHERE id BETWEEN 41 AND 80`);
+        await admin.query(`INSERT INTO ${TABLE} (id, owner, balance) SELECT g, 'late ' || g, g FROM generate_series(301, 330) g`);
+        // WAL the pipeline does not capture: a bulk load into another table.
+        await admin.query("CREATE TABLE app.bulk_import AS SELECT g, repeat(md5(g::text), 12) AS payload FROM generate_series(1, 100000) g");
+        const retained = await readSlotHealth(admin, names.slotName);
+        assert.ok((retained.retainedBytes ?? 0) > LIMIT_BYTES, `the slot retains ${retained.retainedBytes} bytes, more than the limit`);
+        assert.equal(retained.active, true, "the paused task still holds the slot: the guard has to end its consumer");
+        const readsBefore = ingested().filter((r) => r.row[op.column] === "r").length;
+
+        // pg_cron runs the guard within a minute.
+        const [drop] = await pollUntil({
+            attempt: async () => {
+                const log = await guardLog();
+                return log.length ? log : undefined;
+            },
+            timeoutMs: 150_000,
+            intervalMs: 2000,
+            timeoutError: () => new Error("the WAL guard did not drop the slot within 150 s"),
+        });
+        assert.ok(Number(drop.retained_bytes) > LIMIT_BYTES);
+        assert.equal(Number(drop.limit_bytes), LIMIT_BYTES);
+        const slot = await readSlotHealth(admin, names.slotName, names.walGuard.logTable);
+        assert.equal(slot.exists, false, "the slot is gone");
+        const problems = evaluatePipelineHealth({ connectors: [], topics: [], unreachable: [], slot });
+        process.stderr.write(`e2e: status says: ${problems.join(" | ")}\n`);
+        assert.match(
+            problems.join("\n"),
+            /replication slot debezium_guarded was dropped by the WAL guard at .* \(it retained [\d.]+ MiB of WAL, limit 22\.9 MiB\).*re-reads every captured table/,
+        );
+
+        await connectRequest(pipeline.connectUrl, "PUT", `/connectors/${connectorName}/resume`, undefined, { deadlineMs: 30_000, initialDelayMs: 200, maxDelayMs: 2000 });
+        const [equal] = await waitUntilEqual(pipeline, admin, sink, [TABLE], "after the WAL guard's drop", 180_000);
+        assert.deepEqual(equal.mismatches, []);
+        assert.equal(equal.sourceRows, 290);
+        assert.equal(equal.adxRows, 290, "the 40 rows deleted while the slot was gone are not in the current state");
+        const reread = ingested().filter((r) => r.row[op.column] === "r").length - readsBefore;
+        assert.ok(reread >= 290, `Debezium re-read the table (${reread} snapshot reads)`);
+        assert.equal((await readSlotHealth(admin, names.slotName)).exists, true, "Debezium created its slot again");
+        // And streaming goes on from the new slot.
+        await admin.query(`UPDATE ${TABLE} SET balance = 0 WHERE id = 300`);
+        const [after] = await waitUntilEqual(pipeline, admin, sink, [TABLE], "streaming after the re-read");
+        assert.deepEqual(after.mismatches, []);
+    });
+
+    it("is unscheduled and removed with the stack", async () => {
+        await connectRequest(pipeline.connectUrl, "DELETE", `/connectors/${connectorName}`, undefined, { deadlineMs: 30_000, initialDelayMs: 200, maxDelayMs: 2000 });
+        await sourceBootstrapProvider.delete!("bootstrap", capture.bootstrapInputs);
+        const cron = await cronDatabase();
+        try {
+            assert.deepEqual((await cron.query("SELECT jobname FROM cron.job")).rows, []);
+        } finally {
+            await cron.end();
+        }
+        assert.equal((await admin.query("SELECT to_regproc($1) AS f, to_regclass($2) AS t", [names.walGuard.functionName, names.walGuard.logTable])).rows[0].f, null);
+    });
+});
