@@ -99,6 +99,43 @@ export interface ConnectWorkerSettingsInput {
     pluginPath?: string;
     /** The stack's broker (default) or Event Hubs. */
     endpoint?: KafkaEndpointKind;
+    /** The failed-task watchdog's timing; the stack deploys WATCHDOG_DEFAULTS, a fault drill may shorten the first backoff. */
+    watchdog?: Partial<WatchdogSettings>;
+}
+
+/** The watchdog (docker/connect/transforms, pgadxcdc.watchdog.FailedTaskWatchdog): a Connect REST extension in every worker. */
+export const WATCHDOG_EXTENSION_CLASS = "pgadxcdc.watchdog.FailedTaskWatchdog";
+
+export interface WatchdogSettings {
+    /** How often each worker looks for connectors and tasks FAILED on it. */
+    intervalMs: number;
+    /** Wait before the first restart (a failure seen on a check is restarted at the first check after this). */
+    initialBackoffMs: number;
+    /** The wait doubles after each restart up to this. */
+    maxBackoffMs: number;
+    /** Restarts without a stable run after which the watchdog gives up and `status` says a person is needed. */
+    maxRestarts: number;
+    /** A run this long after a restart counts as recovered: the next failure starts from the first backoff again. */
+    stableMs: number;
+}
+
+/**
+ * 30 s, 1, 2, 4, 8, 15, 15, ... minutes: an ADX or DNS outage of an hour is ridden out by ten restarts
+ * (on top of the sink's own 5-minute retry window) without hammering a service that is down, and a
+ * cause that no restart fixes (a dropped ADX table) reaches a person in about 2 hours.
+ */
+export const WATCHDOG_DEFAULTS: WatchdogSettings = { intervalMs: 15_000, initialBackoffMs: 30_000, maxBackoffMs: 900_000, maxRestarts: 10, stableMs: 600_000 };
+
+function watchdogWorkerSettings(overrides: Partial<WatchdogSettings> = {}): Record<string, string> {
+    const w = { ...WATCHDOG_DEFAULTS, ...overrides };
+    return {
+        "rest.extension.classes": WATCHDOG_EXTENSION_CLASS,
+        "pgadxcdc.watchdog.interval.ms": String(w.intervalMs),
+        "pgadxcdc.watchdog.initial.backoff.ms": String(w.initialBackoffMs),
+        "pgadxcdc.watchdog.max.backoff.ms": String(w.maxBackoffMs),
+        "pgadxcdc.watchdog.max.restarts": String(w.maxRestarts),
+        "pgadxcdc.watchdog.stable.ms": String(w.stableMs),
+    };
 }
 
 /**
@@ -113,6 +150,8 @@ export interface ConnectWorkerSettingsInput {
  * - `scheduled.rebalance.max.delay.ms=30000` (default 300000): when a worker dies, its tasks move to
  *   the others after this delay; five minutes of no capture is five minutes of WAL held and of lag,
  *   while 30 s still lets a restarting worker (a container restart) take its own tasks back.
+ * - `rest.extension.classes`: pg-adx-cdc's watchdog, which restarts failed connectors and tasks with
+ *   backoff (Connect never does) and reports at `/pg-adx-cdc/watchdog`.
  */
 export function buildConnectWorkerSettings(input: ConnectWorkerSettingsInput): Record<string, string> {
     if (!input.bootstrapServers) throw new Error("buildConnectWorkerSettings: bootstrapServers is required");
@@ -142,6 +181,7 @@ export function buildConnectWorkerSettings(input: ConnectWorkerSettingsInput): R
         "config.providers": "env",
         "config.providers.env.class": "org.apache.kafka.common.config.provider.EnvVarConfigProvider",
         "connector.client.config.override.policy": "All",
+        ...watchdogWorkerSettings(input.watchdog),
     };
     if (input.pluginPath) settings["plugin.path"] = input.pluginPath;
     if (input.endpoint?.kind === "eventhubs") Object.assign(settings, eventHubsClientSettings(input.endpoint.passwordEnvVar));

@@ -8,7 +8,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { buildKafkaBrokerSettings } from "../components/kafkaBrokerSettings";
-import { buildConnectWorkerSettings, renderProperties, WORKER_SECRET_ENV } from "../connectors/workerSettings";
+import { buildConnectWorkerSettings, renderProperties, WatchdogSettings, WORKER_SECRET_ENV } from "../connectors/workerSettings";
 import { defaultPostgresSettings } from "../components/config";
 import { buildHbaRules, buildLogicalReplicationParameters, toPostgresConfLines } from "../postgres/serverParameters";
 import { ensurePrerequisites, Prerequisites } from "./prerequisites";
@@ -107,6 +107,8 @@ export interface LocalPipelineOptions {
      * (az_dev_token), and what its JVM trusts besides the test double's certificate.
      */
     realAdx?: { accessToken: string; trust: LocalTlsOptions };
+    /** The watchdog's timing where a drill shortens it (the stack's WATCHDOG_DEFAULTS otherwise). */
+    watchdog?: Partial<WatchdogSettings>;
     /** The stack's WAL guard on this server (pg_cron preloaded, as the stack's parameters preload it). */
     walGuard?: { maxRetainedWalGb: number };
 }
@@ -258,6 +260,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
                 advertisedHost: "127.0.0.1",
                 pluginPath: prerequisites.pluginPath,
                 endpoint: kafkaMode === "eventhubs" ? { kind: "eventhubs", passwordEnvVar: WORKER_SECRET_ENV.eventHubsConnectionString } : { kind: "broker" },
+                watchdog: options.watchdog,
             });
             fs.writeFileSync(file, renderProperties(workerSettings));
             return file;

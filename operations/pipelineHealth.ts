@@ -67,8 +67,23 @@ export interface PipelineHealthReport {
     incrementalSnapshots?: IncrementalSnapshotProgress;
     /** Each captured table's latest `reconcile --record` result in ADX; undefined when none was recorded. */
     reconciles?: { table: string; at: string; verdict: string; differingKeys: number; unsettled: number; coverage: number }[];
+    /** The watchdog's restarts of failed connectors and tasks, from every worker (`GET /pg-adx-cdc/watchdog`). */
+    watchdog?: WatchdogRestart[];
     /** What could not be reached at all (Connect, PostgreSQL, Kafka), with the reason. */
     unreachable: string[];
+}
+
+/** One connector (task undefined) or task the watchdog restarted, as a worker reports it. */
+export interface WatchdogRestart {
+    worker: string;
+    connector: string;
+    task?: number;
+    attempts: number;
+    maxRestarts: number;
+    lastRestart?: string;
+    nextAttempt?: string;
+    gaveUp: boolean;
+    lastTrace?: string;
 }
 
 /** Pure: the problems in a report; empty means healthy. */
@@ -86,6 +101,14 @@ export function evaluatePipelineHealth(report: PipelineHealthReport, thresholds:
         else if (c.state !== "RUNNING") problems.push(`connector ${c.name} is ${c.state}${c.trace ? `: ${rootCause(c.trace)}` : ""}`);
         if (c.state !== "MISSING" && c.tasks.length === 0) problems.push(`connector ${c.name} has no tasks`);
         for (const t of c.tasks) if (t.state !== "RUNNING") problems.push(`connector ${c.name} task ${t.id} is ${t.state}${t.trace ? `: ${rootCause(t.trace)}` : ""}`);
+    }
+    for (const w of report.watchdog ?? []) {
+        const what = w.task === undefined ? `connector ${w.connector}` : `connector ${w.connector} task ${w.task}`;
+        if (w.gaveUp)
+            problems.push(
+                `the watchdog restarted ${what} ${w.attempts} times on ${w.worker} and gave up: a restart does not fix its cause${w.lastTrace ? ` (${w.lastTrace})` : ""}; ` +
+                    `fix it, then pg-adx-cdc restart-sink (or POST /connectors/${w.connector}/restart?includeTasks=true&onlyFailed=true)`,
+            );
     }
     const slot = report.slot;
     if (slot) {
@@ -372,6 +395,25 @@ export async function readTopicOffsets(
     }
 }
 
+/** A worker's watchdog report; an empty list from a worker without the extension (HTTP 404, an older image). */
+export async function readWatchdog(url: string): Promise<WatchdogRestart[]> {
+    const response = await fetch(`${url}/pg-adx-cdc/watchdog`, { signal: AbortSignal.timeout(5000) });
+    if (response.status === 404) return [];
+    if (!response.ok) throw new Error(`the watchdog at ${url} answered HTTP ${response.status}`);
+    const body: any = await response.json();
+    return (body.restarts ?? []).map((r: any) => ({
+        worker: String(body.worker),
+        connector: String(r.connector),
+        task: r.task ?? undefined,
+        attempts: Number(r.attempts),
+        maxRestarts: Number(body.maxRestarts),
+        lastRestart: r.lastRestart ?? undefined,
+        nextAttempt: r.nextAttempt ?? undefined,
+        gaveUp: r.gaveUp === true,
+        lastTrace: r.lastTrace ?? undefined,
+    }));
+}
+
 /** Whether a worker's REST API answers (GET / gives its version) within a few seconds. */
 async function probeWorker(url: string): Promise<{ url: string; up: boolean; error?: string }> {
     try {
@@ -391,6 +433,14 @@ export async function collectPipelineHealth(
     const report: PipelineHealthReport = { connectors: [], topics: [], unreachable: [] };
     // Every worker of the group; connectors are read from the first that answers (any worker forwards to the leader).
     report.workers = await Promise.all((outputs.connectWorkerUrls ?? [outputs.connectRestUrl]).map((url) => probeWorker(url)));
+    report.watchdog = [];
+    for (const w of report.workers.filter((x) => x.up)) {
+        try {
+            report.watchdog.push(...(await readWatchdog(w.url)));
+        } catch (error: any) {
+            report.unreachable.push(`watchdog: ${error.message}`);
+        }
+    }
     const connectUrl = report.workers.find((w) => w.up)?.url ?? outputs.connectRestUrl;
     for (const name of [outputs.connectors.source, outputs.connectors.sink]) {
         try {
@@ -468,6 +518,11 @@ export function renderHealthReport(report: PipelineHealthReport, problems: strin
     if ((report.workers ?? []).length > 1) for (const w of report.workers!) lines.push(`worker     ${w.url}: ${w.up ? "up" : `DOWN (${w.error ?? "no answer"})`}`);
     for (const c of report.connectors)
         lines.push(`connector  ${c.name}: ${c.state}; tasks ${c.tasks.map((t) => `${t.id}:${t.state}${t.worker ? ` on ${t.worker}` : ""}`).join(", ") || "none"}`);
+    for (const w of report.watchdog ?? [])
+        lines.push(
+            `watchdog   ${w.connector}${w.task === undefined ? "" : ` task ${w.task}`} on ${w.worker}: restarted ${w.attempts} of at most ${w.maxRestarts} time(s)` +
+                `${w.lastRestart ? `, last at ${w.lastRestart}` : ""}${w.gaveUp ? ", gave up" : w.nextAttempt ? `, next restart if still failed at ${w.nextAttempt}` : ""}`,
+        );
     if (report.slot) {
         const s = report.slot;
         lines.push(

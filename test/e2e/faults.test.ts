@@ -2,7 +2,7 @@
 // sink delivering into the ADX test double): kill -9 of the Connect worker, the broker down ~10 s,
 // a PostgreSQL restart, the source connector deleted and recreated with the same name (offsets
 // kept); on the sink side ADX down longer than the sink's retry window (shortened to 15 s here; the
-// semantics are the production ones), Connect killed -9 while a flush is in ADX's hands, 429/503
+// semantics are the production ones) healed by the workers' watchdog, Connect killed -9 while a flush is in ADX's hands, 429/503
 // bursts inside the retry window, a batch ADX rejects permanently (replayed after the fix), and a
 // record the sink cannot read after a rebalance (dead-lettered). After each, what ADX holds equals the
 // source table; changes made / delivered into ADX / duplicated / lost and the time to recover are
@@ -18,7 +18,7 @@ import { sourceBootstrapProvider } from "../../postgres/sourceBootstrap";
 import { sinkTargetOf } from "../../kql/kqlModel";
 import { changeMetadataColumns } from "../../kql/adxModel";
 import { kqlSchemaProvider } from "../../kql/kqlSchema";
-import { evaluatePipelineHealth, readConnectorHealth, readIngestionFailures, readTopicOffsets } from "../../operations/pipelineHealth";
+import { evaluatePipelineHealth, readConnectorHealth, readIngestionFailures, readTopicOffsets, readWatchdog, renderHealthReport, WatchdogRestart } from "../../operations/pipelineHealth";
 import { runOrdersGenerator } from "../../generator/ordersGenerator";
 import { pollUntil } from "../../runtime/pollUntil";
 
@@ -213,7 +213,8 @@ async function underFault(name: string, inject: () => Promise<void>): Promise<Re
 }
 
 before(async () => {
-    pipeline = await startLocalPipeline();
+    // The watchdog's first restart 5 s after a failure instead of 30 s (its backoff and checks are the stack's).
+    pipeline = await startLocalPipeline({ watchdog: { initialBackoffMs: 5000, intervalMs: 2000 } });
     source = await setUpCapturedSource(pipeline, { topicPrefix: "faults", connectorName: "faults-source", preexistingRows: 0 });
     sink = await deployKustoSink(pipeline, { topicPrefix: "faults", tables: [TABLE], sink: { retryWindowMs: SINK_RETRY_WINDOW_MS } });
     await source.admin.query(LEDGER_SQL);
@@ -275,8 +276,9 @@ describe("faults under a continuous workload", () => {
         assert.equal(f.resnapshotted, 0, "offsets were kept: no new snapshot");
     });
 
-    it("5. ADX down longer than the sink's retry window: the task fails without committing, restart-sink resumes it, nothing lost", async () => {
+    it("5. ADX down longer than the sink's retry window: the task fails without committing, the watchdog restarts it with no one's help, nothing lost", async () => {
         let failedWhileDown: string[] = [];
+        let restarts: WatchdogRestart[] = [];
         const f = await underFault("adx-down-past-retry-window", async () => {
             pipeline.adx.outage = () => 503;
             // Waits for the task to fail (asserted below from what was last seen).
@@ -287,16 +289,25 @@ describe("faults under a continuous workload", () => {
                 timeoutError: () => new Error(`the sink's task did not fail while ADX was down past its retry window (states ${failedWhileDown.join(", ")})`),
             }).catch(() => undefined);
             pipeline.adx.outage = undefined;
-            // What `npm run restart-sink` does (the command itself is run in operations.test.ts).
-            await connectRequest(pipeline.connectUrl, "POST", `/connectors/${sink.connectorName}/restart?includeTasks=true&onlyFailed=true`, undefined, {
-                deadlineMs: 30_000,
-                initialDelayMs: 200,
-                maxDelayMs: 2000,
+            // No restart by hand: the worker's watchdog restarts the failed task.
+            await pollUntil({
+                attempt: async () => ((await sinkTaskStates()).every((s) => s === "RUNNING") ? true : undefined),
+                timeoutMs: 60_000,
+                intervalMs: 1000,
+                timeoutError: () => new Error("the watchdog did not restart the sink's failed task within 60 s"),
             });
+            restarts = (await readWatchdog(pipeline.connectUrl)).filter((r) => r.connector === sink.connectorName);
         });
         assert.deepEqual(failedWhileDown, ["FAILED"], "the task fails once the retry window is exhausted");
         assertExact(f);
         assert.deepEqual(await sinkTaskStates(), ["RUNNING"]);
+        process.stderr.write(`faults: the watchdog reported ${JSON.stringify(restarts)}\n`);
+        assert.equal(restarts.length, 1, "the watchdog restarted the sink's task");
+        assert.ok(restarts[0].attempts >= 1 && !restarts[0].gaveUp);
+        // status shows it, and a restart that worked is no problem.
+        const report = { connectors: [], topics: [], unreachable: [], watchdog: restarts };
+        assert.match(renderHealthReport(report, []), new RegExp(`watchdog   ${sink.connectorName} task \\d+ on 127\\.0\\.0\\.1:\\d+: restarted \\d+ of at most 10 time\\(s\\), last at `));
+        assert.deepEqual(evaluatePipelineHealth(report), []);
     });
 
     it("6. kill -9 of the Connect worker while a flush is in ADX's hands loses nothing", async () => {

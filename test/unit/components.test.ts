@@ -98,6 +98,16 @@ describe("components", () => {
         assert.ok(env.includes("CONNECT_CONFIG_PROVIDERS=env"));
         assert.ok(env.includes("CONNECT_CONFIG_PROVIDERS_ENV_CLASS=org.apache.kafka.common.config.provider.EnvVarConfigProvider"));
         assert.ok(env.includes("BOOTSTRAP_SERVERS=k-dev:19092"));
+        // The failed-task watchdog runs in the deployed worker with the timing the e2e drills exercise.
+        assert.ok(env.includes("CONNECT_REST_EXTENSION_CLASSES=pgadxcdc.watchdog.FailedTaskWatchdog"));
+        for (const [key, value] of [
+            ["INTERVAL_MS", "15000"],
+            ["INITIAL_BACKOFF_MS", "30000"],
+            ["MAX_BACKOFF_MS", "900000"],
+            ["MAX_RESTARTS", "10"],
+            ["STABLE_MS", "600000"],
+        ])
+            assert.ok(env.includes(`CONNECT_PGADXCDC_WATCHDOG_${key}=${value}`), key);
         assert.ok(env.some((e) => e.startsWith("CDC_PG_REPLICATION_PASSWORD=")));
         const image = resources.find((r) => r.type === "docker:index/image:Image")!;
         assert.deepEqual(Object.keys(image.inputs.build.args).sort(), [

@@ -115,6 +115,22 @@ describe("status verdict", () => {
         ]);
     });
 
+    it("the watchdog's restarts are shown; one it gave up on is a problem that names the cause and the fix", () => {
+        const restart = { worker: "10.0.0.4:8083", connector: "cdc-adx-sink", task: 1, attempts: 3, maxRestarts: 10, lastRestart: "2026-12-03T03:10:00Z", gaveUp: false };
+        const retrying = { ...healthy(), watchdog: [{ ...restart, nextAttempt: "2026-12-03T03:12:00Z" }] };
+        assert.deepEqual(evaluatePipelineHealth(retrying), []);
+        assert.match(
+            renderHealthReport(retrying, []),
+            /watchdog {3}cdc-adx-sink task 1 on 10\.0\.0\.4:8083: restarted 3 of at most 10 time\(s\), last at 2026-12-03T03:10:00Z, next restart if still failed at 2026-12-03T03:12:00Z/,
+        );
+        const gaveUp = { ...healthy(), watchdog: [{ ...restart, attempts: 10, gaveUp: true, lastTrace: "org.apache.kafka.connect.errors.ConnectException: mapping not found" }] };
+        assert.deepEqual(evaluatePipelineHealth(gaveUp), [
+            "the watchdog restarted connector cdc-adx-sink task 1 10 times on 10.0.0.4:8083 and gave up: a restart does not fix its cause (org.apache.kafka.connect.errors.ConnectException: mapping not found); " +
+                "fix it, then pg-adx-cdc restart-sink (or POST /connectors/cdc-adx-sink/restart?includeTasks=true&onlyFailed=true)",
+        ]);
+        assert.match(renderHealthReport(gaveUp, []), /restarted 10 of at most 10 time\(s\), last at 2026-12-03T03:10:00Z, gave up/);
+    });
+
     it("a missing slot is a problem; sizes read as people read them", () => {
         assert.deepEqual(evaluatePipelineHealth({ ...healthy(), slot: { name: "debezium_cdc", exists: false } }), [
             "replication slot debezium_cdc does not exist (the source connector creates it; is it running?)",
