@@ -216,7 +216,11 @@ const heartbeat = {
 const kqlSchemas = captured.map((m) => {
     const scripts = sourceCatalog.described.apply((described) => {
         const table = describedTable(described, m.table);
-        return adxModelScripts(table, { key: table.key, streamingIngestion: config.adx.streamingIngestion }, m.overlay);
+        return adxModelScripts(
+            table,
+            { key: table.key, streamingIngestion: config.adx.streamingIngestion, currentStateRetentionDays: config.adx.currentStateRetentionDays },
+            m.overlay,
+        );
     });
     return new KqlSchema(
         `kql-${m.table}`,

@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { configBoolean, configEnum, configNumber, knownKeysAt, nearestKey, pulumiTypeFlag } from "./configValues";
 import { AzureSkuName } from "@pulumi/azure-native/types/enums/kusto";
-import { findAdxNameCollisions } from "../kql/adxModel";
+import { findAdxNameCollisions, UNLIMITED_RETENTION_DAYS } from "../kql/adxModel";
 import { parseIpv4Cidr } from "./ipv4Cidr";
 import { canonicalTableName, DEBEZIUM_LIST_SEPARATORS, parseTableName, PG_IDENTIFIER } from "../postgres/identifiers";
 import { DEFAULT_KAFKA_COMPRESSION, KAFKA_COMPRESSION_TYPES, KafkaCompression, topicForTable } from "../connectors/debeziumSource";
@@ -88,6 +88,10 @@ const adxSchema = z
         softDeletePeriod: z.string().regex(ISO_DURATION, "an ISO 8601 duration such as P30D").default("P30D"),
         hotCachePeriod: z.string().regex(ISO_DURATION, "an ISO 8601 duration such as P7D").default("P7D"),
         retainDataOnDestroy: configBoolean().default(false),
+        // How long the current state (each table's view and the fences of its rule) keeps a key that has not
+        // changed, in days; absent, as long as ADX keeps anything (100 years). The change tables keep the
+        // database's soft-delete period (softDeletePeriod), which may be much shorter.
+        currentStateRetentionDays: configNumber(z.number().int().min(1).max(UNLIMITED_RETENTION_DAYS)).optional(),
         // Streaming ingestion (sub-second). Free clusters ingest queued only: set false there, and the
         // sink and the table use queued ingestion bounded by the batching policy.
         streamingIngestion: configBoolean().default(true),

@@ -22,6 +22,10 @@ export interface AdxTableNames {
     mapping: string;
     latest: string;
     currentState: string;
+    /** The current-state rule's fences (TRUNCATEs, full snapshots), kept as long as the current state. */
+    fences: string;
+    /** The function the fences' update policy runs over each ingestion into the change table. */
+    fenceRows: string;
 }
 
 export function adxNamesFor(qualifiedTable: string): AdxTableNames {
@@ -30,7 +34,14 @@ export function adxNamesFor(qualifiedTable: string): AdxTableNames {
     let base = exact.replace(/[^A-Za-z0-9_]/g, "_");
     if (/^[0-9]/.test(base)) base = `t_${base}`;
     if (base !== exact) base += `_${createHash("sha256").update(canonicalTableName(qualifiedTable)).digest("hex").slice(0, 6)}`;
-    return { changes: `${base}_changes`, mapping: `${base}_changes_json`, latest: `${base}_latest`, currentState: `${base}_current` };
+    return {
+        changes: `${base}_changes`,
+        mapping: `${base}_changes_json`,
+        latest: `${base}_latest`,
+        currentState: `${base}_current`,
+        fences: `${base}_fences`,
+        fenceRows: `${base}_fence_rows`,
+    };
 }
 
 /**
@@ -59,6 +70,9 @@ export function jsonPathOf(field: string): string {
 function kqlString(text: string): string {
     return JSON.stringify(text);
 }
+
+/** The fence table's column counting a group's snapshot-end reads (its other columns are metadata columns). */
+export const FENCE_ENDS_COLUMN = "snapshot_ends";
 
 /** A column every change table has beyond the source columns, with where its value comes from. */
 export interface MetadataColumn {
@@ -145,9 +159,17 @@ export function valueFromRecord(recordColumn: string, column: string, type: Kust
     return `${CONVERSION[type]}(${kustoIdentifier(recordColumn)}[${JSON.stringify(column)}])`;
 }
 
+/** ADX's longest retention (100 years): "unlimited" for the current state unless configured shorter. */
+export const UNLIMITED_RETENTION_DAYS = 36500;
+
 export interface AdxModelOptions {
     /** Key columns of the current state (primary key, or capture.keys). */
     key: string[];
+    /**
+     * Days the current state (the view) and its fences keep a key that has not changed; default
+     * unlimited. The change table keeps the database's retention, which may be much shorter.
+     */
+    currentStateRetentionDays?: number;
     /** Streaming ingestion policy on the table (false on a queued-only cluster such as an ADX free cluster). */
     streamingIngestion: boolean;
 }
@@ -218,6 +240,40 @@ export function generateAdxModel(table: CatalogTable, options: AdxModelOptions):
         "```",
     ].join("\n");
 
+    // The current-state rule's fences, apart from the change table: with them the view may outlive the
+    // change table's retention without a truncated or re-snapshotted-away key coming back. One row per
+    // (op, LSN, partition) of TRUNCATE and full-snapshot reads, with the first offset, the latest commit
+    // time and whether it holds the snapshot's end; an update policy adds each ingestion's fences, and
+    // the backfill adds the fences the change table already holds (appending only what is missing).
+    const retentionDays = options.currentStateRetentionDays ?? UNLIMITED_RETENTION_DAYS;
+    const retention = `{ "SoftDeletePeriod": "${retentionDays}.00:00:00", "Recoverability": "Enabled" }`;
+    const { lsn, op, deleted, snapshot, kafkaPartition, kafkaOffset, sourceTs } = metadata;
+    const truncateOp = JSON.stringify(TRUNCATE_OP);
+    const fenceKeys = [op.column, lsn.column, kafkaPartition.column];
+    const fenceScript = [
+        `// Fences of the current-state rule (TRUNCATEs and full-snapshot reads), kept as long as the current state.`,
+        `.create-merge table ${names.fences} (${op.column}: string, ${lsn.column}: long, ${kafkaPartition.column}: long, ${kafkaOffset.column}: long, ${sourceTs.column}: datetime, ${FENCE_ENDS_COLUMN}: long) with (docstring = ${kqlString(`TRUNCATEs and full-snapshot reads of ${table.qualifiedName}: what the current state hides, kept after the change table's retention`)}, folder = "cdc")`,
+        "",
+        `.create-or-alter function with (docstring = ${kqlString(`The fences in ${names.changes} (per ingestion in the update policy of ${names.fences})`)}, folder = "cdc")`,
+        `${names.fenceRows}() {`,
+        `    ${names.changes}`,
+        `    | where ${op.column} == ${truncateOp} or (${op.column} == "r" and isnotnull(${lsn.column}))`,
+        `    | summarize ${kafkaOffset.column} = min(${kafkaOffset.column}), ${sourceTs.column} = max(${sourceTs.column}), ${FENCE_ENDS_COLUMN} = countif(${snapshot.column} in ("last_in_data_collection", "last")) by ${fenceKeys.join(", ")}`,
+        `}`,
+        "",
+        `.alter table ${names.fences} policy update`,
+        "```",
+        `[{ "IsEnabled": true, "Source": "${names.changes}", "Query": "${names.fenceRows}()", "IsTransactional": true, "PropagateIngestionProperties": false }]`,
+        "```",
+        "",
+        `.alter table ${names.fences} policy retention`,
+        "```",
+        retention,
+        "```",
+        "",
+        `.set-or-append ${names.fences} <| ${names.fenceRows}() | join kind=leftanti ${names.fences} on ${fenceKeys.join(", ")}`,
+    ].join("\n");
+
     const keyList = options.key.map(kustoIdentifier).join(", ");
     // Each column as stored, or from the record for rows that arrived before it was in the model.
     const projection = columns
@@ -226,8 +282,6 @@ export function generateAdxModel(table: CatalogTable, options: AdxModelOptions):
             return `${c.kusto} = ${c.rule.currentStateExpression ? c.rule.currentStateExpression.replace(/\{c\}/g, value) : value}`;
         })
         .join(", ");
-    const { lsn, op, deleted, snapshot, kafkaPartition, kafkaOffset, sourceTs } = metadata;
-    const truncateOp = JSON.stringify(TRUNCATE_OP);
     const currentStateScript = [
         `// Current state: the latest change per key (${options.key.join(", ")}) in the order Debezium emitted them (the Kafka`,
         `// offset: one partition per key); it also collapses the sink's at-least-once duplicates.`,
@@ -237,6 +291,12 @@ export function generateAdxModel(table: CatalogTable, options: AdxModelOptions):
         `    | where ${op.column} != ${truncateOp}`,
         `    | summarize arg_max(${kafkaOffset.column}, *) by ${keyList}`,
         `}`,
+        "",
+        `// A key unchanged for longer than the change table's retention stays: the view keeps its own.`,
+        `.alter materialized-view ${names.latest} policy retention`,
+        "```",
+        retention,
+        "```",
         "",
         `// A key is live unless its latest change is a delete, or came before the last completed full snapshot.`,
         `// A full snapshot (Debezium's first, or a re-snapshot after lost offsets or a lost slot) reads every row`,
@@ -251,10 +311,10 @@ export function generateAdxModel(table: CatalogTable, options: AdxModelOptions):
         `// no LSN, by its time).`,
         `.create-or-alter function with (docstring = ${kqlString(`${table.qualifiedName} as it is now in PostgreSQL: latest change per key, deleted keys hidden`)}, folder = "cdc")`,
         `${names.currentState}() {`,
-        `    let last_full_snapshot = toscalar(${names.changes} | where ${snapshot.column} in ("last_in_data_collection", "last") | summarize max(${lsn.column}));`,
-        `    let snapshot_start = ${names.changes} | where ${lsn.column} == last_full_snapshot and ${op.column} == "r" | summarize snapshot_offset = min(${kafkaOffset.column}) by ${kafkaPartition.column};`,
-        `    let truncated_lsn = toscalar(${names.changes} | where ${op.column} == ${truncateOp} | summarize max(${lsn.column}));`,
-        `    let truncated_at = toscalar(${names.changes} | where ${op.column} == ${truncateOp} | summarize max(${sourceTs.column}));`,
+        `    let last_full_snapshot = toscalar(${names.fences} | where ${FENCE_ENDS_COLUMN} > 0 | summarize max(${lsn.column}));`,
+        `    let snapshot_start = ${names.fences} | where ${lsn.column} == last_full_snapshot and ${op.column} == "r" | summarize snapshot_offset = min(${kafkaOffset.column}) by ${kafkaPartition.column};`,
+        `    let truncated_lsn = toscalar(${names.fences} | where ${op.column} == ${truncateOp} | summarize max(${lsn.column}));`,
+        `    let truncated_at = toscalar(${names.fences} | where ${op.column} == ${truncateOp} | summarize max(${sourceTs.column}));`,
         `    materialized_view("${names.latest}")`,
         `    | where not(${deleted.column})`,
         `    | lookup kind=leftouter snapshot_start on ${kafkaPartition.column}`,
@@ -271,6 +331,7 @@ export function generateAdxModel(table: CatalogTable, options: AdxModelOptions):
         // After the mapping: a row that arrives once the new mapping is in place has its typed value already.
         { name: `${folder}/25-backfill.kql`, text: backfillScript + "\n" },
         { name: `${folder}/30-policies.kql`, text: policyScript + "\n" },
+        { name: `${folder}/35-fences.kql`, text: fenceScript + "\n" },
         { name: `${folder}/40-current-state.kql`, text: currentStateScript + "\n" },
     ];
 }

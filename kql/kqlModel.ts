@@ -19,7 +19,9 @@ export type KqlObject =
     | { kind: "function"; name: string; body: string }
     | { kind: "database-principal"; database: string; role: string; principal: string }
     /** `.update table T delete D append A <| ...` that matches nothing once applied (the generated backfill). */
-    | { kind: "table-backfill"; table: string };
+    | { kind: "table-backfill"; table: string }
+    | { kind: "view-policy"; view: string; policy: string }
+    | { kind: "table-append"; table: string };
 
 export const KQL_DIRECTORY = __dirname.endsWith(path.join("dist", "kql")) ? path.join(__dirname, "..", "..", "kql") : __dirname;
 
@@ -132,11 +134,15 @@ export function describeKqlCommand(command: string): KqlObject {
     }
     if ((m = /^\.add database (\S+) (ingestors|viewers|admins) \('([^']+)'\)/.exec(oneLine))) return { kind: "database-principal", database: m[1], role: m[2], principal: m[3] };
     if ((m = /^\.update table (\w+) delete (\w+) append (\w+) <\|/.exec(oneLine))) return { kind: "table-backfill", table: m[1] };
+    if ((m = /^\.alter materialized-view (\w+) policy (\w+)/.exec(oneLine))) return { kind: "view-policy", view: m[1], policy: m[2] };
+    // Appends only what the table lacks (a leftanti join on the table itself): re-applied, it appends nothing.
+    if ((m = /^\.set-or-append (\w+) <\| .* \| join kind=leftanti (\w+) on /.exec(oneLine)) && m[1] === m[2]) return { kind: "table-append", table: m[1] };
     throw new Error(
         `unsupported KQL command: ${oneLine.slice(0, 120)}\n` +
             "every command must be idempotent and reversible: .create-merge table, .alter-merge table ... column-docstrings, " +
             ".create-or-alter table ... ingestion json mapping, .alter table ... policy, .create ifnotexists materialized-view, " +
-            ".create-or-alter function, .add database ... <role> (...), .update table ... (a backfill that matches nothing once applied)",
+            ".create-or-alter function, .add database ... <role> (...), .update table ... (a backfill that matches nothing once applied), " +
+            ".alter materialized-view ... policy, .set-or-append T <| ... | join kind=leftanti T on ... (appends only what T lacks)",
     );
 }
 
@@ -155,8 +161,11 @@ export function dropCommandsFor(object: KqlObject): string[] {
             return [`.drop function ${object.name} ifexists`];
         case "database-principal":
             return [`.drop database ${object.database} ${object.role} ('${object.principal}')`];
+        case "view-policy":
+            return [`.delete materialized-view ${object.view} policy ${object.policy}`];
         case "table-docstrings":
         case "table-backfill":
+        case "table-append":
             return [];
     }
 }

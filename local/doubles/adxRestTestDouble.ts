@@ -70,6 +70,12 @@ export interface AdxTestDouble {
      * skips its final projection, so each visible row keeps its values as stored (for value-by-value checks).
      */
     currentState(functionName: string, options?: { stored?: boolean }): KustoRow[];
+    /**
+     * The change table's retention passing: its rows matching `expired` are removed, as ADX removes
+     * extents past their soft-delete period. Materialized views keep what they materialized (their own
+     * retention), as in ADX: the records they hold are not taken from the source table again.
+     */
+    expireRows(table: string, expired: (row: KustoRow) => boolean): number;
     close(): Promise<void>;
 }
 
@@ -88,8 +94,16 @@ const error = (code: string, message: string, permanent = false) => ({
 });
 
 export async function startAdxTestDouble(options: AdxTestDoubleOptions = {}): Promise<AdxTestDouble> {
-    const state: Omit<AdxTestDouble, "url" | "close" | "currentState"> & { batchingTimeSpanMs: Map<string, number> } = {
+    const state: Omit<AdxTestDouble, "url" | "close" | "currentState" | "expireRows"> & {
+        batchingTimeSpanMs: Map<string, number>;
+        /** Update policies by target table: the source table and the query run over each ingestion into it. */
+        updatePolicies: Map<string, { source: string; query: string }>;
+        /** Per view, the records it materialized from source rows since expired (its own retention keeps them). */
+        materialized: Map<string, KustoRow[]>;
+    } = {
+        materialized: new Map(),
         batchingTimeSpanMs: new Map(),
+        updatePolicies: new Map(),
         ingestionFailures: [],
         commands: [],
         queries: [],
@@ -194,6 +208,26 @@ export async function startAdxTestDouble(options: AdxTestDoubleOptions = {}): Pr
             const span = /"MaximumBatchingTimeSpan"\s*:\s*"(\d+):(\d+):(\d+)"/.exec(m[2]);
             if (span) state.batchingTimeSpanMs.set(m[1], ((Number(span[1]) * 60 + Number(span[2])) * 60 + Number(span[3])) * 1000);
         }
+        if ((m = /^\.alter table (\w+) policy update ```(.*)```$/.exec(one))) {
+            if (!state.tables.has(m[1])) return [400, error("BadRequest_EntityNotFound", `Table '${m[1]}' was not found`)];
+            const [policy] = JSON.parse(m[2]);
+            if (!state.tables.has(policy.Source)) return [400, error("BadRequest_EntityNotFound", `Update policy source table '${policy.Source}' was not found`)];
+            state.updatePolicies.set(m[1], { source: policy.Source, query: policy.Query });
+        }
+        if ((m = /^\.alter materialized-view (\w+) policy (\w+)/.exec(one)))
+            return state.views.has(m[1])
+                ? (state.policies.add(`${m[1]}/${m[2]}`), [200, v1([], [])])
+                : [400, error("BadRequest_EntityNotFound", `Materialized view '${m[1]}' was not found`)];
+        if ((m = /^\.delete materialized-view (\w+) policy (\w+)$/.exec(one))) return (state.policies.delete(`${m[1]}/${m[2]}`), [200, v1([], [])]);
+        // `.set-or-append T <| query`: the query's rows appended (the generated fence backfill).
+        if ((m = /^\.set-or-append (\w+) <\| (.*)$/.exec(one))) {
+            if (!state.tables.has(m[1])) return [400, error("BadRequest_EntityNotFound", `Table '${m[1]}' was not found`)];
+            try {
+                return [200, v1(["ExtentId", "RowCount"], [["double", appendRows(m[1], runQuery(m[2]))]])];
+            } catch (e: any) {
+                return [400, error("BadRequest_SemanticError", String(e.message))];
+            }
+        }
         if ((m = /^\.alter table (\w+) policy (\w+)/.exec(one)))
             return state.tables.has(m[1]) ? (state.policies.add(`${m[1]}/${m[2]}`), [200, v1([], [])]) : [400, error("BadRequest_EntityNotFound", `Table '${m[1]}' was not found`)];
         if ((m = /^\.create ifnotexists materialized-view .*?(\w+) on table (\w+) \{(.*)\}$/.exec(one))) {
@@ -227,7 +261,10 @@ export async function startAdxTestDouble(options: AdxTestDoubleOptions = {}): Pr
                 : [400, error("BadRequest_EntityNotFound", `Function '${m[1]}' was not found`)];
         if ((m = /^\.drop function (\w+) ifexists$/.exec(one))) return (state.functions.delete(m[1]), [200, v1([], [])]);
         if ((m = /^\.drop materialized-view (\w+) ifexists$/.exec(one))) return (state.views.delete(m[1]), [200, v1([], [])]);
-        if ((m = /^\.delete table (\w+) policy (\w+)$/.exec(one))) return (state.policies.delete(`${m[1]}/${m[2]}`), [200, v1([], [])]);
+        if ((m = /^\.delete table (\w+) policy (\w+)$/.exec(one))) {
+            if (m[2] === "update") state.updatePolicies.delete(m[1]);
+            return (state.policies.delete(`${m[1]}/${m[2]}`), [200, v1([], [])]);
+        }
         if ((m = /^\.drop table (\w+) ingestion json mapping "([^"]+)"$/.exec(one)))
             return state.mappings.delete(`${m[1]}/${m[2]}`) ? [200, v1([], [])] : [400, error("BadRequest_EntityNotFound", `Mapping '${m[2]}' could not be found`)];
         if ((m = /^\.drop table (\w+) ifexists$/.exec(one))) return (state.tables.delete(m[1]), [200, v1([], [])]);
@@ -263,7 +300,7 @@ export async function startAdxTestDouble(options: AdxTestDoubleOptions = {}): Pr
         }
         const viewWhere = view.where === undefined ? undefined : parseKqlExpression(view.where);
         let rows = latestPerKey(
-            rowsOf(view.source).filter((r) => !viewWhere || evaluateKql(viewWhere, r) === true),
+            [...(state.materialized.get(body.view) ?? []), ...rowsOf(view.source).filter((r) => !viewWhere || evaluateKql(viewWhere, r) === true)],
             view.orderBy,
             view.keys,
         );
@@ -282,6 +319,32 @@ export async function startAdxTestDouble(options: AdxTestDoubleOptions = {}): Pr
             }
         }
         return rows;
+    };
+    /**
+     * A query of the generated model: `F() | ...` of a stored function `{ T | ... }` (its table replaced
+     * by `source` when given: an update policy sees only the rows of one ingestion) or `T | ...`.
+     */
+    const runQuery = (query: string, source?: { table: string; rows: KustoRow[] }): { columns: string[]; rows: unknown[][] } => {
+        const [first, ...rest] = splitTopLevel(query.trim(), "|").map((s) => s.trim());
+        const call = /^(\w+)\(\)$/.exec(first);
+        const body = call ? state.functions.get(call[1]) : undefined;
+        if (call && !body) throw new Error(`Semantic error: SEM0260: Unknown function: '${call[1]}'`);
+        const [table, ...stages] = body ? [...splitTopLevel(body.replace(/^\{|\}$/g, "").trim(), "|").map((s) => s.trim()), ...rest] : [first, ...rest];
+        return pipelineQuery(source && table === source.table ? { rows: source.rows } : { table }, stages);
+    };
+    /** Appends a query's rows to a table, each value as the table's column type; runs the table's update policies' targets too. */
+    const appendRows = (table: string, result: { columns: string[]; rows: unknown[][] }): number => {
+        const schema = parseCslSchema(state.tables.get(table)!);
+        const stored = state.ingested.get(table) ?? [];
+        const receivedAtMs = Date.now();
+        for (const values of result.rows)
+            stored.push({ row: Object.fromEntries([...schema].map(([c, type]) => [c, convertToKustoType(values[result.columns.indexOf(c)] ?? null, type)])), receivedAtMs });
+        state.ingested.set(table, stored);
+        return result.rows.length;
+    };
+    /** ADX runs each update policy whose source is `table` over the rows one ingestion added (transactional: its failure fails the ingestion). */
+    const runUpdatePolicies = (table: string, rows: KustoRow[]): void => {
+        for (const [target, policy] of state.updatePolicies) if (policy.source === table) appendRows(target, runQuery(policy.query, { table, rows }));
     };
     /** `.update table T delete D append A <| let D = T | where <expr>; let A = D | extend c = <expr>, ...`: the generated backfill. */
     const updateTable = (one: string): [number, unknown] => {
@@ -315,7 +378,7 @@ export async function startAdxTestDouble(options: AdxTestDoubleOptions = {}): Pr
      * `F() | extend ... | where ... | summarize n = count(), l = make_list(e) by b = e | project ...`: the
      * operators reconcile sends, each evaluated on the function's rows with the scalar evaluator.
      */
-    const pipelineQuery = (from: { functionName: string } | { table: string }, stages: string[]): { columns: string[]; rows: unknown[][] } => {
+    const pipelineQuery = (from: { functionName: string } | { table: string } | { rows: KustoRow[] }, stages: string[]): { columns: string[]; rows: unknown[][] } => {
         const assignment = (item: string) => {
             const eq = item.indexOf(" = ");
             return eq < 0
@@ -323,13 +386,15 @@ export async function startAdxTestDouble(options: AdxTestDoubleOptions = {}): Pr
                 : { name: unquoteKqlIdentifier(item.slice(0, eq).trim()), expression: parseKqlExpression(item.slice(eq + 3)) };
         };
         let rows: KustoRow[] =
-            "functionName" in from
-                ? currentStateRows(from.functionName)
-                : (() => {
-                      if (!state.tables.has(from.table)) throw new Error(`Semantic error: '${from.table}' could not be resolved to a table`);
-                      const columns = [...parseCslSchema(state.tables.get(from.table)!).keys()];
-                      return (state.ingested.get(from.table) ?? []).map((r) => Object.fromEntries(columns.map((c) => [c, r.row[c] ?? null])));
-                  })();
+            "rows" in from
+                ? from.rows
+                : "functionName" in from
+                  ? currentStateRows(from.functionName)
+                  : (() => {
+                        if (!state.tables.has(from.table)) throw new Error(`Semantic error: '${from.table}' could not be resolved to a table`);
+                        const columns = [...parseCslSchema(state.tables.get(from.table)!).keys()];
+                        return (state.ingested.get(from.table) ?? []).map((r) => Object.fromEntries(columns.map((c) => [c, r.row[c] ?? null])));
+                    })();
         let columns = rows.length ? Object.keys(rows[0]) : [];
         for (const stage of stages) {
             const [, operator, body] = /^(\w+) (.*)$/s.exec(stage) ?? [];
@@ -340,6 +405,41 @@ export async function startAdxTestDouble(options: AdxTestDoubleOptions = {}): Pr
             } else if (operator === "where") {
                 const where = parseKqlExpression(body);
                 rows = rows.filter((r) => evaluateKql(where, r) === true);
+            } else if (operator === "join") {
+                // `join kind=leftanti T on a, b`: the rows with no row of T equal on every key column.
+                const j = /^kind=leftanti (\w+) on (.+)$/.exec(body.trim());
+                if (!j || !state.tables.has(j[1])) throw new Error(`Syntax error: the test double joins only "kind=leftanti <table> on <columns>": ${stage.slice(0, 80)}`);
+                const keys = splitTopLevel(j[2]).map((k) => unquoteKqlIdentifier(k.trim()));
+                const tuple = (r: KustoRow) => JSON.stringify(keys.map((k) => (r[k] === null || r[k] === undefined ? null : String(r[k]))));
+                const present = new Set((state.ingested.get(j[1]) ?? []).map((r) => tuple(r.row)));
+                rows = rows.filter((r) => !present.has(tuple(r)));
+            } else if (operator === "summarize" && /\)\s+by\s+[\w\s]+,/.test(body)) {
+                // `summarize a = min(x), b = max(y), c = countif(p) by k1, k2, ...`: several plain key columns.
+                const m = /^(.*) by ([\w\s,]+)$/s.exec(body)!;
+                const keys = m[2].split(",").map((k) => k.trim());
+                const aggregates = splitTopLevel(m[1]).map((item) => {
+                    const eq = item.indexOf(" = ");
+                    const call = /^(min|max|countif)\((.*)\)$/s.exec(item.slice(eq + 3).trim());
+                    if (!call) throw new Error(`Syntax error: the test double aggregates by several columns only with min(c), max(c) and countif(p): ${item}`);
+                    return { name: item.slice(0, eq).trim(), kind: call[1], expression: parseKqlExpression(call[2]) };
+                });
+                const groups = new Map<string, KustoRow[]>();
+                for (const r of rows) {
+                    const g = JSON.stringify(keys.map((k) => String(r[k])));
+                    groups.set(g, [...(groups.get(g) ?? []), r]);
+                }
+                const pick = (values: KustoValue[], larger: boolean) =>
+                    values.filter((v) => v !== null && v !== undefined).reduce<KustoValue>((a, b) => (a === null || (larger ? b! > a : b! < a) ? b : a), null);
+                rows = [...groups.values()].map((members) => ({
+                    ...Object.fromEntries(keys.map((k) => [k, members[0][k]])),
+                    ...Object.fromEntries(
+                        aggregates.map((a) => {
+                            const values = members.map((r) => evaluateKql(a.expression, r));
+                            return [a.name, a.kind === "countif" ? BigInt(values.filter((v) => v === true).length) : pick(values, a.kind === "max")];
+                        }),
+                    ),
+                }));
+                columns = [...keys, ...aggregates.map((a) => a.name)];
             } else if (operator === "summarize") {
                 const m = /^(.*) by (\w+)(?: = (.*))?$/s.exec(body);
                 if (!m) throw new Error(`Syntax error: the test double summarizes only "... by name [= expression]": ${stage.slice(0, 80)}`);
@@ -435,6 +535,11 @@ export async function startAdxTestDouble(options: AdxTestDoubleOptions = {}): Pr
         const columns = JSON.parse(mapping).map((e: any) => ({ column: e.column, path: e.Properties?.Path, transform: e.Properties?.Transform }));
         const result = ingestMultiJson(text, parseCslSchema(state.tables.get(table)!), columns);
         if ("error" in result) return (record(400), [400, error("BadRequest_StreamingIngestionFailed", result.error, true)]);
+        try {
+            runUpdatePolicies(table, result.rows);
+        } catch (e: any) {
+            return (record(400), [400, error("BadRequest_UpdatePolicyFailure", `update policy failed: ${e.message}`, true)]);
+        }
         const receivedAtMs = Date.now();
         const stored = state.ingested.get(table) ?? [];
         for (const row of result.rows) stored.push({ row, receivedAtMs });
@@ -525,6 +630,20 @@ export async function startAdxTestDouble(options: AdxTestDoubleOptions = {}): Pr
     const double = Object.assign(state, {
         url: baseUrl,
         currentState: currentStateRows,
+        expireRows(table: string, expired: (row: KustoRow) => boolean): number {
+            // Each view on the table first keeps its latest record per key, as its materialized part does.
+            for (const [name, query] of state.views) {
+                const view = parseLatestPerKeyView(query);
+                if (!view || view.source !== table) continue;
+                const viewWhere = view.where === undefined ? undefined : parseKqlExpression(view.where);
+                const source = (state.ingested.get(table) ?? []).map((r) => r.row).filter((r) => !viewWhere || evaluateKql(viewWhere, r) === true);
+                state.materialized.set(name, latestPerKey([...(state.materialized.get(name) ?? []), ...source], view.orderBy, view.keys));
+            }
+            const before = state.ingested.get(table) ?? [];
+            const kept = before.filter((r) => !expired(r.row));
+            state.ingested.set(table, kept);
+            return before.length - kept.length;
+        },
         close: () =>
             new Promise<void>((r) => {
                 server.close(() => r());

@@ -16,10 +16,17 @@ import { connectRequest } from "../../connectors/connectRestClient";
 import { kafkaConnectorProvider } from "../../connectors/kafkaConnector";
 import { sourceBootstrapProvider } from "../../postgres/sourceBootstrap";
 import { sinkTargetOf } from "../../kql/kqlModel";
-import { changeMetadataColumns } from "../../kql/adxModel";
 import { kqlSchemaProvider } from "../../kql/kqlSchema";
-import { evaluatePipelineHealth, readConnectorHealth, readIngestionFailures, readTopicOffsets, readWatchdog, renderHealthReport, WatchdogRestart } from "../../operations/pipelineHealth";
-import { runOrdersGenerator } from "../../generator/ordersGenerator";
+import {
+    evaluatePipelineHealth,
+    readConnectorHealth,
+    readIngestionFailures,
+    readTopicOffsets,
+    readWatchdog,
+    renderHealthReport,
+    WatchdogRestart,
+} from "../../operations/pipelineHealth";
+import { deliveredChanges, ingestedRows as ingestedRowsOf, LEDGER_SQL, ledgerOfChanges, multisetMinus, startWorkload } from "./harness/changeLedger";
 import { pollUntil } from "../../runtime/pollUntil";
 
 const RATE = 200;
@@ -33,36 +40,6 @@ const distinctEvents = new Set<string>();
 let countedRecords = 0;
 const results: Record<string, unknown>[] = [];
 
-/** A generator that survives connection loss (a PostgreSQL restart): it reconnects and carries on. */
-function startWorkload(): { stop(): Promise<number> } {
-    const abort = new AbortController();
-    let changes = 0;
-    const done = (async () => {
-        while (!abort.signal.aborted) {
-            try {
-                const client = await adminClient(pipeline);
-                try {
-                    const r = await runOrdersGenerator(client, { rate: RATE, durationMs: 0, updates: 0.3, deletes: 0.1, signal: abort.signal });
-                    changes += r.inserts + r.updates + r.deletes;
-                } finally {
-                    await client.end().catch(() => undefined);
-                }
-            } catch (error: any) {
-                // Changes committed before the connection broke count; the one in flight was not committed (autocommit).
-                if (error?.report) changes += error.report.inserts + error.report.updates + error.report.deletes;
-                await new Promise((r) => setTimeout(r, 200));
-            }
-        }
-    })();
-    return {
-        async stop() {
-            abort.abort();
-            await done;
-            return changes;
-        },
-    };
-}
-
 async function sourceState(): Promise<string> {
     const { rows } = await source.admin.query(`SELECT orderid::text AS key, custid, amount::text AS amount_text, city FROM retail.orders_info ORDER BY orderid`);
     return JSON.stringify(rows.map((r) => [r.key, r.custid, r.amount_text, r.city]));
@@ -75,7 +52,7 @@ async function adxState(): Promise<string> {
 }
 
 function ingestedRows() {
-    return pipeline.adx.ingested.get(sinkTargetOf(sink.models[0].scripts).table) ?? [];
+    return ingestedRowsOf(pipeline, sink);
 }
 
 async function waitForConvergence(timeoutMs: number): Promise<number> {
@@ -98,79 +75,12 @@ async function waitForConvergence(timeoutMs: number): Promise<number> {
     return Date.now();
 }
 
-/**
- * The ledger of committed changes: a trigger (test-only, on the test's own table) records each row
- * change in the transaction that makes it, so a rolled-back change is not in it and a committed one
- * always is. Each entry is the change as the current state must see it: op, key and the row's values.
- */
-const LEDGER_SQL = `
-CREATE SCHEMA fault_ledger;
-CREATE TABLE fault_ledger.changes (seq bigserial PRIMARY KEY, op text NOT NULL, orderid bigint NOT NULL, custid int, amount numeric, city text);
-CREATE FUNCTION fault_ledger.record() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  IF TG_OP = 'DELETE' THEN
-    INSERT INTO fault_ledger.changes (op, orderid, custid, amount, city) VALUES ('d', OLD.orderid, OLD.custid, OLD.amount, OLD.city);
-    RETURN OLD;
-  END IF;
-  INSERT INTO fault_ledger.changes (op, orderid, custid, amount, city) VALUES (CASE TG_OP WHEN 'INSERT' THEN 'c' ELSE 'u' END, NEW.orderid, NEW.custid, NEW.amount, NEW.city);
-  RETURN NEW;
-END $$;
-CREATE TRIGGER fault_ledger AFTER INSERT OR UPDATE OR DELETE ON retail.orders_info FOR EACH ROW EXECUTE FUNCTION fault_ledger.record()`;
-
-/** A decimal as text without trailing zeros, so PostgreSQL's "12.50" and ADX's 12.5 are one value. */
-const decimalText = (v: unknown) =>
-    v === null || v === undefined
-        ? "null"
-        : String(v)
-              .replace(/(\.\d*?)0+$/, "$1")
-              .replace(/\.$/, "");
-const changeIdentity = (op: unknown, orderid: unknown, custid: unknown, amount: unknown, city: unknown) =>
-    JSON.stringify([op, String(orderid), String(custid), decimalText(amount), city]);
-
-/** Every committed change, as identities (a multiset: the same change twice is two entries). */
-async function ledgerOfChanges(): Promise<string[]> {
-    const client = await adminClient(pipeline);
-    try {
-        const { rows } = await client.query("SELECT op, orderid, custid, amount::text AS amount, city FROM fault_ledger.changes ORDER BY seq");
-        return rows.map((r) => changeIdentity(r.op, r.orderid, r.custid, r.amount, r.city)).sort();
-    } finally {
-        await client.end().catch(() => undefined);
-    }
-}
-
-/**
- * Every change the sink delivered into ADX, once per change: the sink's redeliveries of a record and
- * Debezium's re-emission of a change after a crash (the same LSN at a new Kafka offset) collapse, as
- * the current state collapses them; snapshot reads left out.
- */
-function deliveredChanges(): string[] {
-    const { lsn, op } = changeMetadataColumns(sink.models[0].described.columns.map((c) => c.name));
-    const byChange = new Map<string, string>();
-    for (const { row } of ingestedRows()) {
-        if (row[op.column] === "r") continue;
-        byChange.set(`${row[op.column]}/${row.orderid}/${row[lsn.column]}`, changeIdentity(row[op.column], row.orderid, row.custid, row.amount, row.city));
-    }
-    return [...byChange.values()].sort();
-}
-
-/** Entries of `a` not matched one for one in `b`. */
-function multisetMinus(a: string[], b: string[]): string[] {
-    const left = new Map<string, number>();
-    for (const x of b) left.set(x, (left.get(x) ?? 0) + 1);
-    return a.filter((x) => {
-        const n = left.get(x) ?? 0;
-        if (n === 0) return true;
-        left.set(x, n - 1);
-        return false;
-    });
-}
-
 /** Runs one fault under load and returns its figures; the set of changes delivered must be the set made. */
 async function underFault(name: string, inject: () => Promise<void>): Promise<Record<string, number | string>> {
     const rowsBefore = ingestedRows().length;
-    const ledgerBefore = (await ledgerOfChanges()).length;
+    const ledgerBefore = (await ledgerOfChanges(pipeline)).length;
     const distinctBefore = distinctEvents.size;
-    const workload = startWorkload();
+    const workload = startWorkload(pipeline, RATE);
     // Longer than the worker's offset.flush.interval.ms (5 s): the fault hits a connector that has
     // committed offsets, as in production. (A kill before the very first flush, which makes Debezium
     // re-snapshot, is proven in schemaChanges.test.ts.)
@@ -188,8 +98,8 @@ async function underFault(name: string, inject: () => Promise<void>): Promise<Re
     countedRecords = ingestedRows().length;
     const delivered = distinctEvents.size - distinctBefore;
     // Exact, as sets: every committed change (the ledger, since the first fault) against every record delivered.
-    const ledger = await ledgerOfChanges();
-    const everDelivered = deliveredChanges();
+    const ledger = await ledgerOfChanges(pipeline);
+    const everDelivered = deliveredChanges(pipeline, sink);
     const missing = multisetMinus(ledger, everDelivered);
     const extra = multisetMinus(everDelivered, ledger);
     const figures = {
@@ -306,7 +216,10 @@ describe("faults under a continuous workload", () => {
         assert.ok(restarts[0].attempts >= 1 && !restarts[0].gaveUp);
         // status shows it, and a restart that worked is no problem.
         const report = { connectors: [], topics: [], unreachable: [], watchdog: restarts };
-        assert.match(renderHealthReport(report, []), new RegExp(`watchdog   ${sink.connectorName} task \\d+ on 127\\.0\\.0\\.1:\\d+: restarted \\d+ of at most 10 time\\(s\\), last at `));
+        assert.match(
+            renderHealthReport(report, []),
+            new RegExp(`watchdog   ${sink.connectorName} task \\d+ on 127\\.0\\.0\\.1:\\d+: restarted \\d+ of at most 10 time\\(s\\), last at `),
+        );
         assert.deepEqual(evaluatePipelineHealth(report), []);
     });
 

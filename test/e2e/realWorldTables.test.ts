@@ -12,7 +12,7 @@ import * as assert from "node:assert/strict";
 import { Client } from "pg";
 import { startLocalPipeline, LocalPipeline } from "../../local/localPipeline";
 import { adminClient } from "../../local/capturedSource";
-import { waitUntilEqual as waitUntilEqualToSource } from "./harness/sourceComparison";
+import { compareWithSource, waitUntilEqual as waitUntilEqualToSource } from "./harness/sourceComparison";
 import { bootstrapCapture } from "./harness/capturedTables";
 import { ADX_DATABASE, KustoSinkDeployment } from "../../local/kustoSinkDeployment";
 import { OVERSIZED_FIELD, OVERSIZED_MARKER_PREFIX, TRUNCATE_OP } from "../../connectors/debeziumSource";
@@ -210,6 +210,29 @@ describe("real-world tables captured exactly", () => {
         await admin.query(`TRUNCATE ${ORDERS}`);
         await admin.query(`INSERT INTO ${ORDERS} VALUES (1, '2025-06-01', 'after the truncate', NULL, 1), (2, '2031-06-01', 'default partition', NULL, 2)`);
         await waitUntilEqual("after truncating the partitioned table", [ORDERS]);
+    });
+
+    it("the current state outlives the change table's retention: with every change row aged out, truncated keys stay hidden and unchanged keys stay", async () => {
+        await waitUntilEqual("before the change rows age out", [SESSIONS, AUDIT, ORDERS]);
+        // What the change table's soft-delete period does to old rows; the view and the fences keep their own retention.
+        for (const table of [SESSIONS, AUDIT, ORDERS]) assert.ok(pipeline.adx.expireRows(adxNamesFor(table).changes, () => true) > 0);
+        await waitUntilEqual("after every change row aged out", [SESSIONS, AUDIT, ORDERS]);
+        // The fences are what keeps the truncated rows hidden: without them (as when the rule read them from
+        // the change table) the rows truncated from audit come back.
+        const fences = adxNamesFor(AUDIT).fences;
+        const kept = [...(pipeline.adx.ingested.get(fences) ?? [])];
+        assert.ok(kept.length > 0, "audit's TRUNCATE is a fence");
+        pipeline.adx.expireRows(fences, () => true);
+        const { adxRows, sourceRows } = await compareWithSource(pipeline, admin, sink, AUDIT);
+        pipeline.adx.ingested.set(fences, kept);
+        assert.ok(adxRows > sourceRows, `without its fences audit shows ${adxRows} rows against ${sourceRows}`);
+        await waitUntilEqual("fences back", [AUDIT]);
+        // New changes still apply on top of what the view kept.
+        await admin.query(`UPDATE ${SESSIONS} SET token = 'changed after the change rows aged out' WHERE id = 7`);
+        await admin.query(`INSERT INTO ${SESSIONS} (id, token) VALUES (8, 'new'), (9, 'new, then deleted')`);
+        await admin.query(`DELETE FROM ${SESSIONS} WHERE id = 9`);
+        await waitUntilEqual("changes after the change rows aged out", [SESSIONS]);
+        assert.equal((await admin.query(`SELECT count(*)::int AS n FROM ${SESSIONS}`)).rows[0].n, 2);
     });
 
     it("a generated column is left out of the ADX model (PostgreSQL 15 does not publish it), and the rest of its table is exact", async () => {

@@ -16,7 +16,7 @@ import { connectRequest } from "../../connectors/connectRestClient";
 import { sourceBootstrapProvider } from "../../postgres/sourceBootstrap";
 import { sourceObjectNames } from "../../postgres/sourceSchema";
 import { evaluatePipelineHealth, readSlotHealth } from "../../operations/pipelineHealth";
-import { changeMetadataColumns } from "../../kql/adxModel";
+import { adxNamesFor, changeMetadataColumns } from "../../kql/adxModel";
 import { sinkTargetOf } from "../../kql/kqlModel";
 import { pollUntil } from "../../runtime/pollUntil";
 import { bootstrapCapture, TableCapture } from "./harness/capturedTables";
@@ -132,6 +132,11 @@ describe("WAL guard", () => {
         const reread = ingested().filter((r) => r.row[op.column] === "r").length - readsBefore;
         assert.ok(reread >= 290, `Debezium re-read the table (${reread} snapshot reads)`);
         assert.equal((await readSlotHealth(admin, names.slotName)).exists, true, "Debezium created its slot again");
+        // The re-read's fence outlives the change rows: aged out, the 40 keys deleted while the slot was gone stay hidden.
+        assert.ok(pipeline.adx.expireRows(adxNamesFor(TABLE).changes, () => true) > 0);
+        const [aged] = await waitUntilEqual(pipeline, admin, sink, [TABLE], "after the change rows aged out");
+        assert.deepEqual(aged.mismatches, []);
+        assert.equal(aged.adxRows, 290);
         // And streaming goes on from the new slot.
         await admin.query(`UPDATE ${TABLE} SET balance = 0 WHERE id = 300`);
         const [after] = await waitUntilEqual(pipeline, admin, sink, [TABLE], "streaming after the re-read");

@@ -199,13 +199,35 @@ describe("the generated ADX model (Kusto language service: zero diagnostics)", (
         );
     });
 
+    it("the current state keeps its own retention, unlimited unless configured, and reads its fences from a table that keeps it too", () => {
+        const text = (options: { currentStateRetentionDays?: number }) =>
+            generateAdxModel(ORDERS_CATALOG, { key: ["orderid"], streamingIngestion: true, ...options })
+                .map((s) => s.text)
+                .join("\n");
+        const retentions = (t: string) => [...t.matchAll(/policy retention\n```\n\{ "SoftDeletePeriod": "(\d+)\.00:00:00"/g)].map((m) => Number(m[1]));
+        assert.deepEqual(retentions(text({})), [36500, 36500], "the fences and the view: 100 years");
+        assert.deepEqual(retentions(text({ currentStateRetentionDays: 400 })), [400, 400]);
+        const all = text({});
+        assert.match(all, /\.alter materialized-view retail_orders_info_latest policy retention/);
+        assert.match(all, /"Source": "retail_orders_info_changes", "Query": "retail_orders_info_fence_rows\(\)", "IsTransactional": true/);
+        // The rule's fences come from the fence table, never from the change table (whose rows age out).
+        const fn = all.slice(all.indexOf("retail_orders_info_current() {"));
+        assert.equal((fn.match(/let \w+ = (?:toscalar\()?retail_orders_info_fences \|/g) ?? []).length, 4);
+        assert.doesNotMatch(fn, /retail_orders_info_changes/);
+    });
+
     it("drops what it creates in reverse order", () => {
         assert.deepEqual(buildDropCommands(ordersModelScripts()), [
             ".drop function OrdersPerCity ifexists",
             ".drop function TotalSalesPerCity ifexists",
             ".drop function AverageSalesPerCity ifexists",
             ".drop function retail_orders_info_current ifexists",
+            ".delete materialized-view retail_orders_info_latest policy retention",
             ".drop materialized-view retail_orders_info_latest ifexists",
+            ".delete table retail_orders_info_fences policy retention",
+            ".delete table retail_orders_info_fences policy update",
+            ".drop function retail_orders_info_fence_rows ifexists",
+            ".drop table retail_orders_info_fences ifexists",
             ".delete table retail_orders_info_changes policy ingestionbatching",
             ".delete table retail_orders_info_changes policy streamingingestion",
             '.drop table retail_orders_info_changes ingestion json mapping "retail_orders_info_changes_json"',
@@ -274,6 +296,8 @@ describe("tables that cannot be captured correctly are refused before anything i
             mapping: "sales_orders_changes_json",
             latest: "sales_orders_latest",
             currentState: "sales_orders_current",
+            fences: "sales_orders_fences",
+            fenceRows: "sales_orders_fence_rows",
         });
         assert.notDeepEqual(adxNamesFor("sales.orders"), adxNamesFor("archive.orders"));
     });
