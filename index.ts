@@ -9,6 +9,7 @@ import * as resources from "@pulumi/azure-native/resources";
 import { existingAdxEndpoints, loadStackConfig, requirePostgresAdminPassword, resolveAdxTarget, stackTopics } from "./components/config";
 import { EventHubsKafka } from "./components/eventHubsKafka";
 import { deadLetterTopicFor } from "./connectors/kafkaTopics";
+import { TopicPartitionsGuard } from "./connectors/topicPartitionsGuard";
 import { resourceNames } from "./components/resourceNames";
 import { lookupDeployerIp } from "./components/deployerIp";
 import { AdxCluster } from "./components/adx";
@@ -97,16 +98,25 @@ const kafkaTopics = stackTopics(config.capture, config.kafka);
 function kafkaBroker(): { eventHubs?: EventHubsKafka; broker: KafkaBrokerTarget } {
     const kafkaConfig = config.kafka;
     if (kafkaConfig.mode === "container") return { broker: { kind: "container", hostPort: kafkaConfig.kafkaPort } };
-    const hubs = new EventHubsKafka("event-hubs", {
-        resourceGroupName: azureHome().resourceGroup.name,
-        location: azureHome().resourceGroup.location,
-        namespaceName: pulumi.interpolate`${names.eventHubsNamespace}-${azureHome().suffix.result}`,
-        // Basic is refused by config validation (no Kafka endpoint).
-        tier: kafkaConfig.eventHubs.tier === "Premium" ? "Premium" : "Standard",
-        capacity: kafkaConfig.eventHubs.capacity,
-        zoneRedundant: kafkaConfig.eventHubs.zoneRedundant,
-        topics: kafkaTopics,
+    // A captured table's partition count is fixed for the stack's life: a change is refused at preview.
+    const dataTopics = config.capture.tables.map((t) => topicForTable(config.capture.topicPrefix, t));
+    const partitionsGuard = new TopicPartitionsGuard("topic-partitions", {
+        topics: kafkaTopics.filter((t) => dataTopics.includes(t.name)).map((t) => ({ name: t.name, partitions: t.partitions })),
     });
+    const hubs = new EventHubsKafka(
+        "event-hubs",
+        {
+            resourceGroupName: azureHome().resourceGroup.name,
+            location: azureHome().resourceGroup.location,
+            namespaceName: pulumi.interpolate`${names.eventHubsNamespace}-${azureHome().suffix.result}`,
+            // Basic is refused by config validation (no Kafka endpoint).
+            tier: kafkaConfig.eventHubs.tier === "Premium" ? "Premium" : "Standard",
+            capacity: kafkaConfig.eventHubs.capacity,
+            zoneRedundant: kafkaConfig.eventHubs.zoneRedundant,
+            topics: kafkaTopics,
+        },
+        { dependsOn: [partitionsGuard] },
+    );
     return { eventHubs: hubs, broker: { kind: "eventhubs", bootstrapServers: hubs.bootstrapServers, connectionString: hubs.connectionString, topicsReady: hubs.eventHubs } };
 }
 const { eventHubs, broker } = kafkaBroker();
@@ -382,21 +392,29 @@ export const operations: pulumi.Output<OperationsOutputs> = pulumi
         adx: {
             queryUri,
             database: config.adx.databaseName,
-            tables: captured.map((m) => ({
-                sourceTable: m.table,
-                rawTable: m.names.changes,
-                functionName: m.names.currentState,
-                view: m.names.latest,
-                keys: described.find((t) => t.qualifiedName === m.table)?.key ?? [],
-                recordColumn: changeMetadataColumns((described.find((t) => t.qualifiedName === m.table)?.columns ?? []).map((c) => c.name)).record.column,
-            })),
+            tables: captured.map((m) => {
+                const metadata = changeMetadataColumns((described.find((t) => t.qualifiedName === m.table)?.columns ?? []).map((c) => c.name));
+                return {
+                    sourceTable: m.table,
+                    rawTable: m.names.changes,
+                    functionName: m.names.currentState,
+                    view: m.names.latest,
+                    fences: m.names.fences,
+                    keys: described.find((t) => t.qualifiedName === m.table)?.key ?? [],
+                    recordColumn: metadata.record.column,
+                    partitionColumn: metadata.kafkaPartition.column,
+                    offsetColumn: metadata.kafkaOffset.column,
+                };
+            }),
             heartbeat: {
                 sourceTable: heartbeat.table,
                 rawTable: heartbeat.names.changes,
                 functionName: heartbeat.names.currentState,
                 view: heartbeat.names.latest,
                 keys: ["id"],
-                recordColumn: changeMetadataColumns(describedTable(described, heartbeat.table).columns.map((c) => c.name)).record.column,
+                ...(({ record, kafkaPartition, kafkaOffset }) => ({ recordColumn: record.column, partitionColumn: kafkaPartition.column, offsetColumn: kafkaOffset.column }))(
+                    changeMetadataColumns(describedTable(described, heartbeat.table).columns.map((c) => c.name)),
+                ),
                 freshnessFunction: heartbeat.freshnessFunction,
             },
         },

@@ -65,7 +65,8 @@ export class EventHubsKafka extends pulumi.ComponentResource {
                                 : { cleanupPolicy: "Delete", retentionTimeInHours: topic.retentionHours },
                         userMetadata: topic.purpose,
                     },
-                    { parent: this },
+                    // A component's dependsOn does not reach its children: the guard must be checked before any hub changes.
+                    { parent: this, dependsOn: opts?.dependsOn },
                 ),
         );
         // Listen + Send only: producing and consuming (and Connect's group membership) need no Manage right.

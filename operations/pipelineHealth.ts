@@ -63,6 +63,11 @@ export interface PipelineHealthReport {
     ingestionFailures?: { queued: number; streaming: number; examples: string[] };
     /** Per captured table, rows that arrived with values replaced by markers (over the record size limit), and which columns. */
     oversized?: { table: string; rows: number; examples: string[] }[];
+    /**
+     * Per captured table, Kafka positions (partition, offset) that hold two different changes in ADX: the
+     * topic restarted its offsets (re-created), and the current state, which orders by offset, may keep old changes.
+     */
+    reusedPositions?: { table: string; positions: number; repair: string }[];
     /** Incremental snapshots the stack requested (tables added to a running stack) and whether Debezium is still reading them. */
     incrementalSnapshots?: IncrementalSnapshotProgress;
     /** Each captured table's latest `reconcile --record` result in ADX; undefined when none was recorded. */
@@ -139,6 +144,11 @@ export function evaluatePipelineHealth(report: PipelineHealthReport, thresholds:
     if (report.sinkLag && report.sinkLag.records > thresholds.maxSinkLagRecords) {
         problems.push(`the sink is ${report.sinkLag.records} records behind the topics (more than ${thresholds.maxSinkLagRecords}); ADX is falling behind`);
     }
+    for (const r of report.reusedPositions ?? [])
+        problems.push(
+            `ORDER BROKEN: ${r.table}: ${r.positions} Kafka position(s) hold two different changes in ADX: its topic started its offsets again at 0 (re-created), ` +
+                `and the current state, which orders a key's changes by offset, may keep old changes over new ones. Repair: ${r.repair}`,
+        );
     for (const gap of report.dataGaps ?? []) {
         const table = report.tables?.find((t) => t.topic === gap.topic)?.sourceTable;
         problems.push(
@@ -278,6 +288,38 @@ export async function readOversizedRows(
         const [row] = rowsOf(result);
         const rows = Number(row?.rows ?? 0);
         if (rows > 0) found.push({ table: t.sourceTable, rows, examples: ((row.examples as string[] | null) ?? []).map(String) });
+    }
+    return found;
+}
+
+/**
+ * Kafka positions that hold two different changes, per table: a topic is re-created (a lost broker
+ * volume, event hubs deleted and created again) and its offsets start again at 0. The sink's
+ * redeliveries repeat the same record at the same position and do not count.
+ */
+export async function readReusedKafkaPositions(
+    queryUri: string,
+    database: string,
+    tables: { sourceTable: string; rawTable: string; view: string; fences?: string; recordColumn: string; partitionColumn: string; offsetColumn: string }[],
+): Promise<NonNullable<PipelineHealthReport["reusedPositions"]>> {
+    const token = await getKustoAccessToken(queryUri);
+    const found: NonNullable<PipelineHealthReport["reusedPositions"]> = [];
+    for (const t of tables) {
+        const [result] = await runKustoQuery(
+            queryUri,
+            database,
+            `${t.rawTable} | summarize changes = dcount(tostring(${kustoIdentifier(t.recordColumn)})) by ${kustoIdentifier(t.partitionColumn)}, ${kustoIdentifier(t.offsetColumn)} | where changes > 1 | count`,
+            token,
+        );
+        const positions = Number(rowsOf(result)[0]?.Count ?? 0);
+        if (positions > 0)
+            found.push({
+                table: t.sourceTable,
+                positions,
+                repair:
+                    `in ADX .clear table ${t.rawTable} data${t.fences ? `, .clear table ${t.fences} data` : ""} and .clear materialized-view ${t.view} data, ` +
+                    `then pg-adx-cdc snapshot --table ${t.sourceTable}`,
+            });
     }
     return found;
 }
@@ -477,6 +519,7 @@ export async function collectPipelineHealth(
         try {
             report.ingestionFailures = await readIngestionFailures(outputs.adx.queryUri, outputs.adx.database, Date.now() - 3_600_000);
             report.oversized = await readOversizedRows(outputs.adx.queryUri, outputs.adx.database, outputs.adx.tables);
+            report.reusedPositions = await readReusedKafkaPositions(outputs.adx.queryUri, outputs.adx.database, outputs.adx.tables);
             report.reconciles = await readLastReconciles(outputs.adx.queryUri, outputs.adx.database, outputs.connectors.source);
         } catch (error: any) {
             report.unreachable.push(`ADX at ${outputs.adx.queryUri}: ${error.message}`);

@@ -16,6 +16,11 @@ const ADX_TABLE = z.object({
     keys: z.array(z.string()).min(1),
     /** The change table's whole-record column ("record", or "_record" when the source has a column of that name). */
     recordColumn: z.string().default("record"),
+    /** The change table's Kafka position columns (a leading _ when the source has a column of that name). */
+    partitionColumn: z.string().default("kafka_partition"),
+    offsetColumn: z.string().default("kafka_offset"),
+    /** The current-state rule's fence table (absent on stacks deployed before it existed). */
+    fences: z.string().optional(),
 });
 
 const operationsSchema = z.object({

@@ -413,14 +413,15 @@ export async function startAdxTestDouble(options: AdxTestDoubleOptions = {}): Pr
                 const tuple = (r: KustoRow) => JSON.stringify(keys.map((k) => (r[k] === null || r[k] === undefined ? null : String(r[k]))));
                 const present = new Set((state.ingested.get(j[1]) ?? []).map((r) => tuple(r.row)));
                 rows = rows.filter((r) => !present.has(tuple(r)));
-            } else if (operator === "summarize" && /\)\s+by\s+[\w\s]+,/.test(body)) {
-                // `summarize a = min(x), b = max(y), c = countif(p) by k1, k2, ...`: several plain key columns.
-                const m = /^(.*) by ([\w\s,]+)$/s.exec(body)!;
-                const keys = m[2].split(",").map((k) => k.trim());
+            } else if (operator === "summarize" && body.lastIndexOf(") by ") >= 0 && splitTopLevel(body.slice(body.lastIndexOf(") by ") + 5)).length > 1) {
+                // `summarize a = min(x), b = max(y), c = countif(p), d = dcount(e) by k1, k2, ...`: several key columns.
+                const at = body.lastIndexOf(") by ");
+                const m = [body, body.slice(0, at + 1), body.slice(at + 5)];
+                const keys = splitTopLevel(m[2]).map((k) => unquoteKqlIdentifier(k.trim()));
                 const aggregates = splitTopLevel(m[1]).map((item) => {
                     const eq = item.indexOf(" = ");
-                    const call = /^(min|max|countif)\((.*)\)$/s.exec(item.slice(eq + 3).trim());
-                    if (!call) throw new Error(`Syntax error: the test double aggregates by several columns only with min(c), max(c) and countif(p): ${item}`);
+                    const call = /^(min|max|countif|dcount)\((.*)\)$/s.exec(item.slice(eq + 3).trim());
+                    if (!call) throw new Error(`Syntax error: the test double aggregates by several columns only with min(c), max(c), countif(p) and dcount(e): ${item}`);
                     return { name: item.slice(0, eq).trim(), kind: call[1], expression: parseKqlExpression(call[2]) };
                 });
                 const groups = new Map<string, KustoRow[]>();
@@ -435,6 +436,7 @@ export async function startAdxTestDouble(options: AdxTestDoubleOptions = {}): Pr
                     ...Object.fromEntries(
                         aggregates.map((a) => {
                             const values = members.map((r) => evaluateKql(a.expression, r));
+                            if (a.kind === "dcount") return [a.name, BigInt(new Set(values.filter((v) => v !== null && v !== undefined).map((v) => String(v))).size)];
                             return [a.name, a.kind === "countif" ? BigInt(values.filter((v) => v === true).length) : pick(values, a.kind === "max")];
                         }),
                     ),
@@ -470,6 +472,9 @@ export async function startAdxTestDouble(options: AdxTestDoubleOptions = {}): Pr
                     }));
                     columns = [m[2], ...aggregates.map((a) => a.name)];
                 }
+            } else if (stage.trim() === "count") {
+                rows = [{ Count: BigInt(rows.length) }];
+                columns = ["Count"];
             } else if (operator === "project") {
                 const items = splitTopLevel(body).map(assignment);
                 rows = rows.map((r) => Object.fromEntries(items.map((a) => [a.name, evaluateKql(a.expression, r)])));

@@ -287,4 +287,37 @@ describe("operator commands on the real local pipeline", () => {
             timeoutError: () => new Error(`${inAdx} of ${rows[0].n} rows lost to the gap are in ADX after the repair`),
         });
     });
+
+    it("status: a topic re-created under load (its offsets start again at 0) is ORDER BROKEN, exit 1, with the repair; never silent", async () => {
+        const before = JSON.parse((await runCommand("status", ["--json"])).stdout);
+        assert.ok(!before.problems.some((p: string) => p.startsWith("ORDER BROKEN")), before.problems.join("; "));
+        // A lost broker volume, or event hubs deleted and created again: the topic goes, and the next change creates it anew.
+        const admin = kafkaClient(pipeline.kafka, "operations-test-recreate").admin();
+        await admin.connect();
+        try {
+            await admin.deleteTopics({ topics: [TOPIC], timeout: 30_000 });
+        } finally {
+            await admin.disconnect();
+        }
+        await source.admin.query(`INSERT INTO ${CAPTURED_TABLE} (custid, amount, city) SELECT g, 3.00, 'Recreated' FROM generate_series(1, 10) g`);
+        let problems: string[] = [];
+        await pollUntil({
+            attempt: async () => {
+                const result = await runCommand("status", ["--json"]);
+                problems = JSON.parse(result.stdout).problems;
+                return result.code === 1 && problems.some((p) => p.startsWith("ORDER BROKEN")) ? true : undefined;
+            },
+            timeoutMs: 120_000,
+            intervalMs: 3000,
+            timeoutError: () => new Error(`status did not report the re-created topic: ${problems.join("; ")}`),
+        });
+        const broken = problems.find((p) => p.startsWith("ORDER BROKEN"))!;
+        process.stderr.write(`e2e: status says: ${broken}\n`);
+        assert.match(
+            broken,
+            new RegExp(
+                `^ORDER BROKEN: ${CAPTURED_TABLE.replace(/\./g, "\\.")}: \\d+ Kafka position\\(s\\) hold two different changes in ADX: .*Repair: in ADX \\.clear table ${names.changes} data, \\.clear table ${names.fences} data and \\.clear materialized-view ${names.latest} data, then pg-adx-cdc snapshot --table ${CAPTURED_TABLE.replace(/\./g, "\\.")}$`,
+            ),
+        );
+    });
 });

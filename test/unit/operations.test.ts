@@ -173,11 +173,12 @@ describe("stack outputs", () => {
     it("reads the operations output from `pulumi stack output --json` saved to a file", () => {
         const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "ops-")), "outputs.json");
         fs.writeFileSync(file, JSON.stringify({ operations: outputs, adxQueryUri: "x" }));
-        // Outputs of a stack deployed before recordColumn existed read with its default.
+        // Outputs of a stack deployed before recordColumn and the position columns existed read with their defaults.
         const read = readOperationsOutputs({ outputsFile: file });
+        const defaults = { recordColumn: "record", partitionColumn: "kafka_partition", offsetColumn: "kafka_offset" };
         assert.deepEqual(read, {
             ...outputs,
-            adx: { ...outputs.adx, tables: outputs.adx.tables.map((t) => ({ ...t, recordColumn: "record" })), heartbeat: { ...outputs.adx.heartbeat, recordColumn: "record" } },
+            adx: { ...outputs.adx, tables: outputs.adx.tables.map((t) => ({ ...t, ...defaults })), heartbeat: { ...outputs.adx.heartbeat, ...defaults } },
         });
     });
 

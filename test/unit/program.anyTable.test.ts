@@ -100,6 +100,8 @@ describe("the dev stack with capture.tables [retail.orders_info, inventory.produ
             view: "cdc_meta_heartbeat_cdc_latest",
             keys: ["id"],
             recordColumn: "record",
+            partitionColumn: "kafka_partition",
+            offsetColumn: "kafka_offset",
             freshnessFunction: "cdc_meta_heartbeat_cdc_freshness",
         });
     });

@@ -159,8 +159,11 @@ describe("the program with Pulumi.dev.yaml", () => {
                 rawTable: "retail_orders_info_changes",
                 functionName: "retail_orders_info_current",
                 view: "retail_orders_info_latest",
+                fences: "retail_orders_info_fences",
                 keys: ["orderid"],
                 recordColumn: "record",
+                partitionColumn: "kafka_partition",
+                offsetColumn: "kafka_offset",
             },
         ]);
         assert.equal(operations.kafkaBootstrapServers, "127.0.0.1:9092");

@@ -73,6 +73,8 @@ describe("the program with Pulumi.prod.yaml", () => {
         assert.equal(hubs["pg-adx-cdc-connect-configs"].partitionCount, 1, "Connect requires one partition for its config topic");
         assert.deepEqual(hubs["cdc.retail.orders_info"].retentionDescription, { cleanupPolicy: "Delete", retentionTimeInHours: 168 });
         assert.equal(hubs["cdc.retail.orders_info"].partitionCount, 4);
+        // The data topics' partition counts are held by the guard, whose check refuses a change at preview.
+        assert.deepEqual(run.one("pulumi-nodejs:dynamic/pg-adx-cdc:TopicPartitionsGuard").inputs.topics, [{ name: "cdc.retail.orders_info", partitions: 4 }]);
         const rule = run.one("azure-native:eventhub:NamespaceAuthorizationRule").inputs;
         assert.deepEqual(rule.rights, ["Listen", "Send"], "Kafka clients get no Manage right");
         const containers = run.byType("docker:index/container:Container").map((c) => c.inputs.name);

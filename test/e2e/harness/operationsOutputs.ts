@@ -15,7 +15,17 @@ export function localOperationsOutputs(
     const objects = sourceObjectNames(options.topicPrefix);
     const adxTable = (name: string, keys: string[]) => {
         const names = adxNamesFor(name);
-        return { sourceTable: name, rawTable: names.changes, functionName: names.currentState, view: names.latest, keys, recordColumn: "record" };
+        return {
+            sourceTable: name,
+            rawTable: names.changes,
+            functionName: names.currentState,
+            view: names.latest,
+            fences: names.fences,
+            keys,
+            recordColumn: "record",
+            partitionColumn: "kafka_partition",
+            offsetColumn: "kafka_offset",
+        };
     };
     return {
         connectRestUrl: pipeline.connectUrl,
