@@ -71,7 +71,7 @@ export interface DebeziumSourceInput {
         user: string;
         /** Worker environment variable holding the replication user's password. */
         passwordEnvVar: string;
-        /** "require" against Azure; the local harness uses "disable". */
+        /** "require": TLS with the certificate chain and host name verified (verify-full); "disable" on a private Docker network only. */
         sslMode: SslMode;
     };
     /** Captured tables as "schema.table". */
@@ -112,6 +112,17 @@ export const DEFAULT_KAFKA_COMPRESSION: Record<"container" | "eventhubs", KafkaC
 export const DEBEZIUM_HEARTBEAT_TOPICS_PREFIX = "__debezium-heartbeat";
 
 /**
+ * TLS to PostgreSQL as the stack's Node clients do it: "require" means the certificate must chain to a
+ * root the worker's JVM trusts (its cacerts: public roots, plus Azure's PostgreSQL roots that the
+ * Connect image adds) and name the host (`verify-full`); libpq's `require` would accept any
+ * certificate. pgjdbc's DefaultJavaSSLFactory reads the JVM's trust store instead of a root.crt file.
+ */
+export function debeziumTlsSettings(sslMode: SslMode): Record<string, string> {
+    if (sslMode === "disable") return { "database.sslmode": "disable" };
+    return { "database.sslmode": "verify-full", "database.sslfactory": "org.postgresql.ssl.DefaultJavaSSLFactory" };
+}
+
+/**
  * Builds the source connector config. Settings that matter and why:
  * - pgoutput (built into PostgreSQL; wal2json is gone from Debezium 2+), a publication created by
  *   the admin up front (`publication.autocreate.mode=disabled`: the replication user needs no owner rights).
@@ -137,7 +148,7 @@ export function buildDebeziumSourceConfig(input: DebeziumSourceInput): Record<st
         "database.dbname": input.database.name,
         "database.user": input.database.user,
         "database.password": envSecretReference(input.database.passwordEnvVar),
-        "database.sslmode": input.database.sslMode,
+        ...debeziumTlsSettings(input.database.sslMode),
         "topic.prefix": input.topicPrefix,
         // The heartbeat table too: its changes reach ADX as a small table, the pipeline's freshness signal.
         "table.include.list": [...input.tables, input.heartbeatTable].map(debeziumTablePattern).join(","),

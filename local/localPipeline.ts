@@ -26,8 +26,8 @@ export interface LocalPipeline {
     postgres: { host: string; port: number; database: string; adminUser: string };
     /** How the stack's providers reach PostgreSQL as the admin (bootstrap, catalog, readiness). */
     adminConnection: { host: string; port: number; database: string; user: string; sslMode: "disable" };
-    /** How Debezium reaches PostgreSQL as the replication user (its password from the worker's environment). */
-    debeziumDatabase: { host: string; port: number; name: string; user: string; passwordEnvVar: string; sslMode: "disable" };
+    /** How Debezium reaches PostgreSQL as the replication user (its password from the worker's environment), over verified TLS. */
+    debeziumDatabase: { host: string; port: number; name: string; user: string; passwordEnvVar: string; sslMode: "require" };
     /** The replication user's password; reaches the worker only through its environment. */
     replicationPassword: string;
     bootstrapServers: string;
@@ -135,6 +135,8 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
     try {
         const t0 = Date.now();
         const replicationPassword = options.replicationPassword ?? `e2e-${Math.random().toString(36).slice(2)}-${Date.now()}`;
+        // The throwaway certificate for "localhost" and 127.0.0.1: the ADX double serves it, PostgreSQL too.
+        const tls = createLocalTls(workDir, options.realAdx?.trust);
         // PostgreSQL
         const pgData = path.join(workDir, "pgdata");
         const pgPort = await freePort();
@@ -163,7 +165,12 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
             path.join(pgData, "postgresql.conf"),
             [
                 `port = ${pgPort}`,
-                "listen_addresses = '127.0.0.1'",
+                // 127.0.0.2 is not in the certificate's names: a client that verifies the host name refuses it there.
+                "listen_addresses = '127.0.0.1,127.0.0.2'",
+                // TLS offered to clients that ask (Debezium verifies it, as it does Azure's); the rest connect plain.
+                "ssl = on",
+                "ssl_cert_file = 'server.crt'",
+                "ssl_key_file = 'server.key'",
                 `unix_socket_directories = '${pgData}'`,
                 ...toPostgresConfLines(buildLogicalReplicationParameters({ ...defaultPostgresSettings(), walGuard: options.walGuard })),
                 // pg_cron's jobs connect over TCP to the cluster's only listen address.
@@ -176,6 +183,8 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
                 "",
             ].join("\n"),
         );
+        fs.writeFileSync(path.join(pgData, "server.crt"), tls.certPem);
+        fs.writeFileSync(path.join(pgData, "server.key"), tls.keyPem, { mode: 0o600 });
         if (asRoot) execFileSync("chown", ["-R", "postgres:postgres", pgData]);
         const pgLog = path.join(workDir, "postgres.log");
         fs.writeFileSync(pgLog, "");
@@ -191,7 +200,6 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
         progress(`PostgreSQL ${path.basename(path.dirname(prerequisites.postgresBin))} on 127.0.0.1:${pgPort} (${Date.now() - t0} ms)`);
 
         // ADX: the REST and ingestion test double over HTTPS, with a certificate the worker JVM trusts.
-        const tls = createLocalTls(workDir, options.realAdx?.trust);
         adx = await startAdxTestDouble({ tls: { cert: tls.certPem, key: tls.keyPem } });
         const adxAccessToken = `e2e-token-${Math.random().toString(36).slice(2)}`;
         progress(`ADX test double on ${adx.url}`);
@@ -314,7 +322,8 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
                 name: DATABASE,
                 user: "cdc_replicator",
                 passwordEnvVar: WORKER_SECRET_ENV.postgresReplicationPassword,
-                sslMode: "disable",
+                // As against Azure: TLS with the server's certificate and host name verified (the worker JVM trusts the harness's certificate).
+                sslMode: "require",
             },
             replicationPassword,
             bootstrapServers: kafkaAccess.bootstrapServers,

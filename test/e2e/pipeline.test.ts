@@ -140,6 +140,25 @@ describe("PostgreSQL → Debezium → Kafka → the real Kusto sink → ADX (tes
         );
     });
 
+    it("Debezium reads PostgreSQL over TLS and verifies the server: at a host name the certificate does not carry, the connector is refused with the reason", async () => {
+        const { rows } = await admin.query(
+            "SELECT s.ssl, s.version FROM pg_stat_replication r JOIN pg_stat_ssl s ON s.pid = r.pid WHERE r.application_name = 'Debezium Streaming' OR r.usename = 'cdc_replicator'",
+        );
+        assert.equal(rows.length, 1, "the replication connection");
+        assert.equal(rows[0].ssl, true, `TLS (${rows[0].version})`);
+        // 127.0.0.2 reaches the same server, whose certificate names localhost and 127.0.0.1 only.
+        const elsewhere = {
+            ...connectorInputs,
+            connectorName: "cdc-source-wrong-host",
+            config: { ...connectorInputs.config, name: "cdc-source-wrong-host", "database.hostname": "127.0.0.2", "slot.name": "debezium_wrong_host" },
+        };
+        await assert.rejects(kafkaConnectorProvider.create!(elsewhere), (error: Error) => {
+            process.stderr.write(`e2e: a connector at 127.0.0.2 was refused: ${error.message.replace(/\s+/g, " ").slice(0, 600)}\n`);
+            return /The hostname 127\.0\.0\.2 could not be verified/.test(error.message);
+        });
+        assert.deepEqual((await admin.query("SELECT slot_name FROM pg_replication_slots WHERE slot_name = 'debezium_wrong_host'")).rows, []);
+    });
+
     it("bad input: a captured table that does not exist fails the bootstrap with the fix, and nothing half-made remains", async () => {
         const missing = { ...bootstrapInputs, bootstrap: { ...bootstrapInputs.bootstrap, tables: [TABLE, "sales.refunds"] } };
         await assert.rejects(

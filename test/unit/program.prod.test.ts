@@ -42,7 +42,9 @@ describe("the program with Pulumi.prod.yaml", () => {
         // PostgreSQL 16: the extension keeps the slot; Debezium's slot.failover applies from 17 only.
         const source = run.dynamic("KafkaConnector").find((c) => c.inputs.connectorName === "cdc-postgres-source")!;
         assert.equal(source.inputs.config["slot.failover"], undefined);
-        assert.equal(source.inputs.config["database.sslmode"], "require");
+        // Debezium verifies Azure's certificate and host name against the JVM's trust store (the image adds Azure's roots).
+        assert.equal(source.inputs.config["database.sslmode"], "verify-full");
+        assert.equal(source.inputs.config["database.sslfactory"], "org.postgresql.ssl.DefaultJavaSSLFactory");
     });
 
     it("opens the firewall to the Connect host only, and makes the CI identity the ADX deployer", () => {
