@@ -302,7 +302,8 @@ async function rampUntilUnbounded(rates: number[], step: (rate: number) => Promi
 export async function runBench(options: BenchOptions = BENCH_DEFAULTS): Promise<number> {
     const { rates: RATES, seconds: SECONDS, ramp: RAMP, rampSeconds: RAMP_SECONDS } = options;
     const started = Date.now();
-    const pipeline = await startLocalPipeline({ progress: (m) => process.stderr.write(`bench: ${m}\n`) });
+    // The JVMs as deployed (heap, GC, full JIT): the throughput figures describe what runs in production.
+    const pipeline = await startLocalPipeline({ jvmProfile: "deployed", progress: (m) => process.stderr.write(`bench: ${m}\n`) });
     try {
         const shared = sourceObjectNames("bench");
         await sourceBootstrapProvider.create!({

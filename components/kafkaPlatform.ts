@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import { buildKafkaBrokerSettings, toApacheKafkaImageEnvironment } from "./kafkaBrokerSettings";
 import { DEBEZIUM_VERSION, IMAGES, KAFKA_VERSION, KUSTO_SINK } from "../versions";
+import { jvmContainerEnvironment } from "../connectors/jvmSettings";
 import { buildConnectWorkerSettings, STACK_CONNECT_GROUP_ID, toDebeziumImageEnvironment, WORKER_SECRET_ENV } from "../connectors/workerSettings";
 
 /** Where the brokers are: the stack's own broker container, or Event Hubs' Kafka endpoint (SASL_SSL). */
@@ -123,7 +124,7 @@ export class KafkaPlatform extends pulumi.ComponentResource {
                                 endpoint,
                             }),
                         ),
-                        KAFKA_HEAP_OPTS: "-Xms512m -Xmx1g",
+                        ...jvmContainerEnvironment("connect"),
                         [WORKER_SECRET_ENV.postgresReplicationPassword]: pgPassword,
                         [WORKER_SECRET_ENV.kustoSinkAppKey]: appKey,
                         ...(endpoint.kind === "eventhubs" ? { [WORKER_SECRET_ENV.eventHubsConnectionString]: connectionString } : {}),
@@ -168,7 +169,9 @@ export class KafkaPlatform extends pulumi.ComponentResource {
                 name: args.kafkaContainerName,
                 image: kafkaImage.imageId,
                 hostname: args.kafkaContainerName,
-                envs: Object.entries({ ...toApacheKafkaImageEnvironment(brokerSettings), CLUSTER_ID: "cGctYWR4LWNkYy1rYWZrYQ" }).map(([k, v]) => `${k}=${v}`),
+                envs: Object.entries({ ...toApacheKafkaImageEnvironment(brokerSettings), ...jvmContainerEnvironment("broker"), CLUSTER_ID: "cGctYWR4LWNkYy1rYWZrYQ" }).map(
+                    ([k, v]) => `${k}=${v}`,
+                ),
                 networksAdvanced: [{ name: this.network.name, aliases: [args.kafkaContainerName] }],
                 ports: [{ internal: hostPort, external: hostPort, ip: PUBLISHED_PORT_IP }],
                 volumes: [{ volumeName: kafkaData.name, containerPath: "/var/lib/kafka/data" }],

@@ -19,6 +19,7 @@ import { eventHubsOperatorAuthentication } from "../operations/stackOutputs";
 import { DEFAULT_KAFKA_COMPRESSION, KafkaCompression, OVERSIZED_TRANSFORM_CLASS, TRUNCATE_TRANSFORM_CLASS } from "../connectors/debeziumSource";
 import { KafkaTopicSpec } from "../connectors/kafkaTopics";
 import { createLocalTls, LocalTls, LocalTlsOptions } from "./localTls";
+import { JvmRole, localJvmFlags } from "../connectors/jvmSettings";
 import { startAdxTestDouble, AdxTestDouble } from "./doubles/adxRestTestDouble";
 
 export interface LocalPipeline {
@@ -109,6 +110,8 @@ export interface LocalPipelineOptions {
     realAdx?: { accessToken: string; trust: LocalTlsOptions };
     /** The watchdog's timing where a drill shortens it (the stack's WATCHDOG_DEFAULTS otherwise). */
     watchdog?: Partial<WatchdogSettings>;
+    /** "deployed": the JVMs run exactly the stack's settings (the bench); "fast-start" (default) adds C1-only compilation (the tests). */
+    jvmProfile?: "deployed" | "fast-start";
     /** The stack's WAL guard on this server (pg_cron preloaded, as the stack's parameters preload it). */
     walGuard?: { maxRetainedWalGb: number };
 }
@@ -233,18 +236,12 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
         fs.writeFileSync(brokerProps, renderProperties(brokerSettings));
         const classpath = path.join(prerequisites.kafkaLibs, "*");
         const log4j = log4jConfig(workDir);
-        const jvm = (heap: string) => [
-            `-Xms${heap}`,
-            `-Xmx${heap}`,
-            "-XX:+UseG1GC",
-            "-XX:TieredStopAtLevel=1",
-            `-Dlog4j2.configurationFile=${log4j}`,
-            "-Djava.awt.headless=true",
-            "-cp",
-            classpath,
-        ];
-        execFileSync("java", [...jvm("256m"), "kafka.tools.StorageTool", "format", "-t", "cGctYWR4LWNkYy1lMmU", "-c", brokerProps], { stdio: "ignore" });
-        const startKafkaProcess = () => startProcess("kafka", "java", [...jvm("512m"), "kafka.Kafka", brokerProps], path.join(workDir, "kafka.log"));
+        // The deployed JVM settings (connectors/jvmSettings.ts); the tests add C1-only compilation for start-up.
+        const jvm = (role: JvmRole) => [...localJvmFlags(role, options.jvmProfile ?? "fast-start"), `-Dlog4j2.configurationFile=${log4j}`, "-cp", classpath];
+        execFileSync("java", ["-Xmx256m", "-XX:TieredStopAtLevel=1", "-cp", classpath, "kafka.tools.StorageTool", "format", "-t", "cGctYWR4LWNkYy1lMmU", "-c", brokerProps], {
+            stdio: "ignore",
+        });
+        const startKafkaProcess = () => startProcess("kafka", "java", [...jvm("broker"), "kafka.Kafka", brokerProps], path.join(workDir, "kafka.log"));
         let kafka = startKafkaProcess();
         started.push(kafka);
         await waitUntil("the Kafka broker to listen", () => portOpen(kafkaPort), 90_000, kafka);
@@ -284,7 +281,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
             startProcess(
                 i === 0 ? "connect" : `connect-${i + 1}`,
                 "java",
-                [...jvm("1g"), ...tls.javaTrustStoreOptions, "org.apache.kafka.connect.cli.ConnectDistributed", workerProps[i]],
+                [...jvm("connect"), ...tls.javaTrustStoreOptions, "org.apache.kafka.connect.cli.ConnectDistributed", workerProps[i]],
                 path.join(workDir, i === 0 ? "connect.log" : `connect-${i + 1}.log`),
                 { env: workerEnv },
             );

@@ -9,6 +9,7 @@ import { ReplicationCredentials } from "../../components/replicationCredentials"
 import { KafkaPlatform } from "../../components/kafkaPlatform";
 import { parseStackConfig } from "../../components/config";
 import { buildAzureServerParameters } from "../../postgres/serverParameters";
+import { localJvmFlags } from "../../connectors/jvmSettings";
 
 let resources: MockedResource[];
 let sink: SinkIdentity;
@@ -98,6 +99,25 @@ describe("components", () => {
         assert.ok(env.includes("CONNECT_CONFIG_PROVIDERS=env"));
         assert.ok(env.includes("CONNECT_CONFIG_PROVIDERS_ENV_CLASS=org.apache.kafka.common.config.provider.EnvVarConfigProvider"));
         assert.ok(env.includes("BOOTSTRAP_SERVERS=k-dev:19092"));
+        // The worker's JVM as the bench runs it (connectors/jvmSettings.ts), not the image's default.
+        const flags = (prefix: string) =>
+            env
+                .find((e) => e.startsWith(prefix))!
+                .slice(prefix.length)
+                .split(" ");
+        assert.deepEqual([...flags("KAFKA_HEAP_OPTS="), ...flags("KAFKA_JVM_PERFORMANCE_OPTS=")], localJvmFlags("connect", "deployed"));
+        const broker = resources.find((r) => r.type === "docker:index/container:Container" && r.inputs.name === "k-dev")!;
+        const brokerEnv: string[] = broker.inputs.envs;
+        assert.deepEqual(
+            ["KAFKA_HEAP_OPTS=", "KAFKA_JVM_PERFORMANCE_OPTS="].flatMap((p) =>
+                brokerEnv
+                    .find((e) => e.startsWith(p))!
+                    .slice(p.length)
+                    .split(" "),
+            ),
+            localJvmFlags("broker", "deployed"),
+        );
+        assert.ok(localJvmFlags("connect", "fast-start").includes("-XX:TieredStopAtLevel=1") && !localJvmFlags("connect", "deployed").includes("-XX:TieredStopAtLevel=1"));
         // The failed-task watchdog runs in the deployed worker with the timing the e2e drills exercise.
         assert.ok(env.includes("CONNECT_REST_EXTENSION_CLASSES=pgadxcdc.watchdog.FailedTaskWatchdog"));
         for (const [key, value] of [
