@@ -25,7 +25,7 @@ export interface SourceBootstrapInputs {
     /** Debezium's slot, dropped on delete once the connector has released it. */
     slotName: string;
     /** The WAL guard's objects (postgres/walGuard.ts); scheduled when maxRetainedWalBytes is set, removed when not. */
-    walGuard?: Omit<walGuard.WalGuardInput, "slotName" | "maxRetainedWalBytes"> & { maxRetainedWalBytes?: number };
+    walGuard?: Omit<walGuard.WalGuardInput, "slotName" | "replicationUser" | "maxRetainedWalBytes"> & { maxRetainedWalBytes?: number };
     timeoutSeconds?: number;
 }
 
@@ -118,7 +118,7 @@ async function applyWalGuard(inputs: SourceBootstrapInputs, password: string | u
                 `shared_preload_libraries (and, on Azure, azure.extensions) and restart the server (the stack does this for servers it owns and for existing Azure servers), or remove walGuard`,
         );
     }
-    const guard: walGuard.WalGuardInput = { ...inputs.walGuard, maxRetainedWalBytes: limit, slotName: inputs.slotName };
+    const guard: walGuard.WalGuardInput = { ...inputs.walGuard, maxRetainedWalBytes: limit, slotName: inputs.slotName, replicationUser: inputs.bootstrap.replicationUser };
     for (const statement of walGuard.buildWalGuardSourceStatements(guard)) await client.query(statement);
     const schedule = walGuard.buildWalGuardSchedule(guard, inputs.connection.database);
     await inCronDatabase(inputs, password, client, cronDatabase, async (cron) => {
@@ -217,7 +217,7 @@ export const sourceBootstrapProvider: pulumi.dynamic.ResourceProvider & { adminP
         if (news.walGuard) {
             try {
                 if (news.walGuard.maxRetainedWalBytes === undefined) walGuard.buildWalGuardRemovalStatements(news.walGuard, true);
-                else walGuard.buildWalGuardSourceStatements({ ...news.walGuard, slotName: news.slotName });
+                else walGuard.buildWalGuardSourceStatements({ ...news.walGuard, slotName: news.slotName, replicationUser: news.bootstrap?.replicationUser });
             } catch (error: any) {
                 failures.push({ property: "walGuard", reason: error.message });
             }

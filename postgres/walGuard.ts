@@ -14,6 +14,8 @@ export const WAL_GUARD_SCHEDULE = "* * * * *";
 export interface WalGuardInput {
     /** Debezium's slot. */
     slotName: string;
+    /** The role Debezium connects as: the guard ends its session, so the admin takes that role's privileges. */
+    replicationUser: string;
     /** Retained WAL (current LSN minus the slot's restart LSN) above which the slot is dropped. */
     maxRetainedWalBytes: number;
     /** "schema.name" of the guard function, in the stack's schema of the source database. */
@@ -49,9 +51,15 @@ export function buildWalGuardSourceStatements(input: WalGuardInput): string[] {
     if (!/^[a-z0-9_]{1,63}$/.test(input.slotName)) throw new Error(`slot "${input.slotName}" is not a replication slot name`);
     if (!Number.isSafeInteger(input.maxRetainedWalBytes) || input.maxRetainedWalBytes <= 0)
         throw new Error(`WAL guard limit must be a positive byte count (got ${input.maxRetainedWalBytes})`);
+    if (!/^[a-z_][a-z0-9_]{0,62}$/.test(input.replicationUser)) throw new Error(`replication user "${input.replicationUser}" is not a lower-case identifier`);
     const slot = literal(input.slotName);
     const limit = String(input.maxRetainedWalBytes);
     return [
+        // pg_terminate_backend needs the privileges of the backend's role (or pg_signal_backend, which an
+        // Azure admin may lack): the admin, which created the replication user, becomes a member that
+        // inherits them (PostgreSQL 16 grants a creator ADMIN OPTION only, without INHERIT).
+        `DO $$ BEGIN IF current_setting('server_version_num')::int >= 160000 THEN EXECUTE 'GRANT ${input.replicationUser} TO CURRENT_USER WITH INHERIT TRUE'; ` +
+            `ELSE EXECUTE 'GRANT ${input.replicationUser} TO CURRENT_USER'; END IF; END $$`,
         `CREATE TABLE IF NOT EXISTS ${input.logTable} (dropped_at timestamptz NOT NULL DEFAULT now(), slot_name text NOT NULL, restart_lsn pg_lsn, retained_bytes bigint NOT NULL, limit_bytes bigint NOT NULL)`,
         `REVOKE ALL ON ${input.logTable} FROM PUBLIC`,
         // Runs as the admin that scheduled it. The consumer is ended first (an active slot cannot be

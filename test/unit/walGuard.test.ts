@@ -58,7 +58,12 @@ describe("WAL guard", () => {
 
     it("builds its function with the limit, its log, and a schedule in pg_cron's database for the source database", () => {
         const names = sourceObjectNames("cdc").walGuard;
-        const statements = buildWalGuardSourceStatements({ ...names, slotName: "debezium_cdc", maxRetainedWalBytes: 8_000_000_000 });
+        const statements = buildWalGuardSourceStatements({ ...names, slotName: "debezium_cdc", replicationUser: "cdc_replicator", maxRetainedWalBytes: 8_000_000_000 });
+        assert.match(
+            statements[0],
+            /GRANT cdc_replicator TO CURRENT_USER WITH INHERIT TRUE.*ELSE EXECUTE 'GRANT cdc_replicator TO CURRENT_USER'/,
+            "the admin may end the replication user's session",
+        );
         const fn = statements.find((s) => s.startsWith("CREATE OR REPLACE FUNCTION"))!;
         assert.match(fn, /^CREATE OR REPLACE FUNCTION cdc_meta\.wal_guard_cdc\(\)/);
         assert.match(fn, /slot_name = 'debezium_cdc'/);
@@ -66,7 +71,7 @@ describe("WAL guard", () => {
         assert.match(fn, /pg_terminate_backend\(s\.active_pid\)/, "an attached consumer is ended first: an active slot cannot be dropped");
         assert.match(fn, /INSERT INTO cdc_meta\.wal_guard_log_cdc/);
         assert.ok(statements.includes("REVOKE ALL ON FUNCTION cdc_meta.wal_guard_cdc() FROM PUBLIC"));
-        assert.deepEqual(buildWalGuardSchedule({ ...names, slotName: "debezium_cdc", maxRetainedWalBytes: 1 }, "retail"), {
+        assert.deepEqual(buildWalGuardSchedule({ ...names, slotName: "debezium_cdc", replicationUser: "cdc_replicator", maxRetainedWalBytes: 1 }, "retail"), {
             text: "SELECT cron.schedule_in_database($1, $2, $3, $4) AS job",
             values: ["pg_adx_cdc_wal_guard_cdc", "* * * * *", "SELECT cdc_meta.wal_guard_cdc()", "retail"],
         });
