@@ -37,6 +37,8 @@ export interface SlotHealth {
     walStatus?: string;
     /** The latest drop of this slot by the WAL guard (pg-adx-cdc:postgres.walGuard), if any. */
     guardDrop?: { at: Date; retainedBytes: number; limitBytes: number; drops: number };
+    /** The WAL guard's latest failed run in the last hour (it cannot protect the source then). */
+    guardFailure?: { at: Date; error: string };
 }
 
 export interface PipelineHealthReport {
@@ -116,6 +118,11 @@ export function evaluatePipelineHealth(report: PipelineHealthReport, thresholds:
             );
     }
     const slot = report.slot;
+    if (slot?.guardFailure && !(slot.guardDrop && slot.guardDrop.at > slot.guardFailure.at))
+        problems.push(
+            `the WAL guard failed at ${slot.guardFailure.at.toISOString()} (${slot.guardFailure.error}): it cannot protect the source from the slot's WAL; ` +
+                `its function runs as the admin every minute from pg_cron, which needs REPLICATION and the replication user's privileges (pulumi up grants them)`,
+        );
     if (slot) {
         if (!slot.exists && slot.guardDrop)
             problems.push(
@@ -336,21 +343,25 @@ export const SLOT_LAG_SQL = `SELECT slot_name, active, wal_status,
   (SELECT extract(epoch FROM now() - min(xact_start))::bigint FROM pg_stat_activity WHERE xact_start IS NOT NULL AND pid <> pg_backend_pid()) AS oldest_xact_seconds
 FROM pg_replication_slots WHERE slot_name = $1`;
 
-/** The WAL guard's latest drop from its log, or undefined when it never dropped the slot (or is not set up). */
-export async function readWalGuardDrop(sql: SqlQueryable, logTable: string): Promise<SlotHealth["guardDrop"]> {
+/** What the WAL guard logged: its latest drop and its latest failure of the last hour (nothing when it is not set up). */
+export async function readWalGuardLog(sql: SqlQueryable, logTable: string): Promise<Pick<SlotHealth, "guardDrop" | "guardFailure">> {
     const { rows: present } = await sql.query("SELECT to_regclass($1) IS NOT NULL AS present", [logTable]);
-    if (!present[0].present) return undefined;
-    const { rows } = await sql.query(buildLastWalGuardDropSql(logTable));
-    if (rows.length === 0) return undefined;
-    return { at: new Date(rows[0].dropped_at), retainedBytes: Number(rows[0].retained_bytes), limitBytes: Number(rows[0].limit_bytes), drops: rows[0].drops };
+    if (!present[0].present) return {};
+    const [row] = (await sql.query(buildLastWalGuardDropSql(logTable))).rows;
+    return {
+        ...(row.dropped_at
+            ? { guardDrop: { at: new Date(row.dropped_at), retainedBytes: Number(row.retained_bytes), limitBytes: Number(row.limit_bytes), drops: row.drops } }
+            : {}),
+        ...(row.failed_at ? { guardFailure: { at: new Date(row.failed_at), error: String(row.error) } } : {}),
+    };
 }
 
 export async function readSlotHealth(sql: SqlQueryable, slotName: string, walGuardLogTable?: string): Promise<SlotHealth> {
-    const guardDrop = walGuardLogTable ? await readWalGuardDrop(sql, walGuardLogTable) : undefined;
+    const guard = walGuardLogTable ? await readWalGuardLog(sql, walGuardLogTable) : {};
     const { rows } = await sql.query(SLOT_LAG_SQL, [slotName]);
-    if (rows.length === 0) return { name: slotName, exists: false, guardDrop };
+    if (rows.length === 0) return { name: slotName, exists: false, ...guard };
     return {
-        guardDrop,
+        ...guard,
         name: slotName,
         exists: true,
         active: rows[0].active,

@@ -60,7 +60,8 @@ export function buildWalGuardSourceStatements(input: WalGuardInput): string[] {
         // inherits them (PostgreSQL 16 grants a creator ADMIN OPTION only, without INHERIT).
         `DO $$ BEGIN IF current_setting('server_version_num')::int >= 160000 THEN EXECUTE 'GRANT ${input.replicationUser} TO CURRENT_USER WITH INHERIT TRUE'; ` +
             `ELSE EXECUTE 'GRANT ${input.replicationUser} TO CURRENT_USER'; END IF; END $$`,
-        `CREATE TABLE IF NOT EXISTS ${input.logTable} (dropped_at timestamptz NOT NULL DEFAULT now(), slot_name text NOT NULL, restart_lsn pg_lsn, retained_bytes bigint NOT NULL, limit_bytes bigint NOT NULL)`,
+        // Each drop, and each run that failed (a guard that cannot act must not be silent: status reads both).
+        `CREATE TABLE IF NOT EXISTS ${input.logTable} (dropped_at timestamptz NOT NULL DEFAULT now(), outcome text NOT NULL DEFAULT 'dropped', slot_name text NOT NULL, restart_lsn pg_lsn, retained_bytes bigint NOT NULL, limit_bytes bigint NOT NULL, error text)`,
         `REVOKE ALL ON ${input.logTable} FROM PUBLIC`,
         // Runs as the admin that scheduled it. The consumer is ended first (an active slot cannot be
         // dropped); Debezium reconnects only after its retry delay, which leaves the slot free.
@@ -87,6 +88,9 @@ BEGIN
   INSERT INTO ${input.logTable} (slot_name, restart_lsn, retained_bytes, limit_bytes) VALUES (${slot}, s.restart_lsn, s.retained, ${limit});
   RAISE WARNING 'pg-adx-cdc WAL guard dropped replication slot % (% bytes of WAL retained, limit % bytes); the pipeline re-reads every captured table', ${slot}, s.retained, ${limit};
   RETURN 'dropped';
+EXCEPTION WHEN OTHERS THEN
+  INSERT INTO ${input.logTable} (outcome, slot_name, retained_bytes, limit_bytes, error) VALUES ('failed', ${slot}, coalesce(s.retained, 0), ${limit}, SQLERRM);
+  RETURN 'failed: ' || SQLERRM;
 END
 $guard$`,
         `REVOKE ALL ON FUNCTION ${input.functionName}() FROM PUBLIC`,
@@ -114,8 +118,14 @@ export function buildWalGuardRemovalStatements(input: Pick<WalGuardInput, "funct
 /** pg_cron's database, or null when pg_cron is not loaded (the GUC exists only once the library is). */
 export const CRON_DATABASE_SQL = `SELECT current_setting('cron.database_name', true) AS db`;
 
-/** The latest drop the guard logged, if its log exists: `status` reports it. */
+/** The latest drop the guard logged with the number of drops, and its latest failure in the last hour: `status` reports them. */
 export function buildLastWalGuardDropSql(logTable: string): string {
     checkNames({ functionName: "x.x", logTable, jobName: "x" });
-    return `SELECT dropped_at, retained_bytes::text AS retained_bytes, limit_bytes::text AS limit_bytes, (SELECT count(*) FROM ${logTable})::int AS drops FROM ${logTable} ORDER BY dropped_at DESC LIMIT 1`;
+    return (
+        `SELECT d.dropped_at, d.retained_bytes::text AS retained_bytes, d.limit_bytes::text AS limit_bytes, ` +
+        `(SELECT count(*) FROM ${logTable} WHERE outcome = 'dropped')::int AS drops, f.dropped_at AS failed_at, f.error ` +
+        `FROM (SELECT 1) one ` +
+        `LEFT JOIN LATERAL (SELECT * FROM ${logTable} WHERE outcome = 'dropped' ORDER BY dropped_at DESC LIMIT 1) d ON true ` +
+        `LEFT JOIN LATERAL (SELECT * FROM ${logTable} WHERE outcome = 'failed' AND dropped_at > now() - interval '1 hour' ORDER BY dropped_at DESC LIMIT 1) f ON true`
+    );
 }

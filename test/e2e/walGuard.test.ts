@@ -143,6 +143,27 @@ describe("WAL guard", () => {
         assert.deepEqual(after.mismatches, []);
     });
 
+    it("a guard that cannot act is not silent: its failure is logged and status names it", async () => {
+        // The guard run by a role with neither the replication user's privileges nor REPLICATION (what
+        // pulumi up grants the admin): it cannot end the slot's consumer, nor drop the slot.
+        await admin.query(`CREATE ROLE guard_without_replication; GRANT USAGE ON SCHEMA cdc_meta TO guard_without_replication;
+            GRANT INSERT ON ${names.walGuard.logTable} TO guard_without_replication; GRANT EXECUTE ON FUNCTION ${names.walGuard.functionName}() TO guard_without_replication`);
+        // Over the limit again: Connect paused, WAL written.
+        await connectRequest(pipeline.connectUrl, "PUT", `/connectors/${connectorName}/pause`, undefined, { deadlineMs: 30_000, initialDelayMs: 200, maxDelayMs: 2000 });
+        await admin.query("CREATE TABLE app.bulk_import_2 AS SELECT g, repeat(md5(g::text), 12) AS payload FROM generate_series(1, 100000) g");
+        await admin.query("SET ROLE guard_without_replication");
+        const outcome = (await admin.query(`SELECT ${names.walGuard.functionName}() AS outcome`)).rows[0].outcome;
+        await admin.query("RESET ROLE");
+        assert.match(outcome, /^failed: must be a member of the role whose process is being terminated or member of pg_signal_backend$/);
+        const slot = await readSlotHealth(admin, names.slotName, names.walGuard.logTable);
+        const problems = evaluatePipelineHealth({ connectors: [], topics: [], unreachable: [], slot });
+        assert.ok(
+            problems.some((p) => /^the WAL guard failed at .* \(must be a member of the role whose process is being terminated .*\): it cannot protect the source/.test(p)),
+            problems.join(" | "),
+        );
+        await connectRequest(pipeline.connectUrl, "PUT", `/connectors/${connectorName}/resume`, undefined, { deadlineMs: 30_000, initialDelayMs: 200, maxDelayMs: 2000 });
+    });
+
     it("is unscheduled and removed with the stack", async () => {
         await connectRequest(pipeline.connectUrl, "DELETE", `/connectors/${connectorName}`, undefined, { deadlineMs: 30_000, initialDelayMs: 200, maxDelayMs: 2000 });
         await sourceBootstrapProvider.delete!("bootstrap", capture.bootstrapInputs);

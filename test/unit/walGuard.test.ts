@@ -115,6 +115,11 @@ describe("WAL guard", () => {
             renderHealthReport({ connectors: [], topics: [], unreachable: [], slot }, problems),
             /walGuard   dropped the slot 1 time\(s\); last at 2026-12-03T02:53:00.000Z/,
         );
+        // A failed run is a problem until a later drop succeeds.
+        const failure = { at: new Date("2026-12-03T03:00:00Z"), error: "permission denied" };
+        const failed = evaluatePipelineHealth({ connectors: [], topics: [], unreachable: [], slot: { name: "debezium_cdc", exists: true, guardFailure: failure } });
+        assert.match(failed[0], /^the WAL guard failed at 2026-12-03T03:00:00.000Z \(permission denied\): it cannot protect the source/);
+        assert.deepEqual(evaluatePipelineHealth({ connectors: [], topics: [], unreachable: [], slot: { ...slot, exists: true, guardFailure: failure } }), []);
         // Without a drop logged, a missing slot is the connector's business.
         assert.match(
             evaluatePipelineHealth({ connectors: [], topics: [], unreachable: [], slot: { name: "debezium_cdc", exists: false } })[0],
