@@ -77,7 +77,12 @@ describe("WAL guard", () => {
         });
         assert.deepEqual(buildWalGuardRemovalStatements(names, true), ["DROP FUNCTION IF EXISTS cdc_meta.wal_guard_cdc()"]);
         assert.deepEqual(buildWalGuardRemovalStatements(names, false), ["DROP FUNCTION IF EXISTS cdc_meta.wal_guard_cdc()", "DROP TABLE IF EXISTS cdc_meta.wal_guard_log_cdc"]);
-        assert.match(buildLastWalGuardDropSql(names.logTable), /FROM cdc_meta\.wal_guard_log_cdc ORDER BY dropped_at DESC LIMIT 1/);
+        assert.match(buildLastWalGuardDropSql(names.logTable), /FROM cdc_meta\.wal_guard_log_cdc WHERE outcome = 'dropped' ORDER BY dropped_at DESC LIMIT 1/);
+        assert.match(
+            fn,
+            /EXCEPTION WHEN OTHERS THEN\n  INSERT INTO cdc_meta\.wal_guard_log_cdc \(outcome, slot_name, retained_bytes, limit_bytes, error\) VALUES \('failed'/,
+            "a failed run is logged, not lost",
+        );
     });
 
     it("the bootstrap provider's check refuses a guard it could not build, before anything runs", async () => {
@@ -119,7 +124,8 @@ describe("WAL guard", () => {
         const failure = { at: new Date("2026-12-03T03:00:00Z"), error: "permission denied" };
         const failed = evaluatePipelineHealth({ connectors: [], topics: [], unreachable: [], slot: { name: "debezium_cdc", exists: true, guardFailure: failure } });
         assert.match(failed[0], /^the WAL guard failed at 2026-12-03T03:00:00.000Z \(permission denied\): it cannot protect the source/);
-        assert.deepEqual(evaluatePipelineHealth({ connectors: [], topics: [], unreachable: [], slot: { ...slot, exists: true, guardFailure: failure } }), []);
+        const earlier = { at: new Date("2026-12-03T02:50:00Z"), error: "permission denied" };
+        assert.deepEqual(evaluatePipelineHealth({ connectors: [], topics: [], unreachable: [], slot: { ...slot, exists: true, guardFailure: earlier } }), [], "a drop after it");
         // Without a drop logged, a missing slot is the connector's business.
         assert.match(
             evaluatePipelineHealth({ connectors: [], topics: [], unreachable: [], slot: { name: "debezium_cdc", exists: false } })[0],
