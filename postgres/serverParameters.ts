@@ -109,7 +109,8 @@ export function raisedParameterValue(name: string, wanted: string, current: stri
             .split(",")
             .map((l) => l.trim())
             .filter(Boolean);
-        for (const l of wanted.split(",").map((x) => x.trim())) if (l && !libraries.includes(l)) libraries.push(l);
+        // Names compare case-insensitively: Azure's portal writes allow-listed extensions in upper case (PG_CRON).
+        for (const l of wanted.split(",").map((x) => x.trim())) if (l && !libraries.some((have) => have.toLowerCase() === l.toLowerCase())) libraries.push(l);
         return libraries.join(",");
     }
     return wanted;

@@ -3,6 +3,7 @@
 import { after, before, describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import { serializedProviders } from "../support/serializedProviders";
+import { bootstrapInputsFor } from "../support/bootstrapInputs";
 import { startLocalPipeline, LocalPipeline } from "../../local/localPipeline";
 import { freePort } from "../../local/processes";
 import { startAdxTestDouble, AdxTestDouble } from "../../local/doubles/adxRestTestDouble";
@@ -25,21 +26,10 @@ before(async () => {
     providers = await serializedProviders();
     pipeline = await startLocalPipeline();
     adx = await startAdxTestDouble();
-    const names = sourceObjectNames("prov");
-    bootstrap = {
-        connection: pipeline.adminConnection,
-        bootstrap: {
-            tables: ["retail.orders_info"],
-            publicationName: names.publicationName,
-            heartbeatTable: names.heartbeatTable,
-            signalTable: names.signalTable,
-            replicationUser: "cdc_replicator",
-            replicationPasswordVerifier: buildScramSha256Verifier(pipeline.replicationPassword, "cHJvdmlkZXItc2FsdA=="),
-            createDemoTables: true,
-        },
-        slotName: names.slotName,
+    bootstrap = bootstrapInputsFor("prov", pipeline.adminConnection, buildScramSha256Verifier(pipeline.replicationPassword, "cHJvdmlkZXItc2FsdA=="), {
+        createDemoTables: true,
         timeoutSeconds: 60,
-    };
+    });
     await sourceBootstrapProvider.create!(bootstrap);
     process.env.AZURE_KUSTO_ACCESS_TOKEN = "test-double-token";
 });

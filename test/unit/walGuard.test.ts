@@ -8,6 +8,7 @@ import { buildAzureServerParameters, buildLogicalReplicationParameters, raisedPa
 import { buildLastWalGuardDropSql, buildWalGuardRemovalStatements, buildWalGuardSchedule, buildWalGuardSourceStatements, walGuardLimitBytes } from "../../postgres/walGuard";
 import { sourceObjectNames } from "../../postgres/sourceSchema";
 import { sourceBootstrapProvider } from "../../postgres/sourceBootstrap";
+import { bootstrapInputsFor } from "../support/bootstrapInputs";
 import { evaluatePipelineHealth, renderHealthReport } from "../../operations/pipelineHealth";
 
 const azure = (postgres: Record<string, unknown>) => parseStackConfig({ postgres: { allowedClientCidrs: ["203.0.113.10/32"], ...postgres } }, "dev").postgres;
@@ -38,6 +39,7 @@ describe("WAL guard", () => {
         // On a server the user runs, their allow-list is kept and pg_cron added.
         assert.equal(raisedParameterValue("azure.extensions", "pg_cron", "vector,hstore"), "vector,hstore,pg_cron");
         assert.equal(raisedParameterValue("azure.extensions", "pg_cron", "pg_cron,vector"), "pg_cron,vector");
+        assert.equal(raisedParameterValue("azure.extensions", "pg_cron", "PG_CRON,VECTOR"), "PG_CRON,VECTOR", "the portal's upper case is the same extension");
     });
 
     it("with a standby as well, one shared_preload_libraries carries both libraries", () => {
@@ -87,18 +89,7 @@ describe("WAL guard", () => {
 
     it("the bootstrap provider's check refuses a guard it could not build, before anything runs", async () => {
         const names = sourceObjectNames("cdc");
-        const inputs = {
-            connection: { host: "h", port: 5432, database: "retail", user: "a", sslMode: "require" },
-            bootstrap: {
-                tables: ["retail.orders_info"],
-                publicationName: names.publicationName,
-                heartbeatTable: names.heartbeatTable,
-                signalTable: names.signalTable,
-                replicationUser: "cdc_replicator",
-                replicationPasswordVerifier: "SCRAM-SHA-256$4096:c2FsdA==$c3RvcmVk:c2VydmVy",
-            },
-            slotName: names.slotName,
-        };
+        const inputs = bootstrapInputsFor("cdc", { host: "h", port: 5432, database: "retail", user: "a", sslMode: "require" }, "SCRAM-SHA-256$4096:c2FsdA==$c3RvcmVk:c2VydmVy");
         assert.deepEqual(await sourceBootstrapProvider.check!({}, { ...inputs, walGuard: { ...names.walGuard, maxRetainedWalBytes: 1000 } }), {
             inputs: { ...inputs, walGuard: { ...names.walGuard, maxRetainedWalBytes: 1000 } },
         });
