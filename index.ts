@@ -81,7 +81,16 @@ const sinkIdentity = new SinkIdentity(
     "sink-identity",
     {
         displayName: names.sinkApplication,
-        rotationTrigger: config.sinkSecretRotation,
+        identity:
+            config.sinkIdentity.kind === "managedIdentity"
+                ? {
+                      kind: "managedIdentity",
+                      clientId: config.sinkIdentity.managedIdentityClientId,
+                      home: config.sinkIdentity.managedIdentityClientId
+                          ? undefined
+                          : { resourceGroupName: azureHome().resourceGroup.name, location: azureHome().resourceGroup.location },
+                  }
+                : { kind: "clientSecret", rotationTrigger: config.sinkSecretRotation },
         tenantId: client.tenantId,
         databaseAccess: adx
             ? { kind: "arm", resourceGroupName: azureHome().resourceGroup.name, clusterName: adx.cluster.name, databaseName: config.adx.databaseName }
@@ -301,7 +310,10 @@ const sinkConnector = new KafkaConnector(
                 connectorName: sinkConnectorName,
                 ingestionUrl,
                 queryUrl,
-                auth: { strategy: "application", tenantId, appId, appKeyEnvVar: WORKER_SECRET_ENV.kustoSinkAppKey },
+                auth:
+                    sinkIdentity.kind === "managedIdentity"
+                        ? { strategy: "managed_identity", clientId: appId }
+                        : { strategy: "application", tenantId, appId, appKeyEnvVar: WORKER_SECRET_ENV.kustoSinkAppKey },
                 targets: [...captured, heartbeat].map((m) => ({
                     topic: m.topic,
                     database: config.adx.databaseName,
@@ -367,10 +379,20 @@ export const eventHubsConnectionString = eventHubs?.connectionString;
 export const topics = captured.map((m) => m.topic);
 export const connectorNames = { source: sourceConnector.connectorName, sink: sinkConnector.connectorName };
 export const analyticsLinks = adxWebUiLinks(adxQueryUri, config.adx.databaseName);
+/** A managed identity the stack created for the sink: attach it to the Docker host once (`az vm identity assign ... --identities <this>`). */
+export const sinkManagedIdentityResourceId = sinkIdentity.managedIdentityResourceId;
 /** Everything `npm run status` and `npm run verify` need (operations/stackOutputs.ts); no secrets. */
 export const operations: pulumi.Output<OperationsOutputs> = pulumi
-    .all([postgres.adminEndpoint.host, adxQueryUri, sourceCatalog.described, kafka.hostBootstrapServers])
-    .apply(([pgHost, queryUri, described, kafkaBootstrapServers]) => ({
+    .all([
+        postgres.adminEndpoint.host,
+        adxQueryUri,
+        sourceCatalog.described,
+        kafka.hostBootstrapServers,
+        sinkIdentity.appId,
+        sinkIdentity.clientSecretExpiresAt ?? "",
+        sinkIdentity.managedIdentityResourceId ?? "",
+    ])
+    .apply(([pgHost, queryUri, described, kafkaBootstrapServers, sinkClientId, clientSecretExpiresAt, managedIdentityResourceId]) => ({
         connectRestUrl: kafka.connectRestUrl,
         connectWorkerUrls: kafka.connectRestUrls,
         connectors: { source: sourceConnectorName, sink: sinkConnectorName },
@@ -379,6 +401,12 @@ export const operations: pulumi.Output<OperationsOutputs> = pulumi
         ...(eventHubs ? { kafkaAuthentication: eventHubsOperatorAuthentication() } : {}),
         topics,
         deadLetterTopic,
+        sinkIdentity: {
+            kind: sinkIdentity.kind,
+            clientId: sinkClientId,
+            ...(clientSecretExpiresAt ? { clientSecretExpiresAt } : {}),
+            ...(managedIdentityResourceId ? { managedIdentityResourceId } : {}),
+        },
         postgres: {
             host: pgHost,
             port: postgres.adminEndpoint.port,

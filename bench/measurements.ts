@@ -138,3 +138,43 @@ export function sampleThisProcess(intervalMs = 1000): { stop(): { cpuPercent: nu
         },
     };
 }
+
+/**
+ * Samples a JVM's used heap (young + old generation, `jstat -gc`) until stopped: the peak a load
+ * needs, which RSS hides (the JVM keeps what it once reserved). Needs the JDK's jstat; without it the
+ * peak is reported as null with the reason.
+ */
+export function sampleJvmHeap(pid: number, intervalMs = 1000): { stop(): { peakUsedMiB: number | null; committedMiB: number | null; note?: string } } {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const { spawn } = require("child_process") as typeof import("child_process");
+    let peakKiB: number | null = null;
+    let committedKiB: number | null = null;
+    let header: string[] | undefined;
+    let note: string | undefined;
+    const jstat = spawn("jstat", ["-gc", String(pid), String(intervalMs)], { stdio: ["ignore", "pipe", "pipe"] });
+    jstat.on("error", (e: Error) => (note = `jstat unavailable (${e.message}); install the JDK (openjdk-17-jdk-headless) for heap figures`));
+    let pending = "";
+    jstat.stdout.on("data", (chunk: Buffer) => {
+        pending += chunk.toString();
+        const lines = pending.split("\n");
+        pending = lines.pop() ?? "";
+        for (const line of lines) {
+            const fields = line.trim().split(/\s+/);
+            if (fields[0] === "S0C") header = fields;
+            else if (header && fields.length === header.length) {
+                const at = (name: string) => Number(fields[header!.indexOf(name)]);
+                const used = at("S0U") + at("S1U") + at("EU") + at("OU");
+                const committed = at("S0C") + at("S1C") + at("EC") + at("OC");
+                if (Number.isFinite(used)) peakKiB = Math.max(peakKiB ?? 0, used);
+                if (Number.isFinite(committed)) committedKiB = Math.max(committedKiB ?? 0, committed);
+            }
+        }
+    });
+    return {
+        stop() {
+            jstat.kill();
+            const mib = (kib: number | null) => (kib === null ? null : Math.round(kib / 1024));
+            return { peakUsedMiB: mib(peakKiB), committedMiB: mib(committedKiB), ...(note ? { note } : {}) };
+        },
+    };
+}

@@ -495,6 +495,28 @@ const generatorSchema = z
     })
     .refine((g) => g.updates + g.deletes <= 1, { message: "updates + deletes must not exceed 1 (the rest are inserts)", path: ["deletes"] });
 
+/**
+ * How the Kusto sink proves who it is to ADX. "managedIdentity": a user-assigned managed identity on
+ * the Docker host (an Azure VM): no secret exists. "clientSecret": an Entra application's secret in the
+ * workers' environment (a Docker host outside Azure); it expires after a year (`status` warns 30 days
+ * ahead) and `sinkSecretRotation` replaces it.
+ */
+const sinkIdentitySchema = z
+    .strictObject({
+        kind: configEnum(["clientSecret", "managedIdentity"]).default("clientSecret"),
+        /** An identity already on the Docker host (its client id); unset, the stack creates one to attach to the host. */
+        managedIdentityClientId: z
+            .string()
+            .regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, {
+                message: "must be the identity's client id, a GUID (`az identity show -g <group> -n <name> --query clientId -o tsv`)",
+            })
+            .optional(),
+    })
+    .refine((s) => s.kind === "managedIdentity" || s.managedIdentityClientId === undefined, {
+        message: 'applies to kind "managedIdentity" only: set sinkIdentity.kind to managedIdentity, or remove it',
+        path: ["managedIdentityClientId"],
+    });
+
 const deployerSchema = z.strictObject({
     principalType: configEnum(["User", "App"]).default("User"),
 });
@@ -507,6 +529,7 @@ export const stackConfigSchema = z
         kafka: kafkaSchema.default(kafkaSchema.parse({})),
         generator: generatorSchema.default(generatorSchema.parse({})),
         deployer: deployerSchema.default(deployerSchema.parse({})),
+        sinkIdentity: sinkIdentitySchema.default(sinkIdentitySchema.parse({})),
         sinkSecretRotation: z.string().min(1).default("initial"),
     })
     .superRefine((config, ctx) => {
@@ -523,6 +546,7 @@ export type CaptureSettings = StackConfig["capture"];
 export type KafkaSettings = StackConfig["kafka"];
 export type EventHubsKafkaSettings = Extract<KafkaSettings, { mode: "eventhubs" }>;
 export type GeneratorSettings = StackConfig["generator"];
+export type SinkIdentitySettings = StackConfig["sinkIdentity"];
 
 /** The settings a stack gets when it leaves a section out; the e2e harness starts from these. */
 export function defaultPostgresSettings(): PostgresSettings {

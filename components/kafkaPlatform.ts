@@ -36,7 +36,8 @@ export interface KafkaPlatformArgs {
     connectImageName: pulumi.Input<string>;
     /** Secrets the worker resolves through `${env:...}` in connector configs. */
     postgresReplicationPassword: pulumi.Input<string>;
-    kustoSinkAppKey: pulumi.Input<string>;
+    /** The sink's client secret (sinkIdentity.kind clientSecret); unset with a managed identity, which needs none. */
+    kustoSinkAppKey?: pulumi.Input<string>;
 }
 
 /** Host interface every published port binds to: the platform is reachable from this host only. */
@@ -111,7 +112,7 @@ export class KafkaPlatform extends pulumi.ComponentResource {
             // The first worker keeps the single worker's names, so a container stack's URNs do not change.
             const containerName = i === 0 ? args.connectContainerName : `${args.connectContainerName}-${i + 1}`;
             const workerEnv = pulumi
-                .all([this.internalBootstrapServers, args.postgresReplicationPassword, args.kustoSinkAppKey, brokerSecret])
+                .all([this.internalBootstrapServers, args.postgresReplicationPassword, args.kustoSinkAppKey ?? "", brokerSecret])
                 .apply(([bootstrapServers, pgPassword, appKey, connectionString]) =>
                     Object.entries({
                         ...toDebeziumImageEnvironment(
@@ -126,7 +127,7 @@ export class KafkaPlatform extends pulumi.ComponentResource {
                         ),
                         ...jvmContainerEnvironment("connect"),
                         [WORKER_SECRET_ENV.postgresReplicationPassword]: pgPassword,
-                        [WORKER_SECRET_ENV.kustoSinkAppKey]: appKey,
+                        ...(appKey ? { [WORKER_SECRET_ENV.kustoSinkAppKey]: appKey } : {}),
                         ...(endpoint.kind === "eventhubs" ? { [WORKER_SECRET_ENV.eventHubsConnectionString]: connectionString } : {}),
                     }).map(([k, v]) => `${k}=${v}`),
                 );

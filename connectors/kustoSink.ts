@@ -15,11 +15,17 @@ export interface KustoTopicTarget {
 }
 
 /**
- * How the sink authenticates to ADX. `application` (the stack: the sink's Entra application, its
- * secret in the worker's environment) or `az_dev_token` (a bearer token from the worker's
- * environment: the e2e run against the ADX test double, which has no Entra to issue tokens).
+ * How the sink authenticates to ADX:
+ * - `managed_identity`: the Connect host's user-assigned managed identity (a Docker host in Azure);
+ *   no secret exists anywhere, the token comes from the host's identity endpoint (IMDS on a VM).
+ * - `application`: the sink's Entra application, its client secret in the worker's environment.
+ * - `az_dev_token`: a bearer token from the worker's environment (the e2e runs against the ADX test
+ *   double, and `demo --adx-cluster` with the operator's own token).
  */
-export type KustoSinkAuth = { strategy: "application"; tenantId: string; appId: string; appKeyEnvVar: string } | { strategy: "az_dev_token"; accessTokenEnvVar: string };
+export type KustoSinkAuth =
+    | { strategy: "managed_identity"; clientId: string }
+    | { strategy: "application"; tenantId: string; appId: string; appKeyEnvVar: string }
+    | { strategy: "az_dev_token"; accessTokenEnvVar: string };
 
 export interface KustoSinkInput {
     connectorName: string;
@@ -86,6 +92,8 @@ export function buildSinkErrorHandlingSettings(input: { deadLetterTopic: string;
 }
 
 function authSettings(auth: KustoSinkAuth): Record<string, string> {
+    // The identity's client id selects it among the host's identities (a system-assigned one is not used).
+    if (auth.strategy === "managed_identity") return { "aad.auth.strategy": "managed_identity", "aad.auth.appid": auth.clientId };
     if (auth.strategy === "application") {
         return { "aad.auth.strategy": "application", "aad.auth.authority": auth.tenantId, "aad.auth.appid": auth.appId, "aad.auth.appkey": envSecretReference(auth.appKeyEnvVar) };
     }

@@ -51,6 +51,8 @@ export async function deployKustoSink(
         sink?: Partial<Pick<KustoSinkInput, "flushIntervalMs" | "flushSizeBytes" | "retryWindowMs">>;
         /** false: queued ingestion only (the free cluster's path): no streaming policy, `streaming: false` per topic. */
         streamingIngestion?: boolean;
+        /** "managedIdentity": the sink authenticates as the worker host's managed identity (the stack's default), not with a token from the environment. */
+        auth?: "managedIdentity" | "accessToken";
         /** A real cluster instead of the pipeline's ADX test double (`demo --adx-cluster`); its token comes from the Azure credential chain. */
         adx?: KustoTarget;
     },
@@ -85,7 +87,10 @@ export async function deployKustoSink(
             connectorName,
             ingestionUrl: adx.ingestionUri,
             queryUrl: adx.queryUri,
-            auth: { strategy: "az_dev_token", accessTokenEnvVar: WORKER_SECRET_ENV.kustoAccessToken },
+            auth:
+                options.auth === "managedIdentity"
+                    ? { strategy: "managed_identity", clientId: pipeline.managedIdentity.clientId }
+                    : { strategy: "az_dev_token", accessTokenEnvVar: WORKER_SECRET_ENV.kustoAccessToken },
             targets: models.map((m) => {
                 const target = sinkTargetOf(m.scripts);
                 return { topic: topicForTable(options.topicPrefix, m.table), database: adx.database, table: target.table, mapping: target.mapping, streaming };

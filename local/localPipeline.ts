@@ -21,6 +21,7 @@ import { KafkaTopicSpec } from "../connectors/kafkaTopics";
 import { createLocalTls, LocalTls, LocalTlsOptions } from "./localTls";
 import { JvmRole, localJvmFlags } from "../connectors/jvmSettings";
 import { startAdxTestDouble, AdxTestDouble } from "./doubles/adxRestTestDouble";
+import { startManagedIdentityTestDouble, ManagedIdentityTestDouble } from "./doubles/managedIdentityTestDouble";
 
 export interface LocalPipeline {
     workDir: string;
@@ -46,6 +47,11 @@ export interface LocalPipeline {
     adx: AdxTestDouble;
     /** The bearer token the worker's sink presents to the ADX test double (az_dev_token strategy). */
     adxAccessToken: string;
+    /**
+     * The worker host's user-assigned managed identity (the Docker host in Azure): its token endpoint is
+     * in the workers' environment, and the token it issues is one the ADX test double accepts.
+     */
+    managedIdentity: ManagedIdentityTestDouble;
     tls: LocalTls;
     processes: { postgres: ManagedProcess; kafka: ManagedProcess; connect: ManagedProcess; connectWorkers: ManagedProcess[] };
     prerequisites: Prerequisites;
@@ -125,6 +131,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
     fs.chmodSync(workDir, 0o755);
     const started: ManagedProcess[] = [];
     let adx: AdxTestDouble | undefined;
+    let managedIdentity: ManagedIdentityTestDouble | undefined;
     const cleanup = async () => {
         for (const p of started.reverse()) {
             if (p.child.exitCode !== null || p.child.signalCode !== null) continue;
@@ -133,6 +140,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
             progress(`stopped ${p.name} (${Date.now() - t} ms)`);
         }
         await adx?.close().catch(() => undefined);
+        await managedIdentity?.close().catch(() => undefined);
         fs.rmSync(workDir, { recursive: true, force: true });
     };
     try {
@@ -206,6 +214,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
         adx = await startAdxTestDouble({ tls: { cert: tls.certPem, key: tls.keyPem } });
         const adxAccessToken = `e2e-token-${Math.random().toString(36).slice(2)}`;
         progress(`ADX test double on ${adx.url}`);
+        managedIdentity = await startManagedIdentityTestDouble({ clientId: "6f1c2e0a-4b7d-4c39-9e0b-5a8d2f3c1e77", accessToken: adxAccessToken });
 
         // Kafka (KRaft, broker + controller in one process)
         const kafkaMode = options.kafkaMode ?? "container";
@@ -275,6 +284,9 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
             ...process.env,
             [WORKER_SECRET_ENV.postgresReplicationPassword]: replicationPassword,
             [WORKER_SECRET_ENV.kustoAccessToken]: options.realAdx?.accessToken ?? adxAccessToken,
+            // As on an Azure host with a managed identity: the identity library finds its endpoint here.
+            IDENTITY_ENDPOINT: managedIdentity.endpoint,
+            IDENTITY_HEADER: managedIdentity.header,
             ...(kafkaMode === "eventhubs" ? { [WORKER_SECRET_ENV.eventHubsConnectionString]: eventHubsConnectionString } : {}),
         };
         const startConnectProcess = (i = 0) =>
@@ -331,6 +343,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
             connectUrls,
             adx,
             adxAccessToken,
+            managedIdentity,
             tls,
             processes: { postgres, kafka, connect, connectWorkers: workers },
             prerequisites,

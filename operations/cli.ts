@@ -10,6 +10,7 @@ import { DEFAULT_THRESHOLDS } from "./healthThresholds";
 import type { StackSelection } from "./stackOutputs";
 import { durationArg, generateCommand, numberIn } from "../generator/generateCommand";
 import { BENCH_DEFAULTS } from "../bench/benchPlan";
+import { INITIAL_LOAD_DEFAULTS, INITIAL_LOAD_PROFILES } from "../bench/initialLoadPlan";
 
 const STACK_HELP =
     "\nThe stack's outputs come from `pulumi stack output --json --stack <name>` (no secrets in them), or from a file saved from it (--outputs).\nThe PostgreSQL admin password comes from PGPASSWORD, else from the stack's secret config.";
@@ -204,6 +205,23 @@ Example:
                 rampSeconds: o.rampSeconds,
                 captureRamp: o.captureRamp === "" ? [] : list("--capture-ramp", o.captureRamp),
             });
+        });
+    program
+        .command("bench-initial-load")
+        .description(
+            "the initial load of a large table into ADX on the local pipeline (Debezium's snapshot through the real Kusto sink into the ADX double): rows/s, time to a complete current state, Connect's heap, the WAL held and the snapshot transaction, per profile in one run",
+        )
+        .addOption(new Option("--rows <n>", "rows in the loaded table").default(INITIAL_LOAD_DEFAULTS.rows).argParser(numberIn("--rows", 1000, 100_000_000)))
+        .option("--profiles <list>", `profiles to run, in order (${INITIAL_LOAD_PROFILES.map((p) => p.name).join(", ")})`, INITIAL_LOAD_DEFAULTS.profiles.join(","))
+        .addOption(
+            new Option("--background-rate <n>", "changes/s committed to another table during each load (the WAL a busy database adds)")
+                .default(INITIAL_LOAD_DEFAULTS.backgroundRate)
+                .argParser(numberIn("--background-rate", 1, 100_000)),
+        )
+        .addHelpText("after", "\nTakes about 10-20 minutes at 2 million rows; writes bench-results/initial-load.json.\n\nExample:\n  npm run bench:initial-load -- --rows 200000")
+        .action(async (o) => {
+            const { runInitialLoadBench } = require("../bench/initialLoad");
+            process.exitCode = await runInitialLoadBench({ rows: o.rows, profiles: String(o.profiles).split(","), backgroundRate: o.backgroundRate });
         });
     return program;
 }

@@ -76,8 +76,42 @@ export interface PipelineHealthReport {
     reconciles?: { table: string; at: string; verdict: string; differingKeys: number; unsettled: number; coverage: number }[];
     /** The watchdog's restarts of failed connectors and tasks, from every worker (`GET /pg-adx-cdc/watchdog`). */
     watchdog?: WatchdogRestart[];
+    /** How the sink authenticates (from the stack's outputs), and when status ran: a client secret's expiry is judged against it. */
+    sinkIdentity?: { kind: "clientSecret" | "managedIdentity"; clientId: string; clientSecretExpiresAt?: string; managedIdentityResourceId?: string; checkedAt: Date };
     /** What could not be reached at all (Connect, PostgreSQL, Kafka), with the reason. */
     unreachable: string[];
+}
+
+/** status reports a client secret this many days before it expires (it stops the sink when it does). */
+export const SECRET_EXPIRY_WARNING_DAYS = 30;
+
+/** The sink identity's problems: a client secret about to expire, a managed identity the Connect host does not hold. */
+function sinkIdentityProblems(report: PipelineHealthReport): string[] {
+    const identity = report.sinkIdentity;
+    if (!identity) return [];
+    const problems: string[] = [];
+    if (identity.kind === "clientSecret" && identity.clientSecretExpiresAt) {
+        const days = (Date.parse(identity.clientSecretExpiresAt) - identity.checkedAt.getTime()) / 86_400_000;
+        if (days <= SECRET_EXPIRY_WARNING_DAYS)
+            problems.push(
+                `the Kusto sink's client secret ${days <= 0 ? "expired" : `expires in ${Math.ceil(days)} day(s)`} (${identity.clientSecretExpiresAt}): ` +
+                    "set a new pg-adx-cdc:sinkSecretRotation value and run pulumi up (a new secret, the workers replaced), or move to sinkIdentity.kind managedIdentity (no secret to expire)",
+            );
+    }
+    if (identity.kind === "managedIdentity") {
+        // collectPipelineHealth reads the source connector, then the sink.
+        const sink = report.connectors[1];
+        const trace = [sink?.trace, ...(sink?.tasks ?? []).map((t) => t.trace)].filter(Boolean).join("\n");
+        if (/ManagedIdentity|managed identity|identity not found|IMDS|CredentialUnavailable/i.test(trace))
+            problems.push(
+                `the sink could not get a token as the managed identity ${identity.clientId}: the Connect host must hold it ` +
+                    (identity.managedIdentityResourceId
+                        ? `(az vm identity assign -g <group> -n <docker host VM> --identities ${identity.managedIdentityResourceId})`
+                        : "(attach that user-assigned identity to the Docker host VM)") +
+                    ", then restart-sink",
+            );
+    }
+    return problems;
 }
 
 /** One connector (task undefined) or task the watchdog restarted, as a worker reports it. */
@@ -183,6 +217,7 @@ export function evaluatePipelineHealth(report: PipelineHealthReport, thresholds:
                 "fix the cause (pulumi up restores a dropped table or mapping), then restart-sink if its task failed",
         );
     }
+    problems.push(...sinkIdentityProblems(report));
     if (report.deadLetters && report.deadLetters.count > thresholds.maxDeadLetters) {
         problems.push(
             `${report.deadLetters.count} record(s) in the sink's dead-letter topic ${report.deadLetters.topic}: Connect could not hand them to the sink (inspect with a consumer on that topic; the failure is in each record's headers)`,
@@ -483,7 +518,12 @@ export async function collectPipelineHealth(
     sql: SqlQueryable | { unavailable: string },
     options: { connectDeadlineMs?: number; /** false: skip ADX (no credential where status runs). */ adx?: boolean } = {},
 ): Promise<PipelineHealthReport> {
-    const report: PipelineHealthReport = { connectors: [], topics: [], unreachable: [] };
+    const report: PipelineHealthReport = {
+        connectors: [],
+        topics: [],
+        unreachable: [],
+        ...(outputs.sinkIdentity ? { sinkIdentity: { ...outputs.sinkIdentity, checkedAt: new Date() } } : {}),
+    };
     // Every worker of the group; connectors are read from the first that answers (any worker forwards to the leader).
     report.workers = await Promise.all((outputs.connectWorkerUrls ?? [outputs.connectRestUrl]).map((url) => probeWorker(url)));
     report.watchdog = [];
@@ -608,6 +648,15 @@ export function renderHealthReport(report: PipelineHealthReport, problems: strin
         );
     for (const o of report.oversized ?? [])
         lines.push(`oversized  ${o.table}: ${o.rows} row(s) arrived with values replaced by markers (${o.examples.join("; ")}); the values are in PostgreSQL`);
+    if (report.sinkIdentity)
+        lines.push(
+            `identity   the sink authenticates as ${report.sinkIdentity.kind === "managedIdentity" ? "the managed identity" : "the application"} ${report.sinkIdentity.clientId}` +
+                (report.sinkIdentity.clientSecretExpiresAt
+                    ? `; its client secret expires ${report.sinkIdentity.clientSecretExpiresAt}`
+                    : report.sinkIdentity.kind === "managedIdentity"
+                      ? " (no secret)"
+                      : ""),
+        );
     if (report.deadLetters) lines.push(`dead letters ${report.deadLetters.topic}: ${report.deadLetters.count}${report.deadLetters.exists ? "" : " (topic not created yet)"}`);
     lines.push(problems.length === 0 ? "HEALTHY" : `UNHEALTHY:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
     return lines.join("\n");

@@ -45,6 +45,17 @@ const operationsSchema = z.object({
         /** Where the WAL guard logs each slot it dropped (postgres/walGuard.ts): status reports the latest. */
         walGuardLogTable: z.string().min(1).optional(),
     }),
+    /** How the Kusto sink authenticates (absent on stacks deployed before it existed): status warns before a client secret expires. */
+    sinkIdentity: z
+        .object({
+            kind: z.enum(["clientSecret", "managedIdentity"]),
+            clientId: z.string().min(1),
+            /** clientSecret: when the secret stops working (RFC 3339). */
+            clientSecretExpiresAt: z.string().optional(),
+            /** managedIdentity created by the stack: attach it to the Docker host. */
+            managedIdentityResourceId: z.string().optional(),
+        })
+        .optional(),
     adx: z.object({
         queryUri: z.string().url(),
         database: z.string().min(1),

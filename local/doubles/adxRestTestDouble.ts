@@ -66,6 +66,13 @@ export interface AdxTestDouble {
     /** Called when a streaming ingest request has arrived, before the double stores its rows (to time a fault into a flush). */
     onIngestRequest?: () => Promise<void>;
     /**
+     * Bulk loads (`bench-initial-load`): rows of tables this returns true for are handed to
+     * `onRowsIngested` and not kept (millions of rows would fill this process's heap).
+     */
+    discardRowsOf?: (table: string) => boolean;
+    /** Called with every ingestion's rows as they are stored (or discarded). */
+    onRowsIngested?: (table: string, rows: KustoRow[], receivedAtMs: number) => void;
+    /**
      * The rows a current-state function returns, evaluated from the KQL the double received; `stored`
      * skips its final projection, so each visible row keeps its values as stored (for value-by-value checks).
      */
@@ -546,9 +553,12 @@ export async function startAdxTestDouble(options: AdxTestDoubleOptions = {}): Pr
             return (record(400), [400, error("BadRequest_UpdatePolicyFailure", `update policy failed: ${e.message}`, true)]);
         }
         const receivedAtMs = Date.now();
-        const stored = state.ingested.get(table) ?? [];
-        for (const row of result.rows) stored.push({ row, receivedAtMs });
-        state.ingested.set(table, stored);
+        state.onRowsIngested?.(table, result.rows, receivedAtMs);
+        if (!state.discardRowsOf?.(table)) {
+            const stored = state.ingested.get(table) ?? [];
+            for (const row of result.rows) stored.push({ row, receivedAtMs });
+            state.ingested.set(table, stored);
+        }
         record(200, result.rows.length);
         return [200, v1(["ConsumedRecordsCount", "UpdatePolicyStatus"], [[result.rows.length, "Inactive"]])];
     };

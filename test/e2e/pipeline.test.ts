@@ -12,6 +12,10 @@ import { kafkaConnectorProvider } from "../../connectors/kafkaConnector";
 import { sourceBootstrapProvider } from "../../postgres/sourceBootstrap";
 import { ORDERS_TABLE, sourceObjectNames } from "../../postgres/sourceSchema";
 import { sinkTargetOf } from "../../kql/kqlModel";
+import { buildKustoSinkConfig } from "../../connectors/kustoSink";
+import { deadLetterTopicFor } from "../../connectors/kafkaTopics";
+import { kafkaClient } from "../../operations/kafkaClient";
+import { evaluatePipelineHealth, readConnectorHealth } from "../../operations/pipelineHealth";
 import { runOrdersGenerator, GeneratorReport } from "../../generator/ordersGenerator";
 import { pollUntil } from "../../runtime/pollUntil";
 
@@ -51,7 +55,8 @@ before(async () => {
     pipeline = await startLocalPipeline();
     source = await setUpCapturedSource(pipeline, { topicPrefix: PREFIX, connectorName: CONNECTOR, preexistingRows: 200 });
     ({ admin, reader, bootstrapInputs, connectorInputs } = source);
-    sink = await deployKustoSink(pipeline, { topicPrefix: PREFIX, tables: [TABLE] });
+    // As the stack deploys it with sinkIdentity.kind managedIdentity: no secret, the worker host's identity.
+    sink = await deployKustoSink(pipeline, { topicPrefix: PREFIX, tables: [TABLE], auth: "managedIdentity" });
 });
 
 after(async () => {
@@ -138,6 +143,80 @@ describe("PostgreSQL → Debezium → Kafka → the real Kusto sink → ADX (tes
             status.tasks.map((t: any) => t.state),
             ["RUNNING"],
         );
+    });
+
+    it("the sink authenticates as the Connect host's managed identity: no secret in its config, every token from the host's identity endpoint; an identity the host does not hold gets none, and status names the fix", async () => {
+        const config = sink.connectorInputs.config;
+        assert.equal(config["aad.auth.strategy"], "managed_identity");
+        assert.equal(config["aad.auth.appid"], pipeline.managedIdentity.clientId);
+        assert.deepEqual(
+            Object.keys(config).filter((k) => /appkey|accesstoken|secret|password/i.test(k)),
+            [],
+        );
+        const granted = pipeline.managedIdentity.requests.filter((r) => r.status === 200);
+        assert.ok(granted.length >= 1, "the sink asked the identity endpoint for its token");
+        assert.ok(granted.every((r) => r.clientId === pipeline.managedIdentity.clientId));
+        process.stderr.write(`e2e: managed identity tokens issued: ${granted.length}, for resource ${granted[0].resource}\n`);
+        // A sink configured with an identity this host does not hold: the endpoint refuses, nothing reaches ADX.
+        const other = "0d0e0f10-1112-4314-9516-171819202122";
+        const topic = "cdc-wrong-identity.orders";
+        const name = "cdc-adx-sink-wrong-identity";
+        const target = sinkTargetOf(sink.models[0].scripts);
+        const rowsBefore = (pipeline.adx.ingested.get(target.table) ?? []).length;
+        const inputs = {
+            connectUrl: pipeline.connectUrl,
+            connectorName: name,
+            timeoutSeconds: 120,
+            config: buildKustoSinkConfig({
+                connectorName: name,
+                ingestionUrl: pipeline.adx.url,
+                queryUrl: pipeline.adx.url,
+                auth: { strategy: "managed_identity", clientId: other },
+                targets: [{ topic, database: "cdc", table: target.table, mapping: target.mapping, streaming: true }],
+                deadLetterTopic: deadLetterTopicFor("cdc-wrong-identity"),
+                deadLetterReplicationFactor: 1,
+                retryWindowMs: 5_000,
+            }),
+        };
+        const producer = kafkaClient(pipeline.kafka, "e2e-wrong-identity").producer();
+        await producer.connect();
+        await producer.send({ topic, messages: [{ key: JSON.stringify({ orderid: 999999 }), value: JSON.stringify({ orderid: 999999, __op: "c" }) }] });
+        await producer.disconnect();
+        await kafkaConnectorProvider.create!(inputs);
+        try {
+            const health = await pollUntil({
+                attempt: async () => {
+                    const h = await readConnectorHealth(pipeline.connectUrl, name, 10_000);
+                    return h.tasks.some((t) => t.state === "FAILED") ? h : undefined;
+                },
+                timeoutMs: 180_000,
+                intervalMs: 1000,
+                timeoutError: () => new Error("the sink with a foreign identity did not fail"),
+            });
+            assert.ok(
+                pipeline.managedIdentity.requests.some((r) => r.clientId === other && r.status === 400),
+                "the endpoint refused the foreign identity",
+            );
+            assert.equal((pipeline.adx.ingested.get(target.table) ?? []).length, rowsBefore, "nothing reached ADX");
+            const problems = evaluatePipelineHealth({
+                connectors: [await readConnectorHealth(pipeline.connectUrl, CONNECTOR, 10_000), health],
+                topics: [],
+                unreachable: [],
+                sinkIdentity: {
+                    kind: "managedIdentity",
+                    clientId: other,
+                    managedIdentityResourceId: "/subscriptions/s/resourceGroups/g/providers/Microsoft.ManagedIdentity/userAssignedIdentities/sink",
+                    checkedAt: new Date(),
+                },
+            });
+            process.stderr.write(`e2e: status with a foreign identity: ${problems.join(" | ").slice(0, 800)}\n`);
+            assert.ok(
+                problems.some((p) => p.includes(`could not get a token as the managed identity ${other}`) && p.includes("az vm identity assign")),
+                problems.join("\n"),
+            );
+        } finally {
+            await kafkaConnectorProvider.delete!(name, inputs);
+        }
     });
 
     it("Debezium reads PostgreSQL over TLS and verifies the server: at a host name the certificate does not carry, the connector is refused with the reason", async () => {

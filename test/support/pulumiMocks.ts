@@ -48,7 +48,9 @@ function computedOutputs(type: string, name: string, inputs: Record<string, any>
         case "azuread:index/application:Application":
             return { clientId: "11111111-2222-3333-4444-555555555555" };
         case "azuread:index/applicationPassword:ApplicationPassword":
-            return { value: "mock-client-secret-value" };
+            return { value: "mock-client-secret-value", endDate: "2027-11-30T10:00:00Z" };
+        case "azure-native:managedidentity:UserAssignedIdentity":
+            return { clientId: "99999999-8888-7777-6666-555555555555", principalId: "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee" };
         case "random:index/randomString:RandomString":
             return { result: "abc123" };
         case "random:index/randomPassword:RandomPassword":

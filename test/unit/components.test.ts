@@ -16,15 +16,22 @@ let sink: SinkIdentity;
 let postgres: PostgresSource;
 let credentials: ReplicationCredentials;
 let kafka: KafkaPlatform;
+let managed: SinkIdentity;
 
 before(async () => {
     resources = installMocks({});
     const config = parseStackConfig({ postgres: { allowedClientCidrs: ["203.0.113.10/32"] } }, "dev");
     sink = new SinkIdentity("sink", {
         displayName: "sink-dev",
-        rotationTrigger: "2026-11",
+        identity: { kind: "clientSecret", rotationTrigger: "2026-11" },
         tenantId: "t",
         databaseAccess: { kind: "arm", resourceGroupName: "rg", clusterName: "c", databaseName: "cdc" },
+    });
+    managed = new SinkIdentity("managed-sink", {
+        displayName: "sink-managed-dev",
+        identity: { kind: "managedIdentity", home: { resourceGroupName: "rg", location: "westeurope" } },
+        tenantId: "t",
+        databaseAccess: { kind: "kql", clusterUri: "https://free.kusto.windows.net", databaseName: "cdc" },
     });
     credentials = new ReplicationCredentials("replication");
     postgres = new PostgresSource("pg", {
@@ -61,14 +68,14 @@ before(async () => {
         connectContainerName: "c-dev",
         connectImageName: "img:dev",
         postgresReplicationPassword: credentials.password,
-        kustoSinkAppKey: sink.clientSecret,
+        kustoSinkAppKey: sink.clientSecret!,
     });
     await settle(800);
 });
 
 describe("components", () => {
     it("the sink's client secret and the replication password are Pulumi secrets", async () => {
-        assert.equal((await resolveOutput(sink.clientSecret)).secret, true);
+        assert.equal((await resolveOutput(sink.clientSecret!)).secret, true);
         assert.equal((await resolveOutput(credentials.password)).secret, true);
         assert.equal((await resolveOutput(credentials.scramVerifier)).secret, true);
     });
@@ -79,6 +86,21 @@ describe("components", () => {
         assert.equal(SINK_DATABASE_ROLE, "Ingestor");
         const password = resources.find((r) => r.type === "azuread:index/applicationPassword:ApplicationPassword")!;
         assert.deepEqual(password.inputs.rotateWhenChanged, { rotation: "2026-11" });
+    });
+
+    it("a managed sink identity the stack creates: a user-assigned identity, granted Ingestor by its client id, no application and no secret", async () => {
+        const identity = resources.find((r) => r.type === "azure-native:managedidentity:UserAssignedIdentity")!;
+        assert.deepEqual([identity.inputs.resourceName, identity.inputs.resourceGroupName, identity.inputs.location], ["sink-managed-dev", "rg", "westeurope"]);
+        assert.equal((await resolveOutput(managed.appId)).value, "99999999-8888-7777-6666-555555555555");
+        assert.equal(managed.clientSecret, undefined);
+        assert.ok(managed.managedIdentityResourceId, "its resource id is an output, to attach to the Docker host");
+        const grant = resources.find((r) => r.type === "pulumi-nodejs:dynamic/pg-adx-cdc:KqlSchema" && r.name === "managed-sink-ingestor-kql")!;
+        assert.match(JSON.stringify(grant.inputs.scripts), /aadapp=99999999-8888-7777-6666-555555555555;t/);
+        assert.equal(resources.filter((r) => r.type === "azuread:index/application:Application" && r.name.startsWith("managed-sink")).length, 0);
+    });
+
+    it("the client secret's expiry is an output (status warns before it)", async () => {
+        assert.equal((await resolveOutput(sink.clientSecretExpiresAt!)).value, "2027-11-30T10:00:00Z");
     });
 
     it("the server requires TLS and the bootstrap waits for the restart and the firewall", () => {

@@ -32,6 +32,19 @@ describe("stack config validation", () => {
             { ...valid(), postgres: { allowedClientCidrs: ["0.0.0.0/0"] } },
             /pg-adx-cdc:postgres\.allowedClientCidrs\.0: "0\.0\.0\.0\/0" opens PostgreSQL to 0\.0\.0\.0-255\.255\.255\.255/,
         ));
+    it("sinkIdentity: a managed identity's client id must be a GUID, and belongs to kind managedIdentity only", () => {
+        assert.equal(parseStackConfig(valid(), "dev").sinkIdentity.kind, "clientSecret");
+        const id = "4a3b2c1d-8e7f-4a6b-9c5d-0e1f2a3b4c5d";
+        assert.equal(parseStackConfig({ ...valid(), sinkIdentity: { kind: "managedIdentity", managedIdentityClientId: id } }, "dev").sinkIdentity.managedIdentityClientId, id);
+        rejects(
+            { ...valid(), sinkIdentity: { kind: "managedIdentity", managedIdentityClientId: "my-identity" } },
+            /pg-adx-cdc:sinkIdentity\.managedIdentityClientId: must be the identity's client id, a GUID \(`az identity show/,
+        );
+        rejects(
+            { ...valid(), sinkIdentity: { managedIdentityClientId: id } },
+            /pg-adx-cdc:sinkIdentity\.managedIdentityClientId: applies to kind "managedIdentity" only: set sinkIdentity\.kind to managedIdentity, or remove it/,
+        );
+    });
     it("rejects Azure's allow-all-Azure-services rule", () => rejects({ ...valid(), postgres: { allowedClientCidrs: ["0.0.0.0"] } }, /allow all Azure services/));
     it("rejects an unknown ADX SKU and lists valid ones", () =>
         rejects({ ...valid(), adx: { skuName: "Standard_X99" } }, /pg-adx-cdc:adx\.skuName: unknown ADX SKU "Standard_X99"; use one of Dev\(No SLA\)_Standard_D11_v2/));

@@ -32,6 +32,30 @@ describe("status verdict", () => {
         assert.match(problems[0], /^Connect worker http:\/\/127\.0\.0\.1:8084 is down \(ECONNREFUSED\): the group runs without it, so one more loss stops capture/);
         assert.match(renderHealthReport(group([true, false]), problems), /worker     http:\/\/127\.0\.0\.1:8084: DOWN \(ECONNREFUSED\)/);
     });
+    it("the sink's client secret is reported from 30 days before it expires, with the rotation; a managed identity has no secret to expire", () => {
+        const at = (daysLeft: number) => ({
+            ...healthy(),
+            sinkIdentity: {
+                kind: "clientSecret" as const,
+                clientId: "c",
+                clientSecretExpiresAt: new Date(Date.UTC(2027, 0, 31) + daysLeft * 86_400_000).toISOString(),
+                checkedAt: new Date(Date.UTC(2027, 0, 31)),
+            },
+        });
+        assert.deepEqual(evaluatePipelineHealth(at(31)), []);
+        const soon = evaluatePipelineHealth(at(10));
+        assert.equal(soon.length, 1);
+        assert.match(
+            soon[0],
+            /^the Kusto sink's client secret expires in 10 day\(s\) \(2027-02-10T00:00:00\.000Z\): set a new pg-adx-cdc:sinkSecretRotation value and run pulumi up/,
+        );
+        assert.match(evaluatePipelineHealth(at(-1))[0], /client secret expired/);
+        assert.match(renderHealthReport(at(31), []), /identity   the sink authenticates as the application c; its client secret expires 2027-03-03/);
+        const managed = { ...healthy(), sinkIdentity: { kind: "managedIdentity" as const, clientId: "m", checkedAt: new Date() } };
+        assert.deepEqual(evaluatePipelineHealth(managed), []);
+        assert.match(renderHealthReport(managed, []), /identity   the sink authenticates as the managed identity m \(no secret\)/);
+    });
+
     it("a running pipeline with a small lag and no dead letters is healthy", () => {
         assert.deepEqual(evaluatePipelineHealth(healthy()), []);
         assert.match(

@@ -119,6 +119,22 @@ describe("the program with Pulumi.prod.yaml", () => {
         for (const connector of run.dynamic("KafkaConnector")) assert.ok(!JSON.stringify(connector.inputs).includes(MOCK_EVENT_HUBS_KEY));
     });
 
+    it("the Kusto sink runs as the Connect host's managed identity: no application, no secret anywhere, Ingestor granted to that identity", () => {
+        const clientId = "4a3b2c1d-8e7f-4a6b-9c5d-0e1f2a3b4c5d";
+        const sink = run.dynamic("KafkaConnector").find((c) => c.inputs.connectorName === "cdc-adx-sink")!;
+        assert.equal(sink.inputs.config["aad.auth.strategy"], "managed_identity");
+        assert.equal(sink.inputs.config["aad.auth.appid"], clientId);
+        assert.equal(sink.inputs.config["aad.auth.appkey"], undefined);
+        assert.deepEqual(run.byType("azuread:index/application:Application"), []);
+        assert.deepEqual(run.byType("azuread:index/applicationPassword:ApplicationPassword"), []);
+        assert.deepEqual(run.byType("azure-native:managedidentity:UserAssignedIdentity"), [], "an existing identity is used, none created");
+        const grant = run.byType("azure-native:kusto:DatabasePrincipalAssignment").find((r) => r.name === "sink-identity-ingestor")!;
+        assert.equal(grant.inputs.principalId, clientId);
+        assert.equal(grant.inputs.role, "Ingestor");
+        for (const worker of run.byType("docker:index/container:Container").filter((c) => c.inputs.name.startsWith("pg-adx-cdc-connect-")))
+            assert.ok(!revealed(worker.inputs.envs).some((e: string) => e.startsWith("CDC_KUSTO_SINK_APP_KEY=")), "no sink secret in the workers' environment");
+    });
+
     it("shows no secret in anything a preview diff prints", () => {
         const shown = JSON.stringify(run.resources.map((r) => displayedInputs(r.inputs)));
         for (const secret of MOCK_SECRETS) assert.ok(!shown.includes(secret), `a preview diff could show ${secret}`);

@@ -1,0 +1,377 @@
+// npm run bench:initial-load: the first thing every user does, loading an existing table into ADX,
+// on the real local pipeline (PostgreSQL → Debezium's initial snapshot → Kafka → the real Kusto sink
+// → the ADX double), with the JVMs as deployed. Each profile loads the same table through its own
+// slot, topics and sink, one after the other in one run, while a background writer keeps the source
+// database busy (so the WAL the slot holds during the load is what a working database would pile up).
+// Per profile: rows/s to the topic and into ADX, time to a complete current state (every key in ADX),
+// Connect's heap peak, the WAL the slot retained, the snapshot transaction's duration, and each
+// process's CPU (what limits the load). Writes bench-results/initial-load.json.
+import * as fs from "fs";
+import * as path from "path";
+import { Client } from "pg";
+import { startLocalPipeline, LocalPipeline } from "../local/localPipeline";
+import { REPO_ROOT } from "../local/prerequisites";
+import { adminClient } from "../local/capturedSource";
+import { deployKustoSink } from "../local/kustoSinkDeployment";
+import { buildDebeziumSourceConfig, topicForTable } from "../connectors/debeziumSource";
+import { kafkaConnectorProvider } from "../connectors/kafkaConnector";
+import { KustoSinkInput } from "../connectors/kustoSink";
+import { sourceBootstrapProvider } from "../postgres/sourceBootstrap";
+import { buildScramSha256Verifier } from "../postgres/scramVerifier";
+import { DROP_SLOT_SQL, sourceObjectNames } from "../postgres/sourceSchema";
+import { adxNamesFor, changeMetadataColumns } from "../kql/adxModel";
+import { getKustoAccessToken, runKustoCommand } from "../kql/kustoRestClient";
+import { kafkaClient } from "../operations/kafkaClient";
+import { runOrdersGeneratorOnConnections } from "../generator/ordersGenerator";
+import { pollUntil } from "../runtime/pollUntil";
+import { sampleJvmHeap, sampleProcess, sampleProcessTree, sampleThisProcess } from "./measurements";
+import { INITIAL_LOAD_DEFAULTS, InitialLoadOptions, INITIAL_LOAD_PROFILES, InitialLoadProfile } from "./initialLoadPlan";
+
+/** The loaded table: ~10 columns of realistic width (text and numeric), about 230 bytes a row in PostgreSQL. */
+export const LOAD_TABLE = "bench_load.order_lines";
+const BACKGROUND_TABLE = "retail.orders_info";
+
+const say = (m: string) => process.stdout.write(`${m}\n`);
+const progress = (m: string) => (process.stderr.isTTY ? process.stderr.write(`\r\x1b[2Kbench: ${m}`) : m && process.stderr.write(`bench: ${m}\n`));
+
+export interface InitialLoadResult {
+    profile: string;
+    rows: number;
+    /** Connector registered → the last snapshot record in the topic. */
+    toTopicSeconds: number;
+    toTopicRowsPerSecond: number;
+    /** Connector registered → every key of the table in ADX (the complete current state). */
+    completeSeconds: number;
+    intoAdxRowsPerSecond: number;
+    /** Rows ADX received (a retried request delivers some twice; complete means every key at least once). */
+    adxRowsReceived: number;
+    adxRequests: number;
+    adxAverageRequestBytes: number;
+    /** The snapshot's longest open transaction on the source (it holds back vacuum meanwhile). */
+    snapshotTransactionSeconds: number;
+    /** The most WAL the slot retained during the load (pg_current_wal_lsn() - restart_lsn). */
+    walRetainedMiB: number;
+    backgroundChangesPerSecond: number;
+    connectHeap: { peakUsedMiB: number | null; committedMiB: number | null; note?: string };
+    cpuPercent: { connect: number; broker: number; postgres: number; benchProcess: number };
+    rssMiB: { connect: number; broker: number; postgres: number; benchProcess: number };
+    /** The process with the most CPU, and whether the machine's cores were the limit. */
+    limit: string;
+}
+
+async function createLoadTable(admin: Client, rows: number): Promise<void> {
+    const [schema] = LOAD_TABLE.split(".");
+    await admin.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+    await admin.query(`DROP TABLE IF EXISTS ${LOAD_TABLE}`);
+    await admin.query(`CREATE TABLE ${LOAD_TABLE} (
+        id bigint PRIMARY KEY,
+        order_id bigint NOT NULL,
+        customer_id integer NOT NULL,
+        sku text NOT NULL,
+        description text,
+        quantity integer NOT NULL,
+        unit_price numeric(12,2) NOT NULL,
+        discount numeric(5,4),
+        status text NOT NULL,
+        created_at timestamptz NOT NULL,
+        updated_at timestamptz)`);
+    // In slices, so a long fill shows progress and no single statement holds millions of rows' WAL.
+    const slice = 250_000;
+    for (let from = 1; from <= rows; from += slice) {
+        const to = Math.min(rows, from + slice - 1);
+        await admin.query(
+            `INSERT INTO ${LOAD_TABLE}
+             SELECT g, g / 4, 1 + g % 50000, 'SKU-' || lpad((g % 99991)::text, 6, '0'),
+                    'item ' || md5(g::text) || ' ' || substr(md5((g * 7)::text), 1, (20 + g % 40)::int),
+                    1 + g % 12, ((g % 100000) / 100.0 + 0.99)::numeric(12,2),
+                    CASE WHEN g % 5 = 0 THEN ((g % 30) / 100.0)::numeric(5,4) END,
+                    (ARRAY['open','paid','shipped','returned'])[1 + g % 4],
+                    timestamptz '2024-01-01' + make_interval(secs => g * 13),
+                    CASE WHEN g % 3 = 0 THEN timestamptz '2025-01-01' + make_interval(secs => g) END
+             FROM generate_series($1::bigint, $2::bigint) g`,
+            [from, to],
+        );
+        progress(`filling ${LOAD_TABLE}: ${to.toLocaleString("en-US")}/${rows.toLocaleString("en-US")} rows`);
+    }
+    await admin.query(`ANALYZE ${LOAD_TABLE}`);
+    progress("");
+}
+
+/** Samples the source's cost of the load: the slot's retained WAL and the snapshot's open transaction, every second. */
+function sampleSourceCost(admin: Client, slot: string, user: string): { stop(): Promise<{ walRetainedMiB: number; snapshotTransactionSeconds: number }> } {
+    let wal = 0;
+    let transaction = 0;
+    let running = true;
+    const loop = (async () => {
+        while (running) {
+            const { rows } = await admin.query(
+                `SELECT (SELECT pg_current_wal_lsn() - restart_lsn FROM pg_replication_slots WHERE slot_name = $1) AS wal,
+                        (SELECT extract(epoch FROM max(now() - xact_start)) FROM pg_stat_activity
+                          WHERE usename = $2 AND backend_type = 'client backend' AND xact_start IS NOT NULL) AS transaction`,
+                [slot, user],
+            );
+            wal = Math.max(wal, Number(rows[0].wal ?? 0));
+            transaction = Math.max(transaction, Number(rows[0].transaction ?? 0));
+            await new Promise((r) => setTimeout(r, 1000));
+        }
+    })();
+    return {
+        async stop() {
+            running = false;
+            await loop;
+            return { walRetainedMiB: Math.round((wal / 1048576) * 10) / 10, snapshotTransactionSeconds: Math.round(transaction * 10) / 10 };
+        },
+    };
+}
+
+async function loadOnce(pipeline: LocalPipeline, profile: InitialLoadProfile, rows: number, run: number, backgroundRate: number): Promise<InitialLoadResult> {
+    const admin = await adminClient(pipeline);
+    const shared = sourceObjectNames("benchload");
+    const prefix = `benchload${run}`;
+    const slot = `benchload_${run}`;
+    const name = `benchload-${profile.name}-${run}`;
+    const topic = topicForTable(prefix, LOAD_TABLE);
+    const adxTable = adxNamesFor(LOAD_TABLE).changes;
+    const sinkSettings: Partial<Pick<KustoSinkInput, "flushIntervalMs" | "flushSizeBytes">> = {
+        ...(profile.sink.flushIntervalMs ? { flushIntervalMs: profile.sink.flushIntervalMs } : {}),
+        ...(profile.sink.flushSizeBytes ? { flushSizeBytes: profile.sink.flushSizeBytes } : {}),
+    };
+    const sink = await deployKustoSink(pipeline, {
+        topicPrefix: prefix,
+        tables: [LOAD_TABLE],
+        connectorName: `${name}-sink`,
+        streamingIngestion: profile.sink.streaming,
+        sink: sinkSettings,
+    });
+    if (profile.sink.batchingTimeSpan)
+        await runKustoCommand(
+            pipeline.adx.url,
+            "cdc",
+            `.alter table ${adxTable} policy ingestionbatching \`\`\`{ "MaximumBatchingTimeSpan": "${profile.sink.batchingTimeSpan}", "MaximumNumberOfItems": 500, "MaximumRawDataSizeMB": 1024 }\`\`\``,
+            await getKustoAccessToken(pipeline.adx.url),
+        );
+    // Every key of the load seen in ADX; the rows themselves are not kept (millions would fill this process).
+    const { op } = changeMetadataColumns([]);
+    const keys = new Set<string>();
+    let received = 0;
+    let completeAt = 0;
+    pipeline.adx.discardRowsOf = (t) => t === adxTable;
+    pipeline.adx.onRowsIngested = (t, ingested, at) => {
+        if (t !== adxTable) return;
+        for (const r of ingested) {
+            if (r[op.column] !== "r") continue;
+            received++;
+            keys.add(String(r.id));
+        }
+        if (!completeAt && keys.size >= rows) completeAt = at;
+    };
+    const requestsFrom = pipeline.adx.ingestRequests.length;
+    const kafka = kafkaClient(pipeline.kafka, "bench-initial-load").admin();
+    await kafka.connect();
+    const inputs = {
+        connectUrl: pipeline.connectUrl,
+        connectorName: name,
+        timeoutSeconds: 120,
+        config: {
+            ...buildDebeziumSourceConfig({
+                connectorName: name,
+                profile: profile.source,
+                database: pipeline.debeziumDatabase,
+                tables: [LOAD_TABLE],
+                topicPrefix: prefix,
+                slotName: slot,
+                publicationName: shared.publicationName,
+                heartbeatTable: shared.heartbeatTable,
+                signalTable: shared.signalTable,
+                compression: pipeline.compression,
+            }),
+        },
+    };
+    // A busy database meanwhile: the background writer's WAL is what the slot holds until the snapshot ends.
+    const background = new AbortController();
+    const writers = await Promise.all([adminClient(pipeline)]);
+    const backgroundRun = runOrdersGeneratorOnConnections(writers, {
+        rate: backgroundRate,
+        durationMs: 0,
+        signal: background.signal,
+        updates: 0.2,
+        deletes: 0.05,
+        table: BACKGROUND_TABLE,
+    });
+    const connectCpu = sampleProcess(pipeline.processes.connect.child.pid!);
+    const brokerCpu = sampleProcess(pipeline.processes.kafka.child.pid!);
+    const postgresCpu = sampleProcessTree(pipeline.processes.postgres.child.pid!);
+    const benchCpu = sampleThisProcess();
+    const heap = sampleJvmHeap(pipeline.processes.connect.child.pid!);
+    const started = Date.now();
+    await kafkaConnectorProvider.create!(inputs);
+    const sourceCost = sampleSourceCost(await adminClient(pipeline), slot, pipeline.debeziumDatabase.user);
+    // The topic holds every snapshot record when its end offset reaches the table's row count (one partition per table).
+    let toTopicAt = 0;
+    await pollUntil({
+        attempt: async () => {
+            if (!toTopicAt) {
+                const offsets = await kafka.fetchTopicOffsets(topic).catch(() => []);
+                const end = offsets.reduce((n, o) => n + Number(o.high), 0);
+                if (end >= rows) toTopicAt = Date.now();
+            }
+            return completeAt ? true : undefined;
+        },
+        timeoutMs: 3 * 3600_000,
+        intervalMs: 250,
+        onWait: () =>
+            progress(
+                `${profile.name}: ${keys.size.toLocaleString("en-US")}/${rows.toLocaleString("en-US")} rows in ADX after ${Math.round((Date.now() - started) / 1000)} s${toTopicAt ? " (all in the topic)" : ""}`,
+            ),
+        timeoutError: () => new Error(`${profile.name}: ADX did not hold every row within 3 hours (${keys.size}/${rows})`),
+    });
+    background.abort();
+    const report = await backgroundRun;
+    const cost = await sourceCost.stop();
+    const connect = connectCpu.stop();
+    const broker = brokerCpu.stop();
+    const postgres = postgresCpu.stop();
+    const benchProcess = benchCpu.stop();
+    const connectHeap = heap.stop();
+    await Promise.all(writers.map((w) => w.end()));
+    await kafka.disconnect();
+    const requests = pipeline.adx.ingestRequests.slice(requestsFrom).filter((r) => r.status === 200 && r.table === adxTable);
+    pipeline.adx.onRowsIngested = undefined;
+    await sink.delete();
+    await kafkaConnectorProvider.delete!(name, inputs);
+    await pollUntil({
+        attempt: async () => ((await admin.query(DROP_SLOT_SQL, [slot])).rows[0].outcome === "active" ? undefined : true),
+        timeoutMs: 30_000,
+        intervalMs: 500,
+        timeoutError: () => new Error(`slot ${slot} stayed active 30 s after its connector was deleted`),
+    });
+    await admin.end();
+    progress("");
+    const toTopicSeconds = (toTopicAt - started) / 1000;
+    const completeSeconds = (completeAt - started) / 1000;
+    const cpuPercent = { connect: connect.cpuPercent, broker: broker.cpuPercent, postgres: postgres.cpuPercent, benchProcess: benchProcess.cpuPercent };
+    const total = Object.values(cpuPercent).reduce((a, b) => a + b, 0);
+    const [busiest, busiestCpu] = Object.entries(cpuPercent).sort((a, b) => b[1] - a[1])[0];
+    return {
+        profile: profile.name,
+        rows,
+        toTopicSeconds: Math.round(toTopicSeconds * 10) / 10,
+        toTopicRowsPerSecond: Math.round(rows / toTopicSeconds),
+        completeSeconds: Math.round(completeSeconds * 10) / 10,
+        intoAdxRowsPerSecond: Math.round(rows / completeSeconds),
+        adxRowsReceived: received,
+        adxRequests: requests.length,
+        adxAverageRequestBytes: requests.length ? Math.round(requests.reduce((n, r) => n + r.bytes, 0) / requests.length) : 0,
+        ...cost,
+        backgroundChangesPerSecond: report.achievedRate,
+        connectHeap,
+        cpuPercent,
+        rssMiB: { connect: connect.maxRssMiB, broker: broker.maxRssMiB, postgres: postgres.maxRssMiB, benchProcess: benchProcess.maxRssMiB },
+        limit:
+            total >= 170
+                ? `the machine's 2 cores (${Math.round(total)}% of 200% busy; ${busiest} ${busiestCpu}%)`
+                : busiestCpu >= 85
+                  ? `${busiest}, one core busy (${busiestCpu}%): a single-threaded stage`
+                  : `neither CPU nor one thread (${Math.round(total)}% of 200% busy; ${busiest} ${busiestCpu}%): waits (flush intervals, batching, round trips)`,
+    };
+}
+
+function table(results: InitialLoadResult[]): string {
+    const header =
+        "profile          rows  to topic s  rows/s  complete s  rows/s into ADX  requests  avg bytes  snapshot xact s  WAL held MiB  Connect heap peak MiB  CPU% Connect/broker/PG/bench";
+    return [
+        header,
+        ...results.map((r) =>
+            [
+                r.profile.padEnd(12),
+                String(r.rows).padStart(9),
+                String(r.toTopicSeconds).padStart(11),
+                String(r.toTopicRowsPerSecond).padStart(7),
+                String(r.completeSeconds).padStart(11),
+                String(r.intoAdxRowsPerSecond).padStart(16),
+                String(r.adxRequests).padStart(9),
+                String(r.adxAverageRequestBytes).padStart(10),
+                String(r.snapshotTransactionSeconds).padStart(16),
+                String(r.walRetainedMiB).padStart(13),
+                String(r.connectHeap.peakUsedMiB ?? "n/a").padStart(22),
+                `${r.cpuPercent.connect}/${r.cpuPercent.broker}/${r.cpuPercent.postgres}/${r.cpuPercent.benchProcess}`.padStart(29),
+            ].join(" "),
+        ),
+    ].join("\n");
+}
+
+export async function runInitialLoadBench(options: InitialLoadOptions = INITIAL_LOAD_DEFAULTS): Promise<number> {
+    const started = Date.now();
+    const profiles = options.profiles.map((p) => {
+        const found = INITIAL_LOAD_PROFILES.find((q) => q.name === p);
+        if (!found) throw new Error(`--profiles: unknown profile "${p}"; known: ${INITIAL_LOAD_PROFILES.map((q) => q.name).join(", ")}`);
+        return found;
+    });
+    const pipeline = await startLocalPipeline({ jvmProfile: "deployed", progress: (m) => process.stderr.write(`bench: ${m}\n`) });
+    try {
+        const admin = await adminClient(pipeline);
+        progress(`creating ${LOAD_TABLE} with ${options.rows.toLocaleString("en-US")} rows`);
+        const shared = sourceObjectNames("benchload");
+        await sourceBootstrapProvider.create!({
+            connection: pipeline.adminConnection,
+            bootstrap: {
+                tables: [BACKGROUND_TABLE],
+                publicationName: shared.publicationName,
+                heartbeatTable: shared.heartbeatTable,
+                signalTable: shared.signalTable,
+                replicationUser: "cdc_replicator",
+                replicationPasswordVerifier: buildScramSha256Verifier(pipeline.replicationPassword, "YmVuY2gtbG9hZC1zYWx0LTE="),
+                createDemoTables: true,
+            },
+            slotName: shared.slotName,
+        });
+        await createLoadTable(admin, options.rows);
+        // The table joins the publication (and gets its replica identity) the way `pulumi up` adds a table.
+        await sourceBootstrapProvider.create!({
+            connection: pipeline.adminConnection,
+            bootstrap: {
+                tables: [BACKGROUND_TABLE, LOAD_TABLE],
+                publicationName: shared.publicationName,
+                heartbeatTable: shared.heartbeatTable,
+                signalTable: shared.signalTable,
+                replicationUser: "cdc_replicator",
+                replicationPasswordVerifier: buildScramSha256Verifier(pipeline.replicationPassword, "YmVuY2gtbG9hZC1zYWx0LTE="),
+                createDemoTables: true,
+            },
+            slotName: shared.slotName,
+        });
+        const size = (await admin.query(`SELECT pg_total_relation_size($1) AS bytes`, [LOAD_TABLE])).rows[0].bytes;
+        say(`${LOAD_TABLE}: ${options.rows.toLocaleString("en-US")} rows, ${Math.round(Number(size) / 1048576)} MiB in PostgreSQL (with its index)`);
+        await admin.end();
+        const results: InitialLoadResult[] = [];
+        let run = 0;
+        for (const profile of profiles) {
+            say(`${profile.name}: ${profile.description}`);
+            const result = await loadOnce(pipeline, profile, options.rows, ++run, options.backgroundRate);
+            results.push(result);
+            say(
+                `${profile.name}: ${result.rows} rows complete in ADX after ${result.completeSeconds} s (${result.intoAdxRowsPerSecond} rows/s; topic ${result.toTopicRowsPerSecond} rows/s); snapshot transaction ${result.snapshotTransactionSeconds} s, WAL held ${result.walRetainedMiB} MiB, Connect heap peak ${result.connectHeap.peakUsedMiB ?? "n/a"} MiB; limit: ${result.limit}`,
+            );
+        }
+        const base = results.find((r) => r.profile === "defaults");
+        const ratios = base
+            ? Object.fromEntries(results.filter((r) => r !== base).map((r) => [r.profile, Math.round((r.intoAdxRowsPerSecond / base.intoAdxRowsPerSecond) * 100) / 100]))
+            : {};
+        say("\n" + table(results));
+        if (base) say(`\nrows/s into ADX against the defaults, same run: ${JSON.stringify(ratios)}`);
+        const outDir = path.join(REPO_ROOT, "bench-results");
+        fs.mkdirSync(outDir, { recursive: true });
+        fs.writeFileSync(
+            path.join(outDir, "initial-load.json"),
+            JSON.stringify(
+                { rows: options.rows, backgroundRate: options.backgroundRate, results, ratiosToDefaults: ratios, profiles, wallSeconds: Math.round((Date.now() - started) / 1000) },
+                null,
+                2,
+            ),
+        );
+        say(`wrote ${path.relative(process.cwd(), outDir)}/initial-load.json`);
+        return 0;
+    } finally {
+        await pipeline.stop();
+    }
+}

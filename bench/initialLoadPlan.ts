@@ -1,0 +1,55 @@
+// What `pg-adx-cdc bench-initial-load` runs: its defaults and the profiles it compares (kept apart
+// from initialLoad.ts so that `--help` loads no harness).
+
+export interface InitialLoadProfile {
+    name: string;
+    description: string;
+    /** The source connector's settings: "quickstart" = Debezium's defaults, "tuned" = what the stack deploys. */
+    source: "quickstart" | "tuned";
+    sink: {
+        streaming: boolean;
+        /** Unset: the stack's sink settings (kustoSink.ts). */
+        flushIntervalMs?: number;
+        flushSizeBytes?: number;
+        /** The ADX table's batching time span for queued ingestion (unset: the stack's model). */
+        batchingTimeSpan?: string;
+    };
+}
+
+export const INITIAL_LOAD_PROFILES: InitialLoadProfile[] = [
+    {
+        name: "defaults",
+        description:
+            "Debezium's and the Kusto sink's own defaults (500 ms poll, 2048-record batches, no compression; 30 s / 1 MB flush, queued ingestion with 30 s batching, as the quickstarts set it)",
+        source: "quickstart",
+        sink: { streaming: false, flushIntervalMs: 30_000, flushSizeBytes: 1024 * 1024, batchingTimeSpan: "00:00:30" },
+    },
+    {
+        name: "deployed",
+        description: "what the stack deploys (connectors/debeziumSource.ts tuned settings, connectors/kustoSink.ts streaming sink)",
+        source: "tuned",
+        sink: { streaming: true },
+    },
+    {
+        name: "flush16MiB",
+        description:
+            "the stack's settings with 16 MiB sink buffers: a buffer filled by a bulk load is over the Kusto SDK's streaming limit and goes queued (blob + queue message, no wait for ADX); the 1 s interval still streams small ones",
+        source: "tuned",
+        sink: { streaming: true, flushSizeBytes: 16 * 1024 * 1024 },
+    },
+];
+
+export interface InitialLoadOptions {
+    /** Rows in the loaded table. */
+    rows: number;
+    /** Profiles to run, in order (names from INITIAL_LOAD_PROFILES). */
+    profiles: string[];
+    /** Changes/s a background writer commits to another table during each load. */
+    backgroundRate: number;
+}
+
+export const INITIAL_LOAD_DEFAULTS: InitialLoadOptions = {
+    rows: 2_000_000,
+    profiles: INITIAL_LOAD_PROFILES.map((p) => p.name),
+    backgroundRate: 200,
+};
