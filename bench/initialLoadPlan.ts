@@ -26,14 +26,14 @@ export const INITIAL_LOAD_PROFILES: InitialLoadProfile[] = [
     },
     {
         name: "deployed",
-        description: "what the stack deploys (connectors/debeziumSource.ts tuned settings, connectors/kustoSink.ts streaming sink)",
+        description: "what the stack deploys (connectors/debeziumSource.ts tuned settings; connectors/kustoSink.ts: 1 s / 1 MiB buffers, streaming)",
         source: "tuned",
         sink: { streaming: true },
     },
     {
-        name: "flush16MiB",
+        name: "queued16MiB",
         description:
-            "the stack's settings with 16 MiB sink buffers: a buffer filled by a bulk load is over the Kusto SDK's streaming limit and goes queued (blob + queue message, no wait for ADX); the 1 s interval still streams small ones",
+            "the stack's settings with 16 MiB sink buffers: a buffer the load fills is over the Kusto SDK's streaming limit and goes queued (a blob and a queue message; the sink does not wait for ADX)",
         source: "tuned",
         sink: { streaming: true, flushSizeBytes: 16 * 1024 * 1024 },
     },

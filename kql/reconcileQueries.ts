@@ -3,7 +3,7 @@
 // bucketed by the first hex digits of the key's hash, and summarized per bucket as a row count and
 // an order-independent digest (MD5 of the sorted row hashes). Only buckets whose summaries differ are
 // read row by row, and only their keys are compared value by value.
-import { CatalogColumn, NULL_TEXT, typeRuleFor } from "./typeTable";
+import { CatalogColumn, fillTypeSql, NULL_TEXT, typeRuleFor } from "./typeTable";
 import { kustoIdentifier } from "./adxModel";
 import { quoteIdent } from "../postgres/identifiers";
 
@@ -46,9 +46,7 @@ export function canonicalKql(table: string, column: CatalogColumn): string {
 }
 
 export function canonicalSql(table: string, column: CatalogColumn): string {
-    return typeRuleFor(table, column)
-        .canonicalSql.replace(/\{c\}/g, quoteIdent(column.name))
-        .replace(/\{type\}/g, column.declaredType);
+    return fillTypeSql(typeRuleFor(table, column).canonicalSql, { type: column.declaredType, column: quoteIdent(column.name) });
 }
 
 const keyColumns = (t: ReconcileTarget) => t.key.map((k) => t.columns.find((c) => c.name === k)!);

@@ -113,6 +113,15 @@ const PG_YEAR = `LEAST(GREATEST(CASE WHEN ${ISO_FIELDS}[1]::int <= 0 THEN ${ISO_
  * A timestamp's infinities: Debezium gives a scalar 'infinity'/'-infinity' years 292278994 and -292275055
  * (beyond any PostgreSQL timestamp, 4713 BC to 294276 AD); pg-adx-cdc's converter writes an array's as text.
  */
+/**
+ * A time or timetz column as an interval since midnight, as the pipeline carries it: time as written
+ * (24:00:00 stays 24:00:00), timetz in UTC as AT TIME ZONE 'UTC' gives it, except 24:00:00+00, which
+ * Debezium 3.7 keeps as 24:00:00Z (where AT TIME ZONE wraps it to 00:00:00).
+ */
+const TIME_OF_DAY_SQL =
+    "(CASE WHEN pg_typeof({c}) = 'time'::regtype THEN {c}::text::time::interval " +
+    "WHEN {c}::text::timetz = '24:00:00+00'::timetz THEN interval '24:00:00' " +
+    "ELSE ({c}::text::timetz AT TIME ZONE 'UTC')::time::interval END)";
 const TIMESTAMP_INFINITY_SQL = `CASE WHEN $1 IN ('infinity', '-infinity') THEN $1 WHEN ${ISO_FIELDS}[1]::int > 294276 THEN 'infinity' WHEN ${ISO_FIELDS}[1]::int < -4712 THEN '-infinity' END`;
 const TIMESTAMP_FIELDS = `${PG_YEAR}, ${ISO_FIELDS}[2]::int, ${ISO_FIELDS}[3]::int, ${ISO_FIELDS}[4]::int, ${ISO_FIELDS}[5]::int, ${ISO_FIELDS}[6]::float8`;
 
@@ -263,7 +272,9 @@ export const TYPE_TABLE: readonly TypeRule[] = [
         debeziumJson: 'string "YYYY-MM-DDZ", ISO 8601 proleptic ("-4712-01-01Z" is 4713 BC, "+294276-12-31Z"); "infinity", "-infinity" (pg-adx-cdc\'s converter, both paths)',
         kusto: "string",
         currentStateExpression: "todatetime(substring({c}, 0, 10))",
-        note: "exact text in the change table; a datetime (midnight UTC) in the current state, null where Kusto's datetime (years 1 to 9999) cannot hold it (BC, infinity), the text staying in `record`",
+        note:
+            "exact text in the change table; a datetime (midnight UTC) in the current state, null where Kusto's datetime (years 1 to 9999) cannot hold it (BC, infinity), the text staying in `record`. " +
+            "Known limit: 1582-10-05 to 1582-10-14 (days the Gregorian reform skipped, valid in PostgreSQL's proleptic calendar) arrive 10 days later through a snapshot, whose JDBC date cannot tell them from 1582-10-15 to 10-24; the stream carries them exactly and `reconcile` reports them",
         canonicalSql: `CASE WHEN {c} >= '0001-01-01' AND {c} < '10000-01-01' THEN to_char({c}, 'YYYY-MM-DD') || ' 00:00:00.0000000' ELSE '${NULL_TEXT}' END`,
         currentStateKusto: "datetime",
         sameValueSql: `(CASE WHEN $1 IN ('infinity', '-infinity') THEN $1::date ELSE make_date(${PG_YEAR}, ${ISO_FIELDS}[2]::int, ${ISO_FIELDS}[3]::int) END) = {c}`,
@@ -273,20 +284,18 @@ export const TYPE_TABLE: readonly TypeRule[] = [
         postgres: "time, time with time zone",
         examples: [
             { type: "time", values: ["'00:00:00'", "'23:59:59.999999'", "'24:00:00'"] },
-            { type: "timetz", values: ["'12:34:56.789+05:30'", "'00:00:00Z'"] },
+            { type: "timetz", values: ["'12:34:56.789+05:30'", "'00:00:00Z'", "'24:00:00+00'", "'24:00:00+05'", "'23:00:00-01'"] },
         ],
         matches: base("time", "timetz"),
-        debeziumJson: 'string "HH:MM:SS.ffffffZ" (timetz converted to UTC; time keeps 24:00:00 through pg-adx-cdc\'s converter)',
+        debeziumJson:
+            "string \"HH:MM:SS.ffffffZ\" (timetz converted to UTC as PostgreSQL's AT TIME ZONE 'UTC' does, except that 24:00:00+00 stays 24:00:00Z; time keeps 24:00:00 through pg-adx-cdc's converter)",
         kusto: "string",
         currentStateExpression: 'totimespan(trim_end("Z", {c}))',
         note: "Kusto has no time-of-day type: text in the change table, a timespan since midnight (UTC for timetz) in the current state",
-        canonicalSql: orNull(
-            // time as written (24:00:00 stays 24:00:00), timetz in UTC.
-            "to_char(CASE WHEN pg_typeof({c}) = 'time'::regtype THEN {c}::text::time::interval ELSE ({c}::timetz AT TIME ZONE 'UTC')::time::interval END, 'HH24:MI:SS') || '.' || " +
-                "lpad((extract(microsecond from {c}::timetz)::bigint % 1000000 * 10)::text, 7, '0')",
-        ),
+        canonicalSql: orNull(`to_char(${TIME_OF_DAY_SQL}, 'HH24:MI:SS') || '.' || lpad((extract(microsecond from {c}::timetz)::bigint % 1000000 * 10)::text, 7, '0')`),
         currentStateKusto: "timespan",
-        sameValueSql: "($1::timetz AT TIME ZONE 'UTC') = ({c}::timetz AT TIME ZONE 'UTC')",
+        // $1 is Debezium's text ("24:00:00Z", "19:00:00.5Z") or the current state's timespan ("1.00:00:00", "19:00:00.5000000").
+        sameValueSql: `(CASE WHEN $1 ~ '^1\\.00:00:00(\\.0*)?$' THEN interval '24:00:00' ELSE rtrim($1, 'Z')::interval END) = ${TIME_OF_DAY_SQL}`,
     },
     {
         id: "timestamp",
@@ -432,6 +441,21 @@ export function arrayElementColumn(column: CatalogColumn): CatalogColumn {
 }
 
 /** The rule for a column, or an error that names the column, its type and what to do. */
+/**
+ * A type rule's SQL template with its placeholders filled: `$1` the value read back, `{type}` the
+ * column's declared type, `{c}` the column, and `{element}` (an array rule) the element's SQL. In one
+ * pass, as literal text: neither the filled values nor the SQL ever act as replacement patterns
+ * (`$'` in a regular expression of a rule's SQL would otherwise splice in the rest of the string).
+ */
+export function fillTypeSql(template: string, values: { value?: string; type: string; column: string; element?: string }): string {
+    return template.replace(/\$1|\{type\}|\{c\}|\{element\}/g, (placeholder) => {
+        if (placeholder === "$1") return values.value ?? placeholder;
+        if (placeholder === "{type}") return values.type;
+        if (placeholder === "{c}") return values.column;
+        return values.element ?? placeholder;
+    });
+}
+
 export function typeRuleFor(table: string, column: CatalogColumn): TypeRule {
     const rule = TYPE_TABLE.find((r) => r.matches(column));
     if (!rule) {

@@ -85,6 +85,11 @@ export interface PipelineHealthReport {
 /** status reports a client secret this many days before it expires (it stops the sink when it does). */
 export const SECRET_EXPIRY_WARNING_DAYS = 30;
 
+/** How to give the Connect host the sink's identity. */
+function attachIdentityFix(resourceId: string | undefined): string {
+    return `attach it to the Docker host VM (az vm identity assign -g <group> -n <vm> --identities ${resourceId ?? "<the identity's resource id>"}); the sink resumes by itself`;
+}
+
 /** The sink identity's problems: a client secret about to expire, a managed identity the Connect host does not hold. */
 function sinkIdentityProblems(report: PipelineHealthReport): string[] {
     const identity = report.sinkIdentity;
@@ -103,13 +108,7 @@ function sinkIdentityProblems(report: PipelineHealthReport): string[] {
         const sink = report.connectors[1];
         const trace = [sink?.trace, ...(sink?.tasks ?? []).map((t) => t.trace)].filter(Boolean).join("\n");
         if (/ManagedIdentity|managed identity|identity not found|IMDS|CredentialUnavailable/i.test(trace))
-            problems.push(
-                `the sink could not get a token as the managed identity ${identity.clientId}: the Connect host must hold it ` +
-                    (identity.managedIdentityResourceId
-                        ? `(az vm identity assign -g <group> -n <docker host VM> --identities ${identity.managedIdentityResourceId})`
-                        : "(attach that user-assigned identity to the Docker host VM)") +
-                    ", then restart-sink",
-            );
+            problems.push(`the sink could not get a token as the managed identity ${identity.clientId}: ${attachIdentityFix(identity.managedIdentityResourceId)}`);
     }
     return problems;
 }
@@ -183,7 +182,13 @@ export function evaluatePipelineHealth(report: PipelineHealthReport, thresholds:
         }
     }
     if (report.sinkLag && report.sinkLag.records > thresholds.maxSinkLagRecords) {
-        problems.push(`the sink is ${report.sinkLag.records} records behind the topics (more than ${thresholds.maxSinkLagRecords}); ADX is falling behind`);
+        problems.push(
+            `the sink is ${report.sinkLag.records} records behind the topics (more than ${thresholds.maxSinkLagRecords}); ADX is falling behind` +
+                // A sink that cannot get its token retries without failing its task (its offsets held, nothing lost): lag is the sign.
+                (report.sinkIdentity?.kind === "managedIdentity"
+                    ? `; if the workers' log shows "Managed Identity authentication failed", the Connect host does not hold the identity ${report.sinkIdentity.clientId}: ${attachIdentityFix(report.sinkIdentity.managedIdentityResourceId)}`
+                    : ""),
+        );
     }
     for (const r of report.reusedPositions ?? [])
         problems.push(

@@ -8,7 +8,7 @@
 //    when both sides hold the same values in two rounds in a row, and "unsettled" when it kept changing.
 import { createHash } from "crypto";
 import { stringify as stringifyLosslessJson } from "lossless-json";
-import { arrayElementColumn, CatalogColumn, NULL_TEXT, typeRuleFor } from "../kql/typeTable";
+import { arrayElementColumn, CatalogColumn, fillTypeSql, NULL_TEXT, typeRuleFor } from "../kql/typeTable";
 import { bucketDigits, KeySample, kqlBucketRows, kqlBucketSummary, ReconcileTarget, sqlBucketRows, sqlBucketSummary, sqlKeyPredicate } from "../kql/reconcileQueries";
 import { quoteIdent } from "../postgres/identifiers";
 
@@ -71,18 +71,12 @@ function adxText(value: unknown): string | null {
 /** SQL that is true when `param` (ADX's current-state value as text) is the source column's value. */
 function readBackSql(table: string, column: CatalogColumn, param: string): string {
     const rule = typeRuleFor(table, column);
-    const sql = (rule.currentSameValueSql ?? rule.sameValueSql)
-        .replace(/\$1/g, param)
-        .replace(/\{type\}/g, column.declaredType)
-        .replace(/\{c\}/g, quoteIdent(column.name));
-    if (!sql.includes("{element}")) return sql;
+    const template = rule.currentSameValueSql ?? rule.sameValueSql;
+    if (!template.includes("{element}")) return fillTypeSql(template, { value: param, type: column.declaredType, column: quoteIdent(column.name) });
     const element = arrayElementColumn(column);
     const elementRule = typeRuleFor(table, element);
-    const elementSql = (elementRule.recordSameValueSql ?? elementRule.sameValueSql)
-        .replace(/\$1/g, "a.v")
-        .replace(/\{type\}/g, element.declaredType)
-        .replace(/\{c\}/g, "e.v");
-    return sql.replace("{element}", elementSql);
+    const elementSql = fillTypeSql(elementRule.recordSameValueSql ?? elementRule.sameValueSql, { value: "a.v", type: element.declaredType, column: "e.v" });
+    return fillTypeSql(template, { value: param, type: column.declaredType, column: quoteIdent(column.name), element: elementSql });
 }
 
 async function summaries(t: ReconcileTarget, adx: KqlRunner, sql: SqlClient, digits: number, sample: KeySample) {
@@ -106,7 +100,7 @@ async function differingColumns(t: ReconcileTarget, sql: SqlClient, key: string,
     const check = (c: CatalogColumn, param: (v: string) => string, held: string | null) => {
         const rule = typeRuleFor(t.table, c);
         const col = quoteIdent(c.name);
-        const canonical = rule.canonicalSql.replace(/\{c\}/g, col).replace(/\{type\}/g, c.declaredType);
+        const canonical = fillTypeSql(rule.canonicalSql, { type: c.declaredType, column: col });
         // A value the typed column cannot hold is null there; a Kusto string is never null (NULL arrives as "").
         if (held === null) return `(${col} IS NULL OR ${canonical} = '${NULL_TEXT}')`;
         if (held === "" && (rule.currentStateKusto ?? rule.kusto) === "string") return `(${col} IS NULL OR ${canonical} = '')`;

@@ -70,8 +70,12 @@ export interface AdxTestDouble {
      * `onRowsIngested` and not kept (millions of rows would fill this process's heap).
      */
     discardRowsOf?: (table: string) => boolean;
-    /** Called with every ingestion's rows as they are stored (or discarded). */
-    onRowsIngested?: (table: string, rows: KustoRow[], receivedAtMs: number) => void;
+    /**
+     * Called with every ingestion's rows as they are stored (or discarded): `receivedAtMs` when they
+     * became queryable, `handedAtMs` when the sink handed them to ADX (its streaming request, or the
+     * queue message naming their blob: queued rows are ADX's from then on).
+     */
+    onRowsIngested?: (table: string, rows: KustoRow[], receivedAtMs: number, handedAtMs: number) => void;
     /**
      * The rows a current-state function returns, evaluated from the KQL the double received; `stored`
      * skips its final projection, so each visible row keeps its values as stored (for value-by-value checks).
@@ -434,7 +438,9 @@ export async function startAdxTestDouble(options: AdxTestDoubleOptions = {}): Pr
                 const groups = new Map<string, KustoRow[]>();
                 for (const r of rows) {
                     const g = JSON.stringify(keys.map((k) => String(r[k])));
-                    groups.set(g, [...(groups.get(g) ?? []), r]);
+                    const group = groups.get(g);
+                    if (group) group.push(r);
+                    else groups.set(g, [r]);
                 }
                 const pick = (values: KustoValue[], larger: boolean) =>
                     values.filter((v) => v !== null && v !== undefined).reduce<KustoValue>((a, b) => (a === null || (larger ? b! > a : b! < a) ? b : a), null);
@@ -466,7 +472,9 @@ export async function startAdxTestDouble(options: AdxTestDoubleOptions = {}): Pr
                 const groups = new Map<string, KustoRow[]>();
                 for (const r of rows) {
                     const g = String(evaluateKql(by, r));
-                    groups.set(g, [...(groups.get(g) ?? []), r]);
+                    const group = groups.get(g);
+                    if (group) group.push(r);
+                    else groups.set(g, [r]);
                 }
                 if (argMax) {
                     const latest = (members: KustoRow[]) => members.reduce((a, b) => (String(b[argMax[1]]) > String(a[argMax[1]]) ? b : a));
@@ -529,7 +537,15 @@ export async function startAdxTestDouble(options: AdxTestDoubleOptions = {}): Pr
         return { columns, rows: rows.map((r) => columns.map((c) => r[c])) };
     };
     /** Ingests a multijson body (gzip or plain) into a table through a mapping the double received; both ingestion paths use it. */
-    const ingestInto = (db: string, table: string, mappingName: string | null, format: string | null, raw: Buffer, kind: IngestRequest["kind"]): [number, unknown] => {
+    const ingestInto = (
+        db: string,
+        table: string,
+        mappingName: string | null,
+        format: string | null,
+        raw: Buffer,
+        kind: IngestRequest["kind"],
+        handedAtMs = Date.now(),
+    ): [number, unknown] => {
         const record = (status: number, rows = 0) => state.ingestRequests.push({ db, table, rows, bytes: raw.length, atMs: Date.now(), status, kind });
         if (!state.tables.has(table)) return (record(404), [404, error("BadRequest_EntityNotFound", `Entity ID '${table}' of kind 'Table' was not found.`, true)]);
         if (format !== "multijson" && format !== "json")
@@ -553,7 +569,7 @@ export async function startAdxTestDouble(options: AdxTestDoubleOptions = {}): Pr
             return (record(400), [400, error("BadRequest_UpdatePolicyFailure", `update policy failed: ${e.message}`, true)]);
         }
         const receivedAtMs = Date.now();
-        state.onRowsIngested?.(table, result.rows, receivedAtMs);
+        state.onRowsIngested?.(table, result.rows, receivedAtMs, handedAtMs);
         if (!state.discardRowsOf?.(table)) {
             const stored = state.ingested.get(table) ?? [];
             for (const row of result.rows) stored.push({ row, receivedAtMs });
@@ -578,9 +594,10 @@ export async function startAdxTestDouble(options: AdxTestDoubleOptions = {}): Pr
         baseUrl: () => baseUrl,
         onMessage: (message, blob) => {
             const delayMs = state.batchingTimeSpanMs.get(message.table) ?? 0;
+            const handedAtMs = Date.now();
             setTimeout(() => {
                 // As in ADX, a queued ingestion fails after the client was told "queued": it shows only in `.show ingestion failures`.
-                const [status, payload] = ingestInto(message.database, message.table, message.mappingReference, message.format, blob, "queued");
+                const [status, payload] = ingestInto(message.database, message.table, message.mappingReference, message.format, blob, "queued", handedAtMs);
                 const failure = (payload as any)?.error;
                 if (status !== 200)
                     state.ingestionFailures.push({

@@ -8,7 +8,7 @@ import { analyzeKqlScripts } from "./kustoLanguageService";
 import { validateKqlInputs } from "../../kql/kqlSchema";
 import { buildDropCommands, currentStateOf, sinkTargetOf, splitKqlCommands } from "../../kql/kqlModel";
 import { adxNamesFor, findAdxNameCollisions, generateAdxModel, heartbeatModelScripts, jsonPathOf } from "../../kql/adxModel";
-import { CatalogColumn, TYPE_TABLE, typeRuleFor } from "../../kql/typeTable";
+import { CatalogColumn, fillTypeSql, TYPE_TABLE, typeRuleFor } from "../../kql/typeTable";
 import { CatalogTable, currentStateKey } from "../../postgres/catalog";
 import { captureProblems } from "../../postgres/sourceCatalogResource";
 import { flatRecordReservedFields } from "../../connectors/debeziumSource";
@@ -84,6 +84,15 @@ const HOSTILE: CatalogTable = {
 };
 
 describe("the type table", () => {
+    it("fills a rule's SQL as literal text: a regular expression's $' or a column named {type} stays as written", () => {
+        const time = TYPE_TABLE.find((r) => r.id === "time")!;
+        const filled = fillTypeSql(time.sameValueSql, { value: "$3", type: "timetz", column: '"{type} $\'"' });
+        assert.ok(filled.includes("'^1\\.00:00:00(\\.0*)?$'"), filled);
+        assert.ok(filled.includes('pg_typeof("{type} $\'")'), filled);
+        assert.ok(filled.startsWith("(CASE WHEN $3 ~ "), filled);
+        assert.equal(fillTypeSql("ARRAY(SELECT {element})::{type} = {c}", { type: "time[]", column: "c", element: "$'x" }), "ARRAY(SELECT $'x)::time[] = c");
+    });
+
     it("covers every example type, each by exactly one rule", () => {
         for (const rule of TYPE_TABLE) {
             for (const example of rule.examples) {

@@ -6,7 +6,7 @@ import { Client } from "pg";
 import { stringify as stringifyLosslessJson } from "lossless-json";
 import { LocalPipeline } from "../../../local/localPipeline";
 import { KustoSinkDeployment } from "../../../local/kustoSinkDeployment";
-import { arrayElementColumn, CatalogColumn, typeRuleFor } from "../../../kql/typeTable";
+import { arrayElementColumn, CatalogColumn, fillTypeSql, typeRuleFor } from "../../../kql/typeTable";
 import { adxNamesFor, changeMetadataColumns } from "../../../kql/adxModel";
 import { currentStateOf } from "../../../kql/kqlModel";
 import { KustoValue } from "../../../local/doubles/adxIngestionTestDouble";
@@ -33,15 +33,16 @@ function adxText(value: KustoValue): string | null {
 
 /** A type rule's read-back SQL for one value; an array's template takes its element's rule for each element. */
 function readBack(template: string, value: string, declaredType: string, column: string, catalogColumn: CatalogColumn): string {
-    const sql = template
-        .replace(/\$1/g, value)
-        .replace(/\{type\}/g, declaredType)
-        .replace(/\{c\}/g, column);
-    if (!sql.includes("{element}")) return sql;
+    if (!template.includes("{element}")) return fillTypeSql(template, { value, type: declaredType, column });
     const element = arrayElementColumn(catalogColumn);
     // An element is Debezium's text (as the record holds it), not a typed Kusto value.
     const rule = typeRuleFor("an array", element);
-    return sql.replace("{element}", readBack(rule.recordSameValueSql ?? rule.sameValueSql, "a.v", element.declaredType, "e.v", element));
+    return fillTypeSql(template, {
+        value,
+        type: declaredType,
+        column,
+        element: readBack(rule.recordSameValueSql ?? rule.sameValueSql, "a.v", element.declaredType, "e.v", element),
+    });
 }
 
 export async function compareWithSource(pipeline: LocalPipeline, admin: Client, sink: KustoSinkDeployment, table: string): Promise<TableComparison> {
