@@ -440,9 +440,12 @@ export const operations: pulumi.Output<OperationsOutputs> = pulumi
                 functionName: heartbeat.names.currentState,
                 view: heartbeat.names.latest,
                 keys: ["id"],
-                ...(({ record, kafkaPartition, kafkaOffset }) => ({ recordColumn: record.column, partitionColumn: kafkaPartition.column, offsetColumn: kafkaOffset.column }))(
-                    changeMetadataColumns(describedTable(described, heartbeat.table).columns.map((c) => c.name)),
-                ),
+                ...(({ record, kafkaPartition, kafkaOffset, sourceTs }) => ({
+                    recordColumn: record.column,
+                    partitionColumn: kafkaPartition.column,
+                    offsetColumn: kafkaOffset.column,
+                    sourceTsColumn: sourceTs.column,
+                }))(changeMetadataColumns(describedTable(described, heartbeat.table).columns.map((c) => c.name))),
                 freshnessFunction: heartbeat.freshnessFunction,
             },
         },

@@ -53,12 +53,23 @@ export function buildCli(): Command {
                 .default(DEFAULT_THRESHOLDS.maxDeadLetters)
                 .argParser(numberIn("--max-dead-letters", 0, Number.MAX_SAFE_INTEGER)),
         )
+        .addOption(
+            new Option("--max-heartbeat-age <seconds>", "unhealthy when ADX's newest heartbeat (one every 10 s) is older: changes stopped reaching ADX")
+                .default(DEFAULT_THRESHOLDS.maxHeartbeatAgeSeconds)
+                .argParser(numberIn("--max-heartbeat-age", 1, Number.MAX_SAFE_INTEGER)),
+        )
         .option("--json", "machine-readable report", false)
         .addHelpText("after", `${STACK_HELP}\nExit: 0 healthy, 1 unhealthy, 2 cannot run.\n\nExample:\n  npm run status -- --stack dev --max-sink-lag 5000`)
         .action(async (o) => {
             process.exitCode = await (require("./statusCommand") as typeof import("./statusCommand")).runStatus({
                 selection: selection(o),
-                thresholds: { maxSlotLagBytes: o.maxSlotLagBytes, maxSinkLagRecords: o.maxSinkLag, maxDeadLetters: o.maxDeadLetters, minSafeWalBytes: o.minSafeWalBytes },
+                thresholds: {
+                    maxSlotLagBytes: o.maxSlotLagBytes,
+                    maxSinkLagRecords: o.maxSinkLag,
+                    maxDeadLetters: o.maxDeadLetters,
+                    minSafeWalBytes: o.minSafeWalBytes,
+                    maxHeartbeatAgeSeconds: o.maxHeartbeatAge,
+                },
                 json: o.json,
             });
         });

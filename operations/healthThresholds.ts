@@ -9,6 +9,18 @@ export interface HealthThresholds {
     maxSinkLagRecords: number;
     /** Where max_slot_wal_keep_size is set: unhealthy when the slot is closer than this to losing its WAL (default 1 GiB). */
     minSafeWalBytes: number;
+    /**
+     * The newest heartbeat ADX holds may be this old (default 300 s). Debezium commits one every 10 s,
+     * so an older one means changes stopped reaching ADX, whatever the connectors' states say (a sink
+     * retrying without failing, a source stalled, a worker host gone).
+     */
+    maxHeartbeatAgeSeconds: number;
 }
 
-export const DEFAULT_THRESHOLDS: HealthThresholds = { maxSlotLagBytes: 256 * 1024 * 1024, maxDeadLetters: 0, maxSinkLagRecords: 100_000, minSafeWalBytes: 1024 * 1024 * 1024 };
+export const DEFAULT_THRESHOLDS: HealthThresholds = {
+    maxSlotLagBytes: 256 * 1024 * 1024,
+    maxDeadLetters: 0,
+    maxSinkLagRecords: 100_000,
+    minSafeWalBytes: 1024 * 1024 * 1024,
+    maxHeartbeatAgeSeconds: 300,
+};

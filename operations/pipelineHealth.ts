@@ -76,6 +76,8 @@ export interface PipelineHealthReport {
     reconciles?: { table: string; at: string; verdict: string; differingKeys: number; unsettled: number; coverage: number }[];
     /** The watchdog's restarts of failed connectors and tasks, from every worker (`GET /pg-adx-cdc/watchdog`). */
     watchdog?: WatchdogRestart[];
+    /** The newest heartbeat commit ADX holds (undefined: none yet), and when status read it. */
+    heartbeat?: { lastCommit?: string; checkedAt: Date };
     /** How the sink authenticates (from the stack's outputs), and when status ran: a client secret's expiry is judged against it. */
     sinkIdentity?: { kind: "clientSecret" | "managedIdentity"; clientId: string; clientSecretExpiresAt?: string; managedIdentityResourceId?: string; checkedAt: Date };
     /** What could not be reached at all (Connect, PostgreSQL, Kafka), with the reason. */
@@ -84,6 +86,12 @@ export interface PipelineHealthReport {
 
 /** status reports a client secret this many days before it expires (it stops the sink when it does). */
 export const SECRET_EXPIRY_WARNING_DAYS = 30;
+
+/** Seconds between the newest heartbeat's commit in ADX and when status looked; undefined when there is none. */
+function heartbeatAgeSeconds(report: PipelineHealthReport): number | undefined {
+    const last = report.heartbeat?.lastCommit ? Date.parse(report.heartbeat.lastCommit.replace(/(\.\d{3})\d+/, "$1")) : NaN;
+    return Number.isNaN(last) ? undefined : Math.max(0, Math.round((report.heartbeat!.checkedAt.getTime() - last) / 1000));
+}
 
 /** How to give the Connect host the sink's identity. */
 function attachIdentityFix(resourceId: string | undefined): string {
@@ -223,6 +231,17 @@ export function evaluatePipelineHealth(report: PipelineHealthReport, thresholds:
         );
     }
     problems.push(...sinkIdentityProblems(report));
+    const age = heartbeatAgeSeconds(report);
+    if (report.heartbeat && (age === undefined || age > thresholds.maxHeartbeatAgeSeconds))
+        problems.push(
+            (age === undefined
+                ? "ADX holds no heartbeat yet"
+                : `ADX's newest heartbeat was committed ${age} s ago (more than ${thresholds.maxHeartbeatAgeSeconds} s; one is committed every 10 s)`) +
+                ": changes are not reaching ADX. Look above for a failed or missing connector, the slot, the sink's lag; a sink that cannot authenticate retries without failing its task" +
+                (report.sinkIdentity?.kind === "managedIdentity"
+                    ? ` (the Connect host must hold the identity ${report.sinkIdentity.clientId}: ${attachIdentityFix(report.sinkIdentity.managedIdentityResourceId)})`
+                    : ""),
+        );
     if (report.deadLetters && report.deadLetters.count > thresholds.maxDeadLetters) {
         problems.push(
             `${report.deadLetters.count} record(s) in the sink's dead-letter topic ${report.deadLetters.topic}: Connect could not hand them to the sink (inspect with a consumer on that topic; the failure is in each record's headers)`,
@@ -311,6 +330,14 @@ export async function readIngestionFailures(queryUri: string, database: string, 
             ...streaming.slice(0, 2).map((r) => `${r.Table}: ${r.ErrorCode} (streaming, ${r.Count}×)`),
         ],
     };
+}
+
+/** The newest heartbeat commit time ADX holds (Debezium commits one every 10 s): its age is how long changes have not reached ADX. */
+export async function readHeartbeat(queryUri: string, database: string, heartbeat: { rawTable: string; sourceTsColumn: string }): Promise<PipelineHealthReport["heartbeat"]> {
+    const token = await getKustoAccessToken(queryUri);
+    const [result] = await runKustoQuery(queryUri, database, `${heartbeat.rawTable} | summarize last_commit = max(${kustoIdentifier(heartbeat.sourceTsColumn)})`, token);
+    const last = rowsOf(result)[0]?.last_commit;
+    return { ...(last ? { lastCommit: String(last) } : {}), checkedAt: new Date() };
 }
 
 /**
@@ -577,6 +604,7 @@ export async function collectPipelineHealth(
             report.oversized = await readOversizedRows(outputs.adx.queryUri, outputs.adx.database, outputs.adx.tables);
             report.reusedPositions = await readReusedKafkaPositions(outputs.adx.queryUri, outputs.adx.database, outputs.adx.tables);
             report.reconciles = await readLastReconciles(outputs.adx.queryUri, outputs.adx.database, outputs.connectors.source);
+            report.heartbeat = await readHeartbeat(outputs.adx.queryUri, outputs.adx.database, outputs.adx.heartbeat);
         } catch (error: any) {
             report.unreachable.push(`ADX at ${outputs.adx.queryUri}: ${error.message}`);
         }
@@ -653,6 +681,10 @@ export function renderHealthReport(report: PipelineHealthReport, problems: strin
         );
     for (const o of report.oversized ?? [])
         lines.push(`oversized  ${o.table}: ${o.rows} row(s) arrived with values replaced by markers (${o.examples.join("; ")}); the values are in PostgreSQL`);
+    if (report.heartbeat)
+        lines.push(
+            `heartbeat  newest in ADX committed ${report.heartbeat.lastCommit ?? "never"}${heartbeatAgeSeconds(report) === undefined ? "" : ` (${heartbeatAgeSeconds(report)} s ago)`}`,
+        );
     if (report.sinkIdentity)
         lines.push(
             `identity   the sink authenticates as ${report.sinkIdentity.kind === "managedIdentity" ? "the managed identity" : "the application"} ${report.sinkIdentity.clientId}` +

@@ -61,7 +61,11 @@ const operationsSchema = z.object({
         database: z.string().min(1),
         tables: z.array(ADX_TABLE).min(1),
         /** The heartbeat table in ADX: verify's marker goes through it; its freshness function shows lag. */
-        heartbeat: ADX_TABLE.extend({ freshnessFunction: z.string() }),
+        heartbeat: ADX_TABLE.extend({
+            freshnessFunction: z.string(),
+            /** The change table's commit-time column (status reads the newest heartbeat's); absent on stacks deployed before it existed. */
+            sourceTsColumn: z.string().default("source_ts"),
+        }),
     }),
 });
 

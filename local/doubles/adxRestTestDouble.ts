@@ -455,6 +455,29 @@ export async function startAdxTestDouble(options: AdxTestDoubleOptions = {}): Pr
                     ),
                 }));
                 columns = [...keys, ...aggregates.map((a) => a.name)];
+            } else if (operator === "summarize" && !/ by /.test(body)) {
+                // `summarize a = max(x), b = min(y), n = count()` over every row: one row (status's newest heartbeat).
+                const aggregates = splitTopLevel(body).map((item) => {
+                    const eq = item.indexOf(" = ");
+                    const call = /^(min|max|count)\((.*)\)$/s.exec(item.slice(eq + 3).trim());
+                    if (!call) throw new Error(`Syntax error: the test double aggregates all rows only with min(c), max(c) and count(): ${item}`);
+                    return { name: item.slice(0, eq).trim(), kind: call[1], expression: call[2] ? parseKqlExpression(call[2]) : undefined };
+                });
+                const all = rows;
+                rows = [
+                    Object.fromEntries(
+                        aggregates.map((a) => [
+                            a.name,
+                            a.kind === "count"
+                                ? BigInt(all.length)
+                                : all
+                                      .map((r) => evaluateKql(a.expression!, r))
+                                      .filter((v) => v !== null && v !== undefined)
+                                      .reduce<KustoValue>((x, y) => (x === null || (a.kind === "max" ? y! > x : y! < x) ? y : x), null),
+                        ]),
+                    ),
+                ];
+                columns = aggregates.map((a) => a.name);
             } else if (operator === "summarize") {
                 const m = /^(.*) by (\w+)(?: = (.*))?$/s.exec(body);
                 if (!m) throw new Error(`Syntax error: the test double summarizes only "... by name [= expression]": ${stage.slice(0, 80)}`);

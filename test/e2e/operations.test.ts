@@ -38,6 +38,7 @@ const heartbeat = {
     view: heartbeatNames.latest,
     keys: ["id"],
     freshnessFunction: freshnessFunctionName(HEARTBEAT),
+    sourceTsColumn: "source_ts",
 };
 let pipeline: LocalPipeline;
 let source: CapturedSource;

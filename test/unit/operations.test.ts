@@ -6,6 +6,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { evaluatePipelineHealth, formatBytes, PipelineHealthReport, renderHealthReport } from "../../operations/pipelineHealth";
+import { DEFAULT_THRESHOLDS } from "../../operations/healthThresholds";
 import { eventHubsOperatorAuthentication, parseOperationsOutputs, readOperationsOutputs } from "../../operations/stackOutputs";
 import { kafkaClientConfig } from "../../operations/kafkaClient";
 import { buildCurrentRowQuery } from "../../operations/kustoCurrentStateProbe";
@@ -56,6 +57,20 @@ describe("status verdict", () => {
         assert.match(renderHealthReport(managed, []), /identity   the sink authenticates as the managed identity m \(no secret\)/);
     });
 
+    it("ADX's newest heartbeat older than the threshold (or none) means changes stopped reaching ADX, whatever the connectors say", () => {
+        const checkedAt = new Date(Date.UTC(2027, 0, 31, 12, 0, 0));
+        const at = (lastCommit?: string) => ({ ...healthy(), heartbeat: { ...(lastCommit ? { lastCommit } : {}), checkedAt } });
+        assert.deepEqual(evaluatePipelineHealth(at("2027-01-31T11:59:50.1234567Z")), []);
+        assert.match(renderHealthReport(at("2027-01-31T11:59:50.1234567Z"), []), /heartbeat  newest in ADX committed 2027-01-31T11:59:50\.1234567Z \(10 s ago\)/);
+        const stale = evaluatePipelineHealth(at("2027-01-31T11:50:00.0000000Z"));
+        assert.equal(stale.length, 1);
+        assert.match(stale[0], /^ADX's newest heartbeat was committed 600 s ago \(more than 300 s; one is committed every 10 s\): changes are not reaching ADX/);
+        assert.match(evaluatePipelineHealth(at())[0], /^ADX holds no heartbeat yet: changes are not reaching ADX/);
+        const managed = { ...at("2027-01-31T11:50:00Z"), sinkIdentity: { kind: "managedIdentity" as const, clientId: "m", checkedAt } };
+        assert.match(evaluatePipelineHealth(managed)[0], /the Connect host must hold the identity m: attach it to the Docker host VM \(az vm identity assign/);
+        assert.deepEqual(evaluatePipelineHealth(at("2027-01-31T11:50:00Z"), { ...DEFAULT_THRESHOLDS, maxHeartbeatAgeSeconds: 900 }), []);
+    });
+
     it("a running pipeline with a small lag and no dead letters is healthy", () => {
         assert.deepEqual(evaluatePipelineHealth(healthy()), []);
         assert.match(
@@ -82,7 +97,8 @@ describe("status verdict", () => {
             "7 record(s) in the sink's dead-letter topic cdc.adx-sink.dlq: Connect could not hand them to the sink (inspect with a consumer on that topic; the failure is in each record's headers)",
         ]);
         assert.deepEqual(
-            evaluatePipelineHealth(report, { maxSlotLagBytes: 4 * 1024 ** 3, maxDeadLetters: 10, maxSinkLagRecords: 1_000_000, minSafeWalBytes: 0 }).length,
+            evaluatePipelineHealth(report, { maxSlotLagBytes: 4 * 1024 ** 3, maxDeadLetters: 10, maxSinkLagRecords: 1_000_000, minSafeWalBytes: 0, maxHeartbeatAgeSeconds: 300 })
+                .length,
             4,
             "thresholds are the operator's",
         );
@@ -202,7 +218,11 @@ describe("stack outputs", () => {
         const defaults = { recordColumn: "record", partitionColumn: "kafka_partition", offsetColumn: "kafka_offset" };
         assert.deepEqual(read, {
             ...outputs,
-            adx: { ...outputs.adx, tables: outputs.adx.tables.map((t) => ({ ...t, ...defaults })), heartbeat: { ...outputs.adx.heartbeat, ...defaults } },
+            adx: {
+                ...outputs.adx,
+                tables: outputs.adx.tables.map((t) => ({ ...t, ...defaults })),
+                heartbeat: { ...outputs.adx.heartbeat, ...defaults, sourceTsColumn: "source_ts" },
+            },
         });
     });
 

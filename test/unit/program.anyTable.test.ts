@@ -103,6 +103,7 @@ describe("the dev stack with capture.tables [retail.orders_info, inventory.produ
             partitionColumn: "kafka_partition",
             offsetColumn: "kafka_offset",
             freshnessFunction: "cdc_meta_heartbeat_cdc_freshness",
+            sourceTsColumn: "source_ts",
         });
     });
 });

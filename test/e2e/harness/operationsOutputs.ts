@@ -49,7 +49,7 @@ export function localOperationsOutputs(
             queryUri: options.queryUri ?? pipeline.adx.url,
             database: ADX_DATABASE,
             tables: options.tables.map((t) => adxTable(t.name, t.keys)),
-            heartbeat: { ...adxTable(objects.heartbeatTable, ["id"]), freshnessFunction: freshnessFunctionName(objects.heartbeatTable) },
+            heartbeat: { ...adxTable(objects.heartbeatTable, ["id"]), freshnessFunction: freshnessFunctionName(objects.heartbeatTable), sourceTsColumn: "source_ts" },
         },
     };
 }
