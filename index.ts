@@ -24,7 +24,7 @@ import { buildDebeziumSourceConfig, flatRecordReservedFields, topicForTable } fr
 import { buildKustoSinkConfig } from "./connectors/kustoSink";
 import { WORKER_SECRET_ENV } from "./connectors/workerSettings";
 import { KqlSchema } from "./kql/kqlSchema";
-import { loadOverlayScripts } from "./kql/kqlModel";
+import { functionsDefinedIn, loadOverlayScripts } from "./kql/kqlModel";
 import { adxModelScripts, adxNamesFor, changeMetadataColumns, freshnessFunctionName, heartbeatModelScripts } from "./kql/adxModel";
 import { describedTable, SourceCatalog } from "./postgres/sourceCatalogResource";
 import { IncrementalSnapshot } from "./postgres/incrementalSnapshot";
@@ -378,7 +378,11 @@ export const eventHubsNamespace = eventHubs?.namespace.name;
 export const eventHubsConnectionString = eventHubs?.connectionString;
 export const topics = captured.map((m) => m.topic);
 export const connectorNames = { source: sourceConnector.connectorName, sink: sinkConnector.connectorName };
-export const analyticsLinks = adxWebUiLinks(adxQueryUri, config.adx.databaseName);
+/** The ADX web UI on each captured table's current state and on the functions of its overlay (kql/<table>/). */
+export const analyticsLinks = adxWebUiLinks(adxQueryUri, config.adx.databaseName, [
+    ...captured.map((m) => m.names.currentState),
+    ...captured.flatMap((m) => functionsDefinedIn(m.overlay)),
+]);
 /** A managed identity the stack created for the sink: attach it to the Docker host once (`az vm identity assign ... --identities <this>`). */
 export const sinkManagedIdentityResourceId = sinkIdentity.managedIdentityResourceId;
 /** Everything `npm run status` and `npm run verify` need (operations/stackOutputs.ts); no secrets. */

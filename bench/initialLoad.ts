@@ -18,7 +18,8 @@ import { kafkaConnectorProvider } from "../connectors/kafkaConnector";
 import { KustoSinkInput } from "../connectors/kustoSink";
 import { sourceBootstrapProvider } from "../postgres/sourceBootstrap";
 import { buildScramSha256Verifier } from "../postgres/scramVerifier";
-import { DROP_SLOT_SQL, sourceObjectNames } from "../postgres/sourceSchema";
+import { sourceObjectNames } from "../postgres/sourceSchema";
+import { dropSlotOnceReleased } from "./runBench";
 import { adxNamesFor, changeMetadataColumns } from "../kql/adxModel";
 import { getKustoAccessToken, runKustoCommand } from "../kql/kustoRestClient";
 import { kafkaClient } from "../operations/kafkaClient";
@@ -253,12 +254,7 @@ async function loadOnce(pipeline: LocalPipeline, profile: InitialLoadProfile, ro
     pipeline.adx.onRowsIngested = undefined;
     await sink.delete();
     await kafkaConnectorProvider.delete!(name, inputs);
-    await pollUntil({
-        attempt: async () => ((await admin.query(DROP_SLOT_SQL, [slot])).rows[0].outcome === "active" ? undefined : true),
-        timeoutMs: 30_000,
-        intervalMs: 500,
-        timeoutError: () => new Error(`slot ${slot} stayed active 30 s after its connector was deleted`),
-    });
+    await dropSlotOnceReleased(admin, slot);
     await admin.end();
     progress("");
     const toTopicSeconds = (toTopicAt - started) / 1000;
@@ -332,34 +328,25 @@ export async function runInitialLoadBench(options: InitialLoadOptions = INITIAL_
         const admin = await adminClient(pipeline);
         progress(`creating ${LOAD_TABLE} with ${options.rows.toLocaleString("en-US")} rows`);
         const shared = sourceObjectNames("benchload");
-        await sourceBootstrapProvider.create!({
-            connection: pipeline.adminConnection,
-            bootstrap: {
-                tables: [BACKGROUND_TABLE],
-                publicationName: shared.publicationName,
-                heartbeatTable: shared.heartbeatTable,
-                signalTable: shared.signalTable,
-                replicationUser: "cdc_replicator",
-                replicationPasswordVerifier: buildScramSha256Verifier(pipeline.replicationPassword, "YmVuY2gtbG9hZC1zYWx0LTE="),
-                createDemoTables: true,
-            },
-            slotName: shared.slotName,
-        });
+        // The stack's bootstrap, first without the load table, then with it: it joins the publication
+        // (and gets its replica identity) the way `pulumi up` adds a table.
+        const bootstrap = (tables: string[]) =>
+            sourceBootstrapProvider.create!({
+                connection: pipeline.adminConnection,
+                bootstrap: {
+                    tables,
+                    publicationName: shared.publicationName,
+                    heartbeatTable: shared.heartbeatTable,
+                    signalTable: shared.signalTable,
+                    replicationUser: "cdc_replicator",
+                    replicationPasswordVerifier: buildScramSha256Verifier(pipeline.replicationPassword, "YmVuY2gtbG9hZC1zYWx0LTE="),
+                    createDemoTables: true,
+                },
+                slotName: shared.slotName,
+            });
+        await bootstrap([BACKGROUND_TABLE]);
         await createLoadTable(admin, options.rows);
-        // The table joins the publication (and gets its replica identity) the way `pulumi up` adds a table.
-        await sourceBootstrapProvider.create!({
-            connection: pipeline.adminConnection,
-            bootstrap: {
-                tables: [BACKGROUND_TABLE, LOAD_TABLE],
-                publicationName: shared.publicationName,
-                heartbeatTable: shared.heartbeatTable,
-                signalTable: shared.signalTable,
-                replicationUser: "cdc_replicator",
-                replicationPasswordVerifier: buildScramSha256Verifier(pipeline.replicationPassword, "YmVuY2gtbG9hZC1zYWx0LTE="),
-                createDemoTables: true,
-            },
-            slotName: shared.slotName,
-        });
+        await bootstrap([BACKGROUND_TABLE, LOAD_TABLE]);
         const size = (await admin.query(`SELECT pg_total_relation_size($1) AS bytes`, [LOAD_TABLE])).rows[0].bytes;
         say(`${LOAD_TABLE}: ${options.rows.toLocaleString("en-US")} rows, ${Math.round(Number(size) / 1048576)} MiB in PostgreSQL (with its index)`);
         await admin.end();

@@ -95,6 +95,16 @@ async function waitUntilStreaming(pipeline: LocalPipeline, admin: Client, prefix
     }
 }
 
+/** Drops a bench run's slot once its connector is gone (the slot stays active until the walsender has exited). */
+export async function dropSlotOnceReleased(admin: Client, slot: string): Promise<void> {
+    await pollUntil({
+        attempt: async () => ((await admin.query(DROP_SLOT_SQL, [slot])).rows[0].outcome === "active" ? undefined : true),
+        timeoutMs: 30_000,
+        intervalMs: 500,
+        timeoutError: () => new Error(`slot ${slot} stayed active 30 s after its connector was deleted`),
+    });
+}
+
 /** The quickstarts' sink settings: the connector's 30 s flush, 10 kB buffers, queued ingestion. */
 const QUICKSTART_SINK = { flushIntervalMs: 30_000, flushSizeBytes: 10_000 };
 
@@ -217,13 +227,7 @@ async function runOnce(
     const requestSpanS = requests.length > 1 ? Math.max(1, (requests[requests.length - 1].atMs - requests[0].atMs) / 1000) : 1;
     await sink?.delete();
     await kafkaConnectorProvider.delete!(name, inputs);
-    // The slot stays active for a moment after the connector is gone: drop it once its walsender has exited.
-    await pollUntil({
-        attempt: async () => ((await admin.query(DROP_SLOT_SQL, [slot])).rows[0].outcome === "active" ? undefined : true),
-        timeoutMs: 30_000,
-        intervalMs: 500,
-        timeoutError: () => new Error(`slot ${slot} stayed active 30 s after its connector was deleted`),
-    });
+    await dropSlotOnceReleased(admin, slot);
     await admin.end();
     progress("");
     return {

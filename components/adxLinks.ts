@@ -1,9 +1,8 @@
-// Links that open the analytics functions of kql/ on the stack's database in the ADX web UI.
+// Links that open the stack's functions (each captured table's current state, and the functions its
+// hand-written overlay in kql/ defines) on the stack's database in the ADX web UI.
 // Format: Kusto's documented UI deep link, https://<cluster>/<database>?query=<url-encoded KQL>,
 // which the cluster answers with a redirect to the web explorer (learn.microsoft.com, "UI deep links").
 import * as pulumi from "@pulumi/pulumi";
-
-export const ANALYTICS_FUNCTIONS = ["OrdersInfoCurrentState", "AverageSalesPerCity", "TotalSalesPerCity", "OrdersPerCity"];
 
 /** https://<cluster host>/<database>?query=<url-encoded KQL>&web=1 (web=1: the web explorer, not Kusto.Explorer). */
 export function buildAdxWebUiLink(queryUri: string, database: string, query: string): string {
@@ -11,6 +10,7 @@ export function buildAdxWebUiLink(queryUri: string, database: string, query: str
     return `https://${host}/${encodeURIComponent(database)}?query=${encodeURIComponent(query)}&web=1`;
 }
 
-export function adxWebUiLinks(queryUri: pulumi.Input<string>, database: string): pulumi.Output<Record<string, string>> {
-    return pulumi.output(queryUri).apply((uri) => Object.fromEntries(ANALYTICS_FUNCTIONS.map((f) => [f, buildAdxWebUiLink(uri, database, `${f}()`)])));
+/** One link per function, named by the function (the names come from the KQL the stack applies, never a list of its own). */
+export function adxWebUiLinks(queryUri: pulumi.Input<string>, database: string, functionNames: string[]): pulumi.Output<Record<string, string>> {
+    return pulumi.output(queryUri).apply((uri) => Object.fromEntries(functionNames.map((f) => [f, buildAdxWebUiLink(uri, database, `${f}()`)])));
 }

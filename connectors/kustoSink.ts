@@ -106,7 +106,7 @@ function authSettings(auth: KustoSinkAuth): Record<string, string> {
 /**
  * Builds the sink config. Failure semantics first, because settings that look safe lose data
  * (read in the sink's TopicPartitionWriter/FileWriter at the pinned commit, proven in
- * test/e2e/sinkFaults.test.ts):
+ * test/e2e/faults.test.ts):
  * - `behavior.on.error=fail`. With `log`, a batch that exhausts the retry window goes to the sink's
  *   own dead-letter producer (closed for good at the first rebalance, after which the write fails
  *   silently) and a batch ADX rejects as permanent is neither retried nor dead-lettered; either way

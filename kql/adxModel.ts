@@ -1,6 +1,7 @@
 // Generates a captured table's ADX model from its catalog description and the type table: the
 // raw change table, its JSON ingestion mapping, the ingestion policies, the current-state
-// materialized view (arg_max by lsn per key, composite keys included) and the current-state
+// materialized view (arg_max by the change's Kafka offset per key, composite keys included), the
+// TRUNCATE fences and the current-state
 // function. The output is plain KQL scripts, the same form as a hand-written overlay, so the KQL
 // provider, the language-service check and the ADX test double treat both alike.
 import { createHash } from "crypto";

@@ -108,6 +108,15 @@ function parenthesized(text: string, open: number): string {
     throw new Error(`unbalanced parentheses in: ${text.slice(0, 120)}`);
 }
 
+/** The functions a set of scripts creates, in order (as describeKqlCommand reads them). */
+export function functionsDefinedIn(scripts: KqlScript[]): string[] {
+    return scripts.flatMap((s) =>
+        splitKqlCommands(s.text)
+            .map(describeKqlCommand)
+            .flatMap((o) => (o.kind === "function" ? [o.name] : [])),
+    );
+}
+
 /** What one command creates or changes, or throws for a command the provider cannot re-apply safely. */
 export function describeKqlCommand(command: string): KqlObject {
     const oneLine = command.replace(/\s+/g, " ");

@@ -141,6 +141,8 @@ describe("the program with Pulumi.dev.yaml", () => {
         assert.deepEqual(run.program.topics, ["cdc.retail.orders_info"]);
         const links = await resolveOutput(run.program.analyticsLinks as pulumi.Output<Record<string, string>>);
         assert.match(links.value.TotalSalesPerCity, /^https:\/\/adxcdcdev\w*\.westeurope\.kusto\.windows\.net\/cdc\?query=TotalSalesPerCity\(\)&web=1$/);
+        // Every link opens a function the stack applies: the current state and the overlay's, nothing else.
+        assert.deepEqual(Object.keys(links.value), ["retail_orders_info_current", "AverageSalesPerCity", "TotalSalesPerCity", "OrdersPerCity"]);
         assert.equal((await resolveOutput(run.program.connectRestUrl as pulumi.Output<string>)).value ?? run.program.connectRestUrl, "http://127.0.0.1:8083");
         const operations = parseOperationsOutputs((await resolveOutput(run.program.operations)).value, "mocked dev stack");
         assert.deepEqual(operations.postgres, {
