@@ -78,6 +78,35 @@ function computedOutputs(type: string, name: string, inputs: Record<string, any>
     }
 }
 
+/** A registration as the engine would key it: its URN and the alias URNs the SDK sent with it. */
+export interface RegisteredUrn {
+    urn: string;
+    aliases: string[];
+}
+
+/** Every resource the program registered, with its real URN (see urnsAsTheEngineSeesThem). */
+export const REGISTERED_URNS: RegisteredUrn[] = [];
+
+// The mock monitor differs from the engine in two ways that matter to a URN test: it prefixes a
+// child's type with its parent's last type only (the engine uses the parent's whole type chain), and
+// it takes aliases as specs it never resolves. Here it builds URNs as the engine does, and the SDK
+// resolves every alias to a URN itself (its path for engines without alias specs: the same rules
+// the engine applies, parents' aliases inherited by their children included).
+function urnsAsTheEngineSeesThem(): void {
+    const { MockMonitor } = require("@pulumi/pulumi/runtime/mocks");
+    if (MockMonitor.prototype.__engineUrns) return;
+    MockMonitor.prototype.__engineUrns = true;
+    MockMonitor.prototype.newUrn = function (parent: string, type: string, name: string) {
+        const chain = parent ? `${parent.split("::")[2]}$${type}` : type;
+        return `urn:pulumi:${pulumi.getStack()}::${pulumi.getProject()}::${chain}::${name}`;
+    };
+    const register = MockMonitor.prototype.registerResource;
+    MockMonitor.prototype.registerResource = function (req: any, callback: any) {
+        REGISTERED_URNS.push({ urn: this.newUrn(req.getParent(), req.getType(), req.getName()), aliases: req.getAliasurnsList() });
+        return register.call(this, req, callback);
+    };
+}
+
 /** Installs mocks (once per process) and returns the list every registered resource is added to. */
 export function installMocks(config: Record<string, unknown>, secretKeys: string[] = [], stack = STACK): MockedResource[] {
     const resources: MockedResource[] = [];
@@ -125,6 +154,8 @@ export function installMocks(config: Record<string, unknown>, secretKeys: string
         stack,
         false,
     );
+    urnsAsTheEngineSeesThem();
+    require("@pulumi/pulumi/runtime/state").getStore().supportsAliasSpecs = false;
     return resources;
 }
 

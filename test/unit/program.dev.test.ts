@@ -6,6 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { CLIENT_CONFIG, resolveOutput } from "../support/pulumiMocks";
 import { countByType, displayedInputs, MOCK_SECRETS, ProgramRun, runProgramWithStackFile } from "../support/programUnderMocks";
 import { parseOperationsOutputs } from "../../operations/stackOutputs";
+import { assertUrnsKept } from "../support/stackUrns";
 
 let run: ProgramRun;
 const allDynamic = () => run.resources.filter((r) => r.type.startsWith("pulumi-nodejs:dynamic"));
@@ -170,5 +171,9 @@ describe("the program with Pulumi.dev.yaml", () => {
         ]);
         assert.equal(operations.kafkaBootstrapServers, "127.0.0.1:9092");
         assert.equal(operations.deadLetterTopic, "cdc.adx-sink.dlq");
+    });
+
+    it("keeps every URN a deployed dev stack has (a moved resource carries an alias), so pulumi up replaces nothing", () => {
+        assertUrnsKept("dev");
     });
 });

@@ -6,6 +6,7 @@ import * as assert from "node:assert/strict";
 import { unsecret } from "../support/pulumiMocks";
 import { ProgramRun, runProgramWithStackFile } from "../support/programUnderMocks";
 import { restartHintFor } from "../../components/existingPostgresServer";
+import { assertUrnsKept } from "../support/stackUrns";
 
 let run: ProgramRun;
 
@@ -65,5 +66,9 @@ describe("the dev stack on an existing Azure flexible server", () => {
         assert.equal(inputs.createDemoTables, false);
         assert.equal(bootstrap.inputs.connection.host, "orders-db.postgres.database.azure.com");
         assert.equal(bootstrap.inputs.connection.database, "shop");
+    });
+
+    it("keeps every URN a deployed dev-existing-postgres stack has (a moved resource carries an alias), so pulumi up replaces nothing", () => {
+        assertUrnsKept("dev-existing-postgres");
     });
 });

@@ -6,6 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { CLIENT_CONFIG, resolveOutput, unsecret } from "../support/pulumiMocks";
 import { countByType, displayedInputs, MOCK_SECRETS, ProgramRun, runProgramWithStackFile } from "../support/programUnderMocks";
 import { parseOperationsOutputs } from "../../operations/stackOutputs";
+import { assertUrnsKept } from "../support/stackUrns";
 
 const FREE_CLUSTER = "https://kvc-test0123456789.northeurope.kusto.windows.net";
 let run: ProgramRun;
@@ -111,5 +112,9 @@ describe("the program with Pulumi.free.yaml (existing free cluster, PostgreSQL c
         });
         const links = await resolveOutput(run.program.analyticsLinks as pulumi.Output<Record<string, string>>);
         assert.equal(links.value.OrdersPerCity, `${FREE_CLUSTER}/cdc?query=OrdersPerCity()&web=1`);
+    });
+
+    it("keeps every URN a deployed free stack has (a moved resource carries an alias), so pulumi up replaces nothing", () => {
+        assertUrnsKept("free");
     });
 });

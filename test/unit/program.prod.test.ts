@@ -4,6 +4,7 @@ import { before, describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import { CLIENT_CONFIG, MOCK_EVENT_HUBS_KEY, SECRET_SIGNATURE } from "../support/pulumiMocks";
 import { displayedInputs, MOCK_SECRETS, ProgramRun, runProgramWithStackFile } from "../support/programUnderMocks";
+import { assertUrnsKept } from "../support/stackUrns";
 
 let run: ProgramRun;
 
@@ -138,5 +139,9 @@ describe("the program with Pulumi.prod.yaml", () => {
     it("shows no secret in anything a preview diff prints", () => {
         const shown = JSON.stringify(run.resources.map((r) => displayedInputs(r.inputs)));
         for (const secret of MOCK_SECRETS) assert.ok(!shown.includes(secret), `a preview diff could show ${secret}`);
+    });
+
+    it("keeps every URN a deployed prod stack has (a moved resource carries an alias), so pulumi up replaces nothing", () => {
+        assertUrnsKept("prod");
     });
 });
