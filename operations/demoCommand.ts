@@ -216,9 +216,12 @@ export async function runDemo(options: DemoOptions): Promise<number> {
                 signal: abort.signal,
                 onProgress: (r) => (latest = r),
             });
-            // Let the last changes arrive: the sink flushes every second; queued ingestion adds the table's batching time (10 s) and ADX's queue.
+            // Let the last changes arrive: every change made (the snapshot's rows and the generator's) must be in the topic
+            // and in ADX — the topic alone can still lag PostgreSQL by the last change. The sink flushes every second;
+            // queued ingestion adds the table's batching time (10 s) and ADX's queue.
+            const made = source.preexistingRows + latest.inserts + latest.updates + latest.deletes;
             await pollUntil({
-                attempt: async () => (abort.signal.aborted || (await adx.changeRows(rawTable)) >= source!.reader.records.length ? true : undefined),
+                attempt: async () => (abort.signal.aborted || (source!.reader.records.length >= made && (await adx.changeRows(rawTable)) >= made) ? true : undefined),
                 timeoutMs: adx.target && !adx.streaming ? 180_000 : 30_000,
                 intervalMs: adx.target ? 2000 : 250,
                 timeoutError: () => new Error("not all changes reached ADX"),
