@@ -540,6 +540,8 @@ export const stackConfigSchema = z
     });
 
 export type StackConfig = z.infer<typeof stackConfigSchema>;
+/** Config as a stack file or a program writes it: sections and keys with defaults may be left out. */
+export type StackConfigInput = z.input<typeof stackConfigSchema>;
 export type AdxSettings = StackConfig["adx"];
 export type PostgresSettings = StackConfig["postgres"];
 export type CaptureSettings = StackConfig["capture"];
@@ -676,8 +678,8 @@ function findRemovedSettings(raw: Record<string, unknown>): string[] {
     });
 }
 
-/** Reads and validates the current stack's configuration: every key of the project's namespace, so a mistyped one is refused. */
-export function loadStackConfig(): StackConfig {
+/** The current stack's `pg-adx-cdc:*` config as raw objects, every key of the namespace (so CdcPipeline's validation refuses a mistyped one); the admin password excluded. */
+export function readStackSettings(): Record<string, unknown> {
     const raw: Record<string, unknown> = {};
     for (const [fullKey, text] of Object.entries(pulumi.runtime.allConfig())) {
         if (!fullKey.startsWith(`${CONFIG_NAMESPACE}:`)) continue;
@@ -686,7 +688,7 @@ export function loadStackConfig(): StackConfig {
         if (key === POSTGRES_ADMIN_PASSWORD_KEY) continue;
         raw[key] = parseConfigText(text);
     }
-    return parseStackConfig(raw, pulumi.getStack());
+    return raw;
 }
 
 /** A config value as the engine hands it to the program: objects and arrays as JSON text, the rest as text. */

@@ -78,21 +78,22 @@ function computedOutputs(type: string, name: string, inputs: Record<string, any>
     }
 }
 
-/** A registration as the engine would key it: its URN and the alias URNs the SDK sent with it. */
+/** A registration as the engine receives it: its URN, its parent's and the alias specs the SDK sent. */
 export interface RegisteredUrn {
     urn: string;
-    aliases: string[];
+    parent: string;
+    type: string;
+    name: string;
+    aliases: { urn?: string; name?: string; type?: string; parentUrn?: string; noParent?: boolean }[];
 }
 
-/** Every resource the program registered, with its real URN (see urnsAsTheEngineSeesThem). */
+/** Every resource the program registered, in order (test/support/stackUrns.ts resolves their aliases as the engine does). */
 export const REGISTERED_URNS: RegisteredUrn[] = [];
 
-// The mock monitor differs from the engine in two ways that matter to a URN test: it prefixes a
-// child's type with its parent's last type only (the engine uses the parent's whole type chain), and
-// it takes aliases as specs it never resolves. Here it builds URNs as the engine does, and the SDK
-// resolves every alias to a URN itself (its path for engines without alias specs: the same rules
-// the engine applies, parents' aliases inherited by their children included).
-function urnsAsTheEngineSeesThem(): void {
+// The mock monitor prefixes a child's type with its parent's last type only; the engine uses the
+// parent's whole type chain. Here URNs are built as the engine builds them, and each registration's
+// alias specs are recorded for the engine's own resolution (stackUrns.ts).
+function recordEngineUrns(): void {
     const { MockMonitor } = require("@pulumi/pulumi/runtime/mocks");
     if (MockMonitor.prototype.__engineUrns) return;
     MockMonitor.prototype.__engineUrns = true;
@@ -102,7 +103,17 @@ function urnsAsTheEngineSeesThem(): void {
     };
     const register = MockMonitor.prototype.registerResource;
     MockMonitor.prototype.registerResource = function (req: any, callback: any) {
-        REGISTERED_URNS.push({ urn: this.newUrn(req.getParent(), req.getType(), req.getName()), aliases: req.getAliasurnsList() });
+        REGISTERED_URNS.push({
+            urn: this.newUrn(req.getParent(), req.getType(), req.getName()),
+            parent: req.getParent(),
+            type: req.getType(),
+            name: req.getName(),
+            aliases: req.getAliasesList().map((a: any) => {
+                if (a.getUrn()) return { urn: a.getUrn() };
+                const spec = a.getSpec();
+                return { name: spec.getName() || undefined, type: spec.getType() || undefined, parentUrn: spec.getParenturn() || undefined, noParent: spec.getNoparent() };
+            }),
+        });
         return register.call(this, req, callback);
     };
 }
@@ -154,8 +165,7 @@ export function installMocks(config: Record<string, unknown>, secretKeys: string
         stack,
         false,
     );
-    urnsAsTheEngineSeesThem();
-    require("@pulumi/pulumi/runtime/state").getStore().supportsAliasSpecs = false;
+    recordEngineUrns();
     return resources;
 }
 

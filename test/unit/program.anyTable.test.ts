@@ -22,14 +22,14 @@ describe("the dev stack with capture.tables [retail.orders_info, inventory.produ
     });
 
     it("models each table in its own KqlSchema, generated from the catalog", () => {
-        const schemas = ["kql-retail.orders_info", "kql-inventory.products"].map((n) => run.dynamic("KqlSchema").find((k) => k.name === n)!);
+        const schemas = ["cdc-kql-retail.orders_info", "cdc-kql-inventory.products"].map((n) => run.dynamic("KqlSchema").find((k) => k.name === n)!);
         assert.deepEqual(
             run
                 .dynamic("KqlSchema")
-                .filter((k) => k.name.startsWith("kql-"))
+                .filter((k) => k.name.startsWith("cdc-kql-"))
                 .map((k) => k.name)
                 .sort(),
-            ["kql-heartbeat", "kql-inventory.products", "kql-retail.orders_info"],
+            ["cdc-kql-heartbeat", "cdc-kql-inventory.products", "cdc-kql-retail.orders_info"],
         );
         const products = schemas[1].inputs.scripts;
         assert.deepEqual(
@@ -61,7 +61,7 @@ describe("the dev stack with capture.tables [retail.orders_info, inventory.produ
     });
 
     it("captures both in the source connector and delivers both through the sink", () => {
-        const [source, sink] = ["debezium-source", "kusto-sink"].map((n) => unsecret(run.dynamic("KafkaConnector").find((c) => c.name === n)!.inputs.config));
+        const [source, sink] = ["cdc-debezium-source", "cdc-kusto-sink"].map((n) => unsecret(run.dynamic("KafkaConnector").find((c) => c.name === n)!.inputs.config));
         assert.equal(source["table.include.list"], "(?-i)retail\\.orders_info,(?-i)inventory\\.products,(?-i)cdc_meta\\.heartbeat_cdc");
         assert.equal(sink.topics, "cdc.retail.orders_info,cdc.inventory.products,cdc.cdc_meta.heartbeat_cdc");
         assert.match(
@@ -72,7 +72,7 @@ describe("the dev stack with capture.tables [retail.orders_info, inventory.produ
     });
 
     it("routes the heartbeat table to ADX with a freshness function (now minus the last heartbeat's commit)", () => {
-        const scripts = run.dynamic("KqlSchema").find((k) => k.name === "kql-heartbeat")!.inputs.scripts;
+        const scripts = run.dynamic("KqlSchema").find((k) => k.name === "cdc-kql-heartbeat")!.inputs.scripts;
         const freshness = scripts.find((s: { name: string }) => s.name.endsWith("50-freshness.kql"));
         assert.match(
             freshness.text,

@@ -44,6 +44,7 @@ describe("the program with Pulumi.dev.yaml", () => {
             "pulumi-nodejs:dynamic/pg-adx-cdc:PostgresServerRestart": 1,
             "pulumi-nodejs:dynamic/pg-adx-cdc:PostgresSourceBootstrap": 1,
             "pulumi-nodejs:dynamic/pg-adx-cdc:SourceCatalog": 1,
+            "pg-adx-cdc:index:CdcPipeline": 1,
             "pg-adx-cdc:index:AdxCluster": 1,
             "pg-adx-cdc:index:SinkIdentity": 1,
             "pg-adx-cdc:index:ReplicationCredentials": 1,
@@ -111,7 +112,7 @@ describe("the program with Pulumi.dev.yaml", () => {
     it("binds every published container port to 127.0.0.1 and starts Connect after Kafka", () => {
         const containers = run.byType("docker:index/container:Container");
         for (const c of containers) for (const p of c.inputs.ports ?? []) assert.equal(p.ip, "127.0.0.1", `${c.name} publishes ${p.external} on ${p.ip}`);
-        const connect = containers.find((c) => c.name === "kafka-connect")!;
+        const connect = containers.find((c) => c.name === "cdc-kafka-connect")!;
         assert.ok(connect, "a Connect container");
         assert.equal(connect.inputs.wait, true);
         assert.equal(run.one("docker:index/image:Image").inputs.buildOnPreview, false, "PR previews need no Docker build");
@@ -128,7 +129,7 @@ describe("the program with Pulumi.dev.yaml", () => {
         const serialized = JSON.stringify(allDynamic().map((r) => ({ ...r.inputs, __provider: undefined })));
         assert.ok(allDynamic().length === 8 && serialized.includes("SCRAM-SHA-256$"), "the bootstrap gets a verifier, not the password");
         for (const secret of MOCK_SECRETS) assert.ok(!serialized.includes(secret), `a dynamic resource input contains ${secret}`);
-        const connect = run.byType("docker:index/container:Container").find((c) => c.name === "kafka-connect")!;
+        const connect = run.byType("docker:index/container:Container").find((c) => c.name === "cdc-kafka-connect")!;
         assert.ok(JSON.stringify(connect.inputs.envs).includes("CDC_KUSTO_SINK_APP_KEY=mock-client-secret-value"), "the worker gets the sink secret in its environment");
         for (const c of run.dynamic("KafkaConnector"))
             for (const [k, v] of Object.entries<string>(c.inputs.config)) if (/password|appkey/.test(k)) assert.match(v, /^\$\{env:[A-Z_]+\}$/);

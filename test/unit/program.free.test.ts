@@ -38,6 +38,7 @@ describe("the program with Pulumi.free.yaml (existing free cluster, PostgreSQL c
             "pulumi-nodejs:dynamic/pg-adx-cdc:KqlSchema": 3,
             "pulumi-nodejs:dynamic/pg-adx-cdc:PostgresSourceBootstrap": 1,
             "pulumi-nodejs:dynamic/pg-adx-cdc:SourceCatalog": 1,
+            "pg-adx-cdc:index:CdcPipeline": 1,
             "pg-adx-cdc:index:SinkIdentity": 1,
             "pg-adx-cdc:index:ReplicationCredentials": 1,
             "pg-adx-cdc:index:PostgresSource": 1,
@@ -48,7 +49,7 @@ describe("the program with Pulumi.free.yaml (existing free cluster, PostgreSQL c
     });
 
     it("grants the sink Ingestor on the existing database with KQL", () => {
-        const grant = run.dynamic("KqlSchema").find((k) => k.name === "sink-identity-ingestor-kql")!;
+        const grant = run.dynamic("KqlSchema").find((k) => k.name === "cdc-sink-identity-ingestor-kql")!;
         assert.equal(grant.inputs.clusterUri, FREE_CLUSTER);
         assert.equal(grant.inputs.database, "cdc");
         assert.equal(grant.inputs.retainData, false);
@@ -64,7 +65,7 @@ describe("the program with Pulumi.free.yaml (existing free cluster, PostgreSQL c
         assert.match(sink.inputs.config["kusto.tables.topics.mapping"], /'streaming': 'false'/);
         assert.equal(sink.inputs.config["kusto.ingestion.url"], "https://ingest-kvc-test0123456789.northeurope.kusto.windows.net");
         assert.equal(sink.inputs.config["kusto.query.url"], FREE_CLUSTER);
-        const schema = JSON.stringify(run.dynamic("KqlSchema").find((k) => k.name === "kql-retail.orders_info")!.inputs.scripts);
+        const schema = JSON.stringify(run.dynamic("KqlSchema").find((k) => k.name === "cdc-kql-retail.orders_info")!.inputs.scripts);
         assert.doesNotMatch(schema, /streamingingestion/);
         assert.match(schema, /policy ingestionbatching/);
         assert.match(schema, /create-merge table retail_orders_info_changes/);

@@ -129,7 +129,7 @@ describe("the program with Pulumi.prod.yaml", () => {
         assert.deepEqual(run.byType("azuread:index/application:Application"), []);
         assert.deepEqual(run.byType("azuread:index/applicationPassword:ApplicationPassword"), []);
         assert.deepEqual(run.byType("azure-native:managedidentity:UserAssignedIdentity"), [], "an existing identity is used, none created");
-        const grant = run.byType("azure-native:kusto:DatabasePrincipalAssignment").find((r) => r.name === "sink-identity-ingestor")!;
+        const grant = run.byType("azure-native:kusto:DatabasePrincipalAssignment").find((r) => r.name === "cdc-sink-identity-ingestor")!;
         assert.equal(grant.inputs.principalId, clientId);
         assert.equal(grant.inputs.role, "Ingestor");
         for (const worker of run.byType("docker:index/container:Container").filter((c) => c.inputs.name.startsWith("pg-adx-cdc-connect-")))

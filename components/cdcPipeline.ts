@@ -1,0 +1,539 @@
+// The whole pipeline as one component: PostgreSQL (Azure flexible server, existing server or
+// container) → Debezium → Kafka (broker container or Event Hubs) → Kafka Connect → the Kusto sink
+// → the ADX model, and the operations contract `status`, `verify` and `reconcile` read. index.ts
+// instantiates it from stack config; another Pulumi program imports it with its own settings.
+import * as pulumi from "@pulumi/pulumi";
+import * as azuread from "@pulumi/azuread";
+import * as random from "@pulumi/random";
+import * as resources from "@pulumi/azure-native/resources";
+import { existingAdxEndpoints, parseStackConfig, resolveAdxTarget, StackConfigInput, stackTopics } from "./config";
+import { EventHubsKafka } from "./eventHubsKafka";
+import { deadLetterTopicFor } from "../connectors/kafkaTopics";
+import { TopicPartitionsGuard } from "../connectors/topicPartitionsGuard";
+import { resourceNames } from "./resourceNames";
+import { lookupDeployerIp } from "./deployerIp";
+import { AdxCluster } from "./adx";
+import { SinkIdentity } from "./sinkIdentity";
+import { ReplicationCredentials } from "./replicationCredentials";
+import { PostgresServerPlacement, PostgresSource } from "./postgres";
+import { postgresContainerImage } from "./postgresContainer";
+import { KAFKA_REPLICATION_FACTOR, KafkaBrokerTarget, KafkaPlatform } from "./kafkaPlatform";
+import { OrdersGenerator } from "./ordersGenerator";
+import { KafkaConnector } from "../connectors/kafkaConnector";
+import { buildDebeziumSourceConfig, flatRecordReservedFields, topicForTable } from "../connectors/debeziumSource";
+import { buildKustoSinkConfig } from "../connectors/kustoSink";
+import { WORKER_SECRET_ENV } from "../connectors/workerSettings";
+import { KqlSchema } from "../kql/kqlSchema";
+import { functionsDefinedIn, loadOverlayScripts } from "../kql/kqlModel";
+import { adxModelScripts, adxNamesFor, changeMetadataColumns, freshnessFunctionName, heartbeatModelScripts } from "../kql/adxModel";
+import { describedTable, SourceCatalog } from "../postgres/sourceCatalogResource";
+import { IncrementalSnapshot } from "../postgres/incrementalSnapshot";
+import { adxWebUiLinks } from "./adxLinks";
+import { buildAzureServerParameters, buildLogicalReplicationParameters, needsFailoverSlot } from "../postgres/serverParameters";
+import { walGuardLimitBytes } from "../postgres/walGuard";
+import { eventHubsOperatorAuthentication, OperationsOutputs } from "../operations/stackOutputs";
+
+/**
+ * The settings of one pipeline: the shape of the stack config's `pg-adx-cdc:*` keys (every section
+ * optional but `postgres`; docs/configuration.md lists each key, its default and its rules).
+ */
+export type CdcPipelineSettings = StackConfigInput;
+
+export interface CdcPipelineArgs {
+    /**
+     * Validated and defaulted as the stack's config is, with the same errors naming the setting and the
+     * fix. Plain values, not Inputs: the modes and the table list decide which resources exist, so they
+     * must be known when the program runs (preview included).
+     */
+    settings: CdcPipelineSettings;
+    /** The PostgreSQL administrator's password (a secret; never stored as a resource input). */
+    postgresAdminPassword: pulumi.Input<string>;
+    /** Goes into the Azure and Docker names (resource group, server, containers); 1-12 lower-case letters, digits or -. Default: the stack name. */
+    environment?: string;
+    /**
+     * For stacks deployed before this component existed, whose resources sat at the stack's top level
+     * under the part names (`postgres`, `kafka`, ...): aliases to those URNs, so `pulumi up` moves them
+     * under the component instead of replacing them. index.ts sets it; a new program does not need it.
+     */
+    aliasTopLevel?: boolean;
+}
+
+export class CdcPipeline extends pulumi.ComponentResource {
+    public readonly adxQueryUri: pulumi.Output<string>;
+    public readonly adxIngestionUri: pulumi.Output<string>;
+    public readonly adxDatabase: string;
+    public readonly postgresHost: pulumi.Output<string>;
+    public readonly postgresDatabase: string;
+    public readonly replicationSlot: string;
+    public readonly connectRestUrl: string;
+    /** Event Hubs mode: the namespace. */
+    public readonly eventHubsNamespace?: pulumi.Output<string>;
+    /** Event Hubs mode: the Kafka clients' connection string (a secret). */
+    public readonly eventHubsConnectionString?: pulumi.Output<string>;
+    /** The captured tables' topics. */
+    public readonly topics: string[];
+    public readonly connectorNames: { source: pulumi.Output<string>; sink: pulumi.Output<string> };
+    /** The ADX web UI on each captured table's current state and on the functions of its overlay (kql/<table>/). */
+    public readonly analyticsLinks: pulumi.Output<Record<string, string>>;
+    /** A managed identity the stack created for the sink: attach it to the Docker host once (`az vm identity assign ... --identities <this>`). */
+    public readonly sinkManagedIdentityResourceId?: pulumi.Output<string>;
+    /** Everything `status`, `verify` and `reconcile` need (operations/stackOutputs.ts); no secrets. */
+    public readonly operations: pulumi.Output<OperationsOutputs>;
+
+    constructor(name: string, args: CdcPipelineArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("pg-adx-cdc:index:CdcPipeline", name, {}, opts);
+        const environment = args.environment ?? pulumi.getStack();
+        const config = parseStackConfig(args.settings as Record<string, unknown>, environment);
+        const names = resourceNames(environment);
+        const adminPassword = args.postgresAdminPassword;
+        /** A child of this pipeline, named `${name}-<part>`; with aliasTopLevel, it keeps the URN it had at the stack's top level. */
+        const part = (suffix: string, opts: pulumi.CustomResourceOptions = {}): pulumi.CustomResourceOptions => ({
+            ...opts,
+            parent: this,
+            ...(args.aliasTopLevel ? { aliases: [{ name: suffix, parent: pulumi.rootStackResource }] } : {}),
+        });
+        const childName = (suffix: string) => `${name}-${suffix}`;
+        // Entra (not ARM) identity of the deployer: works without an Azure subscription (free path).
+        const client = azuread.getClientConfigOutput();
+        const adxTarget = resolveAdxTarget(config.adx);
+        let home: { suffix: random.RandomString; resourceGroup: resources.ResourceGroup } | undefined;
+        /** The resource group and the name suffix of what the stack creates in Azure; made when first needed (never on the free path). */
+        function azureHome() {
+            // ADX cluster and PostgreSQL server names are global DNS names: a short random suffix keeps them unique.
+            home ??= {
+                suffix: new random.RandomString(childName("name-suffix"), { length: 6, special: false, upper: false }, part("name-suffix")),
+                resourceGroup: new resources.ResourceGroup(childName("resource-group"), { resourceGroupName: names.resourceGroup }, part("resource-group")),
+            };
+            return home;
+        }
+        // Per captured table: its topic and ADX names (from the name alone) and its hand-written overlay, if any.
+        const captured = config.capture.tables.map((table) => ({
+            table,
+            topic: topicForTable(config.capture.topicPrefix, table),
+            names: adxNamesFor(table),
+            overlay: loadOverlayScripts(table),
+        }));
+
+        const adx =
+            adxTarget.mode === "owned"
+                ? new AdxCluster(
+                      childName("adx"),
+                      {
+                          resourceGroupName: azureHome().resourceGroup.name,
+                          location: azureHome().resourceGroup.location,
+                          clusterName: pulumi.interpolate`${names.adxCluster}${azureHome().suffix.result}`.apply((n) => n.slice(0, 22)),
+                          skuName: config.adx.skuName,
+                          capacity: config.adx.capacity,
+                          autoStop: config.adx.autoStop,
+                          databaseName: config.adx.databaseName,
+                          softDeletePeriod: config.adx.softDeletePeriod,
+                          hotCachePeriod: config.adx.hotCachePeriod,
+                          deployerPrincipalId: config.deployer.principalType === "App" ? client.clientId : client.objectId,
+                          deployerPrincipalType: config.deployer.principalType,
+                          tenantId: client.tenantId,
+                      },
+                      part("adx"),
+                  )
+                : undefined;
+        const { queryUri: adxQueryUri, ingestionUri: adxIngestionUri } = adx ?? existingAdxEndpoints(adxTarget);
+
+        const sinkIdentity = new SinkIdentity(
+            childName("sink-identity"),
+            {
+                displayName: names.sinkApplication,
+                identity:
+                    config.sinkIdentity.kind === "managedIdentity"
+                        ? {
+                              kind: "managedIdentity",
+                              clientId: config.sinkIdentity.managedIdentityClientId,
+                              home: config.sinkIdentity.managedIdentityClientId
+                                  ? undefined
+                                  : { resourceGroupName: azureHome().resourceGroup.name, location: azureHome().resourceGroup.location },
+                          }
+                        : { kind: "clientSecret", rotationTrigger: config.sinkSecretRotation },
+                tenantId: client.tenantId,
+                databaseAccess: adx
+                    ? { kind: "arm", resourceGroupName: azureHome().resourceGroup.name, clusterName: adx.cluster.name, databaseName: config.adx.databaseName }
+                    : { kind: "kql", clusterUri: adxQueryUri, databaseName: config.adx.databaseName },
+            },
+            part("sink-identity", { dependsOn: adx ? [adx.database] : [] }),
+        );
+
+        const replicationCredentials = new ReplicationCredentials(childName("replication-credentials"), {}, part("replication-credentials"));
+
+        // Every topic the pipeline uses; on Event Hubs each is an event hub created before Connect starts.
+        const kafkaTopics = stackTopics(config.capture, config.kafka);
+        /** Event Hubs (namespace and one event hub per topic) or the broker container, as kafka.mode says. */
+        function kafkaBroker(): { eventHubs?: EventHubsKafka; broker: KafkaBrokerTarget } {
+            const kafkaConfig = config.kafka;
+            if (kafkaConfig.mode === "container") return { broker: { kind: "container", hostPort: kafkaConfig.kafkaPort } };
+            // A captured table's partition count is fixed for the stack's life: a change is refused at preview.
+            const dataTopics = config.capture.tables.map((t) => topicForTable(config.capture.topicPrefix, t));
+            const partitionsGuard = new TopicPartitionsGuard(
+                childName("topic-partitions"),
+                { topics: kafkaTopics.filter((t) => dataTopics.includes(t.name)).map((t) => ({ name: t.name, partitions: t.partitions })) },
+                part("topic-partitions"),
+            );
+            const hubs = new EventHubsKafka(
+                childName("event-hubs"),
+                {
+                    resourceGroupName: azureHome().resourceGroup.name,
+                    location: azureHome().resourceGroup.location,
+                    namespaceName: pulumi.interpolate`${names.eventHubsNamespace}-${azureHome().suffix.result}`,
+                    // Basic is refused by config validation (no Kafka endpoint).
+                    tier: kafkaConfig.eventHubs.tier === "Premium" ? "Premium" : "Standard",
+                    capacity: kafkaConfig.eventHubs.capacity,
+                    zoneRedundant: kafkaConfig.eventHubs.zoneRedundant,
+                    topics: kafkaTopics,
+                },
+                part("event-hubs", { dependsOn: [partitionsGuard] }),
+            );
+            return {
+                eventHubs: hubs,
+                broker: { kind: "eventhubs", bootstrapServers: hubs.bootstrapServers, connectionString: hubs.connectionString, topicsReady: hubs.eventHubs },
+            };
+        }
+        const { eventHubs, broker } = kafkaBroker();
+
+        const kafka = new KafkaPlatform(
+            childName("kafka"),
+            {
+                broker,
+                connectWorkers: config.kafka.mode === "eventhubs" ? config.kafka.connectWorkers : 1,
+                connectPort: config.kafka.connectPort,
+                connectRestUrl: config.kafka.connectRestUrl,
+                networkName: names.dockerNetwork,
+                kafkaContainerName: names.kafkaContainer,
+                connectContainerName: names.connectContainer,
+                connectImageName: names.connectImage,
+                postgresReplicationPassword: replicationCredentials.password,
+                kustoSinkAppKey: sinkIdentity.clientSecret,
+            },
+            part("kafka"),
+        );
+
+        /** A state config validation rules out; reaching it is a bug in the validation. */
+        function unreachable(what: string): never {
+            throw new Error(`internal error: ${what}`);
+        }
+
+        /** Where PostgreSQL runs, from `pg-adx-cdc:postgres` (its mode decides which server component the source creates). */
+        function postgresPlacement(pg: typeof config.postgres): PostgresServerPlacement {
+            const deployerIp = pg.allowDeployerIp ? pulumi.output(lookupDeployerIp()) : undefined;
+            switch (pg.mode) {
+                case "azure":
+                    return {
+                        mode: "azure",
+                        resourceGroupName: azureHome().resourceGroup.name,
+                        location: azureHome().resourceGroup.location,
+                        serverName: pulumi.interpolate`${names.postgresServer}-${azureHome().suffix.result}`,
+                        version: pg.version,
+                        skuName: pg.skuName,
+                        skuTier: pg.skuTier,
+                        storageSizeGb: pg.storageSizeGb,
+                        highAvailability: pg.highAvailability,
+                        backupRetentionDays: pg.backupRetentionDays,
+                        geoRedundantBackup: pg.geoRedundantBackup,
+                        alertEmails: pg.alertEmails,
+                        parameters: buildAzureServerParameters(pg),
+                        allowedClientCidrs: pg.allowedClientCidrs,
+                        deployerIp,
+                    };
+                case "existing":
+                    return {
+                        mode: "existing",
+                        // Config validation requires exactly one of existingServer and host.
+                        target: pg.existingServer
+                            ? {
+                                  kind: "azure",
+                                  ...pg.existingServer,
+                                  parameters: buildAzureServerParameters(pg),
+                                  allowRestart: pg.allowRestart,
+                                  allowedClientCidrs: pg.allowedClientCidrs,
+                                  deployerIp,
+                              }
+                            : pg.host !== undefined
+                              ? { kind: "host", host: pg.host, port: pg.port, sslMode: pg.sslMode }
+                              : unreachable("pg-adx-cdc:postgres: existing mode without existingServer or host passed validation"),
+                    };
+                case "container":
+                    return {
+                        mode: "container",
+                        image: postgresContainerImage(pg),
+                        parameters: buildLogicalReplicationParameters(pg),
+                        publishedPort: pg.containerPort,
+                        containerName: names.postgresContainer,
+                        networkName: kafka.network.name,
+                    };
+            }
+        }
+
+        const postgres = new PostgresSource(
+            childName("postgres"),
+            {
+                server: postgresPlacement(config.postgres),
+                databaseName: config.postgres.databaseName,
+                administratorLogin: config.postgres.administratorLogin,
+                replicationUser: config.postgres.replicationUser,
+                tables: config.capture.tables,
+                createDemoTables: config.generator.enabled,
+                topicPrefix: config.capture.topicPrefix,
+                administratorPassword: adminPassword,
+                replicationPasswordVerifier: replicationCredentials.scramVerifier,
+                walGuardMaxRetainedWalBytes: config.postgres.walGuard ? walGuardLimitBytes(config.postgres.walGuard.maxRetainedWalGb) : undefined,
+            },
+            part("postgres"),
+        );
+
+        // The captured tables as PostgreSQL's catalog describes them (after the bootstrap, which checks they exist).
+        const sourceCatalog = new SourceCatalog(
+            childName("source-catalog"),
+            {
+                connection: postgres.adminConnection,
+                tables: [...config.capture.tables, postgres.heartbeatTable],
+                keys: config.capture.keys,
+                reservedColumns: flatRecordReservedFields(),
+            },
+            part("source-catalog", { dependsOn: [postgres.bootstrap] }),
+        );
+        // The heartbeat table reaches ADX too: verify measures latency with it, and its freshness function shows lag continuously.
+        const heartbeat = {
+            table: postgres.heartbeatTable,
+            topic: topicForTable(config.capture.topicPrefix, postgres.heartbeatTable),
+            names: adxNamesFor(postgres.heartbeatTable),
+            freshnessFunction: freshnessFunctionName(postgres.heartbeatTable),
+        };
+
+        // One KqlSchema per captured table: the model generated from the catalog, then the table's overlay.
+        const kqlSchemas = captured.map((m) => {
+            const scripts = sourceCatalog.described.apply((described) => {
+                const table = describedTable(described, m.table);
+                return adxModelScripts(
+                    table,
+                    { key: table.key, streamingIngestion: config.adx.streamingIngestion, currentStateRetentionDays: config.adx.currentStateRetentionDays },
+                    m.overlay,
+                );
+            });
+            return new KqlSchema(
+                childName(`kql-${m.table}`),
+                { clusterUri: adxQueryUri, database: config.adx.databaseName, scripts, retainData: config.adx.retainDataOnDestroy },
+                part(`kql-${m.table}`, { dependsOn: adx ? [adx.deployerAdmin] : [] }),
+            );
+        });
+        kqlSchemas.push(
+            new KqlSchema(
+                childName("kql-heartbeat"),
+                {
+                    clusterUri: adxQueryUri,
+                    database: config.adx.databaseName,
+                    scripts: sourceCatalog.described.apply((described) =>
+                        heartbeatModelScripts(describedTable(described, heartbeat.table), { streamingIngestion: config.adx.streamingIngestion }),
+                    ),
+                    retainData: config.adx.retainDataOnDestroy,
+                },
+                part("kql-heartbeat", { dependsOn: adx ? [adx.deployerAdmin] : [] }),
+            ),
+        );
+
+        const sourceConnectorName = `${config.capture.topicPrefix}-postgres-source`;
+        const sourceConnector = new KafkaConnector(
+            childName("debezium-source"),
+            {
+                connectUrl: kafka.connectRestUrl,
+                standbyConnectUrls: kafka.connectRestUrls.slice(1),
+                connectorName: sourceConnectorName,
+                adoptExisting: config.kafka.adoptExistingConnectors,
+                config: postgres.connectEndpoint.host.apply((host) =>
+                    buildDebeziumSourceConfig({
+                        connectorName: sourceConnectorName,
+                        database: {
+                            host,
+                            port: postgres.connectEndpoint.port,
+                            name: postgres.databaseName,
+                            user: postgres.replicationUser,
+                            passwordEnvVar: WORKER_SECRET_ENV.postgresReplicationPassword,
+                            sslMode: postgres.connectEndpoint.sslMode,
+                        },
+                        tables: config.capture.tables,
+                        keyColumns: config.capture.keys,
+                        topicPrefix: config.capture.topicPrefix,
+                        slotName: postgres.slotName,
+                        publicationName: postgres.publicationName,
+                        heartbeatTable: postgres.heartbeatTable,
+                        signalTable: postgres.signalTable,
+                        slotFailover: needsFailoverSlot(config.postgres),
+                        compression: config.kafka.compression,
+                    }),
+                ),
+            },
+            part("debezium-source", { dependsOn: [postgres.bootstrap, ...kafka.connectWorkers] }),
+        );
+
+        const sinkConnectorName = `${config.capture.topicPrefix}-adx-sink`;
+        const deadLetterTopic = deadLetterTopicFor(config.capture.topicPrefix);
+        const sinkConnector = new KafkaConnector(
+            childName("kusto-sink"),
+            {
+                connectUrl: kafka.connectRestUrl,
+                standbyConnectUrls: kafka.connectRestUrls.slice(1),
+                connectorName: sinkConnectorName,
+                adoptExisting: config.kafka.adoptExistingConnectors,
+                config: pulumi.all([adxIngestionUri, adxQueryUri, sinkIdentity.appId, client.tenantId]).apply(([ingestionUrl, queryUrl, appId, tenantId]) =>
+                    buildKustoSinkConfig({
+                        connectorName: sinkConnectorName,
+                        ingestionUrl,
+                        queryUrl,
+                        auth:
+                            sinkIdentity.kind === "managedIdentity"
+                                ? { strategy: "managed_identity", clientId: appId }
+                                : { strategy: "application", tenantId, appId, appKeyEnvVar: WORKER_SECRET_ENV.kustoSinkAppKey },
+                        targets: [...captured, heartbeat].map((m) => ({
+                            topic: m.topic,
+                            database: config.adx.databaseName,
+                            table: m.names.changes,
+                            mapping: m.names.mapping,
+                            streaming: config.adx.streamingIngestion,
+                        })),
+                        deadLetterTopic,
+                        deadLetterReplicationFactor: KAFKA_REPLICATION_FACTOR,
+                    }),
+                ),
+            },
+            part("kusto-sink", { dependsOn: [...kqlSchemas, sinkIdentity.ingestorGrant, ...kafka.connectWorkers] }),
+        );
+
+        // A table that joins capture.tables later is backfilled by an incremental snapshot, requested once
+        // the source connector captures it and the sink delivers its topic to its ADX model.
+        new IncrementalSnapshot(
+            childName("incremental-snapshot"),
+            {
+                connection: postgres.adminConnection,
+                signalTable: postgres.signalTable,
+                connectUrl: kafka.connectRestUrl,
+                connectorName: sourceConnectorName,
+                tables: config.capture.tables,
+                tableColumns: sourceCatalog.described.apply((described) =>
+                    Object.fromEntries(described.filter((t) => config.capture.tables.includes(t.qualifiedName)).map((t) => [t.qualifiedName, t.columns.map((c) => c.name)])),
+                ),
+            },
+            part("incremental-snapshot", { dependsOn: [sourceConnector, sinkConnector] }),
+        );
+
+        if (config.generator.enabled) {
+            new OrdersGenerator(
+                childName("orders-generator"),
+                {
+                    rate: config.generator.rate,
+                    updates: config.generator.updates,
+                    deletes: config.generator.deletes,
+                    imageName: names.generatorImage,
+                    containerName: names.generatorContainer,
+                    networkName: kafka.network.name,
+                    postgresHost: postgres.connectEndpoint.host,
+                    postgresPort: postgres.connectEndpoint.port,
+                    sslMode: postgres.connectEndpoint.sslMode,
+                    database: postgres.databaseName,
+                    user: config.postgres.administratorLogin,
+                    password: adminPassword,
+                },
+                part("orders-generator", { dependsOn: [sourceConnector] }),
+            );
+        }
+
+        this.adxQueryUri = adxQueryUri;
+        this.adxIngestionUri = adxIngestionUri;
+        this.adxDatabase = config.adx.databaseName;
+        this.postgresHost = postgres.adminEndpoint.host;
+        this.postgresDatabase = postgres.databaseName;
+        this.replicationSlot = postgres.slotName;
+        this.connectRestUrl = kafka.connectRestUrl;
+        /** Event Hubs mode: the namespace, and the Kafka clients' connection string (a secret; `pulumi stack output --show-secrets`). */
+        this.eventHubsNamespace = eventHubs?.namespace.name;
+        this.eventHubsConnectionString = eventHubs?.connectionString;
+        this.topics = captured.map((m) => m.topic);
+        this.connectorNames = { source: sourceConnector.connectorName, sink: sinkConnector.connectorName };
+        /** The ADX web UI on each captured table's current state and on the functions of its overlay (kql/<table>/). */
+        this.analyticsLinks = adxWebUiLinks(adxQueryUri, config.adx.databaseName, [
+            ...captured.map((m) => m.names.currentState),
+            ...captured.flatMap((m) => functionsDefinedIn(m.overlay)),
+        ]);
+        /** A managed identity the stack created for the sink: attach it to the Docker host once (`az vm identity assign ... --identities <this>`). */
+        this.sinkManagedIdentityResourceId = sinkIdentity.managedIdentityResourceId;
+        /** Everything `npm run status` and `npm run verify` need (operations/stackOutputs.ts); no secrets. */
+        this.operations = pulumi
+            .all([
+                postgres.adminEndpoint.host,
+                adxQueryUri,
+                sourceCatalog.described,
+                kafka.hostBootstrapServers,
+                sinkIdentity.appId,
+                sinkIdentity.clientSecretExpiresAt ?? "",
+                sinkIdentity.managedIdentityResourceId ?? "",
+            ])
+            .apply(([pgHost, queryUri, described, kafkaBootstrapServers, sinkClientId, clientSecretExpiresAt, managedIdentityResourceId]) => ({
+                connectRestUrl: kafka.connectRestUrl,
+                connectWorkerUrls: kafka.connectRestUrls,
+                connectors: { source: sourceConnectorName, sink: sinkConnectorName },
+                kafkaBootstrapServers,
+                // Event Hubs: operator commands authenticate as the workers do, with the connection string from their environment.
+                ...(eventHubs ? { kafkaAuthentication: eventHubsOperatorAuthentication() } : {}),
+                topics: this.topics,
+                deadLetterTopic,
+                sinkIdentity: {
+                    kind: sinkIdentity.kind,
+                    clientId: sinkClientId,
+                    ...(clientSecretExpiresAt ? { clientSecretExpiresAt } : {}),
+                    ...(managedIdentityResourceId ? { managedIdentityResourceId } : {}),
+                },
+                postgres: {
+                    host: pgHost,
+                    port: postgres.adminEndpoint.port,
+                    database: postgres.databaseName,
+                    user: postgres.administratorLogin,
+                    sslMode: postgres.adminEndpoint.sslMode,
+                    slotName: postgres.slotName,
+                    signalTable: postgres.signalTable,
+                    walGuardLogTable: postgres.walGuardLogTable,
+                },
+                adx: {
+                    queryUri,
+                    database: config.adx.databaseName,
+                    tables: captured.map((m) => {
+                        const metadata = changeMetadataColumns((described.find((t) => t.qualifiedName === m.table)?.columns ?? []).map((c) => c.name));
+                        return {
+                            sourceTable: m.table,
+                            rawTable: m.names.changes,
+                            functionName: m.names.currentState,
+                            view: m.names.latest,
+                            fences: m.names.fences,
+                            keys: described.find((t) => t.qualifiedName === m.table)?.key ?? [],
+                            recordColumn: metadata.record.column,
+                            partitionColumn: metadata.kafkaPartition.column,
+                            offsetColumn: metadata.kafkaOffset.column,
+                        };
+                    }),
+                    heartbeat: {
+                        sourceTable: heartbeat.table,
+                        rawTable: heartbeat.names.changes,
+                        functionName: heartbeat.names.currentState,
+                        view: heartbeat.names.latest,
+                        keys: ["id"],
+                        ...(({ record, kafkaPartition, kafkaOffset, sourceTs }) => ({
+                            recordColumn: record.column,
+                            partitionColumn: kafkaPartition.column,
+                            offsetColumn: kafkaOffset.column,
+                            sourceTsColumn: sourceTs.column,
+                        }))(changeMetadataColumns(describedTable(described, heartbeat.table).columns.map((c) => c.name))),
+                        freshnessFunction: heartbeat.freshnessFunction,
+                    },
+                },
+            }));
+        this.registerOutputs({
+            adxQueryUri: this.adxQueryUri,
+            adxIngestionUri: this.adxIngestionUri,
+            topics: this.topics,
+            connectorNames: this.connectorNames,
+            operations: this.operations,
+        });
+    }
+}
