@@ -119,7 +119,7 @@ function recordEngineUrns(): void {
 }
 
 /** Installs mocks (once per process) and returns the list every registered resource is added to. */
-export function installMocks(config: Record<string, unknown>, secretKeys: string[] = [], stack = STACK): MockedResource[] {
+export function installMocks(config: Record<string, unknown>, secretKeys: string[] = [], stack = STACK, project = PROJECT): MockedResource[] {
     const resources: MockedResource[] = [];
     const flat: Record<string, string> = {};
     for (const [key, value] of Object.entries(config)) flat[key] = typeof value === "string" ? value : JSON.stringify(value);
@@ -161,7 +161,7 @@ export function installMocks(config: Record<string, unknown>, secretKeys: string
                 return args.inputs;
             },
         },
-        PROJECT,
+        project,
         stack,
         false,
     );

@@ -1,0 +1,58 @@
+// examples/existing-servers: another Pulumi program importing CdcPipeline for an existing
+// PostgreSQL server and an existing ADX cluster, under mocks as `pulumi preview` would run it.
+import { before, describe, it } from "node:test";
+import * as assert from "node:assert/strict";
+import { installMocks, MockedResource, resolveOutput, settle } from "../support/pulumiMocks";
+import { parseOperationsOutputs } from "../../operations/stackOutputs";
+
+const PASSWORD = "Example-Admin-Passw0rd!";
+let resources: MockedResource[];
+let program: any;
+
+before(async () => {
+    process.env.PG_ADX_CDC_DEPLOYER_IP = "198.51.100.23";
+    resources = installMocks({ "orders-cdc:postgresAdminPassword": PASSWORD }, ["orders-cdc:postgresAdminPassword"], "prod", "orders-cdc");
+    program = require("../../examples/existing-servers/index");
+    await settle(1500);
+});
+
+describe("examples/existing-servers: CdcPipeline in a program of its own", () => {
+    it("creates no PostgreSQL server and no ADX cluster: it uses the existing ones", () => {
+        const types = new Set(resources.map((r) => r.type));
+        for (const type of ["azure-native:dbforpostgresql:Server", "azure-native:kusto:Cluster", "azure-native:kusto:ReadWriteDatabase"]) assert.ok(!types.has(type), type);
+        // The existing server's parameters are raised where needed, and its firewall opened to the listed client only.
+        assert.ok(resources.some((r) => r.type === "azure-native:dbforpostgresql:Configuration" && r.inputs.serverName === "orders-db"));
+        assert.deepEqual(
+            resources.filter((r) => r.type === "azure-native:dbforpostgresql:FirewallRule").map((r) => r.inputs.startIpAddress),
+            ["203.0.113.10"],
+        );
+    });
+
+    it("names every part after the component, and its Azure and Docker names after its environment", () => {
+        const component = resources.filter((r) => r.type === "pg-adx-cdc:index:CdcPipeline");
+        assert.deepEqual(
+            component.map((r) => r.name),
+            ["orders-cdc"],
+        );
+        for (const r of resources.filter((r) => r.type !== "pg-adx-cdc:index:CdcPipeline")) assert.ok(r.name.startsWith("orders-cdc-"), r.name);
+        const containers = resources.filter((r) => r.type === "docker:index/container:Container").map((r) => r.inputs.name);
+        assert.ok(containers.includes("pg-adx-cdc-connect-shop"), containers.join(", "));
+    });
+
+    it("captures both tables into the existing database, the sink granted Ingestor there with KQL", async () => {
+        const schemas = resources.filter((r) => r.type === "pulumi-nodejs:dynamic/pg-adx-cdc:KqlSchema");
+        assert.ok(schemas.every((s) => s.inputs.database === "orders" && s.inputs.clusterUri === "https://shopanalytics.westeurope.kusto.windows.net"));
+        const grant = schemas.find((k) => k.name === "orders-cdc-sink-identity-ingestor-kql")!;
+        assert.match(grant.inputs.scripts[0].text, /^\.add database \['orders'\] ingestors \('aadapp=[0-9a-f-]+;[0-9a-z-]+'\) 'pg-adx-cdc Kusto sink'$/m);
+        const operations = parseOperationsOutputs((await resolveOutput(program.operations)).value, "example stack");
+        assert.deepEqual(
+            operations.adx.tables.map((t) => t.sourceTable),
+            ["retail.orders_info", "inventory.products"],
+        );
+        assert.equal(operations.postgres.database, "shop");
+    });
+
+    it("keeps the admin password out of every resource's inputs", () => {
+        for (const r of resources) assert.ok(!JSON.stringify(r.inputs).includes(PASSWORD), `${r.type} ${r.name}`);
+    });
+});
