@@ -456,6 +456,20 @@ export function fillTypeSql(template: string, values: { value?: string; type: st
     });
 }
 
+/**
+ * SQL that is true when `value` (a SQL expression: ADX's value as text) is the column's value, by one
+ * of a rule's read-back templates; `column` is the SQL that names the source column. An array's
+ * template takes its element's rule for each element, and an element is Debezium's text as the
+ * record holds it, not a typed Kusto value.
+ */
+export function readBackSql(template: string, value: string, column: { catalog: CatalogColumn; sql: string }, table: string): string {
+    const filled = { value, type: column.catalog.declaredType, column: column.sql };
+    if (!template.includes("{element}")) return fillTypeSql(template, filled);
+    const element = arrayElementColumn(column.catalog);
+    const rule = typeRuleFor(table, element);
+    return fillTypeSql(template, { ...filled, element: readBackSql(rule.recordSameValueSql ?? rule.sameValueSql, "a.v", { catalog: element, sql: "e.v" }, table) });
+}
+
 export function typeRuleFor(table: string, column: CatalogColumn): TypeRule {
     const rule = TYPE_TABLE.find((r) => r.matches(column));
     if (!rule) {

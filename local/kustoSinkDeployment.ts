@@ -10,8 +10,8 @@ import { deadLetterTopicFor } from "../connectors/kafkaTopics";
 import { WORKER_SECRET_ENV } from "../connectors/workerSettings";
 import { KAFKA_REPLICATION_FACTOR } from "../components/kafkaPlatform";
 import { kqlSchemaProvider } from "../kql/kqlSchema";
-import { currentStateOf, KqlScript, loadOverlayScripts, sinkTargetOf } from "../kql/kqlModel";
-import { adxModelScripts, heartbeatModelScripts } from "../kql/adxModel";
+import { KqlScript, loadOverlayScripts } from "../kql/kqlModel";
+import { adxModelScripts, adxNamesFor, AdxTableNames, heartbeatModelScripts } from "../kql/adxModel";
 import { sourceCatalogProvider, SourceCatalogOutputs } from "../postgres/sourceCatalogResource";
 import { getKustoAccessToken, rowsOf, runKustoQuery } from "../kql/kustoRestClient";
 
@@ -28,7 +28,7 @@ export interface KustoSinkDeployment {
     connectorName: string;
     connectorInputs: any;
     /** Per captured table: the catalog's description and the ADX model generated from it (plus its overlay). */
-    models: { table: string; scripts: KqlScript[]; described: SourceCatalogOutputs["described"][number] }[];
+    models: { table: string; names: AdxTableNames; scripts: KqlScript[]; described: SourceCatalogOutputs["described"][number] }[];
     /**
      * What `pulumi up` does on the ADX side after a refresh, through each provider's own update path: the
      * catalog re-read, every changed model updated in place (a new table's created), the sink's topics re-set.
@@ -71,6 +71,8 @@ export async function deployKustoSink(
     const modelsOf = (described: SourceCatalogOutputs["described"]) =>
         described.map((table) => ({
             table: table.qualifiedName,
+            // The names the generator gives the table's ADX objects, from the same function (never read back from the KQL).
+            names: adxNamesFor(table.qualifiedName),
             described: table,
             scripts:
                 table.qualifiedName === options.heartbeatTable
@@ -79,7 +81,7 @@ export async function deployKustoSink(
         }));
     const kqlInputsOf = (model: { scripts: KqlScript[] }) => ({ clusterUri: adx.queryUri, database: adx.database, scripts: model.scripts, retainData: false });
     const connectorName = options.connectorName ?? `${options.topicPrefix}-adx-sink`;
-    const connectorInputsOf = (models: { table: string; scripts: KqlScript[] }[]) => ({
+    const connectorInputsOf = (models: { table: string; names: AdxTableNames }[]) => ({
         connectUrl: pipeline.connectUrl,
         connectorName,
         timeoutSeconds: 120,
@@ -91,10 +93,13 @@ export async function deployKustoSink(
                 options.auth === "managedIdentity"
                     ? { strategy: "managed_identity", clientId: pipeline.managedIdentity.clientId }
                     : { strategy: "az_dev_token", accessTokenEnvVar: WORKER_SECRET_ENV.kustoAccessToken },
-            targets: models.map((m) => {
-                const target = sinkTargetOf(m.scripts);
-                return { topic: topicForTable(options.topicPrefix, m.table), database: adx.database, table: target.table, mapping: target.mapping, streaming };
-            }),
+            targets: models.map((m) => ({
+                topic: topicForTable(options.topicPrefix, m.table),
+                database: adx.database,
+                table: m.names.changes,
+                mapping: m.names.mapping,
+                streaming,
+            })),
             deadLetterTopic: deadLetterTopicFor(options.topicPrefix),
             deadLetterReplicationFactor: KAFKA_REPLICATION_FACTOR,
             ...options.sink,
@@ -141,9 +146,8 @@ export async function deployKustoSink(
         async currentRows(table: string) {
             const model = deployment.models.find((m) => m.table === table);
             if (!model) throw new Error(`${table} is not captured by this deployment`);
-            const { functionName } = currentStateOf(model.scripts);
             const token = await getKustoAccessToken(adx.queryUri);
-            return rowsOf((await runKustoQuery(adx.queryUri, adx.database, `${functionName}()`, token))[0]);
+            return rowsOf((await runKustoQuery(adx.queryUri, adx.database, `${model.names.currentState}()`, token))[0]);
         },
         async delete() {
             await kafkaConnectorProvider.delete!(connectorName, connectorInputs);

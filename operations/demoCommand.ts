@@ -13,10 +13,9 @@ import { adminClient, CAPTURED_TABLE, CapturedSource, setUpCapturedSource } from
 import { ADX_DATABASE, deployKustoSink, KustoTarget } from "../local/kustoSinkDeployment";
 import { KqlRunner, reconcileTable } from "./reconcileTable";
 import { heartbeatFence } from "./reconcileCommand";
-import { currentStateOf, describeKqlCommand, loadOverlayScripts, splitKqlCommands } from "../kql/kqlModel";
+import { functionsDefinedIn, loadOverlayScripts } from "../kql/kqlModel";
 import { runOrdersGenerator, GeneratorReport } from "../generator/ordersGenerator";
 import { sourceObjectNames } from "../postgres/sourceSchema";
-import { sinkTargetOf } from "../kql/kqlModel";
 import { pollUntil } from "../runtime/pollUntil";
 import { getKustoAccessToken, rowsOf, runKustoCommand, runKustoQuery } from "../kql/kustoRestClient";
 import { ingestionUriFor, isHttpsHostUri } from "../components/config";
@@ -139,9 +138,7 @@ async function connectToCluster(cluster: DemoAdxCluster): Promise<string> {
 
 /** The functions a table's overlay adds (the quickstarts' analytics), by name. */
 function analyticsFunctionsOf(table: string): string[] {
-    return loadOverlayScripts(table)
-        .flatMap((s) => splitKqlCommands(s.text).map(describeKqlCommand))
-        .flatMap((o) => (o.kind === "function" ? [o.name] : []));
+    return functionsDefinedIn(loadOverlayScripts(table));
 }
 
 export async function runDemo(options: DemoOptions): Promise<number> {
@@ -185,7 +182,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
         let latest: GeneratorReport | undefined;
         let lastLine = Date.now();
         let lastChanges = 0;
-        const rawTable = sinkTargetOf(sink.models.find((m) => m.table === CAPTURED_TABLE)!.scripts).table;
+        const rawTable = sink.models.find((m) => m.table === CAPTURED_TABLE)!.names.changes;
         let inAdx = 0;
         let reading = false;
         const ticker = setInterval(() => {
@@ -237,7 +234,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
             for (const model of sink.models.filter((m) => m.table === CAPTURED_TABLE)) {
                 const changeRows = await adx.changeRows(rawTable);
                 // The rows the generated current-state function shows, as ADX evaluates the KQL the stack sent.
-                const current = await adx.currentRowCount(currentStateOf(model.scripts).functionName);
+                const current = await adx.currentRowCount(model.names.currentState);
                 const {
                     rows: [{ n }],
                 } = await writer.query(`SELECT count(*)::int AS n FROM ${model.table}`);
@@ -245,12 +242,12 @@ export async function runDemo(options: DemoOptions): Promise<number> {
                 write(`demo: ${model.table}: ${n} rows in PostgreSQL, ${current} current rows in ADX (${changeRows} change rows) — ${n === current ? "equal" : "NOT equal"}`);
                 // Value by value: the same reconcile an operator runs against a deployed stack.
                 const reconciled = await reconcileTable(
-                    { table: model.table, columns: model.described.columns, key: model.described.key, functionName: currentStateOf(model.scripts).functionName },
+                    { table: model.table, columns: model.described.columns, key: model.described.key, functionName: model.names.currentState },
                     adx.query,
                     reconciler,
                     {
                         fence: heartbeatFence(
-                            { sourceTable: heartbeat, functionName: currentStateOf(sink.models.find((m) => m.table === heartbeat)!.scripts).functionName, key: "id" },
+                            { sourceTable: heartbeat, functionName: sink.models.find((m) => m.table === heartbeat)!.names.currentState, key: "id" },
                             reconciler,
                             adx.query,
                             60_000,

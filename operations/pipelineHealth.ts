@@ -15,6 +15,8 @@ import { buildLastWalGuardDropSql } from "../postgres/walGuard";
 
 export interface ConnectorHealth {
     name: string;
+    /** Which of the stack's connectors this is (collectPipelineHealth knows it from the stack's outputs). */
+    role?: "source" | "sink";
     /** RUNNING, PAUSED, FAILED, UNASSIGNED, ... or MISSING when Connect does not know it. */
     state: string;
     tasks: { id: number; state: string; trace?: string; /** host:port of the worker running it. */ worker?: string }[];
@@ -112,8 +114,7 @@ function sinkIdentityProblems(report: PipelineHealthReport): string[] {
             );
     }
     if (identity.kind === "managedIdentity") {
-        // collectPipelineHealth reads the source connector, then the sink.
-        const sink = report.connectors[1];
+        const sink = report.connectors.find((c) => c.role === "sink");
         const trace = [sink?.trace, ...(sink?.tasks ?? []).map((t) => t.trace)].filter(Boolean).join("\n");
         if (/ManagedIdentity|managed identity|identity not found|IMDS|CredentialUnavailable/i.test(trace))
             problems.push(`the sink could not get a token as the managed identity ${identity.clientId}: ${attachIdentityFix(identity.managedIdentityResourceId)}`);
@@ -567,9 +568,9 @@ export async function collectPipelineHealth(
         }
     }
     const connectUrl = report.workers.find((w) => w.up)?.url ?? outputs.connectRestUrl;
-    for (const name of [outputs.connectors.source, outputs.connectors.sink]) {
+    for (const role of ["source", "sink"] as const) {
         try {
-            report.connectors.push(await readConnectorHealth(connectUrl, name, options.connectDeadlineMs ?? 10_000));
+            report.connectors.push({ ...(await readConnectorHealth(connectUrl, outputs.connectors[role], options.connectDeadlineMs ?? 10_000)), role });
         } catch (error: any) {
             report.unreachable.push(`Kafka Connect: ${error.message}`);
             break;

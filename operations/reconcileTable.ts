@@ -8,7 +8,7 @@
 //    when both sides hold the same values in two rounds in a row, and "unsettled" when it kept changing.
 import { createHash } from "crypto";
 import { stringify as stringifyLosslessJson } from "lossless-json";
-import { arrayElementColumn, CatalogColumn, fillTypeSql, NULL_TEXT, typeRuleFor } from "../kql/typeTable";
+import { CatalogColumn, fillTypeSql, NULL_TEXT, readBackSql, typeRuleFor } from "../kql/typeTable";
 import { bucketDigits, KeySample, kqlBucketRows, kqlBucketSummary, ReconcileTarget, sqlBucketRows, sqlBucketSummary, sqlKeyPredicate } from "../kql/reconcileQueries";
 import { quoteIdent } from "../postgres/identifiers";
 
@@ -69,14 +69,9 @@ function adxText(value: unknown): string | null {
 }
 
 /** SQL that is true when `param` (ADX's current-state value as text) is the source column's value. */
-function readBackSql(table: string, column: CatalogColumn, param: string): string {
+function currentReadBackSql(table: string, column: CatalogColumn, param: string): string {
     const rule = typeRuleFor(table, column);
-    const template = rule.currentSameValueSql ?? rule.sameValueSql;
-    if (!template.includes("{element}")) return fillTypeSql(template, { value: param, type: column.declaredType, column: quoteIdent(column.name) });
-    const element = arrayElementColumn(column);
-    const elementRule = typeRuleFor(table, element);
-    const elementSql = fillTypeSql(elementRule.recordSameValueSql ?? elementRule.sameValueSql, { value: "a.v", type: element.declaredType, column: "e.v" });
-    return fillTypeSql(template, { value: param, type: column.declaredType, column: quoteIdent(column.name), element: elementSql });
+    return readBackSql(rule.currentSameValueSql ?? rule.sameValueSql, param, { catalog: column, sql: quoteIdent(column.name) }, table);
 }
 
 async function summaries(t: ReconcileTarget, adx: KqlRunner, sql: SqlClient, digits: number, sample: KeySample) {
@@ -104,7 +99,7 @@ async function differingColumns(t: ReconcileTarget, sql: SqlClient, key: string,
         // A value the typed column cannot hold is null there; a Kusto string is never null (NULL arrives as "").
         if (held === null) return `(${col} IS NULL OR ${canonical} = '${NULL_TEXT}')`;
         if (held === "" && (rule.currentStateKusto ?? rule.kusto) === "string") return `(${col} IS NULL OR ${canonical} = '')`;
-        return `COALESCE(${readBackSql(t.table, c, param(held))}, false)`;
+        return `COALESCE(${currentReadBackSql(t.table, c, param(held))}, false)`;
     };
     const compare = async (columns: CatalogColumn[]) => {
         const params: (string | null)[] = [key];

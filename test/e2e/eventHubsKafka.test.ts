@@ -19,7 +19,6 @@ import { connectRequest } from "../../connectors/connectRestClient";
 import { runOrdersGenerator } from "../../generator/ordersGenerator";
 import { kafkaClient } from "../../operations/kafkaClient";
 import { readTopicOffsets } from "../../operations/pipelineHealth";
-import { sinkTargetOf } from "../../kql/kqlModel";
 import { adxNamesFor } from "../../kql/adxModel";
 import { eventHubsOperatorAuthentication } from "../../operations/stackOutputs";
 import { localOperationsOutputs } from "./harness/operationsOutputs";
@@ -73,7 +72,7 @@ const workerId = (url: string) => new URL(url).host;
 
 /** Distinct change events the real sink delivered into ADX (the double), and all rows it delivered. */
 function delivered(): { distinct: Set<string>; rows: number } {
-    const rows = pipeline.adx.ingested.get(sinkTargetOf(sink.models[0].scripts).table) ?? [];
+    const rows = pipeline.adx.ingested.get(sink.models[0].names.changes) ?? [];
     return { distinct: new Set(rows.filter((r) => r.row.op !== "r").map((r) => `${r.row.orderid}/${r.row.lsn}/${r.row.op}`)), rows: rows.length };
 }
 
@@ -131,7 +130,7 @@ describe("Kafka as Event Hubs serves it (SASL_SSL, PLAIN $ConnectionString, no a
         const [result] = await waitUntilEqual(pipeline, source.admin, sink, [TABLE], "eventhubs", 120_000);
         assert.deepEqual(result.mismatches, []);
         assert.equal(result.adxRows, result.sourceRows);
-        const snapshot = (pipeline.adx.ingested.get(sinkTargetOf(sink.models[0].scripts).table) ?? []).filter((r) => r.row.op === "r");
+        const snapshot = (pipeline.adx.ingested.get(sink.models[0].names.changes) ?? []).filter((r) => r.row.op === "r");
         assert.equal(new Set(snapshot.map((r) => r.row.orderid)).size, 300, "every pre-existing row arrived as a snapshot read");
         assert.equal(delivered().distinct.size, report.inserts + report.updates + report.deletes, "every change arrived");
         // status reads the topics and the sink's lag through the same SASL settings.

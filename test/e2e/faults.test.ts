@@ -15,7 +15,6 @@ import { deployKustoSink, KustoSinkDeployment } from "../../local/kustoSinkDeplo
 import { connectRequest } from "../../connectors/connectRestClient";
 import { kafkaConnectorProvider } from "../../connectors/kafkaConnector";
 import { sourceBootstrapProvider } from "../../postgres/sourceBootstrap";
-import { sinkTargetOf } from "../../kql/kqlModel";
 import { kqlSchemaProvider } from "../../kql/kqlSchema";
 import {
     evaluatePipelineHealth,
@@ -273,7 +272,7 @@ describe("faults under a continuous workload", () => {
     });
 
     it("8. a batch ADX rejects permanently (its mapping dropped in ADX): the task stops at it, status names the cause, pulumi up + restart-sink replay it, nothing lost", async () => {
-        const target = sinkTargetOf(sink.models[0].scripts);
+        const target = { table: sink.models[0].names.changes, mapping: sink.models[0].names.mapping };
         let cause = "";
         let drifted: string[] = [];
         const f = await underFault("adx-rejects-permanently", async () => {

@@ -11,7 +11,6 @@ import { changeMetadataFields } from "../../connectors/debeziumSource";
 import { kafkaConnectorProvider } from "../../connectors/kafkaConnector";
 import { sourceBootstrapProvider } from "../../postgres/sourceBootstrap";
 import { ORDERS_TABLE, sourceObjectNames } from "../../postgres/sourceSchema";
-import { sinkTargetOf } from "../../kql/kqlModel";
 import { buildKustoSinkConfig } from "../../connectors/kustoSink";
 import { deadLetterTopicFor } from "../../connectors/kafkaTopics";
 import { kafkaClient } from "../../operations/kafkaClient";
@@ -47,7 +46,7 @@ async function adxCurrentRows() {
     const rows = (await sink.currentRows(TABLE))
         .map((r) => ({ orderid: r.orderid, custid: r.custid, amount: r.amount, city: r.city, purchase_time: r.purchase_time }))
         .sort((a, b) => Number(a.orderid) - Number(b.orderid));
-    const ingested = pipeline.adx.ingested.get(sinkTargetOf(sink.models[0].scripts).table) ?? [];
+    const ingested = pipeline.adx.ingested.get(sink.models[0].names.changes) ?? [];
     const distinct = new Set(ingested.map((r) => `${r.row.orderid}@${r.row.lsn}@${r.row.op}`));
     return { rows, duplicates: ingested.length - distinct.size, ingested: ingested.length };
 }
@@ -102,7 +101,7 @@ describe("PostgreSQL → Debezium → Kafka → the real Kusto sink → ADX (tes
     it("3-4. what ADX holds, delivered by the real Kusto sink, equals the source table row for row; nothing lost, nothing invented", async () => {
         const source = await sourceRows();
         const expected = reader.records.length;
-        const table = sinkTargetOf(sink.models[0].scripts).table;
+        const table = sink.models[0].names.changes;
         await pollUntil({
             attempt: async () => ((pipeline.adx.ingested.get(table)?.length ?? 0) >= expected ? true : undefined),
             timeoutMs: 60_000,
@@ -162,7 +161,7 @@ describe("PostgreSQL → Debezium → Kafka → the real Kusto sink → ADX (tes
         const other = "0d0e0f10-1112-4314-9516-171819202122";
         const topic = "cdc-wrong-identity.orders";
         const name = "cdc-adx-sink-wrong-identity";
-        const target = sinkTargetOf(sink.models[0].scripts);
+        const target = { table: sink.models[0].names.changes, mapping: sink.models[0].names.mapping };
         const rowsBefore = (pipeline.adx.ingested.get(target.table) ?? []).length;
         const inputs = {
             connectUrl: pipeline.connectUrl,

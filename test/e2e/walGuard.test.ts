@@ -17,7 +17,6 @@ import { sourceBootstrapProvider } from "../../postgres/sourceBootstrap";
 import { sourceObjectNames } from "../../postgres/sourceSchema";
 import { evaluatePipelineHealth, readSlotHealth } from "../../operations/pipelineHealth";
 import { adxNamesFor, changeMetadataColumns } from "../../kql/adxModel";
-import { sinkTargetOf } from "../../kql/kqlModel";
 import { pollUntil } from "../../runtime/pollUntil";
 import { bootstrapCapture, TableCapture } from "./harness/capturedTables";
 import { waitUntilEqual } from "./harness/sourceComparison";
@@ -89,7 +88,7 @@ describe("WAL guard", () => {
 
     it("drops a slot that retains more WAL than the limit, status names the drop, and the re-read brings ADX back to the source, deletes made meanwhile included", async () => {
         const { op } = changeMetadataColumns(sink.models[0].described.columns.map((c) => c.name));
-        const ingested = () => pipeline.adx.ingested.get(sinkTargetOf(sink.models[0].scripts).table) ?? [];
+        const ingested = () => pipeline.adx.ingested.get(sink.models[0].names.changes) ?? [];
         // Paused: the task stays connected (the slot is active) but confirms nothing, so its WAL accumulates.
         await connectRequest(pipeline.connectUrl, "PUT", `/connectors/${connectorName}/pause`, undefined, { deadlineMs: 30_000, initialDelayMs: 200, maxDelayMs: 2000 });
         await new Promise((r) => setTimeout(r, 3000));

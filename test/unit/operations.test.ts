@@ -14,8 +14,8 @@ import { verifyPipeline } from "../../operations/verifyPipeline";
 
 const healthy = (): PipelineHealthReport => ({
     connectors: [
-        { name: "cdc-postgres-source", state: "RUNNING", tasks: [{ id: 0, state: "RUNNING" }] },
-        { name: "cdc-adx-sink", state: "RUNNING", tasks: [{ id: 0, state: "RUNNING" }] },
+        { name: "cdc-postgres-source", role: "source", state: "RUNNING", tasks: [{ id: 0, state: "RUNNING" }] },
+        { name: "cdc-adx-sink", role: "sink", state: "RUNNING", tasks: [{ id: 0, state: "RUNNING" }] },
     ],
     slot: { name: "debezium_cdc", exists: true, active: true, lagBytes: 56, walStatus: "reserved" },
     topics: [{ topic: "cdc.retail.orders_info", endOffset: 120 }],
@@ -55,6 +55,26 @@ describe("status verdict", () => {
         const managed = { ...healthy(), sinkIdentity: { kind: "managedIdentity" as const, clientId: "m", checkedAt: new Date() } };
         assert.deepEqual(evaluatePipelineHealth(managed), []);
         assert.match(renderHealthReport(managed, []), /identity   the sink authenticates as the managed identity m \(no secret\)/);
+    });
+
+    it("a sink task failed on its managed identity names the identity and the fix; the same words in the source's trace do not", () => {
+        const trace = "com.azure.identity.CredentialUnavailableException: ManagedIdentityCredential authentication unavailable. identity not found";
+        const failed = (role: "source" | "sink") => {
+            const report = healthy();
+            const c = report.connectors.find((x) => x.role === role)!;
+            c.tasks = [{ id: 0, state: "FAILED", trace }];
+            // The order status lists them in is not what decides which is the sink.
+            report.connectors.reverse();
+            return { ...report, sinkIdentity: { kind: "managedIdentity" as const, clientId: "m-1", managedIdentityResourceId: "/subscriptions/s/id/sink", checkedAt: new Date() } };
+        };
+        assert.ok(
+            evaluatePipelineHealth(failed("sink")).some((p) =>
+                /^the sink could not get a token as the managed identity m-1: attach it to the Docker host VM \(az vm identity assign .* --identities \/subscriptions\/s\/id\/sink\)/.test(
+                    p,
+                ),
+            ),
+        );
+        assert.ok(!evaluatePipelineHealth(failed("source")).some((p) => p.includes("could not get a token")));
     });
 
     it("ADX's newest heartbeat older than the threshold (or none) means changes stopped reaching ADX, whatever the connectors say", () => {

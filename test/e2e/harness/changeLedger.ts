@@ -6,7 +6,6 @@ import { LocalPipeline } from "../../../local/localPipeline";
 import { adminClient } from "../../../local/capturedSource";
 import { KustoSinkDeployment } from "../../../local/kustoSinkDeployment";
 import { changeMetadataColumns } from "../../../kql/adxModel";
-import { sinkTargetOf } from "../../../kql/kqlModel";
 import { runOrdersGenerator } from "../../../generator/ordersGenerator";
 import { KustoRow } from "../../../local/doubles/adxIngestionTestDouble";
 
@@ -52,7 +51,7 @@ export async function ledgerOfChanges(pipeline: LocalPipeline): Promise<string[]
 
 /** The rows the real sink delivered into the ADX double for the orders table. */
 export function ingestedRows(pipeline: LocalPipeline, sink: KustoSinkDeployment): { row: KustoRow }[] {
-    return pipeline.adx.ingested.get(sinkTargetOf(sink.models[0].scripts).table) ?? [];
+    return pipeline.adx.ingested.get(sink.models[0].names.changes) ?? [];
 }
 
 /**

@@ -6,9 +6,8 @@ import { Client } from "pg";
 import { stringify as stringifyLosslessJson } from "lossless-json";
 import { LocalPipeline } from "../../../local/localPipeline";
 import { KustoSinkDeployment } from "../../../local/kustoSinkDeployment";
-import { arrayElementColumn, CatalogColumn, fillTypeSql, typeRuleFor } from "../../../kql/typeTable";
+import { readBackSql, typeRuleFor } from "../../../kql/typeTable";
 import { adxNamesFor, changeMetadataColumns } from "../../../kql/adxModel";
-import { currentStateOf } from "../../../kql/kqlModel";
 import { KustoValue } from "../../../local/doubles/adxIngestionTestDouble";
 import { pollUntil } from "../../../runtime/pollUntil";
 import { quoteIdent } from "../../../postgres/identifiers";
@@ -31,27 +30,13 @@ function adxText(value: KustoValue): string | null {
     return String(value);
 }
 
-/** A type rule's read-back SQL for one value; an array's template takes its element's rule for each element. */
-function readBack(template: string, value: string, declaredType: string, column: string, catalogColumn: CatalogColumn): string {
-    if (!template.includes("{element}")) return fillTypeSql(template, { value, type: declaredType, column });
-    const element = arrayElementColumn(catalogColumn);
-    // An element is Debezium's text (as the record holds it), not a typed Kusto value.
-    const rule = typeRuleFor("an array", element);
-    return fillTypeSql(template, {
-        value,
-        type: declaredType,
-        column,
-        element: readBack(rule.recordSameValueSql ?? rule.sameValueSql, "a.v", element.declaredType, "e.v", element),
-    });
-}
-
 export async function compareWithSource(pipeline: LocalPipeline, admin: Client, sink: KustoSinkDeployment, table: string): Promise<TableComparison> {
     const model = sink.models.find((m) => m.table === table);
     if (!model) throw new Error(`${table} is not deployed to ADX by this test`);
     const described = model.described;
     const changes = (pipeline.adx.ingested.get(adxNamesFor(table).changes) ?? []).map((r) => r.row);
     const { kafkaPartition, kafkaOffset, record } = changeMetadataColumns(described.columns.map((c) => c.name));
-    const current = pipeline.adx.currentState(currentStateOf(model.scripts).functionName, { stored: true });
+    const current = pipeline.adx.currentState(model.names.currentState, { stored: true });
     const distinct = new Set(changes.map((r) => `${r[kafkaPartition.column]}/${r[kafkaOffset.column]}`));
     const {
         rows: [{ n: sourceRows }],
@@ -72,7 +57,7 @@ export async function compareWithSource(pipeline: LocalPipeline, admin: Client, 
             const fromRecord = typedEmpty && inRecord !== null && inRecord !== undefined && rule.recordSameValueSql !== undefined;
             const p = param(fromRecord ? adxText(inRecord) : typedEmpty && (inRecord === null || inRecord === undefined) ? null : adxText(typed));
             const template = fromRecord ? rule.recordSameValueSql! : rule.sameValueSql;
-            return { p, sql: readBack(template, p, c.declaredType, quoteIdent(c.name), c) };
+            return { p, sql: readBackSql(template, p, { catalog: c, sql: quoteIdent(c.name) }, table) };
         };
         const checks = described.columns.map((c) => {
             const same = sameValue(c);
