@@ -1,6 +1,6 @@
 // The Debezium PostgreSQL source connector config (Debezium 3.x names only). The stack and the
 // e2e harness both call buildDebeziumSourceConfig; only endpoints and credentials differ.
-import { envSecretReference } from "./workerSettings";
+import { CONNECTOR_CLIENT_OVERRIDES, envSecretReference } from "./workerSettings";
 import { DEBEZIUM_TYPE_SETTINGS } from "../kql/typeTable";
 import { SslMode } from "../postgres/sslMode";
 import { debeziumColumnPattern, debeziumTablePattern, debeziumTopicName } from "../postgres/identifiers";
@@ -203,7 +203,7 @@ export function buildDebeziumSourceConfig(input: DebeziumSourceInput): Record<st
  * Each is measured by `npm run bench` against the "quickstart" profile in the same run.
  */
 export function tunedSourceSettings(compression: KafkaCompression): Record<string, string> {
-    return { ...TUNED_SOURCE_SETTINGS, "producer.override.compression.type": compression };
+    return { ...TUNED_SOURCE_SETTINGS, [CONNECTOR_CLIENT_OVERRIDES.sourceCompression]: compression };
 }
 
 const TUNED_SOURCE_SETTINGS: Readonly<Record<string, string>> = {
@@ -219,6 +219,6 @@ const TUNED_SOURCE_SETTINGS: Readonly<Record<string, string>> = {
     "max.queue.size": "16384",
     // The producer sends as soon as a batch is ready (its compression is pg-adx-cdc:kafka.compression:
     // lz4 shrinks the JSON records cheapest; Event Hubs rejects lz4, so gzip there).
-    "producer.override.linger.ms": "1",
-    "producer.override.batch.size": "262144",
+    [CONNECTOR_CLIENT_OVERRIDES.sourceLingerMs]: "1",
+    [CONNECTOR_CLIENT_OVERRIDES.sourceBatchSize]: "262144",
 };

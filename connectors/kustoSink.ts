@@ -1,6 +1,6 @@
 // The Kusto (ADX) sink connector config. Records are already flat JSON (see debeziumSource.ts); the
 // sink reads them schemaless and adds their Kafka position before writing each as a JSON line.
-import { envSecretReference } from "./workerSettings";
+import { CONNECTOR_CLIENT_OVERRIDES, envSecretReference } from "./workerSettings";
 
 export const KUSTO_SINK_CLASS = "com.microsoft.azure.kusto.kafka.connect.sink.KustoSinkConnector";
 
@@ -167,7 +167,7 @@ export function buildKustoSinkConfig(input: KustoSinkInput): Record<string, stri
         "behavior.on.error": "fail",
         "errors.retry.max.time.ms": String(retryWindowMs),
         "errors.retry.backoff.time.ms": String(backoffMs),
-        "consumer.override.max.poll.interval.ms": String(retryWindowMs + 300_000),
+        [CONNECTOR_CLIENT_OVERRIDES.sinkMaxPollIntervalMs]: String(retryWindowMs + 300_000),
         ...buildSinkErrorHandlingSettings(input),
     };
 }

@@ -103,6 +103,21 @@ export interface ConnectWorkerSettingsInput {
     watchdog?: Partial<WatchdogSettings>;
 }
 
+/**
+ * The client settings the stack's connectors override (connectors/debeziumSource.ts, kustoSink.ts set
+ * them through these keys), and the only ones a worker lets any connector override: the worker's
+ * policy (docker/connect/transforms, pgadxcdc.policy.AllowListClientConfigOverridePolicy) refuses the
+ * rest, so a connector registered by whoever reaches the REST API cannot point its clients elsewhere.
+ */
+export const CONNECTOR_CLIENT_OVERRIDES = {
+    sourceCompression: "producer.override.compression.type",
+    sourceLingerMs: "producer.override.linger.ms",
+    sourceBatchSize: "producer.override.batch.size",
+    sinkMaxPollIntervalMs: "consumer.override.max.poll.interval.ms",
+} as const;
+
+export const CLIENT_OVERRIDE_POLICY_CLASS = "pgadxcdc.policy.AllowListClientConfigOverridePolicy";
+
 /** The watchdog (docker/connect/transforms, pgadxcdc.watchdog.FailedTaskWatchdog): a Connect REST extension in every worker. */
 export const WATCHDOG_EXTENSION_CLASS = "pgadxcdc.watchdog.FailedTaskWatchdog";
 
@@ -144,8 +159,11 @@ function watchdogWorkerSettings(overrides: Partial<WatchdogSettings> = {}): Reco
  * - `offset.flush.interval.ms=5000` (default 60000): Debezium confirms the slot's LSN to PostgreSQL
  *   only after offsets are flushed, so a shorter interval releases WAL sooner and replays less after
  *   a crash.
- * - `connector.client.config.override.policy=All`: lets the source tune its own producer
- *   (`producer.override.*`) without changing every connector on the worker.
+ * - `config.providers.env.param.allowlist.pattern`: the env provider resolves only the stack's own
+ *   secret variables (WORKER_SECRET_ENV), not whatever else the worker's environment holds.
+ * - `connector.client.config.override.policy`: pg-adx-cdc's allow-list policy with exactly
+ *   CONNECTOR_CLIENT_OVERRIDES (the source tunes its producer, the sink its poll interval); Kafka's
+ *   `All` would also let any connector override `bootstrap.servers` or `sasl.jaas.config`.
  * - JSON converters without schemas: each record value is exactly the JSON line ADX ingests.
  * - `scheduled.rebalance.max.delay.ms=30000` (default 300000): when a worker dies, its tasks move to
  *   the others after this delay; five minutes of no capture is five minutes of WAL held and of lag,
@@ -180,7 +198,9 @@ export function buildConnectWorkerSettings(input: ConnectWorkerSettingsInput): R
         "rest.advertised.host.name": input.advertisedHost,
         "config.providers": "env",
         "config.providers.env.class": "org.apache.kafka.common.config.provider.EnvVarConfigProvider",
-        "connector.client.config.override.policy": "All",
+        "config.providers.env.param.allowlist.pattern": `^(${Object.values(WORKER_SECRET_ENV).join("|")})$`,
+        "connector.client.config.override.policy": CLIENT_OVERRIDE_POLICY_CLASS,
+        "pgadxcdc.client.overrides.allowed": Object.values(CONNECTOR_CLIENT_OVERRIDES).join(","),
         ...watchdogWorkerSettings(input.watchdog),
     };
     if (input.pluginPath) settings["plugin.path"] = input.pluginPath;

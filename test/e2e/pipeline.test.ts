@@ -244,6 +244,23 @@ describe("PostgreSQL → Debezium → Kafka → the real Kusto sink → ADX (tes
         assert.deepEqual((await admin.query("SELECT slot_name FROM pg_replication_slots WHERE slot_name = 'debezium_wrong_host'")).rows, []);
     });
 
+    it("the worker refuses a connector that overrides a client setting the stack's connectors do not (its consumer pointed at another broker)", async () => {
+        const name = "cdc-adx-sink-elsewhere";
+        const config = { ...sink.connectorInputs.config, name, "consumer.override.bootstrap.servers": "attacker.example:9092" };
+        const response = await fetch(`${pipeline.connectUrl}/connectors`, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify({ name, config }),
+        });
+        const body = await response.text();
+        process.stderr.write(`e2e: Connect answered ${response.status}: ${body.replace(/\s+/g, " ").slice(0, 400)}\n`);
+        assert.equal(response.status, 400);
+        assert.match(body, /consumer\.override\.bootstrap\.servers is not a client setting pg-adx-cdc's connectors override, so this worker refuses it/);
+        assert.equal((await fetch(`${pipeline.connectUrl}/connectors/${name}`)).status, 404, "nothing was registered");
+        // The stack's own overrides pass the same policy: the sink above runs with its poll interval override.
+        assert.ok(sink.connectorInputs.config["consumer.override.max.poll.interval.ms"]);
+    });
+
     it("bad input: a captured table that does not exist fails the bootstrap with the fix, and nothing half-made remains", async () => {
         const missing = { ...bootstrapInputs, bootstrap: { ...bootstrapInputs.bootstrap, tables: [TABLE, "sales.refunds"] } };
         await assert.rejects(
