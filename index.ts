@@ -3,7 +3,7 @@
 // outputs out. Another Pulumi program uses the same component with its own settings (examples/).
 import * as pulumi from "@pulumi/pulumi";
 import { CdcPipeline, CdcPipelineSettings } from "./components/cdcPipeline";
-import { readStackSettings, requirePostgresAdminPassword } from "./components/config";
+import { readStackSettings, requirePostgresAdminPassword } from "./config/stackConfigSource";
 import type { OperationsOutputs } from "./operations/stackOutputs";
 
 const pipeline = new CdcPipeline("cdc", {

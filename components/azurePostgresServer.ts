@@ -4,7 +4,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as dbforpostgresql from "@pulumi/azure-native/dbforpostgresql";
 import * as monitor from "@pulumi/azure-native/monitor";
-import { parseIpv4Cidr } from "./ipv4Cidr";
+import { parseIpv4Cidr } from "../config/ipv4Cidr";
 import { PostgresServerRestart } from "../postgres/serverRestart";
 import { ServerParameter } from "../postgres/serverParameters";
 import { deployerRuleOptions } from "./deployerIp";

@@ -6,7 +6,9 @@ import * as pulumi from "@pulumi/pulumi";
 import * as azuread from "@pulumi/azuread";
 import * as random from "@pulumi/random";
 import * as resources from "@pulumi/azure-native/resources";
-import { existingAdxEndpoints, parseStackConfig, resolveAdxTarget, StackConfigInput, stackTopics } from "./config";
+import { existingAdxEndpoints, resolveAdxTarget } from "../config/adxSettings";
+import { stackTopics } from "../config/kafkaSettings";
+import { parseStackConfig, StackConfigInput } from "../config/stackConfig";
 import { EventHubsKafka } from "./eventHubsKafka";
 import { deadLetterTopicFor } from "../connectors/kafkaTopics";
 import { TopicPartitionsGuard } from "../connectors/topicPartitionsGuard";
@@ -166,7 +168,7 @@ export class CdcPipeline extends pulumi.ComponentResource {
         /** Event Hubs (namespace and one event hub per topic) or the broker container, as kafka.mode says. */
         function kafkaBroker(): { eventHubs?: EventHubsKafka; broker: KafkaBrokerTarget } {
             const kafkaConfig = config.kafka;
-            if (kafkaConfig.mode === "container") return { broker: { kind: "container", hostPort: kafkaConfig.kafkaPort } };
+            if (kafkaConfig.mode === "container") return { broker: { mode: "container", hostPort: kafkaConfig.kafkaPort } };
             // A captured table's partition count is fixed for the stack's life: a change is refused at preview.
             const dataTopics = config.capture.tables.map((t) => topicForTable(config.capture.topicPrefix, t));
             const partitionsGuard = new TopicPartitionsGuard(
@@ -190,7 +192,7 @@ export class CdcPipeline extends pulumi.ComponentResource {
             );
             return {
                 eventHubs: hubs,
-                broker: { kind: "eventhubs", bootstrapServers: hubs.bootstrapServers, connectionString: hubs.connectionString, topicsReady: hubs.eventHubs },
+                broker: { mode: "eventhubs", bootstrapServers: hubs.bootstrapServers, connectionString: hubs.connectionString, topicsReady: hubs.eventHubs },
             };
         }
         const { eventHubs, broker } = kafkaBroker();

@@ -1,7 +1,7 @@
 // The deployer's public IPv4 address, for the optional "allow me" firewall rule.
 // PG_ADX_CDC_DEPLOYER_IP overrides the lookup (CI runners, proxies, offline previews).
 import * as pulumi from "@pulumi/pulumi";
-import { parseIpv4Cidr } from "./ipv4Cidr";
+import { parseIpv4Cidr } from "../config/ipv4Cidr";
 
 /**
  * Options of the deployer's firewall rule. A preview in CI runs on a pull request's runner, whose

@@ -12,9 +12,9 @@ import { buildConnectWorkerSettings, STACK_CONNECT_GROUP_ID, toDebeziumImageEnvi
 
 /** Where the brokers are: the stack's own broker container, or Event Hubs' Kafka endpoint (SASL_SSL). */
 export type KafkaBrokerTarget =
-    | { kind: "container"; /** Port published on 127.0.0.1 for tools on the Docker host. */ hostPort: number }
+    | { mode: "container"; /** Port published on 127.0.0.1 for tools on the Docker host. */ hostPort: number }
     | {
-          kind: "eventhubs";
+          mode: "eventhubs";
           bootstrapServers: pulumi.Input<string>;
           /** The namespace connection string (a secret); it reaches the workers only as an environment variable. */
           connectionString: pulumi.Input<string>;
@@ -69,11 +69,11 @@ export class KafkaPlatform extends pulumi.ComponentResource {
     constructor(name: string, args: KafkaPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
         super("pg-adx-cdc:index:KafkaPlatform", name, {}, opts);
         const broker = args.broker;
-        if (broker.kind === "eventhubs" && args.connectWorkers < 2) throw new Error("KafkaPlatform: Event Hubs mode runs at least 2 Connect workers");
+        if (broker.mode === "eventhubs" && args.connectWorkers < 2) throw new Error("KafkaPlatform: Event Hubs mode runs at least 2 Connect workers");
         this.network = new docker.Network(`${name}-network`, { name: args.networkName }, { parent: this });
         this.connectRestUrl = args.connectRestUrl ?? `http://${PUBLISHED_PORT_IP}:${args.connectPort}`;
         this.connectRestUrls = [this.connectRestUrl, ...Array.from({ length: args.connectWorkers - 1 }, (_, i) => `http://${PUBLISHED_PORT_IP}:${args.connectPort + i + 1}`)];
-        if (broker.kind === "container") {
+        if (broker.mode === "container") {
             this.internalBootstrapServers = pulumi.output(`${args.kafkaContainerName}:${INTERNAL_KAFKA_PORT}`);
             this.hostBootstrapServers = pulumi.output(`${PUBLISHED_PORT_IP}:${broker.hostPort}`);
             this.kafka = this.brokerContainer(name, args, broker.hostPort);
@@ -105,9 +105,9 @@ export class KafkaPlatform extends pulumi.ComponentResource {
             { parent: this },
         );
 
-        const endpoint = broker.kind === "eventhubs" ? { kind: "eventhubs" as const, passwordEnvVar: WORKER_SECRET_ENV.eventHubsConnectionString } : { kind: "broker" as const };
-        const brokerSecret = broker.kind === "eventhubs" ? broker.connectionString : "";
-        const workerDependencies = broker.kind === "eventhubs" ? broker.topicsReady : [this.kafka!];
+        const endpoint = broker.mode === "eventhubs" ? { mode: "eventhubs" as const, passwordEnvVar: WORKER_SECRET_ENV.eventHubsConnectionString } : { mode: "container" as const };
+        const brokerSecret = broker.mode === "eventhubs" ? broker.connectionString : "";
+        const workerDependencies = broker.mode === "eventhubs" ? broker.topicsReady : [this.kafka!];
         this.connectWorkers = Array.from({ length: args.connectWorkers }, (_, i) => {
             // The first worker keeps the single worker's names, so a container stack's URNs do not change.
             const containerName = i === 0 ? args.connectContainerName : `${args.connectContainerName}-${i + 1}`;
@@ -128,7 +128,7 @@ export class KafkaPlatform extends pulumi.ComponentResource {
                         ...jvmContainerEnvironment("connect"),
                         [WORKER_SECRET_ENV.postgresReplicationPassword]: pgPassword,
                         ...(appKey ? { [WORKER_SECRET_ENV.kustoSinkAppKey]: appKey } : {}),
-                        ...(endpoint.kind === "eventhubs" ? { [WORKER_SECRET_ENV.eventHubsConnectionString]: connectionString } : {}),
+                        ...(endpoint.mode === "eventhubs" ? { [WORKER_SECRET_ENV.eventHubsConnectionString]: connectionString } : {}),
                     }).map(([k, v]) => `${k}=${v}`),
                 );
             return new docker.Container(

@@ -4,7 +4,7 @@ import { SslMode } from "../postgres/sslMode";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
-import { GeneratorSettings } from "./config";
+import { GeneratorSettings } from "../config/stackConfig";
 
 export interface OrdersGeneratorArgs {
     /** Changes per second. */

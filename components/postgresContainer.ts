@@ -4,7 +4,7 @@
 // published on 127.0.0.1 only.
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
-import { PostgresSettings } from "./config";
+import { PostgresSettings } from "../config/postgresSettings";
 import { PUBLISHED_PORT_IP } from "./kafkaPlatform";
 import { buildHbaRules, ServerParameter, toPostgresCommandLine } from "../postgres/serverParameters";
 

@@ -97,7 +97,7 @@ export interface DebeziumSourceInput {
     compression?: KafkaCompression;
 }
 
-/** Compression types a Kafka producer offers; Event Hubs accepts only gzip and none (components/config.ts refuses the rest there). */
+/** Compression types a Kafka producer offers; Event Hubs accepts only gzip and none (config/kafkaSettings.ts refuses the rest there). */
 export const KAFKA_COMPRESSION_TYPES = ["none", "gzip", "lz4", "snappy", "zstd"] as const;
 export type KafkaCompression = (typeof KAFKA_COMPRESSION_TYPES)[number];
 /** The tuned producer's compression per Kafka mode: lz4 (cheapest) on the broker container; gzip, the cheapest Event Hubs takes. */

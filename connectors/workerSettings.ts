@@ -20,12 +20,12 @@ export function envSecretReference(variable: string): string {
 }
 
 /**
- * How the worker's Kafka clients reach the brokers. "broker": the stack's own broker on the private
- * Docker network (PLAINTEXT). "eventhubs": Event Hubs' Kafka endpoint, SASL_SSL + PLAIN with the
+ * How the worker's Kafka clients reach the brokers, by the stack's `kafka.mode`. "container": the
+ * stack's own broker on the private Docker network (PLAINTEXT; a local process in the e2e run). "eventhubs": Event Hubs' Kafka endpoint, SASL_SSL + PLAIN with the
  * user `$ConnectionString` and the namespace connection string as password, read from the
  * worker's environment (never written into a file, a connector config or a Pulumi input).
  */
-export type KafkaEndpointKind = { kind: "broker" } | { kind: "eventhubs"; passwordEnvVar: string };
+export type KafkaEndpoint = { mode: "container" } | { mode: "eventhubs"; passwordEnvVar: string };
 
 /** The SASL PLAIN user name Event Hubs expects with a connection string as the password. */
 export const EVENT_HUBS_SASL_USERNAME = "$ConnectionString";
@@ -98,7 +98,7 @@ export interface ConnectWorkerSettingsInput {
     /** Where connector plugins live, when the worker is not a prebuilt image that sets it. */
     pluginPath?: string;
     /** The stack's broker (default) or Event Hubs. */
-    endpoint?: KafkaEndpointKind;
+    endpoint?: KafkaEndpoint;
     /** The failed-task watchdog's timing; the stack deploys WATCHDOG_DEFAULTS, a fault drill may shorten the first backoff. */
     watchdog?: Partial<WatchdogSettings>;
 }
@@ -204,7 +204,7 @@ export function buildConnectWorkerSettings(input: ConnectWorkerSettingsInput): R
         ...watchdogWorkerSettings(input.watchdog),
     };
     if (input.pluginPath) settings["plugin.path"] = input.pluginPath;
-    if (input.endpoint?.kind === "eventhubs") Object.assign(settings, eventHubsClientSettings(input.endpoint.passwordEnvVar));
+    if (input.endpoint?.mode === "eventhubs") Object.assign(settings, eventHubsClientSettings(input.endpoint.passwordEnvVar));
     return settings;
 }
 

@@ -3,6 +3,7 @@
 // and mapping, drop commands, drift checks. Overlay files stay runnable by hand in the ADX web UI.
 import * as fs from "fs";
 import * as path from "path";
+import { repoRoot } from "../runtime/repoRoot";
 
 export interface KqlScript {
     /** File name relative to kql/, e.g. "retail.orders_info/10-table.kql". */
@@ -23,7 +24,7 @@ export type KqlObject =
     | { kind: "view-policy"; view: string; policy: string }
     | { kind: "table-append"; table: string };
 
-export const KQL_DIRECTORY = __dirname.endsWith(path.join("dist", "kql")) ? path.join(__dirname, "..", "..", "kql") : __dirname;
+export const KQL_DIRECTORY = path.join(repoRoot(__dirname), "kql");
 
 /** A table's hand-written overlay (kql/<schema.table>/*.kql, e.g. the orders analytics), in file order; none is fine. */
 export function loadOverlayScripts(qualifiedTable: string, directory = KQL_DIRECTORY): KqlScript[] {

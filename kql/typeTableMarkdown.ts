@@ -5,6 +5,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { DEBEZIUM_TYPE_SETTINGS, TYPE_TABLE } from "./typeTable";
 import { changeMetadataColumns, metadataColumnList } from "./adxModel";
+import { repoRoot } from "../runtime/repoRoot";
 
 const cell = (text: string) => text.replace(/\|/g, "\\|").replace(/\n/g, " ");
 
@@ -55,7 +56,7 @@ export function renderTypeTableMarkdown(): string {
     return lines.join("\n");
 }
 
-export const TYPE_TABLE_DOC = path.join(__dirname.endsWith(path.join("dist", "kql")) ? path.join(__dirname, "..", "..") : path.join(__dirname, ".."), "docs", "types.md");
+export const TYPE_TABLE_DOC = path.join(repoRoot(__dirname), "docs", "types.md");
 
 if (require.main === module) {
     if (process.argv.includes("--help")) {

@@ -9,7 +9,7 @@ import * as os from "os";
 import * as path from "path";
 import { buildKafkaBrokerSettings } from "../components/kafkaBrokerSettings";
 import { buildConnectWorkerSettings, renderProperties, WatchdogSettings, WORKER_SECRET_ENV } from "../connectors/workerSettings";
-import { defaultPostgresSettings } from "../components/config";
+import { defaultPostgresSettings } from "../config/postgresSettings";
 import { buildHbaRules, buildLogicalReplicationParameters, toPostgresConfLines } from "../postgres/serverParameters";
 import { ensurePrerequisites, Prerequisites } from "./prerequisites";
 import { freePort, killProcess, ManagedProcess, portOpen, startProcess, stopProcess, waitUntil } from "./processes";
@@ -273,7 +273,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
                 restListener: `http://127.0.0.1:${restPort}`,
                 advertisedHost: "127.0.0.1",
                 pluginPath: prerequisites.pluginPath,
-                endpoint: kafkaMode === "eventhubs" ? { kind: "eventhubs", passwordEnvVar: WORKER_SECRET_ENV.eventHubsConnectionString } : { kind: "broker" },
+                endpoint: kafkaMode === "eventhubs" ? { mode: "eventhubs", passwordEnvVar: WORKER_SECRET_ENV.eventHubsConnectionString } : { mode: "container" },
                 watchdog: options.watchdog,
             });
             fs.writeFileSync(file, renderProperties(workerSettings));

@@ -18,7 +18,7 @@ import { runOrdersGenerator, GeneratorReport } from "../generator/ordersGenerato
 import { sourceObjectNames } from "../postgres/sourceSchema";
 import { pollUntil } from "../runtime/pollUntil";
 import { getKustoAccessToken, rowsOf, runKustoCommand, runKustoQuery } from "../kql/kustoRestClient";
-import { ingestionUriFor, isHttpsHostUri } from "../components/config";
+import { ingestionUriFor, isHttpsHostUri } from "../config/adxSettings";
 
 /** A real ADX cluster to send to instead of the local test double. */
 export interface DemoAdxCluster {

@@ -1,7 +1,7 @@
 // PostgreSQL server settings the pipeline needs, in one place for every way the server runs: Azure
 // flexible server parameters (components/azurePostgresServer.ts), the container's command line
 // (components/postgresContainer.ts) and the e2e harness's postgresql.conf.
-import type { PostgresSettings } from "../components/config";
+import type { PostgresSettings } from "../config/postgresSettings";
 import { WAL_GUARD_EXTENSION } from "./walGuard";
 
 export interface ServerParameter {

@@ -13,7 +13,7 @@ import { Client } from "pg";
 import { asRoot, pgCommand } from "../../local/localPipeline";
 import { ensurePrerequisites } from "../../local/prerequisites";
 import { freePort, ManagedProcess, portOpen, startProcess, stopProcess, waitUntil } from "../../local/processes";
-import { defaultPostgresSettings } from "../../components/config";
+import { defaultPostgresSettings } from "../../config/postgresSettings";
 import { buildPostgresContainerCommand } from "../../components/postgresContainer";
 import { buildHbaRules, buildLogicalReplicationParameters } from "../../postgres/serverParameters";
 import { buildSourceBootstrapStatements, sourceObjectNames } from "../../postgres/sourceSchema";

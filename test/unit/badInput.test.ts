@@ -4,7 +4,7 @@
 import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import { installMocks } from "../support/pulumiMocks";
-import { requirePostgresAdminPassword } from "../../components/config";
+import { requirePostgresAdminPassword } from "../../config/stackConfigSource";
 import { connectRequest } from "../../connectors/connectRestClient";
 import { freePort } from "../../local/processes";
 import { diffKqlSchema } from "../../kql/kqlSchema";

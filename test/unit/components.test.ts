@@ -7,7 +7,7 @@ import { SinkIdentity, SINK_DATABASE_ROLE } from "../../components/sinkIdentity"
 import { PostgresSource } from "../../components/postgres";
 import { ReplicationCredentials } from "../../components/replicationCredentials";
 import { KafkaPlatform } from "../../components/kafkaPlatform";
-import { parseStackConfig } from "../../components/config";
+import { parseStackConfig } from "../../config/stackConfig";
 import { buildAzureServerParameters } from "../../postgres/serverParameters";
 import { localJvmFlags } from "../../connectors/jvmSettings";
 
@@ -60,7 +60,7 @@ before(async () => {
         replicationPasswordVerifier: credentials.scramVerifier,
     });
     kafka = new KafkaPlatform("kafka", {
-        broker: { kind: "container", hostPort: 9092 },
+        broker: { mode: "container", hostPort: 9092 },
         connectWorkers: 1,
         connectPort: 8083,
         networkName: "n-dev",

@@ -1,7 +1,8 @@
 // Config validation: one test per rejected input class, asserting the message names key, value and fix.
 import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
-import { ingestionUriFor, parseStackConfig, StackConfigError } from "../../components/config";
+import { ingestionUriFor } from "../../config/adxSettings";
+import { parseStackConfig, StackConfigError } from "../../config/stackConfig";
 import { buildDebeziumSourceConfig } from "../../connectors/debeziumSource";
 import { validateConnectorInputs } from "../../connectors/kafkaConnector";
 import { buildSinkErrorHandlingSettings } from "../../connectors/kustoSink";

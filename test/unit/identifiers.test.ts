@@ -4,7 +4,7 @@ import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import { canonicalTableName, debeziumTablePattern, debeziumTopicName, parseTableName, quoteIdent, tableFromDebeziumPattern } from "../../postgres/identifiers";
 import { adxNamesFor, findAdxNameCollisions } from "../../kql/adxModel";
-import { parseStackConfig } from "../../components/config";
+import { parseStackConfig } from "../../config/stackConfig";
 
 describe("PostgreSQL table names", () => {
     it("folds unquoted parts to lower case and keeps quoted ones exactly", () => {

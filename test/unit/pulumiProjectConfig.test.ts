@@ -5,7 +5,7 @@ import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import * as fs from "fs";
 import * as path from "path";
-import { parseStackConfig } from "../../components/config";
+import { parseStackConfig } from "../../config/stackConfig";
 import { readProject, readStackFile, repoRoot } from "../support/pulumiMocks";
 import { satisfiesRequiredVersion, SECURE_VALUE, validateProject, validateStackConfig } from "../support/pulumiCliConfigRules";
 

@@ -1,7 +1,8 @@
 // PostgreSQL server settings for every way the server runs, and the failover-slot choice per version.
 import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
-import { defaultPostgresSettings, parseStackConfig } from "../../components/config";
+import { defaultPostgresSettings } from "../../config/postgresSettings";
+import { parseStackConfig } from "../../config/stackConfig";
 import {
     buildAzureServerParameters,
     buildPreloadAndFailoverParameters,

@@ -2,7 +2,7 @@
 // copy of that fact, and would silently pin it when the default changes.
 import { it } from "node:test";
 import * as assert from "node:assert/strict";
-import { parseStackConfig } from "../../components/config";
+import { parseStackConfig } from "../../config/stackConfig";
 import { readStackFile } from "../support/pulumiMocks";
 
 for (const stack of ["dev", "prod", "free"]) {

@@ -6,7 +6,7 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { DEBEZIUM_VERSION, IMAGES, KAFKA_VERSION, KUSTO_SINK } from "../../versions";
-import { parseStackConfig } from "../../components/config";
+import { parseStackConfig } from "../../config/stackConfig";
 import { REPO_ROOT } from "../../local/prerequisites";
 import { runProgramWithStackFile } from "../support/programUnderMocks";
 

@@ -3,7 +3,7 @@
 // what status says after a drop. Its behaviour on a real server: test/e2e/walGuard.test.ts.
 import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
-import { parseStackConfig, StackConfigError } from "../../components/config";
+import { parseStackConfig, StackConfigError } from "../../config/stackConfig";
 import { buildAzureServerParameters, buildLogicalReplicationParameters, raisedParameterValue } from "../../postgres/serverParameters";
 import { buildLastWalGuardDropSql, buildWalGuardRemovalStatements, buildWalGuardSchedule, buildWalGuardSourceStatements, walGuardLimitBytes } from "../../postgres/walGuard";
 import { sourceObjectNames } from "../../postgres/sourceSchema";

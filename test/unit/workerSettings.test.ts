@@ -47,7 +47,7 @@ describe("Connect worker: what any connector may do", () => {
     });
 
     it("resolves ${env:...} only for the stack's own secrets", () => {
-        for (const endpoint of [undefined, { kind: "eventhubs" as const, passwordEnvVar: WORKER_SECRET_ENV.eventHubsConnectionString }]) {
+        for (const endpoint of [undefined, { mode: "eventhubs" as const, passwordEnvVar: WORKER_SECRET_ENV.eventHubsConnectionString }]) {
             const settings = worker(endpoint);
             const allow = new RegExp(settings["config.providers.env.param.allowlist.pattern"]);
             for (const name of Object.values(WORKER_SECRET_ENV)) assert.ok(allow.test(name), name);

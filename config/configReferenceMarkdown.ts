@@ -4,7 +4,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import { z } from "zod";
-import { CONFIG_NAMESPACE, stackConfigSchema } from "./config";
+import { CONFIG_NAMESPACE, stackConfigSchema } from "./stackConfig";
+import { repoRoot } from "../runtime/repoRoot";
 
 type JsonSchema = {
     type?: string;
@@ -100,7 +101,7 @@ export function renderConfigReferenceMarkdown(): string {
         "",
         "## Every setting",
         "",
-        `Generated from the schema in [\`components/config.ts\`](../components/config.ts) by \`npm run docs:config\`.`,
+        `Generated from the schema in [\`config/\`](../config/stackConfig.ts) (one file per section) by \`npm run docs:config\`.`,
         `\`${CONFIG_NAMESPACE}:postgresAdminPassword\` (a secret) is required; every other section is optional`,
         '(`Pulumi.yaml` gives each an empty default, which the schema fills). "mode" names the',
         "`kafka.mode` a setting belongs to; settings of the other mode are refused.",
@@ -112,15 +113,11 @@ export function renderConfigReferenceMarkdown(): string {
     ].join("\n");
 }
 
-export const CONFIG_REFERENCE_DOC = path.join(
-    __dirname.endsWith(path.join("dist", "components")) ? path.join(__dirname, "..", "..") : path.join(__dirname, ".."),
-    "docs",
-    "configuration.md",
-);
+export const CONFIG_REFERENCE_DOC = path.join(repoRoot(__dirname), "docs", "configuration.md");
 
 if (require.main === module) {
     if (process.argv.includes("--help")) {
-        process.stdout.write("npm run docs:config — writes docs/configuration.md from the config schema (components/config.ts)\n");
+        process.stdout.write("npm run docs:config — writes docs/configuration.md from the config schema (config/)\n");
         process.exit(0);
     }
     fs.writeFileSync(CONFIG_REFERENCE_DOC, renderConfigReferenceMarkdown());

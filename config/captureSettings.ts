@@ -1,0 +1,78 @@
+// pg-adx-cdc:capture: which tables, their key columns where they have no primary key, the topic prefix.
+import { z } from "zod";
+import { findAdxNameCollisions } from "../kql/adxModel";
+import { topicForTable } from "../connectors/debeziumSource";
+import { canonicalTableName, DEBEZIUM_LIST_SEPARATORS, parseTableName } from "../postgres/identifiers";
+
+/**
+ * A captured table as PostgreSQL reads its name ("schema.table", quoted parts keep case and spaces),
+ * stored in its canonical spelling; a name Debezium's comma-separated table lists cannot hold is refused.
+ */
+const capturedTableName = z.string().transform((text, ctx) => {
+    try {
+        const name = canonicalTableName(text);
+        if (DEBEZIUM_LIST_SEPARATORS.test(name)) {
+            ctx.addIssue({ code: "custom", message: `"${text}" holds , ; or :, which Debezium's table lists cannot express; rename the table` });
+            return z.NEVER;
+        }
+        const { schema, table } = parseTableName(text);
+        if (`${schema}${table}`.includes('"')) {
+            // Debezium 3.7's snapshot SELECT does not escape a quote inside a name: the task fails, restarts and
+            // reads every table again, forever.
+            ctx.addIssue({ code: "custom", message: `"${text}" has a double quote inside a name, which Debezium's snapshot cannot read; rename the table` });
+            return z.NEVER;
+        }
+        return name;
+    } catch (error) {
+        ctx.addIssue({ code: "custom", message: (error as Error).message });
+        return z.NEVER;
+    }
+});
+
+export const captureSchema = z
+    .strictObject({
+        // Tables by name only: columns, types and keys are read from PostgreSQL's catalog at deploy time.
+        tables: z.array(capturedTableName).min(1, "capture at least one table").default(["retail.orders_info"]),
+        topicPrefix: z
+            .string()
+            .regex(/^[a-z][a-z0-9_-]{0,48}$/, "lower-case letters, digits, _ and -")
+            .default("cdc"),
+        // Key columns of a table without a primary key: { "schema.table": ["col", ...] }.
+        keys: z
+            .record(
+                capturedTableName,
+                z
+                    .array(
+                        z
+                            .string()
+                            .min(1)
+                            .refine(
+                                (c) => !DEBEZIUM_LIST_SEPARATORS.test(c) && c.trim() === c,
+                                "a key column for Debezium's message.key.columns holds no , ; : and no leading or trailing space",
+                            ),
+                    )
+                    .min(1, "list at least one key column"),
+            )
+            .default({}),
+    })
+    .superRefine((capture, ctx) => {
+        const duplicates = capture.tables.filter((t, i) => capture.tables.indexOf(t) !== i);
+        if (duplicates.length) ctx.addIssue({ code: "custom", path: ["tables"], message: `lists ${[...new Set(duplicates)].join(", ")} more than once` });
+        for (const message of findAdxNameCollisions(capture.tables)) ctx.addIssue({ code: "custom", path: ["tables"], message });
+        // Debezium writes characters Kafka does not allow as "_": two names can come to one topic.
+        const byTopic = new Map<string, string[]>();
+        for (const t of capture.tables) byTopic.set(topicForTable(capture.topicPrefix, t), [...(byTopic.get(topicForTable(capture.topicPrefix, t)) ?? []), t]);
+        for (const [topic, owners] of byTopic)
+            if (owners.length > 1)
+                ctx.addIssue({
+                    code: "custom",
+                    path: ["tables"],
+                    message: `${owners.join(" and ")} would both be written to Kafka topic ${topic}; capture one of them, or rename one table in PostgreSQL`,
+                });
+        for (const table of Object.keys(capture.keys)) {
+            if (!capture.tables.includes(table))
+                ctx.addIssue({ code: "custom", path: ["keys", table], message: `${table} is not captured; add it to pg-adx-cdc:capture.tables or remove its key` });
+        }
+    });
+
+export type CaptureSettings = z.infer<typeof captureSchema>;

@@ -1,0 +1,145 @@
+// pg-adx-cdc:kafka: the broker container or Event Hubs, the Connect workers, and the topics a stack
+// uses; what Event Hubs cannot do is refused here, before anything is created.
+import { z } from "zod";
+import { configBoolean, configEnum, configNumber } from "./configValues";
+import type { CaptureSettings } from "./captureSettings";
+import { DEFAULT_KAFKA_COMPRESSION, KAFKA_COMPRESSION_TYPES, KafkaCompression } from "../connectors/debeziumSource";
+import { deadLetterTopicFor, FIXED_TOPIC_COUNT, KafkaTopicSpec, pipelineTopics } from "../connectors/kafkaTopics";
+import { STACK_CONNECT_GROUP_ID } from "../connectors/workerSettings";
+import { sourceObjectNames } from "../postgres/sourceSchema";
+
+// Images and the Kusto sink are not settings: versions.ts pins them, so what is deployed is what the e2e run verified.
+const connectSettings = {
+    connectPort: configNumber(z.number().int().min(1024).max(65535)).default(8083),
+    connectRestUrl: z.string().url().optional(),
+    /**
+     * Adopt the source and sink connectors if they already exist on Connect (a stack whose state was
+     * lost, or connectors made by hand) instead of failing at "already exists": create replaces the
+     * existing connector's config with the stack's; Connect keeps its offsets. (`pulumi import` with the
+     * id `<connect URL>/connectors/<name>` adopts one whose config already matches.)
+     */
+    adoptExistingConnectors: configBoolean().default(false),
+};
+
+/** Event Hubs tiers and what each allows (learn.microsoft.com/azure/event-hubs/event-hubs-quotas). */
+export const EVENT_HUBS_TIERS = {
+    Basic: { kafka: false, capacities: [1], maxEventHubs: () => 10, maxPartitionsPerHub: 32, maxRetentionHours: 24, maxPartitionsPerNamespace: () => Infinity },
+    Standard: {
+        kafka: true,
+        capacities: Array.from({ length: 40 }, (_, i) => i + 1),
+        maxEventHubs: () => 10,
+        maxPartitionsPerHub: 32,
+        maxRetentionHours: 168,
+        maxPartitionsPerNamespace: () => Infinity,
+    },
+    Premium: {
+        kafka: true,
+        capacities: [1, 2, 4, 8, 16],
+        maxEventHubs: (pu: number) => 100 * pu,
+        maxPartitionsPerHub: 100,
+        maxRetentionHours: 2160,
+        maxPartitionsPerNamespace: (pu: number) => 200 * pu,
+    },
+} as const;
+
+const containerKafkaSchema = z.strictObject({
+    // "container": one KRaft broker and one Connect worker on the Docker host (dev, free).
+    mode: z.literal("container"),
+    kafkaPort: configNumber(z.number().int().min(1024).max(65535)).default(9092),
+    ...connectSettings,
+    compression: configEnum(KAFKA_COMPRESSION_TYPES).default(DEFAULT_KAFKA_COMPRESSION.container),
+});
+
+export const eventHubsKafkaSchema = z.strictObject({
+    // "eventhubs": Azure Event Hubs' Kafka endpoint (a namespace the stack creates, one event hub per
+    // topic) and a group of Connect workers on the Docker host (production).
+    mode: z.literal("eventhubs"),
+    ...connectSettings,
+    /** Connect workers in one group; tasks move to the others when one stops. */
+    connectWorkers: configNumber(z.number().int().min(2, "at least 2: with one worker a lost host stops capture").max(8)).default(2),
+    compression: configEnum(KAFKA_COMPRESSION_TYPES).default(DEFAULT_KAFKA_COMPRESSION.eventhubs),
+    eventHubs: z
+        .strictObject({
+            tier: configEnum(["Basic", "Standard", "Premium"]).default("Standard"),
+            /** Throughput units (Standard, 1-40) or processing units (Premium: 1, 2, 4, 8, 16). */
+            capacity: configNumber(z.number().int()).default(1),
+            zoneRedundant: configBoolean().default(false),
+            /** Partitions of each captured table's event hub (Connect's and the heartbeat's are fixed). */
+            partitions: configNumber(z.number().int().min(1)).default(4),
+            retentionHours: configNumber(z.number().int().min(1)).default(168),
+        })
+        .default({ tier: "Standard", capacity: 1, zoneRedundant: false, partitions: 4, retentionHours: 168 }),
+});
+
+export const kafkaSchema = z.preprocess(
+    (value) => (value && typeof value === "object" && !("mode" in value) ? { ...value, mode: "container" } : value),
+    z.discriminatedUnion("mode", [containerKafkaSchema, eventHubsKafkaSchema]),
+);
+
+/** What Event Hubs cannot do, named before anything is created; `tables` is the number of captured tables. */
+export function findEventHubsProblems(kafka: z.infer<typeof eventHubsKafkaSchema>, capture: CaptureSettings): { path: (string | number)[]; message: string }[] {
+    const problems: { path: (string | number)[]; message: string }[] = [];
+    const { tier, capacity, partitions, retentionHours } = kafka.eventHubs;
+    const tables = capture.tables.length;
+    const topics = stackTopics(capture, kafka);
+    const limits = EVENT_HUBS_TIERS[tier];
+    if (!limits.kafka) {
+        return [{ path: ["eventHubs", "tier"], message: 'the Basic tier has no Kafka endpoint (and no compacted event hubs for Connect); set tier "Standard" or "Premium"' }];
+    }
+    if (!(limits.capacities as readonly number[]).includes(capacity)) {
+        problems.push({
+            path: ["eventHubs", "capacity"],
+            message: `${tier} takes ${tier === "Premium" ? "1, 2, 4, 8 or 16 processing units" : "1 to 40 throughput units"} (got ${capacity})`,
+        });
+    }
+    const hubs = topics.length;
+    if (hubs > limits.maxEventHubs(capacity)) {
+        const allowed = limits.maxEventHubs(capacity) - FIXED_TOPIC_COUNT;
+        problems.push({
+            path: ["eventHubs", "tier"],
+            message:
+                `${tables} captured tables need ${hubs} event hubs (one per table, plus Connect's 3 internal topics, the dead-letter topic and the heartbeat table's), ` +
+                `and ${tier}${tier === "Premium" ? ` with ${capacity} PU` : ""} allows ${limits.maxEventHubs(capacity)} per namespace (${allowed} tables); ` +
+                (tier === "Standard" ? 'set tier "Premium" (100 event hubs per processing unit) or capture fewer tables' : "raise capacity or capture fewer tables"),
+        });
+    }
+    if (partitions > limits.maxPartitionsPerHub) {
+        problems.push({ path: ["eventHubs", "partitions"], message: `${tier} allows at most ${limits.maxPartitionsPerHub} partitions per event hub (got ${partitions})` });
+    }
+    const totalPartitions = topics.reduce((sum, t) => sum + t.partitions, 0);
+    if (totalPartitions > limits.maxPartitionsPerNamespace(capacity)) {
+        problems.push({
+            path: ["eventHubs", "partitions"],
+            message: `${tables} tables × ${partitions} partitions plus Connect's come to ${totalPartitions} partitions; ${tier} with ${capacity} PU allows ${limits.maxPartitionsPerNamespace(capacity)}: lower partitions or raise capacity`,
+        });
+    }
+    if (retentionHours > limits.maxRetentionHours) {
+        problems.push({ path: ["eventHubs", "retentionHours"], message: `${tier} keeps events at most ${limits.maxRetentionHours} hours (got ${retentionHours})` });
+    }
+    if (!EVENT_HUBS_COMPRESSION.includes(kafka.compression)) {
+        problems.push({
+            path: ["compression"],
+            message: `Event Hubs rejects ${kafka.compression}-compressed batches; set compression to "gzip" (or "none")`,
+        });
+    }
+    return problems;
+}
+
+/** Every topic a stack uses (each an event hub in eventhubs mode), from its capture and Kafka settings. */
+export function stackTopics(capture: Pick<CaptureSettings, "topicPrefix" | "tables">, kafka: KafkaSettings): KafkaTopicSpec[] {
+    return pipelineTopics({
+        topicPrefix: capture.topicPrefix,
+        tables: capture.tables,
+        heartbeatTable: sourceObjectNames(capture.topicPrefix).heartbeatTable,
+        connectGroupId: STACK_CONNECT_GROUP_ID,
+        deadLetterTopic: deadLetterTopicFor(capture.topicPrefix),
+        tablePartitions: kafka.mode === "eventhubs" ? kafka.eventHubs.partitions : 1,
+        retentionHours: kafka.mode === "eventhubs" ? kafka.eventHubs.retentionHours : 168,
+    });
+}
+
+/** The producer compressions Event Hubs' Kafka endpoint accepts. */
+export const EVENT_HUBS_COMPRESSION: readonly KafkaCompression[] = ["gzip", "none"];
+
+export type KafkaSettings = z.infer<typeof kafkaSchema>;
+export type EventHubsKafkaSettings = Extract<KafkaSettings, { mode: "eventhubs" }>;
