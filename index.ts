@@ -4,7 +4,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { CdcPipeline, CdcPipelineSettings } from "./components/cdcPipeline";
 import { readStackSettings, requirePostgresAdminPassword } from "./config/stackConfigSource";
-import type { OperationsOutputs } from "./operations/stackOutputs";
+import type { OperationsOutputs } from "./contract/stackOutputs";
 
 const pipeline = new CdcPipeline("cdc", {
     // Raw as the CLI hands it; CdcPipeline validates it (errors name the pg-adx-cdc:* key).
@@ -31,5 +31,5 @@ export const connectorNames = pipeline.connectorNames;
 export const analyticsLinks = pipeline.analyticsLinks;
 /** A managed identity the stack created for the sink: attach it to the Docker host once (`az vm identity assign ... --identities <this>`). */
 export const sinkManagedIdentityResourceId = pipeline.sinkManagedIdentityResourceId;
-/** Everything `npm run status`, `verify` and `reconcile` need (operations/stackOutputs.ts); no secrets. */
+/** Everything `npm run status`, `verify` and `reconcile` need (contract/stackOutputs.ts); no secrets. */
 export const operations: pulumi.Output<OperationsOutputs> = pipeline.operations;

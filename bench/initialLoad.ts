@@ -22,7 +22,7 @@ import { sourceObjectNames } from "../postgres/sourceSchema";
 import { dropSlotOnceReleased } from "./runBench";
 import { adxNamesFor, changeMetadataColumns } from "../kql/adxModel";
 import { getKustoAccessToken, runKustoCommand } from "../kql/kustoRestClient";
-import { kafkaClient } from "../operations/kafkaClient";
+import { kafkaClient } from "../runtime/kafkaClient";
 import { runOrdersGeneratorOnConnections } from "../generator/ordersGenerator";
 import { pollUntil } from "../runtime/pollUntil";
 import { sampleJvmHeap, sampleProcess, sampleProcessTree, sampleThisProcess } from "./measurements";

@@ -22,7 +22,8 @@ import { postgresContainerImage } from "./postgresContainer";
 import { KAFKA_REPLICATION_FACTOR, KafkaBrokerTarget, KafkaPlatform } from "./kafkaPlatform";
 import { OrdersGenerator } from "./ordersGenerator";
 import { KafkaConnector } from "../connectors/kafkaConnector";
-import { buildDebeziumSourceConfig, flatRecordReservedFields, topicForTable } from "../connectors/debeziumSource";
+import { buildDebeziumSourceConfig, topicForTable } from "../connectors/debeziumSource";
+import { flatRecordReservedFields } from "../contract/recordFields";
 import { buildKustoSinkConfig } from "../connectors/kustoSink";
 import { WORKER_SECRET_ENV } from "../connectors/workerSettings";
 import { KqlSchema } from "../kql/kqlSchema";
@@ -33,7 +34,8 @@ import { IncrementalSnapshot } from "../postgres/incrementalSnapshot";
 import { adxWebUiLinks } from "./adxLinks";
 import { buildAzureServerParameters, buildLogicalReplicationParameters, needsFailoverSlot } from "../postgres/serverParameters";
 import { walGuardLimitBytes } from "../postgres/walGuard";
-import { eventHubsOperatorAuthentication, OperationsOutputs } from "../operations/stackOutputs";
+import { OperationsOutputs } from "../contract/stackOutputs";
+import { eventHubsOperatorAuthentication } from "../connectors/workerSettings";
 
 /**
  * The settings of one pipeline: the shape of the stack config's `pg-adx-cdc:*` keys (every section
@@ -79,7 +81,7 @@ export class CdcPipeline extends pulumi.ComponentResource {
     public readonly analyticsLinks: pulumi.Output<Record<string, string>>;
     /** A managed identity the stack created for the sink: attach it to the Docker host once (`az vm identity assign ... --identities <this>`). */
     public readonly sinkManagedIdentityResourceId?: pulumi.Output<string>;
-    /** Everything `status`, `verify` and `reconcile` need (operations/stackOutputs.ts); no secrets. */
+    /** Everything `status`, `verify` and `reconcile` need (contract/stackOutputs.ts); no secrets. */
     public readonly operations: pulumi.Output<OperationsOutputs>;
 
     constructor(name: string, args: CdcPipelineArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -461,7 +463,7 @@ export class CdcPipeline extends pulumi.ComponentResource {
         ]);
         /** A managed identity the stack created for the sink: attach it to the Docker host once (`az vm identity assign ... --identities <this>`). */
         this.sinkManagedIdentityResourceId = sinkIdentity.managedIdentityResourceId;
-        /** Everything `npm run status` and `npm run verify` need (operations/stackOutputs.ts); no secrets. */
+        /** Everything `npm run status` and `npm run verify` need (contract/stackOutputs.ts); no secrets. */
         this.operations = pulumi
             .all([
                 postgres.adminEndpoint.host,

@@ -5,7 +5,7 @@
 // Either way a readiness check (wal_level in effect, free slot and WAL sender, admin rights) runs
 // before the bootstrap and names what is missing. Nothing here creates or deletes the server or
 // its database; destroy removes only the firewall rules the stack added.
-import { SslMode } from "../postgres/sslMode";
+import { SslMode } from "../contract/sslMode";
 import * as pulumi from "@pulumi/pulumi";
 import * as dbforpostgresql from "@pulumi/azure-native/dbforpostgresql";
 import { buildFirewallRules } from "./azurePostgresServer";

@@ -1,6 +1,6 @@
 // Optional orders generator: the generator/ CLI as a container on the Kafka platform's Docker
 // host, writing inserts, updates and deletes to the source database at the configured rate.
-import { SslMode } from "../postgres/sslMode";
+import { SslMode } from "../contract/sslMode";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";

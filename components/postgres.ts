@@ -1,7 +1,7 @@
 // The PostgreSQL source: the server (an Azure flexible server, or a container for the free path)
 // and the source bootstrap on it (tables, publication, heartbeat, replication user). Everything
 // downstream reads the connection details from here, whichever way the server runs.
-import { SslMode } from "../postgres/sslMode";
+import { SslMode } from "../contract/sslMode";
 import * as pulumi from "@pulumi/pulumi";
 import { AzurePostgresServer, AzurePostgresServerArgs } from "./azurePostgresServer";
 import { PostgresContainer, PostgresContainerArgs } from "./postgresContainer";

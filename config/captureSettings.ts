@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { findAdxNameCollisions } from "../kql/adxModel";
 import { topicForTable } from "../connectors/debeziumSource";
-import { canonicalTableName, DEBEZIUM_LIST_SEPARATORS, parseTableName } from "../postgres/identifiers";
+import { canonicalTableName, DEBEZIUM_LIST_SEPARATORS, parseTableName } from "../contract/identifiers";
 
 /**
  * A captured table as PostgreSQL reads its name ("schema.table", quoted parts keep case and spaces),

@@ -3,8 +3,8 @@
 import { z } from "zod";
 import { configBoolean, configEnum, configNumber } from "./configValues";
 import { parseIpv4Cidr } from "./ipv4Cidr";
-import { SSL_MODES } from "../postgres/sslMode";
-import { PG_IDENTIFIER } from "../postgres/identifiers";
+import { SSL_MODES } from "../contract/sslMode";
+import { PG_IDENTIFIER } from "../contract/identifiers";
 
 const POSTGRES_VERSIONS = ["14", "15", "16", "17"] as const;
 

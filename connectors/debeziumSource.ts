@@ -1,60 +1,27 @@
 // The Debezium PostgreSQL source connector config (Debezium 3.x names only). The stack and the
 // e2e harness both call buildDebeziumSourceConfig; only endpoints and credentials differ.
 import { CONNECTOR_CLIENT_OVERRIDES, envSecretReference } from "./workerSettings";
-import { DEBEZIUM_TYPE_SETTINGS } from "../kql/typeTable";
-import { SslMode } from "../postgres/sslMode";
-import { debeziumColumnPattern, debeziumTablePattern, debeziumTopicName } from "../postgres/identifiers";
+import { DEBEZIUM_TYPE_SETTINGS } from "../contract/typeTable";
+import { SslMode } from "../contract/sslMode";
+import { debeziumColumnPattern, debeziumTablePattern, debeziumTopicName } from "../contract/identifiers";
+import { ADDED_CHANGE_FIELDS, ADDED_FIELD_PREFIX, DELETED_FLAG_FIELD, MAX_RECORD_BYTES, OVERSIZED_MARKER_PREFIX, OVERSIZED_FIELD } from "../contract/recordFields";
 
 export const DEBEZIUM_POSTGRES_CLASS = "io.debezium.connector.postgresql.PostgresConnector";
 
-/**
- * Metadata fields ExtractNewRecordState adds to every flat record; renamed with a "__" prefix.
- * source.snapshot marks snapshot reads ("first", "true", "last_in_data_collection", "last",
- * "incremental"; "false" when streamed): the current state needs it to tell a completed full
- * snapshot from an incremental one (kql/adxModel.ts).
- */
-export const ADDED_CHANGE_FIELDS = ["op", "lsn", "source.ts_ms", "source.snapshot"] as const;
-/** The field the "rewrite" delete mode adds ("true" on deletes, "false" otherwise). */
-export const DELETED_FLAG_FIELD = "__deleted";
-/** Prefix ExtractNewRecordState gives the fields it adds. */
-const ADDED_FIELD_PREFIX = "__";
 /**
  * pg-adx-cdc's own transform (docker/connect/transforms, in the Connect image and the e2e workers):
  * a TRUNCATE event becomes a flat record with the same added fields and the delete flag, which
  * ExtractNewRecordState (it drops truncate events) passes on unchanged.
  */
 export const TRUNCATE_TRANSFORM_CLASS = "pgadxcdc.transforms.TruncateToChangeRecord";
-/** The op Debezium gives a TRUNCATE event. */
-export const TRUNCATE_OP = "t";
 /**
  * The stack's transform that keeps each record within MAX_RECORD_BYTES: past it, the largest values
  * are replaced by OVERSIZED_MARKER_PREFIX + " bytes=N sha256=..." and OVERSIZED_FIELD lists them.
  */
 export const OVERSIZED_TRANSFORM_CLASS = "pgadxcdc.transforms.OversizedValuesToMarkers";
-/**
- * Largest flat record: under Event Hubs' 1,000,000-byte request limit and Kafka's default 1 MiB, with
- * room for the key and the batch; ADX truncates a string and nulls a dynamic value (the `record`
- * column holds the whole record) over 1 MB. A larger row arrives with its largest values as markers
- * instead of failing the source task for good.
- */
-export const MAX_RECORD_BYTES = 900_000;
-export const OVERSIZED_MARKER_PREFIX = "__pg_adx_cdc_oversized__";
-export const OVERSIZED_FIELD = "__oversized";
-
 /** The heartbeat row Debezium writes every heartbeat interval; reconcile writes it too, as its fence. */
 export function heartbeatUpsertSql(heartbeatTable: string): string {
     return `INSERT INTO ${heartbeatTable} (id, beat_at) VALUES (1, now()) ON CONFLICT (id) DO UPDATE SET beat_at = EXCLUDED.beat_at`;
-}
-
-/** Every field name the flat record holds beyond the source columns: a source column must not have one of them. */
-export function flatRecordReservedFields(): string[] {
-    return [...Object.values(changeMetadataFields()), OVERSIZED_FIELD];
-}
-
-/** Field names of the flat record beyond the source columns, derived from the settings above. */
-export function changeMetadataFields(): { op: string; lsn: string; sourceTs: string; snapshot: string; deleted: string } {
-    const [op, lsn, sourceTs, snapshot] = ADDED_CHANGE_FIELDS.map((f) => ADDED_FIELD_PREFIX + f.replace(/\./g, "_"));
-    return { op, lsn, sourceTs, snapshot, deleted: DELETED_FLAG_FIELD };
 }
 
 /** Kafka topic of a captured table: Debezium's `<topic.prefix>.<schema>.<table>` (characters Kafka does not allow become "_"). */
@@ -162,7 +129,7 @@ export function buildDebeziumSourceConfig(input: DebeziumSourceInput): Record<st
         // joins capture.tables is backfilled by an incremental snapshot the stack requests there.
         "signal.enabled.channels": "source",
         "signal.data.collection": input.signalTable,
-        // How each PostgreSQL type reaches the record: the type table's settings (kql/typeTable.ts).
+        // How each PostgreSQL type reaches the record: the type table's settings (contract/typeTable.ts).
         ...DEBEZIUM_TYPE_SETTINGS,
         "tombstones.on.delete": "false",
         // TRUNCATE is captured (Debezium skips it by default) and reaches ADX as a change row that hides

@@ -1,6 +1,7 @@
 // The Kusto (ADX) sink connector config. Records are already flat JSON (see debeziumSource.ts); the
 // sink reads them schemaless and adds their Kafka position before writing each as a JSON line.
 import { CONNECTOR_CLIENT_OVERRIDES, envSecretReference } from "./workerSettings";
+import { KAFKA_POSITION_FIELDS } from "../contract/recordFields";
 
 export const KUSTO_SINK_CLASS = "com.microsoft.azure.kusto.kafka.connect.sink.KustoSinkConnector";
 
@@ -130,13 +131,6 @@ function authSettings(auth: KustoSinkAuth): Record<string, string> {
  *   the sink starts (and detects their drift); the connector's own check needs more than `Ingestor`.
  * - Secrets are `${env:...}` references resolved by the worker's EnvVarConfigProvider.
  */
-/**
- * Fields the sink adds to every record (Kafka's InsertField, sink side): the topic partition and
- * offset. A key's changes are all in one partition, in the order Debezium emitted them, so the offset
- * orders them where the LSN cannot: incremental snapshot reads carry no LSN, and a transaction that
- * commits after a snapshot began can carry LSNs below the snapshot's.
- */
-export const KAFKA_POSITION_FIELDS = { partition: "__kafka_partition", offset: "__kafka_offset" } as const;
 
 export function buildKustoSinkConfig(input: KustoSinkInput): Record<string, string> {
     if (input.targets.length === 0) throw new Error("buildKustoSinkConfig: at least one topic target is required");

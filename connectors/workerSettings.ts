@@ -1,5 +1,6 @@
 // Kafka Connect worker settings: the stack's Connect container and the e2e harness's worker are
 // both configured from this one builder, so the settings the tests run are the settings deployed.
+import type { OperationsOutputs } from "../contract/stackOutputs";
 
 /** Environment variables through which the worker receives secrets (resolved by EnvVarConfigProvider). */
 export const WORKER_SECRET_ENV = {
@@ -241,4 +242,9 @@ export function toDebeziumImageEnvironment(settings: Record<string, string>): Re
         env[`CONNECT_${key.toUpperCase().replace(/\./g, "_")}`] = value;
     }
     return env;
+}
+
+/** Operator commands reach Event Hubs as the workers do: SASL PLAIN, `$ConnectionString`, the secret from the environment. */
+export function eventHubsOperatorAuthentication(): NonNullable<OperationsOutputs["kafkaAuthentication"]> {
+    return { protocol: "SASL_SSL", mechanism: "PLAIN", username: EVENT_HUBS_SASL_USERNAME, passwordEnvVar: WORKER_SECRET_ENV.eventHubsConnectionString };
 }

@@ -2,7 +2,7 @@
 // and mix, optionally several changes per transaction. Used by the stack's generator container,
 // the e2e tests and the benchmark.
 
-import { isTableName } from "../postgres/identifiers";
+import { isTableName } from "../contract/identifiers";
 
 export interface GeneratorOptions {
     /** Changes per second (inserts + updates + deletes). */

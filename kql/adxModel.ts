@@ -5,12 +5,12 @@
 // function. The output is plain KQL scripts, the same form as a hand-written overlay, so the KQL
 // provider, the language-service check and the ADX test double treat both alike.
 import { createHash } from "crypto";
-import { CatalogTable } from "../postgres/catalog";
-import { canonicalTableName, parseTableName } from "../postgres/identifiers";
-import { changeMetadataFields, TRUNCATE_OP } from "../connectors/debeziumSource";
-import { KAFKA_POSITION_FIELDS } from "../connectors/kustoSink";
+import type { CatalogTable } from "../contract/typeTable";
+import { canonicalTableName, parseTableName } from "../contract/identifiers";
+import { changeMetadataFields, TRUNCATE_OP } from "../contract/recordFields";
+import { KAFKA_POSITION_FIELDS } from "../contract/recordFields";
 import { KqlScript } from "./kqlModel";
-import { KustoScalarType, typeRuleFor } from "./typeTable";
+import { KustoScalarType, typeRuleFor } from "../contract/typeTable";
 
 /**
  * ADX names of one captured table's objects; derived from its name alone, so they are stable:
@@ -192,7 +192,7 @@ export function generateAdxModel(table: CatalogTable, options: AdxModelOptions):
 
     const tableScript = [
         `// Change events of PostgreSQL ${table.qualifiedName}: one row per snapshot read, insert, update and delete.`,
-        `// Generated from the catalog and the type table (kql/typeTable.ts); do not edit, re-run pulumi up.`,
+        `// Generated from the catalog and the type table (contract/typeTable.ts); do not edit, re-run pulumi up.`,
         `.create-merge table ${names.changes} (`,
         [...columns.map((c) => `    ${c.kusto}: ${c.rule.kusto}`), ...metadataList.map((m) => `    ${m.column}: ${m.type}`)].join(",\n"),
         `) with (docstring = ${kqlString(`Change events of PostgreSQL ${table.qualifiedName} (Debezium, flattened)`)}, folder = "cdc")`,

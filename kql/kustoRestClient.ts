@@ -3,7 +3,7 @@
 // Why not azure-kusto-data: one POST and a token is all the provider needs; @azure/identity gives
 // the whole credential chain (environment, workload identity, managed identity, Azure CLI), and the
 // plain REST contract is what the local test double reproduces. The token is fetched at call time.
-import { getAzureAccessToken } from "../components/azureAccessToken";
+import { getAzureAccessToken } from "../runtime/azureAccessToken";
 
 export interface KustoTable {
     TableName: string;

@@ -3,9 +3,9 @@
 // bucketed by the first hex digits of the key's hash, and summarized per bucket as a row count and
 // an order-independent digest (MD5 of the sorted row hashes). Only buckets whose summaries differ are
 // read row by row, and only their keys are compared value by value.
-import { CatalogColumn, fillTypeSql, NULL_TEXT, typeRuleFor } from "./typeTable";
+import { CatalogColumn, fillTypeSql, NULL_TEXT, typeRuleFor } from "../contract/typeTable";
 import { kustoIdentifier } from "./adxModel";
-import { quoteIdent } from "../postgres/identifiers";
+import { quoteIdent } from "../contract/identifiers";
 
 /** Separates the columns of a row's canonical text on both sides. */
 const FIELD_SEPARATOR = "|";

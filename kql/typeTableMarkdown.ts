@@ -1,9 +1,9 @@
-// Renders the type table (kql/typeTable.ts) as docs/types.md, so the documentation is the table
+// Renders the type table (contract/typeTable.ts) as docs/types.md, so the documentation is the table
 // itself; test/unit/typeTableDoc.test.ts fails when the file and the table differ.
 // Regenerate with: npm run docs:types
 import * as fs from "fs";
 import * as path from "path";
-import { DEBEZIUM_TYPE_SETTINGS, TYPE_TABLE } from "./typeTable";
+import { DEBEZIUM_TYPE_SETTINGS, TYPE_TABLE } from "../contract/typeTable";
 import { changeMetadataColumns, metadataColumnList } from "./adxModel";
 import { repoRoot } from "../runtime/repoRoot";
 
@@ -13,7 +13,7 @@ export function renderTypeTableMarkdown(): string {
     const lines = [
         "# Type table: PostgreSQL → Debezium → ADX",
         "",
-        "Generated from `kql/typeTable.ts` by `npm run docs:types`; the ADX model generator and the e2e",
+        "Generated from `contract/typeTable.ts` by `npm run docs:types`; the ADX model generator and the e2e",
         "checks read the same table. Every row is proven by `test/e2e/anyTable.test.ts`: a table with one",
         "column per example type, the edge values below and a row of NULLs, captured through the real",
         "Kusto sink; PostgreSQL reads each value ADX holds back as the column's type and compares.",
@@ -60,7 +60,7 @@ export const TYPE_TABLE_DOC = path.join(repoRoot(__dirname), "docs", "types.md")
 
 if (require.main === module) {
     if (process.argv.includes("--help")) {
-        process.stdout.write("npm run docs:types — writes docs/types.md from kql/typeTable.ts\n");
+        process.stdout.write("npm run docs:types — writes docs/types.md from contract/typeTable.ts\n");
         process.exit(0);
     }
     fs.mkdirSync(path.dirname(TYPE_TABLE_DOC), { recursive: true });

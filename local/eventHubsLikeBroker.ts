@@ -4,7 +4,7 @@
 // front from the stack's own topic list (connectors/kafkaTopics.ts), compaction on Connect's three.
 // The broker keeps its PLAINTEXT listener for itself (controller, inter-broker); clients only get
 // the SASL_SSL one.
-import { KafkaAccess, kafkaClient } from "../operations/kafkaClient";
+import { KafkaAccess, kafkaClient } from "../runtime/kafkaClient";
 import { KafkaTopicSpec } from "../connectors/kafkaTopics";
 import { EVENT_HUBS_SASL_USERNAME } from "../connectors/workerSettings";
 

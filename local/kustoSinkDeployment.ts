@@ -5,7 +5,8 @@
 import { LocalPipeline } from "./localPipeline";
 import { kafkaConnectorProvider } from "../connectors/kafkaConnector";
 import { buildKustoSinkConfig, KustoSinkInput } from "../connectors/kustoSink";
-import { flatRecordReservedFields, topicForTable } from "../connectors/debeziumSource";
+import { topicForTable } from "../connectors/debeziumSource";
+import { flatRecordReservedFields } from "../contract/recordFields";
 import { deadLetterTopicFor } from "../connectors/kafkaTopics";
 import { WORKER_SECRET_ENV } from "../connectors/workerSettings";
 import { KAFKA_REPLICATION_FACTOR } from "../components/kafkaPlatform";

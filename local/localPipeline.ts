@@ -14,8 +14,8 @@ import { buildHbaRules, buildLogicalReplicationParameters, toPostgresConfLines }
 import { ensurePrerequisites, Prerequisites } from "./prerequisites";
 import { freePort, killProcess, ManagedProcess, portOpen, startProcess, stopProcess, waitUntil } from "./processes";
 import { createTopics, eventHubsLikeListener } from "./eventHubsLikeBroker";
-import { KafkaAccess } from "../operations/kafkaClient";
-import { eventHubsOperatorAuthentication } from "../operations/stackOutputs";
+import { KafkaAccess } from "../runtime/kafkaClient";
+import { eventHubsOperatorAuthentication } from "../connectors/workerSettings";
 import { DEFAULT_KAFKA_COMPRESSION, KafkaCompression, OVERSIZED_TRANSFORM_CLASS, TRUNCATE_TRANSFORM_CLASS } from "../connectors/debeziumSource";
 import { KafkaTopicSpec } from "../connectors/kafkaTopics";
 import { createLocalTls, LocalTls, LocalTlsOptions } from "./localTls";

@@ -1,6 +1,6 @@
 // Reads a topic from the local broker (kafkajs), keeping each record's value and the time it was read.
 import { Consumer, CompressionCodecs, CompressionTypes } from "kafkajs";
-import { KafkaAccess, kafkaClient } from "../operations/kafkaClient";
+import { KafkaAccess, kafkaClient } from "../runtime/kafkaClient";
 import { pollUntil } from "../runtime/pollUntil";
 
 // The tuned source producer compresses with lz4 (connectors/debeziumSource.ts); kafkajs ships only

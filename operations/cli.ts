@@ -7,7 +7,7 @@
 // command runs, so `--help` and a mistyped option answer at once.
 import { Command, CommanderError, Option } from "commander";
 import { DEFAULT_THRESHOLDS } from "./healthThresholds";
-import type { StackSelection } from "./stackOutputs";
+import type { StackSelection } from "./stackSelection";
 import { durationArg, generateCommand, numberIn } from "../generator/generateCommand";
 import { BENCH_DEFAULTS } from "../bench/benchPlan";
 import { INITIAL_LOAD_DEFAULTS, INITIAL_LOAD_PROFILES } from "../bench/initialLoadPlan";

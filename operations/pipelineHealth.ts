@@ -1,16 +1,16 @@
 // `npm run status`: is data flowing? Connectors and tasks with their state, the replication slot's
 // lag in bytes, each topic's end offset, and the sink's dead-letter count; a problem list decides
 // the exit code. Collection reports what it could not reach instead of stopping at the first error.
-import { KafkaAccess, kafkaClient } from "./kafkaClient";
+import { KafkaAccess, kafkaClient } from "../runtime/kafkaClient";
 import { connectRequest, describeConnectError } from "../connectors/connectRestClient";
-import { OperationsOutputs } from "./stackOutputs";
-import { parseTableName, tableFromDebeziumPattern } from "../postgres/identifiers";
+import { OperationsOutputs } from "../contract/stackOutputs";
+import { parseTableName, tableFromDebeziumPattern } from "../contract/identifiers";
 import { DEFAULT_THRESHOLDS, HealthThresholds } from "./healthThresholds";
 export { DEFAULT_THRESHOLDS, HealthThresholds };
 import { getKustoAccessToken, rowsOf, runKustoCommand, runKustoQuery } from "../kql/kustoRestClient";
 import { kustoIdentifier } from "../kql/adxModel";
 import { lastReconcileQuery } from "../kql/reconcileQueries";
-import { OVERSIZED_FIELD } from "../connectors/debeziumSource";
+import { OVERSIZED_FIELD } from "../contract/recordFields";
 import { buildLastWalGuardDropSql } from "../postgres/walGuard";
 
 export interface ConnectorHealth {

@@ -1,5 +1,5 @@
 // A connection to the stack's source database for the operator commands, as the admin user.
-import { OperationsOutputs } from "./stackOutputs";
+import { OperationsOutputs } from "../contract/stackOutputs";
 import { connectPostgres } from "../postgres/postgresClient";
 
 export async function connectToSource(outputs: OperationsOutputs, password: string | undefined): Promise<any> {

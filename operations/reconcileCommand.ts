@@ -4,19 +4,20 @@
 // incremental snapshot (a filter on the keys), replays the delete of each key PostgreSQL no longer
 // holds (its delete event was lost) into the table's topic, waits until ADX has both, and reconciles again.
 // Exits 0 equal, 1 drift (after --repair: drift left), 2 when the command itself cannot run.
-import { canonicalTableName, isTableName } from "../postgres/identifiers";
+import { canonicalTableName, isTableName } from "../contract/identifiers";
 import { readCatalogTables } from "../postgres/catalog";
 import { requestIncrementalSnapshot } from "../postgres/incrementalSnapshot";
 import { heartbeatUpsertSql } from "../connectors/debeziumSource";
 import { getKustoAccessToken, rowsOf, runKustoCommand, runKustoQuery } from "../kql/kustoRestClient";
 import { keySample, kqlLatestChanges, RECONCILE_RESULTS_TABLE, ReconcileTarget, recordReconcileCommand, sqlKeyFilter } from "../kql/reconcileQueries";
 import { changeMetadataColumns } from "../kql/adxModel";
-import { changeMetadataFields } from "../connectors/debeziumSource";
-import { KAFKA_POSITION_FIELDS } from "../connectors/kustoSink";
-import { kafkaClient } from "./kafkaClient";
+import { changeMetadataFields } from "../contract/recordFields";
+import { KAFKA_POSITION_FIELDS } from "../contract/recordFields";
+import { kafkaClient } from "../runtime/kafkaClient";
 import { stringify as stringifyLosslessJson } from "lossless-json";
 import { pollUntil } from "../runtime/pollUntil";
-import { OperationsOutputs, readOperationsOutputs, resolvePostgresPassword, StackSelection } from "./stackOutputs";
+import { OperationsOutputs } from "../contract/stackOutputs";
+import { readOperationsOutputs, resolvePostgresPassword, StackSelection } from "./stackSelection";
 import { connectToSource } from "./postgresConnection";
 import { KqlRunner, reconcileTable, SqlClient, TableReconcile } from "./reconcileTable";
 import { readIncrementalSnapshots } from "./pipelineHealth";

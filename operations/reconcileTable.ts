@@ -8,9 +8,9 @@
 //    when both sides hold the same values in two rounds in a row, and "unsettled" when it kept changing.
 import { createHash } from "crypto";
 import { stringify as stringifyLosslessJson } from "lossless-json";
-import { CatalogColumn, fillTypeSql, NULL_TEXT, readBackSql, typeRuleFor } from "../kql/typeTable";
+import { CatalogColumn, fillTypeSql, NULL_TEXT, readBackSql, typeRuleFor } from "../contract/typeTable";
 import { bucketDigits, KeySample, kqlBucketRows, kqlBucketSummary, ReconcileTarget, sqlBucketRows, sqlBucketSummary, sqlKeyPredicate } from "../kql/reconcileQueries";
-import { quoteIdent } from "../postgres/identifiers";
+import { quoteIdent } from "../contract/identifiers";
 
 export type KqlRunner = (kql: string) => Promise<Record<string, unknown>[]>;
 export interface SqlClient {

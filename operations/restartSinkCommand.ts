@@ -2,7 +2,7 @@
 // not accept a batch within the retry window (an outage longer than it), the task fails without
 // committing that batch's offsets; once ADX is back, a restart re-reads the batch from Kafka and
 // delivers it. Nothing is lost meanwhile: the records wait in the topic.
-import { readOperationsOutputs, StackSelection } from "./stackOutputs";
+import { readOperationsOutputs, StackSelection } from "./stackSelection";
 import { connectRequest } from "../connectors/connectRestClient";
 import { rootCause } from "./pipelineHealth";
 

@@ -2,8 +2,8 @@
 // key, alongside the stream), e.g. after `ADD COLUMN ... DEFAULT x`, which fills existing rows
 // without a change event, or to re-sync a table. It writes the stack's execute-snapshot signal and
 // returns once Debezium has opened its first snapshot window; `status` shows the progress.
-import { canonicalTableName, isTableName } from "../postgres/identifiers";
-import { readOperationsOutputs, resolvePostgresPassword, StackSelection } from "./stackOutputs";
+import { canonicalTableName, isTableName } from "../contract/identifiers";
+import { readOperationsOutputs, resolvePostgresPassword, StackSelection } from "./stackSelection";
 import { connectToSource } from "./postgresConnection";
 import { requestIncrementalSnapshot } from "../postgres/incrementalSnapshot";
 

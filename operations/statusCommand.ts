@@ -1,6 +1,6 @@
 // pg-adx-cdc status (npm run status): prints connectors and tasks, the slot's lag, topic end offsets, the sink's lag and the dead-letter count; exits 1
 // when something is unhealthy, 2 when the command itself cannot run.
-import { readOperationsOutputs, resolvePostgresPassword, StackSelection } from "./stackOutputs";
+import { readOperationsOutputs, resolvePostgresPassword, StackSelection } from "./stackSelection";
 import { collectPipelineHealth, evaluatePipelineHealth, HealthThresholds, renderHealthReport, SqlQueryable } from "./pipelineHealth";
 import { connectToSource } from "./postgresConnection";
 

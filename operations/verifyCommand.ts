@@ -2,7 +2,7 @@
 // current-state function of the heartbeat shows it, prints the measured commit-to-query latency,
 // deletes it and waits until the function no longer shows it.
 // Exits 1 when the pipeline does not deliver in time, 2 when the command itself cannot run.
-import { readOperationsOutputs, resolvePostgresPassword, StackSelection } from "./stackOutputs";
+import { readOperationsOutputs, resolvePostgresPassword, StackSelection } from "./stackSelection";
 import { connectToSource } from "./postgresConnection";
 import { kustoCurrentStateProbe } from "./kustoCurrentStateProbe";
 import { verifyPipeline } from "./verifyPipeline";

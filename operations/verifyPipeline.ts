@@ -4,7 +4,7 @@
 // the row and waits until the function no longer shows it. The marker is removed from the source
 // whatever happens, so a failed run leaves nothing behind.
 import { SqlQueryable } from "./pipelineHealth";
-import { isTableName } from "../postgres/identifiers";
+import { isTableName } from "../contract/identifiers";
 import { pollUntil } from "../runtime/pollUntil";
 
 /** Where the current state is read: ADX over REST in production, "what ADX would hold" in the e2e harness. */

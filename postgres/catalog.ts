@@ -2,22 +2,7 @@
 // (domains resolved to their base type), nullability, the primary key and the replica identity.
 // The ADX model is generated from this, never from config. Pure parts here; the query runs in
 // the SourceCatalog provider (postgres/sourceCatalogResource.ts) and in the e2e harness.
-import { CatalogColumn } from "../kql/typeTable";
-
-export interface CatalogTable {
-    /** "schema.table" as captured, in its canonical spelling (postgres/identifiers.ts): what to_regclass reads. */
-    qualifiedName: string;
-    columns: CatalogColumn[];
-    /** Primary key columns in key order; empty when the table has none. */
-    primaryKey: string[];
-    replicaIdentity: "default" | "full" | "index" | "nothing";
-    /**
-     * Generated columns, left out of `columns`: PostgreSQL before 18 does not publish them to logical
-     * replication, so the stream would carry them as null while a snapshot reads their values. ADX has
-     * no column for them (compute them in a KQL function); present only when the table has one.
-     */
-    generatedColumns?: string[];
-}
+import { CatalogColumn, CatalogTable } from "../contract/typeTable";
 
 /**
  * One row per column of the listed tables ($1: text[] of "schema.table"), plus one row with a null

@@ -5,7 +5,7 @@
 // connector's running task captures the table, then waits for Debezium's first snapshot window
 // (the watermark rows it writes into the same table) as the acknowledgement.
 // The first deployment sends nothing: the connector's initial snapshot reads every captured table.
-import { debeziumSnapshotCollection, debeziumSnapshotConditionPattern, debeziumTablePattern } from "./identifiers";
+import { debeziumSnapshotCollection, debeziumSnapshotConditionPattern, debeziumTablePattern } from "../contract/identifiers";
 import * as pulumi from "@pulumi/pulumi";
 import { ADMIN_PASSWORD_CONFIG_KEY, PostgresConnectionInputs, withClient } from "./sourceBootstrap";
 import { connectRequest } from "../connectors/connectRestClient";

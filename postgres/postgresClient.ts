@@ -1,7 +1,7 @@
 // The one way the stack opens a PostgreSQL connection (providers, operator commands, the generator):
 // TLS verified when required, a bounded connect time, an application name that shows in
 // pg_stat_activity, and a connection failure that names the user, the server and the fix.
-import { SslMode } from "./sslMode";
+import { SslMode } from "../contract/sslMode";
 
 export interface PostgresEndpointSettings {
     host?: string;

@@ -1,8 +1,23 @@
 // PostgreSQL server settings the pipeline needs, in one place for every way the server runs: Azure
 // flexible server parameters (components/azurePostgresServer.ts), the container's command line
 // (components/postgresContainer.ts) and the e2e harness's postgresql.conf.
-import type { PostgresSettings } from "../config/postgresSettings";
 import { WAL_GUARD_EXTENSION } from "./walGuard";
+
+/**
+ * What the server parameters depend on: the fields of the stack's postgres settings
+ * (config/postgresSettings.ts) that this file reads, stated here so postgres/ does not import config/.
+ */
+export interface ServerParameterSettings {
+    version: string;
+    highAvailability: boolean;
+    /** Libraries the server already preloads (an existing server's own), merged with what the stack needs. */
+    preloadLibraries: string[];
+    /** The WAL guard (pg_cron) when configured. */
+    walGuard?: unknown;
+    maxReplicationSlots: number;
+    maxWalSenders: number;
+    maxWorkerProcesses: number;
+}
 
 export interface ServerParameter {
     name: string;
@@ -11,7 +26,7 @@ export interface ServerParameter {
     static: boolean;
 }
 
-type PreloadSettings = Pick<PostgresSettings, "version" | "highAvailability" | "preloadLibraries" | "walGuard">;
+type PreloadSettings = Pick<ServerParameterSettings, "version" | "highAvailability" | "preloadLibraries" | "walGuard">;
 
 /**
  * The libraries the pipeline needs preloaded, or none: pg_failover_slots keeps the slot on the standby
@@ -37,7 +52,7 @@ export function buildPreloadAndFailoverParameters(settings: PreloadSettings): Se
 }
 
 /** Whether Debezium must create its slot with failover=true (PostgreSQL 17+ with a standby). */
-export function needsFailoverSlot(settings: Pick<PostgresSettings, "version" | "highAvailability">): boolean {
+export function needsFailoverSlot(settings: Pick<ServerParameterSettings, "version" | "highAvailability">): boolean {
     return settings.highAvailability && Number(settings.version) >= 17;
 }
 
@@ -46,7 +61,7 @@ export function needsFailoverSlot(settings: Pick<PostgresSettings, "version" | "
  * read-only (allowed value -1), so setting it would fail the deployment; WAL held by the slot is
  * bounded by the heartbeat instead, and the slot is dropped on destroy.
  */
-export function buildLogicalReplicationParameters(settings: PostgresSettings): ServerParameter[] {
+export function buildLogicalReplicationParameters(settings: ServerParameterSettings): ServerParameter[] {
     return [
         { name: "wal_level", value: "logical", static: true },
         { name: "max_replication_slots", value: String(settings.maxReplicationSlots), static: true },
@@ -57,7 +72,7 @@ export function buildLogicalReplicationParameters(settings: PostgresSettings): S
 }
 
 /** Azure flexible server parameters: logical replication plus TLS required for every client. */
-export function buildAzureServerParameters(settings: PostgresSettings): ServerParameter[] {
+export function buildAzureServerParameters(settings: ServerParameterSettings): ServerParameter[] {
     return [
         ...buildLogicalReplicationParameters(settings),
         { name: "require_secure_transport", value: "ON", static: false },

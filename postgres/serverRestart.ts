@@ -2,7 +2,7 @@
 // parameter (wal_level, max_worker_processes, ...) changed. azure-native sets the parameters but
 // does not restart, and without a restart logical replication never turns on.
 // Authentication at call time through the Azure credential chain (@azure/identity).
-import { getAzureAccessToken } from "../components/azureAccessToken";
+import { getAzureAccessToken } from "../runtime/azureAccessToken";
 import { pollUntil } from "../runtime/pollUntil";
 import * as pulumi from "@pulumi/pulumi";
 

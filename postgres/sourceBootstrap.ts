@@ -4,7 +4,7 @@
 // Credentials are resolved when the provider runs, never taken as inputs: the admin password
 // comes from the stack's secret config (`pg-adx-cdc:postgresAdminPassword`, handed to dynamic
 // providers by the engine) or, outside Pulumi, from PGPASSWORD.
-import { SSL_MODES, SslMode } from "./sslMode";
+import { SSL_MODES, SslMode } from "../contract/sslMode";
 import { connectPostgres } from "./postgresClient";
 import { pollUntil } from "../runtime/pollUntil";
 import * as pulumi from "@pulumi/pulumi";

@@ -6,7 +6,7 @@
 // fails with the table, the column and the fix otherwise, before any ADX object or connector exists.
 import * as pulumi from "@pulumi/pulumi";
 import * as catalog from "./catalog";
-import * as typeTable from "../kql/typeTable";
+import * as typeTable from "../contract/typeTable";
 import { ADMIN_PASSWORD_CONFIG_KEY, PostgresConnectionInputs, withClient } from "./sourceBootstrap";
 
 export interface SourceCatalogInputs {
@@ -21,7 +21,7 @@ export interface SourceCatalogInputs {
 
 export interface SourceCatalogOutputs extends SourceCatalogInputs {
     /** Each captured table as the catalog describes it, in `tables` order, with the key its current state uses. */
-    described: (catalog.CatalogTable & { key: string[] })[];
+    described: (typeTable.CatalogTable & { key: string[] })[];
 }
 
 /** One table's description; a table the catalog resource did not describe is a bug worth naming. */
@@ -32,7 +32,7 @@ export function describedTable(described: SourceCatalogOutputs["described"], qua
 }
 
 /** Everything that would make a table's capture wrong, as one message; empty when all can be captured. */
-export function captureProblems(inputs: SourceCatalogInputs, found: { tables: catalog.CatalogTable[]; missing: string[] }): string[] {
+export function captureProblems(inputs: SourceCatalogInputs, found: { tables: typeTable.CatalogTable[]; missing: string[] }): string[] {
     const problems = found.missing.map(
         (t) => `captured table ${t} does not exist in database ${inputs.connection.database}; create it first or remove it from pg-adx-cdc:capture.tables`,
     );

@@ -5,7 +5,7 @@
 // Credentials are resolved when the provider runs, as for the bootstrap.
 import * as pulumi from "@pulumi/pulumi";
 import { ADMIN_PASSWORD_CONFIG_KEY, PostgresConnectionInputs, withClient } from "./sourceBootstrap";
-import { parseTableName } from "./identifiers";
+import { parseTableName } from "../contract/identifiers";
 
 export interface ReadinessInputs {
     connection: PostgresConnectionInputs;

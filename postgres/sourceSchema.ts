@@ -2,7 +2,7 @@
 // that prepares PostgreSQL for Debezium (tables, replica identity, heartbeat, publication, a
 // least-privilege replication user), plus the SQL that removes it again on destroy.
 
-import { canonicalTableName, parseTableName, PG_IDENTIFIER, quoteIdent } from "./identifiers";
+import { canonicalTableName, parseTableName, PG_IDENTIFIER, quoteIdent } from "../contract/identifiers";
 
 export interface SourceColumn {
     name: string;

@@ -14,7 +14,7 @@ import { waitUntilEqual as waitUntilEqualToSource } from "./harness/sourceCompar
 import { bootstrapCapture } from "./harness/capturedTables";
 import { KustoSinkDeployment } from "../../local/kustoSinkDeployment";
 import { sourceObjectNames } from "../../postgres/sourceSchema";
-import { TYPE_TABLE, typeRuleFor } from "../../kql/typeTable";
+import { TYPE_TABLE, typeRuleFor } from "../../contract/typeTable";
 import { heartbeatCatalog, ORDERS_CATALOG, PRODUCTS_CATALOG, PRODUCTS_DDL } from "../support/catalogFixtures";
 import { localOperationsOutputs } from "./harness/operationsOutputs";
 import { localReconcile } from "./harness/localReconcile";

@@ -17,10 +17,10 @@ import { connectInternalTopics, WORKER_SECRET_ENV } from "../../connectors/worke
 import { sourceObjectNames } from "../../postgres/sourceSchema";
 import { connectRequest } from "../../connectors/connectRestClient";
 import { runOrdersGenerator } from "../../generator/ordersGenerator";
-import { kafkaClient } from "../../operations/kafkaClient";
+import { kafkaClient } from "../../runtime/kafkaClient";
 import { readTopicOffsets } from "../../operations/pipelineHealth";
 import { adxNamesFor } from "../../kql/adxModel";
-import { eventHubsOperatorAuthentication } from "../../operations/stackOutputs";
+import { eventHubsOperatorAuthentication } from "../../connectors/workerSettings";
 import { localOperationsOutputs } from "./harness/operationsOutputs";
 import { REPO_ROOT } from "../../local/prerequisites";
 import { execFile } from "child_process";

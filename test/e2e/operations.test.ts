@@ -15,14 +15,14 @@ import { AdxTestDouble } from "../../local/doubles/adxRestTestDouble";
 import { topicForTable } from "../../connectors/debeziumSource";
 import { connectRequest } from "../../connectors/connectRestClient";
 import { adxNamesFor, freshnessFunctionName } from "../../kql/adxModel";
-import { OperationsOutputs } from "../../operations/stackOutputs";
+import { OperationsOutputs } from "../../contract/stackOutputs";
 import { localOperationsOutputs } from "./harness/operationsOutputs";
 import { runOperatorCli } from "./harness/operatorCli";
 import { verifyPipeline } from "../../operations/verifyPipeline";
 import { kustoCurrentStateProbe } from "../../operations/kustoCurrentStateProbe";
 import { sourceObjectNames } from "../../postgres/sourceSchema";
 import { pollUntil } from "../../runtime/pollUntil";
-import { kafkaClient } from "../../operations/kafkaClient";
+import { kafkaClient } from "../../runtime/kafkaClient";
 
 const PREFIX = "cdc";
 const SOURCE = "cdc-postgres-source";

@@ -15,14 +15,14 @@ import { adminClient } from "../../local/capturedSource";
 import { compareWithSource, waitUntilEqual as waitUntilEqualToSource } from "./harness/sourceComparison";
 import { bootstrapCapture } from "./harness/capturedTables";
 import { ADX_DATABASE, KustoSinkDeployment } from "../../local/kustoSinkDeployment";
-import { OVERSIZED_FIELD, OVERSIZED_MARKER_PREFIX, TRUNCATE_OP } from "../../connectors/debeziumSource";
+import { OVERSIZED_FIELD, OVERSIZED_MARKER_PREFIX, TRUNCATE_OP } from "../../contract/recordFields";
 import { connectRequest } from "../../connectors/connectRestClient";
 import { pollUntil } from "../../runtime/pollUntil";
 import { sourceBootstrapProvider } from "../../postgres/sourceBootstrap";
 import { sourceObjectNames } from "../../postgres/sourceSchema";
-import { parseTableName } from "../../postgres/identifiers";
+import { parseTableName } from "../../contract/identifiers";
 import { adxNamesFor, changeMetadataColumns } from "../../kql/adxModel";
-import { kafkaClient } from "../../operations/kafkaClient";
+import { kafkaClient } from "../../runtime/kafkaClient";
 import { readOversizedRows } from "../../operations/pipelineHealth";
 
 const PREFIX = "realworld";

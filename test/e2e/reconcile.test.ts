@@ -16,7 +16,7 @@ import { waitUntilEqual as waitUntilEqualToSource } from "./harness/sourceCompar
 import { bootstrapCapture } from "./harness/capturedTables";
 import { localOperationsOutputs } from "./harness/operationsOutputs";
 import { adxNamesFor, changeMetadataColumns } from "../../kql/adxModel";
-import { OperationsOutputs } from "../../operations/stackOutputs";
+import { OperationsOutputs } from "../../contract/stackOutputs";
 import { TableReconcile } from "../../operations/reconcileTable";
 import { localReconcile, LocalReconcile } from "./harness/localReconcile";
 import { runOperatorCli } from "./harness/operatorCli";

@@ -1,7 +1,7 @@
 // What PostgreSQL's catalog reports for the demo table and the Debezium cookbook's table, for tests
 // that run without a database (mocks, KQL analysis). test/e2e/anyTable.test.ts reads the real
 // catalog of the same DDL and asserts it equals these, so they cannot drift from PostgreSQL.
-import { CatalogTable } from "../../postgres/catalog";
+import type { CatalogTable } from "../../contract/typeTable";
 import { KqlScript, loadOverlayScripts } from "../../kql/kqlModel";
 import { adxModelScripts } from "../../kql/adxModel";
 

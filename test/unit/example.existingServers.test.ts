@@ -3,7 +3,7 @@
 import { before, describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import { installMocks, MockedResource, resolveOutput, settle } from "../support/pulumiMocks";
-import { parseOperationsOutputs } from "../../operations/stackOutputs";
+import { parseOperationsOutputs } from "../../contract/stackOutputs";
 
 const PASSWORD = "Example-Admin-Passw0rd!";
 let resources: MockedResource[];

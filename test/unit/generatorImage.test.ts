@@ -17,8 +17,9 @@ it("generator/Dockerfile: the copied sources compile, and the entry answers --he
         for (const [, args] of dockerfile.matchAll(/^COPY (?!package\.json)(.+)$/gm)) {
             const parts = args.trim().split(/\s+/);
             const to = parts.pop()!;
-            // Several sources go into the destination directory; one source is copied to the destination itself.
-            for (const from of parts) fs.cpSync(path.join(root, from), parts.length > 1 ? path.join(dir, to, path.basename(from)) : path.join(dir, to), { recursive: true });
+            // As Docker does: several sources, or a destination ending in "/", go into that directory; else one source becomes the destination.
+            const intoDirectory = parts.length > 1 || to.endsWith("/");
+            for (const from of parts) fs.cpSync(path.join(root, from), intoDirectory ? path.join(dir, to, path.basename(from)) : path.join(dir, to), { recursive: true });
         }
         fs.symlinkSync(path.join(root, "node_modules"), path.join(dir, "node_modules"));
         const tsc = /^RUN npx tsc (.+)$/m.exec(dockerfile)?.[1].split(" ");

@@ -2,7 +2,7 @@
 // topic, ADX names. The names an ORM creates ("Orders"), spaces, quotes, dots and non-ASCII included.
 import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
-import { canonicalTableName, debeziumTablePattern, debeziumTopicName, parseTableName, quoteIdent, tableFromDebeziumPattern } from "../../postgres/identifiers";
+import { canonicalTableName, debeziumTablePattern, debeziumTopicName, parseTableName, quoteIdent, tableFromDebeziumPattern } from "../../contract/identifiers";
 import { adxNamesFor, findAdxNameCollisions } from "../../kql/adxModel";
 import { parseStackConfig } from "../../config/stackConfig";
 

@@ -3,7 +3,7 @@
 import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import { addedTables, executeSnapshotSignal, tablesToReread, taskCaptures } from "../../postgres/incrementalSnapshot";
-import { tableFromDebeziumPattern } from "../../postgres/identifiers";
+import { tableFromDebeziumPattern } from "../../contract/identifiers";
 import { renderHealthReport } from "../../operations/pipelineHealth";
 
 describe("incremental snapshot of tables added to a running stack", () => {

@@ -7,8 +7,10 @@ import * as os from "os";
 import * as path from "path";
 import { evaluatePipelineHealth, formatBytes, PipelineHealthReport, renderHealthReport } from "../../operations/pipelineHealth";
 import { DEFAULT_THRESHOLDS } from "../../operations/healthThresholds";
-import { eventHubsOperatorAuthentication, parseOperationsOutputs, readOperationsOutputs } from "../../operations/stackOutputs";
-import { kafkaClientConfig } from "../../operations/kafkaClient";
+import { parseOperationsOutputs } from "../../contract/stackOutputs";
+import { readOperationsOutputs } from "../../operations/stackSelection";
+import { eventHubsOperatorAuthentication } from "../../connectors/workerSettings";
+import { kafkaClientConfig } from "../../runtime/kafkaClient";
 import { buildCurrentRowQuery } from "../../operations/kustoCurrentStateProbe";
 import { verifyPipeline } from "../../operations/verifyPipeline";
 

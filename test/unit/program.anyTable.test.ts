@@ -5,7 +5,7 @@ import { before, describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import { resolveOutput, unsecret } from "../support/pulumiMocks";
 import { ProgramRun, runProgramWithStackFile } from "../support/programUnderMocks";
-import { parseOperationsOutputs } from "../../operations/stackOutputs";
+import { parseOperationsOutputs } from "../../contract/stackOutputs";
 import { currentStateOf, sinkTargetOf } from "../../kql/kqlModel";
 
 let run: ProgramRun;

@@ -5,7 +5,7 @@ import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import { CLIENT_CONFIG, resolveOutput, unsecret } from "../support/pulumiMocks";
 import { countByType, displayedInputs, MOCK_SECRETS, ProgramRun, runProgramWithStackFile } from "../support/programUnderMocks";
-import { parseOperationsOutputs } from "../../operations/stackOutputs";
+import { parseOperationsOutputs } from "../../contract/stackOutputs";
 import { assertUrnsKept } from "../support/stackUrns";
 
 const FREE_CLUSTER = "https://kvc-test0123456789.northeurope.kusto.windows.net";

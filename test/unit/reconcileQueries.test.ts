@@ -15,7 +15,7 @@ import {
     ReconcileTarget,
 } from "../../kql/reconcileQueries";
 import { dotnetDoubleText } from "../../local/doubles/kqlExpression";
-import { CatalogColumn } from "../../kql/typeTable";
+import { CatalogColumn } from "../../contract/typeTable";
 
 const column = (name: string, declaredType: string, typeName: string): CatalogColumn => ({ name, declaredType, typeName, kind: "base", notNull: false });
 const target: ReconcileTarget = {

@@ -6,7 +6,7 @@ import { LocalPipeline } from "../../../local/localPipeline";
 import { adminClient } from "../../../local/capturedSource";
 import { ADX_DATABASE } from "../../../local/kustoSinkDeployment";
 import { getKustoAccessToken, rowsOf, runKustoQuery } from "../../../kql/kustoRestClient";
-import { OperationsOutputs } from "../../../operations/stackOutputs";
+import { OperationsOutputs } from "../../../contract/stackOutputs";
 import { heartbeatFence, reconcileTargets } from "../../../operations/reconcileCommand";
 import { KqlRunner, reconcileTable, TableReconcile } from "../../../operations/reconcileTable";
 

@@ -1,11 +1,11 @@
-// The `operations` stack output (operations/stackOutputs.ts) as the stack would export it for a
+// The `operations` stack output (contract/stackOutputs.ts) as the stack would export it for a
 // pipeline the harness runs: what the operator commands under test read with --outputs.
 import { LocalPipeline } from "../../../local/localPipeline";
 import { topicForTable } from "../../../connectors/debeziumSource";
 import { deadLetterTopicFor } from "../../../connectors/kafkaTopics";
 import { adxNamesFor, freshnessFunctionName } from "../../../kql/adxModel";
 import { sourceObjectNames } from "../../../postgres/sourceSchema";
-import { OperationsOutputs } from "../../../operations/stackOutputs";
+import { OperationsOutputs } from "../../../contract/stackOutputs";
 import { ADX_DATABASE } from "../../../local/kustoSinkDeployment";
 
 export function localOperationsOutputs(

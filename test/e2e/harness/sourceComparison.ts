@@ -6,11 +6,11 @@ import { Client } from "pg";
 import { stringify as stringifyLosslessJson } from "lossless-json";
 import { LocalPipeline } from "../../../local/localPipeline";
 import { KustoSinkDeployment } from "../../../local/kustoSinkDeployment";
-import { readBackSql, typeRuleFor } from "../../../kql/typeTable";
+import { readBackSql, typeRuleFor } from "../../../contract/typeTable";
 import { adxNamesFor, changeMetadataColumns } from "../../../kql/adxModel";
 import { KustoValue } from "../../../local/doubles/adxIngestionTestDouble";
 import { pollUntil } from "../../../runtime/pollUntil";
-import { quoteIdent } from "../../../postgres/identifiers";
+import { quoteIdent } from "../../../contract/identifiers";
 
 export interface TableComparison {
     table: string;

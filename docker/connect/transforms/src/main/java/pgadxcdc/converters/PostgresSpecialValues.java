@@ -20,7 +20,7 @@ import io.debezium.spi.converter.RelationalColumn;
 /**
  * PostgreSQL values Debezium 3.7 does not carry exactly, written the same through the snapshot and the
  * stream (each is registered by column type in the source connector config, connectors/debeziumSource.ts
- * through kql/typeTable.ts):
+ * through contract/typeTable.ts):
  * - date, date[]: Debezium 3.7's
  * own date conversion (time.precision.mode=isostring) reads a snapshot's dates through
  * java.sql.Date, which drops the era (4713-01-01 BC arrives as the AD date 4713-01-01Z) and turns

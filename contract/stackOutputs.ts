@@ -1,11 +1,8 @@
 // What the operator commands know about a deployed stack: the `operations` stack output (index.ts),
-// read with `pulumi stack output --json` or from a file holding that command's output, and checked
-// here so a stale or foreign stack fails with the missing field named.
-import { SSL_MODES } from "../postgres/sslMode";
-import { execFileSync } from "child_process";
-import * as fs from "fs";
+// checked here so a stale or foreign stack fails with the missing field named. How the commands
+// obtain it (the Pulumi CLI or a file) is operations/stackSelection.ts.
+import { SSL_MODES } from "./sslMode";
 import { z } from "zod";
-import { EVENT_HUBS_SASL_USERNAME, WORKER_SECRET_ENV } from "../connectors/workerSettings";
 
 /** One captured table in ADX: its change table, current-state view and function, and the key. */
 const ADX_TABLE = z.object({
@@ -69,11 +66,6 @@ const operationsSchema = z.object({
     }),
 });
 
-/** Operator commands reach Event Hubs as the workers do: SASL PLAIN, `$ConnectionString`, the secret from the environment. */
-export function eventHubsOperatorAuthentication(): NonNullable<OperationsOutputs["kafkaAuthentication"]> {
-    return { protocol: "SASL_SSL", mechanism: "PLAIN", username: EVENT_HUBS_SASL_USERNAME, passwordEnvVar: WORKER_SECRET_ENV.eventHubsConnectionString };
-}
-
 /** The `operations` stack output. */
 export type OperationsOutputs = z.infer<typeof operationsSchema>;
 
@@ -90,36 +82,4 @@ export function parseOperationsOutputs(json: unknown, source: string): Operation
         throw new Error(`${source} has no usable "operations" output (${problems}); run pulumi up with this version of the stack first`);
     }
     return result.data;
-}
-
-export interface StackSelection {
-    /** Pulumi stack name (--stack). */
-    stack?: string;
-    /** A file with the JSON of `pulumi stack output --json` (--outputs), instead of asking Pulumi. */
-    outputsFile?: string;
-}
-
-function runPulumi(args: string[]): string {
-    try {
-        return execFileSync("pulumi", args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
-    } catch (error: any) {
-        if (error.code === "ENOENT") throw new Error("the pulumi CLI is not on PATH: install it, or pass --outputs <file> with the JSON of `pulumi stack output --json`");
-        throw new Error(`pulumi ${args.join(" ")} failed: ${String(error.stderr ?? error.message).trim()}`);
-    }
-}
-
-/** Reads the stack's `operations` output. */
-export function readOperationsOutputs(selection: StackSelection): OperationsOutputs {
-    if (selection.outputsFile) {
-        return parseOperationsOutputs(JSON.parse(fs.readFileSync(selection.outputsFile, "utf8")), selection.outputsFile);
-    }
-    if (!selection.stack) throw new Error("name the stack: --stack <name> (or --outputs <file>)");
-    return parseOperationsOutputs(JSON.parse(runPulumi(["stack", "output", "--json", "--stack", selection.stack])), `stack ${selection.stack}`);
-}
-
-/** The PostgreSQL admin password: PGPASSWORD when set, else the stack's secret config (decrypted by Pulumi). */
-export function resolvePostgresPassword(selection: StackSelection): string | undefined {
-    if (process.env.PGPASSWORD !== undefined) return process.env.PGPASSWORD;
-    if (!selection.stack) return undefined;
-    return runPulumi(["config", "get", "pg-adx-cdc:postgresAdminPassword", "--stack", selection.stack]).replace(/\n$/, "");
 }

@@ -18,6 +18,23 @@ export interface CatalogColumn {
     notNull: boolean;
 }
 
+/** A captured table as PostgreSQL's catalog describes it (postgres/catalog.ts reads it). */
+export interface CatalogTable {
+    /** "schema.table" as captured, in its canonical spelling (contract/identifiers.ts): what to_regclass reads. */
+    qualifiedName: string;
+    columns: CatalogColumn[];
+    /** Primary key columns in key order; empty when the table has none. */
+    primaryKey: string[];
+    replicaIdentity: "default" | "full" | "index" | "nothing";
+    /**
+     * Generated columns, left out of `columns`: PostgreSQL before 18 does not publish them to logical
+     * replication, so the stream would carry them as null while a snapshot reads their values. ADX has
+     * no column for them (compute them in a KQL function); present only when the table has one.
+     */
+    generatedColumns?: string[];
+}
+
+
 export type KustoScalarType = "int" | "long" | "real" | "decimal" | "bool" | "string" | "guid" | "datetime" | "timespan" | "dynamic";
 
 export interface TypeRule {

@@ -1,0 +1,46 @@
+// The flat record's own fields, beyond the source table's columns: what Debezium's
+// ExtractNewRecordState adds (renamed with "__"), pg-adx-cdc's markers, and the Kafka position the
+// Kusto sink adds. The source connector writes them, the ADX model reads them, the catalog check
+// refuses a source column that would collide with one: each name is stated here only.
+
+/**
+ * Metadata fields ExtractNewRecordState adds to every flat record; renamed with a "__" prefix.
+ * source.snapshot marks snapshot reads ("first", "true", "last_in_data_collection", "last",
+ * "incremental"; "false" when streamed): the current state needs it to tell a completed full
+ * snapshot from an incremental one (kql/adxModel.ts).
+ */
+export const ADDED_CHANGE_FIELDS = ["op", "lsn", "source.ts_ms", "source.snapshot"] as const;
+/** The field the "rewrite" delete mode adds ("true" on deletes, "false" otherwise). */
+export const DELETED_FLAG_FIELD = "__deleted";
+/** Prefix ExtractNewRecordState gives the fields it adds. */
+export const ADDED_FIELD_PREFIX = "__";
+/** The op Debezium gives a TRUNCATE event. */
+export const TRUNCATE_OP = "t";
+/**
+ * Largest flat record: under Event Hubs' 1,000,000-byte request limit and Kafka's default 1 MiB, with
+ * room for the key and the batch; ADX truncates a string and nulls a dynamic value (the `record`
+ * column holds the whole record) over 1 MB. A larger row arrives with its largest values as markers
+ * instead of failing the source task for good.
+ */
+export const MAX_RECORD_BYTES = 900_000;
+export const OVERSIZED_MARKER_PREFIX = "__pg_adx_cdc_oversized__";
+export const OVERSIZED_FIELD = "__oversized";
+
+/** Every field name the flat record holds beyond the source columns: a source column must not have one of them. */
+export function flatRecordReservedFields(): string[] {
+    return [...Object.values(changeMetadataFields()), OVERSIZED_FIELD];
+}
+
+/** Field names of the flat record beyond the source columns, derived from the settings above. */
+export function changeMetadataFields(): { op: string; lsn: string; sourceTs: string; snapshot: string; deleted: string } {
+    const [op, lsn, sourceTs, snapshot] = ADDED_CHANGE_FIELDS.map((f) => ADDED_FIELD_PREFIX + f.replace(/\./g, "_"));
+    return { op, lsn, sourceTs, snapshot, deleted: DELETED_FLAG_FIELD };
+}
+
+/**
+ * Fields the sink adds to every record (Kafka's InsertField, sink side): the topic partition and
+ * offset. A key's changes are all in one partition, in the order Debezium emitted them, so the offset
+ * orders them where the LSN cannot: incremental snapshot reads carry no LSN, and a transaction that
+ * commits after a snapshot began can carry LSNs below the snapshot's.
+ */
+export const KAFKA_POSITION_FIELDS = { partition: "__kafka_partition", offset: "__kafka_offset" } as const;

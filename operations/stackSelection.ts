@@ -1,0 +1,37 @@
+// Which deployed stack an operator command works on, and how it reads that stack's `operations`
+// output and the admin password: `pulumi stack output --json`, or a file holding that command's output.
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import { OperationsOutputs, parseOperationsOutputs } from "../contract/stackOutputs";
+
+export interface StackSelection {
+    /** Pulumi stack name (--stack). */
+    stack?: string;
+    /** A file with the JSON of `pulumi stack output --json` (--outputs), instead of asking Pulumi. */
+    outputsFile?: string;
+}
+
+function runPulumi(args: string[]): string {
+    try {
+        return execFileSync("pulumi", args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+    } catch (error: any) {
+        if (error.code === "ENOENT") throw new Error("the pulumi CLI is not on PATH: install it, or pass --outputs <file> with the JSON of `pulumi stack output --json`");
+        throw new Error(`pulumi ${args.join(" ")} failed: ${String(error.stderr ?? error.message).trim()}`);
+    }
+}
+
+/** Reads the stack's `operations` output. */
+export function readOperationsOutputs(selection: StackSelection): OperationsOutputs {
+    if (selection.outputsFile) {
+        return parseOperationsOutputs(JSON.parse(fs.readFileSync(selection.outputsFile, "utf8")), selection.outputsFile);
+    }
+    if (!selection.stack) throw new Error("name the stack: --stack <name> (or --outputs <file>)");
+    return parseOperationsOutputs(JSON.parse(runPulumi(["stack", "output", "--json", "--stack", selection.stack])), `stack ${selection.stack}`);
+}
+
+/** The PostgreSQL admin password: PGPASSWORD when set, else the stack's secret config (decrypted by Pulumi). */
+export function resolvePostgresPassword(selection: StackSelection): string | undefined {
+    if (process.env.PGPASSWORD !== undefined) return process.env.PGPASSWORD;
+    if (!selection.stack) return undefined;
+    return runPulumi(["config", "get", "pg-adx-cdc:postgresAdminPassword", "--stack", selection.stack]).replace(/\n$/, "");
+}
