@@ -34,7 +34,6 @@ export interface CatalogTable {
     generatedColumns?: string[];
 }
 
-
 export type KustoScalarType = "int" | "long" | "real" | "decimal" | "bool" | "string" | "guid" | "datetime" | "timespan" | "dynamic";
 
 export interface TypeRule {
