@@ -80,6 +80,11 @@ export interface PipelineHealthReport {
     watchdog?: WatchdogRestart[];
     /** The newest heartbeat commit ADX holds (undefined: none yet), and when status read it. */
     heartbeat?: { lastCommit?: string; checkedAt: Date };
+    /**
+     * The source connector's initial snapshot is still reading the tables (its committed offset says
+     * `snapshot: true`, not yet its last record): Debezium commits no heartbeat until streaming starts.
+     */
+    initialSnapshotRunning?: boolean;
     /** How the sink authenticates (from the stack's outputs), and when status ran: a client secret's expiry is judged against it. */
     sinkIdentity?: { kind: "clientSecret" | "managedIdentity"; clientId: string; clientSecretExpiresAt?: string; managedIdentityResourceId?: string; checkedAt: Date };
     /** What could not be reached at all (Connect, PostgreSQL, Kafka), with the reason. */
@@ -233,7 +238,8 @@ export function evaluatePipelineHealth(report: PipelineHealthReport, thresholds:
     }
     problems.push(...sinkIdentityProblems(report));
     const age = heartbeatAgeSeconds(report);
-    if (report.heartbeat && (age === undefined || age > thresholds.maxHeartbeatAgeSeconds))
+    // During the initial snapshot no heartbeat is committed at all: its age says nothing then (the render line says why).
+    if (report.heartbeat && !report.initialSnapshotRunning && (age === undefined || age > thresholds.maxHeartbeatAgeSeconds))
         problems.push(
             (age === undefined
                 ? "ADX holds no heartbeat yet"
@@ -454,6 +460,25 @@ export async function readConnectorHealth(connectUrl: string, name: string, dead
     };
 }
 
+/**
+ * Whether the source connector's initial snapshot is still running, from its committed offset
+ * (`GET /connectors/<name>/offsets`): Debezium's PostgreSQL offset carries `snapshot: true` while it
+ * reads the tables and `last_snapshot_record: true` on the snapshot's last record; streaming offsets
+ * carry neither. Undefined when the connector has no offset yet or Connect does not answer the API.
+ */
+export async function readInitialSnapshotRunning(connectUrl: string, source: string, deadlineMs: number): Promise<boolean | undefined> {
+    const response = await connectRequest(connectUrl, "GET", `/connectors/${encodeURIComponent(source)}/offsets`, undefined, { deadlineMs, initialDelayMs: 200, maxDelayMs: 2000 });
+    if (response.status !== 200) return undefined;
+    const offsets: { offset?: Record<string, unknown> }[] = response.data?.offsets ?? [];
+    if (offsets.length === 0) return undefined;
+    return offsets.some((o) => isSnapshotting(o.offset));
+}
+
+/** A Debezium PostgreSQL offset taken while the initial snapshot reads the tables. */
+export function isSnapshotting(offset: Record<string, unknown> | undefined): boolean {
+    return String(offset?.snapshot) === "true" && String(offset?.last_snapshot_record) !== "true";
+}
+
 /** Sink connectors consume as the group `connect-<connector name>` (Kafka Connect's default). */
 export function sinkConsumerGroup(sinkConnector: string): string {
     return `connect-${sinkConnector}`;
@@ -576,6 +601,14 @@ export async function collectPipelineHealth(
             break;
         }
     }
+    const source = report.connectors.find((c) => c.role === "source");
+    if (source && source.state !== "MISSING") {
+        try {
+            report.initialSnapshotRunning = await readInitialSnapshotRunning(connectUrl, source.name, options.connectDeadlineMs ?? 10_000);
+        } catch (error: any) {
+            report.unreachable.push(`Kafka Connect offsets of ${source.name}: ${error.message}`);
+        }
+    }
     if ("unavailable" in sql) report.unreachable.push(`PostgreSQL: ${sql.unavailable}`);
     else {
         try {
@@ -684,7 +717,8 @@ export function renderHealthReport(report: PipelineHealthReport, problems: strin
         lines.push(`oversized  ${o.table}: ${o.rows} row(s) arrived with values replaced by markers (${o.examples.join("; ")}); the values are in PostgreSQL`);
     if (report.heartbeat)
         lines.push(
-            `heartbeat  newest in ADX committed ${report.heartbeat.lastCommit ?? "never"}${heartbeatAgeSeconds(report) === undefined ? "" : ` (${heartbeatAgeSeconds(report)} s ago)`}`,
+            `heartbeat  newest in ADX committed ${report.heartbeat.lastCommit ?? "never"}${heartbeatAgeSeconds(report) === undefined ? "" : ` (${heartbeatAgeSeconds(report)} s ago)`}` +
+                (report.initialSnapshotRunning ? "; the initial snapshot is still reading the tables, and Debezium commits no heartbeat until it ends" : ""),
         );
     if (report.sinkIdentity)
         lines.push(

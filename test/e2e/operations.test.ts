@@ -147,6 +147,8 @@ describe("operator commands on the real local pipeline", () => {
         // Connect creates the dead-letter topic when the sink task starts; it is empty.
         assert.match(result.stdout, /^dead letters cdc\.adx-sink\.dlq: 0$/m);
         assert.match(result.stdout, /^HEALTHY$/m);
+        // The source's committed offset, read from the real worker: streaming, not the initial snapshot.
+        assert.equal(JSON.parse((await runCommand("status", ["--json"])).stdout).report.initialSnapshotRunning, false);
     });
 
     it("snapshot command: a captured table read again by incremental snapshot; status then lists it; an uncaptured table is refused", async () => {

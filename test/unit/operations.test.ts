@@ -5,7 +5,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { evaluatePipelineHealth, formatBytes, PipelineHealthReport, renderHealthReport } from "../../operations/pipelineHealth";
+import { evaluatePipelineHealth, formatBytes, isSnapshotting, PipelineHealthReport, renderHealthReport } from "../../operations/pipelineHealth";
 import { DEFAULT_THRESHOLDS } from "../../operations/healthThresholds";
 import { parseOperationsOutputs } from "../../contract/stackOutputs";
 import { readOperationsOutputs } from "../../operations/stackSelection";
@@ -91,6 +91,22 @@ describe("status verdict", () => {
         const managed = { ...at("2027-01-31T11:50:00Z"), sinkIdentity: { kind: "managedIdentity" as const, clientId: "m", checkedAt } };
         assert.match(evaluatePipelineHealth(managed)[0], /the Connect host must hold the identity m: attach it to the Docker host VM \(az vm identity assign/);
         assert.deepEqual(evaluatePipelineHealth(at("2027-01-31T11:50:00Z"), { ...DEFAULT_THRESHOLDS, maxHeartbeatAgeSeconds: 900 }), []);
+    });
+
+    it("during the initial snapshot an old heartbeat is not a problem (Debezium commits none until streaming), and status says why", () => {
+        const checkedAt = new Date(Date.UTC(2027, 0, 31, 12, 0, 0));
+        const loading = { ...healthy(), heartbeat: { lastCommit: "2027-01-31T10:00:00.0000000Z", checkedAt }, initialSnapshotRunning: true };
+        assert.deepEqual(evaluatePipelineHealth(loading), []);
+        assert.match(
+            renderHealthReport(loading, []),
+            /heartbeat  newest in ADX committed 2027-01-31T10:00:00\.0000000Z \(7200 s ago\); the initial snapshot is still reading the tables/,
+        );
+        assert.match(evaluatePipelineHealth({ ...loading, initialSnapshotRunning: false })[0], /^ADX's newest heartbeat was committed 7200 s ago/);
+        // Debezium's PostgreSQL offsets: while reading, on the snapshot's last record, and streaming.
+        assert.equal(isSnapshotting({ lsn: 24023128, txId: 555, ts_usec: 1, snapshot: true, last_snapshot_record: false }), true);
+        assert.equal(isSnapshotting({ lsn: 24023128, txId: 555, ts_usec: 1, snapshot: true, last_snapshot_record: true }), false);
+        assert.equal(isSnapshotting({ lsn: 24023400, txId: 556, ts_usec: 2, lsn_proc: 24023400, lsn_commit: 24023400 }), false);
+        assert.equal(isSnapshotting(undefined), false);
     });
 
     it("a running pipeline with a small lag and no dead letters is healthy", () => {
