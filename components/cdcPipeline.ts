@@ -10,7 +10,7 @@ import { existingAdxEndpoints, resolveAdxTarget } from "../config/adxSettings";
 import { stackTopics } from "../config/kafkaSettings";
 import { parseStackConfig, StackConfigInput } from "../config/stackConfig";
 import { EventHubsKafka } from "./eventHubsKafka";
-import { deadLetterTopicFor } from "../connectors/kafkaTopics";
+import { connectorNamesFor, deadLetterTopicFor } from "../connectors/kafkaTopics";
 import { TopicPartitionsGuard } from "../connectors/topicPartitionsGuard";
 import { resourceNames } from "./resourceNames";
 import { lookupDeployerIp } from "./deployerIp";
@@ -28,7 +28,7 @@ import { buildKustoSinkConfig } from "../connectors/kustoSink";
 import { WORKER_SECRET_ENV } from "../connectors/workerSettings";
 import { KqlSchema } from "../kql/kqlSchema";
 import { functionsDefinedIn, loadOverlayScripts } from "../kql/kqlModel";
-import { adxModelScripts, adxNamesFor, changeMetadataColumns, freshnessFunctionName, heartbeatModelScripts } from "../kql/adxModel";
+import { adxModelScripts, adxNamesFor, heartbeatModelScripts } from "../kql/adxModel";
 import { describedTable, SourceCatalog } from "../postgres/sourceCatalogResource";
 import { IncrementalSnapshot } from "../postgres/incrementalSnapshot";
 import { adxWebUiLinks } from "./adxLinks";
@@ -36,6 +36,7 @@ import { buildAzureServerParameters, buildLogicalReplicationParameters, needsFai
 import { walGuardLimitBytes } from "../postgres/walGuard";
 import { OperationsOutputs } from "../contract/stackOutputs";
 import { eventHubsOperatorAuthentication } from "../connectors/workerSettings";
+import { buildOperationsOutputs } from "./operationsOutputs";
 
 /**
  * The settings of one pipeline: the shape of the stack config's `pg-adx-cdc:*` keys (every section
@@ -305,7 +306,6 @@ export class CdcPipeline extends pulumi.ComponentResource {
             table: postgres.heartbeatTable,
             topic: topicForTable(config.capture.topicPrefix, postgres.heartbeatTable),
             names: adxNamesFor(postgres.heartbeatTable),
-            freshnessFunction: freshnessFunctionName(postgres.heartbeatTable),
         };
 
         // One KqlSchema per captured table: the model generated from the catalog, then the table's overlay.
@@ -339,7 +339,7 @@ export class CdcPipeline extends pulumi.ComponentResource {
             ),
         );
 
-        const sourceConnectorName = `${config.capture.topicPrefix}-postgres-source`;
+        const { source: sourceConnectorName, sink: sinkConnectorName } = connectorNamesFor(config.capture.topicPrefix);
         const sourceConnector = new KafkaConnector(
             childName("debezium-source"),
             {
@@ -373,7 +373,6 @@ export class CdcPipeline extends pulumi.ComponentResource {
             part("debezium-source", { dependsOn: [postgres.bootstrap, ...kafka.connectWorkers] }),
         );
 
-        const sinkConnectorName = `${config.capture.topicPrefix}-adx-sink`;
         const deadLetterTopic = deadLetterTopicFor(config.capture.topicPrefix);
         const sinkConnector = new KafkaConnector(
             childName("kusto-sink"),
@@ -474,64 +473,30 @@ export class CdcPipeline extends pulumi.ComponentResource {
                 sinkIdentity.clientSecretExpiresAt ?? "",
                 sinkIdentity.managedIdentityResourceId ?? "",
             ])
-            .apply(([pgHost, queryUri, described, kafkaBootstrapServers, sinkClientId, clientSecretExpiresAt, managedIdentityResourceId]) => ({
-                connectRestUrl: kafka.connectRestUrl,
-                connectWorkerUrls: kafka.connectRestUrls,
-                connectors: { source: sourceConnectorName, sink: sinkConnectorName },
-                kafkaBootstrapServers,
-                // Event Hubs: operator commands authenticate as the workers do, with the connection string from their environment.
-                ...(eventHubs ? { kafkaAuthentication: eventHubsOperatorAuthentication() } : {}),
-                topics: this.topics,
-                deadLetterTopic,
-                sinkIdentity: {
-                    kind: sinkIdentity.kind,
-                    clientId: sinkClientId,
-                    ...(clientSecretExpiresAt ? { clientSecretExpiresAt } : {}),
-                    ...(managedIdentityResourceId ? { managedIdentityResourceId } : {}),
-                },
-                postgres: {
-                    host: pgHost,
-                    port: postgres.adminEndpoint.port,
-                    database: postgres.databaseName,
-                    user: postgres.administratorLogin,
-                    sslMode: postgres.adminEndpoint.sslMode,
-                    slotName: postgres.slotName,
-                    signalTable: postgres.signalTable,
-                    walGuardLogTable: postgres.walGuardLogTable,
-                },
-                adx: {
-                    queryUri,
-                    database: config.adx.databaseName,
-                    tables: captured.map((m) => {
-                        const metadata = changeMetadataColumns((described.find((t) => t.qualifiedName === m.table)?.columns ?? []).map((c) => c.name));
-                        return {
-                            sourceTable: m.table,
-                            rawTable: m.names.changes,
-                            functionName: m.names.currentState,
-                            view: m.names.latest,
-                            fences: m.names.fences,
-                            keys: described.find((t) => t.qualifiedName === m.table)?.key ?? [],
-                            recordColumn: metadata.record.column,
-                            partitionColumn: metadata.kafkaPartition.column,
-                            offsetColumn: metadata.kafkaOffset.column,
-                        };
-                    }),
-                    heartbeat: {
-                        sourceTable: heartbeat.table,
-                        rawTable: heartbeat.names.changes,
-                        functionName: heartbeat.names.currentState,
-                        view: heartbeat.names.latest,
-                        keys: ["id"],
-                        ...(({ record, kafkaPartition, kafkaOffset, sourceTs }) => ({
-                            recordColumn: record.column,
-                            partitionColumn: kafkaPartition.column,
-                            offsetColumn: kafkaOffset.column,
-                            sourceTsColumn: sourceTs.column,
-                        }))(changeMetadataColumns(describedTable(described, heartbeat.table).columns.map((c) => c.name))),
-                        freshnessFunction: heartbeat.freshnessFunction,
+            .apply(([pgHost, queryUri, described, kafkaBootstrapServers, sinkClientId, clientSecretExpiresAt, managedIdentityResourceId]) =>
+                buildOperationsOutputs({
+                    topicPrefix: config.capture.topicPrefix,
+                    tables: config.capture.tables,
+                    described,
+                    connect: { restUrl: kafka.connectRestUrl, workerUrls: kafka.connectRestUrls },
+                    // Event Hubs: operator commands authenticate as the workers do, with the connection string from their environment.
+                    kafka: { bootstrapServers: kafkaBootstrapServers, ...(eventHubs ? { authentication: eventHubsOperatorAuthentication() } : {}) },
+                    postgres: {
+                        host: pgHost,
+                        port: postgres.adminEndpoint.port,
+                        database: postgres.databaseName,
+                        user: postgres.administratorLogin,
+                        sslMode: postgres.adminEndpoint.sslMode,
                     },
-                },
-            }));
+                    adx: { queryUri, database: config.adx.databaseName },
+                    sinkIdentity: {
+                        kind: sinkIdentity.kind,
+                        clientId: sinkClientId,
+                        ...(clientSecretExpiresAt ? { clientSecretExpiresAt } : {}),
+                        ...(managedIdentityResourceId ? { managedIdentityResourceId } : {}),
+                    },
+                }),
+            );
         this.registerOutputs({
             adxQueryUri: this.adxQueryUri,
             adxIngestionUri: this.adxIngestionUri,

@@ -29,6 +29,11 @@ export interface PipelineTopicsInput {
     retentionHours: number;
 }
 
+/** The stack's two connectors for a topic prefix: the names Connect knows them by (the sink's consumer group is `connect-<sink>`). */
+export function connectorNamesFor(topicPrefix: string): { source: string; sink: string } {
+    return { source: `${topicPrefix}-postgres-source`, sink: `${topicPrefix}-adx-sink` };
+}
+
 /** The sink's dead-letter topic for a topic prefix. */
 export function deadLetterTopicFor(topicPrefix: string): string {
     return `${topicPrefix}.adx-sink.dlq`;

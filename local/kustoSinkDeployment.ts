@@ -7,7 +7,7 @@ import { kafkaConnectorProvider } from "../connectors/kafkaConnector";
 import { buildKustoSinkConfig, KustoSinkInput } from "../connectors/kustoSink";
 import { topicForTable } from "../connectors/debeziumSource";
 import { flatRecordReservedFields } from "../contract/recordFields";
-import { deadLetterTopicFor } from "../connectors/kafkaTopics";
+import { connectorNamesFor, deadLetterTopicFor } from "../connectors/kafkaTopics";
 import { WORKER_SECRET_ENV } from "../connectors/workerSettings";
 import { KAFKA_REPLICATION_FACTOR } from "../components/kafkaPlatform";
 import { kqlSchemaProvider } from "../kql/kqlSchema";
@@ -81,7 +81,7 @@ export async function deployKustoSink(
                     : adxModelScripts(table, { key: table.key, streamingIngestion: streaming }, loadOverlayScripts(table.qualifiedName)),
         }));
     const kqlInputsOf = (model: { scripts: KqlScript[] }) => ({ clusterUri: adx.queryUri, database: adx.database, scripts: model.scripts, retainData: false });
-    const connectorName = options.connectorName ?? `${options.topicPrefix}-adx-sink`;
+    const connectorName = options.connectorName ?? connectorNamesFor(options.topicPrefix).sink;
     const connectorInputsOf = (models: { table: string; names: AdxTableNames }[]) => ({
         connectUrl: pipeline.connectUrl,
         connectorName,

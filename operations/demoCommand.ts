@@ -19,6 +19,7 @@ import { sourceObjectNames } from "../postgres/sourceSchema";
 import { pollUntil } from "../runtime/pollUntil";
 import { getKustoAccessToken, rowsOf, runKustoCommand, runKustoQuery } from "../kql/kustoRestClient";
 import { ingestionUriFor, isHttpsHostUri } from "../config/adxSettings";
+import { connectorNamesFor } from "../connectors/kafkaTopics";
 
 /** A real ADX cluster to send to instead of the local test double. */
 export interface DemoAdxCluster {
@@ -167,7 +168,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
         if (abort.signal.aborted) return 130;
         const adx = options.adxCluster && clusterToken ? remoteAdxView(options.adxCluster, clusterToken) : localAdxView(pipeline);
         if (clusterToken) process.env.AZURE_KUSTO_ACCESS_TOKEN = clusterToken;
-        source = await setUpCapturedSource(pipeline, { topicPrefix: PREFIX, connectorName: `${PREFIX}-postgres-source`, preexistingRows: 100 });
+        source = await setUpCapturedSource(pipeline, { topicPrefix: PREFIX, connectorName: connectorNamesFor(PREFIX).source, preexistingRows: 100 });
         const sink = await deployKustoSink(pipeline, {
             topicPrefix: PREFIX,
             tables: [CAPTURED_TABLE],

@@ -171,12 +171,7 @@ describe("any table: the ADX model generated from the catalog, every type, compo
     });
 
     it("reconcile agrees: every table equal, every bucket's digest the same on both sides (each type's canonical form, its edges and special values included)", async () => {
-        const outputs = localOperationsOutputs(pipeline, {
-            topicPrefix: PREFIX,
-            sourceConnector: `${PREFIX}-postgres-source`,
-            sinkConnector: `${PREFIX}-adx-sink`,
-            tables: sink.models.filter((m) => TABLES.includes(m.table)).map((m) => ({ name: m.table, keys: m.described.key })),
-        });
+        const outputs = localOperationsOutputs(pipeline, { topicPrefix: PREFIX, sink, tables: sink.models.filter((m) => TABLES.includes(m.table)).map((m) => m.table) });
         const reconciler = await localReconcile(pipeline, outputs);
         try {
             for (const r of await reconciler.run("anyTable")) {

@@ -192,12 +192,7 @@ describe("Kafka as Event Hubs serves it (SASL_SSL, PLAIN $ConnectionString, no a
     it("5. status reads Event Hubs through the same SASL settings: the dead worker named, the tasks on the survivor, the topics and the sink's lag", async () => {
         const outputsFile = path.join(pipeline.workDir, "outputs.json");
         const adxNames = adxNamesFor(TABLE);
-        const outputs = localOperationsOutputs(pipeline, {
-            topicPrefix: PREFIX,
-            sourceConnector: SOURCE,
-            sinkConnector: sink.connectorName,
-            tables: [{ name: TABLE, keys: ["orderid"] }],
-        });
+        const outputs = localOperationsOutputs(pipeline, { topicPrefix: PREFIX, sink, tables: [TABLE] });
         assert.deepEqual(outputs.kafkaAuthentication, eventHubsOperatorAuthentication(), "the operator reaches Event Hubs as the stack tells it to");
         fs.writeFileSync(outputsFile, JSON.stringify({ operations: outputs }));
         // Everything is in ADX; the sink commits what it flushed within an offset-commit interval or two.

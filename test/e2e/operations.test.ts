@@ -48,7 +48,7 @@ let outputsFile: string;
 const started = Date.now();
 
 function operationsFor(queryUri: string): OperationsOutputs {
-    return localOperationsOutputs(pipeline, { topicPrefix: PREFIX, sourceConnector: SOURCE, sinkConnector: SINK, tables: [{ name: CAPTURED_TABLE, keys: ["orderid"] }], queryUri });
+    return localOperationsOutputs(pipeline, { topicPrefix: PREFIX, sink, tables: [CAPTURED_TABLE], queryUri });
 }
 
 function runCommand(command: "status" | "verify" | "restart-sink" | "snapshot", args: string[]) {

@@ -53,15 +53,7 @@ before(async () => {
     await admin.query(`INSERT INTO ${LINES} SELECT g / 4, g % 4, 'sku-' || g, g FROM generate_series(1, 800) g`);
     const capture = await bootstrapCapture(pipeline, { prefix: PREFIX, tables: TABLES, scramSalt: "cmVjb25jaWxlLXNhbHQtMTI=" });
     ({ sink } = await capture.start());
-    outputs = localOperationsOutputs(pipeline, {
-        topicPrefix: PREFIX,
-        sourceConnector: `${PREFIX}-postgres-source`,
-        sinkConnector: `${PREFIX}-adx-sink`,
-        tables: [
-            { name: ORDERS, keys: ["id"] },
-            { name: LINES, keys: ["Order", "Line"] },
-        ],
-    });
+    outputs = localOperationsOutputs(pipeline, { topicPrefix: PREFIX, sink, tables: [ORDERS, LINES] });
     outputsFile = path.join(pipeline.workDir, "operations-outputs.json");
     fs.writeFileSync(outputsFile, JSON.stringify({ operations: outputs }));
     reconciler = await localReconcile(pipeline, outputs);

@@ -8,6 +8,7 @@ import { kafkaConnectorProvider } from "../../../connectors/kafkaConnector";
 import { sourceBootstrapProvider } from "../../../postgres/sourceBootstrap";
 import { buildScramSha256Verifier } from "../../../postgres/scramVerifier";
 import { sourceObjectNames } from "../../../postgres/sourceSchema";
+import { connectorNamesFor } from "../../../connectors/kafkaTopics";
 
 export interface TableCapture {
     /** The bootstrap provider's inputs, for a later update (a `pulumi up`). */
@@ -22,7 +23,7 @@ export async function bootstrapCapture(
     options: { prefix: string; tables: string[]; keys?: Record<string, string[]>; createDemoTables?: boolean; scramSalt: string; walGuardMaxRetainedWalBytes?: number },
 ): Promise<TableCapture> {
     const names = sourceObjectNames(options.prefix);
-    const connectorName = `${options.prefix}-postgres-source`;
+    const connectorName = connectorNamesFor(options.prefix).source;
     const bootstrapInputs = {
         connection: pipeline.adminConnection,
         bootstrap: {
