@@ -53,6 +53,8 @@ interface RunResult {
     connectProfile?: JvmProfile;
     /** Commit → the row reaching the ADX double through the real sink, and the ingest requests that carried them. */
     adx: { delivered: number; latencyMs: LatencySummary; drainMs: number; ingestion: "streaming" | "queued" | "none"; requestsPerSecond: number; averageRequestBytes: number };
+    /** What a change costs: Connect's CPU time per 1,000 changes, and the bytes of ingest requests per change delivered. */
+    cost: { connectCpuMsPer1000Changes: number; requestBytesPerChange: number };
 }
 
 /** Generator connections for a rate: one up to 1,000 changes/s, then one per 1,000/s up to 8. */
@@ -253,12 +255,17 @@ async function runOnce(
             requestsPerSecond: Math.round((requests.length / requestSpanS) * 10) / 10,
             averageRequestBytes: requests.length ? Math.round(requests.reduce((n, r) => n + r.bytes, 0) / requests.length) : 0,
         },
+        cost: {
+            // cpuPercent is % of one core over the load: 1% is 10 ms of CPU per second.
+            connectCpuMsPer1000Changes: report.achievedRate > 0 ? Math.round((connect.cpuPercent * 10 * 1000) / report.achievedRate) : 0,
+            requestBytesPerChange: arrived.length ? Math.round(requests.reduce((n, r) => n + r.bytes, 0) / arrived.length) : 0,
+        },
     };
 }
 
 function table(results: RunResult[]): string {
     const header =
-        "profile     offered/s  achieved/s  changes   p50 ms  p95 ms  p99 ms  max ms  drain ms  Connect CPU/RSS   broker CPU/RSS   PG CPU/RSS   bench CPU/RSS | into ADX: delivered  p50 ms  p99 ms  requests/s  avg bytes";
+        "profile     offered/s  achieved/s  changes   p50 ms  p95 ms  p99 ms  max ms  drain ms  Connect CPU/RSS   broker CPU/RSS   PG CPU/RSS   bench CPU/RSS | into ADX: delivered  p50 ms  p99 ms  requests/s  avg bytes | Connect CPU-ms/1k changes  request bytes/change";
     const rows = results.map((r) =>
         [
             (r.withSink ? r.profile : `${r.profile}*`).padEnd(10),
@@ -277,6 +284,9 @@ function table(results: RunResult[]): string {
             String(r.adx.latencyMs.p99).padStart(7),
             String(r.adx.requestsPerSecond).padStart(11),
             String(r.adx.averageRequestBytes).padStart(10),
+            "|",
+            String(r.cost.connectCpuMsPer1000Changes).padStart(25),
+            String(r.cost.requestBytesPerChange).padStart(21),
         ].join(" "),
     );
     return [header, ...rows, ...(results.some((r) => !r.withSink) ? ["* the capture path alone: no sink connector, nothing into ADX"] : [])].join("\n");
@@ -378,6 +388,17 @@ export async function runBench(options: BenchOptions = BENCH_DEFAULTS): Promise<
             quickstartAdxP99At1000Ms: adxP99("quickstart", 1000),
             adxP99RatioAt1000: Math.round((adxP99("tuned", 1000) / adxP99("quickstart", 1000)) * 1000) / 1000,
             highestSustainedRateIntoAdx: sustainedIntoAdx.reduce((a, b) => Math.max(a, b), 0),
+            // Cost per change at 1,000/s, and at the highest rate the tuned profile reached into ADX (saturation).
+            connectCpuMsPer1000ChangesAt1000: Object.fromEntries(
+                (["tuned", "quickstart"] as const).map((profile) => [
+                    profile,
+                    results.find((r) => r.profile === profile && r.offeredRate === 1000)?.cost.connectCpuMsPer1000Changes,
+                ]),
+            ),
+            connectCpuMsPer1000ChangesAtSaturation: [...ramp].sort((a, b) => b.achievedRate - a.achievedRate)[0]?.cost.connectCpuMsPer1000Changes,
+            requestBytesPerChangeAt1000: Object.fromEntries(
+                (["tuned", "quickstart"] as const).map((profile) => [profile, results.find((r) => r.profile === profile && r.offeredRate === 1000)?.cost.requestBytesPerChange]),
+            ),
             highestSustainedRate: sustained.reduce((a, b) => Math.max(a, b), 0),
             highestSustainedRateToTopicWithoutSink: sustainedCaptureOnly.reduce((a, b) => Math.max(a, b), 0),
             captureLimitFound,
