@@ -308,7 +308,11 @@ export const TYPE_TABLE: readonly TypeRule[] = [
         kusto: "string",
         currentStateExpression: 'totimespan(trim_end("Z", {c}))',
         note: "Kusto has no time-of-day type: text in the change table, a timespan since midnight (UTC for timetz) in the current state",
-        canonicalSql: orNull(`to_char(${TIME_OF_DAY_SQL}, 'HH24:MI:SS') || '.' || lpad((extract(microsecond from {c}::timetz)::bigint % 1000000 * 10)::text, 7, '0')`),
+        // As Kusto prints the timespan: 24:00:00 is one day ("1.00:00:00"), the fraction only when not zero.
+        canonicalSql: orNull(
+            `CASE WHEN ${TIME_OF_DAY_SQL} = interval '24:00:00' THEN '1.00:00:00' ELSE to_char(${TIME_OF_DAY_SQL}, 'HH24:MI:SS') || ` +
+                `CASE WHEN extract(microsecond from {c}::timetz)::bigint % 1000000 = 0 THEN '' ELSE '.' || lpad((extract(microsecond from {c}::timetz)::bigint % 1000000 * 10)::text, 7, '0') END END`,
+        ),
         currentStateKusto: "timespan",
         // $1 is Debezium's text ("24:00:00Z", "19:00:00.5Z") or the current state's timespan ("1.00:00:00", "19:00:00.5000000").
         sameValueSql: `(CASE WHEN $1 ~ '^1\\.00:00:00(\\.0*)?$' THEN interval '24:00:00' ELSE rtrim($1, 'Z')::interval END) = ${TIME_OF_DAY_SQL}`,

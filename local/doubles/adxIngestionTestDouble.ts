@@ -92,8 +92,14 @@ export function convertToKustoType(value: unknown, kustoType: string, transform?
         case "datetime":
             return typeof value === "string" ? parseKustoDatetime(value) : null;
         case "timespan": {
+            // As Kusto prints a timespan (.NET's "c" format): [-][d.]hh:mm:ss[.fffffff], hours past 23 carried
+            // into days (totimespan("24:00:00") is 1.00:00:00), the fraction only when it is not zero.
             const m = typeof value === "string" ? /^(-)?(?:(\d+)\.)?(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,7}))?)?$/.exec(value.trim()) : null;
-            return m ? `${m[1] ?? ""}${m[2] ? `${m[2]}.` : ""}${m[3].padStart(2, "0")}:${m[4]}:${m[5] ?? "00"}.${(m[6] ?? "").padEnd(7, "0")}` : null;
+            if (!m) return null;
+            const hours = Number(m[3]);
+            const days = Number(m[2] ?? 0) + Math.floor(hours / 24);
+            const fraction = (m[6] ?? "").padEnd(7, "0");
+            return `${m[1] ?? ""}${days ? `${days}.` : ""}${String(hours % 24).padStart(2, "0")}:${m[4]}:${m[5] ?? "00"}${/^0+$/.test(fraction) ? "" : `.${fraction}`}`;
         }
         case "guid":
             return typeof value === "string" && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value) ? value.toLowerCase() : null;
