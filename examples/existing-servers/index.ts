@@ -13,10 +13,11 @@ const orders = new CdcPipeline("orders-cdc", {
     settings: {
         postgres: {
             mode: "existing",
-            existingServer: { resourceGroupName: "app-rg", serverName: "orders-db" },
-            databaseName: "shop",
-            administratorLogin: "appadmin",
-            allowedClientCidrs: ["203.0.113.10/32"],
+            existingServer: { resourceGroupName: "shop-prod-rg", serverName: "shop-orders-pg" },
+            databaseName: "orders",
+            administratorLogin: "shopadmin",
+            // The Connect host's address: the only client the firewall admits besides what the server already allows.
+            allowedClientCidrs: ["198.51.100.40/32"],
             allowDeployerIp: false,
         },
         adx: { mode: "existing", clusterUri: "https://shopanalytics.westeurope.kusto.windows.net", databaseName: "orders" },

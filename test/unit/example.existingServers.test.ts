@@ -21,10 +21,10 @@ describe("examples/existing-servers: CdcPipeline in a program of its own", () =>
         const types = new Set(resources.map((r) => r.type));
         for (const type of ["azure-native:dbforpostgresql:Server", "azure-native:kusto:Cluster", "azure-native:kusto:ReadWriteDatabase"]) assert.ok(!types.has(type), type);
         // The existing server's parameters are raised where needed, and its firewall opened to the listed client only.
-        assert.ok(resources.some((r) => r.type === "azure-native:dbforpostgresql:Configuration" && r.inputs.serverName === "orders-db"));
+        assert.ok(resources.some((r) => r.type === "azure-native:dbforpostgresql:Configuration" && r.inputs.serverName === "shop-orders-pg"));
         assert.deepEqual(
             resources.filter((r) => r.type === "azure-native:dbforpostgresql:FirewallRule").map((r) => r.inputs.startIpAddress),
-            ["203.0.113.10"],
+            ["198.51.100.40"],
         );
     });
 
@@ -49,7 +49,7 @@ describe("examples/existing-servers: CdcPipeline in a program of its own", () =>
             operations.adx.tables.map((t) => t.sourceTable),
             ["retail.orders_info", "inventory.products"],
         );
-        assert.equal(operations.postgres.database, "shop");
+        assert.equal(operations.postgres.database, "orders");
     });
 
     it("keeps the admin password out of every resource's inputs", () => {
