@@ -86,9 +86,10 @@ export class CdcPipeline extends pulumi.ComponentResource {
     public readonly operations: pulumi.Output<OperationsOutputs>;
 
     constructor(name: string, args: CdcPipelineArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("pg-adx-cdc:index:CdcPipeline", name, {}, opts);
+        // Bad settings fail here, naming each key and the fix, before anything is registered.
         const environment = args.environment ?? pulumi.getStack();
         const config = parseStackConfig(args.settings as Record<string, unknown>, environment);
+        super("pg-adx-cdc:index:CdcPipeline", name, {}, opts);
         const names = resourceNames(environment);
         const adminPassword = args.postgresAdminPassword;
         /** A child of this pipeline, named `${name}-<part>`; with aliasTopLevel, it keeps the URN it had at the stack's top level. */

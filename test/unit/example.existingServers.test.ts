@@ -4,6 +4,7 @@ import { before, describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import { installMocks, MockedResource, resolveOutput, settle } from "../support/pulumiMocks";
 import { parseOperationsOutputs } from "../../contract/stackOutputs";
+import { CdcPipeline } from "../../components/cdcPipeline";
 
 const PASSWORD = "Example-Admin-Passw0rd!";
 let resources: MockedResource[];
@@ -50,6 +51,21 @@ describe("examples/existing-servers: CdcPipeline in a program of its own", () =>
             ["retail.orders_info", "inventory.products"],
         );
         assert.equal(operations.postgres.database, "orders");
+    });
+
+    it("bad settings are refused by the stack's own validation, naming each key and the fix, before anything is registered", async () => {
+        const before = resources.length;
+        assert.throws(
+            () =>
+                new CdcPipeline("bad-cdc", {
+                    environment: "shop",
+                    settings: { postgres: { mode: "cloud" as any, allowedClientCidrs: ["0.0.0.0/0"] }, capture: { tables: ["Orders"] } },
+                    postgresAdminPassword: PASSWORD,
+                }),
+            (error: Error) => /pg-adx-cdc:postgres\.mode/.test(error.message) && /0\.0\.0\.0\/0/.test(error.message) && /pg-adx-cdc:capture\.tables/.test(error.message),
+        );
+        await settle(500);
+        assert.equal(resources.length, before, "nothing registered");
     });
 
     it("keeps the admin password out of every resource's inputs", () => {
