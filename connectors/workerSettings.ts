@@ -119,6 +119,9 @@ export const CONNECTOR_CLIENT_OVERRIDES = {
 
 export const CLIENT_OVERRIDE_POLICY_CLASS = "pgadxcdc.policy.AllowListClientConfigOverridePolicy";
 
+/** The sink consumers' reset policy: none, so no gap is ever skipped silently (see buildConnectWorkerSettings). */
+export const SINK_OFFSET_RESET_KEY = "consumer.auto.offset.reset";
+
 /** The watchdog (docker/connect/transforms, pgadxcdc.watchdog.FailedTaskWatchdog): a Connect REST extension in every worker. */
 export const WATCHDOG_EXTENSION_CLASS = "pgadxcdc.watchdog.FailedTaskWatchdog";
 
@@ -140,7 +143,9 @@ export interface WatchdogSettings {
  * (on top of the sink's own 5-minute retry window) without hammering a service that is down, and a
  * cause that no restart fixes (a dropped ADX table) reaches a person in about 2 hours.
  */
-export const WATCHDOG_DEFAULTS: WatchdogSettings = { intervalMs: 15_000, initialBackoffMs: 30_000, maxBackoffMs: 900_000, maxRestarts: 10, stableMs: 600_000 };
+// The check reads the worker's in-memory status only, so it runs every 2 s: a new topic's first
+// records wait at most that long (plus one stop and resume) for their first offset.
+export const WATCHDOG_DEFAULTS: WatchdogSettings = { intervalMs: 2_000, initialBackoffMs: 30_000, maxBackoffMs: 900_000, maxRestarts: 10, stableMs: 600_000 };
 
 function watchdogWorkerSettings(overrides: Partial<WatchdogSettings> = {}): Record<string, string> {
     const w = { ...WATCHDOG_DEFAULTS, ...overrides };
@@ -171,6 +176,11 @@ function watchdogWorkerSettings(overrides: Partial<WatchdogSettings> = {}): Reco
  *   while 30 s still lets a restarting worker (a container restart) take its own tasks back.
  * - `rest.extension.classes`: pg-adx-cdc's watchdog, which restarts failed connectors and tasks with
  *   backoff (Connect never does) and reports at `/pg-adx-cdc/watchdog`.
+ * - `consumer.auto.offset.reset=none` (Connect's default for sinks is `earliest`): a sink whose committed
+ *   offset retention has deleted, or whose topic was re-created, would jump to the earliest record and
+ *   skip the rest without a word. With `none` its task fails instead and `status` names the gap and the
+ *   repair. A partition the sink never committed (a new table's topic) gets offset 0, its first record,
+ *   from the watchdog (stop, Connect's offsets API, resume), never a later one.
  */
 export function buildConnectWorkerSettings(input: ConnectWorkerSettingsInput): Record<string, string> {
     if (!input.bootstrapServers) throw new Error("buildConnectWorkerSettings: bootstrapServers is required");
@@ -195,6 +205,7 @@ export function buildConnectWorkerSettings(input: ConnectWorkerSettingsInput): R
         "value.converter": "org.apache.kafka.connect.json.JsonConverter",
         "key.converter.schemas.enable": "false",
         "value.converter.schemas.enable": "false",
+        [SINK_OFFSET_RESET_KEY]: "none",
         listeners: input.restListener,
         "rest.advertised.host.name": input.advertisedHost,
         "config.providers": "env",

@@ -92,7 +92,7 @@ export function buildCli(): Command {
 
     withStack(program.command("snapshot"))
         .description(
-            "re-read captured tables by Debezium's incremental snapshot (chunked, alongside the stream): after ADD COLUMN ... DEFAULT (no change event for existing rows), or to re-sync",
+            "re-read captured tables by Debezium's incremental snapshot (chunked, alongside the stream): after ADD COLUMN ... DEFAULT (no change event for existing rows), or to re-sync; the repair of a DATA GAP or a re-created topic (status says which), moving the sink to the topic's first offset first",
         )
         .requiredOption("--table <schema.table...>", "captured table(s) to read again")
         .addOption(new Option("--timeout <time>", "until Debezium opens its first snapshot window").default(180_000, "180s").argParser(durationArg))

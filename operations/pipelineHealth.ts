@@ -50,14 +50,25 @@ export interface PipelineHealthReport {
     slot?: SlotHealth;
     topics: { topic: string; endOffset: number }[];
     /** Per captured table: where its changes go, how many reached its topic, how many the sink has not yet delivered. */
-    tables?: { sourceTable: string; adxTable: string; topic: string; endOffset?: number; sinkLag?: number }[];
+    tables?: { sourceTable: string; adxTable: string; topic: string; endOffset?: number; sinkLag?: number; /** adxClearStatements of the table. */ adxClear?: string }[];
     /** Records the sink has not yet committed per topic (its consumer group `connect-<sink>`). */
     sinkLag?: { group: string; records: number; perTopic: { topic: string; records: number }[] };
     /**
-     * Offsets the topic no longer holds (deleted by retention) that the sink never read: its committed
-     * offset, or the start when it never committed, is below the partition's first offset.
+     * Where the sink's committed offset lies outside what the topic holds. `retention`: records the topic
+     * no longer holds that the sink never read (its committed offset, or the start when it never
+     * committed, is below the partition's first offset). `pastEnd`: the committed offset is past the
+     * partition's end, so the topic was re-created and its offsets began again (`from` is the committed
+     * offset, `to` the end). The sink consumes with `auto.offset.reset=none`: its task stays FAILED at
+     * either, never skipping.
      */
-    dataGaps?: { topic: string; partition: number; from: number; to: number }[];
+    dataGaps?: {
+        topic: string;
+        partition: number;
+        from: number;
+        to: number;
+        kind?: "retention" | "pastEnd";
+        /** The partition's first offset now, where a repair resumes. */ firstOffset?: number;
+    }[];
     deadLetters?: { topic: string; count: number; exists: boolean };
     /**
      * Ingestions ADX failed in the last hour: queued ones (`.show ingestion failures`: data the sink
@@ -138,6 +149,8 @@ export interface WatchdogRestart {
     nextAttempt?: string;
     gaveUp: boolean;
     lastTrace?: string;
+    /** Why the watchdog does not restart it, where it knows: "offset-out-of-range" (a data gap; a restart fails again). */
+    reason?: string;
 }
 
 /** Pure: the problems in a report; empty means healthy. */
@@ -158,7 +171,12 @@ export function evaluatePipelineHealth(report: PipelineHealthReport, thresholds:
     }
     for (const w of report.watchdog ?? []) {
         const what = w.task === undefined ? `connector ${w.connector}` : `connector ${w.connector} task ${w.task}`;
-        if (w.gaveUp)
+        if (w.gaveUp && w.reason === "offset-out-of-range")
+            problems.push(
+                `${what} on ${w.worker} stopped at an offset the topic no longer holds (${w.lastTrace ?? "OffsetOutOfRangeException"}); it never skips by itself and the watchdog does not restart it: ` +
+                    `the DATA GAP or TOPIC RE-CREATED line names the table and the repair`,
+            );
+        else if (w.gaveUp)
             problems.push(
                 `the watchdog restarted ${what} ${w.attempts} times on ${w.worker} and gave up: a restart does not fix its cause${w.lastTrace ? ` (${w.lastTrace})` : ""}; ` +
                     `fix it, then pg-adx-cdc restart-sink (or POST /connectors/${w.connector}/restart?includeTasks=true&onlyFailed=true)`,
@@ -210,12 +228,20 @@ export function evaluatePipelineHealth(report: PipelineHealthReport, thresholds:
                 `and the current state, which orders a key's changes by offset, may keep old changes over new ones. Repair: ${r.repair}`,
         );
     for (const gap of report.dataGaps ?? []) {
-        const table = report.tables?.find((t) => t.topic === gap.topic)?.sourceTable;
-        problems.push(
-            `DATA GAP: ${gap.topic} partition ${gap.partition} lost offsets ${gap.from}-${gap.to} to retention before the sink read them; ADX lacks those changes. ` +
-                `Repair: pg-adx-cdc snapshot --table ${table ?? "<the table of that topic>"} (reads the table again; a row deleted in the gap stays in ADX, ` +
-                `which pg-adx-cdc reconcile --table ${table ?? "<the table>"} --repair finds and removes), and keep the sink running within the topic's retention`,
-        );
+        const entry = report.tables?.find((t) => t.topic === gap.topic);
+        const table = entry?.sourceTable ?? "<the table of that topic>";
+        if (gap.kind === "pastEnd")
+            problems.push(
+                `TOPIC RE-CREATED: ${gap.topic} partition ${gap.partition}: the sink's committed offset ${gap.from} is past the topic's end (${gap.to}): the topic began its offsets again, ` +
+                    `and ADX orders a key's changes by offset. The sink stops there (it never rewinds or skips by itself). ` +
+                    `Repair: in ADX ${entry?.adxClear ?? `clear ${entry?.adxTable ?? "the table's change rows"}, its fences and its current state`}, then pg-adx-cdc snapshot --table ${table} (moves the sink to the topic's first offset and reads the table again)`,
+            );
+        else
+            problems.push(
+                `DATA GAP: ${gap.topic} partition ${gap.partition} lost offsets ${gap.from}-${gap.to} to retention before the sink read them; ADX lacks those changes. ` +
+                    `The sink stops at the gap (it never skips by itself). Repair: pg-adx-cdc snapshot --table ${table} (moves the sink past the gap and reads the table again; a row deleted in the gap stays in ADX, ` +
+                    `which pg-adx-cdc reconcile --table ${table} --repair finds and removes), and keep the sink running within the topic's retention`,
+            );
     }
     for (const r of report.reconciles ?? []) {
         if (r.verdict === "drift")
@@ -373,6 +399,11 @@ export async function readOversizedRows(
     return found;
 }
 
+/** The ADX commands that empty a table's change rows, fences and current state, before it is read again from offset 0. */
+export function adxClearStatements(t: { rawTable: string; fences?: string; view: string }): string {
+    return `.clear table ${t.rawTable} data${t.fences ? `, .clear table ${t.fences} data` : ""} and .clear materialized-view ${t.view} data`;
+}
+
 /**
  * Kafka positions that hold two different changes, per table: a topic is re-created (a lost broker
  * volume, event hubs deleted and created again) and its offsets start again at 0. The sink's
@@ -397,9 +428,7 @@ export async function readReusedKafkaPositions(
             found.push({
                 table: t.sourceTable,
                 positions,
-                repair:
-                    `in ADX .clear table ${t.rawTable} data${t.fences ? `, .clear table ${t.fences} data` : ""} and .clear materialized-view ${t.view} data, ` +
-                    `then pg-adx-cdc snapshot --table ${t.sourceTable}`,
+                repair: `in ADX ${adxClearStatements(t)}, then pg-adx-cdc snapshot --table ${t.sourceTable}`,
             });
     }
     return found;
@@ -518,15 +547,9 @@ export async function readTopicOffsets(
             }, 0);
             return { topic, records };
         });
-        // A committed offset (or, never committed, offset 0) below the first offset the topic still holds:
-        // retention deleted records the sink never read, and its consumer would skip them without a word.
         const dataGaps = present.flatMap((topic) => {
             const commits = new Map<number, number>((committed.find((c: any) => c.topic === topic)?.partitions ?? []).map((p: any) => [p.partition, Number(p.offset)]));
-            return ends.get(topic)!.flatMap((p) => {
-                const at = commits.get(p.partition);
-                const from = at === undefined || at < 0 ? 0 : at;
-                return from < p.low ? [{ topic, partition: p.partition, from, to: p.low - 1 }] : [];
-            });
+            return sinkOffsetGaps(topic, ends.get(topic)!, commits);
         });
         // The sink creates its dead-letter topic on start or on the first rejected record: absent means none.
         const dlq = ends.get(deadLetterTopic);
@@ -539,6 +562,25 @@ export async function readTopicOffsets(
     } finally {
         await admin.disconnect();
     }
+}
+
+/**
+ * Pure: the partitions whose committed offset (offset 0 when never committed) lies outside what the
+ * topic holds: below its first offset (retention deleted records the sink never read) or past its end
+ * (the topic was re-created). `committed` maps partition → committed offset (negative: none).
+ */
+export function sinkOffsetGaps(
+    topic: string,
+    partitions: { partition: number; low: number; high: number }[],
+    committed: Map<number, number>,
+): NonNullable<PipelineHealthReport["dataGaps"]> {
+    return partitions.flatMap((p): NonNullable<PipelineHealthReport["dataGaps"]> => {
+        const at = committed.get(p.partition);
+        const from = at === undefined || at < 0 ? 0 : at;
+        if (from < p.low) return [{ topic, partition: p.partition, from, to: p.low - 1, kind: "retention", firstOffset: p.low }];
+        if (from > p.high) return [{ topic, partition: p.partition, from, to: p.high, kind: "pastEnd", firstOffset: p.low }];
+        return [];
+    });
 }
 
 /** A worker's watchdog report; an empty list from a worker without the extension (HTTP 404, an older image). */
@@ -557,6 +599,7 @@ export async function readWatchdog(url: string): Promise<WatchdogRestart[]> {
         nextAttempt: r.nextAttempt ?? undefined,
         gaveUp: r.gaveUp === true,
         lastTrace: r.lastTrace ?? undefined,
+        reason: r.reason ?? undefined,
     }));
 }
 
@@ -647,6 +690,7 @@ export async function collectPipelineHealth(
     report.tables = outputs.adx.tables.map((t, i) => ({
         sourceTable: t.sourceTable,
         adxTable: t.rawTable,
+        adxClear: adxClearStatements(t),
         topic: outputs.topics[i],
         endOffset: report.topics.find((x) => x.topic === outputs.topics[i])?.endOffset,
         sinkLag: report.sinkLag?.perTopic.find((x) => x.topic === outputs.topics[i])?.records,
@@ -681,8 +725,10 @@ export function renderHealthReport(report: PipelineHealthReport, problems: strin
         lines.push(`connector  ${c.name}: ${c.state}; tasks ${c.tasks.map((t) => `${t.id}:${t.state}${t.worker ? ` on ${t.worker}` : ""}`).join(", ") || "none"}`);
     for (const w of report.watchdog ?? [])
         lines.push(
-            `watchdog   ${w.connector}${w.task === undefined ? "" : ` task ${w.task}`} on ${w.worker}: restarted ${w.attempts} of at most ${w.maxRestarts} time(s)` +
-                `${w.lastRestart ? `, last at ${w.lastRestart}` : ""}${w.gaveUp ? ", gave up" : w.nextAttempt ? `, next restart if still failed at ${w.nextAttempt}` : ""}`,
+            w.reason === "offset-out-of-range"
+                ? `watchdog   ${w.connector}${w.task === undefined ? "" : ` task ${w.task}`} on ${w.worker}: left FAILED, its offset is outside the topic (a data gap; not restarted)`
+                : `watchdog   ${w.connector}${w.task === undefined ? "" : ` task ${w.task}`} on ${w.worker}: restarted ${w.attempts} of at most ${w.maxRestarts} time(s)` +
+                      `${w.lastRestart ? `, last at ${w.lastRestart}` : ""}${w.gaveUp ? ", gave up" : w.nextAttempt ? `, next restart if still failed at ${w.nextAttempt}` : ""}`,
         );
     if (report.slot) {
         const s = report.slot;

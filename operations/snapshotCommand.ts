@@ -2,10 +2,13 @@
 // key, alongside the stream), e.g. after `ADD COLUMN ... DEFAULT x`, which fills existing rows
 // without a change event, or to re-sync a table. It writes the stack's execute-snapshot signal and
 // returns once Debezium has opened its first snapshot window; `status` shows the progress.
+// It is also the repair of a DATA GAP (or a re-created topic): the sink, stopped at an offset its topic
+// no longer holds, is first moved to the topic's first offset, then the table is read again.
 import { canonicalTableName, isTableName } from "../contract/identifiers";
 import { readOperationsOutputs, resolvePostgresPassword, StackSelection } from "./stackSelection";
 import { connectToSource } from "./postgresConnection";
 import { requestIncrementalSnapshot } from "../postgres/incrementalSnapshot";
+import { moveSinkPastGaps } from "./sinkOffsetRepair";
 
 export interface SnapshotOptions {
     selection: StackSelection;
@@ -24,13 +27,21 @@ export async function runSnapshot(options: SnapshotOptions): Promise<number> {
     const tables = options.tables.map((t) => (isTableName(t) ? canonicalTableName(t) : t));
     const unknown = tables.filter((t) => !captured.includes(t));
     if (unknown.length) throw new Error(`--table ${unknown.join(", ")}: not captured by this stack (captured: ${captured.join(", ")})`);
+    const log = (m: string) => process.stderr.write(`snapshot: ${m}\n`);
+    // outputs.topics lists the captured tables' topics in the order of outputs.adx.tables (CdcPipeline).
+    const topics = tables.map((t) => outputs.topics[outputs.adx.tables.findIndex((x) => x.sourceTable === t)]);
+    const moved = await moveSinkPastGaps(outputs, topics, log);
+    for (const g of moved)
+        process.stdout.write(
+            `moved the sink from offset ${g.from} to ${g.firstOffset} of ${g.topic} partition ${g.partition} (${g.kind === "pastEnd" ? "the topic was re-created" : "retention deleted the records between"})\n`,
+        );
     const client = await connectToSource(outputs, resolvePostgresPassword(options.selection));
     try {
         const sent = await requestIncrementalSnapshot(
             client,
             { signalTable, connectUrl: outputs.connectRestUrl, connectorName: outputs.connectors.source, timeoutSeconds: Math.ceil(options.timeoutMs / 1000) },
             tables,
-            (m) => process.stderr.write(`snapshot: ${m}\n`),
+            log,
         );
         process.stdout.write(
             sent

@@ -279,6 +279,13 @@ export async function startAdxTestDouble(options: AdxTestDoubleOptions = {}): Pr
         if ((m = /^\.drop table (\w+) ingestion json mapping "([^"]+)"$/.exec(one)))
             return state.mappings.delete(`${m[1]}/${m[2]}`) ? [200, v1([], [])] : [400, error("BadRequest_EntityNotFound", `Mapping '${m[2]}' could not be found`)];
         if ((m = /^\.drop table (\w+) ifexists$/.exec(one))) return (state.tables.delete(m[1]), [200, v1([], [])]);
+        // `.clear table T data` keeps the table and drops its rows; `.clear materialized-view V data` drops what V materialized.
+        if ((m = /^\.clear table (\w+) data$/.exec(one)))
+            return state.tables.has(m[1]) ? (state.ingested.set(m[1], []), [200, v1([], [])]) : [400, error("BadRequest_EntityNotFound", `Table '${m[1]}' was not found`)];
+        if ((m = /^\.clear materialized-view (\w+) data$/.exec(one)))
+            return state.views.has(m[1])
+                ? (state.materialized.delete(m[1]), [200, v1([], [])])
+                : [400, error("BadRequest_EntityNotFound", `Materialized view '${m[1]}' was not found`)];
         return [400, error("BadRequest_SyntaxError", `Request is invalid and cannot be processed: Syntax error: SYN0002: unsupported by the test double: ${one.slice(0, 60)}`)];
     };
     /** The rows a current-state function returns, evaluated from the view and function the double received. */

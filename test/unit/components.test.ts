@@ -143,13 +143,14 @@ describe("components", () => {
         // The failed-task watchdog runs in the deployed worker with the timing the e2e drills exercise.
         assert.ok(env.includes("CONNECT_REST_EXTENSION_CLASSES=pgadxcdc.watchdog.FailedTaskWatchdog"));
         for (const [key, value] of [
-            ["INTERVAL_MS", "15000"],
+            ["INTERVAL_MS", "2000"],
             ["INITIAL_BACKOFF_MS", "30000"],
             ["MAX_BACKOFF_MS", "900000"],
             ["MAX_RESTARTS", "10"],
             ["STABLE_MS", "600000"],
         ])
             assert.ok(env.includes(`CONNECT_PGADXCDC_WATCHDOG_${key}=${value}`), key);
+        assert.ok(env.includes("CONNECT_CONSUMER_AUTO_OFFSET_RESET=none"), "the deployed sink never skips a gap by itself");
         assert.ok(env.some((e) => e.startsWith("CDC_PG_REPLICATION_PASSWORD=")));
         const image = resources.find((r) => r.type === "docker:index/image:Image")!;
         assert.deepEqual(Object.keys(image.inputs.build.args).sort(), [

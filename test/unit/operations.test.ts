@@ -5,7 +5,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { evaluatePipelineHealth, formatBytes, isSnapshotting, PipelineHealthReport, renderHealthReport } from "../../operations/pipelineHealth";
+import { evaluatePipelineHealth, formatBytes, isSnapshotting, PipelineHealthReport, renderHealthReport, sinkOffsetGaps } from "../../operations/pipelineHealth";
 import { DEFAULT_THRESHOLDS } from "../../operations/healthThresholds";
 import { parseOperationsOutputs } from "../../contract/stackOutputs";
 import { readOperationsOutputs } from "../../operations/stackSelection";
@@ -167,9 +167,65 @@ describe("status verdict", () => {
             dataGaps: [{ topic: "cdc.retail.orders_info", partition: 0, from: 120, to: 4999 }],
         };
         assert.deepEqual(evaluatePipelineHealth(report), [
-            "DATA GAP: cdc.retail.orders_info partition 0 lost offsets 120-4999 to retention before the sink read them; ADX lacks those changes. Repair: pg-adx-cdc snapshot --table retail.orders_info (reads the table again; a row deleted in the gap stays in ADX, " +
+            "DATA GAP: cdc.retail.orders_info partition 0 lost offsets 120-4999 to retention before the sink read them; ADX lacks those changes. The sink stops at the gap (it never skips by itself). " +
+                "Repair: pg-adx-cdc snapshot --table retail.orders_info (moves the sink past the gap and reads the table again; a row deleted in the gap stays in ADX, " +
                 "which pg-adx-cdc reconcile --table retail.orders_info --repair finds and removes), and keep the sink running within the topic's retention",
         ]);
+    });
+
+    it("a committed offset outside what the topic holds is a gap: below its start (retention) or past its end (re-created); inside is none", () => {
+        const parts = [
+            { partition: 0, low: 0, high: 100 },
+            { partition: 1, low: 50, high: 100 },
+            { partition: 2, low: 0, high: 10 },
+            { partition: 3, low: 50, high: 100 },
+            { partition: 4, low: 0, high: 0 },
+        ];
+        const committed = new Map([
+            [0, 100],
+            [1, 20],
+            [2, 500],
+            [3, -1],
+        ]);
+        assert.deepEqual(sinkOffsetGaps("t", parts, committed), [
+            { topic: "t", partition: 1, from: 20, to: 49, kind: "retention", firstOffset: 50 },
+            { topic: "t", partition: 2, from: 500, to: 10, kind: "pastEnd", firstOffset: 0 },
+            { topic: "t", partition: 3, from: 0, to: 49, kind: "retention", firstOffset: 50 },
+        ]);
+        const problems = evaluatePipelineHealth({
+            ...healthy(),
+            tables: [{ sourceTable: "retail.orders_info", adxTable: "retail_orders_info_changes", topic: "t" }],
+            dataGaps: sinkOffsetGaps("t", parts, committed).filter((g) => g.kind === "pastEnd"),
+        });
+        assert.equal(problems.length, 1);
+        assert.match(
+            problems[0],
+            /^TOPIC RE-CREATED: t partition 2: the sink's committed offset 500 is past the topic's end \(10\).*Repair: in ADX clear retail_orders_info_changes, its fences and its current state, then pg-adx-cdc snapshot --table retail\.orders_info/,
+        );
+    });
+
+    it("a sink task stopped at a gap is reported as such, not as a restart the watchdog gave up on", () => {
+        const report = {
+            ...healthy(),
+            watchdog: [
+                {
+                    worker: "w:8083",
+                    connector: "cdc-adx-sink",
+                    task: 0,
+                    attempts: 0,
+                    maxRestarts: 10,
+                    gaveUp: true,
+                    reason: "offset-out-of-range",
+                    lastTrace: "OffsetOutOfRangeException: Fetch position ...",
+                },
+            ],
+        };
+        const problems = evaluatePipelineHealth(report);
+        assert.deepEqual(problems, [
+            "connector cdc-adx-sink task 0 on w:8083 stopped at an offset the topic no longer holds (OffsetOutOfRangeException: Fetch position ...); it never skips by itself and the watchdog does not restart it: " +
+                "the DATA GAP or TOPIC RE-CREATED line names the table and the repair",
+        ]);
+        assert.match(renderHealthReport(report, problems), /watchdog {3}cdc-adx-sink task 0 on w:8083: left FAILED, its offset is outside the topic/);
     });
 
     it("rows that arrived with values replaced by markers are reported per table, without making the pipeline unhealthy", () => {

@@ -2,7 +2,7 @@
 // the allow-list the config builders use, and the env provider only for the stack's secrets.
 import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
-import { buildConnectWorkerSettings, CLIENT_OVERRIDE_POLICY_CLASS, CONNECTOR_CLIENT_OVERRIDES, WORKER_SECRET_ENV } from "../../connectors/workerSettings";
+import { buildConnectWorkerSettings, CLIENT_OVERRIDE_POLICY_CLASS, CONNECTOR_CLIENT_OVERRIDES, SINK_OFFSET_RESET_KEY, WORKER_SECRET_ENV } from "../../connectors/workerSettings";
 import { buildDebeziumSourceConfig, KAFKA_COMPRESSION_TYPES } from "../../connectors/debeziumSource";
 import { buildKustoSinkConfig } from "../../connectors/kustoSink";
 
@@ -57,5 +57,17 @@ describe("Connect worker: what any connector may do", () => {
             assert.ok(referenced.length >= 2);
             for (const name of referenced) assert.ok(allow.test(name), `${name} is referenced but the provider would not resolve it`);
         }
+    });
+
+    it("sinks never reset their offsets by themselves, and no connector may override that", () => {
+        for (const endpoint of [undefined, { mode: "eventhubs" as const, passwordEnvVar: WORKER_SECRET_ENV.eventHubsConnectionString }]) {
+            assert.equal(worker(endpoint)[SINK_OFFSET_RESET_KEY], "none");
+            assert.ok(
+                !worker(endpoint)
+                    ["pgadxcdc.client.overrides.allowed"].split(",")
+                    .some((k) => k.endsWith("auto.offset.reset")),
+            );
+        }
+        for (const sink of sinks) assert.ok(!Object.keys(sink).some((k) => k.endsWith("auto.offset.reset")), "the sink's own config leaves the worker's policy in force");
     });
 });

@@ -17,12 +17,17 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.connect.health.ConnectClusterState;
 import org.apache.kafka.connect.health.ConnectorHealth;
 import org.apache.kafka.connect.health.TaskState;
@@ -43,6 +48,21 @@ import org.slf4j.LoggerFactory;
  * so: {@code GET /pg-adx-cdc/watchdog} lists every task it restarted, which {@code pg-adx-cdc status}
  * reads and reports (a task it gave up on is a problem that needs a person).
  *
+ * <p>The sink consumes with {@code auto.offset.reset=none} (connectors/workerSettings.ts), so it never
+ * skips records silently. Two failures that causes are handled here rather than restarted blindly:
+ * <ul>
+ * <li>A partition the sink never committed (a new topic: Debezium creates a table's topic at its first
+ * record; a new partition) fails the task with {@code NoOffsetForPartitionException}. The watchdog
+ * stops the connector, commits offset 0 (the partition's first record) for exactly the partitions
+ * still without a committed offset, and resumes it, through Connect's own offsets API. Where
+ * retention already deleted offset 0, the consumer then fails out of range: a real gap, below.</li>
+ * <li>A committed offset outside what the topic holds ({@code OffsetOutOfRangeException}: retention
+ * deleted records the sink never read, or the topic was re-created) is a data gap a restart cannot
+ * fix: the task stays FAILED, and {@code pg-adx-cdc status} reports the gap with its repair
+ * ({@code pg-adx-cdc snapshot --table}, which moves the sink to the topic's start and reads the table
+ * again).</li>
+ * </ul>
+ *
  * <p>Settings (worker properties, all required, written by connectors/workerSettings.ts): {@code pgadxcdc.watchdog.interval.ms},
  * {@code pgadxcdc.watchdog.initial.backoff.ms}, {@code pgadxcdc.watchdog.max.backoff.ms},
  * {@code pgadxcdc.watchdog.max.restarts}, {@code pgadxcdc.watchdog.stable.ms}.
@@ -59,8 +79,18 @@ public class FailedTaskWatchdog implements ConnectRestExtension {
     private long stableMs;
     private String workerId;
     private URI self;
+    /** The worker's own Kafka client settings (bootstrap, TLS, SASL), for reading which partitions exist. */
+    private final Map<String, Object> adminSettings = new java.util.HashMap<>();
+    private ConnectClusterState cluster;
 
     private final Map<String, Restarts> restarts = new ConcurrentHashMap<>();
+    /** The partitions the watchdog gave a first offset, newest last (at most SEEDED_KEPT). */
+    private final List<Map<String, Object>> seeded = new ArrayList<>();
+    private static final int SEEDED_KEPT = 50;
+
+    /** Kafka's NoOffsetForPartitionException text: "Undefined offset with no reset policy for partitions: [t-0, t-1]" (topic names are [a-zA-Z0-9._-]). */
+    static final Pattern NO_OFFSET = Pattern.compile("NoOffsetForPartitionException: Undefined offset with no reset policy for partitions: \\[([^\\]]*)\\]");
+    static final Pattern OUT_OF_RANGE = Pattern.compile("OffsetOutOfRangeException[^\\n]*");
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private ScheduledExecutorService scheduler;
 
@@ -73,6 +103,8 @@ public class FailedTaskWatchdog implements ConnectRestExtension {
         Instant nextAttempt;
         String lastTrace;
         boolean gaveUp;
+        /** Why the watchdog does not restart it, where it knows (e.g. "offset-out-of-range"). */
+        String reason;
 
         Restarts(String connector, Integer task) {
             this.connector = connector;
@@ -88,6 +120,7 @@ public class FailedTaskWatchdog implements ConnectRestExtension {
             json.put("nextAttempt", gaveUp || nextAttempt == null ? null : nextAttempt.toString());
             json.put("gaveUp", gaveUp);
             json.put("lastTrace", lastTrace);
+            json.put("reason", reason);
             return json;
         }
     }
@@ -108,6 +141,9 @@ public class FailedTaskWatchdog implements ConnectRestExtension {
         workerId = host + ":" + port;
         String localHost = listener.getHost() == null || listener.getHost().equals("0.0.0.0") ? "127.0.0.1" : listener.getHost();
         self = URI.create(listener.getScheme() + "://" + localHost + ":" + listener.getPort());
+        // Connect resolves the worker's config providers before extensions see the settings.
+        for (String name : AdminClientConfig.configNames()) if (configs.get(name) != null) adminSettings.put(name, configs.get(name));
+        adminSettings.put(AdminClientConfig.CLIENT_ID_CONFIG, "pg-adx-cdc-watchdog");
     }
 
     private static long longSetting(Map<String, ?> configs, String key) {
@@ -122,6 +158,7 @@ public class FailedTaskWatchdog implements ConnectRestExtension {
     public void register(ConnectRestExtensionContext context) {
         context.configurable().register(new WatchdogResource());
         ConnectClusterState cluster = context.clusterState();
+        this.cluster = cluster;
         scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "pg-adx-cdc-watchdog");
             t.setDaemon(true);
@@ -143,21 +180,44 @@ public class FailedTaskWatchdog implements ConnectRestExtension {
         Instant now = Instant.now();
         for (String connector : cluster.connectors()) {
             ConnectorHealth health = cluster.connectorHealth(connector);
-            consider(connector, null, health.connectorState().state(), health.connectorState().workerId(), health.connectorState().traceMessage(), now);
+            if (consider(connector, null, health.connectorState().state(), health.connectorState().workerId(), health.connectorState().traceMessage(), now)) continue;
+            // After a seeding the tasks read here are gone (the connector was stopped and resumed): next round.
             for (TaskState task : health.tasksState().values())
-                consider(connector, task.taskId(), task.state(), task.workerId(), task.traceMessage(), now);
+                if (consider(connector, task.taskId(), task.state(), task.workerId(), task.traceMessage(), now)) break;
         }
     }
 
-    private void consider(String connector, Integer task, String state, String worker, String trace, Instant now) {
+    /** True when it stopped and resumed the connector (its other tasks' states are stale then). */
+    private boolean consider(String connector, Integer task, String state, String worker, String trace, Instant now) {
         String key = task == null ? connector : connector + "/" + task;
         Restarts r = restarts.get(key);
         if (!"FAILED".equals(state)) {
             // A run that lasted is a recovery: the next failure starts the backoff again.
-            if (r != null && "RUNNING".equals(state) && r.lastRestart != null && now.isAfter(r.lastRestart.plusMillis(stableMs))) restarts.remove(key);
-            return;
+            // One it never restarted (an out-of-range gap, repaired by moving the offsets) recovers once it runs.
+            if (r != null && "RUNNING".equals(state) && (r.lastRestart == null || now.isAfter(r.lastRestart.plusMillis(stableMs)))) restarts.remove(key);
+            return false;
         }
-        if (!workerId.equals(worker)) return;
+        if (!workerId.equals(worker)) return false;
+        if (task != null && trace != null) {
+            List<String> withoutOffset = partitionsWithoutOffset(trace);
+            if (!withoutOffset.isEmpty()) {
+                seedFirstOffsets(connector, withoutOffset, now);
+                return true;
+            }
+            Matcher outOfRange = OUT_OF_RANGE.matcher(trace);
+            if (outOfRange.find()) {
+                if (r == null) {
+                    r = new Restarts(connector, task);
+                    restarts.put(key, r);
+                    LOG.error("{} FAILED: {}. Records the sink never read are gone (retention) or the topic was re-created; a restart cannot fix that, "
+                            + "so the task stays FAILED: pg-adx-cdc status names the gap and its repair (pg-adx-cdc snapshot --table ...)", key, outOfRange.group());
+                }
+                r.gaveUp = true;
+                r.reason = "offset-out-of-range";
+                r.lastTrace = outOfRange.group();
+                return false;
+            }
+        }
         if (r == null) {
             r = new Restarts(connector, task);
             r.nextAttempt = now.plusMillis(initialBackoffMs);
@@ -165,11 +225,11 @@ public class FailedTaskWatchdog implements ConnectRestExtension {
             LOG.warn("{} FAILED on this worker; the watchdog restarts it in {} ms", key, initialBackoffMs);
         }
         r.lastTrace = trace == null ? null : trace.lines().findFirst().orElse(null);
-        if (r.gaveUp || now.isBefore(r.nextAttempt)) return;
+        if (r.gaveUp || now.isBefore(r.nextAttempt)) return false;
         if (r.attempts >= maxRestarts) {
             r.gaveUp = true;
             LOG.error("{} failed again after {} restarts by the watchdog; it stays FAILED until someone fixes the cause and restarts it", key, r.attempts);
-            return;
+            return false;
         }
         String path = "/connectors/" + URLEncoder.encode(connector, StandardCharsets.UTF_8).replace("+", "%20") + (task == null ? "/restart" : "/tasks/" + task + "/restart");
         try {
@@ -178,17 +238,159 @@ public class FailedTaskWatchdog implements ConnectRestExtension {
             if (response.statusCode() >= 300) {
                 // 409: the group is rebalancing; next round.
                 LOG.warn("watchdog restart of {}: HTTP {} {}", key, response.statusCode(), response.body());
-                return;
+                return false;
             }
         } catch (IOException | InterruptedException e) {
             LOG.warn("watchdog restart of {} failed: {}", key, e.toString());
-            return;
+            return false;
         }
         r.attempts++;
         r.lastRestart = now;
         long backoff = Math.min(maxBackoffMs, initialBackoffMs << Math.min(20, r.attempts));
         r.nextAttempt = now.plusMillis(backoff);
         LOG.warn("watchdog restarted {} (restart {} of at most {}); if it fails again, the next restart is in {} ms", key, r.attempts, maxRestarts, backoff);
+        return false;
+    }
+
+    static List<String> partitionsWithoutOffset(String trace) {
+        Matcher m = NO_OFFSET.matcher(trace);
+        List<String> partitions = new ArrayList<>();
+        if (!m.find()) return partitions;
+        for (String p : m.group(1).split(",")) {
+            String tp = p.trim();
+            int dash = tp.lastIndexOf('-');
+            if (dash > 0 && tp.substring(dash + 1).matches("\\d+")) partitions.add(tp);
+        }
+        return partitions;
+    }
+
+    /**
+     * Commits offset 0 for the given partitions ("topic-partition") of a sink connector that has no
+     * committed offset for them, through the worker's REST API: stop, alter offsets, resume. The
+     * offsets are read again while stopped, so a partition another worker's watchdog seeded (and the
+     * sink has read since) is never moved back.
+     */
+    void seedFirstOffsets(String connector, List<String> partitions, Instant now) {
+        String base = "/connectors/" + URLEncoder.encode(connector, StandardCharsets.UTF_8).replace("+", "%20");
+        long deadline = System.currentTimeMillis() + 120_000;
+        try {
+            if (!call("PUT", base + "/stop", null, deadline)) return;
+            try {
+                while (true) {
+                    HttpResponse<String> status = send("GET", base + "/status", null);
+                    if (status.statusCode() == 200 && STOPPED.matcher(status.body()).find()) break;
+                    if (System.currentTimeMillis() > deadline) {
+                        LOG.warn("watchdog: {} did not stop within 120 s; it resumes, and the next round tries again", connector);
+                        return;
+                    }
+                    Thread.sleep(250);
+                }
+                HttpResponse<String> offsets = send("GET", base + "/offsets", null);
+                List<String> committed = committedPartitions(offsets.body());
+                List<String> first = new ArrayList<>();
+                StringBuilder body = new StringBuilder("{\"offsets\":[");
+                // The consumer names one partition at a time; every partition of the sink's topics without
+                // an offset is seeded in one stop, so 200 new topics cost one stop, not 200.
+                List<String> candidates = new ArrayList<>(partitions);
+                for (String tp : existingPartitions(connector)) if (!candidates.contains(tp)) candidates.add(tp);
+                for (String tp : candidates) {
+                    if (committed.contains(tp) || first.contains(tp)) continue;
+                    int dash = tp.lastIndexOf('-');
+                    if (!first.isEmpty()) body.append(',');
+                    body.append("{\"partition\":{\"kafka_topic\":\"").append(tp, 0, dash).append("\",\"kafka_partition\":").append(tp.substring(dash + 1))
+                            .append("},\"offset\":{\"kafka_offset\":0}}");
+                    first.add(tp);
+                }
+                body.append("]}");
+                // Connect refuses to alter a sink's offsets until its tasks have left the group: retried until they have.
+                if (!first.isEmpty() && call("PATCH", base + "/offsets", body.toString(), deadline)) {
+                    synchronized (seeded) {
+                        Map<String, Object> entry = new LinkedHashMap<>();
+                        entry.put("connector", connector);
+                        entry.put("partitions", first);
+                        entry.put("at", now.toString());
+                        seeded.add(entry);
+                        while (seeded.size() > SEEDED_KEPT) seeded.remove(0);
+                    }
+                    LOG.warn("watchdog: {} had no committed offset for {} (a new topic or partition); committed offset 0, the first record, so nothing is skipped", connector, first);
+                }
+            } finally {
+                call("PUT", base + "/resume", null, System.currentTimeMillis() + 60_000);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** "topic-partition" of every partition of the sink's configured topics that exists now; empty when that cannot be read. */
+    List<String> existingPartitions(String connector) {
+        List<String> list = new ArrayList<>();
+        try {
+            Map<String, String> config = cluster.connectorConfig(connector);
+            String topics = config == null ? null : config.get("topics");
+            if (topics == null || topics.isBlank()) return list;
+            List<String> names = new ArrayList<>();
+            for (String t : topics.split(",")) if (!t.isBlank()) names.add(t.trim());
+            try (Admin admin = Admin.create(adminSettings)) {
+                java.util.Set<String> present = admin.listTopics().names().get(30, TimeUnit.SECONDS);
+                names.removeIf(n -> !present.contains(n));
+                if (names.isEmpty()) return list;
+                for (TopicDescription d : admin.describeTopics(names).allTopicNames().get(30, TimeUnit.SECONDS).values())
+                    d.partitions().forEach(p -> list.add(d.name() + "-" + p.partition()));
+            }
+        } catch (Exception e) {
+            LOG.warn("watchdog: could not list the partitions of {}'s topics ({}); it seeds the ones the consumer named", connector, e.toString());
+        }
+        return list;
+    }
+
+    private static final Pattern STOPPED = Pattern.compile("\"connector\"\\s*:\\s*\\{[^}]*\"state\"\\s*:\\s*\"STOPPED\"");
+    private static final Pattern OFFSET_PARTITION = Pattern.compile("\"partition\"\\s*:\\s*\\{([^}]*)\\}");
+    private static final Pattern TOPIC = Pattern.compile("\"kafka_topic\"\\s*:\\s*\"([^\"]*)\"");
+    private static final Pattern PARTITION = Pattern.compile("\"kafka_partition\"\\s*:\\s*(\\d+)");
+
+    /** "topic-partition" of each offset in Connect's {@code GET /connectors/{name}/offsets} answer for a sink. */
+    static List<String> committedPartitions(String body) {
+        List<String> list = new ArrayList<>();
+        Matcher m = OFFSET_PARTITION.matcher(body);
+        while (m.find()) {
+            Matcher t = TOPIC.matcher(m.group(1));
+            Matcher p = PARTITION.matcher(m.group(1));
+            if (t.find() && p.find()) list.add(t.group(1) + "-" + p.group(1));
+        }
+        return list;
+    }
+
+    private HttpResponse<String> send(String method, String path, String body) throws InterruptedException {
+        HttpRequest.Builder request = HttpRequest.newBuilder(self.resolve(path)).timeout(Duration.ofSeconds(30));
+        if (body == null) request.method(method, HttpRequest.BodyPublishers.noBody());
+        else request.header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(body));
+        try {
+            return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** A request retried (409 while the group rebalances, 5xx while tasks stop) until it succeeds or the deadline passes. */
+    private boolean call(String method, String path, String body, long deadline) throws InterruptedException {
+        long delay = 250;
+        while (true) {
+            String outcome;
+            try {
+                HttpResponse<String> response = send(method, path, body);
+                if (response.statusCode() < 300) return true;
+                outcome = "HTTP " + response.statusCode() + " " + response.body();
+            } catch (java.io.UncheckedIOException e) {
+                outcome = e.getCause().toString();
+            }
+            if (System.currentTimeMillis() + delay > deadline) {
+                LOG.warn("watchdog: {} {} gave up: {}", method, path, outcome);
+                return false;
+            }
+            Thread.sleep(delay);
+            delay = Math.min(5000, delay * 2);
+        }
     }
 
     List<Map<String, Object>> snapshot() {
@@ -207,6 +409,9 @@ public class FailedTaskWatchdog implements ConnectRestExtension {
             json.put("worker", workerId);
             json.put("maxRestarts", maxRestarts);
             json.put("restarts", snapshot());
+            synchronized (seeded) {
+                json.put("seeded", new ArrayList<>(seeded));
+            }
             return json;
         }
     }

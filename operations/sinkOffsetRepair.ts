@@ -1,0 +1,52 @@
+// Moves the Kusto sink past a data gap. The sink consumes with auto.offset.reset=none, so a partition
+// whose committed offset lies outside what its topic holds (retention deleted records the sink never
+// read, or the topic was re-created) fails its task instead of being skipped silently. Once the
+// operator repairs the table (`pg-adx-cdc snapshot --table` re-reads it), the sink is moved to the
+// partition's first offset through Connect's offsets API: stop, alter, resume (Connect alters a sink's
+// offsets only while it is stopped).
+import { connectRequest, describeConnectError, RetryPolicy } from "../connectors/connectRestClient";
+import { OperationsOutputs } from "../contract/stackOutputs";
+import { pollUntil } from "../runtime/pollUntil";
+import { PipelineHealthReport, readTopicOffsets } from "./pipelineHealth";
+
+type SinkOffsetGap = NonNullable<PipelineHealthReport["dataGaps"]>[number];
+
+const POLICY: RetryPolicy = { deadlineMs: 60_000, initialDelayMs: 250, maxDelayMs: 3000 };
+
+/** The partitions of `topics` where the sink's committed offset lies outside the topic, each moved to its first offset; [] when there were none. */
+export async function moveSinkPastGaps(outputs: OperationsOutputs, topics: string[], log: (message: string) => void): Promise<SinkOffsetGap[]> {
+    const { dataGaps = [] } = await readTopicOffsets(
+        { bootstrapServers: outputs.kafkaBootstrapServers, authentication: outputs.kafkaAuthentication },
+        topics,
+        outputs.deadLetterTopic,
+        outputs.connectors.sink,
+    );
+    if (dataGaps.length === 0) return [];
+    const sink = encodeURIComponent(outputs.connectors.sink);
+    const url = outputs.connectRestUrl;
+    for (const g of dataGaps) log(`the sink's offset ${g.from} in ${g.topic} partition ${g.partition} is outside the topic; moving it to ${g.firstOffset}`);
+    const stop = await connectRequest(url, "PUT", `/connectors/${sink}/stop`, undefined, POLICY, log);
+    if (stop.status >= 300) throw new Error(`Kafka Connect refused to stop ${outputs.connectors.sink}: HTTP ${stop.status} ${describeConnectError(stop.data)}`);
+    try {
+        const body = {
+            offsets: dataGaps.map((g) => ({ partition: { kafka_topic: g.topic, kafka_partition: g.partition }, offset: { kafka_offset: g.firstOffset } })),
+        };
+        // Connect answers 500 until the stopped tasks have left the consumer group.
+        let last = "";
+        await pollUntil({
+            attempt: async () => {
+                const altered = await connectRequest(url, "PATCH", `/connectors/${sink}/offsets`, body, POLICY, log);
+                if (altered.status < 300) return true;
+                last = `HTTP ${altered.status} ${describeConnectError(altered.data)}`;
+                return undefined;
+            },
+            timeoutMs: 120_000,
+            intervalMs: 1000,
+            timeoutError: () => new Error(`Kafka Connect did not alter ${outputs.connectors.sink}'s offsets within 120 s (${last}); the connector is resumed unchanged`),
+        });
+    } finally {
+        const resume = await connectRequest(url, "PUT", `/connectors/${sink}/resume`, undefined, POLICY, log);
+        if (resume.status >= 300) log(`Kafka Connect did not resume ${outputs.connectors.sink} (HTTP ${resume.status}): PUT ${url}/connectors/${sink}/resume`);
+    }
+    return dataGaps;
+}
