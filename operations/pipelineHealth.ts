@@ -89,6 +89,8 @@ export interface PipelineHealthReport {
     reconciles?: { table: string; at: string; verdict: string; differingKeys: number; unsettled: number; coverage: number }[];
     /** The watchdog's restarts of failed connectors and tasks, from every worker (`GET /pg-adx-cdc/watchdog`). */
     watchdog?: WatchdogRestart[];
+    /** The first offsets the watchdog committed for partitions the sink never committed (new topics), newest last. */
+    watchdogFirstOffsets?: { worker: string; connector: string; partitions: string[]; at: string }[];
     /** The newest heartbeat commit ADX holds (undefined: none yet), and when status read it. */
     heartbeat?: { lastCommit?: string; checkedAt: Date };
     /**
@@ -583,13 +585,19 @@ export function sinkOffsetGaps(
     });
 }
 
-/** A worker's watchdog report; an empty list from a worker without the extension (HTTP 404, an older image). */
-export async function readWatchdog(url: string): Promise<WatchdogRestart[]> {
+/** A worker's watchdog report; empty lists from a worker without the extension (HTTP 404, an older image). */
+export async function readWatchdog(url: string): Promise<{ restarts: WatchdogRestart[]; firstOffsets: NonNullable<PipelineHealthReport["watchdogFirstOffsets"]> }> {
     const response = await fetch(`${url}/pg-adx-cdc/watchdog`, { signal: AbortSignal.timeout(5000) });
-    if (response.status === 404) return [];
+    if (response.status === 404) return { restarts: [], firstOffsets: [] };
     if (!response.ok) throw new Error(`the watchdog at ${url} answered HTTP ${response.status}`);
     const body: any = await response.json();
-    return (body.restarts ?? []).map((r: any) => ({
+    const firstOffsets = (body.seeded ?? []).map((e: any) => ({
+        worker: String(body.worker),
+        connector: String(e.connector),
+        partitions: (e.partitions ?? []).map(String),
+        at: String(e.at),
+    }));
+    const restarts = (body.restarts ?? []).map((r: any) => ({
         worker: String(body.worker),
         connector: String(r.connector),
         task: r.task ?? undefined,
@@ -601,6 +609,7 @@ export async function readWatchdog(url: string): Promise<WatchdogRestart[]> {
         lastTrace: r.lastTrace ?? undefined,
         reason: r.reason ?? undefined,
     }));
+    return { restarts, firstOffsets };
 }
 
 /** Whether a worker's REST API answers (GET / gives its version) within a few seconds. */
@@ -630,7 +639,9 @@ export async function collectPipelineHealth(
     report.watchdog = [];
     for (const w of report.workers.filter((x) => x.up)) {
         try {
-            report.watchdog.push(...(await readWatchdog(w.url)));
+            const { restarts, firstOffsets } = await readWatchdog(w.url);
+            report.watchdog.push(...restarts);
+            (report.watchdogFirstOffsets ??= []).push(...firstOffsets);
         } catch (error: any) {
             report.unreachable.push(`watchdog: ${error.message}`);
         }
@@ -730,6 +741,14 @@ export function renderHealthReport(report: PipelineHealthReport, problems: strin
                 : `watchdog   ${w.connector}${w.task === undefined ? "" : ` task ${w.task}`} on ${w.worker}: restarted ${w.attempts} of at most ${w.maxRestarts} time(s)` +
                       `${w.lastRestart ? `, last at ${w.lastRestart}` : ""}${w.gaveUp ? ", gave up" : w.nextAttempt ? `, next restart if still failed at ${w.nextAttempt}` : ""}`,
         );
+    const firstOffsets = report.watchdogFirstOffsets ?? [];
+    if (firstOffsets.length) {
+        const partitions = firstOffsets.flatMap((f) => f.partitions);
+        const last = firstOffsets.map((f) => f.at).sort()[firstOffsets.length - 1];
+        lines.push(
+            `watchdog   gave ${partitions.length} new partition(s) offset 0, their first record (${partitions.slice(0, 5).join(", ")}${partitions.length > 5 ? ", ..." : ""}), last at ${last}`,
+        );
+    }
     if (report.slot) {
         const s = report.slot;
         lines.push(

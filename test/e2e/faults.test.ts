@@ -205,7 +205,7 @@ describe("faults under a continuous workload", () => {
                 intervalMs: 1000,
                 timeoutError: () => new Error("the watchdog did not restart the sink's failed task within 60 s"),
             });
-            restarts = (await readWatchdog(pipeline.connectUrl)).filter((r) => r.connector === sink.connectorName);
+            restarts = (await readWatchdog(pipeline.connectUrl)).restarts.filter((r) => r.connector === sink.connectorName);
         });
         assert.deepEqual(failedWhileDown, ["FAILED"], "the task fails once the retry window is exhausted");
         assertExact(f);

@@ -162,7 +162,12 @@ describe("operator commands on the real local pipeline", () => {
         assert.match(result.stdout, /^dead letters cdc\.adx-sink\.dlq: 0$/m);
         assert.match(result.stdout, /^HEALTHY$/m);
         // The source's committed offset, read from the real worker: streaming, not the initial snapshot.
-        assert.equal(JSON.parse((await runCommand("status", ["--json"])).stdout).report.initialSnapshotRunning, false);
+        const json = JSON.parse((await runCommand("status", ["--json"])).stdout);
+        assert.equal(json.report.initialSnapshotRunning, false);
+        // The sink started on topics it never committed (auto.offset.reset=none): the watchdog gave each partition offset 0.
+        const given = json.report.watchdogFirstOffsets.flatMap((f: any) => f.partitions);
+        assert.ok(given.includes(`${TOPIC}-0`), `the watchdog gave the table's partition its first offset: ${JSON.stringify(json.report.watchdogFirstOffsets)}`);
+        assert.match(result.stdout, /^watchdog {3}gave \d+ new partition\(s\) offset 0, their first record/m);
     });
 
     it("snapshot command: a captured table read again by incremental snapshot; status then lists it; an uncaptured table is refused", async () => {

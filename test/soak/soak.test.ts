@@ -56,7 +56,7 @@ describe(`soak: ${MINUTES} minutes at ${RATE} changes/s`, () => {
         const delivered = deliveredChanges(pipeline, sink);
         const missing = multisetMinus(ledger, delivered);
         const extra = multisetMinus(delivered, ledger);
-        const restarts = await readWatchdog(pipeline.connectUrl);
+        const restarts = (await readWatchdog(pipeline.connectUrl)).restarts;
         const failures = await readIngestionFailures(pipeline.adx.url, "cdc", started);
         const figures = {
             minutes: Math.round((Date.now() - started) / 6000) / 10,

@@ -204,6 +204,21 @@ describe("status verdict", () => {
         );
     });
 
+    it("the first offsets the watchdog gave new topics are shown, and are no problem", () => {
+        const report = {
+            ...healthy(),
+            watchdogFirstOffsets: [
+                { worker: "w:8083", connector: "cdc-adx-sink", partitions: ["cdc.retail.orders_info-0", "cdc.cdc_meta.heartbeat_cdc-0"], at: "2026-12-03T12:00:00Z" },
+                { worker: "w:8083", connector: "cdc-adx-sink", partitions: ["cdc.shop.returns-0"], at: "2026-12-03T12:05:00Z" },
+            ],
+        };
+        assert.deepEqual(evaluatePipelineHealth(report), []);
+        assert.match(
+            renderHealthReport(report, []),
+            /watchdog {3}gave 3 new partition\(s\) offset 0, their first record \(cdc\.retail\.orders_info-0, cdc\.cdc_meta\.heartbeat_cdc-0, cdc\.shop\.returns-0\), last at 2026-12-03T12:05:00Z/,
+        );
+    });
+
     it("a sink task stopped at a gap is reported as such, not as a restart the watchdog gave up on", () => {
         const report = {
             ...healthy(),
