@@ -1,6 +1,7 @@
 // Azure Database for PostgreSQL flexible server for the source: logical replication on (and the
 // restart that makes it effective), failover slots when it has a standby, TLS required, explicit
 // firewall rules, and the database.
+import { DEFAULT_THRESHOLDS } from "../operations/healthThresholds";
 import * as pulumi from "@pulumi/pulumi";
 import * as dbforpostgresql from "@pulumi/azure-native/dbforpostgresql";
 import * as monitor from "@pulumi/azure-native/monitor";
@@ -33,7 +34,7 @@ export interface AzurePostgresServerArgs {
     allowedClientCidrs: string[];
     /** The deployer's public IPv4 address: when given, a rule allows it. */
     deployerIp?: pulumi.Input<string>;
-    /** Who is e-mailed when the server's storage passes STORAGE_ALERT_PERCENT (none: the alert shows in Azure only). */
+    /** Who is e-mailed when the server's storage passes STORAGE_ALERT_PERCENT or the CDC slot falls behind (none: the alerts show in Azure only). */
     alertEmails: string[];
 }
 
@@ -148,34 +149,60 @@ export class AzurePostgresServer extends pulumi.ComponentResource {
                       { parent: this },
                   )
                 : undefined;
-        new monitor.MetricAlert(
-            `${name}-storage-alert`,
+        // Alerts that reach a person when nobody runs `status`: the disk filling (Azure turns the server
+        // read-only at 95%), and the CDC slot holding WAL (Connect down, the source task failed, or a sink
+        // stopped at a gap long enough for Debezium to stop confirming) at the lag `status` calls unhealthy.
+        const alerts = [
             {
-                resourceGroupName: args.resourceGroupName,
-                location: "global",
-                description: `PostgreSQL storage above ${STORAGE_ALERT_PERCENT}%: at 95% Azure makes the server read-only. A stopped CDC consumer keeps WAL: run pg-adx-cdc status.`,
+                part: "storage-alert",
+                criterion: "storage-percent",
+                metricName: "storage_percent",
+                timeAggregation: "Average",
+                threshold: STORAGE_ALERT_PERCENT,
                 severity: 1,
-                enabled: true,
-                scopes: [this.server.id],
-                evaluationFrequency: "PT5M",
-                windowSize: "PT15M",
-                criteria: {
-                    odataType: "Microsoft.Azure.Monitor.SingleResourceMultipleMetricCriteria",
-                    allOf: [
-                        {
-                            criterionType: "StaticThresholdCriterion",
-                            name: "storage-percent",
-                            metricName: "storage_percent",
-                            operator: "GreaterThan",
-                            threshold: STORAGE_ALERT_PERCENT,
-                            timeAggregation: "Average",
-                        },
-                    ],
-                },
-                actions: actionGroup ? [{ actionGroupId: actionGroup.id }] : [],
+                description: `PostgreSQL storage above ${STORAGE_ALERT_PERCENT}%: at 95% Azure makes the server read-only. A stopped CDC consumer keeps WAL: run pg-adx-cdc status.`,
             },
-            { parent: this },
-        );
+            {
+                part: "slot-lag-alert",
+                criterion: "logical-replication-lag",
+                metricName: "logical_replication_delay_in_bytes",
+                timeAggregation: "Maximum",
+                threshold: DEFAULT_THRESHOLDS.maxSlotLagBytes,
+                severity: 2,
+                description:
+                    `A logical replication slot is more than ${DEFAULT_THRESHOLDS.maxSlotLagBytes / 1024 / 1024} MiB behind (the WAL it keeps grows until it is consumed): ` +
+                    `Kafka Connect down, or the source connector failed. Run pg-adx-cdc status; the WAL guard, where set, drops the slot at its limit.`,
+            },
+        ];
+        for (const a of alerts)
+            new monitor.MetricAlert(
+                `${name}-${a.part}`,
+                {
+                    resourceGroupName: args.resourceGroupName,
+                    location: "global",
+                    description: a.description,
+                    severity: a.severity,
+                    enabled: true,
+                    scopes: [this.server.id],
+                    evaluationFrequency: "PT5M",
+                    windowSize: "PT15M",
+                    criteria: {
+                        odataType: "Microsoft.Azure.Monitor.SingleResourceMultipleMetricCriteria",
+                        allOf: [
+                            {
+                                criterionType: "StaticThresholdCriterion",
+                                name: a.criterion,
+                                metricName: a.metricName,
+                                operator: "GreaterThan",
+                                threshold: a.threshold,
+                                timeAggregation: a.timeAggregation,
+                            },
+                        ],
+                    },
+                    actions: actionGroup ? [{ actionGroupId: actionGroup.id }] : [],
+                },
+                { parent: this },
+            );
         this.host = this.server.fullyQualifiedDomainName;
         this.registerOutputs({ host: this.host });
     }

@@ -40,6 +40,15 @@ async function cronDatabase(): Promise<Client> {
     return client;
 }
 
+/**
+ * pg_cron runs the guard at second 0 of every minute: a drill's setup (about 10 s) starts early in a
+ * minute, so that the scheduled guard acts after it, not between the bulk load and the checks.
+ */
+async function startEarlyInMinute(): Promise<void> {
+    const second = Number((await admin.query("SELECT extract(second FROM clock_timestamp())::int AS s")).rows[0].s);
+    if (second > 35) await new Promise((r) => setTimeout(r, (62 - second) * 1000));
+}
+
 async function guardLog(): Promise<{ retained_bytes: string; limit_bytes: string }[]> {
     return (await admin.query(`SELECT retained_bytes::text, limit_bytes::text FROM ${names.walGuard.logTable} ORDER BY dropped_at`)).rows;
 }
@@ -89,6 +98,7 @@ describe("WAL guard", () => {
     it("drops a slot that retains more WAL than the limit, status names the drop, and the re-read brings ADX back to the source, deletes made meanwhile included", async () => {
         const { op } = changeMetadataColumns(sink.models[0].described.columns.map((c) => c.name));
         const ingested = () => pipeline.adx.ingested.get(sink.models[0].names.changes) ?? [];
+        await startEarlyInMinute();
         // Paused: the task stays connected (the slot is active) but confirms nothing, so its WAL accumulates.
         await connectRequest(pipeline.connectUrl, "PUT", `/connectors/${connectorName}/pause`, undefined, { deadlineMs: 30_000, initialDelayMs: 200, maxDelayMs: 2000 });
         await new Promise((r) => setTimeout(r, 3000));
@@ -148,6 +158,7 @@ describe("WAL guard", () => {
         await admin.query(`CREATE ROLE guard_without_replication; GRANT USAGE ON SCHEMA cdc_meta TO guard_without_replication;
             GRANT INSERT ON ${names.walGuard.logTable} TO guard_without_replication; GRANT EXECUTE ON FUNCTION ${names.walGuard.functionName}() TO guard_without_replication`);
         // Over the limit again: Connect paused, WAL written.
+        await startEarlyInMinute();
         await connectRequest(pipeline.connectUrl, "PUT", `/connectors/${connectorName}/pause`, undefined, { deadlineMs: 30_000, initialDelayMs: 200, maxDelayMs: 2000 });
         await admin.query("CREATE TABLE app.bulk_import_2 AS SELECT g, repeat(md5(g::text), 12) AS payload FROM generate_series(1, 100000) g");
         await admin.query("SET ROLE guard_without_replication");

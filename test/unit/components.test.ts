@@ -103,6 +103,18 @@ describe("components", () => {
         assert.equal((await resolveOutput(sink.clientSecretExpiresAt!)).value, "2027-11-30T10:00:00Z");
     });
 
+    it("both alerts (storage, the slot's lag) e-mail the configured addresses through one action group", () => {
+        const group = resources.filter((r) => r.type === "azure-native:monitor:ActionGroup");
+        assert.equal(group.length, 1);
+        assert.deepEqual(
+            group[0].inputs.emailReceivers.map((r: any) => r.emailAddress),
+            ["oncall@example.com"],
+        );
+        const alerts = resources.filter((r) => r.type === "azure-native:monitor:MetricAlert" && r.name.startsWith("pg-"));
+        assert.deepEqual(alerts.map((a) => a.name).sort(), ["pg-azure-slot-lag-alert", "pg-azure-storage-alert"]);
+        for (const a of alerts) assert.equal(a.inputs.actions.length, 1, `${a.name} notifies the action group`);
+    });
+
     it("the server requires TLS and the bootstrap waits for the restart and the firewall", () => {
         const server = resources.find((r) => r.type === "azure-native:dbforpostgresql:Server")!;
         assert.equal(server.inputs.version, "16");

@@ -1,5 +1,6 @@
 // The whole program under Pulumi mocks with Pulumi.dev.yaml's config: the expected resources,
 // and the properties that matter for correctness and security.
+import { DEFAULT_THRESHOLDS } from "../../operations/healthThresholds";
 import { before, describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
@@ -29,7 +30,7 @@ describe("the program with Pulumi.dev.yaml", () => {
             "azure-native:dbforpostgresql:Configuration": 5,
             "azure-native:dbforpostgresql:FirewallRule": 2,
             "azure-native:dbforpostgresql:Database": 1,
-            "azure-native:monitor:MetricAlert": 1,
+            "azure-native:monitor:MetricAlert": 2,
             "random:index/randomString:RandomString": 1,
             "random:index/randomPassword:RandomPassword": 1,
             "random:index/randomBytes:RandomBytes": 1,
@@ -91,13 +92,16 @@ describe("the program with Pulumi.dev.yaml", () => {
         assert.equal(run.one("azure-native:dbforpostgresql:Server").inputs.highAvailability.mode, "Disabled");
     });
 
-    it("guards the source's storage: auto-grow on, and an alert at 80% (Azure turns the server read-only at 95%)", () => {
+    it("guards the source's storage: auto-grow on, an alert at 80% (Azure turns the server read-only at 95%), and one when the slot holds WAL past status's limit", () => {
         const server = run.one("azure-native:dbforpostgresql:Server").inputs;
         assert.equal(server.storage.autoGrow, "Enabled");
-        const alert = run.one("azure-native:monitor:MetricAlert").inputs;
-        assert.equal(alert.criteria.allOf[0].metricName, "storage_percent");
-        assert.equal(alert.criteria.allOf[0].threshold, 80);
-        assert.deepEqual(alert.actions, [], "no e-mail configured: the alert shows in Azure only");
+        const alerts = run.byType("azure-native:monitor:MetricAlert").map((r) => r.inputs);
+        const byMetric = Object.fromEntries(alerts.map((a) => [a.criteria.allOf[0].metricName, a.criteria.allOf[0]]));
+        assert.deepEqual(Object.keys(byMetric).sort(), ["logical_replication_delay_in_bytes", "storage_percent"]);
+        assert.equal(byMetric.storage_percent.threshold, 80);
+        assert.equal(byMetric.logical_replication_delay_in_bytes.threshold, DEFAULT_THRESHOLDS.maxSlotLagBytes, "the lag status calls unhealthy");
+        assert.equal(byMetric.logical_replication_delay_in_bytes.timeAggregation, "Maximum");
+        for (const a of alerts) assert.deepEqual(a.actions, [], "no e-mail configured: the alerts show in Azure only");
     });
 
     it("opens the firewall only to the configured address and the deployer, never the internet", () => {

@@ -84,6 +84,10 @@ public class FailedTaskWatchdog implements ConnectRestExtension {
     private ConnectClusterState cluster;
 
     private final Map<String, Restarts> restarts = new ConcurrentHashMap<>();
+    /** Per connector, when the watchdog may stop it again to give first offsets: a seeding that fails (or one
+     *  the consumer does not take) must not stop and resume the sink every round. */
+    private final Map<String, Instant> nextSeeding = new ConcurrentHashMap<>();
+    private static final long SEEDING_SPACING_MS = 5_000;
     /** The partitions the watchdog gave a first offset, newest last (at most SEEDED_KEPT). */
     private final List<Map<String, Object>> seeded = new ArrayList<>();
     private static final int SEEDED_KEPT = 50;
@@ -201,7 +205,10 @@ public class FailedTaskWatchdog implements ConnectRestExtension {
         if (task != null && trace != null) {
             List<String> withoutOffset = partitionsWithoutOffset(trace);
             if (!withoutOffset.isEmpty()) {
-                seedFirstOffsets(connector, withoutOffset, now);
+                Instant allowed = nextSeeding.get(connector);
+                if (allowed != null && now.isBefore(allowed)) return false;
+                boolean seeded = seedFirstOffsets(connector, withoutOffset, now);
+                nextSeeding.put(connector, Instant.now().plusMillis(seeded ? SEEDING_SPACING_MS : initialBackoffMs));
                 return true;
             }
             Matcher outOfRange = OUT_OF_RANGE.matcher(trace);
@@ -270,18 +277,19 @@ public class FailedTaskWatchdog implements ConnectRestExtension {
      * offsets are read again while stopped, so a partition another worker's watchdog seeded (and the
      * sink has read since) is never moved back.
      */
-    void seedFirstOffsets(String connector, List<String> partitions, Instant now) {
+    /** True when every partition without an offset has one now (or none lacked one). */
+    boolean seedFirstOffsets(String connector, List<String> partitions, Instant now) {
         String base = "/connectors/" + URLEncoder.encode(connector, StandardCharsets.UTF_8).replace("+", "%20");
         long deadline = System.currentTimeMillis() + 120_000;
         try {
-            if (!call("PUT", base + "/stop", null, deadline)) return;
+            if (!call("PUT", base + "/stop", null, deadline)) return false;
             try {
                 while (true) {
                     HttpResponse<String> status = send("GET", base + "/status", null);
                     if (status.statusCode() == 200 && STOPPED.matcher(status.body()).find()) break;
                     if (System.currentTimeMillis() > deadline) {
-                        LOG.warn("watchdog: {} did not stop within 120 s; it resumes, and the next round tries again", connector);
-                        return;
+                        LOG.warn("watchdog: {} did not stop within 120 s; it resumes, and a later round tries again", connector);
+                        return false;
                     }
                     Thread.sleep(250);
                 }
@@ -303,7 +311,8 @@ public class FailedTaskWatchdog implements ConnectRestExtension {
                 }
                 body.append("]}");
                 // Connect refuses to alter a sink's offsets until its tasks have left the group: retried until they have.
-                if (!first.isEmpty() && call("PATCH", base + "/offsets", body.toString(), deadline)) {
+                if (first.isEmpty()) return true;
+                if (call("PATCH", base + "/offsets", body.toString(), deadline)) {
                     synchronized (seeded) {
                         Map<String, Object> entry = new LinkedHashMap<>();
                         entry.put("connector", connector);
@@ -313,12 +322,18 @@ public class FailedTaskWatchdog implements ConnectRestExtension {
                         while (seeded.size() > SEEDED_KEPT) seeded.remove(0);
                     }
                     LOG.warn("watchdog: {} had no committed offset for {} (a new topic or partition); committed offset 0, the first record, so nothing is skipped", connector, first);
+                    return true;
                 }
+                return false;
             } finally {
                 call("PUT", base + "/resume", null, System.currentTimeMillis() + 60_000);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            return false;
+        } catch (RuntimeException e) {
+            LOG.warn("watchdog: giving {} its first offsets failed ({}); a later round tries again", connector, e.toString());
+            return false;
         }
     }
 
