@@ -331,6 +331,14 @@ describe("operator commands on the real local pipeline", () => {
             held.report.watchdog.every((w: any) => w.attempts === 0),
             `the watchdog did not restart into the gap: ${JSON.stringify(held.report.watchdog)}`,
         );
+        // An operator's restart-sink does not pretend to fix it: it says what does, exit 1.
+        const restart = await runCommand("restart-sink", []);
+        assert.equal(restart.code, 1, restart.stdout + restart.stderr);
+        assert.match(
+            restart.stdout,
+            /stopped at an offset the topic no longer holds .*a restart cannot fix that\. .*pg-adx-cdc snapshot --table <table> moves the sink past the gap/,
+        );
+        assert.equal(await sinkCommittedOffset(), committedBefore, "and the sink is still at the gap");
         // The repair: the snapshot command moves the sink to the topic's first offset and reads the table again.
         const repair = await runCommand("snapshot", ["--table", CAPTURED_TABLE]);
         assert.equal(repair.code, 0, repair.stdout + repair.stderr);
