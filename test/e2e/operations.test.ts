@@ -351,6 +351,20 @@ describe("operator commands on the real local pipeline", () => {
             intervalMs: 500,
             timeoutError: () => new Error(`${inAdx} of ${rows[0].n} rows lost to the gap are in ADX after the repair`),
         });
+        // Not only as many: the whole table's current state in ADX equals PostgreSQL, value by value.
+        let comparison: Awaited<ReturnType<typeof compareWithSource>> | undefined;
+        await pollUntil({
+            attempt: async () => {
+                comparison = await compareWithSource(pipeline, source.admin, sink, CAPTURED_TABLE);
+                return comparison.adxRows === comparison.sourceRows && comparison.mismatches.length === 0 ? true : undefined;
+            },
+            timeoutMs: 60_000,
+            intervalMs: 1000,
+            timeoutError: () =>
+                new Error(
+                    `after the gap's repair ADX holds ${comparison?.adxRows} current rows against ${comparison?.sourceRows}: ${comparison?.mismatches.slice(0, 5).join("; ")}`,
+                ),
+        });
         await pollUntil({
             attempt: async () => {
                 const after = JSON.parse((await runCommand("status", ["--json"])).stdout);
