@@ -181,6 +181,7 @@ async function loadOnce(pipeline: LocalPipeline, profile: InitialLoadProfile, ro
     await kafka.connect();
     const inputs = {
         connectUrl: pipeline.connectUrl,
+        connectCredentials: pipeline.connectCredentials,
         connectorName: name,
         timeoutSeconds: 120,
         config: {

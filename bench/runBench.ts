@@ -158,6 +158,7 @@ async function runOnce(
     const requestsFrom = pipeline.adx.ingestRequests.length;
     const inputs = {
         connectUrl: pipeline.connectUrl,
+        connectCredentials: pipeline.connectCredentials,
         connectorName: name,
         timeoutSeconds: 120,
         config: buildDebeziumSourceConfig({

@@ -25,7 +25,7 @@ import { KafkaConnector } from "../connectors/kafkaConnector";
 import { buildDebeziumSourceConfig, topicForTable } from "../connectors/debeziumSource";
 import { flatRecordReservedFields } from "../contract/recordFields";
 import { buildKustoSinkConfig } from "../connectors/kustoSink";
-import { WORKER_SECRET_ENV } from "../connectors/workerSettings";
+import { STACK_WORKER_SECRETS_DIR, workerSecretReference } from "../connectors/workerSettings";
 import { KqlSchema } from "../kql/kqlSchema";
 import { functionsDefinedIn, loadOverlayScripts } from "../kql/kqlModel";
 import { adxModelScripts, adxNamesFor, heartbeatModelScripts } from "../kql/adxModel";
@@ -71,6 +71,8 @@ export class CdcPipeline extends pulumi.ComponentResource {
     public readonly postgresDatabase: string;
     public readonly replicationSlot: string;
     public readonly connectRestUrl: string;
+    /** The Connect REST API's password (a secret; operators export it as CDC_CONNECT_REST_PASSWORD). */
+    public readonly connectRestPassword: pulumi.Output<string>;
     /** Event Hubs mode: the namespace. */
     public readonly eventHubsNamespace?: pulumi.Output<string>;
     /** Event Hubs mode: the Kafka clients' connection string (a secret). */
@@ -346,6 +348,7 @@ export class CdcPipeline extends pulumi.ComponentResource {
             {
                 connectUrl: kafka.connectRestUrl,
                 standbyConnectUrls: kafka.connectRestUrls.slice(1),
+                connectCredentials: kafka.connectRestCredentials,
                 connectorName: sourceConnectorName,
                 adoptExisting: config.kafka.adoptExistingConnectors,
                 config: postgres.connectEndpoint.host.apply((host) =>
@@ -356,7 +359,7 @@ export class CdcPipeline extends pulumi.ComponentResource {
                             port: postgres.connectEndpoint.port,
                             name: postgres.databaseName,
                             user: postgres.replicationUser,
-                            passwordEnvVar: WORKER_SECRET_ENV.postgresReplicationPassword,
+                            passwordReference: workerSecretReference(STACK_WORKER_SECRETS_DIR, "postgresReplicationPassword"),
                             sslMode: postgres.connectEndpoint.sslMode,
                         },
                         tables: config.capture.tables,
@@ -380,6 +383,7 @@ export class CdcPipeline extends pulumi.ComponentResource {
             {
                 connectUrl: kafka.connectRestUrl,
                 standbyConnectUrls: kafka.connectRestUrls.slice(1),
+                connectCredentials: kafka.connectRestCredentials,
                 connectorName: sinkConnectorName,
                 adoptExisting: config.kafka.adoptExistingConnectors,
                 config: pulumi.all([adxIngestionUri, adxQueryUri, sinkIdentity.appId, client.tenantId]).apply(([ingestionUrl, queryUrl, appId, tenantId]) =>
@@ -390,7 +394,7 @@ export class CdcPipeline extends pulumi.ComponentResource {
                         auth:
                             sinkIdentity.kind === "managedIdentity"
                                 ? { strategy: "managed_identity", clientId: appId }
-                                : { strategy: "application", tenantId, appId, appKeyEnvVar: WORKER_SECRET_ENV.kustoSinkAppKey },
+                                : { strategy: "application", tenantId, appId, appKeyReference: workerSecretReference(STACK_WORKER_SECRETS_DIR, "kustoSinkAppKey") },
                         targets: [...captured, heartbeat].map((m) => ({
                             topic: m.topic,
                             database: config.adx.databaseName,
@@ -414,6 +418,7 @@ export class CdcPipeline extends pulumi.ComponentResource {
                 connection: postgres.adminConnection,
                 signalTable: postgres.signalTable,
                 connectUrl: kafka.connectRestUrl,
+                connectCredentials: kafka.connectRestCredentials,
                 connectorName: sourceConnectorName,
                 tables: config.capture.tables,
                 tableColumns: sourceCatalog.described.apply((described) =>
@@ -451,6 +456,7 @@ export class CdcPipeline extends pulumi.ComponentResource {
         this.postgresDatabase = postgres.databaseName;
         this.replicationSlot = postgres.slotName;
         this.connectRestUrl = kafka.connectRestUrl;
+        this.connectRestPassword = pulumi.secret(kafka.connectRestCredentials.apply((c) => c.password));
         /** Event Hubs mode: the namespace, and the Kafka clients' connection string (a secret; `pulumi stack output --show-secrets`). */
         this.eventHubsNamespace = eventHubs?.namespace.name;
         this.eventHubsConnectionString = eventHubs?.connectionString;

@@ -1,14 +1,25 @@
 // Kafka platform on the Docker host the `docker` provider points at: a network, a KRaft Kafka
 // broker (official apache/kafka image, no ZooKeeper) unless Event Hubs is the broker, and Kafka
 // Connect workers (one group) built from the Debezium Connect image plus the Kusto sink. Worker settings come from the same builder the e2e
-// harness uses; secrets reach the worker only as environment variables. Ports bind to 127.0.0.1.
+// harness uses; secrets reach the workers only as files uploaded into the container (owner-only), never in
+// its environment, which `docker inspect` shows. Ports bind to 127.0.0.1.
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
+import * as random from "@pulumi/random";
 import { buildKafkaBrokerSettings, toApacheKafkaImageEnvironment } from "./kafkaBrokerSettings";
 import { DEBEZIUM_VERSION, IMAGES, KAFKA_VERSION, KUSTO_SINK } from "../versions";
 import { jvmContainerEnvironment } from "../connectors/jvmSettings";
-import { buildConnectWorkerSettings, STACK_CONNECT_GROUP_ID, toDebeziumImageEnvironment, WORKER_SECRET_ENV } from "../connectors/workerSettings";
+import {
+    buildConnectWorkerSettings,
+    CONNECT_IMAGE_USER,
+    STACK_CONNECT_GROUP_ID,
+    STACK_WORKER_SECRETS_DIR,
+    toDebeziumImageEnvironment,
+    workerSecretFiles,
+    workerSecretReference,
+} from "../connectors/workerSettings";
+import { CONNECT_REST_USER, ConnectCredentials, connectHealthCheckCommand, connectRestAuthFiles, connectRestJaasJvmFlag } from "../connectors/connectRestAuth";
 
 /** Where the brokers are: the stack's own broker container, or Event Hubs' Kafka endpoint (SASL_SSL). */
 export type KafkaBrokerTarget =
@@ -16,7 +27,7 @@ export type KafkaBrokerTarget =
     | {
           mode: "eventhubs";
           bootstrapServers: pulumi.Input<string>;
-          /** The namespace connection string (a secret); it reaches the workers only as an environment variable. */
+          /** The namespace connection string (a secret); it reaches the workers only as a secret file. */
           connectionString: pulumi.Input<string>;
           /** The event hubs: every topic exists before a worker starts. */
           topicsReady: pulumi.Resource[];
@@ -34,7 +45,7 @@ export interface KafkaPlatformArgs {
     kafkaContainerName: string;
     connectContainerName: string;
     connectImageName: pulumi.Input<string>;
-    /** Secrets the worker resolves through `${env:...}` in connector configs. */
+    /** Secrets the workers resolve through `${dir:...}` references in connector configs (workerSecretReference). */
     postgresReplicationPassword: pulumi.Input<string>;
     /** The sink's client secret (sinkIdentity.kind clientSecret); unset with a managed identity, which needs none. */
     kustoSinkAppKey?: pulumi.Input<string>;
@@ -65,6 +76,8 @@ export class KafkaPlatform extends pulumi.ComponentResource {
     public readonly connectRestUrls: string[];
     /** Bootstrap servers for tools on the Docker host (operator commands). */
     public readonly hostBootstrapServers: pulumi.Output<string>;
+    /** The REST API's one user and its generated password (a secret): every REST client sends them. */
+    public readonly connectRestCredentials: pulumi.Output<ConnectCredentials>;
 
     constructor(name: string, args: KafkaPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
         super("pg-adx-cdc:index:KafkaPlatform", name, {}, opts);
@@ -99,48 +112,81 @@ export class KafkaPlatform extends pulumi.ComponentResource {
                         KUSTO_SINK_VERSION: KUSTO_SINK.version,
                         KAFKA_VERSION,
                         DEBEZIUM_VERSION,
+                        CONNECT_USER: CONNECT_IMAGE_USER.name,
+                        CONNECT_USER_UID: String(CONNECT_IMAGE_USER.uid),
+                        CONNECT_SECRETS_DIR: STACK_WORKER_SECRETS_DIR,
                     },
                 },
             },
             { parent: this },
         );
 
-        const endpoint = broker.mode === "eventhubs" ? { mode: "eventhubs" as const, passwordEnvVar: WORKER_SECRET_ENV.eventHubsConnectionString } : { mode: "container" as const };
+        const endpoint =
+            broker.mode === "eventhubs"
+                ? { mode: "eventhubs" as const, passwordReference: workerSecretReference(STACK_WORKER_SECRETS_DIR, "eventHubsConnectionString") }
+                : { mode: "container" as const };
         const brokerSecret = broker.mode === "eventhubs" ? broker.connectionString : "";
+        // The REST API's password: generated here, a file in each worker, a secret output for operators.
+        const restPassword = new random.RandomPassword(`${name}-connect-rest-password`, { length: 32, special: false }, { parent: this });
+        this.connectRestCredentials = pulumi.secret(restPassword.result.apply((password) => ({ username: CONNECT_REST_USER, password })));
         const workerDependencies = broker.mode === "eventhubs" ? broker.topicsReady : [this.kafka!];
+        // One file per secret, readable by the worker's user only; a changed secret replaces the workers, as a changed environment did.
+        const secretUploads = pulumi
+            .all([args.postgresReplicationPassword, args.kustoSinkAppKey ?? "", brokerSecret, restPassword.result])
+            .apply(([pgPassword, appKey, connectionString, restSecret]) =>
+                [
+                    ...workerSecretFiles(STACK_WORKER_SECRETS_DIR, {
+                        postgresReplicationPassword: pgPassword,
+                        kustoSinkAppKey: appKey,
+                        eventHubsConnectionString: connectionString,
+                    }),
+                    ...connectRestAuthFiles(STACK_WORKER_SECRETS_DIR, restSecret),
+                ].map((f) => ({
+                    file: f.path,
+                    content: f.content,
+                    owner: String(CONNECT_IMAGE_USER.uid),
+                    group: String(CONNECT_IMAGE_USER.uid),
+                    permissions: "0400",
+                })),
+            );
         this.connectWorkers = Array.from({ length: args.connectWorkers }, (_, i) => {
             // The first worker keeps the single worker's names, so a container stack's URNs do not change.
             const containerName = i === 0 ? args.connectContainerName : `${args.connectContainerName}-${i + 1}`;
-            const workerEnv = pulumi
-                .all([this.internalBootstrapServers, args.postgresReplicationPassword, args.kustoSinkAppKey ?? "", brokerSecret])
-                .apply(([bootstrapServers, pgPassword, appKey, connectionString]) =>
-                    Object.entries({
-                        ...toDebeziumImageEnvironment(
-                            buildConnectWorkerSettings({
-                                bootstrapServers,
-                                groupId: STACK_CONNECT_GROUP_ID,
-                                replicationFactor: KAFKA_REPLICATION_FACTOR,
-                                restListener: "http://0.0.0.0:8083",
-                                advertisedHost: containerName,
-                                endpoint,
-                            }),
-                        ),
-                        ...jvmContainerEnvironment("connect"),
-                        [WORKER_SECRET_ENV.postgresReplicationPassword]: pgPassword,
-                        ...(appKey ? { [WORKER_SECRET_ENV.kustoSinkAppKey]: appKey } : {}),
-                        ...(endpoint.mode === "eventhubs" ? { [WORKER_SECRET_ENV.eventHubsConnectionString]: connectionString } : {}),
-                    }).map(([k, v]) => `${k}=${v}`),
-                );
+            const workerEnv = this.internalBootstrapServers.apply((bootstrapServers) =>
+                Object.entries({
+                    ...toDebeziumImageEnvironment(
+                        buildConnectWorkerSettings({
+                            bootstrapServers,
+                            groupId: STACK_CONNECT_GROUP_ID,
+                            replicationFactor: KAFKA_REPLICATION_FACTOR,
+                            restListener: "http://0.0.0.0:8083",
+                            advertisedHost: containerName,
+                            secretsDir: STACK_WORKER_SECRETS_DIR,
+                            endpoint,
+                        }),
+                    ),
+                    ...jvmContainerEnvironment("connect"),
+                    // Loads the REST API's JAAS login (basic auth); read by Kafka's start scripts.
+                    KAFKA_OPTS: connectRestJaasJvmFlag(STACK_WORKER_SECRETS_DIR),
+                }).map(([k, v]) => `${k}=${v}`),
+            );
             return new docker.Container(
                 i === 0 ? `${name}-connect` : `${name}-connect-${i + 1}`,
                 {
                     name: containerName,
                     image: this.connectImage.imageName,
                     hostname: containerName,
-                    envs: pulumi.secret(workerEnv),
+                    envs: workerEnv,
+                    uploads: pulumi.secret(secretUploads),
                     networksAdvanced: [{ name: this.network.name, aliases: [containerName] }],
                     ports: [{ internal: 8083, external: args.connectPort + i, ip: PUBLISHED_PORT_IP }],
-                    healthcheck: { tests: ["CMD-SHELL", "curl -fs http://localhost:8083/connectors > /dev/null"], interval: "5s", timeout: "5s", retries: 36, startPeriod: "20s" },
+                    healthcheck: {
+                        tests: ["CMD-SHELL", connectHealthCheckCommand(STACK_WORKER_SECRETS_DIR, "/connectors")],
+                        interval: "5s",
+                        timeout: "5s",
+                        retries: 36,
+                        startPeriod: "20s",
+                    },
                     wait: true,
                     waitTimeout: 300,
                     restart: "unless-stopped",

@@ -2,6 +2,21 @@
 // starts, 409 while the group rebalances. Used by the KafkaConnector dynamic provider, so it holds
 // no state and requires its libraries inside each function (the provider is serialized by value).
 import { pollUntil } from "../runtime/pollUntil";
+import { CONNECT_REST_USER, ConnectCredentials, connectAuthorizationHeaders, connectUnauthorizedMessage, resolveConnectCredentials } from "./connectRestAuth";
+
+/**
+ * A worker's REST URL, with the credentials to send; a bare URL sends the operator's
+ * (CONNECT_REST_PASSWORD_ENV), which is how the CLI and the e2e tests authenticate.
+ */
+export type ConnectEndpoint = string | { url: string; credentials?: ConnectCredentials };
+
+export function endpointUrl(endpoint: ConnectEndpoint): string {
+    return typeof endpoint === "string" ? endpoint : endpoint.url;
+}
+
+function endpointHeaders(endpoint: ConnectEndpoint): Record<string, string> {
+    return connectAuthorizationHeaders(resolveConnectCredentials(typeof endpoint === "string" ? undefined : endpoint.credentials));
+}
 
 export interface RetryPolicy {
     /** Total time allowed for one logical operation, retries included. */
@@ -50,7 +65,7 @@ export function redactConfig(config: Record<string, string>): Record<string, str
  * non-transient HTTP status (the caller decides what 404 means); rejects with the last failure.
  */
 export async function connectRequest(
-    baseUrl: string,
+    endpoint: ConnectEndpoint,
     method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE",
     path: string,
     body: unknown,
@@ -58,6 +73,8 @@ export async function connectRequest(
     onRetry?: (message: string) => void,
 ): Promise<ConnectResponse> {
     const axios = require("axios");
+    const baseUrl = endpointUrl(endpoint);
+    const auth = endpointHeaders(endpoint);
     const started = Date.now();
     for (let attempt = 0; ; attempt++) {
         let failure: { code?: string; status?: number; message: string };
@@ -70,8 +87,9 @@ export async function connectRequest(
                 data: body,
                 timeout: Math.max(1000, Math.min(30_000, remaining)),
                 validateStatus: () => true,
-                headers: { "Content-Type": "application/json", Accept: "application/json" },
+                headers: { "Content-Type": "application/json", Accept: "application/json", ...auth },
             });
+            if (response.status === 401) throw Object.assign(new Error(connectUnauthorizedMessage(baseUrl, "Authorization" in auth)), { unauthorized: true });
             // A worker that is still booting serves Jetty's HTML 404 for every path before Connect's resources are
             // registered; Connect's own 404 ("connector not found") is JSON. Only the latter is an answer.
             const booting = response.status === 404 && (typeof response.data !== "object" || response.data === null);
@@ -79,6 +97,7 @@ export async function connectRequest(
                 return { status: response.status, data: response.data };
             failure = { status: response.status, message: `HTTP ${response.status}: ${describeConnectError(response.data)}` };
         } catch (error: any) {
+            if (error?.unauthorized) throw error;
             const code = error?.code ?? error?.cause?.code;
             if (!isTransientConnectFailure({ code })) throw new Error(`Kafka Connect ${method} ${baseUrl}${path} failed: ${error?.message ?? error}`);
             failure = { code, message: `${code}` };
@@ -105,12 +124,13 @@ export function describeConnectError(data: any): string {
  * Kafka 3.9+). A worker that has just restarted answers 404 for every connector before that, which
  * must not be mistaken for "deleted". Workers without /health (404 there) are taken as ready.
  */
-export async function waitForWorkerReady(baseUrl: string, policy: RetryPolicy, onRetry?: (m: string) => void): Promise<void> {
+export async function waitForWorkerReady(baseUrl: ConnectEndpoint, policy: RetryPolicy, onRetry?: (m: string) => void): Promise<void> {
     const started = Date.now();
     for (let attempt = 0; ; attempt++) {
         const response = await connectRequest(baseUrl, "GET", "/health", undefined, { ...policy, deadlineMs: Math.max(1000, policy.deadlineMs - (Date.now() - started)) }, onRetry);
         if (response.status === 200 || response.status === 404) return;
-        if (Date.now() - started > policy.deadlineMs) throw new Error(`Kafka Connect at ${baseUrl} is not ready: HTTP ${response.status}: ${describeConnectError(response.data)}`);
+        if (Date.now() - started > policy.deadlineMs)
+            throw new Error(`Kafka Connect at ${endpointUrl(baseUrl)} is not ready: HTTP ${response.status}: ${describeConnectError(response.data)}`);
         if (attempt % 10 === 0) onRetry?.(`Kafka Connect worker still starting (${describeConnectError(response.data)})`);
         await new Promise((r) => setTimeout(r, backoffDelayMs(attempt, policy)));
     }
@@ -124,7 +144,7 @@ export async function waitForWorkerReady(baseUrl: string, policy: RetryPolicy, o
  * connector disappear from state.
  */
 export async function getConnectorConfig(
-    baseUrl: string,
+    baseUrl: ConnectEndpoint,
     name: string,
     policy: RetryPolicy,
     onRetry?: (m: string) => void,
@@ -143,7 +163,7 @@ export async function getConnectorConfig(
         },
         timeoutMs: confirmGoneMs + policy.deadlineMs,
         intervalMs: 1000,
-        timeoutError: () => new Error(`reading connector "${name}" on ${baseUrl} gave no lasting answer`),
+        timeoutError: () => new Error(`reading connector "${name}" on ${endpointUrl(baseUrl)} gave no lasting answer`),
     });
     return answer.config;
 }
@@ -153,7 +173,7 @@ export async function getConnectorConfig(
  * config replaced by this one; Connect keeps its offsets), and otherwise an error that says how to adopt it.
  */
 export async function createConnector(
-    baseUrl: string,
+    baseUrl: ConnectEndpoint,
     name: string,
     config: Record<string, string>,
     policy: RetryPolicy,
@@ -167,9 +187,9 @@ export async function createConnector(
     }
     if (existing) {
         throw new Error(
-            `connector "${name}" already exists on ${baseUrl} but is not in this stack's state. To adopt it: ` +
+            `connector "${name}" already exists on ${endpointUrl(baseUrl)} but is not in this stack's state. To adopt it: ` +
                 `pulumi config set --path pg-adx-cdc:kafka.adoptExistingConnectors true, then pulumi up (its config becomes the stack's; Connect keeps its offsets, so it resumes where it stopped); ` +
-                `or delete it (curl -X DELETE ${baseUrl}/connectors/${name}; offsets are kept too) and run pulumi up again; or choose another connector name.`,
+                `or delete it (curl -X DELETE -u ${CONNECT_REST_USER} ${endpointUrl(baseUrl)}/connectors/${name}; offsets are kept too) and run pulumi up again; or choose another connector name.`,
         );
     }
     const response = await connectRequest(baseUrl, "POST", "/connectors", { name, config }, policy, onRetry);
@@ -185,7 +205,13 @@ export async function createConnector(
  * on its next tick: read at once, the old config comes back (seen in CI), and a refresh right after
  * `pulumi up` would show a drift that is not there.
  */
-export async function putConnectorConfig(baseUrl: string, name: string, config: Record<string, string>, policy: RetryPolicy, onRetry?: (m: string) => void): Promise<void> {
+export async function putConnectorConfig(
+    baseUrl: ConnectEndpoint,
+    name: string,
+    config: Record<string, string>,
+    policy: RetryPolicy,
+    onRetry?: (m: string) => void,
+): Promise<void> {
     const response = await connectRequest(baseUrl, "PUT", `/connectors/${encodeURIComponent(name)}/config`, config, policy, onRetry);
     if (response.status !== 200 && response.status !== 201) {
         throw new Error(`updating connector "${name}" failed: HTTP ${response.status}: ${describeConnectError(response.data)}`);
@@ -201,14 +227,14 @@ export async function putConnectorConfig(baseUrl: string, name: string, config: 
         timeoutError: () => {
             const stale = Object.keys(config).filter((key) => live?.[key] !== config[key]);
             return new Error(
-                `connector "${name}" on ${baseUrl} still serves its old config ${Math.round(policy.deadlineMs / 1000)} s after the update (keys not applied: ${stale.join(", ")})`,
+                `connector "${name}" on ${endpointUrl(baseUrl)} still serves its old config ${Math.round(policy.deadlineMs / 1000)} s after the update (keys not applied: ${stale.join(", ")})`,
             );
         },
     });
 }
 
 /** Deletes a connector; one that is already gone counts as deleted. */
-export async function deleteConnector(baseUrl: string, name: string, policy: RetryPolicy, onRetry?: (m: string) => void): Promise<"deleted" | "already-gone"> {
+export async function deleteConnector(baseUrl: ConnectEndpoint, name: string, policy: RetryPolicy, onRetry?: (m: string) => void): Promise<"deleted" | "already-gone"> {
     await waitForWorkerReady(baseUrl, policy, onRetry);
     const response = await connectRequest(baseUrl, "DELETE", `/connectors/${encodeURIComponent(name)}`, undefined, policy, onRetry);
     if (response.status === 404) return "already-gone";
@@ -222,7 +248,7 @@ export async function deleteConnector(baseUrl: string, name: string, policy: Ret
  * Waits until the connector and all its tasks are RUNNING. A FAILED connector or task fails at
  * once with Connect's stack trace; the deadline fails with the last status seen.
  */
-export async function waitForConnectorRunning(baseUrl: string, name: string, policy: RetryPolicy, onProgress?: (message: string) => void): Promise<ConnectorStatus> {
+export async function waitForConnectorRunning(baseUrl: ConnectEndpoint, name: string, policy: RetryPolicy, onProgress?: (message: string) => void): Promise<ConnectorStatus> {
     const started = Date.now();
     let last: ConnectorStatus | string = "no status yet";
     let lastReported = "";
@@ -259,17 +285,17 @@ export async function waitForConnectorRunning(baseUrl: string, name: string, pol
  * reads and forwards writes to the leader, so with one worker down the others still serve. When
  * none answers, the first, so that the caller's retries and errors name it.
  */
-export async function firstAnsweringWorker(urls: string[], probeMs = 3000): Promise<string> {
+export async function firstAnsweringWorker(endpoints: ConnectEndpoint[], probeMs = 3000): Promise<ConnectEndpoint> {
     // One worker: nothing to choose; its own retries handle a restart.
-    if (urls.length === 1) return urls[0];
+    if (endpoints.length === 1) return endpoints[0];
     const axios = require("axios");
-    for (const url of urls) {
+    for (const endpoint of endpoints) {
         try {
-            const response = await axios.get(`${url.replace(/\/+$/, "")}/`, { timeout: probeMs, validateStatus: () => true });
-            if (response.status === 200) return url;
+            const response = await axios.get(`${endpointUrl(endpoint).replace(/\/+$/, "")}/`, { timeout: probeMs, validateStatus: () => true, headers: endpointHeaders(endpoint) });
+            if (response.status === 200) return endpoint;
         } catch {
             /* not answering: try the next */
         }
     }
-    return urls[0];
+    return endpoints[0];
 }

@@ -1,6 +1,6 @@
 // The Debezium PostgreSQL source connector config (Debezium 3.x names only). The stack and the
 // e2e harness both call buildDebeziumSourceConfig; only endpoints and credentials differ.
-import { CONNECTOR_CLIENT_OVERRIDES, envSecretReference } from "./workerSettings";
+import { assertSecretReference, CONNECTOR_CLIENT_OVERRIDES } from "./workerSettings";
 import { DEBEZIUM_TYPE_SETTINGS } from "../contract/typeTable";
 import { SslMode } from "../contract/sslMode";
 import { debeziumColumnPattern, debeziumTablePattern, debeziumTopicName } from "../contract/identifiers";
@@ -36,8 +36,8 @@ export interface DebeziumSourceInput {
         port: number;
         name: string;
         user: string;
-        /** Worker environment variable holding the replication user's password. */
-        passwordEnvVar: string;
+        /** The worker secret file holding the replication user's password (workerSecretReference). */
+        passwordReference: string;
         /** "require": TLS with the certificate chain and host name verified (verify-full); "disable" on a private Docker network only. */
         sslMode: SslMode;
     };
@@ -114,7 +114,7 @@ export function buildDebeziumSourceConfig(input: DebeziumSourceInput): Record<st
         "database.port": String(input.database.port),
         "database.dbname": input.database.name,
         "database.user": input.database.user,
-        "database.password": envSecretReference(input.database.passwordEnvVar),
+        "database.password": assertSecretReference(input.database.passwordReference, "database.password"),
         ...debeziumTlsSettings(input.database.sslMode),
         "topic.prefix": input.topicPrefix,
         // The heartbeat table too: its changes reach ADX as a small table, the pipeline's freshness signal.

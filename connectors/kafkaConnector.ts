@@ -2,6 +2,8 @@
 // check/diff are pure (they run in `pulumi preview`); create/update/read/delete talk to Connect.
 import * as pulumi from "@pulumi/pulumi";
 import * as rest from "./connectRestClient";
+import type { ConnectCredentials } from "./connectRestAuth";
+import { ConnectCredentialsInput, withSecretConnectCredentials } from "./connectCredentialsInput";
 import { findRemovedDebeziumSettings } from "./removedSettings";
 
 export interface KafkaConnectorInputs {
@@ -14,6 +16,8 @@ export interface KafkaConnectorInputs {
     timeoutSeconds?: number;
     /** Adopt a connector of this name that already exists (pg-adx-cdc:kafka.adoptExistingConnectors) instead of failing at create. */
     adoptExisting?: boolean;
+    /** The REST API's credentials (a Pulumi secret: encrypted in state, "[secret]" in diffs); without them, the operator's variable. */
+    connectCredentials?: ConnectCredentials;
 }
 
 /** Keys every connector needs before Connect will even accept it. */
@@ -40,6 +44,9 @@ export function validateConnectorInputs(inputs: Partial<KafkaConnectorInputs>): 
         failures.push({ property: "config", reason: "the connector config map is required" });
         return failures;
     }
+    const credentials = inputs.connectCredentials;
+    if (credentials !== undefined && (typeof credentials?.username !== "string" || typeof credentials?.password !== "string" || !credentials.password))
+        failures.push({ property: "connectCredentials", reason: "must be { username, password } of the Connect REST API" });
     for (const key of REQUIRED_KEYS) if (!config[key]) failures.push({ property: `config.${key}`, reason: `"${key}" is required` });
     if (config.name !== undefined && config.name !== inputs.connectorName) {
         failures.push({
@@ -52,7 +59,7 @@ export function validateConnectorInputs(inputs: Partial<KafkaConnectorInputs>): 
         else if (SECRET_KEY_PATTERN.test(key) && !CONFIG_REFERENCE.test(value)) {
             failures.push({
                 property: `config.${key}`,
-                reason: `holds a literal secret; pass it as "\${env:VARIABLE}" and give the worker that environment variable (it would otherwise be stored in Pulumi state and in Connect's config topic)`,
+                reason: `holds a literal secret; pass it as "\${dir:<secrets directory>:<file>}" and give the worker that file (it would otherwise be stored in Pulumi state and in Connect's config topic)`,
             });
         }
     }
@@ -73,7 +80,10 @@ export function diffConnector(olds: KafkaConnectorInputs, news: KafkaConnectorIn
     if (olds.connectUrl !== news.connectUrl) replaces.push("connectUrl");
     // timeoutSeconds, adoptExisting and standbyConnectUrls are how the provider works, not part of the connector: changing them alone changes nothing in Connect.
     const configChanged = changedConfigKeys(olds.config, news.config).length > 0;
-    return { changes: replaces.length > 0 || configChanged, replaces, deleteBeforeReplace: replaces.length > 0 };
+    // Rotated REST credentials are an update (it re-applies the same config), so the state holds the ones later reads and
+    // deletes need. A state without them (an imported connector) is no change: it falls back to the operator's variable.
+    const credentialsChanged = olds.connectCredentials !== undefined && JSON.stringify(olds.connectCredentials) !== JSON.stringify(news.connectCredentials ?? null);
+    return { changes: replaces.length > 0 || configChanged || credentialsChanged, replaces, deleteBeforeReplace: replaces.length > 0 };
 }
 
 /**
@@ -88,6 +98,11 @@ export function connectorImportId(connectUrl: string, connectorName: string): st
 export function parseConnectorImportId(id: string): { connectUrl: string; connectorName: string } | undefined {
     const m = /^(https?:\/\/.+)\/connectors\/([A-Za-z0-9._-]{1,200})$/.exec(id);
     return m ? { connectUrl: m[1], connectorName: m[2] } : undefined;
+}
+
+/** The workers to try, first the main one, each with the resource's credentials. */
+function endpointsOf(inputs: KafkaConnectorInputs): rest.ConnectEndpoint[] {
+    return [inputs.connectUrl, ...(inputs.standbyConnectUrls ?? [])].map((url) => ({ url, credentials: inputs.connectCredentials }));
 }
 
 function policyFor(inputs: KafkaConnectorInputs): rest.RetryPolicy {
@@ -112,8 +127,8 @@ export const kafkaConnectorProvider: pulumi.dynamic.ResourceProvider = {
 
     async create(inputs: any) {
         const policy = policyFor(inputs);
-        const url = await rest.firstAnsweringWorker([inputs.connectUrl, ...(inputs.standbyConnectUrls ?? [])]);
-        logInfo(`creating connector "${inputs.connectorName}" on ${url}`);
+        const url = await rest.firstAnsweringWorker(endpointsOf(inputs));
+        logInfo(`creating connector "${inputs.connectorName}" on ${rest.endpointUrl(url)}`);
         const outcome = await rest.createConnector(url, inputs.connectorName, inputs.config, policy, logInfo, inputs.adoptExisting === true);
         if (outcome === "adopted") logInfo(`connector "${inputs.connectorName}" already existed: adopted, its config replaced by the stack's (offsets kept)`);
         let status: rest.ConnectorStatus;
@@ -133,7 +148,7 @@ export const kafkaConnectorProvider: pulumi.dynamic.ResourceProvider = {
         const policy = policyFor(news);
         const changed = changedConfigKeys(olds.config, news.config);
         logInfo(`updating connector "${news.connectorName}": ${changed.length ? changed.join(", ") : "no config keys"} changed`);
-        const url = await rest.firstAnsweringWorker([news.connectUrl, ...(news.standbyConnectUrls ?? [])]);
+        const url = await rest.firstAnsweringWorker(endpointsOf(news));
         await rest.putConnectorConfig(url, news.connectorName, news.config, policy, logInfo);
         const status = await rest.waitForConnectorRunning(url, news.connectorName, policy, logInfo);
         return { outs: { ...news, connectorType: status.type ?? olds.connectorType ?? "" } };
@@ -152,7 +167,7 @@ export const kafkaConnectorProvider: pulumi.dynamic.ResourceProvider = {
             return { id, props: { ...imported, config: live, connectorType: status?.type ?? "" } };
         }
         // "Gone" only when the worker says so for 20 s: a worker rejoining after a crash answers "not found" meanwhile.
-        const url = await rest.firstAnsweringWorker([props.connectUrl, ...(props.standbyConnectUrls ?? [])]);
+        const url = await rest.firstAnsweringWorker(endpointsOf(props));
         const live = await rest.getConnectorConfig(url, props.connectorName ?? id, policyFor(props), logInfo, 20_000);
         if (!live) return { id: "", props: {} };
         // Connect adds "name" to every stored config; keep the declared shape so refresh shows real drift only.
@@ -163,7 +178,7 @@ export const kafkaConnectorProvider: pulumi.dynamic.ResourceProvider = {
     },
 
     async delete(id: string, props: any) {
-        const url = await rest.firstAnsweringWorker([props.connectUrl, ...(props.standbyConnectUrls ?? [])]);
+        const url = await rest.firstAnsweringWorker(endpointsOf(props));
         const outcome = await rest.deleteConnector(url, props.connectorName ?? id, policyFor(props), logInfo);
         logInfo(`connector "${props.connectorName ?? id}" ${outcome === "deleted" ? "deleted" : "was already gone"}`);
     },
@@ -175,10 +190,12 @@ export interface KafkaConnectorArgs {
     /** The group's other workers' REST URLs, used when connectUrl does not answer. */
     standbyConnectUrls?: pulumi.Input<pulumi.Input<string>[]>;
     connectorName: pulumi.Input<string>;
-    /** Built by the pure builders in connectors/; secrets only as `${env:...}` references. */
+    /** Built by the pure builders in connectors/; secrets only as `${dir:...}` references to worker secret files. */
     config: pulumi.Input<Record<string, pulumi.Input<string>>>;
     timeoutSeconds?: pulumi.Input<number>;
     adoptExisting?: pulumi.Input<boolean>;
+    /** The Connect REST API's credentials; kept secret in state and diffs. */
+    connectCredentials?: ConnectCredentialsInput;
 }
 
 /** A Kafka Connect connector, created and kept RUNNING by the provider above. */
@@ -188,6 +205,7 @@ export class KafkaConnector extends pulumi.dynamic.Resource {
     public readonly connectorType!: pulumi.Output<string>;
 
     constructor(name: string, args: KafkaConnectorArgs, opts?: pulumi.CustomResourceOptions) {
-        super(kafkaConnectorProvider, name, { ...args, connectorType: undefined }, opts, "pg-adx-cdc", "KafkaConnector");
+        const [inputs, options] = withSecretConnectCredentials(args, opts);
+        super(kafkaConnectorProvider, name, { ...inputs, connectorType: undefined }, options, "pg-adx-cdc", "KafkaConnector");
     }
 }

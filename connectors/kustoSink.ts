@@ -1,6 +1,6 @@
 // The Kusto (ADX) sink connector config. Records are already flat JSON (see debeziumSource.ts); the
 // sink reads them schemaless and adds their Kafka position before writing each as a JSON line.
-import { CONNECTOR_CLIENT_OVERRIDES, envSecretReference } from "./workerSettings";
+import { assertSecretReference, CONNECTOR_CLIENT_OVERRIDES } from "./workerSettings";
 import { KAFKA_POSITION_FIELDS } from "../contract/recordFields";
 
 export const KUSTO_SINK_CLASS = "com.microsoft.azure.kusto.kafka.connect.sink.KustoSinkConnector";
@@ -19,14 +19,14 @@ export interface KustoTopicTarget {
  * How the sink authenticates to ADX:
  * - `managed_identity`: the Connect host's user-assigned managed identity (a Docker host in Azure);
  *   no secret exists anywhere, the token comes from the host's identity endpoint (IMDS on a VM).
- * - `application`: the sink's Entra application, its client secret in the worker's environment.
- * - `az_dev_token`: a bearer token from the worker's environment (the e2e runs against the ADX test
+ * - `application`: the sink's Entra application, its client secret in a worker secret file.
+ * - `az_dev_token`: a bearer token from a worker secret file (the e2e runs against the ADX test
  *   double, and `demo --adx-cluster` with the operator's own token).
  */
 export type KustoSinkAuth =
     | { strategy: "managed_identity"; clientId: string }
-    | { strategy: "application"; tenantId: string; appId: string; appKeyEnvVar: string }
-    | { strategy: "az_dev_token"; accessTokenEnvVar: string };
+    | { strategy: "application"; tenantId: string; appId: string; appKeyReference: string }
+    | { strategy: "az_dev_token"; accessTokenReference: string };
 
 export interface KustoSinkInput {
     connectorName: string;
@@ -99,9 +99,14 @@ function authSettings(auth: KustoSinkAuth): Record<string, string> {
     // The identity's client id selects it among the host's identities (a system-assigned one is not used).
     if (auth.strategy === "managed_identity") return { "aad.auth.strategy": "managed_identity", "aad.auth.appid": auth.clientId };
     if (auth.strategy === "application") {
-        return { "aad.auth.strategy": "application", "aad.auth.authority": auth.tenantId, "aad.auth.appid": auth.appId, "aad.auth.appkey": envSecretReference(auth.appKeyEnvVar) };
+        return {
+            "aad.auth.strategy": "application",
+            "aad.auth.authority": auth.tenantId,
+            "aad.auth.appid": auth.appId,
+            "aad.auth.appkey": assertSecretReference(auth.appKeyReference, "aad.auth.appkey"),
+        };
     }
-    return { "aad.auth.strategy": "az_dev_token", "aad.auth.accesstoken": envSecretReference(auth.accessTokenEnvVar) };
+    return { "aad.auth.strategy": "az_dev_token", "aad.auth.accesstoken": assertSecretReference(auth.accessTokenReference, "aad.auth.accesstoken") };
 }
 
 /**

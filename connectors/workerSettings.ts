@@ -1,37 +1,71 @@
 // Kafka Connect worker settings: the stack's Connect container and the e2e harness's worker are
 // both configured from this one builder, so the settings the tests run are the settings deployed.
 import type { OperationsOutputs } from "../contract/stackOutputs";
+import { BASIC_AUTH_EXTENSION_CLASS, connectRestAuthWorkerSettings } from "./connectRestAuth";
 
-/** Environment variables through which the worker receives secrets (resolved by EnvVarConfigProvider). */
-export const WORKER_SECRET_ENV = {
-    postgresReplicationPassword: "CDC_PG_REPLICATION_PASSWORD",
-    kustoSinkAppKey: "CDC_KUSTO_SINK_APP_KEY",
+/**
+ * The worker's secrets, one file each in its secrets directory, named here. Connector configs and the
+ * worker's own settings refer to them as `${dir:<directory>:<file>}` (Kafka's DirectoryConfigProvider),
+ * so no secret is in a container's environment (`docker inspect`), a connector config or a Pulumi input.
+ */
+export const WORKER_SECRET_FILES = {
+    postgresReplicationPassword: "postgres-replication-password",
+    kustoSinkAppKey: "kusto-sink-app-key",
     /** A bearer token for ADX, for the sink's az_dev_token strategy (the e2e run against the ADX test double). */
-    kustoAccessToken: "CDC_KUSTO_ACCESS_TOKEN",
+    kustoAccessToken: "kusto-access-token",
     /** The Event Hubs namespace connection string: the SASL PLAIN password of every Kafka client (kafka.mode eventhubs). */
+    eventHubsConnectionString: "eventhubs-connection-string",
+} as const;
+export type WorkerSecret = keyof typeof WORKER_SECRET_FILES;
+
+/** Where the stack's Connect containers hold their secret files (the e2e workers use a directory of their own). */
+export const STACK_WORKER_SECRETS_DIR = "/run/secrets/pg-adx-cdc";
+
+/** The user the Connect image runs as: its secret files belong to it alone (the image build checks the id). */
+export const CONNECT_IMAGE_USER = { name: "kafka", uid: 1001 } as const;
+
+/** How a connector config (or a worker setting) refers to one of the worker's secret files. */
+export function workerSecretReference(secretsDir: string, secret: WorkerSecret): string {
+    if (!secretsDir.startsWith("/") || /[:}]/.test(secretsDir))
+        throw new Error(`worker secrets directory must be an absolute path without ":" or "}" (got ${JSON.stringify(secretsDir)})`);
+    return "${dir:" + secretsDir + ":" + WORKER_SECRET_FILES[secret] + "}";
+}
+
+/** The files a worker's secrets become: exactly one per secret given, content exactly the value (no newline: the provider reads bytes). */
+export function workerSecretFiles(secretsDir: string, secrets: Partial<Record<WorkerSecret, string>>): { path: string; content: string }[] {
+    workerSecretReference(secretsDir, "postgresReplicationPassword"); // validates the directory
+    return Object.entries(secrets)
+        .filter(([, value]) => value !== undefined && value !== "")
+        .map(([secret, value]) => ({ path: `${secretsDir}/${WORKER_SECRET_FILES[secret as WorkerSecret]}`, content: value! }));
+}
+
+/** Refuses anything but a reference to a worker secret file, so no builder can put a secret itself into a config. */
+export function assertSecretReference(value: string, setting: string): string {
+    if (!/^\$\{dir:\/[^:}]*:[a-z0-9-]+\}$/.test(value)) throw new Error(`${setting} must be a reference to a worker secret file (workerSecretReference), not a value`);
+    return value;
+}
+
+/** Environment variables the operator commands (status, snapshot, verify) read secrets from. */
+export const OPERATOR_SECRET_ENV = {
+    /** The Event Hubs connection string, for operator commands that read topics (kafka.mode eventhubs). */
     eventHubsConnectionString: "CDC_EVENTHUBS_CONNECTION_STRING",
 } as const;
 
 /** The stack's Connect group id (also the prefix of its three internal topics). */
 export const STACK_CONNECT_GROUP_ID = "pg-adx-cdc-connect";
 
-/** How a connector config refers to a secret held in the worker's environment. */
-export function envSecretReference(variable: string): string {
-    return "${env:" + variable + "}";
-}
-
 /**
  * How the worker's Kafka clients reach the brokers, by the stack's `kafka.mode`. "container": the
  * stack's own broker on the private Docker network (PLAINTEXT; a local process in the e2e run). "eventhubs": Event Hubs' Kafka endpoint, SASL_SSL + PLAIN with the
  * user `$ConnectionString` and the namespace connection string as password, read from the
- * worker's environment (never written into a file, a connector config or a Pulumi input).
+ * worker's secret file (never written into a worker setting, a connector config or a Pulumi input).
  */
-export type KafkaEndpoint = { mode: "container" } | { mode: "eventhubs"; passwordEnvVar: string };
+export type KafkaEndpoint = { mode: "container" } | { mode: "eventhubs"; passwordReference: string };
 
 /** The SASL PLAIN user name Event Hubs expects with a connection string as the password. */
 export const EVENT_HUBS_SASL_USERNAME = "$ConnectionString";
 
-/** The JAAS line of a PLAIN login whose password is a worker environment variable. */
+/** The JAAS line of a PLAIN login whose password is a reference to a worker secret. */
 export function plainJaasConfig(username: string, passwordReference: string): string {
     return `org.apache.kafka.common.security.plain.PlainLoginModule required username="${username}" password="${passwordReference}";`;
 }
@@ -55,11 +89,11 @@ export const EVENT_HUBS_CLIENT_SETTINGS = {
     worker: { "session.timeout.ms": "30000" },
 } as const;
 
-function eventHubsClientSettings(passwordEnvVar: string): Record<string, string> {
+function eventHubsClientSettings(passwordReference: string): Record<string, string> {
     const security = {
         "security.protocol": "SASL_SSL",
         "sasl.mechanism": "PLAIN",
-        "sasl.jaas.config": plainJaasConfig(EVENT_HUBS_SASL_USERNAME, envSecretReference(passwordEnvVar)),
+        "sasl.jaas.config": plainJaasConfig(EVENT_HUBS_SASL_USERNAME, assertSecretReference(passwordReference, "the Event Hubs password")),
     };
     const client = { ...security, ...EVENT_HUBS_CLIENT_SETTINGS.common };
     const prefixed = (prefix: string, settings: Record<string, string>) => Object.fromEntries(Object.entries(settings).map(([k, v]) => [`${prefix}.${k}`, v]));
@@ -96,6 +130,8 @@ export interface ConnectWorkerSettingsInput {
     restListener: string;
     /** Host name the worker advertises to its peers. */
     advertisedHost: string;
+    /** The directory of the worker's secret files (WORKER_SECRET_FILES); the only one its config provider reads. */
+    secretsDir: string;
     /** Where connector plugins live, when the worker is not a prebuilt image that sets it. */
     pluginPath?: string;
     /** The stack's broker (default) or Event Hubs. */
@@ -150,7 +186,7 @@ export const WATCHDOG_DEFAULTS: WatchdogSettings = { intervalMs: 2_000, initialB
 function watchdogWorkerSettings(overrides: Partial<WatchdogSettings> = {}): Record<string, string> {
     const w = { ...WATCHDOG_DEFAULTS, ...overrides };
     return {
-        "rest.extension.classes": WATCHDOG_EXTENSION_CLASS,
+        "rest.extension.classes": `${WATCHDOG_EXTENSION_CLASS},${BASIC_AUTH_EXTENSION_CLASS}`,
         "pgadxcdc.watchdog.interval.ms": String(w.intervalMs),
         "pgadxcdc.watchdog.initial.backoff.ms": String(w.initialBackoffMs),
         "pgadxcdc.watchdog.max.backoff.ms": String(w.maxBackoffMs),
@@ -161,12 +197,13 @@ function watchdogWorkerSettings(overrides: Partial<WatchdogSettings> = {}): Reco
 
 /**
  * The worker's properties. Choices that differ from Kafka's defaults, and why:
- * - `config.providers=env`: connector secrets stay `${env:NAME}` references, never inline values.
+ * - `config.providers=dir`: secrets stay `${dir:<secretsDir>:<file>}` references, never inline values,
+ *   and reach the worker as files, not environment variables (which `docker inspect` shows).
  * - `offset.flush.interval.ms=5000` (default 60000): Debezium confirms the slot's LSN to PostgreSQL
  *   only after offsets are flushed, so a shorter interval releases WAL sooner and replays less after
  *   a crash.
- * - `config.providers.env.param.allowlist.pattern`: the env provider resolves only the stack's own
- *   secret variables (WORKER_SECRET_ENV), not whatever else the worker's environment holds.
+ * - `config.providers.dir.param.allowed.paths`: the provider reads the secrets directory only, not
+ *   any other file the worker can read; no env provider, so no connector can read the worker's environment.
  * - `connector.client.config.override.policy`: pg-adx-cdc's allow-list policy with exactly
  *   CONNECTOR_CLIENT_OVERRIDES (the source tunes its producer, the sink its poll interval); Kafka's
  *   `All` would also let any connector override `bootstrap.servers` or `sasl.jaas.config`.
@@ -175,7 +212,9 @@ function watchdogWorkerSettings(overrides: Partial<WatchdogSettings> = {}): Reco
  *   the others after this delay; five minutes of no capture is five minutes of WAL held and of lag,
  *   while 30 s still lets a restarting worker (a container restart) take its own tasks back.
  * - `rest.extension.classes`: pg-adx-cdc's watchdog, which restarts failed connectors and tasks with
- *   backoff (Connect never does) and reports at `/pg-adx-cdc/watchdog`.
+ *   backoff (Connect never does) and reports at `/pg-adx-cdc/watchdog`; and Kafka's basic-auth extension:
+ *   every REST request needs the stack's credentials (connectors/connectRestAuth.ts), so whoever reaches
+ *   the port cannot register a connector or read configs.
  * - `consumer.auto.offset.reset=none` (Connect's default for sinks is `earliest`): a sink whose committed
  *   offset retention has deleted, or whose topic was re-created, would jump to the earliest record and
  *   skip the rest without a word. With `none` its task fails instead and `status` names the gap and the
@@ -184,6 +223,7 @@ function watchdogWorkerSettings(overrides: Partial<WatchdogSettings> = {}): Reco
  */
 export function buildConnectWorkerSettings(input: ConnectWorkerSettingsInput): Record<string, string> {
     if (!input.bootstrapServers) throw new Error("buildConnectWorkerSettings: bootstrapServers is required");
+    workerSecretReference(input.secretsDir, "postgresReplicationPassword"); // validates the directory
     if (!Number.isInteger(input.replicationFactor) || input.replicationFactor < 1) {
         throw new Error(`buildConnectWorkerSettings: replicationFactor must be a positive integer (got ${input.replicationFactor})`);
     }
@@ -208,15 +248,16 @@ export function buildConnectWorkerSettings(input: ConnectWorkerSettingsInput): R
         [SINK_OFFSET_RESET_KEY]: "none",
         listeners: input.restListener,
         "rest.advertised.host.name": input.advertisedHost,
-        "config.providers": "env",
-        "config.providers.env.class": "org.apache.kafka.common.config.provider.EnvVarConfigProvider",
-        "config.providers.env.param.allowlist.pattern": `^(${Object.values(WORKER_SECRET_ENV).join("|")})$`,
+        "config.providers": "dir",
+        "config.providers.dir.class": "org.apache.kafka.common.config.provider.DirectoryConfigProvider",
+        "config.providers.dir.param.allowed.paths": input.secretsDir,
         "connector.client.config.override.policy": CLIENT_OVERRIDE_POLICY_CLASS,
         "pgadxcdc.client.overrides.allowed": Object.values(CONNECTOR_CLIENT_OVERRIDES).join(","),
         ...watchdogWorkerSettings(input.watchdog),
+        ...connectRestAuthWorkerSettings(input.secretsDir),
     };
     if (input.pluginPath) settings["plugin.path"] = input.pluginPath;
-    if (input.endpoint?.mode === "eventhubs") Object.assign(settings, eventHubsClientSettings(input.endpoint.passwordEnvVar));
+    if (input.endpoint?.mode === "eventhubs") Object.assign(settings, eventHubsClientSettings(input.endpoint.passwordReference));
     return settings;
 }
 
@@ -255,7 +296,7 @@ export function toDebeziumImageEnvironment(settings: Record<string, string>): Re
     return env;
 }
 
-/** Operator commands reach Event Hubs as the workers do: SASL PLAIN, `$ConnectionString`, the secret from the environment. */
+/** Operator commands reach Event Hubs as the workers do: SASL PLAIN, `$ConnectionString`, the secret from their environment. */
 export function eventHubsOperatorAuthentication(): NonNullable<OperationsOutputs["kafkaAuthentication"]> {
-    return { protocol: "SASL_SSL", mechanism: "PLAIN", username: EVENT_HUBS_SASL_USERNAME, passwordEnvVar: WORKER_SECRET_ENV.eventHubsConnectionString };
+    return { protocol: "SASL_SSL", mechanism: "PLAIN", username: EVENT_HUBS_SASL_USERNAME, passwordEnvVar: OPERATOR_SECRET_ENV.eventHubsConnectionString };
 }

@@ -57,6 +57,7 @@ export async function setUpCapturedSource(pipeline: LocalPipeline, options: { to
     }
     const connectorInputs = {
         connectUrl: pipeline.connectUrl,
+        connectCredentials: pipeline.connectCredentials,
         connectorName: options.connectorName,
         timeoutSeconds: 120,
         config: buildDebeziumSourceConfig({

@@ -8,7 +8,7 @@ import { buildKustoSinkConfig, KustoSinkInput } from "../connectors/kustoSink";
 import { topicForTable } from "../connectors/debeziumSource";
 import { flatRecordReservedFields } from "../contract/recordFields";
 import { connectorNamesFor, deadLetterTopicFor } from "../connectors/kafkaTopics";
-import { WORKER_SECRET_ENV } from "../connectors/workerSettings";
+import { workerSecretReference } from "../connectors/workerSettings";
 import { KAFKA_REPLICATION_FACTOR } from "../components/kafkaPlatform";
 import { kqlSchemaProvider } from "../kql/kqlSchema";
 import { KqlScript, loadOverlayScripts } from "../kql/kqlModel";
@@ -84,6 +84,7 @@ export async function deployKustoSink(
     const connectorName = options.connectorName ?? connectorNamesFor(options.topicPrefix).sink;
     const connectorInputsOf = (models: { table: string; names: AdxTableNames }[]) => ({
         connectUrl: pipeline.connectUrl,
+        connectCredentials: pipeline.connectCredentials,
         connectorName,
         timeoutSeconds: 120,
         config: buildKustoSinkConfig({
@@ -93,7 +94,7 @@ export async function deployKustoSink(
             auth:
                 options.auth === "managedIdentity"
                     ? { strategy: "managed_identity", clientId: pipeline.managedIdentity.clientId }
-                    : { strategy: "az_dev_token", accessTokenEnvVar: WORKER_SECRET_ENV.kustoAccessToken },
+                    : { strategy: "az_dev_token", accessTokenReference: workerSecretReference(pipeline.secretsDir, "kustoAccessToken") },
             targets: models.map((m) => ({
                 topic: topicForTable(options.topicPrefix, m.table),
                 database: adx.database,

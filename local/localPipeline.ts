@@ -8,7 +8,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { buildKafkaBrokerSettings } from "../components/kafkaBrokerSettings";
-import { buildConnectWorkerSettings, renderProperties, WatchdogSettings, WORKER_SECRET_ENV } from "../connectors/workerSettings";
+import { buildConnectWorkerSettings, OPERATOR_SECRET_ENV, renderProperties, WatchdogSettings, workerSecretFiles, workerSecretReference } from "../connectors/workerSettings";
 import { defaultPostgresSettings } from "../config/postgresSettings";
 import { buildHbaRules, buildLogicalReplicationParameters, toPostgresConfLines } from "../postgres/serverParameters";
 import { ensurePrerequisites, Prerequisites } from "./prerequisites";
@@ -22,16 +22,26 @@ import { createLocalTls, LocalTls, LocalTlsOptions } from "./localTls";
 import { JvmRole, localJvmFlags } from "../connectors/jvmSettings";
 import { startAdxTestDouble, AdxTestDouble } from "./doubles/adxRestTestDouble";
 import { startManagedIdentityTestDouble, ManagedIdentityTestDouble } from "./doubles/managedIdentityTestDouble";
+import {
+    CONNECT_REST_PASSWORD_ENV,
+    CONNECT_REST_USER,
+    ConnectCredentials,
+    connectAuthorizationHeaders,
+    connectRestAuthFiles,
+    connectRestJaasJvmFlag,
+} from "../connectors/connectRestAuth";
 
 export interface LocalPipeline {
     workDir: string;
     postgres: { host: string; port: number; database: string; adminUser: string };
     /** How the stack's providers reach PostgreSQL as the admin (bootstrap, catalog, readiness). */
     adminConnection: { host: string; port: number; database: string; user: string; sslMode: "disable" };
-    /** How Debezium reaches PostgreSQL as the replication user (its password from the worker's environment), over verified TLS. */
-    debeziumDatabase: { host: string; port: number; name: string; user: string; passwordEnvVar: string; sslMode: "require" };
-    /** The replication user's password; reaches the worker only through its environment. */
+    /** How Debezium reaches PostgreSQL as the replication user (its password from a worker secret file), over verified TLS. */
+    debeziumDatabase: { host: string; port: number; name: string; user: string; passwordReference: string; sslMode: "require" };
+    /** The replication user's password; reaches the workers only as a file in secretsDir. */
     replicationPassword: string;
+    /** The workers' secret files (0600, in a 0700 directory), as the stack's containers hold them in STACK_WORKER_SECRETS_DIR. */
+    secretsDir: string;
     bootstrapServers: string;
     /** How this process's Kafka clients reach the broker (with SASL credentials in "eventhubs" mode). */
     kafka: KafkaAccess;
@@ -41,6 +51,8 @@ export interface LocalPipeline {
     compression: KafkaCompression;
     /** The first worker's REST URL. */
     connectUrl: string;
+    /** The REST API's credentials (also in this process's CDC_CONNECT_REST_PASSWORD, as an operator exports it). */
+    connectCredentials: ConnectCredentials;
     /** Every worker's REST URL (one group). */
     connectUrls: string[];
     /** The ADX REST and ingestion test double (HTTPS on localhost) the real Kusto sink delivers into. */
@@ -238,8 +250,8 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
             const clientPort = await freePort();
             Object.assign(brokerSettings, eventHubsLikeListener({ settings: brokerSettings, port: clientPort, keyStore: tls.keyStore, password: eventHubsConnectionString }));
             kafkaAccess = { bootstrapServers: `localhost:${clientPort}`, authentication: eventHubsOperatorAuthentication() };
-            // This process's clients (the operator commands under test) read it from the same variable.
-            process.env[WORKER_SECRET_ENV.eventHubsConnectionString] = eventHubsConnectionString;
+            // This process's clients (the operator commands under test) read it from the operators' variable.
+            process.env[OPERATOR_SECRET_ENV.eventHubsConnectionString] = eventHubsConnectionString;
         }
         const brokerProps = path.join(kafkaDir, "server.properties");
         fs.writeFileSync(brokerProps, renderProperties(brokerSettings));
@@ -264,6 +276,21 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
         const workerCount = options.connectWorkers ?? 1;
         const restPorts = await Promise.all(Array.from({ length: workerCount }, () => freePort()));
         const connectUrls = restPorts.map((port) => `http://127.0.0.1:${port}`);
+        // The workers' secrets as files, as the stack uploads them into its containers; none is in their environment.
+        const secretsDir = path.join(workDir, "connect-secrets");
+        fs.mkdirSync(secretsDir, { mode: 0o700 });
+        const secretFiles = workerSecretFiles(secretsDir, {
+            postgresReplicationPassword: replicationPassword,
+            kustoAccessToken: options.realAdx?.accessToken ?? adxAccessToken,
+            eventHubsConnectionString: kafkaMode === "eventhubs" ? eventHubsConnectionString : undefined,
+        });
+        // The REST API's password, as the stack generates it; this process's clients send it as operators do.
+        const connectCredentials = {
+            username: CONNECT_REST_USER,
+            password: Array.from({ length: 32 }, () => "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"[Math.floor(Math.random() * 56)]).join(""),
+        };
+        for (const file of [...secretFiles, ...connectRestAuthFiles(secretsDir, connectCredentials.password)]) fs.writeFileSync(file.path, file.content, { mode: 0o600 });
+        process.env[CONNECT_REST_PASSWORD_ENV] = connectCredentials.password;
         const workerProps = restPorts.map((restPort, i) => {
             const file = path.join(workDir, `connect-distributed-${i + 1}.properties`);
             const workerSettings = buildConnectWorkerSettings({
@@ -273,27 +300,29 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
                 restListener: `http://127.0.0.1:${restPort}`,
                 advertisedHost: "127.0.0.1",
                 pluginPath: prerequisites.pluginPath,
-                endpoint: kafkaMode === "eventhubs" ? { mode: "eventhubs", passwordEnvVar: WORKER_SECRET_ENV.eventHubsConnectionString } : { mode: "container" },
+                secretsDir,
+                endpoint:
+                    kafkaMode === "eventhubs" ? { mode: "eventhubs", passwordReference: workerSecretReference(secretsDir, "eventHubsConnectionString") } : { mode: "container" },
                 watchdog: options.watchdog,
             });
             fs.writeFileSync(file, renderProperties(workerSettings));
             return file;
         });
         const connectUrl = connectUrls[0];
+        // This process's environment minus the operators' secret variables: the workers read secrets from files only.
+        const operatorSecrets: string[] = [...Object.values(OPERATOR_SECRET_ENV), CONNECT_REST_PASSWORD_ENV];
+        const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !operatorSecrets.includes(k)));
         const workerEnv = {
-            ...process.env,
-            [WORKER_SECRET_ENV.postgresReplicationPassword]: replicationPassword,
-            [WORKER_SECRET_ENV.kustoAccessToken]: options.realAdx?.accessToken ?? adxAccessToken,
+            ...inherited,
             // As on an Azure host with a managed identity: the identity library finds its endpoint here.
             IDENTITY_ENDPOINT: managedIdentity.endpoint,
             IDENTITY_HEADER: managedIdentity.header,
-            ...(kafkaMode === "eventhubs" ? { [WORKER_SECRET_ENV.eventHubsConnectionString]: eventHubsConnectionString } : {}),
         };
         const startConnectProcess = (i = 0) =>
             startProcess(
                 i === 0 ? "connect" : `connect-${i + 1}`,
                 "java",
-                [...jvm("connect"), ...tls.javaTrustStoreOptions, "org.apache.kafka.connect.cli.ConnectDistributed", workerProps[i]],
+                [...jvm("connect"), ...tls.javaTrustStoreOptions, connectRestJaasJvmFlag(secretsDir), "org.apache.kafka.connect.cli.ConnectDistributed", workerProps[i]],
                 path.join(workDir, i === 0 ? "connect.log" : `connect-${i + 1}.log`),
                 { env: workerEnv },
             );
@@ -301,7 +330,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
             waitUntil(
                 `Kafka Connect worker ${i + 1}'s REST API with the Debezium and Kusto sink plugins`,
                 async () => {
-                    const response = await fetch(`${connectUrls[i]}/connector-plugins?connectorsOnly=false`);
+                    const response = await fetch(`${connectUrls[i]}/connector-plugins?connectorsOnly=false`, { headers: connectAuthorizationHeaders(connectCredentials) });
                     const plugins = JSON.stringify(response.ok ? await response.json() : []);
                     return (
                         plugins.includes("PostgresConnector") &&
@@ -330,16 +359,18 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
                 port: pgPort,
                 name: DATABASE,
                 user: "cdc_replicator",
-                passwordEnvVar: WORKER_SECRET_ENV.postgresReplicationPassword,
+                passwordReference: workerSecretReference(secretsDir, "postgresReplicationPassword"),
                 // As against Azure: TLS with the server's certificate and host name verified (the worker JVM trusts the harness's certificate).
                 sslMode: "require",
             },
             replicationPassword,
+            secretsDir,
             bootstrapServers: kafkaAccess.bootstrapServers,
             kafka: kafkaAccess,
             kafkaMode,
             compression: DEFAULT_KAFKA_COMPRESSION[kafkaMode],
             connectUrl,
+            connectCredentials,
             connectUrls,
             adx,
             adxAccessToken,

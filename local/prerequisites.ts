@@ -65,7 +65,7 @@ export async function ensurePrerequisites(): Promise<Prerequisites> {
     const debeziumPluginPath = path.join(CACHE_DIR, `plugins-debezium-${DEBEZIUM_VERSION}`);
     const ready =
         fs.existsSync(kafkaLibs) &&
-        ["connect-runtime-"].every((jar) => fs.readdirSync(kafkaLibs).some((f) => f.startsWith(jar))) &&
+        ["connect-runtime-", "connect-basic-auth-extension-"].every((jar) => fs.readdirSync(kafkaLibs).some((f) => f.startsWith(jar))) &&
         fs.existsSync(path.join(debeziumPluginPath, "debezium-connector-postgres"));
     if (!ready) {
         process.stderr.write("e2e: fetching Kafka and Debezium from Maven Central (cached in ~/.m2 and .cache/e2e)\n");

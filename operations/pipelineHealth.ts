@@ -12,6 +12,7 @@ import { kustoIdentifier } from "../kql/adxModel";
 import { lastReconcileQuery } from "../kql/reconcileQueries";
 import { OVERSIZED_FIELD } from "../contract/recordFields";
 import { buildLastWalGuardDropSql } from "../postgres/walGuard";
+import { connectAuthorizationHeaders, connectUnauthorizedMessage } from "../connectors/connectRestAuth";
 
 export interface ConnectorHealth {
     name: string;
@@ -587,7 +588,9 @@ export function sinkOffsetGaps(
 
 /** A worker's watchdog report; empty lists from a worker without the extension (HTTP 404, an older image). */
 export async function readWatchdog(url: string): Promise<{ restarts: WatchdogRestart[]; firstOffsets: NonNullable<PipelineHealthReport["watchdogFirstOffsets"]> }> {
-    const response = await fetch(`${url}/pg-adx-cdc/watchdog`, { signal: AbortSignal.timeout(5000) });
+    const headers = connectAuthorizationHeaders();
+    const response = await fetch(`${url}/pg-adx-cdc/watchdog`, { signal: AbortSignal.timeout(5000), headers });
+    if (response.status === 401) throw new Error(connectUnauthorizedMessage(url, "Authorization" in headers));
     if (response.status === 404) return { restarts: [], firstOffsets: [] };
     if (!response.ok) throw new Error(`the watchdog at ${url} answered HTTP ${response.status}`);
     const body: any = await response.json();
@@ -615,7 +618,9 @@ export async function readWatchdog(url: string): Promise<{ restarts: WatchdogRes
 /** Whether a worker's REST API answers (GET / gives its version) within a few seconds. */
 async function probeWorker(url: string): Promise<{ url: string; up: boolean; error?: string }> {
     try {
-        const response = await fetch(`${url}/`, { signal: AbortSignal.timeout(5000) });
+        const headers = connectAuthorizationHeaders();
+        const response = await fetch(`${url}/`, { signal: AbortSignal.timeout(5000), headers });
+        if (response.status === 401) return { url, up: false, error: connectUnauthorizedMessage(url, "Authorization" in headers) };
         return response.ok ? { url, up: true } : { url, up: false, error: `HTTP ${response.status}` };
     } catch (error: any) {
         return { url, up: false, error: error?.cause?.code ?? error?.name ?? String(error) };

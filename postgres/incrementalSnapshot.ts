@@ -9,6 +9,8 @@ import { debeziumSnapshotCollection, debeziumSnapshotConditionPattern, debeziumT
 import * as pulumi from "@pulumi/pulumi";
 import { ADMIN_PASSWORD_CONFIG_KEY, PostgresConnectionInputs, withClient } from "./sourceBootstrap";
 import { connectRequest } from "../connectors/connectRestClient";
+import type { ConnectCredentials } from "../connectors/connectRestAuth";
+import { ConnectCredentialsInput, withSecretConnectCredentials } from "../connectors/connectCredentialsInput";
 import { pollUntil } from "../runtime/pollUntil";
 
 export interface IncrementalSnapshotInputs {
@@ -84,6 +86,8 @@ export function taskCaptures(taskConfigs: { config: Record<string, string> }[], 
 export interface SnapshotTarget {
     signalTable: string;
     connectUrl: string;
+    /** The Connect REST API's credentials; without them, the operator's variable (connectors/connectRestAuth.ts). */
+    connectCredentials?: ConnectCredentials;
     connectorName: string;
     timeoutSeconds?: number;
 }
@@ -114,10 +118,11 @@ export async function requestIncrementalSnapshot(
     const policy = { deadlineMs: 30_000, initialDelayMs: 500, maxDelayMs: 5000 };
     const connector = `/connectors/${encodeURIComponent(inputs.connectorName)}`;
     let seen = "no answer yet";
+    const connect = { url: inputs.connectUrl, credentials: inputs.connectCredentials };
     await pollUntil({
         attempt: async () => {
-            const tasks = await connectRequest(inputs.connectUrl, "GET", `${connector}/tasks`, undefined, policy);
-            const status = await connectRequest(inputs.connectUrl, "GET", `${connector}/status`, undefined, policy);
+            const tasks = await connectRequest(connect, "GET", `${connector}/tasks`, undefined, policy);
+            const status = await connectRequest(connect, "GET", `${connector}/status`, undefined, policy);
             const states = (status.data?.tasks ?? []).map((t: { state: string }) => t.state);
             seen = `tasks ${JSON.stringify(states)}, task config captures them: ${tasks.status === 200 && taskCaptures(tasks.data, withRows)}`;
             return tasks.status === 200 && taskCaptures(tasks.data, withRows) && states.length > 0 && states.every((s: string) => s === "RUNNING") ? true : undefined;
@@ -192,6 +197,8 @@ export interface IncrementalSnapshotArgs {
     connection: { [K in keyof PostgresConnectionInputs]: pulumi.Input<PostgresConnectionInputs[K]> };
     signalTable: pulumi.Input<string>;
     connectUrl: pulumi.Input<string>;
+    /** The Connect REST API's credentials; kept secret in state and diffs. */
+    connectCredentials?: ConnectCredentialsInput;
     connectorName: pulumi.Input<string>;
     tables: pulumi.Input<pulumi.Input<string>[]>;
     /** Each captured table's column names (from the catalog): a table that gains one is read again. */
@@ -203,6 +210,7 @@ export interface IncrementalSnapshotArgs {
 export class IncrementalSnapshot extends pulumi.dynamic.Resource {
     declare public readonly signals: pulumi.Output<SentSignal[]>;
     constructor(name: string, args: IncrementalSnapshotArgs, opts?: pulumi.CustomResourceOptions) {
-        super(incrementalSnapshotProvider, name, { ...args, signals: undefined }, opts, "pg-adx-cdc", "IncrementalSnapshot");
+        const [inputs, options] = withSecretConnectCredentials(args, opts);
+        super(incrementalSnapshotProvider, name, { ...inputs, signals: undefined }, options, "pg-adx-cdc", "IncrementalSnapshot");
     }
 }

@@ -3,6 +3,8 @@
 import { after, before, describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import { Client } from "pg";
+import * as fs from "fs";
+import * as path from "path";
 import { startLocalPipeline, LocalPipeline } from "../../local/localPipeline";
 import { TopicReader } from "../../local/topicReader";
 import { deployKustoSink, KustoSinkDeployment } from "../../local/kustoSinkDeployment";
@@ -14,6 +16,7 @@ import { ORDERS_TABLE, sourceObjectNames } from "../../postgres/sourceSchema";
 import { buildKustoSinkConfig } from "../../connectors/kustoSink";
 import { deadLetterTopicFor } from "../../connectors/kafkaTopics";
 import { kafkaClient } from "../../runtime/kafkaClient";
+import { connectAuthorizationHeaders } from "../../connectors/connectRestAuth";
 import { evaluatePipelineHealth, readConnectorHealth, readTopicOffsets } from "../../operations/pipelineHealth";
 import { DEFAULT_THRESHOLDS } from "../../operations/healthThresholds";
 import { runOrdersGenerator, GeneratorReport } from "../../generator/ordersGenerator";
@@ -137,7 +140,7 @@ describe("PostgreSQL → Debezium → Kafka → the real Kusto sink → ADX (tes
             intervalMs: 500,
             timeoutError: () => new Error(`confirmed_flush_lsn did not pass ${walAfterNoise} within 45 s`),
         });
-        const status: any = await (await fetch(`${pipeline.connectUrl}/connectors/${CONNECTOR}/status`)).json();
+        const status: any = await (await fetch(`${pipeline.connectUrl}/connectors/${CONNECTOR}/status`, { headers: connectAuthorizationHeaders() })).json();
         assert.equal(status.connector.state, "RUNNING");
         assert.deepEqual(
             status.tasks.map((t: any) => t.state),
@@ -165,6 +168,7 @@ describe("PostgreSQL → Debezium → Kafka → the real Kusto sink → ADX (tes
         const rowsBefore = (pipeline.adx.ingested.get(target.table) ?? []).length;
         const inputs = {
             connectUrl: pipeline.connectUrl,
+            connectCredentials: pipeline.connectCredentials,
             connectorName: name,
             timeoutSeconds: 120,
             config: buildKustoSinkConfig({
@@ -244,19 +248,34 @@ describe("PostgreSQL → Debezium → Kafka → the real Kusto sink → ADX (tes
         assert.deepEqual((await admin.query("SELECT slot_name FROM pg_replication_slots WHERE slot_name = 'debezium_wrong_host'")).rows, []);
     });
 
+    it("the workers hold their secrets as owner-only files, none in their environment; the REST API answers only the stack's credentials, also for the watchdog's own report", async () => {
+        const environ = fs.readFileSync(`/proc/${pipeline.processes.connect.child.pid}/environ`, "utf8");
+        for (const secret of [pipeline.replicationPassword, pipeline.adxAccessToken, pipeline.connectCredentials.password])
+            assert.ok(!environ.includes(secret), "no secret in the worker's environment");
+        assert.equal(fs.statSync(pipeline.secretsDir).mode & 0o777, 0o700);
+        for (const file of fs.readdirSync(pipeline.secretsDir)) assert.equal(fs.statSync(path.join(pipeline.secretsDir, file)).mode & 0o777, 0o600, file);
+        // Debezium logged in with the password from its file: the connector above streams as cdc_replicator.
+        const replication = await admin.query("SELECT usename FROM pg_stat_replication WHERE usename = 'cdc_replicator'");
+        assert.equal(replication.rows.length, 1);
+        for (const path_ of ["/connectors", "/pg-adx-cdc/watchdog", "/"]) {
+            assert.equal((await fetch(`${pipeline.connectUrl}${path_}`)).status, 401, `${path_} without credentials`);
+            assert.equal((await fetch(`${pipeline.connectUrl}${path_}`, { headers: connectAuthorizationHeaders() })).status, 200, `${path_} with them`);
+        }
+    });
+
     it("the worker refuses a connector that overrides a client setting the stack's connectors do not (its consumer pointed at another broker)", async () => {
         const name = "cdc-adx-sink-elsewhere";
         const config = { ...sink.connectorInputs.config, name, "consumer.override.bootstrap.servers": "attacker.example:9092" };
         const response = await fetch(`${pipeline.connectUrl}/connectors`, {
             method: "POST",
-            headers: { "content-type": "application/json" },
+            headers: { "content-type": "application/json", ...connectAuthorizationHeaders() },
             body: JSON.stringify({ name, config }),
         });
         const body = await response.text();
         process.stderr.write(`e2e: Connect answered ${response.status}: ${body.replace(/\s+/g, " ").slice(0, 400)}\n`);
         assert.equal(response.status, 400);
         assert.match(body, /consumer\.override\.bootstrap\.servers is not a client setting pg-adx-cdc's connectors override, so this worker refuses it/);
-        assert.equal((await fetch(`${pipeline.connectUrl}/connectors/${name}`)).status, 404, "nothing was registered");
+        assert.equal((await fetch(`${pipeline.connectUrl}/connectors/${name}`, { headers: connectAuthorizationHeaders() })).status, 404, "nothing was registered");
         // The stack's own overrides pass the same policy: the sink above runs with its poll interval override.
         assert.ok(sink.connectorInputs.config["consumer.override.max.poll.interval.ms"]);
     });

@@ -67,6 +67,7 @@ function sourceConnectorFor(prefix: string, tables: string[]) {
     const connectorName = `${prefix}-postgres-source`;
     return {
         connectUrl: pipeline.connectUrl,
+        connectCredentials: pipeline.connectCredentials,
         connectorName,
         timeoutSeconds: 120,
         config: buildDebeziumSourceConfig({
@@ -159,6 +160,7 @@ before(async () => {
         connection: pipeline.adminConnection,
         signalTable: names.signalTable,
         connectUrl: pipeline.connectUrl,
+        connectCredentials: pipeline.connectCredentials,
         connectorName: SOURCE,
         tables: [ORDERS],
         tableColumns: columnsOf(sink),

@@ -320,7 +320,7 @@ describe("the sink and the grant", () => {
             connectorName: "s",
             ingestionUrl: "https://ingest-x.kusto.windows.net",
             queryUrl: "https://x.kusto.windows.net",
-            auth: { strategy: "application", tenantId: "t", appId: "a", appKeyEnvVar: "K" },
+            auth: { strategy: "application", tenantId: "t", appId: "a", appKeyReference: "${dir:/s:k}" },
             targets: [{ topic: "cdc.retail.orders_info", database: "cdc", table: names.changes, mapping: names.mapping }],
             deadLetterTopic: "dlq",
             deadLetterReplicationFactor: 1,

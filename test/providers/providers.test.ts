@@ -16,6 +16,7 @@ import { adxModelScripts } from "../../kql/adxModel";
 import { buildIngestorGrantScript } from "../../components/sinkIdentity";
 import { rowsOf, runKustoQuery } from "../../kql/kustoRestClient";
 import { pollUntil } from "../../runtime/pollUntil";
+import { CONNECT_REST_PASSWORD_ENV, connectAuthorizationHeaders } from "../../connectors/connectRestAuth";
 
 let providers: Awaited<ReturnType<typeof serializedProviders>>;
 let pipeline: LocalPipeline;
@@ -25,6 +26,8 @@ let bootstrap: any;
 before(async () => {
     providers = await serializedProviders();
     pipeline = await startLocalPipeline();
+    // The providers authenticate with their own input, not with an operator's variable.
+    delete process.env[CONNECT_REST_PASSWORD_ENV];
     adx = await startAdxTestDouble();
     bootstrap = bootstrapInputsFor("prov", pipeline.adminConnection, buildScramSha256Verifier(pipeline.replicationPassword, "cHJvdmlkZXItc2FsdA=="), {
         createDemoTables: true,
@@ -43,6 +46,7 @@ function connectorInputs(name: string, prefix: string, overrides: Record<string,
     const names = sourceObjectNames(prefix);
     return {
         connectUrl: pipeline.connectUrl,
+        connectCredentials: pipeline.connectCredentials,
         connectorName: name,
         timeoutSeconds: 60,
         config: {
@@ -74,6 +78,22 @@ describe("KafkaConnector provider (serialized, against a real Connect worker)", 
         assert.match(reasons, /database\.password: holds a literal secret/);
     });
 
+    it("the REST API refuses requests without the stack's credentials; the provider names the fix and creates nothing", async () => {
+        const none = await fetch(`${pipeline.connectUrl}/connectors`);
+        assert.equal(none.status, 401, "no credentials");
+        const wrong = await fetch(`${pipeline.connectUrl}/connectors`, { headers: connectAuthorizationHeaders({ username: "pg-adx-cdc", password: "not-the-password-0123" }) });
+        assert.equal(wrong.status, 401, "a wrong password");
+        const withoutCredentials = { ...connectorInputs("unauthenticated", "prov"), connectCredentials: undefined };
+        await assert.rejects(providers.kafkaConnector.create(withoutCredentials), /requires authentication \(HTTP 401\): export CDC_CONNECT_REST_PASSWORD=/);
+        const wrongCredentials = { ...connectorInputs("unauthenticated", "prov"), connectCredentials: { username: "pg-adx-cdc", password: "not-the-password-0123" } };
+        await assert.rejects(providers.kafkaConnector.create(wrongCredentials), /refused the REST credentials \(HTTP 401\)/);
+        assert.equal((await fetch(`${pipeline.connectUrl}/connectors/unauthenticated`, { headers: connectAuthorizationHeaders(pipeline.connectCredentials) })).status, 404);
+        // Rotated credentials are an update (the state keeps the ones later reads and deletes need); the same ones are no change.
+        const a = inputs();
+        assert.equal((await providers.kafkaConnector.diff("id", a, { ...a, connectCredentials: { username: "pg-adx-cdc", password: "rotated-password-0123" } })).changes, true);
+        assert.equal((await providers.kafkaConnector.diff("id", a, inputs())).changes, false);
+    });
+
     it("diff: config changes update in place, a new name replaces (deleted first)", async () => {
         const a = inputs();
         const changed = { ...a, config: { ...a.config, "heartbeat.interval.ms": "5000" } };
@@ -85,22 +105,33 @@ describe("KafkaConnector provider (serialized, against a real Connect worker)", 
     it("create waits for RUNNING; update applies in place; read sees out-of-band changes; delete twice succeeds", async () => {
         const created = await providers.kafkaConnector.create(inputs());
         assert.equal(created.id, "provider-test");
-        const status: any = await (await fetch(`${pipeline.connectUrl}/connectors/provider-test/status`)).json();
+        const status: any = await (
+            await fetch(`${pipeline.connectUrl}/connectors/provider-test/status`, { headers: connectAuthorizationHeaders(pipeline.connectCredentials) })
+        ).json();
         assert.equal(status.tasks[0].state, "RUNNING");
 
         const updated = { ...inputs(), config: { ...inputs().config, "heartbeat.interval.ms": "7000" } };
         await providers.kafkaConnector.update("provider-test", inputs(), updated);
-        const live: any = await (await fetch(`${pipeline.connectUrl}/connectors/provider-test/config`)).json();
+        const live: any = await (
+            await fetch(`${pipeline.connectUrl}/connectors/provider-test/config`, { headers: connectAuthorizationHeaders(pipeline.connectCredentials) })
+        ).json();
         assert.equal(live["heartbeat.interval.ms"], "7000");
 
         await fetch(`${pipeline.connectUrl}/connectors/provider-test/config`, {
             method: "PUT",
-            headers: { "Content-Type": "application/json" },
+            headers: { "Content-Type": "application/json", ...connectAuthorizationHeaders(pipeline.connectCredentials) },
             body: JSON.stringify({ ...updated.config, "poll.interval.ms": "999" }),
         });
         // The worker serves the new config from its next tick on: wait for that, as any out-of-band writer would see it.
         await pollUntil({
-            attempt: async () => (((await (await fetch(`${pipeline.connectUrl}/connectors/provider-test/config`)).json()) as any)["poll.interval.ms"] === "999" ? true : undefined),
+            attempt: async () =>
+                (
+                    (await (
+                        await fetch(`${pipeline.connectUrl}/connectors/provider-test/config`, { headers: connectAuthorizationHeaders(pipeline.connectCredentials) })
+                    ).json()) as any
+                )["poll.interval.ms"] === "999"
+                    ? true
+                    : undefined,
             timeoutMs: 15_000,
             intervalMs: 200,
             timeoutError: () => new Error("the out-of-band config change never showed"),
@@ -136,7 +167,7 @@ describe("KafkaConnector provider (serialized, against a real Connect worker)", 
             assert.match(error.message, /\tat |Exception/);
             return true;
         });
-        const after = await fetch(`${pipeline.connectUrl}/connectors/failing-task`);
+        const after = await fetch(`${pipeline.connectUrl}/connectors/failing-task`, { headers: connectAuthorizationHeaders(pipeline.connectCredentials) });
         assert.equal(after.status, 404, "nothing half-made is left to block the next pulumi up");
     });
 
@@ -145,13 +176,16 @@ describe("KafkaConnector provider (serialized, against a real Connect worker)", 
         const existing = connectorInputs("pre-existing", "prov", { "snapshot.mode": "no_data" });
         await fetch(`${pipeline.connectUrl}/connectors`, {
             method: "POST",
-            headers: { "Content-Type": "application/json" },
+            headers: { "Content-Type": "application/json", ...connectAuthorizationHeaders(pipeline.connectCredentials) },
             body: JSON.stringify({ name: "pre-existing", config: existing.config }),
         });
         await assert.rejects(providers.kafkaConnector.create(existing), /already exists.*pg-adx-cdc:kafka\.adoptExistingConnectors true.*or delete it/s);
         // pulumi import with the id <connect URL>/connectors/<name>: the live config becomes the state.
         const id = `${pipeline.connectUrl}/connectors/pre-existing`;
-        const imported = await providers.kafkaConnector.read(id, {});
+        // An import has no state yet: it authenticates as operators do, with the password in their variable.
+        await assert.rejects(providers.kafkaConnector.read(id, {}), /requires authentication \(HTTP 401\): export CDC_CONNECT_REST_PASSWORD=/);
+        process.env[CONNECT_REST_PASSWORD_ENV] = pipeline.connectCredentials.password;
+        const imported = await providers.kafkaConnector.read(id, {}).finally(() => delete process.env[CONNECT_REST_PASSWORD_ENV]);
         assert.equal(imported.props.connectorName, "pre-existing");
         assert.equal(imported.props.connectUrl, pipeline.connectUrl);
         assert.equal((await providers.kafkaConnector.diff(id, imported.props, existing)).changes, false, "an identical config imports with no change");
@@ -159,7 +193,9 @@ describe("KafkaConnector provider (serialized, against a real Connect worker)", 
         // Adoption: the stack's config replaces the existing one; the connector keeps running.
         const adopted = connectorInputs("pre-existing", "prov", { "snapshot.mode": "when_needed" });
         await providers.kafkaConnector.create({ ...adopted, adoptExisting: true });
-        const live: any = await (await fetch(`${pipeline.connectUrl}/connectors/pre-existing/config`)).json();
+        const live: any = await (
+            await fetch(`${pipeline.connectUrl}/connectors/pre-existing/config`, { headers: connectAuthorizationHeaders(pipeline.connectCredentials) })
+        ).json();
         assert.equal(live["snapshot.mode"], "when_needed");
         await providers.kafkaConnector.delete("pre-existing", adopted);
     });
@@ -169,14 +205,16 @@ describe("KafkaConnector provider (serialized, against a real Connect worker)", 
         const viaStandby = { ...connectorInputs("via-standby", "prov", { "snapshot.mode": "no_data" }), connectUrl: dead, standbyConnectUrls: [pipeline.connectUrl] };
         assert.equal(((await providers.kafkaConnector.check({}, viaStandby)) as any).failures, undefined);
         await providers.kafkaConnector.create(viaStandby);
-        const status: any = await (await fetch(`${pipeline.connectUrl}/connectors/via-standby/status`)).json();
+        const status: any = await (
+            await fetch(`${pipeline.connectUrl}/connectors/via-standby/status`, { headers: connectAuthorizationHeaders(pipeline.connectCredentials) })
+        ).json();
         assert.equal(status.tasks[0].state, "RUNNING");
         const updated = { ...viaStandby, config: { ...viaStandby.config, "heartbeat.interval.ms": "7000" } };
         await providers.kafkaConnector.update("via-standby", viaStandby, updated);
         assert.equal((await providers.kafkaConnector.read("via-standby", updated)).props.config["heartbeat.interval.ms"], "7000");
         assert.equal((await providers.kafkaConnector.diff("via-standby", updated, { ...updated, standbyConnectUrls: [] })).changes, false);
         await providers.kafkaConnector.delete("via-standby", updated);
-        assert.equal((await fetch(`${pipeline.connectUrl}/connectors/via-standby`)).status, 404);
+        assert.equal((await fetch(`${pipeline.connectUrl}/connectors/via-standby`, { headers: connectAuthorizationHeaders(pipeline.connectCredentials) })).status, 404);
     });
 });
 

@@ -54,7 +54,8 @@ function computedOutputs(type: string, name: string, inputs: Record<string, any>
         case "random:index/randomString:RandomString":
             return { result: "abc123" };
         case "random:index/randomPassword:RandomPassword":
-            return { result: "mock-replication-password-0123456789" };
+            // Letters and digits, as `special: false` gives; the REST password is checked for that.
+            return { result: name.endsWith("connect-rest-password") ? MOCK_CONNECT_REST_PASSWORD : "mock-replication-password-0123456789" };
         case "random:index/randomBytes:RandomBytes":
             return { base64: "c2FsdHNhbHRzYWx0c2FsdA==" };
         case "docker:index/network:Network":
@@ -193,6 +194,9 @@ export function resolveOutput<T>(output: pulumi.Output<T>): Promise<{ value: T; 
     });
 }
 
+/** The Connect REST password the mocked RandomPassword gives (it must never show in plaintext). */
+export const MOCK_CONNECT_REST_PASSWORD = "mockConnectRestPassword0123456789";
+
 /** The Event Hubs key the mocked listNamespaceKeys returns (it must never show in plaintext). */
 export const MOCK_EVENT_HUBS_KEY = "mock-eventhubs-key-value";
 
@@ -202,6 +206,21 @@ export const SECRET_SIGNATURE = "4dabf18193072939515e22adb298388d";
 /** A secret input's value as the mocks received it (inside Pulumi's secret envelope). */
 export function unsecret(value: any): any {
     return value && typeof value === "object" && SECRET_SIGNATURE in value ? value.value : value;
+}
+
+/**
+ * A container's uploaded secret files (path -> content), asserting how they are held: the uploads are a
+ * Pulumi secret, and each file belongs to the given uid with mode 0400.
+ */
+export function secretFilesOf(container: { inputs: any }, uid: number): Record<string, string> {
+    const uploads = container.inputs.uploads;
+    if (!(uploads && typeof uploads === "object" && SECRET_SIGNATURE in uploads)) throw new Error(`${container.inputs.name}: uploads are not a Pulumi secret`);
+    const files: Record<string, string> = {};
+    for (const u of uploads.value as { file: string; content: string; owner: string; group: string; permissions: string }[]) {
+        if (u.owner !== String(uid) || u.group !== String(uid) || u.permissions !== "0400") throw new Error(`${u.file} is not owner-only (${u.owner}:${u.group} ${u.permissions})`);
+        files[u.file] = u.content;
+    }
+    return files;
 }
 
 /** Lets the mocked engine finish registering resources. */

@@ -2,7 +2,8 @@
 // other in the order the pipeline needs.
 import { before, describe, it } from "node:test";
 import * as assert from "node:assert/strict";
-import { installMocks, MockedResource, resolveOutput, SECRET_SIGNATURE, settle, unsecret } from "../support/pulumiMocks";
+import { installMocks, MOCK_CONNECT_REST_PASSWORD, MockedResource, resolveOutput, SECRET_SIGNATURE, secretFilesOf, settle, unsecret } from "../support/pulumiMocks";
+import { CONNECT_IMAGE_USER, STACK_WORKER_SECRETS_DIR } from "../../connectors/workerSettings";
 import { SinkIdentity, SINK_DATABASE_ROLE } from "../../components/sinkIdentity";
 import { PostgresSource } from "../../components/postgres";
 import { ReplicationCredentials } from "../../components/replicationCredentials";
@@ -126,12 +127,31 @@ describe("components", () => {
         assert.match(unsecret(bootstrap.inputs.bootstrap).replicationPasswordVerifier, /^SCRAM-SHA-256\$4096:/);
     });
 
-    it("Connect gets its worker settings and secrets from the environment, never inline in its image", () => {
+    it("Connect gets its worker settings from the environment and its secrets as owner-only files, never in its environment or image", () => {
         const connect = resources.find((r) => r.type === "docker:index/container:Container" && r.inputs.name === "c-dev")!;
-        assert.equal(connect.inputs.envs[SECRET_SIGNATURE] !== undefined, true, "the worker's environment is a secret");
         const env: string[] = unsecret(connect.inputs.envs);
-        assert.ok(env.includes("CONNECT_CONFIG_PROVIDERS=env"));
-        assert.ok(env.includes("CONNECT_CONFIG_PROVIDERS_ENV_CLASS=org.apache.kafka.common.config.provider.EnvVarConfigProvider"));
+        assert.ok(env.includes("CONNECT_CONFIG_PROVIDERS=dir"));
+        assert.ok(env.includes("CONNECT_CONFIG_PROVIDERS_DIR_CLASS=org.apache.kafka.common.config.provider.DirectoryConfigProvider"));
+        assert.ok(env.includes(`CONNECT_CONFIG_PROVIDERS_DIR_PARAM_ALLOWED_PATHS=${STACK_WORKER_SECRETS_DIR}`));
+        assert.deepEqual(secretFilesOf(connect, CONNECT_IMAGE_USER.uid), {
+            [`${STACK_WORKER_SECRETS_DIR}/postgres-replication-password`]: "mock-replication-password-0123456789",
+            [`${STACK_WORKER_SECRETS_DIR}/kusto-sink-app-key`]: "mock-client-secret-value",
+            // The REST API's basic auth: the users file and the JAAS login that names it (loaded by KAFKA_OPTS).
+            [`${STACK_WORKER_SECRETS_DIR}/connect-rest-users`]: `pg-adx-cdc: ${MOCK_CONNECT_REST_PASSWORD}\n`,
+            [`${STACK_WORKER_SECRETS_DIR}/connect-rest-jaas.conf`]:
+                'KafkaConnect {\n  org.apache.kafka.connect.rest.basic.auth.extension.PropertyFileLoginModule required\n  file="/run/secrets/pg-adx-cdc/connect-rest-users";\n};\n',
+        });
+        assert.ok(env.includes(`KAFKA_OPTS=-Djava.security.auth.login.config=${STACK_WORKER_SECRETS_DIR}/connect-rest-jaas.conf`));
+        assert.ok(
+            env.includes("CONNECT_REST_EXTENSION_CLASSES=pgadxcdc.watchdog.FailedTaskWatchdog,org.apache.kafka.connect.rest.basic.auth.extension.BasicAuthSecurityRestExtension"),
+        );
+        // The health check authenticates with the password from the file: no secret in the command `docker inspect` shows.
+        assert.match(
+            connect.inputs.healthcheck.tests[1],
+            /^curl -fs -u "pg-adx-cdc:\$\(sed -n .* \/run\/secrets\/pg-adx-cdc\/connect-rest-users\)" http:\/\/localhost:8083\/connectors/,
+        );
+        for (const secret of ["mock-replication-password-0123456789", "mock-client-secret-value"])
+            assert.ok(!JSON.stringify(connect.inputs.envs).includes(secret), "no secret in the environment `docker inspect` shows");
         assert.ok(env.includes("BOOTSTRAP_SERVERS=k-dev:19092"));
         // The worker's JVM as the bench runs it (connectors/jvmSettings.ts), not the image's default.
         const flags = (prefix: string) =>
@@ -153,7 +173,6 @@ describe("components", () => {
         );
         assert.ok(localJvmFlags("connect", "fast-start").includes("-XX:TieredStopAtLevel=1") && !localJvmFlags("connect", "deployed").includes("-XX:TieredStopAtLevel=1"));
         // The failed-task watchdog runs in the deployed worker with the timing the e2e drills exercise.
-        assert.ok(env.includes("CONNECT_REST_EXTENSION_CLASSES=pgadxcdc.watchdog.FailedTaskWatchdog"));
         for (const [key, value] of [
             ["INTERVAL_MS", "2000"],
             ["INITIAL_BACKOFF_MS", "30000"],
@@ -163,15 +182,8 @@ describe("components", () => {
         ])
             assert.ok(env.includes(`CONNECT_PGADXCDC_WATCHDOG_${key}=${value}`), key);
         assert.ok(env.includes("CONNECT_CONSUMER_AUTO_OFFSET_RESET=none"), "the deployed sink never skips a gap by itself");
-        assert.ok(env.some((e) => e.startsWith("CDC_PG_REPLICATION_PASSWORD=")));
         const image = resources.find((r) => r.type === "docker:index/image:Image")!;
-        assert.deepEqual(Object.keys(image.inputs.build.args).sort(), [
-            "CONNECT_BASE_IMAGE",
-            "DEBEZIUM_VERSION",
-            "KAFKA_VERSION",
-            "KUSTO_SINK_COMMIT",
-            "KUSTO_SINK_REPOSITORY",
-            "KUSTO_SINK_VERSION",
-        ]);
+        // The build args are versions and the image's user (test/unit/versionManifest.test.ts): no secret is baked into the image.
+        for (const secret of ["mock-replication-password-0123456789", "mock-client-secret-value"]) assert.ok(!JSON.stringify(image.inputs).includes(secret));
     });
 });

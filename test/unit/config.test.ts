@@ -131,7 +131,7 @@ describe("builders", () => {
     const source = () =>
         buildDebeziumSourceConfig({
             connectorName: "s",
-            database: { host: "h", port: 5432, name: "d", user: "u", passwordEnvVar: "P", sslMode: "require" },
+            database: { host: "h", port: 5432, name: "d", user: "u", passwordReference: "${dir:/s:p}", sslMode: "require" },
             tables: ["retail.orders_info"],
             topicPrefix: "cdc",
             slotName: "sl",
@@ -152,7 +152,7 @@ describe("builders", () => {
         assert.deepEqual(config.transforms.split(","), ["dropHeartbeats", "truncates", "unwrap", "oversized"]);
         assert.equal(config["transforms.oversized.max.bytes"], "900000");
         assert.equal(config["transforms.truncates.add.fields"], config["transforms.unwrap.add.fields"]);
-        assert.equal(config["database.password"], "${env:P}");
+        assert.equal(config["database.password"], "${dir:/s:p}");
         assert.deepEqual(validateConnectorInputs({ connectUrl: "http://127.0.0.1:8083", connectorName: "s", config }), []);
     });
     it("the bootstrap grants the replication user SELECT on captured tables only, and never sees a password", () => {

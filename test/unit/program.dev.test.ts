@@ -4,7 +4,8 @@ import { DEFAULT_THRESHOLDS } from "../../operations/healthThresholds";
 import { before, describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
-import { CLIENT_CONFIG, resolveOutput } from "../support/pulumiMocks";
+import { CLIENT_CONFIG, MOCK_CONNECT_REST_PASSWORD, resolveOutput, SECRET_SIGNATURE, secretFilesOf } from "../support/pulumiMocks";
+import { CONNECT_IMAGE_USER } from "../../connectors/workerSettings";
 import { countByType, displayedInputs, MOCK_SECRETS, ProgramRun, runProgramWithStackFile } from "../support/programUnderMocks";
 import { parseOperationsOutputs } from "../../contract/stackOutputs";
 import { assertUrnsKept } from "../support/stackUrns";
@@ -32,7 +33,7 @@ describe("the program with Pulumi.dev.yaml", () => {
             "azure-native:dbforpostgresql:Database": 1,
             "azure-native:monitor:MetricAlert": 2,
             "random:index/randomString:RandomString": 1,
-            "random:index/randomPassword:RandomPassword": 1,
+            "random:index/randomPassword:RandomPassword": 2,
             "random:index/randomBytes:RandomBytes": 1,
             "docker:index/network:Network": 1,
             "docker:index/remoteImage:RemoteImage": 1,
@@ -129,14 +130,26 @@ describe("the program with Pulumi.dev.yaml", () => {
         for (const c of run.byType("docker:index/container:Container")) assert.match(c.inputs.name, /-dev$/);
     });
 
-    it("keeps secrets secret and out of every dynamic resource's inputs", async () => {
-        const serialized = JSON.stringify(allDynamic().map((r) => ({ ...r.inputs, __provider: undefined })));
+    it("keeps secrets secret and out of every dynamic resource's inputs (the Connect REST credentials only as a Pulumi secret)", async () => {
+        // The providers that call Connect get its REST credentials as a secret input: encrypted in state, "[secret]" in diffs.
+        const restCallers = allDynamic().filter((r) => r.inputs.connectCredentials !== undefined);
+        assert.deepEqual(restCallers.map((r) => r.type.split(":").pop()).sort(), ["IncrementalSnapshot", "KafkaConnector", "KafkaConnector"]);
+        for (const r of restCallers) {
+            assert.ok(SECRET_SIGNATURE in r.inputs.connectCredentials, `${r.name}: the credentials are a Pulumi secret`);
+            assert.deepEqual(r.inputs.connectCredentials.value, { username: "pg-adx-cdc", password: MOCK_CONNECT_REST_PASSWORD });
+        }
+        const serialized = JSON.stringify(allDynamic().map((r) => ({ ...r.inputs, __provider: undefined, connectCredentials: undefined })));
         assert.ok(allDynamic().length === 8 && serialized.includes("SCRAM-SHA-256$"), "the bootstrap gets a verifier, not the password");
         for (const secret of MOCK_SECRETS) assert.ok(!serialized.includes(secret), `a dynamic resource input contains ${secret}`);
         const connect = run.byType("docker:index/container:Container").find((c) => c.name === "cdc-kafka-connect")!;
-        assert.ok(JSON.stringify(connect.inputs.envs).includes("CDC_KUSTO_SINK_APP_KEY=mock-client-secret-value"), "the worker gets the sink secret in its environment");
+        assert.equal(
+            secretFilesOf(connect, CONNECT_IMAGE_USER.uid)["/run/secrets/pg-adx-cdc/kusto-sink-app-key"],
+            "mock-client-secret-value",
+            "the worker gets the sink secret as a file",
+        );
+        for (const secret of MOCK_SECRETS) assert.ok(!JSON.stringify(connect.inputs.envs).includes(secret), `the workers' environment holds no secret (${secret})`);
         for (const c of run.dynamic("KafkaConnector"))
-            for (const [k, v] of Object.entries<string>(c.inputs.config)) if (/password|appkey/.test(k)) assert.match(v, /^\$\{env:[A-Z_]+\}$/);
+            for (const [k, v] of Object.entries<string>(c.inputs.config)) if (/password|appkey/.test(k)) assert.match(v, /^\$\{dir:\/run\/secrets\/pg-adx-cdc:[a-z-]+\}$/);
         const shown = JSON.stringify(run.resources.map((r) => displayedInputs(r.inputs)));
         for (const secret of MOCK_SECRETS) assert.ok(!shown.includes(secret), `a preview diff could show ${secret}`);
     });

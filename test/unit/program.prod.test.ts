@@ -2,7 +2,8 @@
 // with failover slots, long retention, data kept on destroy.
 import { before, describe, it } from "node:test";
 import * as assert from "node:assert/strict";
-import { CLIENT_CONFIG, MOCK_EVENT_HUBS_KEY, SECRET_SIGNATURE } from "../support/pulumiMocks";
+import { CLIENT_CONFIG, MOCK_EVENT_HUBS_KEY, SECRET_SIGNATURE, secretFilesOf } from "../support/pulumiMocks";
+import { CONNECT_IMAGE_USER } from "../../connectors/workerSettings";
 import { displayedInputs, MOCK_SECRETS, ProgramRun, runProgramWithStackFile } from "../support/programUnderMocks";
 import { assertUrnsKept } from "../support/stackUrns";
 
@@ -84,7 +85,7 @@ describe("the program with Pulumi.prod.yaml", () => {
         assert.ok(!containers.some((n: string) => n.includes("kafka")), `no broker container (${containers.join(", ")})`);
     });
 
-    it("runs two Connect workers in one group against Event Hubs over SASL_SSL, the connection string only in their environment", () => {
+    it("runs two Connect workers in one group against Event Hubs over SASL_SSL, the connection string only in a secret file of each", () => {
         const workers = run.byType("docker:index/container:Container").filter((c) => c.inputs.name.startsWith("pg-adx-cdc-connect-"));
         assert.equal(workers.length, 2);
         assert.deepEqual(
@@ -100,16 +101,20 @@ describe("the program with Pulumi.prod.yaml", () => {
             assert.equal(env.CONNECT_SASL_MECHANISM, "PLAIN");
             assert.equal(
                 env.CONNECT_SASL_JAAS_CONFIG,
-                'org.apache.kafka.common.security.plain.PlainLoginModule required username="$ConnectionString" password="${env:CDC_EVENTHUBS_CONNECTION_STRING}";',
+                'org.apache.kafka.common.security.plain.PlainLoginModule required username="$ConnectionString" password="${dir:/run/secrets/pg-adx-cdc:eventhubs-connection-string}";',
             );
             assert.equal(env.CONNECT_PRODUCER_MAX_REQUEST_SIZE, "1000000");
             assert.equal(env.CONNECT_METADATA_MAX_AGE_MS, "180000");
             assert.equal(env.CONNECT_CONNECTIONS_MAX_IDLE_MS, "180000");
             assert.equal(env.CONNECT_REQUEST_TIMEOUT_MS, "60000");
             assert.equal(env.CONNECT_TOPIC_CREATION_ENABLE, "false");
-            assert.match(env.CDC_EVENTHUBS_CONNECTION_STRING, /SharedAccessKeyName=kafka-clients;SharedAccessKey=/);
-            const keyInOtherVariables = Object.entries(env).filter(([k, v]) => k !== "CDC_EVENTHUBS_CONNECTION_STRING" && v.includes(MOCK_EVENT_HUBS_KEY));
-            assert.deepEqual(keyInOtherVariables, []);
+            const files = secretFilesOf(worker, CONNECT_IMAGE_USER.uid);
+            assert.match(files["/run/secrets/pg-adx-cdc/eventhubs-connection-string"], /SharedAccessKeyName=kafka-clients;SharedAccessKey=mock-eventhubs-key-value/);
+            assert.deepEqual(
+                Object.entries(env).filter(([, v]) => v.includes(MOCK_EVENT_HUBS_KEY)),
+                [],
+                "the key is in no environment variable",
+            );
         }
         const source = run.dynamic("KafkaConnector").find((c) => c.inputs.connectorName === "cdc-postgres-source")!;
         assert.equal(source.inputs.config["producer.override.compression.type"], "gzip", "Event Hubs rejects lz4");
@@ -133,7 +138,7 @@ describe("the program with Pulumi.prod.yaml", () => {
         assert.equal(grant.inputs.principalId, clientId);
         assert.equal(grant.inputs.role, "Ingestor");
         for (const worker of run.byType("docker:index/container:Container").filter((c) => c.inputs.name.startsWith("pg-adx-cdc-connect-")))
-            assert.ok(!revealed(worker.inputs.envs).some((e: string) => e.startsWith("CDC_KUSTO_SINK_APP_KEY=")), "no sink secret in the workers' environment");
+            assert.ok(!("/run/secrets/pg-adx-cdc/kusto-sink-app-key" in secretFilesOf(worker, CONNECT_IMAGE_USER.uid)), "no sink secret file in the workers");
     });
 
     it("shows no secret in anything a preview diff prints", () => {

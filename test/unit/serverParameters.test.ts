@@ -46,7 +46,7 @@ describe("server parameters", () => {
         assert.equal(needsFailoverSlot(settings), true);
         const config = buildDebeziumSourceConfig({
             connectorName: "s",
-            database: { host: "h", port: 5432, name: "d", user: "u", passwordEnvVar: "P", sslMode: "require" },
+            database: { host: "h", port: 5432, name: "d", user: "u", passwordReference: "${dir:/s:p}", sslMode: "require" },
             tables: ["retail.orders_info"],
             topicPrefix: "cdc",
             slotName: "sl",

@@ -6,6 +6,7 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { DEBEZIUM_VERSION, IMAGES, KAFKA_VERSION, KUSTO_SINK } from "../../versions";
+import { CONNECT_IMAGE_USER, STACK_WORKER_SECRETS_DIR } from "../../connectors/workerSettings";
 import { parseStackConfig } from "../../config/stackConfig";
 import { REPO_ROOT } from "../../local/prerequisites";
 import { runProgramWithStackFile } from "../support/programUnderMocks";
@@ -65,7 +66,14 @@ describe("version manifest (versions.ts)", () => {
             KUSTO_SINK_VERSION: KUSTO_SINK.version,
             KAFKA_VERSION,
             DEBEZIUM_VERSION,
+            CONNECT_USER: CONNECT_IMAGE_USER.name,
+            CONNECT_USER_UID: String(CONNECT_IMAGE_USER.uid),
+            CONNECT_SECRETS_DIR: STACK_WORKER_SECRETS_DIR,
         });
+        // Every ARG the Dockerfile declares is one the stack passes, and no other.
+        const dockerfile = fs.readFileSync(path.join(REPO_ROOT, "docker", "connect", "Dockerfile"), "utf8");
+        const declared = new Set([...dockerfile.matchAll(/^ARG (\w+)$/gm)].map((m) => m[1]));
+        assert.deepEqual([...declared].sort(), Object.keys(connectImage?.inputs.build.args).sort());
     });
 
     it("feeds the Dockerfile only through build args (no version of its own)", () => {

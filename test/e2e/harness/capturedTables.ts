@@ -46,6 +46,7 @@ export async function bootstrapCapture(
             const sink = await deployKustoSink(pipeline, { topicPrefix: options.prefix, tables: options.tables, keys: options.keys, heartbeatTable: names.heartbeatTable });
             const connectorInputs = {
                 connectUrl: pipeline.connectUrl,
+                connectCredentials: pipeline.connectCredentials,
                 connectorName,
                 timeoutSeconds: 120,
                 config: buildDebeziumSourceConfig({

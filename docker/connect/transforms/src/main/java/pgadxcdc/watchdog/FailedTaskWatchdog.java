@@ -65,7 +65,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Settings (worker properties, all required, written by connectors/workerSettings.ts): {@code pgadxcdc.watchdog.interval.ms},
  * {@code pgadxcdc.watchdog.initial.backoff.ms}, {@code pgadxcdc.watchdog.max.backoff.ms},
- * {@code pgadxcdc.watchdog.max.restarts}, {@code pgadxcdc.watchdog.stable.ms}.
+ * {@code pgadxcdc.watchdog.max.restarts}, {@code pgadxcdc.watchdog.stable.ms}. Its own REST calls carry the
+ * API's basic-auth credentials: {@code pgadxcdc.rest.user} and the users file {@code pgadxcdc.rest.users.file}
+ * (connectors/connectRestAuth.ts).
  */
 public class FailedTaskWatchdog implements ConnectRestExtension {
     private static final Logger LOG = LoggerFactory.getLogger(FailedTaskWatchdog.class);
@@ -79,6 +81,9 @@ public class FailedTaskWatchdog implements ConnectRestExtension {
     private long stableMs;
     private String workerId;
     private URI self;
+    /** The REST API's user and the users file holding its password (basic auth; connectors/connectRestAuth.ts), or null without auth. */
+    private String restUser;
+    private java.nio.file.Path restUsersFile;
     /** The worker's own Kafka client settings (bootstrap, TLS, SASL), for reading which partitions exist. */
     private final Map<String, Object> adminSettings = new java.util.HashMap<>();
     private ConnectClusterState cluster;
@@ -145,6 +150,10 @@ public class FailedTaskWatchdog implements ConnectRestExtension {
         workerId = host + ":" + port;
         String localHost = listener.getHost() == null || listener.getHost().equals("0.0.0.0") ? "127.0.0.1" : listener.getHost();
         self = URI.create(listener.getScheme() + "://" + localHost + ":" + listener.getPort());
+        Object user = configs.get("pgadxcdc.rest.user");
+        Object usersFile = configs.get("pgadxcdc.rest.users.file");
+        restUser = user == null ? null : user.toString();
+        restUsersFile = usersFile == null ? null : java.nio.file.Path.of(usersFile.toString());
         // Connect resolves the worker's config providers before extensions see the settings.
         for (String name : AdminClientConfig.configNames()) if (configs.get(name) != null) adminSettings.put(name, configs.get(name));
         adminSettings.put(AdminClientConfig.CLIENT_ID_CONFIG, "pg-adx-cdc-watchdog");
@@ -240,7 +249,7 @@ public class FailedTaskWatchdog implements ConnectRestExtension {
         }
         String path = "/connectors/" + URLEncoder.encode(connector, StandardCharsets.UTF_8).replace("+", "%20") + (task == null ? "/restart" : "/tasks/" + task + "/restart");
         try {
-            HttpResponse<String> response = http.send(HttpRequest.newBuilder(self.resolve(path)).timeout(Duration.ofSeconds(30)).POST(HttpRequest.BodyPublishers.noBody()).build(),
+            HttpResponse<String> response = http.send(authorized(HttpRequest.newBuilder(self.resolve(path))).timeout(Duration.ofSeconds(30)).POST(HttpRequest.BodyPublishers.noBody()).build(),
                     HttpResponse.BodyHandlers.ofString());
             if (response.statusCode() >= 300) {
                 // 409: the group is rebalancing; next round.
@@ -376,8 +385,23 @@ public class FailedTaskWatchdog implements ConnectRestExtension {
         return list;
     }
 
+    /** Adds the REST API's basic-auth header; the password is read from the users file at each call (a replaced file takes effect at once). */
+    private HttpRequest.Builder authorized(HttpRequest.Builder request) {
+        if (restUser == null || restUsersFile == null) return request;
+        java.util.Properties users = new java.util.Properties();
+        try (java.io.Reader reader = java.nio.file.Files.newBufferedReader(restUsersFile, StandardCharsets.UTF_8)) {
+            users.load(reader);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("the watchdog cannot read the REST users file " + restUsersFile, e);
+        }
+        String password = users.getProperty(restUser);
+        if (password == null) throw new IllegalStateException("the REST users file " + restUsersFile + " has no user " + restUser);
+        String token = java.util.Base64.getEncoder().encodeToString((restUser + ":" + password.trim()).getBytes(StandardCharsets.UTF_8));
+        return request.header("Authorization", "Basic " + token);
+    }
+
     private HttpResponse<String> send(String method, String path, String body) throws InterruptedException {
-        HttpRequest.Builder request = HttpRequest.newBuilder(self.resolve(path)).timeout(Duration.ofSeconds(30));
+        HttpRequest.Builder request = authorized(HttpRequest.newBuilder(self.resolve(path))).timeout(Duration.ofSeconds(30));
         if (body == null) request.method(method, HttpRequest.BodyPublishers.noBody());
         else request.header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(body));
         try {
