@@ -81,7 +81,11 @@ describe(`${WORKFLOW_PATH} does what delivery needs`, () => {
         assert.equal(workflow.jobs.deploy.if, "github.event_name == 'push' && github.ref == 'refs/heads/main'");
         assert.equal(step("deploy", "pulumi/actions").with!.command, "up");
         assert.equal(workflow.jobs.deploy.environment, "dev");
-        assert.equal(steps("deploy").at(-1)!.run, 'npm run status -- --stack "$PULUMI_STACK"');
+        const status = steps("deploy").at(-1)!.run!;
+        assert.match(status, /npm run status -- --stack "\$PULUMI_STACK"\n$/);
+        // Connect's REST password comes from the stack's secret output and is masked before anything could print it.
+        assert.ok(status.indexOf("::add-mask::$CDC_CONNECT_REST_PASSWORD") < status.indexOf("npm run status"));
+        assert.match(status, /pulumi stack output --show-secrets connectRestPassword/);
     });
 
     it("logs in to Azure and Pulumi Cloud with OIDC and holds no long-lived secret", () => {
@@ -90,7 +94,6 @@ describe(`${WORKFLOW_PATH} does what delivery needs`, () => {
             const azure = step(job, "azure/login").with!;
             assert.deepEqual(Object.keys(azure).sort(), ["client-id", "subscription-id", "tenant-id"], "no client secret");
             for (const value of Object.values(azure)) assert.match(String(value), /^\$\{\{ vars\.[A-Z_]+ \}\}$/);
-            assert.equal(step(job, "pulumi/auth-actions").with!["requested-token-type"], "urn:pulumi:token-type:access_token:organization");
         }
         assert.equal(workflow.env.ARM_USE_OIDC, "true");
         const secretsUsed = [...text.matchAll(/secrets\.([A-Za-z_]+)/g)].map((m) => m[1]);
@@ -98,8 +101,27 @@ describe(`${WORKFLOW_PATH} does what delivery needs`, () => {
         assert.doesNotMatch(text, /PULUMI_ACCESS_TOKEN|client-secret|AZURE_CLIENT_SECRET|PULUMI_CONFIG_PASSPHRASE/);
     });
 
+    it("runs a pull request's code with a read-only identity and a stack-scoped token; only main's deploy job gets the deploying identity", () => {
+        const preview = workflow.jobs.preview;
+        assert.equal(step("preview", "azure/login").with!["client-id"], "${{ vars.AZURE_PREVIEW_CLIENT_ID }}");
+        assert.equal(preview.env.ARM_CLIENT_ID, "${{ vars.AZURE_PREVIEW_CLIENT_ID }}", "the providers run as the read-only identity too");
+        assert.deepEqual(step("preview", "pulumi/auth-actions").with, {
+            organization: "${{ vars.PULUMI_ORG }}",
+            "requested-token-type": "urn:pulumi:token-type:access_token:team",
+            team: "${{ vars.PULUMI_PREVIEW_TEAM }}",
+        });
+        assert.equal(preview.environment, undefined, "no environment: its federated subject is the pull_request one");
+        assert.deepEqual(preview.permissions, { contents: "read", "id-token": "write", "pull-requests": "write" });
+        assert.doesNotMatch(JSON.stringify(preview), /AZURE_CLIENT_ID\b/, "the deploying identity appears nowhere in the preview job");
+        assert.equal(workflow.env.ARM_CLIENT_ID, undefined, "no workflow-wide identity a job could inherit");
+        assert.equal(step("deploy", "azure/login").with!["client-id"], "${{ vars.AZURE_CLIENT_ID }}");
+        assert.equal(step("deploy", "pulumi/auth-actions").with!["requested-token-type"], "urn:pulumi:token-type:access_token:organization");
+        // The header says what each job may do.
+        for (const job of ["unit-tests", "preview", "deploy"]) assert.match(text, new RegExp(`^#   ${job} +\\S`, "m"), `the header documents ${job}`);
+    });
+
     it("deploys dev as an app (OIDC), which is what Pulumi.dev.yaml tells the stack the deployer is", () => {
-        assert.equal(workflow.env.ARM_CLIENT_ID, "${{ vars.AZURE_CLIENT_ID }}");
+        assert.equal(workflow.jobs.deploy.env.ARM_CLIENT_ID, "${{ vars.AZURE_CLIENT_ID }}");
         const dev = parseYaml(fs.readFileSync(path.join(repoRoot(), "Pulumi.dev.yaml"), "utf8")).config;
         assert.equal(dev["pg-adx-cdc:deployer"]?.principalType, "App", "the ADX admin grant must name the workflow's app, not a user");
     });
