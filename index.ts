@@ -24,6 +24,8 @@ export const replicationSlot = pipeline.replicationSlot;
 export const connectRestUrl = pipeline.connectRestUrl;
 /** The Connect REST API's password (a secret): `export CDC_CONNECT_REST_PASSWORD="$(pulumi stack output --show-secrets connectRestPassword)"` for the operator commands. */
 export const connectRestPassword = pipeline.connectRestPassword;
+/** The operator commands' PostgreSQL password (role cdc_operator, a secret): status, verify, snapshot and reconcile read it themselves. */
+export const postgresOperatorPassword = pipeline.postgresOperatorPassword;
 /** Event Hubs mode: the namespace, and the Kafka clients' connection string (a secret; `pulumi stack output --show-secrets`). */
 export const eventHubsNamespace = pipeline.eventHubsNamespace;
 export const eventHubsConnectionString = pipeline.eventHubsConnectionString;

@@ -34,6 +34,7 @@ import { IncrementalSnapshot } from "../postgres/incrementalSnapshot";
 import { adxWebUiLinks } from "./adxLinks";
 import { buildAzureServerParameters, buildLogicalReplicationParameters, needsFailoverSlot } from "../postgres/serverParameters";
 import { walGuardLimitBytes } from "../postgres/walGuard";
+import { OPERATOR_USER } from "../postgres/sourceSchema";
 import { OperationsOutputs } from "../contract/stackOutputs";
 import { eventHubsOperatorAuthentication } from "../connectors/workerSettings";
 import { buildOperationsOutputs } from "./operationsOutputs";
@@ -71,6 +72,8 @@ export class CdcPipeline extends pulumi.ComponentResource {
     public readonly postgresDatabase: string;
     public readonly replicationSlot: string;
     public readonly connectRestUrl: string;
+    /** The operator commands' PostgreSQL password (role cdc_operator; a secret, read by the CLI). */
+    public readonly postgresOperatorPassword: pulumi.Output<string>;
     /** The Connect REST API's password (a secret; operators export it as CDC_CONNECT_REST_PASSWORD). */
     public readonly connectRestPassword: pulumi.Output<string>;
     /** Event Hubs mode: the namespace. */
@@ -168,6 +171,8 @@ export class CdcPipeline extends pulumi.ComponentResource {
         );
 
         const replicationCredentials = new ReplicationCredentials(childName("replication-credentials"), {}, part("replication-credentials"));
+        // The operator commands' own PostgreSQL role (status, verify, snapshot, reconcile): not the admin.
+        const operatorCredentials = new ReplicationCredentials(childName("operator-credentials"), {}, part("operator-credentials"));
 
         // Every topic the pipeline uses; on Event Hubs each is an event hub created before Connect starts.
         const kafkaTopics = stackTopics(config.capture, config.kafka);
@@ -288,6 +293,7 @@ export class CdcPipeline extends pulumi.ComponentResource {
                 topicPrefix: config.capture.topicPrefix,
                 administratorPassword: adminPassword,
                 replicationPasswordVerifier: replicationCredentials.scramVerifier,
+                operatorPasswordVerifier: operatorCredentials.scramVerifier,
                 walGuardMaxRetainedWalBytes: config.postgres.walGuard ? walGuardLimitBytes(config.postgres.walGuard.maxRetainedWalGb) : undefined,
             },
             part("postgres"),
@@ -456,6 +462,7 @@ export class CdcPipeline extends pulumi.ComponentResource {
         this.postgresDatabase = postgres.databaseName;
         this.replicationSlot = postgres.slotName;
         this.connectRestUrl = kafka.connectRestUrl;
+        this.postgresOperatorPassword = operatorCredentials.password;
         this.connectRestPassword = pulumi.secret(kafka.connectRestCredentials.apply((c) => c.password));
         /** Event Hubs mode: the namespace, and the Kafka clients' connection string (a secret; `pulumi stack output --show-secrets`). */
         this.eventHubsNamespace = eventHubs?.namespace.name;
@@ -492,7 +499,8 @@ export class CdcPipeline extends pulumi.ComponentResource {
                         host: pgHost,
                         port: postgres.adminEndpoint.port,
                         database: postgres.databaseName,
-                        user: postgres.administratorLogin,
+                        // The operator commands' own role (postgres/sourceSchema.ts OPERATOR_USER), not the admin.
+                        user: OPERATOR_USER,
                         sslMode: postgres.adminEndpoint.sslMode,
                     },
                     adx: { queryUri, database: config.adx.databaseName },

@@ -7,7 +7,7 @@ import { AzurePostgresServer, AzurePostgresServerArgs } from "./azurePostgresSer
 import { PostgresContainer, PostgresContainerArgs } from "./postgresContainer";
 import { ExistingPostgresServer, ExistingPostgresServerArgs } from "./existingPostgresServer";
 import { PostgresSourceBootstrap } from "../postgres/sourceBootstrap";
-import { sourceObjectNames } from "../postgres/sourceSchema";
+import { OPERATOR_USER, sourceObjectNames } from "../postgres/sourceSchema";
 
 /** Where the server runs, with what that way of running it needs (each component's own Args). */
 export type PostgresServerPlacement =
@@ -36,6 +36,8 @@ export interface PostgresSourceArgs {
     administratorPassword: pulumi.Input<string>;
     /** SCRAM-SHA-256 verifier of the replication user's password (never the password). */
     replicationPasswordVerifier: pulumi.Input<string>;
+    /** SCRAM-SHA-256 verifier of the operator commands' role (OPERATOR_USER); absent, they connect as the admin. */
+    operatorPasswordVerifier?: pulumi.Input<string>;
     /** The WAL guard's limit in bytes (postgres/walGuard.ts); absent turns the guard off. */
     walGuardMaxRetainedWalBytes?: number;
 }
@@ -126,6 +128,7 @@ export class PostgresSource extends pulumi.ComponentResource {
                     replicationUser: args.replicationUser,
                     replicationPasswordVerifier: pulumi.secret(args.replicationPasswordVerifier),
                     createDemoTables: args.createDemoTables ?? false,
+                    ...(args.operatorPasswordVerifier === undefined ? {} : { operator: pulumi.secret(pulumi.output(args.operatorPasswordVerifier).apply((passwordVerifier) => ({ user: OPERATOR_USER, passwordVerifier }))) }),
                 },
                 slotName: names.slotName,
                 walGuard: { ...names.walGuard, ...(args.walGuardMaxRetainedWalBytes === undefined ? {} : { maxRetainedWalBytes: args.walGuardMaxRetainedWalBytes }) },

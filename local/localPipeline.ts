@@ -40,6 +40,8 @@ export interface LocalPipeline {
     debeziumDatabase: { host: string; port: number; name: string; user: string; passwordReference: string; sslMode: "require" };
     /** The replication user's password; reaches the workers only as a file in secretsDir. */
     replicationPassword: string;
+    /** The operator commands' role's password (cdc_operator, created by the bootstrap as the stack does). */
+    operatorPassword: string;
     /** The workers' secret files (0600, in a 0700 directory), as the stack's containers hold them in STACK_WORKER_SECRETS_DIR. */
     secretsDir: string;
     bootstrapServers: string;
@@ -158,6 +160,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
     try {
         const t0 = Date.now();
         const replicationPassword = options.replicationPassword ?? `e2e-${Math.random().toString(36).slice(2)}-${Date.now()}`;
+        const operatorPassword = `e2e-operator-${Math.random().toString(36).slice(2)}`;
         // The throwaway certificate for "localhost" and 127.0.0.1: the ADX double serves it, PostgreSQL too.
         const tls = createLocalTls(workDir, options.realAdx?.trust);
         // PostgreSQL
@@ -364,6 +367,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
                 sslMode: "require",
             },
             replicationPassword,
+            operatorPassword,
             secretsDir,
             bootstrapServers: kafkaAccess.bootstrapServers,
             kafka: kafkaAccess,

@@ -13,7 +13,7 @@ import { BENCH_DEFAULTS } from "../bench/benchPlan";
 import { INITIAL_LOAD_DEFAULTS, INITIAL_LOAD_PROFILES } from "../bench/initialLoadPlan";
 import { CONNECT_REST_PASSWORD_ENV } from "../connectors/connectRestAuth";
 
-const STACK_HELP = `\nThe stack's outputs come from \`pulumi stack output --json --stack <name>\` (no secrets in them), or from a file saved from it (--outputs).\nThe PostgreSQL admin password comes from PGPASSWORD, else from the stack's secret config.\nKafka Connect's REST password comes from ${CONNECT_REST_PASSWORD_ENV}: export ${CONNECT_REST_PASSWORD_ENV}="$(pulumi stack output --show-secrets connectRestPassword)".`;
+const STACK_HELP = `\nThe stack's outputs come from \`pulumi stack output --json --stack <name>\` (no secrets in them), or from a file saved from it (--outputs).\nPostgreSQL: the commands connect as the stack's operator role cdc_operator (pg_monitor, no DDL); its password comes from PGPASSWORD, else from the stack's secret output postgresOperatorPassword.\nKafka Connect's REST password comes from ${CONNECT_REST_PASSWORD_ENV}: export ${CONNECT_REST_PASSWORD_ENV}="$(pulumi stack output --show-secrets connectRestPassword)".`;
 
 function withStack(command: Command): Command {
     return command

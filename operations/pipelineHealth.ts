@@ -36,6 +36,8 @@ export interface SlotHealth {
     safeWalBytes?: number;
     /** Age in seconds of the oldest open transaction on the server (it holds back what Debezium can confirm, and vacuum). */
     oldestTransactionSeconds?: number;
+    /** The user status connects as cannot see other roles' sessions (no pg_monitor): the oldest transaction is unknown, not "none". */
+    sessionsHiddenFrom?: string;
     /** reserved, extended, unreserved or lost (PostgreSQL 13+). */
     walStatus?: string;
     /** The latest drop of this slot by the WAL guard (pg-adx-cdc:postgres.walGuard), if any. */
@@ -446,7 +448,8 @@ export const SLOT_LAG_SQL = `SELECT slot_name, active, wal_status,
   pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)::bigint AS lag_bytes,
   pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::bigint AS retained_bytes,
   safe_wal_size,
-  (SELECT extract(epoch FROM now() - min(xact_start))::bigint FROM pg_stat_activity WHERE xact_start IS NOT NULL AND pid <> pg_backend_pid()) AS oldest_xact_seconds
+  (SELECT extract(epoch FROM now() - min(xact_start))::bigint FROM pg_stat_activity WHERE xact_start IS NOT NULL AND pid <> pg_backend_pid()) AS oldest_xact_seconds,
+  pg_has_role('pg_read_all_stats', 'USAGE') AS sees_all_sessions, current_user AS connected_as
 FROM pg_replication_slots WHERE slot_name = $1`;
 
 /** What the WAL guard logged: its latest drop and its latest failure of the last hour (nothing when it is not set up). */
@@ -475,7 +478,10 @@ export async function readSlotHealth(sql: SqlQueryable, slotName: string, walGua
         lagBytes: rows[0].lag_bytes === null ? undefined : Number(rows[0].lag_bytes),
         retainedBytes: rows[0].retained_bytes === null ? undefined : Number(rows[0].retained_bytes),
         safeWalBytes: rows[0].safe_wal_size === null || rows[0].safe_wal_size === undefined ? undefined : Number(rows[0].safe_wal_size),
-        oldestTransactionSeconds: rows[0].oldest_xact_seconds === null || rows[0].oldest_xact_seconds === undefined ? undefined : Number(rows[0].oldest_xact_seconds),
+        // Without pg_read_all_stats (pg_monitor) other roles' xact_start reads as NULL: the oldest transaction is unknown.
+        oldestTransactionSeconds:
+            rows[0].sees_all_sessions === false || rows[0].oldest_xact_seconds === null || rows[0].oldest_xact_seconds === undefined ? undefined : Number(rows[0].oldest_xact_seconds),
+        ...(rows[0].sees_all_sessions === false ? { sessionsHiddenFrom: String(rows[0].connected_as) } : {}),
     };
 }
 
@@ -763,6 +769,10 @@ export function renderHealthReport(report: PipelineHealthReport, problems: strin
                       `wal_status ${s.walStatus ?? "n/a"}${s.oldestTransactionSeconds === undefined ? "" : `, oldest transaction ${s.oldestTransactionSeconds} s`}`
                 : `slot       ${s.name}: missing`,
         );
+        if (s.sessionsHiddenFrom)
+            lines.push(
+                `slot       oldest transaction unknown: ${s.sessionsHiddenFrom} cannot see other roles' sessions; as the admin, GRANT pg_monitor TO ${s.sessionsHiddenFrom}`,
+            );
         if (s.guardDrop)
             lines.push(
                 `walGuard   dropped the slot ${s.guardDrop.drops} time(s); last at ${s.guardDrop.at.toISOString()} (${formatBytes(s.guardDrop.retainedBytes)} retained, limit ${formatBytes(s.guardDrop.limitBytes)})`,

@@ -89,7 +89,7 @@ function describe(result: TableReconcile): string {
 
 export async function runReconcile(options: ReconcileCommandOptions): Promise<number> {
     const outputs = readOperationsOutputs(options.selection);
-    const sql = await connectToSource(outputs, resolvePostgresPassword(options.selection));
+    const sql = await connectToSource(outputs, resolvePostgresPassword(options.selection, outputs.postgres.user));
     const progress = (m: string) => process.stderr.write(`reconcile: ${m}\n`);
     try {
         // Canonical texts of timestamps and times are written in UTC.

@@ -35,7 +35,7 @@ export async function runSnapshot(options: SnapshotOptions): Promise<number> {
         process.stdout.write(
             `moved the sink from offset ${g.from} to ${g.firstOffset} of ${g.topic} partition ${g.partition} (${g.kind === "pastEnd" ? "the topic was re-created" : "retention deleted the records between"})\n`,
         );
-    const client = await connectToSource(outputs, resolvePostgresPassword(options.selection));
+    const client = await connectToSource(outputs, resolvePostgresPassword(options.selection, outputs.postgres.user));
     try {
         const sent = await requestIncrementalSnapshot(
             client,

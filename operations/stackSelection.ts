@@ -3,6 +3,7 @@
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import { OperationsOutputs, parseOperationsOutputs } from "../contract/stackOutputs";
+import { OPERATOR_USER } from "../postgres/sourceSchema";
 
 export interface StackSelection {
     /** Pulumi stack name (--stack). */
@@ -29,9 +30,17 @@ export function readOperationsOutputs(selection: StackSelection): OperationsOutp
     return parseOperationsOutputs(JSON.parse(runPulumi(["stack", "output", "--json", "--stack", selection.stack])), `stack ${selection.stack}`);
 }
 
-/** The PostgreSQL admin password: PGPASSWORD when set, else the stack's secret config (decrypted by Pulumi). */
-export function resolvePostgresPassword(selection: StackSelection): string | undefined {
+/**
+ * The password of the PostgreSQL user the outputs name: PGPASSWORD when set, else the stack's secret output
+ * `postgresOperatorPassword` for the operator role, or its secret config for the admin (a stack deployed
+ * before the operator role existed), both decrypted by Pulumi.
+ */
+export function resolvePostgresPassword(selection: StackSelection, user: string): string | undefined {
     if (process.env.PGPASSWORD !== undefined) return process.env.PGPASSWORD;
     if (!selection.stack) return undefined;
-    return runPulumi(["config", "get", "pg-adx-cdc:postgresAdminPassword", "--stack", selection.stack]).replace(/\n$/, "");
+    const source =
+        user === OPERATOR_USER
+            ? ["stack", "output", "--show-secrets", "postgresOperatorPassword", "--stack", selection.stack]
+            : ["config", "get", "pg-adx-cdc:postgresAdminPassword", "--stack", selection.stack];
+    return runPulumi(source).replace(/\n$/, "");
 }

@@ -16,7 +16,7 @@ export async function runStatus(options: StatusOptions): Promise<number> {
     let sql: SqlQueryable | { unavailable: string };
     let client: any;
     try {
-        client = await connectToSource(outputs, resolvePostgresPassword(options.selection));
+        client = await connectToSource(outputs, resolvePostgresPassword(options.selection, outputs.postgres.user));
         sql = client;
     } catch (error: any) {
         sql = { unavailable: error.message };

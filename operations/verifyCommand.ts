@@ -20,7 +20,7 @@ export async function runVerify(options: VerifyCommandOptions): Promise<number> 
     const outputs = readOperationsOutputs(selection);
     const target = outputs.adx.heartbeat;
     const probe = kustoCurrentStateProbe({ queryUri: outputs.adx.queryUri, database: outputs.adx.database, functionName: target.functionName, key: target.keys[0] });
-    const sql = await connectToSource(outputs, resolvePostgresPassword(selection));
+    const sql = await connectToSource(outputs, resolvePostgresPassword(selection, outputs.postgres.user));
     try {
         const report = await verifyPipeline(sql, probe, target.sourceTable, {
             timeoutMs: options.timeoutMs,

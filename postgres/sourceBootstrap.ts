@@ -81,6 +81,7 @@ async function applyBootstrap(inputs: SourceBootstrapInputs, password: string | 
         }
         await setReplicaIdentity(client, inputs.bootstrap.tables);
         await applyWalGuard(inputs, password, client);
+        if (inputs.bootstrap.operator && inputs.walGuard) await client.query(sourceSchema.buildOperatorLogGrant(inputs.bootstrap.operator.user, inputs.walGuard.logTable));
     });
 }
 

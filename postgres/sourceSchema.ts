@@ -44,7 +44,19 @@ export interface SourceBootstrapInput {
     replicationPasswordVerifier: string;
     /** Create the demo tables (KNOWN_SOURCE_TABLES) that are captured and missing: the demo and the generator only. */
     createDemoTables?: boolean;
+    /**
+     * The operator commands' role (status, verify, snapshot, reconcile), instead of the admin: pg_monitor
+     * (slots, other sessions' transaction ages), SELECT on the captured tables (reconcile), the heartbeat
+     * table (verify's marker, reconcile's flush) and the signal table (snapshot). No DDL, no REPLICATION,
+     * no write to a user's table.
+     */
+    operator?: { user: string; passwordVerifier: string };
 }
+
+/** The operator commands' role name. */
+export const OPERATOR_USER = "cdc_operator";
+
+const SCRAM_VERIFIER = /^SCRAM-SHA-256\$\d+:[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+$/;
 
 const IDENTIFIER = PG_IDENTIFIER;
 
@@ -61,9 +73,11 @@ function literal(text: string): string {
 export function buildSourceBootstrapStatements(input: SourceBootstrapInput): string[] {
     if (!IDENTIFIER.test(input.replicationUser)) throw new Error(`replication user "${input.replicationUser}" is not a lower-case identifier`);
     if (!IDENTIFIER.test(input.publicationName)) throw new Error(`publication "${input.publicationName}" is not a lower-case identifier`);
-    if (!/^SCRAM-SHA-256\$\d+:[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+$/.test(input.replicationPasswordVerifier)) {
+    if (!SCRAM_VERIFIER.test(input.replicationPasswordVerifier)) {
         throw new Error("the replication password must be given as a SCRAM-SHA-256 verifier (see postgres/scramVerifier.ts)");
     }
+    if (input.operator && !IDENTIFIER.test(input.operator.user)) throw new Error(`operator user "${input.operator.user}" is not a lower-case identifier`);
+    if (input.operator && !SCRAM_VERIFIER.test(input.operator.passwordVerifier)) throw new Error("the operator password must be given as a SCRAM-SHA-256 verifier");
     const heartbeat = qualified(input.heartbeatTable);
     const tables = input.tables.map(qualified);
     const schemas = [...new Set([heartbeat.schema, ...tables.map((t) => t.schema)])];
@@ -97,6 +111,7 @@ export function buildSourceBootstrapStatements(input: SourceBootstrapInput): str
     statements.push(`GRANT SELECT, INSERT, UPDATE ON ${input.heartbeatTable} TO ${user}`);
     // Incremental snapshots write open/close watermarks into the signal table as the replication user.
     statements.push(`GRANT SELECT, INSERT, DELETE ON ${input.signalTable} TO ${user}`);
+    if (input.operator) statements.push(...operatorGrants(input.operator, schemas, tables.map((t) => t.table), input.heartbeatTable, input.signalTable));
     // The heartbeat table is published so that its writes reach Debezium and move the slot's LSN; the
     // signal table so that signals and watermarks reach Debezium in the change stream.
     const published = [...tables.map((t) => t.table), input.heartbeatTable, input.signalTable].join(", ");
@@ -109,6 +124,30 @@ export function buildSourceBootstrapStatements(input: SourceBootstrapInput): str
             `ELSE ALTER PUBLICATION ${input.publicationName} SET TABLE ${published}; ALTER PUBLICATION ${input.publicationName} SET (publish_via_partition_root = true); END IF; END $$`,
     );
     return statements;
+}
+
+function operatorGrants(operator: { user: string; passwordVerifier: string }, schemas: string[], tables: string[], heartbeatTable: string, signalTable: string): string[] {
+    const user = operator.user;
+    return [
+        `DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = ${literal(user)}) THEN CREATE ROLE ${user} WITH LOGIN; END IF; END $$`,
+        `ALTER ROLE ${user} WITH LOGIN NOREPLICATION NOCREATEDB NOCREATEROLE PASSWORD ${literal(operator.passwordVerifier)}`,
+        // pg_monitor: every session's transaction age for status. Azure's admin may grant it; where the admin may
+        // not, the bootstrap goes on with a warning and status says the age is unknown and how to grant it.
+        `DO $$ BEGIN GRANT pg_monitor TO ${user}; EXCEPTION WHEN insufficient_privilege THEN RAISE WARNING ${literal(
+            `${user} gets no pg_monitor (the admin may not grant it): status cannot see other roles' transaction ages; a superuser or azure_pg_admin member can GRANT pg_monitor TO ${user}`,
+        )}; END $$`,
+        ...schemas.map((s) => `GRANT USAGE ON SCHEMA ${s} TO ${user}`),
+        ...tables.map((t) => `GRANT SELECT ON ${t} TO ${user}`),
+        `GRANT SELECT, INSERT, UPDATE, DELETE ON ${heartbeatTable} TO ${user}`,
+        `GRANT SELECT, INSERT ON ${signalTable} TO ${user}`,
+    ];
+}
+
+/** The operator's read of the WAL guard's log (status shows its drops), once the guard has created it. */
+export function buildOperatorLogGrant(operatorUser: string, logTable: string): string {
+    return `DO $$ BEGIN IF to_regclass(${literal(logTable)}) IS NOT NULL AND EXISTS (SELECT FROM pg_roles WHERE rolname = ${literal(operatorUser)}) THEN EXECUTE ${literal(
+        `GRANT SELECT ON ${logTable} TO ${operatorUser}`,
+    )}; END IF; END $$`;
 }
 
 /** How long one ALTER TABLE ... REPLICA IDENTITY waits for its lock before it gives way to the user's traffic (and is retried). */
@@ -141,6 +180,7 @@ export interface SourceTeardownInput {
     heartbeatTable: string;
     signalTable: string;
     replicationUser: string;
+    operator?: { user: string };
 }
 
 /**
@@ -163,7 +203,18 @@ export function buildSourceTeardownStatements(input: SourceTeardownInput): strin
             ...schemas.map((s) => `EXECUTE ${literal(`REVOKE ALL ON SCHEMA ${s} FROM ${user}`)};`),
             `EXECUTE ${literal(`DROP ROLE ${user}`)};`,
         ].join(" ")} END IF; END $$`,
+        ...(input.operator ? [operatorTeardown(input.operator.user, schemas, tables.map((t) => t.table))] : []),
     ];
+}
+
+/** Revokes what the bootstrap granted the operator; drops the role unless another stack's grants still use it. */
+function operatorTeardown(user: string, schemas: string[], tables: string[]): string {
+    const steps = [
+        ...tables.map((t) => `IF to_regclass(${literal(t)}) IS NOT NULL THEN EXECUTE ${literal(`REVOKE ALL ON ${t} FROM ${user}`)}; END IF;`),
+        ...schemas.map((s) => `EXECUTE ${literal(`REVOKE ALL ON SCHEMA ${s} FROM ${user}`)};`),
+        `BEGIN EXECUTE ${literal(`DROP ROLE ${user}`)}; EXCEPTION WHEN dependent_objects_still_exist THEN RAISE NOTICE ${literal(`role ${user} kept: another stack's grants use it`)}; END;`,
+    ];
+    return `DO $$ BEGIN IF EXISTS (SELECT FROM pg_roles WHERE rolname = ${literal(user)}) THEN ${steps.join(" ")} END IF; END $$`;
 }
 
 /** Drops the slot if it exists and is inactive; returns 'dropped', 'absent' or 'active'. */

@@ -23,6 +23,7 @@ import { kustoCurrentStateProbe } from "../../operations/kustoCurrentStateProbe"
 import { sourceObjectNames } from "../../postgres/sourceSchema";
 import { pollUntil } from "../../runtime/pollUntil";
 import { kafkaClient } from "../../runtime/kafkaClient";
+import { Client } from "pg";
 import { compareWithSource } from "./harness/sourceComparison";
 import { getKustoAccessToken, runKustoCommand } from "../../kql/kustoRestClient";
 
@@ -171,6 +172,27 @@ describe("operator commands on the real local pipeline", () => {
         const given = json.report.watchdogFirstOffsets.flatMap((f: any) => f.partitions);
         assert.ok(given.includes(`${TOPIC}-0`), `the watchdog gave the table's partition its first offset: ${JSON.stringify(json.report.watchdogFirstOffsets)}`);
         assert.match(result.stdout, /^watchdog {3}gave \d+ new partition\(s\) offset 0, their first record/m);
+    });
+
+    it("the operator commands run as cdc_operator (the outputs name it, not the admin): it sees other sessions' transactions, and can neither change a user's table nor create anything", async () => {
+        assert.equal(operationsFor(adx.url).postgres.user, "cdc_operator");
+        const operator = new Client({ host: "127.0.0.1", port: pipeline.postgres.port, database: pipeline.postgres.database, user: "cdc_operator", password: pipeline.operatorPassword });
+        const other = new Client({ host: "127.0.0.1", port: pipeline.postgres.port, database: pipeline.postgres.database, user: pipeline.postgres.adminUser });
+        await Promise.all([operator.connect(), other.connect()]);
+        try {
+            await other.query("BEGIN; SELECT txid_current()");
+            // pg_monitor: another role's open transaction is visible (status's oldest-transaction check), not hidden as NULL.
+            const { rows } = await operator.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE usename = $1 AND xact_start IS NOT NULL", [pipeline.postgres.adminUser]);
+            assert.ok(rows[0].n >= 1, "the admin's open transaction is visible to the operator role");
+            assert.equal((await operator.query(`SELECT count(*)::int AS n FROM ${CAPTURED_TABLE}`)).rows[0].n >= 0, true, "reconcile may read a captured table");
+            await assert.rejects(operator.query(`UPDATE ${CAPTURED_TABLE} SET city = city`), /permission denied/);
+            await assert.rejects(operator.query(`DELETE FROM ${CAPTURED_TABLE}`), /permission denied/);
+            await assert.rejects(operator.query("CREATE TABLE retail.by_operator (id int)"), /permission denied/);
+            await assert.rejects(operator.query("SELECT pg_drop_replication_slot('debezium_cdc')"), /permission denied|must be superuser or replication role/);
+        } finally {
+            await other.query("ROLLBACK").catch(() => undefined);
+            await Promise.all([operator.end(), other.end()]);
+        }
     });
 
     it("snapshot command: a captured table read again by incremental snapshot; status then lists it; an uncaptured table is refused", async () => {

@@ -6,7 +6,7 @@ import { parseStackConfig, StackConfigError } from "../../config/stackConfig";
 import { buildDebeziumSourceConfig } from "../../connectors/debeziumSource";
 import { validateConnectorInputs } from "../../connectors/kafkaConnector";
 import { buildSinkErrorHandlingSettings } from "../../connectors/kustoSink";
-import { buildReplicaIdentityStatements, buildSourceBootstrapStatements } from "../../postgres/sourceSchema";
+import { buildOperatorLogGrant, buildReplicaIdentityStatements, buildSourceBootstrapStatements, buildSourceTeardownStatements } from "../../postgres/sourceSchema";
 
 const valid = () => ({
     postgres: { allowedClientCidrs: ["203.0.113.10/32"] },
@@ -155,6 +155,36 @@ describe("builders", () => {
         assert.equal(config["database.password"], "${dir:/s:p}");
         assert.deepEqual(validateConnectorInputs({ connectUrl: "http://127.0.0.1:8083", connectorName: "s", config }), []);
     });
+    it("the operator role reads what status, verify, snapshot and reconcile need, writes only the stack's own tables, and holds no DDL or replication right", () => {
+        const input = {
+            tables: ["retail.orders_info"],
+            publicationName: "pub",
+            heartbeatTable: "cdc_meta.hb",
+            signalTable: "cdc_meta.signal",
+            replicationUser: "cdc_replicator",
+            replicationPasswordVerifier: "SCRAM-SHA-256$4096:c2FsdA==$c3RvcmVk:c2VydmVy",
+            operator: { user: "cdc_operator", passwordVerifier: "SCRAM-SHA-256$4096:b3BzYWx0$c3RvcmVk:c2VydmVy" },
+        };
+        const grants = buildSourceBootstrapStatements(input).filter((s) => /cdc_operator/.test(s));
+        assert.ok(grants.includes("ALTER ROLE cdc_operator WITH LOGIN NOREPLICATION NOCREATEDB NOCREATEROLE PASSWORD 'SCRAM-SHA-256$4096:b3BzYWx0$c3RvcmVk:c2VydmVy'"));
+        assert.deepEqual(
+            grants.filter((s) => s.startsWith("GRANT")),
+            [
+                "GRANT USAGE ON SCHEMA cdc_meta TO cdc_operator",
+                "GRANT USAGE ON SCHEMA retail TO cdc_operator",
+                "GRANT SELECT ON retail.orders_info TO cdc_operator",
+                "GRANT SELECT, INSERT, UPDATE, DELETE ON cdc_meta.hb TO cdc_operator",
+                "GRANT SELECT, INSERT ON cdc_meta.signal TO cdc_operator",
+            ],
+        );
+        assert.ok(grants.some((s) => /^DO \$\$ BEGIN GRANT pg_monitor TO cdc_operator; EXCEPTION WHEN insufficient_privilege THEN RAISE WARNING/.test(s)), "pg_monitor, or a warning");
+        assert.match(buildOperatorLogGrant("cdc_operator", "cdc_meta.wal_guard_log_cdc"), /GRANT SELECT ON cdc_meta\.wal_guard_log_cdc TO cdc_operator/);
+        const teardown = buildSourceTeardownStatements(input).at(-1)!;
+        assert.match(teardown, /REVOKE ALL ON retail\.orders_info FROM cdc_operator/);
+        assert.match(teardown, /DROP ROLE cdc_operator'; EXCEPTION WHEN dependent_objects_still_exist/, "kept while another stack's grants use it");
+        assert.throws(() => buildSourceBootstrapStatements({ ...input, operator: { user: "cdc_operator", passwordVerifier: "plain-password" } }), /SCRAM-SHA-256 verifier/);
+    });
+
     it("the bootstrap grants the replication user SELECT on captured tables only, and never sees a password", () => {
         const sql = buildSourceBootstrapStatements({
             tables: ["retail.orders_info", "sales.refunds"],

@@ -160,6 +160,14 @@ describe("status verdict", () => {
         assert.match(renderHealthReport(report, problems), /WAL retained 300\.0 MiB, safe_wal_size 200\.0 MiB, wal_status extended, oldest transaction 4000 s/);
     });
 
+    it("an operator role without pg_monitor: the oldest transaction is unknown, said with the grant that fixes it, never shown as none", () => {
+        const report = healthy();
+        report.slot = { name: "debezium_cdc", exists: true, active: true, lagBytes: 0, retainedBytes: 0, walStatus: "reserved", sessionsHiddenFrom: "cdc_operator" };
+        const text = renderHealthReport(report, evaluatePipelineHealth(report));
+        assert.doesNotMatch(text, /oldest transaction \d/);
+        assert.match(text, /^slot {7}oldest transaction unknown: cdc_operator cannot see other roles' sessions; as the admin, GRANT pg_monitor TO cdc_operator$/m);
+    });
+
     it("offsets retention deleted before the sink read them are a DATA GAP naming the table and the repair", () => {
         const report = {
             ...healthy(),

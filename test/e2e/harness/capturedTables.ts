@@ -7,7 +7,7 @@ import { buildDebeziumSourceConfig } from "../../../connectors/debeziumSource";
 import { kafkaConnectorProvider } from "../../../connectors/kafkaConnector";
 import { sourceBootstrapProvider } from "../../../postgres/sourceBootstrap";
 import { buildScramSha256Verifier } from "../../../postgres/scramVerifier";
-import { sourceObjectNames } from "../../../postgres/sourceSchema";
+import { OPERATOR_USER, sourceObjectNames } from "../../../postgres/sourceSchema";
 import { connectorNamesFor } from "../../../connectors/kafkaTopics";
 
 export interface TableCapture {
@@ -33,6 +33,8 @@ export async function bootstrapCapture(
             signalTable: names.signalTable,
             replicationUser: "cdc_replicator",
             replicationPasswordVerifier: buildScramSha256Verifier(pipeline.replicationPassword, options.scramSalt),
+            // The operator commands' role, as the stack creates it (the operator commands under test connect as it).
+            operator: { user: OPERATOR_USER, passwordVerifier: buildScramSha256Verifier(pipeline.operatorPassword, options.scramSalt) },
             ...(options.createDemoTables ? { createDemoTables: true } : {}),
         },
         slotName: names.slotName,

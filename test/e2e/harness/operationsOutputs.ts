@@ -5,6 +5,7 @@ import { LocalPipeline } from "../../../local/localPipeline";
 import { ADX_DATABASE, KustoSinkDeployment } from "../../../local/kustoSinkDeployment";
 import { buildOperationsOutputs } from "../../../components/operationsOutputs";
 import { OperationsOutputs } from "../../../contract/stackOutputs";
+import { OPERATOR_USER } from "../../../postgres/sourceSchema";
 
 export function localOperationsOutputs(
     pipeline: LocalPipeline,
@@ -16,7 +17,7 @@ export function localOperationsOutputs(
         described: options.sink.models.map((m) => m.described),
         connect: { restUrl: pipeline.connectUrl, workerUrls: pipeline.connectUrls },
         kafka: { bootstrapServers: pipeline.kafka.bootstrapServers, authentication: pipeline.kafka.authentication },
-        postgres: { host: "127.0.0.1", port: pipeline.postgres.port, database: pipeline.postgres.database, user: pipeline.postgres.adminUser, sslMode: "disable" },
+        postgres: { host: "127.0.0.1", port: pipeline.postgres.port, database: pipeline.postgres.database, user: OPERATOR_USER, sslMode: "disable" },
         adx: { queryUri: options.queryUri ?? pipeline.adx.url, database: ADX_DATABASE },
     });
 }
