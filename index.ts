@@ -26,7 +26,7 @@ export const connectRestUrl = pipeline.connectRestUrl;
 export const connectRestPassword = pipeline.connectRestPassword;
 /** The operator commands' PostgreSQL password (role cdc_operator, a secret): status, verify, snapshot and reconcile read it themselves. */
 export const postgresOperatorPassword = pipeline.postgresOperatorPassword;
-/** Event Hubs mode: the namespace, and the Kafka clients' connection string (a secret; `pulumi stack output --show-secrets`). */
+/** Event Hubs mode: the namespace, and the operators' Listen-only connection string (a secret; `pulumi stack output --show-secrets`). */
 export const eventHubsNamespace = pipeline.eventHubsNamespace;
 export const eventHubsConnectionString = pipeline.eventHubsConnectionString;
 export const topics = pipeline.topics;

@@ -8,7 +8,7 @@ import * as random from "@pulumi/random";
 import * as resources from "@pulumi/azure-native/resources";
 import { existingAdxEndpoints, resolveAdxTarget } from "../config/adxSettings";
 import { stackTopics } from "../config/kafkaSettings";
-import { parseStackConfig, StackConfigInput } from "../config/stackConfig";
+import { eventHubsAllowedCidrs, parseStackConfig, StackConfigInput } from "../config/stackConfig";
 import { EventHubsKafka } from "./eventHubsKafka";
 import { connectorNamesFor, deadLetterTopicFor } from "../connectors/kafkaTopics";
 import { TopicPartitionsGuard } from "../connectors/topicPartitionsGuard";
@@ -78,7 +78,7 @@ export class CdcPipeline extends pulumi.ComponentResource {
     public readonly connectRestPassword: pulumi.Output<string>;
     /** Event Hubs mode: the namespace. */
     public readonly eventHubsNamespace?: pulumi.Output<string>;
-    /** Event Hubs mode: the Kafka clients' connection string (a secret). */
+    /** Event Hubs mode: the operators' Listen-only connection string (a secret); the workers' is no output. */
     public readonly eventHubsConnectionString?: pulumi.Output<string>;
     /** The captured tables' topics. */
     public readonly topics: string[];
@@ -198,6 +198,7 @@ export class CdcPipeline extends pulumi.ComponentResource {
                     capacity: kafkaConfig.eventHubs.capacity,
                     zoneRedundant: kafkaConfig.eventHubs.zoneRedundant,
                     topics: kafkaTopics,
+                    allowedClientCidrs: eventHubsAllowedCidrs(config),
                 },
                 part("event-hubs", { dependsOn: [partitionsGuard] }),
             );
@@ -464,9 +465,9 @@ export class CdcPipeline extends pulumi.ComponentResource {
         this.connectRestUrl = kafka.connectRestUrl;
         this.postgresOperatorPassword = operatorCredentials.password;
         this.connectRestPassword = pulumi.secret(kafka.connectRestCredentials.apply((c) => c.password));
-        /** Event Hubs mode: the namespace, and the Kafka clients' connection string (a secret; `pulumi stack output --show-secrets`). */
+        /** Event Hubs mode: the namespace, and the operators' Listen-only connection string (a secret; `pulumi stack output --show-secrets`); the workers' Listen+Send one is no output. */
         this.eventHubsNamespace = eventHubs?.namespace.name;
-        this.eventHubsConnectionString = eventHubs?.connectionString;
+        this.eventHubsConnectionString = eventHubs?.operatorConnectionString;
         this.topics = captured.map((m) => m.topic);
         this.connectorNames = { source: sourceConnector.connectorName, sink: sinkConnector.connectorName };
         /** The ADX web UI on each captured table's current state and on the functions of its overlay (kql/<table>/). */

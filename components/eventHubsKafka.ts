@@ -1,7 +1,8 @@
 // Azure Event Hubs as the pipeline's Kafka (pg-adx-cdc:kafka.mode eventhubs): a namespace, one event
 // hub per topic from the one topic list (connectors/kafkaTopics.ts: captured tables, the heartbeat
-// table, the dead letters, and Connect's three internal topics, compacted), and a Listen+Send rule
-// whose connection string is the SASL PLAIN password of every Kafka client. Event Hubs does not let
+// table, the dead letters, and Connect's three internal topics, compacted), a Listen+Send rule whose
+// connection string is the workers' SASL PLAIN password, a Listen-only rule for the operators, and
+// network rules that admit the Connect host's (and operators') addresses only. Event Hubs does not let
 // the Kafka admin API create topics, so every topic exists before a Connect worker starts.
 import * as pulumi from "@pulumi/pulumi";
 import * as eventhub from "@pulumi/azure-native/eventhub";
@@ -19,6 +20,8 @@ export interface EventHubsKafkaArgs {
     zoneRedundant: pulumi.Input<boolean>;
     /** The event hubs to create; plain values, because each is a resource. */
     topics: KafkaTopicSpec[];
+    /** The only addresses (IPv4 CIDRs) the namespace admits: the Connect host and the operators' hosts. */
+    allowedClientCidrs: string[];
 }
 
 /** Hours a compacted event hub keeps a delete marker (tombstone) for consumers reading from the start. */
@@ -30,10 +33,15 @@ export class EventHubsKafka extends pulumi.ComponentResource {
     public readonly namespace: eventhub.Namespace;
     public readonly eventHubs: eventhub.EventHub[];
     public readonly clientRule: eventhub.NamespaceAuthorizationRule;
+    /** Listen only: what operators' commands (status) need to read the topics and the sink's offsets. */
+    public readonly operatorRule: eventhub.NamespaceAuthorizationRule;
+    public readonly networkRules: eventhub.NamespaceNetworkRuleSet;
     /** `<namespace>.servicebus.windows.net:9093`. */
     public readonly bootstrapServers: pulumi.Output<string>;
-    /** The Listen+Send rule's connection string (a secret): Kafka clients' SASL PLAIN password. */
+    /** The Listen+Send rule's connection string (a secret): the workers' SASL PLAIN password. */
     public readonly connectionString: pulumi.Output<string>;
+    /** The Listen-only rule's connection string (a secret): the operators' (status cannot write a record with it). */
+    public readonly operatorConnectionString: pulumi.Output<string>;
 
     constructor(name: string, args: EventHubsKafkaArgs, opts?: pulumi.ComponentResourceOptions) {
         super("pg-adx-cdc:index:EventHubsKafka", name, {}, opts);
@@ -75,10 +83,35 @@ export class EventHubsKafka extends pulumi.ComponentResource {
             { authorizationRuleName: "kafka-clients", namespaceName: this.namespace.name, resourceGroupName: args.resourceGroupName, rights: ["Listen", "Send"] },
             { parent: this },
         );
+        // Listen only, for the operators: reading topics and group offsets needs nothing more.
+        this.operatorRule = new eventhub.NamespaceAuthorizationRule(
+            `${name}-operators`,
+            { authorizationRuleName: "operators", namespaceName: this.namespace.name, resourceGroupName: args.resourceGroupName, rights: ["Listen"] },
+            { parent: this },
+        );
+        // The namespace admits the listed addresses only; every other source is refused before it can try a key.
+        this.networkRules = new eventhub.NamespaceNetworkRuleSet(
+            `${name}-network-rules`,
+            {
+                namespaceName: this.namespace.name,
+                resourceGroupName: args.resourceGroupName,
+                defaultAction: "Deny",
+                publicNetworkAccess: "Enabled",
+                trustedServiceAccessEnabled: false,
+                ipRules: args.allowedClientCidrs.map((ipMask) => ({ ipMask, action: "Allow" })),
+            },
+            { parent: this },
+        );
         this.bootstrapServers = pulumi.interpolate`${this.namespace.name}.servicebus.windows.net:${KAFKA_PORT}`;
         this.connectionString = pulumi.secret(
             eventhub.listNamespaceKeysOutput(
                 { resourceGroupName: args.resourceGroupName, namespaceName: this.namespace.name, authorizationRuleName: this.clientRule.name },
+                { parent: this },
+            ).primaryConnectionString,
+        );
+        this.operatorConnectionString = pulumi.secret(
+            eventhub.listNamespaceKeysOutput(
+                { resourceGroupName: args.resourceGroupName, namespaceName: this.namespace.name, authorizationRuleName: this.operatorRule.name },
                 { parent: this },
             ).primaryConnectionString,
         );

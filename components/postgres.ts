@@ -128,7 +128,9 @@ export class PostgresSource extends pulumi.ComponentResource {
                     replicationUser: args.replicationUser,
                     replicationPasswordVerifier: pulumi.secret(args.replicationPasswordVerifier),
                     createDemoTables: args.createDemoTables ?? false,
-                    ...(args.operatorPasswordVerifier === undefined ? {} : { operator: pulumi.secret(pulumi.output(args.operatorPasswordVerifier).apply((passwordVerifier) => ({ user: OPERATOR_USER, passwordVerifier }))) }),
+                    ...(args.operatorPasswordVerifier === undefined
+                        ? {}
+                        : { operator: pulumi.secret(pulumi.output(args.operatorPasswordVerifier).apply((passwordVerifier) => ({ user: OPERATOR_USER, passwordVerifier }))) }),
                 },
                 slotName: names.slotName,
                 walGuard: { ...names.walGuard, ...(args.walGuardMaxRetainedWalBytes === undefined ? {} : { maxRetainedWalBytes: args.walGuardMaxRetainedWalBytes }) },

@@ -2,6 +2,7 @@
 // uses; what Event Hubs cannot do is refused here, before anything is created.
 import { z } from "zod";
 import { configBoolean, configEnum, configNumber } from "./configValues";
+import { firewallCidrSchema } from "./ipv4Cidr";
 import type { CaptureSettings } from "./captureSettings";
 import { DEFAULT_KAFKA_COMPRESSION, KAFKA_COMPRESSION_TYPES, KafkaCompression } from "../connectors/debeziumSource";
 import { deadLetterTopicFor, FIXED_TOPIC_COUNT, KafkaTopicSpec, pipelineTopics } from "../connectors/kafkaTopics";
@@ -67,8 +68,13 @@ export const eventHubsKafkaSchema = z.strictObject({
             /** Partitions of each captured table's event hub (Connect's and the heartbeat's are fixed). */
             partitions: configNumber(z.number().int().min(1)).default(4),
             retentionHours: configNumber(z.number().int().min(1)).default(168),
+            /**
+             * The only addresses the namespace admits (its network rules deny the rest): the Connect host and the
+             * operators' hosts. Empty: postgres.allowedClientCidrs, which names the Connect host already.
+             */
+            allowedClientCidrs: z.array(firewallCidrSchema("Event Hubs")).default([]),
         })
-        .default({ tier: "Standard", capacity: 1, zoneRedundant: false, partitions: 4, retentionHours: 168 }),
+        .default({ tier: "Standard", capacity: 1, zoneRedundant: false, partitions: 4, retentionHours: 168, allowedClientCidrs: [] }),
 });
 
 export const kafkaSchema = z.preprocess(

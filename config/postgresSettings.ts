@@ -2,31 +2,13 @@
 // server, or a container), its size and parameters, and who may reach it.
 import { z } from "zod";
 import { configBoolean, configEnum, configNumber } from "./configValues";
-import { parseIpv4Cidr } from "./ipv4Cidr";
+import { firewallCidrSchema } from "./ipv4Cidr";
 import { SSL_MODES } from "../contract/sslMode";
 import { PG_IDENTIFIER } from "../contract/identifiers";
 
 const POSTGRES_VERSIONS = ["14", "15", "16", "17"] as const;
 
-/** Broadest firewall rule accepted: a /8 is already 16 million addresses; anything wider is "the internet". */
-export const MIN_FIREWALL_PREFIX = 8;
-
-const firewallCidr = z.string().superRefine((value, ctx) => {
-    const parsed = parseIpv4Cidr(value);
-    if (!parsed) {
-        ctx.addIssue({ code: "custom", message: `"${value}" is not an IPv4 address or CIDR; use e.g. "203.0.113.7/32"` });
-    } else if (parsed.start === "0.0.0.0" && parsed.prefix === 32) {
-        ctx.addIssue({
-            code: "custom",
-            message: `"${value}" is Azure's "allow all Azure services" rule, which admits every tenant's hosts; list the Connect host's address instead`,
-        });
-    } else if (parsed.prefix < MIN_FIREWALL_PREFIX) {
-        ctx.addIssue({
-            code: "custom",
-            message: `"${value}" opens PostgreSQL to ${parsed.start}-${parsed.end}, i.e. the internet; list the Connect host's address (a /${MIN_FIREWALL_PREFIX} or narrower)`,
-        });
-    }
-});
+const firewallCidr = firewallCidrSchema("PostgreSQL");
 
 export const postgresSchema = z
     .strictObject({

@@ -66,7 +66,20 @@ export const stackConfigSchema = z
         for (const problem of findEventHubsProblems(config.kafka, config.capture)) {
             ctx.addIssue({ code: "custom", path: ["kafka", ...problem.path], message: problem.message });
         }
+        if (eventHubsAllowedCidrs(config).length === 0)
+            ctx.addIssue({
+                code: "custom",
+                path: ["kafka", "eventHubs", "allowedClientCidrs"],
+                message:
+                    "the Event Hubs namespace admits only listed addresses: list the Connect host's public address (and the operators'), e.g. [\"203.0.113.7/32\"], or set postgres.allowedClientCidrs, which it then uses",
+            });
     });
+
+/** The addresses the Event Hubs namespace admits: its own list, else the Connect host's from postgres.allowedClientCidrs. */
+export function eventHubsAllowedCidrs(config: { kafka: { mode: string; eventHubs?: { allowedClientCidrs: string[] } }; postgres: { allowedClientCidrs: string[] } }): string[] {
+    const own = config.kafka.eventHubs?.allowedClientCidrs ?? [];
+    return own.length > 0 ? own : config.postgres.allowedClientCidrs;
+}
 
 export type StackConfig = z.infer<typeof stackConfigSchema>;
 /** Config as a stack file or a program writes it: sections and keys with defaults may be left out. */

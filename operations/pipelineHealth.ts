@@ -480,7 +480,9 @@ export async function readSlotHealth(sql: SqlQueryable, slotName: string, walGua
         safeWalBytes: rows[0].safe_wal_size === null || rows[0].safe_wal_size === undefined ? undefined : Number(rows[0].safe_wal_size),
         // Without pg_read_all_stats (pg_monitor) other roles' xact_start reads as NULL: the oldest transaction is unknown.
         oldestTransactionSeconds:
-            rows[0].sees_all_sessions === false || rows[0].oldest_xact_seconds === null || rows[0].oldest_xact_seconds === undefined ? undefined : Number(rows[0].oldest_xact_seconds),
+            rows[0].sees_all_sessions === false || rows[0].oldest_xact_seconds === null || rows[0].oldest_xact_seconds === undefined
+                ? undefined
+                : Number(rows[0].oldest_xact_seconds),
         ...(rows[0].sees_all_sessions === false ? { sessionsHiddenFrom: String(rows[0].connected_as) } : {}),
     };
 }

@@ -3,5 +3,10 @@ import { OperationsOutputs } from "../contract/stackOutputs";
 import { connectPostgres } from "../postgres/postgresClient";
 
 export async function connectToSource(outputs: OperationsOutputs, password: string | undefined): Promise<any> {
-    return connectPostgres(outputs.postgres, password, "pg-adx-cdc-operator", "(password from PGPASSWORD, else the stack's postgresOperatorPassword output for cdc_operator or its pg-adx-cdc:postgresAdminPassword for the admin)");
+    return connectPostgres(
+        outputs.postgres,
+        password,
+        "pg-adx-cdc-operator",
+        "(password from PGPASSWORD, else the stack's postgresOperatorPassword output for cdc_operator or its pg-adx-cdc:postgresAdminPassword for the admin)",
+    );
 }

@@ -111,7 +111,16 @@ export function buildSourceBootstrapStatements(input: SourceBootstrapInput): str
     statements.push(`GRANT SELECT, INSERT, UPDATE ON ${input.heartbeatTable} TO ${user}`);
     // Incremental snapshots write open/close watermarks into the signal table as the replication user.
     statements.push(`GRANT SELECT, INSERT, DELETE ON ${input.signalTable} TO ${user}`);
-    if (input.operator) statements.push(...operatorGrants(input.operator, schemas, tables.map((t) => t.table), input.heartbeatTable, input.signalTable));
+    if (input.operator)
+        statements.push(
+            ...operatorGrants(
+                input.operator,
+                schemas,
+                tables.map((t) => t.table),
+                input.heartbeatTable,
+                input.signalTable,
+            ),
+        );
     // The heartbeat table is published so that its writes reach Debezium and move the slot's LSN; the
     // signal table so that signals and watermarks reach Debezium in the change stream.
     const published = [...tables.map((t) => t.table), input.heartbeatTable, input.signalTable].join(", ");
@@ -203,7 +212,15 @@ export function buildSourceTeardownStatements(input: SourceTeardownInput): strin
             ...schemas.map((s) => `EXECUTE ${literal(`REVOKE ALL ON SCHEMA ${s} FROM ${user}`)};`),
             `EXECUTE ${literal(`DROP ROLE ${user}`)};`,
         ].join(" ")} END IF; END $$`,
-        ...(input.operator ? [operatorTeardown(input.operator.user, schemas, tables.map((t) => t.table))] : []),
+        ...(input.operator
+            ? [
+                  operatorTeardown(
+                      input.operator.user,
+                      schemas,
+                      tables.map((t) => t.table),
+                  ),
+              ]
+            : []),
     ];
 }
 

@@ -176,7 +176,13 @@ describe("operator commands on the real local pipeline", () => {
 
     it("the operator commands run as cdc_operator (the outputs name it, not the admin): it sees other sessions' transactions, and can neither change a user's table nor create anything", async () => {
         assert.equal(operationsFor(adx.url).postgres.user, "cdc_operator");
-        const operator = new Client({ host: "127.0.0.1", port: pipeline.postgres.port, database: pipeline.postgres.database, user: "cdc_operator", password: pipeline.operatorPassword });
+        const operator = new Client({
+            host: "127.0.0.1",
+            port: pipeline.postgres.port,
+            database: pipeline.postgres.database,
+            user: "cdc_operator",
+            password: pipeline.operatorPassword,
+        });
         const other = new Client({ host: "127.0.0.1", port: pipeline.postgres.port, database: pipeline.postgres.database, user: pipeline.postgres.adminUser });
         await Promise.all([operator.connect(), other.connect()]);
         try {

@@ -2,7 +2,7 @@
 import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import { ingestionUriFor } from "../../config/adxSettings";
-import { parseStackConfig, StackConfigError } from "../../config/stackConfig";
+import { eventHubsAllowedCidrs, parseStackConfig, StackConfigError } from "../../config/stackConfig";
 import { buildDebeziumSourceConfig } from "../../connectors/debeziumSource";
 import { validateConnectorInputs } from "../../connectors/kafkaConnector";
 import { buildSinkErrorHandlingSettings } from "../../connectors/kustoSink";
@@ -177,7 +177,10 @@ describe("builders", () => {
                 "GRANT SELECT, INSERT ON cdc_meta.signal TO cdc_operator",
             ],
         );
-        assert.ok(grants.some((s) => /^DO \$\$ BEGIN GRANT pg_monitor TO cdc_operator; EXCEPTION WHEN insufficient_privilege THEN RAISE WARNING/.test(s)), "pg_monitor, or a warning");
+        assert.ok(
+            grants.some((s) => /^DO \$\$ BEGIN GRANT pg_monitor TO cdc_operator; EXCEPTION WHEN insufficient_privilege THEN RAISE WARNING/.test(s)),
+            "pg_monitor, or a warning",
+        );
         assert.match(buildOperatorLogGrant("cdc_operator", "cdc_meta.wal_guard_log_cdc"), /GRANT SELECT ON cdc_meta\.wal_guard_log_cdc TO cdc_operator/);
         const teardown = buildSourceTeardownStatements(input).at(-1)!;
         assert.match(teardown, /REVOKE ALL ON retail\.orders_info FROM cdc_operator/);
@@ -235,7 +238,19 @@ describe("kafka.mode eventhubs: what Event Hubs cannot do is refused before anyt
         assert.ok(hubs.mode === "eventhubs");
         assert.equal(hubs.compression, "gzip");
         assert.equal(hubs.connectWorkers, 2);
-        assert.deepEqual(hubs.eventHubs, { tier: "Standard", capacity: 1, zoneRedundant: false, partitions: 4, retentionHours: 168 });
+        assert.deepEqual(hubs.eventHubs, { tier: "Standard", capacity: 1, zoneRedundant: false, partitions: 4, retentionHours: 168, allowedClientCidrs: [] });
+    });
+    it("the namespace admits listed addresses only: its own list, else the Connect host's from postgres.allowedClientCidrs, else refused", () => {
+        assert.deepEqual(eventHubsAllowedCidrs(parseStackConfig(eventHubs({}), "dev")), ["203.0.113.10/32"], "postgres.allowedClientCidrs names the Connect host");
+        assert.deepEqual(eventHubsAllowedCidrs(parseStackConfig(eventHubs({ eventHubs: { allowedClientCidrs: ["198.51.100.0/28"] } }), "dev")), ["198.51.100.0/28"]);
+        rejects(
+            { ...eventHubs({}), postgres: { mode: "existing", host: "pg.internal.example", sslMode: "require" } },
+            /pg-adx-cdc:kafka\.eventHubs\.allowedClientCidrs: the Event Hubs namespace admits only listed addresses: list the Connect host's public address/,
+        );
+        rejects(
+            eventHubs({ eventHubs: { allowedClientCidrs: ["0.0.0.0/0"] } }),
+            /pg-adx-cdc:kafka\.eventHubs\.allowedClientCidrs\.0: "0\.0\.0\.0\/0" opens Event Hubs to 0\.0\.0\.0-255\.255\.255\.255, i\.e\. the internet/,
+        );
     });
     it("refuses the Basic tier (no Kafka endpoint)", () =>
         rejects(eventHubs({ eventHubs: { tier: "Basic" } }), /pg-adx-cdc:kafka\.eventHubs\.tier: the Basic tier has no Kafka endpoint .*set tier "Standard" or "Premium"/));

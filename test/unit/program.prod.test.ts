@@ -2,7 +2,7 @@
 // with failover slots, long retention, data kept on destroy.
 import { before, describe, it } from "node:test";
 import * as assert from "node:assert/strict";
-import { CLIENT_CONFIG, MOCK_EVENT_HUBS_KEY, SECRET_SIGNATURE, secretFilesOf } from "../support/pulumiMocks";
+import { CLIENT_CONFIG, MOCK_EVENT_HUBS_KEY, resolveOutput, SECRET_SIGNATURE, secretFilesOf } from "../support/pulumiMocks";
 import { CONNECT_IMAGE_USER } from "../../connectors/workerSettings";
 import { displayedInputs, MOCK_SECRETS, ProgramRun, runProgramWithStackFile } from "../support/programUnderMocks";
 import { assertUrnsKept } from "../support/stackUrns";
@@ -79,8 +79,19 @@ describe("the program with Pulumi.prod.yaml", () => {
         assert.equal(hubs["cdc.retail.orders_info"].partitionCount, 4);
         // The data topics' partition counts are held by the guard, whose check refuses a change at preview.
         assert.deepEqual(run.one("pulumi-nodejs:dynamic/pg-adx-cdc:TopicPartitionsGuard").inputs.topics, [{ name: "cdc.retail.orders_info", partitions: 4 }]);
-        const rule = run.one("azure-native:eventhub:NamespaceAuthorizationRule").inputs;
-        assert.deepEqual(rule.rights, ["Listen", "Send"], "Kafka clients get no Manage right");
+        const rules = Object.fromEntries(run.byType("azure-native:eventhub:NamespaceAuthorizationRule").map((r) => [r.inputs.authorizationRuleName, r.inputs.rights]));
+        assert.deepEqual(rules, { "kafka-clients": ["Listen", "Send"], operators: ["Listen"] }, "the workers get no Manage right, the operators only Listen");
+        // The namespace admits the Connect host only (postgres.allowedClientCidrs names it in Pulumi.prod.yaml).
+        const network = run.one("azure-native:eventhub:NamespaceNetworkRuleSet").inputs;
+        assert.equal(network.defaultAction, "Deny");
+        assert.equal(network.trustedServiceAccessEnabled, false);
+        assert.deepEqual(network.ipRules, [{ ipMask: "203.0.113.20/32", action: "Allow" }]);
+    });
+
+    it("hands operators the Listen-only rule's connection string, never the workers' Listen+Send one", async () => {
+        const output = await resolveOutput<string>(run.program.eventHubsConnectionString);
+        assert.equal(output.secret, true);
+        assert.match(output.value, /;SharedAccessKeyName=operators;/);
         const containers = run.byType("docker:index/container:Container").map((c) => c.inputs.name);
         assert.ok(!containers.some((n: string) => n.includes("kafka")), `no broker container (${containers.join(", ")})`);
     });

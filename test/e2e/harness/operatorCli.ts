@@ -16,7 +16,10 @@ export function runOperatorCli(
         execFile(
             process.execPath,
             [path.join(REPO_ROOT, "dist", "operations", "cli.js"), command, "--outputs", outputsFile, ...args],
-            { env: { ...process.env, PGPASSWORD: pipeline.operatorPassword, AZURE_KUSTO_ACCESS_TOKEN: pipeline.adxAccessToken, NODE_EXTRA_CA_CERTS: pipeline.tls.certFile }, timeout: timeoutMs },
+            {
+                env: { ...process.env, PGPASSWORD: pipeline.operatorPassword, AZURE_KUSTO_ACCESS_TOKEN: pipeline.adxAccessToken, NODE_EXTRA_CA_CERTS: pipeline.tls.certFile },
+                timeout: timeoutMs,
+            },
             (error, stdout, stderr) => resolve({ code: error ? Number((error as any).code ?? 1) : 0, stdout, stderr }),
         );
     });
