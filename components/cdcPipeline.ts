@@ -34,7 +34,7 @@ import { IncrementalSnapshot } from "../postgres/incrementalSnapshot";
 import { adxWebUiLinks } from "./adxLinks";
 import { buildAzureServerParameters, buildLogicalReplicationParameters, needsFailoverSlot } from "../postgres/serverParameters";
 import { walGuardLimitBytes } from "../postgres/walGuard";
-import { OPERATOR_USER } from "../postgres/sourceSchema";
+import { GENERATOR_USER, OPERATOR_USER } from "../postgres/sourceSchema";
 import { OperationsOutputs } from "../contract/stackOutputs";
 import { eventHubsOperatorAuthentication } from "../connectors/workerSettings";
 import { buildOperationsOutputs } from "./operationsOutputs";
@@ -173,6 +173,8 @@ export class CdcPipeline extends pulumi.ComponentResource {
         const replicationCredentials = new ReplicationCredentials(childName("replication-credentials"), {}, part("replication-credentials"));
         // The operator commands' own PostgreSQL role (status, verify, snapshot, reconcile): not the admin.
         const operatorCredentials = new ReplicationCredentials(childName("operator-credentials"), {}, part("operator-credentials"));
+        // The orders generator's own role, when it runs: it writes the demo table only.
+        const generatorCredentials = config.generator.enabled ? new ReplicationCredentials(childName("generator-credentials"), {}, part("generator-credentials")) : undefined;
 
         // Every topic the pipeline uses; on Event Hubs each is an event hub created before Connect starts.
         const kafkaTopics = stackTopics(config.capture, config.kafka);
@@ -295,6 +297,7 @@ export class CdcPipeline extends pulumi.ComponentResource {
                 administratorPassword: adminPassword,
                 replicationPasswordVerifier: replicationCredentials.scramVerifier,
                 operatorPasswordVerifier: operatorCredentials.scramVerifier,
+                generatorPasswordVerifier: generatorCredentials?.scramVerifier,
                 walGuardMaxRetainedWalBytes: config.postgres.walGuard ? walGuardLimitBytes(config.postgres.walGuard.maxRetainedWalGb) : undefined,
             },
             part("postgres"),
@@ -435,7 +438,7 @@ export class CdcPipeline extends pulumi.ComponentResource {
             part("incremental-snapshot", { dependsOn: [sourceConnector, sinkConnector] }),
         );
 
-        if (config.generator.enabled) {
+        if (generatorCredentials) {
             new OrdersGenerator(
                 childName("orders-generator"),
                 {
@@ -449,8 +452,8 @@ export class CdcPipeline extends pulumi.ComponentResource {
                     postgresPort: postgres.connectEndpoint.port,
                     sslMode: postgres.connectEndpoint.sslMode,
                     database: postgres.databaseName,
-                    user: config.postgres.administratorLogin,
-                    password: adminPassword,
+                    user: GENERATOR_USER,
+                    password: generatorCredentials.password,
                 },
                 part("orders-generator", { dependsOn: [sourceConnector] }),
             );

@@ -22,8 +22,13 @@ export interface OrdersGeneratorArgs {
     sslMode: SslMode;
     database: pulumi.Input<string>;
     user: pulumi.Input<string>;
+    /** Its role's password: a file in the container (PGPASSWORD_FILE), never an environment variable. */
     password: pulumi.Input<string>;
 }
+
+/** Where the generator's container holds its password, and the image's user (node) that alone reads it. */
+export const GENERATOR_PASSWORD_FILE = "/run/secrets/pg-adx-cdc/generator-password";
+export const GENERATOR_IMAGE_UID = 1000;
 
 /** The generator's command line for the configured rate and mix (runs until stopped). */
 export function buildGeneratorCommand(settings: Pick<GeneratorSettings, "rate" | "updates" | "deletes">): string[] {
@@ -41,27 +46,35 @@ export class OrdersGenerator extends pulumi.ComponentResource {
                 imageName: args.imageName,
                 skipPush: true,
                 buildOnPreview: false,
-                build: { context: path.join(__dirname, ".."), dockerfile: path.join(__dirname, "..", "generator", "Dockerfile"), platform: "linux/amd64" },
+                build: {
+                    context: path.join(__dirname, ".."),
+                    dockerfile: path.join(__dirname, "..", "generator", "Dockerfile"),
+                    platform: "linux/amd64",
+                    args: { GENERATOR_UID: String(GENERATOR_IMAGE_UID) },
+                },
             },
             { parent: this },
         );
         const envs = pulumi
-            .all([args.postgresHost, args.database, args.user, args.password])
-            .apply(([host, db, user, pw]) => [
+            .all([args.postgresHost, args.database, args.user])
+            .apply(([host, db, user]) => [
                 `PGHOST=${host}`,
                 `PGPORT=${args.postgresPort}`,
                 `PGDATABASE=${db}`,
                 `PGUSER=${user}`,
-                `PGPASSWORD=${pw}`,
+                `PGPASSWORD_FILE=${GENERATOR_PASSWORD_FILE}`,
                 `PGSSLMODE=${args.sslMode}`,
             ]);
+        const uid = String(GENERATOR_IMAGE_UID);
+        const uploads = pulumi.secret(pulumi.output(args.password).apply((content) => [{ file: GENERATOR_PASSWORD_FILE, content, owner: uid, group: uid, permissions: "0400" }]));
         this.container = new docker.Container(
             `${name}-container`,
             {
                 name: args.containerName,
                 image: image.imageName,
                 command: pulumi.all([args.rate, args.updates, args.deletes]).apply(([rate, updates, deletes]) => buildGeneratorCommand({ rate, updates, deletes })),
-                envs: pulumi.secret(envs),
+                envs,
+                uploads,
                 networksAdvanced: [{ name: args.networkName }],
                 restart: "unless-stopped",
             },

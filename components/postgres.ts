@@ -7,7 +7,7 @@ import { AzurePostgresServer, AzurePostgresServerArgs } from "./azurePostgresSer
 import { PostgresContainer, PostgresContainerArgs } from "./postgresContainer";
 import { ExistingPostgresServer, ExistingPostgresServerArgs } from "./existingPostgresServer";
 import { PostgresSourceBootstrap } from "../postgres/sourceBootstrap";
-import { OPERATOR_USER, sourceObjectNames } from "../postgres/sourceSchema";
+import { GENERATOR_USER, OPERATOR_USER, sourceObjectNames } from "../postgres/sourceSchema";
 
 /** Where the server runs, with what that way of running it needs (each component's own Args). */
 export type PostgresServerPlacement =
@@ -38,6 +38,8 @@ export interface PostgresSourceArgs {
     replicationPasswordVerifier: pulumi.Input<string>;
     /** SCRAM-SHA-256 verifier of the operator commands' role (OPERATOR_USER); absent, they connect as the admin. */
     operatorPasswordVerifier?: pulumi.Input<string>;
+    /** SCRAM-SHA-256 verifier of the orders generator's role (GENERATOR_USER), with createDemoTables only. */
+    generatorPasswordVerifier?: pulumi.Input<string>;
     /** The WAL guard's limit in bytes (postgres/walGuard.ts); absent turns the guard off. */
     walGuardMaxRetainedWalBytes?: number;
 }
@@ -128,6 +130,9 @@ export class PostgresSource extends pulumi.ComponentResource {
                     replicationUser: args.replicationUser,
                     replicationPasswordVerifier: pulumi.secret(args.replicationPasswordVerifier),
                     createDemoTables: args.createDemoTables ?? false,
+                    ...(args.generatorPasswordVerifier === undefined
+                        ? {}
+                        : { generator: pulumi.secret(pulumi.output(args.generatorPasswordVerifier).apply((passwordVerifier) => ({ user: GENERATOR_USER, passwordVerifier }))) }),
                     ...(args.operatorPasswordVerifier === undefined
                         ? {}
                         : { operator: pulumi.secret(pulumi.output(args.operatorPasswordVerifier).apply((passwordVerifier) => ({ user: OPERATOR_USER, passwordVerifier }))) }),

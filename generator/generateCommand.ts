@@ -15,12 +15,15 @@ export interface GenerateOptions {
 }
 
 export async function runGenerate(options: GenerateOptions): Promise<number> {
-    // Host, port, database, user and password from the PG* variables, as pg reads them.
+    // Host, port, database and user from the PG* variables, as pg reads them; the password from PGPASSWORD or the
+    // file PGPASSWORD_FILE names (the stack's container: a secret file, not an environment variable).
+    const passwordFile = process.env.PGPASSWORD_FILE;
+    const password = process.env.PGPASSWORD ?? (passwordFile ? require("fs").readFileSync(passwordFile, "utf8").replace(/\n$/, "") : undefined);
     const client = await connectPostgres(
         { sslMode: process.env.PGSSLMODE === "require" ? "require" : "disable" },
-        process.env.PGPASSWORD,
+        password,
         "pg-adx-cdc-generator",
-        "Set PGHOST, PGPORT, PGDATABASE, PGUSER, PGPASSWORD and PGSSLMODE.",
+        "Set PGHOST, PGPORT, PGDATABASE, PGUSER, PGPASSWORD (or PGPASSWORD_FILE) and PGSSLMODE.",
     );
     const abort = new AbortController();
     process.once("SIGINT", () => abort.abort());

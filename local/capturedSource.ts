@@ -9,7 +9,7 @@ import { buildDebeziumSourceConfig, topicForTable } from "../connectors/debezium
 import { kafkaConnectorProvider } from "../connectors/kafkaConnector";
 import { sourceBootstrapProvider } from "../postgres/sourceBootstrap";
 import { buildScramSha256Verifier } from "../postgres/scramVerifier";
-import { OPERATOR_USER, sourceObjectNames } from "../postgres/sourceSchema";
+import { GENERATOR_USER, OPERATOR_USER, sourceObjectNames } from "../postgres/sourceSchema";
 
 export const CAPTURED_TABLE = "retail.orders_info";
 
@@ -43,6 +43,8 @@ export async function setUpCapturedSource(pipeline: LocalPipeline, options: { to
             replicationPasswordVerifier: buildScramSha256Verifier(pipeline.replicationPassword, "ZTJlLXNhbHQtMTIzNDU2Nzg="),
             // The operator commands' role, as the stack creates it (the operator commands under test connect as it).
             operator: { user: OPERATOR_USER, passwordVerifier: buildScramSha256Verifier(pipeline.operatorPassword, "ZTJlLXNhbHQtMTIzNDU2Nzg=") },
+            // The orders generator's role, as the stack creates it with the demo tables.
+            generator: { user: GENERATOR_USER, passwordVerifier: buildScramSha256Verifier(pipeline.operatorPassword, "Z2VuZXJhdG9yLXNhbHQtMTI=") },
             createDemoTables: true,
         },
         slotName: names.slotName,

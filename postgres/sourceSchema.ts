@@ -51,10 +51,17 @@ export interface SourceBootstrapInput {
      * no write to a user's table.
      */
     operator?: { user: string; passwordVerifier: string };
+    /**
+     * The orders generator's role (with createDemoTables only): it reads and writes the demo tables the
+     * stack created, and nothing else; no DDL, no other table.
+     */
+    generator?: { user: string; passwordVerifier: string };
 }
 
 /** The operator commands' role name. */
 export const OPERATOR_USER = "cdc_operator";
+/** The orders generator's role name. */
+export const GENERATOR_USER = "cdc_generator";
 
 const SCRAM_VERIFIER = /^SCRAM-SHA-256\$\d+:[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+$/;
 
@@ -78,6 +85,9 @@ export function buildSourceBootstrapStatements(input: SourceBootstrapInput): str
     }
     if (input.operator && !IDENTIFIER.test(input.operator.user)) throw new Error(`operator user "${input.operator.user}" is not a lower-case identifier`);
     if (input.operator && !SCRAM_VERIFIER.test(input.operator.passwordVerifier)) throw new Error("the operator password must be given as a SCRAM-SHA-256 verifier");
+    if (input.generator && !IDENTIFIER.test(input.generator.user)) throw new Error(`generator user "${input.generator.user}" is not a lower-case identifier`);
+    if (input.generator && !SCRAM_VERIFIER.test(input.generator.passwordVerifier)) throw new Error("the generator password must be given as a SCRAM-SHA-256 verifier");
+    if (input.generator && !input.createDemoTables) throw new Error("a generator role needs createDemoTables: it writes the demo tables only");
     const heartbeat = qualified(input.heartbeatTable);
     const tables = input.tables.map(qualified);
     const schemas = [...new Set([heartbeat.schema, ...tables.map((t) => t.schema)])];
@@ -111,6 +121,16 @@ export function buildSourceBootstrapStatements(input: SourceBootstrapInput): str
     statements.push(`GRANT SELECT, INSERT, UPDATE ON ${input.heartbeatTable} TO ${user}`);
     // Incremental snapshots write open/close watermarks into the signal table as the replication user.
     statements.push(`GRANT SELECT, INSERT, DELETE ON ${input.signalTable} TO ${user}`);
+    if (input.generator) {
+        const demo = tables.filter((t) => KNOWN_SOURCE_TABLES[t.table]);
+        statements.push(
+            ...generatorGrants(
+                input.generator,
+                [...new Set(demo.map((t) => t.schema))],
+                demo.map((t) => t.table),
+            ),
+        );
+    }
     if (input.operator)
         statements.push(
             ...operatorGrants(
@@ -152,6 +172,21 @@ function operatorGrants(operator: { user: string; passwordVerifier: string }, sc
     ];
 }
 
+function generatorGrants(generator: { user: string; passwordVerifier: string }, schemas: string[], tables: string[]): string[] {
+    const user = generator.user;
+    return [
+        `DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = ${literal(user)}) THEN CREATE ROLE ${user} WITH LOGIN; END IF; END $$`,
+        `ALTER ROLE ${user} WITH LOGIN NOREPLICATION NOCREATEDB NOCREATEROLE PASSWORD ${literal(generator.passwordVerifier)}`,
+        ...schemas.map((s) => `GRANT USAGE ON SCHEMA ${s} TO ${user}`),
+        ...tables.flatMap((t) => [
+            `GRANT SELECT, INSERT, UPDATE, DELETE ON ${t} TO ${user}`,
+            // The serial key's sequence, whatever PostgreSQL named it.
+            `DO $$ DECLARE q text; BEGIN FOR q IN SELECT pg_get_serial_sequence(${literal(t)}, a.attname) FROM pg_attribute a WHERE a.attrelid = ${literal(t)}::regclass AND a.attnum > 0 AND NOT a.attisdropped AND pg_get_serial_sequence(${literal(t)}, a.attname) IS NOT NULL ` +
+                `LOOP EXECUTE format('GRANT USAGE, SELECT ON SEQUENCE %s TO ${user}', q); END LOOP; END $$`,
+        ]),
+    ];
+}
+
 /** The operator's read of the WAL guard's log (status shows its drops), once the guard has created it. */
 export function buildOperatorLogGrant(operatorUser: string, logTable: string): string {
     return `DO $$ BEGIN IF to_regclass(${literal(logTable)}) IS NOT NULL AND EXISTS (SELECT FROM pg_roles WHERE rolname = ${literal(operatorUser)}) THEN EXECUTE ${literal(
@@ -190,6 +225,8 @@ export interface SourceTeardownInput {
     signalTable: string;
     replicationUser: string;
     operator?: { user: string };
+    generator?: { user: string };
+    createDemoTables?: boolean;
 }
 
 /**
@@ -212,26 +249,32 @@ export function buildSourceTeardownStatements(input: SourceTeardownInput): strin
             ...schemas.map((s) => `EXECUTE ${literal(`REVOKE ALL ON SCHEMA ${s} FROM ${user}`)};`),
             `EXECUTE ${literal(`DROP ROLE ${user}`)};`,
         ].join(" ")} END IF; END $$`,
-        ...(input.operator
-            ? [
-                  operatorTeardown(
-                      input.operator.user,
-                      schemas,
-                      tables.map((t) => t.table),
-                  ),
-              ]
-            : []),
+        // The operator's and the generator's roles: the heartbeat and signal tables' grants went with them above.
+        ...[input.operator, input.generator]
+            .filter((r): r is { user: string } => r !== undefined)
+            .map((r) =>
+                roleTeardown(
+                    r.user,
+                    schemas,
+                    tables.map((t) => t.table),
+                ),
+            ),
     ];
 }
 
-/** Revokes what the bootstrap granted the operator; drops the role unless another stack's grants still use it. */
-function operatorTeardown(user: string, schemas: string[], tables: string[]): string {
+/** Revokes what the bootstrap granted a role of the stack's; drops it unless another stack's grants still use it. */
+function roleTeardown(user: string, schemas: string[], tables: string[]): string {
     const steps = [
         ...tables.map((t) => `IF to_regclass(${literal(t)}) IS NOT NULL THEN EXECUTE ${literal(`REVOKE ALL ON ${t} FROM ${user}`)}; END IF;`),
+        // Sequences of those tables (the generator's serial keys).
+        ...tables.map(
+            (t) =>
+                `IF to_regclass(${literal(t)}) IS NOT NULL THEN FOR q IN SELECT pg_get_serial_sequence(${literal(t)}, a.attname) FROM pg_attribute a WHERE a.attrelid = ${literal(t)}::regclass AND a.attnum > 0 AND NOT a.attisdropped AND pg_get_serial_sequence(${literal(t)}, a.attname) IS NOT NULL LOOP EXECUTE format('REVOKE ALL ON SEQUENCE %s FROM ${user}', q); END LOOP; END IF;`,
+        ),
         ...schemas.map((s) => `EXECUTE ${literal(`REVOKE ALL ON SCHEMA ${s} FROM ${user}`)};`),
         `BEGIN EXECUTE ${literal(`DROP ROLE ${user}`)}; EXCEPTION WHEN dependent_objects_still_exist THEN RAISE NOTICE ${literal(`role ${user} kept: another stack's grants use it`)}; END;`,
     ];
-    return `DO $$ BEGIN IF EXISTS (SELECT FROM pg_roles WHERE rolname = ${literal(user)}) THEN ${steps.join(" ")} END IF; END $$`;
+    return `DO $$ DECLARE q text; BEGIN IF EXISTS (SELECT FROM pg_roles WHERE rolname = ${literal(user)}) THEN ${steps.join(" ")} END IF; END $$`;
 }
 
 /** Drops the slot if it exists and is inactive; returns 'dropped', 'absent' or 'active'. */

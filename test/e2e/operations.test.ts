@@ -24,6 +24,8 @@ import { sourceObjectNames } from "../../postgres/sourceSchema";
 import { pollUntil } from "../../runtime/pollUntil";
 import { kafkaClient } from "../../runtime/kafkaClient";
 import { Client } from "pg";
+import { spawnSync } from "child_process";
+import { REPO_ROOT } from "../../local/prerequisites";
 import { compareWithSource } from "./harness/sourceComparison";
 import { getKustoAccessToken, runKustoCommand } from "../../kql/kustoRestClient";
 
@@ -198,6 +200,45 @@ describe("operator commands on the real local pipeline", () => {
         } finally {
             await other.query("ROLLBACK").catch(() => undefined);
             await Promise.all([operator.end(), other.end()]);
+        }
+    });
+
+    it("the generator runs as cdc_generator with its password from a file (PGPASSWORD_FILE, as in its container): it writes orders, and nothing else", async () => {
+        const passwordFile = path.join(pipeline.workDir, "generator-password");
+        fs.writeFileSync(passwordFile, pipeline.operatorPassword, { mode: 0o400 });
+        const before = Number((await source.admin.query(`SELECT count(*) AS n FROM ${CAPTURED_TABLE}`)).rows[0].n);
+        const env = {
+            ...process.env,
+            PGHOST: "127.0.0.1",
+            PGPORT: String(pipeline.postgres.port),
+            PGDATABASE: pipeline.postgres.database,
+            PGUSER: "cdc_generator",
+            PGPASSWORD_FILE: passwordFile,
+            PGSSLMODE: "disable",
+        };
+        delete (env as Record<string, string | undefined>).PGPASSWORD;
+        const run = spawnSync(
+            process.execPath,
+            [path.join(REPO_ROOT, "dist", "operations", "cli.js"), "generate", "--rate", "50", "--duration", "2s", "--updates", "0.3", "--deletes", "0.1"],
+            { env, encoding: "utf8", timeout: 60_000 },
+        );
+        assert.equal(run.status, 0, run.stderr);
+        const report = JSON.parse(run.stdout.trim().split("\n").pop()!);
+        assert.ok(report.inserts > 0, run.stdout);
+        assert.equal(Number((await source.admin.query(`SELECT count(*) AS n FROM ${CAPTURED_TABLE}`)).rows[0].n), before + report.inserts - report.deletes);
+        const generator = new Client({
+            host: "127.0.0.1",
+            port: pipeline.postgres.port,
+            database: pipeline.postgres.database,
+            user: "cdc_generator",
+            password: pipeline.operatorPassword,
+        });
+        await generator.connect();
+        try {
+            await assert.rejects(generator.query("CREATE TABLE retail.by_generator (id int)"), /permission denied/);
+            await assert.rejects(generator.query(`SELECT * FROM ${sourceObjectNames(PREFIX).signalTable}`), /permission denied/);
+        } finally {
+            await generator.end();
         }
     });
 

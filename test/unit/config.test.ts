@@ -188,6 +188,25 @@ describe("builders", () => {
         assert.throws(() => buildSourceBootstrapStatements({ ...input, operator: { user: "cdc_operator", passwordVerifier: "plain-password" } }), /SCRAM-SHA-256 verifier/);
     });
 
+    it("the generator's role writes the demo tables the stack created (and their key sequences), nothing else; only with createDemoTables", () => {
+        const input = {
+            tables: ["retail.orders_info", "sales.refunds"],
+            publicationName: "pub",
+            heartbeatTable: "cdc_meta.hb",
+            signalTable: "cdc_meta.signal",
+            replicationUser: "cdc_replicator",
+            replicationPasswordVerifier: "SCRAM-SHA-256$4096:c2FsdA==$c3RvcmVk:c2VydmVy",
+            createDemoTables: true,
+            generator: { user: "cdc_generator", passwordVerifier: "SCRAM-SHA-256$4096:Z2Vu$c3RvcmVk:c2VydmVy" },
+        };
+        const grants = buildSourceBootstrapStatements(input).filter((s) => /cdc_generator/.test(s) && /GRANT/.test(s));
+        assert.deepEqual(grants.slice(0, 2), ["GRANT USAGE ON SCHEMA retail TO cdc_generator", "GRANT SELECT, INSERT, UPDATE, DELETE ON retail.orders_info TO cdc_generator"]);
+        assert.match(grants[2], /pg_get_serial_sequence\('retail\.orders_info'.*GRANT USAGE, SELECT ON SEQUENCE %s TO cdc_generator/);
+        assert.equal(grants.length, 3, "no grant on a table the user owns (sales.refunds), the heartbeat or the signal table");
+        assert.throws(() => buildSourceBootstrapStatements({ ...input, createDemoTables: false }), /a generator role needs createDemoTables/);
+        assert.match(buildSourceTeardownStatements(input).at(-1)!, /DROP ROLE cdc_generator'; EXCEPTION WHEN dependent_objects_still_exist/);
+    });
+
     it("the bootstrap grants the replication user SELECT on captured tables only, and never sees a password", () => {
         const sql = buildSourceBootstrapStatements({
             tables: ["retail.orders_info", "sales.refunds"],

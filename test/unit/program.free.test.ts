@@ -3,7 +3,7 @@
 import { before, describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
-import { CLIENT_CONFIG, resolveOutput, unsecret } from "../support/pulumiMocks";
+import { CLIENT_CONFIG, resolveOutput, SECRET_SIGNATURE, secretFilesOf, unsecret } from "../support/pulumiMocks";
 import { countByType, displayedInputs, MOCK_SECRETS, ProgramRun, runProgramWithStackFile } from "../support/programUnderMocks";
 import { parseOperationsOutputs } from "../../contract/stackOutputs";
 import { assertUrnsKept } from "../support/stackUrns";
@@ -26,8 +26,8 @@ describe("the program with Pulumi.free.yaml (existing free cluster, PostgreSQL c
             "azuread:index/application:Application": 1,
             "azuread:index/servicePrincipal:ServicePrincipal": 1,
             "azuread:index/applicationPassword:ApplicationPassword": 1,
-            "random:index/randomPassword:RandomPassword": 3,
-            "random:index/randomBytes:RandomBytes": 2,
+            "random:index/randomPassword:RandomPassword": 4,
+            "random:index/randomBytes:RandomBytes": 3,
             "docker:index/network:Network": 1,
             "docker:index/remoteImage:RemoteImage": 2,
             "docker:index/volume:Volume": 2,
@@ -40,7 +40,7 @@ describe("the program with Pulumi.free.yaml (existing free cluster, PostgreSQL c
             "pulumi-nodejs:dynamic/pg-adx-cdc:SourceCatalog": 1,
             "pg-adx-cdc:index:CdcPipeline": 1,
             "pg-adx-cdc:index:SinkIdentity": 1,
-            "pg-adx-cdc:index:ReplicationCredentials": 2,
+            "pg-adx-cdc:index:ReplicationCredentials": 3,
             "pg-adx-cdc:index:PostgresSource": 1,
             "pg-adx-cdc:index:PostgresContainer": 1,
             "pg-adx-cdc:index:KafkaPlatform": 1,
@@ -91,6 +91,15 @@ describe("the program with Pulumi.free.yaml (existing free cluster, PostgreSQL c
         const generator = run.byType("docker:index/container:Container").find((c) => c.inputs.name === "pg-adx-cdc-generator-free")!;
         const env: string[] = unsecret(generator.inputs.envs);
         assert.ok(env.includes("PGHOST=pg-adx-cdc-postgres-free") && env.includes("PGSSLMODE=disable"));
+        // Its own role, not the admin; its password as an owner-only file, in no environment variable.
+        assert.ok(env.includes("PGUSER=cdc_generator"));
+        assert.ok(env.includes("PGPASSWORD_FILE=/run/secrets/pg-adx-cdc/generator-password") && !env.some((e) => e.startsWith("PGPASSWORD=")));
+        assert.deepEqual(Object.keys(secretFilesOf(generator, 1000)), ["/run/secrets/pg-adx-cdc/generator-password"]);
+        for (const secret of MOCK_SECRETS) assert.ok(!JSON.stringify(generator.inputs.envs).includes(secret));
+        assert.ok(SECRET_SIGNATURE in bootstrap.inputs.bootstrap, "the generator's verifier reaches the bootstrap inside a secret");
+        const generatorRole = unsecret(bootstrap.inputs.bootstrap).generator;
+        assert.equal(generatorRole.user, "cdc_generator");
+        assert.match(generatorRole.passwordVerifier, /^SCRAM-SHA-256\$4096:/);
     });
 
     it("shows no secret in anything a preview diff prints", () => {
