@@ -6,6 +6,7 @@
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
+import { namedContainerOptions } from "./namedContainer";
 import * as random from "@pulumi/random";
 import { buildKafkaBrokerSettings, toApacheKafkaImageEnvironment } from "./kafkaBrokerSettings";
 import { DEBEZIUM_VERSION, IMAGES, KAFKA_VERSION, KUSTO_SINK } from "../versions";
@@ -149,6 +150,7 @@ export class KafkaPlatform extends pulumi.ComponentResource {
                     permissions: "0400",
                 })),
             );
+        const workers: docker.Container[] = [];
         this.connectWorkers = Array.from({ length: args.connectWorkers }, (_, i) => {
             // The first worker keeps the single worker's names, so a container stack's URNs do not change.
             const containerName = i === 0 ? args.connectContainerName : `${args.connectContainerName}-${i + 1}`;
@@ -170,7 +172,7 @@ export class KafkaPlatform extends pulumi.ComponentResource {
                     KAFKA_OPTS: connectRestJaasJvmFlag(STACK_WORKER_SECRETS_DIR),
                 }).map(([k, v]) => `${k}=${v}`),
             );
-            return new docker.Container(
+            const worker = new docker.Container(
                 i === 0 ? `${name}-connect` : `${name}-connect-${i + 1}`,
                 {
                     name: containerName,
@@ -191,8 +193,12 @@ export class KafkaPlatform extends pulumi.ComponentResource {
                     waitTimeout: 300,
                     restart: "unless-stopped",
                 },
-                { parent: this, dependsOn: workerDependencies },
+                // One worker after the other: a replacement (a rotated secret, a new image) takes one worker
+                // down at a time, its new container healthy (wait) before the next goes; the group keeps capturing.
+                namedContainerOptions({ parent: this, dependsOn: [...workerDependencies, ...workers.slice(-1)] }),
             );
+            workers.push(worker);
+            return worker;
         });
         this.registerOutputs({ connectRestUrl: this.connectRestUrl, internalBootstrapServers: this.internalBootstrapServers });
     }
@@ -233,7 +239,7 @@ export class KafkaPlatform extends pulumi.ComponentResource {
                 waitTimeout: 180,
                 restart: "unless-stopped",
             },
-            { parent: this },
+            namedContainerOptions({ parent: this }),
         );
     }
 }

@@ -4,6 +4,7 @@ import { SslMode } from "../contract/sslMode";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
+import { namedContainerOptions } from "./namedContainer";
 import { GeneratorSettings } from "../config/stackConfig";
 
 export interface OrdersGeneratorArgs {
@@ -78,7 +79,7 @@ export class OrdersGenerator extends pulumi.ComponentResource {
                 networksAdvanced: [{ name: args.networkName }],
                 restart: "unless-stopped",
             },
-            { parent: this },
+            namedContainerOptions({ parent: this }),
         );
         this.registerOutputs({});
     }

@@ -4,6 +4,7 @@
 // published on 127.0.0.1 only.
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
+import { namedContainerOptions } from "./namedContainer";
 import { PostgresSettings } from "../config/postgresSettings";
 import { PUBLISHED_PORT_IP } from "./kafkaPlatform";
 import { buildHbaRules, ServerParameter, toPostgresCommandLine } from "../postgres/serverParameters";
@@ -86,7 +87,7 @@ export class PostgresContainer extends pulumi.ComponentResource {
                 waitTimeout: 180,
                 restart: "unless-stopped",
             },
-            { parent: this },
+            namedContainerOptions({ parent: this }),
         );
         this.networkHost = args.containerName;
         this.publishedPort = args.publishedPort;

@@ -86,6 +86,9 @@ export interface RegisteredUrn {
     type: string;
     name: string;
     aliases: { urn?: string; name?: string; type?: string; parentUrn?: string; noParent?: boolean }[];
+    /** The resource options the engine acts on when it replaces: delete first, and what must be done before. */
+    deleteBeforeReplace: boolean;
+    dependencies: string[];
 }
 
 /** Every resource the program registered, in order (test/support/stackUrns.ts resolves their aliases as the engine does). */
@@ -114,6 +117,8 @@ function recordEngineUrns(): void {
                 const spec = a.getSpec();
                 return { name: spec.getName() || undefined, type: spec.getType() || undefined, parentUrn: spec.getParenturn() || undefined, noParent: spec.getNoparent() };
             }),
+            deleteBeforeReplace: req.getDeletebeforereplace(),
+            dependencies: req.getDependenciesList(),
         });
         return register.call(this, req, callback);
     };

@@ -2,7 +2,7 @@
 // with failover slots, long retention, data kept on destroy.
 import { before, describe, it } from "node:test";
 import * as assert from "node:assert/strict";
-import { CLIENT_CONFIG, MOCK_EVENT_HUBS_KEY, resolveOutput, SECRET_SIGNATURE, secretFilesOf } from "../support/pulumiMocks";
+import { CLIENT_CONFIG, MOCK_EVENT_HUBS_KEY, REGISTERED_URNS, resolveOutput, SECRET_SIGNATURE, secretFilesOf } from "../support/pulumiMocks";
 import { CONNECT_IMAGE_USER } from "../../connectors/workerSettings";
 import { displayedInputs, MOCK_SECRETS, ProgramRun, runProgramWithStackFile } from "../support/programUnderMocks";
 import { assertUrnsKept } from "../support/stackUrns";
@@ -86,6 +86,15 @@ describe("the program with Pulumi.prod.yaml", () => {
         assert.equal(network.defaultAction, "Deny");
         assert.equal(network.trustedServiceAccessEnabled, false);
         assert.deepEqual(network.ipRules, [{ ipMask: "203.0.113.20/32", action: "Allow" }]);
+    });
+
+    it("replaces containers as Docker allows (delete first: fixed names and ports) and the workers one after the other, so a rotation never stops the whole group", () => {
+        const containers = REGISTERED_URNS.filter((r) => r.type === "docker:index/container:Container");
+        assert.ok(containers.length >= 2);
+        for (const c of containers) assert.equal(c.deleteBeforeReplace, true, `${c.name} is deleted before it is replaced`);
+        const [first, second] = containers.filter((c) => /-connect(-\d+)?$/.test(c.name));
+        assert.ok(second.dependencies.includes(first.urn), "the second worker waits for the first (healthy) before its own replacement");
+        assert.ok(!first.dependencies.includes(second.urn));
     });
 
     it("hands operators the Listen-only rule's connection string, never the workers' Listen+Send one", async () => {
