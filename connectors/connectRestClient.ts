@@ -2,6 +2,7 @@
 // starts, 409 while the group rebalances. Used by the KafkaConnector dynamic provider, so it holds
 // no state and requires its libraries inside each function (the provider is serialized by value).
 import { pollUntil } from "../runtime/pollUntil";
+import { SECRET_SETTING_KEY, WORKER_SECRET_REFERENCE } from "./workerSettings";
 import { CONNECT_REST_USER, ConnectCredentials, connectAuthorizationHeaders, connectUnauthorizedMessage, resolveConnectCredentials } from "./connectRestAuth";
 
 /**
@@ -56,7 +57,7 @@ export function isTransientConnectFailure(error: { code?: string; status?: numbe
 /** Redacts values of keys that look secret, for messages and logs. */
 export function redactConfig(config: Record<string, string>): Record<string, string> {
     const out: Record<string, string> = {};
-    for (const [k, v] of Object.entries(config)) out[k] = /(password|secret|appkey|token|credential|sasl\.jaas)/i.test(k) && !/^\$\{[a-z]+:[^}]+\}$/.test(v) ? "[redacted]" : v;
+    for (const [k, v] of Object.entries(config)) out[k] = SECRET_SETTING_KEY.test(k) && !WORKER_SECRET_REFERENCE.test(v) ? "[redacted]" : v;
     return out;
 }
 

@@ -2,6 +2,7 @@
 // check/diff are pure (they run in `pulumi preview`); create/update/read/delete talk to Connect.
 import * as pulumi from "@pulumi/pulumi";
 import * as rest from "./connectRestClient";
+import { SECRET_SETTING_KEY, WORKER_SECRET_REFERENCE } from "./workerSettings";
 import type { ConnectCredentials } from "./connectRestAuth";
 import { ConnectCredentialsInput, withSecretConnectCredentials } from "./connectCredentialsInput";
 import { findRemovedDebeziumSettings } from "./removedSettings";
@@ -22,9 +23,6 @@ export interface KafkaConnectorInputs {
 
 /** Keys every connector needs before Connect will even accept it. */
 const REQUIRED_KEYS = ["connector.class"];
-/** Keys whose value must never be a literal: they must be a `${provider:...}` reference. */
-const SECRET_KEY_PATTERN = /(password|secret|appkey|token|credential|sasl\.jaas\.config)/i;
-const CONFIG_REFERENCE = /^\$\{[a-zA-Z]+:[^}]+\}$/;
 
 /** Offline validation of a connector's inputs; returns the failures `check` reports. */
 export function validateConnectorInputs(inputs: Partial<KafkaConnectorInputs>): { property: string; reason: string }[] {
@@ -56,10 +54,10 @@ export function validateConnectorInputs(inputs: Partial<KafkaConnectorInputs>): 
     }
     for (const [key, value] of Object.entries(config)) {
         if (typeof value !== "string") failures.push({ property: `config.${key}`, reason: `values must be strings (got ${typeof value}); Connect configs are string maps` });
-        else if (SECRET_KEY_PATTERN.test(key) && !CONFIG_REFERENCE.test(value)) {
+        else if (SECRET_SETTING_KEY.test(key) && !WORKER_SECRET_REFERENCE.test(value)) {
             failures.push({
                 property: `config.${key}`,
-                reason: `holds a literal secret; pass it as "\${dir:<secrets directory>:<file>}" and give the worker that file (it would otherwise be stored in Pulumi state and in Connect's config topic)`,
+                reason: `holds a literal secret (or a reference the workers cannot resolve); pass it as "\${dir:<secrets directory>:<file>}" and give the worker that file (it would otherwise be stored in Pulumi state and in Connect's config topic)`,
             });
         }
     }

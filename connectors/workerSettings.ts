@@ -39,9 +39,15 @@ export function workerSecretFiles(secretsDir: string, secrets: Partial<Record<Wo
         .map(([secret, value]) => ({ path: `${secretsDir}/${WORKER_SECRET_FILES[secret as WorkerSecret]}`, content: value! }));
 }
 
+/** Config keys that hold secrets: their values must be references to worker secret files (and are redacted in messages). */
+export const SECRET_SETTING_KEY = /(password|secret|appkey|token|credential|sasl\.jaas\.config)/i;
+
+/** A reference to a worker secret file, the only form a secret takes in a config (the workers' one config provider). */
+export const WORKER_SECRET_REFERENCE = /^\$\{dir:\/[^:}]*:[a-z0-9-]+\}$/;
+
 /** Refuses anything but a reference to a worker secret file, so no builder can put a secret itself into a config. */
 export function assertSecretReference(value: string, setting: string): string {
-    if (!/^\$\{dir:\/[^:}]*:[a-z0-9-]+\}$/.test(value)) throw new Error(`${setting} must be a reference to a worker secret file (workerSecretReference), not a value`);
+    if (!WORKER_SECRET_REFERENCE.test(value)) throw new Error(`${setting} must be a reference to a worker secret file (workerSecretReference), not a value`);
     return value;
 }
 
