@@ -8,7 +8,7 @@ import * as random from "@pulumi/random";
 import * as resources from "@pulumi/azure-native/resources";
 import { existingAdxEndpoints, resolveAdxTarget } from "../config/adxSettings";
 import { stackTopics } from "../config/kafkaSettings";
-import { eventHubsAllowedCidrs, parseStackConfig, StackConfigInput } from "../config/stackConfig";
+import { eventHubsAllowedCidrs, parseStackConfig, StackConfig, StackConfigInput } from "../config/stackConfig";
 import { EventHubsKafka } from "./eventHubsKafka";
 import { connectorNamesFor, deadLetterTopicFor } from "../connectors/kafkaTopics";
 import { TopicPartitionsGuard } from "../connectors/topicPartitionsGuard";
@@ -228,66 +228,10 @@ export class CdcPipeline extends pulumi.ComponentResource {
             part("kafka"),
         );
 
-        /** A state config validation rules out; reaching it is a bug in the validation. */
-        function unreachable(what: string): never {
-            throw new Error(`internal error: ${what}`);
-        }
-
-        /** Where PostgreSQL runs, from `pg-adx-cdc:postgres` (its mode decides which server component the source creates). */
-        function postgresPlacement(pg: typeof config.postgres): PostgresServerPlacement {
-            const deployerIp = pg.allowDeployerIp ? pulumi.output(lookupDeployerIp()) : undefined;
-            switch (pg.mode) {
-                case "azure":
-                    return {
-                        mode: "azure",
-                        resourceGroupName: azureHome().resourceGroup.name,
-                        location: azureHome().resourceGroup.location,
-                        serverName: pulumi.interpolate`${names.postgresServer}-${azureHome().suffix.result}`,
-                        version: pg.version,
-                        skuName: pg.skuName,
-                        skuTier: pg.skuTier,
-                        storageSizeGb: pg.storageSizeGb,
-                        highAvailability: pg.highAvailability,
-                        backupRetentionDays: pg.backupRetentionDays,
-                        geoRedundantBackup: pg.geoRedundantBackup,
-                        alertEmails: pg.alertEmails,
-                        parameters: buildAzureServerParameters(pg),
-                        allowedClientCidrs: pg.allowedClientCidrs,
-                        deployerIp,
-                    };
-                case "existing":
-                    return {
-                        mode: "existing",
-                        // Config validation requires exactly one of existingServer and host.
-                        target: pg.existingServer
-                            ? {
-                                  kind: "azure",
-                                  ...pg.existingServer,
-                                  parameters: buildAzureServerParameters(pg),
-                                  allowRestart: pg.allowRestart,
-                                  allowedClientCidrs: pg.allowedClientCidrs,
-                                  deployerIp,
-                              }
-                            : pg.host !== undefined
-                              ? { kind: "host", host: pg.host, port: pg.port, sslMode: pg.sslMode }
-                              : unreachable("pg-adx-cdc:postgres: existing mode without existingServer or host passed validation"),
-                    };
-                case "container":
-                    return {
-                        mode: "container",
-                        image: postgresContainerImage(pg),
-                        parameters: buildLogicalReplicationParameters(pg),
-                        publishedPort: pg.containerPort,
-                        containerName: names.postgresContainer,
-                        networkName: kafka.network.name,
-                    };
-            }
-        }
-
         const postgres = new PostgresSource(
             childName("postgres"),
             {
-                server: postgresPlacement(config.postgres),
+                server: postgresPlacement(config.postgres, { azureHome, names, networkName: kafka.network.name }),
                 databaseName: config.postgres.databaseName,
                 administratorLogin: config.postgres.administratorLogin,
                 replicationUser: config.postgres.replicationUser,
@@ -523,5 +467,72 @@ export class CdcPipeline extends pulumi.ComponentResource {
             connectorNames: this.connectorNames,
             operations: this.operations,
         });
+    }
+}
+
+/** A state config validation rules out; reaching it is a bug in the validation. */
+function unreachable(what: string): never {
+    throw new Error(`internal error: ${what}`);
+}
+
+/**
+ * Where PostgreSQL runs, from `pg-adx-cdc:postgres` (its mode decides which server component the source
+ * creates). `azureHome` makes the resource group and name suffix when first needed (never on the free path).
+ */
+export function postgresPlacement(
+    pg: StackConfig["postgres"],
+    context: {
+        azureHome: () => { suffix: random.RandomString; resourceGroup: resources.ResourceGroup };
+        names: ReturnType<typeof resourceNames>;
+        networkName: pulumi.Input<string>;
+    },
+): PostgresServerPlacement {
+    const { azureHome, names } = context;
+    const deployerIp = pg.allowDeployerIp ? pulumi.output(lookupDeployerIp()) : undefined;
+    switch (pg.mode) {
+        case "azure":
+            return {
+                mode: "azure",
+                resourceGroupName: azureHome().resourceGroup.name,
+                location: azureHome().resourceGroup.location,
+                serverName: pulumi.interpolate`${names.postgresServer}-${azureHome().suffix.result}`,
+                version: pg.version,
+                skuName: pg.skuName,
+                skuTier: pg.skuTier,
+                storageSizeGb: pg.storageSizeGb,
+                highAvailability: pg.highAvailability,
+                backupRetentionDays: pg.backupRetentionDays,
+                geoRedundantBackup: pg.geoRedundantBackup,
+                alertEmails: pg.alertEmails,
+                parameters: buildAzureServerParameters(pg),
+                allowedClientCidrs: pg.allowedClientCidrs,
+                deployerIp,
+            };
+        case "existing":
+            return {
+                mode: "existing",
+                // Config validation requires exactly one of existingServer and host.
+                target: pg.existingServer
+                    ? {
+                          kind: "azure",
+                          ...pg.existingServer,
+                          parameters: buildAzureServerParameters(pg),
+                          allowRestart: pg.allowRestart,
+                          allowedClientCidrs: pg.allowedClientCidrs,
+                          deployerIp,
+                      }
+                    : pg.host !== undefined
+                      ? { kind: "host", host: pg.host, port: pg.port, sslMode: pg.sslMode }
+                      : unreachable("pg-adx-cdc:postgres: existing mode without existingServer or host passed validation"),
+            };
+        case "container":
+            return {
+                mode: "container",
+                image: postgresContainerImage(pg),
+                parameters: buildLogicalReplicationParameters(pg),
+                publishedPort: pg.containerPort,
+                containerName: names.postgresContainer,
+                networkName: context.networkName,
+            };
     }
 }
