@@ -8,6 +8,16 @@ import { validateConnectorInputs } from "../../connectors/kafkaConnector";
 import { buildSinkErrorHandlingSettings } from "../../connectors/kustoSink";
 import { buildOperatorLogGrant, buildReplicaIdentityStatements, buildSourceBootstrapStatements, buildSourceTeardownStatements } from "../../postgres/sourceSchema";
 
+/** A bootstrap of two captured tables (one the user's own), as the stack passes it. */
+const BOOTSTRAP_INPUT = {
+    tables: ["retail.orders_info", "sales.refunds"],
+    publicationName: "pub",
+    heartbeatTable: "cdc_meta.hb",
+    signalTable: "cdc_meta.signal",
+    replicationUser: "cdc_replicator",
+    replicationPasswordVerifier: "SCRAM-SHA-256$4096:c2FsdA==$c3RvcmVk:c2VydmVy",
+};
+
 const valid = () => ({
     postgres: { allowedClientCidrs: ["203.0.113.10/32"] },
 });
@@ -190,12 +200,7 @@ describe("builders", () => {
 
     it("the generator's role writes the demo tables the stack created (and their key sequences), nothing else; only with createDemoTables", () => {
         const input = {
-            tables: ["retail.orders_info", "sales.refunds"],
-            publicationName: "pub",
-            heartbeatTable: "cdc_meta.hb",
-            signalTable: "cdc_meta.signal",
-            replicationUser: "cdc_replicator",
-            replicationPasswordVerifier: "SCRAM-SHA-256$4096:c2FsdA==$c3RvcmVk:c2VydmVy",
+            ...BOOTSTRAP_INPUT,
             createDemoTables: true,
             generator: { user: "cdc_generator", passwordVerifier: "SCRAM-SHA-256$4096:Z2Vu$c3RvcmVk:c2VydmVy" },
         };
@@ -208,14 +213,7 @@ describe("builders", () => {
     });
 
     it("the bootstrap grants the replication user SELECT on captured tables only, and never sees a password", () => {
-        const sql = buildSourceBootstrapStatements({
-            tables: ["retail.orders_info", "sales.refunds"],
-            publicationName: "pub",
-            heartbeatTable: "cdc_meta.hb",
-            signalTable: "cdc_meta.signal",
-            replicationUser: "cdc_replicator",
-            replicationPasswordVerifier: "SCRAM-SHA-256$4096:c2FsdA==$c3RvcmVk:c2VydmVy",
-        }).join(";\n");
+        const sql = buildSourceBootstrapStatements(BOOTSTRAP_INPUT).join(";\n");
         assert.match(sql, /GRANT SELECT ON retail\.orders_info TO cdc_replicator/);
         assert.match(sql, /captured table sales\.refunds does not exist in database %; create it first or remove it from pg-adx-cdc:capture\.tables/);
         assert.doesNotMatch(sql, /GRANT (ALL|INSERT|UPDATE|DELETE)[^;]*retail\.orders_info/);
