@@ -304,13 +304,13 @@ describe("PostgreSQL → Debezium → Kafka → the real Kusto sink → ADX (tes
         await empty.end();
     });
 
-    it("leaves no slot and no publication behind once the connectors and the bootstrap are deleted", async () => {
+    it("leaves no slot, no publication and none of its roles behind once the connectors and the bootstrap are deleted", async () => {
         await sink.delete();
         await kafkaConnectorProvider.delete!(CONNECTOR, connectorInputs);
         await sourceBootstrapProvider.delete!("bootstrap", bootstrapInputs);
         const slots = await admin.query("SELECT slot_name FROM pg_replication_slots");
         const publications = await admin.query("SELECT pubname FROM pg_publication");
-        const roles = await admin.query("SELECT rolname FROM pg_roles WHERE rolname = 'cdc_replicator'");
+        const roles = await admin.query("SELECT rolname FROM pg_roles WHERE rolname IN ('cdc_replicator', 'cdc_operator', 'cdc_generator')");
         assert.deepEqual(slots.rows, []);
         assert.deepEqual(publications.rows, []);
         assert.deepEqual(roles.rows, []);
