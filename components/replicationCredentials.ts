@@ -1,5 +1,5 @@
 // The Debezium replication user's credentials: a generated password (a Pulumi secret, handed to
-// the Connect worker only through its environment) and its SCRAM-SHA-256 verifier, which is all
+// the Connect workers only as a secret file) and its SCRAM-SHA-256 verifier, which is all
 // the source bootstrap ever sees.
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";

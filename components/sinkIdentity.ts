@@ -55,7 +55,7 @@ export class SinkIdentity extends pulumi.ComponentResource {
     public readonly kind: SinkIdentityKind["kind"];
     /** The Entra application (clientSecret) or the created managed identity; absent for an existing identity. */
     public readonly principal?: azuread.ServicePrincipal | managedidentity.UserAssignedIdentity;
-    /** The client secret (clientSecret only): a Pulumi secret that reaches the workers' environment only. */
+    /** The client secret (clientSecret only): a Pulumi secret that reaches the workers only as a secret file. */
     public readonly clientSecret?: pulumi.Output<string>;
     /** When the client secret stops working (clientSecret only, RFC 3339). */
     public readonly clientSecretExpiresAt?: pulumi.Output<string>;

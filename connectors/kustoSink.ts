@@ -134,7 +134,7 @@ function authSettings(auth: KustoSinkAuth): Record<string, string> {
  *   `reconcile` see it), where a refused streaming request is retried and holds the offsets.
  * - `kusto.validation.table.enable=false`: the stack creates the table and mapping itself before
  *   the sink starts (and detects their drift); the connector's own check needs more than `Ingestor`.
- * - Secrets are `${env:...}` references resolved by the worker's EnvVarConfigProvider.
+ * - Secrets are `${dir:...}` references to worker secret files, resolved by the worker's DirectoryConfigProvider.
  */
 
 export function buildKustoSinkConfig(input: KustoSinkInput): Record<string, string> {
