@@ -30,6 +30,7 @@ import { KqlSchema } from "../kql/kqlSchema";
 import { functionsDefinedIn, loadOverlayScripts } from "../kql/kqlModel";
 import { adxModelScripts, adxNamesFor, heartbeatModelScripts } from "../kql/adxModel";
 import { describedTable, SourceCatalog } from "../postgres/sourceCatalogResource";
+import { textFormTypeNames } from "../contract/typeTable";
 import { IncrementalSnapshot } from "../postgres/incrementalSnapshot";
 import { adxWebUiLinks } from "./adxLinks";
 import { buildAzureServerParameters, buildLogicalReplicationParameters, needsFailoverSlot } from "../postgres/serverParameters";
@@ -305,7 +306,7 @@ export class CdcPipeline extends pulumi.ComponentResource {
                 connectCredentials: kafka.connectRestCredentials,
                 connectorName: sourceConnectorName,
                 adoptExisting: config.kafka.adoptExistingConnectors,
-                config: postgres.connectEndpoint.host.apply((host) =>
+                config: pulumi.all([postgres.connectEndpoint.host, sourceCatalog.described]).apply(([host, described]) =>
                     buildDebeziumSourceConfig({
                         connectorName: sourceConnectorName,
                         database: {
@@ -317,6 +318,7 @@ export class CdcPipeline extends pulumi.ComponentResource {
                             sslMode: postgres.connectEndpoint.sslMode,
                         },
                         tables: config.capture.tables,
+                        textFormTypes: textFormTypeNames(described),
                         keyColumns: config.capture.keys,
                         topicPrefix: config.capture.topicPrefix,
                         slotName: postgres.slotName,

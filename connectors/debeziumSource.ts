@@ -1,7 +1,7 @@
 // The Debezium PostgreSQL source connector config (Debezium 3.x names only). The stack and the
 // e2e harness both call buildDebeziumSourceConfig; only endpoints and credentials differ.
 import { assertSecretReference, CONNECTOR_CLIENT_OVERRIDES } from "./workerSettings";
-import { DEBEZIUM_TYPE_SETTINGS } from "../contract/typeTable";
+import { DEBEZIUM_TYPE_SETTINGS, TEXT_FORM_TYPES_SETTING } from "../contract/typeTable";
 import { SslMode } from "../contract/sslMode";
 import { debeziumColumnPattern, debeziumTablePattern, debeziumTopicName } from "../contract/identifiers";
 import { ADDED_CHANGE_FIELDS, ADDED_FIELD_PREFIX, DELETED_FLAG_FIELD, MAX_RECORD_BYTES, OVERSIZED_MARKER_PREFIX, OVERSIZED_FIELD } from "../contract/recordFields";
@@ -43,6 +43,11 @@ export interface DebeziumSourceInput {
     };
     /** Captured tables as "schema.table". */
     tables: string[];
+    /**
+     * Column types of the captured tables that the type table carries as PostgreSQL's text
+     * (textFormTypeNames of the catalog): pg-adx-cdc's converter writes them. Empty when there are none.
+     */
+    textFormTypes?: string[];
     /** Key columns of tables without a primary key (pg-adx-cdc:capture.keys); they become the records' Kafka key. */
     keyColumns?: Record<string, string[]>;
     topicPrefix: string;
@@ -131,6 +136,7 @@ export function buildDebeziumSourceConfig(input: DebeziumSourceInput): Record<st
         "signal.data.collection": input.signalTable,
         // How each PostgreSQL type reaches the record: the type table's settings (contract/typeTable.ts).
         ...DEBEZIUM_TYPE_SETTINGS,
+        [TEXT_FORM_TYPES_SETTING]: (input.textFormTypes ?? []).join(","),
         "tombstones.on.delete": "false",
         // TRUNCATE is captured (Debezium skips it by default) and reaches ADX as a change row that hides
         // every row committed before it; nothing else is skipped.

@@ -41,8 +41,11 @@ export interface TypeRule {
     id: string;
     /** The PostgreSQL types this rule covers, as a reader writes them. */
     postgres: string;
-    /** Column types the e2e all-types table declares for this rule, each with SQL literals at the type's edges (NULL is always added). */
-    examples: { type: string; values: string[] }[];
+    /**
+     * Column types the e2e all-types table declares for this rule, each with SQL literals at the type's
+     * edges (NULL is always added), and the extension that provides the type, when one does.
+     */
+    examples: { type: string; values: string[]; extension?: string }[];
     matches(column: CatalogColumn): boolean;
     /** What the flat Debezium record carries for it (converter settings in DEBEZIUM_TYPE_SETTINGS). */
     debeziumJson: string;
@@ -75,6 +78,11 @@ export interface TypeRule {
      * that bucket, never a wrong verdict: differing buckets are settled by sameValueSql.
      */
     canonicalSql: string;
+    /**
+     * Why canonicalSql can differ from ADX's text for an equal value (then such a row's bucket is settled
+     * row by row by sameValueSql: slower, never a wrong verdict); absent where the two agree exactly.
+     */
+    canonicalApproximate?: string;
 }
 
 /** The canonical text of a null typed value, on both sides. */
@@ -92,19 +100,30 @@ const DATETIME_CANONICAL = (utc: string) => `CASE WHEN {c} >= '0001-01-01' AND {
  * - interval.handling.mode=string: ISO 8601 duration keeps months as months (numeric would approximate
  *   a month as 30.4375 days).
  * - binary.handling.mode=base64: bytea as base64 text.
+ * - hstore.handling.mode=json: an hstore as a JSON object of its keys (both paths), dynamic in ADX.
  * - converters: pg-adx-cdc's converter (docker/connect/transforms) writes date, time and the arrays of
  *   date, time, numeric and timestamps itself: Debezium 3.7 drops a BC date's era in the snapshot, turns
  *   the infinities into dates 292 million years away (not the same ones on both paths), 24:00:00 into
- *   00:00:00, and a numeric[] holding NaN into null.
+ *   00:00:00, and a numeric[] holding NaN into null. It also writes every type of the "text-form" rule
+ *   as PostgreSQL's text; the connector config names those types (`TEXT_FORM_TYPES_SETTING`).
  */
 export const DEBEZIUM_TYPE_SETTINGS: Readonly<Record<string, string>> = {
     "decimal.handling.mode": "string",
+    "hstore.handling.mode": "json",
+    // The stream hands a type Debezium does not know (tsquery, pg_lsn, composite and multirange types,
+    // extension types) to the converter as PostgreSQL's text only with this; without it, as null.
+    "include.unknown.datatypes": "true",
     "time.precision.mode": "isostring",
     "interval.handling.mode": "string",
     "binary.handling.mode": "base64",
     converters: "pgValues",
     "pgValues.type": "pgadxcdc.converters.PostgresSpecialValues",
 };
+
+/** The type table's last rule: every type no other rule maps, carried as PostgreSQL's text. */
+export const TEXT_FORM_RULE_ID = "text-form";
+/** The source connector setting that names the text-form column types for pg-adx-cdc's converter. */
+export const TEXT_FORM_TYPES_SETTING = "pgValues.text.types";
 
 /** Largest precision Kusto's decimal holds exactly (34 significant digits, IEEE 754 decimal128). */
 export const KUSTO_DECIMAL_MAX_PRECISION = 34;
@@ -410,11 +429,15 @@ export const TYPE_TABLE: readonly TypeRule[] = [
             { type: "integer[]", values: ["'{1,NULL,-3}'", "'{}'"] },
             { type: "text[]", values: [`'{"a","b c",NULL}'`] },
         ],
-        matches: (c) => c.kind === "array" && !!c.elementTypeName && c.elementKind !== "array" && TYPE_TABLE.some((r) => r.id !== "array" && r.matches(arrayElementColumn(c))),
+        matches: (c) =>
+            c.kind === "array" &&
+            !!c.elementTypeName &&
+            c.elementKind !== "array" &&
+            TYPE_TABLE.some((r) => !NOT_ARRAY_ELEMENT_RULES.has(r.id) && r.matches(arrayElementColumn(c))),
         debeziumJson:
             "JSON array of the element's form (date, time, numeric, timestamp and timestamptz elements written by pg-adx-cdc's converter, which keeps BC, the infinities, NaN and 24:00:00)",
         kusto: "dynamic",
-        note: "a dynamic array; mv-expand or c[0] in a query",
+        note: "a dynamic array; mv-expand or c[0] in a query. Known limit: a multi-dimensional value in an array column (PostgreSQL allows '{{1,2},{3,4}}' in integer[]) arrives as null or null elements (Debezium 3.7's array conversion); `reconcile` reports such rows",
         // Element by element, each read back by its own rule's SQL ({element}, with $1 the element's text and {c} the element).
         canonicalSql: orNull("array_to_json({c})::text"),
         sameValueSql:
@@ -447,7 +470,72 @@ export const TYPE_TABLE: readonly TypeRule[] = [
         canonicalSql: "concat({c})",
         sameValueSql: SAME,
     },
+    {
+        id: "hstore",
+        postgres: "hstore (extension)",
+        examples: [{ type: "hstore", values: [`'"a"=>"1", "b"=>NULL, "with space"=>"quote\\" and \\\\ back"'`, "''"], extension: "hstore" }],
+        matches: base("hstore"),
+        debeziumJson: 'string holding a JSON object of the keys, e.g. {"a":"1","b":null} (hstore.handling.mode=json, both paths)',
+        kusto: "string",
+        currentStateExpression: "parse_json({c})",
+        note: "the keys as JSON text in the change table; a dynamic property bag in the current state",
+        canonicalSql: orNull("hstore_to_json({c})::text"),
+        canonicalApproximate: "Debezium writes the keys in a hash map's order, PostgreSQL by length",
+        currentStateKusto: "dynamic",
+        currentSameValueSql: "CASE WHEN $1 = '' THEN {c} IS NULL ELSE $1::jsonb = hstore_to_jsonb({c}) END",
+        sameValueSql: "$1::jsonb = hstore_to_jsonb({c})",
+    },
+    {
+        id: TEXT_FORM_RULE_ID,
+        postgres:
+            "every other type: tsvector, tsquery, xml, bit, varbit, ranges and multiranges, point, line, lseg, box, path, polygon, circle, macaddr8, pg_lsn, oid, jsonpath, extension types (citext, ltree, ...), composite types, arrays of these",
+        examples: [
+            { type: "tsvector", values: ["'a fat cat sat on a mat'", "''"] },
+            { type: "tsquery", values: ["'fat & (rat | !cat)'"] },
+            { type: "xml", values: [`'<order id="1">a &amp; b</order>'`, "'just text'"] },
+            { type: "bit(3)", values: ["B'101'"] },
+            { type: "varbit", values: ["B'1101'", "B''"] },
+            { type: "int4range", values: ["'[1,10)'", "'empty'", "'(,5]'"] },
+            { type: "tstzrange", values: ["'[2024-01-01 00:00:00+02,infinity)'"] },
+            { type: "int8multirange", values: ["'{[1,3),[5,7)}'", "'{}'"] },
+            { type: "point", values: ["'(1.5,-2)'", "'(1e300,0)'"] },
+            { type: "polygon", values: ["'((0,0),(1,1),(1,0))'"] },
+            { type: "circle", values: ["'<(0,0),2.5>'"] },
+            { type: "path", values: ["'[(0,0),(1,1)]'"] },
+            { type: "macaddr8", values: ["'08:00:2b:01:02:03:04:05'"] },
+            { type: "pg_lsn", values: ["'16/B374D848'"] },
+            { type: "oid", values: ["4294967295"] },
+            { type: "citext", values: ["'MiXeD Case'"], extension: "citext" },
+            { type: "ltree", values: ["'Top.Science.Astronomy'"], extension: "ltree" },
+            { type: "{composite}", values: ["ROW('Main St, \"1\"', 12345)", "ROW(NULL, NULL)"] },
+            { type: "point[]", values: ["ARRAY['(1,2)'::point, NULL]"] },
+        ],
+        matches: (c) => !TYPE_TABLE.some((r) => r.id !== TEXT_FORM_RULE_ID && r.matches(c)),
+        debeziumJson: "string: PostgreSQL's text output of the value (pg-adx-cdc's converter, both paths)",
+        kusto: "string",
+        note: "PostgreSQL's text of the value (its input form: `c::<type>` reads it back); geometric types with Java's digits (1.5,-2.0)",
+        canonicalSql: "concat({c})",
+        canonicalApproximate:
+            "geometric types carry Java's digits ((1.5,-2.0) for (1.5,-2)), and a tstzrange or a composite with a timestamptz the offsets of the session that read it",
+        sameValueSql: "$1::{type}::text = {c}::text",
+    },
 ];
+
+/**
+ * Rules an array rule's element may not take: the array rule itself, hstore (Debezium writes no hstore[])
+ * and the text form (an array of such types is text-form as a whole: PostgreSQL's array text).
+ */
+const NOT_ARRAY_ELEMENT_RULES = new Set(["array", "hstore", TEXT_FORM_RULE_ID]);
+
+/**
+ * The column types the converter writes as PostgreSQL's text (the text-form rule), as Debezium names
+ * them (pg_type.typname); the source connector config lists them in TEXT_FORM_TYPES_SETTING.
+ */
+export function textFormTypeNames(tables: readonly CatalogTable[]): string[] {
+    const names = new Set<string>();
+    for (const table of tables) for (const column of table.columns) if (typeRuleFor(table.qualifiedName, column).id === TEXT_FORM_RULE_ID) names.add(column.typeName);
+    return [...names].sort();
+}
 
 /** For an array column: its element as a column of its own (the element's rule reads each element back). */
 export function arrayElementColumn(column: CatalogColumn): CatalogColumn {

@@ -26,11 +26,13 @@ export function renderTypeTableMarkdown(): string {
         "| --- | --- | --- | --- | --- | --- |",
         ...TYPE_TABLE.map(
             (r) =>
-                `| ${cell(r.postgres)} | ${cell(r.debeziumJson)} | \`${r.kusto}\`${r.transform ? ` (${r.transform})` : ""} | ${r.currentStateExpression ? `\`${cell(r.currentStateExpression.replace(/\{c\}/g, "c"))}\`` : "as stored"} | ${cell(r.note)} | ${r.examples.map((e) => `${cell(e.type.replace("{enum}", "an enum"))}: ${e.values.map((v) => `\`${cell(v)}\``).join(", ")}`).join("; ")} |`,
+                `| ${cell(r.postgres)} | ${cell(r.debeziumJson)} | \`${r.kusto}\`${r.transform ? ` (${r.transform})` : ""} | ${r.currentStateExpression ? `\`${cell(r.currentStateExpression.replace(/\{c\}/g, "c"))}\`` : "as stored"} | ${cell(r.note)} | ${r.examples.map((e) => `${cell(e.type.replace("{enum}", "an enum").replace("{composite}", "a composite type"))}: ${e.values.map((v) => `\`${cell(v)}\``).join(", ")}`).join("; ")} |`,
         ),
         "",
-        "Any other type (e.g. `point`, `tsvector`, ranges, multi-dimensional arrays) is refused before",
-        "anything is created, with the table, the column and the type named.",
+        "Every type no other row maps (the last row) arrives as PostgreSQL's own text, the form `c::<type>` reads",
+        "back, through the snapshot and the stream alike: pg-adx-cdc's converter writes the types the connector",
+        "config lists (`pgValues.text.types`, from the catalog at `pulumi up`). A column of such a type added",
+        "later is carried by Debezium's own conversion until the next `pulumi up` lists it.",
         "",
         "**Special values.** Where Kusto's typed column cannot hold a value (a BC date or timestamp, the",
         "infinities, years past 9999, numeric(p,s)'s NaN), the typed column is null and `record` keeps the text",

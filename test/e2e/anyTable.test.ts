@@ -29,6 +29,7 @@ const EVENTS = "logs.events";
 const KEYS = { [EVENTS]: ["host", "seq"] };
 const TABLES = [ORDERS, PRODUCTS, ALL_TYPES, LINE_ITEMS, EVENTS];
 const ENUM_TYPE = "types.mood";
+const COMPOSITE_TYPE = "types.address";
 
 let pipeline: LocalPipeline;
 let admin: Client;
@@ -38,7 +39,12 @@ const started = Date.now();
 
 /** All-types columns: one per example type of each rule, in table order. */
 const typeColumns = TYPE_TABLE.flatMap((rule) =>
-    rule.examples.map((e, i) => ({ name: `c_${rule.id.replace(/-/g, "_")}_${i}`, type: e.type.replace("{enum}", ENUM_TYPE), values: e.values, serial: /serial$/.test(e.type) })),
+    rule.examples.map((e, i) => ({
+        name: `c_${rule.id.replace(/-/g, "_")}_${i}`,
+        type: e.type.replace("{enum}", ENUM_TYPE).replace("{composite}", COMPOSITE_TYPE),
+        values: e.values,
+        serial: /serial$/.test(e.type),
+    })),
 );
 const maxExamples = Math.max(...typeColumns.map((c) => c.values.length));
 
@@ -62,6 +68,11 @@ before(async () => {
     await admin.query(`CREATE TABLE ${EVENTS} (host text NOT NULL, seq bigint NOT NULL, message text)`);
     await admin.query(PRODUCTS_DDL);
     await admin.query(`CREATE TYPE ${ENUM_TYPE} AS ENUM ('sad', 'ok', 'happy')`);
+    await admin.query(`CREATE TYPE ${COMPOSITE_TYPE} AS (street text, zip integer)`);
+    // Extensions a type-table example needs (trusted extensions: the NOSUPERUSER admin creates them, as on Azure).
+    for (const extension of new Set(TYPE_TABLE.flatMap((rule) => rule.examples.flatMap((e) => (e.extension ? [e.extension] : []))))) {
+        await admin.query(`CREATE EXTENSION IF NOT EXISTS ${extension}`);
+    }
     await admin.query(`CREATE TABLE ${ALL_TYPES} (id integer PRIMARY KEY, ${typeColumns.map((c) => `${c.name} ${c.type}`).join(", ")})`);
     await admin.query(
         `CREATE TABLE ${LINE_ITEMS} ("Order Date" date, "where" integer, "type" text, "count" integer, "UPPER" text, "op" text, "deleted" boolean, "it's" text, PRIMARY KEY ("Order Date", "where"))`,
@@ -170,13 +181,16 @@ describe("any table: the ADX model generated from the catalog, every type, compo
         );
     });
 
-    it("reconcile agrees: every table equal, every bucket's digest the same on both sides (each type's canonical form, its edges and special values included)", async () => {
+    it("reconcile agrees: every table equal, every bucket's digest the same on both sides where the type table says the canonical forms agree (each type's edges and special values included)", async () => {
         const outputs = localOperationsOutputs(pipeline, { topicPrefix: PREFIX, sink, tables: sink.models.filter((m) => TABLES.includes(m.table)).map((m) => m.table) });
         const reconciler = await localReconcile(pipeline, outputs);
         try {
             for (const r of await reconciler.run("anyTable")) {
                 assert.equal(r.equal, true, `${r.table}: ${JSON.stringify(r.differences)}`);
-                assert.equal(r.bucketsDiffering, 0, `${r.table}: the canonical texts of PostgreSQL and ADX agree`);
+                const model = sink.models.find((m) => m.table === r.table)!;
+                const approximate = model.described.columns.filter((c) => typeRuleFor(r.table, c).canonicalApproximate);
+                if (approximate.length === 0) assert.equal(r.bucketsDiffering, 0, `${r.table}: the canonical texts of PostgreSQL and ADX agree`);
+                else assert.ok(r.bucketsDiffering > 0 && r.unsettled === 0, `${r.table}: buckets with ${approximate.map((c) => c.name).join(", ")} settled row by row`);
             }
         } finally {
             await reconciler.close();

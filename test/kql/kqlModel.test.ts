@@ -8,7 +8,7 @@ import { analyzeKqlScripts } from "./kustoLanguageService";
 import { validateKqlInputs } from "../../kql/kqlSchema";
 import { buildDropCommands, currentStateOf, sinkTargetOf, splitKqlCommands } from "../../kql/kqlModel";
 import { adxNamesFor, findAdxNameCollisions, generateAdxModel, heartbeatModelScripts, jsonPathOf } from "../../kql/adxModel";
-import { CatalogColumn, fillTypeSql, TYPE_TABLE, typeRuleFor } from "../../contract/typeTable";
+import { CatalogColumn, fillTypeSql, TEXT_FORM_RULE_ID, textFormTypeNames, TYPE_TABLE, typeRuleFor } from "../../contract/typeTable";
 import { currentStateKey } from "../../postgres/catalog";
 import type { CatalogTable } from "../../contract/typeTable";
 import { captureProblems } from "../../postgres/sourceCatalogResource";
@@ -60,6 +60,19 @@ const CATALOG_OF_EXAMPLE_TYPE: Record<string, Omit<CatalogColumn, "name" | "notN
     inet: { declaredType: "inet", typeName: "inet", kind: "base" },
     cidr: { declaredType: "cidr", typeName: "cidr", kind: "base" },
     macaddr: { declaredType: "macaddr", typeName: "macaddr", kind: "base" },
+    hstore: { declaredType: "hstore", typeName: "hstore", kind: "base" },
+    ...Object.fromEntries(
+        ["tsvector", "tsquery", "xml", "varbit", "point", "polygon", "circle", "path", "macaddr8", "pg_lsn", "oid", "citext", "ltree"].map((t) => [
+            t,
+            { declaredType: t, typeName: t, kind: "base" as const },
+        ]),
+    ),
+    "bit(3)": { declaredType: "bit(3)", typeName: "bit", kind: "base" },
+    int4range: { declaredType: "int4range", typeName: "int4range", kind: "other" },
+    tstzrange: { declaredType: "tstzrange", typeName: "tstzrange", kind: "other" },
+    int8multirange: { declaredType: "int8multirange", typeName: "int8multirange", kind: "other" },
+    "{composite}": { declaredType: "address", typeName: "address", kind: "other" },
+    "point[]": { declaredType: "point[]", typeName: "_point", kind: "array", elementTypeName: "point", elementKind: "base" },
 };
 
 const ALL_TYPES: CatalogTable = {
@@ -114,15 +127,21 @@ describe("the type table", () => {
         assert.equal(typeRuleFor("t", base("n", "numeric", "numeric")).kusto, "string");
     });
 
-    it("refuses a type with no mapping, naming the column, the type and the fix", () => {
-        assert.throws(
-            () => typeRuleFor("geo.places", base("location", "point", "point")),
-            /column "location" of geo\.places has type point, which has no mapping to ADX .*leave geo\.places out of pg-adx-cdc:capture\.tables/,
+    it("carries every type no other rule maps as PostgreSQL's text, arrays of such types as a whole", () => {
+        const ruleOf = (column: CatalogColumn) => typeRuleFor("geo.places", column).id;
+        assert.equal(ruleOf(base("location", "point", "point")), TEXT_FORM_RULE_ID);
+        assert.equal(ruleOf(base("search", "tsvector", "tsvector")), TEXT_FORM_RULE_ID);
+        assert.equal(ruleOf({ ...base("address", "address", "address"), kind: "other" }), TEXT_FORM_RULE_ID);
+        assert.equal(ruleOf({ ...base("spots", "point[]", "_point"), kind: "array", elementTypeName: "point", elementKind: "base" }), TEXT_FORM_RULE_ID);
+        assert.equal(ruleOf({ ...base("tags", "hstore[]", "_hstore"), kind: "array", elementTypeName: "hstore", elementKind: "base" }), TEXT_FORM_RULE_ID);
+        assert.equal(ruleOf(base("tags", "hstore", "hstore")), "hstore");
+        assert.equal(ruleOf({ ...base("ids", "integer[]", "_int4"), kind: "array", elementTypeName: "int4", elementKind: "base" }), "array");
+        const table = (columns: CatalogColumn[]): CatalogTable => ({ qualifiedName: "geo.places", replicaIdentity: "full", primaryKey: [], columns });
+        assert.deepEqual(
+            textFormTypeNames([table([base("a", "point", "point"), base("b", "tsvector", "tsvector"), base("c", "integer", "int4")]), table([base("d", "point", "point")])]),
+            ["point", "tsvector"],
         );
-        assert.throws(
-            () => typeRuleFor("t", { ...base("grid", "integer[][]", "_int4"), kind: "array", elementTypeName: "_int4", elementKind: "array" }),
-            /has type integer\[\]\[\]/,
-        );
+        assert.deepEqual(textFormTypeNames([table([base("c", "integer", "int4")])]), []);
     });
 });
 
@@ -266,12 +285,11 @@ describe("tables that cannot be captured correctly are refused before anything i
         ],
     };
 
-    it("names every problem at once: missing table, unmapped type, no key", () => {
+    it("names every problem at once: missing table, no key", () => {
         const problems = captureProblems(inputs, found);
-        assert.equal(problems.length, 3, problems.join("\n"));
+        assert.equal(problems.length, 2, problems.join("\n"));
         assert.match(problems[0], /^captured table inventory\.missing does not exist in database retail; create it first or remove it from pg-adx-cdc:capture\.tables$/);
         assert.match(problems.join("\n"), /logs\.events has no primary key.*ALTER TABLE logs\.events ADD PRIMARY KEY.*pg-adx-cdc:capture\.keys\["logs\.events"\]/);
-        assert.match(problems.join("\n"), /column "location" of geo\.places has type point/);
     });
 
     it("a source column named like a field the pipeline adds to the record (__op, __deleted, ...) is refused with the fix", () => {

@@ -1,10 +1,13 @@
 package pgadxcdc.converters;
 
+import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Calendar;
 import java.util.GregorianCalendar;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.List;
 import java.util.Properties;
 import java.util.function.Function;
@@ -31,6 +34,12 @@ import io.debezium.spi.converter.RelationalColumn;
  * "+294276-12-31Z"), and the infinities as PostgreSQL spells them: "infinity", "-infinity".
  * - time, time[]: PostgreSQL's text with Debezium's Z, so 24:00:00 stays 24:00:00Z.
  * - numeric[]: a null array in Debezium 3.7 when an element is NaN or ±Infinity.
+ * - Every type the type table carries as PostgreSQL's own text (its "text-form" rule: tsvector, xml,
+ *   ranges, geometric types, bit strings, extension and composite types, arrays of them): the column
+ *   types named in `text.types` (the connector config lists those of the captured columns). Debezium
+ *   3.7 drops most of them (unknown types), or writes a struct (point) or bytes (bit); both paths hand
+ *   this converter the value as text, as a pgjdbc PGobject or as a java.sql.Array, each of which holds
+ *   PostgreSQL's text.
  */
 public class PostgresSpecialValues implements CustomConverter<SchemaBuilder, RelationalColumn> {
     public static final String POSITIVE_INFINITY = "infinity";
@@ -43,14 +52,27 @@ public class PostgresSpecialValues implements CustomConverter<SchemaBuilder, Rel
     private static final LocalDate STREAM_NEGATIVE_INFINITY = LocalDate.parse("-5877611-06-22");
     /** PostgreSQL's text of a date (DateStyle ISO), e.g. "2024-02-29" or "4713-01-01 BC". */
     private static final Pattern POSTGRES_DATE = Pattern.compile("(\\d{4,})-(\\d{2})-(\\d{2})( BC)?");
+    /** Column types written as PostgreSQL's text (pg_type.typname, comma-separated). */
+    public static final String TEXT_TYPES_PROPERTY = "text.types";
+    private final Set<String> textTypes = new HashSet<>();
+
     @Override
     public void configure(Properties props) {
+        String listed = props.getProperty(TEXT_TYPES_PROPERTY, "");
+        for (String type : listed.split(",")) {
+            if (!type.isBlank()) textTypes.add(type.trim());
+        }
     }
 
     @Override
     public void converterFor(RelationalColumn column, ConverterRegistration<SchemaBuilder> registration) {
         String type = column.typeName();
-        if ("date".equals(type)) {
+        if (textTypes.contains(type)) {
+            SchemaBuilder schema = SchemaBuilder.string();
+            if (column.isOptional()) schema.optional();
+            registration.register(schema, value -> value == null ? null : postgresText(value));
+        }
+        else if ("date".equals(type)) {
             SchemaBuilder schema = SchemaBuilder.string();
             if (column.isOptional()) schema.optional();
             registration.register(schema, value -> value == null ? null : dateText(column, value));
@@ -80,6 +102,37 @@ public class PostgresSpecialValues implements CustomConverter<SchemaBuilder, Rel
             if (column.isOptional()) schema.optional();
             registration.register(schema, value -> value == null ? null : arrayOf(column, value, e -> dateText(column, e)));
         }
+    }
+
+    /**
+     * PostgreSQL's text of a value, from what either path hands over: the stream's text (pgoutput sends
+     * every value as text; Debezium passes unknown types through with include.unknown.datatypes), the
+     * snapshot's JDBC object (a PGobject, or one of its geometric subclasses, whose getValue() is the
+     * text), an array (pgjdbc keeps the array's text), an xml value, or a number (oid).
+     */
+    static String postgresText(Object value) {
+        if (value instanceof String text) return text;
+        if (value instanceof java.sql.Array array) return array.toString();
+        if (value instanceof java.sql.SQLXML xml) {
+            try {
+                return xml.getString();
+            }
+            catch (SQLException e) {
+                throw new IllegalArgumentException("cannot read an xml value", e);
+            }
+        }
+        if (value instanceof byte[] bytes) return new String(bytes, StandardCharsets.UTF_8);
+        for (Class<?> c = value.getClass(); c != null; c = c.getSuperclass()) {
+            if ("org.postgresql.util.PGobject".equals(c.getName())) {
+                try {
+                    return (String) value.getClass().getMethod("getValue").invoke(value);
+                }
+                catch (ReflectiveOperationException e) {
+                    throw new IllegalArgumentException("cannot read " + value.getClass().getName(), e);
+                }
+            }
+        }
+        return value.toString();
     }
 
     /** A one-dimensional array's elements, each written by `element` (NULL stays null). */
