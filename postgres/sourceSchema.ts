@@ -76,6 +76,26 @@ function literal(text: string): string {
     return `'${text.replace(/'/g, "''")}'`;
 }
 
+/**
+ * Fails the bootstrap, naming the fix, for a captured name logical replication cannot capture: a missing
+ * table, a view, materialized view or foreign table (no WAL of their own), or an UNLOGGED table or
+ * partition (PostgreSQL writes no WAL for it: the snapshot would arrive, then no change ever). Names go
+ * in as parameters of RAISE, never into its format string.
+ */
+export function capturableTableCheck(name: string): string {
+    const remove = "or remove it from pg-adx-cdc:capture.tables";
+    return (
+        `DO $$ DECLARE rel regclass := to_regclass(${literal(name)}); kind "char"; unlogged text; BEGIN ` +
+        `IF rel IS NULL THEN RAISE EXCEPTION 'captured table % does not exist in database %; create it first ${remove}', ${literal(name)}, current_database(); END IF; ` +
+        `SELECT relkind INTO kind FROM pg_class WHERE oid = rel; ` +
+        `IF kind NOT IN ('r', 'p') THEN RAISE EXCEPTION 'captured table % is a %, which logical replication cannot capture (it has no changes of its own in the WAL); capture the tables it reads from, ${remove}', ` +
+        `${literal(name)}, CASE kind WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' WHEN 'f' THEN 'foreign table' WHEN 'S' THEN 'sequence' ELSE 'relation of kind ' || kind::text END; END IF; ` +
+        `SELECT string_agg(c.oid::regclass::text, ', ') INTO unlogged FROM (SELECT rel AS relid UNION SELECT relid FROM pg_partition_tree(rel)) t JOIN pg_class c ON c.oid = t.relid WHERE c.relpersistence = 'u'; ` +
+        `IF unlogged IS NOT NULL THEN RAISE EXCEPTION 'captured table % is UNLOGGED (%): PostgreSQL writes no WAL for it, so its changes never reach logical replication; switch each to logged with SET LOGGED (it rewrites the table under an ACCESS EXCLUSIVE lock), ${remove}', ` +
+        `${literal(name)}, unlogged; END IF; END $$`
+    );
+}
+
 /** Statements that bring the source database to the state Debezium needs; each is idempotent. */
 export function buildSourceBootstrapStatements(input: SourceBootstrapInput): string[] {
     if (!IDENTIFIER.test(input.replicationUser)) throw new Error(`replication user "${input.replicationUser}" is not a lower-case identifier`);
@@ -98,11 +118,7 @@ export function buildSourceBootstrapStatements(input: SourceBootstrapInput): str
         if (known) {
             statements.push(`CREATE TABLE IF NOT EXISTS ${name} (\n  ${known.columns.map((c) => `${c.name} ${c.sqlType}`).join(",\n  ")}\n)`);
         } else {
-            statements.push(
-                `DO $$ BEGIN IF to_regclass(${literal(name)}) IS NULL THEN RAISE EXCEPTION ${literal(
-                    `captured table ${name} does not exist in database %; create it first or remove it from pg-adx-cdc:capture.tables`,
-                )}, current_database(); END IF; END $$`,
-            );
+            statements.push(capturableTableCheck(name));
         }
     }
     statements.push(`CREATE TABLE IF NOT EXISTS ${input.heartbeatTable} (id int PRIMARY KEY, beat_at timestamptz NOT NULL DEFAULT now())`);

@@ -290,6 +290,31 @@ describe("PostgreSQL → Debezium → Kafka → the real Kusto sink → ADX (tes
         assert.deepEqual(schemas.rows, [], "the failed bootstrap rolled back as a whole");
     });
 
+    it("bad input: a view, a materialized view and an UNLOGGED table (or partition) fail the bootstrap, each with why and the fix", async () => {
+        await admin.query(
+            "CREATE SCHEMA odd; CREATE VIEW odd.v AS SELECT 1 AS id; CREATE MATERIALIZED VIEW odd.mv AS SELECT 1 AS id; " +
+                "CREATE UNLOGGED TABLE odd.scratch (id int PRIMARY KEY); " +
+                "CREATE TABLE odd.parted (id int, at date, PRIMARY KEY (id, at)) PARTITION BY RANGE (at); CREATE UNLOGGED TABLE odd.parted_2024 PARTITION OF odd.parted FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')",
+        );
+        try {
+            const withTables = (tables: string[]) => ({ ...bootstrapInputs, bootstrap: { ...bootstrapInputs.bootstrap, tables: [TABLE, ...tables] } });
+            await assert.rejects(
+                sourceBootstrapProvider.create!(withTables(["odd.v"])),
+                /captured table odd\.v is a view, which logical replication cannot capture.*capture the tables it reads from/,
+            );
+            await assert.rejects(sourceBootstrapProvider.create!(withTables(["odd.mv"])), /captured table odd\.mv is a materialized view/);
+            await assert.rejects(
+                sourceBootstrapProvider.create!(withTables(["odd.scratch"])),
+                /captured table odd\.scratch is UNLOGGED \(odd\.scratch\): PostgreSQL writes no WAL for it.*with SET LOGGED/,
+            );
+            await assert.rejects(sourceBootstrapProvider.create!(withTables(["odd.parted"])), /captured table odd\.parted is UNLOGGED \(odd\.parted_2024\)/);
+            const publication = await admin.query("SELECT count(*)::int AS n FROM pg_publication_tables WHERE schemaname = 'odd'");
+            assert.equal(publication.rows[0].n, 0, "nothing of the refused bootstraps remains");
+        } finally {
+            await admin.query("DROP SCHEMA odd CASCADE");
+        }
+    });
+
     it("bad input: the generator pointed at a database without the table says so", async () => {
         const client = await adminClient(pipeline);
         await client.query("CREATE DATABASE empty_db").catch(() => undefined);
