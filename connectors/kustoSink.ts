@@ -46,6 +46,8 @@ export interface KustoSinkInput {
     flushSizeBytes?: number;
     /** How long the sink retries a batch ADX does not accept before the task fails (default 5 minutes). */
     retryWindowMs?: number;
+    /** Sink tasks (Connect spreads the topics' partitions over them); one per target by default. */
+    maxTasks?: number;
 }
 
 /** Per partition buffer that triggers a flush before the interval does (see buildKustoSinkConfig). */
@@ -145,7 +147,7 @@ export function buildKustoSinkConfig(input: KustoSinkInput): Record<string, stri
     return {
         "connector.class": KUSTO_SINK_CLASS,
         name: input.connectorName,
-        "tasks.max": String(input.targets.length),
+        "tasks.max": String(input.maxTasks ?? input.targets.length),
         topics: input.targets.map((t) => t.topic).join(","),
         "kusto.ingestion.url": input.ingestionUrl,
         "kusto.query.url": input.queryUrl,

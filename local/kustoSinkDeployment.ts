@@ -49,7 +49,7 @@ export async function deployKustoSink(
         /** Route the stack's heartbeat table to ADX as well (with its freshness function), as the stack does. */
         heartbeatTable?: string;
         connectorName?: string;
-        sink?: Partial<Pick<KustoSinkInput, "flushIntervalMs" | "flushSizeBytes" | "retryWindowMs">>;
+        sink?: Partial<Pick<KustoSinkInput, "flushIntervalMs" | "flushSizeBytes" | "retryWindowMs" | "maxTasks">>;
         /** false: queued ingestion only (the free cluster's path): no streaming policy, `streaming: false` per topic. */
         streamingIngestion?: boolean;
         /** "managedIdentity": the sink authenticates as the worker host's managed identity (the stack's default), not with a token from the environment. */

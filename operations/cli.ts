@@ -10,6 +10,7 @@ import { DEFAULT_THRESHOLDS } from "./healthThresholds";
 import type { StackSelection } from "./stackSelection";
 import { durationArg, generateCommand, numberIn } from "../generator/generateCommand";
 import { BENCH_DEFAULTS } from "../bench/benchPlan";
+import { MANY_TABLES_DEFAULTS, MANY_TABLES_PROFILES } from "../bench/manyTablesPlan";
 import { INITIAL_LOAD_DEFAULTS, INITIAL_LOAD_PROFILES } from "../bench/initialLoadPlan";
 import { CONNECT_REST_PASSWORD_ENV } from "../connectors/connectRestAuth";
 
@@ -233,6 +234,38 @@ Example:
         .action(async (o) => {
             const { runInitialLoadBench } = require("../bench/initialLoad");
             process.exitCode = await runInitialLoadBench({ rows: o.rows, profiles: String(o.profiles).split(","), backgroundRate: o.backgroundRate });
+        });
+    program
+        .command("bench-many-tables")
+        .description(
+            "many captured tables at a mixed rate (a few hot, most quiet) on the local pipeline: ADX ingest requests/s, commit→ADX latency per table class, the sink's tasks and Connect's heap, per profile in one run",
+        )
+        .option("--profiles <list>", `profiles to run, in order (${MANY_TABLES_PROFILES.map((p) => p.name).join(", ")})`, MANY_TABLES_DEFAULTS.profiles.join(","))
+        .addOption(new Option("--seconds <n>", "seconds of load per profile").default(MANY_TABLES_DEFAULTS.seconds).argParser(numberIn("--seconds", 5, 3600)))
+        .addOption(
+            new Option("--hot-tables <n>", "tables that get the hot rate (the rest are quiet)")
+                .default(MANY_TABLES_DEFAULTS.hotTables)
+                .argParser(numberIn("--hot-tables", 0, 1000)),
+        )
+        .addOption(new Option("--hot-rate <n>", "changes/s per hot table").default(MANY_TABLES_DEFAULTS.hotRate).argParser(numberIn("--hot-rate", 1, 10_000)))
+        .addOption(
+            new Option("--quiet-every <s>", "seconds between two changes of one quiet table")
+                .default(MANY_TABLES_DEFAULTS.quietEverySeconds)
+                .argParser(numberIn("--quiet-every", 1, 3600)),
+        )
+        .addHelpText(
+            "after",
+            "\nTakes about 10 minutes with the defaults; writes bench-results/many-tables.json.\n\nExample:\n  npm run bench:many-tables -- --profiles deployed-50 --seconds 30",
+        )
+        .action(async (o) => {
+            const { runManyTablesBench } = require("../bench/manyTables");
+            process.exitCode = await runManyTablesBench({
+                profiles: String(o.profiles).split(","),
+                seconds: o.seconds,
+                hotTables: o.hotTables,
+                hotRate: o.hotRate,
+                quietEverySeconds: o.quietEvery,
+            });
         });
     return program;
 }
