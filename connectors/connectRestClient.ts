@@ -50,6 +50,9 @@ export function backoffDelayMs(attempt: number, policy: RetryPolicy, random: () 
 export function isTransientConnectFailure(error: { code?: string; status?: number; message?: string }): boolean {
     // A restarting worker also answers 500 "Request cannot be completed because a rebalance is expected".
     if (error.status === 500 && /rebalance/i.test(error.message ?? "")) return true;
+    // Connect answers 409 both while the group rebalances and for a connector that already exists; the
+    // latter is an answer (after a POST that timed out on a busy worker, it is often our own connector).
+    if (error.status === 409 && /already exists/i.test(error.message ?? "")) return false;
     if (error.status !== undefined) return error.status === 409 || error.status === 503 || error.status === 504;
     return error.code !== undefined && TRANSIENT_NETWORK_CODES.includes(error.code);
 }
@@ -112,6 +115,11 @@ export async function connectRequest(
         onRetry?.(`Kafka Connect ${method} ${path}: ${failure.message}, retrying in ${delay} ms`);
         await new Promise((resolve) => setTimeout(resolve, delay));
     }
+}
+
+/** A config's entries in key order, for comparing two configs. */
+function sortedEntries(config: Record<string, string>): [string, string][] {
+    return Object.entries(config).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
 /** Connect's error body is {"error_code":..,"message":..}; fall back to the raw body. */
@@ -186,14 +194,21 @@ export async function createConnector(
         await putConnectorConfig(baseUrl, name, config, policy, onRetry);
         return "adopted";
     }
-    if (existing) {
-        throw new Error(
+    const notOurs = () =>
+        new Error(
             `connector "${name}" already exists on ${endpointUrl(baseUrl)} but is not in this stack's state. To adopt it: ` +
                 `pulumi config set --path pg-adx-cdc:kafka.adoptExistingConnectors true, then pulumi up (its config becomes the stack's; Connect keeps its offsets, so it resumes where it stopped); ` +
                 `or delete it (curl -X DELETE -u ${CONNECT_REST_USER} ${endpointUrl(baseUrl)}/connectors/${name}; offsets are kept too) and run pulumi up again; or choose another connector name.`,
         );
-    }
+    if (existing) throw notOurs();
     const response = await connectRequest(baseUrl, "POST", "/connectors", { name, config }, policy, onRetry);
+    if (response.status === 409) {
+        // Created between the check above and this answer: by an earlier attempt of this POST whose answer
+        // did not arrive in time (a worker busy starting many tasks), when it holds exactly this config.
+        const now = await getConnectorConfig(baseUrl, name, policy, onRetry);
+        if (now && JSON.stringify(sortedEntries(now)) === JSON.stringify(sortedEntries({ ...config, name }))) return "created";
+        throw notOurs();
+    }
     if (response.status !== 201 && response.status !== 200) {
         throw new Error(`creating connector "${name}" failed: HTTP ${response.status}: ${describeConnectError(response.data)}`);
     }

@@ -16,7 +16,7 @@ import { flatRecordReservedFields } from "../../contract/recordFields";
 import { buildIngestorGrantScript } from "../../components/sinkIdentity";
 import { changeMetadataFields } from "../../contract/recordFields";
 import { KAFKA_POSITION_FIELDS } from "../../contract/recordFields";
-import { buildKustoSinkConfig } from "../../connectors/kustoSink";
+import { buildKustoSinkConfig, SINK_MAX_TASKS } from "../../connectors/kustoSink";
 import { heartbeatCatalog, ORDERS_CATALOG, ordersModelScripts, PRODUCTS_CATALOG } from "../support/catalogFixtures";
 
 const base = (name: string, declaredType: string, typeName: string, extra: Partial<CatalogColumn> = {}): CatalogColumn => ({
@@ -345,6 +345,24 @@ describe("the sink and the grant", () => {
         });
         assert.match(config["kusto.tables.topics.mapping"], /'table': 'retail_orders_info_changes'.*'mapping': 'retail_orders_info_changes_json'.*'streaming': 'true'/);
         assert.deepEqual(sinkTargetOf(ordersModelScripts()).table, names.changes);
+    });
+
+    it("asks for one sink task per table, up to SINK_MAX_TASKS (every task is a consumer and a Kusto client of its own)", () => {
+        const sinkFor = (tables: number, maxTasks?: number) =>
+            buildKustoSinkConfig({
+                connectorName: "s",
+                ingestionUrl: "https://ingest-x.kusto.windows.net",
+                queryUrl: "https://x.kusto.windows.net",
+                auth: { strategy: "application", tenantId: "t", appId: "a", appKeyReference: "${dir:/s:k}" },
+                targets: Array.from({ length: tables }, (_, i) => ({ topic: `cdc.s.t${i}`, database: "cdc", table: `s_t${i}_changes`, mapping: `s_t${i}_changes_json` })),
+                deadLetterTopic: "dlq",
+                deadLetterReplicationFactor: 1,
+                ...(maxTasks ? { maxTasks } : {}),
+            })["tasks.max"];
+        assert.equal(sinkFor(3), "3");
+        assert.equal(sinkFor(SINK_MAX_TASKS), String(SINK_MAX_TASKS));
+        assert.equal(sinkFor(200), String(SINK_MAX_TASKS));
+        assert.equal(sinkFor(200, 200), "200");
     });
 
     it("the sink's KQL grant on an existing cluster analyzes clean and is reversible", () => {

@@ -68,7 +68,7 @@ describe("the dev stack with capture.tables [retail.orders_info, inventory.produ
             sink["kusto.tables.topics.mapping"],
             /'topic': 'cdc\.inventory\.products', 'db': 'cdc', 'table': 'inventory_products_changes', 'format': 'json', 'mapping': 'inventory_products_changes_json'/,
         );
-        assert.equal(sink["tasks.max"], "3");
+        assert.equal(sink["tasks.max"], "3", "one sink task per table, up to SINK_MAX_TASKS");
     });
 
     it("routes the heartbeat table to ADX with a freshness function (now minus the last heartbeat's commit)", () => {
