@@ -139,9 +139,9 @@ function authSettings(auth: KustoSinkAuth): Record<string, string> {
  *   `reconcile` see it), where a refused streaming request is retried and holds the offsets.
  * - `tasks.max` = one per table up to SINK_MAX_TASKS: every sink task is a consumer and a Kusto
  *   client with threads and buffers of its own. Measured by `npm run bench:many-tables` (200 tables,
- *   5 hot at 100/s and 195 quiet), one task per table: commit→ADX p99 6.4 s, Connect heap peak 842 MiB
- *   of 1 GiB; 8 tasks: p99 1.1 s, 705 MiB, the same ADX requests/s. One task carries about 5,000
- *   changes/s (`npm run bench`), so 8 are not what limits a worker.
+ *   5 hot at 100/s and 195 quiet; docs/benchmark.md), one task per table: commit→ADX p99 6.4 s in one
+ *   run and 101 s in another (the sink fell behind); 8 tasks: 1.1 s and 2.3 s. One task carries about
+ *   5,000 changes/s (`npm run bench`), so 8 are not what limits a worker.
  * - `kusto.validation.table.enable=false`: the stack creates the table and mapping itself before
  *   the sink starts (and detects their drift); the connector's own check needs more than `Ingestor`.
  * - Secrets are `${dir:...}` references to worker secret files, resolved by the worker's DirectoryConfigProvider.
