@@ -4,7 +4,7 @@ import { z } from "zod";
 import { configBoolean, configEnum, configNumber } from "./configValues";
 import { firewallCidrSchema } from "./ipv4Cidr";
 import type { CaptureSettings } from "./captureSettings";
-import { DEFAULT_KAFKA_COMPRESSION, KAFKA_COMPRESSION_TYPES, KafkaCompression } from "../connectors/debeziumSource";
+import { DEFAULT_KAFKA_COMPRESSION, KAFKA_COMPRESSION_TYPES, KafkaCompression, topicForTable } from "../connectors/debeziumSource";
 import { deadLetterTopicFor, FIXED_TOPIC_COUNT, KafkaTopicSpec, pipelineTopics } from "../connectors/kafkaTopics";
 import { STACK_CONNECT_GROUP_ID } from "../connectors/workerSettings";
 import { sourceObjectNames } from "../postgres/sourceSchema";
@@ -109,6 +109,14 @@ export function findEventHubsProblems(kafka: z.infer<typeof eventHubsKafkaSchema
                 (tier === "Standard" ? 'set tier "Premium" (100 event hubs per processing unit) or capture fewer tables' : "raise capacity or capture fewer tables"),
         });
     }
+    for (const table of capture.tables) {
+        const hub = topicForTable(capture.topicPrefix, table);
+        if (!EVENT_HUB_NAME.test(hub))
+            problems.push({
+                path: ["eventHubs"],
+                message: `${table} would be written to event hub "${hub}", a name Event Hubs refuses (letters, digits, ".", "-" and "_", starting and ending with a letter or digit, at most 256 characters): rename the table in PostgreSQL, or use kafka.mode "container"`,
+            });
+    }
     if (partitions > limits.maxPartitionsPerHub) {
         problems.push({ path: ["eventHubs", "partitions"], message: `${tier} allows at most ${limits.maxPartitionsPerHub} partitions per event hub (got ${partitions})` });
     }
@@ -143,6 +151,9 @@ export function stackTopics(capture: Pick<CaptureSettings, "topicPrefix" | "tabl
         retentionHours: kafka.mode === "eventhubs" ? kafka.eventHubs.retentionHours : 168,
     });
 }
+
+/** An event hub's name as Event Hubs accepts it (its naming rules; the Kafka endpoint creates topics under this name). */
+export const EVENT_HUB_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,254}[A-Za-z0-9])?$/;
 
 /** The producer compressions Event Hubs' Kafka endpoint accepts. */
 export const EVENT_HUBS_COMPRESSION: readonly KafkaCompression[] = ["gzip", "none"];

@@ -269,6 +269,15 @@ describe("kafka.mode eventhubs: what Event Hubs cannot do is refused before anyt
             /pg-adx-cdc:kafka\.eventHubs\.allowedClientCidrs\.0: "0\.0\.0\.0\/0" opens Event Hubs to 0\.0\.0\.0-255\.255\.255\.255, i\.e\. the internet/,
         );
     });
+    it("refuses a table whose event hub name Event Hubs would refuse (it must end with a letter or digit); the broker container takes it", () => {
+        rejects(
+            eventHubs({}, ["retail.orders_"]),
+            /pg-adx-cdc:kafka\.eventHubs: retail\.orders_ would be written to event hub "cdc\.retail\.orders_", a name Event Hubs refuses .*rename the table in PostgreSQL, or use kafka\.mode "container"/,
+        );
+        rejects(eventHubs({}, ['retail."Order Items "']), /event hub "cdc\.retail\.Order_Items_", a name Event Hubs refuses/);
+        parseStackConfig(eventHubs({}, ['retail."Order Items"']), "dev");
+        parseStackConfig({ ...valid(), capture: { tables: ["retail.orders_"] } }, "dev");
+    });
     it("refuses the Basic tier (no Kafka endpoint)", () =>
         rejects(eventHubs({ eventHubs: { tier: "Basic" } }), /pg-adx-cdc:kafka\.eventHubs\.tier: the Basic tier has no Kafka endpoint .*set tier "Standard" or "Premium"/));
     it("Standard: 5 tables fit in its 10 event hubs, a sixth does not, and the error says why and what to do", () => {
