@@ -56,8 +56,11 @@ SELECT current_setting('wal_level') AS wal_level,
 export function readinessProblems(facts: ReadinessFacts, inputs: Pick<ReadinessInputs, "restartHint" | "connection">): string[] {
     const where = `${inputs.connection.host}:${inputs.connection.port}`;
     const problems: string[] = [];
-    if (facts.serverVersion < 100000)
-        problems.push(`${where} runs PostgreSQL ${Math.floor(facts.serverVersion / 10000)}; logical decoding with pgoutput needs PostgreSQL 10 or later`);
+    // The bootstrap's publication uses publish_via_partition_root (PostgreSQL 13) and reads partitions with pg_partition_tree (12).
+    if (facts.serverVersion < 130000)
+        problems.push(
+            `${where} runs PostgreSQL ${Math.floor(facts.serverVersion / 10000)}; pg-adx-cdc needs PostgreSQL 13 or later (its publication captures partitioned tables by their root, publish_via_partition_root): upgrade the server (Azure: a major version upgrade of the flexible server)`,
+        );
     if (facts.walLevel !== "logical") {
         problems.push(
             facts.walLevelPendingRestart

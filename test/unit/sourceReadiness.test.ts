@@ -61,3 +61,9 @@ it("no free slot or WAL sender, no right to create the replication user: each na
     assert.match(problems[2], /the admin login appadmin .* cannot create the replication user: it needs superuser, or CREATEROLE and REPLICATION/);
     assert.deepEqual(readinessProblems({ ...ready, usedReplicationSlots: 10, ownSlotExists: true }, { connection, restartHint }), []);
 });
+
+it("a server older than PostgreSQL 13 (no publish_via_partition_root): named with the upgrade", () => {
+    const [problem] = readinessProblems({ ...ready, serverVersion: 120017 }, { connection, restartHint });
+    assert.match(problem, /runs PostgreSQL 12; pg-adx-cdc needs PostgreSQL 13 or later .*publish_via_partition_root.*upgrade the server/);
+    assert.deepEqual(readinessProblems({ ...ready, serverVersion: 130000 }, { connection, restartHint }), []);
+});
