@@ -69,7 +69,7 @@ before(async () => {
     await admin.query(PRODUCTS_DDL);
     await admin.query(`CREATE TYPE ${ENUM_TYPE} AS ENUM ('sad', 'ok', 'happy')`);
     await admin.query(`CREATE TYPE ${COMPOSITE_TYPE} AS (street text, zip integer)`);
-    // Extensions a type-table example needs (trusted extensions: the NOSUPERUSER admin creates them, as on Azure).
+    // Extensions a type-table example needs (trusted extensions: on Azure the admin creates them once azure.extensions lists them).
     for (const extension of new Set(TYPE_TABLE.flatMap((rule) => rule.examples.flatMap((e) => (e.extension ? [e.extension] : []))))) {
         await admin.query(`CREATE EXTENSION IF NOT EXISTS ${extension}`);
     }
