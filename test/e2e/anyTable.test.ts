@@ -26,8 +26,10 @@ const ALL_TYPES = "types.all_types";
 const LINE_ITEMS = "shop.line_items";
 /** No primary key: captured through pg-adx-cdc:capture.keys (Debezium's message.key.columns, as the stack sets it). */
 const EVENTS = "logs.events";
+/** A name as EF Core writes it, keyed by a text-form type (citext: e-mail addresses, case-insensitive). */
+const CUSTOMERS = 'shop."Customers"';
 const KEYS = { [EVENTS]: ["host", "seq"] };
-const TABLES = [ORDERS, PRODUCTS, ALL_TYPES, LINE_ITEMS, EVENTS];
+const TABLES = [ORDERS, PRODUCTS, ALL_TYPES, LINE_ITEMS, EVENTS, CUSTOMERS];
 const ENUM_TYPE = "types.mood";
 const COMPOSITE_TYPE = "types.address";
 
@@ -73,6 +75,7 @@ before(async () => {
     for (const extension of new Set(TYPE_TABLE.flatMap((rule) => rule.examples.flatMap((e) => (e.extension ? [e.extension] : []))))) {
         await admin.query(`CREATE EXTENSION IF NOT EXISTS ${extension}`);
     }
+    await admin.query(`CREATE TABLE ${CUSTOMERS} ("Email" citext PRIMARY KEY, "Name" text, search tsvector, home ${COMPOSITE_TYPE})`);
     await admin.query(`CREATE TABLE ${ALL_TYPES} (id integer PRIMARY KEY, ${typeColumns.map((c) => `${c.name} ${c.type}`).join(", ")})`);
     await admin.query(
         `CREATE TABLE ${LINE_ITEMS} ("Order Date" date, "where" integer, "type" text, "count" integer, "UPPER" text, "op" text, "deleted" boolean, "it's" text, PRIMARY KEY ("Order Date", "where"))`,
@@ -86,6 +89,9 @@ before(async () => {
         `INSERT INTO ${LINE_ITEMS} VALUES ('2024-02-29', 1, 'a', 10, 'X', 'op!', false, 'quote''d'), ('2024-02-29', 2, 'b', 20, NULL, NULL, true, NULL), ('1999-12-31', 1, 'c', 30, 'Y', 'r', NULL, '')`,
     );
     await admin.query(`INSERT INTO ${EVENTS} SELECT 'web-' || (g % 3), g, 'event ' || g FROM generate_series(1, 12) g`);
+    await admin.query(
+        `INSERT INTO ${CUSTOMERS} SELECT 'user' || g || '@Example.com', 'User ' || g, to_tsvector('simple', 'customer number ' || g), ROW('Street ' || g, g)::${COMPOSITE_TYPE} FROM generate_series(1, 8) g`,
+    );
     ({ sink, connectorInputs } = await capture.start());
 });
 
@@ -157,6 +163,11 @@ describe("any table: the ADX model generated from the catalog, every type, compo
         await admin.query(`UPDATE ${EVENTS} SET message = 'edited' WHERE host = 'web-1'`);
         await admin.query(`UPDATE ${EVENTS} SET seq = seq + 100 WHERE host = 'web-2' AND seq < 6`);
         await admin.query(`DELETE FROM ${EVENTS} WHERE host = 'web-0' AND seq > 6`);
+        // The key's case changes (the same citext value to PostgreSQL, another string to Debezium and ADX).
+        await admin.query(`UPDATE ${CUSTOMERS} SET "Email" = upper("Email") WHERE "Email" = 'user1@example.com'`);
+        await admin.query(`UPDATE ${CUSTOMERS} SET search = to_tsvector('simple', 'moved away'), home = ROW(NULL, 0)::${COMPOSITE_TYPE} WHERE "Email" = 'USER2@EXAMPLE.COM'`);
+        await admin.query(`DELETE FROM ${CUSTOMERS} WHERE "Email" = 'user3@example.com'`);
+        await admin.query(`INSERT INTO ${CUSTOMERS} VALUES ('new@example.com', NULL, NULL, NULL)`);
         await waitUntilEqual("after changes");
     });
 
@@ -190,7 +201,7 @@ describe("any table: the ADX model generated from the catalog, every type, compo
                 const model = sink.models.find((m) => m.table === r.table)!;
                 const approximate = model.described.columns.filter((c) => typeRuleFor(r.table, c).canonicalApproximate);
                 if (approximate.length === 0) assert.equal(r.bucketsDiffering, 0, `${r.table}: the canonical texts of PostgreSQL and ADX agree`);
-                else assert.ok(r.bucketsDiffering > 0 && r.unsettled === 0, `${r.table}: buckets with ${approximate.map((c) => c.name).join(", ")} settled row by row`);
+                else assert.equal(r.unsettled, 0, `${r.table}: buckets with ${approximate.map((c) => c.name).join(", ")} settled row by row`);
             }
         } finally {
             await reconciler.close();
