@@ -60,26 +60,37 @@ export async function withClient<T>(connection: PostgresConnectionInputs, passwo
     }
 }
 
+/** Runs one bootstrap statement; a failure names the statement, never the verifier. */
+async function runBootstrapStatement(client: { query(sql: string): Promise<unknown> }, statement: string): Promise<void> {
+    try {
+        await client.query(statement);
+    } catch (error: any) {
+        const shown = statement.replace(/PASSWORD '[^']*'/, "PASSWORD '[redacted]'");
+        throw new Error(`source bootstrap failed: ${error.message}\n  in: ${shown}`);
+    }
+}
+
+/**
+ * Checks the user's tables (read-only), sets their replica identity, and only then, in one transaction,
+ * creates the roles, grants and publication: a table joins the publication only once its UPDATEs and
+ * DELETEs can be published, so a refused or failed step never leaves the user's application unable
+ * to write.
+ */
 async function applyBootstrap(inputs: SourceBootstrapInputs, password: string | undefined): Promise<void> {
     const statements = sourceSchema.buildSourceBootstrapStatements(inputs.bootstrap);
     await withClient(inputs.connection, password, async (client) => {
+        for (const check of sourceSchema.buildCaptureCheckStatements(inputs.bootstrap)) await runBootstrapStatement(client, check);
+        await setReplicaIdentity(client, inputs.bootstrap.tables);
         await client.query("BEGIN");
         try {
-            for (const statement of statements) {
-                try {
-                    await client.query(statement);
-                } catch (error: any) {
-                    // Name the statement, but never echo the verifier.
-                    const shown = statement.replace(/PASSWORD '[^']*'/, "PASSWORD '[redacted]'");
-                    throw new Error(`source bootstrap failed: ${error.message}\n  in: ${shown}`);
-                }
-            }
+            for (const statement of statements) await runBootstrapStatement(client, statement);
             await client.query("COMMIT");
         } catch (error) {
             await client.query("ROLLBACK").catch(() => undefined);
             throw error;
         }
-        await setReplicaIdentity(client, inputs.bootstrap.tables);
+        // The demo tables the bootstrap just created (a no-op for every table already FULL).
+        if (inputs.bootstrap.createDemoTables) await setReplicaIdentity(client, inputs.bootstrap.tables);
         await applyWalGuard(inputs, password, client);
         if (inputs.bootstrap.operator && inputs.walGuard) await client.query(sourceSchema.buildOperatorLogGrant(inputs.bootstrap.operator.user, inputs.walGuard.logTable));
     });
@@ -155,13 +166,16 @@ async function setReplicaIdentity(client: { query(sql: string): Promise<unknown>
                 }
                 const table = tables[i];
                 const fix = `ALTER TABLE ${table} REPLICA IDENTITY FULL (and on each partition of a partitioned table)`;
+                const unpublished = "pg-adx-cdc publishes no table before this is set, so the application's writes are unaffected";
                 if (error.code === "55P03")
                     throw new Error(
-                        `${table}: could not take the lock for REPLICA IDENTITY FULL in ${attempt} tries (a long transaction holds it); run pulumi up again when it ends, or run ${fix} yourself`,
+                        `${table}: could not take the lock for REPLICA IDENTITY FULL in ${attempt} tries (a long transaction holds it; ${unpublished}); run pulumi up again when it ends, or run ${fix} yourself`,
                     );
                 if (error.code === "42501")
-                    throw new Error(`${table}: ${error.message}; REPLICA IDENTITY FULL needs the table's owner: have its owner run ${fix}, then run pulumi up again`);
-                throw new Error(`${table}: setting REPLICA IDENTITY FULL failed: ${error.message}`);
+                    throw new Error(
+                        `${table}: ${error.message}; REPLICA IDENTITY FULL needs the table's owner (${unpublished}): have its owner run ${fix}, then run pulumi up again`,
+                    );
+                throw new Error(`${table}: setting REPLICA IDENTITY FULL failed (${unpublished}): ${error.message}`);
             }
         }
     }

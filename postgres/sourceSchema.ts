@@ -78,22 +78,54 @@ function literal(text: string): string {
 
 /**
  * Fails the bootstrap, naming the fix, for a captured name logical replication cannot capture: a missing
- * table, a view, materialized view or foreign table (no WAL of their own), or an UNLOGGED table or
- * partition (PostgreSQL writes no WAL for it: the snapshot would arrive, then no change ever). Names go
- * in as parameters of RAISE, never into its format string.
+ * table, a view, materialized view or foreign table (no WAL of their own), an UNLOGGED table or
+ * partition (PostgreSQL writes no WAL for it: the snapshot would arrive, then no change ever), or a
+ * table with inheritance children (INHERITS, TimescaleDB's chunks): Debezium's snapshot of the parent
+ * reads the children's rows too, while PostgreSQL publishes the children's changes under their own
+ * names, so those rows would arrive once and never change. Names go in as parameters of RAISE, never
+ * into its format string.
  */
 export function capturableTableCheck(name: string): string {
     const remove = "or remove it from pg-adx-cdc:capture.tables";
     return (
-        `DO $$ DECLARE rel regclass := to_regclass(${literal(name)}); kind "char"; unlogged text; BEGIN ` +
+        `DO $$ DECLARE rel regclass := to_regclass(${literal(name)}); kind "char"; unlogged text; children text; BEGIN ` +
         `IF rel IS NULL THEN RAISE EXCEPTION 'captured table % does not exist in database %; create it first ${remove}', ${literal(name)}, current_database(); END IF; ` +
         `SELECT relkind INTO kind FROM pg_class WHERE oid = rel; ` +
         `IF kind NOT IN ('r', 'p') THEN RAISE EXCEPTION 'captured table % is a %, which logical replication cannot capture (it has no changes of its own in the WAL); capture the tables it reads from, ${remove}', ` +
         `${literal(name)}, CASE kind WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' WHEN 'f' THEN 'foreign table' WHEN 'S' THEN 'sequence' ELSE 'relation of kind ' || kind::text END; END IF; ` +
         `SELECT string_agg(c.oid::regclass::text, ', ') INTO unlogged FROM (SELECT rel AS relid UNION SELECT relid FROM pg_partition_tree(rel)) t JOIN pg_class c ON c.oid = t.relid WHERE c.relpersistence = 'u'; ` +
         `IF unlogged IS NOT NULL THEN RAISE EXCEPTION 'captured table % is UNLOGGED (%): PostgreSQL writes no WAL for it, so its changes never reach logical replication; switch each to logged with SET LOGGED (it rewrites the table under an ACCESS EXCLUSIVE lock), ${remove}', ` +
-        `${literal(name)}, unlogged; END IF; END $$`
+        `${literal(name)}, unlogged; END IF; ` +
+        `SELECT string_agg(i.inhrelid::regclass::text, ', ' ORDER BY i.inhrelid::regclass::text) INTO children FROM pg_inherits i WHERE i.inhparent = rel AND kind = 'r'; ` +
+        `IF children IS NOT NULL THEN RAISE EXCEPTION 'captured table % has inheritance children (%): a snapshot of it reads their rows too, while PostgreSQL publishes their changes under their own names, so those rows would arrive once and never change; capture each child as a table of its own instead of the parent, or move to declarative partitioning (PARTITION BY) and capture the partitioned table, ${remove}', ` +
+        `${literal(name)}, children; END IF; END $$`
     );
+}
+
+/**
+ * Fails the bootstrap when a captured table is a partition of another captured table: the publication
+ * publishes a partition's changes as its partitioned table's (publish_via_partition_root), so the
+ * partition's own copy in ADX would keep its snapshot rows and never see a change. Runs after every
+ * name passed capturableTableCheck.
+ */
+export function nestedPartitionCheck(names: string[]): string {
+    const captured = `ARRAY[${names.map(literal).join(", ")}]::regclass[]`;
+    return (
+        `DO $$ DECLARE nested text; BEGIN ` +
+        `SELECT string_agg(format('%s is a partition of %s', t.rel, a.relid::regclass), '; ' ORDER BY t.rel::text) INTO nested ` +
+        `FROM unnest(${captured}) t(rel) CROSS JOIN LATERAL pg_partition_ancestors(t.rel) a(relid) WHERE a.relid <> t.rel AND a.relid = ANY (${captured}); ` +
+        `IF nested IS NOT NULL THEN RAISE EXCEPTION 'captured tables overlap (%): PostgreSQL publishes a partition''s changes as its partitioned table''s, so the partition captured on its own would keep its snapshot rows and never change; capture the partitioned table only (it carries every partition''s rows) and remove the partition from pg-adx-cdc:capture.tables', nested; END IF; END $$`
+    );
+}
+
+/**
+ * Read-only checks of the user's tables (the bootstrap creates the demo tables itself), run before
+ * anything is changed: each captured name is a table logical replication can capture, and no captured
+ * table is a partition of another.
+ */
+export function buildCaptureCheckStatements(input: Pick<SourceBootstrapInput, "tables" | "createDemoTables">): string[] {
+    const users = input.tables.map((t) => qualified(t).table).filter((name) => !(input.createDemoTables && KNOWN_SOURCE_TABLES[name]));
+    return [...users.map(capturableTableCheck), ...(users.length > 1 ? [nestedPartitionCheck(users)] : [])];
 }
 
 /** Statements that bring the source database to the state Debezium needs; each is idempotent. */
@@ -115,11 +147,7 @@ export function buildSourceBootstrapStatements(input: SourceBootstrapInput): str
     const statements: string[] = schemas.map((s) => `CREATE SCHEMA IF NOT EXISTS ${s}`);
     for (const name of tables.map((t) => t.table)) {
         const known = input.createDemoTables ? KNOWN_SOURCE_TABLES[name] : undefined;
-        if (known) {
-            statements.push(`CREATE TABLE IF NOT EXISTS ${name} (\n  ${known.columns.map((c) => `${c.name} ${c.sqlType}`).join(",\n  ")}\n)`);
-        } else {
-            statements.push(capturableTableCheck(name));
-        }
+        if (known) statements.push(`CREATE TABLE IF NOT EXISTS ${name} (\n  ${known.columns.map((c) => `${c.name} ${c.sqlType}`).join(",\n  ")}\n)`);
     }
     statements.push(`CREATE TABLE IF NOT EXISTS ${input.heartbeatTable} (id int PRIMARY KEY, beat_at timestamptz NOT NULL DEFAULT now())`);
     // Debezium's signal table, in the stack's own schema: three columns in this order, as Debezium requires.
@@ -214,19 +242,22 @@ export function buildOperatorLogGrant(operatorUser: string, logTable: string): s
 export const REPLICA_IDENTITY_LOCK_TIMEOUT = "3s";
 
 /**
- * Per captured table, one statement (run in its own transaction, after the bootstrap) that sets
- * REPLICA IDENTITY FULL on the table and, for a partitioned table, on every partition, where it is not
- * set already: deletes and updates then carry the whole old row (the deleted row's last values; no
- * TOAST column left "unavailable"). A table already FULL is not touched, so a repeated `pulumi up`
- * takes no lock on it; the ALTER's ACCESS EXCLUSIVE lock is bounded by the lock timeout.
+ * Per captured table, one statement (run in its own transaction) that sets REPLICA IDENTITY FULL on the
+ * table and, for a partitioned table, on every partition, where it is not set already: deletes and
+ * updates then carry the whole old row (the deleted row's last values; no TOAST column left
+ * "unavailable"). It runs before the table joins the publication: a table without a primary key whose
+ * identity is DEFAULT or NOTHING refuses every UPDATE and DELETE of the user's application once it is
+ * published. A table already FULL is not touched, so a repeated `pulumi up` takes no lock on it; the
+ * ALTER's ACCESS EXCLUSIVE lock is bounded by the lock timeout. A table that does not exist yet (a demo
+ * table the bootstrap creates) is skipped.
  */
 export function buildReplicaIdentityStatements(tables: string[]): string[] {
     return tables.map((captured) => {
-        const name = qualified(captured).table;
+        const table = `to_regclass(${literal(qualified(captured).table)})`;
         return (
             `DO $$ DECLARE r regclass; BEGIN ` +
             // pg_partition_tree lists a partitioned table and its partitions, and nothing for a plain table.
-            `FOR r IN SELECT c.oid::regclass FROM (SELECT ${literal(name)}::regclass AS relid, 0 AS level UNION SELECT relid, level FROM pg_partition_tree(${literal(name)}::regclass)) t ` +
+            `FOR r IN SELECT c.oid::regclass FROM (SELECT ${table} AS relid, 0 AS level UNION SELECT relid, level FROM pg_partition_tree(${table})) t ` +
             `JOIN pg_class c ON c.oid = t.relid ` +
             `WHERE c.relkind IN ('r', 'p') AND c.relreplident <> 'f' ORDER BY t.level ` +
             `LOOP EXECUTE format('ALTER TABLE %s REPLICA IDENTITY FULL', r); END LOOP; END $$`

@@ -12,7 +12,7 @@ import { adminClient, CapturedSource, CAPTURED_TABLE, setUpCapturedSource } from
 import { changeMetadataFields } from "../../contract/recordFields";
 import { kafkaConnectorProvider } from "../../connectors/kafkaConnector";
 import { sourceBootstrapProvider } from "../../postgres/sourceBootstrap";
-import { ORDERS_TABLE, sourceObjectNames } from "../../postgres/sourceSchema";
+import { capturableTableCheck, nestedPartitionCheck, ORDERS_TABLE, sourceObjectNames } from "../../postgres/sourceSchema";
 import { buildKustoSinkConfig } from "../../connectors/kustoSink";
 import { deadLetterTopicFor } from "../../connectors/kafkaTopics";
 import { kafkaClient } from "../../runtime/kafkaClient";
@@ -290,11 +290,13 @@ describe("PostgreSQL → Debezium → Kafka → the real Kusto sink → ADX (tes
         assert.deepEqual(schemas.rows, [], "the failed bootstrap rolled back as a whole");
     });
 
-    it("bad input: a view, a materialized view and an UNLOGGED table (or partition) fail the bootstrap, each with why and the fix", async () => {
+    it("bad input: a view, a materialized view, an UNLOGGED table (or partition), an inheritance parent and a partition captured beside its partitioned table fail the bootstrap, each with why and the fix", async () => {
         await admin.query(
             "CREATE SCHEMA odd; CREATE VIEW odd.v AS SELECT 1 AS id; CREATE MATERIALIZED VIEW odd.mv AS SELECT 1 AS id; " +
                 "CREATE UNLOGGED TABLE odd.scratch (id int PRIMARY KEY); " +
-                "CREATE TABLE odd.parted (id int, at date, PRIMARY KEY (id, at)) PARTITION BY RANGE (at); CREATE UNLOGGED TABLE odd.parted_2024 PARTITION OF odd.parted FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')",
+                "CREATE TABLE odd.parted (id int, at date, PRIMARY KEY (id, at)) PARTITION BY RANGE (at); CREATE UNLOGGED TABLE odd.parted_2024 PARTITION OF odd.parted FOR VALUES FROM ('2024-01-01') TO ('2025-01-01'); " +
+                "CREATE TABLE odd.readings (id int PRIMARY KEY, v text); CREATE TABLE odd.readings_2024 (extra int) INHERITS (odd.readings); " +
+                "CREATE TABLE odd.events (id int, at date, PRIMARY KEY (id, at)) PARTITION BY RANGE (at); CREATE TABLE odd.\"Events 2024\" PARTITION OF odd.events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')",
         );
         try {
             const withTables = (tables: string[]) => ({ ...bootstrapInputs, bootstrap: { ...bootstrapInputs.bootstrap, tables: [TABLE, ...tables] } });
@@ -308,10 +310,70 @@ describe("PostgreSQL → Debezium → Kafka → the real Kusto sink → ADX (tes
                 /captured table odd\.scratch is UNLOGGED \(odd\.scratch\): PostgreSQL writes no WAL for it.*with SET LOGGED/,
             );
             await assert.rejects(sourceBootstrapProvider.create!(withTables(["odd.parted"])), /captured table odd\.parted is UNLOGGED \(odd\.parted_2024\)/);
+            await assert.rejects(
+                sourceBootstrapProvider.create!(withTables(["odd.readings"])),
+                /captured table odd\.readings has inheritance children \(odd\.readings_2024\).*capture each child as a table of its own/,
+            );
+            await assert.rejects(
+                sourceBootstrapProvider.create!(withTables(["odd.events", 'odd."Events 2024"'])),
+                /captured tables overlap \(odd\."Events 2024" is a partition of odd\.events\).*capture the partitioned table only/,
+            );
+            // Each passes the checks on its own: the inheritance child, and the partition without its partitioned table.
+            for (const alone of ["odd.readings_2024", 'odd."Events 2024"']) {
+                await admin.query(capturableTableCheck(alone));
+                await admin.query(nestedPartitionCheck([TABLE, alone]));
+            }
             const publication = await admin.query("SELECT count(*)::int AS n FROM pg_publication_tables WHERE schemaname = 'odd'");
             assert.equal(publication.rows[0].n, 0, "nothing of the refused bootstraps remains");
         } finally {
             await admin.query("DROP SCHEMA odd CASCADE");
+        }
+    });
+
+    it("a table without a primary key joins the publication only once its replica identity is FULL: the application's UPDATEs never fail, even while a long transaction delays the ALTER", async () => {
+        // Published with identity DEFAULT and no key, PostgreSQL refuses every UPDATE and DELETE of the table.
+        await admin.query(
+            "CREATE SCHEMA keyless; CREATE TABLE keyless.audit (at timestamptz, note text); INSERT INTO keyless.audit SELECT now(), 'n' || g FROM generate_series(1, 20) g",
+        );
+        const holder = await adminClient(pipeline);
+        const app = await adminClient(pipeline);
+        const withKeyless = { ...bootstrapInputs, bootstrap: { ...bootstrapInputs.bootstrap, tables: [...bootstrapInputs.bootstrap.tables, "keyless.audit"] } };
+        try {
+            // A reader's open transaction holds ACCESS SHARE for 5 s: each ALTER attempt gives way after its lock timeout.
+            await holder.query("BEGIN");
+            await holder.query("SELECT count(*) FROM keyless.audit");
+            const release = setTimeout(() => holder.query("COMMIT").catch(() => undefined), 5000);
+            const errors: string[] = [];
+            let updates = 0;
+            let writing = true;
+            const writer = (async () => {
+                while (writing) {
+                    await app
+                        .query("UPDATE keyless.audit SET note = note || '.' WHERE ctid = (SELECT min(ctid) FROM keyless.audit)")
+                        .then(() => updates++)
+                        .catch((error: any) => errors.push(error.message));
+                    await new Promise((r) => setTimeout(r, 100));
+                }
+            })();
+            const started = Date.now();
+            await sourceBootstrapProvider.update!("bootstrap", bootstrapInputs, withKeyless);
+            const took = Date.now() - started;
+            writing = false;
+            await writer;
+            clearTimeout(release);
+            assert.deepEqual(errors, [], "no UPDATE of the application failed");
+            assert.ok(took >= 4000, `the ALTER waited for the reader (${took} ms)`);
+            assert.ok(updates >= 10, `the application kept writing (${updates} updates)`);
+            const state = await admin.query(
+                "SELECT c.relreplident, EXISTS (SELECT FROM pg_publication_tables p WHERE p.pubname = $1 AND p.schemaname = 'keyless' AND p.tablename = 'audit') AS published FROM pg_class c WHERE c.oid = 'keyless.audit'::regclass",
+                [bootstrapInputs.bootstrap.publicationName],
+            );
+            assert.deepEqual(state.rows, [{ relreplident: "f", published: true }]);
+        } finally {
+            await holder.end().catch(() => undefined);
+            await app.end().catch(() => undefined);
+            await sourceBootstrapProvider.update!("bootstrap", withKeyless, bootstrapInputs);
+            await admin.query("DROP SCHEMA keyless CASCADE");
         }
     });
 

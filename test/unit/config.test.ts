@@ -6,7 +6,13 @@ import { eventHubsAllowedCidrs, parseStackConfig, StackConfigError } from "../..
 import { buildDebeziumSourceConfig } from "../../connectors/debeziumSource";
 import { validateConnectorInputs } from "../../connectors/kafkaConnector";
 import { buildSinkErrorHandlingSettings } from "../../connectors/kustoSink";
-import { buildOperatorLogGrant, buildReplicaIdentityStatements, buildSourceBootstrapStatements, buildSourceTeardownStatements } from "../../postgres/sourceSchema";
+import {
+    buildCaptureCheckStatements,
+    buildOperatorLogGrant,
+    buildReplicaIdentityStatements,
+    buildSourceBootstrapStatements,
+    buildSourceTeardownStatements,
+} from "../../postgres/sourceSchema";
 
 /** A bootstrap of two captured tables (one the user's own), as the stack passes it. */
 const BOOTSTRAP_INPUT = {
@@ -215,7 +221,15 @@ describe("builders", () => {
     it("the bootstrap grants the replication user SELECT on captured tables only, and never sees a password", () => {
         const sql = buildSourceBootstrapStatements(BOOTSTRAP_INPUT).join(";\n");
         assert.match(sql, /GRANT SELECT ON retail\.orders_info TO cdc_replicator/);
-        assert.match(sql, /'captured table % does not exist in database %; create it first or remove it from pg-adx-cdc:capture\.tables', 'sales\.refunds', current_database\(\)/);
+        // The user's tables are checked before anything is changed, read-only, outside the bootstrap's transaction.
+        const checks = buildCaptureCheckStatements(BOOTSTRAP_INPUT).join(";\n");
+        assert.match(
+            checks,
+            /'captured table % does not exist in database %; create it first or remove it from pg-adx-cdc:capture\.tables', 'sales\.refunds', current_database\(\)/,
+        );
+        assert.match(checks, /pg_partition_ancestors/, "two captured tables: no partition of the other");
+        assert.doesNotMatch(checks, /ALTER|CREATE|GRANT/);
+        assert.doesNotMatch(sql, /captured table %/);
         assert.doesNotMatch(sql, /GRANT (ALL|INSERT|UPDATE|DELETE)[^;]*retail\.orders_info/);
         // No lock on captured tables in the bootstrap's transaction: replica identity is set apart, where missing.
         assert.doesNotMatch(sql, /ALTER TABLE/);
@@ -223,7 +237,7 @@ describe("builders", () => {
         assert.match(sql, /ALTER PUBLICATION pub SET \(publish_via_partition_root = true\)/);
         const identity = buildReplicaIdentityStatements(["retail.orders_info"]);
         assert.equal(identity.length, 1);
-        assert.match(identity[0], /pg_partition_tree\('retail\.orders_info'::regclass\)/);
+        assert.match(identity[0], /pg_partition_tree\(to_regclass\('retail\.orders_info'\)\)/);
         assert.match(identity[0], /relreplident <> 'f'/, "only where not FULL already");
         assert.throws(
             () =>
