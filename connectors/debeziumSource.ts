@@ -137,6 +137,15 @@ export function buildDebeziumSourceConfig(input: DebeziumSourceInput): Record<st
         // How each PostgreSQL type reaches the record: the type table's settings (contract/typeTable.ts).
         ...DEBEZIUM_TYPE_SETTINGS,
         [TEXT_FORM_TYPES_SETTING]: (input.textFormTypes ?? []).join(","),
+        // A TOASTed value an update left unchanged is not in the WAL of a table without REPLICA IDENTITY FULL
+        // (a partition created after the bootstrap, until the next pulumi up sets it): Debezium reads it back
+        // from the table by the record's key instead of sending the placeholder on. Null values are kept as
+        // they came (reselecting them would query the source for every null).
+        "post.processors": "reselect",
+        "post.processors.reselect.type": "io.debezium.processors.reselect.ReselectColumnsPostProcessor",
+        "post.processors.reselect.reselect.unavailable.values": "true",
+        "post.processors.reselect.reselect.null.values": "false",
+        "post.processors.reselect.reselect.use.event.key": "true",
         "tombstones.on.delete": "false",
         // TRUNCATE is captured (Debezium skips it by default) and reaches ADX as a change row that hides
         // every row committed before it; nothing else is skipped.

@@ -107,6 +107,13 @@ const DATETIME_CANONICAL = (utc: string) => `CASE WHEN {c} >= '0001-01-01' AND {
  *   00:00:00, and a numeric[] holding NaN into null. It also writes every type of the "text-form" rule
  *   as PostgreSQL's text; the connector config names those types (`TEXT_FORM_TYPES_SETTING`).
  */
+/**
+ * What the record holds for a TOASTed value an update left unchanged and the stream did not carry (a
+ * table or partition without REPLICA IDENTITY FULL: one created after the bootstrap); Debezium's
+ * reselect post-processor replaces it with the row's value (connectors/debeziumSource.ts).
+ */
+export const UNAVAILABLE_VALUE_PLACEHOLDER = "__debezium_unavailable_value";
+
 export const DEBEZIUM_TYPE_SETTINGS: Readonly<Record<string, string>> = {
     "decimal.handling.mode": "string",
     "hstore.handling.mode": "json",
@@ -116,8 +123,10 @@ export const DEBEZIUM_TYPE_SETTINGS: Readonly<Record<string, string>> = {
     "time.precision.mode": "isostring",
     "interval.handling.mode": "string",
     "binary.handling.mode": "base64",
+    "unavailable.value.placeholder": UNAVAILABLE_VALUE_PLACEHOLDER,
     converters: "pgValues",
     "pgValues.type": "pgadxcdc.converters.PostgresSpecialValues",
+    "pgValues.unavailable.value.placeholder": UNAVAILABLE_VALUE_PLACEHOLDER,
 };
 
 /** The type table's last rule: every type no other rule maps, carried as PostgreSQL's text. */

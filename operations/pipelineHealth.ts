@@ -12,6 +12,7 @@ import { kustoIdentifier } from "../kql/adxModel";
 import { lastReconcileQuery } from "../kql/reconcileQueries";
 import { OVERSIZED_FIELD } from "../contract/recordFields";
 import { buildLastWalGuardDropSql } from "../postgres/walGuard";
+import { REPLICA_IDENTITY_GAPS_SQL, REPLICA_IDENTITY_LOCK_TIMEOUT } from "../postgres/sourceSchema";
 import { connectAuthorizationHeaders, connectUnauthorizedMessage } from "../connectors/connectRestAuth";
 
 export interface ConnectorHealth {
@@ -103,6 +104,11 @@ export interface PipelineHealthReport {
     initialSnapshotRunning?: boolean;
     /** How the sink authenticates (from the stack's outputs), and when status ran: a client secret's expiry is judged against it. */
     sinkIdentity?: { kind: "clientSecret" | "managedIdentity"; clientId: string; clientSecretExpiresAt?: string; managedIdentityResourceId?: string; checkedAt: Date };
+    /**
+     * Per captured table, its relations whose replica identity is not FULL (a partition created after the
+     * last bootstrap): Debezium reads an unchanged TOASTed value of theirs back from the table by key.
+     */
+    replicaIdentityGaps?: { table: string; relations: string[] }[];
     /** What could not be reached at all (Connect, PostgreSQL, Kafka), with the reason. */
     unreachable: string[];
 }
@@ -248,6 +254,12 @@ export function evaluatePipelineHealth(report: PipelineHealthReport, thresholds:
                     `which pg-adx-cdc reconcile --table ${table} --repair finds and removes), and keep the sink running within the topic's retention`,
             );
     }
+    for (const gap of report.replicaIdentityGaps ?? [])
+        problems.push(
+            `REPLICA IDENTITY: ${gap.relations.join(", ")} (of captured table ${gap.table}) not FULL, as a partition created after the last pulumi up is: its updates do not carry a TOASTed value they leave unchanged, ` +
+                `which Debezium then reads back from the table (the row's value at that time, not at the change). Run pulumi up (it sets FULL, waiting at most ${REPLICA_IDENTITY_LOCK_TIMEOUT} at a time for the lock), ` +
+                `or ALTER TABLE ... REPLICA IDENTITY FULL on each`,
+        );
     for (const r of report.reconciles ?? []) {
         if (r.verdict === "drift")
             problems.push(
@@ -453,6 +465,17 @@ export const SLOT_LAG_SQL = `SELECT slot_name, active, wal_status,
 FROM pg_replication_slots WHERE slot_name = $1`;
 
 /** What the WAL guard logged: its latest drop and its latest failure of the last hour (nothing when it is not set up). */
+/** The captured tables' relations without REPLICA IDENTITY FULL, grouped by table. */
+export async function readReplicaIdentityGaps(sql: SqlQueryable, tables: string[]): Promise<NonNullable<PipelineHealthReport["replicaIdentityGaps"]>> {
+    const { rows } = await sql.query(REPLICA_IDENTITY_GAPS_SQL, [tables]);
+    const gaps: NonNullable<PipelineHealthReport["replicaIdentityGaps"]> = [];
+    for (const row of rows as { captured: string; relation: string }[]) {
+        const gap = gaps.find((g) => g.table === row.captured) ?? gaps[gaps.push({ table: row.captured, relations: [] }) - 1];
+        gap.relations.push(row.relation);
+    }
+    return gaps;
+}
+
 export async function readWalGuardLog(sql: SqlQueryable, logTable: string): Promise<Pick<SlotHealth, "guardDrop" | "guardFailure">> {
     const { rows: present } = await sql.query("SELECT to_regclass($1) IS NOT NULL AS present", [logTable]);
     if (!present[0].present) return {};
@@ -680,6 +703,10 @@ export async function collectPipelineHealth(
     else {
         try {
             report.slot = await readSlotHealth(sql, outputs.postgres.slotName, outputs.postgres.walGuardLogTable);
+            report.replicaIdentityGaps = await readReplicaIdentityGaps(
+                sql,
+                outputs.adx.tables.map((t) => t.sourceTable),
+            );
             if (outputs.postgres.signalTable)
                 report.incrementalSnapshots = await readIncrementalSnapshots(sql, outputs.postgres.signalTable, connectUrl, outputs.connectors.source);
         } catch (error: any) {

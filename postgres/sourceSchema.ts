@@ -82,8 +82,9 @@ function literal(text: string): string {
  * partition (PostgreSQL writes no WAL for it: the snapshot would arrive, then no change ever), or a
  * table with inheritance children (INHERITS, TimescaleDB's chunks): Debezium's snapshot of the parent
  * reads the children's rows too, while PostgreSQL publishes the children's changes under their own
- * names, so those rows would arrive once and never change. Names go in as parameters of RAISE, never
- * into its format string.
+ * names, so those rows would arrive once and never change; or a partitioned table without a primary
+ * key (its partitions created later have no replica identity, and their UPDATEs and DELETEs would fail
+ * in the user's application). Names go in as parameters of RAISE, never into its format string.
  */
 export function capturableTableCheck(name: string): string {
     const remove = "or remove it from pg-adx-cdc:capture.tables";
@@ -98,7 +99,9 @@ export function capturableTableCheck(name: string): string {
         `${literal(name)}, unlogged; END IF; ` +
         `SELECT string_agg(i.inhrelid::regclass::text, ', ' ORDER BY i.inhrelid::regclass::text) INTO children FROM pg_inherits i WHERE i.inhparent = rel AND kind = 'r'; ` +
         `IF children IS NOT NULL THEN RAISE EXCEPTION 'captured table % has inheritance children (%): a snapshot of it reads their rows too, while PostgreSQL publishes their changes under their own names, so those rows would arrive once and never change; capture each child as a table of its own instead of the parent, or move to declarative partitioning (PARTITION BY) and capture the partitioned table, ${remove}', ` +
-        `${literal(name)}, children; END IF; END $$`
+        `${literal(name)}, children; END IF; ` +
+        `IF kind = 'p' AND NOT EXISTS (SELECT FROM pg_index WHERE indrelid = rel AND indisprimary) THEN RAISE EXCEPTION 'captured table % is partitioned and has no primary key: a partition created later starts with REPLICA IDENTITY DEFAULT and no key, and PostgreSQL refuses its UPDATEs and DELETEs once it is published (every partition of a captured table is); add a primary key (it includes the partition key: ALTER TABLE % ADD PRIMARY KEY (...)), ${remove}', ` +
+        `${literal(name)}, ${literal(name)}; END IF; END $$`
     );
 }
 
@@ -252,18 +255,30 @@ export const REPLICA_IDENTITY_LOCK_TIMEOUT = "3s";
  * table the bootstrap creates) is skipped.
  */
 export function buildReplicaIdentityStatements(tables: string[]): string[] {
-    return tables.map((captured) => {
-        const table = `to_regclass(${literal(qualified(captured).table)})`;
-        return (
-            `DO $$ DECLARE r regclass; BEGIN ` +
-            // pg_partition_tree lists a partitioned table and its partitions, and nothing for a plain table.
-            `FOR r IN SELECT c.oid::regclass FROM (SELECT ${table} AS relid, 0 AS level UNION SELECT relid, level FROM pg_partition_tree(${table})) t ` +
-            `JOIN pg_class c ON c.oid = t.relid ` +
-            `WHERE c.relkind IN ('r', 'p') AND c.relreplident <> 'f' ORDER BY t.level ` +
-            `LOOP EXECUTE format('ALTER TABLE %s REPLICA IDENTITY FULL', r); END LOOP; END $$`
-        );
-    });
+    return tables.map(
+        (captured) =>
+            `DO $$ DECLARE r regclass; BEGIN FOR r IN ${relationsNotFull(`to_regclass(${literal(qualified(captured).table)})`)} ` +
+            `LOOP EXECUTE format('ALTER TABLE %s REPLICA IDENTITY FULL', r); END LOOP; END $$`,
+    );
 }
+
+/**
+ * The relations of a captured table (`table`: SQL giving its regclass, or NULL) whose replica identity is
+ * not FULL: the table and, for a partitioned table, each partition, partitioned tables first.
+ */
+function relationsNotFull(table: string): string {
+    // pg_partition_tree lists a partitioned table and its partitions, and nothing for a plain table.
+    return (
+        `SELECT c.oid::regclass FROM (SELECT ${table} AS relid, 0 AS level UNION SELECT relid, level FROM pg_partition_tree(${table})) t ` +
+        `JOIN pg_class c ON c.oid = t.relid WHERE c.relkind IN ('r', 'p') AND c.relreplident <> 'f' ORDER BY t.level`
+    );
+}
+
+/**
+ * Per captured table ($1, text[] of names), each relation whose replica identity is not FULL (a partition
+ * created after the last bootstrap): `status` reports them; the next `pulumi up` sets them.
+ */
+export const REPLICA_IDENTITY_GAPS_SQL = `SELECT t.captured, r.oid::text AS relation FROM unnest($1::text[]) t(captured) CROSS JOIN LATERAL (${relationsNotFull("to_regclass(t.captured)")}) r(oid)`;
 
 export interface SourceTeardownInput {
     tables: string[];

@@ -290,12 +290,13 @@ describe("PostgreSQL → Debezium → Kafka → the real Kusto sink → ADX (tes
         assert.deepEqual(schemas.rows, [], "the failed bootstrap rolled back as a whole");
     });
 
-    it("bad input: a view, a materialized view, an UNLOGGED table (or partition), an inheritance parent and a partition captured beside its partitioned table fail the bootstrap, each with why and the fix", async () => {
+    it("bad input: a view, a materialized view, an UNLOGGED table (or partition), an inheritance parent, a partitioned table without a primary key and a partition captured beside its partitioned table fail the bootstrap, each with why and the fix", async () => {
         await admin.query(
             "CREATE SCHEMA odd; CREATE VIEW odd.v AS SELECT 1 AS id; CREATE MATERIALIZED VIEW odd.mv AS SELECT 1 AS id; " +
                 "CREATE UNLOGGED TABLE odd.scratch (id int PRIMARY KEY); " +
                 "CREATE TABLE odd.parted (id int, at date, PRIMARY KEY (id, at)) PARTITION BY RANGE (at); CREATE UNLOGGED TABLE odd.parted_2024 PARTITION OF odd.parted FOR VALUES FROM ('2024-01-01') TO ('2025-01-01'); " +
                 "CREATE TABLE odd.readings (id int PRIMARY KEY, v text); CREATE TABLE odd.readings_2024 (extra int) INHERITS (odd.readings); " +
+                "CREATE TABLE odd.metrics (at date, v int) PARTITION BY RANGE (at); " +
                 "CREATE TABLE odd.events (id int, at date, PRIMARY KEY (id, at)) PARTITION BY RANGE (at); CREATE TABLE odd.\"Events 2024\" PARTITION OF odd.events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')",
         );
         try {
@@ -313,6 +314,10 @@ describe("PostgreSQL → Debezium → Kafka → the real Kusto sink → ADX (tes
             await assert.rejects(
                 sourceBootstrapProvider.create!(withTables(["odd.readings"])),
                 /captured table odd\.readings has inheritance children \(odd\.readings_2024\).*capture each child as a table of its own/,
+            );
+            await assert.rejects(
+                sourceBootstrapProvider.create!(withTables(["odd.metrics"])),
+                /captured table odd\.metrics is partitioned and has no primary key: a partition created later starts with REPLICA IDENTITY DEFAULT.*ALTER TABLE odd\.metrics ADD PRIMARY KEY/,
             );
             await assert.rejects(
                 sourceBootstrapProvider.create!(withTables(["odd.events", 'odd."Events 2024"'])),

@@ -228,7 +228,7 @@ describe("builders", () => {
             /'captured table % does not exist in database %; create it first or remove it from pg-adx-cdc:capture\.tables', 'sales\.refunds', current_database\(\)/,
         );
         assert.match(checks, /pg_partition_ancestors/, "two captured tables: no partition of the other");
-        assert.doesNotMatch(checks, /ALTER|CREATE|GRANT/);
+        assert.doesNotMatch(checks.replace(/'(?:[^']|'')*'/g, "''"), /ALTER|CREATE|GRANT/, "outside the messages, nothing changes anything");
         assert.doesNotMatch(sql, /captured table %/);
         assert.doesNotMatch(sql, /GRANT (ALL|INSERT|UPDATE|DELETE)[^;]*retail\.orders_info/);
         // No lock on captured tables in the bootstrap's transaction: replica identity is set apart, where missing.

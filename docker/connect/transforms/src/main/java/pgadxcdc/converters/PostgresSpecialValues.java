@@ -54,7 +54,10 @@ public class PostgresSpecialValues implements CustomConverter<SchemaBuilder, Rel
     private static final Pattern POSTGRES_DATE = Pattern.compile("(\\d{4,})-(\\d{2})-(\\d{2})( BC)?");
     /** Column types written as PostgreSQL's text (pg_type.typname, comma-separated). */
     public static final String TEXT_TYPES_PROPERTY = "text.types";
+    /** The connector's unavailable.value.placeholder, written for a TOASTed value the stream did not carry. */
+    public static final String UNAVAILABLE_PLACEHOLDER_PROPERTY = "unavailable.value.placeholder";
     private final Set<String> textTypes = new HashSet<>();
+    private String unavailablePlaceholder;
 
     @Override
     public void configure(Properties props) {
@@ -62,6 +65,20 @@ public class PostgresSpecialValues implements CustomConverter<SchemaBuilder, Rel
         for (String type : listed.split(",")) {
             if (!type.isBlank()) textTypes.add(type.trim());
         }
+        unavailablePlaceholder = props.getProperty(UNAVAILABLE_PLACEHOLDER_PROPERTY);
+        if (unavailablePlaceholder == null || unavailablePlaceholder.isEmpty())
+            throw new IllegalArgumentException("pg-adx-cdc's converter needs " + UNAVAILABLE_PLACEHOLDER_PROPERTY + " (the connector's own)");
+    }
+
+    /**
+     * An update that leaves a TOASTed value unchanged, in a table without REPLICA IDENTITY FULL (a partition
+     * created after the bootstrap), does not carry the value: the stream hands a converter one of Debezium's
+     * marker objects (plain java.lang.Object instances) instead. Debezium's own converters write the
+     * placeholder then; this one writes it too, as text or as a one-element array, where the reselect
+     * post-processor (connectors/debeziumSource.ts) finds it and reads the value back from the table.
+     */
+    private static boolean isUnchangedToastMarker(Object value) {
+        return value.getClass() == Object.class;
     }
 
     @Override
@@ -70,7 +87,7 @@ public class PostgresSpecialValues implements CustomConverter<SchemaBuilder, Rel
         if (textTypes.contains(type)) {
             SchemaBuilder schema = SchemaBuilder.string();
             if (column.isOptional()) schema.optional();
-            registration.register(schema, value -> value == null ? null : postgresText(value));
+            registration.register(schema, value -> value == null ? null : isUnchangedToastMarker(value) ? unavailablePlaceholder : postgresText(value));
         }
         else if ("date".equals(type)) {
             SchemaBuilder schema = SchemaBuilder.string();
@@ -85,22 +102,22 @@ public class PostgresSpecialValues implements CustomConverter<SchemaBuilder, Rel
         else if ("_time".equals(type)) {
             SchemaBuilder schema = SchemaBuilder.array(Schema.OPTIONAL_STRING_SCHEMA);
             if (column.isOptional()) schema.optional();
-            registration.register(schema, value -> value == null ? null : arrayOf(column, value, e -> timeText(column, e)));
+            registration.register(schema, value -> value == null ? null : isUnchangedToastMarker(value) ? List.of(unavailablePlaceholder) : arrayOf(column, value, e -> timeText(column, e)));
         }
         else if ("_timestamp".equals(type) || "_timestamptz".equals(type)) {
             SchemaBuilder schema = SchemaBuilder.array(Schema.OPTIONAL_STRING_SCHEMA);
             if (column.isOptional()) schema.optional();
-            registration.register(schema, value -> value == null ? null : arrayOf(column, value, e -> timestampText(column, e.toString())));
+            registration.register(schema, value -> value == null ? null : isUnchangedToastMarker(value) ? List.of(unavailablePlaceholder) : arrayOf(column, value, e -> timestampText(column, e.toString())));
         }
         else if ("_numeric".equals(type)) {
             SchemaBuilder schema = SchemaBuilder.array(Schema.OPTIONAL_STRING_SCHEMA);
             if (column.isOptional()) schema.optional();
-            registration.register(schema, value -> value == null ? null : arrayOf(column, value, e -> numericText(column, e)));
+            registration.register(schema, value -> value == null ? null : isUnchangedToastMarker(value) ? List.of(unavailablePlaceholder) : arrayOf(column, value, e -> numericText(column, e)));
         }
         else if ("_date".equals(type)) {
             SchemaBuilder schema = SchemaBuilder.array(Schema.OPTIONAL_STRING_SCHEMA);
             if (column.isOptional()) schema.optional();
-            registration.register(schema, value -> value == null ? null : arrayOf(column, value, e -> dateText(column, e)));
+            registration.register(schema, value -> value == null ? null : isUnchangedToastMarker(value) ? List.of(unavailablePlaceholder) : arrayOf(column, value, e -> dateText(column, e)));
         }
     }
 
