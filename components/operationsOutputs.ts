@@ -59,6 +59,7 @@ export function buildOperationsOutputs(input: OperationsOutputsInput): Operation
             sslMode: input.postgres.sslMode,
             slotName: objects.slotName,
             signalTable: objects.signalTable,
+            publicationName: objects.publicationName,
             walGuardLogTable: objects.walGuard.logTable,
         },
         adx: {

@@ -39,6 +39,8 @@ const operationsSchema = z.object({
         slotName: z.string().min(1),
         /** Debezium's signal table: status reads incremental snapshot progress from it (absent on stacks deployed before it existed). */
         signalTable: z.string().min(1).optional(),
+        /** The stack's publication: status finds a captured table renamed under capture in it (absent on stacks deployed before it existed). */
+        publicationName: z.string().min(1).optional(),
         /** Where the WAL guard logs each slot it dropped (postgres/walGuard.ts): status reports the latest. */
         walGuardLogTable: z.string().min(1).optional(),
     }),

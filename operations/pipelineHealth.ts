@@ -12,7 +12,7 @@ import { kustoIdentifier } from "../kql/adxModel";
 import { lastReconcileQuery } from "../kql/reconcileQueries";
 import { OVERSIZED_FIELD } from "../contract/recordFields";
 import { buildLastWalGuardDropSql } from "../postgres/walGuard";
-import { REPLICA_IDENTITY_GAPS_SQL, REPLICA_IDENTITY_LOCK_TIMEOUT } from "../postgres/sourceSchema";
+import { GONE_TABLES_SQL, REPLICA_IDENTITY_GAPS_SQL, REPLICA_IDENTITY_LOCK_TIMEOUT } from "../postgres/sourceSchema";
 import { connectAuthorizationHeaders, connectUnauthorizedMessage } from "../connectors/connectRestAuth";
 
 export interface ConnectorHealth {
@@ -109,6 +109,11 @@ export interface PipelineHealthReport {
      * last bootstrap): Debezium reads an unchanged TOASTed value of theirs back from the table by key.
      */
     replicaIdentityGaps?: { table: string; relations: string[] }[];
+    /**
+     * Captured tables that no longer exist under their name (dropped, or renamed), and tables the
+     * publication holds that the stack does not capture (a captured table after a RENAME).
+     */
+    goneTables?: { missing: string[]; uncapturedPublished: string[] };
     /** What could not be reached at all (Connect, PostgreSQL, Kafka), with the reason. */
     unreachable: string[];
 }
@@ -254,6 +259,13 @@ export function evaluatePipelineHealth(report: PipelineHealthReport, thresholds:
                     `which pg-adx-cdc reconcile --table ${table} --repair finds and removes), and keep the sink running within the topic's retention`,
             );
     }
+    const gone = report.goneTables;
+    for (const table of gone?.missing ?? [])
+        problems.push(
+            `CAPTURED TABLE GONE: ${table} no longer exists in PostgreSQL under that name (dropped, or renamed${gone!.uncapturedPublished.length ? `: the publication now holds ${gone!.uncapturedPublished.join(", ")}, which the stack does not capture` : ""}): ` +
+                `its changes no longer reach ADX and its current state keeps the last rows. If it was renamed, put the new name in pg-adx-cdc:capture.tables and run pulumi up (a new ADX table, read by snapshot); ` +
+                `if it was dropped, remove it from capture.tables and run pulumi up`,
+        );
     for (const gap of report.replicaIdentityGaps ?? [])
         problems.push(
             `REPLICA IDENTITY: ${gap.relations.join(", ")} (of captured table ${gap.table}) not FULL, as a partition created after the last pulumi up is: its updates do not carry a TOASTed value they leave unchanged, ` +
@@ -465,6 +477,17 @@ export const SLOT_LAG_SQL = `SELECT slot_name, active, wal_status,
 FROM pg_replication_slots WHERE slot_name = $1`;
 
 /** What the WAL guard logged: its latest drop and its latest failure of the last hour (nothing when it is not set up). */
+/** Captured tables gone from their names, and what the publication holds beyond the stack's tables (GONE_TABLES_SQL). */
+export async function readGoneTables(sql: SqlQueryable, outputs: Pick<OperationsOutputs, "adx" | "postgres">): Promise<NonNullable<PipelineHealthReport["goneTables"]>> {
+    const captured = outputs.adx.tables.map((t) => t.sourceTable);
+    const own = [...captured, outputs.adx.heartbeat.sourceTable, ...(outputs.postgres.signalTable ? [outputs.postgres.signalTable] : [])];
+    const { rows } = await sql.query(GONE_TABLES_SQL, [captured, outputs.postgres.publicationName ?? "", own]);
+    return {
+        missing: rows.filter((r: any) => r.kind === "missing").map((r: any) => r.relation),
+        uncapturedPublished: rows.filter((r: any) => r.kind === "published").map((r: any) => r.relation),
+    };
+}
+
 /** The captured tables' relations without REPLICA IDENTITY FULL, grouped by table. */
 export async function readReplicaIdentityGaps(sql: SqlQueryable, tables: string[]): Promise<NonNullable<PipelineHealthReport["replicaIdentityGaps"]>> {
     const { rows } = await sql.query(REPLICA_IDENTITY_GAPS_SQL, [tables]);
@@ -703,6 +726,7 @@ export async function collectPipelineHealth(
     else {
         try {
             report.slot = await readSlotHealth(sql, outputs.postgres.slotName, outputs.postgres.walGuardLogTable);
+            report.goneTables = await readGoneTables(sql, outputs);
             report.replicaIdentityGaps = await readReplicaIdentityGaps(
                 sql,
                 outputs.adx.tables.map((t) => t.sourceTable),

@@ -23,7 +23,8 @@ import { sourceObjectNames } from "../../postgres/sourceSchema";
 import { parseTableName } from "../../contract/identifiers";
 import { adxNamesFor, changeMetadataColumns } from "../../kql/adxModel";
 import { kafkaClient } from "../../runtime/kafkaClient";
-import { readOversizedRows, readReplicaIdentityGaps } from "../../operations/pipelineHealth";
+import { evaluatePipelineHealth, readGoneTables, readOversizedRows, readReplicaIdentityGaps } from "../../operations/pipelineHealth";
+import { localOperationsOutputs } from "./harness/operationsOutputs";
 
 const PREFIX = "realworld";
 const CONNECTOR = `${PREFIX}-postgres-source`;
@@ -333,5 +334,21 @@ describe("real-world tables captured exactly", () => {
             await app.end().catch(() => undefined);
         }
         await waitUntilEqual("after the bootstrap beside a transaction", [SESSIONS]);
+    });
+
+    it("a captured table renamed under capture is never silent: status names the old name gone and the new one in the publication, with the fix", async () => {
+        const outputs = localOperationsOutputs(pipeline, { topicPrefix: PREFIX, sink, tables: TABLES });
+        assert.deepEqual(await readGoneTables(admin, outputs), { missing: [], uncapturedPublished: [] });
+        // The publication follows the table by its OID; Debezium's include list names it.
+        await admin.query(`ALTER TABLE ${AUDIT} RENAME TO audit_log`);
+        try {
+            const gone = await readGoneTables(admin, outputs);
+            assert.deepEqual(gone, { missing: [AUDIT], uncapturedPublished: ["app.audit_log"] });
+            const problems = evaluatePipelineHealth({ connectors: [], topics: [], unreachable: [], goneTables: gone }).join("\n");
+            assert.match(problems, /CAPTURED TABLE GONE: app\.audit no longer exists .*the publication now holds app\.audit_log.*put the new name in pg-adx-cdc:capture\.tables/);
+        } finally {
+            await admin.query("ALTER TABLE app.audit_log RENAME TO audit");
+        }
+        assert.deepEqual(await readGoneTables(admin, outputs), { missing: [], uncapturedPublished: [] });
     });
 });

@@ -172,6 +172,7 @@ describe("the program with Pulumi.dev.yaml", () => {
             sslMode: "require",
             slotName: "debezium_cdc",
             signalTable: "cdc_meta.signal_cdc",
+            publicationName: "debezium_cdc_pub",
             walGuardLogTable: "cdc_meta.wal_guard_log_cdc",
         });
         assert.deepEqual(operations.adx.tables, [

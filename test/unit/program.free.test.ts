@@ -118,6 +118,7 @@ describe("the program with Pulumi.free.yaml (existing free cluster, PostgreSQL c
             sslMode: "disable",
             slotName: "debezium_cdc",
             signalTable: "cdc_meta.signal_cdc",
+            publicationName: "debezium_cdc_pub",
             walGuardLogTable: "cdc_meta.wal_guard_log_cdc",
         });
         const links = await resolveOutput(run.program.analyticsLinks as pulumi.Output<Record<string, string>>);
