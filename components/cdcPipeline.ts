@@ -30,7 +30,7 @@ import { KqlSchema } from "../kql/kqlSchema";
 import { functionsDefinedIn, loadOverlayScripts } from "../kql/kqlModel";
 import { adxModelScripts, adxNamesFor, heartbeatModelScripts } from "../kql/adxModel";
 import { describedTable, SourceCatalog } from "../postgres/sourceCatalogResource";
-import { textFormTypeNames } from "../contract/typeTable";
+import { textFormColumns, textFormTypeNames } from "../contract/typeTable";
 import { IncrementalSnapshot } from "../postgres/incrementalSnapshot";
 import { adxWebUiLinks } from "./adxLinks";
 import { buildAzureServerParameters, buildLogicalReplicationParameters, needsFailoverSlot } from "../postgres/serverParameters";
@@ -319,6 +319,7 @@ export class CdcPipeline extends pulumi.ComponentResource {
                         },
                         tables: config.capture.tables,
                         textFormTypes: textFormTypeNames(described),
+                        textFormColumns: textFormColumns(described),
                         keyColumns: config.capture.keys,
                         topicPrefix: config.capture.topicPrefix,
                         slotName: postgres.slotName,

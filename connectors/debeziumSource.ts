@@ -1,7 +1,7 @@
 // The Debezium PostgreSQL source connector config (Debezium 3.x names only). The stack and the
 // e2e harness both call buildDebeziumSourceConfig; only endpoints and credentials differ.
 import { assertSecretReference, CONNECTOR_CLIENT_OVERRIDES } from "./workerSettings";
-import { DEBEZIUM_TYPE_SETTINGS, TEXT_FORM_TYPES_SETTING } from "../contract/typeTable";
+import { DEBEZIUM_TYPE_SETTINGS, TEXT_FORM_COLUMNS_SETTING, TEXT_FORM_TYPES_SETTING } from "../contract/typeTable";
 import { SslMode } from "../contract/sslMode";
 import { debeziumColumnPattern, debeziumTablePattern, debeziumTopicName } from "../contract/identifiers";
 import { ADDED_CHANGE_FIELDS, ADDED_FIELD_PREFIX, DELETED_FLAG_FIELD, MAX_RECORD_BYTES, OVERSIZED_MARKER_PREFIX, OVERSIZED_FIELD } from "../contract/recordFields";
@@ -48,6 +48,8 @@ export interface DebeziumSourceInput {
      * (textFormTypeNames of the catalog): pg-adx-cdc's converter writes them. Empty when there are none.
      */
     textFormTypes?: string[];
+    /** Single columns carried as PostgreSQL's text (textFormColumns of the catalog: multi-dimensional arrays). */
+    textFormColumns?: string[];
     /** Key columns of tables without a primary key (pg-adx-cdc:capture.keys); they become the records' Kafka key. */
     keyColumns?: Record<string, string[]>;
     topicPrefix: string;
@@ -137,6 +139,7 @@ export function buildDebeziumSourceConfig(input: DebeziumSourceInput): Record<st
         // How each PostgreSQL type reaches the record: the type table's settings (contract/typeTable.ts).
         ...DEBEZIUM_TYPE_SETTINGS,
         [TEXT_FORM_TYPES_SETTING]: (input.textFormTypes ?? []).join(","),
+        [TEXT_FORM_COLUMNS_SETTING]: (input.textFormColumns ?? []).join(","),
         // A TOASTed value an update left unchanged is not in the WAL of a table without REPLICA IDENTITY FULL
         // (a partition created after the bootstrap, until the next pulumi up sets it): Debezium reads it back
         // from the table by the record's key instead of sending the placeholder on. Null values are kept as

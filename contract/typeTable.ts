@@ -1,6 +1,7 @@
 // The one type table: PostgreSQL type → what Debezium puts in the flat JSON record (with the
 // converter settings below) → Kusto column type and mapping transform. The ADX model generator,
 // the e2e value-by-value checks and docs/types.md all read this table; nothing else maps types.
+import { parseTableName } from "./identifiers";
 
 /** A column as the catalog describes it (postgres/catalog.ts). */
 export interface CatalogColumn {
@@ -15,6 +16,11 @@ export interface CatalogColumn {
     elementKind?: "base" | "enum" | "array" | "other";
     /** numeric(p,s): precision and scale from the type modifier; undefined for unconstrained numeric. */
     numericPrecision?: number;
+    /**
+     * An array column declared with more than one dimension (integer[][]: pg_attribute.attndims 2);
+     * absent otherwise. PostgreSQL enforces no dimensions: the declaration is the user's statement of intent.
+     */
+    dimensions?: number;
     notNull: boolean;
 }
 
@@ -433,20 +439,21 @@ export const TYPE_TABLE: readonly TypeRule[] = [
     },
     {
         id: "array",
-        postgres: "one-dimensional arrays of the types above (e.g. integer[], text[])",
+        postgres: "arrays of the types above declared with one dimension (e.g. integer[], text[]); integer[][] is text-form",
         examples: [
             { type: "integer[]", values: ["'{1,NULL,-3}'", "'{}'"] },
             { type: "text[]", values: [`'{"a","b c",NULL}'`] },
         ],
         matches: (c) =>
             c.kind === "array" &&
+            !isMultiDimensionalArray(c) &&
             !!c.elementTypeName &&
             c.elementKind !== "array" &&
             TYPE_TABLE.some((r) => !NOT_ARRAY_ELEMENT_RULES.has(r.id) && r.matches(arrayElementColumn(c))),
         debeziumJson:
             "JSON array of the element's form (date, time, numeric, timestamp and timestamptz elements written by pg-adx-cdc's converter, which keeps BC, the infinities, NaN and 24:00:00)",
         kusto: "dynamic",
-        note: "a dynamic array; mv-expand or c[0] in a query. Known limit: a multi-dimensional value in an array column (PostgreSQL allows '{{1,2},{3,4}}' in integer[]) arrives as null or null elements (Debezium 3.7's array conversion); `reconcile` reports such rows",
+        note: "a dynamic array; mv-expand or c[0] in a query. A column declared with more dimensions (integer[][]) is text-form: PostgreSQL's array text, exact. Known limit: a multi-dimensional value in a column declared one-dimensional (PostgreSQL allows '{{1,2},{3,4}}' in integer[]) arrives as null or null elements (Debezium 3.7's array conversion); `reconcile` reports such rows; declare such a column integer[][] (ALTER TABLE ... ALTER COLUMN c TYPE integer[][], no rewrite) before its table is captured, to capture it exactly",
         // Element by element, each read back by its own rule's SQL ({element}, with $1 the element's text and {c} the element).
         canonicalSql: orNull("array_to_json({c})::text"),
         sameValueSql:
@@ -497,7 +504,7 @@ export const TYPE_TABLE: readonly TypeRule[] = [
     {
         id: TEXT_FORM_RULE_ID,
         postgres:
-            "every other type: tsvector, tsquery, xml, bit, varbit, ranges and multiranges, point, line, lseg, box, path, polygon, circle, macaddr8, pg_lsn, oid, jsonpath, extension types (citext, ltree, ...), composite types, arrays of these",
+            "every other type: tsvector, tsquery, xml, bit, varbit, ranges and multiranges, point, line, lseg, box, path, polygon, circle, macaddr8, pg_lsn, oid, jsonpath, extension types (citext, ltree, ...), composite types, arrays of these, and arrays declared with more than one dimension (integer[][])",
         examples: [
             { type: "tsvector", values: ["'a fat cat sat on a mat'", "''"] },
             { type: "tsquery", values: ["'fat & (rat | !cat)'"] },
@@ -518,6 +525,8 @@ export const TYPE_TABLE: readonly TypeRule[] = [
             { type: "ltree", values: ["'Top.Science.Astronomy'"], extension: "ltree" },
             { type: "{composite}", values: ["ROW('Main St, \"1\"', 12345)", "ROW(NULL, NULL)"] },
             { type: "point[]", values: ["ARRAY['(1,2)'::point, NULL]"] },
+            { type: "integer[][]", values: ["'{{1,2},{3,NULL}}'", "'{7,8}'", "'{}'"] },
+            { type: "date[][]", values: [`'{{infinity,"4713-01-01 BC"},{2024-02-29,NULL}}'`] },
         ],
         matches: (c) => !TYPE_TABLE.some((r) => r.id !== TEXT_FORM_RULE_ID && r.matches(c)),
         debeziumJson: "string: PostgreSQL's text output of the value (pg-adx-cdc's converter, both paths)",
@@ -536,14 +545,41 @@ export const TYPE_TABLE: readonly TypeRule[] = [
  */
 const NOT_ARRAY_ELEMENT_RULES = new Set(["array", "hstore", TEXT_FORM_RULE_ID]);
 
+/** An array column declared with more than one dimension: text-form by its declaration, not by its type. */
+function isMultiDimensionalArray(column: CatalogColumn): boolean {
+    return column.kind === "array" && (column.dimensions ?? 0) > 1;
+}
+
 /**
  * The column types the converter writes as PostgreSQL's text (the text-form rule), as Debezium names
- * them (pg_type.typname); the source connector config lists them in TEXT_FORM_TYPES_SETTING.
+ * them (pg_type.typname); the source connector config lists them in TEXT_FORM_TYPES_SETTING. An array
+ * declared with more dimensions is named by column instead (textFormColumns): its type's other columns
+ * stay JSON arrays.
  */
 export function textFormTypeNames(tables: readonly CatalogTable[]): string[] {
     const names = new Set<string>();
-    for (const table of tables) for (const column of table.columns) if (typeRuleFor(table.qualifiedName, column).id === TEXT_FORM_RULE_ID) names.add(column.typeName);
+    for (const table of tables)
+        for (const column of table.columns) if (typeRuleFor(table.qualifiedName, column).id === TEXT_FORM_RULE_ID && !isMultiDimensionalArray(column)) names.add(column.typeName);
     return [...names].sort();
+}
+
+/** The source connector setting that names single text-form columns (TEXT_FORM_COLUMNS_SETTING entries). */
+export const TEXT_FORM_COLUMNS_SETTING = "pgValues.text.columns";
+
+/**
+ * The columns the converter writes as PostgreSQL's text one by one (multi-dimensional arrays), for
+ * TEXT_FORM_COLUMNS_SETTING: schema/table/column, each part percent-encoded (encodeURIComponent, which
+ * the converter's URLDecoder reads), comma-separated.
+ */
+export function textFormColumns(tables: readonly CatalogTable[]): string[] {
+    const entries: string[] = [];
+    for (const table of tables) {
+        const { schema, table: name } = parseTableName(table.qualifiedName);
+        for (const column of table.columns)
+            if (typeRuleFor(table.qualifiedName, column).id === TEXT_FORM_RULE_ID && isMultiDimensionalArray(column))
+                entries.push([schema, name, column.name].map(encodeURIComponent).join("/"));
+    }
+    return entries.sort();
 }
 
 /** For an array column: its element as a column of its own (the element's rule reads each element back). */

@@ -23,7 +23,8 @@ SELECT w.qualified_name,
        CASE WHEN bt.typname = 'numeric' AND COALESCE(NULLIF(t.typtypmod, -1), a.atttypmod) >= 4
             THEN ((COALESCE(NULLIF(t.typtypmod, -1), a.atttypmod) - 4) >> 16) & 65535 END AS numeric_precision,
        COALESCE(array_position(pk.conkey, a.attnum), 0) AS key_position,
-       a.attgenerated <> '' AS generated
+       a.attgenerated <> '' AS generated,
+       a.attndims AS dimensions
 FROM wanted w
 JOIN pg_class c ON c.oid = to_regclass(w.qualified_name) AND c.relkind IN ('r', 'p')
 LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
@@ -48,6 +49,8 @@ export interface CatalogRow {
     key_position: number;
     /** A generated column (pg_attribute.attgenerated); absent before PostgreSQL 12. */
     generated?: boolean | null;
+    /** Declared array dimensions (pg_attribute.attndims): 2 for integer[][], 0 or 1 otherwise. */
+    dimensions?: number | null;
 }
 
 function kindOf(typtype: string | null, category: string | null): CatalogColumn["kind"] {
@@ -82,6 +85,7 @@ export function catalogTablesFromRows(tables: string[], rows: CatalogRow[]): { t
                 kind: kindOf(r.type_type, r.type_category),
                 ...(r.element_type_name ? { elementTypeName: r.element_type_name, elementKind: elementKind(r) } : {}),
                 ...(r.numeric_precision !== null && r.numeric_precision !== undefined ? { numericPrecision: Number(r.numeric_precision) } : {}),
+                ...(Number(r.dimensions ?? 0) > 1 ? { dimensions: Number(r.dimensions) } : {}),
                 notNull: !!r.not_null,
             })),
             primaryKey: own

@@ -8,7 +8,7 @@ import { analyzeKqlScripts } from "./kustoLanguageService";
 import { validateKqlInputs } from "../../kql/kqlSchema";
 import { buildDropCommands, currentStateOf, sinkTargetOf, splitKqlCommands } from "../../kql/kqlModel";
 import { adxNamesFor, findAdxNameCollisions, generateAdxModel, heartbeatModelScripts, jsonPathOf } from "../../kql/adxModel";
-import { CatalogColumn, fillTypeSql, TEXT_FORM_RULE_ID, textFormTypeNames, TYPE_TABLE, typeRuleFor } from "../../contract/typeTable";
+import { CatalogColumn, fillTypeSql, TEXT_FORM_RULE_ID, textFormColumns, textFormTypeNames, TYPE_TABLE, typeRuleFor } from "../../contract/typeTable";
 import { currentStateKey } from "../../postgres/catalog";
 import type { CatalogTable } from "../../contract/typeTable";
 import { captureProblems } from "../../postgres/sourceCatalogResource";
@@ -73,6 +73,9 @@ const CATALOG_OF_EXAMPLE_TYPE: Record<string, Omit<CatalogColumn, "name" | "notN
     int8multirange: { declaredType: "int8multirange", typeName: "int8multirange", kind: "other" },
     "{composite}": { declaredType: "address", typeName: "address", kind: "other" },
     "point[]": { declaredType: "point[]", typeName: "_point", kind: "array", elementTypeName: "point", elementKind: "base" },
+    // format_type() says integer[] whatever the declaration; pg_attribute.attndims keeps the 2.
+    "integer[][]": { declaredType: "integer[]", typeName: "_int4", kind: "array", elementTypeName: "int4", elementKind: "base", dimensions: 2 },
+    "date[][]": { declaredType: "date[]", typeName: "_date", kind: "array", elementTypeName: "date", elementKind: "base", dimensions: 2 },
 };
 
 const ALL_TYPES: CatalogTable = {
@@ -142,6 +145,13 @@ describe("the type table", () => {
             ["point", "tsvector"],
         );
         assert.deepEqual(textFormTypeNames([table([base("c", "integer", "int4")])]), []);
+        // An array declared with two dimensions is text-form by column: its type's other columns stay JSON arrays.
+        const ints = { ...base("ids", "integer[]", "_int4"), kind: "array" as const, elementTypeName: "int4", elementKind: "base" as const };
+        const matrix = { ...ints, name: "Grid, 2/2", dimensions: 2 };
+        assert.equal(ruleOf(matrix), TEXT_FORM_RULE_ID);
+        const mixed = [{ qualifiedName: 'geo."Places é"', replicaIdentity: "full" as const, primaryKey: [], columns: [ints, matrix] }];
+        assert.deepEqual(textFormTypeNames(mixed), []);
+        assert.deepEqual(textFormColumns(mixed), ["geo/Places%20%C3%A9/Grid%2C%202%2F2"]);
     });
 });
 

@@ -1,7 +1,7 @@
 // Captures a set of tables on the local pipeline as the stack does, in the stack's order: the source
 // bootstrap (publication, replication user, replica identity), then (once the test has written the
 // rows the snapshot should read) the ADX model and sink, then the Debezium source connector.
-import { textFormTypeNames } from "../../../contract/typeTable";
+import { textFormColumns, textFormTypeNames } from "../../../contract/typeTable";
 import { LocalPipeline } from "../../../local/localPipeline";
 import { deployKustoSink, KustoSinkDeployment } from "../../../local/kustoSinkDeployment";
 import { buildDebeziumSourceConfig } from "../../../connectors/debeziumSource";
@@ -57,6 +57,7 @@ export async function bootstrapCapture(
                     database: pipeline.debeziumDatabase,
                     tables: options.tables,
                     textFormTypes: textFormTypeNames(sink.models.map((m) => m.described)),
+                    textFormColumns: textFormColumns(sink.models.map((m) => m.described)),
                     keyColumns: options.keys,
                     topicPrefix: options.prefix,
                     slotName: names.slotName,

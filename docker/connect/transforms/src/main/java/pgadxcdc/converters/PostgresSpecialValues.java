@@ -1,5 +1,6 @@
 package pgadxcdc.converters;
 
+import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
 import java.time.LocalDate;
@@ -54,9 +55,17 @@ public class PostgresSpecialValues implements CustomConverter<SchemaBuilder, Rel
     private static final Pattern POSTGRES_DATE = Pattern.compile("(\\d{4,})-(\\d{2})-(\\d{2})( BC)?");
     /** Column types written as PostgreSQL's text (pg_type.typname, comma-separated). */
     public static final String TEXT_TYPES_PROPERTY = "text.types";
+    /**
+     * Single columns written as PostgreSQL's text whatever their type (arrays declared with more than one
+     * dimension, whose type's other columns stay JSON arrays): schema/table/column, each part
+     * percent-encoded, comma-separated.
+     */
+    public static final String TEXT_COLUMNS_PROPERTY = "text.columns";
     /** The connector's unavailable.value.placeholder, written for a TOASTed value the stream did not carry. */
     public static final String UNAVAILABLE_PLACEHOLDER_PROPERTY = "unavailable.value.placeholder";
     private final Set<String> textTypes = new HashSet<>();
+    /** TEXT_COLUMNS_PROPERTY decoded: "schema.table" (Debezium's data collection) and the column, joined by a NUL. */
+    private final Set<String> textColumns = new HashSet<>();
     private String unavailablePlaceholder;
 
     @Override
@@ -65,9 +74,34 @@ public class PostgresSpecialValues implements CustomConverter<SchemaBuilder, Rel
         for (String type : listed.split(",")) {
             if (!type.isBlank()) textTypes.add(type.trim());
         }
+        for (String entry : props.getProperty(TEXT_COLUMNS_PROPERTY, "").split(",")) {
+            if (entry.isBlank()) continue;
+            String[] parts = entry.trim().split("/", -1);
+            if (parts.length != 3) throw new IllegalArgumentException(TEXT_COLUMNS_PROPERTY + ": not schema/table/column: " + entry);
+            textColumns.add(decode(parts[0]) + "." + decode(parts[1]) + "\u0000" + decode(parts[2]));
+        }
         unavailablePlaceholder = props.getProperty(UNAVAILABLE_PLACEHOLDER_PROPERTY);
         if (unavailablePlaceholder == null || unavailablePlaceholder.isEmpty())
             throw new IllegalArgumentException("pg-adx-cdc's converter needs " + UNAVAILABLE_PLACEHOLDER_PROPERTY + " (the connector's own)");
+    }
+
+    private static String decode(String part) {
+        return URLDecoder.decode(part, StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Whether a column is named in TEXT_COLUMNS_PROPERTY. Debezium names the column's table "schema.table",
+     * or "database.schema.table" where the JDBC metadata gives a catalog.
+     */
+    private boolean isTextColumn(RelationalColumn column) {
+        String collection = column.dataCollection();
+        if (collection == null || textColumns.isEmpty()) return false;
+        for (int from = 0;;) {
+            if (textColumns.contains(collection.substring(from) + "\u0000" + column.name())) return true;
+            int dot = collection.indexOf('.', from);
+            if (dot < 0) return false;
+            from = dot + 1;
+        }
     }
 
     /**
@@ -84,7 +118,7 @@ public class PostgresSpecialValues implements CustomConverter<SchemaBuilder, Rel
     @Override
     public void converterFor(RelationalColumn column, ConverterRegistration<SchemaBuilder> registration) {
         String type = column.typeName();
-        if (textTypes.contains(type)) {
+        if (textTypes.contains(type) || isTextColumn(column)) {
             SchemaBuilder schema = SchemaBuilder.string();
             if (column.isOptional()) schema.optional();
             registration.register(schema, value -> value == null ? null : isUnchangedToastMarker(value) ? unavailablePlaceholder : postgresText(value));
