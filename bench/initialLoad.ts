@@ -13,7 +13,7 @@ import { startLocalPipeline, LocalPipeline } from "../local/localPipeline";
 import { REPO_ROOT } from "../local/prerequisites";
 import { adminClient } from "../local/capturedSource";
 import { deployKustoSink } from "../local/kustoSinkDeployment";
-import { buildDebeziumSourceConfig, topicForTable } from "../connectors/debeziumSource";
+import { topicForTable } from "../connectors/debeziumSource";
 import { kafkaConnectorProvider } from "../connectors/kafkaConnector";
 import { KustoSinkInput } from "../connectors/kustoSink";
 import { sourceBootstrapProvider } from "../postgres/sourceBootstrap";
@@ -27,6 +27,8 @@ import { runOrdersGeneratorOnConnections } from "../generator/ordersGenerator";
 import { pollUntil } from "../runtime/pollUntil";
 import { sampleJvmHeap, sampleProcess, sampleProcessTree, sampleThisProcess } from "./measurements";
 import { INITIAL_LOAD_DEFAULTS, InitialLoadOptions, INITIAL_LOAD_PROFILES, InitialLoadProfile } from "./initialLoadPlan";
+import { renderTextTable } from "./textTable";
+import { benchSourceConnectorInputs } from "./benchSourceConnector";
 
 /** The loaded table: ~10 columns of realistic width (text and numeric), about 230 bytes a row in PostgreSQL. */
 export const LOAD_TABLE = "bench_load.order_lines";
@@ -179,26 +181,7 @@ async function loadOnce(pipeline: LocalPipeline, profile: InitialLoadProfile, ro
     const requestsFrom = pipeline.adx.ingestRequests.length;
     const kafka = kafkaClient(pipeline.kafka, "bench-initial-load").admin();
     await kafka.connect();
-    const inputs = {
-        connectUrl: pipeline.connectUrl,
-        connectCredentials: pipeline.connectCredentials,
-        connectorName: name,
-        timeoutSeconds: 120,
-        config: {
-            ...buildDebeziumSourceConfig({
-                connectorName: name,
-                profile: profile.source,
-                database: pipeline.debeziumDatabase,
-                tables: [LOAD_TABLE],
-                topicPrefix: prefix,
-                slotName: slot,
-                publicationName: shared.publicationName,
-                heartbeatTable: shared.heartbeatTable,
-                signalTable: shared.signalTable,
-                compression: pipeline.compression,
-            }),
-        },
-    };
+    const inputs = benchSourceConnectorInputs(pipeline, { name, prefix, slot, tables: [LOAD_TABLE], shared }, { profile: profile.source, compression: pipeline.compression });
     // A busy database meanwhile: the background writer's WAL is what the slot holds until the snapshot ends.
     const background = new AbortController();
     const writers = await Promise.all([adminClient(pipeline)]);
@@ -292,29 +275,25 @@ async function loadOnce(pipeline: LocalPipeline, profile: InitialLoadProfile, ro
 }
 
 function table(results: InitialLoadResult[]): string {
-    const header =
-        "profile          rows  to topic s  rows/s  handed to ADX s  rows/s  complete s  rows/s  requests  avg bytes  snapshot xact s  WAL held MiB  Connect heap peak MiB  CPU% Connect/broker/PG/bench";
-    return [
-        header,
-        ...results.map((r) =>
-            [
-                r.profile.padEnd(12),
-                String(r.rows).padStart(9),
-                String(r.toTopicSeconds).padStart(11),
-                String(r.toTopicRowsPerSecond).padStart(7),
-                String(r.handedToAdxSeconds).padStart(16),
-                String(r.handedToAdxRowsPerSecond).padStart(7),
-                String(r.completeSeconds).padStart(11),
-                String(r.intoAdxRowsPerSecond).padStart(7),
-                String(r.adxRequests).padStart(9),
-                String(r.adxAverageRequestBytes).padStart(10),
-                String(r.snapshotTransactionSeconds).padStart(16),
-                String(r.walRetainedMiB).padStart(13),
-                String(r.connectHeap.peakUsedMiB ?? "n/a").padStart(22),
-                `${r.cpuPercent.connect}/${r.cpuPercent.broker}/${r.cpuPercent.postgres}/${r.cpuPercent.benchProcess}`.padStart(29),
-            ].join(" "),
-        ),
-    ].join("\n");
+    return renderTextTable<InitialLoadResult>(
+        [
+            { title: "profile", cell: (r) => r.profile, left: true },
+            { title: "rows", cell: (r) => r.rows },
+            { title: "to topic s", cell: (r) => r.toTopicSeconds },
+            { title: "rows/s", cell: (r) => r.toTopicRowsPerSecond },
+            { title: "handed to ADX s", cell: (r) => r.handedToAdxSeconds },
+            { title: "rows/s", cell: (r) => r.handedToAdxRowsPerSecond },
+            { title: "complete s", cell: (r) => r.completeSeconds },
+            { title: "rows/s", cell: (r) => r.intoAdxRowsPerSecond },
+            { title: "requests", cell: (r) => r.adxRequests },
+            { title: "avg bytes", cell: (r) => r.adxAverageRequestBytes },
+            { title: "snapshot xact s", cell: (r) => r.snapshotTransactionSeconds },
+            { title: "WAL held MiB", cell: (r) => r.walRetainedMiB },
+            { title: "Connect heap peak MiB", cell: (r) => r.connectHeap.peakUsedMiB ?? "n/a" },
+            { title: "CPU% Connect/broker/PG/bench", cell: (r) => `${r.cpuPercent.connect}/${r.cpuPercent.broker}/${r.cpuPercent.postgres}/${r.cpuPercent.benchProcess}` },
+        ],
+        results,
+    );
 }
 
 export async function runInitialLoadBench(options: InitialLoadOptions = INITIAL_LOAD_DEFAULTS): Promise<number> {

@@ -11,7 +11,6 @@ import { startLocalPipeline, LocalPipeline } from "../local/localPipeline";
 import { REPO_ROOT } from "../local/prerequisites";
 import { adminClient } from "../local/capturedSource";
 import { deployKustoSink } from "../local/kustoSinkDeployment";
-import { buildDebeziumSourceConfig } from "../connectors/debeziumSource";
 import { kafkaConnectorProvider } from "../connectors/kafkaConnector";
 import { sourceBootstrapProvider } from "../postgres/sourceBootstrap";
 import { buildScramSha256Verifier } from "../postgres/scramVerifier";
@@ -21,6 +20,8 @@ import { adxNamesFor, changeMetadataColumns } from "../kql/adxModel";
 import { pollUntil } from "../runtime/pollUntil";
 import { LatencySummary, sampleJvmHeap, sampleProcess, summarizeLatencies } from "./measurements";
 import { MANY_TABLES_DEFAULTS, MANY_TABLES_PROFILES, ManyTablesOptions, ManyTablesProfile } from "./manyTablesPlan";
+import { renderTextTable } from "./textTable";
+import { benchSourceConnectorInputs } from "./benchSourceConnector";
 
 const SCHEMA = "bench_many";
 const tableName = (i: number) => `${SCHEMA}.t${String(i + 1).padStart(3, "0")}`;
@@ -102,23 +103,7 @@ async function runProfile(pipeline: LocalPipeline, profile: ManyTablesProfile, o
             (hot.has(table) ? latencies.hot : latencies.quiet).push(handedAt - Date.parse(String(r[sourceTs.column])));
         }
     };
-    const inputs = {
-        connectUrl: pipeline.connectUrl,
-        connectCredentials: pipeline.connectCredentials,
-        connectorName: name,
-        timeoutSeconds: 120,
-        config: buildDebeziumSourceConfig({
-            connectorName: name,
-            database: pipeline.debeziumDatabase,
-            tables,
-            topicPrefix: prefix,
-            slotName: slot,
-            publicationName: shared.publicationName,
-            heartbeatTable: shared.heartbeatTable,
-            signalTable: shared.signalTable,
-            compression: pipeline.compression,
-        }),
-    };
+    const inputs = benchSourceConnectorInputs(pipeline, { name, prefix, slot, tables, shared }, { compression: pipeline.compression });
     await kafkaConnectorProvider.create!(inputs);
     // Every table once, before the clock starts: the first record of a table creates its topic and
     // gives its partition a first offset (the watchdog's seeding); that is start-up, not steady state.
@@ -203,27 +188,23 @@ async function runProfile(pipeline: LocalPipeline, profile: ManyTablesProfile, o
 }
 
 function table(results: ManyTablesResult[]): string {
-    const header =
-        "profile        tables  sink tasks  flush ms  changes/s  ADX req/s (hot / quiet)  rows/req  p50 / p99 ms hot  p50 / p99 ms quiet  heap peak MiB  Connect CPU%  threads";
-    return [
-        header,
-        ...results.map((r) =>
-            [
-                r.profile.padEnd(14),
-                String(r.tables).padStart(6),
-                String(r.sinkTasks).padStart(11),
-                String(r.flushIntervalMs).padStart(9),
-                String(r.offeredChangesPerSecond).padStart(10),
-                `${r.adxRequestsPerSecond} (${r.adxRequestsPerSecondHot} / ${r.adxRequestsPerSecondQuiet})`.padStart(24),
-                String(r.averageRequestRows).padStart(9),
-                `${r.latencyMs.hot.p50} / ${r.latencyMs.hot.p99}`.padStart(17),
-                `${r.latencyMs.quiet.p50} / ${r.latencyMs.quiet.p99}`.padStart(19),
-                String(r.connectHeap.peakUsedMiB ?? "n/a").padStart(14),
-                String(r.connectCpuPercent).padStart(13),
-                String(r.connectThreads).padStart(8),
-            ].join(" "),
-        ),
-    ].join("\n");
+    return renderTextTable<ManyTablesResult>(
+        [
+            { title: "profile", cell: (r) => r.profile, left: true },
+            { title: "tables", cell: (r) => r.tables },
+            { title: "sink tasks", cell: (r) => r.sinkTasks },
+            { title: "flush ms", cell: (r) => r.flushIntervalMs },
+            { title: "changes/s", cell: (r) => r.offeredChangesPerSecond },
+            { title: "ADX req/s (hot / quiet)", cell: (r) => `${r.adxRequestsPerSecond} (${r.adxRequestsPerSecondHot} / ${r.adxRequestsPerSecondQuiet})` },
+            { title: "rows/req", cell: (r) => r.averageRequestRows },
+            { title: "p50 / p99 ms hot", cell: (r) => `${r.latencyMs.hot.p50} / ${r.latencyMs.hot.p99}` },
+            { title: "p50 / p99 ms quiet", cell: (r) => `${r.latencyMs.quiet.p50} / ${r.latencyMs.quiet.p99}` },
+            { title: "heap peak MiB", cell: (r) => r.connectHeap.peakUsedMiB ?? "n/a" },
+            { title: "Connect CPU%", cell: (r) => r.connectCpuPercent },
+            { title: "threads", cell: (r) => r.connectThreads },
+        ],
+        results,
+    );
 }
 
 export async function runManyTablesBench(options: ManyTablesOptions = MANY_TABLES_DEFAULTS): Promise<number> {

@@ -12,7 +12,7 @@ import { readTopic } from "../local/topicReader";
 import { REPO_ROOT } from "../local/prerequisites";
 import { adminClient } from "../local/capturedSource";
 import { Client } from "pg";
-import { buildDebeziumSourceConfig, topicForTable, tunedSourceSettings, DEFAULT_KAFKA_COMPRESSION } from "../connectors/debeziumSource";
+import { topicForTable, tunedSourceSettings, DEFAULT_KAFKA_COMPRESSION } from "../connectors/debeziumSource";
 import { kafkaConnectorProvider } from "../connectors/kafkaConnector";
 import { sourceBootstrapProvider } from "../postgres/sourceBootstrap";
 import { buildScramSha256Verifier } from "../postgres/scramVerifier";
@@ -26,6 +26,8 @@ import { BENCH_DEFAULTS, BenchOptions } from "./benchPlan";
 import { deployKustoSink } from "../local/kustoSinkDeployment";
 import { adxNamesFor, changeMetadataColumns } from "../kql/adxModel";
 import { getKustoAccessToken, runKustoCommand } from "../kql/kustoRestClient";
+import { renderTextTable } from "./textTable";
+import { benchSourceConnectorInputs } from "./benchSourceConnector";
 
 type Profile = "quickstart" | "tuned";
 const TABLE = "retail.orders_info";
@@ -156,23 +158,7 @@ async function runOnce(
     pipeline.adx.ingestRequests.splice(0);
     const adxFrom = (pipeline.adx.ingested.get(adxTable) ?? []).length;
     const requestsFrom = pipeline.adx.ingestRequests.length;
-    const inputs = {
-        connectUrl: pipeline.connectUrl,
-        connectCredentials: pipeline.connectCredentials,
-        connectorName: name,
-        timeoutSeconds: 120,
-        config: buildDebeziumSourceConfig({
-            connectorName: name,
-            profile,
-            database: pipeline.debeziumDatabase,
-            tables: [TABLE],
-            topicPrefix: prefix,
-            slotName: slot,
-            publicationName: shared.publicationName,
-            heartbeatTable: shared.heartbeatTable,
-            signalTable: shared.signalTable,
-        }),
-    };
+    const inputs = benchSourceConnectorInputs(pipeline, { name, prefix, slot, tables: [TABLE], shared }, { profile });
     await kafkaConnectorProvider.create!(inputs);
     await waitUntilStreaming(pipeline, admin, prefix, shared.heartbeatTable);
     const before = reader.records.length;
@@ -265,32 +251,32 @@ async function runOnce(
 }
 
 function table(results: RunResult[]): string {
-    const header =
-        "profile     offered/s  achieved/s  changes   p50 ms  p95 ms  p99 ms  max ms  drain ms  Connect CPU/RSS   broker CPU/RSS   PG CPU/RSS   bench CPU/RSS | into ADX: delivered  p50 ms  p99 ms  requests/s  avg bytes | Connect CPU-ms/1k changes  request bytes/change";
-    const rows = results.map((r) =>
+    const rendered = renderTextTable<RunResult>(
         [
-            (r.withSink ? r.profile : `${r.profile}*`).padEnd(10),
-            String(r.offeredRate).padStart(9),
-            String(r.achievedRate).padStart(11),
-            String(r.changes).padStart(8),
-            ...[r.latencyMs.p50, r.latencyMs.p95, r.latencyMs.p99, r.latencyMs.max].map((v) => String(v).padStart(7)),
-            String(r.drainMs).padStart(9),
-            `${r.connect.cpuPercent}% ${r.connect.maxRssMiB}MiB`.padStart(17),
-            `${r.broker.cpuPercent}% ${r.broker.maxRssMiB}MiB`.padStart(16),
-            `${r.postgres.cpuPercent}% ${r.postgres.maxRssMiB}MiB`.padStart(12),
-            `${r.benchProcess.cpuPercent}% ${r.benchProcess.maxRssMiB}MiB`.padStart(15),
-            "|",
-            `${r.adx.ingestion} ${r.adx.delivered}`.padStart(19),
-            String(r.adx.latencyMs.p50).padStart(7),
-            String(r.adx.latencyMs.p99).padStart(7),
-            String(r.adx.requestsPerSecond).padStart(11),
-            String(r.adx.averageRequestBytes).padStart(10),
-            "|",
-            String(r.cost.connectCpuMsPer1000Changes).padStart(25),
-            String(r.cost.requestBytesPerChange).padStart(21),
-        ].join(" "),
+            { title: "profile", cell: (r) => (r.withSink ? r.profile : `${r.profile}*`), left: true },
+            { title: "offered/s", cell: (r) => r.offeredRate },
+            { title: "achieved/s", cell: (r) => r.achievedRate },
+            { title: "changes", cell: (r) => r.changes },
+            { title: "p50 ms", cell: (r) => r.latencyMs.p50 },
+            { title: "p95 ms", cell: (r) => r.latencyMs.p95 },
+            { title: "p99 ms", cell: (r) => r.latencyMs.p99 },
+            { title: "max ms", cell: (r) => r.latencyMs.max },
+            { title: "drain ms", cell: (r) => r.drainMs },
+            { title: "Connect CPU/RSS", cell: (r) => `${r.connect.cpuPercent}% ${r.connect.maxRssMiB}MiB` },
+            { title: "broker CPU/RSS", cell: (r) => `${r.broker.cpuPercent}% ${r.broker.maxRssMiB}MiB` },
+            { title: "PG CPU/RSS", cell: (r) => `${r.postgres.cpuPercent}% ${r.postgres.maxRssMiB}MiB` },
+            { title: "bench CPU/RSS", cell: (r) => `${r.benchProcess.cpuPercent}% ${r.benchProcess.maxRssMiB}MiB` },
+            { title: "| into ADX: delivered", cell: (r) => `| ${r.adx.ingestion} ${r.adx.delivered}` },
+            { title: "p50 ms", cell: (r) => r.adx.latencyMs.p50 },
+            { title: "p99 ms", cell: (r) => r.adx.latencyMs.p99 },
+            { title: "requests/s", cell: (r) => r.adx.requestsPerSecond },
+            { title: "avg bytes", cell: (r) => r.adx.averageRequestBytes },
+            { title: "| Connect CPU-ms/1k changes", cell: (r) => `| ${r.cost.connectCpuMsPer1000Changes}` },
+            { title: "request bytes/change", cell: (r) => r.cost.requestBytesPerChange },
+        ],
+        results,
     );
-    return [header, ...rows, ...(results.some((r) => !r.withSink) ? ["* the capture path alone: no sink connector, nothing into ADX"] : [])].join("\n");
+    return [rendered, ...(results.some((r) => !r.withSink) ? ["* the capture path alone: no sink connector, nothing into ADX"] : [])].join("\n");
 }
 
 /**
