@@ -28,7 +28,7 @@ import { buildKustoSinkConfig } from "../connectors/kustoSink";
 import { STACK_WORKER_SECRETS_DIR, workerSecretReference } from "../connectors/workerSettings";
 import { KqlSchema } from "../kql/kqlSchema";
 import { functionsDefinedIn, loadOverlayScripts } from "../kql/kqlModel";
-import { adxModelScripts, adxNamesFor, heartbeatModelScripts } from "../kql/adxModel";
+import { adxModelScripts, adxNamesFor, changeTableGenerations, heartbeatModelScripts } from "../kql/adxModel";
 import { describedTable, SourceCatalog } from "../postgres/sourceCatalogResource";
 import { textFormColumns, textFormTypeNames } from "../contract/typeTable";
 import { IncrementalSnapshot } from "../postgres/incrementalSnapshot";
@@ -381,6 +381,9 @@ export class CdcPipeline extends pulumi.ComponentResource {
                 tableColumns: sourceCatalog.described.apply((described) =>
                     Object.fromEntries(described.filter((t) => config.capture.tables.includes(t.qualifiedName)).map((t) => [t.qualifiedName, t.columns.map((c) => c.name)])),
                 ),
+                adxTableGenerations: pulumi
+                    .all(kqlSchemas.map((s) => s.tableGenerations))
+                    .apply((all) => changeTableGenerations(config.capture.tables, Object.assign({}, ...all.map((g) => g ?? {})))),
             },
             part("incremental-snapshot", { dependsOn: [sourceConnector, sinkConnector] }),
         );

@@ -46,6 +46,14 @@ export function adxNamesFor(qualifiedTable: string): AdxTableNames {
 }
 
 /**
+ * Per captured table, the generation of its ADX change table (KqlSchema's tableGenerations, keyed by
+ * ADX table name); a table without one is left out.
+ */
+export function changeTableGenerations(tables: string[], generations: Record<string, string>): Record<string, string> {
+    return Object.fromEntries(tables.filter((t) => generations[adxNamesFor(t).changes] !== undefined).map((t) => [t, generations[adxNamesFor(t).changes]]));
+}
+
+/**
  * Two captured tables whose ADX names coincide ("a_b.c" and "a.b_c" both give a_b_c_changes) would
  * share one ADX table: refused, naming both, before anything is created.
  */

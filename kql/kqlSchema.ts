@@ -75,10 +75,12 @@ function log(message: string) {
 /**
  * Columns whose declared type differs from the live table's. Kusto cannot change a column's type in
  * place (`.create-merge` refuses, and `.alter column` makes every earlier value of it read as null), so
- * the change is refused before any command runs, naming the column and the way out.
+ * the change is refused before any command runs, naming the column and the way out. Also returns the
+ * declared tables the database does not hold (the scripts are about to create them).
  */
-export async function columnTypeChanges(inputs: KqlSchemaInputs, token: string): Promise<string[]> {
+export async function inspectTables(inputs: KqlSchemaInputs, token: string): Promise<{ typeChanges: string[]; absent: string[] }> {
     const problems: string[] = [];
+    const absent: string[] = [];
     for (const script of inputs.scripts) {
         for (const object of model.splitKqlCommands(script.text).map(model.describeKqlCommand)) {
             if (object.kind !== "table") continue;
@@ -86,7 +88,10 @@ export async function columnTypeChanges(inputs: KqlSchemaInputs, token: string):
             try {
                 rows = kusto.rowsOf((await kusto.runKustoCommand(inputs.clusterUri, inputs.database, `.show table ${object.name} cslschema`, token))[0]);
             } catch (error: any) {
-                if (/not found|could not be found|does not exist|NotFound/i.test(error.message)) continue;
+                if (/not found|could not be found|does not exist|NotFound/i.test(error.message)) {
+                    absent.push(object.name);
+                    continue;
+                }
                 throw error;
             }
             const live = new Map(
@@ -102,18 +107,37 @@ export async function columnTypeChanges(inputs: KqlSchemaInputs, token: string):
                     );
         }
     }
-    return problems;
+    return { typeChanges: problems, absent };
 }
 
-async function applyScripts(inputs: KqlSchemaInputs): Promise<void> {
+/**
+ * Each declared table's generation: when this provider found it missing and created it, or what the
+ * state already says (`adopted` for a table that existed before the stack). A table created again (dropped
+ * in ADX, or the schema moved to another database) gets a new one, and the IncrementalSnapshot resource
+ * reads its PostgreSQL table again: the rows delivered before are gone with the old table.
+ */
+export function tableGenerations(declared: string[], absent: string[], before: Record<string, string> | undefined, now = new Date()): Record<string, string> {
+    return Object.fromEntries(declared.map((t) => [t, absent.includes(t) ? now.toISOString() : (before?.[t] ?? "adopted")]));
+}
+
+function declaredTables(scripts: model.KqlScript[]): string[] {
+    return scripts
+        .flatMap((s) => model.splitKqlCommands(s.text).map(model.describeKqlCommand))
+        .filter((o): o is Extract<model.KqlObject, { kind: "table" }> => o.kind === "table")
+        .map((o) => o.name);
+}
+
+/** Applies every script; returns the declared tables that did not exist before. */
+async function applyScripts(inputs: KqlSchemaInputs): Promise<string[]> {
     const token = await kusto.getKustoAccessToken(inputs.clusterUri);
-    const typeChanges = await columnTypeChanges(inputs, token);
+    const { typeChanges, absent } = await inspectTables(inputs, token);
     if (typeChanges.length) throw new Error(typeChanges.join("\n"));
     for (const script of inputs.scripts) {
         const commands = model.splitKqlCommands(script.text);
         log(`applying ${script.name} (${commands.length} command${commands.length === 1 ? "" : "s"}) to ${inputs.database}`);
         for (const command of commands) await kusto.runKustoCommand(inputs.clusterUri, inputs.database, command, token);
     }
+    return absent;
 }
 
 async function dropCommands(inputs: KqlSchemaInputs, commands: string[]): Promise<void> {
@@ -201,15 +225,16 @@ export const kqlSchemaProvider: pulumi.dynamic.ResourceProvider = {
     },
 
     async create(inputs: any) {
-        await applyScripts(inputs);
+        const absent = await applyScripts(inputs);
         // One resource owns one ADX table: the id names it (or, for a grant, the script), so ids are unique per database.
         const owned = inputs.scripts.flatMap((s: model.KqlScript) => model.splitKqlCommands(s.text).map(model.describeKqlCommand)).find((o: model.KqlObject) => o.kind === "table");
-        return { id: `${inputs.clusterUri}/${inputs.database}/${owned ? owned.name : inputs.scripts[0].name}`, outs: inputs };
+        const generations = tableGenerations(declaredTables(inputs.scripts), absent, undefined);
+        return { id: `${inputs.clusterUri}/${inputs.database}/${owned ? owned.name : inputs.scripts[0].name}`, outs: { ...inputs, tableGenerations: generations } };
     },
 
     async update(_id: string, olds: any, news: any) {
         // A column type Kusto cannot change stops the update before anything is dropped or applied.
-        const typeChanges = await columnTypeChanges(news, await kusto.getKustoAccessToken(news.clusterUri));
+        const { typeChanges } = await inspectTables(news, await kusto.getKustoAccessToken(news.clusterUri));
         if (typeChanges.length) throw new Error(typeChanges.join("\n"));
         // Objects a script no longer declares are dropped (unless data is retained), then all scripts re-apply.
         const declared = new Set(model.buildDropCommands(news.scripts));
@@ -233,8 +258,9 @@ export const kqlSchemaProvider: pulumi.dynamic.ResourceProvider = {
             );
         }
         log(`re-applying KQL; changed scripts: ${changedScriptNames(olds.scripts, news.scripts).join(", ") || "none"}`);
-        await applyScripts(news);
-        return { outs: news };
+        const absent = await applyScripts(news);
+        if (absent.length) log(`created again in ${news.database}: ${absent.join(", ")} (the table's rows are read again from PostgreSQL)`);
+        return { outs: { ...news, tableGenerations: tableGenerations(declaredTables(news.scripts), absent, olds.tableGenerations) } };
     },
 
     async read(id: string, props: any) {
@@ -266,7 +292,9 @@ export interface KqlSchemaArgs {
 
 /** The ADX schema declared by a set of .kql scripts. */
 export class KqlSchema extends pulumi.dynamic.Resource {
+    /** Each declared table's generation (tableGenerations): a new one when the table was created again. */
+    declare public readonly tableGenerations: pulumi.Output<Record<string, string>>;
     constructor(name: string, args: KqlSchemaArgs, opts?: pulumi.CustomResourceOptions) {
-        super(kqlSchemaProvider, name, { ...args, retainData: args.retainData ?? false }, opts, "pg-adx-cdc", "KqlSchema");
+        super(kqlSchemaProvider, name, { ...args, retainData: args.retainData ?? false, tableGenerations: undefined }, opts, "pg-adx-cdc", "KqlSchema");
     }
 }

@@ -12,7 +12,7 @@ import { workerSecretReference } from "../connectors/workerSettings";
 import { KAFKA_REPLICATION_FACTOR } from "../components/kafkaPlatform";
 import { kqlSchemaProvider } from "../kql/kqlSchema";
 import { KqlScript, loadOverlayScripts } from "../kql/kqlModel";
-import { adxModelScripts, adxNamesFor, AdxTableNames, heartbeatModelScripts } from "../kql/adxModel";
+import { adxModelScripts, adxNamesFor, AdxTableNames, changeTableGenerations, heartbeatModelScripts } from "../kql/adxModel";
 import { sourceCatalogProvider, SourceCatalogOutputs } from "../postgres/sourceCatalogResource";
 import { getKustoAccessToken, rowsOf, runKustoQuery } from "../kql/kustoRestClient";
 
@@ -35,6 +35,8 @@ export interface KustoSinkDeployment {
      * catalog re-read, every changed model updated in place (a new table's created), the sink's topics re-set.
      */
     redeploy(tables: string[], keys?: Record<string, string[]>): Promise<void>;
+    /** Per captured table, its ADX change table's generation as the KqlSchema provider's state holds it. */
+    adxTableGenerations(): Record<string, string>;
     /** The current-state function's rows for a captured table, asked over ADX's v1 query endpoint. */
     currentRows(table: string): Promise<Record<string, unknown>[]>;
     delete(): Promise<void>;
@@ -113,10 +115,12 @@ export async function deployKustoSink(
     if (checkedCatalog.failures) throw new Error(`catalog check failed: ${JSON.stringify(checkedCatalog.failures)}`);
     const { outs } = await sourceCatalogProvider.create!(catalogInputs);
     const models = modelsOf(outs.described);
+    // Each table's KqlSchema state, as Pulumi keeps it: what read (refresh) and update start from.
+    const kqlState = new Map<string, any>();
     for (const model of models) {
         const checked: any = await kqlSchemaProvider.check!({}, kqlInputsOf(model));
         if (checked.failures) throw new Error(`KQL check failed: ${JSON.stringify(checked.failures)}`);
-        await kqlSchemaProvider.create!(kqlInputsOf(model));
+        kqlState.set(model.table, (await kqlSchemaProvider.create!(kqlInputsOf(model))).outs);
     }
     let connectorInputs = connectorInputsOf(models);
     const checked: any = await kafkaConnectorProvider.check!({}, connectorInputs);
@@ -132,10 +136,16 @@ export async function deployKustoSink(
             const { outs: next } = await sourceCatalogProvider.update!("catalog", { ...catalogInputs, described: undefined }, nextCatalog);
             const nextModels = modelsOf(next.described);
             for (const model of nextModels) {
-                const previous = deployment.models.find((m) => m.table === model.table);
-                if (!previous) await kqlSchemaProvider.create!(kqlInputsOf(model));
-                else if ((await kqlSchemaProvider.diff!("kql", kqlInputsOf(previous), kqlInputsOf(model))).changes)
-                    await kqlSchemaProvider.update!("kql", kqlInputsOf(previous), kqlInputsOf(model));
+                const previous = kqlState.get(model.table);
+                if (!previous) {
+                    kqlState.set(model.table, (await kqlSchemaProvider.create!(kqlInputsOf(model))).outs);
+                    continue;
+                }
+                // The refresh: drift in ADX (a table dropped by hand) reads back as a changed script.
+                const refreshed = (await kqlSchemaProvider.read!("kql", previous)).props;
+                if ((await kqlSchemaProvider.diff!("kql", refreshed, kqlInputsOf(model))).changes)
+                    kqlState.set(model.table, (await kqlSchemaProvider.update!("kql", refreshed, kqlInputsOf(model))).outs);
+                else kqlState.set(model.table, refreshed);
             }
             const nextConnector = connectorInputsOf(nextModels);
             if ((await kafkaConnectorProvider.diff!(connectorName, connectorInputs, nextConnector)).changes)
@@ -144,6 +154,13 @@ export async function deployKustoSink(
             connectorInputs = nextConnector;
             deployment.connectorInputs = nextConnector;
             deployment.models.splice(0, deployment.models.length, ...nextModels);
+        },
+        adxTableGenerations() {
+            const generations = Object.assign({}, ...[...kqlState.values()].map((state) => state.tableGenerations ?? {}));
+            return changeTableGenerations(
+                deployment.models.map((m) => m.table),
+                generations,
+            );
         },
         async currentRows(table: string) {
             const model = deployment.models.find((m) => m.table === table);

@@ -24,6 +24,8 @@ export interface IncrementalSnapshotInputs {
     tables: string[];
     /** Each captured table's column names, as the catalog read them at this deployment. */
     tableColumns?: Record<string, string[]>;
+    /** Each captured table's ADX change table generation (KqlSchema's tableGenerations): a new one means ADX lost the rows. */
+    adxTableGenerations?: Record<string, string>;
     timeoutSeconds?: number;
 }
 
@@ -57,13 +59,15 @@ export function addedTables(olds: string[] | undefined, news: string[]): string[
 }
 
 /**
- * Tables to read again on `pulumi up`: those that joined capture.tables, and those that gained a
- * column name since the last deployment (a RENAME COLUMN, or ADD COLUMN ... DEFAULT): rows not
- * changed since carry no change event with the new name, so the current state would show it empty.
+ * Tables to read again on `pulumi up`: those that joined capture.tables, those that gained a column
+ * name since the last deployment (a RENAME COLUMN, or ADD COLUMN ... DEFAULT): rows not changed since
+ * carry no change event with the new name, so the current state would show it empty; and those whose
+ * ADX change table was created again (dropped in ADX and restored by pulumi up after a refresh): the
+ * rows delivered before went with the old table, and the sink only delivers what comes after.
  */
 export function tablesToReread(
-    olds: { tables?: string[]; tableColumns?: Record<string, string[]> },
-    news: { tables: string[]; tableColumns?: Record<string, string[]> },
+    olds: { tables?: string[]; tableColumns?: Record<string, string[]>; adxTableGenerations?: Record<string, string> },
+    news: { tables: string[]; tableColumns?: Record<string, string[]>; adxTableGenerations?: Record<string, string> },
 ): string[] {
     const added = addedTables(olds.tables, news.tables);
     const reshaped = news.tables.filter((t) => {
@@ -71,7 +75,12 @@ export function tablesToReread(
         const now = news.tableColumns?.[t];
         return !added.includes(t) && before !== undefined && now !== undefined && now.some((c) => !before.includes(c));
     });
-    return [...added, ...reshaped];
+    const recreated = news.tables.filter((t) => {
+        const before = olds.adxTableGenerations?.[t];
+        const now = news.adxTableGenerations?.[t];
+        return !added.includes(t) && !reshaped.includes(t) && before !== undefined && now !== undefined && before !== now;
+    });
+    return [...added, ...reshaped, ...recreated];
 }
 
 /** True when the connector's running task captures every table (its table.include.list as Debezium reads it). */
@@ -173,7 +182,7 @@ export const incrementalSnapshotProvider: pulumi.dynamic.ResourceProvider & { ad
     },
 
     async diff(_id: string, olds: any, news: any) {
-        const keys = ["connection", "signalTable", "connectUrl", "connectorName", "tables", "tableColumns"] as const;
+        const keys = ["connection", "signalTable", "connectUrl", "connectorName", "tables", "tableColumns", "adxTableGenerations"] as const;
         return { changes: keys.some((k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k])) };
     },
 
@@ -203,6 +212,8 @@ export interface IncrementalSnapshotArgs {
     tables: pulumi.Input<pulumi.Input<string>[]>;
     /** Each captured table's column names (from the catalog): a table that gains one is read again. */
     tableColumns?: pulumi.Input<Record<string, string[]>>;
+    /** Each captured table's ADX change table generation: a table whose ADX table was created again is read again. */
+    adxTableGenerations?: pulumi.Input<Record<string, string>>;
     timeoutSeconds?: pulumi.Input<number>;
 }
 

@@ -271,14 +271,15 @@ export async function startAdxTestDouble(options: AdxTestDoubleOptions = {}): Pr
                 ? [200, v1(["Name", "Body"], [[m[1], state.functions.get(m[1])]])]
                 : [400, error("BadRequest_EntityNotFound", `Function '${m[1]}' was not found`)];
         if ((m = /^\.drop function (\w+) ifexists$/.exec(one))) return (state.functions.delete(m[1]), [200, v1([], [])]);
-        if ((m = /^\.drop materialized-view (\w+) ifexists$/.exec(one))) return (state.views.delete(m[1]), [200, v1([], [])]);
+        // As in ADX, a dropped view takes what it materialized with it, and a dropped table its rows.
+        if ((m = /^\.drop materialized-view (\w+) ifexists$/.exec(one))) return (state.views.delete(m[1]), state.materialized.delete(m[1]), [200, v1([], [])]);
         if ((m = /^\.delete table (\w+) policy (\w+)$/.exec(one))) {
             if (m[2] === "update") state.updatePolicies.delete(m[1]);
             return (state.policies.delete(`${m[1]}/${m[2]}`), [200, v1([], [])]);
         }
         if ((m = /^\.drop table (\w+) ingestion json mapping "([^"]+)"$/.exec(one)))
             return state.mappings.delete(`${m[1]}/${m[2]}`) ? [200, v1([], [])] : [400, error("BadRequest_EntityNotFound", `Mapping '${m[2]}' could not be found`)];
-        if ((m = /^\.drop table (\w+) ifexists$/.exec(one))) return (state.tables.delete(m[1]), [200, v1([], [])]);
+        if ((m = /^\.drop table (\w+) ifexists$/.exec(one))) return (state.tables.delete(m[1]), state.ingested.delete(m[1]), [200, v1([], [])]);
         // `.clear table T data` keeps the table and drops its rows; `.clear materialized-view V data` drops what V materialized.
         if ((m = /^\.clear table (\w+) data$/.exec(one)))
             return state.tables.has(m[1]) ? (state.ingested.set(m[1], []), [200, v1([], [])]) : [400, error("BadRequest_EntityNotFound", `Table '${m[1]}' was not found`)];

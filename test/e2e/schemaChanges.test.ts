@@ -14,7 +14,8 @@ import { Client } from "pg";
 import { stringify as stringifyLosslessJson } from "lossless-json";
 import { startLocalPipeline, LocalPipeline } from "../../local/localPipeline";
 import { adminClient } from "../../local/capturedSource";
-import { deployKustoSink, KustoSinkDeployment } from "../../local/kustoSinkDeployment";
+import { ADX_DATABASE, deployKustoSink, KustoSinkDeployment } from "../../local/kustoSinkDeployment";
+import { getKustoAccessToken, runKustoCommand } from "../../kql/kustoRestClient";
 import { compareWithSource, waitUntilEqual } from "./harness/sourceComparison";
 import { readTopic } from "../../local/topicReader";
 import { buildDebeziumSourceConfig, topicForTable } from "../../connectors/debeziumSource";
@@ -164,6 +165,7 @@ before(async () => {
         connectorName: SOURCE,
         tables: [ORDERS],
         tableColumns: columnsOf(sink),
+        adxTableGenerations: sink.adxTableGenerations(),
         timeoutSeconds: 120,
     };
     await incrementalSnapshotProvider.create!(snapshotInputs);
@@ -278,7 +280,7 @@ describe("schema changes and re-syncs lose nothing", () => {
     it("a table added to the running pipeline: its existing rows arrive by incremental snapshot while the other table keeps streaming", async () => {
         // The snapshot resource as the earlier pulumi ups left it (they recorded the columns then; the re-read a
         // new column triggers is the rename test's subject).
-        snapshotInputs = { ...snapshotInputs, tableColumns: columnsOf(sink) };
+        snapshotInputs = { ...snapshotInputs, tableColumns: columnsOf(sink), adxTableGenerations: sink.adxTableGenerations() };
         const writer = await adminClient(pipeline);
         const workload = startOrdersWorkload(writer, 100);
         await sleep(1000);
@@ -294,7 +296,7 @@ describe("schema changes and re-syncs lose nothing", () => {
         // Changes to the new table while its snapshot runs: the incremental snapshot must not resurrect or stale them.
         await admin.query(`UPDATE ${RETURNS} SET reason = 'changed during snapshot' WHERE id % 7 = 0`);
         const ordersBefore = changeRows(ORDERS).length;
-        const nextSnapshot = { ...snapshotInputs, tables: [ORDERS, RETURNS], tableColumns: columnsOf(sink) };
+        const nextSnapshot = { ...snapshotInputs, tables: [ORDERS, RETURNS], tableColumns: columnsOf(sink), adxTableGenerations: sink.adxTableGenerations() };
         const signalAt = Date.now();
         const { outs } = await incrementalSnapshotProvider.update!("snapshot", { ...snapshotInputs, signals: [] }, nextSnapshot);
         snapshotInputs = nextSnapshot;
@@ -334,7 +336,7 @@ describe("schema changes and re-syncs lose nothing", () => {
         await admin.query(`UPDATE ${RETURNS} SET return_reason = 'changed after the rename' WHERE id % 5 = 0`);
         // pulumi refresh + up: the catalog read again, the model with the new column, then the snapshot resource sees the new name.
         await sink.redeploy([ORDERS, RETURNS]);
-        const next = { ...snapshotInputs, tableColumns: columnsOf(sink) };
+        const next = { ...snapshotInputs, tableColumns: columnsOf(sink), adxTableGenerations: sink.adxTableGenerations() };
         assert.equal((await incrementalSnapshotProvider.diff!("snapshot", snapshotInputs, next)).changes, true);
         const { outs } = await incrementalSnapshotProvider.update!("snapshot", { ...snapshotInputs, signals: [] }, next);
         snapshotInputs = next;
@@ -346,6 +348,28 @@ describe("schema changes and re-syncs lose nothing", () => {
         await workload.finish();
         assertEqual(await waitUntilEqual(pipeline, admin, sink, [ORDERS, RETURNS], "after a column rename", 180_000));
         await writer.end();
+    });
+
+    it("an ADX table dropped by hand: pulumi refresh + up create it again and read its PostgreSQL table again by themselves; the current state equals the source", async () => {
+        const names = adxNamesFor(RETURNS);
+        const token = await getKustoAccessToken(pipeline.adx.url);
+        // As an operator would in the web UI: the view that reads the table, then the table with its rows.
+        await runKustoCommand(pipeline.adx.url, ADX_DATABASE, `.drop materialized-view ${names.latest} ifexists`, token);
+        await runKustoCommand(pipeline.adx.url, ADX_DATABASE, `.drop table ${names.changes} ifexists`, token);
+        const before = sink.adxTableGenerations();
+        await sink.redeploy([ORDERS, RETURNS]);
+        const after = sink.adxTableGenerations();
+        assert.notEqual(after[RETURNS], before[RETURNS], "the provider created the table again and says so");
+        assert.equal(after[ORDERS], before[ORDERS]);
+        const next = { ...snapshotInputs, adxTableGenerations: after };
+        const { outs } = await incrementalSnapshotProvider.update!("snapshot", { ...snapshotInputs, signals: [] }, next);
+        snapshotInputs = next;
+        assert.deepEqual(
+            outs.signals.map((s: any) => s.tables),
+            [[RETURNS]],
+            "only the table whose ADX table is new is read again",
+        );
+        assertEqual(await waitUntilEqual(pipeline, admin, sink, [ORDERS, RETURNS], "after the ADX table was created again", 180_000));
     });
 
     it("Connect killed (-9) before the first offset flush while rows are deleted: after recovery no deleted row is live in ADX", async () => {

@@ -5,6 +5,8 @@ import * as assert from "node:assert/strict";
 import { addedTables, executeSnapshotSignal, tablesToReread, taskCaptures } from "../../postgres/incrementalSnapshot";
 import { tableFromDebeziumPattern } from "../../contract/identifiers";
 import { renderHealthReport } from "../../operations/pipelineHealth";
+import { tableGenerations } from "../../kql/kqlSchema";
+import { changeTableGenerations } from "../../kql/adxModel";
 
 describe("incremental snapshot of tables added to a running stack", () => {
     it("signals only the tables that joined, in config order", () => {
@@ -22,6 +24,21 @@ describe("incremental snapshot of tables added to a running stack", () => {
             [],
             "a stack deployed before columns were recorded re-reads nothing",
         );
+    });
+
+    it("re-reads a table whose ADX change table was created again (dropped in ADX, restored by pulumi up), once", () => {
+        const adopted = tableGenerations(["a_x_changes", "b_y_changes"], [], undefined);
+        assert.deepEqual(adopted, { a_x_changes: "adopted", b_y_changes: "adopted" }, "tables that existed before the stack");
+        const recreated = tableGenerations(["a_x_changes", "b_y_changes"], ["b_y_changes"], adopted, new Date("2026-12-03T21:00:00Z"));
+        assert.deepEqual(recreated, { a_x_changes: "adopted", b_y_changes: "2026-12-03T21:00:00.000Z" });
+        const tables = ["a.x", "b.y"];
+        const olds = { tables, adxTableGenerations: changeTableGenerations(tables, adopted) };
+        const news = { tables, adxTableGenerations: changeTableGenerations(tables, recreated) };
+        assert.deepEqual(tablesToReread(olds, news), ["b.y"]);
+        assert.deepEqual(tablesToReread(news, news), [], "the next pulumi up reads nothing again");
+        assert.deepEqual(tablesToReread({ tables }, news), [], "a stack deployed before generations were recorded re-reads nothing");
+        // A table that joins and whose ADX table is new is read once, as a new table.
+        assert.deepEqual(tablesToReread({ tables: ["a.x"], adxTableGenerations: { "a.x": "adopted" } }, news), ["b.y"]);
     });
 
     it("waits for a task whose table.include.list (escaped as the stack writes it) has every added table", () => {
