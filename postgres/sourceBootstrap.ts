@@ -71,6 +71,25 @@ async function runBootstrapStatement(client: { query(sql: string): Promise<unkno
 }
 
 /**
+ * A captured table that no longer exists while the stack's publication holds a table it does not
+ * capture was most likely renamed (the publication follows a table by OID): the error names both, so
+ * the fix is one config line, not a search.
+ */
+async function refuseRenamedTables(client: { query(sql: string, values?: unknown[]): Promise<{ rows: any[] }> }, bootstrap: sourceSchema.SourceBootstrapInput): Promise<void> {
+    const own = [...bootstrap.tables, bootstrap.heartbeatTable, bootstrap.signalTable];
+    const { rows } = await client.query(sourceSchema.GONE_TABLES_SQL, [bootstrap.tables, bootstrap.publicationName, own]);
+    const missing = rows.filter((r) => r.kind === "missing").map((r) => r.relation);
+    const held = rows.filter((r) => r.kind === "published").map((r) => r.relation);
+    if (!missing.length || !held.length) return;
+    const database = (await client.query("SELECT current_database() AS db")).rows[0].db;
+    throw new Error(
+        `captured table ${missing.join(", ")} no longer exists in database ${database}, ` +
+            `and the stack's publication holds ${held.join(", ")}, which it does not capture: renamed? Put the new name in pg-adx-cdc:capture.tables in place of the old ` +
+            `(ADX gets a table of the new name, read by snapshot), or remove the old name if it was dropped`,
+    );
+}
+
+/**
  * Checks the user's tables (read-only), sets their replica identity, and only then, in one transaction,
  * creates the roles, grants and publication: a table joins the publication only once its UPDATEs and
  * DELETEs can be published, so a refused or failed step never leaves the user's application unable
@@ -79,6 +98,7 @@ async function runBootstrapStatement(client: { query(sql: string): Promise<unkno
 async function applyBootstrap(inputs: SourceBootstrapInputs, password: string | undefined): Promise<void> {
     const statements = sourceSchema.buildSourceBootstrapStatements(inputs.bootstrap);
     await withClient(inputs.connection, password, async (client) => {
+        await refuseRenamedTables(client, inputs.bootstrap);
         for (const check of sourceSchema.buildCaptureCheckStatements(inputs.bootstrap)) await runBootstrapStatement(client, check);
         await setReplicaIdentity(client, inputs.bootstrap.tables);
         await client.query("BEGIN");

@@ -346,6 +346,11 @@ describe("real-world tables captured exactly", () => {
             assert.deepEqual(gone, { missing: [AUDIT], uncapturedPublished: ["app.audit_log"] });
             const problems = evaluatePipelineHealth({ connectors: [], topics: [], unreachable: [], goneTables: gone }).join("\n");
             assert.match(problems, /CAPTURED TABLE GONE: app\.audit no longer exists .*the publication now holds app\.audit_log.*put the new name in pg-adx-cdc:capture\.tables/);
+            // The next pulumi up stops at the bootstrap, before it changes anything, with the same fix.
+            await assert.rejects(
+                sourceBootstrapProvider.update!("id", bootstrapInputs, bootstrapInputs),
+                /captured table app\.audit no longer exists in database \w+, and the stack's publication holds app\.audit_log, which it does not capture: renamed\? Put the new name in pg-adx-cdc:capture\.tables/,
+            );
         } finally {
             await admin.query("ALTER TABLE app.audit_log RENAME TO audit");
         }
