@@ -12,7 +12,7 @@ import { kustoIdentifier } from "../kql/adxModel";
 import { lastReconcileQuery } from "../kql/reconcileQueries";
 import { OVERSIZED_FIELD } from "../contract/recordFields";
 import { buildLastWalGuardDropSql } from "../postgres/walGuard";
-import { GONE_TABLES_SQL, REPLICA_IDENTITY_GAPS_SQL, REPLICA_IDENTITY_LOCK_TIMEOUT } from "../postgres/sourceSchema";
+import { GONE_TABLES_SQL, publishedTables, REPLICA_IDENTITY_GAPS_SQL, REPLICA_IDENTITY_LOCK_TIMEOUT } from "../postgres/sourceSchema";
 import { connectAuthorizationHeaders, connectUnauthorizedMessage } from "../connectors/connectRestAuth";
 
 export interface ConnectorHealth {
@@ -480,7 +480,7 @@ FROM pg_replication_slots WHERE slot_name = $1`;
 /** Captured tables gone from their names, and what the publication holds beyond the stack's tables (GONE_TABLES_SQL). */
 export async function readGoneTables(sql: SqlQueryable, outputs: Pick<OperationsOutputs, "adx" | "postgres">): Promise<NonNullable<PipelineHealthReport["goneTables"]>> {
     const captured = outputs.adx.tables.map((t) => t.sourceTable);
-    const own = [...captured, outputs.adx.heartbeat.sourceTable, ...(outputs.postgres.signalTable ? [outputs.postgres.signalTable] : [])];
+    const own = publishedTables({ tables: captured, heartbeatTable: outputs.adx.heartbeat.sourceTable, signalTable: outputs.postgres.signalTable });
     const { rows } = await sql.query(GONE_TABLES_SQL, [captured, outputs.postgres.publicationName ?? "", own]);
     return {
         missing: rows.filter((r: any) => r.kind === "missing").map((r: any) => r.relation),

@@ -76,16 +76,15 @@ async function runBootstrapStatement(client: { query(sql: string): Promise<unkno
  * the fix is one config line, not a search.
  */
 async function refuseRenamedTables(client: { query(sql: string, values?: unknown[]): Promise<{ rows: any[] }> }, bootstrap: sourceSchema.SourceBootstrapInput): Promise<void> {
-    const own = [...bootstrap.tables, bootstrap.heartbeatTable, bootstrap.signalTable];
-    const { rows } = await client.query(sourceSchema.GONE_TABLES_SQL, [bootstrap.tables, bootstrap.publicationName, own]);
+    const { rows } = await client.query(sourceSchema.GONE_TABLES_SQL, [bootstrap.tables, bootstrap.publicationName, sourceSchema.publishedTables(bootstrap)]);
     const missing = rows.filter((r) => r.kind === "missing").map((r) => r.relation);
     const held = rows.filter((r) => r.kind === "published").map((r) => r.relation);
     if (!missing.length || !held.length) return;
     const database = (await client.query("SELECT current_database() AS db")).rows[0].db;
     throw new Error(
-        `captured table ${missing.join(", ")} no longer exists in database ${database}, ` +
+        `captured table ${missing.join(", ")} does not exist in database ${database}, ` +
             `and the stack's publication holds ${held.join(", ")}, which it does not capture: renamed? Put the new name in pg-adx-cdc:capture.tables in place of the old ` +
-            `(ADX gets a table of the new name, read by snapshot), or remove the old name if it was dropped`,
+            `(ADX gets a table of the new name, read by snapshot), or remove the old name if it was dropped (or never existed)`,
     );
 }
 

@@ -190,7 +190,7 @@ export function buildSourceBootstrapStatements(input: SourceBootstrapInput): str
         );
     // The heartbeat table is published so that its writes reach Debezium and move the slot's LSN; the
     // signal table so that signals and watermarks reach Debezium in the change stream.
-    const published = [...tables.map((t) => t.table), input.heartbeatTable, input.signalTable].join(", ");
+    const published = publishedTables({ ...input, tables: tables.map((t) => t.table) }).join(", ");
     // publish_via_partition_root: a partitioned table's changes are published as its own (the name
     // Debezium captures and the topic and ADX table are named after), whichever partition holds the row,
     // and partitions attached later are published with it.
@@ -272,6 +272,11 @@ function relationsNotFull(table: string): string {
         `SELECT c.oid::regclass FROM (SELECT ${table} AS relid, 0 AS level UNION SELECT relid, level FROM pg_partition_tree(${table})) t ` +
         `JOIN pg_class c ON c.oid = t.relid WHERE c.relkind IN ('r', 'p') AND c.relreplident <> 'f' ORDER BY t.level`
     );
+}
+
+/** Every table the stack's publication holds: the captured tables, the heartbeat table and the signal table (absent on old stacks' outputs). */
+export function publishedTables(input: { tables: string[]; heartbeatTable: string; signalTable?: string }): string[] {
+    return [...input.tables, input.heartbeatTable, ...(input.signalTable ? [input.signalTable] : [])];
 }
 
 /**

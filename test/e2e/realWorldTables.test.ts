@@ -349,7 +349,7 @@ describe("real-world tables captured exactly", () => {
             // The next pulumi up stops at the bootstrap, before it changes anything, with the same fix.
             await assert.rejects(
                 sourceBootstrapProvider.update!("id", bootstrapInputs, bootstrapInputs),
-                /captured table app\.audit no longer exists in database \w+, and the stack's publication holds app\.audit_log, which it does not capture: renamed\? Put the new name in pg-adx-cdc:capture\.tables/,
+                /captured table app\.audit does not exist in database \w+, and the stack's publication holds app\.audit_log, which it does not capture: renamed\? Put the new name in pg-adx-cdc:capture\.tables/,
             );
         } finally {
             await admin.query("ALTER TABLE app.audit_log RENAME TO audit");
