@@ -12,7 +12,7 @@ import { kustoIdentifier } from "../kql/adxModel";
 import { lastReconcileQuery } from "../kql/reconcileQueries";
 import { OVERSIZED_FIELD } from "../contract/recordFields";
 import { buildLastWalGuardDropSql } from "../postgres/walGuard";
-import { GONE_TABLES_SQL, publishedTables, REPLICA_IDENTITY_GAPS_SQL, REPLICA_IDENTITY_LOCK_TIMEOUT } from "../postgres/sourceSchema";
+import { GONE_TABLES_SQL, publishedTables, REPLICA_IDENTITY_GAPS_SQL, ROW_SECURITY_GAPS_SQL, rowSecurityPolicyName, USER_TABLE_LOCK_TIMEOUT } from "../postgres/sourceSchema";
 import { connectAuthorizationHeaders, connectUnauthorizedMessage } from "../connectors/connectRestAuth";
 
 export interface ConnectorHealth {
@@ -109,6 +109,8 @@ export interface PipelineHealthReport {
      * last bootstrap): Debezium reads an unchanged TOASTed value of theirs back from the table by key.
      */
     replicaIdentityGaps?: { table: string; relations: string[] }[];
+    /** Captured tables with row-level security switched on since the last bootstrap: no read policy of the stack's. */
+    rowSecurityGaps?: string[];
     /**
      * Captured tables that no longer exist under their name (dropped, or renamed), and tables the
      * publication holds that the stack does not capture (a captured table after a RENAME).
@@ -269,8 +271,13 @@ export function evaluatePipelineHealth(report: PipelineHealthReport, thresholds:
     for (const gap of report.replicaIdentityGaps ?? [])
         problems.push(
             `REPLICA IDENTITY: ${gap.relations.join(", ")} (of captured table ${gap.table}) not FULL, as a partition created after the last pulumi up is: its updates do not carry a TOASTed value they leave unchanged, ` +
-                `which Debezium then reads back from the table (the row's value at that time, not at the change). Run pulumi up (it sets FULL, waiting at most ${REPLICA_IDENTITY_LOCK_TIMEOUT} at a time for the lock), ` +
+                `which Debezium then reads back from the table (the row's value at that time, not at the change). Run pulumi up (it sets FULL, waiting at most ${USER_TABLE_LOCK_TIMEOUT} at a time for the lock), ` +
                 `or ALTER TABLE ... REPLICA IDENTITY FULL on each`,
+        );
+    for (const table of report.rowSecurityGaps ?? [])
+        problems.push(
+            `ROW SECURITY: ${table} has row-level security and no read policy of the stack's (switched on after the last pulumi up): its changes still arrive, ` +
+                `but a snapshot or re-read of it (a new column's backfill, snapshot --table, reconcile --repair) sees only the rows its policies grant the pipeline's roles, and reconcile compares against those. Run pulumi up (it adds the policy)`,
         );
     for (const r of report.reconciles ?? []) {
         if (r.verdict === "drift")
@@ -486,6 +493,13 @@ export async function readGoneTables(sql: SqlQueryable, outputs: Pick<Operations
         missing: rows.filter((r: any) => r.kind === "missing").map((r: any) => r.relation),
         uncapturedPublished: rows.filter((r: any) => r.kind === "published").map((r: any) => r.relation),
     };
+}
+
+/** The captured tables with row-level security and without the stack's read policy (absent on old stacks' outputs: not checked). */
+export async function readRowSecurityGaps(sql: SqlQueryable, outputs: Pick<OperationsOutputs, "adx" | "postgres">): Promise<string[]> {
+    if (!outputs.postgres.publicationName) return [];
+    const { rows } = await sql.query(ROW_SECURITY_GAPS_SQL, [outputs.adx.tables.map((t) => t.sourceTable), rowSecurityPolicyName(outputs.postgres.publicationName)]);
+    return rows.map((r: any) => r.captured);
 }
 
 /** The captured tables' relations without REPLICA IDENTITY FULL, grouped by table. */
@@ -731,6 +745,7 @@ export async function collectPipelineHealth(
                 sql,
                 outputs.adx.tables.map((t) => t.sourceTable),
             );
+            report.rowSecurityGaps = await readRowSecurityGaps(sql, outputs);
             if (outputs.postgres.signalTable)
                 report.incrementalSnapshots = await readIncrementalSnapshots(sql, outputs.postgres.signalTable, connectUrl, outputs.connectors.source);
         } catch (error: any) {

@@ -92,7 +92,8 @@ async function refuseRenamedTables(client: { query(sql: string, values?: unknown
  * Checks the user's tables (read-only), sets their replica identity, and only then, in one transaction,
  * creates the roles, grants and publication: a table joins the publication only once its UPDATEs and
  * DELETEs can be published, so a refused or failed step never leaves the user's application unable
- * to write.
+ * to write. Then, on tables with row-level security, the policy that lets the stack's roles read every
+ * row (its snapshot starts only after this resource).
  */
 async function applyBootstrap(inputs: SourceBootstrapInputs, password: string | undefined): Promise<void> {
     const statements = sourceSchema.buildSourceBootstrapStatements(inputs.bootstrap);
@@ -110,6 +111,7 @@ async function applyBootstrap(inputs: SourceBootstrapInputs, password: string | 
         }
         // The demo tables the bootstrap just created (a no-op for every table already FULL).
         if (inputs.bootstrap.createDemoTables) await setReplicaIdentity(client, inputs.bootstrap.tables);
+        await allowReadersThroughRowSecurity(client, inputs.bootstrap);
         await applyWalGuard(inputs, password, client);
         if (inputs.bootstrap.operator && inputs.walGuard) await client.query(sourceSchema.buildOperatorLogGrant(inputs.bootstrap.operator.user, inputs.walGuard.logTable));
     });
@@ -166,39 +168,76 @@ async function applyWalGuard(inputs: SourceBootstrapInputs, password: string | u
 }
 
 /**
- * REPLICA IDENTITY FULL where it is missing, one table per transaction, each ALTER waiting at most
- * REPLICA_IDENTITY_LOCK_TIMEOUT for its lock (a long transaction of the user's is never queued behind
- * for long, and nothing queues behind the ALTER), retried with backoff.
+ * Statements that each lock one of the user's tables (ACCESS EXCLUSIVE), one table per transaction:
+ * each waits at most USER_TABLE_LOCK_TIMEOUT for its lock (a long transaction of the user's is never
+ * queued behind for long, and nothing of theirs queues behind the statement), retried with backoff.
+ * `failure` words the error for the table, the reason (lock, owner, other) and the attempts made.
  */
-async function setReplicaIdentity(client: { query(sql: string): Promise<unknown> }, tables: string[]): Promise<void> {
-    const statements = sourceSchema.buildReplicaIdentityStatements(tables);
-    await client.query(`SET lock_timeout = '${sourceSchema.REPLICA_IDENTITY_LOCK_TIMEOUT}'`);
-    for (const [i, statement] of statements.entries()) {
-        for (let attempt = 1; ; attempt++) {
-            try {
-                await client.query(statement);
-                break;
-            } catch (error: any) {
-                if (error.code === "55P03" && attempt < 6) {
-                    await new Promise((r) => setTimeout(r, 1000 * 2 ** (attempt - 1)));
-                    continue;
+async function lockTablesOneAtATime(
+    client: { query(sql: string): Promise<unknown> },
+    steps: { table: string; statement: string }[],
+    failure: (table: string, reason: "lock" | "owner" | "other", detail: string, attempts: number) => string,
+): Promise<void> {
+    await client.query(`SET lock_timeout = '${sourceSchema.USER_TABLE_LOCK_TIMEOUT}'`);
+    try {
+        for (const { table, statement } of steps) {
+            for (let attempt = 1; ; attempt++) {
+                try {
+                    await client.query(statement);
+                    break;
+                } catch (error: any) {
+                    if (error.code === "55P03" && attempt < 6) {
+                        await new Promise((r) => setTimeout(r, 1000 * 2 ** (attempt - 1)));
+                        continue;
+                    }
+                    throw new Error(failure(table, error.code === "55P03" ? "lock" : error.code === "42501" ? "owner" : "other", error.message, attempt));
                 }
-                const table = tables[i];
-                const fix = `ALTER TABLE ${table} REPLICA IDENTITY FULL (and on each partition of a partitioned table)`;
-                const unpublished = "pg-adx-cdc publishes no table before this is set, so the application's writes are unaffected";
-                if (error.code === "55P03")
-                    throw new Error(
-                        `${table}: could not take the lock for REPLICA IDENTITY FULL in ${attempt} tries (a long transaction holds it; ${unpublished}); run pulumi up again when it ends, or run ${fix} yourself`,
-                    );
-                if (error.code === "42501")
-                    throw new Error(
-                        `${table}: ${error.message}; REPLICA IDENTITY FULL needs the table's owner (${unpublished}): have its owner run ${fix}, then run pulumi up again`,
-                    );
-                throw new Error(`${table}: setting REPLICA IDENTITY FULL failed (${unpublished}): ${error.message}`);
             }
         }
+    } finally {
+        await client.query("RESET lock_timeout").catch(() => undefined);
     }
-    await client.query("RESET lock_timeout");
+}
+
+/** REPLICA IDENTITY FULL where it is missing, before the table joins the publication. */
+async function setReplicaIdentity(client: { query(sql: string): Promise<unknown> }, tables: string[]): Promise<void> {
+    const statements = sourceSchema.buildReplicaIdentityStatements(tables);
+    const unpublished = "pg-adx-cdc publishes no table before this is set, so the application's writes are unaffected";
+    await lockTablesOneAtATime(
+        client,
+        tables.map((table, i) => ({ table, statement: statements[i] })),
+        (table, reason, detail, attempts) => {
+            const fix = `ALTER TABLE ${table} REPLICA IDENTITY FULL (and on each partition of a partitioned table)`;
+            if (reason === "lock")
+                return `${table}: could not take the lock for REPLICA IDENTITY FULL in ${attempts} tries (a long transaction holds it; ${unpublished}); run pulumi up again when it ends, or run ${fix} yourself`;
+            if (reason === "owner")
+                return `${table}: ${detail}; REPLICA IDENTITY FULL needs the table's owner (${unpublished}): have its owner run ${fix}, then run pulumi up again`;
+            return `${table}: setting REPLICA IDENTITY FULL failed (${unpublished}): ${detail}`;
+        },
+    );
+}
+
+/**
+ * The stack's read policy on each captured table with row-level security (after the roles exist, before
+ * the connector's snapshot): without it the snapshot would read none of the table's rows.
+ */
+async function allowReadersThroughRowSecurity(client: { query(sql: string): Promise<unknown> }, bootstrap: sourceSchema.SourceBootstrapInput): Promise<void> {
+    const statements = sourceSchema.buildRowSecurityStatements(bootstrap);
+    const policy = sourceSchema.rowSecurityPolicyName(bootstrap.publicationName);
+    const readers = sourceSchema.rowReaders(bootstrap).join(", ");
+    const unread = "its rows are not read before this is in place, so nothing is lost meanwhile";
+    await lockTablesOneAtATime(
+        client,
+        bootstrap.tables.map((table, i) => ({ table, statement: statements[i] })),
+        (table, reason, detail, attempts) => {
+            const fix = `CREATE POLICY ${policy} ON ${table} AS PERMISSIVE FOR SELECT TO ${readers} USING (true)`;
+            const why = `${table} has row-level security, and the pipeline's roles need a policy to read its rows`;
+            if (reason === "lock")
+                return `${why}: could not take the lock for CREATE POLICY in ${attempts} tries (a long transaction holds it; ${unread}); run pulumi up again when it ends, or run ${fix} yourself`;
+            if (reason === "owner") return `${why}: ${detail}; CREATE POLICY needs the table's owner (${unread}): have its owner run ${fix}, then run pulumi up again`;
+            return `${why}: CREATE POLICY failed (${unread}): ${detail}`;
+        },
+    );
 }
 
 async function readPublishedTables(inputs: SourceBootstrapInputs, password: string | undefined): Promise<{ publication: boolean; tables: string[]; role: boolean }> {
@@ -231,6 +270,13 @@ async function teardown(inputs: SourceBootstrapInputs, password: string | undefi
         });
         log(`replication slot "${inputs.slotName}": ${outcome}`);
         await removeWalGuard(inputs, password, client, false);
+        // The read policies go before the roles they name (DROP ROLE refuses while a policy names it).
+        await lockTablesOneAtATime(
+            client,
+            sourceSchema.buildRowSecurityTeardownStatements(inputs.bootstrap).map((statement, i) => ({ table: inputs.bootstrap.tables[i], statement })),
+            (table, reason, detail) =>
+                `${table}: dropping the stack's row-security policy ${sourceSchema.rowSecurityPolicyName(inputs.bootstrap.publicationName)} failed (${reason === "lock" ? "a long transaction holds the table's lock" : detail}); run pulumi destroy again`,
+        );
         for (const statement of sourceSchema.buildSourceTeardownStatements(inputs.bootstrap)) await client.query(statement);
     });
 }

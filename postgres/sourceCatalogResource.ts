@@ -42,6 +42,12 @@ export function captureProblems(inputs: SourceCatalogInputs, found: { tables: ty
         } catch (error: any) {
             problems.push(error.message);
         }
+        // Debezium refuses a table whose column names differ only by case (one added since the last pulumi up).
+        const clashing = table.columns.filter((c) => table.columns.some((o) => o !== c && o.name.toLowerCase() === c.name.toLowerCase()));
+        if (clashing.length)
+            problems.push(
+                `${table.qualifiedName}: columns ${clashing.map((c) => JSON.stringify(c.name)).join(", ")} differ only by case, which Debezium refuses to capture; rename one of them (ALTER TABLE ${table.qualifiedName} RENAME COLUMN ...) or do not capture the table`,
+            );
         for (const column of table.columns) {
             if ((inputs.reservedColumns ?? []).includes(column.name)) {
                 problems.push(

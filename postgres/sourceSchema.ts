@@ -84,12 +84,15 @@ function literal(text: string): string {
  * reads the children's rows too, while PostgreSQL publishes the children's changes under their own
  * names, so those rows would arrive once and never change; or a partitioned table without a primary
  * key (its partitions created later have no replica identity, and their UPDATEs and DELETEs would fail
- * in the user's application). Names go in as parameters of RAISE, never into its format string.
+ * in the user's application); columns whose names differ only by case (Debezium refuses the table); or
+ * row-level security with a RESTRICTIVE policy for PUBLIC (the stack's roles would read a subset, and a
+ * snapshot would miss rows without an error). Names go in as parameters of RAISE, never into its format
+ * string.
  */
 export function capturableTableCheck(name: string): string {
     const remove = "or remove it from pg-adx-cdc:capture.tables";
     return (
-        `DO $$ DECLARE rel regclass := to_regclass(${literal(name)}); kind "char"; unlogged text; children text; BEGIN ` +
+        `DO $$ DECLARE rel regclass := to_regclass(${literal(name)}); kind "char"; unlogged text; children text; clash text; restrictive text; BEGIN ` +
         `IF rel IS NULL THEN RAISE EXCEPTION 'captured table % does not exist in database %; create it first ${remove}', ${literal(name)}, current_database(); END IF; ` +
         `SELECT relkind INTO kind FROM pg_class WHERE oid = rel; ` +
         `IF kind NOT IN ('r', 'p') THEN RAISE EXCEPTION 'captured table % is a %, which logical replication cannot capture (it has no changes of its own in the WAL); capture the tables it reads from, ${remove}', ` +
@@ -100,6 +103,14 @@ export function capturableTableCheck(name: string): string {
         `SELECT string_agg(i.inhrelid::regclass::text, ', ' ORDER BY i.inhrelid::regclass::text) INTO children FROM pg_inherits i WHERE i.inhparent = rel AND kind = 'r'; ` +
         `IF children IS NOT NULL THEN RAISE EXCEPTION 'captured table % has inheritance children (%): a snapshot of it reads their rows too, while PostgreSQL publishes their changes under their own names, so those rows would arrive once and never change; capture each child as a table of its own instead of the parent, or move to declarative partitioning (PARTITION BY) and capture the partitioned table, ${remove}', ` +
         `${literal(name)}, children; END IF; ` +
+        `SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum) INTO clash FROM pg_attribute a WHERE a.attrelid = rel AND a.attnum > 0 AND NOT a.attisdropped ` +
+        `AND EXISTS (SELECT FROM pg_attribute b WHERE b.attrelid = rel AND b.attnum > 0 AND NOT b.attisdropped AND b.attnum <> a.attnum AND lower(b.attname) = lower(a.attname)); ` +
+        `IF clash IS NOT NULL THEN RAISE EXCEPTION 'captured table % has columns whose names differ only by case (%): Debezium refuses to capture such a table (it cannot tell them apart); rename one of them (ALTER TABLE % RENAME COLUMN ...), ${remove}', ` +
+        `${literal(name)}, clash, ${literal(name)}; END IF; ` +
+        `SELECT string_agg(quote_ident(polname), ', ') INTO restrictive FROM pg_policy p WHERE p.polrelid = rel AND NOT p.polpermissive AND p.polcmd IN ('r', '*') AND 0::oid = ANY (p.polroles) ` +
+        `AND (SELECT relrowsecurity FROM pg_class WHERE oid = rel); ` +
+        `IF restrictive IS NOT NULL THEN RAISE EXCEPTION 'captured table % has row-level security with RESTRICTIVE policies for PUBLIC (%): the pipeline''s roles would read only the rows those policies allow, so the snapshot would miss the others without an error; limit those policies to the application''s roles (ALTER POLICY ... ON % TO <role>), ${remove}', ` +
+        `${literal(name)}, restrictive, ${literal(name)}; END IF; ` +
         `IF kind = 'p' AND NOT EXISTS (SELECT FROM pg_index WHERE indrelid = rel AND indisprimary) THEN RAISE EXCEPTION 'captured table % is partitioned and has no primary key: a partition created later starts with REPLICA IDENTITY DEFAULT and no key, and PostgreSQL refuses its UPDATEs and DELETEs once it is published (every partition of a captured table is); add a primary key (it includes the partition key: ALTER TABLE % ADD PRIMARY KEY (...)), ${remove}', ` +
         `${literal(name)}, ${literal(name)}; END IF; END $$`
     );
@@ -241,8 +252,8 @@ export function buildOperatorLogGrant(operatorUser: string, logTable: string): s
     )}; END IF; END $$`;
 }
 
-/** How long one ALTER TABLE ... REPLICA IDENTITY waits for its lock before it gives way to the user's traffic (and is retried). */
-export const REPLICA_IDENTITY_LOCK_TIMEOUT = "3s";
+/** How long one statement that locks a user's table (REPLICA IDENTITY, CREATE POLICY) waits for the lock before it gives way to the user's traffic (and is retried). */
+export const USER_TABLE_LOCK_TIMEOUT = "3s";
 
 /**
  * Per captured table, one statement (run in its own transaction) that sets REPLICA IDENTITY FULL on the
@@ -274,6 +285,51 @@ function relationsNotFull(table: string): string {
     );
 }
 
+/** The stack's row-security policy on a captured table; named after its publication, so two stacks never share one. */
+export function rowSecurityPolicyName(publicationName: string): string {
+    return `${publicationName}_reads_all`.slice(0, 63);
+}
+
+/** The stack's roles that read the captured tables' rows: Debezium's snapshots (the replication user) and reconcile (the operator). */
+export function rowReaders(input: Pick<SourceBootstrapInput, "replicationUser" | "operator">): string[] {
+    return [input.replicationUser, ...(input.operator ? [input.operator.user] : [])];
+}
+
+/**
+ * Per captured table with row-level security enabled, one statement (its own transaction) that adds the
+ * stack's permissive SELECT policy for its reading roles, where it is missing or names other roles.
+ * Without it, PostgreSQL shows those roles (neither owner nor BYPASSRLS, which Azure does not grant)
+ * only the rows the application's policies allow: usually none, so the snapshot, every re-read and
+ * reconcile would see an empty table and report nothing. Logical decoding itself ignores row
+ * security, so changes were never affected. The application's own policies are left as they are; a
+ * policy only ever widens what these two read-only roles see. Run after the roles exist; CREATE POLICY
+ * takes an ACCESS EXCLUSIVE lock, so it runs under the replica identity's lock timeout, and only where
+ * needed: a table without row security is never touched.
+ */
+export function buildRowSecurityStatements(input: Pick<SourceBootstrapInput, "tables" | "publicationName" | "replicationUser" | "operator">): string[] {
+    const policy = literal(rowSecurityPolicyName(input.publicationName));
+    const readers = rowReaders(input);
+    const readerOids = `ARRAY(SELECT oid FROM pg_roles WHERE rolname IN (${readers.map(literal).join(", ")}))`;
+    return input.tables.map(
+        (captured) =>
+            `DO $$ DECLARE rel regclass := to_regclass(${literal(qualified(captured).table)}); BEGIN ` +
+            `IF rel IS NOT NULL AND (SELECT relrowsecurity FROM pg_class WHERE oid = rel) AND NOT EXISTS (` +
+            `SELECT FROM pg_policy WHERE polrelid = rel AND polname = ${policy} AND polpermissive AND polcmd = 'r' AND polroles @> ${readerOids} AND polroles <@ ${readerOids}) THEN ` +
+            `EXECUTE format('DROP POLICY IF EXISTS %I ON %s', ${policy}, rel); ` +
+            `EXECUTE format('CREATE POLICY %I ON %s AS PERMISSIVE FOR SELECT TO ${readers.join(", ")} USING (true)', ${policy}, rel); END IF; END $$`,
+    );
+}
+
+/** Per captured table, the statement that drops the stack's row-security policy where it exists (on destroy, before the roles go). */
+export function buildRowSecurityTeardownStatements(input: Pick<SourceBootstrapInput, "tables" | "publicationName">): string[] {
+    const policy = literal(rowSecurityPolicyName(input.publicationName));
+    return input.tables.map(
+        (captured) =>
+            `DO $$ DECLARE rel regclass := to_regclass(${literal(qualified(captured).table)}); BEGIN ` +
+            `IF rel IS NOT NULL AND EXISTS (SELECT FROM pg_policy WHERE polrelid = rel AND polname = ${policy}) THEN EXECUTE format('DROP POLICY %I ON %s', ${policy}, rel); END IF; END $$`,
+    );
+}
+
 /** Every table the stack's publication holds: the captured tables, the heartbeat table and the signal table (absent on old stacks' outputs). */
 export function publishedTables(input: { tables: string[]; heartbeatTable: string; signalTable?: string }): string[] {
     return [...input.tables, input.heartbeatTable, ...(input.signalTable ? [input.signalTable] : [])];
@@ -295,6 +351,16 @@ export const GONE_TABLES_SQL =
  * created after the last bootstrap): `status` reports them; the next `pulumi up` sets them.
  */
 export const REPLICA_IDENTITY_GAPS_SQL = `SELECT t.captured, r.oid::text AS relation FROM unnest($1::text[]) t(captured) CROSS JOIN LATERAL (${relationsNotFull("to_regclass(t.captured)")}) r(oid)`;
+
+/**
+ * Captured tables ($1, text[] of names) with row-level security and without the stack's read policy
+ * ($2, its name): security switched on after the last bootstrap. Their changes still arrive (logical
+ * decoding ignores row security), but a snapshot, a re-read or reconcile sees only the rows the
+ * application's policies grant the pipeline's roles. `status` reports them; the next `pulumi up` adds it.
+ */
+export const ROW_SECURITY_GAPS_SQL =
+    `SELECT t.captured FROM unnest($1::text[]) t(captured) JOIN pg_class c ON c.oid = to_regclass(t.captured) ` +
+    `WHERE c.relrowsecurity AND NOT EXISTS (SELECT FROM pg_policy p WHERE p.polrelid = c.oid AND p.polname = $2) ORDER BY 1`;
 
 export interface SourceTeardownInput {
     tables: string[];

@@ -12,7 +12,7 @@ import { adminClient, CapturedSource, CAPTURED_TABLE, setUpCapturedSource } from
 import { changeMetadataFields } from "../../contract/recordFields";
 import { kafkaConnectorProvider } from "../../connectors/kafkaConnector";
 import { sourceBootstrapProvider } from "../../postgres/sourceBootstrap";
-import { capturableTableCheck, nestedPartitionCheck, ORDERS_TABLE, sourceObjectNames } from "../../postgres/sourceSchema";
+import { capturableTableCheck, nestedPartitionCheck, ORDERS_TABLE, rowSecurityPolicyName, sourceObjectNames } from "../../postgres/sourceSchema";
 import { buildKustoSinkConfig } from "../../connectors/kustoSink";
 import { deadLetterTopicFor } from "../../connectors/kafkaTopics";
 import { kafkaClient } from "../../runtime/kafkaClient";
@@ -290,14 +290,19 @@ describe("PostgreSQL → Debezium → Kafka → the real Kusto sink → ADX (tes
         assert.deepEqual(schemas.rows, [], "the failed bootstrap rolled back as a whole");
     });
 
-    it("bad input: a view, a materialized view, an UNLOGGED table (or partition), an inheritance parent, a partitioned table without a primary key and a partition captured beside its partitioned table fail the bootstrap, each with why and the fix", async () => {
+    it("bad input: a view, a materialized view, an UNLOGGED table (or partition), an inheritance parent, a partitioned table without a primary key, a partition captured beside its partitioned table, columns differing only by case and a RESTRICTIVE row-security policy for everyone fail the bootstrap, each with why and the fix", async () => {
         await admin.query(
             "CREATE SCHEMA odd; CREATE VIEW odd.v AS SELECT 1 AS id; CREATE MATERIALIZED VIEW odd.mv AS SELECT 1 AS id; " +
                 "CREATE UNLOGGED TABLE odd.scratch (id int PRIMARY KEY); " +
                 "CREATE TABLE odd.parted (id int, at date, PRIMARY KEY (id, at)) PARTITION BY RANGE (at); CREATE UNLOGGED TABLE odd.parted_2024 PARTITION OF odd.parted FOR VALUES FROM ('2024-01-01') TO ('2025-01-01'); " +
                 "CREATE TABLE odd.readings (id int PRIMARY KEY, v text); CREATE TABLE odd.readings_2024 (extra int) INHERITS (odd.readings); " +
                 "CREATE TABLE odd.metrics (at date, v int) PARTITION BY RANGE (at); " +
-                "CREATE TABLE odd.events (id int, at date, PRIMARY KEY (id, at)) PARTITION BY RANGE (at); CREATE TABLE odd.\"Events 2024\" PARTITION OF odd.events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')",
+                "CREATE TABLE odd.events (id int, at date, PRIMARY KEY (id, at)) PARTITION BY RANGE (at); CREATE TABLE odd.\"Events 2024\" PARTITION OF odd.events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01'); " +
+                // Debezium refuses columns whose names differ only by case.
+                'CREATE TABLE odd.people (id int PRIMARY KEY, "Name" text, name text); ' +
+                // Row-level security with a RESTRICTIVE policy for everyone: the pipeline's roles would read a subset.
+                "CREATE TABLE odd.tenants (id int PRIMARY KEY, tenant text); ALTER TABLE odd.tenants ENABLE ROW LEVEL SECURITY; " +
+                "CREATE POLICY everyone ON odd.tenants USING (true); CREATE POLICY own_tenant ON odd.tenants AS RESTRICTIVE USING (tenant = current_user)",
         );
         try {
             const withTables = (tables: string[]) => ({ ...bootstrapInputs, bootstrap: { ...bootstrapInputs.bootstrap, tables: [TABLE, ...tables] } });
@@ -322,6 +327,14 @@ describe("PostgreSQL → Debezium → Kafka → the real Kusto sink → ADX (tes
             await assert.rejects(
                 sourceBootstrapProvider.create!(withTables(["odd.events", 'odd."Events 2024"'])),
                 /captured tables overlap \(odd\."Events 2024" is a partition of odd\.events\).*capture the partitioned table only/,
+            );
+            await assert.rejects(
+                sourceBootstrapProvider.create!(withTables(["odd.people"])),
+                /captured table odd\.people has columns whose names differ only by case \("Name", name\): Debezium refuses.*RENAME COLUMN/,
+            );
+            await assert.rejects(
+                sourceBootstrapProvider.create!(withTables(["odd.tenants"])),
+                /captured table odd\.tenants has row-level security with RESTRICTIVE policies for PUBLIC \(own_tenant\).*ALTER POLICY \.\.\. ON odd\.tenants TO <role>/,
             );
             // Each passes the checks on its own: the inheritance child, and the partition without its partitioned table.
             for (const alone of ["odd.readings_2024", 'odd."Events 2024"']) {
@@ -396,7 +409,12 @@ describe("PostgreSQL → Debezium → Kafka → the real Kusto sink → ADX (tes
         await empty.end();
     });
 
-    it("leaves no slot, no publication and none of its roles behind once the connectors and the bootstrap are deleted", async () => {
+    it("leaves no slot, no publication, no row-security policy and none of its roles behind once the connectors and the bootstrap are deleted", async () => {
+        // Row-level security switched on since: the next pulumi up adds the stack's read policy, naming its roles.
+        await admin.query(`ALTER TABLE ${TABLE} ENABLE ROW LEVEL SECURITY`);
+        await sourceBootstrapProvider.update!("bootstrap", bootstrapInputs, bootstrapInputs);
+        const policies = async () => (await admin.query("SELECT polname, polroles::regrole[]::text[] AS roles FROM pg_policy WHERE polrelid = $1::regclass", [TABLE])).rows;
+        assert.deepEqual(await policies(), [{ polname: rowSecurityPolicyName(names.publicationName), roles: ["cdc_replicator", "cdc_operator"] }]);
         await sink.delete();
         await kafkaConnectorProvider.delete!(CONNECTOR, connectorInputs);
         await sourceBootstrapProvider.delete!("bootstrap", bootstrapInputs);
@@ -406,6 +424,7 @@ describe("PostgreSQL → Debezium → Kafka → the real Kusto sink → ADX (tes
         assert.deepEqual(slots.rows, []);
         assert.deepEqual(publications.rows, []);
         assert.deepEqual(roles.rows, []);
+        assert.deepEqual(await policies(), [], "the policy went before the roles it names");
         assert.equal((await sourceRows()).length > 0, true, "the captured table and its data are kept");
     });
 });

@@ -3,6 +3,7 @@
 // - a table partitioned by range, captured by its root's name (publish_via_partition_root), with rows
 //   moving between partitions and a partition created while the pipeline runs;
 // - TRUNCATE mid-stream, of two tables in one statement and inside a transaction that writes again;
+// - a multi-tenant table under row-level security (the pipeline's roles read it whole);
 // - names an ORM creates (EF Core's public."Orders", beside an uncaptured public.orders twin) and a
 //   schema and table with spaces, parentheses and accents;
 // - the bootstrap leaves a table that already has REPLICA IDENTITY FULL alone: a `pulumi up` while
@@ -19,11 +20,11 @@ import { OVERSIZED_FIELD, OVERSIZED_MARKER_PREFIX, TRUNCATE_OP } from "../../con
 import { connectRequest } from "../../connectors/connectRestClient";
 import { pollUntil } from "../../runtime/pollUntil";
 import { sourceBootstrapProvider } from "../../postgres/sourceBootstrap";
-import { sourceObjectNames } from "../../postgres/sourceSchema";
+import { rowSecurityPolicyName, sourceObjectNames } from "../../postgres/sourceSchema";
 import { parseTableName } from "../../contract/identifiers";
 import { adxNamesFor, changeMetadataColumns } from "../../kql/adxModel";
 import { kafkaClient } from "../../runtime/kafkaClient";
-import { evaluatePipelineHealth, readGoneTables, readOversizedRows, readReplicaIdentityGaps } from "../../operations/pipelineHealth";
+import { evaluatePipelineHealth, readGoneTables, readOversizedRows, readReplicaIdentityGaps, readRowSecurityGaps } from "../../operations/pipelineHealth";
 import { localOperationsOutputs } from "./harness/operationsOutputs";
 
 const PREFIX = "realworld";
@@ -73,6 +74,10 @@ before(async () => {
     await admin.query(`CREATE TABLE sales.orders_2026 PARTITION OF ${ORDERS} FOR VALUES FROM ('2026-01-01') TO ('2027-01-01')`);
     await admin.query(`CREATE TABLE sales.orders_other PARTITION OF ${ORDERS} DEFAULT`);
     await admin.query(`CREATE TABLE ${SESSIONS} (id integer PRIMARY KEY, token text NOT NULL, started_at timestamptz NOT NULL DEFAULT now())`);
+    // Row-level security as a multi-tenant application sets it: its own role sees its tenant's rows, nobody else any.
+    await admin.query(
+        `CREATE ROLE app_tenant; ALTER TABLE ${SESSIONS} ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY; CREATE POLICY own_sessions ON ${SESSIONS} TO app_tenant USING (token = current_user)`,
+    );
     // A generated column: PostgreSQL 15 does not publish it, so it is not captured (the catalog leaves it out).
     await admin.query(`CREATE TABLE ${AUDIT} (id bigserial PRIMARY KEY, what text NOT NULL, what_upper text GENERATED ALWAYS AS (upper(what)) STORED)`);
     await admin.query(
@@ -162,6 +167,34 @@ describe("real-world tables captured exactly", () => {
             "sales.orders_2026": "f",
             "sales.orders_other": "f",
         });
+    });
+
+    it("a table with row-level security arrives whole: the bootstrap adds a read policy for the pipeline's own roles and leaves the application's policies as they were", async () => {
+        const { rows } = await admin.query("SELECT polname, polpermissive, polcmd, polroles::regrole[]::text[] AS roles FROM pg_policy WHERE polrelid = $1::regclass ORDER BY 1", [
+            SESSIONS,
+        ]);
+        assert.deepEqual(rows, [
+            { polname: rowSecurityPolicyName(sourceObjectNames(PREFIX).publicationName), polpermissive: true, polcmd: "r", roles: ["cdc_replicator", "cdc_operator"] },
+            { polname: "own_sessions", polpermissive: true, polcmd: "*", roles: ["app_tenant"] },
+        ]);
+        // Without that policy the snapshot (as the replication user) reads no row of it, and says nothing.
+        await waitUntilEqual("row-level security", [SESSIONS]);
+        // Switched on later on another captured table: status names it, the next pulumi up adds the policy.
+        const outputs = localOperationsOutputs(pipeline, { topicPrefix: PREFIX, sink, tables: TABLES });
+        assert.deepEqual(await readRowSecurityGaps(admin, outputs), []);
+        await admin.query(`ALTER TABLE ${EF_ORDERS} ENABLE ROW LEVEL SECURITY`);
+        try {
+            const gaps = await readRowSecurityGaps(admin, outputs);
+            assert.deepEqual(gaps, [EF_ORDERS]);
+            assert.match(
+                evaluatePipelineHealth({ connectors: [], topics: [], unreachable: [], rowSecurityGaps: gaps }).join("\n"),
+                /ROW SECURITY: public\."Orders" has row-level security and no read policy of the stack's.*Run pulumi up/,
+            );
+            await sourceBootstrapProvider.update!("id", bootstrapInputs, bootstrapInputs);
+            assert.deepEqual(await readRowSecurityGaps(admin, outputs), []);
+        } finally {
+            await admin.query(`ALTER TABLE ${EF_ORDERS} DISABLE ROW LEVEL SECURITY`);
+        }
     });
 
     it("snapshot: every table equals the source, the partitioned one read through its root", async () => {

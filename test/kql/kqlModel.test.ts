@@ -319,6 +319,17 @@ describe("tables that cannot be captured correctly are refused before anything i
         assert.deepEqual(flatRecordReservedFields(), ["__op", "__lsn", "__source_ts_ms", "__source_snapshot", "__deleted", "__oversized"]);
     });
 
+    it("a column added since whose name differs from another's only by case is refused with the fix (Debezium would fail the table)", () => {
+        const table = { ...ORDERS_CATALOG, columns: [...ORDERS_CATALOG.columns, { ...ORDERS_CATALOG.columns[3], name: "City" }] };
+        const problems = captureProblems(
+            { connection: { host: "h", port: 5432, database: "retail", user: "a", sslMode: "disable" } as any, tables: [table.qualifiedName], keys: {} },
+            { tables: [table], missing: [] },
+        );
+        assert.deepEqual(problems, [
+            'retail.orders_info: columns "city", "City" differ only by case, which Debezium refuses to capture; rename one of them (ALTER TABLE retail.orders_info RENAME COLUMN ...) or do not capture the table',
+        ]);
+    });
+
     it("a configured key makes a keyless table capturable; an unknown key column is named", () => {
         const logs = found.tables[2] as CatalogTable;
         assert.deepEqual(currentStateKey(logs, ["at", "message"]), ["at", "message"]);

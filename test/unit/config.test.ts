@@ -10,6 +10,7 @@ import {
     buildCaptureCheckStatements,
     buildOperatorLogGrant,
     buildReplicaIdentityStatements,
+    buildRowSecurityStatements,
     buildSourceBootstrapStatements,
     buildSourceTeardownStatements,
 } from "../../postgres/sourceSchema";
@@ -239,6 +240,12 @@ describe("builders", () => {
         assert.equal(identity.length, 1);
         assert.match(identity[0], /pg_partition_tree\(to_regclass\('retail\.orders_info'\)\)/);
         assert.match(identity[0], /relreplident <> 'f'/, "only where not FULL already");
+        // Row security: the stack's read policy on a table only where the table has row security and lacks the policy.
+        const policies = buildRowSecurityStatements({ ...BOOTSTRAP_INPUT, operator: { user: "cdc_operator", passwordVerifier: "" } });
+        assert.equal(policies.length, BOOTSTRAP_INPUT.tables.length);
+        assert.match(policies[0], /SELECT relrowsecurity FROM pg_class WHERE oid = rel\) AND NOT EXISTS \(SELECT FROM pg_policy WHERE polrelid = rel AND polname = 'pub_reads_all'/);
+        assert.match(policies[0], /CREATE POLICY %I ON %s AS PERMISSIVE FOR SELECT TO cdc_replicator, cdc_operator USING \(true\)/);
+        assert.doesNotMatch(sql, /POLICY/, "not in the bootstrap's transaction: each takes its table's lock apart");
         assert.throws(
             () =>
                 buildSourceBootstrapStatements({
