@@ -10,7 +10,6 @@ import { existingAdxEndpoints, resolveAdxTarget } from "../config/adxSettings";
 import { stackTopics } from "../config/kafkaSettings";
 import { eventHubsAllowedCidrs, parseStackConfig, StackConfig, StackConfigInput } from "../config/stackConfig";
 import { EventHubsKafka } from "./eventHubsKafka";
-import { connectorNamesFor, deadLetterTopicFor } from "../connectors/kafkaTopics";
 import { TopicPartitionsGuard } from "../connectors/topicPartitionsGuard";
 import { resourceNames } from "./resourceNames";
 import { lookupDeployerIp } from "./deployerIp";
@@ -22,14 +21,15 @@ import { postgresContainerImage } from "./postgresContainer";
 import { KAFKA_REPLICATION_FACTOR, KafkaBrokerTarget, KafkaPlatform } from "./kafkaPlatform";
 import { OrdersGenerator } from "./ordersGenerator";
 import { KafkaConnector } from "../connectors/kafkaConnector";
-import { buildDebeziumSourceConfig, topicForTable } from "../connectors/debeziumSource";
+import { buildDebeziumSourceConfig } from "../connectors/debeziumSource";
 import { flatRecordReservedFields } from "../contract/recordFields";
 import { buildKustoSinkConfig } from "../connectors/kustoSink";
 import { STACK_WORKER_SECRETS_DIR, workerSecretReference } from "../connectors/workerSettings";
 import { KqlSchema } from "../kql/kqlSchema";
 import { functionsDefinedIn, loadOverlayScripts } from "../kql/kqlModel";
-import { adxModelScripts, adxNamesFor, changeTableGenerations, heartbeatModelScripts } from "../kql/adxModel";
+import { adxModelScripts, changeTableGenerations, heartbeatModelScripts } from "../kql/adxModel";
 import { describedTable, SourceCatalog } from "../postgres/sourceCatalogResource";
+import { messageKeyColumns } from "../postgres/catalog";
 import { textFormColumns, textFormTypeNames } from "../contract/typeTable";
 import { IncrementalSnapshot } from "../postgres/incrementalSnapshot";
 import { adxWebUiLinks } from "./adxLinks";
@@ -38,7 +38,8 @@ import { walGuardLimitBytes } from "../postgres/walGuard";
 import { GENERATOR_USER, OPERATOR_USER } from "../postgres/sourceSchema";
 import { OperationsOutputs } from "../contract/stackOutputs";
 import { eventHubsOperatorAuthentication } from "../connectors/workerSettings";
-import { buildOperationsOutputs } from "./operationsOutputs";
+import { buildOperationsOutputs } from "../plan/operationsOutputs";
+import { planPipeline } from "../plan/pipelinePlan";
 
 /**
  * The settings of one pipeline: the shape of the stack config's `pg-adx-cdc:*` keys (every section
@@ -118,13 +119,10 @@ export class CdcPipeline extends pulumi.ComponentResource {
             };
             return home;
         }
-        // Per captured table: its topic and ADX names (from the name alone) and its hand-written overlay, if any.
-        const captured = config.capture.tables.map((table) => ({
-            table,
-            topic: topicForTable(config.capture.topicPrefix, table),
-            names: adxNamesFor(table),
-            overlay: loadOverlayScripts(table),
-        }));
+        // Every name the pipeline's parts go by (topics, ADX objects, connectors, PostgreSQL objects), from the capture settings alone.
+        const plan = planPipeline(config.capture);
+        // Per captured table: its plan and its hand-written overlay, if any.
+        const captured = plan.tables.map((planned) => ({ ...planned, overlay: loadOverlayScripts(planned.table) }));
 
         const adx =
             adxTarget.mode === "owned"
@@ -178,13 +176,13 @@ export class CdcPipeline extends pulumi.ComponentResource {
         const generatorCredentials = config.generator.enabled ? new ReplicationCredentials(childName("generator-credentials"), {}, part("generator-credentials")) : undefined;
 
         // Every topic the pipeline uses; on Event Hubs each is an event hub created before Connect starts.
-        const kafkaTopics = stackTopics(config.capture, config.kafka);
+        const kafkaTopics = stackTopics(plan, config.kafka);
         /** Event Hubs (namespace and one event hub per topic) or the broker container, as kafka.mode says. */
         function kafkaBroker(): { eventHubs?: EventHubsKafka; broker: KafkaBrokerTarget } {
             const kafkaConfig = config.kafka;
             if (kafkaConfig.mode === "container") return { broker: { mode: "container", hostPort: kafkaConfig.kafkaPort } };
             // A captured table's partition count is fixed for the stack's life: a change is refused at preview.
-            const dataTopics = config.capture.tables.map((t) => topicForTable(config.capture.topicPrefix, t));
+            const dataTopics = plan.tables.map((t) => t.topic);
             const partitionsGuard = new TopicPartitionsGuard(
                 childName("topic-partitions"),
                 { topics: kafkaTopics.filter((t) => dataTopics.includes(t.name)).map((t) => ({ name: t.name, partitions: t.partitions })) },
@@ -238,7 +236,7 @@ export class CdcPipeline extends pulumi.ComponentResource {
                 replicationUser: config.postgres.replicationUser,
                 tables: config.capture.tables,
                 createDemoTables: config.generator.enabled,
-                topicPrefix: config.capture.topicPrefix,
+                objects: plan.postgres,
                 administratorPassword: adminPassword,
                 replicationPasswordVerifier: replicationCredentials.scramVerifier,
                 operatorPasswordVerifier: operatorCredentials.scramVerifier,
@@ -260,11 +258,7 @@ export class CdcPipeline extends pulumi.ComponentResource {
             part("source-catalog", { dependsOn: [postgres.bootstrap] }),
         );
         // The heartbeat table reaches ADX too: verify measures latency with it, and its freshness function shows lag continuously.
-        const heartbeat = {
-            table: postgres.heartbeatTable,
-            topic: topicForTable(config.capture.topicPrefix, postgres.heartbeatTable),
-            names: adxNamesFor(postgres.heartbeatTable),
-        };
+        const heartbeat = plan.heartbeat;
 
         // One KqlSchema per captured table: the model generated from the catalog, then the table's overlay.
         const kqlSchemas = captured.map((m) => {
@@ -297,7 +291,7 @@ export class CdcPipeline extends pulumi.ComponentResource {
             ),
         );
 
-        const { source: sourceConnectorName, sink: sinkConnectorName } = connectorNamesFor(config.capture.topicPrefix);
+        const { source: sourceConnectorName, sink: sinkConnectorName } = plan.connectors;
         const sourceConnector = new KafkaConnector(
             childName("debezium-source"),
             {
@@ -320,7 +314,7 @@ export class CdcPipeline extends pulumi.ComponentResource {
                         tables: config.capture.tables,
                         textFormTypes: textFormTypeNames(described),
                         textFormColumns: textFormColumns(described),
-                        keyColumns: config.capture.keys,
+                        keyColumns: messageKeyColumns(described.filter((t) => config.capture.tables.includes(t.qualifiedName))),
                         topicPrefix: config.capture.topicPrefix,
                         slotName: postgres.slotName,
                         publicationName: postgres.publicationName,
@@ -334,7 +328,6 @@ export class CdcPipeline extends pulumi.ComponentResource {
             part("debezium-source", { dependsOn: [postgres.bootstrap, ...kafka.connectWorkers] }),
         );
 
-        const deadLetterTopic = deadLetterTopicFor(config.capture.topicPrefix);
         const sinkConnector = new KafkaConnector(
             childName("kusto-sink"),
             {
@@ -355,11 +348,11 @@ export class CdcPipeline extends pulumi.ComponentResource {
                         targets: [...captured, heartbeat].map((m) => ({
                             topic: m.topic,
                             database: config.adx.databaseName,
-                            table: m.names.changes,
-                            mapping: m.names.mapping,
+                            table: m.adx.changes,
+                            mapping: m.adx.mapping,
                             streaming: config.adx.streamingIngestion,
                         })),
-                        deadLetterTopic,
+                        deadLetterTopic: plan.deadLetterTopic,
                         deadLetterReplicationFactor: KAFKA_REPLICATION_FACTOR,
                     }),
                 ),
@@ -425,7 +418,7 @@ export class CdcPipeline extends pulumi.ComponentResource {
         this.connectorNames = { source: sourceConnector.connectorName, sink: sinkConnector.connectorName };
         /** The ADX web UI on each captured table's current state and on the functions of its overlay (kql/<table>/). */
         this.analyticsLinks = adxWebUiLinks(adxQueryUri, config.adx.databaseName, [
-            ...captured.map((m) => m.names.currentState),
+            ...captured.map((m) => m.adx.currentState),
             ...captured.flatMap((m) => functionsDefinedIn(m.overlay)),
         ]);
         /** A managed identity the stack created for the sink: attach it to the Docker host once (`az vm identity assign ... --identities <this>`). */
@@ -443,8 +436,7 @@ export class CdcPipeline extends pulumi.ComponentResource {
             ])
             .apply(([pgHost, queryUri, described, kafkaBootstrapServers, sinkClientId, clientSecretExpiresAt, managedIdentityResourceId]) =>
                 buildOperationsOutputs({
-                    topicPrefix: config.capture.topicPrefix,
-                    tables: config.capture.tables,
+                    plan,
                     described,
                     connect: { restUrl: kafka.connectRestUrl, workerUrls: kafka.connectRestUrls },
                     // Event Hubs: operator commands authenticate as the workers do, with the connection string from their environment.

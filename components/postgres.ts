@@ -7,7 +7,7 @@ import { AzurePostgresServer, AzurePostgresServerArgs } from "./azurePostgresSer
 import { PostgresContainer, PostgresContainerArgs } from "./postgresContainer";
 import { ExistingPostgresServer, ExistingPostgresServerArgs } from "./existingPostgresServer";
 import { PostgresSourceBootstrap } from "../postgres/sourceBootstrap";
-import { GENERATOR_USER, OPERATOR_USER, sourceObjectNames } from "../postgres/sourceSchema";
+import { GENERATOR_USER, OPERATOR_USER, SourceObjectNames } from "../postgres/sourceSchema";
 
 /** Where the server runs, with what that way of running it needs (each component's own Args). */
 export type PostgresServerPlacement =
@@ -31,7 +31,8 @@ export interface PostgresSourceArgs {
     tables: string[];
     /** Create the demo tables the stack owns (retail.orders_info) when captured and missing: only with the generator. */
     createDemoTables?: boolean;
-    topicPrefix: string;
+    /** The stack's objects in PostgreSQL (slot, publication, heartbeat and signal tables, WAL guard), as the pipeline's plan names them. */
+    objects: SourceObjectNames;
     /** Admin password (a Pulumi secret from `pg-adx-cdc:postgresAdminPassword`). */
     administratorPassword: pulumi.Input<string>;
     /** SCRAM-SHA-256 verifier of the replication user's password (never the password). */
@@ -75,7 +76,7 @@ export class PostgresSource extends pulumi.ComponentResource {
         const placement = args.server;
         const shared = { databaseName: args.databaseName, administratorLogin: args.administratorLogin };
         let ready: pulumi.Resource[];
-        const names = sourceObjectNames(args.topicPrefix);
+        const names = args.objects;
         if (placement.mode === "existing") {
             const { mode, ...existing } = placement;
             const server = new ExistingPostgresServer(`${name}-existing`, { ...existing, ...shared, slotName: names.slotName, tables: args.tables }, { parent: this });

@@ -4,10 +4,10 @@ import { z } from "zod";
 import { configBoolean, configEnum, configNumber } from "./configValues";
 import { firewallCidrSchema } from "./ipv4Cidr";
 import type { CaptureSettings } from "./captureSettings";
-import { DEFAULT_KAFKA_COMPRESSION, KAFKA_COMPRESSION_TYPES, KafkaCompression, topicForTable } from "../connectors/debeziumSource";
-import { deadLetterTopicFor, FIXED_TOPIC_COUNT, KafkaTopicSpec, pipelineTopics } from "../connectors/kafkaTopics";
+import { DEFAULT_KAFKA_COMPRESSION, KAFKA_COMPRESSION_TYPES, KafkaCompression } from "../connectors/debeziumSource";
+import { FIXED_TOPIC_COUNT, KafkaTopicSpec, pipelineTopics } from "../connectors/kafkaTopics";
 import { STACK_CONNECT_GROUP_ID } from "../connectors/workerSettings";
-import { sourceObjectNames } from "../postgres/sourceSchema";
+import { PipelinePlan, planPipeline } from "../plan/pipelinePlan";
 
 // Images and the Kusto sink are not settings: versions.ts pins them, so what is deployed is what the e2e run verified.
 const connectSettings = {
@@ -87,7 +87,8 @@ export function findEventHubsProblems(kafka: z.infer<typeof eventHubsKafkaSchema
     const problems: { path: (string | number)[]; message: string }[] = [];
     const { tier, capacity, partitions, retentionHours } = kafka.eventHubs;
     const tables = capture.tables.length;
-    const topics = stackTopics(capture, kafka);
+    const plan = planPipeline(capture);
+    const topics = stackTopics(plan, kafka);
     const limits = EVENT_HUBS_TIERS[tier];
     if (!limits.kafka) {
         return [{ path: ["eventHubs", "tier"], message: 'the Basic tier has no Kafka endpoint (and no compacted event hubs for Connect); set tier "Standard" or "Premium"' }];
@@ -109,8 +110,7 @@ export function findEventHubsProblems(kafka: z.infer<typeof eventHubsKafkaSchema
                 (tier === "Standard" ? 'set tier "Premium" (100 event hubs per processing unit) or capture fewer tables' : "raise capacity or capture fewer tables"),
         });
     }
-    for (const table of capture.tables) {
-        const hub = topicForTable(capture.topicPrefix, table);
+    for (const { table, topic: hub } of plan.tables) {
         if (!EVENT_HUB_NAME.test(hub))
             problems.push({
                 path: ["eventHubs"],
@@ -140,13 +140,12 @@ export function findEventHubsProblems(kafka: z.infer<typeof eventHubsKafkaSchema
 }
 
 /** Every topic a stack uses (each an event hub in eventhubs mode), from its capture and Kafka settings. */
-export function stackTopics(capture: Pick<CaptureSettings, "topicPrefix" | "tables">, kafka: KafkaSettings): KafkaTopicSpec[] {
+export function stackTopics(plan: PipelinePlan, kafka: KafkaSettings): KafkaTopicSpec[] {
     return pipelineTopics({
-        topicPrefix: capture.topicPrefix,
-        tables: capture.tables,
-        heartbeatTable: sourceObjectNames(capture.topicPrefix).heartbeatTable,
+        tables: plan.tables,
+        heartbeat: plan.heartbeat,
         connectGroupId: STACK_CONNECT_GROUP_ID,
-        deadLetterTopic: deadLetterTopicFor(capture.topicPrefix),
+        deadLetterTopic: plan.deadLetterTopic,
         tablePartitions: kafka.mode === "eventhubs" ? kafka.eventHubs.partitions : 1,
         retentionHours: kafka.mode === "eventhubs" ? kafka.eventHubs.retentionHours : 168,
     });

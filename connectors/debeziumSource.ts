@@ -50,7 +50,7 @@ export interface DebeziumSourceInput {
     textFormTypes?: string[];
     /** Single columns carried as PostgreSQL's text (textFormColumns of the catalog: multi-dimensional arrays). */
     textFormColumns?: string[];
-    /** Key columns of tables without a primary key (pg-adx-cdc:capture.keys); they become the records' Kafka key. */
+    /** Key columns of tables keyed otherwise than by their primary key (messageKeyColumns of the catalog: capture.keys, unique indexes); they become the records' Kafka key. */
     keyColumns?: Record<string, string[]>;
     topicPrefix: string;
     slotName: string;

@@ -1,7 +1,6 @@
 // Every Kafka topic the pipeline uses, in one list. On Event Hubs each one is an event hub the stack
 // creates before Connect starts (the Kafka admin API cannot create them there); the e2e run's
 // SASL_SSL broker has topic auto-creation off and pre-creates exactly this list the same way.
-import { topicForTable } from "./debeziumSource";
 import { connectInternalTopics } from "./workerSettings";
 
 export interface KafkaTopicSpec {
@@ -16,11 +15,10 @@ export interface KafkaTopicSpec {
 }
 
 export interface PipelineTopicsInput {
-    topicPrefix: string;
-    /** Captured tables, "schema.table". */
-    tables: string[];
-    /** The stack's heartbeat table: its changes reach ADX as the pipeline's freshness signal. */
-    heartbeatTable: string;
+    /** Captured tables ("schema.table") and their topics, as the pipeline's plan names them. */
+    tables: { table: string; topic: string }[];
+    /** The stack's heartbeat table and its topic: its changes reach ADX as the pipeline's freshness signal. */
+    heartbeat: { table: string; topic: string };
     /** Connect's group id (prefix of its three internal topics). */
     connectGroupId: string;
     deadLetterTopic: string;
@@ -51,9 +49,9 @@ export function pipelineTopics(input: PipelineTopicsInput): KafkaTopicSpec[] {
         purpose,
     });
     const topics: KafkaTopicSpec[] = [
-        ...input.tables.map((table) => data(topicForTable(input.topicPrefix, table), input.tablePartitions, `changes of ${table}`)),
+        ...input.tables.map(({ table, topic }) => data(topic, input.tablePartitions, `changes of ${table}`)),
         // One partition: heartbeats are one row, ordered.
-        data(topicForTable(input.topicPrefix, input.heartbeatTable), 1, `changes of the heartbeat table ${input.heartbeatTable}`),
+        data(input.heartbeat.topic, 1, `changes of the heartbeat table ${input.heartbeat.table}`),
         data(input.deadLetterTopic, 1, "records the Kusto sink could not hand to ADX"),
         ...connectInternalTopics(input.connectGroupId).map((t) => ({ name: t.name, partitions: t.partitions, cleanupPolicy: "compact" as const, purpose: t.purpose })),
     ];

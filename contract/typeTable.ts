@@ -31,6 +31,11 @@ export interface CatalogTable {
     columns: CatalogColumn[];
     /** Primary key columns in key order; empty when the table has none. */
     primaryKey: string[];
+    /**
+     * A table without a primary key: the key columns of its narrowest unique index over NOT NULL columns
+     * (no expression, no predicate), which identify a row as a primary key would; absent otherwise.
+     */
+    uniqueKey?: string[];
     replicaIdentity: "default" | "full" | "index" | "nothing";
     /**
      * Generated columns, left out of `columns`: PostgreSQL before 18 does not publish them to logical

@@ -5,11 +5,12 @@ import type { Client } from "pg";
 import { connectPostgres } from "../postgres/postgresClient";
 import { LocalPipeline } from "./localPipeline";
 import { readTopic, TopicReader } from "./topicReader";
-import { buildDebeziumSourceConfig, topicForTable } from "../connectors/debeziumSource";
+import { buildDebeziumSourceConfig } from "../connectors/debeziumSource";
+import { planPipeline } from "../plan/pipelinePlan";
 import { kafkaConnectorProvider } from "../connectors/kafkaConnector";
 import { sourceBootstrapProvider } from "../postgres/sourceBootstrap";
 import { buildScramSha256Verifier } from "../postgres/scramVerifier";
-import { GENERATOR_USER, OPERATOR_USER, sourceObjectNames } from "../postgres/sourceSchema";
+import { GENERATOR_USER, OPERATOR_USER } from "../postgres/sourceSchema";
 
 export const CAPTURED_TABLE = "retail.orders_info";
 
@@ -30,7 +31,8 @@ export async function adminClient(pipeline: LocalPipeline): Promise<Client> {
 }
 
 export async function setUpCapturedSource(pipeline: LocalPipeline, options: { topicPrefix: string; connectorName: string; preexistingRows: number }): Promise<CapturedSource> {
-    const names = sourceObjectNames(options.topicPrefix);
+    const plan = planPipeline({ topicPrefix: options.topicPrefix, tables: [CAPTURED_TABLE] });
+    const names = plan.postgres;
     const admin = await adminClient(pipeline);
     const bootstrapInputs = {
         connection: pipeline.adminConnection,
@@ -78,7 +80,7 @@ export async function setUpCapturedSource(pipeline: LocalPipeline, options: { to
     };
     const checked: any = await kafkaConnectorProvider.check!({}, connectorInputs);
     if (checked.failures) throw new Error(`connector check failed: ${JSON.stringify(checked.failures)}`);
-    const reader = await readTopic(pipeline.kafka, topicForTable(options.topicPrefix, CAPTURED_TABLE));
+    const reader = await readTopic(pipeline.kafka, plan.tables[0].topic);
     await kafkaConnectorProvider.create!(connectorInputs);
     return {
         admin,

@@ -5,14 +5,13 @@
 import { LocalPipeline } from "./localPipeline";
 import { kafkaConnectorProvider } from "../connectors/kafkaConnector";
 import { buildKustoSinkConfig, KustoSinkInput } from "../connectors/kustoSink";
-import { topicForTable } from "../connectors/debeziumSource";
 import { flatRecordReservedFields } from "../contract/recordFields";
-import { connectorNamesFor, deadLetterTopicFor } from "../connectors/kafkaTopics";
 import { workerSecretReference } from "../connectors/workerSettings";
 import { KAFKA_REPLICATION_FACTOR } from "../components/kafkaPlatform";
 import { kqlSchemaProvider } from "../kql/kqlSchema";
 import { KqlScript, loadOverlayScripts } from "../kql/kqlModel";
-import { adxModelScripts, adxNamesFor, AdxTableNames, changeTableGenerations, heartbeatModelScripts } from "../kql/adxModel";
+import { adxModelScripts, AdxTableNames, changeTableGenerations, heartbeatModelScripts } from "../kql/adxModel";
+import { planPipeline, plannedTableOf } from "../plan/pipelinePlan";
 import { sourceCatalogProvider, SourceCatalogOutputs } from "../postgres/sourceCatalogResource";
 import { getKustoAccessToken, rowsOf, runKustoQuery } from "../kql/kustoRestClient";
 
@@ -49,7 +48,7 @@ export async function deployKustoSink(
         tables: string[];
         keys?: Record<string, string[]>;
         /** Route the stack's heartbeat table to ADX as well (with its freshness function), as the stack does. */
-        heartbeatTable?: string;
+        heartbeat?: boolean;
         connectorName?: string;
         sink?: Partial<Pick<KustoSinkInput, "flushIntervalMs" | "flushSizeBytes" | "retryWindowMs" | "maxTasks">>;
         /** false: queued ingestion only (the free cluster's path): no streaming policy, `streaming: false` per topic. */
@@ -64,27 +63,31 @@ export async function deployKustoSink(
     // The KQL provider and the queries authenticate to the double with a token, as AZURE_KUSTO_ACCESS_TOKEN does.
     if (!options.adx) process.env.AZURE_KUSTO_ACCESS_TOKEN = pipeline.adxAccessToken;
     const streaming = options.streamingIngestion ?? true;
+    // Every name (topics, ADX objects, connector, dead letters) from the pipeline's plan, as the stack takes them.
+    const planFor = (tables: string[]) => planPipeline({ topicPrefix: options.topicPrefix, tables });
+    const heartbeatTable = options.heartbeat ? planFor([]).heartbeat.table : undefined;
     // The stack's path: the SourceCatalog provider reads the catalog, the generator builds each model.
     const catalogInputsFor = (tables: string[], keys: Record<string, string[]>) => ({
         connection: pipeline.adminConnection,
-        tables: [...tables, ...(options.heartbeatTable ? [options.heartbeatTable] : [])],
+        tables: [...tables, ...(heartbeatTable ? [heartbeatTable] : [])],
         keys,
         reservedColumns: flatRecordReservedFields(),
     });
-    const modelsOf = (described: SourceCatalogOutputs["described"]) =>
+    const modelsOf = (tables: string[], described: SourceCatalogOutputs["described"]) =>
         described.map((table) => ({
             table: table.qualifiedName,
-            // The names the generator gives the table's ADX objects, from the same function (never read back from the KQL).
-            names: adxNamesFor(table.qualifiedName),
+            // The names the plan gives the table's ADX objects, as the generator uses them (never read back from the KQL).
+            names: plannedTableOf(planFor(tables), table.qualifiedName).adx,
+            topic: plannedTableOf(planFor(tables), table.qualifiedName).topic,
             described: table,
             scripts:
-                table.qualifiedName === options.heartbeatTable
+                table.qualifiedName === heartbeatTable
                     ? heartbeatModelScripts(table, { streamingIngestion: streaming })
                     : adxModelScripts(table, { key: table.key, streamingIngestion: streaming }, loadOverlayScripts(table.qualifiedName)),
         }));
     const kqlInputsOf = (model: { scripts: KqlScript[] }) => ({ clusterUri: adx.queryUri, database: adx.database, scripts: model.scripts, retainData: false });
-    const connectorName = options.connectorName ?? connectorNamesFor(options.topicPrefix).sink;
-    const connectorInputsOf = (models: { table: string; names: AdxTableNames }[]) => ({
+    const connectorName = options.connectorName ?? planFor([]).connectors.sink;
+    const connectorInputsOf = (models: { topic: string; names: AdxTableNames }[]) => ({
         connectUrl: pipeline.connectUrl,
         connectCredentials: pipeline.connectCredentials,
         connectorName,
@@ -98,13 +101,13 @@ export async function deployKustoSink(
                     ? { strategy: "managed_identity", clientId: pipeline.managedIdentity.clientId }
                     : { strategy: "az_dev_token", accessTokenReference: workerSecretReference(pipeline.secretsDir, "kustoAccessToken") },
             targets: models.map((m) => ({
-                topic: topicForTable(options.topicPrefix, m.table),
+                topic: m.topic,
                 database: adx.database,
                 table: m.names.changes,
                 mapping: m.names.mapping,
                 streaming,
             })),
-            deadLetterTopic: deadLetterTopicFor(options.topicPrefix),
+            deadLetterTopic: planFor([]).deadLetterTopic,
             deadLetterReplicationFactor: KAFKA_REPLICATION_FACTOR,
             ...options.sink,
         }),
@@ -114,7 +117,7 @@ export async function deployKustoSink(
     const checkedCatalog: any = await sourceCatalogProvider.check!({}, catalogInputs);
     if (checkedCatalog.failures) throw new Error(`catalog check failed: ${JSON.stringify(checkedCatalog.failures)}`);
     const { outs } = await sourceCatalogProvider.create!(catalogInputs);
-    const models = modelsOf(outs.described);
+    const models = modelsOf(options.tables, outs.described);
     // Each table's KqlSchema state, as Pulumi keeps it: what read (refresh) and update start from.
     const kqlState = new Map<string, any>();
     for (const model of models) {
@@ -134,7 +137,7 @@ export async function deployKustoSink(
             // `pulumi up` after a refresh: the catalog read again, then each resource's own update path.
             const nextCatalog = catalogInputsFor(tables, keys);
             const { outs: next } = await sourceCatalogProvider.update!("catalog", { ...catalogInputs, described: undefined }, nextCatalog);
-            const nextModels = modelsOf(next.described);
+            const nextModels = modelsOf(tables, next.described);
             for (const model of nextModels) {
                 const previous = kqlState.get(model.table);
                 if (!previous) {

@@ -15,11 +15,10 @@ import { KqlRunner, reconcileTable } from "./reconcileTable";
 import { heartbeatFence } from "./reconcileCommand";
 import { functionsDefinedIn, loadOverlayScripts } from "../kql/kqlModel";
 import { runOrdersGenerator, GeneratorReport } from "../generator/ordersGenerator";
-import { sourceObjectNames } from "../postgres/sourceSchema";
+import { planPipeline } from "../plan/pipelinePlan";
 import { pollUntil } from "../runtime/pollUntil";
 import { getKustoAccessToken, rowsOf, runKustoCommand, runKustoQuery } from "../kql/kustoRestClient";
 import { ingestionUriFor, isHttpsHostUri } from "../config/adxSettings";
-import { connectorNamesFor } from "../connectors/kafkaTopics";
 
 /** A real ADX cluster to send to instead of the local test double. */
 export interface DemoAdxCluster {
@@ -47,6 +46,8 @@ export interface DemoOptions {
 }
 
 const PREFIX = "demo";
+/** Every name the demo pipeline goes by, from the plan the stack uses. */
+const DEMO_PLAN = planPipeline({ topicPrefix: PREFIX, tables: [CAPTURED_TABLE] });
 
 /** What the demo reads back from ADX: the local double's memory, or a real cluster over its query endpoint. */
 interface DemoAdxView {
@@ -168,11 +169,11 @@ export async function runDemo(options: DemoOptions): Promise<number> {
         if (abort.signal.aborted) return 130;
         const adx = options.adxCluster && clusterToken ? remoteAdxView(options.adxCluster, clusterToken) : localAdxView(pipeline);
         if (clusterToken) process.env.AZURE_KUSTO_ACCESS_TOKEN = clusterToken;
-        source = await setUpCapturedSource(pipeline, { topicPrefix: PREFIX, connectorName: connectorNamesFor(PREFIX).source, preexistingRows: 100 });
+        source = await setUpCapturedSource(pipeline, { topicPrefix: PREFIX, connectorName: DEMO_PLAN.connectors.source, preexistingRows: 100 });
         const sink = await deployKustoSink(pipeline, {
             topicPrefix: PREFIX,
             tables: [CAPTURED_TABLE],
-            heartbeatTable: sourceObjectNames(PREFIX).heartbeatTable,
+            heartbeat: true,
             adx: adx.target,
             streamingIngestion: adx.streaming,
         });
@@ -228,7 +229,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
             clearInterval(ticker);
         }
         let equal = true;
-        const heartbeat = sourceObjectNames(PREFIX).heartbeatTable;
+        const heartbeat = DEMO_PLAN.heartbeat.table;
         const reconciler = await adminClient(pipeline);
         await reconciler.query("SET TIME ZONE 'UTC'");
         if (!abort.signal.aborted) {

@@ -24,7 +24,8 @@ SELECT w.qualified_name,
             THEN ((COALESCE(NULLIF(t.typtypmod, -1), a.atttypmod) - 4) >> 16) & 65535 END AS numeric_precision,
        COALESCE(array_position(pk.conkey, a.attnum), 0) AS key_position,
        a.attgenerated <> '' AS generated,
-       a.attndims AS dimensions
+       a.attndims AS dimensions,
+       uk.columns AS unique_key
 FROM wanted w
 JOIN pg_class c ON c.oid = to_regclass(w.qualified_name) AND c.relkind IN ('r', 'p')
 LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
@@ -32,6 +33,19 @@ LEFT JOIN pg_type t ON t.oid = a.atttypid
 LEFT JOIN pg_type bt ON bt.oid = CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END
 LEFT JOIN pg_type et ON et.oid = bt.typelem AND bt.typcategory = 'A'
 LEFT JOIN pg_constraint pk ON pk.conrelid = c.oid AND pk.contype = 'p'
+-- The narrowest unique index whose key columns are all NOT NULL (no expression, no predicate): it
+-- identifies a row as a primary key would (what REPLICA IDENTITY USING INDEX accepts).
+LEFT JOIN LATERAL (
+  SELECT array_agg(ka.attname::text ORDER BY k.ord) AS columns
+  FROM (SELECT i.indkey, i.indnkeyatts FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
+        WHERE i.indrelid = c.oid AND i.indisunique AND NOT i.indisprimary AND i.indisvalid AND i.indpred IS NULL AND i.indexprs IS NULL
+          AND NOT EXISTS (SELECT FROM unnest(i.indkey::int2[]) WITH ORDINALITY x(n, ord) JOIN pg_attribute xa ON xa.attrelid = c.oid AND xa.attnum = x.n
+                          WHERE x.ord <= i.indnkeyatts AND (NOT xa.attnotnull OR xa.attgenerated <> ''))
+        ORDER BY i.indnkeyatts, ic.relname LIMIT 1) best
+  CROSS JOIN LATERAL unnest(best.indkey::int2[]) WITH ORDINALITY k(n, ord)
+  JOIN pg_attribute ka ON ka.attrelid = c.oid AND ka.attnum = k.n
+  WHERE k.ord <= best.indnkeyatts
+) uk ON true
 ORDER BY w.qualified_name, a.attnum`;
 
 export interface CatalogRow {
@@ -51,6 +65,8 @@ export interface CatalogRow {
     generated?: boolean | null;
     /** Declared array dimensions (pg_attribute.attndims): 2 for integer[][], 0 or 1 otherwise. */
     dimensions?: number | null;
+    /** Key columns of the table's narrowest unique index over NOT NULL columns, if it has one. */
+    unique_key?: string[] | null;
 }
 
 function kindOf(typtype: string | null, category: string | null): CatalogColumn["kind"] {
@@ -94,8 +110,20 @@ export function catalogTablesFromRows(tables: string[], rows: CatalogRow[]): { t
                 .map((r) => r.column_name!),
             ...(generated.length ? { generatedColumns: generated } : {}),
         });
+        const table = found[found.length - 1];
+        if (!table.primaryKey.length && own[0].unique_key?.length) table.uniqueKey = own[0].unique_key;
     }
     return { tables: found, missing };
+}
+
+/**
+ * Debezium's message key per table where it is not the primary key (Debezium's own default): the
+ * configured keys and the unique-index keys, so every record's Kafka key is the current state's key.
+ */
+export function messageKeyColumns(described: (CatalogTable & { key: string[] })[]): Record<string, string[]> {
+    return Object.fromEntries(
+        described.filter((t) => t.key.length && (t.key.length !== t.primaryKey.length || t.key.some((k, i) => k !== t.primaryKey[i]))).map((t) => [t.qualifiedName, t.key]),
+    );
 }
 
 /** Reads the catalog for `tables` over an open `pg` client. */
@@ -107,7 +135,10 @@ export async function readCatalogTables(
     return catalogTablesFromRows(tables, rows);
 }
 
-/** The key the current state is kept by: the primary key, or the configured key columns. */
+/**
+ * The key the current state is kept by: the configured key columns (pg-adx-cdc:capture.keys), else the
+ * primary key, else the narrowest unique index over NOT NULL columns.
+ */
 export function currentStateKey(table: CatalogTable, configuredKey?: string[]): string[] {
     if (configuredKey && configuredKey.length > 0) {
         const unknown = configuredKey.filter((k) => !table.columns.some((c) => c.name === k));
@@ -124,8 +155,10 @@ export function currentStateKey(table: CatalogTable, configuredKey?: string[]): 
                 `Name the columns that identify a row: pulumi config set --path 'pg-adx-cdc:capture.keys["${table.qualifiedName}"][0]' <column>`,
         );
     if (table.primaryKey.length > 0) return table.primaryKey;
+    // No primary key, but a unique index over NOT NULL columns (a join table an ORM made): those columns identify a row.
+    if (table.uniqueKey?.length) return table.uniqueKey;
     throw new Error(
-        `${table.qualifiedName} has no primary key, so no change can be matched to the row it changes. ` +
+        `${table.qualifiedName} has no primary key and no unique index over NOT NULL columns, so no change can be matched to the row it changes. ` +
             `Add one (ALTER TABLE ${table.qualifiedName} ADD PRIMARY KEY (...)), or name the columns that identify a row: ` +
             `pulumi config set --path 'pg-adx-cdc:capture.keys["${table.qualifiedName}"][0]' <column> (the stack then sets REPLICA IDENTITY FULL so updates and deletes carry them)`,
     );

@@ -75,6 +75,10 @@ export async function describeCapturedTables(inputs: SourceCatalogInputs, passwo
             `${t.qualifiedName}: generated column(s) ${t.generatedColumns!.join(", ")} are not captured (PostgreSQL before 18 does not publish them to logical replication); ` +
                 `ADX has no column for them: compute them in a KQL function from the captured columns`,
         );
+    for (const t of found.tables.filter((t) => t.uniqueKey && !inputs.keys[t.qualifiedName]))
+        require("@pulumi/pulumi").log.info(
+            `${t.qualifiedName} has no primary key: its rows are identified by the columns of its unique index (${t.uniqueKey!.join(", ")}), all NOT NULL; pg-adx-cdc:capture.keys names others`,
+        );
     return found.tables.map((t) => ({ ...t, key: catalog.currentStateKey(t, inputs.keys[t.qualifiedName]) }));
 }
 

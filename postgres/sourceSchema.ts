@@ -431,13 +431,15 @@ SELECT CASE
 END AS outcome`;
 
 /** Names of the PostgreSQL objects Debezium uses, derived from the topic prefix so two pipelines never share a slot. */
-export function sourceObjectNames(topicPrefix: string): {
+export interface SourceObjectNames {
     slotName: string;
     publicationName: string;
     heartbeatTable: string;
     signalTable: string;
     walGuard: { functionName: string; logTable: string; jobName: string };
-} {
+}
+
+export function sourceObjectNames(topicPrefix: string): SourceObjectNames {
     const suffix = topicPrefix.toLowerCase().replace(/[^a-z0-9_]/g, "_");
     return {
         slotName: `debezium_${suffix}`,

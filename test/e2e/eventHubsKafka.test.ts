@@ -13,8 +13,8 @@ import { adminClient, CAPTURED_TABLE, CapturedSource, setUpCapturedSource } from
 import { deployKustoSink, KustoSinkDeployment } from "../../local/kustoSinkDeployment";
 import { waitUntilEqual } from "./harness/sourceComparison";
 import { deadLetterTopicFor, pipelineTopics } from "../../connectors/kafkaTopics";
+import { planPipeline } from "../../plan/pipelinePlan";
 import { connectInternalTopics, OPERATOR_SECRET_ENV, workerSecretReference } from "../../connectors/workerSettings";
-import { sourceObjectNames } from "../../postgres/sourceSchema";
 import { connectRequest } from "../../connectors/connectRestClient";
 import { runOrdersGenerator } from "../../generator/ordersGenerator";
 import { kafkaClient } from "../../runtime/kafkaClient";
@@ -30,12 +30,12 @@ const PREFIX = "eh";
 const SOURCE = "eh-postgres-source";
 const TABLE = CAPTURED_TABLE;
 const TABLE_PARTITIONS = 2;
+const plan = planPipeline({ topicPrefix: PREFIX, tables: [TABLE] });
 const topics = pipelineTopics({
-    topicPrefix: PREFIX,
-    tables: [TABLE],
-    heartbeatTable: sourceObjectNames(PREFIX).heartbeatTable,
+    tables: plan.tables,
+    heartbeat: plan.heartbeat,
     connectGroupId: E2E_CONNECT_GROUP_ID,
-    deadLetterTopic: deadLetterTopicFor(PREFIX),
+    deadLetterTopic: plan.deadLetterTopic,
     tablePartitions: TABLE_PARTITIONS,
     retentionHours: 24,
 });

@@ -111,7 +111,7 @@ before(async () => {
     pipeline = await startLocalPipeline();
     source = await setUpCapturedSource(pipeline, { topicPrefix: PREFIX, connectorName: SOURCE, preexistingRows: 20 });
     await source.reader.waitFor("20 snapshot records", (records) => records.length >= 20, 60_000);
-    sink = await deployKustoSink(pipeline, { topicPrefix: PREFIX, tables: [CAPTURED_TABLE], heartbeatTable: HEARTBEAT, connectorName: SINK });
+    sink = await deployKustoSink(pipeline, { topicPrefix: PREFIX, tables: [CAPTURED_TABLE], heartbeat: true, connectorName: SINK });
     adx = pipeline.adx;
     outputsFile = path.join(pipeline.workDir, "stack-outputs.json");
     fs.writeFileSync(outputsFile, JSON.stringify({ operations: operationsFor(adx.url), connectRestUrl: pipeline.connectUrl }, null, 2));

@@ -154,7 +154,7 @@ before(async () => {
     await admin.query(`INSERT INTO ${RETURNS} SELECT g, g % 200 + 1, 'reason ' || g FROM generate_series(1, 3000) g`);
     bootstrapInputs = bootstrapFor(PREFIX, [ORDERS]);
     await sourceBootstrapProvider.create!(bootstrapInputs);
-    sink = await deployKustoSink(pipeline, { topicPrefix: PREFIX, tables: [ORDERS], heartbeatTable: names.heartbeatTable });
+    sink = await deployKustoSink(pipeline, { topicPrefix: PREFIX, tables: [ORDERS], heartbeat: true });
     sourceInputs = sourceConnectorFor(PREFIX, [ORDERS]);
     await kafkaConnectorProvider.create!(sourceInputs);
     snapshotInputs = {

@@ -6,6 +6,7 @@ import { installMocks, MOCK_CONNECT_REST_PASSWORD, MockedResource, resolveOutput
 import { CONNECT_IMAGE_USER, STACK_WORKER_SECRETS_DIR } from "../../connectors/workerSettings";
 import { SinkIdentity, SINK_DATABASE_ROLE } from "../../components/sinkIdentity";
 import { PostgresSource } from "../../components/postgres";
+import { sourceObjectNames } from "../../postgres/sourceSchema";
 import { ReplicationCredentials } from "../../components/replicationCredentials";
 import { KafkaPlatform } from "../../components/kafkaPlatform";
 import { parseStackConfig } from "../../config/stackConfig";
@@ -56,7 +57,7 @@ before(async () => {
         administratorLogin: config.postgres.administratorLogin,
         replicationUser: config.postgres.replicationUser,
         tables: config.capture.tables,
-        topicPrefix: "cdc",
+        objects: sourceObjectNames("cdc"),
         administratorPassword: "Admin-Passw0rd!",
         replicationPasswordVerifier: credentials.scramVerifier,
     });

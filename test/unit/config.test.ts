@@ -243,7 +243,10 @@ describe("builders", () => {
         // Row security: the stack's read policy on a table only where the table has row security and lacks the policy.
         const policies = buildRowSecurityStatements({ ...BOOTSTRAP_INPUT, operator: { user: "cdc_operator", passwordVerifier: "" } });
         assert.equal(policies.length, BOOTSTRAP_INPUT.tables.length);
-        assert.match(policies[0], /SELECT relrowsecurity FROM pg_class WHERE oid = rel\) AND NOT EXISTS \(SELECT FROM pg_policy WHERE polrelid = rel AND polname = 'pub_reads_all'/);
+        assert.match(
+            policies[0],
+            /SELECT relrowsecurity FROM pg_class WHERE oid = rel\) AND NOT EXISTS \(SELECT FROM pg_policy WHERE polrelid = rel AND polname = 'pub_reads_all'/,
+        );
         assert.match(policies[0], /CREATE POLICY %I ON %s AS PERMISSIVE FOR SELECT TO cdc_replicator, cdc_operator USING \(true\)/);
         assert.doesNotMatch(sql, /POLICY/, "not in the bootstrap's transaction: each takes its table's lock apart");
         assert.throws(

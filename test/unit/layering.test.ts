@@ -44,9 +44,17 @@ it("the contract and the runtime import nothing above them", () => {
 
 it("connectors, kql and postgres never reach up to config, components, operations, local or bench", () => {
     const low = ["connectors", "kql", "postgres"];
-    const high = ["config", "components", "operations", "local", "bench", "index.ts"];
+    const high = ["plan", "config", "components", "operations", "local", "bench", "index.ts"];
     assert.deepEqual(
         imports.filter((i) => low.includes(unitOf(i.from)) && high.includes(unitOf(i.to))),
+        [],
+    );
+});
+
+it("the plan is made from the layers below it only: what the stack, the local pipeline and the operator commands share cannot depend on any of them", () => {
+    const allowed = ["plan", "contract", "runtime", "connectors", "kql", "postgres"];
+    assert.deepEqual(
+        imports.filter((i) => unitOf(i.from) === "plan" && !allowed.includes(unitOf(i.to))),
         [],
     );
 });

@@ -1,10 +1,11 @@
 // The whole program under Pulumi mocks with Pulumi.dev.yaml's config: the expected resources,
 // and the properties that matter for correctness and security.
 import { DEFAULT_THRESHOLDS } from "../../operations/healthThresholds";
+import { planPipeline } from "../../plan/pipelinePlan";
 import { before, describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
-import { CLIENT_CONFIG, MOCK_CONNECT_REST_PASSWORD, resolveOutput, SECRET_SIGNATURE, secretFilesOf } from "../support/pulumiMocks";
+import { CLIENT_CONFIG, MOCK_CONNECT_REST_PASSWORD, resolveOutput, SECRET_SIGNATURE, secretFilesOf, unsecret } from "../support/pulumiMocks";
 import { CONNECT_IMAGE_USER } from "../../connectors/workerSettings";
 import { countByType, displayedInputs, MOCK_SECRETS, ProgramRun, runProgramWithStackFile } from "../support/programUnderMocks";
 import { parseOperationsOutputs } from "../../contract/stackOutputs";
@@ -190,6 +191,28 @@ describe("the program with Pulumi.dev.yaml", () => {
         ]);
         assert.equal(operations.kafkaBootstrapServers, "127.0.0.1:9092");
         assert.equal(operations.deadLetterTopic, "cdc.adx-sink.dlq");
+    });
+
+    it("every name the stack gives its parts is the pipeline plan's (plan/pipelinePlan.ts), the plan the local pipeline, the demo and the e2e run take theirs from", () => {
+        const plan = planPipeline({ topicPrefix: "cdc", tables: ["retail.orders_info"] });
+        assert.deepEqual(
+            run.dynamic("KafkaConnector").map((c) => c.inputs.connectorName),
+            [plan.connectors.source, plan.connectors.sink],
+        );
+        const bootstrap = run.dynamic("PostgresSourceBootstrap")[0].inputs;
+        assert.equal(bootstrap.slotName, plan.postgres.slotName);
+        const objects = unsecret(bootstrap.bootstrap);
+        assert.equal(objects.publicationName, plan.postgres.publicationName);
+        assert.equal(objects.heartbeatTable, plan.postgres.heartbeatTable);
+        assert.equal(objects.signalTable, plan.postgres.signalTable);
+        const sink = run.dynamic("KafkaConnector").find((c) => c.inputs.connectorName === plan.connectors.sink)!.inputs.config;
+        for (const t of [...plan.tables, plan.heartbeat])
+            assert.ok(sink["kusto.tables.topics.mapping"].includes(`'topic': '${t.topic}', 'db': 'cdc', 'table': '${t.adx.changes}'`), t.table);
+        assert.equal(sink["errors.deadletterqueue.topic.name"], plan.deadLetterTopic);
+        assert.deepEqual(
+            run.program.topics,
+            plan.tables.map((t) => t.topic),
+        );
     });
 
     it("keeps every URN a deployed dev stack has (a moved resource carries an alias), so pulumi up replaces nothing", () => {

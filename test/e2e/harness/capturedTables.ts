@@ -8,8 +8,9 @@ import { buildDebeziumSourceConfig } from "../../../connectors/debeziumSource";
 import { kafkaConnectorProvider } from "../../../connectors/kafkaConnector";
 import { sourceBootstrapProvider } from "../../../postgres/sourceBootstrap";
 import { buildScramSha256Verifier } from "../../../postgres/scramVerifier";
-import { OPERATOR_USER, sourceObjectNames } from "../../../postgres/sourceSchema";
-import { connectorNamesFor } from "../../../connectors/kafkaTopics";
+import { OPERATOR_USER } from "../../../postgres/sourceSchema";
+import { planPipeline } from "../../../plan/pipelinePlan";
+import { messageKeyColumns } from "../../../postgres/catalog";
 
 export interface TableCapture {
     /** The bootstrap provider's inputs, for a later update (a `pulumi up`). */
@@ -23,8 +24,9 @@ export async function bootstrapCapture(
     pipeline: LocalPipeline,
     options: { prefix: string; tables: string[]; keys?: Record<string, string[]>; createDemoTables?: boolean; scramSalt: string; walGuardMaxRetainedWalBytes?: number },
 ): Promise<TableCapture> {
-    const names = sourceObjectNames(options.prefix);
-    const connectorName = connectorNamesFor(options.prefix).source;
+    const plan = planPipeline({ topicPrefix: options.prefix, tables: options.tables });
+    const names = plan.postgres;
+    const connectorName = plan.connectors.source;
     const bootstrapInputs = {
         connection: pipeline.adminConnection,
         bootstrap: {
@@ -46,7 +48,7 @@ export async function bootstrapCapture(
     return {
         bootstrapInputs,
         async start() {
-            const sink = await deployKustoSink(pipeline, { topicPrefix: options.prefix, tables: options.tables, keys: options.keys, heartbeatTable: names.heartbeatTable });
+            const sink = await deployKustoSink(pipeline, { topicPrefix: options.prefix, tables: options.tables, keys: options.keys, heartbeat: true });
             const connectorInputs = {
                 connectUrl: pipeline.connectUrl,
                 connectCredentials: pipeline.connectCredentials,
@@ -58,7 +60,7 @@ export async function bootstrapCapture(
                     tables: options.tables,
                     textFormTypes: textFormTypeNames(sink.models.map((m) => m.described)),
                     textFormColumns: textFormColumns(sink.models.map((m) => m.described)),
-                    keyColumns: options.keys,
+                    keyColumns: messageKeyColumns(sink.models.filter((m) => options.tables.includes(m.table)).map((m) => m.described)),
                     topicPrefix: options.prefix,
                     slotName: names.slotName,
                     publicationName: names.publicationName,

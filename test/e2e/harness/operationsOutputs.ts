@@ -1,9 +1,10 @@
 // The `operations` stack output (contract/stackOutputs.ts) for a pipeline the harness runs, built by
-// the stack's own builder (components/operationsOutputs.ts) from the tables the sink deployment
+// the stack's own builder (plan/operationsOutputs.ts) from the tables the sink deployment
 // described: what the operator commands under test read with --outputs.
 import { LocalPipeline } from "../../../local/localPipeline";
 import { ADX_DATABASE, KustoSinkDeployment } from "../../../local/kustoSinkDeployment";
-import { buildOperationsOutputs } from "../../../components/operationsOutputs";
+import { buildOperationsOutputs } from "../../../plan/operationsOutputs";
+import { planPipeline } from "../../../plan/pipelinePlan";
 import { OperationsOutputs } from "../../../contract/stackOutputs";
 import { OPERATOR_USER } from "../../../postgres/sourceSchema";
 
@@ -12,8 +13,7 @@ export function localOperationsOutputs(
     options: { topicPrefix: string; sink: KustoSinkDeployment; tables: string[]; queryUri?: string },
 ): OperationsOutputs {
     return buildOperationsOutputs({
-        topicPrefix: options.topicPrefix,
-        tables: options.tables,
+        plan: planPipeline({ topicPrefix: options.topicPrefix, tables: options.tables }),
         described: options.sink.models.map((m) => m.described),
         connect: { restUrl: pipeline.connectUrl, workerUrls: pipeline.connectUrls },
         kafka: { bootstrapServers: pipeline.kafka.bootstrapServers, authentication: pipeline.kafka.authentication },

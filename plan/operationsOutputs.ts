@@ -1,18 +1,14 @@
-// The `operations` stack output (contract/stackOutputs.ts) from what the pipeline is made of: one
-// pure builder, used by CdcPipeline and by the e2e harness for the pipeline it runs, so what the
-// operator commands are tested against is what a stack exports.
+// The `operations` stack output (contract/stackOutputs.ts) from the pipeline's plan and what its parts
+// became (endpoints, the catalog): one pure builder, used by CdcPipeline and by the e2e harness for the
+// pipeline it runs, so what the operator commands are tested against is what a stack exports.
 import type { OperationsOutputs } from "../contract/stackOutputs";
 import type { SslMode } from "../contract/sslMode";
 import type { CatalogTable } from "../contract/typeTable";
-import { topicForTable } from "../connectors/debeziumSource";
-import { connectorNamesFor, deadLetterTopicFor } from "../connectors/kafkaTopics";
-import { adxNamesFor, changeMetadataColumns, freshnessFunctionName } from "../kql/adxModel";
-import { sourceObjectNames } from "../postgres/sourceSchema";
+import { changeMetadataColumns, freshnessFunctionName } from "../kql/adxModel";
+import { PipelinePlan, PlannedTable } from "./pipelinePlan";
 
 export interface OperationsOutputsInput {
-    topicPrefix: string;
-    /** Captured tables ("schema.table"), in the stack's order. */
-    tables: string[];
+    plan: PipelinePlan;
     /** Every captured table and the heartbeat table as the catalog describes them, each with its current-state key. */
     described: (CatalogTable & { key: string[] })[];
     connect: { restUrl: string; workerUrls: string[] };
@@ -23,20 +19,19 @@ export interface OperationsOutputsInput {
 }
 
 export function buildOperationsOutputs(input: OperationsOutputsInput): OperationsOutputs {
-    const objects = sourceObjectNames(input.topicPrefix);
+    const { plan } = input;
     const describedTable = (name: string) => input.described.find((t) => t.qualifiedName === name);
     const metadataOf = (name: string) => changeMetadataColumns((describedTable(name)?.columns ?? []).map((c) => c.name));
-    // The ADX objects of one table (named by the generator's own function) and the change table's columns for the record and the Kafka position.
-    const adxTable = (name: string) => {
-        const names = adxNamesFor(name);
-        const metadata = metadataOf(name);
+    // The ADX objects of one table (named by the plan) and the change table's columns for the record and the Kafka position.
+    const adxTable = ({ table, adx }: PlannedTable) => {
+        const metadata = metadataOf(table);
         return {
-            sourceTable: name,
-            rawTable: names.changes,
-            functionName: names.currentState,
-            view: names.latest,
-            fences: names.fences,
-            keys: describedTable(name)?.key ?? [],
+            sourceTable: table,
+            rawTable: adx.changes,
+            functionName: adx.currentState,
+            view: adx.latest,
+            fences: adx.fences,
+            keys: describedTable(table)?.key ?? [],
             recordColumn: metadata.record.column,
             partitionColumn: metadata.kafkaPartition.column,
             offsetColumn: metadata.kafkaOffset.column,
@@ -45,11 +40,11 @@ export function buildOperationsOutputs(input: OperationsOutputsInput): Operation
     return {
         connectRestUrl: input.connect.restUrl,
         connectWorkerUrls: input.connect.workerUrls,
-        connectors: connectorNamesFor(input.topicPrefix),
+        connectors: plan.connectors,
         kafkaBootstrapServers: input.kafka.bootstrapServers,
         ...(input.kafka.authentication ? { kafkaAuthentication: input.kafka.authentication } : {}),
-        topics: input.tables.map((t) => topicForTable(input.topicPrefix, t)),
-        deadLetterTopic: deadLetterTopicFor(input.topicPrefix),
+        topics: plan.tables.map((t) => t.topic),
+        deadLetterTopic: plan.deadLetterTopic,
         ...(input.sinkIdentity ? { sinkIdentity: input.sinkIdentity } : {}),
         postgres: {
             host: input.postgres.host,
@@ -57,21 +52,21 @@ export function buildOperationsOutputs(input: OperationsOutputsInput): Operation
             database: input.postgres.database,
             user: input.postgres.user,
             sslMode: input.postgres.sslMode,
-            slotName: objects.slotName,
-            signalTable: objects.signalTable,
-            publicationName: objects.publicationName,
-            walGuardLogTable: objects.walGuard.logTable,
+            slotName: plan.postgres.slotName,
+            signalTable: plan.postgres.signalTable,
+            publicationName: plan.postgres.publicationName,
+            walGuardLogTable: plan.postgres.walGuard.logTable,
         },
         adx: {
             queryUri: input.adx.queryUri,
             database: input.adx.database,
-            tables: input.tables.map(adxTable),
+            tables: plan.tables.map(adxTable),
             heartbeat: {
                 // The heartbeat's model has no fences (no TRUNCATE, no re-read to fence).
-                ...(({ fences: _none, ...table }) => table)(adxTable(objects.heartbeatTable)),
+                ...(({ fences: _none, ...table }) => table)(adxTable(plan.heartbeat)),
                 keys: ["id"],
-                sourceTsColumn: metadataOf(objects.heartbeatTable).sourceTs.column,
-                freshnessFunction: freshnessFunctionName(objects.heartbeatTable),
+                sourceTsColumn: metadataOf(plan.heartbeat.table).sourceTs.column,
+                freshnessFunction: freshnessFunctionName(plan.heartbeat.table),
             },
         },
     };

@@ -1,0 +1,71 @@
+// What the catalog reader makes of a table. Generated columns: PostgreSQL before 18 does not publish
+// them to logical replication, so the catalog leaves them out of the captured columns (a snapshot
+// would read values the stream never sends), and a primary key that includes one is refused with the
+// capture.keys fix. Keys: the primary key, else a unique index over NOT NULL columns, else refused.
+import { describe, it } from "node:test";
+import * as assert from "node:assert/strict";
+import { catalogTablesFromRows, CatalogRow, currentStateKey, messageKeyColumns } from "../../postgres/catalog";
+
+function row(column: string, extra: Partial<CatalogRow> = {}): CatalogRow {
+    return {
+        qualified_name: "app.invoices",
+        replica_identity: "f",
+        column_name: column,
+        not_null: false,
+        declared_type: "integer",
+        type_name: "int4",
+        type_type: "b",
+        type_category: "N",
+        element_type_name: null,
+        element_type_type: null,
+        numeric_precision: null,
+        key_position: 0,
+        generated: false,
+        ...extra,
+    };
+}
+
+describe("generated columns in the catalog", () => {
+    it("are left out of the captured columns and listed on their own", () => {
+        const { tables } = catalogTablesFromRows(["app.invoices"], [row("id", { key_position: 1 }), row("net"), row("gross", { generated: true })]);
+        assert.deepEqual(
+            tables[0].columns.map((c) => c.name),
+            ["id", "net"],
+        );
+        assert.deepEqual(tables[0].generatedColumns, ["gross"]);
+        assert.deepEqual(currentStateKey(tables[0]), ["id"]);
+    });
+
+    it("a table without one has no generatedColumns field (catalogs read before stay equal)", () => {
+        const { tables } = catalogTablesFromRows(["app.invoices"], [row("id", { key_position: 1 })]);
+        assert.equal("generatedColumns" in tables[0], false);
+    });
+
+    it("a primary key with a generated column is refused, naming the column and the capture.keys fix; a configured key is accepted", () => {
+        const { tables } = catalogTablesFromRows(["app.invoices"], [row("id", { key_position: 1 }), row("slot", { key_position: 2, generated: true }), row("ref")]);
+        assert.throws(() => currentStateKey(tables[0]), /app\.invoices's primary key includes generated column\(s\) slot.*capture\.keys\["app\.invoices"\]\[0\]/);
+        assert.deepEqual(currentStateKey(tables[0], ["id", "ref"]), ["id", "ref"]);
+    });
+});
+
+describe("the key of a table without a primary key", () => {
+    it("is its unique index over NOT NULL columns (a join table an ORM made), which Debezium is told to key its records by", () => {
+        const unique = { unique_key: ["A", "B"] };
+        const { tables } = catalogTablesFromRows(["app.invoices"], [row("A", { not_null: true, ...unique }), row("B", { not_null: true, ...unique }), row("note", unique)]);
+        assert.deepEqual(tables[0].uniqueKey, ["A", "B"]);
+        assert.deepEqual(currentStateKey(tables[0]), ["A", "B"]);
+        assert.deepEqual(currentStateKey(tables[0], ["note"]), ["note"], "capture.keys still decides");
+        assert.deepEqual(messageKeyColumns([{ ...tables[0], key: ["A", "B"] }]), { "app.invoices": ["A", "B"] });
+    });
+
+    it("a table with a primary key keeps it, and Debezium its default key; one with neither is refused with both fixes", () => {
+        const { tables } = catalogTablesFromRows(["app.invoices"], [row("id", { key_position: 1, unique_key: ["code"] }), row("code", { unique_key: ["code"] })]);
+        assert.equal("uniqueKey" in tables[0], false);
+        assert.deepEqual(messageKeyColumns([{ ...tables[0], key: currentStateKey(tables[0]) }]), {});
+        const keyless = catalogTablesFromRows(["app.invoices"], [row("a"), row("b")]).tables[0];
+        assert.throws(
+            () => currentStateKey(keyless),
+            /app\.invoices has no primary key and no unique index over NOT NULL columns.*ADD PRIMARY KEY.*capture\.keys\["app\.invoices"\]\[0\]/,
+        );
+    });
+});
