@@ -29,8 +29,6 @@ import { KqlSchema } from "../kql/kqlSchema";
 import { functionsDefinedIn, loadOverlayScripts } from "../kql/kqlModel";
 import { adxModelScripts, changeTableGenerations, heartbeatModelScripts } from "../kql/adxModel";
 import { describedTable, SourceCatalog } from "../postgres/sourceCatalogResource";
-import { messageKeyColumns } from "../postgres/catalog";
-import { textFormColumns, textFormTypeNames } from "../contract/typeTable";
 import { IncrementalSnapshot } from "../postgres/incrementalSnapshot";
 import { adxWebUiLinks } from "./adxLinks";
 import { buildAzureServerParameters, buildLogicalReplicationParameters, needsFailoverSlot } from "../postgres/serverParameters";
@@ -39,7 +37,8 @@ import { GENERATOR_USER, OPERATOR_USER } from "../postgres/sourceSchema";
 import { OperationsOutputs } from "../contract/stackOutputs";
 import { eventHubsOperatorAuthentication } from "../connectors/workerSettings";
 import { buildOperationsOutputs } from "../plan/operationsOutputs";
-import { planPipeline } from "../plan/pipelinePlan";
+import { planPipeline, sinkTargets } from "../plan/pipelinePlan";
+import { sourceConnectorInput } from "../plan/sourceConnectorInput";
 
 /**
  * The settings of one pipeline: the shape of the stack config's `pg-adx-cdc:*` keys (every section
@@ -257,8 +256,6 @@ export class CdcPipeline extends pulumi.ComponentResource {
             },
             part("source-catalog", { dependsOn: [postgres.bootstrap] }),
         );
-        // The heartbeat table reaches ADX too: verify measures latency with it, and its freshness function shows lag continuously.
-        const heartbeat = plan.heartbeat;
 
         // One KqlSchema per captured table: the model generated from the catalog, then the table's overlay.
         const kqlSchemas = captured.map((m) => {
@@ -276,6 +273,7 @@ export class CdcPipeline extends pulumi.ComponentResource {
                 part(`kql-${m.table}`, { dependsOn: adx ? [adx.deployerAdmin] : [] }),
             );
         });
+        // The heartbeat table reaches ADX too: verify measures latency with it, and its freshness function shows lag continuously.
         kqlSchemas.push(
             new KqlSchema(
                 childName("kql-heartbeat"),
@@ -283,7 +281,7 @@ export class CdcPipeline extends pulumi.ComponentResource {
                     clusterUri: adxQueryUri,
                     database: config.adx.databaseName,
                     scripts: sourceCatalog.described.apply((described) =>
-                        heartbeatModelScripts(describedTable(described, heartbeat.table), { streamingIngestion: config.adx.streamingIngestion }),
+                        heartbeatModelScripts(describedTable(described, plan.heartbeat.table), { streamingIngestion: config.adx.streamingIngestion }),
                     ),
                     retainData: config.adx.retainDataOnDestroy,
                 },
@@ -301,28 +299,20 @@ export class CdcPipeline extends pulumi.ComponentResource {
                 connectorName: sourceConnectorName,
                 adoptExisting: config.kafka.adoptExistingConnectors,
                 config: pulumi.all([postgres.connectEndpoint.host, sourceCatalog.described]).apply(([host, described]) =>
-                    buildDebeziumSourceConfig({
-                        connectorName: sourceConnectorName,
-                        database: {
-                            host,
-                            port: postgres.connectEndpoint.port,
-                            name: postgres.databaseName,
-                            user: postgres.replicationUser,
-                            passwordReference: workerSecretReference(STACK_WORKER_SECRETS_DIR, "postgresReplicationPassword"),
-                            sslMode: postgres.connectEndpoint.sslMode,
-                        },
-                        tables: config.capture.tables,
-                        textFormTypes: textFormTypeNames(described),
-                        textFormColumns: textFormColumns(described),
-                        keyColumns: messageKeyColumns(described.filter((t) => config.capture.tables.includes(t.qualifiedName))),
-                        topicPrefix: config.capture.topicPrefix,
-                        slotName: postgres.slotName,
-                        publicationName: postgres.publicationName,
-                        heartbeatTable: postgres.heartbeatTable,
-                        signalTable: postgres.signalTable,
-                        slotFailover: needsFailoverSlot(config.postgres),
-                        compression: config.kafka.compression,
-                    }),
+                    buildDebeziumSourceConfig(
+                        sourceConnectorInput(plan, described, {
+                            database: {
+                                host,
+                                port: postgres.connectEndpoint.port,
+                                name: postgres.databaseName,
+                                user: postgres.replicationUser,
+                                passwordReference: workerSecretReference(STACK_WORKER_SECRETS_DIR, "postgresReplicationPassword"),
+                                sslMode: postgres.connectEndpoint.sslMode,
+                            },
+                            slotFailover: needsFailoverSlot(config.postgres),
+                            compression: config.kafka.compression,
+                        }),
+                    ),
                 ),
             },
             part("debezium-source", { dependsOn: [postgres.bootstrap, ...kafka.connectWorkers] }),
@@ -345,13 +335,7 @@ export class CdcPipeline extends pulumi.ComponentResource {
                             sinkIdentity.kind === "managedIdentity"
                                 ? { strategy: "managed_identity", clientId: appId }
                                 : { strategy: "application", tenantId, appId, appKeyReference: workerSecretReference(STACK_WORKER_SECRETS_DIR, "kustoSinkAppKey") },
-                        targets: [...captured, heartbeat].map((m) => ({
-                            topic: m.topic,
-                            database: config.adx.databaseName,
-                            table: m.adx.changes,
-                            mapping: m.adx.mapping,
-                            streaming: config.adx.streamingIngestion,
-                        })),
+                        targets: sinkTargets([...plan.tables, plan.heartbeat], config.adx.databaseName, config.adx.streamingIngestion),
                         deadLetterTopic: plan.deadLetterTopic,
                         deadLetterReplicationFactor: KAFKA_REPLICATION_FACTOR,
                     }),

@@ -7,6 +7,7 @@ import { LocalPipeline } from "./localPipeline";
 import { readTopic, TopicReader } from "./topicReader";
 import { buildDebeziumSourceConfig } from "../connectors/debeziumSource";
 import { planPipeline } from "../plan/pipelinePlan";
+import { sourceConnectorInput } from "../plan/sourceConnectorInput";
 import { kafkaConnectorProvider } from "../connectors/kafkaConnector";
 import { sourceBootstrapProvider } from "../postgres/sourceBootstrap";
 import { buildScramSha256Verifier } from "../postgres/scramVerifier";
@@ -66,17 +67,10 @@ export async function setUpCapturedSource(pipeline: LocalPipeline, options: { to
         connectCredentials: pipeline.connectCredentials,
         connectorName: options.connectorName,
         timeoutSeconds: 120,
-        config: buildDebeziumSourceConfig({
-            connectorName: options.connectorName,
-            database: pipeline.debeziumDatabase,
-            tables: [CAPTURED_TABLE],
-            topicPrefix: options.topicPrefix,
-            slotName: names.slotName,
-            publicationName: names.publicationName,
-            heartbeatTable: names.heartbeatTable,
-            signalTable: names.signalTable,
-            compression: pipeline.compression,
-        }),
+        // The demo table needs no text form and no key columns: no catalog read.
+        config: buildDebeziumSourceConfig(
+            sourceConnectorInput(plan, [], { connectorName: options.connectorName, database: pipeline.debeziumDatabase, compression: pipeline.compression }),
+        ),
     };
     const checked: any = await kafkaConnectorProvider.check!({}, connectorInputs);
     if (checked.failures) throw new Error(`connector check failed: ${JSON.stringify(checked.failures)}`);

@@ -11,7 +11,7 @@ import { KAFKA_REPLICATION_FACTOR } from "../components/kafkaPlatform";
 import { kqlSchemaProvider } from "../kql/kqlSchema";
 import { KqlScript, loadOverlayScripts } from "../kql/kqlModel";
 import { adxModelScripts, AdxTableNames, changeTableGenerations, heartbeatModelScripts } from "../kql/adxModel";
-import { planPipeline, plannedTableOf } from "../plan/pipelinePlan";
+import { PlannedTable, planPipeline, plannedTableOf, sinkTargets } from "../plan/pipelinePlan";
 import { sourceCatalogProvider, SourceCatalogOutputs } from "../postgres/sourceCatalogResource";
 import { getKustoAccessToken, rowsOf, runKustoQuery } from "../kql/kustoRestClient";
 
@@ -78,7 +78,7 @@ export async function deployKustoSink(
             table: table.qualifiedName,
             // The names the plan gives the table's ADX objects, as the generator uses them (never read back from the KQL).
             names: plannedTableOf(planFor(tables), table.qualifiedName).adx,
-            topic: plannedTableOf(planFor(tables), table.qualifiedName).topic,
+            planned: plannedTableOf(planFor(tables), table.qualifiedName),
             described: table,
             scripts:
                 table.qualifiedName === heartbeatTable
@@ -87,7 +87,7 @@ export async function deployKustoSink(
         }));
     const kqlInputsOf = (model: { scripts: KqlScript[] }) => ({ clusterUri: adx.queryUri, database: adx.database, scripts: model.scripts, retainData: false });
     const connectorName = options.connectorName ?? planFor([]).connectors.sink;
-    const connectorInputsOf = (models: { topic: string; names: AdxTableNames }[]) => ({
+    const connectorInputsOf = (models: { planned: PlannedTable }[]) => ({
         connectUrl: pipeline.connectUrl,
         connectCredentials: pipeline.connectCredentials,
         connectorName,
@@ -100,13 +100,11 @@ export async function deployKustoSink(
                 options.auth === "managedIdentity"
                     ? { strategy: "managed_identity", clientId: pipeline.managedIdentity.clientId }
                     : { strategy: "az_dev_token", accessTokenReference: workerSecretReference(pipeline.secretsDir, "kustoAccessToken") },
-            targets: models.map((m) => ({
-                topic: m.topic,
-                database: adx.database,
-                table: m.names.changes,
-                mapping: m.names.mapping,
+            targets: sinkTargets(
+                models.map((m) => m.planned),
+                adx.database,
                 streaming,
-            })),
+            ),
             deadLetterTopic: planFor([]).deadLetterTopic,
             deadLetterReplicationFactor: KAFKA_REPLICATION_FACTOR,
             ...options.sink,

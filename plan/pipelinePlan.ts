@@ -4,6 +4,7 @@
 // never recovered by parsing what another part generated.
 import { topicForTable } from "../connectors/debeziumSource";
 import { connectorNamesFor, deadLetterTopicFor } from "../connectors/kafkaTopics";
+import type { KustoTopicTarget } from "../connectors/kustoSink";
 import { adxNamesFor, AdxTableNames } from "../kql/adxModel";
 import { SourceObjectNames, sourceObjectNames } from "../postgres/sourceSchema";
 
@@ -51,4 +52,9 @@ export function plannedTableOf(plan: PipelinePlan, table: string): PlannedTable 
     const found = [...plan.tables, plan.heartbeat].find((t) => t.table === table);
     if (!found) throw new Error(`${table} is not captured by pipeline ${plan.topicPrefix} (captured: ${plan.tables.map((t) => t.table).join(", ")})`);
     return found;
+}
+
+/** The Kusto sink's route for each table: its topic into its ADX change table, through its JSON mapping. */
+export function sinkTargets(tables: readonly PlannedTable[], database: string, streaming: boolean): KustoTopicTarget[] {
+    return tables.map((t) => ({ topic: t.topic, database, table: t.adx.changes, mapping: t.adx.mapping, streaming }));
 }

@@ -240,6 +240,21 @@ async function allowReadersThroughRowSecurity(client: { query(sql: string): Prom
     );
 }
 
+/** Tables no longer captured (out of the publication already): the stack's grants and read policy on them go. */
+async function releaseTables(inputs: SourceBootstrapInputs, password: string | undefined, removed: string[]): Promise<void> {
+    await withClient(inputs.connection, password, async (client) => {
+        for (const statement of sourceSchema.buildReleaseStatements(removed, inputs.bootstrap)) await runBootstrapStatement(client, statement);
+        await lockTablesOneAtATime(
+            client,
+            sourceSchema
+                .buildRowSecurityTeardownStatements({ tables: removed, publicationName: inputs.bootstrap.publicationName })
+                .map((statement, i) => ({ table: removed[i], statement })),
+            (table, reason, detail) =>
+                `${table} is no longer captured, but dropping the stack's row-security policy on it failed (${reason === "lock" ? "a long transaction holds the table's lock" : detail}); run pulumi up again`,
+        );
+    });
+}
+
 async function readPublishedTables(inputs: SourceBootstrapInputs, password: string | undefined): Promise<{ publication: boolean; tables: string[]; role: boolean }> {
     return withClient(inputs.connection, password, async (client) => {
         const pub = await client.query("SELECT schemaname || '.' || tablename AS t FROM pg_publication_tables WHERE pubname = $1 ORDER BY 1", [inputs.bootstrap.publicationName]);
@@ -321,8 +336,10 @@ export const sourceBootstrapProvider: pulumi.dynamic.ResourceProvider & { adminP
         return { id: `${inputs.connection.host}/${inputs.connection.database}/${inputs.bootstrap.publicationName}`, outs: inputs };
     },
 
-    async update(_id: string, _olds: any, news: any) {
+    async update(_id: string, olds: any, news: any) {
         await applyBootstrap(news, (this as any).adminPassword);
+        const removed = ((olds.bootstrap?.tables ?? []) as string[]).filter((t) => !news.bootstrap.tables.includes(t));
+        if (removed.length) await releaseTables(news, (this as any).adminPassword, removed);
         return { outs: news };
     },
 

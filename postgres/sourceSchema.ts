@@ -133,13 +133,23 @@ export function nestedPartitionCheck(names: string[]): string {
 }
 
 /**
- * Read-only checks of the user's tables (the bootstrap creates the demo tables itself), run before
- * anything is changed: each captured name is a table logical replication can capture, and no captured
- * table is a partition of another.
+ * Fails the bootstrap for a database not encoded in UTF8 (LATIN1, SQL_ASCII, ...): Debezium decodes
+ * what PostgreSQL sends as UTF-8 and supports UTF8 databases only, so text outside ASCII would reach
+ * ADX garbled, without an error anywhere.
+ */
+export const DATABASE_ENCODING_CHECK =
+    `DO $$ DECLARE enc text := pg_encoding_to_char((SELECT encoding FROM pg_database WHERE datname = current_database())); BEGIN ` +
+    `IF enc <> 'UTF8' THEN RAISE EXCEPTION 'database % is encoded %: Debezium reads UTF8 databases only, so text outside ASCII would reach ADX garbled without an error; ` +
+    `capture a UTF8 database (pg_dump, then restore into a database created WITH ENCODING ''UTF8'')', current_database(), enc; END IF; END $$`;
+
+/**
+ * Read-only checks of the database and the user's tables (the bootstrap creates the demo tables
+ * itself), run before anything is changed: the database is UTF8, each captured name is a table
+ * logical replication can capture, and no captured table is a partition of another.
  */
 export function buildCaptureCheckStatements(input: Pick<SourceBootstrapInput, "tables" | "createDemoTables">): string[] {
     const users = input.tables.map((t) => qualified(t).table).filter((name) => !(input.createDemoTables && KNOWN_SOURCE_TABLES[name]));
-    return [...users.map(capturableTableCheck), ...(users.length > 1 ? [nestedPartitionCheck(users)] : [])];
+    return [DATABASE_ENCODING_CHECK, ...users.map(capturableTableCheck), ...(users.length > 1 ? [nestedPartitionCheck(users)] : [])];
 }
 
 /** Statements that bring the source database to the state Debezium needs; each is idempotent. */
@@ -328,6 +338,22 @@ export function buildRowSecurityTeardownStatements(input: Pick<SourceBootstrapIn
             `DO $$ DECLARE rel regclass := to_regclass(${literal(qualified(captured).table)}); BEGIN ` +
             `IF rel IS NOT NULL AND EXISTS (SELECT FROM pg_policy WHERE polrelid = rel AND polname = ${policy}) THEN EXECUTE format('DROP POLICY %I ON %s', ${policy}, rel); END IF; END $$`,
     );
+}
+
+/**
+ * Tables that left pg-adx-cdc:capture.tables: the publication drops them (the bootstrap sets its table
+ * list), and these statements take back what the bootstrap granted on them (SELECT for the replication
+ * user, the operator's and the generator's grants), so a role of the stack keeps no read of a table it
+ * no longer captures. A table that no longer exists is skipped.
+ */
+export function buildReleaseStatements(removed: string[], input: Pick<SourceBootstrapInput, "replicationUser" | "operator" | "generator">): string[] {
+    const roles = [input.replicationUser, ...(input.operator ? [input.operator.user] : []), ...(input.generator ? [input.generator.user] : [])];
+    return removed.map((t) => {
+        const table = qualified(t).table;
+        return `DO $$ BEGIN IF to_regclass(${literal(table)}) IS NOT NULL THEN ${roles
+            .map((role) => `IF EXISTS (SELECT FROM pg_roles WHERE rolname = ${literal(role)}) THEN EXECUTE ${literal(`REVOKE ALL ON ${table} FROM ${role}`)}; END IF;`)
+            .join(" ")} END IF; END $$`;
+    });
 }
 
 /** Every table the stack's publication holds: the captured tables, the heartbeat table and the signal table (absent on old stacks' outputs). */

@@ -290,6 +290,21 @@ describe("PostgreSQL → Debezium → Kafka → the real Kusto sink → ADX (tes
         assert.deepEqual(schemas.rows, [], "the failed bootstrap rolled back as a whole");
     });
 
+    it("bad input: a database not encoded in UTF8 (Debezium's limit) fails the bootstrap before any change, naming its encoding", async () => {
+        await admin.query("CREATE DATABASE latin_shop TEMPLATE template0 ENCODING 'LATIN1' LC_COLLATE 'C' LC_CTYPE 'C'");
+        try {
+            const latin = { ...bootstrapInputs, connection: { ...bootstrapInputs.connection, database: "latin_shop" } };
+            await assert.rejects(
+                sourceBootstrapProvider.create!(latin),
+                /database latin_shop is encoded LATIN1: Debezium reads UTF8 databases only, so text outside ASCII would reach ADX garbled.*WITH ENCODING 'UTF8'/,
+            );
+        } finally {
+            await admin.query("DROP DATABASE latin_shop");
+        }
+        const roles = await admin.query("SELECT count(*)::int AS n FROM pg_publication WHERE pubname = $1", [names.publicationName]);
+        assert.equal(roles.rows[0].n, 1, "the pipeline's own database is untouched");
+    });
+
     it("bad input: a view, a materialized view, an UNLOGGED table (or partition), an inheritance parent, a partitioned table without a primary key, a partition captured beside its partitioned table, columns differing only by case and a RESTRICTIVE row-security policy for everyone fail the bootstrap, each with why and the fix", async () => {
         await admin.query(
             "CREATE SCHEMA odd; CREATE VIEW odd.v AS SELECT 1 AS id; CREATE MATERIALIZED VIEW odd.mv AS SELECT 1 AS id; " +
@@ -391,7 +406,11 @@ describe("PostgreSQL → Debezium → Kafka → the real Kusto sink → ADX (tes
             await holder.end().catch(() => undefined);
             await app.end().catch(() => undefined);
             await sourceBootstrapProvider.update!("bootstrap", withKeyless, bootstrapInputs);
+            const left = await admin.query(
+                "SELECT has_table_privilege('cdc_replicator', 'keyless.audit', 'SELECT') AS replicator, has_table_privilege('cdc_operator', 'keyless.audit', 'SELECT') AS operator",
+            );
             await admin.query("DROP SCHEMA keyless CASCADE");
+            assert.deepEqual(left.rows, [{ replicator: false, operator: false }], "a table no longer captured is no longer readable by the stack's roles");
         }
     });
 

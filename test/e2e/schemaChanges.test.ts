@@ -24,6 +24,8 @@ import { sourceBootstrapProvider } from "../../postgres/sourceBootstrap";
 import { incrementalSnapshotProvider } from "../../postgres/incrementalSnapshot";
 import { buildScramSha256Verifier } from "../../postgres/scramVerifier";
 import { sourceObjectNames } from "../../postgres/sourceSchema";
+import { planPipeline } from "../../plan/pipelinePlan";
+import { sourceConnectorInput } from "../../plan/sourceConnectorInput";
 import { adxNamesFor, changeMetadataColumns } from "../../kql/adxModel";
 import { readIncrementalSnapshots } from "../../operations/pipelineHealth";
 import { KustoRow } from "../../local/doubles/adxIngestionTestDouble";
@@ -64,23 +66,13 @@ function bootstrapFor(prefix: string, tables: string[]) {
 }
 
 function sourceConnectorFor(prefix: string, tables: string[]) {
-    const n = sourceObjectNames(prefix);
-    const connectorName = `${prefix}-postgres-source`;
+    const plan = planPipeline({ topicPrefix: prefix, tables });
     return {
         connectUrl: pipeline.connectUrl,
         connectCredentials: pipeline.connectCredentials,
-        connectorName,
+        connectorName: plan.connectors.source,
         timeoutSeconds: 120,
-        config: buildDebeziumSourceConfig({
-            connectorName,
-            database: pipeline.debeziumDatabase,
-            tables,
-            topicPrefix: prefix,
-            slotName: n.slotName,
-            publicationName: n.publicationName,
-            heartbeatTable: n.heartbeatTable,
-            signalTable: n.signalTable,
-        }),
+        config: buildDebeziumSourceConfig(sourceConnectorInput(plan, [], { database: pipeline.debeziumDatabase })),
     };
 }
 

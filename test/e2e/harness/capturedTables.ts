@@ -1,7 +1,6 @@
 // Captures a set of tables on the local pipeline as the stack does, in the stack's order: the source
 // bootstrap (publication, replication user, replica identity), then (once the test has written the
 // rows the snapshot should read) the ADX model and sink, then the Debezium source connector.
-import { textFormColumns, textFormTypeNames } from "../../../contract/typeTable";
 import { LocalPipeline } from "../../../local/localPipeline";
 import { deployKustoSink, KustoSinkDeployment } from "../../../local/kustoSinkDeployment";
 import { buildDebeziumSourceConfig } from "../../../connectors/debeziumSource";
@@ -10,7 +9,7 @@ import { sourceBootstrapProvider } from "../../../postgres/sourceBootstrap";
 import { buildScramSha256Verifier } from "../../../postgres/scramVerifier";
 import { OPERATOR_USER } from "../../../postgres/sourceSchema";
 import { planPipeline } from "../../../plan/pipelinePlan";
-import { messageKeyColumns } from "../../../postgres/catalog";
+import { sourceConnectorInput } from "../../../plan/sourceConnectorInput";
 
 export interface TableCapture {
     /** The bootstrap provider's inputs, for a later update (a `pulumi up`). */
@@ -54,19 +53,13 @@ export async function bootstrapCapture(
                 connectCredentials: pipeline.connectCredentials,
                 connectorName,
                 timeoutSeconds: 120,
-                config: buildDebeziumSourceConfig({
-                    connectorName,
-                    database: pipeline.debeziumDatabase,
-                    tables: options.tables,
-                    textFormTypes: textFormTypeNames(sink.models.map((m) => m.described)),
-                    textFormColumns: textFormColumns(sink.models.map((m) => m.described)),
-                    keyColumns: messageKeyColumns(sink.models.filter((m) => options.tables.includes(m.table)).map((m) => m.described)),
-                    topicPrefix: options.prefix,
-                    slotName: names.slotName,
-                    publicationName: names.publicationName,
-                    heartbeatTable: names.heartbeatTable,
-                    signalTable: names.signalTable,
-                }),
+                config: buildDebeziumSourceConfig(
+                    sourceConnectorInput(
+                        plan,
+                        sink.models.map((m) => m.described),
+                        { database: pipeline.debeziumDatabase },
+                    ),
+                ),
             };
             await kafkaConnectorProvider.create!(connectorInputs);
             return { sink, connectorInputs };
