@@ -29,7 +29,7 @@ import { KqlSchema } from "../kql/kqlSchema";
 import { functionsDefinedIn, loadOverlayScripts } from "../kql/kqlModel";
 import { adxModelScripts, changeTableGenerations, heartbeatModelScripts } from "../kql/adxModel";
 import { describedTable, SourceCatalog } from "../postgres/sourceCatalogResource";
-import { IncrementalSnapshot } from "../postgres/incrementalSnapshot";
+import { capturedTableShapes, IncrementalSnapshot } from "../postgres/incrementalSnapshot";
 import { adxWebUiLinks } from "./adxLinks";
 import { buildAzureServerParameters, buildLogicalReplicationParameters, needsFailoverSlot } from "../postgres/serverParameters";
 import { walGuardLimitBytes } from "../postgres/walGuard";
@@ -355,9 +355,8 @@ export class CdcPipeline extends pulumi.ComponentResource {
                 connectCredentials: kafka.connectRestCredentials,
                 connectorName: sourceConnectorName,
                 tables: config.capture.tables,
-                tableColumns: sourceCatalog.described.apply((described) =>
-                    Object.fromEntries(described.filter((t) => config.capture.tables.includes(t.qualifiedName)).map((t) => [t.qualifiedName, t.columns.map((c) => c.name)])),
-                ),
+                tableColumns: sourceCatalog.described.apply((described) => capturedTableShapes(described, config.capture.tables).tableColumns),
+                tableColumnTypes: sourceCatalog.described.apply((described) => capturedTableShapes(described, config.capture.tables).tableColumnTypes),
                 adxTableGenerations: pulumi
                     .all(kqlSchemas.map((s) => s.tableGenerations))
                     .apply((all) => changeTableGenerations(config.capture.tables, Object.assign({}, ...all.map((g) => g ?? {})))),

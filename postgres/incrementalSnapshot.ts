@@ -26,6 +26,8 @@ export interface IncrementalSnapshotInputs {
     tableColumns?: Record<string, string[]>;
     /** Each captured table's ADX change table generation (KqlSchema's tableGenerations): a new one means ADX lost the rows. */
     adxTableGenerations?: Record<string, string>;
+    /** Each captured table's column types (declared, e.g. "numeric(12,2)"), as the catalog read them at this deployment. */
+    tableColumnTypes?: Record<string, Record<string, string>>;
     timeoutSeconds?: number;
 }
 
@@ -53,6 +55,22 @@ export function executeSnapshotSignal(tables: string[], now = new Date(), filter
     };
 }
 
+/**
+ * What the snapshot resource records of the captured tables' shape at a deployment (from the catalog's
+ * description; other tables, such as the heartbeat, are left out): each table's column names and their
+ * declared types. The next deployment compares them (tablesToReread).
+ */
+export function capturedTableShapes(
+    described: { qualifiedName: string; columns: { name: string; declaredType: string }[] }[],
+    tables: string[],
+): Required<Pick<IncrementalSnapshotInputs, "tableColumns" | "tableColumnTypes">> {
+    const captured = described.filter((t) => tables.includes(t.qualifiedName));
+    return {
+        tableColumns: Object.fromEntries(captured.map((t) => [t.qualifiedName, t.columns.map((c) => c.name)])),
+        tableColumnTypes: Object.fromEntries(captured.map((t) => [t.qualifiedName, Object.fromEntries(t.columns.map((c) => [c.name, c.declaredType]))])),
+    };
+}
+
 /** Tables in `news` that `olds` did not capture, in `news` order. */
 export function addedTables(olds: string[] | undefined, news: string[]): string[] {
     return news.filter((t) => !(olds ?? []).includes(t));
@@ -61,13 +79,16 @@ export function addedTables(olds: string[] | undefined, news: string[]): string[
 /**
  * Tables to read again on `pulumi up`: those that joined capture.tables, those that gained a column
  * name since the last deployment (a RENAME COLUMN, or ADD COLUMN ... DEFAULT): rows not changed since
- * carry no change event with the new name, so the current state would show it empty; and those whose
- * ADX change table was created again (dropped in ADX and restored by pulumi up after a refresh): the
- * rows delivered before went with the old table, and the sink only delivers what comes after.
+ * carry no change event with the new name, so the current state would show it empty; those with a
+ * column whose type changed (ALTER COLUMN ... TYPE rewrites every row, USING may change every value,
+ * e.g. dollars to cents or a timestamp read in a time zone, and a rewrite publishes no change at
+ * all); and those whose ADX change table was created again (dropped in ADX and restored by pulumi up
+ * after a refresh): the rows delivered before went with the old table, and the sink only delivers
+ * what comes after.
  */
 export function tablesToReread(
-    olds: { tables?: string[]; tableColumns?: Record<string, string[]>; adxTableGenerations?: Record<string, string> },
-    news: { tables: string[]; tableColumns?: Record<string, string[]>; adxTableGenerations?: Record<string, string> },
+    olds: Pick<IncrementalSnapshotInputs, "tableColumns" | "adxTableGenerations" | "tableColumnTypes"> & { tables?: string[] },
+    news: Pick<IncrementalSnapshotInputs, "tables" | "tableColumns" | "adxTableGenerations" | "tableColumnTypes">,
 ): string[] {
     const added = addedTables(olds.tables, news.tables);
     const reshaped = news.tables.filter((t) => {
@@ -75,12 +96,24 @@ export function tablesToReread(
         const now = news.tableColumns?.[t];
         return !added.includes(t) && before !== undefined && now !== undefined && now.some((c) => !before.includes(c));
     });
+    // Types recorded by an earlier deployment only (a stack from before they were recorded re-reads nothing for them).
+    const retyped = news.tables.filter((t) => {
+        const before = olds.tableColumnTypes?.[t];
+        const now = news.tableColumnTypes?.[t];
+        return (
+            !added.includes(t) &&
+            !reshaped.includes(t) &&
+            before !== undefined &&
+            now !== undefined &&
+            Object.entries(now).some(([c, type]) => before[c] !== undefined && before[c] !== type)
+        );
+    });
     const recreated = news.tables.filter((t) => {
         const before = olds.adxTableGenerations?.[t];
         const now = news.adxTableGenerations?.[t];
-        return !added.includes(t) && !reshaped.includes(t) && before !== undefined && now !== undefined && before !== now;
+        return !added.includes(t) && !reshaped.includes(t) && !retyped.includes(t) && before !== undefined && now !== undefined && before !== now;
     });
-    return [...added, ...reshaped, ...recreated];
+    return [...added, ...reshaped, ...retyped, ...recreated];
 }
 
 /** True when the connector's running task captures every table (its table.include.list as Debezium reads it). */
@@ -182,7 +215,7 @@ export const incrementalSnapshotProvider: pulumi.dynamic.ResourceProvider & { ad
     },
 
     async diff(_id: string, olds: any, news: any) {
-        const keys = ["connection", "signalTable", "connectUrl", "connectorName", "tables", "tableColumns", "adxTableGenerations"] as const;
+        const keys = ["connection", "signalTable", "connectUrl", "connectorName", "tables", "tableColumns", "adxTableGenerations", "tableColumnTypes"] as const;
         return { changes: keys.some((k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k])) };
     },
 
@@ -214,6 +247,8 @@ export interface IncrementalSnapshotArgs {
     tableColumns?: pulumi.Input<Record<string, string[]>>;
     /** Each captured table's ADX change table generation: a table whose ADX table was created again is read again. */
     adxTableGenerations?: pulumi.Input<Record<string, string>>;
+    /** Each captured table's column types (from the catalog): a table with a column whose type changed is read again. */
+    tableColumnTypes?: pulumi.Input<Record<string, Record<string, string>>>;
     timeoutSeconds?: pulumi.Input<number>;
 }
 

@@ -21,7 +21,7 @@ import { readTopic } from "../../local/topicReader";
 import { buildDebeziumSourceConfig, topicForTable } from "../../connectors/debeziumSource";
 import { kafkaConnectorProvider } from "../../connectors/kafkaConnector";
 import { sourceBootstrapProvider } from "../../postgres/sourceBootstrap";
-import { incrementalSnapshotProvider } from "../../postgres/incrementalSnapshot";
+import { capturedTableShapes, incrementalSnapshotProvider } from "../../postgres/incrementalSnapshot";
 import { buildScramSha256Verifier } from "../../postgres/scramVerifier";
 import { sourceObjectNames } from "../../postgres/sourceSchema";
 import { planPipeline } from "../../plan/pipelinePlan";
@@ -156,7 +156,7 @@ before(async () => {
         connectCredentials: pipeline.connectCredentials,
         connectorName: SOURCE,
         tables: [ORDERS],
-        tableColumns: columnsOf(sink),
+        ...columnsOf(sink),
         adxTableGenerations: sink.adxTableGenerations(),
         timeoutSeconds: 120,
     };
@@ -179,9 +179,12 @@ function assertEqual(results: Awaited<ReturnType<typeof waitUntilEqual>>) {
     for (const r of results) assert.equal(r.adxRows, r.sourceRows, `${r.table}: rows in ADX vs PostgreSQL`);
 }
 
-/** Each captured table's column names as the sink's model has them (what the stack passes the snapshot resource). */
-function columnsOf(deployment: KustoSinkDeployment): Record<string, string[]> {
-    return Object.fromEntries(deployment.models.filter((m) => !m.table.startsWith("cdc_meta.")).map((m) => [m.table, m.described.columns.map((c) => c.name)]));
+/** Each captured table's column names and types as the sink's catalog read has them (what the stack passes the snapshot resource). */
+function columnsOf(deployment: KustoSinkDeployment) {
+    return capturedTableShapes(
+        deployment.models.map((m) => m.described),
+        deployment.models.map((m) => m.table).filter((t) => !t.startsWith("cdc_meta.")),
+    );
 }
 
 describe("schema changes and re-syncs lose nothing", () => {
@@ -272,7 +275,7 @@ describe("schema changes and re-syncs lose nothing", () => {
     it("a table added to the running pipeline: its existing rows arrive by incremental snapshot while the other table keeps streaming", async () => {
         // The snapshot resource as the earlier pulumi ups left it (they recorded the columns then; the re-read a
         // new column triggers is the rename test's subject).
-        snapshotInputs = { ...snapshotInputs, tableColumns: columnsOf(sink), adxTableGenerations: sink.adxTableGenerations() };
+        snapshotInputs = { ...snapshotInputs, ...columnsOf(sink), adxTableGenerations: sink.adxTableGenerations() };
         const writer = await adminClient(pipeline);
         const workload = startOrdersWorkload(writer, 100);
         await sleep(1000);
@@ -288,7 +291,7 @@ describe("schema changes and re-syncs lose nothing", () => {
         // Changes to the new table while its snapshot runs: the incremental snapshot must not resurrect or stale them.
         await admin.query(`UPDATE ${RETURNS} SET reason = 'changed during snapshot' WHERE id % 7 = 0`);
         const ordersBefore = changeRows(ORDERS).length;
-        const nextSnapshot = { ...snapshotInputs, tables: [ORDERS, RETURNS], tableColumns: columnsOf(sink), adxTableGenerations: sink.adxTableGenerations() };
+        const nextSnapshot = { ...snapshotInputs, tables: [ORDERS, RETURNS], ...columnsOf(sink), adxTableGenerations: sink.adxTableGenerations() };
         const signalAt = Date.now();
         const { outs } = await incrementalSnapshotProvider.update!("snapshot", { ...snapshotInputs, signals: [] }, nextSnapshot);
         snapshotInputs = nextSnapshot;
@@ -328,7 +331,7 @@ describe("schema changes and re-syncs lose nothing", () => {
         await admin.query(`UPDATE ${RETURNS} SET return_reason = 'changed after the rename' WHERE id % 5 = 0`);
         // pulumi refresh + up: the catalog read again, the model with the new column, then the snapshot resource sees the new name.
         await sink.redeploy([ORDERS, RETURNS]);
-        const next = { ...snapshotInputs, tableColumns: columnsOf(sink), adxTableGenerations: sink.adxTableGenerations() };
+        const next = { ...snapshotInputs, ...columnsOf(sink), adxTableGenerations: sink.adxTableGenerations() };
         assert.equal((await incrementalSnapshotProvider.diff!("snapshot", snapshotInputs, next)).changes, true);
         const { outs } = await incrementalSnapshotProvider.update!("snapshot", { ...snapshotInputs, signals: [] }, next);
         snapshotInputs = next;
@@ -340,6 +343,21 @@ describe("schema changes and re-syncs lose nothing", () => {
         await workload.finish();
         assertEqual(await waitUntilEqual(pipeline, admin, sink, [ORDERS, RETURNS], "after a column rename", 180_000));
         await writer.end();
+    });
+
+    it("ALTER COLUMN ... TYPE ... USING rewrites every row and publishes no change: pulumi up re-reads the table by itself, and the current state equals the source", async () => {
+        // A rewrite that changes every value (as a cents migration or a time-zone fix does), not one row's change event.
+        await admin.query(`ALTER TABLE ${RETURNS} ALTER COLUMN return_reason TYPE varchar(500) USING upper(return_reason)`);
+        await sink.redeploy([ORDERS, RETURNS]);
+        const next = { ...snapshotInputs, ...columnsOf(sink), adxTableGenerations: sink.adxTableGenerations() };
+        const { outs } = await incrementalSnapshotProvider.update!("snapshot", { ...snapshotInputs, signals: [] }, next);
+        snapshotInputs = next;
+        assert.deepEqual(
+            outs.signals.map((s: any) => s.tables),
+            [[RETURNS]],
+            "only the table whose column type changed is read again",
+        );
+        assertEqual(await waitUntilEqual(pipeline, admin, sink, [ORDERS, RETURNS], "after a type change that rewrote every value", 180_000));
     });
 
     it("an ADX table dropped by hand: pulumi refresh + up create it again and read its PostgreSQL table again by themselves; the current state equals the source", async () => {

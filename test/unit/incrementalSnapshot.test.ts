@@ -2,7 +2,7 @@
 // already captures them, the signal row Debezium reads, and how status renders the progress.
 import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
-import { addedTables, executeSnapshotSignal, tablesToReread, taskCaptures } from "../../postgres/incrementalSnapshot";
+import { addedTables, capturedTableShapes, executeSnapshotSignal, tablesToReread, taskCaptures } from "../../postgres/incrementalSnapshot";
 import { tableFromDebeziumPattern } from "../../contract/identifiers";
 import { renderHealthReport } from "../../operations/pipelineHealth";
 import { tableGenerations } from "../../kql/kqlSchema";
@@ -24,6 +24,28 @@ describe("incremental snapshot of tables added to a running stack", () => {
             [],
             "a stack deployed before columns were recorded re-reads nothing",
         );
+    });
+
+    it("re-reads a table with a column whose declared type changed (ALTER COLUMN ... TYPE rewrites every row, publishing nothing), once", () => {
+        const described = [
+            {
+                qualifiedName: "a.x",
+                columns: [
+                    { name: "id", declaredType: "integer" },
+                    { name: "price", declaredType: "numeric(10,2)" },
+                ],
+            },
+            { qualifiedName: "b.y", columns: [{ name: "id", declaredType: "integer" }] },
+            { qualifiedName: "cdc_meta.heartbeat_cdc", columns: [{ name: "id", declaredType: "integer" }] },
+        ];
+        const tables = ["a.x", "b.y"];
+        const olds = { tables, ...capturedTableShapes(described, tables) };
+        assert.deepEqual(Object.keys(olds.tableColumnTypes), ["a.x", "b.y"], "the heartbeat is not a captured table");
+        const retyped = described.map((t) => (t.qualifiedName === "a.x" ? { ...t, columns: [t.columns[0], { name: "price", declaredType: "bigint" }] } : t));
+        const news = { tables, ...capturedTableShapes(retyped, tables) };
+        assert.deepEqual(tablesToReread(olds, news), ["a.x"]);
+        assert.deepEqual(tablesToReread(news, news), [], "the next pulumi up reads nothing again");
+        assert.deepEqual(tablesToReread({ tables, tableColumns: olds.tableColumns }, news), [], "a stack deployed before types were recorded re-reads nothing");
     });
 
     it("re-reads a table whose ADX change table was created again (dropped in ADX, restored by pulumi up), once", () => {
