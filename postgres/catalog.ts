@@ -3,6 +3,7 @@
 // The ADX model is generated from this, never from config. Pure parts here; the query runs in
 // the SourceCatalog provider (postgres/sourceCatalogResource.ts) and in the e2e harness.
 import { CatalogColumn, CatalogTable } from "../contract/typeTable";
+import { DEBEZIUM_LIST_SEPARATORS } from "../contract/identifiers";
 
 /**
  * One row per column of the listed tables ($1: text[] of "schema.table"), plus one row with a null
@@ -156,7 +157,8 @@ export function currentStateKey(table: CatalogTable, configuredKey?: string[]): 
         );
     if (table.primaryKey.length > 0) return table.primaryKey;
     // No primary key, but a unique index over NOT NULL columns (a join table an ORM made): those columns identify a row.
-    if (table.uniqueKey?.length) return table.uniqueKey;
+    // Debezium's message.key.columns cannot hold a name with its list separators (, ; :): such an index is no key here.
+    if (table.uniqueKey?.length && !table.uniqueKey.some((c) => DEBEZIUM_LIST_SEPARATORS.test(c))) return table.uniqueKey;
     throw new Error(
         `${table.qualifiedName} has no primary key and no unique index over NOT NULL columns, so no change can be matched to the row it changes. ` +
             `Add one (ALTER TABLE ${table.qualifiedName} ADD PRIMARY KEY (...)), or name the columns that identify a row: ` +

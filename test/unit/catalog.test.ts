@@ -62,6 +62,8 @@ describe("the key of a table without a primary key", () => {
         const { tables } = catalogTablesFromRows(["app.invoices"], [row("id", { key_position: 1, unique_key: ["code"] }), row("code", { unique_key: ["code"] })]);
         assert.equal("uniqueKey" in tables[0], false);
         assert.deepEqual(messageKeyColumns([{ ...tables[0], key: currentStateKey(tables[0]) }]), {});
+        const separator = catalogTablesFromRows(["app.invoices"], [row("a:b", { not_null: true, unique_key: ["a:b"] })]).tables[0];
+        assert.throws(() => currentStateKey(separator), /no primary key and no unique index/, "a name Debezium's key list cannot hold is no key");
         const keyless = catalogTablesFromRows(["app.invoices"], [row("a"), row("b")]).tables[0];
         assert.throws(
             () => currentStateKey(keyless),
