@@ -109,8 +109,11 @@ export interface PipelineHealthReport {
      * last bootstrap): Debezium reads an unchanged TOASTed value of theirs back from the table by key.
      */
     replicaIdentityGaps?: { table: string; relations: string[] }[];
-    /** Captured tables with row-level security switched on since the last bootstrap: no read policy of the stack's. */
-    rowSecurityGaps?: string[];
+    /**
+     * Captured tables whose rows the stack's roles may not all read: row-level security switched on since
+     * the last bootstrap (no read policy of the stack's), or RESTRICTIVE policies (named) that apply to them.
+     */
+    rowSecurityGaps?: { table: string; missingPolicy: boolean; restrictive?: string }[];
     /**
      * Captured tables that no longer exist under their name (dropped, or renamed), and tables the
      * publication holds that the stack does not capture (a captured table after a RENAME).
@@ -274,11 +277,18 @@ export function evaluatePipelineHealth(report: PipelineHealthReport, thresholds:
                 `which Debezium then reads back from the table (the row's value at that time, not at the change). Run pulumi up (it sets FULL, waiting at most ${USER_TABLE_LOCK_TIMEOUT} at a time for the lock), ` +
                 `or ALTER TABLE ... REPLICA IDENTITY FULL on each`,
         );
-    for (const table of report.rowSecurityGaps ?? [])
-        problems.push(
-            `ROW SECURITY: ${table} has row-level security and no read policy of the stack's (switched on after the last pulumi up): its changes still arrive, ` +
-                `but a snapshot or re-read of it (a new column's backfill, snapshot --table, reconcile --repair) sees only the rows its policies grant the pipeline's roles, and reconcile compares against those. Run pulumi up (it adds the policy)`,
-        );
+    const partialRead =
+        "its changes still arrive, but a snapshot or re-read of it (a new column's backfill, snapshot --table, reconcile --repair) sees only the rows its policies grant the pipeline's roles, and reconcile compares against those";
+    for (const gap of report.rowSecurityGaps ?? []) {
+        if (gap.missingPolicy)
+            problems.push(
+                `ROW SECURITY: ${gap.table} has row-level security and no read policy of the stack's (switched on after the last pulumi up): ${partialRead}. Run pulumi up (it adds the policy)`,
+            );
+        if (gap.restrictive)
+            problems.push(
+                `ROW SECURITY: ${gap.table} has RESTRICTIVE policies that apply to the pipeline's roles (${gap.restrictive}): ${partialRead}. Limit them to the application's roles (ALTER POLICY ... ON ${gap.table} TO <role>)`,
+            );
+    }
     for (const r of report.reconciles ?? []) {
         if (r.verdict === "drift")
             problems.push(
@@ -495,11 +505,13 @@ export async function readGoneTables(sql: SqlQueryable, outputs: Pick<Operations
     };
 }
 
-/** The captured tables with row-level security and without the stack's read policy (absent on old stacks' outputs: not checked). */
-export async function readRowSecurityGaps(sql: SqlQueryable, outputs: Pick<OperationsOutputs, "adx" | "postgres">): Promise<string[]> {
+/** The captured tables whose rows the stack's roles may not all read (absent publication name on old stacks' outputs: not checked). */
+export async function readRowSecurityGaps(sql: SqlQueryable, outputs: Pick<OperationsOutputs, "adx" | "postgres">): Promise<NonNullable<PipelineHealthReport["rowSecurityGaps"]>> {
     if (!outputs.postgres.publicationName) return [];
     const { rows } = await sql.query(ROW_SECURITY_GAPS_SQL, [outputs.adx.tables.map((t) => t.sourceTable), rowSecurityPolicyName(outputs.postgres.publicationName)]);
-    return rows.map((r: any) => r.captured);
+    return rows
+        .filter((r: any) => r.missing_policy || r.restrictive)
+        .map((r: any) => ({ table: r.captured, missingPolicy: r.missing_policy, ...(r.restrictive ? { restrictive: r.restrictive } : {}) }));
 }
 
 /** The captured tables' relations without REPLICA IDENTITY FULL, grouped by table. */

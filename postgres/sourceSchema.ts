@@ -379,14 +379,17 @@ export const GONE_TABLES_SQL =
 export const REPLICA_IDENTITY_GAPS_SQL = `SELECT t.captured, r.oid::text AS relation FROM unnest($1::text[]) t(captured) CROSS JOIN LATERAL (${relationsNotFull("to_regclass(t.captured)")}) r(oid)`;
 
 /**
- * Captured tables ($1, text[] of names) with row-level security and without the stack's read policy
- * ($2, its name): security switched on after the last bootstrap. Their changes still arrive (logical
- * decoding ignores row security), but a snapshot, a re-read or reconcile sees only the rows the
- * application's policies grant the pipeline's roles. `status` reports them; the next `pulumi up` adds it.
+ * Captured tables ($1, text[] of names) with row-level security whose rows the stack's roles may not all
+ * read: without the stack's read policy ($2, its name; security switched on after the last bootstrap),
+ * or under a RESTRICTIVE policy for PUBLIC or for the role asking (the operator: the stack's roles are
+ * treated alike), added since. Their changes still arrive (logical decoding ignores row security), but
+ * a snapshot, a re-read or reconcile sees only the rows those policies grant. `status` reports them.
  */
 export const ROW_SECURITY_GAPS_SQL =
-    `SELECT t.captured FROM unnest($1::text[]) t(captured) JOIN pg_class c ON c.oid = to_regclass(t.captured) ` +
-    `WHERE c.relrowsecurity AND NOT EXISTS (SELECT FROM pg_policy p WHERE p.polrelid = c.oid AND p.polname = $2) ORDER BY 1`;
+    `SELECT t.captured, NOT EXISTS (SELECT FROM pg_policy p WHERE p.polrelid = c.oid AND p.polname = $2) AS missing_policy, ` +
+    `(SELECT string_agg(quote_ident(p.polname), ', ' ORDER BY p.polname) FROM pg_policy p WHERE p.polrelid = c.oid AND NOT p.polpermissive AND p.polcmd IN ('r', '*') ` +
+    `AND (0::oid = ANY (p.polroles) OR (SELECT oid FROM pg_roles WHERE rolname = current_user) = ANY (p.polroles))) AS restrictive ` +
+    `FROM unnest($1::text[]) t(captured) JOIN pg_class c ON c.oid = to_regclass(t.captured) WHERE c.relrowsecurity ORDER BY 1`;
 
 export interface SourceTeardownInput {
     tables: string[];

@@ -192,15 +192,23 @@ describe("real-world tables captured exactly", () => {
         await admin.query(`ALTER TABLE ${EF_ORDERS} ENABLE ROW LEVEL SECURITY`);
         try {
             const gaps = await readRowSecurityGaps(admin, outputs);
-            assert.deepEqual(gaps, [EF_ORDERS]);
+            assert.deepEqual(gaps, [{ table: EF_ORDERS, missingPolicy: true }]);
             assert.match(
                 evaluatePipelineHealth({ connectors: [], topics: [], unreachable: [], rowSecurityGaps: gaps }).join("\n"),
                 /ROW SECURITY: public\."Orders" has row-level security and no read policy of the stack's.*Run pulumi up/,
             );
             await sourceBootstrapProvider.update!("id", bootstrapInputs, bootstrapInputs);
             assert.deepEqual(await readRowSecurityGaps(admin, outputs), []);
+            // A RESTRICTIVE policy for everyone added later: the stack's roles read a subset again, and status says so.
+            await admin.query(`CREATE POLICY recent_only ON ${EF_ORDERS} AS RESTRICTIVE USING ("Id" > 10)`);
+            const restricted = await readRowSecurityGaps(admin, outputs);
+            assert.deepEqual(restricted, [{ table: EF_ORDERS, missingPolicy: false, restrictive: "recent_only" }]);
+            assert.match(
+                evaluatePipelineHealth({ connectors: [], topics: [], unreachable: [], rowSecurityGaps: restricted }).join("\n"),
+                /ROW SECURITY: public\."Orders" has RESTRICTIVE policies that apply to the pipeline's roles \(recent_only\).*ALTER POLICY \.\.\. ON public\."Orders" TO <role>/,
+            );
         } finally {
-            await admin.query(`ALTER TABLE ${EF_ORDERS} DISABLE ROW LEVEL SECURITY`);
+            await admin.query(`DROP POLICY IF EXISTS recent_only ON ${EF_ORDERS}; ALTER TABLE ${EF_ORDERS} DISABLE ROW LEVEL SECURITY`);
         }
     });
 
