@@ -179,6 +179,18 @@ function assertEqual(results: Awaited<ReturnType<typeof waitUntilEqual>>) {
     for (const r of results) assert.equal(r.adxRows, r.sourceRows, `${r.table}: rows in ADX vs PostgreSQL`);
 }
 
+/**
+ * `pulumi up` of the snapshot resource with what the stack passes it now (the catalog's shapes, the ADX
+ * tables' generations): whether its inputs changed, and the tables each signal it sent reads again.
+ */
+async function snapshotResourceUp(): Promise<{ changed: boolean; reread: string[][] }> {
+    const next = { ...snapshotInputs, ...columnsOf(sink), adxTableGenerations: sink.adxTableGenerations() };
+    const changed = !!(await incrementalSnapshotProvider.diff!("snapshot", snapshotInputs, next)).changes;
+    const { outs } = await incrementalSnapshotProvider.update!("snapshot", { ...snapshotInputs, signals: [] }, next);
+    snapshotInputs = next;
+    return { changed, reread: outs.signals.map((s: any) => s.tables) };
+}
+
 /** Each captured table's column names and types as the sink's catalog read has them (what the stack passes the snapshot resource). */
 function columnsOf(deployment: KustoSinkDeployment) {
     return capturedTableShapes(
@@ -331,15 +343,9 @@ describe("schema changes and re-syncs lose nothing", () => {
         await admin.query(`UPDATE ${RETURNS} SET return_reason = 'changed after the rename' WHERE id % 5 = 0`);
         // pulumi refresh + up: the catalog read again, the model with the new column, then the snapshot resource sees the new name.
         await sink.redeploy([ORDERS, RETURNS]);
-        const next = { ...snapshotInputs, ...columnsOf(sink), adxTableGenerations: sink.adxTableGenerations() };
-        assert.equal((await incrementalSnapshotProvider.diff!("snapshot", snapshotInputs, next)).changes, true);
-        const { outs } = await incrementalSnapshotProvider.update!("snapshot", { ...snapshotInputs, signals: [] }, next);
-        snapshotInputs = next;
-        assert.deepEqual(
-            outs.signals.map((s: any) => s.tables),
-            [[RETURNS]],
-            "only the table with a new column name is read again",
-        );
+        const { changed, reread } = await snapshotResourceUp();
+        assert.equal(changed, true);
+        assert.deepEqual(reread, [[RETURNS]], "only the table with a new column name is read again");
         await workload.finish();
         assertEqual(await waitUntilEqual(pipeline, admin, sink, [ORDERS, RETURNS], "after a column rename", 180_000));
         await writer.end();
@@ -349,14 +355,7 @@ describe("schema changes and re-syncs lose nothing", () => {
         // A rewrite that changes every value (as a cents migration or a time-zone fix does), not one row's change event.
         await admin.query(`ALTER TABLE ${RETURNS} ALTER COLUMN return_reason TYPE varchar(500) USING upper(return_reason)`);
         await sink.redeploy([ORDERS, RETURNS]);
-        const next = { ...snapshotInputs, ...columnsOf(sink), adxTableGenerations: sink.adxTableGenerations() };
-        const { outs } = await incrementalSnapshotProvider.update!("snapshot", { ...snapshotInputs, signals: [] }, next);
-        snapshotInputs = next;
-        assert.deepEqual(
-            outs.signals.map((s: any) => s.tables),
-            [[RETURNS]],
-            "only the table whose column type changed is read again",
-        );
+        assert.deepEqual((await snapshotResourceUp()).reread, [[RETURNS]], "only the table whose column type changed is read again");
         assertEqual(await waitUntilEqual(pipeline, admin, sink, [ORDERS, RETURNS], "after a type change that rewrote every value", 180_000));
     });
 
@@ -371,14 +370,7 @@ describe("schema changes and re-syncs lose nothing", () => {
         const after = sink.adxTableGenerations();
         assert.notEqual(after[RETURNS], before[RETURNS], "the provider created the table again and says so");
         assert.equal(after[ORDERS], before[ORDERS]);
-        const next = { ...snapshotInputs, adxTableGenerations: after };
-        const { outs } = await incrementalSnapshotProvider.update!("snapshot", { ...snapshotInputs, signals: [] }, next);
-        snapshotInputs = next;
-        assert.deepEqual(
-            outs.signals.map((s: any) => s.tables),
-            [[RETURNS]],
-            "only the table whose ADX table is new is read again",
-        );
+        assert.deepEqual((await snapshotResourceUp()).reread, [[RETURNS]], "only the table whose ADX table is new is read again");
         assertEqual(await waitUntilEqual(pipeline, admin, sink, [ORDERS, RETURNS], "after the ADX table was created again", 180_000));
     });
 
