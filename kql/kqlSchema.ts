@@ -17,6 +17,11 @@ export interface KqlSchemaInputs {
 
 const DRIFT_MARKER = "// drift detected by refresh: ";
 
+/** A script's text as applied: without the drift line a refresh put in front of it. */
+function withoutDriftMarker(text: string): string {
+    return text.startsWith(DRIFT_MARKER) ? text.slice(text.indexOf("\n") + 1) : text;
+}
+
 /** Offline validation: every command is one the provider can apply idempotently and undo. */
 export function validateKqlInputs(inputs: Partial<KqlSchemaInputs>): { property: string; reason: string }[] {
     const failures: { property: string; reason: string }[] = [];
@@ -60,7 +65,7 @@ export function changedMaterializedViews(olds: model.KqlScript[], news: model.Kq
     const views = (scripts: model.KqlScript[]) =>
         new Map(
             (scripts ?? [])
-                .flatMap((s) => model.splitKqlCommands(s.text.startsWith(DRIFT_MARKER) ? s.text.slice(s.text.indexOf("\n") + 1) : s.text).map(model.describeKqlCommand))
+                .flatMap((s) => model.splitKqlCommands(withoutDriftMarker(s.text)).map(model.describeKqlCommand))
                 .filter((o): o is Extract<model.KqlObject, { kind: "materialized-view" }> => o.kind === "materialized-view")
                 .map((v) => [v.name, `${v.source}|${v.query.replace(/\s+/g, " ")}`]),
         );
@@ -238,9 +243,7 @@ export const kqlSchemaProvider: pulumi.dynamic.ResourceProvider = {
         if (typeChanges.length) throw new Error(typeChanges.join("\n"));
         // Objects a script no longer declares are dropped (unless data is retained), then all scripts re-apply.
         const declared = new Set(model.buildDropCommands(news.scripts));
-        const stale = model
-            .buildDropCommands(olds.scripts.map((s: model.KqlScript) => ({ ...s, text: s.text.startsWith(DRIFT_MARKER) ? s.text.slice(s.text.indexOf("\n") + 1) : s.text })))
-            .filter((c) => !declared.has(c));
+        const stale = model.buildDropCommands(olds.scripts.map((s: model.KqlScript) => ({ ...s, text: withoutDriftMarker(s.text) }))).filter((c) => !declared.has(c));
         if (stale.length && !news.retainData) {
             log(`dropping objects no longer declared: ${stale.join("; ")}`);
             await dropCommands(news, stale);
@@ -275,9 +278,7 @@ export const kqlSchemaProvider: pulumi.dynamic.ResourceProvider = {
             log(`retainData is set: leaving tables, mappings, policies, views and functions in ${props.database}`);
             return;
         }
-        const commands = model.buildDropCommands(
-            props.scripts.map((s: model.KqlScript) => ({ ...s, text: s.text.startsWith(DRIFT_MARKER) ? s.text.slice(s.text.indexOf("\n") + 1) : s.text })),
-        );
+        const commands = model.buildDropCommands(props.scripts.map((s: model.KqlScript) => ({ ...s, text: withoutDriftMarker(s.text) })));
         log(`dropping ${commands.length} ADX objects from ${props.database} (data in these tables is deleted)`);
         await dropCommands(props, commands);
     },

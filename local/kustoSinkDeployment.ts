@@ -73,18 +73,23 @@ export async function deployKustoSink(
         keys,
         reservedColumns: flatRecordReservedFields(),
     });
-    const modelsOf = (tables: string[], described: SourceCatalogOutputs["described"]) =>
-        described.map((table) => ({
-            table: table.qualifiedName,
-            // The names the plan gives the table's ADX objects, as the generator uses them (never read back from the KQL).
-            names: plannedTableOf(planFor(tables), table.qualifiedName).adx,
-            planned: plannedTableOf(planFor(tables), table.qualifiedName),
-            described: table,
-            scripts:
-                table.qualifiedName === heartbeatTable
-                    ? heartbeatModelScripts(table, { streamingIngestion: streaming })
-                    : adxModelScripts(table, { key: table.key, streamingIngestion: streaming }, loadOverlayScripts(table.qualifiedName)),
-        }));
+    const modelsOf = (tables: string[], described: SourceCatalogOutputs["described"]) => {
+        const plan = planFor(tables);
+        return described.map((table) => {
+            const planned = plannedTableOf(plan, table.qualifiedName);
+            return {
+                table: table.qualifiedName,
+                // The names the plan gives the table's ADX objects, as the generator uses them (never read back from the KQL).
+                names: planned.adx,
+                planned,
+                described: table,
+                scripts:
+                    table.qualifiedName === heartbeatTable
+                        ? heartbeatModelScripts(table, { streamingIngestion: streaming })
+                        : adxModelScripts(table, { key: table.key, streamingIngestion: streaming }, loadOverlayScripts(table.qualifiedName)),
+            };
+        });
+    };
     const kqlInputsOf = (model: { scripts: KqlScript[] }) => ({ clusterUri: adx.queryUri, database: adx.database, scripts: model.scripts, retainData: false });
     const connectorName = options.connectorName ?? planFor([]).connectors.sink;
     const connectorInputsOf = (models: { planned: PlannedTable }[]) => ({
