@@ -249,10 +249,17 @@ async function releaseTables(inputs: SourceBootstrapInputs, password: string | u
             sourceSchema
                 .buildRowSecurityTeardownStatements({ tables: removed, publicationName: inputs.bootstrap.publicationName })
                 .map((statement, i) => ({ table: removed[i], statement })),
-            (table, reason, detail) =>
-                `${table} is no longer captured, but dropping the stack's row-security policy on it failed (${reason === "lock" ? "a long transaction holds the table's lock" : detail}); run pulumi up again`,
+            (table, reason, detail) => `${table} is no longer captured, but ${policyDropFailure(table, inputs.bootstrap.publicationName, reason, detail)}; run pulumi up again`,
         );
     });
+}
+
+/** Why dropping the stack's read policy on a table failed, and the fix: a table another role owns needs its owner (as creating it did). */
+function policyDropFailure(table: string, publicationName: string, reason: "lock" | "owner" | "other", detail: string): string {
+    const policy = sourceSchema.rowSecurityPolicyName(publicationName);
+    if (reason === "lock") return `dropping the stack's row-security policy ${policy} failed (a long transaction holds the table's lock)`;
+    if (reason === "owner") return `dropping the stack's row-security policy ${policy} needs the table's owner (${detail}): have its owner run DROP POLICY ${policy} ON ${table}`;
+    return `dropping the stack's row-security policy ${policy} failed (${detail})`;
 }
 
 async function readPublishedTables(inputs: SourceBootstrapInputs, password: string | undefined): Promise<{ publication: boolean; tables: string[]; role: boolean }> {
@@ -289,8 +296,7 @@ async function teardown(inputs: SourceBootstrapInputs, password: string | undefi
         await lockTablesOneAtATime(
             client,
             sourceSchema.buildRowSecurityTeardownStatements(inputs.bootstrap).map((statement, i) => ({ table: inputs.bootstrap.tables[i], statement })),
-            (table, reason, detail) =>
-                `${table}: dropping the stack's row-security policy ${sourceSchema.rowSecurityPolicyName(inputs.bootstrap.publicationName)} failed (${reason === "lock" ? "a long transaction holds the table's lock" : detail}); run pulumi destroy again`,
+            (table, reason, detail) => `${table}: ${policyDropFailure(table, inputs.bootstrap.publicationName, reason, detail)}; run pulumi destroy again`,
         );
         for (const statement of sourceSchema.buildSourceTeardownStatements(inputs.bootstrap)) await client.query(statement);
     });
