@@ -317,15 +317,21 @@ describe("operator commands on the real local pipeline", () => {
         }).catch(() => undefined);
         const parsed = JSON.parse(result.stdout);
         assert.equal(result.code, 1);
+        // The failed task, and ADX's reason: the real sink surfaces the failed flush on its next write, with the
+        // mapping error or (seen once in CI) "write beyond end of stream"; status names ADX's refusal either way.
         assert.ok(
-            parsed.problems.some((p: string) => /^connector cdc-adx-sink task 0 is FAILED: .*([Mm]apping|Error in flushByTime)/.test(p)),
+            parsed.problems.some((p: string) => /^connector cdc-adx-sink task 0 is FAILED: /.test(p)),
+            parsed.problems.join("; "),
+        );
+        assert.ok(
+            parsed.problems.some((p: string) => /[Mm]apping|Error in flushByTime/.test(p)),
             parsed.problems.join("; "),
         );
         const [committed] = (await admin.fetchOffsets({ groupId: `connect-${SINK}`, topics: [TOPIC] }))[0].partitions;
         assert.ok(Number(committed.offset) <= Number(firstRejected), `the sink committed ${committed.offset}, past the first rejected record at ${firstRejected}`);
         const restart = await runCommand("restart-sink", []);
         assert.equal(restart.code, 0, restart.stdout + restart.stderr);
-        assert.match(restart.stdout, /^task 0 FAILED: .*([Mm]apping|Error in flushByTime)/m);
+        assert.match(restart.stdout, /^task 0 FAILED: /m);
         assert.match(restart.stdout, /^restarted 1 failed task\(s\) of cdc-adx-sink/m);
         // The fix (pulumi up re-creates the mapping), then restart-sink: the rejected changes arrive, none dropped.
         adx.mappings.set(mappingKey, mapping);
