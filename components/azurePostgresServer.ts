@@ -1,7 +1,7 @@
 // Azure Database for PostgreSQL flexible server for the source: logical replication on (and the
 // restart that makes it effective), failover slots when it has a standby, TLS required, explicit
 // firewall rules, and the database.
-import { DEFAULT_THRESHOLDS } from "../operations/healthThresholds";
+import { DEFAULT_THRESHOLDS } from "../contract/healthThresholds";
 import * as pulumi from "@pulumi/pulumi";
 import * as dbforpostgresql from "@pulumi/azure-native/dbforpostgresql";
 import * as monitor from "@pulumi/azure-native/monitor";
@@ -34,8 +34,8 @@ export interface AzurePostgresServerArgs {
     allowedClientCidrs: string[];
     /** The deployer's public IPv4 address: when given, a rule allows it. */
     deployerIp?: pulumi.Input<string>;
-    /** Who is e-mailed when the server's storage passes STORAGE_ALERT_PERCENT or the CDC slot falls behind (none: the alerts show in Azure only). */
-    alertEmails: string[];
+    /** Who is told when the server's storage passes STORAGE_ALERT_PERCENT or the CDC slot falls behind (components/alertRecipients.ts; none: the alerts show in Azure only). */
+    actionGroupId?: pulumi.Input<string>;
 }
 
 /**
@@ -135,20 +135,6 @@ export class AzurePostgresServer extends pulumi.ComponentResource {
             { serverName: this.server.name, resourceGroupName: args.resourceGroupName, databaseName: args.databaseName, charset: "UTF8", collation: "en_US.utf8" },
             { parent: this, dependsOn: [this.restart] },
         );
-        const actionGroup =
-            args.alertEmails.length > 0
-                ? new monitor.ActionGroup(
-                      `${name}-alerts`,
-                      {
-                          resourceGroupName: args.resourceGroupName,
-                          location: "Global",
-                          groupShortName: "pg-adx-cdc",
-                          enabled: true,
-                          emailReceivers: args.alertEmails.map((emailAddress, i) => ({ name: `email-${i}`, emailAddress, useCommonAlertSchema: true })),
-                      },
-                      { parent: this },
-                  )
-                : undefined;
         // Alerts that reach a person when nobody runs `status`: the disk filling (Azure turns the server
         // read-only at 95%), and the CDC slot holding WAL (Connect down, the source task failed, or a sink
         // stopped at a gap long enough for Debezium to stop confirming) at the lag `status` calls unhealthy.
@@ -199,7 +185,7 @@ export class AzurePostgresServer extends pulumi.ComponentResource {
                             },
                         ],
                     },
-                    actions: actionGroup ? [{ actionGroupId: actionGroup.id }] : [],
+                    actions: args.actionGroupId ? [{ actionGroupId: args.actionGroupId }] : [],
                 },
                 { parent: this },
             );

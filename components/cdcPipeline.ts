@@ -15,6 +15,7 @@ import { resourceNames } from "./resourceNames";
 import { lookupDeployerIp } from "./deployerIp";
 import { AdxCluster } from "./adx";
 import { SinkIdentity } from "./sinkIdentity";
+import { AdxDatabaseAccess } from "./adxDatabaseRole";
 import { ReplicationCredentials } from "./replicationCredentials";
 import { PostgresServerPlacement, PostgresSource } from "./postgres";
 import { postgresContainerImage } from "./postgresContainer";
@@ -31,6 +32,9 @@ import { adxModelScripts, changeTableGenerations, heartbeatModelScripts } from "
 import { describedTable, SourceCatalog } from "../postgres/sourceCatalogResource";
 import { capturedTableShapes, IncrementalSnapshot } from "../postgres/incrementalSnapshot";
 import { adxWebUiLinks } from "./adxLinks";
+import { alertActionGroup } from "./alertRecipients";
+import { PipelineStalledAlert } from "./pipelineStalledAlert";
+import { adxTableReference, heartbeatStalledQuery } from "../kql/adxModel";
 import { buildAzureServerParameters, buildLogicalReplicationParameters, needsFailoverSlot } from "../postgres/serverParameters";
 import { walGuardLimitBytes } from "../postgres/walGuard";
 import { GENERATOR_USER, OPERATOR_USER } from "../postgres/sourceSchema";
@@ -105,6 +109,7 @@ export class CdcPipeline extends pulumi.ComponentResource {
             ...(args.aliasTopLevel ? { aliases: [{ name: suffix, parent: pulumi.rootStackResource }] } : {}),
         });
         const childName = (suffix: string) => `${name}-${suffix}`;
+        const self = this;
         // Entra (not ARM) identity of the deployer: works without an Azure subscription (free path).
         const client = azuread.getClientConfigOutput();
         const adxTarget = resolveAdxTarget(config.adx);
@@ -117,6 +122,18 @@ export class CdcPipeline extends pulumi.ComponentResource {
                 resourceGroup: new resources.ResourceGroup(childName("resource-group"), { resourceGroupName: names.resourceGroup }, part("resource-group")),
             };
             return home;
+        }
+        let actionGroup: ReturnType<typeof alertActionGroup> | undefined;
+        /** The action group every alert tells (alerts.emails); made when first needed, and only when someone is to be e-mailed. */
+        function alertActions() {
+            if (config.alerts.emails.length === 0) return undefined;
+            actionGroup ??= alertActionGroup(
+                childName("alert-actions"),
+                { resourceGroupName: azureHome().resourceGroup.name, emails: config.alerts.emails },
+                // It was the Azure server's child (postgres.alertEmails) before every alert shared it.
+                { parent: self, aliases: movedActionGroupAliases(self, name, args.aliasTopLevel === true) },
+            );
+            return actionGroup;
         }
         // Every name the pipeline's parts go by (topics, ADX objects, connectors, PostgreSQL objects), from the capture settings alone.
         const plan = planPipeline(config.capture);
@@ -146,6 +163,10 @@ export class CdcPipeline extends pulumi.ComponentResource {
                 : undefined;
         const { queryUri: adxQueryUri, ingestionUri: adxIngestionUri } = adx ?? existingAdxEndpoints(adxTarget);
 
+        /** How an identity is granted a role on the database: ARM on a cluster the stack owns, KQL on another. */
+        const adxDatabaseAccess: AdxDatabaseAccess = adx
+            ? { kind: "arm", resourceGroupName: azureHome().resourceGroup.name, clusterName: adx.cluster.name, databaseName: config.adx.databaseName }
+            : { kind: "kql", clusterUri: adxQueryUri, databaseName: config.adx.databaseName };
         const sinkIdentity = new SinkIdentity(
             childName("sink-identity"),
             {
@@ -161,9 +182,7 @@ export class CdcPipeline extends pulumi.ComponentResource {
                           }
                         : { kind: "clientSecret", rotationTrigger: config.sinkSecretRotation },
                 tenantId: client.tenantId,
-                databaseAccess: adx
-                    ? { kind: "arm", resourceGroupName: azureHome().resourceGroup.name, clusterName: adx.cluster.name, databaseName: config.adx.databaseName }
-                    : { kind: "kql", clusterUri: adxQueryUri, databaseName: config.adx.databaseName },
+                databaseAccess: adxDatabaseAccess,
             },
             part("sink-identity", { dependsOn: adx ? [adx.database] : [] }),
         );
@@ -229,7 +248,7 @@ export class CdcPipeline extends pulumi.ComponentResource {
         const postgres = new PostgresSource(
             childName("postgres"),
             {
-                server: postgresPlacement(config.postgres, { azureHome, names, networkName: kafka.network.name }),
+                server: postgresPlacement(config.postgres, { azureHome, alertActions, names, networkName: kafka.network.name }),
                 databaseName: config.postgres.databaseName,
                 administratorLogin: config.postgres.administratorLogin,
                 replicationUser: config.postgres.replicationUser,
@@ -441,6 +460,29 @@ export class CdcPipeline extends pulumi.ComponentResource {
                     },
                 }),
             );
+        // Every stack that deploys into an Azure subscription is told when changes stop reaching ADX.
+        if (home) {
+            new PipelineStalledAlert(
+                childName("stalled-alert"),
+                {
+                    resourceGroupName: azureHome().resourceGroup.name,
+                    location: azureHome().resourceGroup.location,
+                    baseName: names.resourceGroup,
+                    query: this.operations.apply((o) =>
+                        heartbeatStalledQuery(
+                            adxTableReference(o.adx.queryUri, o.adx.database, o.adx.heartbeat.rawTable),
+                            o.adx.heartbeat.sourceTsColumn,
+                            config.alerts.maxHeartbeatAgeSeconds,
+                        ),
+                    ),
+                    maxHeartbeatAgeSeconds: config.alerts.maxHeartbeatAgeSeconds,
+                    databaseAccess: adxDatabaseAccess,
+                    tenantId: client.tenantId,
+                    actionGroupId: alertActions()?.id,
+                },
+                { parent: this, dependsOn: kqlSchemas },
+            );
+        }
         this.registerOutputs({
             adxQueryUri: this.adxQueryUri,
             adxIngestionUri: this.adxIngestionUri,
@@ -449,6 +491,22 @@ export class CdcPipeline extends pulumi.ComponentResource {
             operations: this.operations,
         });
     }
+}
+
+/**
+ * The URNs the shared action group had as the Azure server's child (`<pipeline>-postgres-azure-alerts`),
+ * and, for stacks from before the component, at the top level (`postgres-azure-alerts`): full URNs, since
+ * the server registers after the group and an alias through its parent could not be resolved yet.
+ */
+function movedActionGroupAliases(pipeline: pulumi.Resource, name: string, topLevel: boolean): pulumi.Input<string>[] {
+    const type = "azure-native:monitor:ActionGroup";
+    const under = (pg: string, parent?: pulumi.Input<string>) =>
+        pulumi.createUrn(
+            `${pg}-azure-alerts`,
+            type,
+            pulumi.createUrn(`${pg}-azure`, "pg-adx-cdc:index:AzurePostgresServer", pulumi.createUrn(pg, "pg-adx-cdc:index:PostgresSource", parent)),
+        );
+    return [under(`${name}-postgres`, pipeline.urn), ...(topLevel ? [under("postgres")] : [])];
 }
 
 /** A state config validation rules out; reaching it is a bug in the validation. */
@@ -464,6 +522,7 @@ export function postgresPlacement(
     pg: StackConfig["postgres"],
     context: {
         azureHome: () => { suffix: random.RandomString; resourceGroup: resources.ResourceGroup };
+        alertActions: () => { id: pulumi.Output<string> } | undefined;
         names: ReturnType<typeof resourceNames>;
         networkName: pulumi.Input<string>;
     },
@@ -484,7 +543,7 @@ export function postgresPlacement(
                 highAvailability: pg.highAvailability,
                 backupRetentionDays: pg.backupRetentionDays,
                 geoRedundantBackup: pg.geoRedundantBackup,
-                alertEmails: pg.alertEmails,
+                actionGroupId: context.alertActions()?.id,
                 parameters: buildAzureServerParameters(pg),
                 allowedClientCidrs: pg.allowedClientCidrs,
                 deployerIp,

@@ -5,19 +5,11 @@
 // Least privilege: the quickstarts grant Admin; the sink only ingests. Its own start-up table
 // check is turned off (connectors/kustoSink.ts) because the stack creates and drift-checks the
 // table itself, so no read role is needed.
-// On a cluster the stack owns the grant is an ARM principal assignment; on one it does not own
-// (an existing or free cluster) it is KQL (`.add database ... ingestors`), run as the deployer.
+// The grant: components/adxDatabaseRole.ts (ARM on a cluster the stack owns, KQL on another).
 import * as pulumi from "@pulumi/pulumi";
 import * as azuread from "@pulumi/azuread";
-import * as kusto from "@pulumi/azure-native/kusto";
 import * as managedidentity from "@pulumi/azure-native/managedidentity";
-import { KqlSchema } from "../kql/kqlSchema";
-import { KqlScript } from "../kql/kqlModel";
-
-/** Where and how the sink is granted its role. */
-export type SinkDatabaseAccess =
-    | { kind: "arm"; resourceGroupName: pulumi.Input<string>; clusterName: pulumi.Input<string>; databaseName: pulumi.Input<string> }
-    | { kind: "kql"; clusterUri: pulumi.Input<string>; databaseName: string };
+import { AdxDatabaseAccess, AdxDatabaseRoleName, AdxGrantScriptText, grantAdxDatabaseRole } from "./adxDatabaseRole";
 
 /** Which identity the sink runs as. */
 export type SinkIdentityKind =
@@ -31,24 +23,18 @@ export interface SinkIdentityArgs {
     displayName: pulumi.Input<string>;
     identity: SinkIdentityKind;
     tenantId: pulumi.Input<string>;
-    databaseAccess: SinkDatabaseAccess;
+    databaseAccess: AdxDatabaseAccess;
 }
 
 /** How long a client secret is valid; `status` warns SECRET_EXPIRY_WARNING_DAYS before its end. */
 export const CLIENT_SECRET_VALIDITY_HOURS = 8760;
 
 /** The role the sink gets on its database; kept in one place so the tests can assert it. */
-export const SINK_DATABASE_ROLE = "Ingestor";
+export const SINK_DATABASE_ROLE: AdxDatabaseRoleName = "Ingestor";
 
-/** The KQL that makes an Entra application an ingestor of one database (idempotent; dropped on delete). */
-export function buildIngestorGrantScript(database: string, appId: string, tenantId: string): KqlScript {
-    if (!/^[A-Za-z0-9_.-]+$/.test(database)) throw new Error(`database name ${JSON.stringify(database)} cannot be quoted in KQL`);
-    if (!/^[0-9a-fA-F-]{36}$/.test(appId)) throw new Error(`application (client) id ${JSON.stringify(appId)} is not a GUID`);
-    if (!/^[0-9A-Za-z.-]+$/.test(tenantId)) throw new Error(`tenant id ${JSON.stringify(tenantId)} is not a GUID or domain`);
-    return {
-        name: "sink-identity/ingestor.kql",
-        text: `// The Kusto sink's application may ingest into ${database}, nothing more.\n.add database ['${database}'] ingestors ('aadapp=${appId};${tenantId}') 'pg-adx-cdc Kusto sink'\n`,
-    };
+/** The sink's KQL grant on a cluster the stack does not own (its wording is what deployed stacks hold). */
+export function sinkGrantScriptText(database: string): AdxGrantScriptText {
+    return { scriptName: "sink-identity/ingestor.kql", comment: `The Kusto sink's application may ingest into ${database}, nothing more.`, principalNote: "pg-adx-cdc Kusto sink" };
 }
 
 export class SinkIdentity extends pulumi.ComponentResource {
@@ -99,33 +85,18 @@ export class SinkIdentity extends pulumi.ComponentResource {
             this.appId = created.clientId;
             this.managedIdentityResourceId = created.id;
         }
-        const grantDependsOn = this.principal ? [this.principal] : [];
-        const access = args.databaseAccess;
-        if (access.kind === "arm") {
-            this.ingestorGrant = new kusto.DatabasePrincipalAssignment(
-                `${name}-ingestor`,
-                {
-                    clusterName: access.clusterName,
-                    databaseName: access.databaseName,
-                    resourceGroupName: access.resourceGroupName,
-                    principalAssignmentName: "pg-adx-cdc-sink",
-                    principalId: this.appId,
-                    // A managed identity is granted as an application too (by its client id).
-                    principalType: "App",
-                    role: SINK_DATABASE_ROLE,
-                    tenantId: args.tenantId,
-                },
-                { parent: this, dependsOn: grantDependsOn },
-            );
-        } else {
-            const script = pulumi.all([this.appId, args.tenantId]).apply(([appId, tenantId]) => buildIngestorGrantScript(access.databaseName, appId, tenantId));
-            this.ingestorGrant = new KqlSchema(
-                `${name}-ingestor-kql`,
-                // The grant goes when the stack goes, whatever adx.retainDataOnDestroy says about data.
-                { clusterUri: access.clusterUri, database: access.databaseName, scripts: [script], retainData: false },
-                { parent: this, dependsOn: grantDependsOn },
-            );
-        }
+        this.ingestorGrant = grantAdxDatabaseRole(
+            `${name}-ingestor`,
+            {
+                access: args.databaseAccess,
+                role: SINK_DATABASE_ROLE,
+                clientId: this.appId,
+                tenantId: args.tenantId,
+                assignmentName: "pg-adx-cdc-sink",
+                kqlText: sinkGrantScriptText,
+            },
+            { parent: this, dependsOn: this.principal ? [this.principal] : [] },
+        );
         this.registerOutputs({
             appId: this.appId,
             clientSecret: this.clientSecret,

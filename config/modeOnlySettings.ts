@@ -16,7 +16,7 @@ const MODE_ONLY_SETTINGS: { section: "adx" | "postgres" | "kafka"; defaultMode: 
         defaultMode: "azure",
         onlyIn: "azure",
         reason: "they describe an Azure flexible server",
-        keys: ["skuName", "skuTier", "storageSizeGb", "backupRetentionDays", "geoRedundantBackup", "preloadLibraries", "alertEmails"],
+        keys: ["skuName", "skuTier", "storageSizeGb", "backupRetentionDays", "geoRedundantBackup", "preloadLibraries"],
     },
     { section: "kafka", defaultMode: "container", onlyIn: "container", reason: "Event Hubs is the broker; there is no broker container", keys: ["kafkaPort"] },
     { section: "kafka", defaultMode: "container", onlyIn: "eventhubs", reason: "the container mode runs one broker and one worker", keys: ["eventHubs", "connectWorkers"] },
@@ -42,6 +42,7 @@ const REMOVED_SETTINGS: Record<string, string> = {
     "kafka.connectBaseImage": "the Debezium Connect image is pinned in versions.ts (DEBEZIUM_VERSION), the version the e2e run verifies",
     "kafka.kustoSinkVersion": "the Kusto sink is built from the commit pinned in versions.ts (KUSTO_SINK)",
     "kafka.kustoSinkSha256": "the Kusto sink is built from the commit pinned in versions.ts; the commit id is the integrity check",
+    "postgres.alertEmails": "every alert of the stack now e-mails alerts.emails (one list for the source's alerts and the pipeline's); move the addresses there",
 };
 
 export function findRemovedSettings(raw: Record<string, unknown>): string[] {

@@ -59,8 +59,6 @@ export const postgresSchema = z
                 maxRetainedWalGb: configNumber(z.number().positive().max(32768)),
             })
             .optional(),
-        /** Azure mode: e-mailed when the server's storage passes 80% or the CDC slot falls 256 MiB behind (the alerts exist either way). */
-        alertEmails: z.array(z.string().regex(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, "an e-mail address")).default([]),
         /** Container mode: the image (default postgres:<version>) and the port published on 127.0.0.1. */
         containerImage: z.string().min(1).optional(),
         containerPort: configNumber(z.number().int().min(1024).max(65535)).default(5432),

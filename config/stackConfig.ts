@@ -8,6 +8,7 @@ import { postgresSchema } from "./postgresSettings";
 import { captureSchema } from "./captureSettings";
 import { findEventHubsProblems, kafkaSchema } from "./kafkaSettings";
 import { findKeysIgnoredByMode, findRemovedSettings } from "./modeOnlySettings";
+import { alertsSchema } from "./alertSettings";
 
 /** Config namespace: the project name in Pulumi.yaml. */
 export const CONFIG_NAMESPACE = "pg-adx-cdc";
@@ -57,6 +58,7 @@ export const stackConfigSchema = z
         capture: captureSchema.default(captureSchema.parse({})),
         kafka: kafkaSchema.default(kafkaSchema.parse({})),
         generator: generatorSchema.default(generatorSchema.parse({})),
+        alerts: alertsSchema.default(alertsSchema.parse({})),
         deployer: deployerSchema.default(deployerSchema.parse({})),
         sinkIdentity: sinkIdentitySchema.default(sinkIdentitySchema.parse({})),
         sinkSecretRotation: z.string().min(1).default("initial"),

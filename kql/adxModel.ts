@@ -371,6 +371,28 @@ export function heartbeatModelScripts(table: CatalogTable, options: Omit<AdxMode
     return [...generateAdxModel(table, { ...options, key: table.primaryKey }), { name: `generated/${table.qualifiedName}/50-freshness.kql`, text: freshness + "\n" }];
 }
 
+/**
+ * The pipeline-stalled alert's query: one row when no heartbeat committed in the last `maxAgeSeconds`
+ * has reached ADX (the age `status` calls unhealthy), whatever stopped it. `changesTable` is how the
+ * query names the heartbeat's change table: from Azure Monitor, `adxTableReference(...)`.
+ */
+export function heartbeatStalledQuery(changesTable: string, sourceTsColumn: string, maxAgeSeconds: number): string {
+    if (!Number.isInteger(maxAgeSeconds) || maxAgeSeconds <= 0) throw new Error(`heartbeat age ${maxAgeSeconds} must be a positive whole number of seconds`);
+    return [
+        changesTable,
+        `| where ${kustoIdentifier(sourceTsColumn)} > ago(${maxAgeSeconds}s)`,
+        `| summarize heartbeats_in_window = count()`,
+        `| where heartbeats_in_window == 0`,
+    ].join("\n");
+}
+
+/** A table of an ADX database as a Log Analytics query names it (a cross-service query, `adx()`). */
+export function adxTableReference(queryUri: string, database: string, table: string): string {
+    if (!/^https:\/\/[A-Za-z0-9.-]+\/?$/.test(queryUri)) throw new Error(`ADX query URI ${JSON.stringify(queryUri)} is not https://<cluster host>`);
+    if (!/^[A-Za-z0-9_.-]+$/.test(database)) throw new Error(`database name ${JSON.stringify(database)} cannot be quoted in a cross-service query`);
+    return `adx("${queryUri.replace(/\/$/, "")}/${database}").${kustoIdentifier(table)}`;
+}
+
 /** A captured table's whole ADX model: the generated base, then its hand-written overlay (if any) on top. */
 export function adxModelScripts(table: CatalogTable, options: AdxModelOptions, overlay: KqlScript[]): KqlScript[] {
     return [...generateAdxModel(table, options), ...overlay];

@@ -6,7 +6,7 @@
 // Each command's module (PostgreSQL, Kafka and Azure clients, the local pipeline) is loaded when that
 // command runs, so `--help` and a mistyped option answer at once.
 import { Command, CommanderError, Option } from "commander";
-import { DEFAULT_THRESHOLDS } from "./healthThresholds";
+import { DEFAULT_THRESHOLDS } from "../contract/healthThresholds";
 import type { StackSelection } from "./stackSelection";
 import { durationArg, generateCommand, numberIn } from "../generator/generateCommand";
 import { BENCH_DEFAULTS } from "../bench/benchPlan";

@@ -5,7 +5,7 @@ import { KafkaAccess, kafkaClient } from "../runtime/kafkaClient";
 import { connectRequest, describeConnectError } from "../connectors/connectRestClient";
 import { OperationsOutputs } from "../contract/stackOutputs";
 import { parseTableName, tableFromDebeziumPattern } from "../contract/identifiers";
-import { DEFAULT_THRESHOLDS, HealthThresholds } from "./healthThresholds";
+import { DEFAULT_THRESHOLDS, HealthThresholds } from "../contract/healthThresholds";
 export { DEFAULT_THRESHOLDS, HealthThresholds };
 import { getKustoAccessToken, rowsOf, runKustoCommand, runKustoQuery } from "../kql/kustoRestClient";
 import { kustoIdentifier } from "../kql/adxModel";

@@ -18,7 +18,7 @@ import { deadLetterTopicFor } from "../../connectors/kafkaTopics";
 import { kafkaClient } from "../../runtime/kafkaClient";
 import { connectAuthorizationHeaders } from "../../connectors/connectRestAuth";
 import { evaluatePipelineHealth, readConnectorHealth, readTopicOffsets } from "../../operations/pipelineHealth";
-import { DEFAULT_THRESHOLDS } from "../../operations/healthThresholds";
+import { DEFAULT_THRESHOLDS } from "../../contract/healthThresholds";
 import { runOrdersGenerator, GeneratorReport } from "../../generator/ordersGenerator";
 import { pollUntil } from "../../runtime/pollUntil";
 

@@ -7,13 +7,23 @@ import * as assert from "node:assert/strict";
 import { analyzeKqlScripts } from "./kustoLanguageService";
 import { validateKqlInputs } from "../../kql/kqlSchema";
 import { buildDropCommands, currentStateOf, sinkTargetOf, splitKqlCommands } from "../../kql/kqlModel";
-import { adxNamesFor, findAdxNameCollisions, generateAdxModel, heartbeatModelScripts, jsonPathOf } from "../../kql/adxModel";
+import {
+    adxNamesFor,
+    adxTableReference,
+    changeMetadataColumns,
+    findAdxNameCollisions,
+    generateAdxModel,
+    heartbeatModelScripts,
+    heartbeatStalledQuery,
+    jsonPathOf,
+} from "../../kql/adxModel";
 import { CatalogColumn, fillTypeSql, TEXT_FORM_RULE_ID, textFormColumns, textFormTypeNames, TYPE_TABLE, typeRuleFor } from "../../contract/typeTable";
 import { currentStateKey } from "../../postgres/catalog";
 import type { CatalogTable } from "../../contract/typeTable";
 import { captureProblems } from "../../postgres/sourceCatalogResource";
 import { flatRecordReservedFields } from "../../contract/recordFields";
-import { buildIngestorGrantScript } from "../../components/sinkIdentity";
+import { sinkGrantScriptText } from "../../components/sinkIdentity";
+import { buildDatabaseRoleGrantScript } from "../../components/adxDatabaseRole";
 import { changeMetadataFields } from "../../contract/recordFields";
 import { KAFKA_POSITION_FIELDS } from "../../contract/recordFields";
 import { buildKustoSinkConfig, SINK_MAX_TASKS } from "../../connectors/kustoSink";
@@ -176,6 +186,21 @@ describe("the generated ADX model (Kusto language service: zero diagnostics)", (
 
     it("the heartbeat model and its freshness function analyze clean", () => {
         assert.deepEqual(analyzeKqlScripts(heartbeatModelScripts(heartbeatCatalog("cdc_meta.heartbeat_cdc"), { streamingIngestion: true })), []);
+    });
+
+    it("the pipeline-stalled alert's query analyzes clean against the heartbeat's change table, and reaches it across services from Azure Monitor", () => {
+        const heartbeat = heartbeatCatalog("cdc_meta.heartbeat_cdc");
+        const model = heartbeatModelScripts(heartbeat, { streamingIngestion: true });
+        const sourceTs = changeMetadataColumns(heartbeat.columns.map((c) => c.name)).sourceTs.column;
+        const query = heartbeatStalledQuery("cdc_meta_heartbeat_cdc_changes", sourceTs, 300);
+        assert.deepEqual(analyzeKqlScripts([...model, { name: "alert.kql", text: query }]), []);
+        assert.match(query, /> ago\(300s\)/);
+        assert.equal(
+            adxTableReference("https://adxcdcdev.westeurope.kusto.windows.net/", "cdc", "cdc_meta_heartbeat_cdc_changes"),
+            `adx("https://adxcdcdev.westeurope.kusto.windows.net/cdc").['cdc_meta_heartbeat_cdc_changes']`,
+        );
+        assert.throws(() => adxTableReference("http://x", "cdc", "t"), /is not https/);
+        assert.throws(() => heartbeatStalledQuery("t", sourceTs, 0), /positive whole number/);
     });
 
     it("the orders analytics overlay analyzes clean against the generated schema", () => {
@@ -387,9 +412,15 @@ describe("the sink and the grant", () => {
     });
 
     it("the sink's KQL grant on an existing cluster analyzes clean and is reversible", () => {
-        const grant = buildIngestorGrantScript("cdc", "11111111-2222-3333-4444-555555555555", "00000000-0000-0000-0000-0000000000aa");
+        const grant = buildDatabaseRoleGrantScript({
+            database: "cdc",
+            role: "Ingestor",
+            appId: "11111111-2222-3333-4444-555555555555",
+            tenantId: "00000000-0000-0000-0000-0000000000aa",
+            ...sinkGrantScriptText("cdc"),
+        });
         assert.deepEqual(analyzeKqlScripts([grant]), []);
         assert.deepEqual(buildDropCommands([grant]), [".drop database ['cdc'] ingestors ('aadapp=11111111-2222-3333-4444-555555555555;00000000-0000-0000-0000-0000000000aa')"]);
-        assert.throws(() => buildIngestorGrantScript("cdc", "not-a-guid", "t"), /not a GUID/);
+        assert.throws(() => buildDatabaseRoleGrantScript({ database: "cdc", role: "Ingestor", appId: "not-a-guid", tenantId: "t", ...sinkGrantScriptText("cdc") }), /not a GUID/);
     });
 });

@@ -14,7 +14,8 @@ import { buildScramSha256Verifier } from "../../postgres/scramVerifier";
 import { sourceObjectNames } from "../../postgres/sourceSchema";
 import { ORDERS_CATALOG, ordersModelScripts } from "../support/catalogFixtures";
 import { adxModelScripts } from "../../kql/adxModel";
-import { buildIngestorGrantScript } from "../../components/sinkIdentity";
+import { sinkGrantScriptText } from "../../components/sinkIdentity";
+import { buildDatabaseRoleGrantScript } from "../../components/adxDatabaseRole";
 import { rowsOf, runKustoQuery } from "../../kql/kustoRestClient";
 import { pollUntil } from "../../runtime/pollUntil";
 import { CONNECT_REST_PASSWORD_ENV, connectAuthorizationHeaders } from "../../connectors/connectRestAuth";
@@ -351,7 +352,12 @@ describe("KqlSchema provider (serialized, against the ADX REST test double)", ()
 describe("KqlSchema provider granting the sink on a cluster the stack does not own (existing/free mode)", () => {
     const APP = "11111111-2222-3333-4444-555555555555";
     const TENANT = "00000000-0000-0000-0000-0000000000aa";
-    const grant = () => ({ clusterUri: adx.url, database: "cdc", scripts: [buildIngestorGrantScript("cdc", APP, TENANT)], retainData: false });
+    const grant = () => ({
+        clusterUri: adx.url,
+        database: "cdc",
+        scripts: [buildDatabaseRoleGrantScript({ database: "cdc", role: "Ingestor", appId: APP, tenantId: TENANT, ...sinkGrantScriptText("cdc") })],
+        retainData: false,
+    });
 
     it("create adds the application as ingestor; read sees a revoked grant as drift; update restores it; delete drops it", async () => {
         assert.deepEqual((await providers.kqlSchema.check({}, grant())).failures, undefined);

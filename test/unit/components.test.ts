@@ -13,6 +13,7 @@ import { parseStackConfig } from "../../config/stackConfig";
 import { buildAzureServerParameters } from "../../postgres/serverParameters";
 import { localJvmFlags } from "../../connectors/jvmSettings";
 
+const ONCALL_ACTION_GROUP = "/subscriptions/s/resourceGroups/rg/providers/microsoft.insights/actionGroups/oncall";
 let resources: MockedResource[];
 let sink: SinkIdentity;
 let postgres: PostgresSource;
@@ -48,7 +49,7 @@ before(async () => {
             storageSizeGb: config.postgres.storageSizeGb,
             highAvailability: config.postgres.highAvailability,
             backupRetentionDays: config.postgres.backupRetentionDays,
-            alertEmails: ["oncall@example.com"],
+            actionGroupId: ONCALL_ACTION_GROUP,
             geoRedundantBackup: config.postgres.geoRedundantBackup,
             parameters: buildAzureServerParameters(config.postgres),
             allowedClientCidrs: config.postgres.allowedClientCidrs,
@@ -105,16 +106,10 @@ describe("components", () => {
         assert.equal((await resolveOutput(sink.clientSecretExpiresAt!)).value, "2027-11-30T10:00:00Z");
     });
 
-    it("both alerts (storage, the slot's lag) e-mail the configured addresses through one action group", () => {
-        const group = resources.filter((r) => r.type === "azure-native:monitor:ActionGroup");
-        assert.equal(group.length, 1);
-        assert.deepEqual(
-            group[0].inputs.emailReceivers.map((r: any) => r.emailAddress),
-            ["oncall@example.com"],
-        );
+    it("both alerts (storage, the slot's lag) notify the action group they are given", () => {
         const alerts = resources.filter((r) => r.type === "azure-native:monitor:MetricAlert" && r.name.startsWith("pg-"));
         assert.deepEqual(alerts.map((a) => a.name).sort(), ["pg-azure-slot-lag-alert", "pg-azure-storage-alert"]);
-        for (const a of alerts) assert.equal(a.inputs.actions.length, 1, `${a.name} notifies the action group`);
+        for (const a of alerts) assert.deepEqual(a.inputs.actions, [{ actionGroupId: ONCALL_ACTION_GROUP }], `${a.name} notifies the action group`);
     });
 
     it("the server requires TLS and the bootstrap waits for the restart and the firewall", () => {

@@ -80,6 +80,15 @@ describe("stack config validation", () => {
             /pg-adx-cdc:kafka\.kafkaImage is no longer a setting: the Kafka image is pinned in versions\.ts/,
         );
     });
+    it("names where postgres.alertEmails went (alerts.emails, shared by every alert), and refuses a heartbeat age the 5-minute alert cannot see", () => {
+        rejects(
+            { ...valid(), postgres: { ...valid().postgres, alertEmails: ["oncall@example.com"] } },
+            /pg-adx-cdc:postgres\.alertEmails is no longer a setting: every alert of the stack now e-mails alerts\.emails .*; remove it from the stack file/,
+        );
+        rejects({ ...valid(), alerts: { maxHeartbeatAgeSeconds: 30 } }, /pg-adx-cdc:alerts\.maxHeartbeatAgeSeconds: .*120.*\(got 30\)/);
+        rejects({ ...valid(), alerts: { emails: ["oncall"] } }, /pg-adx-cdc:alerts\.emails\.0: an e-mail address \(got "oncall"\)/);
+        assert.deepEqual(parseStackConfig({ ...valid(), alerts: { emails: ["a@example.com"] } }, "dev").alerts, { emails: ["a@example.com"], maxHeartbeatAgeSeconds: 300 });
+    });
     it("rejects max_worker_processes below 16", () =>
         rejects({ ...valid(), postgres: { ...valid().postgres, maxWorkerProcesses: 8 } }, /maxWorkerProcesses: .*at least 16.*\(got 8\)/));
     it("rejects high availability on Burstable", () => rejects({ ...valid(), postgres: { ...valid().postgres, highAvailability: true } }, /Burstable/));

@@ -6,7 +6,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { evaluatePipelineHealth, formatBytes, isSnapshotting, PipelineHealthReport, renderHealthReport, sinkOffsetGaps } from "../../operations/pipelineHealth";
-import { DEFAULT_THRESHOLDS } from "../../operations/healthThresholds";
+import { DEFAULT_THRESHOLDS } from "../../contract/healthThresholds";
 import { parseOperationsOutputs } from "../../contract/stackOutputs";
 import { readOperationsOutputs } from "../../operations/stackSelection";
 import { eventHubsOperatorAuthentication } from "../../connectors/workerSettings";

@@ -1,7 +1,8 @@
 // The whole program under Pulumi mocks with Pulumi.dev.yaml's config: the expected resources,
 // and the properties that matter for correctness and security.
-import { DEFAULT_THRESHOLDS } from "../../operations/healthThresholds";
+import { DEFAULT_THRESHOLDS } from "../../contract/healthThresholds";
 import { planPipeline } from "../../plan/pipelinePlan";
+import { adxTableReference, heartbeatStalledQuery } from "../../kql/adxModel";
 import { before, describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
@@ -24,7 +25,10 @@ describe("the program with Pulumi.dev.yaml", () => {
             "azure-native:resources:ResourceGroup": 1,
             "azure-native:kusto:Cluster": 1,
             "azure-native:kusto:ReadWriteDatabase": 1,
-            "azure-native:kusto:DatabasePrincipalAssignment": 2,
+            "azure-native:kusto:DatabasePrincipalAssignment": 3,
+            "azure-native:operationalinsights:Workspace": 1,
+            "azure-native:managedidentity:UserAssignedIdentity": 1,
+            "azure-native:monitor:ScheduledQueryRule": 1,
             "azuread:index/application:Application": 1,
             "azuread:index/servicePrincipal:ServicePrincipal": 1,
             "azuread:index/applicationPassword:ApplicationPassword": 1,
@@ -54,6 +58,7 @@ describe("the program with Pulumi.dev.yaml", () => {
             "pg-adx-cdc:index:PostgresSource": 1,
             "pg-adx-cdc:index:AzurePostgresServer": 1,
             "pg-adx-cdc:index:KafkaPlatform": 1,
+            "pg-adx-cdc:index:PipelineStalledAlert": 1,
         });
         for (const r of allDynamic()) assert.match(String(r.inputs.__provider), /exports\.handler/, `${r.name} carries its serialized provider`);
     });
@@ -104,6 +109,33 @@ describe("the program with Pulumi.dev.yaml", () => {
         assert.equal(byMetric.logical_replication_delay_in_bytes.threshold, DEFAULT_THRESHOLDS.maxSlotLagBytes, "the lag status calls unhealthy");
         assert.equal(byMetric.logical_replication_delay_in_bytes.timeAggregation, "Maximum");
         for (const a of alerts) assert.deepEqual(a.actions, [], "no e-mail configured: the alerts show in Azure only");
+    });
+
+    it("tells someone when changes stop reaching ADX: a log search alert on the newest heartbeat in ADX, the age status calls unhealthy, read as a Viewer", async () => {
+        const rule = run.one("azure-native:monitor:ScheduledQueryRule");
+        const outputs = parseOperationsOutputs((await resolveOutput(run.program.operations)).value, "dev stack");
+        const condition = rule.inputs.criteria.allOf[0];
+        assert.equal(
+            condition.query,
+            heartbeatStalledQuery(
+                adxTableReference(outputs.adx.queryUri, "cdc", outputs.adx.heartbeat.rawTable),
+                outputs.adx.heartbeat.sourceTsColumn,
+                DEFAULT_THRESHOLDS.maxHeartbeatAgeSeconds,
+            ),
+        );
+        assert.match(condition.query, /^adx\("https:\/\/adxcdcdev[a-z0-9]*\.westeurope\.kusto\.windows\.net\/cdc"\)\.\['cdc_meta_heartbeat_cdc_changes'\]\n/);
+        assert.deepEqual([condition.timeAggregation, condition.operator, condition.threshold], ["Count", "GreaterThan", 0], "a row means stalled");
+        assert.equal(rule.inputs.kind, "LogAlert");
+        assert.equal(rule.inputs.autoMitigate, true);
+        const workspace = run.one("azure-native:operationalinsights:Workspace");
+        assert.deepEqual(rule.inputs.scopes, [workspace.id]);
+        const identity = run.one("azure-native:managedidentity:UserAssignedIdentity");
+        assert.deepEqual(rule.inputs.identity, { type: "UserAssigned", userAssignedIdentities: [identity.id] });
+        const viewer = run.byType("azure-native:kusto:DatabasePrincipalAssignment").find((a) => a.inputs.role === "Viewer")!;
+        assert.equal(viewer.inputs.principalId, "99999999-8888-7777-6666-555555555555", "the rule's identity, by client id");
+        assert.equal(viewer.inputs.principalType, "App");
+        assert.deepEqual(rule.inputs.actions.actionGroups, [], "no alerts.emails: the alert shows in Azure only");
+        assert.deepEqual(run.byType("azure-native:monitor:ActionGroup"), []);
     });
 
     it("opens the firewall only to the configured address and the deployer, never the internet", () => {

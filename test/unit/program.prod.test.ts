@@ -5,7 +5,7 @@ import * as assert from "node:assert/strict";
 import { CLIENT_CONFIG, MOCK_EVENT_HUBS_KEY, REGISTERED_URNS, resolveOutput, SECRET_SIGNATURE, secretFilesOf } from "../support/pulumiMocks";
 import { CONNECT_IMAGE_USER } from "../../connectors/workerSettings";
 import { displayedInputs, MOCK_SECRETS, ProgramRun, runProgramWithStackFile } from "../support/programUnderMocks";
-import { assertUrnsKept } from "../support/stackUrns";
+import { assertUrnsKept, oldResourcesTakenOver } from "../support/stackUrns";
 
 let run: ProgramRun;
 
@@ -13,7 +13,8 @@ let run: ProgramRun;
 const revealed = (value: any) => (value && typeof value === "object" && SECRET_SIGNATURE in value ? value.value : value);
 
 before(async () => {
-    run = await runProgramWithStackFile("prod");
+    // Production with someone on call: every alert e-mails them.
+    run = await runProgramWithStackFile("prod", { "pg-adx-cdc:alerts": { emails: ["oncall@example.com"] } });
 });
 
 describe("the program with Pulumi.prod.yaml", () => {
@@ -153,7 +154,11 @@ describe("the program with Pulumi.prod.yaml", () => {
         assert.equal(sink.inputs.config["aad.auth.appkey"], undefined);
         assert.deepEqual(run.byType("azuread:index/application:Application"), []);
         assert.deepEqual(run.byType("azuread:index/applicationPassword:ApplicationPassword"), []);
-        assert.deepEqual(run.byType("azure-native:managedidentity:UserAssignedIdentity"), [], "an existing identity is used, none created");
+        assert.deepEqual(
+            run.byType("azure-native:managedidentity:UserAssignedIdentity").filter((r) => r.name.startsWith("cdc-sink")),
+            [],
+            "an existing identity is used, none created",
+        );
         const grant = run.byType("azure-native:kusto:DatabasePrincipalAssignment").find((r) => r.name === "cdc-sink-identity-ingestor")!;
         assert.equal(grant.inputs.principalId, clientId);
         assert.equal(grant.inputs.role, "Ingestor");
@@ -164,6 +169,26 @@ describe("the program with Pulumi.prod.yaml", () => {
     it("shows no secret in anything a preview diff prints", () => {
         const shown = JSON.stringify(run.resources.map((r) => displayedInputs(r.inputs)));
         for (const secret of MOCK_SECRETS) assert.ok(!shown.includes(secret), `a preview diff could show ${secret}`);
+    });
+
+    it("tells the on-call address through one action group: the server's storage and slot alerts and the pipeline-stalled alert", () => {
+        const group = run.one("azure-native:monitor:ActionGroup");
+        assert.deepEqual(
+            group.inputs.emailReceivers.map((r: any) => r.emailAddress),
+            ["oncall@example.com"],
+        );
+        const groupId = group.id;
+        for (const a of run.byType("azure-native:monitor:MetricAlert")) assert.deepEqual(a.inputs.actions, [{ actionGroupId: groupId }], a.name);
+        assert.deepEqual(run.one("azure-native:monitor:ScheduledQueryRule").inputs.actions.actionGroups, [groupId]);
+    });
+
+    it("the action group keeps its place in stacks that had it under the Azure server (postgres.alertEmails), as a child and from before the component", () => {
+        const under = (chain: string, name: string) =>
+            `urn:pulumi:prod::pg-adx-cdc::${chain}pg-adx-cdc:index:PostgresSource$pg-adx-cdc:index:AzurePostgresServer$azure-native:monitor:ActionGroup::${name}`;
+        for (const old of [under("pg-adx-cdc:index:CdcPipeline$", "cdc-postgres-azure-alerts"), under("", "postgres-azure-alerts")]) {
+            const takenOver = oldResourcesTakenOver(REGISTERED_URNS, new Set([old]));
+            assert.match(takenOver.get(old) ?? "", /monitor:ActionGroup::cdc-alert-actions$/, old);
+        }
     });
 
     it("keeps every URN a deployed prod stack has (a moved resource carries an alias), so pulumi up replaces nothing", () => {

@@ -42,7 +42,7 @@ describe("the Pulumi CLI's project and stack config checks", () => {
         for (const declaration of Object.values(old.config!)) if (typeof declaration === "object" && declaration.type === "object") delete declaration.default;
         assert.equal(
             validateStackConfig(old, "dev", { ...readStackFile("dev"), ...OPERATOR_SETS.dev }).error,
-            "Stack 'dev' is missing configuration values 'pg-adx-cdc:adx', 'pg-adx-cdc:capture', 'pg-adx-cdc:generator', 'pg-adx-cdc:kafka' and 'pg-adx-cdc:sinkIdentity'",
+            "Stack 'dev' is missing configuration values 'pg-adx-cdc:adx', 'pg-adx-cdc:alerts', 'pg-adx-cdc:capture', 'pg-adx-cdc:generator', 'pg-adx-cdc:kafka' and 'pg-adx-cdc:sinkIdentity'",
         );
     });
 

@@ -1,5 +1,5 @@
-// What `status` counts as unhealthy, by default; a module of its own so the CLI's help reads it
-// without loading the Kafka, PostgreSQL and ADX clients.
+// What `status` counts as unhealthy, by default, and the thresholds the stack's Azure alerts share with it;
+// a module of its own so the CLI's help reads it without loading the Kafka, PostgreSQL and ADX clients.
 export interface HealthThresholds {
     /** A slot holding more WAL than this is behind (default 256 MiB). */
     maxSlotLagBytes: number;
