@@ -10,11 +10,9 @@ import { findEventHubsProblems, kafkaSchema } from "./kafkaSettings";
 import { findKeysIgnoredByMode, findRemovedSettings } from "./modeOnlySettings";
 import { alertsSchema } from "./alertSettings";
 
-/** Config namespace: the project name in Pulumi.yaml. */
-export const CONFIG_NAMESPACE = "pg-adx-cdc";
-
-/** Stack config key of the PostgreSQL admin password (a Pulumi secret). */
-export const POSTGRES_ADMIN_PASSWORD_KEY = "postgresAdminPassword";
+/** Config namespace (the project name in Pulumi.yaml) and the admin password's key: the providers read that key too. */
+export { CONFIG_NAMESPACE, POSTGRES_ADMIN_PASSWORD_KEY } from "../runtime/providerKit";
+import { CONFIG_NAMESPACE, POSTGRES_ADMIN_PASSWORD_KEY } from "../runtime/providerKit";
 
 const generatorSchema = z
     .strictObject({

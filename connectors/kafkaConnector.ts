@@ -6,6 +6,7 @@ import { SECRET_SETTING_KEY, WORKER_SECRET_REFERENCE } from "./workerSettings";
 import type { ConnectCredentials } from "./connectRestAuth";
 import { ConnectCredentialsInput, withSecretConnectCredentials } from "./connectCredentialsInput";
 import { findRemovedDebeziumSettings } from "./removedSettings";
+import { checkedBy, goneFromRead, logProgress } from "../runtime/providerKit";
 
 export interface KafkaConnectorInputs {
     connectUrl: string;
@@ -107,17 +108,9 @@ function policyFor(inputs: KafkaConnectorInputs): rest.RetryPolicy {
     return { deadlineMs: (inputs.timeoutSeconds ?? 300) * 1000, initialDelayMs: 250, maxDelayMs: 5000 };
 }
 
-function logInfo(message: string): void {
-    const pulumiSdk = require("@pulumi/pulumi");
-    pulumiSdk.log.info(message);
-}
-
 /** The provider. Methods resolve nothing from the closure but the functions above and `rest`. */
 export const kafkaConnectorProvider: pulumi.dynamic.ResourceProvider = {
-    async check(olds: any, news: any) {
-        const failures = validateConnectorInputs(news);
-        return failures.length ? { failures } : { inputs: news };
-    },
+    check: checkedBy(validateConnectorInputs),
 
     async diff(_id: string, olds: any, news: any) {
         return diffConnector(olds, news);
@@ -126,29 +119,29 @@ export const kafkaConnectorProvider: pulumi.dynamic.ResourceProvider = {
     async create(inputs: any) {
         const policy = policyFor(inputs);
         const url = await rest.firstAnsweringWorker(endpointsOf(inputs));
-        logInfo(`creating connector "${inputs.connectorName}" on ${rest.endpointUrl(url)}`);
-        const outcome = await rest.createConnector(url, inputs.connectorName, inputs.config, policy, logInfo, inputs.adoptExisting === true);
-        if (outcome === "adopted") logInfo(`connector "${inputs.connectorName}" already existed: adopted, its config replaced by the stack's (offsets kept)`);
+        logProgress(`creating connector "${inputs.connectorName}" on ${rest.endpointUrl(url)}`);
+        const outcome = await rest.createConnector(url, inputs.connectorName, inputs.config, policy, logProgress, inputs.adoptExisting === true);
+        if (outcome === "adopted") logProgress(`connector "${inputs.connectorName}" already existed: adopted, its config replaced by the stack's (offsets kept)`);
         let status: rest.ConnectorStatus;
         try {
-            status = await rest.waitForConnectorRunning(url, inputs.connectorName, policy, logInfo);
+            status = await rest.waitForConnectorRunning(url, inputs.connectorName, policy, logProgress);
         } catch (error: any) {
             // A failed create is not in Pulumi's state: remove the connector so the next `pulumi up` starts clean
             // instead of stopping at "already exists". Its offsets stay in Connect's offsets topic.
-            await rest.deleteConnector(url, inputs.connectorName, policy, logInfo).catch(() => undefined);
+            await rest.deleteConnector(url, inputs.connectorName, policy, logProgress).catch(() => undefined);
             throw new Error(`${error.message}\n(the connector was removed again, so fixing the config and running pulumi up retries cleanly)`);
         }
-        logInfo(`connector "${inputs.connectorName}" RUNNING with ${status.tasks.length} task(s)`);
+        logProgress(`connector "${inputs.connectorName}" RUNNING with ${status.tasks.length} task(s)`);
         return { id: inputs.connectorName, outs: { ...inputs, connectorType: status.type ?? "" } };
     },
 
     async update(_id: string, olds: any, news: any) {
         const policy = policyFor(news);
         const changed = changedConfigKeys(olds.config, news.config);
-        logInfo(`updating connector "${news.connectorName}": ${changed.length ? changed.join(", ") : "no config keys"} changed`);
+        logProgress(`updating connector "${news.connectorName}": ${changed.length ? changed.join(", ") : "no config keys"} changed`);
         const url = await rest.firstAnsweringWorker(endpointsOf(news));
-        await rest.putConnectorConfig(url, news.connectorName, news.config, policy, logInfo);
-        const status = await rest.waitForConnectorRunning(url, news.connectorName, policy, logInfo);
+        await rest.putConnectorConfig(url, news.connectorName, news.config, policy, logProgress);
+        const status = await rest.waitForConnectorRunning(url, news.connectorName, policy, logProgress);
         return { outs: { ...news, connectorType: status.type ?? olds.connectorType ?? "" } };
     },
 
@@ -159,15 +152,17 @@ export const kafkaConnectorProvider: pulumi.dynamic.ResourceProvider = {
         if (!props?.connectUrl && !imported)
             throw new Error(`cannot import connector "${id}": give its REST location as the id, e.g. ${connectorImportId("http://127.0.0.1:8083", id)}`);
         if (imported) {
-            const live = await rest.getConnectorConfig(imported.connectUrl, imported.connectorName, policyFor({ ...imported, config: {} }), logInfo);
+            const live = await rest.getConnectorConfig(imported.connectUrl, imported.connectorName, policyFor({ ...imported, config: {} }), logProgress);
             if (!live) throw new Error(`cannot import: Kafka Connect at ${imported.connectUrl} has no connector "${imported.connectorName}"`);
-            const status = await rest.waitForConnectorRunning(imported.connectUrl, imported.connectorName, policyFor({ ...imported, config: {} }), logInfo).catch(() => undefined);
+            const status = await rest
+                .waitForConnectorRunning(imported.connectUrl, imported.connectorName, policyFor({ ...imported, config: {} }), logProgress)
+                .catch(() => undefined);
             return { id, props: { ...imported, config: live, connectorType: status?.type ?? "" } };
         }
         // "Gone" only when the worker says so for 20 s: a worker rejoining after a crash answers "not found" meanwhile.
         const url = await rest.firstAnsweringWorker(endpointsOf(props));
-        const live = await rest.getConnectorConfig(url, props.connectorName ?? id, policyFor(props), logInfo, 20_000);
-        if (!live) return { id: "", props: {} };
+        const live = await rest.getConnectorConfig(url, props.connectorName ?? id, policyFor(props), logProgress, 20_000);
+        if (!live) return goneFromRead();
         // Connect adds "name" to every stored config; keep the declared shape so refresh shows real drift only.
         const declaredHasName = props.config && Object.prototype.hasOwnProperty.call(props.config, "name");
         const config = { ...live };
@@ -177,8 +172,8 @@ export const kafkaConnectorProvider: pulumi.dynamic.ResourceProvider = {
 
     async delete(id: string, props: any) {
         const url = await rest.firstAnsweringWorker(endpointsOf(props));
-        const outcome = await rest.deleteConnector(url, props.connectorName ?? id, policyFor(props), logInfo);
-        logInfo(`connector "${props.connectorName ?? id}" ${outcome === "deleted" ? "deleted" : "was already gone"}`);
+        const outcome = await rest.deleteConnector(url, props.connectorName ?? id, policyFor(props), logProgress);
+        logProgress(`connector "${props.connectorName ?? id}" ${outcome === "deleted" ? "deleted" : "was already gone"}`);
     },
 };
 

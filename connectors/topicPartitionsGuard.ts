@@ -5,6 +5,7 @@
 // for it starts again at offset 0. Either way old changes would win in ADX, silently. The guard holds
 // no external state: its provider's check compares the old inputs (the state) with the new.
 import * as pulumi from "@pulumi/pulumi";
+import { checkedBy } from "../runtime/providerKit";
 
 export interface TopicPartitionsInputs {
     /** Each captured table's topic and its partition count. */
@@ -26,10 +27,7 @@ export function checkTopicPartitions(olds: Partial<TopicPartitionsInputs> | unde
 }
 
 export const topicPartitionsGuardProvider: pulumi.dynamic.ResourceProvider = {
-    async check(olds: any, news: any) {
-        const failures = checkTopicPartitions(olds, news);
-        return failures.length ? { failures } : { inputs: news };
-    },
+    check: checkedBy((news: any, olds: any) => checkTopicPartitions(olds, news)),
     async diff(_id: string, olds: any, news: any) {
         return { changes: JSON.stringify(olds.topics) !== JSON.stringify(news.topics) };
     },

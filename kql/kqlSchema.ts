@@ -5,6 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as model from "./kqlModel";
 import * as kusto from "./kustoRestClient";
+import { checkedBy, logProgress } from "../runtime/providerKit";
 
 export interface KqlSchemaInputs {
     /** Query (engine) URI of the cluster, e.g. https://<cluster>.<region>.kusto.windows.net */
@@ -73,10 +74,6 @@ export function changedMaterializedViews(olds: model.KqlScript[], news: model.Kq
     return [...views(news).entries()].filter(([name, definition]) => before.has(name) && before.get(name) !== definition).map(([name]) => name);
 }
 
-function log(message: string) {
-    require("@pulumi/pulumi").log.info(message);
-}
-
 /**
  * Columns whose declared type differs from the live table's. Kusto cannot change a column's type in
  * place (`.create-merge` refuses, and `.alter column` makes every earlier value of it read as null), so
@@ -139,7 +136,7 @@ async function applyScripts(inputs: KqlSchemaInputs): Promise<string[]> {
     if (typeChanges.length) throw new Error(typeChanges.join("\n"));
     for (const script of inputs.scripts) {
         const commands = model.splitKqlCommands(script.text);
-        log(`applying ${script.name} (${commands.length} command${commands.length === 1 ? "" : "s"}) to ${inputs.database}`);
+        logProgress(`applying ${script.name} (${commands.length} command${commands.length === 1 ? "" : "s"}) to ${inputs.database}`);
         for (const command of commands) await kusto.runKustoCommand(inputs.clusterUri, inputs.database, command, token);
     }
     return absent;
@@ -220,10 +217,7 @@ async function detectDrift(inputs: KqlSchemaInputs): Promise<Map<string, string[
 }
 
 export const kqlSchemaProvider: pulumi.dynamic.ResourceProvider = {
-    async check(_olds: any, news: any) {
-        const failures = validateKqlInputs(news);
-        return failures.length ? { failures } : { inputs: news };
-    },
+    check: checkedBy(validateKqlInputs),
 
     async diff(_id: string, olds: any, news: any) {
         return diffKqlSchema(olds, news);
@@ -245,7 +239,7 @@ export const kqlSchemaProvider: pulumi.dynamic.ResourceProvider = {
         const declared = new Set(model.buildDropCommands(news.scripts));
         const stale = model.buildDropCommands(olds.scripts.map((s: model.KqlScript) => ({ ...s, text: withoutDriftMarker(s.text) }))).filter((c) => !declared.has(c));
         if (stale.length && !news.retainData) {
-            log(`dropping objects no longer declared: ${stale.join("; ")}`);
+            logProgress(`dropping objects no longer declared: ${stale.join("; ")}`);
             await dropCommands(news, stale);
         }
         // `.create ifnotexists materialized-view` leaves a changed definition unapplied, and `.alter
@@ -254,15 +248,15 @@ export const kqlSchemaProvider: pulumi.dynamic.ResourceProvider = {
         // again with backfill, so all of the change table is aggregated under the new definition.
         const changedViews = changedMaterializedViews(olds.scripts, news.scripts);
         if (changedViews.length) {
-            log(`materialized view${changedViews.length > 1 ? "s" : ""} ${changedViews.join(", ")} changed: dropping and re-creating with backfill`);
+            logProgress(`materialized view${changedViews.length > 1 ? "s" : ""} ${changedViews.join(", ")} changed: dropping and re-creating with backfill`);
             await dropCommands(
                 news,
                 changedViews.map((v) => `.drop materialized-view ${v} ifexists`),
             );
         }
-        log(`re-applying KQL; changed scripts: ${changedScriptNames(olds.scripts, news.scripts).join(", ") || "none"}`);
+        logProgress(`re-applying KQL; changed scripts: ${changedScriptNames(olds.scripts, news.scripts).join(", ") || "none"}`);
         const absent = await applyScripts(news);
-        if (absent.length) log(`created again in ${news.database}: ${absent.join(", ")} (the table's rows are read again from PostgreSQL)`);
+        if (absent.length) logProgress(`created again in ${news.database}: ${absent.join(", ")} (the table's rows are read again from PostgreSQL)`);
         return { outs: { ...news, tableGenerations: tableGenerations(declaredTables(news.scripts), absent, olds.tableGenerations) } };
     },
 
@@ -275,11 +269,11 @@ export const kqlSchemaProvider: pulumi.dynamic.ResourceProvider = {
 
     async delete(_id: string, props: any) {
         if (props.retainData) {
-            log(`retainData is set: leaving tables, mappings, policies, views and functions in ${props.database}`);
+            logProgress(`retainData is set: leaving tables, mappings, policies, views and functions in ${props.database}`);
             return;
         }
         const commands = model.buildDropCommands(props.scripts.map((s: model.KqlScript) => ({ ...s, text: withoutDriftMarker(s.text) })));
-        log(`dropping ${commands.length} ADX objects from ${props.database} (data in these tables is deleted)`);
+        logProgress(`dropping ${commands.length} ADX objects from ${props.database} (data in these tables is deleted)`);
         await dropCommands(props, commands);
     },
 };

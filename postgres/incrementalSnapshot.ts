@@ -7,11 +7,12 @@
 // The first deployment sends nothing: the connector's initial snapshot reads every captured table.
 import { debeziumSnapshotCollection, debeziumSnapshotConditionPattern, debeziumTablePattern } from "../contract/identifiers";
 import * as pulumi from "@pulumi/pulumi";
-import { ADMIN_PASSWORD_CONFIG_KEY, PostgresConnectionInputs, withClient } from "./sourceBootstrap";
+import { PostgresConnectionInputs, withClient } from "./sourceBootstrap";
 import { connectRequest } from "../connectors/connectRestClient";
 import type { ConnectCredentials } from "../connectors/connectRestAuth";
 import { ConnectCredentialsInput, withSecretConnectCredentials } from "../connectors/connectCredentialsInput";
 import { pollUntil } from "../runtime/pollUntil";
+import { CheckFailure, checkAnswer, configureAdminPassword, logProgress } from "../runtime/providerKit";
 
 export interface IncrementalSnapshotInputs {
     connection: PostgresConnectionInputs;
@@ -198,20 +199,17 @@ export async function requestIncrementalSnapshot(
 }
 
 async function sendSignal(inputs: IncrementalSnapshotInputs, password: string | undefined, added: string[]): Promise<SentSignal | undefined> {
-    const log = (m: string) => require("@pulumi/pulumi").log.info(m);
-    return withClient(inputs.connection, password, (client) => requestIncrementalSnapshot(client, inputs, added, log));
+    return withClient(inputs.connection, password, (client) => requestIncrementalSnapshot(client, inputs, added, logProgress));
 }
 
 export const incrementalSnapshotProvider: pulumi.dynamic.ResourceProvider & { adminPassword?: string } = {
-    async configure(req: pulumi.dynamic.ConfigureRequest) {
-        (this as any).adminPassword = req.config.get(ADMIN_PASSWORD_CONFIG_KEY);
-    },
+    configure: configureAdminPassword,
 
     async check(_olds: any, news: any) {
-        const failures: { property: string; reason: string }[] = [];
+        const failures: CheckFailure[] = [];
         if (!Array.isArray(news.tables) || news.tables.length === 0) failures.push({ property: "tables", reason: "capture at least one table" });
         if (!/^[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*$/.test(news.signalTable ?? "")) failures.push({ property: "signalTable", reason: 'a lower-case "schema.table" name' });
-        return failures.length ? { failures } : { inputs: news };
+        return checkAnswer(news, failures);
     },
 
     async diff(_id: string, olds: any, news: any) {

@@ -5,6 +5,7 @@
 import { getAzureAccessToken } from "../runtime/azureAccessToken";
 import { pollUntil } from "../runtime/pollUntil";
 import * as pulumi from "@pulumi/pulumi";
+import { CheckFailure, checkAnswer, logProgress } from "../runtime/providerKit";
 
 export interface ServerRestartInputs {
     /** ARM id of the flexible server. */
@@ -32,12 +33,11 @@ function sorted(map: Record<string, string> | undefined): [string, string][] {
 
 async function restartServer(inputs: ServerRestartInputs): Promise<string> {
     const axios = require("axios");
-    const log = (m: string) => require("@pulumi/pulumi").log.info(m);
     const endpoint = (inputs.armEndpoint ?? "https://management.azure.com").replace(/\/$/, "");
     const token = await getAzureAccessToken(endpoint, "AZURE_ARM_ACCESS_TOKEN", `to restart ${inputs.serverId}`);
     const headers = { Authorization: `Bearer ${token}` };
     const url = `${endpoint}${inputs.serverId}/restart?api-version=${FLEXIBLE_SERVER_API_VERSION}`;
-    log(`restarting ${inputs.serverId} so that static parameters take effect (${Object.keys(inputs.staticParameters).join(", ")})`);
+    logProgress(`restarting ${inputs.serverId} so that static parameters take effect (${Object.keys(inputs.staticParameters).join(", ")})`);
     const started = Date.now();
     const deadline = started + (inputs.timeoutSeconds ?? 1200) * 1000;
     const busyRetryMs = (inputs.pollIntervalSeconds ?? 15) * 1000;
@@ -46,7 +46,7 @@ async function restartServer(inputs: ServerRestartInputs): Promise<string> {
             const answer = await axios.post(url, {}, { headers, validateStatus: () => true });
             if (answer.status !== 409) return answer;
             // Another operation (e.g. a parameter update) is still running on the server.
-            log(`server busy with another operation; retrying the restart in ${busyRetryMs / 1000} s`);
+            logProgress(`server busy with another operation; retrying the restart in ${busyRetryMs / 1000} s`);
             return undefined;
         },
         timeoutMs: deadline - started,
@@ -64,7 +64,7 @@ async function restartServer(inputs: ServerRestartInputs): Promise<string> {
         attempt: async () => {
             const poll = await axios.get(operationUrl, { headers, validateStatus: () => true });
             const status = poll.data?.status;
-            log(`restart ${status ?? `HTTP ${poll.status}`} after ${Math.round((Date.now() - started) / 1000)} s`);
+            logProgress(`restart ${status ?? `HTTP ${poll.status}`} after ${Math.round((Date.now() - started) / 1000)} s`);
             if (status === "Succeeded" || (poll.status === 200 && status === undefined)) return new Date().toISOString();
             if (status === "Failed" || status === "Canceled") throw new Error(`restart of ${inputs.serverId} ${status}: ${JSON.stringify(poll.data?.error ?? poll.data)}`);
             return undefined;
@@ -77,14 +77,14 @@ async function restartServer(inputs: ServerRestartInputs): Promise<string> {
 
 export const serverRestartProvider: pulumi.dynamic.ResourceProvider = {
     async check(_olds: any, news: any) {
-        const failures: { property: string; reason: string }[] = [];
+        const failures: CheckFailure[] = [];
         if (
             typeof news.serverId === "string" &&
             !/^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.DBforPostgreSQL\/flexibleServers\/[^/]+$/i.test(news.serverId)
         ) {
             failures.push({ property: "serverId", reason: `not a flexible server ARM id: ${news.serverId}` });
         }
-        return failures.length ? { failures } : { inputs: news };
+        return checkAnswer(news, failures);
     },
     async diff(_id: string, olds: any, news: any) {
         return diffServerRestart(olds, news);

@@ -10,6 +10,7 @@ import { pollUntil } from "../runtime/pollUntil";
 import * as pulumi from "@pulumi/pulumi";
 import * as sourceSchema from "./sourceSchema";
 import * as walGuard from "./walGuard";
+import { ADMIN_PASSWORD_CONFIG_KEY, CheckFailure, checkAnswer, configureAdminPassword, goneFromRead, logProgress } from "../runtime/providerKit";
 
 export interface PostgresConnectionInputs {
     host: string;
@@ -30,7 +31,6 @@ export interface SourceBootstrapInputs {
 }
 
 /** Stack config key the provider reads the admin password from. */
-export const ADMIN_PASSWORD_CONFIG_KEY = "pg-adx-cdc:postgresAdminPassword";
 
 /** Pure diff: another server or database is a new resource; anything else re-applies in place. */
 export function diffSourceBootstrap(olds: SourceBootstrapInputs, news: SourceBootstrapInputs): pulumi.dynamic.DiffResult {
@@ -304,12 +304,10 @@ async function teardown(inputs: SourceBootstrapInputs, password: string | undefi
 
 /** Provider; `adminPassword` is set by `configure` from the stack's secret config. */
 export const sourceBootstrapProvider: pulumi.dynamic.ResourceProvider & { adminPassword?: string } = {
-    async configure(req: pulumi.dynamic.ConfigureRequest) {
-        (this as any).adminPassword = req.config.get(ADMIN_PASSWORD_CONFIG_KEY);
-    },
+    configure: configureAdminPassword,
 
     async check(_olds: any, news: any) {
-        const failures: { property: string; reason: string }[] = [];
+        const failures: CheckFailure[] = [];
         try {
             sourceSchema.buildSourceBootstrapStatements(news.bootstrap);
         } catch (error: any) {
@@ -327,7 +325,7 @@ export const sourceBootstrapProvider: pulumi.dynamic.ResourceProvider & { adminP
             failures.push({ property: "slotName", reason: `replication slot names are 1-63 lower-case letters, digits or _ (got ${JSON.stringify(news.slotName)})` });
         if (!(SSL_MODES as readonly string[]).includes(news.connection?.sslMode))
             failures.push({ property: "connection.sslMode", reason: `must be one of ${SSL_MODES.join(", ")}` });
-        return failures.length ? { failures } : { inputs: news };
+        return checkAnswer(news, failures);
     },
 
     async diff(_id: string, olds: any, news: any) {
@@ -335,7 +333,7 @@ export const sourceBootstrapProvider: pulumi.dynamic.ResourceProvider & { adminP
     },
 
     async create(inputs: any) {
-        require("@pulumi/pulumi").log.info(
+        logProgress(
             `bootstrapping ${inputs.connection.host}/${inputs.connection.database}: tables, publication ${inputs.bootstrap.publicationName}, user ${inputs.bootstrap.replicationUser}`,
         );
         await applyBootstrap(inputs, (this as any).adminPassword);
@@ -351,7 +349,7 @@ export const sourceBootstrapProvider: pulumi.dynamic.ResourceProvider & { adminP
 
     async read(id: string, props: any) {
         const live = await readPublishedTables(props, (this as any).adminPassword);
-        if (!live.publication && !live.role) return { id: "", props: {} };
+        if (!live.publication && !live.role) return goneFromRead();
         // Drift shows as a changed table list (published tables differ from the declared ones).
         const stackTables = [props.bootstrap.heartbeatTable, props.bootstrap.signalTable];
         const declared = [...props.bootstrap.tables, ...stackTables].sort();
@@ -361,8 +359,7 @@ export const sourceBootstrapProvider: pulumi.dynamic.ResourceProvider & { adminP
     },
 
     async delete(_id: string, props: any) {
-        const log = (m: string) => require("@pulumi/pulumi").log.info(m);
-        await teardown(props, (this as any).adminPassword, log);
+        await teardown(props, (this as any).adminPassword, logProgress);
     },
 };
 

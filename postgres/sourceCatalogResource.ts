@@ -7,7 +7,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as catalog from "./catalog";
 import * as typeTable from "../contract/typeTable";
-import { ADMIN_PASSWORD_CONFIG_KEY, PostgresConnectionInputs, withClient } from "./sourceBootstrap";
+import { PostgresConnectionInputs, withClient } from "./sourceBootstrap";
+import { CheckFailure, checkAnswer, configureAdminPassword, logProgress } from "../runtime/providerKit";
 
 export interface SourceCatalogInputs {
     connection: PostgresConnectionInputs;
@@ -76,26 +77,24 @@ export async function describeCapturedTables(inputs: SourceCatalogInputs, passwo
                 `ADX has no column for them: compute them in a KQL function from the captured columns`,
         );
     for (const t of found.tables.filter((t) => t.uniqueKey && !inputs.keys[t.qualifiedName]))
-        require("@pulumi/pulumi").log.info(
+        logProgress(
             `${t.qualifiedName} has no primary key: its rows are identified by the columns of its unique index (${t.uniqueKey!.join(", ")}), all NOT NULL; pg-adx-cdc:capture.keys names others`,
         );
     return found.tables.map((t) => ({ ...t, key: catalog.currentStateKey(t, inputs.keys[t.qualifiedName]) }));
 }
 
 export const sourceCatalogProvider: pulumi.dynamic.ResourceProvider & { adminPassword?: string } = {
-    async configure(req: pulumi.dynamic.ConfigureRequest) {
-        (this as any).adminPassword = req.config.get(ADMIN_PASSWORD_CONFIG_KEY);
-    },
+    configure: configureAdminPassword,
 
     async check(_olds: any, news: any) {
-        const failures: { property: string; reason: string }[] = [];
+        const failures: CheckFailure[] = [];
         if (!Array.isArray(news.tables) || news.tables.length === 0) failures.push({ property: "tables", reason: "capture at least one table" });
         for (const [table, key] of Object.entries(news.keys ?? {})) {
             if (!(news.tables ?? []).includes(table))
                 failures.push({ property: `keys.${table}`, reason: `${table} is not in pg-adx-cdc:capture.tables; remove its key or capture it` });
             if (!Array.isArray(key) || key.length === 0) failures.push({ property: `keys.${table}`, reason: "list at least one key column" });
         }
-        return failures.length ? { failures } : { inputs: news };
+        return checkAnswer(news, failures);
     },
 
     async diff(_id: string, olds: any, news: any) {
@@ -105,7 +104,7 @@ export const sourceCatalogProvider: pulumi.dynamic.ResourceProvider & { adminPas
     },
 
     async create(inputs: any) {
-        require("@pulumi/pulumi").log.info(`reading the catalog of ${inputs.tables.join(", ")}`);
+        logProgress(`reading the catalog of ${inputs.tables.join(", ")}`);
         const described = await describeCapturedTables(inputs, (this as any).adminPassword);
         return { id: `${inputs.connection.host}/${inputs.connection.database}/catalog`, outs: { ...inputs, described } };
     },

@@ -4,8 +4,9 @@
 // it, before the bootstrap touches the server. `pulumi refresh` re-checks (a lowered slot limit shows).
 // Credentials are resolved when the provider runs, as for the bootstrap.
 import * as pulumi from "@pulumi/pulumi";
-import { ADMIN_PASSWORD_CONFIG_KEY, PostgresConnectionInputs, withClient } from "./sourceBootstrap";
+import { PostgresConnectionInputs, withClient } from "./sourceBootstrap";
 import { parseTableName } from "../contract/identifiers";
+import { configureAdminPassword, logProgress } from "../runtime/providerKit";
 
 export interface ReadinessInputs {
     connection: PostgresConnectionInputs;
@@ -128,16 +129,14 @@ async function check(inputs: ReadinessInputs, password: string | undefined): Pro
 }
 
 export const sourceReadinessProvider: pulumi.dynamic.ResourceProvider & { adminPassword?: string } = {
-    async configure(req: pulumi.dynamic.ConfigureRequest) {
-        (this as any).adminPassword = req.config.get(ADMIN_PASSWORD_CONFIG_KEY);
-    },
+    configure: configureAdminPassword,
 
     async diff(_id: string, olds: any, news: any) {
         return { changes: JSON.stringify([olds.connection, olds.slotName]) !== JSON.stringify([news.connection, news.slotName]) || olds.restartHint !== news.restartHint };
     },
 
     async create(inputs: any) {
-        require("@pulumi/pulumi").log.info(
+        logProgress(
             `checking ${inputs.connection.host}:${inputs.connection.port} for logical replication (wal_level, slots, WAL senders, admin rights, owners of the captured tables)`,
         );
         const facts = await check(inputs, (this as any).adminPassword);
