@@ -62,6 +62,21 @@ const INTERNAL_KAFKA_PORT = 19092;
  */
 export const KAFKA_REPLICATION_FACTOR = 1;
 
+/** The Connect image's build args: the version manifest (versions.ts) and the workers' user and secrets directory, nothing of its own. */
+export function connectImageBuildArgs(): Record<string, string> {
+    return {
+        CONNECT_BASE_IMAGE: IMAGES.debeziumConnect,
+        KUSTO_SINK_REPOSITORY: KUSTO_SINK.repository,
+        KUSTO_SINK_COMMIT: KUSTO_SINK.commit,
+        KUSTO_SINK_VERSION: KUSTO_SINK.version,
+        KAFKA_VERSION,
+        DEBEZIUM_VERSION,
+        CONNECT_USER: CONNECT_IMAGE_USER.name,
+        CONNECT_USER_UID: String(CONNECT_IMAGE_USER.uid),
+        CONNECT_SECRETS_DIR: STACK_WORKER_SECRETS_DIR,
+    };
+}
+
 export class KafkaPlatform extends pulumi.ComponentResource {
     public readonly network: docker.Network;
     /** The broker container (container mode only). */
@@ -106,17 +121,7 @@ export class KafkaPlatform extends pulumi.ComponentResource {
                 build: {
                     context: path.join(__dirname, "..", "docker", "connect"),
                     platform: "linux/amd64",
-                    args: {
-                        CONNECT_BASE_IMAGE: IMAGES.debeziumConnect,
-                        KUSTO_SINK_REPOSITORY: KUSTO_SINK.repository,
-                        KUSTO_SINK_COMMIT: KUSTO_SINK.commit,
-                        KUSTO_SINK_VERSION: KUSTO_SINK.version,
-                        KAFKA_VERSION,
-                        DEBEZIUM_VERSION,
-                        CONNECT_USER: CONNECT_IMAGE_USER.name,
-                        CONNECT_USER_UID: String(CONNECT_IMAGE_USER.uid),
-                        CONNECT_SECRETS_DIR: STACK_WORKER_SECRETS_DIR,
-                    },
+                    args: connectImageBuildArgs(),
                 },
             },
             { parent: this },

@@ -1,4 +1,5 @@
 // Config validation: one test per rejected input class, asserting the message names key, value and fix.
+import { exampleSourceInput } from "../support/connectorFixtures";
 import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import { ingestionUriFor } from "../../config/adxSettings";
@@ -154,17 +155,7 @@ describe("stack config validation", () => {
 });
 
 describe("builders", () => {
-    const source = () =>
-        buildDebeziumSourceConfig({
-            connectorName: "s",
-            database: { host: "h", port: 5432, name: "d", user: "u", passwordReference: "${dir:/s:p}", sslMode: "require" },
-            tables: ["retail.orders_info"],
-            topicPrefix: "cdc",
-            slotName: "sl",
-            publicationName: "pub",
-            heartbeatTable: "cdc_meta.hb",
-            signalTable: "cdc_meta.signal",
-        });
+    const source = () => buildDebeziumSourceConfig(exampleSourceInput());
     it("the sink's dead-letter topic gets a replication factor the single broker can satisfy (Connect's default 3 fails the task)", () => {
         assert.equal(buildSinkErrorHandlingSettings({ deadLetterTopic: "dlq", deadLetterReplicationFactor: 1 })["errors.deadletterqueue.topic.replication.factor"], "1");
         assert.throws(() => buildSinkErrorHandlingSettings({ deadLetterTopic: "dlq", deadLetterReplicationFactor: 0 }), /deadLetterReplicationFactor must be a positive integer/);

@@ -14,6 +14,7 @@ import {
 } from "../../postgres/serverParameters";
 import { buildPostgresContainerCommand, postgresContainerImage } from "../../components/postgresContainer";
 import { buildDebeziumSourceConfig } from "../../connectors/debeziumSource";
+import { exampleSourceInput } from "../support/connectorFixtures";
 
 const azure = (postgres: Record<string, unknown>) =>
     parseStackConfig({ postgres: { allowedClientCidrs: ["203.0.113.10/32"], skuTier: "GeneralPurpose", skuName: "Standard_D2ds_v5", ...postgres } }, "prod").postgres;
@@ -44,17 +45,7 @@ describe("server parameters", () => {
             ["hot_standby_feedback=on", "sync_replication_slots=on"],
         );
         assert.equal(needsFailoverSlot(settings), true);
-        const config = buildDebeziumSourceConfig({
-            connectorName: "s",
-            database: { host: "h", port: 5432, name: "d", user: "u", passwordReference: "${dir:/s:p}", sslMode: "require" },
-            tables: ["retail.orders_info"],
-            topicPrefix: "cdc",
-            slotName: "sl",
-            publicationName: "pub",
-            heartbeatTable: "cdc_meta.hb",
-            signalTable: "cdc_meta.signal",
-            slotFailover: needsFailoverSlot(settings),
-        });
+        const config = buildDebeziumSourceConfig(exampleSourceInput({ slotFailover: needsFailoverSlot(settings) }));
         assert.equal(config["slot.failover"], "true");
     });
 

@@ -10,6 +10,7 @@ import { CONNECT_IMAGE_USER, STACK_WORKER_SECRETS_DIR } from "../../connectors/w
 import { parseStackConfig } from "../../config/stackConfig";
 import { REPO_ROOT } from "../../local/prerequisites";
 import { runProgramWithStackFile } from "../support/programUnderMocks";
+import { connectImageBuildArgs } from "../../components/kafkaPlatform";
 
 /** Files git tracks (or would add), except lock files and the manifest itself. */
 function trackedFiles(): string[] {
@@ -59,17 +60,14 @@ describe("version manifest (versions.ts)", () => {
         const kafkaImage = run.resources.find((r) => r.type === "docker:index/remoteImage:RemoteImage");
         assert.equal(kafkaImage?.inputs.name, IMAGES.kafka);
         const connectImage = run.resources.find((r) => r.type === "docker:index/image:Image");
-        assert.deepEqual(connectImage?.inputs.build.args, {
-            CONNECT_BASE_IMAGE: IMAGES.debeziumConnect,
-            KUSTO_SINK_REPOSITORY: KUSTO_SINK.repository,
-            KUSTO_SINK_COMMIT: KUSTO_SINK.commit,
-            KUSTO_SINK_VERSION: KUSTO_SINK.version,
-            KAFKA_VERSION,
-            DEBEZIUM_VERSION,
-            CONNECT_USER: CONNECT_IMAGE_USER.name,
-            CONNECT_USER_UID: String(CONNECT_IMAGE_USER.uid),
-            CONNECT_SECRETS_DIR: STACK_WORKER_SECRETS_DIR,
-        });
+        const args = connectImage?.inputs.build.args;
+        assert.deepEqual(args, connectImageBuildArgs());
+        // The versions the e2e run verifies, and the user and directory the workers' secret files use.
+        assert.deepEqual(
+            [args.CONNECT_BASE_IMAGE, args.KUSTO_SINK_REPOSITORY, args.KUSTO_SINK_COMMIT, args.KUSTO_SINK_VERSION, args.KAFKA_VERSION, args.DEBEZIUM_VERSION],
+            [IMAGES.debeziumConnect, KUSTO_SINK.repository, KUSTO_SINK.commit, KUSTO_SINK.version, KAFKA_VERSION, DEBEZIUM_VERSION],
+        );
+        assert.deepEqual([args.CONNECT_USER, args.CONNECT_USER_UID, args.CONNECT_SECRETS_DIR], [CONNECT_IMAGE_USER.name, String(CONNECT_IMAGE_USER.uid), STACK_WORKER_SECRETS_DIR]);
         // Every ARG the Dockerfile declares is one the stack passes, and no other.
         const dockerfile = fs.readFileSync(path.join(REPO_ROOT, "docker", "connect", "Dockerfile"), "utf8");
         const declared = new Set([...dockerfile.matchAll(/^ARG (\w+)$/gm)].map((m) => m[1]));

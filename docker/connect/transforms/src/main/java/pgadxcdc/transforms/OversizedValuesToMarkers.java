@@ -9,14 +9,12 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.connect.connector.ConnectRecord;
 import org.apache.kafka.connect.data.Field;
 import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.SchemaBuilder;
 import org.apache.kafka.connect.data.Struct;
-import org.apache.kafka.connect.transforms.Transformation;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * other value still arrive; the replaced value stays in PostgreSQL, where the digest identifies it.
  * Records within the budget pass through untouched.
  */
-public class OversizedValuesToMarkers<R extends ConnectRecord<R>> implements Transformation<R> {
+public class OversizedValuesToMarkers<R extends ConnectRecord<R>> extends StructValueTransformation<R> {
     private static final Logger LOGGER = LoggerFactory.getLogger(OversizedValuesToMarkers.class);
     public static final String MAX_BYTES = "max.bytes";
     public static final String MARKER_PREFIX = "marker.prefix";
@@ -40,24 +38,13 @@ public class OversizedValuesToMarkers<R extends ConnectRecord<R>> implements Tra
             .define(MARKER_PREFIX, ConfigDef.Type.STRING, "__pg_adx_cdc_oversized__", ConfigDef.Importance.MEDIUM, "Start of a marker value")
             .define(OVERSIZED_FIELD, ConfigDef.Type.STRING, "__oversized", ConfigDef.Importance.MEDIUM, "Field listing the replaced columns");
 
-    private int maxBytes;
-    private String markerPrefix;
-    private String oversizedField;
-
-    @Override
-    public void configure(Map<String, ?> props) {
-        AbstractConfig config = new AbstractConfig(CONFIG, props);
-        maxBytes = config.getInt(MAX_BYTES);
-        markerPrefix = config.getString(MARKER_PREFIX);
-        oversizedField = config.getString(OVERSIZED_FIELD);
+    public OversizedValuesToMarkers() {
+        super(CONFIG);
     }
 
     @Override
-    public R apply(R record) {
-        if (!(record.value() instanceof Struct)) {
-            return record;
-        }
-        Struct value = (Struct) record.value();
+    protected R apply(R record, Struct value) {
+        int maxBytes = settings().getInt(MAX_BYTES);
         Schema schema = value.schema();
         long total = 2;
         Map<String, Long> sizes = new HashMap<>();
@@ -85,7 +72,7 @@ public class OversizedValuesToMarkers<R extends ConnectRecord<R>> implements Tra
             }
             Object v = value.get(field);
             long size = v instanceof String ? ((String) v).getBytes(StandardCharsets.UTF_8).length : sizes.get(field.name());
-            String marker = markerPrefix + " bytes=" + size + (v instanceof String ? " sha256=" + sha256((String) v) : "");
+            String marker = settings().getString(MARKER_PREFIX) + " bytes=" + size + (v instanceof String ? " sha256=" + sha256((String) v) : "");
             markers.put(field.name(), marker);
             total += utf8Length(marker) + 2 - sizes.get(field.name());
             if (replaced.length() > 0) {
@@ -97,13 +84,13 @@ public class OversizedValuesToMarkers<R extends ConnectRecord<R>> implements Tra
         for (Field field : schema.fields()) {
             builder.field(field.name(), markers.containsKey(field.name()) ? Schema.OPTIONAL_STRING_SCHEMA : field.schema());
         }
-        builder.field(oversizedField, Schema.OPTIONAL_STRING_SCHEMA);
+        builder.field(settings().getString(OVERSIZED_FIELD), Schema.OPTIONAL_STRING_SCHEMA);
         Schema newSchema = builder.build();
         Struct newValue = new Struct(newSchema);
         for (Field field : schema.fields()) {
             newValue.put(field.name(), markers.containsKey(field.name()) ? markers.get(field.name()) : value.get(field));
         }
-        newValue.put(oversizedField, replaced.toString());
+        newValue.put(settings().getString(OVERSIZED_FIELD), replaced.toString());
         LOGGER.warn("Record on topic {} with key {} is larger than {} bytes: values replaced by markers ({})", record.topic(), record.key(), maxBytes, replaced);
         return record.newRecord(record.topic(), record.kafkaPartition(), record.keySchema(), record.key(), newSchema, newValue, record.timestamp());
     }
@@ -179,12 +166,4 @@ public class OversizedValuesToMarkers<R extends ConnectRecord<R>> implements Tra
         }
     }
 
-    @Override
-    public ConfigDef config() {
-        return CONFIG;
-    }
-
-    @Override
-    public void close() {
-    }
 }

@@ -1,16 +1,13 @@
 package pgadxcdc.transforms;
 
 import java.util.List;
-import java.util.Map;
 
-import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.connect.connector.ConnectRecord;
 import org.apache.kafka.connect.data.Field;
 import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.SchemaBuilder;
 import org.apache.kafka.connect.data.Struct;
-import org.apache.kafka.connect.transforms.Transformation;
 
 /**
  * Turns a Debezium TRUNCATE event (op "t": no before, no after) into a flat record that carries the
@@ -20,7 +17,7 @@ import org.apache.kafka.connect.transforms.Transformation;
  * of the table's change stream and hides every row committed before it (kql/adxModel.ts).
  * Every other record passes through untouched.
  */
-public class TruncateToChangeRecord<R extends ConnectRecord<R>> implements Transformation<R> {
+public class TruncateToChangeRecord<R extends ConnectRecord<R>> extends StructValueTransformation<R> {
     public static final String ADD_FIELDS = "add.fields";
     public static final String FIELD_PREFIX = "add.fields.prefix";
     public static final String DELETED_FIELD = "deleted.field";
@@ -31,28 +28,19 @@ public class TruncateToChangeRecord<R extends ConnectRecord<R>> implements Trans
             .define(FIELD_PREFIX, ConfigDef.Type.STRING, "__", ConfigDef.Importance.MEDIUM, "Prefix of the copied fields' names; dots become underscores")
             .define(DELETED_FIELD, ConfigDef.Type.STRING, "__deleted", ConfigDef.Importance.MEDIUM, "Field set to \"true\": a truncate removes rows");
 
-    private List<String> fields;
-    private String prefix;
-    private String deletedField;
-
-    @Override
-    public void configure(Map<String, ?> props) {
-        AbstractConfig config = new AbstractConfig(CONFIG, props);
-        fields = config.getList(ADD_FIELDS);
-        prefix = config.getString(FIELD_PREFIX);
-        deletedField = config.getString(DELETED_FIELD);
+    public TruncateToChangeRecord() {
+        super(CONFIG);
     }
 
     @Override
-    public R apply(R record) {
-        if (!(record.value() instanceof Struct)) {
-            return record;
-        }
-        Struct envelope = (Struct) record.value();
+    protected R apply(R record, Struct envelope) {
         Schema schema = envelope.schema();
         if (schema.field("op") == null || schema.field("source") == null || !"t".equals(envelope.get("op"))) {
             return record;
         }
+        List<String> fields = settings().getList(ADD_FIELDS);
+        String prefix = settings().getString(FIELD_PREFIX);
+        String deletedField = settings().getString(DELETED_FIELD);
         SchemaBuilder builder = SchemaBuilder.struct().name(record.topic() + ".Truncate").optional();
         Object[] values = new Object[fields.size()];
         String[] names = new String[fields.size()];
@@ -99,12 +87,4 @@ public class TruncateToChangeRecord<R extends ConnectRecord<R>> implements Trans
         return copy.build();
     }
 
-    @Override
-    public ConfigDef config() {
-        return CONFIG;
-    }
-
-    @Override
-    public void close() {
-    }
 }
