@@ -69,6 +69,27 @@ export interface CdcPipelineArgs {
     aliasTopLevel?: boolean;
 }
 
+/** What every part of one pipeline is built from: its validated settings, its names and plan, and how its children are named and placed. */
+interface PipelineContext {
+    name: string;
+    config: StackConfig;
+    names: ReturnType<typeof resourceNames>;
+    plan: ReturnType<typeof planPipeline>;
+    /** Per captured table: its plan and its hand-written overlay, if any. */
+    captured: (ReturnType<typeof planPipeline>["tables"][number] & { overlay: ReturnType<typeof loadOverlayScripts> })[];
+    client: pulumi.Output<azuread.GetClientConfigResult>;
+    adxTarget: ReturnType<typeof resolveAdxTarget>;
+    /** A child of this pipeline, named `${name}-<part>`; with aliasTopLevel, it keeps the URN it had at the stack's top level. */
+    part: (suffix: string, opts?: pulumi.CustomResourceOptions) => pulumi.CustomResourceOptions;
+    childName: (suffix: string) => string;
+    /** The resource group and the name suffix of what the stack creates in Azure; made when first needed (never on the free path). */
+    azureHome: () => { suffix: random.RandomString; resourceGroup: resources.ResourceGroup };
+    /** The action group every alert tells (alerts.emails), or none. */
+    alertActions: () => { id: pulumi.Output<string> } | undefined;
+    /** Whether the stack deploys into an Azure subscription (anything made azureHome). */
+    hasAzureHome: () => boolean;
+}
+
 export class CdcPipeline extends pulumi.ComponentResource {
     public readonly adxQueryUri: pulumi.Output<string>;
     public readonly adxIngestionUri: pulumi.Output<string>;
@@ -139,7 +160,87 @@ export class CdcPipeline extends pulumi.ComponentResource {
         const plan = planPipeline(config.capture);
         // Per captured table: its plan and its hand-written overlay, if any.
         const captured = plan.tables.map((planned) => ({ ...planned, overlay: loadOverlayScripts(planned.table) }));
+        const ctx: PipelineContext = { name, config, names, plan, captured, client, adxTarget, part, childName, azureHome, alertActions, hasAzureHome: () => home !== undefined };
 
+        const { adx, adxQueryUri, adxIngestionUri, adxDatabaseAccess, sinkIdentity } = this.adxAndSinkIdentity(ctx);
+        const replicationCredentials = new ReplicationCredentials(childName("replication-credentials"), {}, part("replication-credentials"));
+        // The operator commands' own PostgreSQL role (status, verify, snapshot, reconcile): not the admin.
+        const operatorCredentials = new ReplicationCredentials(childName("operator-credentials"), {}, part("operator-credentials"));
+        // The orders generator's own role, when it runs: it writes the demo table only.
+        const generatorCredentials = config.generator.enabled ? new ReplicationCredentials(childName("generator-credentials"), {}, part("generator-credentials")) : undefined;
+
+        const { eventHubs, kafka } = this.kafkaPlatform(ctx, { replicationCredentials, sinkIdentity });
+        const { postgres, sourceCatalog } = this.postgresSource(ctx, { kafka, adminPassword, replicationCredentials, operatorCredentials, generatorCredentials });
+        const kqlSchemas = this.adxModel(ctx, { adx, adxQueryUri, sourceCatalog });
+        const { sourceConnector, sinkConnector } = this.connectors(ctx, {
+            adxQueryUri,
+            adxIngestionUri,
+            sinkIdentity,
+            kafka,
+            postgres,
+            sourceCatalog,
+            kqlSchemas,
+            generatorCredentials,
+        });
+
+        this.adxQueryUri = adxQueryUri;
+        this.adxIngestionUri = adxIngestionUri;
+        this.adxDatabase = config.adx.databaseName;
+        this.postgresHost = postgres.adminEndpoint.host;
+        this.postgresDatabase = postgres.databaseName;
+        this.replicationSlot = postgres.slotName;
+        this.connectRestUrl = kafka.connectRestUrl;
+        this.postgresOperatorPassword = operatorCredentials.password;
+        this.connectRestPassword = pulumi.secret(kafka.connectRestCredentials.apply((c) => c.password));
+        /** Event Hubs mode: the namespace, and the operators' Listen-only connection string (a secret; `pulumi stack output --show-secrets`); the workers' Listen+Send one is no output. */
+        this.eventHubsNamespace = eventHubs?.namespace.name;
+        this.eventHubsConnectionString = eventHubs?.operatorConnectionString;
+        this.topics = captured.map((m) => m.topic);
+        this.connectorNames = { source: sourceConnector.connectorName, sink: sinkConnector.connectorName };
+        /** The ADX web UI on each captured table's current state and on the functions of its overlay (kql/<table>/). */
+        this.analyticsLinks = adxWebUiLinks(adxQueryUri, config.adx.databaseName, [
+            ...captured.map((m) => m.adx.currentState),
+            ...captured.flatMap((m) => functionsDefinedIn(m.overlay)),
+        ]);
+        /** A managed identity the stack created for the sink: attach it to the Docker host once (`az vm identity assign ... --identities <this>`). */
+        this.sinkManagedIdentityResourceId = sinkIdentity.managedIdentityResourceId;
+        /** Everything `npm run status` and `npm run verify` need (contract/stackOutputs.ts); no secrets. */
+        this.operations = this.operationsOutputs(ctx, { adxQueryUri, sinkIdentity, kafka, eventHubs, postgres, sourceCatalog });
+        // Every stack that deploys into an Azure subscription is told when changes stop reaching ADX.
+        if (ctx.hasAzureHome()) {
+            new PipelineStalledAlert(
+                childName("stalled-alert"),
+                {
+                    resourceGroupName: azureHome().resourceGroup.name,
+                    location: azureHome().resourceGroup.location,
+                    baseName: names.resourceGroup,
+                    query: this.operations.apply((o) =>
+                        heartbeatStalledQuery(
+                            adxTableReference(o.adx.queryUri, o.adx.database, o.adx.heartbeat.rawTable),
+                            o.adx.heartbeat.sourceTsColumn,
+                            config.alerts.maxHeartbeatAgeSeconds,
+                        ),
+                    ),
+                    maxHeartbeatAgeSeconds: config.alerts.maxHeartbeatAgeSeconds,
+                    databaseAccess: adxDatabaseAccess,
+                    tenantId: client.tenantId,
+                    actionGroupId: alertActions()?.id,
+                },
+                { parent: this, dependsOn: kqlSchemas },
+            );
+        }
+        this.registerOutputs({
+            adxQueryUri: this.adxQueryUri,
+            adxIngestionUri: this.adxIngestionUri,
+            topics: this.topics,
+            connectorNames: this.connectorNames,
+            operations: this.operations,
+        });
+    }
+
+    /** The ADX cluster (when the stack owns it) and the sink's identity with its Ingestor grant. */
+    private adxAndSinkIdentity(ctx: PipelineContext) {
+        const { config, names, client, adxTarget, part, childName, azureHome } = ctx;
         const adx =
             adxTarget.mode === "owned"
                 ? new AdxCluster(
@@ -186,13 +287,13 @@ export class CdcPipeline extends pulumi.ComponentResource {
             },
             part("sink-identity", { dependsOn: adx ? [adx.database] : [] }),
         );
+        return { adx, adxQueryUri, adxIngestionUri, adxDatabaseAccess, sinkIdentity };
+    }
 
-        const replicationCredentials = new ReplicationCredentials(childName("replication-credentials"), {}, part("replication-credentials"));
-        // The operator commands' own PostgreSQL role (status, verify, snapshot, reconcile): not the admin.
-        const operatorCredentials = new ReplicationCredentials(childName("operator-credentials"), {}, part("operator-credentials"));
-        // The orders generator's own role, when it runs: it writes the demo table only.
-        const generatorCredentials = config.generator.enabled ? new ReplicationCredentials(childName("generator-credentials"), {}, part("generator-credentials")) : undefined;
-
+    /** Kafka (Event Hubs or the broker container) and the Connect workers. */
+    private kafkaPlatform(ctx: PipelineContext, deps: { replicationCredentials: ReplicationCredentials; sinkIdentity: SinkIdentity }) {
+        const { config, names, plan, part, childName, azureHome } = ctx;
+        const { replicationCredentials, sinkIdentity } = deps;
         // Every topic the pipeline uses; on Event Hubs each is an event hub created before Connect starts.
         const kafkaTopics = stackTopics(plan, config.kafka);
         /** Event Hubs (namespace and one event hub per topic) or the broker container, as kafka.mode says. */
@@ -244,7 +345,22 @@ export class CdcPipeline extends pulumi.ComponentResource {
             },
             part("kafka"),
         );
+        return { eventHubs, kafka };
+    }
 
+    /** The PostgreSQL source (server, bootstrap) and its catalog of the captured tables. */
+    private postgresSource(
+        ctx: PipelineContext,
+        deps: {
+            kafka: KafkaPlatform;
+            adminPassword: pulumi.Input<string>;
+            replicationCredentials: ReplicationCredentials;
+            operatorCredentials: ReplicationCredentials;
+            generatorCredentials?: ReplicationCredentials;
+        },
+    ) {
+        const { config, names, plan, part, childName, azureHome, alertActions } = ctx;
+        const { kafka, adminPassword, replicationCredentials, operatorCredentials, generatorCredentials } = deps;
         const postgres = new PostgresSource(
             childName("postgres"),
             {
@@ -275,7 +391,13 @@ export class CdcPipeline extends pulumi.ComponentResource {
             },
             part("source-catalog", { dependsOn: [postgres.bootstrap] }),
         );
+        return { postgres, sourceCatalog };
+    }
 
+    /** The ADX model: one KqlSchema per captured table (generated, then its overlay) and the heartbeat's. */
+    private adxModel(ctx: PipelineContext, deps: { adx?: AdxCluster; adxQueryUri: pulumi.Output<string>; sourceCatalog: SourceCatalog }) {
+        const { config, plan, captured, part, childName } = ctx;
+        const { adx, adxQueryUri, sourceCatalog } = deps;
         // One KqlSchema per captured table: the model generated from the catalog, then the table's overlay.
         const kqlSchemas = captured.map((m) => {
             const scripts = sourceCatalog.described.apply((described) => {
@@ -307,7 +429,25 @@ export class CdcPipeline extends pulumi.ComponentResource {
                 part("kql-heartbeat", { dependsOn: adx ? [adx.deployerAdmin] : [] }),
             ),
         );
+        return kqlSchemas;
+    }
 
+    /** Debezium's source connector, the Kusto sink, the incremental snapshot of tables added later, and the orders generator when enabled. */
+    private connectors(
+        ctx: PipelineContext,
+        deps: {
+            adxQueryUri: pulumi.Output<string>;
+            adxIngestionUri: pulumi.Output<string>;
+            sinkIdentity: SinkIdentity;
+            kafka: KafkaPlatform;
+            postgres: PostgresSource;
+            sourceCatalog: SourceCatalog;
+            kqlSchemas: KqlSchema[];
+            generatorCredentials?: ReplicationCredentials;
+        },
+    ) {
+        const { config, names, plan, client, part, childName } = ctx;
+        const { adxQueryUri, adxIngestionUri, sinkIdentity, kafka, postgres, sourceCatalog, kqlSchemas, generatorCredentials } = deps;
         const { source: sourceConnectorName, sink: sinkConnectorName } = plan.connectors;
         const sourceConnector = new KafkaConnector(
             childName("debezium-source"),
@@ -403,30 +543,24 @@ export class CdcPipeline extends pulumi.ComponentResource {
                 part("orders-generator", { dependsOn: [sourceConnector] }),
             );
         }
+        return { sourceConnector, sinkConnector };
+    }
 
-        this.adxQueryUri = adxQueryUri;
-        this.adxIngestionUri = adxIngestionUri;
-        this.adxDatabase = config.adx.databaseName;
-        this.postgresHost = postgres.adminEndpoint.host;
-        this.postgresDatabase = postgres.databaseName;
-        this.replicationSlot = postgres.slotName;
-        this.connectRestUrl = kafka.connectRestUrl;
-        this.postgresOperatorPassword = operatorCredentials.password;
-        this.connectRestPassword = pulumi.secret(kafka.connectRestCredentials.apply((c) => c.password));
-        /** Event Hubs mode: the namespace, and the operators' Listen-only connection string (a secret; `pulumi stack output --show-secrets`); the workers' Listen+Send one is no output. */
-        this.eventHubsNamespace = eventHubs?.namespace.name;
-        this.eventHubsConnectionString = eventHubs?.operatorConnectionString;
-        this.topics = captured.map((m) => m.topic);
-        this.connectorNames = { source: sourceConnector.connectorName, sink: sinkConnector.connectorName };
-        /** The ADX web UI on each captured table's current state and on the functions of its overlay (kql/<table>/). */
-        this.analyticsLinks = adxWebUiLinks(adxQueryUri, config.adx.databaseName, [
-            ...captured.map((m) => m.adx.currentState),
-            ...captured.flatMap((m) => functionsDefinedIn(m.overlay)),
-        ]);
-        /** A managed identity the stack created for the sink: attach it to the Docker host once (`az vm identity assign ... --identities <this>`). */
-        this.sinkManagedIdentityResourceId = sinkIdentity.managedIdentityResourceId;
-        /** Everything `npm run status` and `npm run verify` need (contract/stackOutputs.ts); no secrets. */
-        this.operations = pulumi
+    /** Everything `status`, `verify` and `reconcile` need (contract/stackOutputs.ts); no secrets. */
+    private operationsOutputs(
+        ctx: PipelineContext,
+        deps: {
+            adxQueryUri: pulumi.Output<string>;
+            sinkIdentity: SinkIdentity;
+            kafka: KafkaPlatform;
+            eventHubs?: EventHubsKafka;
+            postgres: PostgresSource;
+            sourceCatalog: SourceCatalog;
+        },
+    ): pulumi.Output<OperationsOutputs> {
+        const { config, plan } = ctx;
+        const { adxQueryUri, sinkIdentity, kafka, eventHubs, postgres, sourceCatalog } = deps;
+        const operations = pulumi
             .all([
                 postgres.adminEndpoint.host,
                 adxQueryUri,
@@ -460,36 +594,7 @@ export class CdcPipeline extends pulumi.ComponentResource {
                     },
                 }),
             );
-        // Every stack that deploys into an Azure subscription is told when changes stop reaching ADX.
-        if (home) {
-            new PipelineStalledAlert(
-                childName("stalled-alert"),
-                {
-                    resourceGroupName: azureHome().resourceGroup.name,
-                    location: azureHome().resourceGroup.location,
-                    baseName: names.resourceGroup,
-                    query: this.operations.apply((o) =>
-                        heartbeatStalledQuery(
-                            adxTableReference(o.adx.queryUri, o.adx.database, o.adx.heartbeat.rawTable),
-                            o.adx.heartbeat.sourceTsColumn,
-                            config.alerts.maxHeartbeatAgeSeconds,
-                        ),
-                    ),
-                    maxHeartbeatAgeSeconds: config.alerts.maxHeartbeatAgeSeconds,
-                    databaseAccess: adxDatabaseAccess,
-                    tenantId: client.tenantId,
-                    actionGroupId: alertActions()?.id,
-                },
-                { parent: this, dependsOn: kqlSchemas },
-            );
-        }
-        this.registerOutputs({
-            adxQueryUri: this.adxQueryUri,
-            adxIngestionUri: this.adxIngestionUri,
-            topics: this.topics,
-            connectorNames: this.connectorNames,
-            operations: this.operations,
-        });
+        return operations;
     }
 }
 
