@@ -16,6 +16,11 @@ export interface KqlSchemaInputs {
     retainData: boolean;
 }
 
+/** ADX's answer that an object does not exist (its wordings differ by command: "not found", "could not be found", "does not exist", BadRequest_EntityNotFound). */
+function isAdxNotFound(error: { message: string }): boolean {
+    return /not found|could not be found|does not exist|NotFound/i.test(error.message);
+}
+
 const DRIFT_MARKER = "// drift detected by refresh: ";
 
 /** A script's text as applied: without the drift line a refresh put in front of it. */
@@ -90,7 +95,7 @@ export async function inspectTables(inputs: KqlSchemaInputs, token: string): Pro
             try {
                 rows = kusto.rowsOf((await kusto.runKustoCommand(inputs.clusterUri, inputs.database, `.show table ${object.name} cslschema`, token))[0]);
             } catch (error: any) {
-                if (/not found|could not be found|does not exist|NotFound/i.test(error.message)) {
+                if (isAdxNotFound(error)) {
                     absent.push(object.name);
                     continue;
                 }
@@ -149,7 +154,7 @@ async function dropCommands(inputs: KqlSchemaInputs, commands: string[]): Promis
             await kusto.runKustoCommand(inputs.clusterUri, inputs.database, command, token);
         } catch (error: any) {
             // Already gone is success; anything else must stop the delete so nothing is half-removed silently.
-            if (!/not found|could not be found|does not exist|NotFound/i.test(error.message)) throw error;
+            if (!isAdxNotFound(error)) throw error;
         }
     }
 }
@@ -161,7 +166,7 @@ async function detectDrift(inputs: KqlSchemaInputs): Promise<Map<string, string[
         try {
             return kusto.rowsOf((await kusto.runKustoCommand(inputs.clusterUri, inputs.database, command, token))[0]);
         } catch (error: any) {
-            if (/not found|could not be found|does not exist|NotFound/i.test(error.message)) return undefined;
+            if (isAdxNotFound(error)) return undefined;
             throw error;
         }
     };
