@@ -127,6 +127,7 @@ describe("the program with Pulumi.dev.yaml", () => {
         assert.deepEqual([condition.timeAggregation, condition.operator, condition.threshold], ["Count", "GreaterThan", 0], "a row means stalled");
         assert.equal(rule.inputs.kind, "LogAlert");
         assert.equal(rule.inputs.autoMitigate, true);
+        assert.equal(rule.inputs.skipQueryValidation, true, "no query run at creation, before the Viewer grant has propagated");
         const workspace = run.one("azure-native:operationalinsights:Workspace");
         assert.deepEqual(rule.inputs.scopes, [workspace.id]);
         const identity = run.one("azure-native:managedidentity:UserAssignedIdentity");
