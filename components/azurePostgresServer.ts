@@ -1,10 +1,9 @@
 // Azure Database for PostgreSQL flexible server for the source: logical replication on (and the
 // restart that makes it effective), failover slots when it has a standby, TLS required, explicit
 // firewall rules, and the database.
-import { DEFAULT_THRESHOLDS } from "../contract/healthThresholds";
 import * as pulumi from "@pulumi/pulumi";
 import * as dbforpostgresql from "@pulumi/azure-native/dbforpostgresql";
-import * as monitor from "@pulumi/azure-native/monitor";
+import { sourceServerAlerts } from "./sourceServerAlerts";
 import { parseIpv4Cidr } from "../config/ipv4Cidr";
 import { PostgresServerRestart } from "../postgres/serverRestart";
 import { ServerParameter } from "../postgres/serverParameters";
@@ -34,15 +33,9 @@ export interface AzurePostgresServerArgs {
     allowedClientCidrs: string[];
     /** The deployer's public IPv4 address: when given, a rule allows it. */
     deployerIp?: pulumi.Input<string>;
-    /** Who is told when the server's storage passes STORAGE_ALERT_PERCENT or the CDC slot falls behind (components/alertRecipients.ts; none: the alerts show in Azure only). */
+    /** Who is told when the server's storage passes STORAGE_ALERT_PERCENT (sourceServerAlerts.ts) or the CDC slot falls behind (components/alertRecipients.ts; none: the alerts show in Azure only). */
     actionGroupId?: pulumi.Input<string>;
 }
-
-/**
- * Storage use that raises the alert: Azure turns the server read-only at 95%, and a replication slot
- * whose consumer stopped keeps WAL until then; 80% leaves time to act (auto-grow acts first).
- */
-export const STORAGE_ALERT_PERCENT = 80;
 
 /**
  * Firewall rules from the configured CIDRs (validated by config.ts), each named by its range, not by
@@ -135,60 +128,7 @@ export class AzurePostgresServer extends pulumi.ComponentResource {
             { serverName: this.server.name, resourceGroupName: args.resourceGroupName, databaseName: args.databaseName, charset: "UTF8", collation: "en_US.utf8" },
             { parent: this, dependsOn: [this.restart] },
         );
-        // Alerts that reach a person when nobody runs `status`: the disk filling (Azure turns the server
-        // read-only at 95%), and the CDC slot holding WAL (Connect down, the source task failed, or a sink
-        // stopped at a gap long enough for Debezium to stop confirming) at the lag `status` calls unhealthy.
-        const alerts = [
-            {
-                part: "storage-alert",
-                criterion: "storage-percent",
-                metricName: "storage_percent",
-                timeAggregation: "Average",
-                threshold: STORAGE_ALERT_PERCENT,
-                severity: 1,
-                description: `PostgreSQL storage above ${STORAGE_ALERT_PERCENT}%: at 95% Azure makes the server read-only. A stopped CDC consumer keeps WAL: run pg-adx-cdc status.`,
-            },
-            {
-                part: "slot-lag-alert",
-                criterion: "logical-replication-lag",
-                metricName: "logical_replication_delay_in_bytes",
-                timeAggregation: "Maximum",
-                threshold: DEFAULT_THRESHOLDS.maxSlotLagBytes,
-                severity: 2,
-                description:
-                    `A logical replication slot is more than ${DEFAULT_THRESHOLDS.maxSlotLagBytes / 1024 / 1024} MiB behind (the WAL it keeps grows until it is consumed): ` +
-                    `Kafka Connect down, or the source connector failed. Run pg-adx-cdc status; the WAL guard, where set, drops the slot at its limit.`,
-            },
-        ];
-        for (const a of alerts)
-            new monitor.MetricAlert(
-                `${name}-${a.part}`,
-                {
-                    resourceGroupName: args.resourceGroupName,
-                    location: "global",
-                    description: a.description,
-                    severity: a.severity,
-                    enabled: true,
-                    scopes: [this.server.id],
-                    evaluationFrequency: "PT5M",
-                    windowSize: "PT15M",
-                    criteria: {
-                        odataType: "Microsoft.Azure.Monitor.SingleResourceMultipleMetricCriteria",
-                        allOf: [
-                            {
-                                criterionType: "StaticThresholdCriterion",
-                                name: a.criterion,
-                                metricName: a.metricName,
-                                operator: "GreaterThan",
-                                threshold: a.threshold,
-                                timeAggregation: a.timeAggregation,
-                            },
-                        ],
-                    },
-                    actions: args.actionGroupId ? [{ actionGroupId: args.actionGroupId }] : [],
-                },
-                { parent: this },
-            );
+        sourceServerAlerts(name, { resourceGroupName: args.resourceGroupName, serverId: this.server.id, actionGroupId: args.actionGroupId }, { parent: this });
         this.host = this.server.fullyQualifiedDomainName;
         this.registerOutputs({ host: this.host });
     }

@@ -206,8 +206,8 @@ export class CdcPipeline extends pulumi.ComponentResource {
         this.sinkManagedIdentityResourceId = sinkIdentity.managedIdentityResourceId;
         /** Everything `npm run status` and `npm run verify` need (contract/stackOutputs.ts); no secrets. */
         this.operations = this.operationsOutputs(ctx, { adxQueryUri, sinkIdentity, kafka, eventHubs, postgres, sourceCatalog });
-        // Every stack that deploys into an Azure subscription is told when changes stop reaching ADX.
-        if (ctx.hasAzureHome()) {
+        // Every stack that deploys into an Azure subscription (or captures an existing Azure server) is told when changes stop reaching ADX.
+        if (ctx.hasAzureHome() || config.postgres.existingServer) {
             new PipelineStalledAlert(
                 childName("stalled-alert"),
                 {
@@ -665,6 +665,7 @@ export function postgresPlacement(
                           allowRestart: pg.allowRestart,
                           allowedClientCidrs: pg.allowedClientCidrs,
                           deployerIp,
+                          actionGroupId: context.alertActions()?.id,
                       }
                     : pg.host !== undefined
                       ? { kind: "host", host: pg.host, port: pg.port, sslMode: pg.sslMode }

@@ -4,7 +4,7 @@
 // since a restart interrupts the user's application) or any PostgreSQL reached by host and port.
 // Either way a readiness check (wal_level in effect, free slot and WAL sender, admin rights) runs
 // before the bootstrap and names what is missing. Nothing here creates or deletes the server or
-// its database; destroy removes only the firewall rules the stack added.
+// its database; destroy removes only the firewall rules and the alert rules the stack added.
 import { SslMode } from "../contract/sslMode";
 import * as pulumi from "@pulumi/pulumi";
 import * as dbforpostgresql from "@pulumi/azure-native/dbforpostgresql";
@@ -13,6 +13,7 @@ import { PostgresServerRestart } from "../postgres/serverRestart";
 import { raisedParameterValue, ServerParameter } from "../postgres/serverParameters";
 import { PostgresReadiness } from "../postgres/sourceReadiness";
 import { deployerRuleOptions } from "./deployerIp";
+import { sourceServerAlerts } from "./sourceServerAlerts";
 
 /** Where the server is: an Azure flexible server the stack configures, or any PostgreSQL by host. */
 export type ExistingPostgresTarget =
@@ -29,6 +30,8 @@ export type ExistingPostgresTarget =
           allowedClientCidrs: string[];
           /** The deployer's public IPv4 address: when given, a rule allows it. */
           deployerIp?: pulumi.Input<string>;
+          /** Who the server's storage and slot alerts tell (components/alertRecipients.ts). */
+          actionGroupId?: pulumi.Input<string>;
       }
     | { kind: "host"; host: pulumi.Input<string>; port: number; sslMode: SslMode };
 
@@ -97,6 +100,8 @@ export class ExistingPostgresServer extends pulumi.ComponentResource {
                 const staticParameters = Object.fromEntries(target.parameters.filter((p) => p.static).map((p) => [p.name, values.get(p.name)!]));
                 ready = [new PostgresServerRestart(`${name}-restart`, { serverId: server.id, staticParameters }, { parent: this, dependsOn: parameters })];
             }
+            // The pipeline's own alerts on the user's server: its disk filling, its CDC slot holding WAL.
+            sourceServerAlerts(name, { resourceGroupName, serverId: server.id, actionGroupId: target.actionGroupId }, { parent: this });
             const rules = [...buildFirewallRules(target.allowedClientCidrs).map((r) => ({ ...r, name: `pg-adx-cdc-${r.name}` }))];
             for (const r of rules) {
                 this.firewallRules.push(

@@ -53,6 +53,15 @@ describe("examples/existing-servers: CdcPipeline in a program of its own", () =>
         assert.equal(operations.postgres.database, "orders");
     });
 
+    it("is told when changes stop reaching ADX: the stalled alert's identity reads the existing database as a Viewer, granted with KQL", () => {
+        const schemas = resources.filter((r) => r.type === "pulumi-nodejs:dynamic/pg-adx-cdc:KqlSchema");
+        const viewer = schemas.find((k) => k.name === "orders-cdc-stalled-alert-viewer-kql")!;
+        assert.match(viewer.inputs.scripts[0].text, /^\.add database \['orders'\] viewers \('aadapp=[0-9a-f-]+;[0-9a-z-]+'\) 'pg-adx-cdc pipeline-stalled alert'$/m);
+        const rule = resources.find((r) => r.type === "azure-native:monitor:ScheduledQueryRule")!;
+        assert.match(rule.inputs.criteria.allOf[0].query, /^adx\("https:\/\/shopanalytics\.westeurope\.kusto\.windows\.net\/orders"\)\./);
+        assert.equal(resources.filter((r) => r.type === "azure-native:monitor:MetricAlert").length, 2, "the existing server's storage and slot alerts");
+    });
+
     it("bad settings are refused by the stack's own validation, naming each key and the fix, before anything is registered", async () => {
         const before = resources.length;
         assert.throws(

@@ -34,6 +34,18 @@ describe("the dev stack on an existing Azure flexible server", () => {
         assert.deepEqual(run.byType("azure-native:dbforpostgresql:Database"), []);
     });
 
+    it("watches the user's server as its own: the storage and slot-lag alerts on it, and the pipeline-stalled alert", () => {
+        const alerts = run.byType("azure-native:monitor:MetricAlert");
+        assert.deepEqual(alerts.map((a) => a.inputs.criteria.allOf[0].metricName).sort(), ["logical_replication_delay_in_bytes", "storage_percent"]);
+        for (const a of alerts) {
+            assert.deepEqual(a.inputs.scopes, [
+                "/subscriptions/00000000-0000-0000-0000-0000000005b5/resourceGroups/app-rg/providers/Microsoft.DBforPostgreSQL/flexibleServers/orders-db",
+            ]);
+            assert.equal(a.inputs.resourceGroupName, "app-rg");
+        }
+        assert.equal(run.byType("azure-native:monitor:ScheduledQueryRule").length, 1);
+    });
+
     it("sets the logical-replication parameters on the named server and opens it to the Connect host only", () => {
         const params = run.byType("azure-native:dbforpostgresql:Configuration");
         assert.ok(params.length > 0 && params.every((p) => p.inputs.serverName === "orders-db" && p.inputs.resourceGroupName === "app-rg"));
