@@ -300,53 +300,61 @@ describe("operator commands on the real local pipeline", () => {
         const mappingKey = `${names.changes}/${names.mapping}`;
         const mapping = adx.mappings.get(mappingKey)!;
         adx.mappings.delete(mappingKey);
-        // Changes keep flowing: the sink's failed flush surfaces (fails the task) on its next put of a record.
-        let result = await runCommand("status", ["--json"]);
-        // Until status reports the failed task (asserted below from its last answer), a change a second.
-        await pollUntil({
-            attempt: async () => {
-                if (JSON.parse(result.stdout).problems.some((p: string) => /task 0 is FAILED/.test(p))) return true;
-                await source.admin.query(`INSERT INTO ${CAPTURED_TABLE} (custid, amount, city) VALUES (7, 3.00, 'After')`);
-                await new Promise((r) => setTimeout(r, 1000));
-                result = await runCommand("status", ["--json"]);
-                return undefined;
-            },
-            timeoutMs: 60_000,
-            intervalMs: 0,
-            timeoutError: () => new Error("status did not report the failed task"),
-        }).catch(() => undefined);
-        const parsed = JSON.parse(result.stdout);
-        assert.equal(result.code, 1);
-        // The failed task, and ADX's reason: the real sink surfaces the failed flush on its next write, with the
-        // mapping error or (seen once in CI) "write beyond end of stream"; status names ADX's refusal either way.
-        assert.ok(
-            parsed.problems.some((p: string) => /^connector cdc-adx-sink task 0 is FAILED: /.test(p)),
-            parsed.problems.join("; "),
-        );
-        assert.ok(
-            parsed.problems.some((p: string) => /[Mm]apping|Error in flushByTime/.test(p)),
-            parsed.problems.join("; "),
-        );
-        const [committed] = (await admin.fetchOffsets({ groupId: `connect-${SINK}`, topics: [TOPIC] }))[0].partitions;
-        assert.ok(Number(committed.offset) <= Number(firstRejected), `the sink committed ${committed.offset}, past the first rejected record at ${firstRejected}`);
-        const restart = await runCommand("restart-sink", []);
-        assert.equal(restart.code, 0, restart.stdout + restart.stderr);
-        assert.match(restart.stdout, /^task 0 FAILED: /m);
-        assert.match(restart.stdout, /^restarted 1 failed task\(s\) of cdc-adx-sink/m);
-        // The fix (pulumi up re-creates the mapping), then restart-sink: the rejected changes arrive, none dropped.
-        adx.mappings.set(mappingKey, mapping);
-        await new Promise((r) => setTimeout(r, 2000));
-        await runCommand("restart-sink", []);
-        const { rows } = await source.admin.query(`SELECT count(*)::int AS n FROM ${CAPTURED_TABLE} WHERE city = 'After'`);
-        let inAdx = 0;
-        await pollUntil({
-            attempt: async () => ((inAdx = (await sink.currentRows(CAPTURED_TABLE)).filter((r) => r.city === "After").length) >= rows[0].n ? true : undefined),
-            timeoutMs: 60_000,
-            intervalMs: 500,
-            timeoutError: () => new Error(`${inAdx} of ${rows[0].n} rejected changes arrived within 60 s of the fix`),
-        });
-        assert.equal(inAdx, rows[0].n, "every change ADX rejected arrived after the fix");
-        await admin.disconnect();
+        try {
+            // Changes keep flowing: the sink's failed flush surfaces (fails the task) on its next put of a record.
+            let result = await runCommand("status", ["--json"]);
+            // Until status reports the failed task (asserted below from its last answer), a change a second.
+            await pollUntil({
+                attempt: async () => {
+                    if (JSON.parse(result.stdout).problems.some((p: string) => /task 0 is FAILED/.test(p))) return true;
+                    await source.admin.query(`INSERT INTO ${CAPTURED_TABLE} (custid, amount, city) VALUES (7, 3.00, 'After')`);
+                    await new Promise((r) => setTimeout(r, 1000));
+                    result = await runCommand("status", ["--json"]);
+                    return undefined;
+                },
+                timeoutMs: 60_000,
+                intervalMs: 0,
+                timeoutError: () => new Error("status did not report the failed task"),
+            }).catch(() => undefined);
+            const parsed = JSON.parse(result.stdout);
+            assert.equal(result.code, 1);
+            // The failed task, and ADX's reason: the real sink surfaces the failed flush on its next write, with the
+            // mapping error or (seen once in CI) "write beyond end of stream"; status names ADX's refusal either way.
+            assert.ok(
+                parsed.problems.some((p: string) => /^connector cdc-adx-sink task 0 is FAILED: /.test(p)),
+                parsed.problems.join("; "),
+            );
+            assert.ok(
+                parsed.problems.some((p: string) => /[Mm]apping|Error in flushByTime/.test(p)),
+                parsed.problems.join("; "),
+            );
+            const [committed] = (await admin.fetchOffsets({ groupId: `connect-${SINK}`, topics: [TOPIC] }))[0].partitions;
+            assert.ok(Number(committed.offset) <= Number(firstRejected), `the sink committed ${committed.offset}, past the first rejected record at ${firstRejected}`);
+            const restart = await runCommand("restart-sink", []);
+            assert.equal(restart.code, 0, restart.stdout + restart.stderr);
+            assert.match(restart.stdout, /^task 0 FAILED: /m);
+            assert.match(restart.stdout, /^restarted 1 failed task\(s\) of cdc-adx-sink/m);
+            // The fix (pulumi up re-creates the mapping), then restart-sink: the rejected changes arrive, none dropped.
+            adx.mappings.set(mappingKey, mapping);
+            await new Promise((r) => setTimeout(r, 2000));
+            await runCommand("restart-sink", []);
+            const { rows } = await source.admin.query(`SELECT count(*)::int AS n FROM ${CAPTURED_TABLE} WHERE city = 'After'`);
+            let inAdx = 0;
+            await pollUntil({
+                attempt: async () => ((inAdx = (await sink.currentRows(CAPTURED_TABLE)).filter((r) => r.city === "After").length) >= rows[0].n ? true : undefined),
+                timeoutMs: 60_000,
+                intervalMs: 500,
+                timeoutError: () => new Error(`${inAdx} of ${rows[0].n} rejected changes arrived within 60 s of the fix`),
+            });
+            assert.equal(inAdx, rows[0].n, "every change ADX rejected arrived after the fix");
+        } finally {
+            // A failure above must not leave the mapping dropped and the task failed for the tests after this one.
+            if (!adx.mappings.has(mappingKey)) {
+                adx.mappings.set(mappingKey, mapping);
+                await runCommand("restart-sink", []).catch(() => undefined);
+            }
+            await admin.disconnect();
+        }
     });
 
     it("status: records retention deleted before the sink read them are a DATA GAP (exit 1, the table and the repair named); the snapshot command repairs it", async () => {
