@@ -158,7 +158,14 @@ export function currentStateKey(table: CatalogTable, configuredKey?: string[]): 
     if (table.primaryKey.length > 0) return table.primaryKey;
     // No primary key, but a unique index over NOT NULL columns (a join table an ORM made): those columns identify a row.
     // Debezium's message.key.columns cannot hold a name with its list separators (, ; :): such an index is no key here.
-    if (table.uniqueKey?.length && !table.uniqueKey.some((c) => DEBEZIUM_LIST_SEPARATORS.test(c))) return table.uniqueKey;
+    const unusable = table.uniqueKey?.filter((c) => DEBEZIUM_LIST_SEPARATORS.test(c)) ?? [];
+    if (table.uniqueKey?.length && unusable.length === 0) return table.uniqueKey;
+    if (unusable.length)
+        throw new Error(
+            `${table.qualifiedName} has no primary key, and its unique index over (${table.uniqueKey!.join(", ")}) cannot key it: column name(s) ${unusable.map((c) => JSON.stringify(c)).join(", ")} ` +
+                `hold , ; or :, which Debezium's message.key.columns cannot express. Add a primary key (ALTER TABLE ${table.qualifiedName} ADD PRIMARY KEY (...)), ` +
+                `or rename those columns (ALTER TABLE ${table.qualifiedName} RENAME COLUMN ...)`,
+        );
     throw new Error(
         `${table.qualifiedName} has no primary key and no unique index over NOT NULL columns, so no change can be matched to the row it changes. ` +
             `Add one (ALTER TABLE ${table.qualifiedName} ADD PRIMARY KEY (...)), or name the columns that identify a row: ` +
