@@ -390,7 +390,9 @@ export function heartbeatStalledQuery(changesTable: string, sourceTsColumn: stri
 export function adxTableReference(queryUri: string, database: string, table: string): string {
     if (!/^https:\/\/[A-Za-z0-9.-]+\/?$/.test(queryUri)) throw new Error(`ADX query URI ${JSON.stringify(queryUri)} is not https://<cluster host>`);
     if (!/^[A-Za-z0-9_.-]+$/.test(database)) throw new Error(`database name ${JSON.stringify(database)} cannot be quoted in a cross-service query`);
-    return `adx("${queryUri.replace(/\/$/, "")}/${database}").${kustoIdentifier(table)}`;
+    // A plain name as is, as Azure Monitor's examples write it (adx("...").StormEvents); any other bracket-quoted.
+    const name = /^[A-Za-z_][A-Za-z0-9_]*$/.test(table) ? table : kustoIdentifier(table);
+    return `adx("${queryUri.replace(/\/$/, "")}/${database}").${name}`;
 }
 
 /** A captured table's whole ADX model: the generated base, then its hand-written overlay (if any) on top. */

@@ -197,7 +197,11 @@ describe("the generated ADX model (Kusto language service: zero diagnostics)", (
         assert.match(query, /> ago\(300s\)/);
         assert.equal(
             adxTableReference("https://adxcdcdev.westeurope.kusto.windows.net/", "cdc", "cdc_meta_heartbeat_cdc_changes"),
-            `adx("https://adxcdcdev.westeurope.kusto.windows.net/cdc").['cdc_meta_heartbeat_cdc_changes']`,
+            `adx("https://adxcdcdev.westeurope.kusto.windows.net/cdc").cdc_meta_heartbeat_cdc_changes`,
+        );
+        assert.equal(
+            adxTableReference("https://adxcdcdev.westeurope.kusto.windows.net", "cdc", "odd name"),
+            `adx("https://adxcdcdev.westeurope.kusto.windows.net/cdc").['odd name']`,
         );
         assert.throws(() => adxTableReference("http://x", "cdc", "t"), /is not https/);
         assert.throws(() => heartbeatStalledQuery("t", sourceTs, 0), /positive whole number/);

@@ -123,7 +123,7 @@ describe("the program with Pulumi.dev.yaml", () => {
                 DEFAULT_THRESHOLDS.maxHeartbeatAgeSeconds,
             ),
         );
-        assert.match(condition.query, /^adx\("https:\/\/adxcdcdev[a-z0-9]*\.westeurope\.kusto\.windows\.net\/cdc"\)\.\['cdc_meta_heartbeat_cdc_changes'\]\n/);
+        assert.match(condition.query, /^adx\("https:\/\/adxcdcdev[a-z0-9]*\.westeurope\.kusto\.windows\.net\/cdc"\)\.cdc_meta_heartbeat_cdc_changes\n/);
         assert.deepEqual([condition.timeAggregation, condition.operator, condition.threshold], ["Count", "GreaterThan", 0], "a row means stalled");
         assert.equal(rule.inputs.kind, "LogAlert");
         assert.equal(rule.inputs.autoMitigate, true);
