@@ -49,6 +49,8 @@ export function renderTypeTableMarkdown(): string {
         "and the e2e comparison reads it there. A string longer than 1 MB is cut by ADX and a dynamic value over",
         "1 MB is stored as null, which is why no record is let past 900,000 bytes (see [rows over 1 MB](adx-model.md#rows-over-1-mb)).",
         "",
+        "## Metadata columns",
+        "",
         "Every change table also has these columns (a source column with one of these names keeps it, and the",
         "metadata column takes a leading `_` instead):",
         "",
