@@ -319,6 +319,7 @@ export class CdcPipeline extends pulumi.ComponentResource {
                     zoneRedundant: kafkaConfig.eventHubs.zoneRedundant,
                     topics: kafkaTopics,
                     allowedClientCidrs: eventHubsAllowedCidrs(config),
+                    keyRotation: kafkaConfig.eventHubs.keyRotation,
                 },
                 part("event-hubs", { dependsOn: [partitionsGuard] }),
             );
@@ -345,6 +346,8 @@ export class CdcPipeline extends pulumi.ComponentResource {
             },
             part("kafka"),
         );
+        // A key rotation ends the old key only once every worker has moved to the new one.
+        eventHubs?.retirePreviousWorkersKey(kafka.connectWorkers);
         return { eventHubs, kafka };
     }
 

@@ -7,6 +7,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as eventhub from "@pulumi/azure-native/eventhub";
 import { KafkaTopicSpec } from "../connectors/kafkaTopics";
+import { EventHubsKeyRotation, otherKey } from "../connectors/eventHubsKeyRotation";
 
 export interface EventHubsKafkaArgs {
     resourceGroupName: pulumi.Input<string>;
@@ -22,6 +23,8 @@ export interface EventHubsKafkaArgs {
     topics: KafkaTopicSpec[];
     /** The only addresses (IPv4 CIDRs) the namespace admits: the Connect host and the operators' hosts. */
     allowedClientCidrs: string[];
+    /** A new value rotates the SAS keys (connectors/eventHubsKeyRotation.ts). */
+    keyRotation: pulumi.Input<string>;
 }
 
 /** Hours a compacted event hub keeps a delete marker (tombstone) for consumers reading from the start. */
@@ -42,9 +45,14 @@ export class EventHubsKafka extends pulumi.ComponentResource {
     public readonly connectionString: pulumi.Output<string>;
     /** The Listen-only rule's connection string (a secret): the operators' (status cannot write a record with it). */
     public readonly operatorConnectionString: pulumi.Output<string>;
+    /** Which of the workers' rule's two keys they use; a rotation switches it. */
+    public readonly workersKey: EventHubsKeyRotation;
+    private readonly keyRotation: pulumi.Input<string>;
+    private readonly baseName: string;
 
     constructor(name: string, args: EventHubsKafkaArgs, opts?: pulumi.ComponentResourceOptions) {
         super("pg-adx-cdc:index:EventHubsKafka", name, {}, opts);
+        this.baseName = name;
         this.namespace = new eventhub.Namespace(
             `${name}-namespace`,
             {
@@ -103,18 +111,50 @@ export class EventHubsKafka extends pulumi.ComponentResource {
             { parent: this },
         );
         this.bootstrapServers = pulumi.interpolate`${this.namespace.name}.servicebus.windows.net:${KAFKA_PORT}`;
+        // Key rotation: the workers' key switches to the rule's other, freshly regenerated key; the operators' is renewed.
+        this.workersKey = new EventHubsKeyRotation(`${name}-kafka-clients-key`, { ruleId: this.clientRule.id, trigger: args.keyRotation, mode: "activate" }, { parent: this });
+        const operatorsKey = new EventHubsKeyRotation(
+            `${name}-operators-key`,
+            { ruleId: this.operatorRule.id, trigger: args.keyRotation, mode: "retire", retireKey: "PrimaryKey" },
+            { parent: this },
+        );
+        this.keyRotation = args.keyRotation;
+        // Listed after the rotation step, so that a rotation's `pulumi up` reads the regenerated key.
+        const workerKeys = eventhub.listNamespaceKeysOutput(
+            {
+                resourceGroupName: args.resourceGroupName,
+                namespaceName: this.namespace.name,
+                authorizationRuleName: pulumi.all([this.clientRule.name, this.workersKey.activeKey]).apply(([rule]) => rule),
+            },
+            { parent: this },
+        );
         this.connectionString = pulumi.secret(
-            eventhub.listNamespaceKeysOutput(
-                { resourceGroupName: args.resourceGroupName, namespaceName: this.namespace.name, authorizationRuleName: this.clientRule.name },
-                { parent: this },
-            ).primaryConnectionString,
+            pulumi
+                .all([workerKeys, this.workersKey.activeKey])
+                .apply(([keys, active]) => (active === "SecondaryKey" ? keys.secondaryConnectionString : keys.primaryConnectionString) as string),
         );
         this.operatorConnectionString = pulumi.secret(
             eventhub.listNamespaceKeysOutput(
-                { resourceGroupName: args.resourceGroupName, namespaceName: this.namespace.name, authorizationRuleName: this.operatorRule.name },
+                {
+                    resourceGroupName: args.resourceGroupName,
+                    namespaceName: this.namespace.name,
+                    authorizationRuleName: pulumi.all([this.operatorRule.name, operatorsKey.id]).apply(([rule]) => rule),
+                },
                 { parent: this },
             ).primaryConnectionString,
         );
         this.registerOutputs({ bootstrapServers: this.bootstrapServers, namespaceName: this.namespace.name });
+    }
+
+    /**
+     * After a rotation has moved every worker to the new key: regenerates the key they used before, so that it
+     * stops working. `workers` are the Connect workers' containers, which this waits for.
+     */
+    retirePreviousWorkersKey(workers: pulumi.Resource[]): EventHubsKeyRotation {
+        return new EventHubsKeyRotation(
+            `${this.baseName}-kafka-clients-retired-key`,
+            { ruleId: this.clientRule.id, trigger: this.keyRotation, mode: "retire", retireKey: this.workersKey.activeKey.apply(otherKey) },
+            { parent: this, dependsOn: [this.workersKey, ...workers] },
+        );
     }
 }

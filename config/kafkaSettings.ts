@@ -73,8 +73,13 @@ export const eventHubsKafkaSchema = z.strictObject({
              * operators' hosts. Empty: postgres.allowedClientCidrs, which names the Connect host already.
              */
             allowedClientCidrs: z.array(firewallCidrSchema("Event Hubs")).default([]),
+            /**
+             * Change this value (e.g. "2027-01") to rotate the SAS keys: the workers move to a fresh key one after the
+             * other while the old one still works, then the old one is regenerated; the operators' key is renewed too.
+             */
+            keyRotation: z.string().min(1).default("initial"),
         })
-        .default({ tier: "Standard", capacity: 1, zoneRedundant: false, partitions: 4, retentionHours: 168, allowedClientCidrs: [] }),
+        .default({ tier: "Standard", capacity: 1, zoneRedundant: false, partitions: 4, retentionHours: 168, allowedClientCidrs: [], keyRotation: "initial" }),
 });
 
 export const kafkaSchema = z.preprocess(

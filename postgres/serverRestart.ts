@@ -112,7 +112,7 @@ export interface PostgresServerRestartArgs {
 
 /** Restarts the server once after creation and again whenever a static parameter changes. */
 export class PostgresServerRestart extends pulumi.dynamic.Resource {
-    public readonly restartedAt!: pulumi.Output<string>;
+    declare public readonly restartedAt: pulumi.Output<string>;
     constructor(name: string, args: PostgresServerRestartArgs, opts?: pulumi.CustomResourceOptions) {
         super(serverRestartProvider, name, { ...args, restartedAt: undefined }, opts, "pg-adx-cdc", "PostgresServerRestart");
     }

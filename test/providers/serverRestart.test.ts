@@ -3,10 +3,10 @@ import { after, before, describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import { installMocks, loadSerializedProvider, settle } from "../support/pulumiMocks";
 import { PostgresServerRestart } from "../../postgres/serverRestart";
-import { startArmRestartTestDouble, ArmRestartTestDouble } from "../doubles/armRestartTestDouble";
+import { startArmTestDouble, ArmTestDouble } from "../doubles/armTestDouble";
 
 const SERVER = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.DBforPostgreSQL/flexibleServers/pg-dev";
-let arm: ArmRestartTestDouble;
+let arm: ArmTestDouble;
 let provider: any;
 
 before(async () => {
@@ -14,7 +14,7 @@ before(async () => {
     new PostgresServerRestart("probe", { serverId: SERVER, staticParameters: { wal_level: "logical" } });
     await settle(300);
     provider = loadSerializedProvider(resources.find((r) => r.type === "pulumi-nodejs:dynamic/pg-adx-cdc:PostgresServerRestart")!.inputs.__provider);
-    arm = await startArmRestartTestDouble();
+    arm = await startArmTestDouble();
     process.env.AZURE_ARM_ACCESS_TOKEN = "test-double-token";
 });
 after(() => arm?.close());

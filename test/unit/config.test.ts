@@ -279,7 +279,15 @@ describe("kafka.mode eventhubs: what Event Hubs cannot do is refused before anyt
         assert.ok(hubs.mode === "eventhubs");
         assert.equal(hubs.compression, "gzip");
         assert.equal(hubs.connectWorkers, 2);
-        assert.deepEqual(hubs.eventHubs, { tier: "Standard", capacity: 1, zoneRedundant: false, partitions: 4, retentionHours: 168, allowedClientCidrs: [] });
+        assert.deepEqual(hubs.eventHubs, {
+            tier: "Standard",
+            capacity: 1,
+            zoneRedundant: false,
+            partitions: 4,
+            retentionHours: 168,
+            allowedClientCidrs: [],
+            keyRotation: "initial",
+        });
     });
     it("the namespace admits listed addresses only: its own list, else the Connect host's from postgres.allowedClientCidrs, else refused", () => {
         assert.deepEqual(eventHubsAllowedCidrs(parseStackConfig(eventHubs({}), "dev")), ["203.0.113.10/32"], "postgres.allowedClientCidrs names the Connect host");

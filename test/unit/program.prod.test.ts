@@ -171,6 +171,21 @@ describe("the program with Pulumi.prod.yaml", () => {
         for (const secret of MOCK_SECRETS) assert.ok(!shown.includes(secret), `a preview diff could show ${secret}`);
     });
 
+    it("rotates the Event Hubs keys with kafka.eventHubs.keyRotation: the workers' key switches before the workers are replaced, the old one is retired after all of them", () => {
+        const rotations = run.dynamic("EventHubsKeyRotation");
+        const byName = Object.fromEntries(rotations.map((r) => [r.name, r.inputs]));
+        assert.deepEqual(Object.keys(byName).sort(), ["cdc-event-hubs-kafka-clients-key", "cdc-event-hubs-kafka-clients-retired-key", "cdc-event-hubs-operators-key"]);
+        assert.equal(byName["cdc-event-hubs-kafka-clients-key"].mode, "activate");
+        assert.equal(byName["cdc-event-hubs-kafka-clients-retired-key"].mode, "retire");
+        assert.deepEqual([byName["cdc-event-hubs-operators-key"].mode, byName["cdc-event-hubs-operators-key"].retireKey], ["retire", "PrimaryKey"]);
+        for (const r of rotations) assert.equal(r.inputs.trigger, "initial");
+        const urnOf = (name: string) => REGISTERED_URNS.find((u) => u.name === name)!;
+        const retired = urnOf("cdc-event-hubs-kafka-clients-retired-key");
+        for (const worker of run.byType("docker:index/container:Container").filter((c) => c.inputs.name.startsWith("pg-adx-cdc-connect-")))
+            assert.ok(retired.dependencies.includes(urnOf(worker.name).urn), `the old key is retired only after ${worker.name} has the new one`);
+        assert.ok(retired.dependencies.includes(urnOf("cdc-event-hubs-kafka-clients-key").urn));
+    });
+
     it("tells the on-call address through one action group: the server's storage and slot alerts and the pipeline-stalled alert", () => {
         const group = run.one("azure-native:monitor:ActionGroup");
         assert.deepEqual(
