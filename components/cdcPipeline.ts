@@ -28,13 +28,12 @@ import { buildKustoSinkConfig } from "../connectors/kustoSink";
 import { STACK_WORKER_SECRETS_DIR, workerSecretReference } from "../connectors/workerSettings";
 import { KqlSchema } from "../kql/kqlSchema";
 import { functionsDefinedIn, loadOverlayScripts } from "../kql/kqlModel";
-import { adxModelScripts, changeTableGenerations, heartbeatModelScripts } from "../kql/adxModel";
+import { adxModelScripts, adxTableReference, changeTableGenerations, heartbeatModelScripts, heartbeatStalledQuery } from "../kql/adxModel";
 import { describedTable, SourceCatalog } from "../postgres/sourceCatalogResource";
 import { capturedTableShapes, IncrementalSnapshot } from "../postgres/incrementalSnapshot";
 import { adxWebUiLinks } from "./adxLinks";
 import { alertActionGroup } from "./alertRecipients";
 import { PipelineStalledAlert } from "./pipelineStalledAlert";
-import { adxTableReference, heartbeatStalledQuery } from "../kql/adxModel";
 import { buildAzureServerParameters, buildLogicalReplicationParameters, needsFailoverSlot } from "../postgres/serverParameters";
 import { walGuardLimitBytes } from "../postgres/walGuard";
 import { GENERATOR_USER, OPERATOR_USER } from "../postgres/sourceSchema";
@@ -213,7 +212,7 @@ export class CdcPipeline extends pulumi.ComponentResource {
                 {
                     resourceGroupName: azureHome().resourceGroup.name,
                     location: azureHome().resourceGroup.location,
-                    baseName: names.resourceGroup,
+                    resourceName: names.stalledAlert,
                     query: this.operations.apply((o) =>
                         heartbeatStalledQuery(
                             adxTableReference(o.adx.queryUri, o.adx.database, o.adx.heartbeat.rawTable),

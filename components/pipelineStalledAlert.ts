@@ -13,8 +13,8 @@ import { AdxDatabaseAccess, grantAdxDatabaseRole } from "./adxDatabaseRole";
 export interface PipelineStalledAlertArgs {
     resourceGroupName: pulumi.Input<string>;
     location: pulumi.Input<string>;
-    /** The managed identity's and the workspace's name. */
-    baseName: pulumi.Input<string>;
+    /** The workspace's and the managed identity's name. */
+    resourceName: pulumi.Input<string>;
     /** The rule's query (kql/adxModel.ts heartbeatStalledQuery over adxTableReference): a row means stalled. */
     query: pulumi.Input<string>;
     /** For the description: the heartbeat age that fires it. */
@@ -39,7 +39,7 @@ export class PipelineStalledAlert extends pulumi.ComponentResource {
             {
                 resourceGroupName: args.resourceGroupName,
                 location: args.location,
-                workspaceName: pulumi.interpolate`${args.baseName}-alerts`,
+                workspaceName: args.resourceName,
                 sku: { name: "PerGB2018" },
                 retentionInDays: 30,
             },
@@ -47,7 +47,7 @@ export class PipelineStalledAlert extends pulumi.ComponentResource {
         );
         const identity = new managedidentity.UserAssignedIdentity(
             `${name}-identity`,
-            { resourceGroupName: args.resourceGroupName, location: args.location, resourceName: pulumi.interpolate`${args.baseName}-alerts` },
+            { resourceGroupName: args.resourceGroupName, location: args.location, resourceName: args.resourceName },
             { parent: this },
         );
         const viewer = grantAdxDatabaseRole(

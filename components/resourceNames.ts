@@ -9,6 +9,8 @@ export function resourceNames(stack: string) {
         /** Event Hubs namespace (6-50 characters, globally unique: the stack adds a suffix). */
         eventHubsNamespace: `pg-adx-cdc-${stack}`,
         sinkApplication: `pg-adx-cdc-sink-${stack}`,
+        /** The pipeline-stalled alert's Log Analytics workspace and managed identity. */
+        stalledAlert: `pg-adx-cdc-alerts-${stack}`,
         dockerNetwork: `pg-adx-cdc-${stack}`,
         kafkaContainer: `pg-adx-cdc-kafka-${stack}`,
         connectContainer: `pg-adx-cdc-connect-${stack}`,

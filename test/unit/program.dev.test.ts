@@ -129,6 +129,7 @@ describe("the program with Pulumi.dev.yaml", () => {
         assert.equal(rule.inputs.autoMitigate, true);
         assert.equal(rule.inputs.skipQueryValidation, true, "no query run at creation, before the Viewer grant has propagated");
         const workspace = run.one("azure-native:operationalinsights:Workspace");
+        assert.equal(workspace.inputs.workspaceName, "pg-adx-cdc-alerts-dev", "named for what it is and the stack");
         assert.deepEqual(rule.inputs.scopes, [workspace.id]);
         const identity = run.one("azure-native:managedidentity:UserAssignedIdentity");
         assert.deepEqual(rule.inputs.identity, { type: "UserAssigned", userAssignedIdentities: [identity.id] });
