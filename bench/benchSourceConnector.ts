@@ -4,7 +4,7 @@ import { LocalPipeline } from "../local/localPipeline";
 import { buildDebeziumSourceConfig, DebeziumSourceInput } from "../connectors/debeziumSource";
 import { sourceObjectNames } from "../postgres/sourceSchema";
 
-/** The KafkaConnector provider's inputs for a bench run's source connector; `settings` as the run varies them (profile, compression). */
+/** The KafkaConnector provider's inputs for a bench run's source connector: the pipeline's deployment, `settings` as the run varies it (profile, topic partitions). */
 export function benchSourceConnectorInputs(
     pipeline: LocalPipeline,
     run: { name: string; prefix: string; slot: string; tables: string[]; shared: ReturnType<typeof sourceObjectNames> },
@@ -17,7 +17,7 @@ export function benchSourceConnectorInputs(
         timeoutSeconds: 120,
         config: buildDebeziumSourceConfig({
             connectorName: run.name,
-            database: pipeline.debeziumDatabase,
+            ...pipeline.sourceDeployment,
             tables: run.tables,
             topicPrefix: run.prefix,
             slotName: run.slot,

@@ -40,6 +40,8 @@ const progress = (m: string) => (process.stderr.isTTY ? process.stderr.write(`\r
 export interface InitialLoadResult {
     profile: string;
     rows: number;
+    /** Partitions of the table's topic (and sink tasks). */
+    tablePartitions: number;
     /** Connector registered → the last snapshot record in the topic. */
     toTopicSeconds: number;
     toTopicRowsPerSecond: number;
@@ -140,7 +142,9 @@ async function loadOnce(pipeline: LocalPipeline, profile: InitialLoadProfile, ro
     const name = `benchload-${profile.name}-${run}`;
     const topic = topicForTable(prefix, LOAD_TABLE);
     const adxTable = adxNamesFor(LOAD_TABLE).changes;
-    const sinkSettings: Partial<Pick<KustoSinkInput, "flushIntervalMs" | "flushSizeBytes">> = {
+    const tablePartitions = profile.tablePartitions ?? pipeline.tablePartitions;
+    const sinkSettings: Partial<Pick<KustoSinkInput, "flushIntervalMs" | "flushSizeBytes" | "maxTasks">> = {
+        maxTasks: tablePartitions,
         ...(profile.sink.flushIntervalMs ? { flushIntervalMs: profile.sink.flushIntervalMs } : {}),
         ...(profile.sink.flushSizeBytes ? { flushSizeBytes: profile.sink.flushSizeBytes } : {}),
     };
@@ -181,7 +185,7 @@ async function loadOnce(pipeline: LocalPipeline, profile: InitialLoadProfile, ro
     const requestsFrom = pipeline.adx.ingestRequests.length;
     const kafka = kafkaClient(pipeline.kafka, "bench-initial-load").admin();
     await kafka.connect();
-    const inputs = benchSourceConnectorInputs(pipeline, { name, prefix, slot, tables: [LOAD_TABLE], shared }, { profile: profile.source, compression: pipeline.compression });
+    const inputs = benchSourceConnectorInputs(pipeline, { name, prefix, slot, tables: [LOAD_TABLE], shared }, { profile: profile.source, topicCreation: { tablePartitions } });
     // A busy database meanwhile: the background writer's WAL is what the slot holds until the snapshot ends.
     const background = new AbortController();
     const writers = await Promise.all([adminClient(pipeline)]);
@@ -201,7 +205,7 @@ async function loadOnce(pipeline: LocalPipeline, profile: InitialLoadProfile, ro
     const started = Date.now();
     await kafkaConnectorProvider.create!(inputs);
     const sourceCost = sampleSourceCost(await adminClient(pipeline), slot, pipeline.debeziumDatabase.user);
-    // The topic holds every snapshot record when its end offset reaches the table's row count (one partition per table).
+    // The topic holds every snapshot record when its partitions' end offsets add up to the table's row count.
     let toTopicAt = 0;
     let handedAtTopicComplete = 0;
     await pollUntil({
@@ -250,6 +254,7 @@ async function loadOnce(pipeline: LocalPipeline, profile: InitialLoadProfile, ro
     return {
         profile: profile.name,
         rows,
+        tablePartitions,
         toTopicSeconds: Math.round(toTopicSeconds * 10) / 10,
         toTopicRowsPerSecond: Math.round(rows / toTopicSeconds),
         handedToAdxSeconds: Math.round(handedToAdxSeconds * 10) / 10,
@@ -279,6 +284,7 @@ function table(results: InitialLoadResult[]): string {
         [
             { title: "profile", cell: (r) => r.profile, left: true },
             { title: "rows", cell: (r) => r.rows },
+            { title: "partitions", cell: (r) => r.tablePartitions },
             { title: "to topic s", cell: (r) => r.toTopicSeconds },
             { title: "rows/s", cell: (r) => r.toTopicRowsPerSecond },
             { title: "handed to ADX s", cell: (r) => r.handedToAdxSeconds },

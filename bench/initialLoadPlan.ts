@@ -6,6 +6,8 @@ export interface InitialLoadProfile {
     description: string;
     /** The source connector's settings: "quickstart" = Debezium's defaults, "tuned" = what the stack deploys. */
     source: "quickstart" | "tuned";
+    /** Partitions of the loaded table's topic, and as many sink tasks; unset: the stack's default (DEFAULT_TABLE_PARTITIONS). */
+    tablePartitions?: number;
     sink: {
         streaming: boolean;
         /** Unset: the stack's sink settings (kustoSink.ts). */
@@ -20,13 +22,15 @@ export const INITIAL_LOAD_PROFILES: InitialLoadProfile[] = [
     {
         name: "defaults",
         description:
-            "Debezium's and the Kusto sink's own defaults (500 ms poll, 2048-record batches, no compression; 30 s / 1 MB flush, queued ingestion with 30 s batching, as the quickstarts set it)",
+            "Debezium's and the Kusto sink's own defaults (500 ms poll, 2048-record batches, no compression; one partition as the broker creates topics, one sink task; 30 s / 1 MB flush, queued ingestion with 30 s batching, as the quickstarts set it)",
         source: "quickstart",
+        tablePartitions: 1,
         sink: { streaming: false, flushIntervalMs: 30_000, flushSizeBytes: 1024 * 1024, batchingTimeSpan: "00:00:30" },
     },
     {
         name: "deployed",
-        description: "what the stack deploys (connectors/debeziumSource.ts tuned settings; connectors/kustoSink.ts: 1 s / 1 MiB buffers, streaming)",
+        description:
+            "what the stack deploys (connectors/debeziumSource.ts tuned settings; the table's topic with DEFAULT_TABLE_PARTITIONS partitions and a sink task each; connectors/kustoSink.ts: 1 s / 1 MiB buffers, streaming)",
         source: "tuned",
         sink: { streaming: true },
     },

@@ -103,7 +103,7 @@ async function runProfile(pipeline: LocalPipeline, profile: ManyTablesProfile, o
             (hot.has(table) ? latencies.hot : latencies.quiet).push(handedAt - Date.parse(String(r[sourceTs.column])));
         }
     };
-    const inputs = benchSourceConnectorInputs(pipeline, { name, prefix, slot, tables, shared }, { compression: pipeline.compression });
+    const inputs = benchSourceConnectorInputs(pipeline, { name, prefix, slot, tables, shared });
     await kafkaConnectorProvider.create!(inputs);
     // Every table once, before the clock starts: the first record of a table creates its topic and
     // gives its partition a first offset (the watchdog's seeding); that is start-up, not steady state.

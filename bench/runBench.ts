@@ -28,6 +28,7 @@ import { adxNamesFor, changeMetadataColumns } from "../kql/adxModel";
 import { getKustoAccessToken, runKustoCommand } from "../kql/kustoRestClient";
 import { renderTextTable } from "./textTable";
 import { benchSourceConnectorInputs } from "./benchSourceConnector";
+import { HEARTBEAT_TOPIC_PARTITIONS } from "../connectors/kafkaTopics";
 
 type Profile = "quickstart" | "tuned";
 const TABLE = "retail.orders_info";
@@ -82,7 +83,7 @@ async function measureGeneratorCeiling(pipeline: LocalPipeline): Promise<number>
  * fewer records than changes.
  */
 async function waitUntilStreaming(pipeline: LocalPipeline, admin: Client, prefix: string, heartbeatTable: string): Promise<void> {
-    const reader = await readTopic(pipeline.kafka, topicForTable(prefix, heartbeatTable));
+    const reader = await readTopic(pipeline.kafka, topicForTable(prefix, heartbeatTable), HEARTBEAT_TOPIC_PARTITIONS);
     try {
         await pollUntil({
             attempt: async () => {
@@ -132,7 +133,9 @@ async function runOnce(
     const name = `bench-${profile}-${run}`;
     // A small table keeps each run's initial snapshot trivial; truncates are not captured by default.
     await admin.query(`TRUNCATE ${TABLE}`);
-    const reader = await readTopic(pipeline.kafka, topicForTable(prefix, TABLE));
+    // The quickstarts' topic is the broker's default (one partition) and their sink one task; tuned: the stack's.
+    const tablePartitions = profile === "quickstart" ? 1 : pipeline.tablePartitions;
+    const reader = await readTopic(pipeline.kafka, topicForTable(prefix, TABLE), tablePartitions);
     // The real Kusto sink for this run's topic, into the ADX double (the stack's model for the table).
     const sink = withSink
         ? await deployKustoSink(pipeline, {
@@ -140,7 +143,7 @@ async function runOnce(
               tables: [TABLE],
               connectorName: `${name}-sink`,
               streamingIngestion: profile === "tuned",
-              sink: profile === "quickstart" ? QUICKSTART_SINK : {},
+              sink: { ...(profile === "quickstart" ? QUICKSTART_SINK : {}), maxTasks: tablePartitions },
           })
         : undefined;
     const adxTable = adxNamesFor(TABLE).changes;
@@ -158,7 +161,7 @@ async function runOnce(
     pipeline.adx.ingestRequests.splice(0);
     const adxFrom = (pipeline.adx.ingested.get(adxTable) ?? []).length;
     const requestsFrom = pipeline.adx.ingestRequests.length;
-    const inputs = benchSourceConnectorInputs(pipeline, { name, prefix, slot, tables: [TABLE], shared }, { profile });
+    const inputs = benchSourceConnectorInputs(pipeline, { name, prefix, slot, tables: [TABLE], shared }, { profile, topicCreation: { tablePartitions } });
     await kafkaConnectorProvider.create!(inputs);
     await waitUntilStreaming(pipeline, admin, prefix, shared.heartbeatTable);
     const before = reader.records.length;

@@ -7,7 +7,8 @@ import * as azuread from "@pulumi/azuread";
 import * as random from "@pulumi/random";
 import * as resources from "@pulumi/azure-native/resources";
 import { existingAdxEndpoints, resolveAdxTarget } from "../config/adxSettings";
-import { stackTopics } from "../config/kafkaSettings";
+import { sourceTopicCreation, stackTopics, tablePartitions } from "../config/kafkaSettings";
+import { sinkReadPartitions } from "../connectors/kafkaTopics";
 import { eventHubsAllowedCidrs, parseStackConfig, StackConfig, StackConfigInput } from "../config/stackConfig";
 import { EventHubsKafka } from "./eventHubsKafka";
 import { TopicPartitionsGuard } from "../connectors/topicPartitionsGuard";
@@ -472,6 +473,7 @@ export class CdcPipeline extends pulumi.ComponentResource {
                             },
                             slotFailover: needsFailoverSlot(config.postgres),
                             compression: config.kafka.compression,
+                            topicCreation: sourceTopicCreation(config.kafka),
                         }),
                     ),
                 ),
@@ -497,6 +499,7 @@ export class CdcPipeline extends pulumi.ComponentResource {
                                 ? { strategy: "managed_identity", clientId: appId }
                                 : { strategy: "application", tenantId, appId, appKeyReference: workerSecretReference(STACK_WORKER_SECRETS_DIR, "kustoSinkAppKey") },
                         targets: sinkTargets([...plan.tables, plan.heartbeat], config.adx.databaseName, config.adx.streamingIngestion),
+                        topicPartitions: sinkReadPartitions(plan.tables.length, tablePartitions(config.kafka), true),
                         deadLetterTopic: plan.deadLetterTopic,
                         deadLetterReplicationFactor: KAFKA_REPLICATION_FACTOR,
                     }),

@@ -5,7 +5,7 @@ import { configBoolean, configEnum, configNumber } from "./configValues";
 import { firewallCidrSchema } from "./ipv4Cidr";
 import type { CaptureSettings } from "./captureSettings";
 import { DEFAULT_KAFKA_COMPRESSION, KAFKA_COMPRESSION_TYPES, KafkaCompression } from "../connectors/debeziumSource";
-import { FIXED_TOPIC_COUNT, KafkaTopicSpec, pipelineTopics } from "../connectors/kafkaTopics";
+import { DEFAULT_TABLE_PARTITIONS, FIXED_TOPIC_COUNT, KafkaTopicSpec, pipelineTopics } from "../connectors/kafkaTopics";
 import { STACK_CONNECT_GROUP_ID } from "../connectors/workerSettings";
 import { PipelinePlan, planPipeline } from "../plan/pipelinePlan";
 
@@ -47,6 +47,11 @@ const containerKafkaSchema = z.strictObject({
     // "container": one KRaft broker and one Connect worker on the Docker host (dev, free).
     mode: z.literal("container"),
     kafkaPort: configNumber(z.number().int().min(1024).max(65535)).default(9092),
+    /**
+     * Partitions of each captured table's topic, as Connect creates it (the heartbeat's has one). Applies to
+     * topics created afterwards: an existing topic keeps its count, so no key's changes move partition.
+     */
+    partitions: configNumber(z.number().int().min(1).max(64)).default(DEFAULT_TABLE_PARTITIONS),
     ...connectSettings,
     compression: configEnum(KAFKA_COMPRESSION_TYPES).default(DEFAULT_KAFKA_COMPRESSION.container),
 });
@@ -66,7 +71,7 @@ export const eventHubsKafkaSchema = z.strictObject({
             capacity: configNumber(z.number().int()).default(1),
             zoneRedundant: configBoolean().default(false),
             /** Partitions of each captured table's event hub (Connect's and the heartbeat's are fixed). */
-            partitions: configNumber(z.number().int().min(1)).default(4),
+            partitions: configNumber(z.number().int().min(1)).default(DEFAULT_TABLE_PARTITIONS),
             retentionHours: configNumber(z.number().int().min(1)).default(168),
             /**
              * The only addresses the namespace admits (its network rules deny the rest): the Connect host and the
@@ -79,7 +84,15 @@ export const eventHubsKafkaSchema = z.strictObject({
              */
             keyRotation: z.string().min(1).default("initial"),
         })
-        .default({ tier: "Standard", capacity: 1, zoneRedundant: false, partitions: 4, retentionHours: 168, allowedClientCidrs: [], keyRotation: "initial" }),
+        .default({
+            tier: "Standard",
+            capacity: 1,
+            zoneRedundant: false,
+            partitions: DEFAULT_TABLE_PARTITIONS,
+            retentionHours: 168,
+            allowedClientCidrs: [],
+            keyRotation: "initial",
+        }),
 });
 
 export const kafkaSchema = z.preprocess(
@@ -151,9 +164,22 @@ export function stackTopics(plan: PipelinePlan, kafka: KafkaSettings): KafkaTopi
         heartbeat: plan.heartbeat,
         connectGroupId: STACK_CONNECT_GROUP_ID,
         deadLetterTopic: plan.deadLetterTopic,
-        tablePartitions: kafka.mode === "eventhubs" ? kafka.eventHubs.partitions : 1,
+        tablePartitions: tablePartitions(kafka),
         retentionHours: kafka.mode === "eventhubs" ? kafka.eventHubs.retentionHours : 168,
     });
+}
+
+/** Partitions of each captured table's topic in either Kafka mode. */
+export function tablePartitions(kafka: KafkaSettings): number {
+    return kafka.mode === "eventhubs" ? kafka.eventHubs.partitions : kafka.partitions;
+}
+
+/**
+ * How the source connector creates its topics: on the stack's broker Connect creates each table's topic
+ * with its partitions on the first record; on Event Hubs every topic exists beforehand (undefined).
+ */
+export function sourceTopicCreation(kafka: KafkaSettings): { tablePartitions: number } | undefined {
+    return kafka.mode === "container" ? { tablePartitions: kafka.partitions } : undefined;
 }
 
 /** An event hub's name as Event Hubs accepts it (its naming rules; the Kafka endpoint creates topics under this name). */

@@ -19,6 +19,7 @@ const MODE_ONLY_SETTINGS: { section: "adx" | "postgres" | "kafka"; defaultMode: 
         keys: ["skuName", "skuTier", "storageSizeGb", "backupRetentionDays", "geoRedundantBackup", "preloadLibraries"],
     },
     { section: "kafka", defaultMode: "container", onlyIn: "container", reason: "Event Hubs is the broker; there is no broker container", keys: ["kafkaPort"] },
+    { section: "kafka", defaultMode: "container", onlyIn: "container", reason: "an event hub's partitions are kafka.eventHubs.partitions", keys: ["partitions"] },
     { section: "kafka", defaultMode: "container", onlyIn: "eventhubs", reason: "the container mode runs one broker and one worker", keys: ["eventHubs", "connectWorkers"] },
 ];
 

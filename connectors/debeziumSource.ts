@@ -4,6 +4,7 @@ import { assertSecretReference, CONNECTOR_CLIENT_OVERRIDES } from "./workerSetti
 import { DEBEZIUM_TYPE_SETTINGS, TEXT_FORM_COLUMNS_SETTING, TEXT_FORM_TYPES_SETTING } from "../contract/typeTable";
 import { SslMode } from "../contract/sslMode";
 import { debeziumColumnPattern, debeziumTablePattern, debeziumTopicName } from "../contract/identifiers";
+import { HEARTBEAT_TOPIC_PARTITIONS } from "./kafkaTopics";
 import { ADDED_CHANGE_FIELDS, ADDED_FIELD_PREFIX, DELETED_FLAG_FIELD, MAX_RECORD_BYTES, OVERSIZED_MARKER_PREFIX, OVERSIZED_FIELD } from "../contract/recordFields";
 
 export const DEBEZIUM_POSTGRES_CLASS = "io.debezium.connector.postgresql.PostgresConnector";
@@ -69,6 +70,11 @@ export interface DebeziumSourceInput {
     profile?: "tuned" | "quickstart";
     /** The tuned producer's compression (pg-adx-cdc:kafka.compression): lz4 on the stack's broker; gzip or none on Event Hubs. */
     compression?: KafkaCompression;
+    /**
+     * Connect creates each topic on its first record with these partitions (the stack's broker); unset where
+     * every topic exists beforehand (Event Hubs, whose workers run with topic creation off).
+     */
+    topicCreation?: { tablePartitions: number };
 }
 
 /** Compression types a Kafka producer offers; Event Hubs accepts only gzip and none (config/kafkaSettings.ts refuses the rest there). */
@@ -179,8 +185,24 @@ export function buildDebeziumSourceConfig(input: DebeziumSourceInput): Record<st
     const keyed = Object.entries(input.keyColumns ?? {});
     if (keyed.length) config["message.key.columns"] = keyed.map(([table, columns]) => `${debeziumTablePattern(table)}:${columns.map(debeziumColumnPattern).join(",")}`).join(";");
     if (input.slotFailover) config["slot.failover"] = "true";
+    if (input.topicCreation) Object.assign(config, topicCreationSettings(input.topicCreation.tablePartitions, topicForTable(input.topicPrefix, input.heartbeatTable)));
     if ((input.profile ?? "tuned") === "tuned") Object.assign(config, tunedSourceSettings(input.compression ?? DEFAULT_KAFKA_COMPRESSION.container));
     return config;
+}
+
+/**
+ * Connect's topic creation for the source's topics (KIP-158): the tables' topics with `tablePartitions`
+ * partitions, the heartbeat's with one; the replication factor is the broker's own (-1). Connect creates a
+ * topic only when it does not exist, so a changed count reaches new topics only and no key changes partition.
+ */
+export function topicCreationSettings(tablePartitions: number, heartbeatTopic: string): Record<string, string> {
+    return {
+        "topic.creation.default.replication.factor": "-1",
+        "topic.creation.default.partitions": String(tablePartitions),
+        "topic.creation.groups": "heartbeat",
+        "topic.creation.heartbeat.include": heartbeatTopic.replace(/[.\\^$|?*+()[\]{}]/g, "\\$&"),
+        "topic.creation.heartbeat.partitions": String(HEARTBEAT_TOPIC_PARTITIONS),
+    };
 }
 
 /**

@@ -46,7 +46,9 @@ export interface KustoSinkInput {
     flushSizeBytes?: number;
     /** How long the sink retries a batch ADX does not accept before the task fails (default 5 minutes). */
     retryWindowMs?: number;
-    /** Sink tasks (Connect spreads the topics' partitions over them); one per target up to SINK_MAX_TASKS by default. */
+    /** Partitions of the targets' topics in all (kafkaTopics.ts sinkReadPartitions); one per target when unset. */
+    topicPartitions?: number;
+    /** Sink tasks (Connect gives each partition to one task); one per partition up to SINK_MAX_TASKS by default. */
     maxTasks?: number;
 }
 
@@ -137,7 +139,8 @@ function authSettings(auth: KustoSinkAuth): Record<string, string> {
  *   handed to ADX at 11,419 rows/s with 16 MiB against 11,338 with 1 MiB) for 12× fewer requests, and
  *   a queued blob ADX fails to ingest is past the sink (its offsets committed; only `status` and
  *   `reconcile` see it), where a refused streaming request is retried and holds the offsets.
- * - `tasks.max` = one per table up to SINK_MAX_TASKS: every sink task is a consumer and a Kusto
+ * - `tasks.max` = one per partition read up to SINK_MAX_TASKS (a task more would hold no partition):
+ *   with DEFAULT_TABLE_PARTITIONS a large table's initial load is shared by several tasks. Every sink task is a consumer and a Kusto
  *   client with threads and buffers of its own. Measured by `npm run bench:many-tables` (200 tables,
  *   5 hot at 100/s and 195 quiet; docs/benchmark.md), one task per table: commit→ADX p99 6.4 s in one
  *   run and 101 s in another (the sink fell behind); 8 tasks: 1.1 s and 2.3 s. One task carries about
@@ -155,7 +158,7 @@ export function buildKustoSinkConfig(input: KustoSinkInput): Record<string, stri
     return {
         "connector.class": KUSTO_SINK_CLASS,
         name: input.connectorName,
-        "tasks.max": String(input.maxTasks ?? Math.min(input.targets.length, SINK_MAX_TASKS)),
+        "tasks.max": String(input.maxTasks ?? Math.min(input.topicPartitions ?? input.targets.length, SINK_MAX_TASKS)),
         topics: input.targets.map((t) => t.topic).join(","),
         "kusto.ingestion.url": input.ingestionUrl,
         "kusto.query.url": input.queryUrl,

@@ -68,13 +68,11 @@ export async function setUpCapturedSource(pipeline: LocalPipeline, options: { to
         connectorName: options.connectorName,
         timeoutSeconds: 120,
         // The demo table needs no text form and no key columns: no catalog read.
-        config: buildDebeziumSourceConfig(
-            sourceConnectorInput(plan, [], { connectorName: options.connectorName, database: pipeline.debeziumDatabase, compression: pipeline.compression }),
-        ),
+        config: buildDebeziumSourceConfig(sourceConnectorInput(plan, [], { ...pipeline.sourceDeployment, connectorName: options.connectorName })),
     };
     const checked: any = await kafkaConnectorProvider.check!({}, connectorInputs);
     if (checked.failures) throw new Error(`connector check failed: ${JSON.stringify(checked.failures)}`);
-    const reader = await readTopic(pipeline.kafka, plan.tables[0].topic);
+    const reader = await readTopic(pipeline.kafka, plan.tables[0].topic, pipeline.tablePartitions);
     await kafkaConnectorProvider.create!(connectorInputs);
     return {
         admin,

@@ -5,6 +5,7 @@
 import { LocalPipeline } from "./localPipeline";
 import { kafkaConnectorProvider } from "../connectors/kafkaConnector";
 import { buildKustoSinkConfig, KustoSinkInput } from "../connectors/kustoSink";
+import { sinkReadPartitions } from "../connectors/kafkaTopics";
 import { flatRecordReservedFields } from "../contract/recordFields";
 import { workerSecretReference } from "../connectors/workerSettings";
 import { KAFKA_REPLICATION_FACTOR } from "../components/kafkaPlatform";
@@ -110,6 +111,7 @@ export async function deployKustoSink(
                 adx.database,
                 streaming,
             ),
+            topicPartitions: sinkReadPartitions(models.filter((m) => m.planned.table !== heartbeatTable).length, pipeline.tablePartitions, heartbeatTable !== undefined),
             deadLetterTopic: planFor([]).deadLetterTopic,
             deadLetterReplicationFactor: KAFKA_REPLICATION_FACTOR,
             ...options.sink,

@@ -16,8 +16,8 @@ import { freePort, killProcess, ManagedProcess, portOpen, startProcess, stopProc
 import { createTopics, eventHubsLikeListener } from "./eventHubsLikeBroker";
 import { KafkaAccess } from "../runtime/kafkaClient";
 import { eventHubsOperatorAuthentication } from "../connectors/workerSettings";
-import { DEFAULT_KAFKA_COMPRESSION, KafkaCompression, OVERSIZED_TRANSFORM_CLASS, TRUNCATE_TRANSFORM_CLASS } from "../connectors/debeziumSource";
-import { KafkaTopicSpec } from "../connectors/kafkaTopics";
+import { DebeziumSourceInput, DEFAULT_KAFKA_COMPRESSION, OVERSIZED_TRANSFORM_CLASS, TRUNCATE_TRANSFORM_CLASS } from "../connectors/debeziumSource";
+import { DEFAULT_TABLE_PARTITIONS, KafkaTopicSpec } from "../connectors/kafkaTopics";
 import { createLocalTls, LocalTls, LocalTlsOptions } from "./localTls";
 import { JvmRole, localJvmFlags } from "../connectors/jvmSettings";
 import { startAdxTestDouble, AdxTestDouble } from "./doubles/adxRestTestDouble";
@@ -49,8 +49,13 @@ export interface LocalPipeline {
     kafka: KafkaAccess;
     /** The Kafka endpoint the pipeline imitates: the stack's broker, or Event Hubs' SASL_SSL endpoint. */
     kafkaMode: "container" | "eventhubs";
-    /** The tuned source producer's compression the stack uses with this Kafka mode. */
-    compression: KafkaCompression;
+    /** Partitions of each captured table's topic (the stack's default unless the run chose otherwise). */
+    tablePartitions: number;
+    /**
+     * The source connector's deployment here, as the stack's would be with this Kafka mode: the database as
+     * Debezium reaches it, the producer's compression, and topic creation (sourceTopicCreation's rule).
+     */
+    sourceDeployment: Pick<DebeziumSourceInput, "database" | "compression" | "topicCreation">;
     /** The first worker's REST URL. */
     connectUrl: string;
     /** The REST API's credentials (also in this process's CDC_CONNECT_REST_PASSWORD, as an operator exports it). */
@@ -123,6 +128,8 @@ export interface LocalPipelineOptions {
     connectWorkers?: number;
     /** The stack's topic list to create up front ("eventhubs" mode): the pipeline's topics for the tests' prefix and tables. */
     topics?: KafkaTopicSpec[];
+    /** Partitions of each captured table's topic (default DEFAULT_TABLE_PARTITIONS, as the stack deploys); in "eventhubs" mode, as `topics` has them. */
+    tablePartitions?: number;
     /**
      * The sink sends to a real ADX cluster (`demo --adx-cluster`): the token the worker's sink uses
      * (az_dev_token), and what its JVM trusts besides the test double's certificate.
@@ -233,6 +240,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
 
         // Kafka (KRaft, broker + controller in one process)
         const kafkaMode = options.kafkaMode ?? "container";
+        const tablePartitions = options.tablePartitions ?? DEFAULT_TABLE_PARTITIONS;
         const kafkaPort = await freePort();
         const controllerPort = await freePort();
         const kafkaDir = path.join(workDir, "kafka");
@@ -353,26 +361,32 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
             `Kafka Connect (${workerCount} worker${workerCount > 1 ? "s" : ""}) on ${connectUrls.join(", ")} with Debezium ${prerequisites.debeziumPluginPath.split("-").pop()} and the Kusto sink (${Date.now() - t0} ms)`,
         );
 
+        const debeziumDatabase: LocalPipeline["debeziumDatabase"] = {
+            host: "127.0.0.1",
+            port: pgPort,
+            name: DATABASE,
+            user: "cdc_replicator",
+            passwordReference: workerSecretReference(secretsDir, "postgresReplicationPassword"),
+            // As against Azure: TLS with the server's certificate and host name verified (the worker JVM trusts the harness's certificate).
+            sslMode: "require",
+        };
         const pipeline: LocalPipeline = {
             workDir,
             postgres: { host: "127.0.0.1", port: pgPort, database: DATABASE, adminUser: ADMIN },
             adminConnection: { host: "127.0.0.1", port: pgPort, database: DATABASE, user: ADMIN, sslMode: "disable" },
-            debeziumDatabase: {
-                host: "127.0.0.1",
-                port: pgPort,
-                name: DATABASE,
-                user: "cdc_replicator",
-                passwordReference: workerSecretReference(secretsDir, "postgresReplicationPassword"),
-                // As against Azure: TLS with the server's certificate and host name verified (the worker JVM trusts the harness's certificate).
-                sslMode: "require",
-            },
+            debeziumDatabase,
             replicationPassword,
             operatorPassword,
             secretsDir,
             bootstrapServers: kafkaAccess.bootstrapServers,
             kafka: kafkaAccess,
             kafkaMode,
-            compression: DEFAULT_KAFKA_COMPRESSION[kafkaMode],
+            tablePartitions,
+            sourceDeployment: {
+                database: debeziumDatabase,
+                compression: DEFAULT_KAFKA_COMPRESSION[kafkaMode],
+                topicCreation: kafkaMode === "container" ? { tablePartitions } : undefined,
+            },
             connectUrl,
             connectCredentials,
             connectUrls,

@@ -25,13 +25,17 @@ export interface TopicReader {
     stop(): Promise<void>;
 }
 
-export async function readTopic(access: KafkaAccess, topic: string, groupId = `e2e-reader-${Date.now()}`): Promise<TopicReader> {
+/**
+ * Reads `topic` from its beginning. A topic that does not exist yet is created with `partitions`, as
+ * Connect would create it on the source's first record (the reader subscribes before the connector starts).
+ */
+export async function readTopic(access: KafkaAccess, topic: string, partitions: number, groupId = `e2e-reader-${Date.now()}`): Promise<TopicReader> {
     const kafka = kafkaClient(access, "pg-adx-cdc-e2e", { retry: { retries: 30, initialRetryTime: 200, maxRetryTime: 2000 } });
     const admin = kafka.admin();
     await admin.connect();
     const existing = await admin.listTopics();
     // (On the SASL_SSL broker topics are pre-created and auto-creation is off, as on Event Hubs.)
-    if (!existing.includes(topic)) await admin.createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor: 1 }], waitForLeaders: false });
+    if (!existing.includes(topic)) await admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }], waitForLeaders: false });
     // The new topic's leader appears a moment later; poll for it rather than sleep.
     let lastError: unknown;
     await pollUntil({

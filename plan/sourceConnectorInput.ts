@@ -7,7 +7,7 @@ import { messageKeyColumns } from "../postgres/catalog";
 import type { PipelinePlan } from "./pipelinePlan";
 
 /** Where the connector runs and how: the database it reads and the deployment's own choices. */
-export type SourceConnectorDeployment = Pick<DebeziumSourceInput, "database" | "slotFailover" | "compression" | "profile" | "heartbeatIntervalMs"> & {
+export type SourceConnectorDeployment = Pick<DebeziumSourceInput, "database" | "slotFailover" | "compression" | "topicCreation" | "profile" | "heartbeatIntervalMs"> & {
     /** Another name than the plan's (a second connector of one pipeline in a test); default the plan's. */
     connectorName?: string;
 };

@@ -45,7 +45,7 @@ let sink: KustoSinkDeployment;
 const started = Date.now();
 
 before(async () => {
-    pipeline = await startLocalPipeline({ kafkaMode: "eventhubs", connectWorkers: 2, topics });
+    pipeline = await startLocalPipeline({ kafkaMode: "eventhubs", connectWorkers: 2, topics, tablePartitions: TABLE_PARTITIONS });
     source = await setUpCapturedSource(pipeline, { topicPrefix: PREFIX, connectorName: SOURCE, preexistingRows: 300 });
     sink = await deployKustoSink(pipeline, { topicPrefix: PREFIX, tables: [TABLE] });
 });

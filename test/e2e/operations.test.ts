@@ -13,6 +13,7 @@ import { CapturedSource, CAPTURED_TABLE, setUpCapturedSource } from "../../local
 import { deployKustoSink, KustoSinkDeployment } from "../../local/kustoSinkDeployment";
 import { AdxTestDouble } from "../../local/doubles/adxRestTestDouble";
 import { topicForTable } from "../../connectors/debeziumSource";
+import { DEFAULT_TABLE_PARTITIONS } from "../../connectors/kafkaTopics";
 import { connectRequest } from "../../connectors/connectRestClient";
 import { adxNamesFor, freshnessFunctionName } from "../../kql/adxModel";
 import { OperationsOutputs } from "../../contract/stackOutputs";
@@ -90,13 +91,13 @@ async function pauseSinkAndWrite(rows: number, city: string, how: "pause" | "sto
     await source.reader.waitFor(`${rows} more records`, (records) => records.length >= before + rows, 30_000);
 }
 
-/** The sink group's committed offset of the captured table's partition 0 (-1: none). */
-async function sinkCommittedOffset(): Promise<number> {
+/** The sink group's committed offset of each partition of the captured table's topic (-1: none). */
+async function sinkCommittedOffsets(): Promise<Map<number, number>> {
     const admin = kafkaClient(pipeline.kafka, "operations-test-offsets").admin();
     await admin.connect();
     try {
         const [committed] = await admin.fetchOffsets({ groupId: `connect-${SINK}`, topics: [TOPIC] });
-        return Number(committed.partitions.find((p: any) => p.partition === 0)?.offset ?? -1);
+        return new Map(committed.partitions.map((p: any) => [p.partition, Number(p.offset)]));
     } finally {
         await admin.disconnect();
     }
@@ -157,7 +158,9 @@ describe("operator commands on the real local pipeline", () => {
         process.stderr.write(`e2e status:\n${result.stdout}`);
         assert.equal(result.code, 0, result.stdout + result.stderr);
         assert.match(result.stdout, /^connector  cdc-postgres-source: RUNNING; tasks 0:RUNNING on 127\.0\.0\.1:\d+$/m);
-        assert.match(result.stdout, /^connector  cdc-adx-sink: RUNNING; tasks 0:RUNNING on 127\.0\.0\.1:\d+, 1:RUNNING on 127\.0\.0\.1:\d+$/m);
+        // One sink task per partition read: the table's DEFAULT_TABLE_PARTITIONS and the heartbeat's one.
+        const sinkTasks = Array.from({ length: DEFAULT_TABLE_PARTITIONS + 1 }, (_, i) => `${i}:RUNNING on 127\\.0\\.0\\.1:\\d+`).join(", ");
+        assert.match(result.stdout, new RegExp(`^connector  cdc-adx-sink: RUNNING; tasks ${sinkTasks}$`, "m"));
         assert.match(result.stdout, /^slot       debezium_cdc: active, lag \d+ bytes/m);
         const offset = Number(
             /^table      retail\.orders_info → retail_orders_info_changes: topic cdc\.retail\.orders_info end offset (\d+), sink behind \d+ records$/m.exec(result.stdout)?.[1],
@@ -296,7 +299,8 @@ describe("operator commands on the real local pipeline", () => {
         const kafka = new Kafka({ clientId: "e2e-reject", brokers: [pipeline.bootstrapServers], logLevel: logLevel.NOTHING });
         const admin = kafka.admin();
         await admin.connect();
-        const [{ high: firstRejected }] = await admin.fetchTopicOffsets(TOPIC);
+        // Each partition's first record after the mapping goes (the topic has DEFAULT_TABLE_PARTITIONS, a sink task each).
+        const firstRejected = new Map((await admin.fetchTopicOffsets(TOPIC)).map((p) => [p.partition, Number(p.high)]));
         const mappingKey = `${names.changes}/${names.mapping}`;
         const mapping = adx.mappings.get(mappingKey)!;
         adx.mappings.delete(mappingKey);
@@ -306,7 +310,7 @@ describe("operator commands on the real local pipeline", () => {
             // Until status reports the failed task (asserted below from its last answer), a change a second.
             await pollUntil({
                 attempt: async () => {
-                    if (JSON.parse(result.stdout).problems.some((p: string) => /task 0 is FAILED/.test(p))) return true;
+                    if (JSON.parse(result.stdout).problems.some((p: string) => /task \d+ is FAILED/.test(p))) return true;
                     await source.admin.query(`INSERT INTO ${CAPTURED_TABLE} (custid, amount, city) VALUES (7, 3.00, 'After')`);
                     await new Promise((r) => setTimeout(r, 1000));
                     result = await runCommand("status", ["--json"]);
@@ -321,19 +325,22 @@ describe("operator commands on the real local pipeline", () => {
             // The failed task, and ADX's reason: the real sink surfaces the failed flush on its next write, with the
             // mapping error or (seen once in CI) "write beyond end of stream"; status names ADX's refusal either way.
             assert.ok(
-                parsed.problems.some((p: string) => /^connector cdc-adx-sink task 0 is FAILED: /.test(p)),
+                parsed.problems.some((p: string) => /^connector cdc-adx-sink task \d+ is FAILED: /.test(p)),
                 parsed.problems.join("; "),
             );
             assert.ok(
                 parsed.problems.some((p: string) => /[Mm]apping|Error in flushByTime/.test(p)),
                 parsed.problems.join("; "),
             );
-            const [committed] = (await admin.fetchOffsets({ groupId: `connect-${SINK}`, topics: [TOPIC] }))[0].partitions;
-            assert.ok(Number(committed.offset) <= Number(firstRejected), `the sink committed ${committed.offset}, past the first rejected record at ${firstRejected}`);
+            for (const committed of (await admin.fetchOffsets({ groupId: `connect-${SINK}`, topics: [TOPIC] }))[0].partitions)
+                assert.ok(
+                    Number(committed.offset) <= firstRejected.get(committed.partition)!,
+                    `the sink committed ${committed.offset} of partition ${committed.partition}, past its first rejected record at ${firstRejected.get(committed.partition)}`,
+                );
             const restart = await runCommand("restart-sink", []);
             assert.equal(restart.code, 0, restart.stdout + restart.stderr);
-            assert.match(restart.stdout, /^task 0 FAILED: /m);
-            assert.match(restart.stdout, /^restarted 1 failed task\(s\) of cdc-adx-sink/m);
+            assert.match(restart.stdout, /^task \d+ FAILED: /m);
+            assert.match(restart.stdout, /^restarted \d+ failed task\(s\) of cdc-adx-sink/m);
             // The fix (pulumi up re-creates the mapping), then restart-sink: the rejected changes arrive, none dropped.
             adx.mappings.set(mappingKey, mapping);
             await new Promise((r) => setTimeout(r, 2000));
@@ -365,10 +372,10 @@ describe("operator commands on the real local pipeline", () => {
         await admin.connect();
         try {
             await admin.fetchTopicMetadata({ topics: [TOPIC] });
-            const [{ high }] = await admin.fetchTopicOffsets(TOPIC);
-            await admin.deleteTopicRecords({ topic: TOPIC, partitions: [{ partition: 0, offset: high }] });
-            const [{ low }] = await admin.fetchTopicOffsets(TOPIC);
-            assert.equal(low, high, "the topic holds nothing now");
+            const ends = await admin.fetchTopicOffsets(TOPIC);
+            assert.equal(ends.length, DEFAULT_TABLE_PARTITIONS, "the table's topic has the stack's partitions");
+            await admin.deleteTopicRecords({ topic: TOPIC, partitions: ends.map((p) => ({ partition: p.partition, offset: p.high })) });
+            for (const p of await admin.fetchTopicOffsets(TOPIC)) assert.equal(p.low, p.high, `partition ${p.partition} holds nothing now`);
         } finally {
             await admin.disconnect();
         }
@@ -378,14 +385,15 @@ describe("operator commands on the real local pipeline", () => {
         assert.ok(
             parsed.problems.some((p: string) =>
                 new RegExp(
-                    `^DATA GAP: ${TOPIC.replace(/\./g, "\\.")} partition 0 lost offsets \\d+-\\d+ to retention before the sink read them; .*Repair: pg-adx-cdc snapshot --table ${CAPTURED_TABLE.replace(/\./g, "\\.")}`,
+                    `^DATA GAP: ${TOPIC.replace(/\./g, "\\.")} partition \\d+ lost offsets \\d+-\\d+ to retention before the sink read them; .*Repair: pg-adx-cdc snapshot --table ${CAPTURED_TABLE.replace(/\./g, "\\.")}`,
                 ).test(p),
             ),
             `${parsed.problems.join("; ")} | gaps ${JSON.stringify(parsed.report.dataGaps)} | lag ${JSON.stringify(parsed.report.sinkLag)}`,
         );
         // Resumed, the sink never skips the gap by itself (auto.offset.reset=none): its task stops at the gap,
         // its committed offset stays where it was, and status keeps saying so.
-        const committedBefore = await sinkCommittedOffset();
+        const committedBefore = await sinkCommittedOffsets();
+        const gapPartitions: number[] = parsed.report.dataGaps.map((g: { partition: number }) => g.partition);
         await connectRequest(pipeline.connectUrl, "PUT", `/connectors/${SINK}/resume`, undefined, { deadlineMs: 10_000, initialDelayMs: 100, maxDelayMs: 1000 });
         let trace = "";
         await pollUntil({
@@ -400,7 +408,7 @@ describe("operator commands on the real local pipeline", () => {
             timeoutError: () => new Error(`the resumed sink did not stop at the gap: ${trace.slice(0, 2000)}`),
         });
         await new Promise((r) => setTimeout(r, 8000)); // several watchdog rounds: it must not restart the task past the gap
-        assert.equal(await sinkCommittedOffset(), committedBefore, "the sink's committed offset did not move past the gap");
+        assert.deepEqual(await sinkCommittedOffsets(), committedBefore, "the sink's committed offsets did not move past the gap");
         const held = JSON.parse((await runCommand("status", ["--json"])).stdout);
         assert.ok(
             held.problems.some((p: string) => p.startsWith("DATA GAP:")),
@@ -421,11 +429,15 @@ describe("operator commands on the real local pipeline", () => {
             restart.stdout,
             /stopped at an offset the topic no longer holds .*a restart cannot fix that\. .*pg-adx-cdc snapshot --table <table> moves the sink past the gap/,
         );
-        assert.equal(await sinkCommittedOffset(), committedBefore, "and the sink is still at the gap");
+        assert.deepEqual(await sinkCommittedOffsets(), committedBefore, "and the sink is still at the gap");
         // The repair: the snapshot command moves the sink to the topic's first offset and reads the table again.
         const repair = await runCommand("snapshot", ["--table", CAPTURED_TABLE]);
         assert.equal(repair.code, 0, repair.stdout + repair.stderr);
-        assert.match(repair.stdout, new RegExp(`moved the sink from offset ${committedBefore} to \\d+ of ${TOPIC.replace(/\./g, "\\.")} partition 0`));
+        for (const partition of gapPartitions)
+            assert.match(
+                repair.stdout,
+                new RegExp(`moved the sink from offset ${committedBefore.get(partition)} to \\d+ of ${TOPIC.replace(/\./g, "\\.")} partition ${partition} `),
+            );
         const { rows } = await source.admin.query(`SELECT count(*)::int AS n FROM ${CAPTURED_TABLE} WHERE city = 'Gap'`);
         let inAdx = 0;
         await pollUntil({
@@ -492,12 +504,15 @@ describe("operator commands on the real local pipeline", () => {
         if (said.startsWith("TOPIC RE-CREATED")) {
             assert.match(
                 said,
-                new RegExp(`^TOPIC RE-CREATED: ${TOPIC.replace(/\./g, "\\.")} partition 0: the sink's committed offset (\\d+) is past the topic's end \\(\\d+\\).*${repairSaid} `),
+                new RegExp(
+                    `^TOPIC RE-CREATED: ${TOPIC.replace(/\./g, "\\.")} partition \\d+: the sink's committed offset (\\d+) is past the topic's end \\(\\d+\\).*${repairSaid} `,
+                ),
             );
-            const stoppedAt = Number(/committed offset (\d+) is past/.exec(said)![1]);
+            const [, stoppedPartition, stoppedOffset] = /partition (\d+): the sink's committed offset (\d+) is past/.exec(said)!.map(Number);
+            const stoppedAt = stoppedOffset;
             assert.ok(stoppedAt > 10, "the old generation's offset, past the new topic's few records");
             await new Promise((r) => setTimeout(r, 5000));
-            assert.equal(await sinkCommittedOffset(), stoppedAt, "the sink stays where it was: it neither rewinds nor skips");
+            assert.equal((await sinkCommittedOffsets()).get(stoppedPartition), stoppedAt, "the sink stays where it was: it neither rewinds nor skips");
             assert.ok(!problems.some((p) => p.startsWith("ORDER BROKEN")), "no Kafka position holds two changes in ADX: the generations never mixed");
         } else {
             assert.match(

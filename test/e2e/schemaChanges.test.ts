@@ -72,7 +72,7 @@ function sourceConnectorFor(prefix: string, tables: string[]) {
         connectCredentials: pipeline.connectCredentials,
         connectorName: plan.connectors.source,
         timeoutSeconds: 120,
-        config: buildDebeziumSourceConfig(sourceConnectorInput(plan, [], { database: pipeline.debeziumDatabase })),
+        config: buildDebeziumSourceConfig(sourceConnectorInput(plan, [], pipeline.sourceDeployment)),
     };
 }
 
@@ -383,7 +383,7 @@ describe("schema changes and re-syncs lose nothing", () => {
         await admin.query(`INSERT INTO ${tickets} SELECT g, 'open' FROM generate_series(1, 2000) g`);
         await sourceBootstrapProvider.create!(bootstrapFor(prefix, [tickets]));
         const resnapSink = await deployKustoSink(pipeline, { topicPrefix: prefix, tables: [tickets], connectorName: `${prefix}-adx-sink` });
-        const reader = await readTopic(pipeline.kafka, topicForTable(prefix, tickets));
+        const reader = await readTopic(pipeline.kafka, topicForTable(prefix, tickets), pipeline.tablePartitions);
         const deleter = await adminClient(pipeline);
         let deleting = true;
         let deletes = 0;

@@ -275,6 +275,7 @@ describe("kafka.mode eventhubs: what Event Hubs cannot do is refused before anyt
         const container = parseStackConfig(valid(), "dev").kafka;
         assert.equal(container.mode, "container");
         assert.equal(container.compression, "lz4");
+        assert.equal(container.partitions, 4, "the same partitions per table topic in both modes");
         const hubs = parseStackConfig(eventHubs({}), "dev").kafka;
         assert.ok(hubs.mode === "eventhubs");
         assert.equal(hubs.compression, "gzip");
@@ -341,6 +342,9 @@ describe("kafka.mode eventhubs: what Event Hubs cannot do is refused before anyt
         rejects(eventHubs({ kafkaPort: 9092 }), /pg-adx-cdc:kafka\.kafkaPort has no effect with mode "eventhubs" \(Event Hubs is the broker; there is no broker container\)/);
         rejects({ ...valid(), kafka: { eventHubs: { tier: "Premium" } } }, /pg-adx-cdc:kafka\.eventHubs has no effect with mode "container"/);
         rejects({ ...valid(), kafka: { mode: "confluent" } }, /pg-adx-cdc:kafka\.mode/);
+        rejects(eventHubs({ partitions: 8 }), /pg-adx-cdc:kafka\.partitions has no effect with mode "eventhubs" \(an event hub's partitions are kafka\.eventHubs\.partitions\)/);
+        rejects({ ...valid(), kafka: { partitions: 0 } }, /pg-adx-cdc:kafka\.partitions/);
+        rejects({ ...valid(), kafka: { partitions: 65 } }, /pg-adx-cdc:kafka\.partitions/);
     });
 });
 

@@ -68,7 +68,13 @@ describe("the dev stack with capture.tables [retail.orders_info, inventory.produ
             sink["kusto.tables.topics.mapping"],
             /'topic': 'cdc\.inventory\.products', 'db': 'cdc', 'table': 'inventory_products_changes', 'format': 'json', 'mapping': 'inventory_products_changes_json'/,
         );
-        assert.equal(sink["tasks.max"], "3", "one sink task per table, up to SINK_MAX_TASKS");
+        // Two tables of 4 partitions and the heartbeat's one: 9 partitions, one task each up to SINK_MAX_TASKS.
+        assert.equal(sink["tasks.max"], "8", "one sink task per partition read, up to SINK_MAX_TASKS");
+        // The stack's broker: Connect creates each table's topic with the default partitions, the heartbeat's with one.
+        assert.equal(source["topic.creation.default.partitions"], "4");
+        assert.equal(source["topic.creation.default.replication.factor"], "-1");
+        assert.equal(source["topic.creation.heartbeat.include"], "cdc\\.cdc_meta\\.heartbeat_cdc");
+        assert.equal(source["topic.creation.heartbeat.partitions"], "1");
     });
 
     it("routes the heartbeat table to ADX with a freshness function (now minus the last heartbeat's commit)", () => {

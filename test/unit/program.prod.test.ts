@@ -139,6 +139,13 @@ describe("the program with Pulumi.prod.yaml", () => {
         }
         const source = run.dynamic("KafkaConnector").find((c) => c.inputs.connectorName === "cdc-postgres-source")!;
         assert.equal(source.inputs.config["producer.override.compression.type"], "gzip", "Event Hubs rejects lz4");
+        assert.deepEqual(
+            Object.keys(source.inputs.config).filter((k) => k.startsWith("topic.creation.")),
+            [],
+            "every event hub exists beforehand: the source asks Connect to create none",
+        );
+        const sink = run.dynamic("KafkaConnector").find((c) => c.inputs.connectorName === "cdc-adx-sink")!;
+        assert.equal(sink.inputs.config["tasks.max"], "5", "one task per partition read: the table's 4 and the heartbeat's");
         for (const connector of run.dynamic("KafkaConnector")) {
             assert.equal(connector.inputs.connectUrl, "http://127.0.0.1:8083");
             assert.deepEqual(connector.inputs.standbyConnectUrls, ["http://127.0.0.1:8084"], "the second worker serves pulumi when the first is down");

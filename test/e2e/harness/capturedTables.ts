@@ -57,7 +57,7 @@ export async function bootstrapCapture(
                     sourceConnectorInput(
                         plan,
                         sink.models.map((m) => m.described),
-                        { database: pipeline.debeziumDatabase },
+                        pipeline.sourceDeployment,
                     ),
                 ),
             };
