@@ -13,6 +13,10 @@ export interface BenchOptions {
      * what commit→topic sustains when the sink and the ADX double do not share the two cores.
      */
     captureRamp: number[];
+    /** Then the initial-load bench (its defaults) and its summary in bench.json (`--initial-load`, about 12 more minutes). */
+    initialLoad?: boolean;
+    /** Then the many-tables bench (its defaults) and its summary in bench.json (`--many-tables`, about 8 more minutes). */
+    manyTables?: boolean;
 }
 export const BENCH_DEFAULTS: BenchOptions = {
     rates: [100, 1000, 5000],

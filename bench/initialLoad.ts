@@ -29,10 +29,28 @@ import { sampleJvmHeap, sampleProcess, sampleProcessTree, sampleThisProcess } fr
 import { INITIAL_LOAD_DEFAULTS, InitialLoadOptions, INITIAL_LOAD_PROFILES, InitialLoadProfile } from "./initialLoadPlan";
 import { renderTextTable } from "./textTable";
 import { benchSourceConnectorInputs } from "./benchSourceConnector";
+import { LoadTimelinePoint, renderInitialLoadChart } from "./initialLoadChart";
 
 /** The loaded table: ~10 columns of realistic width (text and numeric), about 230 bytes a row in PostgreSQL. */
 export const LOAD_TABLE = "bench_load.order_lines";
 const BACKGROUND_TABLE = "retail.orders_info";
+const TIMELINE_SAMPLE_MS = 2000;
+
+/** The initial load's headline figures (bench.json's `initialLoad` with `npm run bench -- --initial-load`). */
+export interface InitialLoadSummary {
+    rows: number;
+    /** The deployed profile's rows/s against the defaults', same run: complete in ADX, and handed to ADX. */
+    deployedCompleteRatioToDefaults: number | null;
+    deployedHandedRatioToDefaults: number | null;
+    deployedCompleteRowsPerSecond: number | null;
+    defaultsCompleteRowsPerSecond: number | null;
+    deployedTablePartitions: number | null;
+    deployedSnapshotTransactionSeconds: number | null;
+    deployedWalRetainedMiB: number | null;
+    deployedConnectHeapPeakMiB: number | null;
+    /** What limited the deployed profile (CPU of each process). */
+    deployedLimit: string | null;
+}
 
 const say = (m: string) => process.stdout.write(`${m}\n`);
 const progress = (m: string) => (process.stderr.isTTY ? process.stderr.write(`\r\x1b[2Kbench: ${m}`) : m && process.stderr.write(`bench: ${m}\n`));
@@ -42,6 +60,8 @@ export interface InitialLoadResult {
     rows: number;
     /** Partitions of the table's topic (and sink tasks). */
     tablePartitions: number;
+    /** Keys queryable in ADX over the load, every TIMELINE_SAMPLE_MS (bench-results/initial-load.svg). */
+    timeline: LoadTimelinePoint[];
     /** Connector registered → the last snapshot record in the topic. */
     toTopicSeconds: number;
     toTopicRowsPerSecond: number;
@@ -143,8 +163,7 @@ async function loadOnce(pipeline: LocalPipeline, profile: InitialLoadProfile, ro
     const topic = topicForTable(prefix, LOAD_TABLE);
     const adxTable = adxNamesFor(LOAD_TABLE).changes;
     const tablePartitions = profile.tablePartitions ?? pipeline.tablePartitions;
-    const sinkSettings: Partial<Pick<KustoSinkInput, "flushIntervalMs" | "flushSizeBytes" | "maxTasks">> = {
-        maxTasks: tablePartitions,
+    const sinkSettings: Partial<Pick<KustoSinkInput, "flushIntervalMs" | "flushSizeBytes">> = {
         ...(profile.sink.flushIntervalMs ? { flushIntervalMs: profile.sink.flushIntervalMs } : {}),
         ...(profile.sink.flushSizeBytes ? { flushSizeBytes: profile.sink.flushSizeBytes } : {}),
     };
@@ -153,6 +172,7 @@ async function loadOnce(pipeline: LocalPipeline, profile: InitialLoadProfile, ro
         tables: [LOAD_TABLE],
         connectorName: `${name}-sink`,
         streamingIngestion: profile.sink.streaming,
+        tablePartitions,
         sink: sinkSettings,
     });
     if (profile.sink.batchingTimeSpan)
@@ -203,6 +223,8 @@ async function loadOnce(pipeline: LocalPipeline, profile: InitialLoadProfile, ro
     const benchCpu = sampleThisProcess();
     const heap = sampleJvmHeap(pipeline.processes.connect.child.pid!);
     const started = Date.now();
+    const timeline: LoadTimelinePoint[] = [{ seconds: 0, rowsInAdx: 0 }];
+    let lastSampleAt = started;
     await kafkaConnectorProvider.create!(inputs);
     const sourceCost = sampleSourceCost(await adminClient(pipeline), slot, pipeline.debeziumDatabase.user);
     // The topic holds every snapshot record when its partitions' end offsets add up to the table's row count.
@@ -210,6 +232,10 @@ async function loadOnce(pipeline: LocalPipeline, profile: InitialLoadProfile, ro
     let handedAtTopicComplete = 0;
     await pollUntil({
         attempt: async () => {
+            if (Date.now() - lastSampleAt >= TIMELINE_SAMPLE_MS) {
+                lastSampleAt = Date.now();
+                timeline.push({ seconds: Math.round((lastSampleAt - started) / 100) / 10, rowsInAdx: keys.size });
+            }
             if (!toTopicAt) {
                 const offsets = await kafka.fetchTopicOffsets(topic).catch(() => []);
                 const end = offsets.reduce((n, o) => n + Number(o.high), 0);
@@ -228,6 +254,7 @@ async function loadOnce(pipeline: LocalPipeline, profile: InitialLoadProfile, ro
             ),
         timeoutError: () => new Error(`${profile.name}: ADX did not hold every row within 3 hours (${keys.size}/${rows})`),
     });
+    timeline.push({ seconds: Math.round((completeAt - started) / 100) / 10, rowsInAdx: keys.size });
     background.abort();
     const report = await backgroundRun;
     const cost = await sourceCost.stop();
@@ -255,6 +282,7 @@ async function loadOnce(pipeline: LocalPipeline, profile: InitialLoadProfile, ro
         profile: profile.name,
         rows,
         tablePartitions,
+        timeline,
         toTopicSeconds: Math.round(toTopicSeconds * 10) / 10,
         toTopicRowsPerSecond: Math.round(rows / toTopicSeconds),
         handedToAdxSeconds: Math.round(handedToAdxSeconds * 10) / 10,
@@ -302,7 +330,8 @@ function table(results: InitialLoadResult[]): string {
     );
 }
 
-export async function runInitialLoadBench(options: InitialLoadOptions = INITIAL_LOAD_DEFAULTS): Promise<number> {
+/** Runs the profiles; writes bench-results/initial-load.json and initial-load.svg; returns the summary. */
+export async function runInitialLoadBench(options: InitialLoadOptions = INITIAL_LOAD_DEFAULTS): Promise<InitialLoadSummary> {
     const started = Date.now();
     const profiles = options.profiles.map((p) => {
         const found = INITIAL_LOAD_PROFILES.find((q) => q.name === p);
@@ -364,18 +393,47 @@ export async function runInitialLoadBench(options: InitialLoadOptions = INITIAL_
             : {};
         say("\n" + table(results));
         if (base) say(`\nrows/s against the defaults, same run (handed to ADX, complete in the double, to the topic): ${JSON.stringify(ratios)}`);
+        const deployed = results.find((r) => r.profile === "deployed");
+        const summary: InitialLoadSummary = {
+            rows: options.rows,
+            deployedCompleteRatioToDefaults: deployed && base ? ratio(deployed.intoAdxRowsPerSecond, base.intoAdxRowsPerSecond) : null,
+            deployedHandedRatioToDefaults: deployed && base ? ratio(deployed.handedToAdxRowsPerSecond, base.handedToAdxRowsPerSecond) : null,
+            deployedCompleteRowsPerSecond: deployed?.intoAdxRowsPerSecond ?? null,
+            defaultsCompleteRowsPerSecond: base?.intoAdxRowsPerSecond ?? null,
+            deployedTablePartitions: deployed?.tablePartitions ?? null,
+            deployedSnapshotTransactionSeconds: deployed?.snapshotTransactionSeconds ?? null,
+            deployedWalRetainedMiB: deployed?.walRetainedMiB ?? null,
+            deployedConnectHeapPeakMiB: deployed?.connectHeap.peakUsedMiB ?? null,
+            deployedLimit: deployed?.limit ?? null,
+        };
+        say(`\nsummary: ${JSON.stringify(summary)}`);
         const outDir = path.join(REPO_ROOT, "bench-results");
         fs.mkdirSync(outDir, { recursive: true });
         fs.writeFileSync(
             path.join(outDir, "initial-load.json"),
             JSON.stringify(
-                { rows: options.rows, backgroundRate: options.backgroundRate, results, ratiosToDefaults: ratios, profiles, wallSeconds: Math.round((Date.now() - started) / 1000) },
+                {
+                    summary,
+                    rows: options.rows,
+                    backgroundRate: options.backgroundRate,
+                    results,
+                    ratiosToDefaults: ratios,
+                    profiles,
+                    wallSeconds: Math.round((Date.now() - started) / 1000),
+                },
                 null,
                 2,
             ),
         );
-        say(`wrote ${path.relative(process.cwd(), outDir)}/initial-load.json`);
-        return 0;
+        fs.writeFileSync(
+            path.join(outDir, "initial-load.svg"),
+            renderInitialLoadChart(
+                results.map((r) => ({ profile: `${r.profile} (${r.tablePartitions} partition${r.tablePartitions > 1 ? "s" : ""})`, timeline: r.timeline })),
+                `Initial load of ${options.rows.toLocaleString("en-US")} rows into ADX`,
+            ),
+        );
+        say(`wrote ${path.relative(process.cwd(), outDir)}/initial-load.json and initial-load.svg`);
+        return summary;
     } finally {
         await pipeline.stop();
     }

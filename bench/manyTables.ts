@@ -32,6 +32,8 @@ const progress = (m: string) => (process.stderr.isTTY ? process.stderr.write(`\r
 export interface ManyTablesResult {
     profile: string;
     tables: number;
+    /** Partitions of each table's topic. */
+    tablePartitions: number;
     sinkTasks: number;
     flushIntervalMs: number;
     /** Changes committed during the load, and how many of them reached the ADX double. */
@@ -81,10 +83,12 @@ async function runProfile(pipeline: LocalPipeline, profile: ManyTablesProfile, o
     const hot = new Set(tables.slice(0, options.hotTables));
     const byAdxTable = new Map(tables.map((t) => [adxNamesFor(t).changes, t]));
     progress(`${profile.name}: deploying the ADX models and the sink for ${tables.length} tables`);
+    const tablePartitions = profile.tablePartitions ?? pipeline.tablePartitions;
     const sink = await deployKustoSink(pipeline, {
         topicPrefix: prefix,
         tables,
         connectorName: `${name}-sink`,
+        tablePartitions,
         sink: { ...(profile.flushIntervalMs ? { flushIntervalMs: profile.flushIntervalMs } : {}), ...(profile.maxTasks ? { maxTasks: profile.maxTasks } : {}) },
     });
     const { op, sourceTs } = changeMetadataColumns([]);
@@ -103,7 +107,7 @@ async function runProfile(pipeline: LocalPipeline, profile: ManyTablesProfile, o
             (hot.has(table) ? latencies.hot : latencies.quiet).push(handedAt - Date.parse(String(r[sourceTs.column])));
         }
     };
-    const inputs = benchSourceConnectorInputs(pipeline, { name, prefix, slot, tables, shared });
+    const inputs = benchSourceConnectorInputs(pipeline, { name, prefix, slot, tables, shared }, { topicCreation: { tablePartitions } });
     await kafkaConnectorProvider.create!(inputs);
     // Every table once, before the clock starts: the first record of a table creates its topic and
     // gives its partition a first offset (the watchdog's seeding); that is start-up, not steady state.
@@ -170,6 +174,7 @@ async function runProfile(pipeline: LocalPipeline, profile: ManyTablesProfile, o
     return {
         profile: profile.name,
         tables: tables.length,
+        tablePartitions,
         sinkTasks: Number(sink.connectorInputs.config["tasks.max"]),
         flushIntervalMs: Number(sink.connectorInputs.config["flush.interval.ms"]),
         made,
@@ -192,6 +197,7 @@ function table(results: ManyTablesResult[]): string {
         [
             { title: "profile", cell: (r) => r.profile, left: true },
             { title: "tables", cell: (r) => r.tables },
+            { title: "partitions/table", cell: (r) => r.tablePartitions },
             { title: "sink tasks", cell: (r) => r.sinkTasks },
             { title: "flush ms", cell: (r) => r.flushIntervalMs },
             { title: "changes/s", cell: (r) => r.offeredChangesPerSecond },
@@ -207,7 +213,23 @@ function table(results: ManyTablesResult[]): string {
     );
 }
 
-export async function runManyTablesBench(options: ManyTablesOptions = MANY_TABLES_DEFAULTS): Promise<number> {
+/** The many-tables headline figures per profile (bench.json's `manyTables` with `npm run bench -- --many-tables`). */
+export type ManyTablesSummary = Record<
+    string,
+    {
+        tables: number;
+        tablePartitions: number;
+        sinkTasks: number;
+        adxRequestsPerSecond: number;
+        hotP99Ms: number;
+        quietP99Ms: number;
+        connectHeapPeakMiB: number | null;
+        connectThreads: number;
+    }
+>;
+
+/** Runs the profiles; writes bench-results/many-tables.json; returns the summary. */
+export async function runManyTablesBench(options: ManyTablesOptions = MANY_TABLES_DEFAULTS): Promise<ManyTablesSummary> {
     const started = Date.now();
     const profiles = options.profiles.map((p) => {
         const found = MANY_TABLES_PROFILES.find((q) => q.name === p);
@@ -249,9 +271,25 @@ export async function runManyTablesBench(options: ManyTablesOptions = MANY_TABLE
         say("\n" + table(results));
         const outDir = path.join(REPO_ROOT, "bench-results");
         fs.mkdirSync(outDir, { recursive: true });
-        fs.writeFileSync(path.join(outDir, "many-tables.json"), JSON.stringify({ options, results, wallSeconds: Math.round((Date.now() - started) / 1000) }, null, 2));
+        const summary: ManyTablesSummary = Object.fromEntries(
+            results.map((r) => [
+                r.profile,
+                {
+                    tables: r.tables,
+                    tablePartitions: r.tablePartitions,
+                    sinkTasks: r.sinkTasks,
+                    adxRequestsPerSecond: r.adxRequestsPerSecond,
+                    hotP99Ms: r.latencyMs.hot.p99,
+                    quietP99Ms: r.latencyMs.quiet.p99,
+                    connectHeapPeakMiB: r.connectHeap.peakUsedMiB,
+                    connectThreads: r.connectThreads,
+                },
+            ]),
+        );
+        say(`\nsummary: ${JSON.stringify(summary)}`);
+        fs.writeFileSync(path.join(outDir, "many-tables.json"), JSON.stringify({ summary, options, results, wallSeconds: Math.round((Date.now() - started) / 1000) }, null, 2));
         say(`wrote ${path.relative(process.cwd(), outDir)}/many-tables.json`);
-        return 0;
+        return summary;
     } finally {
         await pipeline.stop();
     }

@@ -29,6 +29,10 @@ import { getKustoAccessToken, runKustoCommand } from "../kql/kustoRestClient";
 import { renderTextTable } from "./textTable";
 import { benchSourceConnectorInputs } from "./benchSourceConnector";
 import { HEARTBEAT_TOPIC_PARTITIONS } from "../connectors/kafkaTopics";
+import { InitialLoadSummary, runInitialLoadBench } from "./initialLoad";
+import { INITIAL_LOAD_DEFAULTS } from "./initialLoadPlan";
+import { ManyTablesSummary, runManyTablesBench } from "./manyTables";
+import { MANY_TABLES_DEFAULTS } from "./manyTablesPlan";
 
 type Profile = "quickstart" | "tuned";
 const TABLE = "retail.orders_info";
@@ -143,7 +147,8 @@ async function runOnce(
               tables: [TABLE],
               connectorName: `${name}-sink`,
               streamingIngestion: profile === "tuned",
-              sink: { ...(profile === "quickstart" ? QUICKSTART_SINK : {}), maxTasks: tablePartitions },
+              tablePartitions,
+              sink: profile === "quickstart" ? QUICKSTART_SINK : {},
           })
         : undefined;
     const adxTable = adxNamesFor(TABLE).changes;
@@ -303,7 +308,26 @@ async function rampUntilUnbounded(rates: number[], step: (rate: number) => Promi
     return steps;
 }
 
+/**
+ * The streaming bench, then (with `initialLoad` / `manyTables`) the initial-load and many-tables benches,
+ * each on a pipeline of its own one after the other; their summaries join bench.json's.
+ */
 export async function runBench(options: BenchOptions = BENCH_DEFAULTS): Promise<number> {
+    const code = await runStreamingBench(options);
+    if (code !== 0 || (!options.initialLoad && !options.manyTables)) return code;
+    const more: { initialLoad?: InitialLoadSummary; manyTables?: ManyTablesSummary } = {};
+    if (options.initialLoad) more.initialLoad = await runInitialLoadBench(INITIAL_LOAD_DEFAULTS);
+    if (options.manyTables) more.manyTables = await runManyTablesBench(MANY_TABLES_DEFAULTS);
+    const file = path.join(REPO_ROOT, "bench-results", "bench.json");
+    const written = JSON.parse(fs.readFileSync(file, "utf8"));
+    written.summary = { ...written.summary, ...more };
+    fs.writeFileSync(file, JSON.stringify(written, null, 2));
+    say(`\nsummary: ${JSON.stringify(written.summary)}`);
+    say(`wrote ${path.relative(process.cwd(), file)} with the ${Object.keys(more).join(" and ")} summaries`);
+    return 0;
+}
+
+async function runStreamingBench(options: BenchOptions): Promise<number> {
     const { rates: RATES, seconds: SECONDS, ramp: RAMP, rampSeconds: RAMP_SECONDS } = options;
     const started = Date.now();
     // The JVMs as deployed (heap, GC, full JIT): the throughput figures describe what runs in production.

@@ -56,6 +56,8 @@ export async function deployKustoSink(
         streamingIngestion?: boolean;
         /** "managedIdentity": the sink authenticates as the worker host's managed identity (the stack's default), not with a token from the environment. */
         auth?: "managedIdentity" | "accessToken";
+        /** Partitions of each table's topic as the source creates them (default the pipeline's): the sink's tasks follow them. */
+        tablePartitions?: number;
         /** A real cluster instead of the pipeline's ADX test double (`demo --adx-cluster`); its token comes from the Azure credential chain. */
         adx?: KustoTarget;
     },

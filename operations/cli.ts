@@ -202,9 +202,11 @@ Example:
         .option("--ramp <list>", "rates the tuned profile ramps through until lag is no longer bounded", BENCH_DEFAULTS.ramp.join(","))
         .addOption(new Option("--ramp-seconds <n>", "seconds per ramp step").default(BENCH_DEFAULTS.rampSeconds).argParser(numberIn("--ramp-seconds", 1, 3600)))
         .option("--capture-ramp <list>", 'rates the capture path alone (no sink connector) ramps through; "" skips it', BENCH_DEFAULTS.captureRamp.join(","))
+        .option("--initial-load", "then the initial-load bench with its defaults (bench-initial-load; about 12 more minutes), its summary in bench.json")
+        .option("--many-tables", "then the many-tables bench with its defaults (bench-many-tables; about 8 more minutes), its summary in bench.json")
         .addHelpText(
             "after",
-            "\nTakes several minutes; writes bench-results/bench.json, latency.svg and adx-latency.svg.\n\nExample:\n  npm run bench -- --rates 100,1000 --seconds 10 --ramp 2000",
+            "\nTakes about 10 minutes (about 30 with --initial-load --many-tables); writes bench-results/bench.json, latency.svg and adx-latency.svg.\n\nExample:\n  npm run bench -- --rates 100,1000 --seconds 10 --ramp 2000\n  npm run bench -- --initial-load --many-tables",
         )
         .action(async (o) => {
             const list = (name: string, text: string) => text.split(",").map(numberIn(name, 1, 1_000_000));
@@ -216,6 +218,8 @@ Example:
                 ramp: list("--ramp", o.ramp),
                 rampSeconds: o.rampSeconds,
                 captureRamp: o.captureRamp === "" ? [] : list("--capture-ramp", o.captureRamp),
+                initialLoad: !!o.initialLoad,
+                manyTables: !!o.manyTables,
             });
         });
     program
@@ -230,10 +234,13 @@ Example:
                 .default(INITIAL_LOAD_DEFAULTS.backgroundRate)
                 .argParser(numberIn("--background-rate", 1, 100_000)),
         )
-        .addHelpText("after", "\nTakes about 10-20 minutes at 2 million rows; writes bench-results/initial-load.json.\n\nExample:\n  npm run bench:initial-load -- --rows 200000")
+        .addHelpText(
+            "after",
+            "\nTakes about 10-20 minutes at 2 million rows; writes bench-results/initial-load.json and initial-load.svg.\n\nExample:\n  npm run bench:initial-load -- --rows 200000",
+        )
         .action(async (o) => {
             const { runInitialLoadBench } = require("../bench/initialLoad");
-            process.exitCode = await runInitialLoadBench({ rows: o.rows, profiles: String(o.profiles).split(","), backgroundRate: o.backgroundRate });
+            await runInitialLoadBench({ rows: o.rows, profiles: String(o.profiles).split(","), backgroundRate: o.backgroundRate });
         });
     program
         .command("bench-many-tables")
@@ -259,7 +266,7 @@ Example:
         )
         .action(async (o) => {
             const { runManyTablesBench } = require("../bench/manyTables");
-            process.exitCode = await runManyTablesBench({
+            await runManyTablesBench({
                 profiles: String(o.profiles).split(","),
                 seconds: o.seconds,
                 hotTables: o.hotTables,
