@@ -254,7 +254,9 @@ async function loadOnce(pipeline: LocalPipeline, profile: InitialLoadProfile, ro
             ),
         timeoutError: () => new Error(`${profile.name}: ADX did not hold every row within 3 hours (${keys.size}/${rows})`),
     });
-    timeline.push({ seconds: Math.round((completeAt - started) / 100) / 10, rowsInAdx: keys.size });
+    // The moment the last key arrived, unless a sample after it was taken already.
+    const lastKeyAtSeconds = Math.round((completeAt - started) / 100) / 10;
+    if (lastKeyAtSeconds > timeline[timeline.length - 1].seconds) timeline.push({ seconds: lastKeyAtSeconds, rowsInAdx: keys.size });
     background.abort();
     const report = await backgroundRun;
     const cost = await sourceCost.stop();

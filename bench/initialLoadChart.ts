@@ -1,5 +1,6 @@
 // The initial-load bench's picture: rows/s reaching ADX over the load's time, one line per profile, as
 // an SVG (linear axes: the area under a line is the table).
+import { CHART_FRAME, chartHeader } from "./svgChart";
 
 export interface LoadTimelinePoint {
     /** Seconds since the connector was registered. */
@@ -9,9 +10,11 @@ export interface LoadTimelinePoint {
 }
 
 /** Rows/s over a trailing window of `windowSeconds` at each point of a timeline (its first point: 0). */
-export function rowsPerSecondOverTime(timeline: LoadTimelinePoint[], windowSeconds = 10): { seconds: number; rowsPerSecond: number }[] {
+export function rowsPerSecondOverTime(samples: LoadTimelinePoint[], windowSeconds = 10): { seconds: number; rowsPerSecond: number }[] {
+    const timeline = [...samples].sort((a, b) => a.seconds - b.seconds);
     return timeline.map((p, i) => {
-        let j = i;
+        // At least the previous point: samples further apart than the window still give a rate.
+        let j = Math.max(0, i - 1);
         while (j > 0 && timeline[j - 1].seconds >= p.seconds - windowSeconds) j--;
         const span = p.seconds - timeline[j].seconds;
         return { seconds: p.seconds, rowsPerSecond: span > 0 ? Math.round((p.rowsInAdx - timeline[j].rowsInAdx) / span) : 0 };
@@ -21,12 +24,7 @@ export function rowsPerSecondOverTime(timeline: LoadTimelinePoint[], windowSecon
 const COLORS = ["#c0392b", "#1f77b4", "#2ca02c", "#9467bd"];
 
 export function renderInitialLoadChart(series: { profile: string; timeline: LoadTimelinePoint[] }[], title: string): string {
-    const width = 760,
-        height = 420,
-        left = 80,
-        right = 200,
-        top = 50,
-        bottom = 60;
+    const { width, height, left, right, top, bottom } = CHART_FRAME;
     const rates = series.map((s) => ({ profile: s.profile, points: rowsPerSecondOverTime(s.timeline) }));
     const maxSeconds = Math.max(1, ...rates.flatMap((s) => s.points.map((p) => p.seconds)));
     const maxRate = Math.max(1, ...rates.flatMap((s) => s.points.map((p) => p.rowsPerSecond)));
@@ -41,11 +39,7 @@ export function renderInitialLoadChart(series: { profile: string; timeline: Load
         yMax = Math.ceil(maxRate / yStep) * yStep;
     const x = (s: number) => left + (s / xMax) * (width - left - right);
     const y = (r: number) => top + (1 - r / yMax) * (height - top - bottom);
-    const parts: string[] = [
-        `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="12">`,
-        `<rect width="100%" height="100%" fill="white"/>`,
-        `<text x="${width / 2 - 60}" y="24" font-size="15" text-anchor="middle">${title}</text>`,
-    ];
+    const parts: string[] = [...chartHeader(title)];
     for (let v = 0; v <= yMax; v += yStep)
         parts.push(
             `<line x1="${left}" x2="${width - right}" y1="${y(v)}" y2="${y(v)}" stroke="#ddd"/>`,

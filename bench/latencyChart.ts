@@ -1,5 +1,6 @@
 // The benchmark's picture: p50 and p99 change-to-topic latency by offered rate, both profiles,
 // as an SVG (log-scale latency axis, so both profiles stay readable).
+import { CHART_FRAME, chartHeader } from "./svgChart";
 
 export interface ChartPoint {
     profile: string;
@@ -9,12 +10,7 @@ export interface ChartPoint {
 }
 
 export function renderLatencyChart(points: ChartPoint[], title: string): string {
-    const width = 760,
-        height = 420,
-        left = 80,
-        right = 200,
-        top = 50,
-        bottom = 60;
+    const { width, height, left, right, top, bottom } = CHART_FRAME;
     const rates = [...new Set(points.map((p) => p.rate))].sort((a, b) => a - b);
     const values = points.flatMap((p) => [p.p50, p.p99]).filter((v) => Number.isFinite(v) && v > 0);
     const minV = Math.pow(
@@ -32,11 +28,7 @@ export function renderLatencyChart(points: ChartPoint[], title: string): string 
     const x = (rate: number) => left + (rates.indexOf(rate) + 0.5) * ((width - left - right) / rates.length);
     const y = (v: number) => top + (1 - (Math.log10(Math.max(v, minV)) - Math.log10(minV)) / (Math.log10(maxV) - Math.log10(minV))) * (height - top - bottom);
     const colors: Record<string, string> = { quickstart: "#c0392b", tuned: "#1f77b4" };
-    const parts: string[] = [
-        `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="12">`,
-        `<rect width="100%" height="100%" fill="white"/>`,
-        `<text x="${width / 2 - 60}" y="24" font-size="15" text-anchor="middle">${title}</text>`,
-    ];
+    const parts: string[] = [...chartHeader(title)];
     for (let v = minV; v <= maxV; v *= 10) {
         parts.push(`<line x1="${left}" x2="${width - right}" y1="${y(v)}" y2="${y(v)}" stroke="#ddd"/>`, `<text x="${left - 8}" y="${y(v) + 4}" text-anchor="end">${v} ms</text>`);
     }

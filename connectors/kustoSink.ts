@@ -139,7 +139,8 @@ function authSettings(auth: KustoSinkAuth): Record<string, string> {
  *   handed to ADX at 11,419 rows/s with 16 MiB against 11,338 with 1 MiB) for 12× fewer requests, and
  *   a queued blob ADX fails to ingest is past the sink (its offsets committed; only `status` and
  *   `reconcile` see it), where a refused streaming request is retried and holds the offsets.
- * - `tasks.max` = one per partition read up to SINK_MAX_TASKS (a task more would hold no partition):
+ * - `tasks.max` = one per partition read up to SINK_MAX_TASKS (a task more would hold no partition; the
+ *   workers deal partitions round robin, SINK_ASSIGNOR in workerSettings.ts, so each task holds a share):
  *   with DEFAULT_TABLE_PARTITIONS a large table's initial load is shared by several tasks. Every sink task is a consumer and a Kusto
  *   client with threads and buffers of its own. Measured by `npm run bench:many-tables` (200 tables,
  *   5 hot at 100/s and 195 quiet; docs/benchmark.md), one task per table: commit→ADX p99 6.4 s in one

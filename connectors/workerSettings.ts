@@ -164,6 +164,10 @@ export const CLIENT_OVERRIDE_POLICY_CLASS = "pgadxcdc.policy.AllowListClientConf
 /** The sink consumers' reset policy: none, so no gap is ever skipped silently (see buildConnectWorkerSettings). */
 export const SINK_OFFSET_RESET_KEY = "consumer.auto.offset.reset";
 
+/** The sink consumers' partition assignor: every partition of every topic dealt round the tasks (see buildConnectWorkerSettings). */
+export const SINK_ASSIGNOR_KEY = "consumer.partition.assignment.strategy";
+export const SINK_ASSIGNOR = "org.apache.kafka.clients.consumer.RoundRobinAssignor";
+
 /** The watchdog (docker/connect/transforms, pgadxcdc.watchdog.FailedTaskWatchdog): a Connect REST extension in every worker. */
 export const WATCHDOG_EXTENSION_CLASS = "pgadxcdc.watchdog.FailedTaskWatchdog";
 
@@ -226,6 +230,11 @@ function watchdogWorkerSettings(overrides: Partial<WatchdogSettings> = {}): Reco
  *   skip the rest without a word. With `none` its task fails instead and `status` names the gap and the
  *   repair. A partition the sink never committed (a new table's topic) gets offset 0, its first record,
  *   from the watchdog (stop, Connect's offsets API, resume), never a later one.
+ * - `consumer.partition.assignment.strategy` = RoundRobinAssignor: the consumer's default, RangeAssignor,
+ *   deals each topic's partitions out on its own, starting with the first task every time, so every
+ *   single-partition topic (the heartbeat's, a table's with kafka.partitions 1) lands on task 0 and a task
+ *   past a topic's partition count gets nothing: the sink's `tasks.max` would be idle tasks. Round robin
+ *   deals all partitions of all topics in turn, so each task holds a share (eager, as the default).
  */
 export function buildConnectWorkerSettings(input: ConnectWorkerSettingsInput): Record<string, string> {
     if (!input.bootstrapServers) throw new Error("buildConnectWorkerSettings: bootstrapServers is required");
@@ -252,6 +261,7 @@ export function buildConnectWorkerSettings(input: ConnectWorkerSettingsInput): R
         "key.converter.schemas.enable": "false",
         "value.converter.schemas.enable": "false",
         [SINK_OFFSET_RESET_KEY]: "none",
+        [SINK_ASSIGNOR_KEY]: SINK_ASSIGNOR,
         listeners: input.restListener,
         "rest.advertised.host.name": input.advertisedHost,
         "config.providers": "dir",

@@ -113,7 +113,11 @@ export async function deployKustoSink(
                 adx.database,
                 streaming,
             ),
-            topicPartitions: sinkReadPartitions(models.filter((m) => m.planned.table !== heartbeatTable).length, pipeline.tablePartitions, heartbeatTable !== undefined),
+            topicPartitions: sinkReadPartitions(
+                models.filter((m) => m.planned.table !== heartbeatTable).length,
+                options.tablePartitions ?? pipeline.tablePartitions,
+                heartbeatTable !== undefined,
+            ),
             deadLetterTopic: planFor([]).deadLetterTopic,
             deadLetterReplicationFactor: KAFKA_REPLICATION_FACTOR,
             ...options.sink,

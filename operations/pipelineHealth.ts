@@ -72,6 +72,8 @@ export interface PipelineHealthReport {
         to: number;
         kind?: "retention" | "pastEnd";
         /** The partition's first offset now, where a repair resumes. */ firstOffset?: number;
+        /** "task": `from` is where a sink task stopped (its OffsetOutOfRangeException), the group holding no offset there. */
+        at?: "committed" | "task";
     }[];
     deadLetters?: { topic: string; count: number; exists: boolean };
     /**
@@ -253,7 +255,7 @@ export function evaluatePipelineHealth(report: PipelineHealthReport, thresholds:
         const table = entry?.sourceTable ?? "<the table of that topic>";
         if (gap.kind === "pastEnd")
             problems.push(
-                `TOPIC RE-CREATED: ${gap.topic} partition ${gap.partition}: the sink's committed offset ${gap.from} is past the topic's end (${gap.to}): the topic began its offsets again, ` +
+                `TOPIC RE-CREATED: ${gap.topic} partition ${gap.partition}: the sink's ${gap.at === "task" ? "position (where its task stopped; the group kept no offset)" : "committed offset"} ${gap.from} is past the topic's end (${gap.to}): the topic began its offsets again, ` +
                     `and ADX orders a key's changes by offset. The sink stops there (it never rewinds or skips by itself). ` +
                     `Repair: in ADX ${entry?.adxClear ?? `clear ${entry?.adxTable ?? "the table's change rows"}, its fences and its current state`}, then pg-adx-cdc snapshot --table ${table} (moves the sink to the topic's first offset and reads the table again)`,
             );
@@ -606,6 +608,8 @@ export async function readTopicOffsets(
     topics: string[],
     deadLetterTopic: string,
     sinkConnector: string,
+    /** Where sink tasks stopped out of range (sinkTaskStopPositions): a gap there counts though the group committed nothing. */
+    stopPositions: SinkStopPosition[] = [],
 ): Promise<Pick<PipelineHealthReport, "topics" | "sinkLag" | "deadLetters" | "dataGaps">> {
     const kafka = kafkaClient(kafkaAccess, "pg-adx-cdc-status", { connectionTimeout: 5000, retry: { retries: 2 } });
     const admin = kafka.admin();
@@ -632,7 +636,7 @@ export async function readTopicOffsets(
         });
         const dataGaps = present.flatMap((topic) => {
             const commits = new Map<number, number>((committed.find((c: any) => c.topic === topic)?.partitions ?? []).map((p: any) => [p.partition, Number(p.offset)]));
-            return sinkOffsetGaps(topic, ends.get(topic)!, commits);
+            return sinkOffsetGaps(topic, ends.get(topic)!, commits, stopPositions);
         });
         // The sink creates its dead-letter topic on start or on the first rejected record: absent means none.
         const dlq = ends.get(deadLetterTopic);
@@ -647,8 +651,28 @@ export async function readTopicOffsets(
     }
 }
 
+export interface SinkStopPosition {
+    topic: string;
+    partition: number;
+    offset: number;
+}
+
 /**
- * Pure: the partitions whose committed offset (offset 0 when never committed) lies outside what the
+ * Pure: where the sink's failed tasks stopped because their position is outside what the topic holds,
+ * from Kafka's OffsetOutOfRangeException in their traces ("Fetch position FetchPosition{offset=362, ...}
+ * is out of range for partition t-0").
+ */
+export function sinkTaskStopPositions(tasks: { state: string; trace?: string }[]): SinkStopPosition[] {
+    return tasks.flatMap((t) => {
+        if (t.state !== "FAILED" || !t.trace) return [];
+        const m = /FetchPosition\{offset=(\d+)[\s\S]*?is out of range for partition ([A-Za-z0-9._-]+)-(\d+)/.exec(t.trace);
+        return m ? [{ topic: m[2], partition: Number(m[3]), offset: Number(m[1]) }] : [];
+    });
+}
+
+/**
+ * Pure: the partitions whose committed offset (offset 0 when never committed; where a task stopped when
+ * the group holds none and `stopPositions` names it) lies outside what the
  * topic holds: below its first offset (retention deleted records the sink never read) or past its end
  * (the topic was re-created). `committed` maps partition → committed offset (negative: none).
  */
@@ -656,12 +680,17 @@ export function sinkOffsetGaps(
     topic: string,
     partitions: { partition: number; low: number; high: number }[],
     committed: Map<number, number>,
+    stopPositions: SinkStopPosition[] = [],
 ): NonNullable<PipelineHealthReport["dataGaps"]> {
     return partitions.flatMap((p): NonNullable<PipelineHealthReport["dataGaps"]> => {
         const at = committed.get(p.partition);
-        const from = at === undefined || at < 0 ? 0 : at;
-        if (from < p.low) return [{ topic, partition: p.partition, from, to: p.low - 1, kind: "retention", firstOffset: p.low }];
-        if (from > p.high) return [{ topic, partition: p.partition, from, to: p.high, kind: "pastEnd", firstOffset: p.low }];
+        // Where the group holds no offset (a deleted topic takes its offsets with it), a task stopped out of
+        // range still knows where it was: the gap counts from there.
+        const stop = at === undefined || at < 0 ? stopPositions.find((s) => s.topic === topic && s.partition === p.partition) : undefined;
+        const from = stop ? stop.offset : at === undefined || at < 0 ? 0 : at;
+        const where = stop ? { at: "task" as const } : {};
+        if (from < p.low) return [{ topic, partition: p.partition, from, to: p.low - 1, kind: "retention", firstOffset: p.low, ...where }];
+        if (from > p.high) return [{ topic, partition: p.partition, from, to: p.high, kind: "pastEnd", firstOffset: p.low, ...where }];
         return [];
     });
 }
@@ -772,6 +801,7 @@ export async function collectPipelineHealth(
                 outputs.topics,
                 outputs.deadLetterTopic,
                 outputs.connectors.sink,
+                sinkTaskStopPositions(report.connectors.find((c) => c.role === "sink")?.tasks ?? []),
             ),
         );
     } catch (error: any) {

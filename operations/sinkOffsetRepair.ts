@@ -7,7 +7,7 @@
 import { connectRequest, describeConnectError, RetryPolicy } from "../connectors/connectRestClient";
 import { OperationsOutputs } from "../contract/stackOutputs";
 import { pollUntil } from "../runtime/pollUntil";
-import { PipelineHealthReport, readTopicOffsets } from "./pipelineHealth";
+import { PipelineHealthReport, readTopicOffsets, sinkTaskStopPositions } from "./pipelineHealth";
 
 type SinkOffsetGap = NonNullable<PipelineHealthReport["dataGaps"]>[number];
 
@@ -15,13 +15,33 @@ const POLICY: RetryPolicy = { deadlineMs: 60_000, initialDelayMs: 250, maxDelayM
 
 /** The partitions of `topics` where the sink's committed offset lies outside the topic, each moved to its first offset; [] when there were none. */
 export async function moveSinkPastGaps(outputs: OperationsOutputs, topics: string[], log: (message: string) => void): Promise<SinkOffsetGap[]> {
+    const status = await connectRequest(outputs.connectRestUrl, "GET", `/connectors/${encodeURIComponent(outputs.connectors.sink)}/status`, undefined, POLICY, log);
     const { dataGaps = [] } = await readTopicOffsets(
         { bootstrapServers: outputs.kafkaBootstrapServers, authentication: outputs.kafkaAuthentication },
         topics,
         outputs.deadLetterTopic,
         outputs.connectors.sink,
+        sinkTaskStopPositions(status.status === 200 ? status.data.tasks : []),
     );
-    if (dataGaps.length === 0) return [];
+    if (dataGaps.length === 0) {
+        // A task that stopped out of range where its partition's offset is back inside the topic (the watchdog gave a
+        // re-created topic's partition its first offset after the task left the group) runs again from there.
+        const stale = status.status === 200 ? status.data.tasks.filter((t: any) => t.state === "FAILED" && /OffsetOutOfRangeException/.test(t.trace ?? "")) : [];
+        for (const t of stale) {
+            log(`task ${t.id} stopped out of range, and the sink's offsets are inside the topic now: restarting it`);
+            const restarted = await connectRequest(
+                outputs.connectRestUrl,
+                "POST",
+                `/connectors/${encodeURIComponent(outputs.connectors.sink)}/tasks/${t.id}/restart`,
+                undefined,
+                POLICY,
+                log,
+            );
+            if (restarted.status >= 300)
+                throw new Error(`Kafka Connect did not restart ${outputs.connectors.sink} task ${t.id}: HTTP ${restarted.status} ${describeConnectError(restarted.data)}`);
+        }
+        return [];
+    }
     const sink = encodeURIComponent(outputs.connectors.sink);
     const url = outputs.connectRestUrl;
     for (const g of dataGaps) log(`the sink's offset ${g.from} in ${g.topic} partition ${g.partition} is outside the topic; moving it to ${g.firstOffset}`);

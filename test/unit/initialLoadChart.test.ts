@@ -15,6 +15,14 @@ describe("initial-load chart", () => {
             rowsPerSecondOverTime(timeline).map((p) => p.rowsPerSecond),
             [0, 0, 5_000, 10_000],
         );
+        // Samples further apart than the window: the rate since the previous one, not 0.
+        assert.deepEqual(
+            rowsPerSecondOverTime([
+                { seconds: 0, rowsInAdx: 0 },
+                { seconds: 20, rowsInAdx: 40_000 },
+            ]).map((p) => p.rowsPerSecond),
+            [0, 2_000],
+        );
     });
 
     it("draws one line and one legend entry per profile", () => {

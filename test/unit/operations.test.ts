@@ -5,7 +5,15 @@ import * as assert from "node:assert/strict";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { evaluatePipelineHealth, formatBytes, isSnapshotting, PipelineHealthReport, renderHealthReport, sinkOffsetGaps } from "../../operations/pipelineHealth";
+import {
+    evaluatePipelineHealth,
+    formatBytes,
+    isSnapshotting,
+    PipelineHealthReport,
+    renderHealthReport,
+    sinkOffsetGaps,
+    sinkTaskStopPositions,
+} from "../../operations/pipelineHealth";
 import { DEFAULT_THRESHOLDS } from "../../contract/healthThresholds";
 import { parseOperationsOutputs } from "../../contract/stackOutputs";
 import { readOperationsOutputs } from "../../operations/stackSelection";
@@ -209,6 +217,34 @@ describe("status verdict", () => {
         assert.match(
             problems[0],
             /^TOPIC RE-CREATED: t partition 2: the sink's committed offset 500 is past the topic's end \(10\).*Repair: in ADX clear retail_orders_info_changes, its fences and its current state, then pg-adx-cdc snapshot --table retail\.orders_info/,
+        );
+    });
+
+    it("a task stopped out of range where the group holds no offset (its topic deleted with them) is the same gap, counted from where the task stopped", () => {
+        const trace =
+            "org.apache.kafka.connect.errors.ConnectException: Exiting WorkerSinkTask due to unrecoverable exception.\n" +
+            "Caused by: org.apache.kafka.clients.consumer.OffsetOutOfRangeException: Fetch position FetchPosition{offset=362, offsetEpoch=Optional.empty, " +
+            "currentLeader=LeaderAndEpoch{leader=Optional[127.0.0.1:44725 (id: 1 rack: null isFenced: false)], epoch=0}} is out of range for partition cdc.retail.orders_info-0";
+        const stops = sinkTaskStopPositions([
+            { state: "FAILED", trace },
+            { state: "RUNNING", trace },
+            { state: "FAILED", trace: "java.lang.IllegalStateException: something else" },
+        ]);
+        assert.deepEqual(stops, [{ topic: "cdc.retail.orders_info", partition: 0, offset: 362 }]);
+        const parts = [{ partition: 0, low: 0, high: 10 }];
+        assert.deepEqual(sinkOffsetGaps("cdc.retail.orders_info", parts, new Map(), stops), [
+            { topic: "cdc.retail.orders_info", partition: 0, from: 362, to: 10, kind: "pastEnd", firstOffset: 0, at: "task" },
+        ]);
+        // A committed offset, where there is one, is what the sink resumes from: it decides.
+        assert.deepEqual(sinkOffsetGaps("cdc.retail.orders_info", parts, new Map([[0, 5]]), stops), []);
+        const problems = evaluatePipelineHealth({
+            ...healthy(),
+            tables: [{ sourceTable: "retail.orders_info", adxTable: "retail_orders_info_changes", topic: "cdc.retail.orders_info" }],
+            dataGaps: sinkOffsetGaps("cdc.retail.orders_info", parts, new Map(), stops),
+        });
+        assert.match(
+            problems[0],
+            /^TOPIC RE-CREATED: cdc\.retail\.orders_info partition 0: the sink's position \(where its task stopped; the group kept no offset\) 362 is past the topic's end \(10\)/,
         );
     });
 

@@ -6,6 +6,7 @@ import {
     buildConnectWorkerSettings,
     CLIENT_OVERRIDE_POLICY_CLASS,
     CONNECTOR_CLIENT_OVERRIDES,
+    SINK_ASSIGNOR_KEY,
     SINK_OFFSET_RESET_KEY,
     STACK_WORKER_SECRETS_DIR,
     WORKER_SECRET_FILES,
@@ -106,6 +107,7 @@ describe("Connect worker: what any connector may do", () => {
     it("sinks never reset their offsets by themselves, and no connector may override that", () => {
         for (const endpoint of [undefined, EVENT_HUBS]) {
             assert.equal(worker(endpoint)[SINK_OFFSET_RESET_KEY], "none");
+            assert.equal(worker(endpoint)[SINK_ASSIGNOR_KEY], "org.apache.kafka.clients.consumer.RoundRobinAssignor", "every task holds a share of the partitions");
             assert.ok(
                 !worker(endpoint)
                     ["pgadxcdc.client.overrides.allowed"].split(",")

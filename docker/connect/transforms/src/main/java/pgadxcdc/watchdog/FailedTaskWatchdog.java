@@ -308,8 +308,12 @@ public class FailedTaskWatchdog implements ConnectRestExtension {
                 StringBuilder body = new StringBuilder("{\"offsets\":[");
                 // The consumer names one partition at a time; every partition of the sink's topics without
                 // an offset is seeded in one stop, so 200 new topics cost one stop, not 200.
+                List<String> existing = existingPartitions(connector);
                 List<String> candidates = new ArrayList<>(partitions);
-                for (String tp : existingPartitions(connector)) if (!candidates.contains(tp)) candidates.add(tp);
+                // A partition the consumer named that no longer exists (its topic re-created with fewer partitions)
+                // cannot take an offset: Connect would refuse the whole request, and the sink would stay stopped.
+                if (!existing.isEmpty()) candidates.removeIf(tp -> !existing.contains(tp));
+                for (String tp : existing) if (!candidates.contains(tp)) candidates.add(tp);
                 for (String tp : candidates) {
                     if (committed.contains(tp) || first.contains(tp)) continue;
                     int dash = tp.lastIndexOf('-');
