@@ -254,6 +254,9 @@ async function loadOnce(pipeline: LocalPipeline, profile: InitialLoadProfile, ro
             ),
         timeoutError: () => new Error(`${profile.name}: ADX did not hold every row within 3 hours (${keys.size}/${rows})`),
     });
+    // The load went through the partitions the profile names (a topic created otherwise would measure something else).
+    const partitionsUsed = (await kafka.fetchTopicOffsets(topic)).length;
+    if (partitionsUsed !== tablePartitions) throw new Error(`${profile.name}: the table's topic has ${partitionsUsed} partitions, not the profile's ${tablePartitions}`);
     // The moment the last key arrived, unless a sample after it was taken already.
     const lastKeyAtSeconds = Math.round((completeAt - started) / 100) / 10;
     if (lastKeyAtSeconds > timeline[timeline.length - 1].seconds) timeline.push({ seconds: lastKeyAtSeconds, rowsInAdx: keys.size });

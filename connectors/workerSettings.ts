@@ -168,6 +168,9 @@ export const SINK_OFFSET_RESET_KEY = "consumer.auto.offset.reset";
 export const SINK_ASSIGNOR_KEY = "consumer.partition.assignment.strategy";
 export const SINK_ASSIGNOR = "org.apache.kafka.clients.consumer.RoundRobinAssignor";
 
+/** The sink consumers never create a topic by subscribing to it (see buildConnectWorkerSettings). */
+export const SINK_AUTO_CREATE_KEY = "consumer.allow.auto.create.topics";
+
 /** The watchdog (docker/connect/transforms, pgadxcdc.watchdog.FailedTaskWatchdog): a Connect REST extension in every worker. */
 export const WATCHDOG_EXTENSION_CLASS = "pgadxcdc.watchdog.FailedTaskWatchdog";
 
@@ -235,6 +238,9 @@ function watchdogWorkerSettings(overrides: Partial<WatchdogSettings> = {}): Reco
  *   single-partition topic (the heartbeat's, a table's with kafka.partitions 1) lands on task 0 and a task
  *   past a topic's partition count gets nothing: the sink's `tasks.max` would be idle tasks. Round robin
  *   deals all partitions of all topics in turn, so each task holds a share (eager, as the default).
+ * - `consumer.allow.auto.create.topics=false`: a sink subscribed to a table's topic before the source's
+ *   first record would have the broker create it with the broker's one partition, and the source's topic
+ *   creation (kafka.partitions) would then find it existing; the source creates every table topic.
  */
 export function buildConnectWorkerSettings(input: ConnectWorkerSettingsInput): Record<string, string> {
     if (!input.bootstrapServers) throw new Error("buildConnectWorkerSettings: bootstrapServers is required");
@@ -262,6 +268,7 @@ export function buildConnectWorkerSettings(input: ConnectWorkerSettingsInput): R
         "value.converter.schemas.enable": "false",
         [SINK_OFFSET_RESET_KEY]: "none",
         [SINK_ASSIGNOR_KEY]: SINK_ASSIGNOR,
+        [SINK_AUTO_CREATE_KEY]: "false",
         listeners: input.restListener,
         "rest.advertised.host.name": input.advertisedHost,
         "config.providers": "dir",

@@ -18,6 +18,9 @@ import { TYPE_TABLE, typeRuleFor } from "../../contract/typeTable";
 import { heartbeatCatalog, ORDERS_CATALOG, PRODUCTS_CATALOG, PRODUCTS_DDL } from "../support/catalogFixtures";
 import { localOperationsOutputs } from "./harness/operationsOutputs";
 import { localReconcile } from "./harness/localReconcile";
+import { kafkaClient } from "../../runtime/kafkaClient";
+import { topicForTable } from "../../connectors/debeziumSource";
+import { DEFAULT_TABLE_PARTITIONS } from "../../connectors/kafkaTopics";
 
 const PREFIX = "anytable";
 const ORDERS = "retail.orders_info";
@@ -132,6 +135,19 @@ describe("any table: the ADX model generated from the catalog, every type, compo
 
     it("snapshot: every table in ADX equals SELECT * of the source, value by value (every type, its edges, NULL in every column)", async () => {
         await waitUntilEqual("snapshot");
+    });
+
+    it("every table's topic has the stack's partitions, though the sink subscribed before the source's first record", async () => {
+        const kafkaAdmin = kafkaClient(pipeline.kafka, "anytable-partitions").admin();
+        await kafkaAdmin.connect();
+        try {
+            for (const table of TABLES) {
+                const topic = topicForTable(PREFIX, table);
+                assert.equal((await kafkaAdmin.fetchTopicOffsets(topic)).length, DEFAULT_TABLE_PARTITIONS, `${topic}: created by the source with kafka.partitions`);
+            }
+        } finally {
+            await kafkaAdmin.disconnect();
+        }
     });
 
     it("inserts, updates (a key column too) and deletes: still equal, value by value", async () => {

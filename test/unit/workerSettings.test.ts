@@ -7,6 +7,7 @@ import {
     CLIENT_OVERRIDE_POLICY_CLASS,
     CONNECTOR_CLIENT_OVERRIDES,
     SINK_ASSIGNOR_KEY,
+    SINK_AUTO_CREATE_KEY,
     SINK_OFFSET_RESET_KEY,
     STACK_WORKER_SECRETS_DIR,
     WORKER_SECRET_FILES,
@@ -108,6 +109,7 @@ describe("Connect worker: what any connector may do", () => {
         for (const endpoint of [undefined, EVENT_HUBS]) {
             assert.equal(worker(endpoint)[SINK_OFFSET_RESET_KEY], "none");
             assert.equal(worker(endpoint)[SINK_ASSIGNOR_KEY], "org.apache.kafka.clients.consumer.RoundRobinAssignor", "every task holds a share of the partitions");
+            assert.equal(worker(endpoint)[SINK_AUTO_CREATE_KEY], "false", "the sink never creates a topic with the broker's one partition by subscribing first");
             assert.ok(
                 !worker(endpoint)
                     ["pgadxcdc.client.overrides.allowed"].split(",")
