@@ -22,6 +22,7 @@ import { LatencySummary, sampleJvmHeap, sampleProcess, summarizeLatencies } from
 import { MANY_TABLES_DEFAULTS, MANY_TABLES_PROFILES, ManyTablesOptions, ManyTablesProfile } from "./manyTablesPlan";
 import { renderTextTable } from "./textTable";
 import { benchSourceConnectorInputs } from "./benchSourceConnector";
+import { defaultTablePartitions } from "../connectors/kafkaTopics";
 
 const SCHEMA = "bench_many";
 const tableName = (i: number) => `${SCHEMA}.t${String(i + 1).padStart(3, "0")}`;
@@ -83,7 +84,7 @@ async function runProfile(pipeline: LocalPipeline, profile: ManyTablesProfile, o
     const hot = new Set(tables.slice(0, options.hotTables));
     const byAdxTable = new Map(tables.map((t) => [adxNamesFor(t).changes, t]));
     progress(`${profile.name}: deploying the ADX models and the sink for ${tables.length} tables`);
-    const tablePartitions = profile.tablePartitions ?? pipeline.tablePartitions;
+    const tablePartitions = profile.tablePartitions ?? defaultTablePartitions(profile.tables);
     const sink = await deployKustoSink(pipeline, {
         topicPrefix: prefix,
         tables,

@@ -473,7 +473,7 @@ export class CdcPipeline extends pulumi.ComponentResource {
                             },
                             slotFailover: needsFailoverSlot(config.postgres),
                             compression: config.kafka.compression,
-                            topicCreation: sourceTopicCreation(config.kafka),
+                            topicCreation: sourceTopicCreation(config.kafka, plan.tables.length),
                         }),
                     ),
                 ),
@@ -499,7 +499,7 @@ export class CdcPipeline extends pulumi.ComponentResource {
                                 ? { strategy: "managed_identity", clientId: appId }
                                 : { strategy: "application", tenantId, appId, appKeyReference: workerSecretReference(STACK_WORKER_SECRETS_DIR, "kustoSinkAppKey") },
                         targets: sinkTargets([...plan.tables, plan.heartbeat], config.adx.databaseName, config.adx.streamingIngestion),
-                        topicPartitions: sinkReadPartitions(plan.tables.length, tablePartitions(config.kafka), true),
+                        topicPartitions: sinkReadPartitions(plan.tables.length, tablePartitions(config.kafka, plan.tables.length), true),
                         deadLetterTopic: plan.deadLetterTopic,
                         deadLetterReplicationFactor: KAFKA_REPLICATION_FACTOR,
                     }),

@@ -6,6 +6,8 @@ import * as path from "path";
 import { z } from "zod";
 import { CONFIG_NAMESPACE, stackConfigSchema } from "./stackConfig";
 import { repoRoot } from "../runtime/repoRoot";
+import { DEFAULT_TABLE_PARTITIONS, TABLE_PARTITION_BUDGET } from "../connectors/kafkaTopics";
+import { SINK_MAX_TASKS } from "../connectors/kustoSink";
 
 type JsonSchema = {
     type?: string;
@@ -109,6 +111,14 @@ export function renderConfigReferenceMarkdown(): string {
         "`alerts.maxHeartbeatAgeSeconds` (a log search alert whose own managed identity reads the heartbeat's",
         "change table as a Viewer of the one database). `alerts.emails` is e-mailed by all of them through one",
         "action group; without it they show in the Azure portal only. Details: [faults](faults.md).",
+        "",
+        "## Partitions per table topic",
+        "",
+        `Each captured table's topic has \`kafka.partitions\` partitions on the stack's broker (\`kafka.eventHubs.partitions\`, default ${DEFAULT_TABLE_PARTITIONS},`,
+        `on Event Hubs), and the sink one task per partition up to ${SINK_MAX_TASKS}. Unset, it is ${DEFAULT_TABLE_PARTITIONS} up to ${TABLE_PARTITION_BUDGET / DEFAULT_TABLE_PARTITIONS} captured tables, then`,
+        `${TABLE_PARTITION_BUDGET} ÷ tables (at least 1): several partitions let several sink tasks share a large table's initial load,`,
+        "while every partition is a sink writer flushing on its own (ADX requests, latency of quiet tables).",
+        "A changed value reaches topics created afterwards. Measured: [benchmark](benchmark.md).",
         "",
         "## Every setting",
         "",

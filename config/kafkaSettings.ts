@@ -5,7 +5,7 @@ import { configBoolean, configEnum, configNumber } from "./configValues";
 import { firewallCidrSchema } from "./ipv4Cidr";
 import type { CaptureSettings } from "./captureSettings";
 import { DEFAULT_KAFKA_COMPRESSION, KAFKA_COMPRESSION_TYPES, KafkaCompression } from "../connectors/debeziumSource";
-import { DEFAULT_TABLE_PARTITIONS, FIXED_TOPIC_COUNT, KafkaTopicSpec, pipelineTopics } from "../connectors/kafkaTopics";
+import { DEFAULT_TABLE_PARTITIONS, defaultTablePartitions, FIXED_TOPIC_COUNT, KafkaTopicSpec, pipelineTopics } from "../connectors/kafkaTopics";
 import { STACK_CONNECT_GROUP_ID } from "../connectors/workerSettings";
 import { PipelinePlan, planPipeline } from "../plan/pipelinePlan";
 
@@ -48,10 +48,11 @@ const containerKafkaSchema = z.strictObject({
     mode: z.literal("container"),
     kafkaPort: configNumber(z.number().int().min(1024).max(65535)).default(9092),
     /**
-     * Partitions of each captured table's topic, as Connect creates it (the heartbeat's has one). Applies to
-     * topics created afterwards: an existing topic keeps its count, so no key's changes move partition.
+     * Partitions of each captured table's topic, as Connect creates it (the heartbeat's has one); unset:
+     * defaultTablePartitions (4 up to 8 captured tables, then fewer). Applies to topics created afterwards:
+     * an existing topic keeps its count, so no key's changes move partition.
      */
-    partitions: configNumber(z.number().int().min(1).max(64)).default(DEFAULT_TABLE_PARTITIONS),
+    partitions: configNumber(z.number().int().min(1).max(64)).optional(),
     ...connectSettings,
     compression: configEnum(KAFKA_COMPRESSION_TYPES).default(DEFAULT_KAFKA_COMPRESSION.container),
 });
@@ -164,22 +165,22 @@ export function stackTopics(plan: PipelinePlan, kafka: KafkaSettings): KafkaTopi
         heartbeat: plan.heartbeat,
         connectGroupId: STACK_CONNECT_GROUP_ID,
         deadLetterTopic: plan.deadLetterTopic,
-        tablePartitions: tablePartitions(kafka),
+        tablePartitions: tablePartitions(kafka, plan.tables.length),
         retentionHours: kafka.mode === "eventhubs" ? kafka.eventHubs.retentionHours : 168,
     });
 }
 
 /** Partitions of each captured table's topic in either Kafka mode. */
-export function tablePartitions(kafka: KafkaSettings): number {
-    return kafka.mode === "eventhubs" ? kafka.eventHubs.partitions : kafka.partitions;
+export function tablePartitions(kafka: KafkaSettings, capturedTables: number): number {
+    return kafka.mode === "eventhubs" ? kafka.eventHubs.partitions : (kafka.partitions ?? defaultTablePartitions(capturedTables));
 }
 
 /**
  * How the source connector creates its topics: on the stack's broker Connect creates each table's topic
  * with its partitions on the first record; on Event Hubs every topic exists beforehand (undefined).
  */
-export function sourceTopicCreation(kafka: KafkaSettings): { tablePartitions: number } | undefined {
-    return kafka.mode === "container" ? { tablePartitions: kafka.partitions } : undefined;
+export function sourceTopicCreation(kafka: KafkaSettings, capturedTables: number): { tablePartitions: number } | undefined {
+    return kafka.mode === "container" ? { tablePartitions: tablePartitions(kafka, capturedTables) } : undefined;
 }
 
 /** An event hub's name as Event Hubs accepts it (its naming rules; the Kafka endpoint creates topics under this name). */

@@ -47,6 +47,19 @@ export function deadLetterTopicFor(topicPrefix: string): string {
  */
 export const DEFAULT_TABLE_PARTITIONS = 4;
 
+/**
+ * Partitions in all that the stack's broker gives table topics by default. Each partition is a writer of
+ * its own in the sink, flushing on its own: measured by `npm run bench:many-tables` (docs/benchmark.md),
+ * 200 tables at 4 partitions made 40.8 ADX requests/s and a quiet table's commit→ADX p99 26 s, where one
+ * partition each kept 1 s. Past SINK_MAX_TASKS (8) tasks, more partitions add no parallelism anyway.
+ */
+export const TABLE_PARTITION_BUDGET = 32;
+
+/** kafka.partitions' default on the stack's broker: DEFAULT_TABLE_PARTITIONS up to 8 tables, then fewer, at least 1. */
+export function defaultTablePartitions(capturedTables: number): number {
+    return Math.max(1, Math.min(DEFAULT_TABLE_PARTITIONS, Math.floor(TABLE_PARTITION_BUDGET / Math.max(1, capturedTables))));
+}
+
 /** The heartbeat table's topic has one partition: its changes are one row's, read in order. */
 export const HEARTBEAT_TOPIC_PARTITIONS = 1;
 

@@ -128,7 +128,10 @@ export interface LocalPipelineOptions {
     connectWorkers?: number;
     /** The stack's topic list to create up front ("eventhubs" mode): the pipeline's topics for the tests' prefix and tables. */
     topics?: KafkaTopicSpec[];
-    /** Partitions of each captured table's topic (default DEFAULT_TABLE_PARTITIONS, as the stack deploys); in "eventhubs" mode, as `topics` has them. */
+    /**
+     * Partitions of each captured table's topic (default DEFAULT_TABLE_PARTITIONS: the stack's default for the few
+     * tables a test captures, defaultTablePartitions); in "eventhubs" mode, as `topics` has them.
+     */
     tablePartitions?: number;
     /**
      * The sink sends to a real ADX cluster (`demo --adx-cluster`): the token the worker's sink uses

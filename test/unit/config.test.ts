@@ -4,6 +4,7 @@ import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import { ingestionUriFor } from "../../config/adxSettings";
 import { eventHubsAllowedCidrs, parseStackConfig, StackConfigError } from "../../config/stackConfig";
+import { tablePartitions } from "../../config/kafkaSettings";
 import { buildDebeziumSourceConfig } from "../../connectors/debeziumSource";
 import { validateConnectorInputs } from "../../connectors/kafkaConnector";
 import { buildSinkErrorHandlingSettings } from "../../connectors/kustoSink";
@@ -275,7 +276,13 @@ describe("kafka.mode eventhubs: what Event Hubs cannot do is refused before anyt
         const container = parseStackConfig(valid(), "dev").kafka;
         assert.equal(container.mode, "container");
         assert.equal(container.compression, "lz4");
-        assert.equal(container.partitions, 4, "the same partitions per table topic in both modes");
+        // The same partitions per table topic as Event Hubs up to 8 tables; then fewer (32 in all), at least 1.
+        assert.deepEqual(
+            [1, 8, 9, 16, 17, 32, 200].map((n) => tablePartitions(container, n)),
+            [4, 4, 3, 2, 1, 1, 1],
+        );
+        assert.equal(tablePartitions(parseStackConfig({ ...valid(), kafka: { partitions: 6 } }, "dev").kafka, 200), 6, "a set kafka.partitions wins");
+        assert.equal(tablePartitions(parseStackConfig(eventHubs({}), "dev").kafka, 200), 4);
         const hubs = parseStackConfig(eventHubs({}), "dev").kafka;
         assert.ok(hubs.mode === "eventhubs");
         assert.equal(hubs.compression, "gzip");

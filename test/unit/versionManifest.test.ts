@@ -99,6 +99,6 @@ describe("version manifest (versions.ts)", () => {
 
     it("needs no version, image or checksum in a stack file: dev parses with only the user's own settings", () => {
         const config = parseStackConfig({ postgres: { allowedClientCidrs: ["203.0.113.10/32"] } }, "dev");
-        assert.deepEqual(Object.keys(config.kafka).sort(), ["adoptExistingConnectors", "compression", "connectPort", "kafkaPort", "mode", "partitions"]);
+        assert.deepEqual(Object.keys(config.kafka).sort(), ["adoptExistingConnectors", "compression", "connectPort", "kafkaPort", "mode"]);
     });
 });
