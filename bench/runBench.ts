@@ -29,6 +29,7 @@ import { getKustoAccessToken, runKustoCommand } from "../kql/kustoRestClient";
 import { renderTextTable } from "./textTable";
 import { benchSourceConnectorInputs } from "./benchSourceConnector";
 import { HEARTBEAT_TOPIC_PARTITIONS } from "../connectors/kafkaTopics";
+import { kafkaClient } from "../runtime/kafkaClient";
 import { InitialLoadSummary, runInitialLoadBench } from "./initialLoad";
 import { INITIAL_LOAD_DEFAULTS } from "./initialLoadPlan";
 import { ManyTablesSummary, runManyTablesBench } from "./manyTables";
@@ -195,7 +196,23 @@ async function runOnce(
     await Promise.all(clients.map((c) => c.end()));
     const stoppedAt = Date.now();
     const changes = report.inserts + report.updates + report.deletes;
-    await reader.waitFor(`${changes} records`, (records) => records.length - before >= changes, 120_000);
+    await reader
+        .waitFor(`${changes} records`, (records) => records.length - before >= changes, 120_000)
+        .catch(async (error) => {
+            // Tell a reader that fell short from a topic that did: the topic's end offsets hold what Kafka has.
+            const admin = kafkaClient(pipeline.kafka, "bench-topic-ends").admin();
+            await admin.connect();
+            try {
+                const inTopic = (await admin.fetchTopicOffsets(topicForTable(prefix, TABLE))).reduce((n, p) => n + Number(p.high), 0);
+                const keys = new Set(reader.records.map((r) => `${r.value?.orderid}/${r.value?.__lsn}/${r.value?.__op}`));
+                throw new Error(
+                    `${error.message}; the topic holds ${inTopic} records in all (the reader read ${reader.records.length}, ${keys.size} distinct changes), ` +
+                        `${changes} committed by this run`,
+                );
+            } finally {
+                await admin.disconnect();
+            }
+        });
     const lastReadAt = reader.records.slice(before).reduce((latest, r) => Math.max(latest, r.readAtMs), 0);
     const drainMs = Math.max(0, lastReadAt - stoppedAt);
     const connect = connectCpu.stop();
