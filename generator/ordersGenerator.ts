@@ -20,8 +20,11 @@ export interface GeneratorOptions {
     onProgress?: (report: GeneratorReport) => void;
     /** Deterministic runs for tests. */
     random?: () => number;
-    /** This connection's share of the existing orders (orderid modulo count): connections never touch the same row. */
-    shard?: { index: number; count: number };
+    /**
+     * The orders this connection may update and delete at the start (it adds the ones it inserts); default: every
+     * order in the table. runOrdersGeneratorOnConnections deals them out before any connection writes.
+     */
+    existing?: string[];
 }
 
 export interface GeneratorReport {
@@ -38,7 +41,8 @@ export interface GeneratorReport {
 
 /** Minimal client surface (a pg Client or PoolClient). */
 export interface SqlClient {
-    query(text: string, values?: unknown[]): Promise<{ rows: any[] }>;
+    /** rowCount: the rows a statement changed (pg's Client answers it; stand-ins may not). */
+    query(text: string, values?: unknown[]): Promise<{ rows: any[]; rowCount?: number | null }>;
 }
 
 export const CITIES = ["Seattle", "New York", "Austin", "Chicago", "Boston", "Denver", "Miami", "Portland", "Atlanta", "Phoenix"];
@@ -70,24 +74,22 @@ function validate(options: GeneratorOptions): void {
     if (!isTableName(options.table ?? "retail.orders_info")) throw new Error(`table must be "schema.table" (got ${options.table})`);
 }
 
+/** The ids of every order in the table. */
+async function readOrders(client: SqlClient, table: string): Promise<string[]> {
+    try {
+        return (await client.query(`SELECT orderid::text AS id FROM ${table}`)).rows.map((r) => r.id);
+    } catch (error: any) {
+        throw new Error(`the generator cannot read ${table}: ${error.message}. Is it pointed at the source database, and has the stack's bootstrap created the table?`);
+    }
+}
+
 /** Runs the workload on one connection and returns what it did. */
 export async function runOrdersGenerator(client: SqlClient, options: GeneratorOptions): Promise<GeneratorReport> {
     validate(options);
     const table = options.table ?? "retail.orders_info";
     const random = options.random ?? Math.random;
     const batchSize = Math.max(1, Math.floor(options.batchSize ?? 1));
-    let live: string[];
-    try {
-        const shard = options.shard;
-        live = (
-            await client.query(
-                shard ? `SELECT orderid::text AS id FROM ${table} WHERE orderid % $1 = $2` : `SELECT orderid::text AS id FROM ${table}`,
-                shard ? [shard.count, shard.index] : undefined,
-            )
-        ).rows.map((r) => r.id);
-    } catch (error: any) {
-        throw new Error(`the generator cannot read ${table}: ${error.message}. Is it pointed at the source database, and has the stack's bootstrap created the table?`);
-    }
+    const live = options.existing ? [...options.existing] : await readOrders(client, table);
     const report: GeneratorReport = { inserts: 0, updates: 0, deletes: 0, transactions: 0, elapsedMs: 0, achievedRate: 0, behindBy: 0 };
     const started = Date.now();
     let issued = 0;
@@ -103,14 +105,16 @@ export async function runOrdersGenerator(client: SqlClient, options: GeneratorOp
         // Catch up in transactions of at most batchSize changes.
         const count = Math.min(due, batchSize);
         const changes = Array.from({ length: count }, () => planChange(live, options, random));
-        let made: Change[];
+        let made: ChangeCounts;
         try {
             made = await applyChanges(client, table, changes, live, batchSize > 1);
         } catch (error: any) {
             // Callers that survive connection loss still need to know what was committed before it.
             throw Object.assign(new Error(`generator stopped: ${error.message}`), { report: finish(report, started) });
         }
-        for (const c of made) report[c.kind === "insert" ? "inserts" : c.kind === "update" ? "updates" : "deletes"]++;
+        report.inserts += made.inserts;
+        report.updates += made.updates;
+        report.deletes += made.deletes;
         report.transactions += batchSize > 1 ? 1 : count;
         issued += count;
         report.behindBy = Math.max(0, Math.floor(((Date.now() - started) / 1000) * options.rate) - issued);
@@ -147,13 +151,17 @@ export async function runOrdersGeneratorOnConnections(clients: SqlClient[], opti
         const changes = total.inserts + total.updates + total.deletes;
         return { ...total, achievedRate: total.elapsedMs > 0 ? Math.round((changes / total.elapsedMs) * 1000 * 10) / 10 : 0 };
     };
+    // The existing orders are read once and dealt out before any connection writes: a connection that read the
+    // table while another was inserting would hold that one's new orders too, and the two would change the same
+    // rows (an update or delete finding its row gone, counted but never made).
+    const existing = await readOrders(clients[0], options.table ?? "retail.orders_info");
     let lastProgress = Date.now();
     const reports = await Promise.all(
         clients.map((client, index) =>
             runOrdersGenerator(client, {
                 ...options,
                 rate: options.rate / clients.length,
-                shard: clients.length > 1 ? { index, count: clients.length } : undefined,
+                existing: existing.filter((_, i) => i % clients.length === index),
                 random: options.random,
                 onProgress: (r) => {
                     latest[index] = r;
@@ -178,23 +186,25 @@ function finish(report: GeneratorReport, started: number): GeneratorReport {
  * Applies one transaction's changes. One change: one statement. Several: one statement per kind
  * (a multi-row INSERT, UPDATE ... FROM unnest, DELETE ... = ANY), in that order, so a transaction
  * costs three round trips whatever its size; an order updated twice in one batch is updated once
- * (the last values). Returns the changes made, as the report must count them.
+ * (the last values). Returns the rows PostgreSQL changed, kind by kind, as the report must count them.
  */
-async function applyChanges(client: SqlClient, table: string, changes: Change[], live: string[], inTransaction: boolean): Promise<Change[]> {
+async function applyChanges(client: SqlClient, table: string, changes: Change[], live: string[], inTransaction: boolean): Promise<ChangeCounts> {
     if (inTransaction) await client.query("BEGIN");
     try {
         if (changes.length === 1) {
             const [c] = changes;
+            const made = { inserts: 0, updates: 0, deletes: 0 };
             if (c.kind === "insert") {
                 const { rows } = await client.query(`INSERT INTO ${table} (custid, amount, city) VALUES ($1, $2, $3) RETURNING orderid::text AS id`, [c.custid, c.amount, c.city]);
                 live.push(rows[0].id);
+                made.inserts = rows.length;
             } else if (c.kind === "update") {
-                await client.query(`UPDATE ${table} SET amount = $2, city = $3 WHERE orderid = $1`, [c.orderid, c.amount, c.city]);
+                made.updates = changed(await client.query(`UPDATE ${table} SET amount = $2, city = $3 WHERE orderid = $1`, [c.orderid, c.amount, c.city]), 1);
             } else {
-                await client.query(`DELETE FROM ${table} WHERE orderid = $1`, [c.orderid]);
+                made.deletes = changed(await client.query(`DELETE FROM ${table} WHERE orderid = $1`, [c.orderid]), 1);
             }
             if (inTransaction) await client.query("COMMIT");
-            return changes;
+            return made;
         }
         const inserts = changes.filter((c): c is Extract<Change, { kind: "insert" }> => c.kind === "insert");
         const deletes = changes.filter((c): c is Extract<Change, { kind: "delete" }> => c.kind === "delete");
@@ -204,25 +214,41 @@ async function applyChanges(client: SqlClient, table: string, changes: Change[],
                 changes.filter((c): c is Extract<Change, { kind: "update" }> => c.kind === "update" && !deleted.has(c.orderid)).map((u) => [u.orderid, u] as [string, typeof u]),
             ).values(),
         ];
+        const made = { inserts: 0, updates: 0, deletes: 0 };
         if (inserts.length) {
             const { rows } = await client.query(
                 `INSERT INTO ${table} (custid, amount, city) SELECT * FROM unnest($1::int[], $2::numeric[], $3::text[]) RETURNING orderid::text AS id`,
                 [inserts.map((c) => c.custid), inserts.map((c) => c.amount), inserts.map((c) => c.city)],
             );
             live.push(...rows.map((r) => r.id));
+            made.inserts = rows.length;
         }
         if (updates.length)
-            await client.query(
-                `UPDATE ${table} t SET amount = v.amount, city = v.city FROM unnest($1::bigint[], $2::numeric[], $3::text[]) AS v(orderid, amount, city) WHERE t.orderid = v.orderid`,
-                [updates.map((c) => c.orderid), updates.map((c) => c.amount), updates.map((c) => c.city)],
+            made.updates = changed(
+                await client.query(
+                    `UPDATE ${table} t SET amount = v.amount, city = v.city FROM unnest($1::bigint[], $2::numeric[], $3::text[]) AS v(orderid, amount, city) WHERE t.orderid = v.orderid`,
+                    [updates.map((c) => c.orderid), updates.map((c) => c.amount), updates.map((c) => c.city)],
+                ),
+                updates.length,
             );
-        if (deletes.length) await client.query(`DELETE FROM ${table} WHERE orderid = ANY($1::bigint[])`, [deletes.map((c) => c.orderid)]);
+        if (deletes.length) made.deletes = changed(await client.query(`DELETE FROM ${table} WHERE orderid = ANY($1::bigint[])`, [deletes.map((c) => c.orderid)]), deletes.length);
         if (inTransaction) await client.query("COMMIT");
-        return [...inserts, ...updates, ...deletes];
+        return made;
     } catch (error) {
         if (inTransaction) await client.query("ROLLBACK").catch(() => undefined);
         throw error;
     }
+}
+
+interface ChangeCounts {
+    inserts: number;
+    updates: number;
+    deletes: number;
+}
+
+/** The rows a statement changed: PostgreSQL's count where the client gives it (another writer may have deleted an order), else `named`. */
+function changed(result: { rowCount?: number | null }, named: number): number {
+    return typeof result.rowCount === "number" ? result.rowCount : named;
 }
 
 /** "30s", "2m", "1500ms", "0" → milliseconds. */
