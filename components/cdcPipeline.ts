@@ -26,8 +26,9 @@ import { KafkaConnector } from "../connectors/kafkaConnector";
 import { buildDebeziumSourceConfig } from "../connectors/debeziumSource";
 import { flatRecordReservedFields } from "../contract/recordFields";
 import { buildKustoSinkConfig } from "../connectors/kustoSink";
-import { STACK_WORKER_SECRETS_DIR, workerSecretReference } from "../connectors/workerSettings";
+import { STACK_CONNECT_GROUP_ID, STACK_WORKER_SECRETS_DIR, workerSecretReference } from "../connectors/workerSettings";
 import { KqlSchema } from "../kql/kqlSchema";
+import { FAILED_TASK_ALERT, failedTasksQuery, WORKER_HEALTH_ADX, workerHealthModelScripts } from "../kql/workerHealthModel";
 import { functionsDefinedIn, loadOverlayScripts } from "../kql/kqlModel";
 import { adxModelScripts, adxTableReference, changeTableGenerations, heartbeatModelScripts, heartbeatStalledQuery } from "../kql/adxModel";
 import { describedTable, SourceCatalog } from "../postgres/sourceCatalogResource";
@@ -41,7 +42,7 @@ import { GENERATOR_USER, OPERATOR_USER } from "../postgres/sourceSchema";
 import { OperationsOutputs } from "../contract/stackOutputs";
 import { eventHubsOperatorAuthentication } from "../connectors/workerSettings";
 import { buildOperationsOutputs } from "../plan/operationsOutputs";
-import { planPipeline, sinkTargets } from "../plan/pipelinePlan";
+import { planPipeline, sinkTargets, workerHealthSinkTarget } from "../plan/pipelinePlan";
 import { sourceConnectorInput } from "../plan/sourceConnectorInput";
 
 /**
@@ -222,6 +223,13 @@ export class CdcPipeline extends pulumi.ComponentResource {
                         ),
                     ),
                     maxHeartbeatAgeSeconds: config.alerts.maxHeartbeatAgeSeconds,
+                    failedTasksQuery: this.operations.apply((o) =>
+                        failedTasksQuery(
+                            adxTableReference(o.adx.queryUri, o.adx.database, WORKER_HEALTH_ADX.table),
+                            FAILED_TASK_ALERT.failingSeconds,
+                            FAILED_TASK_ALERT.silenceSeconds,
+                        ),
+                    ),
                     databaseAccess: adxDatabaseAccess,
                     tenantId: client.tenantId,
                     actionGroupId: alertActions()?.id,
@@ -432,6 +440,19 @@ export class CdcPipeline extends pulumi.ComponentResource {
                 part("kql-heartbeat", { dependsOn: adx ? [adx.deployerAdmin] : [] }),
             ),
         );
+        // The workers' health records (failed tasks per worker, a minute): the failed-task alert reads them.
+        kqlSchemas.push(
+            new KqlSchema(
+                childName("kql-worker-health"),
+                {
+                    clusterUri: adxQueryUri,
+                    database: config.adx.databaseName,
+                    scripts: workerHealthModelScripts({ streamingIngestion: config.adx.streamingIngestion }),
+                    retainData: config.adx.retainDataOnDestroy,
+                },
+                part("kql-worker-health", { dependsOn: adx ? [adx.deployerAdmin] : [] }),
+            ),
+        );
         return kqlSchemas;
     }
 
@@ -498,8 +519,11 @@ export class CdcPipeline extends pulumi.ComponentResource {
                             sinkIdentity.kind === "managedIdentity"
                                 ? { strategy: "managed_identity", clientId: appId }
                                 : { strategy: "application", tenantId, appId, appKeyReference: workerSecretReference(STACK_WORKER_SECRETS_DIR, "kustoSinkAppKey") },
-                        targets: sinkTargets([...plan.tables, plan.heartbeat], config.adx.databaseName, config.adx.streamingIngestion),
-                        topicPartitions: sinkReadPartitions(plan.tables.length, tablePartitions(config.kafka, plan.tables.length), true),
+                        targets: [
+                            ...sinkTargets([...plan.tables, plan.heartbeat], config.adx.databaseName, config.adx.streamingIngestion),
+                            workerHealthSinkTarget(STACK_CONNECT_GROUP_ID, config.adx.databaseName, config.adx.streamingIngestion),
+                        ],
+                        topicPartitions: sinkReadPartitions(plan.tables.length, tablePartitions(config.kafka, plan.tables.length), { heartbeat: true, workerHealth: true }),
                         deadLetterTopic: plan.deadLetterTopic,
                         deadLetterReplicationFactor: KAFKA_REPLICATION_FACTOR,
                     }),

@@ -4,11 +4,14 @@
 // every 10 s even when no captured table changes), with a log search alert rule whose query reaches
 // ADX across services (`adx()`, from a small Log Analytics workspace that holds no data of its own).
 // Azure runs such a query only as the rule's managed identity, which gets Viewer on the one database.
+// A second rule, on the same workspace and identity, reads the Connect workers' health records: a sink
+// task failing for one table leaves the heartbeat fresh, so the stalled rule alone would never fire.
 import * as pulumi from "@pulumi/pulumi";
 import * as monitor from "@pulumi/azure-native/monitor";
 import * as managedidentity from "@pulumi/azure-native/managedidentity";
 import * as operationalinsights from "@pulumi/azure-native/operationalinsights";
 import { AdxDatabaseAccess, grantAdxDatabaseRole } from "./adxDatabaseRole";
+import { FAILED_TASK_ALERT } from "../kql/workerHealthModel";
 
 export interface PipelineStalledAlertArgs {
     resourceGroupName: pulumi.Input<string>;
@@ -19,6 +22,8 @@ export interface PipelineStalledAlertArgs {
     query: pulumi.Input<string>;
     /** For the description: the heartbeat age that fires it. */
     maxHeartbeatAgeSeconds: number;
+    /** The failed-task rule's query (kql/workerHealthModel.ts failedTasksQuery over adxTableReference): a row means a task failed. */
+    failedTasksQuery: pulumi.Input<string>;
     /** Where the rule's identity gets Viewer: the database the heartbeat lands in. */
     databaseAccess: AdxDatabaseAccess;
     tenantId: pulumi.Input<string>;
@@ -31,6 +36,7 @@ export const STALLED_ALERT_EVALUATION_FREQUENCY = "PT5M";
 
 export class PipelineStalledAlert extends pulumi.ComponentResource {
     public readonly rule: monitor.ScheduledQueryRule;
+    public readonly failedTasksRule: monitor.ScheduledQueryRule;
 
     constructor(name: string, args: PipelineStalledAlertArgs, opts?: pulumi.ComponentResourceOptions) {
         super("pg-adx-cdc:index:PipelineStalledAlert", name, {}, opts);
@@ -66,43 +72,55 @@ export class PipelineStalledAlert extends pulumi.ComponentResource {
             },
             { parent: this, dependsOn: [identity] },
         );
-        this.rule = new monitor.ScheduledQueryRule(
-            `${name}-rule`,
-            {
-                resourceGroupName: args.resourceGroupName,
-                location: args.location,
-                kind: "LogAlert",
-                description:
-                    `No change has reached ADX for ${args.maxHeartbeatAgeSeconds} s: the newest heartbeat in ADX (one is committed every 10 s) is older. ` +
-                    `Connect is down, a connector task failed, or ADX refuses the rows; run pg-adx-cdc status. ` +
-                    `Expected while the initial snapshot of large tables runs (Debezium commits no heartbeat until it ends).`,
-                severity: 1,
-                enabled: true,
-                scopes: [workspace.id],
-                evaluationFrequency: STALLED_ALERT_EVALUATION_FREQUENCY,
-                // The query bounds its own time; the window only has to cover one evaluation.
-                windowSize: STALLED_ALERT_EVALUATION_FREQUENCY,
-                criteria: {
-                    allOf: [
-                        {
-                            query: args.query,
-                            timeAggregation: "Count",
-                            operator: "GreaterThan",
-                            threshold: 0,
-                            failingPeriods: { numberOfEvaluationPeriods: 1, minFailingPeriodsToAlert: 1 },
-                        },
-                    ],
+        const rule = (ruleName: string, description: string, query: pulumi.Input<string>) =>
+            new monitor.ScheduledQueryRule(
+                ruleName,
+                {
+                    resourceGroupName: args.resourceGroupName,
+                    location: args.location,
+                    kind: "LogAlert",
+                    description,
+                    severity: 1,
+                    enabled: true,
+                    scopes: [workspace.id],
+                    evaluationFrequency: STALLED_ALERT_EVALUATION_FREQUENCY,
+                    // The query bounds its own time; the window only has to cover one evaluation.
+                    windowSize: STALLED_ALERT_EVALUATION_FREQUENCY,
+                    criteria: {
+                        allOf: [
+                            {
+                                query,
+                                timeAggregation: "Count",
+                                operator: "GreaterThan",
+                                threshold: 0,
+                                failingPeriods: { numberOfEvaluationPeriods: 1, minFailingPeriodsToAlert: 1 },
+                            },
+                        ],
+                    },
+                    // Resolved by itself once the condition clears.
+                    autoMitigate: true,
+                    // Azure would run the query once at creation, while the identity's Viewer grant may still be
+                    // propagating: `pulumi up` would fail at the first try. The language service checks it in the tests.
+                    skipQueryValidation: true,
+                    identity: { type: "UserAssigned", userAssignedIdentities: [identity.id] },
+                    actions: { actionGroups: args.actionGroupId ? [args.actionGroupId] : [] },
                 },
-                // Resolved by itself once heartbeats arrive again.
-                autoMitigate: true,
-                // Azure would run the query once at creation, while the identity's Viewer grant may still be
-                // propagating: `pulumi up` would fail at the first try. The language service checks it in the tests.
-                skipQueryValidation: true,
-                identity: { type: "UserAssigned", userAssignedIdentities: [identity.id] },
-                actions: { actionGroups: args.actionGroupId ? [args.actionGroupId] : [] },
-            },
-            { parent: this, dependsOn: [viewer] },
+                { parent: this, dependsOn: [viewer] },
+            );
+        this.rule = rule(
+            `${name}-rule`,
+            `No change has reached ADX for ${args.maxHeartbeatAgeSeconds} s: the newest heartbeat in ADX (one is committed every 10 s) is older. ` +
+                `Connect is down, a connector task failed, or ADX refuses the rows; run pg-adx-cdc status. ` +
+                `Expected while the initial snapshot of large tables runs (Debezium commits no heartbeat until it ends).`,
+            args.query,
         );
-        this.registerOutputs({ ruleId: this.rule.id });
+        this.failedTasksRule = rule(
+            `${name}-failed-tasks-rule`,
+            `A Kafka Connect task has been failing for ${FAILED_TASK_ALERT.failingSeconds / 60} minutes despite the watchdog's restarts, or the watchdog gave up on it ` +
+                `(a data gap, or a cause no restart fixes), or no Connect worker has reported its health for ${FAILED_TASK_ALERT.silenceSeconds / 60} minutes. ` +
+                `Changes of the tables that task carries are not reaching ADX, even if other tables' are. Run pg-adx-cdc status: it names the task, the cause and the repair.`,
+            args.failedTasksQuery,
+        );
+        this.registerOutputs({ ruleId: this.rule.id, failedTasksRuleId: this.failedTasksRule.id });
     }
 }

@@ -124,7 +124,7 @@ export function findEventHubsProblems(kafka: z.infer<typeof eventHubsKafkaSchema
         problems.push({
             path: ["eventHubs", "tier"],
             message:
-                `${tables} captured tables need ${hubs} event hubs (one per table, plus Connect's 3 internal topics, the dead-letter topic and the heartbeat table's), ` +
+                `${tables} captured tables need ${hubs} event hubs (one per table, plus Connect's 3 internal topics, the dead-letter topic, the heartbeat table's and the workers' health topic), ` +
                 `and ${tier}${tier === "Premium" ? ` with ${capacity} PU` : ""} allows ${limits.maxEventHubs(capacity)} per namespace (${allowed} tables); ` +
                 (tier === "Standard" ? 'set tier "Premium" (100 event hubs per processing unit) or capture fewer tables' : "raise capacity or capture fewer tables"),
         });

@@ -1,7 +1,7 @@
 // Every Kafka topic the pipeline uses, in one list. On Event Hubs each one is an event hub the stack
 // creates before Connect starts (the Kafka admin API cannot create them there); the e2e run's
 // SASL_SSL broker has topic auto-creation off and pre-creates exactly this list the same way.
-import { connectInternalTopics } from "./workerSettings";
+import { connectInternalTopics, workerHealthTopic } from "./workerSettings";
 
 export interface KafkaTopicSpec {
     name: string;
@@ -63,13 +63,19 @@ export function defaultTablePartitions(capturedTables: number): number {
 /** The heartbeat table's topic has one partition: its changes are one row's, read in order. */
 export const HEARTBEAT_TOPIC_PARTITIONS = 1;
 
-/** Partitions the sink reads: each captured table's topic and the heartbeat's (Connect gives each to one sink task). */
-export function sinkReadPartitions(capturedTables: number, tablePartitions: number, heartbeat: boolean): number {
-    return capturedTables * tablePartitions + (heartbeat ? HEARTBEAT_TOPIC_PARTITIONS : 0);
+/** The workers' health topic has one partition: a few records a minute. */
+export const WORKER_HEALTH_TOPIC_PARTITIONS = 1;
+
+/**
+ * Partitions the sink reads (Connect gives each to one sink task): each captured table's topic, and where
+ * it reads them the heartbeat's and the workers' health topic.
+ */
+export function sinkReadPartitions(capturedTables: number, tablePartitions: number, also: { heartbeat: boolean; workerHealth: boolean }): number {
+    return capturedTables * tablePartitions + (also.heartbeat ? HEARTBEAT_TOPIC_PARTITIONS : 0) + (also.workerHealth ? WORKER_HEALTH_TOPIC_PARTITIONS : 0);
 }
 
-/** Topics the pipeline needs besides one per captured table: Connect's three, the dead letters and the heartbeat table's. */
-export const FIXED_TOPIC_COUNT = 5;
+/** Topics the pipeline needs besides one per captured table: Connect's three, the dead letters, the heartbeat table's and the workers' health. */
+export const FIXED_TOPIC_COUNT = 6;
 
 export function pipelineTopics(input: PipelineTopicsInput): KafkaTopicSpec[] {
     const data = (name: string, partitions: number, purpose: string): KafkaTopicSpec => ({
@@ -83,6 +89,11 @@ export function pipelineTopics(input: PipelineTopicsInput): KafkaTopicSpec[] {
         ...input.tables.map(({ table, topic }) => data(topic, input.tablePartitions, `changes of ${table}`)),
         data(input.heartbeat.topic, HEARTBEAT_TOPIC_PARTITIONS, `changes of the heartbeat table ${input.heartbeat.table}`),
         data(input.deadLetterTopic, 1, "records the Kusto sink could not hand to ADX"),
+        data(
+            workerHealthTopic(input.connectGroupId),
+            WORKER_HEALTH_TOPIC_PARTITIONS,
+            "the Connect workers' failed tasks, a record per worker a minute (to ADX, for the failed-task alert)",
+        ),
         ...connectInternalTopics(input.connectGroupId).map((t) => ({ name: t.name, partitions: t.partitions, cleanupPolicy: "compact" as const, purpose: t.purpose })),
     ];
     if (topics.length !== input.tables.length + FIXED_TOPIC_COUNT) throw new Error("pipelineTopics: FIXED_TOPIC_COUNT is out of date");

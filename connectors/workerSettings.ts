@@ -185,6 +185,8 @@ export interface WatchdogSettings {
     maxRestarts: number;
     /** A run this long after a restart counts as recovered: the next failure starts from the first backoff again. */
     stableMs: number;
+    /** How often each worker publishes its health record to the group's health topic (workerHealthTopic). */
+    healthIntervalMs: number;
 }
 
 /**
@@ -194,9 +196,27 @@ export interface WatchdogSettings {
  */
 // The check reads the worker's in-memory status only, so it runs every 2 s: a new topic's first
 // records wait at most that long (plus one stop and resume) for their first offset.
-export const WATCHDOG_DEFAULTS: WatchdogSettings = { intervalMs: 2_000, initialBackoffMs: 30_000, maxBackoffMs: 900_000, maxRestarts: 10, stableMs: 600_000 };
+// A health record a minute per worker: a few hundred small rows a day in ADX, and the failed-task alert
+// (evaluated every 5 minutes) always has a recent one.
+export const WATCHDOG_DEFAULTS: WatchdogSettings = {
+    intervalMs: 2_000,
+    initialBackoffMs: 30_000,
+    maxBackoffMs: 900_000,
+    maxRestarts: 10,
+    stableMs: 600_000,
+    healthIntervalMs: 60_000,
+};
 
-function watchdogWorkerSettings(overrides: Partial<WatchdogSettings> = {}): Record<string, string> {
+/**
+ * The worker group's health topic: each worker's watchdog publishes its failed tasks there every
+ * `healthIntervalMs` (docker/connect/transforms, WorkerHealthReporter), the sink routes it to ADX
+ * (kql/workerHealthModel.ts) and the failed-task alert reads it.
+ */
+export function workerHealthTopic(groupId: string): string {
+    return `${groupId}-health`;
+}
+
+function watchdogWorkerSettings(groupId: string, overrides: Partial<WatchdogSettings> = {}): Record<string, string> {
     const w = { ...WATCHDOG_DEFAULTS, ...overrides };
     return {
         "rest.extension.classes": `${WATCHDOG_EXTENSION_CLASS},${BASIC_AUTH_EXTENSION_CLASS}`,
@@ -205,6 +225,8 @@ function watchdogWorkerSettings(overrides: Partial<WatchdogSettings> = {}): Reco
         "pgadxcdc.watchdog.max.backoff.ms": String(w.maxBackoffMs),
         "pgadxcdc.watchdog.max.restarts": String(w.maxRestarts),
         "pgadxcdc.watchdog.stable.ms": String(w.stableMs),
+        "pgadxcdc.watchdog.health.topic": workerHealthTopic(groupId),
+        "pgadxcdc.watchdog.health.interval.ms": String(w.healthIntervalMs),
     };
 }
 
@@ -225,7 +247,8 @@ function watchdogWorkerSettings(overrides: Partial<WatchdogSettings> = {}): Reco
  *   the others after this delay; five minutes of no capture is five minutes of WAL held and of lag,
  *   while 30 s still lets a restarting worker (a container restart) take its own tasks back.
  * - `rest.extension.classes`: pg-adx-cdc's watchdog, which restarts failed connectors and tasks with
- *   backoff (Connect never does) and reports at `/pg-adx-cdc/watchdog`; and Kafka's basic-auth extension:
+ *   backoff (Connect never does), reports at `/pg-adx-cdc/watchdog` and publishes each worker's failed
+ *   tasks to the group's health topic (workerHealthTopic) a minute; and Kafka's basic-auth extension:
  *   every REST request needs the stack's credentials (connectors/connectRestAuth.ts), so whoever reaches
  *   the port cannot register a connector or read configs.
  * - `consumer.auto.offset.reset=none` (Connect's default for sinks is `earliest`): a sink whose committed
@@ -276,7 +299,7 @@ export function buildConnectWorkerSettings(input: ConnectWorkerSettingsInput): R
         "config.providers.dir.param.allowed.paths": input.secretsDir,
         "connector.client.config.override.policy": CLIENT_OVERRIDE_POLICY_CLASS,
         "pgadxcdc.client.overrides.allowed": Object.values(CONNECTOR_CLIENT_OVERRIDES).join(","),
-        ...watchdogWorkerSettings(input.watchdog),
+        ...watchdogWorkerSettings(input.groupId, input.watchdog),
         ...connectRestAuthWorkerSettings(input.secretsDir),
     };
     if (input.pluginPath) settings["plugin.path"] = input.pluginPath;

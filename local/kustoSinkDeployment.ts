@@ -2,7 +2,7 @@
 // model applied by the KqlSchema provider to the ADX test double, and the real Kusto sink connector
 // registered by the KafkaConnector provider with the stack's sink config builder. Only the
 // endpoints and the auth strategy differ from the stack (az_dev_token: the double has no Entra).
-import { LocalPipeline } from "./localPipeline";
+import { E2E_CONNECT_GROUP_ID, LocalPipeline } from "./localPipeline";
 import { kafkaConnectorProvider } from "../connectors/kafkaConnector";
 import { buildKustoSinkConfig, KustoSinkInput } from "../connectors/kustoSink";
 import { sinkReadPartitions } from "../connectors/kafkaTopics";
@@ -12,7 +12,8 @@ import { KAFKA_REPLICATION_FACTOR } from "../components/kafkaPlatform";
 import { kqlSchemaProvider } from "../kql/kqlSchema";
 import { KqlScript, loadOverlayScripts } from "../kql/kqlModel";
 import { adxModelScripts, AdxTableNames, changeTableGenerations, heartbeatModelScripts } from "../kql/adxModel";
-import { PlannedTable, planPipeline, plannedTableOf, sinkTargets } from "../plan/pipelinePlan";
+import { PlannedTable, planPipeline, plannedTableOf, sinkTargets, workerHealthSinkTarget } from "../plan/pipelinePlan";
+import { workerHealthModelScripts } from "../kql/workerHealthModel";
 import { sourceCatalogProvider, SourceCatalogOutputs } from "../postgres/sourceCatalogResource";
 import { getKustoAccessToken, rowsOf, runKustoQuery } from "../kql/kustoRestClient";
 
@@ -48,7 +49,10 @@ export async function deployKustoSink(
         topicPrefix: string;
         tables: string[];
         keys?: Record<string, string[]>;
-        /** Route the stack's heartbeat table to ADX as well (with its freshness function), as the stack does. */
+        /**
+         * Route the stack's heartbeat table (with its freshness function) and the Connect workers' health topic
+         * (kql/workerHealthModel.ts) to ADX as well, as the stack does.
+         */
         heartbeat?: boolean;
         connectorName?: string;
         sink?: Partial<Pick<KustoSinkInput, "flushIntervalMs" | "flushSizeBytes" | "retryWindowMs" | "maxTasks">>;
@@ -108,16 +112,18 @@ export async function deployKustoSink(
                 options.auth === "managedIdentity"
                     ? { strategy: "managed_identity", clientId: pipeline.managedIdentity.clientId }
                     : { strategy: "az_dev_token", accessTokenReference: workerSecretReference(pipeline.secretsDir, "kustoAccessToken") },
-            targets: sinkTargets(
-                models.map((m) => m.planned),
-                adx.database,
-                streaming,
-            ),
-            topicPartitions: sinkReadPartitions(
-                models.filter((m) => m.planned.table !== heartbeatTable).length,
-                options.tablePartitions ?? pipeline.tablePartitions,
-                heartbeatTable !== undefined,
-            ),
+            targets: [
+                ...sinkTargets(
+                    models.map((m) => m.planned),
+                    adx.database,
+                    streaming,
+                ),
+                ...(options.heartbeat ? [workerHealthSinkTarget(E2E_CONNECT_GROUP_ID, adx.database, streaming)] : []),
+            ],
+            topicPartitions: sinkReadPartitions(models.filter((m) => m.planned.table !== heartbeatTable).length, options.tablePartitions ?? pipeline.tablePartitions, {
+                heartbeat: heartbeatTable !== undefined,
+                workerHealth: options.heartbeat === true,
+            }),
             deadLetterTopic: planFor([]).deadLetterTopic,
             deadLetterReplicationFactor: KAFKA_REPLICATION_FACTOR,
             ...options.sink,
@@ -136,6 +142,8 @@ export async function deployKustoSink(
         if (checked.failures) throw new Error(`KQL check failed: ${JSON.stringify(checked.failures)}`);
         kqlState.set(model.table, (await kqlSchemaProvider.create!(kqlInputsOf(model))).outs);
     }
+    // The workers' health table, as the stack's kql-worker-health (shared by the deployments on this database: never dropped here).
+    if (options.heartbeat) await kqlSchemaProvider.create!({ ...kqlInputsOf({ scripts: workerHealthModelScripts({ streamingIngestion: streaming }) }), retainData: true });
     let connectorInputs = connectorInputsOf(models);
     const checked: any = await kafkaConnectorProvider.check!({}, connectorInputs);
     if (checked.failures) throw new Error(`sink connector check failed: ${JSON.stringify(checked.failures)}`);

@@ -7,6 +7,8 @@ import { connectorNamesFor, deadLetterTopicFor } from "../connectors/kafkaTopics
 import type { KustoTopicTarget } from "../connectors/kustoSink";
 import { adxNamesFor, AdxTableNames } from "../kql/adxModel";
 import { SourceObjectNames, sourceObjectNames } from "../postgres/sourceSchema";
+import { workerHealthTopic } from "../connectors/workerSettings";
+import { WORKER_HEALTH_ADX } from "../kql/workerHealthModel";
 
 /** A table whose changes travel the pipeline: its Kafka topic and its ADX objects. */
 export interface PlannedTable {
@@ -57,4 +59,9 @@ export function plannedTableOf(plan: PipelinePlan, table: string): PlannedTable 
 /** The Kusto sink's route for each table: its topic into its ADX change table, through its JSON mapping. */
 export function sinkTargets(tables: readonly PlannedTable[], database: string, streaming: boolean): KustoTopicTarget[] {
     return tables.map((t) => ({ topic: t.topic, database, table: t.adx.changes, mapping: t.adx.mapping, streaming }));
+}
+
+/** The Kusto sink's route for the Connect workers' health topic into its ADX table (kql/workerHealthModel.ts). */
+export function workerHealthSinkTarget(connectGroupId: string, database: string, streaming: boolean): KustoTopicTarget {
+    return { topic: workerHealthTopic(connectGroupId), database, table: WORKER_HEALTH_ADX.table, mapping: WORKER_HEALTH_ADX.mapping, streaming };
 }

@@ -8,12 +8,13 @@ import * as assert from "node:assert/strict";
 import * as fs from "fs";
 import * as path from "path";
 import { AssignerProtocol, Kafka, logLevel } from "kafkajs";
-import { startLocalPipeline, LocalPipeline } from "../../local/localPipeline";
+import { startLocalPipeline, LocalPipeline, E2E_CONNECT_GROUP_ID } from "../../local/localPipeline";
+import { WORKER_HEALTH_ADX } from "../../kql/workerHealthModel";
 import { CapturedSource, CAPTURED_TABLE, setUpCapturedSource } from "../../local/capturedSource";
 import { deployKustoSink, KustoSinkDeployment } from "../../local/kustoSinkDeployment";
 import { AdxTestDouble } from "../../local/doubles/adxRestTestDouble";
 import { topicForTable } from "../../connectors/debeziumSource";
-import { DEFAULT_TABLE_PARTITIONS } from "../../connectors/kafkaTopics";
+import { DEFAULT_TABLE_PARTITIONS, sinkReadPartitions } from "../../connectors/kafkaTopics";
 import { connectRequest } from "../../connectors/connectRestClient";
 import { adxNamesFor, freshnessFunctionName } from "../../kql/adxModel";
 import { OperationsOutputs } from "../../contract/stackOutputs";
@@ -103,6 +104,9 @@ async function sinkCommittedOffsets(): Promise<Map<number, number>> {
     }
 }
 
+/** A row of the ADX double as text (its long columns are BigInts). */
+const jsonText = (value: unknown) => JSON.stringify(value, (_, v) => (typeof v === "bigint" ? v.toString() : v));
+
 /** Partitions each member of the sink's consumer group holds (one member per sink task), once the group is stable. */
 async function sinkPartitionsPerTask(): Promise<number[]> {
     const admin = kafkaClient(pipeline.kafka, "operations-test-group").admin();
@@ -127,7 +131,8 @@ async function resumeSink(): Promise<void> {
 }
 
 before(async () => {
-    pipeline = await startLocalPipeline();
+    // Health records every 2 s instead of a minute, so the failed-task drill sees one within seconds.
+    pipeline = await startLocalPipeline({ watchdog: { healthIntervalMs: 2_000 } });
     source = await setUpCapturedSource(pipeline, { topicPrefix: PREFIX, connectorName: SOURCE, preexistingRows: 20 });
     await source.reader.waitFor("20 snapshot records", (records) => records.length >= 20, 60_000);
     sink = await deployKustoSink(pipeline, { topicPrefix: PREFIX, tables: [CAPTURED_TABLE], heartbeat: true, connectorName: SINK });
@@ -176,13 +181,15 @@ describe("operator commands on the real local pipeline", () => {
         process.stderr.write(`e2e status:\n${result.stdout}`);
         assert.equal(result.code, 0, result.stdout + result.stderr);
         assert.match(result.stdout, /^connector  cdc-postgres-source: RUNNING; tasks 0:RUNNING on 127\.0\.0\.1:\d+$/m);
-        // One sink task per partition read: the table's DEFAULT_TABLE_PARTITIONS and the heartbeat's one.
-        const sinkTasks = Array.from({ length: DEFAULT_TABLE_PARTITIONS + 1 }, (_, i) => `${i}:RUNNING on 127\\.0\\.0\\.1:\\d+`).join(", ");
+        // One sink task per partition read: the table's DEFAULT_TABLE_PARTITIONS, the heartbeat's and the workers' health topic's.
+        const partitionsRead = sinkReadPartitions(1, DEFAULT_TABLE_PARTITIONS, { heartbeat: true, workerHealth: true });
+        assert.equal(partitionsRead, DEFAULT_TABLE_PARTITIONS + 2);
+        const sinkTasks = Array.from({ length: partitionsRead }, (_, i) => `${i}:RUNNING on 127\\.0\\.0\\.1:\\d+`).join(", ");
         assert.match(result.stdout, new RegExp(`^connector  cdc-adx-sink: RUNNING; tasks ${sinkTasks}$`, "m"));
         // Each of those tasks holds a partition (the worker's round-robin assignor): none idles while another carries two.
         let held: number[] = [];
         await pollUntil({
-            attempt: async () => ((held = await sinkPartitionsPerTask()).length === DEFAULT_TABLE_PARTITIONS + 1 && held.every((n) => n === 1) ? true : undefined),
+            attempt: async () => ((held = await sinkPartitionsPerTask()).length === partitionsRead && held.every((n) => n === 1) ? true : undefined),
             timeoutMs: 30_000,
             intervalMs: 1000,
             timeoutError: () => new Error(`the sink's tasks hold ${JSON.stringify(held)} partitions each, not one each`),
@@ -358,6 +365,29 @@ describe("operator commands on the real local pipeline", () => {
                 parsed.problems.some((p: string) => /[Mm]apping|Error in flushByTime/.test(p)),
                 parsed.problems.join("; "),
             );
+            // The failed-task alert's input: the watchdog's health record, through the health topic and the real sink,
+            // names the failed task in ADX (the heartbeat, on another task, stays fresh: the stalled alert cannot tell).
+            let failedInAdx: any;
+            await pollUntil({
+                attempt: async () =>
+                    (failedInAdx = (adx.ingested.get(WORKER_HEALTH_ADX.table) ?? [])
+                        .map((r) => r.row)
+                        .find((row: any) => row.failing_tasks >= 1 && jsonText(row.tasks).includes(`"connector":"${SINK}"`))),
+                timeoutMs: 60_000,
+                intervalMs: 500,
+                timeoutError: () =>
+                    new Error(`no health record in ADX names a failed ${SINK} task (${(adx.ingested.get(WORKER_HEALTH_ADX.table) ?? []).length} health records arrived)`),
+            });
+            const states = (
+                await connectRequest(pipeline.connectUrl, "GET", `/connectors/${SINK}/status`, undefined, { deadlineMs: 10_000, initialDelayMs: 100, maxDelayMs: 1000 })
+            ).data as any;
+            process.stderr.write(
+                `e2e: health record in ADX: ${jsonText(failedInAdx).slice(0, 300)}; sink tasks now ${states.tasks.map((t: any) => `${t.id}:${t.state}`).join(", ")}\n`,
+            );
+            const failedTask = (typeof failedInAdx.tasks === "string" ? JSON.parse(failedInAdx.tasks) : failedInAdx.tasks).find((t: any) => t.connector === SINK);
+            // (The double keeps a dynamic value's numbers lossless: { value: "2" }.)
+            assert.ok(Number.isInteger(Number(failedTask.task?.value ?? failedTask.task)), jsonText(failedTask));
+            assert.ok(failedInAdx.worker && failedInAdx.connect_group === E2E_CONNECT_GROUP_ID && !Number.isNaN(Date.parse(String(failedInAdx.at))), jsonText(failedInAdx));
             for (const committed of (await admin.fetchOffsets({ groupId: `connect-${SINK}`, topics: [TOPIC] }))[0].partitions)
                 assert.ok(
                     Number(committed.offset) <= firstRejected.get(committed.partition)!,

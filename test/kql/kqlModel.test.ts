@@ -2,6 +2,7 @@
 // service with zero diagnostics (every type of the type table, composite keys, hostile identifiers,
 // the orders overlay on top), the mapping matches the Debezium record, and tables that cannot be
 // captured correctly are refused with the table, the column and the fix.
+import { failedTasksQuery, WORKER_HEALTH_ADX, workerHealthModelScripts } from "../../kql/workerHealthModel";
 import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import { analyzeKqlScripts } from "./kustoLanguageService";
@@ -205,6 +206,21 @@ describe("the generated ADX model (Kusto language service: zero diagnostics)", (
         );
         assert.throws(() => adxTableReference("http://x", "cdc", "t"), /is not https/);
         assert.throws(() => heartbeatStalledQuery("t", sourceTs, 0), /positive whole number/);
+    });
+
+    it("the workers' health table, its mapping and the failed-task alert's query analyze clean; the query names its thresholds", () => {
+        const model = workerHealthModelScripts({ streamingIngestion: true });
+        const query = failedTasksQuery(WORKER_HEALTH_ADX.table, 900, 600);
+        assert.deepEqual(analyzeKqlScripts([...model, { name: "failed-tasks-alert.kql", text: query }]), []);
+        assert.match(query, /where at > ago\(600s\)/);
+        assert.match(query, /failing_seconds >= 900/);
+        assert.match(query, /gave_up_tasks > 0/);
+        // The mapping reads every field the watchdog writes (WorkerHealthReporter.record), by name.
+        const mapping = model.find((s) => s.name.endsWith("20-mapping.kql"))!.text;
+        for (const field of ["at", "connect_group", "worker", "failing_tasks", "gave_up_tasks", "failing_seconds", "tasks"])
+            assert.ok(mapping.includes(`"Path":"$.${field}"`), field);
+        assert.throws(() => failedTasksQuery("t", 0, 600), /failing time 0 must be a positive whole number/);
+        assert.throws(() => failedTasksQuery("t", 900, 1.5), /silence 1.5 must be/);
     });
 
     it("the orders analytics overlay analyzes clean against the generated schema", () => {

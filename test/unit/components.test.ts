@@ -175,6 +175,9 @@ describe("components", () => {
             ["MAX_BACKOFF_MS", "900000"],
             ["MAX_RESTARTS", "10"],
             ["STABLE_MS", "600000"],
+            // Its health record a minute, to the group's health topic the sink routes to ADX (the failed-task alert).
+            ["HEALTH_TOPIC", "pg-adx-cdc-connect-health"],
+            ["HEALTH_INTERVAL_MS", "60000"],
         ])
             assert.ok(env.includes(`CONNECT_PGADXCDC_WATCHDOG_${key}=${value}`), key);
         assert.ok(env.includes("CONNECT_CONSUMER_AUTO_OFFSET_RESET=none"), "the deployed sink never skips a gap by itself");

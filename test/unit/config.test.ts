@@ -320,18 +320,18 @@ describe("kafka.mode eventhubs: what Event Hubs cannot do is refused before anyt
     });
     it("refuses the Basic tier (no Kafka endpoint)", () =>
         rejects(eventHubs({ eventHubs: { tier: "Basic" } }), /pg-adx-cdc:kafka\.eventHubs\.tier: the Basic tier has no Kafka endpoint .*set tier "Standard" or "Premium"/));
-    it("Standard: 5 tables fit in its 10 event hubs, a sixth does not, and the error says why and what to do", () => {
-        parseStackConfig(eventHubs({}, tables(5)), "dev");
+    it("Standard: 4 tables fit in its 10 event hubs, a fifth does not, and the error says why and what to do", () => {
+        parseStackConfig(eventHubs({}, tables(4)), "dev");
         rejects(
-            eventHubs({}, tables(6)),
-            /pg-adx-cdc:kafka\.eventHubs\.tier: 6 captured tables need 11 event hubs \(one per table, plus Connect's 3 internal topics, the dead-letter topic and the heartbeat table's\), and Standard allows 10 per namespace \(5 tables\); set tier "Premium"/,
+            eventHubs({}, tables(5)),
+            /pg-adx-cdc:kafka\.eventHubs\.tier: 5 captured tables need 11 event hubs \(one per table, plus Connect's 3 internal topics, the dead-letter topic, the heartbeat table's and the workers' health topic\), and Standard allows 10 per namespace \(4 tables\); set tier "Premium"/,
         );
     });
     it("Premium: 100 event hubs and 200 partitions per processing unit; only 1, 2, 4, 8 or 16 units", () => {
         parseStackConfig(eventHubs({ eventHubs: { tier: "Premium", capacity: 1, partitions: 4 } }, tables(40)), "dev");
         rejects(
             eventHubs({ eventHubs: { tier: "Premium", capacity: 1, partitions: 8 } }, tables(40)),
-            /kafka\.eventHubs\.partitions: 40 tables × 8 partitions plus Connect's come to 329 partitions; Premium with 1 PU allows 200/,
+            /kafka\.eventHubs\.partitions: 40 tables × 8 partitions plus Connect's come to 330 partitions; Premium with 1 PU allows 200/,
         );
         rejects(eventHubs({ eventHubs: { tier: "Premium", capacity: 3 } }), /kafka\.eventHubs\.capacity: Premium takes 1, 2, 4, 8 or 16 processing units \(got 3\)/);
     });

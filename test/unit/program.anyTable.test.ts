@@ -29,7 +29,7 @@ describe("the dev stack with capture.tables [retail.orders_info, inventory.produ
                 .filter((k) => k.name.startsWith("cdc-kql-"))
                 .map((k) => k.name)
                 .sort(),
-            ["cdc-kql-heartbeat", "cdc-kql-inventory.products", "cdc-kql-retail.orders_info"],
+            ["cdc-kql-heartbeat", "cdc-kql-inventory.products", "cdc-kql-retail.orders_info", "cdc-kql-worker-health"],
         );
         const products = schemas[1].inputs.scripts;
         assert.deepEqual(
@@ -63,7 +63,7 @@ describe("the dev stack with capture.tables [retail.orders_info, inventory.produ
     it("captures both in the source connector and delivers both through the sink", () => {
         const [source, sink] = ["cdc-debezium-source", "cdc-kusto-sink"].map((n) => unsecret(run.dynamic("KafkaConnector").find((c) => c.name === n)!.inputs.config));
         assert.equal(source["table.include.list"], "(?-i)retail\\.orders_info,(?-i)inventory\\.products,(?-i)cdc_meta\\.heartbeat_cdc");
-        assert.equal(sink.topics, "cdc.retail.orders_info,cdc.inventory.products,cdc.cdc_meta.heartbeat_cdc");
+        assert.equal(sink.topics, "cdc.retail.orders_info,cdc.inventory.products,cdc.cdc_meta.heartbeat_cdc,pg-adx-cdc-connect-health");
         assert.match(
             sink["kusto.tables.topics.mapping"],
             /'topic': 'cdc\.inventory\.products', 'db': 'cdc', 'table': 'inventory_products_changes', 'format': 'json', 'mapping': 'inventory_products_changes_json'/,

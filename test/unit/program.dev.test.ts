@@ -3,6 +3,7 @@
 import { DEFAULT_THRESHOLDS } from "../../contract/healthThresholds";
 import { planPipeline } from "../../plan/pipelinePlan";
 import { adxTableReference, heartbeatStalledQuery } from "../../kql/adxModel";
+import { FAILED_TASK_ALERT, failedTasksQuery, WORKER_HEALTH_ADX } from "../../kql/workerHealthModel";
 import { before, describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
@@ -28,7 +29,7 @@ describe("the program with Pulumi.dev.yaml", () => {
             "azure-native:kusto:DatabasePrincipalAssignment": 3,
             "azure-native:operationalinsights:Workspace": 1,
             "azure-native:managedidentity:UserAssignedIdentity": 1,
-            "azure-native:monitor:ScheduledQueryRule": 1,
+            "azure-native:monitor:ScheduledQueryRule": 2,
             "azuread:index/application:Application": 1,
             "azuread:index/servicePrincipal:ServicePrincipal": 1,
             "azuread:index/applicationPassword:ApplicationPassword": 1,
@@ -47,7 +48,7 @@ describe("the program with Pulumi.dev.yaml", () => {
             "docker:index/container:Container": 2,
             "pulumi-nodejs:dynamic/pg-adx-cdc:IncrementalSnapshot": 1,
             "pulumi-nodejs:dynamic/pg-adx-cdc:KafkaConnector": 2,
-            "pulumi-nodejs:dynamic/pg-adx-cdc:KqlSchema": 2,
+            "pulumi-nodejs:dynamic/pg-adx-cdc:KqlSchema": 3,
             "pulumi-nodejs:dynamic/pg-adx-cdc:PostgresServerRestart": 1,
             "pulumi-nodejs:dynamic/pg-adx-cdc:PostgresSourceBootstrap": 1,
             "pulumi-nodejs:dynamic/pg-adx-cdc:SourceCatalog": 1,
@@ -112,7 +113,7 @@ describe("the program with Pulumi.dev.yaml", () => {
     });
 
     it("tells someone when changes stop reaching ADX: a log search alert on the newest heartbeat in ADX, the age status calls unhealthy, read as a Viewer", async () => {
-        const rule = run.one("azure-native:monitor:ScheduledQueryRule");
+        const rule = run.byType("azure-native:monitor:ScheduledQueryRule").find((r) => !r.name.endsWith("-failed-tasks-rule"))!;
         const outputs = parseOperationsOutputs((await resolveOutput(run.program.operations)).value, "dev stack");
         const condition = rule.inputs.criteria.allOf[0];
         assert.equal(
@@ -138,6 +139,30 @@ describe("the program with Pulumi.dev.yaml", () => {
         assert.equal(viewer.inputs.principalType, "App");
         assert.deepEqual(rule.inputs.actions.actionGroups, [], "no alerts.emails: the alert shows in Azure only");
         assert.deepEqual(run.byType("azure-native:monitor:ActionGroup"), []);
+    });
+
+    it("tells someone when a task fails for one table while the heartbeat flows: the workers' health records reach ADX through the sink, and a second rule reads them", async () => {
+        const rules = run.byType("azure-native:monitor:ScheduledQueryRule");
+        const stalled = rules.find((r) => !r.name.endsWith("-failed-tasks-rule"))!;
+        const failed = rules.find((r) => r.name.endsWith("-failed-tasks-rule"))!;
+        const outputs = parseOperationsOutputs((await resolveOutput(run.program.operations)).value, "dev stack");
+        assert.equal(
+            failed.inputs.criteria.allOf[0].query,
+            failedTasksQuery(adxTableReference(outputs.adx.queryUri, "cdc", WORKER_HEALTH_ADX.table), FAILED_TASK_ALERT.failingSeconds, FAILED_TASK_ALERT.silenceSeconds),
+        );
+        // The same workspace, identity (Viewer on the one database) and recipients as the stalled rule.
+        for (const key of ["scopes", "identity", "actions", "evaluationFrequency", "autoMitigate", "skipQueryValidation"])
+            assert.deepEqual(failed.inputs[key], stalled.inputs[key], key);
+        assert.match(failed.inputs.description, /failing for 15 minutes/);
+        // The health table's model, and the sink's route to it from the workers' health topic (one partition more to read).
+        const health = run.byType("pulumi-nodejs:dynamic/pg-adx-cdc:KqlSchema").find((k) => k.name.endsWith("kql-worker-health"))!;
+        assert.ok(health.inputs.scripts.some((script: any) => script.text.includes(`.create-merge table ${WORKER_HEALTH_ADX.table} (`)));
+        const sink = run.byType("pulumi-nodejs:dynamic/pg-adx-cdc:KafkaConnector").find((c) => c.inputs.config["connector.class"]?.includes("Kusto"))!;
+        assert.ok(sink.inputs.config.topics.split(",").includes("pg-adx-cdc-connect-health"), sink.inputs.config.topics);
+        assert.match(
+            sink.inputs.config["kusto.tables.topics.mapping"],
+            /'topic': 'pg-adx-cdc-connect-health', 'db': 'cdc', 'table': 'pgadxcdc_worker_health', 'format': 'json', 'mapping': 'pgadxcdc_worker_health_json'/,
+        );
     });
 
     it("opens the firewall only to the configured address and the deployer, never the internet", () => {
@@ -174,7 +199,7 @@ describe("the program with Pulumi.dev.yaml", () => {
             assert.deepEqual(r.inputs.connectCredentials.value, { username: "pg-adx-cdc", password: MOCK_CONNECT_REST_PASSWORD });
         }
         const serialized = JSON.stringify(allDynamic().map((r) => ({ ...r.inputs, __provider: undefined, connectCredentials: undefined })));
-        assert.ok(allDynamic().length === 8 && serialized.includes("SCRAM-SHA-256$"), "the bootstrap gets a verifier, not the password");
+        assert.ok(allDynamic().length === 9 && serialized.includes("SCRAM-SHA-256$"), "the bootstrap gets a verifier, not the password");
         for (const secret of MOCK_SECRETS) assert.ok(!serialized.includes(secret), `a dynamic resource input contains ${secret}`);
         const connect = run.byType("docker:index/container:Container").find((c) => c.name === "cdc-kafka-connect")!;
         assert.equal(

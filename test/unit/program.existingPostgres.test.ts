@@ -43,7 +43,7 @@ describe("the dev stack on an existing Azure flexible server", () => {
             ]);
             assert.equal(a.inputs.resourceGroupName, "app-rg");
         }
-        assert.equal(run.byType("azure-native:monitor:ScheduledQueryRule").length, 1);
+        assert.equal(run.byType("azure-native:monitor:ScheduledQueryRule").length, 2, "pipeline stalled, and a task failed");
     });
 
     it("sets the logical-replication parameters on the named server and opens it to the Connect host only", () => {

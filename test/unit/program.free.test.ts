@@ -35,7 +35,7 @@ describe("the program with Pulumi.free.yaml (existing free cluster, PostgreSQL c
             "docker:index/container:Container": 4,
             "pulumi-nodejs:dynamic/pg-adx-cdc:IncrementalSnapshot": 1,
             "pulumi-nodejs:dynamic/pg-adx-cdc:KafkaConnector": 2,
-            "pulumi-nodejs:dynamic/pg-adx-cdc:KqlSchema": 3,
+            "pulumi-nodejs:dynamic/pg-adx-cdc:KqlSchema": 4,
             "pulumi-nodejs:dynamic/pg-adx-cdc:PostgresSourceBootstrap": 1,
             "pulumi-nodejs:dynamic/pg-adx-cdc:SourceCatalog": 1,
             "pg-adx-cdc:index:CdcPipeline": 1,

@@ -69,9 +69,12 @@ describe("the program with Pulumi.prod.yaml", () => {
             "cdc.cdc_meta.heartbeat_cdc",
             "cdc.retail.orders_info",
             "pg-adx-cdc-connect-configs",
+            "pg-adx-cdc-connect-health",
             "pg-adx-cdc-connect-offsets",
             "pg-adx-cdc-connect-status",
         ]);
+        // The workers' health records (the failed-task alert's input): a data hub of one partition.
+        assert.deepEqual([hubs["pg-adx-cdc-connect-health"].partitionCount, hubs["pg-adx-cdc-connect-health"].retentionDescription.cleanupPolicy], [1, "Delete"]);
         for (const name of ["pg-adx-cdc-connect-configs", "pg-adx-cdc-connect-offsets", "pg-adx-cdc-connect-status"]) {
             assert.equal(hubs[name].retentionDescription.cleanupPolicy, "Compact", `${name} is compacted`);
         }
@@ -145,7 +148,7 @@ describe("the program with Pulumi.prod.yaml", () => {
             "every event hub exists beforehand: the source asks Connect to create none",
         );
         const sink = run.dynamic("KafkaConnector").find((c) => c.inputs.connectorName === "cdc-adx-sink")!;
-        assert.equal(sink.inputs.config["tasks.max"], "5", "one task per partition read: the table's 4 and the heartbeat's");
+        assert.equal(sink.inputs.config["tasks.max"], "6", "one task per partition read: the table's 4, the heartbeat's and the workers' health");
         for (const connector of run.dynamic("KafkaConnector")) {
             assert.equal(connector.inputs.connectUrl, "http://127.0.0.1:8083");
             assert.deepEqual(connector.inputs.standbyConnectUrls, ["http://127.0.0.1:8084"], "the second worker serves pulumi when the first is down");
@@ -201,7 +204,9 @@ describe("the program with Pulumi.prod.yaml", () => {
         );
         const groupId = group.id;
         for (const a of run.byType("azure-native:monitor:MetricAlert")) assert.deepEqual(a.inputs.actions, [{ actionGroupId: groupId }], a.name);
-        assert.deepEqual(run.one("azure-native:monitor:ScheduledQueryRule").inputs.actions.actionGroups, [groupId]);
+        const rules = run.byType("azure-native:monitor:ScheduledQueryRule");
+        assert.equal(rules.length, 2, "pipeline stalled, and a task failed");
+        for (const rule of rules) assert.deepEqual(rule.inputs.actions.actionGroups, [groupId], rule.name);
     });
 
     it("the action group keeps its place in stacks that had it under the Azure server (postgres.alertEmails), as a child and from before the component", () => {

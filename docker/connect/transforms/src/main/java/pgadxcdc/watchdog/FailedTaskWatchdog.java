@@ -67,7 +67,8 @@ import org.slf4j.LoggerFactory;
  * {@code pgadxcdc.watchdog.initial.backoff.ms}, {@code pgadxcdc.watchdog.max.backoff.ms},
  * {@code pgadxcdc.watchdog.max.restarts}, {@code pgadxcdc.watchdog.stable.ms}. Its own REST calls carry the
  * API's basic-auth credentials: {@code pgadxcdc.rest.user} and the users file {@code pgadxcdc.rest.users.file}
- * (connectors/connectRestAuth.ts).
+ * (connectors/connectRestAuth.ts). Optional: {@code pgadxcdc.watchdog.health.topic} and
+ * {@code pgadxcdc.watchdog.health.interval.ms}, where {@link WorkerHealthReporter} publishes this worker's state.
  */
 public class FailedTaskWatchdog implements ConnectRestExtension {
     private static final Logger LOG = LoggerFactory.getLogger(FailedTaskWatchdog.class);
@@ -87,6 +88,9 @@ public class FailedTaskWatchdog implements ConnectRestExtension {
     /** The worker's own Kafka client settings (bootstrap, TLS, SASL), for reading which partitions exist. */
     private final Map<String, Object> adminSettings = new java.util.HashMap<>();
     private ConnectClusterState cluster;
+    /** Publishes this worker's state to the group's health topic, where set ({@code pgadxcdc.watchdog.health.topic}). */
+    private WorkerHealthReporter health;
+    private long healthIntervalMs;
 
     private final Map<String, Restarts> restarts = new ConcurrentHashMap<>();
     /** Per connector, when the watchdog may stop it again to give first offsets: a seeding that fails (or one
@@ -107,6 +111,8 @@ public class FailedTaskWatchdog implements ConnectRestExtension {
     static final class Restarts {
         final String connector;
         final Integer task;
+        /** Its first failure since it last ran stably (the health record's failing time starts here). */
+        final Instant failingSince;
         int attempts;
         Instant lastRestart;
         Instant nextAttempt;
@@ -115,9 +121,10 @@ public class FailedTaskWatchdog implements ConnectRestExtension {
         /** Why the watchdog does not restart it, where it knows (e.g. "offset-out-of-range"). */
         String reason;
 
-        Restarts(String connector, Integer task) {
+        Restarts(String connector, Integer task, Instant failingSince) {
             this.connector = connector;
             this.task = task;
+            this.failingSince = failingSince;
         }
 
         Map<String, Object> toJson() {
@@ -130,6 +137,7 @@ public class FailedTaskWatchdog implements ConnectRestExtension {
             json.put("gaveUp", gaveUp);
             json.put("lastTrace", lastTrace);
             json.put("reason", reason);
+            json.put("failingSince", failingSince.toString());
             return json;
         }
     }
@@ -157,6 +165,12 @@ public class FailedTaskWatchdog implements ConnectRestExtension {
         // Connect resolves the worker's config providers before extensions see the settings.
         for (String name : AdminClientConfig.configNames()) if (configs.get(name) != null) adminSettings.put(name, configs.get(name));
         adminSettings.put(AdminClientConfig.CLIENT_ID_CONFIG, "pg-adx-cdc-watchdog");
+        Object healthTopic = configs.get(PREFIX + "health.topic");
+        if (healthTopic != null && !healthTopic.toString().isBlank()) {
+            healthIntervalMs = longSetting(configs, "health.interval.ms");
+            if (healthIntervalMs < 1000) throw new IllegalArgumentException(PREFIX + "health.interval.ms must be at least 1000 (got " + healthIntervalMs + ")");
+            health = new WorkerHealthReporter(healthTopic.toString().trim(), String.valueOf(configs.get("group.id")), workerId, configs, adminSettings);
+        }
     }
 
     private static long longSetting(Map<String, ?> configs, String key) {
@@ -185,6 +199,10 @@ public class FailedTaskWatchdog implements ConnectRestExtension {
                 LOG.debug("watchdog check skipped: {}", e.toString());
             }
         }, intervalMs, intervalMs, TimeUnit.MILLISECONDS);
+        if (health != null) {
+            scheduler.scheduleWithFixedDelay(() -> health.report(snapshot(), Instant.now()), healthIntervalMs, healthIntervalMs, TimeUnit.MILLISECONDS);
+            LOG.info("pg-adx-cdc watchdog on worker {}: its health every {} ms to the health topic", workerId, healthIntervalMs);
+        }
         LOG.info("pg-adx-cdc watchdog on worker {}: failed connectors and tasks restarted after {} ms, doubling to {} ms, at most {} times",
                 workerId, initialBackoffMs, maxBackoffMs, maxRestarts);
     }
@@ -223,7 +241,7 @@ public class FailedTaskWatchdog implements ConnectRestExtension {
             Matcher outOfRange = OUT_OF_RANGE.matcher(trace);
             if (outOfRange.find()) {
                 if (r == null) {
-                    r = new Restarts(connector, task);
+                    r = new Restarts(connector, task, now);
                     restarts.put(key, r);
                     LOG.error("{} FAILED: {}. Records the sink never read are gone (retention) or the topic was re-created; a restart cannot fix that, "
                             + "so the task stays FAILED: pg-adx-cdc status names the gap and its repair (pg-adx-cdc snapshot --table ...)", key, outOfRange.group());
@@ -235,7 +253,7 @@ public class FailedTaskWatchdog implements ConnectRestExtension {
             }
         }
         if (r == null) {
-            r = new Restarts(connector, task);
+            r = new Restarts(connector, task, now);
             r.nextAttempt = now.plusMillis(initialBackoffMs);
             restarts.put(key, r);
             LOG.warn("{} FAILED on this worker; the watchdog restarts it in {} ms", key, initialBackoffMs);
@@ -462,6 +480,7 @@ public class FailedTaskWatchdog implements ConnectRestExtension {
     @Override
     public void close() {
         if (scheduler != null) scheduler.shutdownNow();
+        if (health != null) health.close();
     }
 
     @Override
