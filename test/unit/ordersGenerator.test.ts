@@ -103,8 +103,9 @@ describe("orders generator on several connections", () => {
                 // Another writer removes every existing order once the generator has read them.
                 if (!deletedUnderneath && /^(UPDATE|DELETE)/.test(text)) {
                     deletedUnderneath = true;
+                    const generatorsWrites = writes.length;
                     for (const id of ["1", "2", "3"]) await clients[0].query("DELETE FROM t WHERE orderid = $1", [id]);
-                    writes.splice(0); // the other writer's deletes are not the generator's
+                    writes.splice(generatorsWrites); // the other writer's deletes are not the generator's
                 }
                 return clients[0].query(text, values);
             },
