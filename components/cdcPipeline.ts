@@ -28,7 +28,7 @@ import { flatRecordReservedFields } from "../contract/recordFields";
 import { buildKustoSinkConfig } from "../connectors/kustoSink";
 import { STACK_CONNECT_GROUP_ID, STACK_WORKER_SECRETS_DIR, workerSecretReference } from "../connectors/workerSettings";
 import { KqlSchema } from "../kql/kqlSchema";
-import { FAILED_TASK_ALERT, failedTasksQuery, WORKER_HEALTH_ADX, workerHealthModelScripts } from "../kql/workerHealthModel";
+import { FAILED_TASK_ALERT, failedTasksQuery, initialSnapshotRunning, WORKER_HEALTH_ADX, workerHealthModelScripts } from "../kql/workerHealthModel";
 import { functionsDefinedIn, loadOverlayScripts } from "../kql/kqlModel";
 import { adxModelScripts, adxTableReference, changeTableGenerations, heartbeatModelScripts, heartbeatStalledQuery } from "../kql/adxModel";
 import { describedTable, SourceCatalog } from "../postgres/sourceCatalogResource";
@@ -220,6 +220,8 @@ export class CdcPipeline extends pulumi.ComponentResource {
                             adxTableReference(o.adx.queryUri, o.adx.database, o.adx.heartbeat.rawTable),
                             o.adx.heartbeat.sourceTsColumn,
                             config.alerts.maxHeartbeatAgeSeconds,
+                            // Quiet while the workers' health records say the initial snapshot runs (no heartbeat until it ends).
+                            initialSnapshotRunning(adxTableReference(o.adx.queryUri, o.adx.database, WORKER_HEALTH_ADX.table), plan.topicPrefix),
                         ),
                     ),
                     maxHeartbeatAgeSeconds: config.alerts.maxHeartbeatAgeSeconds,

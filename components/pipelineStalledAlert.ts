@@ -111,7 +111,7 @@ export class PipelineStalledAlert extends pulumi.ComponentResource {
             `${name}-rule`,
             `No change has reached ADX for ${args.maxHeartbeatAgeSeconds} s: the newest heartbeat in ADX (one is committed every 10 s) is older. ` +
                 `Connect is down, a connector task failed, or ADX refuses the rows; run pg-adx-cdc status. ` +
-                `Expected while the initial snapshot of large tables runs (Debezium commits no heartbeat until it ends).`,
+                `Quiet while the workers' health records say the stack's connector takes its initial snapshot (Debezium commits no heartbeat until it ends).`,
             args.query,
         );
         this.failedTasksRule = rule(

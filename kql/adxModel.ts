@@ -374,15 +374,19 @@ export function heartbeatModelScripts(table: CatalogTable, options: Omit<AdxMode
 /**
  * The pipeline-stalled alert's query: one row when no heartbeat committed in the last `maxAgeSeconds`
  * has reached ADX (the age `status` calls unhealthy), whatever stopped it. `changesTable` is how the
- * query names the heartbeat's change table: from Azure Monitor, `adxTableReference(...)`.
+ * query names the heartbeat's change table: from Azure Monitor, `adxTableReference(...)`. With
+ * `initialSnapshot` (kql/workerHealthModel.ts initialSnapshotRunning: a `let` of a bool named
+ * `initial_snapshot`), no row while the stack's connector takes its initial snapshot, when Debezium commits
+ * no heartbeat.
  */
-export function heartbeatStalledQuery(changesTable: string, sourceTsColumn: string, maxAgeSeconds: number): string {
+export function heartbeatStalledQuery(changesTable: string, sourceTsColumn: string, maxAgeSeconds: number, initialSnapshot?: string): string {
     if (!Number.isInteger(maxAgeSeconds) || maxAgeSeconds <= 0) throw new Error(`heartbeat age ${maxAgeSeconds} must be a positive whole number of seconds`);
     return [
+        ...(initialSnapshot ? [initialSnapshot] : []),
         changesTable,
         `| where ${kustoIdentifier(sourceTsColumn)} > ago(${maxAgeSeconds}s)`,
         `| summarize heartbeats_in_window = count()`,
-        `| where heartbeats_in_window == 0`,
+        initialSnapshot ? `| where heartbeats_in_window == 0 and not(initial_snapshot)` : `| where heartbeats_in_window == 0`,
     ].join("\n");
 }
 

@@ -17,6 +17,7 @@ export const WORKER_HEALTH_COLUMNS = [
     { column: "gave_up_tasks", type: "int", doc: "Of those, the ones the watchdog no longer restarts (out of restarts, or a data gap)" },
     { column: "failing_seconds", type: "long", doc: "How long the longest of them has been failing" },
     { column: "tasks", type: "dynamic", doc: "Each: connector, task, attempts, gaveUp, reason, failingSince, lastTrace" },
+    { column: "initial_snapshots", type: "dynamic", doc: "Topic prefixes of the connectors on this worker taking their initial snapshot (no heartbeat until it ends)" },
 ] as const;
 
 /** How long the health table keeps records: the alert reads the last minutes, a person the last weeks. */
@@ -96,5 +97,25 @@ export function failedTasksQuery(healthTable: string, failingSeconds: number, si
         `let silent = print at = now(), worker = "", failing_tasks = toint(0), gave_up_tasks = toint(0), failing_seconds = tolong(0), problem = "no worker health record reached ADX"`,
         `    | where toscalar(recent | count) == 0;`,
         `union failing, silent`,
+    ].join("\n");
+}
+
+/** How recent the health record must be that tells the stalled alert an initial snapshot runs (three records due). */
+export const INITIAL_SNAPSHOT_RECORD_AGE_SECONDS = 180;
+
+/**
+ * For the stalled alert (heartbeatStalledQuery): a `let` of `initial_snapshot`, true while a worker's newest
+ * health record (at most INITIAL_SNAPSHOT_RECORD_AGE_SECONDS old) lists `topicPrefix` among the connectors
+ * taking their initial snapshot (Debezium commits no heartbeat until it ends). Without recent records (Connect
+ * or ADX down) it is false, so the alert still fires.
+ */
+export function initialSnapshotRunning(healthTable: string, topicPrefix: string): string {
+    return [
+        `let initial_snapshot = toscalar(${healthTable}`,
+        `    | where at > ago(${INITIAL_SNAPSHOT_RECORD_AGE_SECONDS}s)`,
+        `    | summarize arg_max(at, initial_snapshots) by worker`,
+        `    | mv-expand prefix = initial_snapshots to typeof(string)`,
+        `    | where prefix == ${JSON.stringify(topicPrefix)}`,
+        `    | count) > 0;`,
     ].join("\n");
 }

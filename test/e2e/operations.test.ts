@@ -387,6 +387,8 @@ describe("operator commands on the real local pipeline", () => {
             const failedTask = (typeof failedInAdx.tasks === "string" ? JSON.parse(failedInAdx.tasks) : failedInAdx.tasks).find((t: any) => t.connector === SINK);
             // (The double keeps a dynamic value's numbers lossless: { value: "2" }.)
             assert.ok(Number.isInteger(Number(failedTask.task?.value ?? failedTask.task)), jsonText(failedTask));
+            // The connectors taking their initial snapshot (none now: the stalled alert stays armed), as a dynamic array.
+            assert.ok(Array.isArray(failedInAdx.initial_snapshots) && failedInAdx.initial_snapshots.length === 0, jsonText(failedInAdx));
             assert.ok(failedInAdx.worker && failedInAdx.connect_group === E2E_CONNECT_GROUP_ID && !Number.isNaN(Date.parse(String(failedInAdx.at))), jsonText(failedInAdx));
             for (const committed of (await admin.fetchOffsets({ groupId: `connect-${SINK}`, topics: [TOPIC] }))[0].partitions)
                 assert.ok(

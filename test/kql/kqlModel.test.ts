@@ -2,7 +2,7 @@
 // service with zero diagnostics (every type of the type table, composite keys, hostile identifiers,
 // the orders overlay on top), the mapping matches the Debezium record, and tables that cannot be
 // captured correctly are refused with the table, the column and the fix.
-import { failedTasksQuery, WORKER_HEALTH_ADX, workerHealthModelScripts } from "../../kql/workerHealthModel";
+import { failedTasksQuery, initialSnapshotRunning, WORKER_HEALTH_ADX, workerHealthModelScripts } from "../../kql/workerHealthModel";
 import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import { analyzeKqlScripts } from "./kustoLanguageService";
@@ -195,6 +195,10 @@ describe("the generated ADX model (Kusto language service: zero diagnostics)", (
         const sourceTs = changeMetadataColumns(heartbeat.columns.map((c) => c.name)).sourceTs.column;
         const query = heartbeatStalledQuery("cdc_meta_heartbeat_cdc_changes", sourceTs, 300);
         assert.deepEqual(analyzeKqlScripts([...model, { name: "alert.kql", text: query }]), []);
+        // Quiet during the initial snapshot: the same query with the health records' clause, against both models.
+        const quiet = heartbeatStalledQuery("cdc_meta_heartbeat_cdc_changes", sourceTs, 300, initialSnapshotRunning(WORKER_HEALTH_ADX.table, "cdc"));
+        assert.deepEqual(analyzeKqlScripts([...model, ...workerHealthModelScripts({ streamingIngestion: true }), { name: "alert-quiet.kql", text: quiet }]), []);
+        assert.match(quiet, /summarize arg_max\(at, initial_snapshots\) by worker/);
         assert.match(query, /> ago\(300s\)/);
         assert.equal(
             adxTableReference("https://adxcdcdev.westeurope.kusto.windows.net/", "cdc", "cdc_meta_heartbeat_cdc_changes"),

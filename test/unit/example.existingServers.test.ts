@@ -58,7 +58,7 @@ describe("examples/existing-servers: CdcPipeline in a program of its own", () =>
         const viewer = schemas.find((k) => k.name === "orders-cdc-stalled-alert-viewer-kql")!;
         assert.match(viewer.inputs.scripts[0].text, /^\.add database \['orders'\] viewers \('aadapp=[0-9a-f-]+;[0-9a-z-]+'\) 'pg-adx-cdc pipeline-stalled alert'$/m);
         const rule = resources.find((r) => r.type === "azure-native:monitor:ScheduledQueryRule" && !r.name.endsWith("-failed-tasks-rule"))!;
-        assert.match(rule.inputs.criteria.allOf[0].query, /^adx\("https:\/\/shopanalytics\.westeurope\.kusto\.windows\.net\/orders"\)\./);
+        assert.match(rule.inputs.criteria.allOf[0].query, /^adx\("https:\/\/shopanalytics\.westeurope\.kusto\.windows\.net\/orders"\)\./m);
         assert.equal(resources.filter((r) => r.type === "azure-native:monitor:MetricAlert").length, 2, "the existing server's storage and slot alerts");
     });
 

@@ -3,7 +3,7 @@
 import { DEFAULT_THRESHOLDS } from "../../contract/healthThresholds";
 import { planPipeline } from "../../plan/pipelinePlan";
 import { adxTableReference, heartbeatStalledQuery } from "../../kql/adxModel";
-import { FAILED_TASK_ALERT, failedTasksQuery, WORKER_HEALTH_ADX } from "../../kql/workerHealthModel";
+import { FAILED_TASK_ALERT, failedTasksQuery, initialSnapshotRunning, WORKER_HEALTH_ADX } from "../../kql/workerHealthModel";
 import { before, describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
@@ -122,9 +122,14 @@ describe("the program with Pulumi.dev.yaml", () => {
                 adxTableReference(outputs.adx.queryUri, "cdc", outputs.adx.heartbeat.rawTable),
                 outputs.adx.heartbeat.sourceTsColumn,
                 DEFAULT_THRESHOLDS.maxHeartbeatAgeSeconds,
+                initialSnapshotRunning(adxTableReference(outputs.adx.queryUri, "cdc", WORKER_HEALTH_ADX.table), "cdc"),
             ),
         );
-        assert.match(condition.query, /^adx\("https:\/\/adxcdcdev[a-z0-9]*\.westeurope\.kusto\.windows\.net\/cdc"\)\.cdc_meta_heartbeat_cdc_changes\n/);
+        // Quiet during the stack's own initial snapshot, read from the workers' health records.
+        assert.match(condition.query, /^let initial_snapshot = toscalar\(adx\("https:\/\/adxcdcdev[a-z0-9]*\.westeurope\.kusto\.windows\.net\/cdc"\)\.pgadxcdc_worker_health\n/);
+        assert.match(condition.query, /\| where prefix == "cdc"\n/);
+        assert.match(condition.query, /\nadx\("https:\/\/adxcdcdev[a-z0-9]*\.westeurope\.kusto\.windows\.net\/cdc"\)\.cdc_meta_heartbeat_cdc_changes\n/);
+        assert.match(condition.query, /\| where heartbeats_in_window == 0 and not\(initial_snapshot\)$/);
         assert.deepEqual([condition.timeAggregation, condition.operator, condition.threshold], ["Count", "GreaterThan", 0], "a row means stalled");
         assert.equal(rule.inputs.kind, "LogAlert");
         assert.equal(rule.inputs.autoMitigate, true);

@@ -100,7 +100,32 @@ final class WorkerHealthReporter implements AutoCloseable {
         json.put("gave_up_tasks", gaveUp);
         json.put("failing_seconds", failingSeconds);
         json.put("tasks", tasks);
+        json.put("initial_snapshots", initialSnapshots());
         return json;
+    }
+
+    /**
+     * The topic prefixes of the Debezium PostgreSQL connectors on this worker that are taking their initial
+     * snapshot: snapshot metrics running while streaming is not connected yet (an incremental snapshot runs
+     * while streaming, heartbeats included, so it is not listed). Debezium commits no heartbeat until the
+     * initial snapshot ends; the stalled alert reads this instead of firing during a long first load.
+     */
+    static List<String> initialSnapshots() {
+        List<String> prefixes = new ArrayList<>();
+        try {
+            javax.management.MBeanServer server = java.lang.management.ManagementFactory.getPlatformMBeanServer();
+            for (javax.management.ObjectName snapshot : server.queryNames(new javax.management.ObjectName("debezium.postgres:type=connector-metrics,context=snapshot,*"), null)) {
+                if (!Boolean.TRUE.equals(server.getAttribute(snapshot, "SnapshotRunning"))) continue;
+                String prefix = snapshot.getKeyProperty("server");
+                boolean streaming = false;
+                for (javax.management.ObjectName stream : server.queryNames(new javax.management.ObjectName("debezium.postgres:type=connector-metrics,context=streaming,*"), null))
+                    if (prefix != null && prefix.equals(stream.getKeyProperty("server"))) streaming |= Boolean.TRUE.equals(server.getAttribute(stream, "Connected"));
+                if (!streaming) prefixes.add(prefix);
+            }
+        } catch (Exception e) {
+            LOG.debug("watchdog: could not read Debezium's snapshot metrics: {}", e.toString());
+        }
+        return prefixes;
     }
 
     private void ensureTopic() throws InterruptedException, ExecutionException, java.util.concurrent.TimeoutException {
