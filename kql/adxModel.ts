@@ -75,6 +75,17 @@ export function jsonPathOf(field: string): string {
     return /^[A-Za-z_][A-Za-z0-9_]*$/.test(field) ? `$.${field}` : `$['${field.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}']`;
 }
 
+/** `.create-or-alter table T ingestion json mapping "M"` with one single-quoted line per entry (readable in the ADX web UI). */
+export function jsonMappingCommand(table: string, mapping: string, entries: object[]): string {
+    const literal = (text: string) => `'${text.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
+    return [
+        `.create-or-alter table ${table} ingestion json mapping "${mapping}"`,
+        literal("["),
+        ...entries.map((e, i) => literal(`  ${JSON.stringify(e)}${i < entries.length - 1 ? "," : ""}`)),
+        literal("]"),
+    ].join("\n");
+}
+
 /** KQL string literal (double-quoted, escaped). */
 function kqlString(text: string): string {
     return JSON.stringify(text);
@@ -231,13 +242,9 @@ export function generateAdxModel(table: CatalogTable, options: AdxModelOptions):
         ...columns.map((c) => ({ column: c.source.name, Properties: { Path: jsonPathOf(c.source.name), ...(c.rule.transform ? { Transform: c.rule.transform } : {}) } })),
         ...metadataList.map((m) => ({ column: m.column, Properties: { Path: m.path, ...(m.transform ? { Transform: m.transform } : {}) } })),
     ];
-    const literal = (text: string) => `'${text.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
     const mappingScript = [
         `// JSON ingestion mapping from the flat Debezium record (each field as the type table says) to ${names.changes}.`,
-        `.create-or-alter table ${names.changes} ingestion json mapping "${names.mapping}"`,
-        literal("["),
-        ...mappingEntries.map((e, i) => literal(`  ${JSON.stringify(e)}${i < mappingEntries.length - 1 ? "," : ""}`)),
-        literal("]"),
+        jsonMappingCommand(names.changes, names.mapping, mappingEntries),
     ].join("\n");
 
     const policyScript = [

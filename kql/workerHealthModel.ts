@@ -3,7 +3,7 @@
 // reads it. A sink task failing for one table while the heartbeat's task runs leaves the heartbeat fresh:
 // these records are what tells ADX, and the failed-task alert, that a table's changes stopped.
 import type { KqlScript } from "./kqlModel";
-import { jsonPathOf } from "./adxModel";
+import { jsonMappingCommand, jsonPathOf } from "./adxModel";
 
 /** The health table and its mapping in the stack's ADX database. */
 export const WORKER_HEALTH_ADX = { table: "pgadxcdc_worker_health", mapping: "pgadxcdc_worker_health_json" } as const;
@@ -25,7 +25,6 @@ export const WORKER_HEALTH_RETENTION_DAYS = 30;
 
 export function workerHealthModelScripts(options: { streamingIngestion: boolean }): KqlScript[] {
     const { table, mapping } = WORKER_HEALTH_ADX;
-    const literal = (text: string) => `'${text.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
     const entries = WORKER_HEALTH_COLUMNS.map((c) => ({ column: c.column, Properties: { Path: jsonPathOf(c.column) } }));
     const folder = "generated/pgadxcdc_worker_health";
     return [
@@ -45,14 +44,7 @@ export function workerHealthModelScripts(options: { streamingIngestion: boolean 
         },
         {
             name: `${folder}/20-mapping.kql`,
-            text: [
-                `// JSON ingestion mapping from the watchdog's health record to ${table}.`,
-                `.create-or-alter table ${table} ingestion json mapping "${mapping}"`,
-                literal("["),
-                ...entries.map((e, i) => literal(`  ${JSON.stringify(e)}${i < entries.length - 1 ? "," : ""}`)),
-                literal("]"),
-                "",
-            ].join("\n"),
+            text: [`// JSON ingestion mapping from the watchdog's health record to ${table}.`, jsonMappingCommand(table, mapping, entries), ""].join("\n"),
         },
         {
             name: `${folder}/30-policies.kql`,
