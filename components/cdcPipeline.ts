@@ -40,7 +40,7 @@ import { buildAzureServerParameters, buildLogicalReplicationParameters, needsFai
 import { walGuardLimitBytes } from "../postgres/walGuard";
 import { GENERATOR_USER, OPERATOR_USER } from "../postgres/sourceSchema";
 import { OperationsOutputs } from "../contract/stackOutputs";
-import { eventHubsOperatorAuthentication } from "../connectors/workerSettings";
+import { eventHubsOperatorAuthentication, eventHubsTokenResource } from "../connectors/workerSettings";
 import { buildOperationsOutputs } from "../plan/operationsOutputs";
 import { planPipeline, sinkTargets, workerHealthSinkTarget } from "../plan/pipelinePlan";
 import { sourceConnectorInput } from "../plan/sourceConnectorInput";
@@ -302,13 +302,16 @@ export class CdcPipeline extends pulumi.ComponentResource {
 
     /** Kafka (Event Hubs or the broker container) and the Connect workers. */
     private kafkaPlatform(ctx: PipelineContext, deps: { replicationCredentials: ReplicationCredentials; sinkIdentity: SinkIdentity }) {
-        const { config, names, plan, part, childName, azureHome } = ctx;
+        const { config, names, plan, part, childName, azureHome, client } = ctx;
         const { replicationCredentials, sinkIdentity } = deps;
         // Every topic the pipeline uses; on Event Hubs each is an event hub created before Connect starts.
         const kafkaTopics = stackTopics(plan, config.kafka);
         /** Event Hubs (namespace and one event hub per topic) or the broker container, as kafka.mode says. */
         function kafkaBroker(): { eventHubs?: EventHubsKafka; broker: KafkaBrokerTarget } {
             const kafkaConfig = config.kafka;
+            // A Connect host with a managed identity reaches Event Hubs through Entra ID, and no key exists;
+            // a host outside Azure has no identity to present, so it keeps the namespace's SAS key.
+            const entra = config.sinkIdentity.kind === "managedIdentity";
             if (kafkaConfig.mode === "container") return { broker: { mode: "container", hostPort: kafkaConfig.kafkaPort } };
             // A captured table's partition count is fixed for the stack's life: a change is refused at preview.
             const dataTopics = plan.tables.map((t) => t.topic);
@@ -329,13 +332,29 @@ export class CdcPipeline extends pulumi.ComponentResource {
                     zoneRedundant: kafkaConfig.eventHubs.zoneRedundant,
                     topics: kafkaTopics,
                     allowedClientCidrs: eventHubsAllowedCidrs(config),
-                    keyRotation: kafkaConfig.eventHubs.keyRotation,
+                    authentication: entra
+                        ? {
+                              kind: "entra",
+                              workersPrincipalId: sinkIdentity.principalObjectId(),
+                              // The deployer runs `status` first; anyone else is listed in kafka.eventHubs.operatorObjectIds.
+                              operators: [
+                                  { principalId: client.objectId, principalType: config.deployer.principalType === "App" ? "ServicePrincipal" : "User" },
+                                  ...kafkaConfig.eventHubs.operatorObjectIds.map((principalId) => ({ principalId })),
+                              ],
+                          }
+                        : { kind: "sharedAccessKey", keyRotation: kafkaConfig.eventHubs.keyRotation },
                 },
                 part("event-hubs", { dependsOn: [partitionsGuard] }),
             );
             return {
                 eventHubs: hubs,
-                broker: { mode: "eventhubs", bootstrapServers: hubs.bootstrapServers, connectionString: hubs.connectionString, topicsReady: hubs.eventHubs },
+                broker: {
+                    mode: "eventhubs",
+                    bootstrapServers: hubs.bootstrapServers,
+                    authentication: entra ? { kind: "managedIdentity", clientId: sinkIdentity.appId } : { kind: "sharedAccessKey", connectionString: hubs.connectionString! },
+                    // The workers start once their identity may use the namespace.
+                    topicsReady: [...hubs.eventHubs, ...hubs.roleAssignments],
+                },
             };
         }
         const { eventHubs, broker } = kafkaBroker();
@@ -606,8 +625,18 @@ export class CdcPipeline extends pulumi.ComponentResource {
                     plan,
                     described,
                     connect: { restUrl: kafka.connectRestUrl, workerUrls: kafka.connectRestUrls },
-                    // Event Hubs: operator commands authenticate as the workers do, with the connection string from their environment.
-                    kafka: { bootstrapServers: kafkaBootstrapServers, ...(eventHubs ? { authentication: eventHubsOperatorAuthentication() } : {}) },
+                    // Event Hubs: operator commands authenticate with their own Entra login (Data Receiver), or with the
+                    // Listen-only connection string from their environment where the namespace keeps SAS.
+                    kafka: {
+                        bootstrapServers: kafkaBootstrapServers,
+                        ...(eventHubs
+                            ? {
+                                  authentication: eventHubs.connectionString
+                                      ? eventHubsOperatorAuthentication("sharedAccessKey")
+                                      : eventHubsOperatorAuthentication("managedIdentity", eventHubsTokenResource(kafkaBootstrapServers)),
+                              }
+                            : {}),
+                    },
                     postgres: {
                         host: pgHost,
                         port: postgres.adminEndpoint.port,

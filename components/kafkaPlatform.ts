@@ -14,6 +14,8 @@ import { jvmContainerEnvironment } from "../connectors/jvmSettings";
 import {
     buildConnectWorkerSettings,
     CONNECT_IMAGE_USER,
+    eventHubsTokenResource,
+    KafkaEndpoint,
     STACK_CONNECT_GROUP_ID,
     STACK_WORKER_SECRETS_DIR,
     toDebeziumImageEnvironment,
@@ -28,8 +30,11 @@ export type KafkaBrokerTarget =
     | {
           mode: "eventhubs";
           bootstrapServers: pulumi.Input<string>;
-          /** The namespace connection string (a secret); it reaches the workers only as a secret file. */
-          connectionString: pulumi.Input<string>;
+          /**
+           * How the workers authenticate: as the host's managed identity (Entra ID, no key), or with the namespace
+           * connection string (a secret), which reaches the workers only as a secret file.
+           */
+          authentication: { kind: "managedIdentity"; clientId: pulumi.Input<string> } | { kind: "sharedAccessKey"; connectionString: pulumi.Input<string> };
           /** The event hubs: every topic exists before a worker starts. */
           topicsReady: pulumi.Resource[];
       };
@@ -127,11 +132,18 @@ export class KafkaPlatform extends pulumi.ComponentResource {
             { parent: this },
         );
 
-        const endpoint =
-            broker.mode === "eventhubs"
-                ? { mode: "eventhubs" as const, passwordReference: workerSecretReference(STACK_WORKER_SECRETS_DIR, "eventHubsConnectionString") }
-                : { mode: "container" as const };
-        const brokerSecret = broker.mode === "eventhubs" ? broker.connectionString : "";
+        const endpoint = (bootstrapServers: string, managedIdentityClientId: string): KafkaEndpoint => {
+            if (broker.mode === "container") return { mode: "container" };
+            return {
+                mode: "eventhubs",
+                authentication:
+                    broker.authentication.kind === "managedIdentity"
+                        ? { kind: "managedIdentity", resource: eventHubsTokenResource(bootstrapServers), clientId: managedIdentityClientId }
+                        : { kind: "sharedAccessKey", passwordReference: workerSecretReference(STACK_WORKER_SECRETS_DIR, "eventHubsConnectionString") },
+            };
+        };
+        const brokerSecret = broker.mode === "eventhubs" && broker.authentication.kind === "sharedAccessKey" ? broker.authentication.connectionString : "";
+        const workersIdentity = broker.mode === "eventhubs" && broker.authentication.kind === "managedIdentity" ? broker.authentication.clientId : "";
         // The REST API's password: generated here, a file in each worker, a secret output for operators.
         const restPassword = new random.RandomPassword(`${name}-connect-rest-password`, { length: 32, special: false }, { parent: this });
         this.connectRestCredentials = pulumi.secret(restPassword.result.apply((password) => ({ username: CONNECT_REST_USER, password })));
@@ -159,7 +171,7 @@ export class KafkaPlatform extends pulumi.ComponentResource {
         this.connectWorkers = Array.from({ length: args.connectWorkers }, (_, i) => {
             // The first worker keeps the single worker's names, so a container stack's URNs do not change.
             const containerName = i === 0 ? args.connectContainerName : `${args.connectContainerName}-${i + 1}`;
-            const workerEnv = this.internalBootstrapServers.apply((bootstrapServers) =>
+            const workerEnv = pulumi.all([this.internalBootstrapServers, workersIdentity]).apply(([bootstrapServers, clientId]) =>
                 Object.entries({
                     ...toDebeziumImageEnvironment(
                         buildConnectWorkerSettings({
@@ -169,7 +181,7 @@ export class KafkaPlatform extends pulumi.ComponentResource {
                             restListener: "http://0.0.0.0:8083",
                             advertisedHost: containerName,
                             secretsDir: STACK_WORKER_SECRETS_DIR,
-                            endpoint,
+                            endpoint: endpoint(bootstrapServers, clientId),
                         }),
                     ),
                     ...jvmContainerEnvironment("connect"),

@@ -104,4 +104,14 @@ export class SinkIdentity extends pulumi.ComponentResource {
             managedIdentityResourceId: this.managedIdentityResourceId,
         });
     }
+
+    /**
+     * The identity's object (principal) id, what an Azure role assignment names (Event Hubs' data roles with
+     * Entra ID); for an existing managed identity, looked up in Entra by its client id.
+     */
+    principalObjectId(): pulumi.Output<string> {
+        if (this.principal instanceof managedidentity.UserAssignedIdentity) return this.principal.principalId;
+        if (this.principal instanceof azuread.ServicePrincipal) return this.principal.objectId;
+        return azuread.getServicePrincipalOutput({ clientId: this.appId }, { parent: this }).objectId;
+    }
 }

@@ -80,10 +80,25 @@ export const eventHubsKafkaSchema = z.strictObject({
              */
             allowedClientCidrs: z.array(firewallCidrSchema("Event Hubs")).default([]),
             /**
-             * Change this value (e.g. "2027-01") to rotate the SAS keys: the workers move to a fresh key one after the
-             * other while the old one still works, then the old one is regenerated; the operators' key is renewed too.
+             * SAS only (a Connect host outside Azure, sinkIdentity.kind clientSecret). Change this value (e.g. "2027-01")
+             * to rotate the SAS keys: the workers move to a fresh key one after the other while the old one still works,
+             * then the old one is regenerated; the operators' key is renewed too.
              */
             keyRotation: z.string().min(1).default("initial"),
+            /**
+             * Entra ID only (sinkIdentity.kind managedIdentity, local auth off): Entra object ids of further operators
+             * (users, groups, applications) who get Azure Event Hubs Data Receiver on the namespace to run `status`; the
+             * deployer gets it always.
+             */
+            operatorObjectIds: z
+                .array(
+                    z
+                        .string()
+                        .regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, {
+                            message: "must be an Entra object id, a GUID (`az ad user show --id <upn> --query id -o tsv`)",
+                        }),
+                )
+                .default([]),
         })
         .default({
             tier: "Standard",
@@ -93,6 +108,7 @@ export const eventHubsKafkaSchema = z.strictObject({
             retentionHours: 168,
             allowedClientCidrs: [],
             keyRotation: "initial",
+            operatorObjectIds: [],
         }),
 });
 

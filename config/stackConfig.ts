@@ -66,6 +66,13 @@ export const stackConfigSchema = z
         for (const problem of findEventHubsProblems(config.kafka, config.capture)) {
             ctx.addIssue({ code: "custom", path: ["kafka", ...problem.path], message: problem.message });
         }
+        if (config.sinkIdentity.kind !== "managedIdentity" && config.kafka.eventHubs.operatorObjectIds.length > 0)
+            ctx.addIssue({
+                code: "custom",
+                path: ["kafka", "eventHubs", "operatorObjectIds"],
+                message:
+                    "applies with Entra ID only, which needs the workers' managed identity (sinkIdentity.kind managedIdentity); with SAS keys operators use the Listen-only connection string (stack output eventHubsConnectionString): remove the list, or set sinkIdentity.kind managedIdentity",
+            });
         if (eventHubsAllowedCidrs(config).length === 0)
             ctx.addIssue({
                 code: "custom",

@@ -55,18 +55,48 @@ export function assertSecretReference(value: string, setting: string): string {
 export const OPERATOR_SECRET_ENV = {
     /** The Event Hubs connection string, for operator commands that read topics (kafka.mode eventhubs). */
     eventHubsConnectionString: "CDC_EVENTHUBS_CONNECTION_STRING",
+    /** An Entra access token for Event Hubs (local auth off), e.g. `az account get-access-token --resource https://<namespace>.servicebus.windows.net`; unset, the Azure credential chain. */
+    eventHubsAccessToken: "CDC_EVENTHUBS_ACCESS_TOKEN",
 } as const;
 
 /** The stack's Connect group id (also the prefix of its three internal topics). */
 export const STACK_CONNECT_GROUP_ID = "pg-adx-cdc-connect";
 
 /**
- * How the worker's Kafka clients reach the brokers, by the stack's `kafka.mode`. "container": the
- * stack's own broker on the private Docker network (PLAINTEXT; a local process in the e2e run). "eventhubs": Event Hubs' Kafka endpoint, SASL_SSL + PLAIN with the
- * user `$ConnectionString` and the namespace connection string as password, read from the
- * worker's secret file (never written into a worker setting, a connector config or a Pulumi input).
+ * How the workers authenticate to Event Hubs' Kafka endpoint.
+ * - "managedIdentity" (a Connect host in Azure with the workers' user-assigned identity): SASL OAUTHBEARER
+ *   with Entra ID tokens the host's identity endpoint issues for the namespace (`resource`), through
+ *   pg-adx-cdc's login handler (docker/connect/transforms, pgadxcdc.auth); no key exists, and the
+ *   namespace's local (SAS) authentication is off.
+ * - "sharedAccessKey" (a host outside Azure): SASL PLAIN with the user `$ConnectionString` and the namespace
+ *   connection string as password, read from the worker's secret file (never written into a worker setting,
+ *   a connector config or a Pulumi input).
  */
-export type KafkaEndpoint = { mode: "container" } | { mode: "eventhubs"; passwordReference: string };
+export type EventHubsAuthentication = { kind: "managedIdentity"; resource: string; clientId: string } | { kind: "sharedAccessKey"; passwordReference: string };
+
+/**
+ * How the worker's Kafka clients reach the brokers, by the stack's `kafka.mode`. "container": the
+ * stack's own broker on the private Docker network (PLAINTEXT; a local process in the e2e run).
+ * "eventhubs": Event Hubs' Kafka endpoint, SASL_SSL, authenticated as `authentication` says.
+ */
+export type KafkaEndpoint = { mode: "container" } | { mode: "eventhubs"; authentication: EventHubsAuthentication };
+
+/** The login callback handler of the workers' Kafka clients with a managed identity; on the worker's class path (WORKER_CLASSPATH_JAR). */
+export const MANAGED_IDENTITY_LOGIN_HANDLER_CLASS = "pgadxcdc.auth.ManagedIdentityLoginCallbackHandler";
+
+/** The Entra resource (token audience) of an Event Hubs namespace, from its Kafka endpoint `<namespace>.servicebus.windows.net:9093`. */
+export function eventHubsTokenResource(bootstrapServers: string): string {
+    const host = bootstrapServers.split(",")[0].trim().replace(/:\d+$/, "");
+    if (!/^[A-Za-z0-9.-]+$/.test(host)) throw new Error(`eventHubsTokenResource: "${bootstrapServers}" is not a host:port list`);
+    return `https://${host}`;
+}
+
+/** The JAAS line of an OAUTHBEARER login as a managed identity (no secret: a resource and a client id). */
+export function managedIdentityJaasConfig(resource: string, clientId: string): string {
+    if (!/^https:\/\/[A-Za-z0-9.-]+\/?$/.test(resource)) throw new Error(`the Event Hubs token resource must be https://<host> (got ${JSON.stringify(resource)})`);
+    if (!/^[0-9a-fA-F-]{36}$/.test(clientId)) throw new Error(`the workers' managed identity client id must be a GUID (got ${JSON.stringify(clientId)})`);
+    return `org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required resource="${resource}" clientId="${clientId}";`;
+}
 
 /** The SASL PLAIN user name Event Hubs expects with a connection string as the password. */
 export const EVENT_HUBS_SASL_USERNAME = "$ConnectionString";
@@ -95,12 +125,20 @@ export const EVENT_HUBS_CLIENT_SETTINGS = {
     worker: { "session.timeout.ms": "30000" },
 } as const;
 
-function eventHubsClientSettings(passwordReference: string): Record<string, string> {
-    const security = {
-        "security.protocol": "SASL_SSL",
-        "sasl.mechanism": "PLAIN",
-        "sasl.jaas.config": plainJaasConfig(EVENT_HUBS_SASL_USERNAME, assertSecretReference(passwordReference, "the Event Hubs password")),
-    };
+function eventHubsClientSettings(authentication: EventHubsAuthentication): Record<string, string> {
+    const security: Record<string, string> =
+        authentication.kind === "managedIdentity"
+            ? {
+                  "security.protocol": "SASL_SSL",
+                  "sasl.mechanism": "OAUTHBEARER",
+                  "sasl.jaas.config": managedIdentityJaasConfig(authentication.resource, authentication.clientId),
+                  "sasl.login.callback.handler.class": MANAGED_IDENTITY_LOGIN_HANDLER_CLASS,
+              }
+            : {
+                  "security.protocol": "SASL_SSL",
+                  "sasl.mechanism": "PLAIN",
+                  "sasl.jaas.config": plainJaasConfig(EVENT_HUBS_SASL_USERNAME, assertSecretReference(authentication.passwordReference, "the Event Hubs password")),
+              };
     const client = { ...security, ...EVENT_HUBS_CLIENT_SETTINGS.common };
     const prefixed = (prefix: string, settings: Record<string, string>) => Object.fromEntries(Object.entries(settings).map(([k, v]) => [`${prefix}.${k}`, v]));
     return {
@@ -303,7 +341,7 @@ export function buildConnectWorkerSettings(input: ConnectWorkerSettingsInput): R
         ...connectRestAuthWorkerSettings(input.secretsDir),
     };
     if (input.pluginPath) settings["plugin.path"] = input.pluginPath;
-    if (input.endpoint?.mode === "eventhubs") Object.assign(settings, eventHubsClientSettings(input.endpoint.passwordReference));
+    if (input.endpoint?.mode === "eventhubs") Object.assign(settings, eventHubsClientSettings(input.endpoint.authentication));
     return settings;
 }
 
@@ -342,7 +380,18 @@ export function toDebeziumImageEnvironment(settings: Record<string, string>): Re
     return env;
 }
 
-/** Operator commands reach Event Hubs as the workers do: SASL PLAIN, `$ConnectionString`, the secret from their environment. */
-export function eventHubsOperatorAuthentication(): NonNullable<OperationsOutputs["kafkaAuthentication"]> {
+/**
+ * How operator commands (status, snapshot, reconcile) reach Event Hubs: with a Listen-only SAS connection
+ * string from their environment, or, where the namespace has local auth off, with their own Entra token
+ * (`az login`, or one held in CDC_EVENTHUBS_ACCESS_TOKEN) and the namespace's Data Receiver role.
+ */
+export function eventHubsOperatorAuthentication(
+    workers: EventHubsAuthentication["kind"] = "sharedAccessKey",
+    resource?: string,
+): NonNullable<OperationsOutputs["kafkaAuthentication"]> {
+    if (workers === "managedIdentity") {
+        if (!resource) throw new Error("eventHubsOperatorAuthentication: an Entra login needs the namespace's token resource");
+        return { protocol: "SASL_SSL", mechanism: "OAUTHBEARER", resource, tokenEnvVar: OPERATOR_SECRET_ENV.eventHubsAccessToken };
+    }
     return { protocol: "SASL_SSL", mechanism: "PLAIN", username: EVENT_HUBS_SASL_USERNAME, passwordEnvVar: OPERATOR_SECRET_ENV.eventHubsConnectionString };
 }

@@ -3,6 +3,7 @@
 // obtain it (the Pulumi CLI or a file) is operations/stackSelection.ts.
 import { SSL_MODES } from "./sslMode";
 import { z } from "zod";
+import type { KafkaAuthentication } from "../runtime/kafkaClient";
 
 /** One captured table in ADX: its change table, current-state view and function, and the key. */
 const ADX_TABLE = z.object({
@@ -26,8 +27,14 @@ const operationsSchema = z.object({
     connectWorkerUrls: z.array(z.string().url()).min(1).optional(),
     connectors: z.object({ source: z.string().min(1), sink: z.string().min(1) }),
     kafkaBootstrapServers: z.string().min(1),
-    /** Event Hubs: how operator commands authenticate (the password is read from the named environment variable). */
-    kafkaAuthentication: z.object({ protocol: z.literal("SASL_SSL"), mechanism: z.literal("PLAIN"), username: z.string().min(1), passwordEnvVar: z.string().min(1) }).optional(),
+    /** Event Hubs: how operator commands authenticate (a SAS password or an Entra token, read from the named environment variable). */
+    kafkaAuthentication: z
+        .discriminatedUnion("mechanism", [
+            z.object({ protocol: z.literal("SASL_SSL"), mechanism: z.literal("PLAIN"), username: z.string().min(1), passwordEnvVar: z.string().min(1) }),
+            /** Local auth off: the operator's own Entra token for `resource` (held in `tokenEnvVar`, else the Azure credential chain). */
+            z.object({ protocol: z.literal("SASL_SSL"), mechanism: z.literal("OAUTHBEARER"), resource: z.string().url(), tokenEnvVar: z.string().min(1) }),
+        ])
+        .optional() satisfies z.ZodType<KafkaAuthentication | undefined>,
     topics: z.array(z.string().min(1)).min(1),
     deadLetterTopic: z.string().min(1),
     postgres: z.object({

@@ -30,25 +30,38 @@ function sourceDigest(dir: string): string {
 
 /** The jar's name, in the image and in the local plugin directory. */
 export const CONNECT_TRANSFORMS_JAR = "pg-adx-cdc-transforms.jar";
+/** The second jar (pgadxcdc.auth only), on the worker's class path in the image and in the local worker. */
+export const WORKER_CLASSPATH_JAR = "pg-adx-cdc-transforms-worker-classpath.jar";
 
-/**
- * A plugin directory (for the worker's plugin.path) holding the Debezium PostgreSQL connector from
- * `debeziumPluginPath` with pg-adx-cdc's jar beside its jars, as docker/connect/Dockerfile lays it out.
- */
-export function ensureDebeziumWithTransformsPlugin(repoRoot: string, cacheDir: string, debeziumPluginPath: string): string {
-    const source = connectTransformsSource(repoRoot);
-    const pluginDir = path.join(cacheDir, `plugins-debezium-${DEBEZIUM_VERSION}-pg-adx-cdc-${sourceDigest(source)}`);
-    const connectorDir = path.join(pluginDir, "debezium-connector-postgres");
-    const jar = path.join(connectorDir, CONNECT_TRANSFORMS_JAR);
-    if (fs.existsSync(jar)) return pluginDir;
-    const built = buildTransformsJar(source, cacheDir);
-    fs.rmSync(pluginDir, { recursive: true, force: true });
-    fs.cpSync(path.join(debeziumPluginPath, "debezium-connector-postgres"), connectorDir, { recursive: true });
-    fs.renameSync(built, jar);
-    return pluginDir;
+export interface ConnectTransformsLayout {
+    /** A plugin directory (for the worker's plugin.path): the Debezium connector with pg-adx-cdc's jar beside its jars. */
+    pluginDir: string;
+    /** The jar the worker's own class path holds (the Event Hubs managed-identity login). */
+    workerClasspathJar: string;
 }
 
-function buildTransformsJar(source: string, cacheDir: string): string {
+/**
+ * Lays out pg-adx-cdc's jars as docker/connect/Dockerfile does: the plugin jar in a copy of the Debezium
+ * connector's directory from `debeziumPluginPath`, the worker-classpath jar outside every plugin directory.
+ */
+export function ensureDebeziumWithTransformsPlugin(repoRoot: string, cacheDir: string, debeziumPluginPath: string): ConnectTransformsLayout {
+    const source = connectTransformsSource(repoRoot);
+    const digest = sourceDigest(source);
+    const pluginDir = path.join(cacheDir, `plugins-debezium-${DEBEZIUM_VERSION}-pg-adx-cdc-${digest}`);
+    const connectorDir = path.join(pluginDir, "debezium-connector-postgres");
+    const jar = path.join(connectorDir, CONNECT_TRANSFORMS_JAR);
+    const workerClasspathJar = path.join(cacheDir, `worker-classpath-pg-adx-cdc-${digest}`, WORKER_CLASSPATH_JAR);
+    if (fs.existsSync(jar) && fs.existsSync(workerClasspathJar)) return { pluginDir, workerClasspathJar };
+    const built = buildTransformsJars(source, cacheDir);
+    fs.rmSync(pluginDir, { recursive: true, force: true });
+    fs.cpSync(path.join(debeziumPluginPath, "debezium-connector-postgres"), connectorDir, { recursive: true });
+    fs.renameSync(built.plugin, jar);
+    fs.mkdirSync(path.dirname(workerClasspathJar), { recursive: true });
+    fs.renameSync(built.workerClasspath, workerClasspathJar);
+    return { pluginDir, workerClasspathJar };
+}
+
+function buildTransformsJars(source: string, cacheDir: string): { plugin: string; workerClasspath: string } {
     process.stderr.write("building pg-adx-cdc's Connect transforms with Maven (seconds)\n");
     const buildDir = path.join(cacheDir, "pg-adx-cdc-transforms-build");
     fs.rmSync(buildDir, { recursive: true, force: true });
@@ -58,8 +71,12 @@ function buildTransformsJar(source: string, cacheDir: string): string {
         stdio: ["ignore", "inherit", "inherit"],
     });
     if (result.status !== 0) throw new Error(`building the Connect transforms failed (mvn exit ${result.status}); see the Maven output above. Maven Central must be reachable.`);
-    const jar = path.join(cacheDir, `${CONNECT_TRANSFORMS_JAR}.${process.pid}`);
-    fs.copyFileSync(path.join(buildDir, "target", CONNECT_TRANSFORMS_JAR), jar);
+    const keep = (name: string) => {
+        const kept = path.join(cacheDir, `${name}.${process.pid}`);
+        fs.copyFileSync(path.join(buildDir, "target", name), kept);
+        return kept;
+    };
+    const built = { plugin: keep(CONNECT_TRANSFORMS_JAR), workerClasspath: keep(WORKER_CLASSPATH_JAR) };
     fs.rmSync(buildDir, { recursive: true, force: true });
-    return jar;
+    return built;
 }

@@ -8,12 +8,22 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { buildKafkaBrokerSettings } from "../components/kafkaBrokerSettings";
-import { buildConnectWorkerSettings, OPERATOR_SECRET_ENV, renderProperties, WatchdogSettings, workerSecretFiles, workerSecretReference } from "../connectors/workerSettings";
+import {
+    buildConnectWorkerSettings,
+    EventHubsAuthentication,
+    eventHubsTokenResource,
+    KafkaEndpoint,
+    OPERATOR_SECRET_ENV,
+    renderProperties,
+    WatchdogSettings,
+    workerSecretFiles,
+    workerSecretReference,
+} from "../connectors/workerSettings";
 import { defaultPostgresSettings } from "../config/postgresSettings";
 import { buildHbaRules, buildLogicalReplicationParameters, toPostgresConfLines } from "../postgres/serverParameters";
 import { ensurePrerequisites, Prerequisites } from "./prerequisites";
 import { freePort, killProcess, ManagedProcess, portOpen, startProcess, stopProcess, waitUntil } from "./processes";
-import { createTopics, eventHubsLikeListener } from "./eventHubsLikeBroker";
+import { createTopics, eventHubsLikeBrokerJvmFlags, EventHubsLikeAuthentication, eventHubsLikeListener } from "./eventHubsLikeBroker";
 import { KafkaAccess } from "../runtime/kafkaClient";
 import { eventHubsOperatorAuthentication } from "../connectors/workerSettings";
 import { DebeziumSourceInput, DEFAULT_KAFKA_COMPRESSION, OVERSIZED_TRANSFORM_CLASS, TRUNCATE_TRANSFORM_CLASS } from "../connectors/debeziumSource";
@@ -49,6 +59,8 @@ export interface LocalPipeline {
     kafka: KafkaAccess;
     /** The Kafka endpoint the pipeline imitates: the stack's broker, or Event Hubs' SASL_SSL endpoint. */
     kafkaMode: "container" | "eventhubs";
+    /** How the workers reach the Event-Hubs-like endpoint ("eventhubs" mode). */
+    eventHubsEndpoint?: Extract<KafkaEndpoint, { mode: "eventhubs" }>;
     /** Partitions of each captured table's topic (the stack's default unless the run chose otherwise). */
     tablePartitions: number;
     /**
@@ -118,12 +130,18 @@ export interface LocalPipelineOptions {
     replicationPassword?: string;
     progress?: (m: string) => void;
     /**
-     * "eventhubs": the broker speaks what Event Hubs' Kafka endpoint speaks to clients (SASL_SSL, PLAIN,
-     * user `$ConnectionString`, a connection-string password, a certificate, no topic auto-creation)
-     * and the pipeline's topics are created up front from the stack's topic list; the workers use the
-     * stack's Event Hubs worker settings. Default "container".
+     * "eventhubs": the broker speaks what Event Hubs' Kafka endpoint speaks to clients (SASL_SSL with a
+     * certificate, the authentication below, no topic auto-creation) and the pipeline's topics are created
+     * up front from the stack's topic list; the workers use the stack's Event Hubs worker settings.
+     * Default "container".
      */
     kafkaMode?: "container" | "eventhubs";
+    /**
+     * How the workers authenticate to the Event-Hubs-like broker ("eventhubs" mode), as the stack deploys it:
+     * "managedIdentity" (the default, a Connect host in Azure: OAUTHBEARER with tokens from the identity
+     * double, local auth off) or "sharedAccessKey" (a host outside Azure: PLAIN with a connection string).
+     */
+    eventHubsAuthentication?: EventHubsAuthentication["kind"];
     /** Connect workers in the group (default 1; the stack runs at least 2 on Event Hubs). */
     connectWorkers?: number;
     /** The stack's topic list to create up front ("eventhubs" mode): the pipeline's topics for the tests' prefix and tables. */
@@ -147,6 +165,10 @@ export interface LocalPipelineOptions {
 }
 
 export const E2E_CONNECT_GROUP_ID = "pg-adx-cdc-e2e";
+/** The Event Hubs namespace the local broker stands in for (its Entra audience is `https://<it>.servicebus.windows.net`). */
+export const E2E_EVENT_HUBS_NAMESPACE = "pg-adx-cdc-e2e";
+/** An operator's Entra object id: the subject of the token this process's clients present with local auth off. */
+export const E2E_OPERATOR_PRINCIPAL_ID = "3c2b1a09-8f7e-4d6c-9b5a-4f3e2d1c0b9a";
 
 export async function startLocalPipeline(options: LocalPipelineOptions = {}): Promise<LocalPipeline> {
     const progress = options.progress ?? ((m: string) => process.stderr.write(`e2e: ${m}\n`));
@@ -239,7 +261,14 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
         adx = await startAdxTestDouble({ tls: { cert: tls.certPem, key: tls.keyPem } });
         const adxAccessToken = `e2e-token-${Math.random().toString(36).slice(2)}`;
         progress(`ADX test double on ${adx.url}`);
-        managedIdentity = await startManagedIdentityTestDouble({ clientId: "6f1c2e0a-4b7d-4c39-9e0b-5a8d2f3c1e77", accessToken: adxAccessToken });
+        managedIdentity = await startManagedIdentityTestDouble({
+            clientId: "6f1c2e0a-4b7d-4c39-9e0b-5a8d2f3c1e77",
+            principalId: "0b9e7d6c-5a4f-4e3d-8c2b-1a0f9e8d7c6b",
+            accessToken: adxAccessToken,
+        });
+
+        // The workers' secret files' directory (filled below, before they start).
+        const secretsDir = path.join(workDir, "connect-secrets");
 
         // Kafka (KRaft, broker + controller in one process)
         const kafkaMode = options.kafkaMode ?? "container";
@@ -258,32 +287,57 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
         });
         brokerSettings.listeners = brokerSettings.listeners.replace("0.0.0.0", "127.0.0.1");
         let kafkaAccess: KafkaAccess = { bootstrapServers: `127.0.0.1:${kafkaPort}` };
-        // The connection string Event Hubs would hand out; the workers get it only in their environment.
+        // The connection string Event Hubs would hand out (SAS); the workers get it only as a secret file.
         const eventHubsConnectionString = `Endpoint=sb://localhost/;SharedAccessKeyName=kafka-clients;SharedAccessKey=${Buffer.from(Math.random().toString(36)).toString("base64")}`;
+        let eventHubsEndpoint: Extract<KafkaEndpoint, { mode: "eventhubs" }> | undefined;
+        let brokerJvmFlags: string[] = [];
         if (kafkaMode === "eventhubs") {
             const clientPort = await freePort();
-            Object.assign(brokerSettings, eventHubsLikeListener({ settings: brokerSettings, port: clientPort, keyStore: tls.keyStore, password: eventHubsConnectionString }));
-            kafkaAccess = { bootstrapServers: `localhost:${clientPort}`, authentication: eventHubsOperatorAuthentication() };
-            // This process's clients (the operator commands under test) read it from the operators' variable.
-            process.env[OPERATOR_SECRET_ENV.eventHubsConnectionString] = eventHubsConnectionString;
+            const kind = options.eventHubsAuthentication ?? "managedIdentity";
+            // The namespace's Entra audience, as the stack derives it from `<namespace>.servicebus.windows.net:9093`.
+            const resource = eventHubsTokenResource(`${E2E_EVENT_HUBS_NAMESPACE}.servicebus.windows.net:9093`);
+            const authentication: EventHubsLikeAuthentication =
+                kind === "managedIdentity"
+                    ? { kind: "entra", jwksUrl: managedIdentity.jwksUrl, audience: resource, issuer: managedIdentity.issuer }
+                    : { kind: "sharedAccessKey", password: eventHubsConnectionString };
+            Object.assign(brokerSettings, eventHubsLikeListener({ settings: brokerSettings, port: clientPort, keyStore: tls.keyStore, authentication }));
+            brokerJvmFlags = eventHubsLikeBrokerJvmFlags(authentication);
+            kafkaAccess = { bootstrapServers: `localhost:${clientPort}`, authentication: eventHubsOperatorAuthentication(kind, resource) };
+            // This process's clients (the operator commands under test) read their credential from the operators' variable:
+            // an operator's own Entra token (not the workers' identity), or the connection string.
+            if (kind === "managedIdentity") process.env[OPERATOR_SECRET_ENV.eventHubsAccessToken] = managedIdentity.signToken(resource, E2E_OPERATOR_PRINCIPAL_ID);
+            else process.env[OPERATOR_SECRET_ENV.eventHubsConnectionString] = eventHubsConnectionString;
+            eventHubsEndpoint = {
+                mode: "eventhubs",
+                authentication:
+                    kind === "managedIdentity"
+                        ? { kind, resource, clientId: managedIdentity.clientId }
+                        : { kind, passwordReference: workerSecretReference(secretsDir, "eventHubsConnectionString") },
+            };
         }
         const brokerProps = path.join(kafkaDir, "server.properties");
         fs.writeFileSync(brokerProps, renderProperties(brokerSettings));
         const classpath = path.join(prerequisites.kafkaLibs, "*");
         const log4j = log4jConfig(workDir);
         // The deployed JVM settings (connectors/jvmSettings.ts); the tests add C1-only compilation for start-up.
-        const jvm = (role: JvmRole) => [...localJvmFlags(role, options.jvmProfile ?? "fast-start"), `-Dlog4j2.configurationFile=${log4j}`, "-cp", classpath];
+        // The workers' class path also holds pg-adx-cdc's worker-classpath jar, as the image's /kafka/libs does.
+        const jvm = (role: JvmRole) => [
+            ...localJvmFlags(role, options.jvmProfile ?? "fast-start"),
+            `-Dlog4j2.configurationFile=${log4j}`,
+            "-cp",
+            role === "connect" ? [classpath, ...prerequisites.workerClasspathJars].join(path.delimiter) : classpath,
+        ];
         execFileSync("java", ["-Xmx256m", "-XX:TieredStopAtLevel=1", "-cp", classpath, "kafka.tools.StorageTool", "format", "-t", "cGctYWR4LWNkYy1lMmU", "-c", brokerProps], {
             stdio: "ignore",
         });
-        const startKafkaProcess = () => startProcess("kafka", "java", [...jvm("broker"), "kafka.Kafka", brokerProps], path.join(workDir, "kafka.log"));
+        const startKafkaProcess = () => startProcess("kafka", "java", [...jvm("broker"), ...brokerJvmFlags, "kafka.Kafka", brokerProps], path.join(workDir, "kafka.log"));
         let kafka = startKafkaProcess();
         started.push(kafka);
         await waitUntil("the Kafka broker to listen", () => portOpen(kafkaPort), 90_000, kafka);
         // Event Hubs has no topic auto-creation: the stack creates every event hub before Connect starts.
         if (kafkaMode === "eventhubs") await createTopics(kafkaAccess, options.topics ?? []);
         progress(
-            `Kafka ${path.basename(path.dirname(prerequisites.kafkaLibs))} on ${kafkaAccess.bootstrapServers}${kafkaMode === "eventhubs" ? " (SASL_SSL + PLAIN, as Event Hubs)" : ""} (${Date.now() - t0} ms)`,
+            `Kafka ${path.basename(path.dirname(prerequisites.kafkaLibs))} on ${kafkaAccess.bootstrapServers}${eventHubsEndpoint ? ` (SASL_SSL + ${kafkaAccess.authentication?.mechanism}, as Event Hubs)` : ""} (${Date.now() - t0} ms)`,
         );
 
         // Kafka Connect, distributed mode, settings from the stack's builder; one group of N workers.
@@ -291,12 +345,11 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
         const restPorts = await Promise.all(Array.from({ length: workerCount }, () => freePort()));
         const connectUrls = restPorts.map((port) => `http://127.0.0.1:${port}`);
         // The workers' secrets as files, as the stack uploads them into its containers; none is in their environment.
-        const secretsDir = path.join(workDir, "connect-secrets");
         fs.mkdirSync(secretsDir, { mode: 0o700 });
         const secretFiles = workerSecretFiles(secretsDir, {
             postgresReplicationPassword: replicationPassword,
             kustoAccessToken: options.realAdx?.accessToken ?? adxAccessToken,
-            eventHubsConnectionString: kafkaMode === "eventhubs" ? eventHubsConnectionString : undefined,
+            eventHubsConnectionString: eventHubsEndpoint?.authentication.kind === "sharedAccessKey" ? eventHubsConnectionString : undefined,
         });
         // The REST API's password, as the stack generates it; this process's clients send it as operators do.
         const connectCredentials = {
@@ -315,8 +368,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
                 advertisedHost: "127.0.0.1",
                 pluginPath: prerequisites.pluginPath,
                 secretsDir,
-                endpoint:
-                    kafkaMode === "eventhubs" ? { mode: "eventhubs", passwordReference: workerSecretReference(secretsDir, "eventHubsConnectionString") } : { mode: "container" },
+                endpoint: eventHubsEndpoint ?? { mode: "container" },
                 watchdog: options.watchdog,
             });
             fs.writeFileSync(file, renderProperties(workerSettings));
@@ -384,6 +436,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
             bootstrapServers: kafkaAccess.bootstrapServers,
             kafka: kafkaAccess,
             kafkaMode,
+            eventHubsEndpoint,
             tablePartitions,
             sourceDeployment: {
                 database: debeziumDatabase,

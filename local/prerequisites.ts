@@ -25,6 +25,8 @@ export interface Prerequisites {
     kustoSinkPluginPath: string;
     /** The worker's plugin.path: Debezium, the Kusto sink and pg-adx-cdc's own transforms. */
     pluginPath: string;
+    /** Jars the worker's class path holds besides Kafka's (pg-adx-cdc's Event Hubs managed-identity login). */
+    workerClasspathJars: string[];
 }
 
 function has(command: string): boolean {
@@ -89,13 +91,14 @@ export async function ensurePrerequisites(): Promise<Prerequisites> {
         }
     }
     const kustoSinkPluginPath = await ensureKustoSinkPlugin(REPO_ROOT, CACHE_DIR);
-    const debeziumWithTransformsPath = ensureDebeziumWithTransformsPlugin(REPO_ROOT, CACHE_DIR, debeziumPluginPath);
+    const transforms = ensureDebeziumWithTransformsPlugin(REPO_ROOT, CACHE_DIR, debeziumPluginPath);
     return {
         java: "java",
         postgresBin,
         kafkaLibs,
         debeziumPluginPath,
         kustoSinkPluginPath,
-        pluginPath: [debeziumWithTransformsPath, kustoSinkPluginPath].join(","),
+        pluginPath: [transforms.pluginDir, kustoSinkPluginPath].join(","),
+        workerClasspathJars: [transforms.workerClasspathJar],
     };
 }

@@ -26,6 +26,11 @@ export const CLIENT_CONFIG = {
     subscriptionId: "00000000-0000-0000-0000-0000000005b5",
 };
 
+/** The object id the mocked Entra directory gives the service principal of a client id. */
+export function mockServicePrincipalObjectId(clientId: string): string {
+    return `${clientId.slice(0, 24)}0000000000b2`;
+}
+
 /** Outputs the real providers compute, so that components that read them get realistic values. */
 function computedOutputs(type: string, name: string, inputs: Record<string, any>): Record<string, any> {
     switch (type) {
@@ -156,6 +161,9 @@ export function installMocks(config: Record<string, unknown>, secretKeys: string
                         name: args.inputs.configurationName,
                         value: ({ max_replication_slots: "40", max_wal_senders: "4", wal_level: "replica" } as Record<string, string>)[args.inputs.configurationName],
                     };
+                // An existing identity's service principal, found by its client id (its object id is what Azure RBAC names).
+                if (args.token === "azuread:index/getServicePrincipal:getServicePrincipal")
+                    return { clientId: args.inputs.clientId, objectId: mockServicePrincipalObjectId(args.inputs.clientId) };
                 if (args.token === "azure-native:eventhub:listNamespaceKeys") {
                     const endpoint = `Endpoint=sb://${args.inputs.namespaceName}.servicebus.windows.net/;SharedAccessKeyName=${args.inputs.authorizationRuleName}`;
                     return {

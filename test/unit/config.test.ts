@@ -295,7 +295,23 @@ describe("kafka.mode eventhubs: what Event Hubs cannot do is refused before anyt
             retentionHours: 168,
             allowedClientCidrs: [],
             keyRotation: "initial",
+            operatorObjectIds: [],
         });
+    });
+    it("operators listed for Entra ID need the workers' managed identity (Entra ID); an object id must be a GUID", () => {
+        const operator = "3c2b1a09-8f7e-4d6c-9b5a-4f3e2d1c0b9a";
+        const withIdentity = { ...eventHubs({ eventHubs: { operatorObjectIds: [operator] } }), sinkIdentity: { kind: "managedIdentity" } };
+        const parsed = parseStackConfig(withIdentity, "dev").kafka;
+        assert.ok(parsed.mode === "eventhubs");
+        assert.deepEqual(parsed.eventHubs.operatorObjectIds, [operator]);
+        assert.throws(
+            () => parseStackConfig(eventHubs({ eventHubs: { operatorObjectIds: [operator] } }), "dev"),
+            /kafka\.eventHubs\.operatorObjectIds: applies with Entra ID only, which needs the workers' managed identity \(sinkIdentity\.kind managedIdentity\)/,
+        );
+        assert.throws(
+            () => parseStackConfig({ ...withIdentity, kafka: { mode: "eventhubs", eventHubs: { operatorObjectIds: ["alice@example.com"] } } }, "dev"),
+            /kafka\.eventHubs\.operatorObjectIds\.0: must be an Entra object id, a GUID/,
+        );
     });
     it("the namespace admits listed addresses only: its own list, else the Connect host's from postgres.allowedClientCidrs, else refused", () => {
         assert.deepEqual(eventHubsAllowedCidrs(parseStackConfig(eventHubs({}), "dev")), ["203.0.113.10/32"], "postgres.allowedClientCidrs names the Connect host");

@@ -2,8 +2,10 @@
 // with failover slots, long retention, data kept on destroy.
 import { before, describe, it } from "node:test";
 import * as assert from "node:assert/strict";
-import { CLIENT_CONFIG, MOCK_EVENT_HUBS_KEY, REGISTERED_URNS, resolveOutput, SECRET_SIGNATURE, secretFilesOf } from "../support/pulumiMocks";
-import { CONNECT_IMAGE_USER } from "../../connectors/workerSettings";
+import { CLIENT_CONFIG, MOCK_EVENT_HUBS_KEY, mockServicePrincipalObjectId, REGISTERED_URNS, resolveOutput, SECRET_SIGNATURE, secretFilesOf } from "../support/pulumiMocks";
+import { CONNECT_IMAGE_USER, MANAGED_IDENTITY_LOGIN_HANDLER_CLASS, OPERATOR_SECRET_ENV } from "../../connectors/workerSettings";
+import { EVENT_HUBS_DATA_ROLES } from "../../components/eventHubsKafka";
+import { parseOperationsOutputs } from "../../contract/stackOutputs";
 import { displayedInputs, MOCK_SECRETS, ProgramRun, runProgramWithStackFile } from "../support/programUnderMocks";
 import { assertUrnsKept, oldResourcesTakenOver } from "../support/stackUrns";
 
@@ -83,8 +85,6 @@ describe("the program with Pulumi.prod.yaml", () => {
         assert.equal(hubs["cdc.retail.orders_info"].partitionCount, 4);
         // The data topics' partition counts are held by the guard, whose check refuses a change at preview.
         assert.deepEqual(run.one("pulumi-nodejs:dynamic/pg-adx-cdc:TopicPartitionsGuard").inputs.topics, [{ name: "cdc.retail.orders_info", partitions: 4 }]);
-        const rules = Object.fromEntries(run.byType("azure-native:eventhub:NamespaceAuthorizationRule").map((r) => [r.inputs.authorizationRuleName, r.inputs.rights]));
-        assert.deepEqual(rules, { "kafka-clients": ["Listen", "Send"], operators: ["Listen"] }, "the workers get no Manage right, the operators only Listen");
         // The namespace admits the Connect host only (postgres.allowedClientCidrs names it in Pulumi.prod.yaml).
         const network = run.one("azure-native:eventhub:NamespaceNetworkRuleSet").inputs;
         assert.equal(network.defaultAction, "Deny");
@@ -101,15 +101,40 @@ describe("the program with Pulumi.prod.yaml", () => {
         assert.ok(!first.dependencies.includes(second.urn));
     });
 
-    it("hands operators the Listen-only rule's connection string, never the workers' Listen+Send one", async () => {
-        const output = await resolveOutput<string>(run.program.eventHubsConnectionString);
-        assert.equal(output.secret, true);
-        assert.match(output.value, /;SharedAccessKeyName=operators;/);
+    it("Event Hubs through Entra ID: local (SAS) auth off, no rule and no key; the workers' identity may send and receive, the deployer receive, on this namespace only", () => {
+        const namespace = run.one("azure-native:eventhub:Namespace");
+        assert.equal(namespace.inputs.disableLocalAuth, true, "no SAS key is accepted, not even one made outside the stack");
+        assert.deepEqual(run.byType("azure-native:eventhub:NamespaceAuthorizationRule"), [], "no SAS rule exists");
+        assert.deepEqual(run.dynamic("EventHubsKeyRotation"), [], "no key to rotate");
+        const role = (id: string) => `/subscriptions/${CLIENT_CONFIG.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${id}`;
+        const workers = mockServicePrincipalObjectId("4a3b2c1d-8e7f-4a6b-9c5d-0e1f2a3b4c5d");
+        const grants = run
+            .byType("azure-native:authorization:RoleAssignment")
+            .filter((g) => g.inputs.scope === `${namespace.name}-id`)
+            .map((g) => [g.inputs.principalId, g.inputs.principalType, g.inputs.roleDefinitionId]);
+        assert.deepEqual(grants, [
+            [workers, "ServicePrincipal", role(EVENT_HUBS_DATA_ROLES.sender.id)],
+            [workers, "ServicePrincipal", role(EVENT_HUBS_DATA_ROLES.receiver.id)],
+            // The deployer (prod deploys from CI as an application) runs status: it reads, it cannot write.
+            [CLIENT_CONFIG.objectId, "ServicePrincipal", role(EVENT_HUBS_DATA_ROLES.receiver.id)],
+        ]);
+    });
+
+    it("operators reach Event Hubs with their own Entra login (the namespace's token audience), and no connection string is handed out", async () => {
+        assert.equal(run.program.eventHubsConnectionString, undefined, "no connection string output");
+        const outputs = parseOperationsOutputs((await resolveOutput(run.program.operations)).value, "prod stack");
+        assert.match(outputs.kafkaBootstrapServers, /^pg-adx-cdc-prod-.*\.servicebus\.windows\.net:9093$/);
+        assert.deepEqual(outputs.kafkaAuthentication, {
+            protocol: "SASL_SSL",
+            mechanism: "OAUTHBEARER",
+            resource: `https://${outputs.kafkaBootstrapServers.replace(/:9093$/, "")}`,
+            tokenEnvVar: OPERATOR_SECRET_ENV.eventHubsAccessToken,
+        });
         const containers = run.byType("docker:index/container:Container").map((c) => c.inputs.name);
         assert.ok(!containers.some((n: string) => n.includes("kafka")), `no broker container (${containers.join(", ")})`);
     });
 
-    it("runs two Connect workers in one group against Event Hubs over SASL_SSL, the connection string only in a secret file of each", () => {
+    it("runs two Connect workers in one group against Event Hubs over SASL_SSL as the host's managed identity (OAUTHBEARER): no Event Hubs secret in any file, variable or input", () => {
         const workers = run.byType("docker:index/container:Container").filter((c) => c.inputs.name.startsWith("pg-adx-cdc-connect-"));
         assert.equal(workers.length, 2);
         assert.deepEqual(
@@ -121,25 +146,29 @@ describe("the program with Pulumi.prod.yaml", () => {
             const env = Object.fromEntries(envs.map((e: string) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]));
             assert.equal(env.GROUP_ID, "pg-adx-cdc-connect");
             assert.match(env.BOOTSTRAP_SERVERS, /^pg-adx-cdc-prod-.*\.servicebus\.windows\.net:9093$/);
-            assert.equal(env.CONNECT_SECURITY_PROTOCOL, "SASL_SSL");
-            assert.equal(env.CONNECT_SASL_MECHANISM, "PLAIN");
-            assert.equal(
-                env.CONNECT_SASL_JAAS_CONFIG,
-                'org.apache.kafka.common.security.plain.PlainLoginModule required username="$ConnectionString" password="${dir:/run/secrets/pg-adx-cdc:eventhubs-connection-string}";',
-            );
+            const resource = `https://${env.BOOTSTRAP_SERVERS.replace(/:9093$/, "")}`;
+            for (const prefix of ["CONNECT_", "CONNECT_PRODUCER_", "CONNECT_CONSUMER_", "CONNECT_ADMIN_"]) {
+                assert.equal(env[`${prefix}SECURITY_PROTOCOL`], "SASL_SSL");
+                assert.equal(env[`${prefix}SASL_MECHANISM`], "OAUTHBEARER");
+                assert.equal(env[`${prefix}SASL_LOGIN_CALLBACK_HANDLER_CLASS`], MANAGED_IDENTITY_LOGIN_HANDLER_CLASS);
+                assert.equal(
+                    env[`${prefix}SASL_JAAS_CONFIG`],
+                    `org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required resource="${resource}" clientId="4a3b2c1d-8e7f-4a6b-9c5d-0e1f2a3b4c5d";`,
+                );
+            }
             assert.equal(env.CONNECT_PRODUCER_MAX_REQUEST_SIZE, "1000000");
             assert.equal(env.CONNECT_METADATA_MAX_AGE_MS, "180000");
             assert.equal(env.CONNECT_CONNECTIONS_MAX_IDLE_MS, "180000");
             assert.equal(env.CONNECT_REQUEST_TIMEOUT_MS, "60000");
             assert.equal(env.CONNECT_TOPIC_CREATION_ENABLE, "false");
-            const files = secretFilesOf(worker, CONNECT_IMAGE_USER.uid);
-            assert.match(files["/run/secrets/pg-adx-cdc/eventhubs-connection-string"], /SharedAccessKeyName=kafka-clients;SharedAccessKey=mock-eventhubs-key-value/);
-            assert.deepEqual(
-                Object.entries(env).filter(([, v]) => v.includes(MOCK_EVENT_HUBS_KEY)),
-                [],
-                "the key is in no environment variable",
-            );
+            assert.ok(!("/run/secrets/pg-adx-cdc/eventhubs-connection-string" in secretFilesOf(worker, CONNECT_IMAGE_USER.uid)), "no Event Hubs secret file");
+            assert.ok(!JSON.stringify(envs).includes(MOCK_EVENT_HUBS_KEY) && !/SharedAccessKey/.test(JSON.stringify(envs)));
         }
+        // The workers start only once their identity holds its roles on the namespace.
+        const urnOf = (name: string) => REGISTERED_URNS.find((u) => u.name === name)!;
+        const grants = run.byType("azure-native:authorization:RoleAssignment").filter((g) => g.name.startsWith("cdc-event-hubs-workers-"));
+        assert.equal(grants.length, 2);
+        for (const grant of grants) assert.ok(urnOf("cdc-kafka-connect").dependencies.includes(urnOf(grant.name).urn), `the first worker waits for ${grant.name}`);
         const source = run.dynamic("KafkaConnector").find((c) => c.inputs.connectorName === "cdc-postgres-source")!;
         assert.equal(source.inputs.config["producer.override.compression.type"], "gzip", "Event Hubs rejects lz4");
         assert.deepEqual(
@@ -153,7 +182,6 @@ describe("the program with Pulumi.prod.yaml", () => {
             assert.equal(connector.inputs.connectUrl, "http://127.0.0.1:8083");
             assert.deepEqual(connector.inputs.standbyConnectUrls, ["http://127.0.0.1:8084"], "the second worker serves pulumi when the first is down");
         }
-        for (const connector of run.dynamic("KafkaConnector")) assert.ok(!JSON.stringify(connector.inputs).includes(MOCK_EVENT_HUBS_KEY));
     });
 
     it("the Kusto sink runs as the Connect host's managed identity: no application, no secret anywhere, Ingestor granted to that identity", () => {
@@ -179,21 +207,6 @@ describe("the program with Pulumi.prod.yaml", () => {
     it("shows no secret in anything a preview diff prints", () => {
         const shown = JSON.stringify(run.resources.map((r) => displayedInputs(r.inputs)));
         for (const secret of MOCK_SECRETS) assert.ok(!shown.includes(secret), `a preview diff could show ${secret}`);
-    });
-
-    it("rotates the Event Hubs keys with kafka.eventHubs.keyRotation: the workers' key switches before the workers are replaced, the old one is retired after all of them", () => {
-        const rotations = run.dynamic("EventHubsKeyRotation");
-        const byName = Object.fromEntries(rotations.map((r) => [r.name, r.inputs]));
-        assert.deepEqual(Object.keys(byName).sort(), ["cdc-event-hubs-kafka-clients-key", "cdc-event-hubs-kafka-clients-retired-key", "cdc-event-hubs-operators-key"]);
-        assert.equal(byName["cdc-event-hubs-kafka-clients-key"].mode, "activate");
-        assert.equal(byName["cdc-event-hubs-kafka-clients-retired-key"].mode, "retire");
-        assert.deepEqual([byName["cdc-event-hubs-operators-key"].mode, byName["cdc-event-hubs-operators-key"].retireKey], ["retire", "PrimaryKey"]);
-        for (const r of rotations) assert.equal(r.inputs.trigger, "initial");
-        const urnOf = (name: string) => REGISTERED_URNS.find((u) => u.name === name)!;
-        const retired = urnOf("cdc-event-hubs-kafka-clients-retired-key");
-        for (const worker of run.byType("docker:index/container:Container").filter((c) => c.inputs.name.startsWith("pg-adx-cdc-connect-")))
-            assert.ok(retired.dependencies.includes(urnOf(worker.name).urn), `the old key is retired only after ${worker.name} has the new one`);
-        assert.ok(retired.dependencies.includes(urnOf("cdc-event-hubs-kafka-clients-key").urn));
     });
 
     it("tells the on-call address through one action group: the server's storage and slot alerts and the pipeline-stalled alert", () => {

@@ -6,6 +6,10 @@ import {
     buildConnectWorkerSettings,
     CLIENT_OVERRIDE_POLICY_CLASS,
     CONNECTOR_CLIENT_OVERRIDES,
+    eventHubsOperatorAuthentication,
+    eventHubsTokenResource,
+    MANAGED_IDENTITY_LOGIN_HANDLER_CLASS,
+    OPERATOR_SECRET_ENV,
     SINK_ASSIGNOR_KEY,
     SINK_AUTO_CREATE_KEY,
     SINK_OFFSET_RESET_KEY,
@@ -28,7 +32,12 @@ const worker = (endpoint?: Parameters<typeof buildConnectWorkerSettings>[0]["end
         endpoint,
     });
 const secret = (name: keyof typeof WORKER_SECRET_FILES) => workerSecretReference(STACK_WORKER_SECRETS_DIR, name);
-const EVENT_HUBS = { mode: "eventhubs" as const, passwordReference: secret("eventHubsConnectionString") };
+const EVENT_HUBS = { mode: "eventhubs" as const, authentication: { kind: "sharedAccessKey" as const, passwordReference: secret("eventHubsConnectionString") } };
+const WORKERS_IDENTITY = "6f1c2e0a-4b7d-4c39-9e0b-5a8d2f3c1e77";
+const EVENT_HUBS_ENTRA = {
+    mode: "eventhubs" as const,
+    authentication: { kind: "managedIdentity" as const, resource: eventHubsTokenResource("ns-abc123.servicebus.windows.net:9093"), clientId: WORKERS_IDENTITY },
+};
 
 const sources = (["tuned", "quickstart"] as const).flatMap((profile) =>
     KAFKA_COMPRESSION_TYPES.map((compression) =>
@@ -68,7 +77,7 @@ describe("Connect worker: what any connector may do", () => {
     });
 
     it("reads secrets only as files of the secrets directory; no provider reads the worker's environment", () => {
-        for (const endpoint of [undefined, EVENT_HUBS]) {
+        for (const endpoint of [undefined, EVENT_HUBS, EVENT_HUBS_ENTRA]) {
             const settings = worker(endpoint);
             assert.equal(settings["config.providers"], "dir", "one provider: the directory one");
             assert.equal(settings["config.providers.dir.class"], "org.apache.kafka.common.config.provider.DirectoryConfigProvider");
@@ -102,11 +111,14 @@ describe("Connect worker: what any connector may do", () => {
                 }),
             /aad\.auth\.appkey must be a reference to a worker secret file/,
         );
-        assert.throws(() => worker({ mode: "eventhubs", passwordReference: "Endpoint=sb://x/;SharedAccessKey=k" }), /Event Hubs password must be a reference/);
+        assert.throws(
+            () => worker({ mode: "eventhubs", authentication: { kind: "sharedAccessKey", passwordReference: "Endpoint=sb://x/;SharedAccessKey=k" } }),
+            /Event Hubs password must be a reference/,
+        );
     });
 
     it("sinks never reset their offsets by themselves, and no connector may override that", () => {
-        for (const endpoint of [undefined, EVENT_HUBS]) {
+        for (const endpoint of [undefined, EVENT_HUBS, EVENT_HUBS_ENTRA]) {
             assert.equal(worker(endpoint)[SINK_OFFSET_RESET_KEY], "none");
             assert.equal(worker(endpoint)[SINK_ASSIGNOR_KEY], "org.apache.kafka.clients.consumer.RoundRobinAssignor", "every task holds a share of the partitions");
             assert.equal(worker(endpoint)[SINK_AUTO_CREATE_KEY], "false", "the sink never creates a topic with the broker's one partition by subscribing first");
@@ -117,5 +129,55 @@ describe("Connect worker: what any connector may do", () => {
             );
         }
         for (const sink of sinks) assert.ok(!Object.keys(sink).some((k) => k.endsWith("auto.offset.reset")), "the sink's own config leaves the worker's policy in force");
+    });
+});
+
+describe("Connect worker on Event Hubs with Entra ID (the workers' managed identity)", () => {
+    const settings = worker(EVENT_HUBS_ENTRA);
+    const clients = ["", "producer.", "consumer.", "admin."];
+
+    it("every client (the worker's own, and the connectors' producers, consumers and admin clients) logs in with OAUTHBEARER as the identity, for the namespace", () => {
+        assert.equal(
+            EVENT_HUBS_ENTRA.authentication.resource,
+            "https://ns-abc123.servicebus.windows.net",
+            "the token's audience is the namespace, as Event Hubs' Kafka endpoint requires",
+        );
+        for (const prefix of clients) {
+            assert.equal(settings[`${prefix}security.protocol`], "SASL_SSL");
+            assert.equal(settings[`${prefix}sasl.mechanism`], "OAUTHBEARER");
+            assert.equal(settings[`${prefix}sasl.login.callback.handler.class`], MANAGED_IDENTITY_LOGIN_HANDLER_CLASS);
+            assert.equal(
+                settings[`${prefix}sasl.jaas.config`],
+                `org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required resource="https://ns-abc123.servicebus.windows.net" clientId="${WORKERS_IDENTITY}";`,
+            );
+        }
+    });
+
+    it("holds no key and no reference to one: no PLAIN login, no connection string", () => {
+        const text = JSON.stringify(settings);
+        assert.ok(!text.includes("PlainLoginModule") && !text.includes(WORKER_SECRET_FILES.eventHubsConnectionString) && !/SharedAccessKey/i.test(text));
+        assert.equal(settings["topic.creation.enable"], "false", "the stack creates every event hub");
+    });
+
+    it("refuses a resource that is not a host, and a client id that is not a GUID", () => {
+        assert.throws(
+            () => worker({ mode: "eventhubs", authentication: { kind: "managedIdentity", resource: 'https://x" evil="1', clientId: WORKERS_IDENTITY } }),
+            /token resource must be https/,
+        );
+        assert.throws(
+            () => worker({ mode: "eventhubs", authentication: { kind: "managedIdentity", resource: "https://x.servicebus.windows.net", clientId: "name" } }),
+            /must be a GUID/,
+        );
+        assert.throws(() => eventHubsTokenResource("not a host"), /host:port/);
+    });
+
+    it("operators get their own Entra login for the namespace, not the workers' identity nor a key", () => {
+        assert.deepEqual(eventHubsOperatorAuthentication("managedIdentity", EVENT_HUBS_ENTRA.authentication.resource), {
+            protocol: "SASL_SSL",
+            mechanism: "OAUTHBEARER",
+            resource: "https://ns-abc123.servicebus.windows.net",
+            tokenEnvVar: OPERATOR_SECRET_ENV.eventHubsAccessToken,
+        });
+        assert.throws(() => eventHubsOperatorAuthentication("managedIdentity"), /token resource/);
     });
 });
