@@ -92,11 +92,9 @@ export const eventHubsKafkaSchema = z.strictObject({
              */
             operatorObjectIds: z
                 .array(
-                    z
-                        .string()
-                        .regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, {
-                            message: "must be an Entra object id, a GUID (`az ad user show --id <upn> --query id -o tsv`)",
-                        }),
+                    z.string().regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, {
+                        message: "must be an Entra object id, a GUID (`az ad user show --id <upn> --query id -o tsv`)",
+                    }),
                 )
                 .default([]),
         })

@@ -1,20 +1,23 @@
-// Kafka as Event Hubs serves it, with two Connect workers: the broker speaks only SASL_SSL + PLAIN
-// (user `$ConnectionString`, a connection-string password, a certificate the harness made), creates
-// no topic on demand, and holds exactly the topics the stack's topic list names (Connect's three
-// compacted). The workers run the stack's Event Hubs worker settings; the connectors are the
+// Kafka as Event Hubs serves it to a Connect host in Azure, with two Connect workers: the broker speaks
+// only SASL_SSL (a certificate the harness made) + OAUTHBEARER, accepting only Entra-like tokens for the
+// namespace's audience signed by the identity double's keys (local auth off: PLAIN is not offered),
+// creates no topic on demand, and holds exactly the topics the stack's topic list names (Connect's
+// three compacted). The workers run the stack's Event Hubs worker settings and log in as the host's
+// managed identity through pg-adx-cdc's login handler; no key exists anywhere. The connectors are the
 // stack's, with gzip. Then the pipeline's proofs through it, and kill -9 of the worker running the
-// source task under load: the tasks move to the other worker and nothing is lost.
+// source task under load: the tasks move to the other worker and nothing is lost. (SAS keys, for a host
+// outside Azure: eventHubsSharedKey.test.ts.)
 import { after, before, describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import * as fs from "fs";
 import * as path from "path";
-import { E2E_CONNECT_GROUP_ID, LocalPipeline, startLocalPipeline } from "../../local/localPipeline";
+import { E2E_CONNECT_GROUP_ID, E2E_OPERATOR_PRINCIPAL_ID, LocalPipeline, startLocalPipeline } from "../../local/localPipeline";
 import { adminClient, CAPTURED_TABLE, CapturedSource, setUpCapturedSource } from "../../local/capturedSource";
 import { deployKustoSink, KustoSinkDeployment } from "../../local/kustoSinkDeployment";
 import { waitUntilEqual } from "./harness/sourceComparison";
 import { deadLetterTopicFor, pipelineTopics } from "../../connectors/kafkaTopics";
 import { planPipeline } from "../../plan/pipelinePlan";
-import { connectInternalTopics, OPERATOR_SECRET_ENV, workerSecretReference } from "../../connectors/workerSettings";
+import { connectInternalTopics, MANAGED_IDENTITY_LOGIN_HANDLER_CLASS, OPERATOR_SECRET_ENV, WORKER_SECRET_FILES } from "../../connectors/workerSettings";
 import { connectRequest } from "../../connectors/connectRestClient";
 import { runOrdersGenerator } from "../../generator/ordersGenerator";
 import { kafkaClient } from "../../runtime/kafkaClient";
@@ -45,7 +48,7 @@ let sink: KustoSinkDeployment;
 const started = Date.now();
 
 before(async () => {
-    pipeline = await startLocalPipeline({ kafkaMode: "eventhubs", connectWorkers: 2, topics, tablePartitions: TABLE_PARTITIONS });
+    pipeline = await startLocalPipeline({ kafkaMode: "eventhubs", eventHubsAuthentication: "managedIdentity", connectWorkers: 2, topics, tablePartitions: TABLE_PARTITIONS });
     source = await setUpCapturedSource(pipeline, { topicPrefix: PREFIX, connectorName: SOURCE, preexistingRows: 300 });
     sink = await deployKustoSink(pipeline, { topicPrefix: PREFIX, tables: [TABLE] });
 });
@@ -76,13 +79,46 @@ function delivered(): { distinct: Set<string>; rows: number } {
     return { distinct: new Set(rows.filter((r) => r.row.op !== "r").map((r) => `${r.row.orderid}/${r.row.lsn}/${r.row.op}`)), rows: rows.length };
 }
 
-describe("Kafka as Event Hubs serves it (SASL_SSL, PLAIN $ConnectionString, no auto-creation) with two Connect workers", () => {
-    it("1. only the SASL_SSL listener with the connection string gets in; topics exist only as the stack's list made them, Connect's three compacted", async () => {
-        const saved = process.env[OPERATOR_SECRET_ENV.eventHubsConnectionString];
-        process.env[OPERATOR_SECRET_ENV.eventHubsConnectionString] = "Endpoint=sb://localhost/;SharedAccessKeyName=kafka-clients;SharedAccessKey=wrong";
-        const wrong = kafkaClient(pipeline.kafka, "eh-wrong-password", { retry: { retries: 0 } }).admin();
-        process.env[OPERATOR_SECRET_ENV.eventHubsConnectionString] = saved;
-        await assert.rejects(wrong.connect(), /SASL PLAIN authentication failed|Authentication failed|authentication/i);
+/** A client of the Event-Hubs-like endpoint presenting `token` as its Entra token (as an operator's `az login` would). */
+async function connectsWithToken(token: string): Promise<void> {
+    const saved = process.env[OPERATOR_SECRET_ENV.eventHubsAccessToken];
+    process.env[OPERATOR_SECRET_ENV.eventHubsAccessToken] = token;
+    const admin = kafkaClient(pipeline.kafka, "eh-token-probe", { retry: { retries: 0 } }).admin();
+    try {
+        await admin.connect();
+        await admin.listTopics();
+    } finally {
+        process.env[OPERATOR_SECRET_ENV.eventHubsAccessToken] = saved;
+        await admin.disconnect().catch(() => undefined);
+    }
+}
+
+describe("Kafka as Event Hubs serves it to a host with a managed identity (SASL_SSL, OAUTHBEARER only, no auto-creation) with two Connect workers", () => {
+    it("1. only an Entra token for this namespace, signed by the trusted keys, gets in; no SAS key does (local auth off); topics exist only as the stack's list made them, Connect's three compacted", async () => {
+        const auth = pipeline.kafka.authentication;
+        assert.ok(auth?.mechanism === "OAUTHBEARER");
+        await connectsWithToken(pipeline.managedIdentity.signToken(auth.resource, E2E_OPERATOR_PRINCIPAL_ID));
+        // Another namespace's token (the audience checked), and a token whose signature is not the issuer's: refused,
+        // for that reason (kafkajs only sees the connection closed, so the broker's log says why).
+        const refused = /No brokers in the broker pool|authentication|SASL/i;
+        await assert.rejects(connectsWithToken(pipeline.managedIdentity.signToken("https://another-namespace.servicebus.windows.net", E2E_OPERATOR_PRINCIPAL_ID)), refused);
+        const [header, claims] = pipeline.managedIdentity.signToken(auth.resource, E2E_OPERATOR_PRINCIPAL_ID).split(".");
+        await assert.rejects(connectsWithToken(`${header}.${claims}.${Buffer.from("not the issuer's signature").toString("base64url")}`), refused);
+        const brokerLog = fs.readFileSync(path.join(pipeline.workDir, "kafka.log"), "utf8");
+        assert.match(brokerLog, /Audience \(aud\) claim \[https:\/\/another-namespace\.servicebus\.windows\.net\] doesn't contain an acceptable identifier/);
+        assert.match(brokerLog, /JWT rejected due to invalid signature/);
+        // A SAS connection string: the listener does not even offer PLAIN.
+        process.env.EH_PROBE_SAS = "Endpoint=sb://localhost/;SharedAccessKeyName=kafka-clients;SharedAccessKey=anything";
+        const sas = kafkaClient(
+            {
+                bootstrapServers: pipeline.kafka.bootstrapServers,
+                authentication: { protocol: "SASL_SSL", mechanism: "PLAIN", username: "$ConnectionString", passwordEnvVar: "EH_PROBE_SAS" },
+            },
+            "eh-sas-probe",
+            { retry: { retries: 0 } },
+        );
+        await assert.rejects(sas.admin().connect(), /SASL|mechanism|authentication/i);
+        delete process.env.EH_PROBE_SAS;
 
         const admin = kafkaClient(pipeline.kafka, "eh-admin").admin();
         await admin.connect();
@@ -106,25 +142,31 @@ describe("Kafka as Event Hubs serves it (SASL_SSL, PLAIN $ConnectionString, no a
         await producer.disconnect();
     });
 
-    it("2. the secret reaches the workers only as a file of their secrets directory, not their environment; the source compresses with gzip", async () => {
-        const connectionString = process.env[OPERATOR_SECRET_ENV.eventHubsConnectionString]!;
-        const key = connectionString.split("SharedAccessKey=")[1];
-        const reference = workerSecretReference(pipeline.secretsDir, "eventHubsConnectionString");
-        assert.equal(fs.readFileSync(reference.slice("${dir:".length, -1).replace(":", "/"), "utf8"), connectionString);
-        for (const worker of pipeline.processes.connectWorkers)
-            assert.ok(!fs.readFileSync(`/proc/${worker.child.pid}/environ`, "utf8").includes(key), `${worker.name}'s environment does not hold the key`);
+    it("2. no key exists: the workers log in as the host's managed identity, whose endpoint issued them tokens for this namespace only; the source compresses with gzip", async () => {
+        const auth = pipeline.eventHubsEndpoint!.authentication;
+        assert.ok(auth.kind === "managedIdentity");
+        assert.ok(!fs.existsSync(path.join(pipeline.secretsDir, WORKER_SECRET_FILES.eventHubsConnectionString)), "no Event Hubs secret file");
         for (const file of fs.readdirSync(pipeline.workDir).filter((f) => f.startsWith("connect-distributed"))) {
             const text = fs.readFileSync(path.join(pipeline.workDir, file), "utf8");
-            assert.ok(!text.includes(key), `${file} does not hold the key`);
             assert.match(text, /^security\.protocol=SASL_SSL$/m);
-            assert.ok(text.includes(`sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="$ConnectionString" password="${reference}";\n`));
+            assert.match(text, /^sasl\.mechanism=OAUTHBEARER$/m);
+            assert.ok(text.includes(`sasl.login.callback.handler.class=${MANAGED_IDENTITY_LOGIN_HANDLER_CLASS}\n`));
+            assert.ok(
+                text.includes(
+                    `sasl.jaas.config=org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required resource="${auth.resource}" clientId="${auth.clientId}";\n`,
+                ),
+            );
+            assert.doesNotMatch(text, /PlainLoginModule|SharedAccessKey/);
             assert.match(text, /^producer\.max\.request\.size=1000000$/m);
             assert.match(text, /^topic\.creation\.enable=false$/m);
         }
+        // Every login of every client of both workers asked the identity endpoint, as the one identity, for the namespace.
+        const forNamespace = pipeline.managedIdentity.requests.filter((r) => r.resource === auth.resource);
+        assert.ok(forNamespace.length >= 2, `the workers asked for Event Hubs tokens (${forNamespace.length} requests)`);
+        assert.ok(forNamespace.every((r) => r.status === 200 && r.clientId === pipeline.managedIdentity.clientId));
         const config = (await connectRequest(pipeline.connectUrl, "GET", `/connectors/${SOURCE}/config`, undefined, { deadlineMs: 10_000, initialDelayMs: 200, maxDelayMs: 2000 }))
             .data;
         assert.equal(config["producer.override.compression.type"], "gzip");
-        assert.ok(!JSON.stringify(config).includes(key));
     });
 
     it("3. snapshot, inserts, updates and deletes reach ADX through two workers: the current state equals the source", async () => {
@@ -193,11 +235,18 @@ describe("Kafka as Event Hubs serves it (SASL_SSL, PLAIN $ConnectionString, no a
         assert.equal(figures.delivered, made);
     });
 
-    it("5. status reads Event Hubs through the same SASL settings: the dead worker named, the tasks on the survivor, the topics and the sink's lag", async () => {
+    it("5. status reads Event Hubs with the operator's own Entra token: the dead worker named, the tasks on the survivor, the topics and the sink's lag", async () => {
         const outputsFile = path.join(pipeline.workDir, "outputs.json");
         const adxNames = adxNamesFor(TABLE);
         const outputs = localOperationsOutputs(pipeline, { topicPrefix: PREFIX, sink, tables: [TABLE] });
-        assert.deepEqual(outputs.kafkaAuthentication, eventHubsOperatorAuthentication(), "the operator reaches Event Hubs as the stack tells it to");
+        assert.deepEqual(
+            outputs.kafkaAuthentication,
+            eventHubsOperatorAuthentication(
+                "managedIdentity",
+                pipeline.eventHubsEndpoint!.authentication.kind === "managedIdentity" ? pipeline.eventHubsEndpoint!.authentication.resource : undefined,
+            ),
+            "the operator reaches Event Hubs as the stack tells it to",
+        );
         fs.writeFileSync(outputsFile, JSON.stringify({ operations: outputs }));
         // Everything is in ADX; the sink commits what it flushed within an offset-commit interval or two.
         let lag: number | undefined;
@@ -210,7 +259,7 @@ describe("Kafka as Event Hubs serves it (SASL_SSL, PLAIN $ConnectionString, no a
             intervalMs: 1000,
             timeoutError: () => new Error(`the sink's committed offsets stayed ${lag} records behind the topic after everything reached ADX`),
         });
-        // As an operator runs it: a new process, the connection string in its environment (as the workers get it), nothing else.
+        // As an operator runs it: a new process, the operator's own token in its environment (as after `az account get-access-token`), nothing else.
         const { code, stdout } = await new Promise<{ code: number; stdout: string }>((resolve) =>
             execFile(
                 process.execPath,
