@@ -43,16 +43,19 @@ public class ManagedIdentityLoginCallbackHandler implements AuthenticateCallback
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Map<String, String> environment;
+    private final String imdsEndpoint;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
     private String resource;
     private String clientId;
 
     public ManagedIdentityLoginCallbackHandler() {
-        this(System.getenv());
+        this(System.getenv(), IMDS_ENDPOINT);
     }
 
-    ManagedIdentityLoginCallbackHandler(Map<String, String> environment) {
+    /** For tests: another environment, and IMDS at another address. */
+    ManagedIdentityLoginCallbackHandler(Map<String, String> environment, String imdsEndpoint) {
         this.environment = environment;
+        this.imdsEndpoint = imdsEndpoint;
     }
 
     @Override
@@ -133,7 +136,7 @@ public class ManagedIdentityLoginCallbackHandler implements AuthenticateCallback
                     .GET()
                     .build();
         }
-        return HttpRequest.newBuilder(URI.create(IMDS_ENDPOINT + "?api-version=2018-02-01" + query)).header("Metadata", "true").timeout(Duration.ofSeconds(30)).GET().build();
+        return HttpRequest.newBuilder(URI.create(imdsEndpoint + "?api-version=2018-02-01" + query)).header("Metadata", "true").timeout(Duration.ofSeconds(30)).GET().build();
     }
 
     private static String encode(String value) {
