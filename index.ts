@@ -24,6 +24,8 @@ export const replicationSlot = pipeline.replicationSlot;
 export const connectRestUrl = pipeline.connectRestUrl;
 /** The Connect REST API's password (a secret): `export CDC_CONNECT_REST_PASSWORD="$(pulumi stack output --show-secrets connectRestPassword)"` for the operator commands. */
 export const connectRestPassword = pipeline.connectRestPassword;
+/** The stack's broker's host-listener password (a secret; kafka.mode container): `export CDC_KAFKA_PASSWORD="$(pulumi stack output --show-secrets kafkaOperatorPassword)"`. */
+export const kafkaOperatorPassword = pipeline.kafkaOperatorPassword;
 /** The operator commands' PostgreSQL password (role cdc_operator, a secret): status, verify, snapshot and reconcile read it themselves. */
 export const postgresOperatorPassword = pipeline.postgresOperatorPassword;
 /** Event Hubs mode: the namespace, and the operators' Listen-only connection string (a secret; `pulumi stack output --show-secrets`). */

@@ -41,6 +41,7 @@ import { walGuardLimitBytes } from "../postgres/walGuard";
 import { GENERATOR_USER, OPERATOR_USER } from "../postgres/sourceSchema";
 import { OperationsOutputs } from "../contract/stackOutputs";
 import { eventHubsOperatorAuthentication, eventHubsTokenResource } from "../connectors/workerSettings";
+import { brokerHostOperatorAuthentication } from "./kafkaBrokerSettings";
 import { buildOperationsOutputs } from "../plan/operationsOutputs";
 import { planPipeline, sinkTargets, workerHealthSinkTarget } from "../plan/pipelinePlan";
 import { sourceConnectorInput } from "../plan/sourceConnectorInput";
@@ -103,6 +104,8 @@ export class CdcPipeline extends pulumi.ComponentResource {
     public readonly postgresOperatorPassword: pulumi.Output<string>;
     /** The Connect REST API's password (a secret; operators export it as CDC_CONNECT_REST_PASSWORD). */
     public readonly connectRestPassword: pulumi.Output<string>;
+    /** The stack's broker's host-listener password (a secret; kafka.mode container), for the operator commands. */
+    public readonly kafkaOperatorPassword?: pulumi.Output<string>;
     /** Event Hubs mode: the namespace. */
     public readonly eventHubsNamespace?: pulumi.Output<string>;
     /** Event Hubs mode: the operators' Listen-only connection string (a secret); the workers' is no output. */
@@ -193,6 +196,7 @@ export class CdcPipeline extends pulumi.ComponentResource {
         this.connectRestUrl = kafka.connectRestUrl;
         this.postgresOperatorPassword = operatorCredentials.password;
         this.connectRestPassword = pulumi.secret(kafka.connectRestCredentials.apply((c) => c.password));
+        this.kafkaOperatorPassword = kafka.brokerHostPassword;
         /** Event Hubs mode: the namespace, and the operators' Listen-only connection string (a secret; `pulumi stack output --show-secrets`); the workers' Listen+Send one is no output. */
         this.eventHubsNamespace = eventHubs?.namespace.name;
         this.eventHubsConnectionString = eventHubs?.operatorConnectionString;
@@ -625,17 +629,15 @@ export class CdcPipeline extends pulumi.ComponentResource {
                     plan,
                     described,
                     connect: { restUrl: kafka.connectRestUrl, workerUrls: kafka.connectRestUrls },
-                    // Event Hubs: operator commands authenticate with their own Entra login (Data Receiver), or with the
-                    // Listen-only connection string from their environment where the namespace keeps SAS.
+                    // The stack's broker: its host listener's password from the operator's environment. Event Hubs: the
+                    // operator's own Entra login (Data Receiver), or the Listen-only connection string where the namespace keeps SAS.
                     kafka: {
                         bootstrapServers: kafkaBootstrapServers,
-                        ...(eventHubs
-                            ? {
-                                  authentication: eventHubs.connectionString
-                                      ? eventHubsOperatorAuthentication("sharedAccessKey")
-                                      : eventHubsOperatorAuthentication("managedIdentity", eventHubsTokenResource(kafkaBootstrapServers)),
-                              }
-                            : {}),
+                        authentication: !eventHubs
+                            ? brokerHostOperatorAuthentication()
+                            : eventHubs.connectionString
+                              ? eventHubsOperatorAuthentication("sharedAccessKey")
+                              : eventHubsOperatorAuthentication("managedIdentity", eventHubsTokenResource(kafkaBootstrapServers)),
                     },
                     postgres: {
                         host: pgHost,

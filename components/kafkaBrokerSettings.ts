@@ -1,12 +1,18 @@
 // Single-node Kafka broker settings in KRaft mode (broker and controller in one process, no
 // ZooKeeper). The stack's Kafka container and the e2e harness's broker use this one builder.
+// Two client listeners: INTERNAL (PLAINTEXT) for the containers on the stack's private Docker network
+// (the Connect workers), and HOST, published on the Docker host's 127.0.0.1 for the operator commands,
+// which asks for a password (SASL PLAIN, one user): any other local user or process on the host that
+// reaches the port reads and writes nothing without it.
+import type { KafkaAuthentication } from "../runtime/kafkaClient";
+import { OPERATOR_SECRET_ENV } from "../connectors/workerSettings";
 
 export interface KafkaBrokerSettingsInput {
     nodeId: number;
     /** Listener clients inside the Docker network (or the harness) use, e.g. "kafka:19092". */
     internalAdvertised: string;
     internalPort: number;
-    /** Listener for tools on the host, bound by the container's port mapping; optional. */
+    /** Listener for tools on the host (SASL PLAIN, BROKER_HOST_USER), bound by the container's port mapping; optional. */
     hostAdvertised?: string;
     hostPort?: number;
     controllerHost: string;
@@ -29,9 +35,11 @@ export function buildKafkaBrokerSettings(input: KafkaBrokerSettingsInput): Recor
     if (input.hostAdvertised && input.hostPort) {
         listeners.push(`HOST://0.0.0.0:${input.hostPort}`);
         advertised.push(`HOST://${input.hostAdvertised}`);
-        protocols.push("HOST:PLAINTEXT");
+        protocols.push("HOST:SASL_PLAINTEXT");
     }
+    const hostListener: Record<string, string> = input.hostAdvertised && input.hostPort ? { "listener.name.host.sasl.enabled.mechanisms": "PLAIN" } : {};
     return {
+        ...hostListener,
         "node.id": String(input.nodeId),
         "process.roles": "broker,controller",
         "controller.quorum.voters": `${input.nodeId}@${input.controllerHost}:${input.controllerPort}`,
@@ -55,4 +63,36 @@ export function buildKafkaBrokerSettings(input: KafkaBrokerSettingsInput): Recor
 /** The apache/kafka image maps KAFKA_<KEY> variables (upper case, "." as "_") to broker settings. */
 export function toApacheKafkaImageEnvironment(settings: Record<string, string>): Record<string, string> {
     return Object.fromEntries(Object.entries(settings).map(([k, v]) => [`KAFKA_${k.toUpperCase().replace(/\./g, "_")}`, v]));
+}
+
+/** The one user of the host listener: the operator commands (status, snapshot, reconcile) on the Docker host. */
+export const BROKER_HOST_USER = "operator";
+
+/**
+ * The broker's JAAS file: the host listener's PLAIN users (its one user and password). A file the broker
+ * reads at start (brokerJaasJvmFlag), so the password is in no container environment (`docker inspect`).
+ */
+export function brokerHostJaasFile(password: string): string {
+    // Letters and digits only: the JAAS file quotes the value, where other characters would need escaping.
+    if (!/^[A-Za-z0-9]{16,}$/.test(password)) throw new Error("the broker's host-listener password must be at least 16 letters and digits");
+    return `host.KafkaServer {\n  org.apache.kafka.common.security.plain.PlainLoginModule required\n  user_${BROKER_HOST_USER}="${password}";\n};\n`;
+}
+
+/** The broker JVM's flag that loads the JAAS file (KAFKA_OPTS in the container). */
+export function brokerJaasJvmFlag(file: string): string {
+    return `-Djava.security.auth.login.config=${file}`;
+}
+
+/** The stack output holding the host listener's password. */
+export const BROKER_HOST_PASSWORD_OUTPUT = "kafkaOperatorPassword";
+
+/** How operator commands reach the stack's broker on the Docker host: its host listener, the password from their environment. */
+export function brokerHostOperatorAuthentication(): KafkaAuthentication {
+    return {
+        protocol: "SASL_PLAINTEXT",
+        mechanism: "PLAIN",
+        username: BROKER_HOST_USER,
+        passwordEnvVar: OPERATOR_SECRET_ENV.kafkaPassword,
+        passwordOutput: BROKER_HOST_PASSWORD_OUTPUT,
+    };
 }

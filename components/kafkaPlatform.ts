@@ -8,7 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import { namedContainerOptions } from "./namedContainer";
 import * as random from "@pulumi/random";
-import { buildKafkaBrokerSettings, toApacheKafkaImageEnvironment } from "./kafkaBrokerSettings";
+import { brokerHostJaasFile, brokerJaasJvmFlag, buildKafkaBrokerSettings, toApacheKafkaImageEnvironment } from "./kafkaBrokerSettings";
 import { DEBEZIUM_VERSION, IMAGES, KAFKA_VERSION, KUSTO_SINK } from "../versions";
 import { jvmContainerEnvironment } from "../connectors/jvmSettings";
 import {
@@ -60,6 +60,8 @@ export interface KafkaPlatformArgs {
 /** Host interface every published port binds to: the platform is reachable from this host only. */
 export const PUBLISHED_PORT_IP = "127.0.0.1";
 const INTERNAL_KAFKA_PORT = 19092;
+/** Where the broker container holds its JAAS file (the host listener's user and password). */
+const BROKER_JAAS_FILE = "/opt/kafka/config/pg-adx-cdc/broker-jaas.conf";
 /**
  * Replication factor of every topic Connect would create (internal topics, dead-letter topics): 1 for
  * the single broker; Event Hubs keeps three copies in its storage whatever the factor, and its own
@@ -99,6 +101,8 @@ export class KafkaPlatform extends pulumi.ComponentResource {
     public readonly hostBootstrapServers: pulumi.Output<string>;
     /** The REST API's one user and its generated password (a secret): every REST client sends them. */
     public readonly connectRestCredentials: pulumi.Output<ConnectCredentials>;
+    /** The broker container's host-listener password (a secret; container mode): the operator commands' Kafka credential. */
+    public readonly brokerHostPassword?: pulumi.Output<string>;
 
     constructor(name: string, args: KafkaPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
         super("pg-adx-cdc:index:KafkaPlatform", name, {}, opts);
@@ -110,7 +114,10 @@ export class KafkaPlatform extends pulumi.ComponentResource {
         if (broker.mode === "container") {
             this.internalBootstrapServers = pulumi.output(`${args.kafkaContainerName}:${INTERNAL_KAFKA_PORT}`);
             this.hostBootstrapServers = pulumi.output(`${PUBLISHED_PORT_IP}:${broker.hostPort}`);
-            this.kafka = this.brokerContainer(name, args, broker.hostPort);
+            // The host listener's password: generated here, a file in the broker container, a secret output for operators.
+            const hostPassword = new random.RandomPassword(`${name}-kafka-operator-password`, { length: 32, special: false }, { parent: this });
+            this.brokerHostPassword = pulumi.secret(hostPassword.result);
+            this.kafka = this.brokerContainer(name, args, broker.hostPort, hostPassword.result);
         } else {
             this.internalBootstrapServers = pulumi.output(broker.bootstrapServers);
             this.hostBootstrapServers = pulumi.output(broker.bootstrapServers);
@@ -220,7 +227,7 @@ export class KafkaPlatform extends pulumi.ComponentResource {
         this.registerOutputs({ connectRestUrl: this.connectRestUrl, internalBootstrapServers: this.internalBootstrapServers });
     }
 
-    private brokerContainer(name: string, args: KafkaPlatformArgs, hostPort: number): docker.Container {
+    private brokerContainer(name: string, args: KafkaPlatformArgs, hostPort: number, hostPassword: pulumi.Output<string>): docker.Container {
         const kafkaImage = new docker.RemoteImage(`${name}-kafka-image`, { name: IMAGES.kafka, keepLocally: true }, { parent: this });
         const kafkaData = new docker.Volume(`${name}-kafka-data`, {}, { parent: this });
         const brokerSettings = buildKafkaBrokerSettings({
@@ -239,9 +246,16 @@ export class KafkaPlatform extends pulumi.ComponentResource {
                 name: args.kafkaContainerName,
                 image: kafkaImage.imageId,
                 hostname: args.kafkaContainerName,
-                envs: Object.entries({ ...toApacheKafkaImageEnvironment(brokerSettings), ...jvmContainerEnvironment("broker"), CLUSTER_ID: "cGctYWR4LWNkYy1rYWZrYQ" }).map(
-                    ([k, v]) => `${k}=${v}`,
-                ),
+                envs: Object.entries({
+                    ...toApacheKafkaImageEnvironment(brokerSettings),
+                    ...jvmContainerEnvironment("broker"),
+                    // Loads the host listener's users (the password file below); read by Kafka's start scripts.
+                    KAFKA_OPTS: brokerJaasJvmFlag(BROKER_JAAS_FILE),
+                    CLUSTER_ID: "cGctYWR4LWNkYy1rYWZrYQ",
+                }).map(([k, v]) => `${k}=${v}`),
+                // World-readable inside the container, which runs nothing but the broker (whose image user this
+                // stack does not fix); outside it, only root on the Docker host reads it.
+                uploads: pulumi.secret(hostPassword.apply((password) => [{ file: BROKER_JAAS_FILE, content: brokerHostJaasFile(password), permissions: "0444" }])),
                 networksAdvanced: [{ name: this.network.name, aliases: [args.kafkaContainerName] }],
                 ports: [{ internal: hostPort, external: hostPort, ip: PUBLISHED_PORT_IP }],
                 volumes: [{ volumeName: kafkaData.name, containerPath: "/var/lib/kafka/data" }],

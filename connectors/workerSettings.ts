@@ -55,6 +55,8 @@ export function assertSecretReference(value: string, setting: string): string {
 export const OPERATOR_SECRET_ENV = {
     /** The Event Hubs connection string, for operator commands that read topics (kafka.mode eventhubs). */
     eventHubsConnectionString: "CDC_EVENTHUBS_CONNECTION_STRING",
+    /** The stack's broker's host-listener password (kafka.mode container), for operator commands on the Docker host. */
+    kafkaPassword: "CDC_KAFKA_PASSWORD",
     /** An Entra access token for Event Hubs (local auth off), e.g. `az account get-access-token --resource https://<namespace>.servicebus.windows.net`; unset, the Azure credential chain. */
     eventHubsAccessToken: "CDC_EVENTHUBS_ACCESS_TOKEN",
 } as const;
@@ -393,5 +395,11 @@ export function eventHubsOperatorAuthentication(
         if (!resource) throw new Error("eventHubsOperatorAuthentication: an Entra login needs the namespace's token resource");
         return { protocol: "SASL_SSL", mechanism: "OAUTHBEARER", resource, tokenEnvVar: OPERATOR_SECRET_ENV.eventHubsAccessToken };
     }
-    return { protocol: "SASL_SSL", mechanism: "PLAIN", username: EVENT_HUBS_SASL_USERNAME, passwordEnvVar: OPERATOR_SECRET_ENV.eventHubsConnectionString };
+    return {
+        protocol: "SASL_SSL",
+        mechanism: "PLAIN",
+        username: EVENT_HUBS_SASL_USERNAME,
+        passwordEnvVar: OPERATOR_SECRET_ENV.eventHubsConnectionString,
+        passwordOutput: "eventHubsConnectionString",
+    };
 }

@@ -27,10 +27,16 @@ const operationsSchema = z.object({
     connectWorkerUrls: z.array(z.string().url()).min(1).optional(),
     connectors: z.object({ source: z.string().min(1), sink: z.string().min(1) }),
     kafkaBootstrapServers: z.string().min(1),
-    /** Event Hubs: how operator commands authenticate (a SAS password or an Entra token, read from the named environment variable). */
+    /** How operator commands authenticate to Kafka (the broker's host-listener password, a SAS password or an Entra token, read from the named environment variable). */
     kafkaAuthentication: z
         .discriminatedUnion("mechanism", [
-            z.object({ protocol: z.literal("SASL_SSL"), mechanism: z.literal("PLAIN"), username: z.string().min(1), passwordEnvVar: z.string().min(1) }),
+            z.object({
+                protocol: z.enum(["SASL_SSL", "SASL_PLAINTEXT"]),
+                mechanism: z.literal("PLAIN"),
+                username: z.string().min(1),
+                passwordEnvVar: z.string().min(1),
+                passwordOutput: z.string().min(1),
+            }),
             /** Local auth off: the operator's own Entra token for `resource` (held in `tokenEnvVar`, else the Azure credential chain). */
             z.object({ protocol: z.literal("SASL_SSL"), mechanism: z.literal("OAUTHBEARER"), resource: z.string().url(), tokenEnvVar: z.string().min(1) }),
         ])

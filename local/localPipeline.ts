@@ -7,7 +7,7 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { buildKafkaBrokerSettings } from "../components/kafkaBrokerSettings";
+import { brokerHostJaasFile, brokerHostOperatorAuthentication, brokerJaasJvmFlag, buildKafkaBrokerSettings } from "../components/kafkaBrokerSettings";
 import {
     buildConnectWorkerSettings,
     EventHubsAuthentication,
@@ -54,8 +54,9 @@ export interface LocalPipeline {
     operatorPassword: string;
     /** The workers' secret files (0600, in a 0700 directory), as the stack's containers hold them in STACK_WORKER_SECRETS_DIR. */
     secretsDir: string;
+    /** Where the workers reach Kafka (the broker's internal listener, or the Event-Hubs-like endpoint). */
     bootstrapServers: string;
-    /** How this process's Kafka clients reach the broker (with SASL credentials in "eventhubs" mode). */
+    /** How operator commands (this process's clients) reach Kafka: the broker's host listener with its password, or Event Hubs' endpoint. */
     kafka: KafkaAccess;
     /** The Kafka endpoint the pipeline imitates: the stack's broker, or Event Hubs' SASL_SSL endpoint. */
     kafkaMode: "container" | "eventhubs";
@@ -165,6 +166,11 @@ export interface LocalPipelineOptions {
 }
 
 export const E2E_CONNECT_GROUP_ID = "pg-adx-cdc-e2e";
+
+/** A password of letters and digits, as the stack's RandomPassword (special: false) makes them. */
+function randomAlphanumeric(length: number): string {
+    return Array.from({ length }, () => "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"[Math.floor(Math.random() * 56)]).join("");
+}
 /** The Event Hubs namespace the local broker stands in for (its Entra audience is `https://<it>.servicebus.windows.net`). */
 export const E2E_EVENT_HUBS_NAMESPACE = "pg-adx-cdc-e2e";
 /** An operator's Entra object id: the subject of the token this process's clients present with local auth off. */
@@ -277,20 +283,34 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
         const controllerPort = await freePort();
         const kafkaDir = path.join(workDir, "kafka");
         fs.mkdirSync(kafkaDir);
+        // The stack's broker: its host listener (SASL PLAIN, the operators') besides the internal one the workers use.
+        const hostPort = kafkaMode === "container" ? await freePort() : undefined;
         const brokerSettings = buildKafkaBrokerSettings({
             nodeId: 1,
             internalAdvertised: `127.0.0.1:${kafkaPort}`,
             internalPort: kafkaPort,
+            ...(hostPort ? { hostAdvertised: `127.0.0.1:${hostPort}`, hostPort } : {}),
             controllerHost: "127.0.0.1",
             controllerPort,
             logDirs: path.join(kafkaDir, "data"),
         });
-        brokerSettings.listeners = brokerSettings.listeners.replace("0.0.0.0", "127.0.0.1");
-        let kafkaAccess: KafkaAccess = { bootstrapServers: `127.0.0.1:${kafkaPort}` };
+        brokerSettings.listeners = brokerSettings.listeners.replaceAll("0.0.0.0", "127.0.0.1");
+        // Where the workers reach the broker: the internal listener, as the stack's containers on its Docker network.
+        const internalBootstrapServers = `127.0.0.1:${kafkaPort}`;
+        let kafkaAccess: KafkaAccess = { bootstrapServers: internalBootstrapServers };
+        let brokerJvmFlags: string[] = [];
+        if (hostPort) {
+            // The host listener's password, as the stack generates it: a file the broker reads, and the operators' variable.
+            const hostPassword = randomAlphanumeric(32);
+            const jaasFile = path.join(kafkaDir, "broker-jaas.conf");
+            fs.writeFileSync(jaasFile, brokerHostJaasFile(hostPassword), { mode: 0o600 });
+            brokerJvmFlags = [brokerJaasJvmFlag(jaasFile)];
+            kafkaAccess = { bootstrapServers: `127.0.0.1:${hostPort}`, authentication: brokerHostOperatorAuthentication() };
+            process.env[OPERATOR_SECRET_ENV.kafkaPassword] = hostPassword;
+        }
         // The connection string Event Hubs would hand out (SAS); the workers get it only as a secret file.
         const eventHubsConnectionString = `Endpoint=sb://localhost/;SharedAccessKeyName=kafka-clients;SharedAccessKey=${Buffer.from(Math.random().toString(36)).toString("base64")}`;
         let eventHubsEndpoint: Extract<KafkaEndpoint, { mode: "eventhubs" }> | undefined;
-        let brokerJvmFlags: string[] = [];
         if (kafkaMode === "eventhubs") {
             const clientPort = await freePort();
             const kind = options.eventHubsAuthentication ?? "managedIdentity";
@@ -352,16 +372,13 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
             eventHubsConnectionString: eventHubsEndpoint?.authentication.kind === "sharedAccessKey" ? eventHubsConnectionString : undefined,
         });
         // The REST API's password, as the stack generates it; this process's clients send it as operators do.
-        const connectCredentials = {
-            username: CONNECT_REST_USER,
-            password: Array.from({ length: 32 }, () => "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"[Math.floor(Math.random() * 56)]).join(""),
-        };
+        const connectCredentials = { username: CONNECT_REST_USER, password: randomAlphanumeric(32) };
         for (const file of [...secretFiles, ...connectRestAuthFiles(secretsDir, connectCredentials.password)]) fs.writeFileSync(file.path, file.content, { mode: 0o600 });
         process.env[CONNECT_REST_PASSWORD_ENV] = connectCredentials.password;
         const workerProps = restPorts.map((restPort, i) => {
             const file = path.join(workDir, `connect-distributed-${i + 1}.properties`);
             const workerSettings = buildConnectWorkerSettings({
-                bootstrapServers: kafkaAccess.bootstrapServers,
+                bootstrapServers: eventHubsEndpoint ? kafkaAccess.bootstrapServers : internalBootstrapServers,
                 groupId: E2E_CONNECT_GROUP_ID,
                 replicationFactor: 1,
                 restListener: `http://127.0.0.1:${restPort}`,
@@ -433,7 +450,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
             replicationPassword,
             operatorPassword,
             secretsDir,
-            bootstrapServers: kafkaAccess.bootstrapServers,
+            bootstrapServers: eventHubsEndpoint ? kafkaAccess.bootstrapServers : internalBootstrapServers,
             kafka: kafkaAccess,
             kafkaMode,
             eventHubsEndpoint,

@@ -13,8 +13,9 @@ import { BENCH_DEFAULTS } from "../bench/benchPlan";
 import { MANY_TABLES_DEFAULTS, MANY_TABLES_PROFILES } from "../bench/manyTablesPlan";
 import { INITIAL_LOAD_DEFAULTS, INITIAL_LOAD_PROFILES } from "../bench/initialLoadPlan";
 import { CONNECT_REST_PASSWORD_ENV } from "../connectors/connectRestAuth";
+import { OPERATOR_SECRET_ENV } from "../connectors/workerSettings";
 
-const STACK_HELP = `\nThe stack's outputs come from \`pulumi stack output --json --stack <name>\` (no secrets in them), or from a file saved from it (--outputs).\nPostgreSQL: the commands connect as the stack's operator role cdc_operator (pg_monitor, no DDL); its password comes from PGPASSWORD, else from the stack's secret output postgresOperatorPassword.\nKafka Connect's REST password comes from ${CONNECT_REST_PASSWORD_ENV}: export ${CONNECT_REST_PASSWORD_ENV}="$(pulumi stack output --show-secrets connectRestPassword)".`;
+const STACK_HELP = `\nThe stack's outputs come from \`pulumi stack output --json --stack <name>\` (no secrets in them), or from a file saved from it (--outputs).\nPostgreSQL: the commands connect as the stack's operator role cdc_operator (pg_monitor, no DDL); its password comes from PGPASSWORD, else from the stack's secret output postgresOperatorPassword.\nKafka Connect's REST password comes from ${CONNECT_REST_PASSWORD_ENV}: export ${CONNECT_REST_PASSWORD_ENV}="$(pulumi stack output --show-secrets connectRestPassword)".\nKafka: the stack's broker's password (or Event Hubs' SAS connection string) comes from ${OPERATOR_SECRET_ENV.kafkaPassword} (${OPERATOR_SECRET_ENV.eventHubsConnectionString}), else from the stack's secret output kafkaOperatorPassword (eventHubsConnectionString); with Entra ID on Event Hubs, your az login, or a token in ${OPERATOR_SECRET_ENV.eventHubsAccessToken}.`;
 
 function withStack(command: Command): Command {
     return command

@@ -17,7 +17,7 @@ import { kafkaClient } from "../runtime/kafkaClient";
 import { stringify as stringifyLosslessJson } from "lossless-json";
 import { pollUntil } from "../runtime/pollUntil";
 import { OperationsOutputs } from "../contract/stackOutputs";
-import { readOperationsOutputs, resolvePostgresPassword, StackSelection } from "./stackSelection";
+import { readOperationsOutputs, resolveKafkaPassword, resolvePostgresPassword, StackSelection } from "./stackSelection";
 import { connectToSource } from "./postgresConnection";
 import { KqlRunner, reconcileTable, SqlClient, TableReconcile } from "./reconcileTable";
 import { readIncrementalSnapshots } from "./pipelineHealth";
@@ -89,6 +89,7 @@ function describe(result: TableReconcile): string {
 
 export async function runReconcile(options: ReconcileCommandOptions): Promise<number> {
     const outputs = readOperationsOutputs(options.selection);
+    resolveKafkaPassword(options.selection, outputs);
     const sql = await connectToSource(outputs, resolvePostgresPassword(options.selection, outputs.postgres.user));
     const progress = (m: string) => process.stderr.write(`reconcile: ${m}\n`);
     try {

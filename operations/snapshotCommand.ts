@@ -5,7 +5,7 @@
 // It is also the repair of a DATA GAP (or a re-created topic): the sink, stopped at an offset its topic
 // no longer holds, is first moved to the topic's first offset, then the table is read again.
 import { canonicalTableName, isTableName } from "../contract/identifiers";
-import { readOperationsOutputs, resolvePostgresPassword, StackSelection } from "./stackSelection";
+import { readOperationsOutputs, resolveKafkaPassword, resolvePostgresPassword, StackSelection } from "./stackSelection";
 import { connectToSource } from "./postgresConnection";
 import { requestIncrementalSnapshot } from "../postgres/incrementalSnapshot";
 import { moveSinkPastGaps } from "./sinkOffsetRepair";
@@ -20,6 +20,7 @@ export interface SnapshotOptions {
 /** 0 once Debezium reads the tables (or they are empty); a problem the user must fix throws (the CLI maps it to 2). */
 export async function runSnapshot(options: SnapshotOptions): Promise<number> {
     const outputs = readOperationsOutputs(options.selection);
+    resolveKafkaPassword(options.selection, outputs);
     const signalTable = outputs.postgres.signalTable;
     if (!signalTable) throw new Error("this stack has no signal table yet: run pulumi up with this version first (it adds cdc_meta.signal_<prefix>)");
     const captured = outputs.adx.tables.map((t) => t.sourceTable);

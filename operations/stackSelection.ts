@@ -44,3 +44,14 @@ export function resolvePostgresPassword(selection: StackSelection, user: string)
             : ["config", "get", "pg-adx-cdc:postgresAdminPassword", "--stack", selection.stack];
     return runPulumi(source).replace(/\n$/, "");
 }
+
+/**
+ * The Kafka password the outputs name (the stack's broker's host listener, or Event Hubs' SAS connection
+ * string), for this process's Kafka clients: its variable when set, else the stack's secret output that holds
+ * it, decrypted by Pulumi and put into the variable. Without a stack (--outputs) the variable must be set.
+ */
+export function resolveKafkaPassword(selection: StackSelection, outputs: OperationsOutputs): void {
+    const auth = outputs.kafkaAuthentication;
+    if (auth?.mechanism !== "PLAIN" || process.env[auth.passwordEnvVar] !== undefined || !selection.stack) return;
+    process.env[auth.passwordEnvVar] = runPulumi(["stack", "output", "--show-secrets", auth.passwordOutput, "--stack", selection.stack]).replace(/\n$/, "");
+}

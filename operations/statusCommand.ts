@@ -1,6 +1,6 @@
 // pg-adx-cdc status (npm run status): prints connectors and tasks, the slot's lag, topic end offsets, the sink's lag and the dead-letter count; exits 1
 // when something is unhealthy, 2 when the command itself cannot run.
-import { readOperationsOutputs, resolvePostgresPassword, StackSelection } from "./stackSelection";
+import { readOperationsOutputs, resolveKafkaPassword, resolvePostgresPassword, StackSelection } from "./stackSelection";
 import { collectPipelineHealth, evaluatePipelineHealth, HealthThresholds, renderHealthReport, SqlQueryable } from "./pipelineHealth";
 import { connectToSource } from "./postgresConnection";
 
@@ -13,6 +13,7 @@ export interface StatusOptions {
 /** Prints the report; 0 healthy, 1 unhealthy (the CLI maps a thrown error to 2: cannot run). */
 export async function runStatus(options: StatusOptions): Promise<number> {
     const outputs = readOperationsOutputs(options.selection);
+    resolveKafkaPassword(options.selection, outputs);
     let sql: SqlQueryable | { unavailable: string };
     let client: any;
     try {

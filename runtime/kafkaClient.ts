@@ -6,9 +6,13 @@ import * as https from "https";
 import { Kafka, KafkaConfig, logLevel } from "kafkajs";
 import { getAzureAccessToken } from "./azureAccessToken";
 
-/** How a client proves who it is to Event Hubs: a SAS password from `passwordEnvVar`, or an Entra token for `resource` (local auth off). */
+/**
+ * How an operator's client proves who it is: a password from `passwordEnvVar` (Event Hubs' SAS connection
+ * string over TLS, or the stack's broker's host-listener password on the Docker host's loopback), or an
+ * Entra token for `resource` (Event Hubs with local auth off). `passwordOutput` is the stack output that holds the password.
+ */
 export type KafkaAuthentication =
-    | { protocol: "SASL_SSL"; mechanism: "PLAIN"; username: string; passwordEnvVar: string }
+    | { protocol: "SASL_SSL" | "SASL_PLAINTEXT"; mechanism: "PLAIN"; username: string; passwordEnvVar: string; passwordOutput: string }
     | { protocol: "SASL_SSL"; mechanism: "OAUTHBEARER"; resource: string; tokenEnvVar: string };
 
 export interface KafkaAccess {
@@ -23,7 +27,7 @@ export function kafkaClientConfig(access: KafkaAccess, clientId: string, env: No
     if (!auth) return config;
     // TLS trusts what this process's HTTPS clients trust (the system roots, plus a test's own CA where one is installed).
     const ca = https.globalAgent.options.ca;
-    const ssl = ca ? { ca } : true;
+    const ssl = auth.protocol === "SASL_PLAINTEXT" ? false : ca ? { ca } : true;
     if (auth.mechanism === "OAUTHBEARER") {
         // Asked at each new connection: a held token, else the Azure credential chain (which caches and renews).
         const oauthBearerProvider = async () => ({
@@ -34,8 +38,7 @@ export function kafkaClientConfig(access: KafkaAccess, clientId: string, env: No
     const password = env[auth.passwordEnvVar];
     if (!password) {
         throw new Error(
-            `Kafka at ${access.bootstrapServers} needs SASL credentials: set ${auth.passwordEnvVar} to the Event Hubs connection string, ` +
-                `e.g. export ${auth.passwordEnvVar}="$(pulumi stack output --show-secrets eventHubsConnectionString)"`,
+            `Kafka at ${access.bootstrapServers} needs SASL credentials: set ${auth.passwordEnvVar}, e.g. export ${auth.passwordEnvVar}="$(pulumi stack output --show-secrets ${auth.passwordOutput})"`,
         );
     }
     return { ...config, ssl, sasl: { mechanism: "plain", username: auth.username, password } };

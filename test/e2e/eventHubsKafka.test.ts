@@ -112,7 +112,7 @@ describe("Kafka as Event Hubs serves it to a host with a managed identity (SASL_
         const sas = kafkaClient(
             {
                 bootstrapServers: pipeline.kafka.bootstrapServers,
-                authentication: { protocol: "SASL_SSL", mechanism: "PLAIN", username: "$ConnectionString", passwordEnvVar: "EH_PROBE_SAS" },
+                authentication: { protocol: "SASL_SSL", mechanism: "PLAIN", username: "$ConnectionString", passwordEnvVar: "EH_PROBE_SAS", passwordOutput: "none" },
             },
             "eh-sas-probe",
             { retry: { retries: 0 } },

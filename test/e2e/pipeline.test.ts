@@ -16,6 +16,7 @@ import { capturableTableCheck, nestedPartitionCheck, ORDERS_TABLE, rowSecurityPo
 import { buildKustoSinkConfig } from "../../connectors/kustoSink";
 import { deadLetterTopicFor } from "../../connectors/kafkaTopics";
 import { kafkaClient } from "../../runtime/kafkaClient";
+import { Kafka, logLevel } from "kafkajs";
 import { connectAuthorizationHeaders } from "../../connectors/connectRestAuth";
 import { evaluatePipelineHealth, readConnectorHealth, readTopicOffsets } from "../../operations/pipelineHealth";
 import { DEFAULT_THRESHOLDS } from "../../contract/healthThresholds";
@@ -261,6 +262,34 @@ describe("PostgreSQL → Debezium → Kafka → the real Kusto sink → ADX (tes
             assert.equal((await fetch(`${pipeline.connectUrl}${path_}`)).status, 401, `${path_} without credentials`);
             assert.equal((await fetch(`${pipeline.connectUrl}${path_}`, { headers: connectAuthorizationHeaders() })).status, 200, `${path_} with them`);
         }
+    });
+
+    it("the broker's host listener (the operator commands') reads and writes nothing without its password; with it, status's offsets read through it", async () => {
+        const auth = pipeline.kafka.authentication;
+        assert.ok(auth?.mechanism === "PLAIN" && auth.protocol === "SASL_PLAINTEXT", JSON.stringify(auth));
+        assert.notEqual(pipeline.kafka.bootstrapServers, pipeline.bootstrapServers, "operators and workers reach the broker on different listeners");
+        const probe = async (password: string | undefined) => {
+            const admin = new Kafka({
+                clientId: "e2e-host-listener-probe",
+                brokers: [pipeline.kafka.bootstrapServers],
+                logLevel: logLevel.NOTHING,
+                retry: { retries: 0 },
+                ...(password === undefined ? {} : { sasl: { mechanism: "plain" as const, username: auth.username, password } }),
+            }).admin();
+            try {
+                await admin.connect();
+                return await admin.listTopics();
+            } finally {
+                await admin.disconnect().catch(() => undefined);
+            }
+        };
+        await assert.rejects(probe(undefined), /Connection|closed|timeout|disconnected|brokers/i, "without SASL the listener drops the client");
+        await assert.rejects(probe("not-the-password"), /SASL PLAIN authentication failed|Authentication failed/i);
+        const environ = fs.readFileSync(`/proc/${pipeline.processes.kafka.child.pid}/environ`, "utf8");
+        assert.ok(!environ.includes(process.env[auth.passwordEnvVar]!), "the broker reads the password from its JAAS file, not its environment");
+        assert.ok((await probe(process.env[auth.passwordEnvVar])).includes(`${PREFIX}.${CAPTURED_TABLE}`));
+        const offsets = await readTopicOffsets(pipeline.kafka, [`${PREFIX}.${CAPTURED_TABLE}`], deadLetterTopicFor(PREFIX), sink.connectorName);
+        assert.ok(offsets.topics[0].endOffset > 0);
     });
 
     it("the worker refuses a connector that overrides a client setting the stack's connectors do not (its consumer pointed at another broker)", async () => {

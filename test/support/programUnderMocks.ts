@@ -1,7 +1,17 @@
 // Runs the whole program (index.ts) under Pulumi mocks with one stack file's config, as
 // `pulumi preview -s <stack>` would, and gives the tests what the engine would have received.
 import * as assert from "node:assert/strict";
-import { installMocks, MOCK_CONNECT_REST_PASSWORD, MOCK_EVENT_HUBS_KEY, MockedResource, readProject, readStackFile, SECRET_SIGNATURE, settle } from "./pulumiMocks";
+import {
+    installMocks,
+    MOCK_CONNECT_REST_PASSWORD,
+    MOCK_EVENT_HUBS_KEY,
+    MOCK_KAFKA_OPERATOR_PASSWORD,
+    MockedResource,
+    readProject,
+    readStackFile,
+    SECRET_SIGNATURE,
+    settle,
+} from "./pulumiMocks";
 import { SECURE_VALUE, validateStackConfig } from "./pulumiCliConfigRules";
 
 /**
@@ -11,7 +21,14 @@ import { SECURE_VALUE, validateStackConfig } from "./pulumiCliConfigRules";
 export const OPERATOR_SET_CONFIG: Record<string, Record<string, unknown>> = {};
 export const MOCK_ADMIN_PASSWORD = "Mock-Admin-Passw0rd!";
 /** Plaintext of every secret the mocks hand the program, to prove none leaks. */
-export const MOCK_SECRETS = ["mock-client-secret-value", "mock-replication-password-0123456789", MOCK_ADMIN_PASSWORD, MOCK_EVENT_HUBS_KEY, MOCK_CONNECT_REST_PASSWORD];
+export const MOCK_SECRETS = [
+    "mock-client-secret-value",
+    "mock-replication-password-0123456789",
+    MOCK_ADMIN_PASSWORD,
+    MOCK_EVENT_HUBS_KEY,
+    MOCK_CONNECT_REST_PASSWORD,
+    MOCK_KAFKA_OPERATOR_PASSWORD,
+];
 
 export interface ProgramRun {
     resources: MockedResource[];

@@ -60,7 +60,13 @@ function computedOutputs(type: string, name: string, inputs: Record<string, any>
             return { result: "abc123" };
         case "random:index/randomPassword:RandomPassword":
             // Letters and digits, as `special: false` gives; the REST password is checked for that.
-            return { result: name.endsWith("connect-rest-password") ? MOCK_CONNECT_REST_PASSWORD : "mock-replication-password-0123456789" };
+            return {
+                result: name.endsWith("connect-rest-password")
+                    ? MOCK_CONNECT_REST_PASSWORD
+                    : name.endsWith("kafka-operator-password")
+                      ? MOCK_KAFKA_OPERATOR_PASSWORD
+                      : "mock-replication-password-0123456789",
+            };
         case "random:index/randomBytes:RandomBytes":
             return { base64: "c2FsdHNhbHRzYWx0c2FsdA==" };
         case "docker:index/network:Network":
@@ -209,6 +215,7 @@ export function resolveOutput<T>(output: pulumi.Output<T>): Promise<{ value: T; 
 
 /** The Connect REST password the mocked RandomPassword gives (it must never show in plaintext). */
 export const MOCK_CONNECT_REST_PASSWORD = "mockConnectRestPassword0123456789";
+export const MOCK_KAFKA_OPERATOR_PASSWORD = "mockKafkaOperatorPassword0123456789";
 
 /** The Event Hubs key the mocked listNamespaceKeys returns (it must never show in plaintext). */
 export const MOCK_EVENT_HUBS_KEY = "mock-eventhubs-key-value";

@@ -15,9 +15,10 @@ import {
     sinkTaskStopPositions,
 } from "../../operations/pipelineHealth";
 import { DEFAULT_THRESHOLDS } from "../../contract/healthThresholds";
-import { parseOperationsOutputs } from "../../contract/stackOutputs";
-import { readOperationsOutputs } from "../../operations/stackSelection";
+import { OperationsOutputs, parseOperationsOutputs } from "../../contract/stackOutputs";
+import { readOperationsOutputs, resolveKafkaPassword } from "../../operations/stackSelection";
 import { eventHubsOperatorAuthentication } from "../../connectors/workerSettings";
+import { brokerHostOperatorAuthentication } from "../../components/kafkaBrokerSettings";
 import { kafkaClientConfig } from "../../runtime/kafkaClient";
 import { buildCurrentRowQuery } from "../../operations/kustoCurrentStateProbe";
 import { verifyPipeline } from "../../operations/verifyPipeline";
@@ -399,6 +400,7 @@ describe("stack outputs", () => {
             mechanism: "PLAIN",
             username: "$ConnectionString",
             passwordEnvVar: "CDC_EVENTHUBS_CONNECTION_STRING",
+            passwordOutput: "eventHubsConnectionString",
         });
     });
 });
@@ -423,9 +425,43 @@ describe("verify", () => {
 });
 
 describe("Kafka access for operator commands", () => {
+    it("with --stack and no password in the environment, reads it from the stack's secret output (as for PostgreSQL); a set variable wins; an Entra login needs none", () => {
+        const bin = fs.mkdtempSync(path.join(os.tmpdir(), "fake-pulumi-"));
+        const calls = path.join(bin, "calls");
+        fs.writeFileSync(path.join(bin, "pulumi"), `#!/bin/sh\necho "$@" >> ${calls}\necho broker-password-from-state\n`, { mode: 0o755 });
+        const saved = { PATH: process.env.PATH, CDC_KAFKA_PASSWORD: process.env.CDC_KAFKA_PASSWORD };
+        process.env.PATH = `${bin}:${process.env.PATH}`;
+        delete process.env.CDC_KAFKA_PASSWORD;
+        try {
+            const container = { kafkaAuthentication: brokerHostOperatorAuthentication() } as OperationsOutputs;
+            resolveKafkaPassword({ outputsFile: "outputs.json" }, container);
+            assert.equal(process.env.CDC_KAFKA_PASSWORD, undefined, "with --outputs only the variable counts");
+            resolveKafkaPassword({ stack: "dev" }, container);
+            assert.equal(process.env.CDC_KAFKA_PASSWORD, "broker-password-from-state");
+            assert.equal(fs.readFileSync(calls, "utf8"), "stack output --show-secrets kafkaOperatorPassword --stack dev\n");
+            process.env.CDC_KAFKA_PASSWORD = "exported";
+            resolveKafkaPassword({ stack: "dev" }, container);
+            resolveKafkaPassword({ stack: "prod" }, {
+                kafkaAuthentication: eventHubsOperatorAuthentication("managedIdentity", "https://ns.servicebus.windows.net"),
+            } as OperationsOutputs);
+            assert.equal(process.env.CDC_KAFKA_PASSWORD, "exported");
+            assert.equal(fs.readFileSync(calls, "utf8").split("\n").filter(Boolean).length, 1, "no further pulumi call");
+        } finally {
+            process.env.PATH = saved.PATH;
+            if (saved.CDC_KAFKA_PASSWORD === undefined) delete process.env.CDC_KAFKA_PASSWORD;
+            else process.env.CDC_KAFKA_PASSWORD = saved.CDC_KAFKA_PASSWORD;
+            fs.rmSync(bin, { recursive: true, force: true });
+        }
+    });
+
     const access = { bootstrapServers: "ns.servicebus.windows.net:9093", authentication: eventHubsOperatorAuthentication() };
-    it("reaches the stack's broker in plain text, and Event Hubs with SASL PLAIN as $ConnectionString over TLS", () => {
-        assert.deepEqual(kafkaClientConfig({ bootstrapServers: "127.0.0.1:9092" }, "t").brokers, ["127.0.0.1:9092"]);
+    it("reaches the stack's broker's host listener with SASL PLAIN as its one user (loopback, no TLS), and Event Hubs with SASL PLAIN as $ConnectionString over TLS", () => {
+        const broker = kafkaClientConfig({ bootstrapServers: "127.0.0.1:9092", authentication: brokerHostOperatorAuthentication() }, "t", { CDC_KAFKA_PASSWORD: "p4ssw0rd" });
+        assert.deepEqual([broker.brokers, broker.sasl, broker.ssl], [["127.0.0.1:9092"], { mechanism: "plain", username: "operator", password: "p4ssw0rd" }, false]);
+        assert.throws(
+            () => kafkaClientConfig({ bootstrapServers: "127.0.0.1:9092", authentication: brokerHostOperatorAuthentication() }, "t", {}),
+            /needs SASL credentials: set CDC_KAFKA_PASSWORD, e\.g\. export CDC_KAFKA_PASSWORD="\$\(pulumi stack output --show-secrets kafkaOperatorPassword\)"/,
+        );
         const config = kafkaClientConfig(access, "t", { CDC_EVENTHUBS_CONNECTION_STRING: "Endpoint=sb://ns/;SharedAccessKeyName=k;SharedAccessKey=s" });
         assert.deepEqual(config.sasl, { mechanism: "plain", username: "$ConnectionString", password: "Endpoint=sb://ns/;SharedAccessKeyName=k;SharedAccessKey=s" });
         assert.ok(config.ssl);
@@ -433,6 +469,6 @@ describe("Kafka access for operator commands", () => {
     it("without the connection string in the environment, names the variable and how to set it", () =>
         assert.throws(
             () => kafkaClientConfig(access, "t", {}),
-            /needs SASL credentials: set CDC_EVENTHUBS_CONNECTION_STRING to the Event Hubs connection string, e\.g\. export CDC_EVENTHUBS_CONNECTION_STRING="\$\(pulumi stack output --show-secrets eventHubsConnectionString\)"/,
+            /needs SASL credentials: set CDC_EVENTHUBS_CONNECTION_STRING, e\.g\. export CDC_EVENTHUBS_CONNECTION_STRING="\$\(pulumi stack output --show-secrets eventHubsConnectionString\)"/,
         ));
 });

@@ -7,8 +7,9 @@ import { FAILED_TASK_ALERT, failedTasksQuery, initialSnapshotRunning, WORKER_HEA
 import { before, describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
-import { CLIENT_CONFIG, MOCK_CONNECT_REST_PASSWORD, resolveOutput, SECRET_SIGNATURE, secretFilesOf, unsecret } from "../support/pulumiMocks";
-import { CONNECT_IMAGE_USER } from "../../connectors/workerSettings";
+import { CLIENT_CONFIG, MOCK_CONNECT_REST_PASSWORD, MOCK_KAFKA_OPERATOR_PASSWORD, resolveOutput, SECRET_SIGNATURE, secretFilesOf, unsecret } from "../support/pulumiMocks";
+import { CONNECT_IMAGE_USER, OPERATOR_SECRET_ENV } from "../../connectors/workerSettings";
+import { BROKER_HOST_PASSWORD_OUTPUT, brokerHostOperatorAuthentication } from "../../components/kafkaBrokerSettings";
 import { countByType, displayedInputs, MOCK_SECRETS, ProgramRun, runProgramWithStackFile } from "../support/programUnderMocks";
 import { parseOperationsOutputs } from "../../contract/stackOutputs";
 import { assertUrnsKept } from "../support/stackUrns";
@@ -39,7 +40,7 @@ describe("the program with Pulumi.dev.yaml", () => {
             "azure-native:dbforpostgresql:Database": 1,
             "azure-native:monitor:MetricAlert": 2,
             "random:index/randomString:RandomString": 1,
-            "random:index/randomPassword:RandomPassword": 3,
+            "random:index/randomPassword:RandomPassword": 4,
             "random:index/randomBytes:RandomBytes": 2,
             "docker:index/network:Network": 1,
             "docker:index/remoteImage:RemoteImage": 1,
@@ -186,6 +187,30 @@ describe("the program with Pulumi.dev.yaml", () => {
         assert.ok(connect, "a Connect container");
         assert.equal(connect.inputs.wait, true);
         assert.equal(run.one("docker:index/image:Image").inputs.buildOnPreview, false, "PR previews need no Docker build");
+    });
+
+    it("the broker's host listener (published on 127.0.0.1 for the operator commands) asks for a password: SASL PLAIN, one user, the password only in a file of the broker container", async () => {
+        const broker = run.byType("docker:index/container:Container").find((c) => c.name === "cdc-kafka-kafka")!;
+        const env = Object.fromEntries((broker.inputs.envs as string[]).map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]));
+        assert.match(env.KAFKA_LISTENER_SECURITY_PROTOCOL_MAP, /(^|,)HOST:SASL_PLAINTEXT(,|$)/);
+        assert.match(env.KAFKA_LISTENER_SECURITY_PROTOCOL_MAP, /(^|,)INTERNAL:PLAINTEXT(,|$)/, "the Docker network's listener (the workers') stays as it was");
+        assert.equal(env.KAFKA_LISTENER_NAME_HOST_SASL_ENABLED_MECHANISMS, "PLAIN");
+        assert.equal(broker.inputs.ports[0].external, Number(env.KAFKA_ADVERTISED_LISTENERS.match(/HOST:\/\/127\.0\.0\.1:(\d+)/)![1]), "the published port is the host listener");
+        const jaasFile = env.KAFKA_OPTS.replace("-Djava.security.auth.login.config=", "");
+        assert.ok(jaasFile.startsWith("/opt/kafka/config/pg-adx-cdc/"), env.KAFKA_OPTS);
+        const uploads = unsecret(broker.inputs.uploads) as { file: string; content: string; permissions: string }[];
+        assert.deepEqual(
+            uploads.map((u) => [u.file, u.permissions]),
+            [[jaasFile, "0444"]],
+        );
+        assert.ok(uploads[0].content.includes(`user_operator="${MOCK_KAFKA_OPERATOR_PASSWORD}"`) && uploads[0].content.startsWith("host.KafkaServer {"));
+        assert.ok(!JSON.stringify(broker.inputs.envs).includes(MOCK_KAFKA_OPERATOR_PASSWORD), "the password is in no environment variable");
+        // Operators: the password is a secret output, and the operations outputs say where they read it from.
+        const output = await resolveOutput<string>(run.program[BROKER_HOST_PASSWORD_OUTPUT]);
+        assert.deepEqual([output.value, output.secret], [MOCK_KAFKA_OPERATOR_PASSWORD, true]);
+        const operations = parseOperationsOutputs((await resolveOutput(run.program.operations)).value, "mocked dev stack");
+        assert.deepEqual(operations.kafkaAuthentication, brokerHostOperatorAuthentication());
+        assert.equal(operations.kafkaAuthentication?.mechanism === "PLAIN" && operations.kafkaAuthentication.passwordEnvVar, OPERATOR_SECRET_ENV.kafkaPassword);
     });
 
     it("carries the stack name in Azure and Docker resource names", () => {

@@ -26,7 +26,7 @@ describe("the program with Pulumi.free.yaml (existing free cluster, PostgreSQL c
             "azuread:index/application:Application": 1,
             "azuread:index/servicePrincipal:ServicePrincipal": 1,
             "azuread:index/applicationPassword:ApplicationPassword": 1,
-            "random:index/randomPassword:RandomPassword": 4,
+            "random:index/randomPassword:RandomPassword": 5,
             "random:index/randomBytes:RandomBytes": 3,
             "docker:index/network:Network": 1,
             "docker:index/remoteImage:RemoteImage": 2,
