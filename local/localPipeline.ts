@@ -167,6 +167,12 @@ export interface LocalPipelineOptions {
 
 export const E2E_CONNECT_GROUP_ID = "pg-adx-cdc-e2e";
 
+/** This process's environment minus the operators' secret variables: the broker and the workers read their secrets from files only. */
+function withoutOperatorSecrets(): NodeJS.ProcessEnv {
+    const operatorSecrets: string[] = [...Object.values(OPERATOR_SECRET_ENV), CONNECT_REST_PASSWORD_ENV];
+    return Object.fromEntries(Object.entries(process.env).filter(([k]) => !operatorSecrets.includes(k)));
+}
+
 /** A password of letters and digits, as the stack's RandomPassword (special: false) makes them. */
 function randomAlphanumeric(length: number): string {
     return Array.from({ length }, () => "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"[Math.floor(Math.random() * 56)]).join("");
@@ -350,7 +356,8 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
         execFileSync("java", ["-Xmx256m", "-XX:TieredStopAtLevel=1", "-cp", classpath, "kafka.tools.StorageTool", "format", "-t", "cGctYWR4LWNkYy1lMmU", "-c", brokerProps], {
             stdio: "ignore",
         });
-        const startKafkaProcess = () => startProcess("kafka", "java", [...jvm("broker"), ...brokerJvmFlags, "kafka.Kafka", brokerProps], path.join(workDir, "kafka.log"));
+        const startKafkaProcess = () =>
+            startProcess("kafka", "java", [...jvm("broker"), ...brokerJvmFlags, "kafka.Kafka", brokerProps], path.join(workDir, "kafka.log"), { env: withoutOperatorSecrets() });
         let kafka = startKafkaProcess();
         started.push(kafka);
         await waitUntil("the Kafka broker to listen", () => portOpen(kafkaPort), 90_000, kafka);
@@ -392,11 +399,8 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
             return file;
         });
         const connectUrl = connectUrls[0];
-        // This process's environment minus the operators' secret variables: the workers read secrets from files only.
-        const operatorSecrets: string[] = [...Object.values(OPERATOR_SECRET_ENV), CONNECT_REST_PASSWORD_ENV];
-        const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !operatorSecrets.includes(k)));
         const workerEnv = {
-            ...inherited,
+            ...withoutOperatorSecrets(),
             // As on an Azure host with a managed identity: the identity library finds its endpoint here.
             IDENTITY_ENDPOINT: managedIdentity.endpoint,
             IDENTITY_HEADER: managedIdentity.header,
