@@ -7,7 +7,8 @@
 // compaction on Connect's three. The broker keeps its PLAINTEXT listener for itself (controller,
 // inter-broker); clients only get the SASL_SSL one.
 import { KafkaAccess, kafkaClient } from "../runtime/kafkaClient";
-import { KafkaTopicSpec } from "../connectors/kafkaTopics";
+import { KafkaTopicSpec, pipelineTopics } from "../connectors/kafkaTopics";
+import { planPipeline } from "../plan/pipelinePlan";
 import { EVENT_HUBS_SASL_USERNAME } from "../connectors/workerSettings";
 
 const LISTENER = "EVENTHUBS";
@@ -58,6 +59,22 @@ export function eventHubsLikeListener(input: {
 /** JVM flags the broker needs for the listener: Kafka 4 fetches a JWKS only from URLs the JVM allows. */
 export function eventHubsLikeBrokerJvmFlags(authentication: EventHubsLikeAuthentication): string[] {
     return authentication.kind === "entra" ? [`-Dorg.apache.kafka.sasl.oauthbearer.allowed.urls=${authentication.jwksUrl}`] : [];
+}
+
+/**
+ * The pipeline's topics for a prefix and its tables, as the stack lists its event hubs (kafkaTopics.ts), for
+ * the Event-Hubs-like broker to hold from the start; the Connect group is the harness's.
+ */
+export function eventHubsLikeTopics(input: { topicPrefix: string; tables: string[]; connectGroupId: string; tablePartitions: number }): KafkaTopicSpec[] {
+    const plan = planPipeline({ topicPrefix: input.topicPrefix, tables: input.tables });
+    return pipelineTopics({
+        tables: plan.tables,
+        heartbeat: plan.heartbeat,
+        connectGroupId: input.connectGroupId,
+        deadLetterTopic: plan.deadLetterTopic,
+        tablePartitions: input.tablePartitions,
+        retentionHours: 24,
+    });
 }
 
 /** Creates the topics as the stack creates event hubs: partitions as listed, Connect's three compacted. */

@@ -15,8 +15,8 @@ import { E2E_CONNECT_GROUP_ID, E2E_OPERATOR_PRINCIPAL_ID, LocalPipeline, startLo
 import { adminClient, CAPTURED_TABLE, CapturedSource, setUpCapturedSource } from "../../local/capturedSource";
 import { deployKustoSink, KustoSinkDeployment } from "../../local/kustoSinkDeployment";
 import { waitUntilEqual } from "./harness/sourceComparison";
-import { deadLetterTopicFor, pipelineTopics } from "../../connectors/kafkaTopics";
-import { planPipeline } from "../../plan/pipelinePlan";
+import { deadLetterTopicFor } from "../../connectors/kafkaTopics";
+import { eventHubsLikeTopics } from "../../local/eventHubsLikeBroker";
 import { connectInternalTopics, MANAGED_IDENTITY_LOGIN_HANDLER_CLASS, OPERATOR_SECRET_ENV, WORKER_SECRET_FILES } from "../../connectors/workerSettings";
 import { connectRequest } from "../../connectors/connectRestClient";
 import { runOrdersGenerator } from "../../generator/ordersGenerator";
@@ -33,15 +33,7 @@ const PREFIX = "eh";
 const SOURCE = "eh-postgres-source";
 const TABLE = CAPTURED_TABLE;
 const TABLE_PARTITIONS = 2;
-const plan = planPipeline({ topicPrefix: PREFIX, tables: [TABLE] });
-const topics = pipelineTopics({
-    tables: plan.tables,
-    heartbeat: plan.heartbeat,
-    connectGroupId: E2E_CONNECT_GROUP_ID,
-    deadLetterTopic: plan.deadLetterTopic,
-    tablePartitions: TABLE_PARTITIONS,
-    retentionHours: 24,
-});
+const topics = eventHubsLikeTopics({ topicPrefix: PREFIX, tables: [TABLE], connectGroupId: E2E_CONNECT_GROUP_ID, tablePartitions: TABLE_PARTITIONS });
 let pipeline: LocalPipeline;
 let source: CapturedSource;
 let sink: KustoSinkDeployment;

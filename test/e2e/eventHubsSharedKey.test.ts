@@ -11,8 +11,8 @@ import { E2E_CONNECT_GROUP_ID, LocalPipeline, startLocalPipeline } from "../../l
 import { adminClient, CAPTURED_TABLE, CapturedSource, setUpCapturedSource } from "../../local/capturedSource";
 import { deployKustoSink, KustoSinkDeployment } from "../../local/kustoSinkDeployment";
 import { waitUntilEqual } from "./harness/sourceComparison";
-import { deadLetterTopicFor, pipelineTopics } from "../../connectors/kafkaTopics";
-import { planPipeline } from "../../plan/pipelinePlan";
+import { deadLetterTopicFor } from "../../connectors/kafkaTopics";
+import { eventHubsLikeTopics } from "../../local/eventHubsLikeBroker";
 import { OPERATOR_SECRET_ENV, workerSecretReference } from "../../connectors/workerSettings";
 import { runOrdersGenerator } from "../../generator/ordersGenerator";
 import { kafkaClient } from "../../runtime/kafkaClient";
@@ -20,15 +20,7 @@ import { readTopicOffsets } from "../../operations/pipelineHealth";
 
 const PREFIX = "ehsas";
 const TABLE = CAPTURED_TABLE;
-const plan = planPipeline({ topicPrefix: PREFIX, tables: [TABLE] });
-const topics = pipelineTopics({
-    tables: plan.tables,
-    heartbeat: plan.heartbeat,
-    connectGroupId: E2E_CONNECT_GROUP_ID,
-    deadLetterTopic: plan.deadLetterTopic,
-    tablePartitions: 2,
-    retentionHours: 24,
-});
+const topics = eventHubsLikeTopics({ topicPrefix: PREFIX, tables: [TABLE], connectGroupId: E2E_CONNECT_GROUP_ID, tablePartitions: 2 });
 let pipeline: LocalPipeline;
 let source: CapturedSource;
 let sink: KustoSinkDeployment;

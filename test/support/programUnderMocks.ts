@@ -11,6 +11,7 @@ import {
     readStackFile,
     SECRET_SIGNATURE,
     settle,
+    unsecret,
 } from "./pulumiMocks";
 import { SECURE_VALUE, validateStackConfig } from "./pulumiCliConfigRules";
 
@@ -90,4 +91,15 @@ export function displayedInputs(value: unknown): unknown {
         );
     }
     return value;
+}
+
+/** The Connect worker containers of a run (named pg-adx-cdc-connect-*), each with its environment as a map (secrets revealed). */
+export function connectWorkerEnvironments(run: ProgramRun): { worker: MockedResource; env: Record<string, string> }[] {
+    return run
+        .byType("docker:index/container:Container")
+        .filter((c) => c.inputs.name.startsWith("pg-adx-cdc-connect-"))
+        .map((worker) => {
+            const envs: string[] = unsecret(worker.inputs.envs);
+            return { worker, env: Object.fromEntries(envs.map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)])) };
+        });
 }

@@ -2,17 +2,14 @@
 // with failover slots, long retention, data kept on destroy.
 import { before, describe, it } from "node:test";
 import * as assert from "node:assert/strict";
-import { CLIENT_CONFIG, MOCK_EVENT_HUBS_KEY, mockServicePrincipalObjectId, REGISTERED_URNS, resolveOutput, SECRET_SIGNATURE, secretFilesOf } from "../support/pulumiMocks";
+import { CLIENT_CONFIG, MOCK_EVENT_HUBS_KEY, mockServicePrincipalObjectId, REGISTERED_URNS, resolveOutput, secretFilesOf } from "../support/pulumiMocks";
 import { CONNECT_IMAGE_USER, MANAGED_IDENTITY_LOGIN_HANDLER_CLASS, OPERATOR_SECRET_ENV } from "../../connectors/workerSettings";
 import { EVENT_HUBS_DATA_ROLES } from "../../components/eventHubsKafka";
 import { parseOperationsOutputs } from "../../contract/stackOutputs";
-import { displayedInputs, MOCK_SECRETS, ProgramRun, runProgramWithStackFile } from "../support/programUnderMocks";
+import { connectWorkerEnvironments, displayedInputs, MOCK_SECRETS, ProgramRun, runProgramWithStackFile } from "../support/programUnderMocks";
 import { assertUrnsKept, oldResourcesTakenOver } from "../support/stackUrns";
 
 let run: ProgramRun;
-
-/** A secret input as the engine receives it: wrapped with Pulumi's secret signature. */
-const revealed = (value: any) => (value && typeof value === "object" && SECRET_SIGNATURE in value ? value.value : value);
 
 before(async () => {
     // Production with someone on call: every alert e-mails them.
@@ -135,15 +132,13 @@ describe("the program with Pulumi.prod.yaml", () => {
     });
 
     it("runs two Connect workers in one group against Event Hubs over SASL_SSL as the host's managed identity (OAUTHBEARER): no Event Hubs secret in any file, variable or input", () => {
-        const workers = run.byType("docker:index/container:Container").filter((c) => c.inputs.name.startsWith("pg-adx-cdc-connect-"));
-        assert.equal(workers.length, 2);
+        const workers = connectWorkerEnvironments(run);
         assert.deepEqual(
-            workers.map((w) => w.inputs.ports[0].external),
+            workers.map((w) => w.worker.inputs.ports[0].external),
             [8083, 8084],
+            "two workers",
         );
-        for (const worker of workers) {
-            const envs = revealed(worker.inputs.envs);
-            const env = Object.fromEntries(envs.map((e: string) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]));
+        for (const { worker, env } of workers) {
             assert.equal(env.GROUP_ID, "pg-adx-cdc-connect");
             assert.match(env.BOOTSTRAP_SERVERS, /^pg-adx-cdc-prod-.*\.servicebus\.windows\.net:9093$/);
             const resource = `https://${env.BOOTSTRAP_SERVERS.replace(/:9093$/, "")}`;
@@ -162,7 +157,7 @@ describe("the program with Pulumi.prod.yaml", () => {
             assert.equal(env.CONNECT_REQUEST_TIMEOUT_MS, "60000");
             assert.equal(env.CONNECT_TOPIC_CREATION_ENABLE, "false");
             assert.ok(!("/run/secrets/pg-adx-cdc/eventhubs-connection-string" in secretFilesOf(worker, CONNECT_IMAGE_USER.uid)), "no Event Hubs secret file");
-            assert.ok(!JSON.stringify(envs).includes(MOCK_EVENT_HUBS_KEY) && !/SharedAccessKey/.test(JSON.stringify(envs)));
+            assert.ok(!JSON.stringify(env).includes(MOCK_EVENT_HUBS_KEY) && !/SharedAccessKey/.test(JSON.stringify(env)));
         }
         // The workers start only once their identity holds its roles on the namespace.
         const urnOf = (name: string) => REGISTERED_URNS.find((u) => u.name === name)!;
