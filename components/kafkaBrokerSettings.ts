@@ -6,6 +6,7 @@
 // reaches the port reads and writes nothing without it.
 import type { KafkaAuthentication } from "../runtime/kafkaClient";
 import { OPERATOR_SECRET_ENV } from "../connectors/workerSettings";
+import { assertGeneratedPassword } from "../connectors/connectRestAuth";
 
 export interface KafkaBrokerSettingsInput {
     nodeId: number;
@@ -73,8 +74,7 @@ export const BROKER_HOST_USER = "operator";
  * reads at start (brokerJaasJvmFlag), so the password is in no container environment (`docker inspect`).
  */
 export function brokerHostJaasFile(password: string): string {
-    // Letters and digits only: the JAAS file quotes the value, where other characters would need escaping.
-    if (!/^[A-Za-z0-9]{16,}$/.test(password)) throw new Error("the broker's host-listener password must be at least 16 letters and digits");
+    assertGeneratedPassword(password, "the broker's host-listener password");
     return `host.KafkaServer {\n  org.apache.kafka.common.security.plain.PlainLoginModule required\n  user_${BROKER_HOST_USER}="${password}";\n};\n`;
 }
 

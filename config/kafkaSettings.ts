@@ -8,6 +8,7 @@ import { DEFAULT_KAFKA_COMPRESSION, KAFKA_COMPRESSION_TYPES, KafkaCompression } 
 import { DEFAULT_TABLE_PARTITIONS, defaultTablePartitions, FIXED_TOPIC_COUNT, KafkaTopicSpec, pipelineTopics } from "../connectors/kafkaTopics";
 import { STACK_CONNECT_GROUP_ID } from "../connectors/workerSettings";
 import { PipelinePlan, planPipeline } from "../plan/pipelinePlan";
+import { GUID_PATTERN } from "../contract/guid";
 
 // Images and the Kusto sink are not settings: versions.ts pins them, so what is deployed is what the e2e run verified.
 const connectSettings = {
@@ -92,7 +93,7 @@ export const eventHubsKafkaSchema = z.strictObject({
              */
             operatorObjectIds: z
                 .array(
-                    z.string().regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, {
+                    z.string().regex(GUID_PATTERN, {
                         message: "must be an Entra object id, a GUID (`az ad user show --id <upn> --query id -o tsv`)",
                     }),
                 )

@@ -13,6 +13,7 @@ import { alertsSchema } from "./alertSettings";
 /** Config namespace (the project name in Pulumi.yaml) and the admin password's key: the providers read that key too. */
 export { CONFIG_NAMESPACE, POSTGRES_ADMIN_PASSWORD_KEY } from "../runtime/providerKit";
 import { CONFIG_NAMESPACE, POSTGRES_ADMIN_PASSWORD_KEY } from "../runtime/providerKit";
+import { GUID_PATTERN } from "../contract/guid";
 
 const generatorSchema = z
     .strictObject({
@@ -35,7 +36,7 @@ const sinkIdentitySchema = z
         /** An identity already on the Docker host (its client id); unset, the stack creates one to attach to the host. */
         managedIdentityClientId: z
             .string()
-            .regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, {
+            .regex(GUID_PATTERN, {
                 message: "must be the identity's client id, a GUID (`az identity show -g <group> -n <name> --query clientId -o tsv`)",
             })
             .optional(),

@@ -20,10 +20,18 @@ export interface ConnectCredentials {
     password: string;
 }
 
-/** Letters and digits only: the users file is a Java properties file, where other characters would need escaping. */
-export function assertRestPassword(password: string): string {
-    if (!/^[A-Za-z0-9]{16,}$/.test(password)) throw new Error("the Connect REST password must be at least 16 letters and digits");
+/**
+ * A generated password as the stack makes them (RandomPassword, special: false): letters and digits only, so
+ * that a Java properties file or a JAAS file can hold it unescaped.
+ */
+export function assertGeneratedPassword(password: string, what: string): string {
+    if (!/^[A-Za-z0-9]{16,}$/.test(password)) throw new Error(`${what} must be at least 16 letters and digits`);
     return password;
+}
+
+/** The users file is a Java properties file. */
+export function assertRestPassword(password: string): string {
+    return assertGeneratedPassword(password, "the Connect REST password");
 }
 
 /** The files that turn authentication on in a worker: the users file (secret) and the JAAS login config. */

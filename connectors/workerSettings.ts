@@ -2,6 +2,7 @@
 // both configured from this one builder, so the settings the tests run are the settings deployed.
 import type { OperationsOutputs } from "../contract/stackOutputs";
 import { BASIC_AUTH_EXTENSION_CLASS, connectRestAuthWorkerSettings } from "./connectRestAuth";
+import { GUID_PATTERN } from "../contract/guid";
 
 /**
  * The worker's secrets, one file each in its secrets directory, named here. Connector configs and the
@@ -96,7 +97,7 @@ export function eventHubsTokenResource(bootstrapServers: string): string {
 /** The JAAS line of an OAUTHBEARER login as a managed identity (no secret: a resource and a client id). */
 export function managedIdentityJaasConfig(resource: string, clientId: string): string {
     if (!/^https:\/\/[A-Za-z0-9.-]+\/?$/.test(resource)) throw new Error(`the Event Hubs token resource must be https://<host> (got ${JSON.stringify(resource)})`);
-    if (!/^[0-9a-fA-F-]{36}$/.test(clientId)) throw new Error(`the workers' managed identity client id must be a GUID (got ${JSON.stringify(clientId)})`);
+    if (!GUID_PATTERN.test(clientId)) throw new Error(`the workers' managed identity client id must be a GUID (got ${JSON.stringify(clientId)})`);
     return `org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required resource="${resource}" clientId="${clientId}";`;
 }
 
