@@ -13,7 +13,7 @@ import { keySample, kqlLatestChanges, RECONCILE_RESULTS_TABLE, ReconcileTarget, 
 import { changeMetadataColumns } from "../kql/adxModel";
 import { changeMetadataFields } from "../contract/recordFields";
 import { KAFKA_POSITION_FIELDS } from "../contract/recordFields";
-import { kafkaClient } from "../runtime/kafkaClient";
+import { KafkaAccess, kafkaClient } from "../runtime/kafkaClient";
 import { stringify as stringifyLosslessJson } from "lossless-json";
 import { pollUntil } from "../runtime/pollUntil";
 import { OperationsOutputs } from "../contract/stackOutputs";
@@ -37,7 +37,13 @@ export interface ReconcileCommandOptions {
 }
 
 /** Resolves once ADX's heartbeat shows a beat written now: ADX has read the stream past this point. */
-export function heartbeatFence(heartbeat: { sourceTable: string; functionName: string; key: string }, sql: SqlClient, adx: KqlRunner, timeoutMs: number): () => Promise<void> {
+export function heartbeatFence(
+    heartbeat: { sourceTable: string; functionName: string; key: string },
+    sql: SqlClient,
+    adx: KqlRunner,
+    timeoutMs: number,
+    positions?: FencePositions,
+): () => Promise<void> {
     return async () => {
         const {
             rows: [beat],
@@ -55,7 +61,56 @@ export function heartbeatFence(heartbeat: { sourceTable: string; functionName: s
                     `ADX did not show the heartbeat written at ${new Date(written).toISOString()} within ${timeoutMs / 1000} s: the pipeline is behind or stopped (see pg-adx-cdc status)`,
                 ),
         });
+        // The heartbeat reached ADX through its own sink task; a table's partitions may sit on others that have
+        // not flushed yet. Debezium sent every earlier change before the heartbeat, so each partition's end now
+        // bounds them: wait until ADX holds each partition up to it (the sink ingests a partition in order).
+        if (positions) await waitForTopicEnds(positions, adx, timeoutMs);
     };
+}
+
+/** Where the fence reads the captured tables' Kafka ends and finds them in ADX. */
+export interface FencePositions {
+    kafka: KafkaAccess;
+    tables: { topic: string; rawTable: string; partitionColumn: string; offsetColumn: string }[];
+}
+
+/** The fence's positions for the stack's captured tables, from its outputs. */
+export function fencePositions(outputs: OperationsOutputs): FencePositions {
+    return {
+        kafka: { bootstrapServers: outputs.kafkaBootstrapServers, authentication: outputs.kafkaAuthentication },
+        tables: outputs.adx.tables.map((t, i) => ({ topic: outputs.topics[i], rawTable: t.rawTable, partitionColumn: t.partitionColumn, offsetColumn: t.offsetColumn })),
+    };
+}
+
+async function waitForTopicEnds(positions: FencePositions, adx: KqlRunner, timeoutMs: number): Promise<void> {
+    const admin = kafkaClient(positions.kafka, "pg-adx-cdc-reconcile-fence").admin();
+    await admin.connect();
+    let ends: { table: FencePositions["tables"][number]; partition: number; last: number }[];
+    try {
+        ends = (
+            await Promise.all(
+                positions.tables.map(async (table) => (await admin.fetchTopicOffsets(table.topic)).map((p) => ({ table, partition: p.partition, last: Number(p.high) - 1 }))),
+            )
+        ).flat();
+    } finally {
+        await admin.disconnect();
+    }
+    let behind: string[] = [];
+    await pollUntil({
+        attempt: async () => {
+            behind = [];
+            for (const e of ends.filter((end) => end.last >= 0)) {
+                const { rawTable, partitionColumn, offsetColumn, topic } = e.table;
+                const [held] = await adx(`${rawTable} | where ${partitionColumn} == ${e.partition} and ${offsetColumn} >= ${e.last} | summarize n = count()`);
+                if (!held || Number(held.n) === 0) behind.push(`${topic}[${e.partition}] not yet at offset ${e.last}`);
+            }
+            return behind.length === 0 ? true : undefined;
+        },
+        timeoutMs,
+        intervalMs: 250,
+        timeoutError: () =>
+            new Error(`ADX did not reach the topics' ends within ${timeoutMs / 1000} s (${behind.slice(0, 3).join(", ")}): the sink is behind or stopped (see pg-adx-cdc status)`),
+    });
 }
 
 /** The reconcile targets of the stack's captured tables: columns and types from PostgreSQL's catalog now, names and keys from the stack. */
@@ -100,7 +155,7 @@ export async function runReconcile(options: ReconcileCommandOptions): Promise<nu
             token ??= getKustoAccessToken(outputs.adx.queryUri);
             return rowsOf((await runKustoQuery(outputs.adx.queryUri, outputs.adx.database, kql, await token))[0]);
         };
-        const fence = heartbeatFence({ ...outputs.adx.heartbeat, key: outputs.adx.heartbeat.keys[0] }, sql, adx, options.timeoutMs);
+        const fence = heartbeatFence({ ...outputs.adx.heartbeat, key: outputs.adx.heartbeat.keys[0] }, sql, adx, options.timeoutMs, fencePositions(outputs));
         // A sample moves on with the clock (the hour count plus the day count), so an hourly or a daily cron
         // run compares the next sixteenths each time and covers every key in turn.
         const sample = keySample(options.sample, Math.floor(Date.now() / 3_600_000) + Math.floor(Date.now() / 86_400_000));

@@ -7,7 +7,7 @@ import { adminClient } from "../../../local/capturedSource";
 import { ADX_DATABASE } from "../../../local/kustoSinkDeployment";
 import { getKustoAccessToken, rowsOf, runKustoQuery } from "../../../kql/kustoRestClient";
 import { OperationsOutputs } from "../../../contract/stackOutputs";
-import { heartbeatFence, reconcileTargets } from "../../../operations/reconcileCommand";
+import { fencePositions, heartbeatFence, reconcileTargets } from "../../../operations/reconcileCommand";
 import { KqlRunner, reconcileTable, TableReconcile } from "../../../operations/reconcileTable";
 
 export interface LocalReconcile {
@@ -21,7 +21,7 @@ export async function localReconcile(pipeline: LocalPipeline, outputs: Operation
     const adx: KqlRunner = async (kql) => rowsOf((await runKustoQuery(outputs.adx.queryUri, ADX_DATABASE, kql, await getKustoAccessToken(outputs.adx.queryUri)))[0]);
     return {
         async run(label) {
-            const fence = heartbeatFence({ ...outputs.adx.heartbeat, key: outputs.adx.heartbeat.keys[0] }, sql, adx, 60_000);
+            const fence = heartbeatFence({ ...outputs.adx.heartbeat, key: outputs.adx.heartbeat.keys[0] }, sql, adx, 60_000, fencePositions(outputs));
             const results: TableReconcile[] = [];
             for (const target of await reconcileTargets(outputs, sql, [])) results.push(await reconcileTable(target, adx, sql, { fence }));
             for (const r of results)
