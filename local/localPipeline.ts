@@ -22,6 +22,9 @@ import {
 import { defaultPostgresSettings } from "../config/postgresSettings";
 import { buildHbaRules, buildLogicalReplicationParameters, toPostgresConfLines } from "../postgres/serverParameters";
 import { ensurePrerequisites, Prerequisites } from "./prerequisites";
+import { ensureAzureLikePostgresBinaries } from "./postgresBinaries";
+import { AZURE_LIKE_ADMIN, prepareAzureLikeServer } from "./azureLikePostgres";
+import { Client } from "pg";
 import { freePort, killProcess, ManagedProcess, portOpen, startProcess, stopProcess, waitUntil } from "./processes";
 import { createTopics, eventHubsLikeBrokerJvmFlags, EventHubsLikeAuthentication, eventHubsLikeListener } from "./eventHubsLikeBroker";
 import { KafkaAccess } from "../runtime/kafkaClient";
@@ -43,7 +46,12 @@ import {
 
 export interface LocalPipeline {
     workDir: string;
-    postgres: { host: string; port: number; database: string; adminUser: string };
+    /**
+     * `adminUser` is the login the stack's providers use; `superuser` the cluster's bootstrap superuser: the same
+     * role, except in the Azure-like runs (`azureLikePostgres`), where, as Azure keeps its superuser to itself,
+     * tests use it only to play another party (the application's owner role).
+     */
+    postgres: { host: string; port: number; database: string; adminUser: string; superuser: string; version: string };
     /** How the stack's providers reach PostgreSQL as the admin (bootstrap, catalog, readiness). */
     adminConnection: { host: string; port: number; database: string; user: string; sslMode: "disable" };
     /** How Debezium reaches PostgreSQL as the replication user (its password from a worker secret file), over verified TLS. */
@@ -97,7 +105,8 @@ export interface LocalPipeline {
 }
 
 const DATABASE = "retail";
-const ADMIN = "postgres";
+/** The cluster's bootstrap superuser (initdb -U). */
+const SUPERUSER = "postgres";
 export const asRoot = process.getuid?.() === 0;
 
 /** PostgreSQL refuses to run as root; as root (CI) its commands run as the postgres user. */
@@ -163,6 +172,30 @@ export interface LocalPipelineOptions {
     jvmProfile?: "deployed" | "fast-start";
     /** The stack's WAL guard on this server (pg_cron preloaded, as the stack's parameters preload it). */
     walGuard?: { maxRetainedWalGb: number };
+    /**
+     * PostgreSQL as Azure runs it (local/azureLikePostgres.ts): the stack's default major version, from Maven
+     * Central (local/postgresBinaries.ts), and an admin with exactly the Azure server admin's attributes
+     * (NOSUPERUSER, CREATEDB, CREATEROLE, REPLICATION, member of azure_pg_admin) who owns the database.
+     * Default: Debian's PostgreSQL with the superuser as admin (it has pg_cron, which the WAL guard needs).
+     */
+    azureLikePostgres?: boolean;
+}
+
+async function createDatabase(connection: { host: string; port: number; user: string }, database: string): Promise<void> {
+    const client = new Client({ ...connection, database: "postgres" });
+    await client.connect();
+    await client.query(`CREATE DATABASE ${database}`).finally(() => client.end());
+}
+
+/** The server's version as it reports it ("16.11"). */
+async function serverVersion(connection: { host: string; port: number; user: string; database: string }): Promise<string> {
+    const client = new Client(connection);
+    await client.connect();
+    try {
+        return (await client.query("SHOW server_version")).rows[0].server_version.split(" ")[0];
+    } finally {
+        await client.end();
+    }
 }
 
 export const E2E_CONNECT_GROUP_ID = "pg-adx-cdc-e2e";
@@ -208,15 +241,19 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
         // The throwaway certificate for "localhost" and 127.0.0.1: the ADX double serves it, PostgreSQL too.
         const tls = createLocalTls(workDir, options.realAdx?.trust);
         // PostgreSQL
+        if (options.azureLikePostgres && options.walGuard)
+            throw new Error("the Azure-like PostgreSQL build has no pg_cron: the WAL guard runs on Debian's PostgreSQL (omit azureLikePostgres)");
+        const postgresBin = options.azureLikePostgres ? ensureAzureLikePostgresBinaries() : prerequisites.postgresBin;
+        const adminUser = options.azureLikePostgres ? AZURE_LIKE_ADMIN : SUPERUSER;
         const pgData = path.join(workDir, "pgdata");
         const pgPort = await freePort();
         fs.mkdirSync(pgData);
         if (asRoot) execFileSync("chown", ["postgres:postgres", pgData]);
-        const [initCmd, initArgs] = pgCommand(path.join(prerequisites.postgresBin, "initdb"), [
+        const [initCmd, initArgs] = pgCommand(path.join(postgresBin, "initdb"), [
             "-D",
             pgData,
             "-U",
-            ADMIN,
+            SUPERUSER,
             "--auth-local=trust",
             "--auth-host=trust",
             "-E",
@@ -260,14 +297,18 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
         fs.writeFileSync(pgLog, "");
         if (asRoot) execFileSync("chown", ["postgres:postgres", pgLog]);
         const startPostgres = () => {
-            const [cmd, args] = pgCommand(path.join(prerequisites.postgresBin, "postgres"), ["-D", pgData]);
+            const [cmd, args] = pgCommand(path.join(postgresBin, "postgres"), ["-D", pgData]);
             return startProcess("postgres", cmd, args, pgLog);
         };
         let postgres = startPostgres();
         started.push(postgres);
         await waitUntil("PostgreSQL to accept connections", () => portOpen(pgPort), 30_000, postgres);
-        execFileSync(path.join(prerequisites.postgresBin, "psql"), ["-h", "127.0.0.1", "-p", String(pgPort), "-U", ADMIN, "-d", "postgres", "-qc", `CREATE DATABASE ${DATABASE}`]);
-        progress(`PostgreSQL ${path.basename(path.dirname(prerequisites.postgresBin))} on 127.0.0.1:${pgPort} (${Date.now() - t0} ms)`);
+        if (options.azureLikePostgres) await prepareAzureLikeServer({ host: "127.0.0.1", port: pgPort }, SUPERUSER, DATABASE);
+        else await createDatabase({ host: "127.0.0.1", port: pgPort, user: SUPERUSER }, DATABASE);
+        const postgresVersion = await serverVersion({ host: "127.0.0.1", port: pgPort, user: adminUser, database: DATABASE });
+        progress(
+            `PostgreSQL ${postgresVersion} on 127.0.0.1:${pgPort}, admin ${adminUser}${options.azureLikePostgres ? " (NOSUPERUSER, as Azure's)" : ""} (${Date.now() - t0} ms)`,
+        );
 
         // ADX: the REST and ingestion test double over HTTPS, with a certificate the worker JVM trusts.
         adx = await startAdxTestDouble({ tls: { cert: tls.certPem, key: tls.keyPem } });
@@ -448,8 +489,8 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
         };
         const pipeline: LocalPipeline = {
             workDir,
-            postgres: { host: "127.0.0.1", port: pgPort, database: DATABASE, adminUser: ADMIN },
-            adminConnection: { host: "127.0.0.1", port: pgPort, database: DATABASE, user: ADMIN, sslMode: "disable" },
+            postgres: { host: "127.0.0.1", port: pgPort, database: DATABASE, adminUser, superuser: SUPERUSER, version: postgresVersion },
+            adminConnection: { host: "127.0.0.1", port: pgPort, database: DATABASE, user: adminUser, sslMode: "disable" },
             debeziumDatabase,
             replicationPassword,
             operatorPassword,
@@ -500,7 +541,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
             },
             async restartPostgres() {
                 // pg_ctl stops the postmaster itself and waits for it (a signal to runuser may not reach it).
-                const [stopCmd, stopArgs] = pgCommand(path.join(prerequisites.postgresBin, "pg_ctl"), ["stop", "-D", pgData, "-m", "fast", "-w", "-t", "60"]);
+                const [stopCmd, stopArgs] = pgCommand(path.join(postgresBin, "pg_ctl"), ["stop", "-D", pgData, "-m", "fast", "-w", "-t", "60"]);
                 execFileSync(stopCmd, stopArgs, { stdio: "ignore" });
                 await stopProcess(postgres);
                 postgres = startPostgres();

@@ -56,6 +56,8 @@ export async function ensurePrerequisites(): Promise<Prerequisites> {
     if (!has("java")) missing.push("openjdk-17-jre-headless");
     if (!has("mvn")) missing.push("maven");
     if (!has("openssl")) missing.push("openssl");
+    // tar unpacks the Azure-like PostgreSQL build (local/postgresBinaries.ts) through xz.
+    if (!has("xz")) missing.push("xz-utils");
     if (!findPostgresBin()) missing.push("postgresql");
     if (missing.length) aptInstall(missing);
     const postgresBin = findPostgresBin();

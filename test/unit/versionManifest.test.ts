@@ -11,6 +11,8 @@ import { parseStackConfig } from "../../config/stackConfig";
 import { REPO_ROOT } from "../../local/prerequisites";
 import { runProgramWithStackFile } from "../support/programUnderMocks";
 import { connectImageBuildArgs } from "../../components/kafkaPlatform";
+import { AZURE_LIKE_POSTGRES_BINARIES, binariesMajorVersion } from "../../local/postgresBinaries";
+import { defaultPostgresSettings } from "../../config/postgresSettings";
 
 /** Files git tracks (or would add), except lock files and the manifest itself. */
 function trackedFiles(): string[] {
@@ -95,6 +97,11 @@ describe("version manifest (versions.ts)", () => {
         const prerequisites = fs.readFileSync(path.join(REPO_ROOT, "local", "prerequisites.ts"), "utf8");
         assert.match(prerequisites, /-Dkafka\.version=\$\{KAFKA_VERSION\}/);
         assert.match(prerequisites, /-Ddebezium\.version=\$\{DEBEZIUM_VERSION\}/);
+    });
+
+    it("runs the Azure-like e2e server on the PostgreSQL major version the stack deploys by default", () => {
+        assert.equal(binariesMajorVersion(AZURE_LIKE_POSTGRES_BINARIES.version), defaultPostgresSettings().version);
+        assert.equal(binariesMajorVersion("16.11.0"), "16");
     });
 
     it("needs no version, image or checksum in a stack file: dev parses with only the user's own settings", () => {
