@@ -28,7 +28,11 @@ export interface ReadinessFacts {
     ownSlotExists: boolean;
     maxWalSenders: number;
     usedWalSenders: number;
-    /** The connecting role may create roles, and grant REPLICATION (superuser, or REPLICATION itself as on Azure). */
+    /**
+     * The connecting role may create the REPLICATION role and set its password: a superuser, or CREATEROLE and
+     * REPLICATION where PostgreSQL lets a non-superuser grant REPLICATION (16 and later, and Azure's flexible
+     * server, recognized by its azure_pg_admin role, on every version). PostgreSQL 15 and earlier refuse it otherwise.
+     */
     canCreateReplicationUser: boolean;
     serverVersion: number;
     /** Captured tables (and their partitions) whose owner's rights the connecting role does not hold. */
@@ -43,7 +47,8 @@ SELECT current_setting('wal_level') AS wal_level,
        EXISTS (SELECT FROM pg_replication_slots WHERE slot_name = $1) AS own_slot_exists,
        current_setting('max_wal_senders')::int AS max_wal_senders,
        (SELECT count(*) FROM pg_stat_replication)::int AS used_wal_senders,
-       (SELECT rolsuper OR (rolcreaterole AND rolreplication) FROM pg_roles WHERE rolname = current_user) AS can_create_replication_user,
+       (SELECT rolsuper OR (rolcreaterole AND rolreplication AND (current_setting('server_version_num')::int >= 160000 OR EXISTS (SELECT FROM pg_roles WHERE rolname = 'azure_pg_admin')))
+          FROM pg_roles WHERE rolname = current_user) AS can_create_replication_user,
        current_setting('server_version_num')::int AS server_version,
        (SELECT coalesce(json_agg(json_build_object('table', c.oid::regclass::text, 'owner', pg_get_userbyid(c.relowner)) ORDER BY c.oid::regclass::text), '[]'::json)
           FROM unnest($2::text[], $3::text[]) AS t(schema_name, table_name)
@@ -89,7 +94,9 @@ export function readinessProblems(facts: ReadinessFacts, inputs: Pick<ReadinessI
     }
     if (!facts.canCreateReplicationUser) {
         problems.push(
-            `the admin login ${inputs.connection.user} on ${where} cannot create the replication user: it needs superuser, or CREATEROLE and REPLICATION (on Azure, the server's administrator login has both)`,
+            facts.serverVersion < 160000
+                ? `the admin login ${inputs.connection.user} on ${where} cannot create the replication user: PostgreSQL ${Math.floor(facts.serverVersion / 10000)} lets only a superuser create a REPLICATION role or set its password (16 and later, and Azure's flexible server, let a CREATEROLE admin that has REPLICATION do it): connect the stack as a superuser, or upgrade the server to PostgreSQL 16 or later`
+                : `the admin login ${inputs.connection.user} on ${where} cannot create the replication user: it needs superuser, or CREATEROLE and REPLICATION (on Azure, the server's administrator login has both)`,
         );
     }
     return problems;

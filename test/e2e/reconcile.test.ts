@@ -4,6 +4,7 @@
 // hold); drift injected into ADX's change tables found down to the key and the column; `reconcile
 // --repair` (the CLI, as an operator runs it) re-reads exactly those keys and the next run is equal;
 // and a run during a load (up to 500 changes/s) reports no drift.
+// PostgreSQL 16 with the admin on Azure's terms (NOSUPERUSER, local/azureLikePostgres.ts).
 import { after, before, describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import * as fs from "fs";
@@ -35,7 +36,7 @@ let outputsFile: string;
 const started = Date.now();
 
 before(async () => {
-    pipeline = await startLocalPipeline();
+    pipeline = await startLocalPipeline({ azureLikePostgres: true });
     admin = await adminClient(pipeline);
     await admin.query("CREATE SCHEMA shop");
     // One column of most types the type table maps, so every canonical form meets the double's KQL.

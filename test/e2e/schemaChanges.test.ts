@@ -1,4 +1,4 @@
-// Schema changes and re-syncs through the real pipeline (PostgreSQL, Debezium, Kafka, the real Kusto
+// Schema changes and re-syncs through the real pipeline (PostgreSQL 16 with the admin on Azure's terms, NOSUPERUSER; Debezium, Kafka, the real Kusto
 // sink, the ADX double), each step as `pulumi up` would run it (the providers' update paths):
 // - a column added while 200 changes/s flow: its values are in ADX (the record column) before the up,
 //   and after it a typed column, backfilled; nothing lost;
@@ -136,7 +136,7 @@ function startOrdersWorkload(client: Client, rate = 200) {
 }
 
 before(async () => {
-    pipeline = await startLocalPipeline();
+    pipeline = await startLocalPipeline({ azureLikePostgres: true });
     admin = await adminClient(pipeline);
     await admin.query("CREATE SCHEMA shop");
     await admin.query(`CREATE TABLE ${ORDERS} (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, qty integer NOT NULL, label varchar(20), price numeric(10,2), note text)`);

@@ -458,6 +458,8 @@ describe("PostgresReadiness provider (serialized, against the harness's PostgreS
 
     it("an admin as Azure's (NOSUPERUSER, CREATEROLE, REPLICATION) and tables owned by another role: names the owner and the GRANT, then passes once it is run", async () => {
         const client = await admin();
+        // PostgreSQL 15 (Debian's, this server) lets no non-superuser grant REPLICATION; Azure's flexible server does,
+        // on every version, and is known by its azure_pg_admin role: first without it, then with it.
         await client.query("CREATE ROLE erp_owner NOLOGIN; CREATE ROLE azure_like_admin LOGIN NOSUPERUSER CREATEDB CREATEROLE REPLICATION");
         await client.query(
             "CREATE SCHEMA erp AUTHORIZATION erp_owner; SET ROLE erp_owner; CREATE TABLE erp.invoices (id int PRIMARY KEY) PARTITION BY RANGE (id); CREATE TABLE erp.invoices_1 PARTITION OF erp.invoices FOR VALUES FROM (0) TO (1000); RESET ROLE",
@@ -466,14 +468,19 @@ describe("PostgresReadiness provider (serialized, against the harness's PostgreS
         try {
             await assert.rejects(
                 providers.readiness.create(asAzureAdmin),
-                /erp\.invoices, erp\.invoices_1 belong to erp_owner, whose rights the admin login azure_like_admin does not hold .*: as erp_owner or a superuser, run GRANT erp_owner TO azure_like_admin/,
+                /erp\.invoices, erp\.invoices_1 belong to erp_owner, whose rights the admin login azure_like_admin does not hold .*: as erp_owner or a superuser, run GRANT erp_owner TO azure_like_admin\n  - the admin login azure_like_admin on .* cannot create the replication user: PostgreSQL 15 lets only a superuser create a REPLICATION role .*connect the stack as a superuser, or upgrade the server to PostgreSQL 16 or later/,
+            );
+            await client.query("CREATE ROLE azure_pg_admin NOLOGIN; GRANT azure_pg_admin TO azure_like_admin");
+            await assert.rejects(
+                providers.readiness.create(asAzureAdmin),
+                (error: Error) => !/cannot create the replication user/.test(error.message) && /GRANT erp_owner TO azure_like_admin/.test(error.message),
             );
             await client.query("GRANT erp_owner TO azure_like_admin");
             const { outs } = await providers.readiness.create(asAzureAdmin);
             assert.deepEqual(outs.facts.tablesNotOwned, []);
             assert.equal(outs.facts.canCreateReplicationUser, true);
         } finally {
-            await client.query("DROP SCHEMA erp CASCADE; DROP ROLE azure_like_admin; DROP ROLE erp_owner");
+            await client.query("DROP SCHEMA erp CASCADE; DROP ROLE azure_like_admin; DROP ROLE erp_owner; DROP ROLE IF EXISTS azure_pg_admin");
             await client.end();
         }
     });

@@ -62,6 +62,14 @@ it("no free slot or WAL sender, no right to create the replication user: each na
     assert.deepEqual(readinessProblems({ ...ready, usedReplicationSlots: 10, ownSlotExists: true }, { connection, restartHint }), []);
 });
 
+it("PostgreSQL 15 or older outside Azure, a NOSUPERUSER admin: names why (only a superuser may grant REPLICATION there) and both ways out", () => {
+    const [problem] = readinessProblems({ ...ready, serverVersion: 150010, canCreateReplicationUser: false }, { connection, restartHint });
+    assert.match(
+        problem,
+        /PostgreSQL 15 lets only a superuser create a REPLICATION role or set its password .*: connect the stack as a superuser, or upgrade the server to PostgreSQL 16 or later$/,
+    );
+});
+
 it("a server older than PostgreSQL 13 (no publish_via_partition_root): named with the upgrade", () => {
     const [problem] = readinessProblems({ ...ready, serverVersion: 120017 }, { connection, restartHint });
     assert.match(problem, /runs PostgreSQL 12; pg-adx-cdc needs PostgreSQL 13 or later .*publish_via_partition_root.*upgrade the server/);
