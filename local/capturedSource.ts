@@ -31,6 +31,19 @@ export async function adminClient(pipeline: LocalPipeline): Promise<Client> {
     return connectPostgres(pipeline.adminConnection, undefined, "pg-adx-cdc-e2e", "The e2e harness's PostgreSQL should be running (see its log in the work directory).");
 }
 
+/**
+ * A session as any role of the harness's cluster (trust auth), e.g. its superuser, which the Azure-like runs
+ * keep for the parties that are not the stack: the application and its tables' owner.
+ */
+export async function sessionAs(pipeline: LocalPipeline, user: string): Promise<Client> {
+    return connectPostgres(
+        { ...pipeline.adminConnection, user },
+        undefined,
+        "pg-adx-cdc-e2e",
+        "The e2e harness's PostgreSQL should be running (see its log in the work directory).",
+    );
+}
+
 export async function setUpCapturedSource(pipeline: LocalPipeline, options: { topicPrefix: string; connectorName: string; preexistingRows: number }): Promise<CapturedSource> {
     const plan = planPipeline({ topicPrefix: options.topicPrefix, tables: [CAPTURED_TABLE] });
     const names = plan.postgres;

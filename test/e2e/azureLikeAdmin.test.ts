@@ -15,7 +15,7 @@ import { after, before, describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import { Client } from "pg";
 import { startLocalPipeline, LocalPipeline } from "../../local/localPipeline";
-import { adminClient } from "../../local/capturedSource";
+import { adminClient, sessionAs } from "../../local/capturedSource";
 import { AZURE_LIKE_ADMIN, AZURE_PG_ADMIN_ROLE } from "../../local/azureLikePostgres";
 import { waitUntilEqual as waitUntilEqualToSource } from "./harness/sourceComparison";
 import { bootstrapCapture } from "./harness/capturedTables";
@@ -53,12 +53,7 @@ const started = Date.now();
 
 before(async () => {
     pipeline = await startLocalPipeline({ azureLikePostgres: true });
-    const connect = async (user: string) => {
-        const client = new Client({ host: pipeline.postgres.host, port: pipeline.postgres.port, database: pipeline.postgres.database, user });
-        await client.connect();
-        return client;
-    };
-    superuser = await connect(pipeline.postgres.superuser);
+    superuser = await sessionAs(pipeline, pipeline.postgres.superuser);
     // The application's owner creates its schema and tables, and lets its login write them.
     await superuser.query(`CREATE ROLE ${OWNER} NOLOGIN; CREATE ROLE ${APP_LOGIN} LOGIN`);
     await superuser.query(`CREATE SCHEMA erp AUTHORIZATION ${OWNER}`);
@@ -77,7 +72,7 @@ before(async () => {
     );
     await superuser.query("RESET ROLE");
     admin = await adminClient(pipeline);
-    app = await connect(APP_LOGIN);
+    app = await sessionAs(pipeline, APP_LOGIN);
 });
 
 after(async () => {

@@ -13,7 +13,7 @@ import { after, before, describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import { Client } from "pg";
 import { startLocalPipeline, LocalPipeline } from "../../local/localPipeline";
-import { adminClient } from "../../local/capturedSource";
+import { adminClient, sessionAs } from "../../local/capturedSource";
 import { compareWithSource, waitUntilEqual as waitUntilEqualToSource } from "./harness/sourceComparison";
 import { bootstrapCapture } from "./harness/capturedTables";
 import { ADX_DATABASE, KustoSinkDeployment } from "../../local/kustoSinkDeployment";
@@ -72,8 +72,7 @@ const started = Date.now();
 before(async () => {
     pipeline = await startLocalPipeline({ azureLikePostgres: true });
     admin = await adminClient(pipeline);
-    source = new Client({ host: pipeline.postgres.host, port: pipeline.postgres.port, database: pipeline.postgres.database, user: pipeline.postgres.superuser });
-    await source.connect();
+    source = await sessionAs(pipeline, pipeline.postgres.superuser);
     await admin.query("CREATE SCHEMA sales; CREATE SCHEMA app");
     // A partitioned table as applications write them: the key includes the partition column.
     await admin.query(
@@ -404,8 +403,7 @@ describe("real-world tables captured exactly", () => {
 
     it("a bootstrap (pulumi up) while the application holds a long transaction on a captured table takes no lock on it", async () => {
         // The application's session (it may write the table under row-level security).
-        const app = new Client({ host: pipeline.postgres.host, port: pipeline.postgres.port, database: pipeline.postgres.database, user: pipeline.postgres.superuser });
-        await app.connect();
+        const app = await sessionAs(pipeline, pipeline.postgres.superuser);
         try {
             await app.query("BEGIN");
             await app.query(`INSERT INTO ${SESSIONS} (id, token) VALUES (9000, 'open transaction')`);
