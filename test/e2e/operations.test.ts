@@ -3,6 +3,7 @@
 // streamed), `npm run status` healthy, then unhealthy for a paused connector, a slot holding WAL, a
 // sink that falls behind, and a batch ADX rejects permanently (the sink task fails and holds its
 // offset: nothing after it is committed, nothing is dropped), and `npm run restart-sink` after the fix.
+// PostgreSQL 16 with the admin on Azure's terms (NOSUPERUSER): the operator role gets pg_monitor from it, as on Azure.
 import { after, before, describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import * as fs from "fs";
@@ -132,7 +133,7 @@ async function resumeSink(): Promise<void> {
 
 before(async () => {
     // Health records every 2 s instead of a minute, so the failed-task drill sees one within seconds.
-    pipeline = await startLocalPipeline({ watchdog: { healthIntervalMs: 2_000 } });
+    pipeline = await startLocalPipeline({ watchdog: { healthIntervalMs: 2_000 }, azureLikePostgres: true });
     source = await setUpCapturedSource(pipeline, { topicPrefix: PREFIX, connectorName: SOURCE, preexistingRows: 20 });
     await source.reader.waitFor("20 snapshot records", (records) => records.length >= 20, 60_000);
     sink = await deployKustoSink(pipeline, { topicPrefix: PREFIX, tables: [CAPTURED_TABLE], heartbeat: true, connectorName: SINK });
