@@ -13,6 +13,8 @@ export const AZURE_PG_ADMIN_ROLE = "azure_pg_admin";
 export function azureLikeRoleStatements(admin: string = AZURE_LIKE_ADMIN): string[] {
     return [
         `CREATE ROLE ${AZURE_PG_ADMIN_ROLE} NOLOGIN`,
+        // Azure's admin grants pg_monitor to monitoring logins (as monitoring agents' Azure guides have it run); where a
+        // server refuses it, the bootstrap warns and status says the oldest transaction is unknown (unit-tested).
         `GRANT pg_monitor, pg_read_all_settings, pg_read_all_stats, pg_stat_scan_tables, pg_signal_backend TO ${AZURE_PG_ADMIN_ROLE} WITH ADMIN OPTION`,
         `CREATE ROLE ${admin} WITH LOGIN NOSUPERUSER INHERIT CREATEDB CREATEROLE REPLICATION IN ROLE ${AZURE_PG_ADMIN_ROLE}`,
     ];
