@@ -43,6 +43,8 @@ export interface ExistingPostgresServerArgs {
     slotName: pulumi.Input<string>;
     /** Captured tables, checked for owner's rights before the bootstrap. */
     tables?: pulumi.Input<string[]>;
+    /** The roles the bootstrap creates or alters, checked to be the admin's to alter. */
+    roles?: string[];
 }
 
 /** The message the readiness check gives when wal_level waits for a restart the stack may not make. */
@@ -133,6 +135,7 @@ export class ExistingPostgresServer extends pulumi.ComponentResource {
                 slotName: args.slotName,
                 restartHint: restartHintFor(target),
                 tables: args.tables,
+                roles: args.roles,
             },
             { parent: this, dependsOn: [...ready, ...this.firewallRules] },
         );

@@ -79,7 +79,12 @@ export class PostgresSource extends pulumi.ComponentResource {
         const names = args.objects;
         if (placement.mode === "existing") {
             const { mode, ...existing } = placement;
-            const server = new ExistingPostgresServer(`${name}-existing`, { ...existing, ...shared, slotName: names.slotName, tables: args.tables }, { parent: this });
+            const roles = [
+                args.replicationUser,
+                ...(args.operatorPasswordVerifier === undefined ? [] : [OPERATOR_USER]),
+                ...(args.generatorPasswordVerifier === undefined ? [] : [GENERATOR_USER]),
+            ];
+            const server = new ExistingPostgresServer(`${name}-existing`, { ...existing, ...shared, slotName: names.slotName, tables: args.tables, roles }, { parent: this });
             this.connectEndpoint = { host: server.host, port: server.port, sslMode: server.sslMode };
             this.adminEndpoint = this.connectEndpoint;
             ready = [server.readiness];

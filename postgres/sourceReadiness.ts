@@ -16,6 +16,8 @@ export interface ReadinessInputs {
     restartHint: string;
     /** Captured tables: the admin must hold their owners' rights (publication, replica identity, grants). */
     tables?: string[];
+    /** The roles the bootstrap creates or updates (replication, operator, generator): one that exists must be the admin's to alter. */
+    roles?: string[];
 }
 
 /** What the server reports. */
@@ -37,6 +39,12 @@ export interface ReadinessFacts {
     serverVersion: number;
     /** Captured tables (and their partitions) whose owner's rights the connecting role does not hold. */
     tablesNotOwned: { table: string; owner: string }[];
+    /**
+     * The stack's roles that exist and that the admin may not alter: on PostgreSQL 16 and later a CREATEROLE
+     * login alters only roles it holds ADMIN OPTION on (which it gets by creating them), so a role another
+     * login created (a DBA's, or an earlier stack deployed by another admin) stops the bootstrap.
+     */
+    rolesNotManaged?: string[];
 }
 
 export const READINESS_QUERY = `
@@ -56,7 +64,13 @@ SELECT current_setting('wal_level') AS wal_level,
           JOIN pg_class root ON root.relnamespace = n.oid AND root.relname = t.table_name
           CROSS JOIN LATERAL (SELECT root.oid AS relid UNION SELECT relid FROM pg_partition_tree(root.oid)) tree
           JOIN pg_class c ON c.oid = tree.relid
-          WHERE NOT pg_has_role(current_user, c.relowner, 'USAGE')) AS tables_not_owned`;
+          WHERE NOT pg_has_role(current_user, c.relowner, 'USAGE')) AS tables_not_owned,
+       (SELECT coalesce(json_agg(r.rolname ORDER BY r.rolname), '[]'::json)
+          FROM pg_roles r
+          WHERE r.rolname = ANY($4::text[])
+            AND current_setting('server_version_num')::int >= 160000
+            AND NOT (SELECT rolsuper FROM pg_roles WHERE rolname = current_user)
+            AND NOT pg_has_role(current_user, r.oid, 'MEMBER WITH ADMIN OPTION')) AS roles_not_managed`;
 
 /** Every reason Debezium could not run on this server, each with its fix; empty when ready. */
 export function readinessProblems(facts: ReadinessFacts, inputs: Pick<ReadinessInputs, "restartHint" | "connection">): string[] {
@@ -92,6 +106,15 @@ export function readinessProblems(facts: ReadinessFacts, inputs: Pick<ReadinessI
                 `(the publication, REPLICA IDENTITY FULL and the replication user's SELECT need them): as ${owner} or a superuser, run GRANT ${owner} TO ${inputs.connection.user}`,
         );
     }
+    const unmanaged = facts.rolesNotManaged ?? [];
+    if (unmanaged.length) {
+        const user = inputs.connection.user;
+        problems.push(
+            `role${unmanaged.length === 1 ? "" : "s"} ${unmanaged.join(", ")} already exist${unmanaged.length === 1 ? "s" : ""} on ${where}, created by another login, and the admin login ${user} may not alter ${unmanaged.length === 1 ? "it" : "them"} ` +
+                `(PostgreSQL 16 and later let a CREATEROLE login alter only the roles it holds ADMIN OPTION on; the bootstrap sets their password and rights): ` +
+                `as a superuser or the login that created ${unmanaged.length === 1 ? "it" : "them"}, run ${unmanaged.map((r) => `GRANT ${r} TO ${user} WITH ADMIN OPTION`).join("; ")} (or drop ${unmanaged.length === 1 ? "it" : "them"} if nothing else uses ${unmanaged.length === 1 ? "it" : "them"})`,
+        );
+    }
     if (!facts.canCreateReplicationUser) {
         problems.push(
             facts.serverVersion < 160000
@@ -112,7 +135,7 @@ async function readFacts(inputs: ReadinessInputs, password: string | undefined):
     return withClient(inputs.connection, password, async (client) => {
         const {
             rows: [r],
-        } = await client.query(READINESS_QUERY, [inputs.slotName, ...tableNameColumns(inputs.tables ?? [])]);
+        } = await client.query(READINESS_QUERY, [inputs.slotName, ...tableNameColumns(inputs.tables ?? []), inputs.roles ?? []]);
         return {
             walLevel: r.wal_level,
             walLevelPendingRestart: r.wal_level_pending_restart === true,
@@ -124,6 +147,7 @@ async function readFacts(inputs: ReadinessInputs, password: string | undefined):
             canCreateReplicationUser: r.can_create_replication_user === true,
             serverVersion: r.server_version,
             tablesNotOwned: r.tables_not_owned ?? [],
+            rolesNotManaged: r.roles_not_managed ?? [],
         };
     });
 }
@@ -169,6 +193,7 @@ export interface PostgresReadinessArgs {
     slotName: pulumi.Input<string>;
     restartHint: pulumi.Input<string>;
     tables?: pulumi.Input<string[]>;
+    roles?: pulumi.Input<string[]>;
 }
 
 /** A PostgreSQL server the stack does not own, checked ready for Debezium. */

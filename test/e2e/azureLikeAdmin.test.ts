@@ -2,7 +2,8 @@
 // stack's default major version, not Debian's 15), a server admin that is NOSUPERUSER with exactly
 // Azure's attributes (LOGIN, INHERIT, CREATEDB, CREATEROLE, REPLICATION, member of azure_pg_admin), and
 // the application's tables owned by another role, written by a third (the application's login).
-// - readiness as that admin names the owner and the GRANT the owner runs, then passes;
+// - readiness as that admin names the owner and the GRANT the owner runs, and a replication role a DBA created
+//   before (PostgreSQL 16 lets the admin alter only roles it holds ADMIN OPTION on), then passes;
 // - the bootstrap, the snapshot and the stream run with no superuser anywhere: the replication user the
 //   admin creates is REPLICATION only, the operator role gets pg_monitor through azure_pg_admin;
 // - what the application writes (a partitioned table with rows moving between partitions, an EF-style
@@ -86,6 +87,7 @@ const readinessInputs = () => ({
     slotName: sourceObjectNames(PREFIX).slotName,
     restartHint: "Restart the server.",
     tables: TABLES,
+    roles: ["cdc_replicator", OPERATOR_USER],
 });
 
 async function waitUntilEqual(label: string): Promise<void> {
@@ -120,17 +122,22 @@ describe("PostgreSQL as Azure runs it: a NOSUPERUSER admin, the application's ta
         assert.equal(pipeline.adminConnection.user, AZURE_LIKE_ADMIN);
     });
 
-    it("readiness as that admin names the owner and the GRANT its owner runs, then passes once it is run", async () => {
+    it("readiness as that admin names the owner's GRANT, and the replication role a DBA created before, then passes once both are granted", async () => {
+        // A DBA prepared the replication role beforehand: on PostgreSQL 16 the admin may not alter a role another login created.
+        await superuser.query("CREATE ROLE cdc_replicator WITH LOGIN REPLICATION");
+        await assert.rejects(admin.query("ALTER ROLE cdc_replicator WITH LOGIN"), /permission denied to alter role/);
         await assert.rejects(
             sourceReadinessProvider.create!(readinessInputs()),
             new RegExp(
-                `erp\\."Payments", erp\\.customers, erp\\.invoices, erp\\.invoices_2025, erp\\.invoices_2026 belong to ${OWNER}, whose rights the admin login ${AZURE_LIKE_ADMIN} does not hold .*: as ${OWNER} or a superuser, run GRANT ${OWNER} TO ${AZURE_LIKE_ADMIN}`,
+                `erp\\."Payments", erp\\.customers, erp\\.invoices, erp\\.invoices_2025, erp\\.invoices_2026 belong to ${OWNER}, whose rights the admin login ${AZURE_LIKE_ADMIN} does not hold .*: as ${OWNER} or a superuser, run GRANT ${OWNER} TO ${AZURE_LIKE_ADMIN}\\n` +
+                    `  - role cdc_replicator already exists .*created by another login, and the admin login ${AZURE_LIKE_ADMIN} may not alter it .*run GRANT cdc_replicator TO ${AZURE_LIKE_ADMIN} WITH ADMIN OPTION`,
             ),
         );
-        // What the readiness message tells the owner to run.
-        await superuser.query(`GRANT ${OWNER} TO ${AZURE_LIKE_ADMIN}`);
+        // What the readiness message tells the owner and the DBA to run.
+        await superuser.query(`GRANT ${OWNER} TO ${AZURE_LIKE_ADMIN}; GRANT cdc_replicator TO ${AZURE_LIKE_ADMIN} WITH ADMIN OPTION`);
         const { outs } = await sourceReadinessProvider.create!(readinessInputs());
         assert.deepEqual(outs.facts.tablesNotOwned, []);
+        assert.deepEqual(outs.facts.rolesNotManaged, []);
         assert.equal(outs.facts.canCreateReplicationUser, true);
         assert.equal(Math.floor(outs.facts.serverVersion / 10000), Number(defaultPostgresSettings().version));
     });

@@ -68,6 +68,9 @@ describe("the dev stack on an existing Azure flexible server", () => {
             /az postgres flexible-server restart --resource-group app-rg --name orders-db.*pulumi config set --path pg-adx-cdc:postgres\.allowRestart true/,
         );
         assert.deepEqual(readiness.inputs.connection, { host: "orders-db.postgres.database.azure.com", port: 5432, database: "shop", user: "appadmin", sslMode: "require" });
+        // The roles the bootstrap alters, as it names them: the readiness check finds one another login created.
+        const bootstrap = unsecret(run.one("pulumi-nodejs:dynamic/pg-adx-cdc:PostgresSourceBootstrap").inputs.bootstrap);
+        assert.deepEqual(readiness.inputs.roles, [bootstrap.replicationUser, bootstrap.operator.user]);
         assert.match(restartHintFor({ kind: "azure", resourceGroupName: "r", serverName: "s", allowRestart: true, parameters: [], allowedClientCidrs: [] }), /restarts s itself/);
     });
 

@@ -70,6 +70,15 @@ it("PostgreSQL 15 or older outside Azure, a NOSUPERUSER admin: names why (only a
     );
 });
 
+it("the stack's roles created by another login (PostgreSQL 16+): named, with the GRANT ... WITH ADMIN OPTION that lets the admin alter them", () => {
+    const problems = readinessProblems({ ...ready, rolesNotManaged: ["cdc_operator", "cdc_replicator"] }, { connection, restartHint });
+    assert.deepEqual(problems, [
+        "roles cdc_operator, cdc_replicator already exist on orders-db.postgres.database.azure.com:5432, created by another login, and the admin login appadmin may not alter them " +
+            "(PostgreSQL 16 and later let a CREATEROLE login alter only the roles it holds ADMIN OPTION on; the bootstrap sets their password and rights): " +
+            "as a superuser or the login that created them, run GRANT cdc_operator TO appadmin WITH ADMIN OPTION; GRANT cdc_replicator TO appadmin WITH ADMIN OPTION (or drop them if nothing else uses them)",
+    ]);
+});
+
 it("a server older than PostgreSQL 13 (no publish_via_partition_root): named with the upgrade", () => {
     const [problem] = readinessProblems({ ...ready, serverVersion: 120017 }, { connection, restartHint });
     assert.match(problem, /runs PostgreSQL 12; pg-adx-cdc needs PostgreSQL 13 or later .*publish_via_partition_root.*upgrade the server/);
