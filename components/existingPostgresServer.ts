@@ -12,6 +12,7 @@ import { buildFirewallRules } from "./azurePostgresServer";
 import { PostgresServerRestart } from "../postgres/serverRestart";
 import { raisedParameterValue, ServerParameter } from "../postgres/serverParameters";
 import { PostgresReadiness } from "../postgres/sourceReadiness";
+import { STACK_SCHEMA } from "../postgres/sourceSchema";
 import { deployerRuleOptions } from "./deployerIp";
 import { sourceServerAlerts } from "./sourceServerAlerts";
 
@@ -136,6 +137,7 @@ export class ExistingPostgresServer extends pulumi.ComponentResource {
                 restartHint: restartHintFor(target),
                 tables: args.tables,
                 roles: args.roles,
+                stackSchema: STACK_SCHEMA,
             },
             { parent: this, dependsOn: [...ready, ...this.firewallRules] },
         );

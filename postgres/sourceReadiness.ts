@@ -18,6 +18,8 @@ export interface ReadinessInputs {
     tables?: string[];
     /** The roles the bootstrap creates or updates (replication, operator, generator): one that exists must be the admin's to alter. */
     roles?: string[];
+    /** The schema the bootstrap creates for the stack's own tables (STACK_SCHEMA): the admin must be able to create it. */
+    stackSchema?: string;
 }
 
 /** What the server reports. */
@@ -45,6 +47,15 @@ export interface ReadinessFacts {
      * login created (a DBA's, or an earlier stack deployed by another admin) stops the bootstrap.
      */
     rolesNotManaged?: string[];
+    /**
+     * Schemas of captured tables on which the admin cannot grant USAGE (not the owner's member, no USAGE WITH GRANT
+     * OPTION): the bootstrap's GRANT to the replication user would grant nothing, and the snapshot would fail later.
+     */
+    schemasNotGrantable?: { schema: string; owner: string }[];
+    /** The admin may create the stack's schema (CREATE on the database), or it exists already. */
+    canCreateStackSchema?: boolean;
+    /** The database's owner, who can grant CREATE on it. */
+    databaseOwner?: string;
 }
 
 export const READINESS_QUERY = `
@@ -70,10 +81,15 @@ SELECT current_setting('wal_level') AS wal_level,
           WHERE r.rolname = ANY($4::text[])
             AND current_setting('server_version_num')::int >= 160000
             AND NOT (SELECT rolsuper FROM pg_roles WHERE rolname = current_user)
-            AND NOT pg_has_role(current_user, r.oid, 'MEMBER WITH ADMIN OPTION')) AS roles_not_managed`;
+            AND NOT pg_has_role(current_user, r.oid, 'MEMBER WITH ADMIN OPTION')) AS roles_not_managed,
+       (SELECT coalesce(json_agg(json_build_object('schema', s.nspname, 'owner', pg_get_userbyid(s.nspowner)) ORDER BY s.nspname), '[]'::json)
+          FROM (SELECT DISTINCT n.oid, n.nspname, n.nspowner FROM unnest($2::text[]) AS t(schema_name) JOIN pg_namespace n ON n.nspname = t.schema_name) s
+          WHERE NOT pg_has_role(current_user, s.nspowner, 'USAGE') AND NOT has_schema_privilege(current_user, s.oid, 'USAGE WITH GRANT OPTION')) AS schemas_not_grantable,
+       ($5::text IS NULL OR has_database_privilege(current_user, current_database(), 'CREATE') OR EXISTS (SELECT FROM pg_namespace WHERE nspname = $5::text)) AS can_create_stack_schema,
+       (SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = current_database()) AS database_owner`;
 
 /** Every reason Debezium could not run on this server, each with its fix; empty when ready. */
-export function readinessProblems(facts: ReadinessFacts, inputs: Pick<ReadinessInputs, "restartHint" | "connection">): string[] {
+export function readinessProblems(facts: ReadinessFacts, inputs: Pick<ReadinessInputs, "restartHint" | "connection" | "stackSchema">): string[] {
     const where = `${inputs.connection.host}:${inputs.connection.port}`;
     const problems: string[] = [];
     // The bootstrap's publication uses publish_via_partition_root (PostgreSQL 13) and reads partitions with pg_partition_tree (12).
@@ -106,6 +122,19 @@ export function readinessProblems(facts: ReadinessFacts, inputs: Pick<ReadinessI
                 `(the publication, REPLICA IDENTITY FULL and the replication user's SELECT need them): as ${owner} or a superuser, run GRANT ${owner} TO ${inputs.connection.user}`,
         );
     }
+    // A schema of an owner already named above needs no line of its own: the same GRANT fixes both.
+    for (const { schema, owner } of (facts.schemasNotGrantable ?? []).filter((s) => !byOwner.has(s.owner))) {
+        problems.push(
+            `schema ${schema} belongs to ${owner}, and the admin login ${inputs.connection.user} can neither act as ${owner} nor grant USAGE on it, so the replication user would get no USAGE and the snapshot would fail: ` +
+                `as ${owner} or a superuser, run GRANT ${owner} TO ${inputs.connection.user} (or GRANT USAGE ON SCHEMA ${schema} TO ${inputs.connection.user} WITH GRANT OPTION)`,
+        );
+    }
+    if (facts.canCreateStackSchema === false) {
+        problems.push(
+            `the admin login ${inputs.connection.user} may not create the stack's schema ${inputs.stackSchema} in database ${inputs.connection.database} (no CREATE on it): ` +
+                `as ${facts.databaseOwner ?? "the database's owner"} or a superuser, run GRANT CREATE ON DATABASE ${inputs.connection.database} TO ${inputs.connection.user} (or create the schema ${inputs.stackSchema} owned by ${inputs.connection.user})`,
+        );
+    }
     const unmanaged = facts.rolesNotManaged ?? [];
     if (unmanaged.length) {
         const user = inputs.connection.user;
@@ -135,7 +164,7 @@ async function readFacts(inputs: ReadinessInputs, password: string | undefined):
     return withClient(inputs.connection, password, async (client) => {
         const {
             rows: [r],
-        } = await client.query(READINESS_QUERY, [inputs.slotName, ...tableNameColumns(inputs.tables ?? []), inputs.roles ?? []]);
+        } = await client.query(READINESS_QUERY, [inputs.slotName, ...tableNameColumns(inputs.tables ?? []), inputs.roles ?? [], inputs.stackSchema ?? null]);
         return {
             walLevel: r.wal_level,
             walLevelPendingRestart: r.wal_level_pending_restart === true,
@@ -148,6 +177,9 @@ async function readFacts(inputs: ReadinessInputs, password: string | undefined):
             serverVersion: r.server_version,
             tablesNotOwned: r.tables_not_owned ?? [],
             rolesNotManaged: r.roles_not_managed ?? [],
+            schemasNotGrantable: r.schemas_not_grantable ?? [],
+            canCreateStackSchema: r.can_create_stack_schema === true,
+            databaseOwner: r.database_owner,
         };
     });
 }
@@ -194,6 +226,7 @@ export interface PostgresReadinessArgs {
     restartHint: pulumi.Input<string>;
     tables?: pulumi.Input<string[]>;
     roles?: pulumi.Input<string[]>;
+    stackSchema?: pulumi.Input<string>;
 }
 
 /** A PostgreSQL server the stack does not own, checked ready for Debezium. */

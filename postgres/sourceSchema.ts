@@ -468,13 +468,16 @@ export interface SourceObjectNames {
     walGuard: { functionName: string; logTable: string; jobName: string };
 }
 
+/** The schema the bootstrap creates for the stack's own tables and functions (heartbeat, signal, WAL guard). */
+export const STACK_SCHEMA = "cdc_meta";
+
 export function sourceObjectNames(topicPrefix: string): SourceObjectNames {
     const suffix = topicPrefix.toLowerCase().replace(/[^a-z0-9_]/g, "_");
     return {
         slotName: `debezium_${suffix}`,
         publicationName: `debezium_${suffix}_pub`,
-        heartbeatTable: `cdc_meta.heartbeat_${suffix}`,
-        signalTable: `cdc_meta.signal_${suffix}`,
-        walGuard: { functionName: `cdc_meta.wal_guard_${suffix}`, logTable: `cdc_meta.wal_guard_log_${suffix}`, jobName: `pg_adx_cdc_wal_guard_${suffix}` },
+        heartbeatTable: `${STACK_SCHEMA}.heartbeat_${suffix}`,
+        signalTable: `${STACK_SCHEMA}.signal_${suffix}`,
+        walGuard: { functionName: `${STACK_SCHEMA}.wal_guard_${suffix}`, logTable: `${STACK_SCHEMA}.wal_guard_log_${suffix}`, jobName: `pg_adx_cdc_wal_guard_${suffix}` },
     };
 }

@@ -24,7 +24,7 @@ import { KustoSinkDeployment } from "../../local/kustoSinkDeployment";
 import { kafkaConnectorProvider } from "../../connectors/kafkaConnector";
 import { sourceBootstrapProvider } from "../../postgres/sourceBootstrap";
 import { sourceReadinessProvider } from "../../postgres/sourceReadiness";
-import { OPERATOR_USER, sourceObjectNames } from "../../postgres/sourceSchema";
+import { OPERATOR_USER, sourceObjectNames, STACK_SCHEMA } from "../../postgres/sourceSchema";
 import { defaultPostgresSettings } from "../../config/postgresSettings";
 import { adxNamesFor, changeMetadataColumns } from "../../kql/adxModel";
 import { TRUNCATE_OP } from "../../contract/recordFields";
@@ -88,6 +88,7 @@ const readinessInputs = () => ({
     restartHint: "Restart the server.",
     tables: TABLES,
     roles: ["cdc_replicator", OPERATOR_USER],
+    stackSchema: STACK_SCHEMA,
 });
 
 async function waitUntilEqual(label: string): Promise<void> {

@@ -485,6 +485,34 @@ describe("PostgresReadiness provider (serialized, against the harness's PostgreS
         }
     });
 
+    it("a database and a schema another role owns: names the CREATE on the database and the schema's GRANT, then passes once they are run", async () => {
+        const client = await admin();
+        await client.query(
+            "CREATE ROLE dba_owner NOLOGIN; CREATE ROLE app_owner NOLOGIN; CREATE ROLE azure_pg_admin NOLOGIN; CREATE ROLE plain_admin LOGIN NOSUPERUSER CREATEDB CREATEROLE REPLICATION IN ROLE azure_pg_admin",
+        );
+        await client.query("CREATE DATABASE ledger_db OWNER dba_owner");
+        const ledger = new (require("pg").Client)({ host: "127.0.0.1", port: pipeline.postgres.port, database: "ledger_db", user: "postgres" });
+        await ledger.connect();
+        await ledger.query(
+            "CREATE SCHEMA ledger AUTHORIZATION dba_owner; GRANT USAGE, CREATE ON SCHEMA ledger TO app_owner; SET ROLE app_owner; CREATE TABLE ledger.entries (id int PRIMARY KEY); RESET ROLE; GRANT app_owner TO plain_admin",
+        );
+        const asAdmin = { ...inputs(), connection: { ...bootstrap.connection, database: "ledger_db", user: "plain_admin" }, tables: ["ledger.entries"], stackSchema: "cdc_meta" };
+        try {
+            await assert.rejects(
+                providers.readiness.create(asAdmin),
+                /schema ledger belongs to dba_owner, and the admin login plain_admin can neither act as dba_owner nor grant USAGE on it.*GRANT USAGE ON SCHEMA ledger TO plain_admin WITH GRANT OPTION\)\n  - the admin login plain_admin may not create the stack's schema cdc_meta in database ledger_db \(no CREATE on it\): as dba_owner or a superuser, run GRANT CREATE ON DATABASE ledger_db TO plain_admin/,
+            );
+            await ledger.query("GRANT USAGE ON SCHEMA ledger TO plain_admin WITH GRANT OPTION; GRANT CREATE ON DATABASE ledger_db TO plain_admin");
+            const { outs } = await providers.readiness.create(asAdmin);
+            assert.deepEqual([outs.facts.schemasNotGrantable, outs.facts.canCreateStackSchema], [[], true]);
+        } finally {
+            await ledger.end();
+            await client.query("DROP DATABASE ledger_db");
+            await client.query("DROP ROLE plain_admin; DROP ROLE app_owner; DROP ROLE dba_owner; DROP ROLE azure_pg_admin");
+            await client.end();
+        }
+    });
+
     it("no free replication slot: fails naming the limit and the fix, before the bootstrap would", async () => {
         const client = await admin();
         const {

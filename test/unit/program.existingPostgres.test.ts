@@ -71,6 +71,7 @@ describe("the dev stack on an existing Azure flexible server", () => {
         // The roles the bootstrap alters, as it names them: the readiness check finds one another login created.
         const bootstrap = unsecret(run.one("pulumi-nodejs:dynamic/pg-adx-cdc:PostgresSourceBootstrap").inputs.bootstrap);
         assert.deepEqual(readiness.inputs.roles, [bootstrap.replicationUser, bootstrap.operator.user]);
+        assert.equal(readiness.inputs.stackSchema, bootstrap.heartbeatTable.split(".")[0], "the schema the bootstrap creates for its own tables");
         assert.match(restartHintFor({ kind: "azure", resourceGroupName: "r", serverName: "s", allowRestart: true, parameters: [], allowedClientCidrs: [] }), /restarts s itself/);
     });
 

@@ -79,6 +79,27 @@ it("the stack's roles created by another login (PostgreSQL 16+): named, with the
     ]);
 });
 
+it("a schema of the same owner as the captured tables: one line, since one GRANT fixes both", () => {
+    const problems = readinessProblems(
+        { ...ready, tablesNotOwned: [{ table: "erp.invoices", owner: "erp_owner" }], schemasNotGrantable: [{ schema: "erp", owner: "erp_owner" }] },
+        { connection, restartHint },
+    );
+    assert.equal(problems.length, 1);
+    assert.match(problems[0], /^erp\.invoices belongs to erp_owner.*run GRANT erp_owner TO appadmin$/);
+});
+
+it("a captured table's schema the admin cannot grant USAGE on, and a database it may not create the stack's schema in: each named with its GRANT", () => {
+    const problems = readinessProblems(
+        { ...ready, schemasNotGrantable: [{ schema: "ledger", owner: "dba" }], canCreateStackSchema: false, databaseOwner: "dba" },
+        { connection, restartHint, stackSchema: "cdc_meta" },
+    );
+    assert.deepEqual(problems, [
+        "schema ledger belongs to dba, and the admin login appadmin can neither act as dba nor grant USAGE on it, so the replication user would get no USAGE and the snapshot would fail: " +
+            "as dba or a superuser, run GRANT dba TO appadmin (or GRANT USAGE ON SCHEMA ledger TO appadmin WITH GRANT OPTION)",
+        "the admin login appadmin may not create the stack's schema cdc_meta in database shop (no CREATE on it): as dba or a superuser, run GRANT CREATE ON DATABASE shop TO appadmin (or create the schema cdc_meta owned by appadmin)",
+    ]);
+});
+
 it("a server older than PostgreSQL 13 (no publish_via_partition_root): named with the upgrade", () => {
     const [problem] = readinessProblems({ ...ready, serverVersion: 120017 }, { connection, restartHint });
     assert.match(problem, /runs PostgreSQL 12; pg-adx-cdc needs PostgreSQL 13 or later .*publish_via_partition_root.*upgrade the server/);
