@@ -18,7 +18,7 @@ import { Client } from "pg";
 import { startLocalPipeline, LocalPipeline } from "../../local/localPipeline";
 import { adminClient, sessionAs } from "../../local/capturedSource";
 import { AZURE_LIKE_ADMIN, AZURE_PG_ADMIN_ROLE } from "../../local/azureLikePostgres";
-import { waitUntilEqual as waitUntilEqualToSource } from "./harness/sourceComparison";
+import { waitUntilEqual as waitUntilEqualToSource, assertEqualToSource } from "./harness/sourceComparison";
 import { bootstrapCapture } from "./harness/capturedTables";
 import { KustoSinkDeployment } from "../../local/kustoSinkDeployment";
 import { kafkaConnectorProvider } from "../../connectors/kafkaConnector";
@@ -94,11 +94,7 @@ const readinessInputs = () => ({
 async function waitUntilEqual(label: string): Promise<void> {
     // Compared against what the superuser reads: the source as it is, whatever the stack's roles may see.
     const results = await waitUntilEqualToSource(pipeline, superuser, sink, TABLES, label);
-    assert.deepEqual(
-        results.flatMap((r) => r.mismatches),
-        [],
-    );
-    for (const r of results) assert.equal(r.adxRows, r.sourceRows, `${r.table}: rows in ADX vs PostgreSQL`);
+    assertEqualToSource(results);
 }
 
 describe("PostgreSQL as Azure runs it: a NOSUPERUSER admin, the application's tables owned by another role", () => {

@@ -2,6 +2,7 @@
 // current-state function shows (evaluated by the ADX double from the KQL the stack sent, its
 // delete and snapshot rules included), each compared by PostgreSQL itself, which reads the ADX
 // value back as the column's own type (the type table's sameValueSql).
+import * as assert from "node:assert/strict";
 import { Client } from "pg";
 import { stringify as stringifyLosslessJson } from "lossless-json";
 import { LocalPipeline } from "../../../local/localPipeline";
@@ -112,4 +113,13 @@ export async function waitUntilEqual(
                 `${r.mismatches.length ? ` (first: ${r.mismatches.slice(0, 3).join("; ")})` : ""}\n`,
         );
     return results;
+}
+
+/** Asserts that ADX's current state equals the source for every compared table: value by value, and row for row. */
+export function assertEqualToSource(results: TableComparison[]): void {
+    assert.deepEqual(
+        results.flatMap((r) => r.mismatches),
+        [],
+    );
+    for (const r of results) assert.equal(r.adxRows, r.sourceRows, `${r.table}: rows in ADX vs PostgreSQL`);
 }
