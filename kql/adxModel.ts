@@ -199,6 +199,32 @@ function modelColumns(table: CatalogTable) {
     return table.columns.map((c) => ({ source: c, rule: typeRuleFor(table.qualifiedName, c), kusto: kustoIdentifier(c.name) }));
 }
 
+/**
+ * Where a key column's typed value cannot tell its values apart, the view groups by its exact text from
+ * the record instead: a datetime column holds every BC, infinite or past-9999 timestamp as null (so
+ * 'infinity' and '-infinity' would be one key), and Kusto refuses to group by a dynamic (array) column.
+ * Every other Kusto type holds distinct non-null values distinctly (numeric's one NaN is its only null).
+ */
+export function groupsKeyByRecordText(kusto: KustoScalarType): boolean {
+    return kusto === "datetime" || kusto === "dynamic";
+}
+
+/** Suffix of the view's column holding a key column's exact text (see groupsKeyByRecordText). */
+const KEY_TEXT_SUFFIX = "_key_text";
+
+/** The view's `by` items: each key column, or `<c>_key_text = tostring(record["c"])` where its typed value is lossy. */
+export function viewKeyItems(table: CatalogTable, key: string[], recordColumn: string): string[] {
+    const taken = new Set([...table.columns.map((c) => c.name), ...metadataColumnList(changeMetadataColumns(table.columns.map((c) => c.name))).map((m) => m.column)]);
+    return key.map((k) => {
+        const column = table.columns.find((c) => c.name === k);
+        if (!column || !groupsKeyByRecordText(typeRuleFor(table.qualifiedName, column).kusto)) return kustoIdentifier(k);
+        let name = `${k}${KEY_TEXT_SUFFIX}`;
+        while (taken.has(name)) name = `_${name}`;
+        taken.add(name);
+        return `${kustoIdentifier(name)} = ${valueFromRecord(recordColumn, k, "string")}`;
+    });
+}
+
 /** The generated scripts of one captured table, in the order they must run. */
 export function generateAdxModel(table: CatalogTable, options: AdxModelOptions): KqlScript[] {
     if (options.key.length === 0) throw new Error(`${table.qualifiedName}: the current state needs at least one key column`);
@@ -290,7 +316,7 @@ export function generateAdxModel(table: CatalogTable, options: AdxModelOptions):
         `.set-or-append ${names.fences} <| ${names.fenceRows}() | join kind=leftanti ${names.fences} on ${fenceKeys.join(", ")}`,
     ].join("\n");
 
-    const keyList = options.key.map(kustoIdentifier).join(", ");
+    const keyList = viewKeyItems(table, options.key, metadata.record.column).join(", ");
     // Each column as stored, or from the record for rows that arrived before it was in the model.
     const projection = columns
         .map((c) => {

@@ -67,6 +67,18 @@ export function unquoteKqlIdentifier(text: string): string {
     return m ? m[2].replace(/\\(.)/g, "$1") : t;
 }
 
+/**
+ * One item of a `summarize ... by` clause: a column (`c`, `['c']`), or `name = expression`. `name` is the
+ * output column; `column` the source column it keys on (for `n = tostring(['record']["c"])`, "c").
+ */
+export function parseByItem(item: string): { name: string; expression: string; column: string } {
+    const assignment = /^(\['(?:[^'\\]|\\.)*'\]|\w+)\s*=\s*(.+)$/.exec(item.trim());
+    if (!assignment) return { name: unquoteKqlIdentifier(item), expression: item.trim(), column: unquoteKqlIdentifier(item) };
+    const field = /\["((?:[^"\\]|\\.)*)"\]\)$/.exec(assignment[2]);
+    const name = unquoteKqlIdentifier(assignment[1]);
+    return { name, expression: assignment[2], column: field ? JSON.parse(`"${field[1]}"`) : name };
+}
+
 /** Splits "a, ['b, c'], d" at top-level commas (outside quotes and brackets). */
 export function splitTopLevel(text: string, separator = ","): string[] {
     const parts: string[] = [];
@@ -227,7 +239,7 @@ export function currentStateOf(scripts: KqlScript[]): { functionName: string; vi
     const view = objects.find((o): o is Extract<KqlObject, { kind: "materialized-view" }> => o.kind === "materialized-view" && o.source === target.table);
     if (!view) throw new Error(`the ADX model ${scripts[0]?.name ?? "(empty)"} has no materialized view on ${target.table}`);
     const byClause = /arg_max\([^)]*\)\s+by\s+(.+)$/.exec(view.query)?.[1];
-    const keys = byClause ? splitTopLevel(byClause).map(unquoteKqlIdentifier) : [];
+    const keys = byClause ? splitTopLevel(byClause).map((item) => parseByItem(item).column) : [];
     const fn = objects.find((o): o is Extract<KqlObject, { kind: "function" }> => o.kind === "function" && new RegExp(`materialized_view\\(["']${view.name}["']\\)`).test(o.body));
     if (!fn || keys.length === 0)
         throw new Error(`the ADX model ${scripts[0]?.name ?? "(empty)"} has no function over materialized_view("${view.name}") or the view has no "arg_max(...) by <key>"`);

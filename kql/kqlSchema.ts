@@ -83,20 +83,32 @@ export function changedMaterializedViews(olds: model.KqlScript[], news: model.Kq
  * Columns whose declared type differs from the live table's. Kusto cannot change a column's type in
  * place (`.create-merge` refuses, and `.alter column` makes every earlier value of it read as null), so
  * the change is refused before any command runs, naming the column and the way out. Also returns the
- * declared tables the database does not hold (the scripts are about to create them).
+ * declared tables the database does not hold (the scripts are about to create them), and the tables
+ * whose materialized view it does not hold: both need their rows read again from PostgreSQL.
  */
 export async function inspectTables(inputs: KqlSchemaInputs, token: string): Promise<{ typeChanges: string[]; absent: string[] }> {
     const problems: string[] = [];
     const absent: string[] = [];
     for (const script of inputs.scripts) {
         for (const object of model.splitKqlCommands(script.text).map(model.describeKqlCommand)) {
+            if (object.kind === "materialized-view") {
+                // A view created now is backfilled from the change table alone, which may have aged out keys the
+                // view kept (its retention is the longer one): its table's rows are read again from PostgreSQL.
+                try {
+                    await kusto.runKustoCommand(inputs.clusterUri, inputs.database, `.show materialized-view ${object.name}`, token);
+                } catch (error: any) {
+                    if (!isAdxNotFound(error)) throw error;
+                    if (!absent.includes(object.source)) absent.push(object.source);
+                }
+                continue;
+            }
             if (object.kind !== "table") continue;
             let rows: Record<string, unknown>[];
             try {
                 rows = kusto.rowsOf((await kusto.runKustoCommand(inputs.clusterUri, inputs.database, `.show table ${object.name} cslschema`, token))[0]);
             } catch (error: any) {
                 if (isAdxNotFound(error)) {
-                    absent.push(object.name);
+                    if (!absent.includes(object.name)) absent.push(object.name);
                     continue;
                 }
                 throw error;
@@ -261,7 +273,8 @@ export const kqlSchemaProvider: pulumi.dynamic.ResourceProvider = {
         }
         logProgress(`re-applying KQL; changed scripts: ${changedScriptNames(olds.scripts, news.scripts).join(", ") || "none"}`);
         const absent = await applyScripts(news);
-        if (absent.length) logProgress(`created again in ${news.database}: ${absent.join(", ")} (the table's rows are read again from PostgreSQL)`);
+        if (absent.length)
+            logProgress(`created again in ${news.database}: ${absent.join(", ")} (a table or its current-state view; the table's rows are read again from PostgreSQL)`);
         return { outs: { ...news, tableGenerations: tableGenerations(declaredTables(news.scripts), absent, olds.tableGenerations) } };
     },
 

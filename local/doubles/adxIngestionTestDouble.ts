@@ -6,7 +6,8 @@
 // Values convert as ADX documents its types: 64-bit integers exactly (the JSON is read losslessly),
 // datetimes in the documented ISO 8601 forms to 100 ns, anything unparsable as null.
 import { isLosslessNumber, parse as parseLosslessJson, stringify as stringifyLosslessJson } from "lossless-json";
-import { splitTopLevel, unquoteKqlIdentifier } from "../../kql/kqlModel";
+import { parseByItem, splitTopLevel, unquoteKqlIdentifier } from "../../kql/kqlModel";
+import { evaluateKql, parseKqlExpression } from "./kqlExpression";
 
 /** int/long as bigint, decimal/datetime/timespan/guid as canonical text, dynamic as parsed JSON. */
 export type KustoValue = string | number | boolean | bigint | null | object;
@@ -167,17 +168,36 @@ export function ingestMultiJson(text: string, columns: Map<string, string>, mapp
     return { rows };
 }
 
-/** `T | summarize arg_max(lsn, *) by k1, ['k 2']` as the double understands a materialized view. */
-export function parseLatestPerKeyView(query: string): { source: string; where?: string; orderBy: string; keys: string[] } | undefined {
+/** A key of a latest-per-key view: the output column and the expression it groups by. */
+export interface ViewKey {
+    name: string;
+    expression: string;
+}
+
+/** `T | summarize arg_max(lsn, *) by k1, ['k 2'], ['k3_text'] = tostring(['record']["k3"])` as the double understands a materialized view. */
+export function parseLatestPerKeyView(query: string): { source: string; where?: string; orderBy: string; keys: ViewKey[] } | undefined {
     const m = /^\s*(\w+)\s*(?:\|\s*where\s+(.+?)\s*)?\|\s*summarize\s+arg_max\((\w+),\s*\*\)\s+by\s+(.+?)\s*$/.exec(query.replace(/\s+/g, " "));
-    return m ? { source: m[1], ...(m[2] ? { where: m[2] } : {}), orderBy: m[3], keys: splitTopLevel(m[4]).map(unquoteKqlIdentifier) } : undefined;
+    return m
+        ? {
+              source: m[1],
+              ...(m[2] ? { where: m[2] } : {}),
+              orderBy: m[3],
+              keys: splitTopLevel(m[4]).map((item) => {
+                  const { name, expression } = parseByItem(item);
+                  return { name, expression };
+              }),
+          }
+        : undefined;
 }
 
 /** The latest row per key by the ordering column; ties (at-least-once duplicates) collapse to one. */
-export function latestPerKey(rows: KustoRow[], orderBy: string, keys: string[]): KustoRow[] {
+export function latestPerKey(rows: KustoRow[], orderBy: string, keys: ViewKey[]): KustoRow[] {
     const latest = new Map<string, KustoRow>();
-    for (const row of rows) {
-        const identity = stringifyLosslessJson(keys.map((k) => row[k])) ?? "";
+    const keyExpressions = keys.map((k) => ({ name: k.name, expression: parseKqlExpression(k.expression) }));
+    for (const source of rows) {
+        // As ADX: a computed key is a column of the view's rows.
+        const row = { ...source, ...Object.fromEntries(keyExpressions.map((k) => [k.name, evaluateKql(k.expression, source)])) };
+        const identity = stringifyLosslessJson(keyExpressions.map((k) => row[k.name])) ?? "";
         const current = latest.get(identity);
         // Kusto's arg_max skips rows whose ordering value is null: such a row never wins over one that has a value.
         const order = row[orderBy] ?? null;

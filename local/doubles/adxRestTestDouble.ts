@@ -242,6 +242,17 @@ export async function startAdxTestDouble(options: AdxTestDoubleOptions = {}): Pr
         if ((m = /^\.alter table (\w+) policy (\w+)/.exec(one)))
             return state.tables.has(m[1]) ? (state.policies.add(`${m[1]}/${m[2]}`), [200, v1([], [])]) : [400, error("BadRequest_EntityNotFound", `Table '${m[1]}' was not found`)];
         if ((m = /^\.create ifnotexists materialized-view .*?(\w+) on table (\w+) \{(.*)\}$/.exec(one))) {
+            // As ADX: a summarize key must not be dynamic ("summarize ... by tostring(c)" is the fix it names).
+            const schema = parseCslSchema(state.tables.get(m[2]) ?? "");
+            const dynamicKey = parseLatestPerKeyView(m[3])?.keys.find((k) => unquoteKqlIdentifier(k.expression) === k.name && schema.get(k.name) === "dynamic");
+            if (dynamicKey)
+                return [
+                    400,
+                    error(
+                        "BadRequest_SemanticError",
+                        `Semantic error: Summarize group key '${dynamicKey.name}' is of a 'dynamic' type. Please use an explicit cast (for example, 'summarize ... by tostring(${dynamicKey.name})')`,
+                    ),
+                ];
             if (!state.views.has(m[1])) state.views.set(m[1], m[3].trim());
             return [200, v1(["Name"], [[m[1]]])];
         }

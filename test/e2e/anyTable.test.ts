@@ -33,8 +33,13 @@ const LINE_ITEMS = "shop.line_items";
 const EVENTS = "logs.events";
 /** A name as EF Core writes it, keyed by a text-form type (citext: e-mail addresses, case-insensitive). */
 const CUSTOMERS = 'shop."Customers"';
+/**
+ * Keyed by values Kusto's typed columns cannot tell apart: an array (Kusto cannot group by dynamic) and
+ * timestamps whose infinities, BC and past-9999 values are all null in a datetime column.
+ */
+const PRICE_HISTORY = "shop.price_history";
 const KEYS = { [EVENTS]: ["host", "seq"] };
-const TABLES = [ORDERS, PRODUCTS, ALL_TYPES, LINE_ITEMS, EVENTS, CUSTOMERS];
+const TABLES = [ORDERS, PRODUCTS, ALL_TYPES, LINE_ITEMS, EVENTS, CUSTOMERS, PRICE_HISTORY];
 const ENUM_TYPE = "types.mood";
 const COMPOSITE_TYPE = "types.address";
 
@@ -85,6 +90,9 @@ before(async () => {
     await admin.query(
         `CREATE TABLE ${LINE_ITEMS} ("Order Date" date, "where" integer, "type" text, "count" integer, "UPPER" text, "op" text, "deleted" boolean, "it's" text, PRIMARY KEY ("Order Date", "where"))`,
     );
+    await admin.query(
+        `CREATE TABLE ${PRICE_HISTORY} (skus text[] NOT NULL, valid_to timestamptz NOT NULL, valid_from timestamp NOT NULL, price numeric(10,2), PRIMARY KEY (skus, valid_to, valid_from))`,
+    );
     const capture = await bootstrapCapture(pipeline, { prefix: PREFIX, tables: TABLES, keys: KEYS, createDemoTables: true, scramSalt: "YW55dGFibGUtc2FsdC0xMjM=" });
     // Snapshot rows: present before the connector starts.
     await admin.query(`INSERT INTO ${ORDERS} (custid, amount, city) SELECT g, g * 1.25, (ARRAY['Austin','Boston'])[1 + g % 2] FROM generate_series(1, 30) g`);
@@ -96,6 +104,11 @@ before(async () => {
     await admin.query(`INSERT INTO ${EVENTS} SELECT 'web-' || (g % 3), g, 'event ' || g FROM generate_series(1, 12) g`);
     await admin.query(
         `INSERT INTO ${CUSTOMERS} SELECT 'user' || g || '@Example.com', 'User ' || g, to_tsvector('simple', 'customer number ' || g), ROW('Street ' || g, g)::${COMPOSITE_TYPE} FROM generate_series(1, 8) g`,
+    );
+    await admin.query(
+        `INSERT INTO ${PRICE_HISTORY} VALUES ('{a}', 'infinity', '-infinity', 1), ('{a}', '-infinity', 'infinity', 2), ('{a}', '4713-01-01 00:00:00+00 BC', '2024-01-01', 3), ` +
+            `('{a}', '4000-01-01 00:00:00+00 BC', '2024-01-01', 4), ('{a}', '2024-06-01 00:00:00+00', '2024-01-01', 5), ('{a}', '294276-12-31 23:59:59.999999+00', '294276-12-31 23:59:59.999999', 6), ` +
+            `('{a,"b c"}', 'infinity', '-infinity', 7), ('{}', 'infinity', '-infinity', 8), ('{NULL}', 'infinity', '-infinity', 9), ('{b}', 'infinity', '-infinity', NULL)`,
     );
     ({ sink, connectorInputs } = await capture.start());
 });
@@ -182,6 +195,13 @@ describe("any table: the ADX model generated from the catalog, every type, compo
         await admin.query(`UPDATE ${CUSTOMERS} SET search = to_tsvector('simple', 'moved away'), home = ROW(NULL, 0)::${COMPOSITE_TYPE} WHERE "Email" = 'USER2@EXAMPLE.COM'`);
         await admin.query(`DELETE FROM ${CUSTOMERS} WHERE "Email" = 'user3@example.com'`);
         await admin.query(`INSERT INTO ${CUSTOMERS} VALUES ('new@example.com', NULL, NULL, NULL)`);
+        // Keys that only their exact text tells apart: each change must reach its own row and no other.
+        await admin.query(`UPDATE ${PRICE_HISTORY} SET price = price + 100 WHERE skus = '{a}' AND valid_to = 'infinity'`);
+        await admin.query(`DELETE FROM ${PRICE_HISTORY} WHERE skus = '{a}' AND valid_to = '-infinity'`);
+        await admin.query(`DELETE FROM ${PRICE_HISTORY} WHERE skus = '{a}' AND valid_to = '4000-01-01 00:00:00+00 BC'`);
+        await admin.query(`UPDATE ${PRICE_HISTORY} SET skus = '{c}' WHERE skus = '{a,"b c"}'`);
+        await admin.query(`UPDATE ${PRICE_HISTORY} SET valid_to = '-infinity' WHERE skus = '{}'`);
+        await admin.query(`INSERT INTO ${PRICE_HISTORY} VALUES ('{a}', '-infinity', '-infinity', 10), ('{z}', 'infinity', 'infinity', 11)`);
         await waitUntilEqual("after changes");
     });
 

@@ -29,6 +29,7 @@ import { changeMetadataFields } from "../../contract/recordFields";
 import { KAFKA_POSITION_FIELDS } from "../../contract/recordFields";
 import { buildKustoSinkConfig, SINK_MAX_TASKS } from "../../connectors/kustoSink";
 import { heartbeatCatalog, ORDERS_CATALOG, ordersModelScripts, PRODUCTS_CATALOG } from "../support/catalogFixtures";
+import { latestPerKey, parseLatestPerKeyView } from "../../local/doubles/adxIngestionTestDouble";
 
 const base = (name: string, declaredType: string, typeName: string, extra: Partial<CatalogColumn> = {}): CatalogColumn => ({
     name,
@@ -184,6 +185,40 @@ describe("the generated ADX model (Kusto language service: zero diagnostics)", (
             assert.deepEqual(validateKqlInputs({ clusterUri: "https://c.kusto.windows.net", database: "cdc", scripts, retainData: false }), []);
         });
     }
+
+    it("a key Kusto's typed column cannot tell apart (an array, a timestamp's infinities and BC values) is kept by its exact text, and the model analyzes clean", () => {
+        const skus = { ...base("skus", "text[]", "_text", { notNull: true }), kind: "array" as const, elementTypeName: "text", elementKind: "base" as const, dimensions: 1 };
+        const table: CatalogTable = {
+            qualifiedName: "shop.price_history",
+            replicaIdentity: "default",
+            primaryKey: ["skus", "valid_to", "id"],
+            columns: [
+                skus,
+                base("valid_to", "timestamp with time zone", "timestamptz", { notNull: true }),
+                base("id", "integer", "int4", { notNull: true }),
+                base("valid_to_key_text", "text", "text"),
+            ],
+        };
+        const scripts = generateAdxModel(table, { key: table.primaryKey, streamingIngestion: true });
+        assert.deepEqual(analyzeKqlScripts(scripts), []);
+        const view = scripts.find((s) => s.name.endsWith("40-current-state.kql"))!.text;
+        // A source column already named like the text key pushes it aside, as the metadata columns are.
+        assert.match(view, /by \['skus_key_text'\] = tostring\(\['record'\]\["skus"\]\), \['_valid_to_key_text'\] = tostring\(\['record'\]\["valid_to"\]\), \['id'\]\n/);
+        assert.deepEqual(currentStateOf(scripts).keys, ["skus", "valid_to", "id"], "the view's key, named by source column");
+        // The double keeps 'infinity' and '-infinity' apart as ADX does, where the typed column holds null for both.
+        const row = (to: string, offset: number) => ({ skus: ["a"], valid_to: null, id: 1n, kafka_offset: BigInt(offset), record: { skus: ["a"], valid_to: to, id: 1 } });
+        const parsed = parseLatestPerKeyView(view.slice(view.indexOf("{") + 1, view.indexOf("}")))!;
+        const latest = latestPerKey([row("infinity", 1), row("-infinity", 2), row("infinity", 3)], parsed.orderBy, parsed.keys);
+        assert.deepEqual(
+            latest.map((r) => [r.valid_to, (r.record as any).valid_to, r.kafka_offset]),
+            [
+                [null, "infinity", 3n],
+                [null, "-infinity", 2n],
+            ],
+        );
+        // Grouping by the typed columns, as before, would have made them one key.
+        assert.equal(latestPerKey([row("infinity", 1), row("-infinity", 2)], "kafka_offset", [{ name: "valid_to", expression: "valid_to" }]).length, 1);
+    });
 
     it("the heartbeat model and its freshness function analyze clean", () => {
         assert.deepEqual(analyzeKqlScripts(heartbeatModelScripts(heartbeatCatalog("cdc_meta.heartbeat_cdc"), { streamingIngestion: true })), []);

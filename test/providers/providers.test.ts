@@ -286,8 +286,8 @@ describe("KqlSchema provider (serialized, against the ADX REST test double)", ()
         );
         assert.deepEqual(
             adx.commands.slice(sent).map((c) => c.csl.split(/\s+/).slice(0, 2).join(" ")),
-            [".show table", ".show table"],
-            "only read (the change table and the fences)",
+            [".show table", ".show table", ".show materialized-view"],
+            "only read (the change table, the fences and the view)",
         );
         await providers.kqlSchema.delete("id", base);
     });
@@ -314,11 +314,16 @@ describe("KqlSchema provider (serialized, against the ADX REST test double)", ()
         assert.equal(created.id, `${adx.url}/cdc/retail_orders_info_changes`);
     });
 
-    it("a changed materialized-view definition reaches ADX: dropped, then created again with backfill", async () => {
+    it("a changed materialized-view definition reaches ADX: dropped, then created again with backfill, and its table is read again from PostgreSQL", async () => {
         // A new key (the catalog's primary key changed) changes the view's group-by.
         const rekeyed = { ...inputs(), scripts: adxModelScripts(ORDERS_CATALOG, { key: ["orderid", "custid"], streamingIngestion: true }, []) };
         const before = adx.commands.length;
-        await providers.kqlSchema.update("id", inputs(), rekeyed);
+        const olds = { ...inputs(), tableGenerations: { retail_orders_info_changes: "adopted", retail_orders_info_fences: "adopted" } };
+        const updated = await providers.kqlSchema.update("id", olds, rekeyed);
+        // The backfill reads only the change table, whose retention may have aged out keys the view kept: a new
+        // generation of the change table makes the stack re-read the PostgreSQL table (incremental snapshot).
+        assert.notEqual(updated.outs.tableGenerations.retail_orders_info_changes, "adopted");
+        assert.equal(updated.outs.tableGenerations.retail_orders_info_fences, "adopted");
         const sent = adx.commands.slice(before).map((c) => c.csl.replace(/\s+/g, " "));
         const drop = sent.findIndex((c) => c === ".drop materialized-view retail_orders_info_latest ifexists");
         const create = sent.findIndex((c) => c.startsWith(".create ifnotexists materialized-view with (backfill = true"));
@@ -326,8 +331,9 @@ describe("KqlSchema provider (serialized, against the ADX REST test double)", ()
         assert.match(adx.views.get("retail_orders_info_latest")!, /by \['orderid'\], \['custid'\]/);
         // Unchanged definitions are left alone.
         const again = adx.commands.length;
-        await providers.kqlSchema.update("id", rekeyed, rekeyed);
+        const unchanged = await providers.kqlSchema.update("id", updated.outs, rekeyed);
         assert.ok(!adx.commands.slice(again).some((c) => c.csl.startsWith(".drop")));
+        assert.equal(unchanged.outs.tableGenerations.retail_orders_info_changes, updated.outs.tableGenerations.retail_orders_info_changes, "no re-read");
         await providers.kqlSchema.update("id", rekeyed, inputs());
     });
 
