@@ -8,6 +8,10 @@ export interface CatalogColumn {
     name: string;
     /** `format_type()` of the column, e.g. "numeric(10,2)", "character varying(20)", "integer[]". */
     declaredType: string;
+    /** For a domain, its base type as format_type writes it (e.g. "integer[]" for a domain over integer[]). */
+    baseDeclaredType?: string;
+    /** For a domain, its own pg_type.typname: the type name Debezium gives the column (typeName is the base's). */
+    domainTypeName?: string;
     /** pg_type.typname after resolving a domain to its base type, e.g. "numeric", "_int4". */
     typeName: string;
     /** pg_type.typtype/typcategory folded: a base type, an enum, or an array of `elementTypeName`. */
@@ -568,6 +572,32 @@ export function textFormTypeNames(tables: readonly CatalogTable[]): string[] {
     return [...names].sort();
 }
 
+/** The source connector setting that maps the captured columns' domains to their base types, for pg-adx-cdc's converter. */
+export const DOMAIN_TYPES_SETTING = "pgValues.domain.types";
+
+/**
+ * DOMAIN_TYPES_SETTING's entries, "domain:base" (pg_type.typname of each): Debezium names a domain
+ * column's type by the domain, so without them the converter would leave a domain over date, time,
+ * numeric[] or a text-form type to Debezium's own conversion, which loses what the converter keeps.
+ * Two domains of one name over different types (in two schemas) cannot be told apart there: refused.
+ */
+export function domainBaseTypes(tables: readonly CatalogTable[]): string[] {
+    const bases = new Map<string, { base: string; where: string }>();
+    for (const table of tables)
+        for (const column of table.columns) {
+            if (!column.domainTypeName) continue;
+            const where = `${table.qualifiedName}.${column.name} (${column.declaredType})`;
+            const seen = bases.get(column.domainTypeName);
+            if (seen && seen.base !== column.typeName)
+                throw new Error(
+                    `domains named ${column.domainTypeName} over different types, ${seen.base} at ${seen.where} and ${column.typeName} at ${where}: ` +
+                        `Debezium names a domain column's type without its schema, so their values could not be converted apart; rename one domain (ALTER DOMAIN ... RENAME TO ...), or leave one table out of pg-adx-cdc:capture.tables`,
+                );
+            bases.set(column.domainTypeName, { base: column.typeName, where });
+        }
+    return [...bases].map(([domain, { base }]) => `${domain}:${base}`).sort();
+}
+
 /** The source connector setting that names single text-form columns (TEXT_FORM_COLUMNS_SETTING entries). */
 export const TEXT_FORM_COLUMNS_SETTING = "pgValues.text.columns";
 
@@ -593,7 +623,9 @@ export function arrayElementColumn(column: CatalogColumn): CatalogColumn {
         ...column,
         kind: column.elementKind ?? "base",
         typeName: column.elementTypeName!,
-        declaredType: column.declaredType.replace(/\[\]$/, ""),
+        declaredType: (column.baseDeclaredType ?? column.declaredType).replace(/\[\]$/, ""),
+        baseDeclaredType: undefined,
+        domainTypeName: undefined,
         numericPrecision: undefined,
     };
 }

@@ -16,6 +16,8 @@ SELECT w.qualified_name,
        a.attname AS column_name,
        a.attnotnull AS not_null,
        format_type(a.atttypid, a.atttypmod) AS declared_type,
+       CASE WHEN t.typtype = 'd' THEN format_type(t.typbasetype, t.typtypmod) END AS base_declared_type,
+       CASE WHEN t.typtype = 'd' THEN t.typname END AS domain_type_name,
        bt.typname AS type_name,
        bt.typtype AS type_type,
        bt.typcategory AS type_category,
@@ -55,6 +57,10 @@ export interface CatalogRow {
     column_name: string | null;
     not_null: boolean | null;
     declared_type: string | null;
+    /** A domain's base type as format_type writes it; null for other columns. */
+    base_declared_type?: string | null;
+    /** A domain's own pg_type.typname (what Debezium names the column's type); null for other columns. */
+    domain_type_name?: string | null;
     type_name: string | null;
     type_type: string | null;
     type_category: string | null;
@@ -98,6 +104,7 @@ export function catalogTablesFromRows(tables: string[], rows: CatalogRow[]): { t
             columns: columns.map((r) => ({
                 name: r.column_name!,
                 declaredType: r.declared_type!,
+                ...(r.base_declared_type ? { baseDeclaredType: r.base_declared_type, domainTypeName: r.domain_type_name! } : {}),
                 typeName: r.type_name!,
                 kind: kindOf(r.type_type, r.type_category),
                 ...(r.element_type_name ? { elementTypeName: r.element_type_name, elementKind: elementKind(r) } : {}),

@@ -38,8 +38,10 @@ const CUSTOMERS = 'shop."Customers"';
  * timestamps whose infinities, BC and past-9999 values are all null in a datetime column.
  */
 const PRICE_HISTORY = "shop.price_history";
+/** Every example type again, each through a domain over it (Debezium names a domain column's type by the domain). */
+const ALL_DOMAINS = "types.all_domains";
 const KEYS = { [EVENTS]: ["host", "seq"] };
-const TABLES = [ORDERS, PRODUCTS, ALL_TYPES, LINE_ITEMS, EVENTS, CUSTOMERS, PRICE_HISTORY];
+const TABLES = [ORDERS, PRODUCTS, ALL_TYPES, ALL_DOMAINS, LINE_ITEMS, EVENTS, CUSTOMERS, PRICE_HISTORY];
 const ENUM_TYPE = "types.mood";
 const COMPOSITE_TYPE = "types.address";
 
@@ -59,17 +61,24 @@ const typeColumns = TYPE_TABLE.flatMap((rule) =>
     })),
 );
 const maxExamples = Math.max(...typeColumns.map((c) => c.values.length));
+/**
+ * The domain table's columns: a domain over each example type (a serial is no type, and a domain's column
+ * declares no array dimensions, so integer[][] would be the one-dimensional column its known limit names).
+ */
+const domainColumns = typeColumns
+    .filter((c) => !c.serial && !c.type.includes("[][]"))
+    .map((c) => ({ ...c, domain: `types.dom_${c.name.slice(2)}`, base: c.type, type: `types.dom_${c.name.slice(2)}` }));
 
 /** One row per example index (missing examples and serials left to their default), then one row of NULLs. */
-function allTypesInserts(firstId: number): string[] {
+function allTypesInserts(firstId: number, table = ALL_TYPES, columns: { name: string; type: string; values: string[] }[] = typeColumns): string[] {
     const rows: string[] = [];
     for (let i = 0; i < maxExamples; i++) {
-        const cols = typeColumns.filter((c) => c.values[i] !== undefined);
+        const cols = columns.filter((c) => c.values[i] !== undefined);
         rows.push(
-            `INSERT INTO ${ALL_TYPES} (id, ${cols.map((c) => c.name).join(", ")}) VALUES (${firstId + i}, ${cols.map((c) => `(${c.values[i]})::${c.type.replace(/serial$/, "int")}`).join(", ")})`,
+            `INSERT INTO ${table} (id, ${cols.map((c) => c.name).join(", ")}) VALUES (${firstId + i}, ${cols.map((c) => `(${c.values[i]})::${c.type.replace(/serial$/, "int")}`).join(", ")})`,
         );
     }
-    rows.push(`INSERT INTO ${ALL_TYPES} (id) VALUES (${firstId + maxExamples})`);
+    rows.push(`INSERT INTO ${table} (id) VALUES (${firstId + maxExamples})`);
     return rows;
 }
 
@@ -87,6 +96,8 @@ before(async () => {
     }
     await admin.query(`CREATE TABLE ${CUSTOMERS} ("Email" citext PRIMARY KEY, "Name" text, search tsvector, home ${COMPOSITE_TYPE})`);
     await admin.query(`CREATE TABLE ${ALL_TYPES} (id integer PRIMARY KEY, ${typeColumns.map((c) => `${c.name} ${c.type}`).join(", ")})`);
+    for (const c of domainColumns) await admin.query(`CREATE DOMAIN ${c.domain} AS ${c.base}`);
+    await admin.query(`CREATE TABLE ${ALL_DOMAINS} (id integer PRIMARY KEY, ${domainColumns.map((c) => `${c.name} ${c.type}`).join(", ")})`);
     await admin.query(
         `CREATE TABLE ${LINE_ITEMS} ("Order Date" date, "where" integer, "type" text, "count" integer, "UPPER" text, "op" text, "deleted" boolean, "it's" text, PRIMARY KEY ("Order Date", "where"))`,
     );
@@ -98,6 +109,7 @@ before(async () => {
     await admin.query(`INSERT INTO ${ORDERS} (custid, amount, city) SELECT g, g * 1.25, (ARRAY['Austin','Boston'])[1 + g % 2] FROM generate_series(1, 30) g`);
     await admin.query(`INSERT INTO ${PRODUCTS} (name, weight) SELECT 'product ' || g, g * 0.5 FROM generate_series(1, 20) g`);
     for (const sql of allTypesInserts(1)) await admin.query(sql);
+    for (const sql of allTypesInserts(1, ALL_DOMAINS, domainColumns)) await admin.query(sql);
     await admin.query(
         `INSERT INTO ${LINE_ITEMS} VALUES ('2024-02-29', 1, 'a', 10, 'X', 'op!', false, 'quote''d'), ('2024-02-29', 2, 'b', 20, NULL, NULL, true, NULL), ('1999-12-31', 1, 'c', 30, 'Y', 'r', NULL, '')`,
     );
@@ -142,6 +154,11 @@ describe("any table: the ADX model generated from the catalog, every type, compo
             sink.models.find((m) => m.table === ALL_TYPES)!.described.columns.map((c) => typeRuleFor(ALL_TYPES, c).id),
             ["integer", ...TYPE_TABLE.flatMap((r) => r.examples.map(() => r.id))],
         );
+        // A domain's column maps as its base type does, and the converter is told which base each domain has.
+        const ruleOf = (table: string) => new Map(sink.models.find((m) => m.table === table)!.described.columns.map((c) => [c.name, typeRuleFor(table, c).id]));
+        const [typed, domains] = [ruleOf(ALL_TYPES), ruleOf(ALL_DOMAINS)];
+        for (const c of domainColumns) assert.equal(domains.get(c.name), typed.get(c.name), `${c.domain} over ${c.base}`);
+        assert.ok(String(connectorInputs.config["pgValues.domain.types"]).includes("dom_date_0:date"), connectorInputs.config["pgValues.domain.types"]);
     });
 
     it("snapshot: every table in ADX equals SELECT * of the source, value by value (every type, its edges, NULL in every column)", async () => {
@@ -183,6 +200,9 @@ describe("any table: the ADX model generated from the catalog, every type, compo
                 .join(", ")} WHERE id = 2`,
         );
         await admin.query(`DELETE FROM ${ALL_TYPES} WHERE id = 3`);
+        // Every example value through the stream too, each through its domain.
+        for (const sql of allTypesInserts(100, ALL_DOMAINS, domainColumns)) await admin.query(sql);
+        await admin.query(`DELETE FROM ${ALL_DOMAINS} WHERE id = 3`);
         await admin.query(`UPDATE ${LINE_ITEMS} SET "count" = "count" + 1, "type" = 'where' WHERE "where" = 1`);
         await admin.query(`UPDATE ${LINE_ITEMS} SET "where" = 3 WHERE "Order Date" = '2024-02-29' AND "where" = 2`);
         await admin.query(`DELETE FROM ${LINE_ITEMS} WHERE "Order Date" = '1999-12-31'`);

@@ -5,6 +5,7 @@
 import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import { catalogTablesFromRows, CatalogRow, currentStateKey, messageKeyColumns } from "../../postgres/catalog";
+import { arrayElementColumn, domainBaseTypes, typeRuleFor } from "../../contract/typeTable";
 
 function row(column: string, extra: Partial<CatalogRow> = {}): CatalogRow {
     return {
@@ -73,5 +74,39 @@ describe("the key of a table without a primary key", () => {
             () => currentStateKey(keyless),
             /app\.invoices has no primary key and no unique index over NOT NULL columns.*ADD PRIMARY KEY.*capture\.keys\["app\.invoices"\]\[0\]/,
         );
+    });
+});
+
+describe("domains", () => {
+    it("map as their base type; the converter is told each domain's base; two domains of one name over different types are refused", () => {
+        const { tables } = catalogTablesFromRows(
+            ["app.invoices"],
+            [
+                row("id", { key_position: 1, not_null: true }),
+                row("due", { declared_type: "app.due_date", base_declared_type: "date", domain_type_name: "due_date", type_name: "date", type_category: "D" }),
+                row("codes", {
+                    declared_type: "app.codes",
+                    base_declared_type: "integer[]",
+                    domain_type_name: "codes",
+                    type_name: "_int4",
+                    type_category: "A",
+                    element_type_name: "int4",
+                    element_type_type: "b",
+                }),
+            ],
+        );
+        const [due, codes] = tables[0].columns.slice(1);
+        assert.equal(typeRuleFor("app.invoices", due).id, "date");
+        assert.equal(typeRuleFor("app.invoices", codes).id, "array");
+        // An array domain's element is its base's element (the read-back SQL casts to it).
+        assert.equal(arrayElementColumn(codes).declaredType, "integer");
+        assert.deepEqual(domainBaseTypes(tables), ["codes:_int4", "due_date:date"]);
+        const other = { ...tables[0], qualifiedName: "billing.invoices", columns: [{ ...due, typeName: "timestamptz" }] };
+        assert.throws(
+            () => domainBaseTypes([...tables, other]),
+            /domains named due_date over different types, date at app\.invoices\.due \(app\.due_date\) and timestamptz at billing\.invoices\.due.*ALTER DOMAIN/,
+        );
+        // A column of a plain type names no domain: catalogs read before stay equal.
+        assert.equal("domainTypeName" in tables[0].columns[0], false);
     });
 });

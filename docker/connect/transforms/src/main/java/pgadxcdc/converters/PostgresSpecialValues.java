@@ -7,9 +7,11 @@ import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Calendar;
 import java.util.GregorianCalendar;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.function.Function;
 import java.util.regex.Matcher;
@@ -61,12 +63,20 @@ public class PostgresSpecialValues implements CustomConverter<SchemaBuilder, Rel
      * percent-encoded, comma-separated.
      */
     public static final String TEXT_COLUMNS_PROPERTY = "text.columns";
+    /**
+     * Domains of the captured columns and their base types, "domain:base" (pg_type.typname of each),
+     * comma-separated: Debezium names a domain column's type by the domain, and this converter treats it
+     * as its base type (a domain over date keeps its infinities and BC dates as a date column does).
+     */
+    public static final String DOMAIN_TYPES_PROPERTY = "domain.types";
     /** The connector's unavailable.value.placeholder, written for a TOASTed value the stream did not carry. */
     public static final String UNAVAILABLE_PLACEHOLDER_PROPERTY = "unavailable.value.placeholder";
     private final Set<String> textTypes = new HashSet<>();
     /** TEXT_COLUMNS_PROPERTY decoded: "schema.table" (Debezium's data collection) and the column, joined by a NUL. */
     private final Set<String> textColumns = new HashSet<>();
     private String unavailablePlaceholder;
+    /** DOMAIN_TYPES_PROPERTY: domain → base type. */
+    private final Map<String, String> domainBases = new HashMap<>();
 
     @Override
     public void configure(Properties props) {
@@ -79,6 +89,12 @@ public class PostgresSpecialValues implements CustomConverter<SchemaBuilder, Rel
             String[] parts = entry.trim().split("/", -1);
             if (parts.length != 3) throw new IllegalArgumentException(TEXT_COLUMNS_PROPERTY + ": not schema/table/column: " + entry);
             textColumns.add(decode(parts[0]) + "." + decode(parts[1]) + "\u0000" + decode(parts[2]));
+        }
+        for (String entry : props.getProperty(DOMAIN_TYPES_PROPERTY, "").split(",")) {
+            if (entry.isBlank()) continue;
+            int colon = entry.lastIndexOf(':');
+            if (colon <= 0 || colon == entry.length() - 1) throw new IllegalArgumentException(DOMAIN_TYPES_PROPERTY + ": not domain:base: " + entry);
+            domainBases.put(entry.substring(0, colon).trim(), entry.substring(colon + 1).trim());
         }
         unavailablePlaceholder = props.getProperty(UNAVAILABLE_PLACEHOLDER_PROPERTY);
         if (unavailablePlaceholder == null || unavailablePlaceholder.isEmpty())
@@ -115,9 +131,14 @@ public class PostgresSpecialValues implements CustomConverter<SchemaBuilder, Rel
         return value.getClass() == Object.class;
     }
 
+    /** The column's type, a domain resolved to its base type. */
+    private String typeOf(RelationalColumn column) {
+        return domainBases.getOrDefault(column.typeName(), column.typeName());
+    }
+
     @Override
     public void converterFor(RelationalColumn column, ConverterRegistration<SchemaBuilder> registration) {
-        String type = column.typeName();
+        String type = typeOf(column);
         if (textTypes.contains(type) || isTextColumn(column)) {
             SchemaBuilder schema = SchemaBuilder.string();
             if (column.isOptional()) schema.optional();
@@ -136,22 +157,22 @@ public class PostgresSpecialValues implements CustomConverter<SchemaBuilder, Rel
         else if ("_time".equals(type)) {
             SchemaBuilder schema = SchemaBuilder.array(Schema.OPTIONAL_STRING_SCHEMA);
             if (column.isOptional()) schema.optional();
-            registration.register(schema, value -> value == null ? null : isUnchangedToastMarker(value) ? List.of(unavailablePlaceholder) : arrayOf(column, value, e -> timeText(column, e)));
+            registration.register(schema, value -> value == null ? null : isUnchangedToastMarker(value) ? List.of(unavailablePlaceholder) : arrayOf(type, column, value, e -> timeText(column, e)));
         }
         else if ("_timestamp".equals(type) || "_timestamptz".equals(type)) {
             SchemaBuilder schema = SchemaBuilder.array(Schema.OPTIONAL_STRING_SCHEMA);
             if (column.isOptional()) schema.optional();
-            registration.register(schema, value -> value == null ? null : isUnchangedToastMarker(value) ? List.of(unavailablePlaceholder) : arrayOf(column, value, e -> timestampText(column, e.toString())));
+            registration.register(schema, value -> value == null ? null : isUnchangedToastMarker(value) ? List.of(unavailablePlaceholder) : arrayOf(type, column, value, e -> timestampText(column, e.toString())));
         }
         else if ("_numeric".equals(type)) {
             SchemaBuilder schema = SchemaBuilder.array(Schema.OPTIONAL_STRING_SCHEMA);
             if (column.isOptional()) schema.optional();
-            registration.register(schema, value -> value == null ? null : isUnchangedToastMarker(value) ? List.of(unavailablePlaceholder) : arrayOf(column, value, e -> numericText(column, e)));
+            registration.register(schema, value -> value == null ? null : isUnchangedToastMarker(value) ? List.of(unavailablePlaceholder) : arrayOf(type, column, value, e -> numericText(column, e)));
         }
         else if ("_date".equals(type)) {
             SchemaBuilder schema = SchemaBuilder.array(Schema.OPTIONAL_STRING_SCHEMA);
             if (column.isOptional()) schema.optional();
-            registration.register(schema, value -> value == null ? null : isUnchangedToastMarker(value) ? List.of(unavailablePlaceholder) : arrayOf(column, value, e -> dateText(column, e)));
+            registration.register(schema, value -> value == null ? null : isUnchangedToastMarker(value) ? List.of(unavailablePlaceholder) : arrayOf(type, column, value, e -> dateText(column, e)));
         }
     }
 
@@ -186,10 +207,10 @@ public class PostgresSpecialValues implements CustomConverter<SchemaBuilder, Rel
         return value.toString();
     }
 
-    /** A one-dimensional array's elements, each written by `element` (NULL stays null). */
-    private static List<String> arrayOf(RelationalColumn column, Object value, Function<Object, String> element) {
+    /** A one-dimensional array's elements, each written by `element` (NULL stays null); `type` is the column's (base) type. */
+    private static List<String> arrayOf(String type, RelationalColumn column, Object value, Function<Object, String> element) {
         Object[] elements;
-        if (value instanceof java.sql.Array array && !"_date".equals(column.typeName())) {
+        if (value instanceof java.sql.Array array && !"_date".equals(type)) {
             // pgjdbc's array holds PostgreSQL's own text of the array on both paths; reading that text
             // keeps values its element parser cannot hold (NaN, Infinity, 24:00:00).
             elements = parseArrayLiteral(column, array.toString()).toArray();
