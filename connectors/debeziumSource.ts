@@ -1,7 +1,7 @@
 // The Debezium PostgreSQL source connector config (Debezium 3.x names only). The stack and the
 // e2e harness both call buildDebeziumSourceConfig; only endpoints and credentials differ.
 import { assertSecretReference, CONNECTOR_CLIENT_OVERRIDES } from "./workerSettings";
-import { DEBEZIUM_TYPE_SETTINGS, DOMAIN_TYPES_SETTING, TEXT_FORM_COLUMNS_SETTING, TEXT_FORM_TYPES_SETTING } from "../contract/typeTable";
+import { DEBEZIUM_TYPE_SETTINGS, DOMAIN_TYPES_SETTING, ELEMENT_TEXT_ARRAY_TYPES_SETTING, TEXT_FORM_COLUMNS_SETTING, TEXT_FORM_TYPES_SETTING } from "../contract/typeTable";
 import { SslMode } from "../contract/sslMode";
 import { debeziumColumnPattern, debeziumTablePattern, debeziumTopicName } from "../contract/identifiers";
 import { HEARTBEAT_TOPIC_PARTITIONS } from "./kafkaTopics";
@@ -53,6 +53,8 @@ export interface DebeziumSourceInput {
     textFormColumns?: string[];
     /** The captured columns' domains and their base types ("domain:base", domainBaseTypes of the catalog), so the converter treats a domain as its base type. */
     domainTypes?: string[];
+    /** Array types whose elements the converter writes as PostgreSQL's text (elementTextArrayTypeNames of the catalog: arrays of enums, of interval). */
+    elementTextArrayTypes?: string[];
     /** Key columns of tables keyed otherwise than by their primary key (messageKeyColumns of the catalog: capture.keys, unique indexes); they become the records' Kafka key. */
     keyColumns?: Record<string, string[]>;
     topicPrefix: string;
@@ -149,6 +151,7 @@ export function buildDebeziumSourceConfig(input: DebeziumSourceInput): Record<st
         [TEXT_FORM_TYPES_SETTING]: (input.textFormTypes ?? []).join(","),
         [TEXT_FORM_COLUMNS_SETTING]: (input.textFormColumns ?? []).join(","),
         [DOMAIN_TYPES_SETTING]: (input.domainTypes ?? []).join(","),
+        [ELEMENT_TEXT_ARRAY_TYPES_SETTING]: (input.elementTextArrayTypes ?? []).join(","),
         // A TOASTed value an update left unchanged is not in the WAL of a table without REPLICA IDENTITY FULL
         // (a partition created after the bootstrap, until the next pulumi up sets it): Debezium reads it back
         // from the table by the record's key instead of sending the placeholder on. Null values are kept as

@@ -452,6 +452,9 @@ export const TYPE_TABLE: readonly TypeRule[] = [
         examples: [
             { type: "integer[]", values: ["'{1,NULL,-3}'", "'{}'"] },
             { type: "text[]", values: [`'{"a","b c",NULL}'`] },
+            // Arrays Debezium 3.7 drops whole (null): the converter writes each element as PostgreSQL's text.
+            { type: "{enum}[]", values: ["'{sad,happy,NULL}'", "'{}'"] },
+            { type: "interval[]", values: [`'{"1 year 2 mons",-00:00:01,NULL}'`] },
         ],
         matches: (c) =>
             c.kind === "array" &&
@@ -460,7 +463,7 @@ export const TYPE_TABLE: readonly TypeRule[] = [
             c.elementKind !== "array" &&
             TYPE_TABLE.some((r) => !NOT_ARRAY_ELEMENT_RULES.has(r.id) && r.matches(arrayElementColumn(c))),
         debeziumJson:
-            "JSON array of the element's form (date, time, numeric, timestamp and timestamptz elements written by pg-adx-cdc's converter, which keeps BC, the infinities, NaN and 24:00:00)",
+            "JSON array of the element's form (date, time, numeric, timestamp and timestamptz elements written by pg-adx-cdc's converter, which keeps BC, the infinities, NaN and 24:00:00; enum and interval elements, which Debezium 3.7 drops, as PostgreSQL's text: \"sad\", \"1 year 2 mons\")",
         kusto: "dynamic",
         note: "a dynamic array; mv-expand or c[0] in a query. A column declared with more dimensions (integer[][]) is text-form: PostgreSQL's array text, exact. Known limit: a multi-dimensional value in a column declared one-dimensional (PostgreSQL allows '{{1,2},{3,4}}' in integer[]) arrives as null or null elements (Debezium 3.7's array conversion); `reconcile` reports such rows; declare such a column integer[][] (ALTER TABLE ... ALTER COLUMN c TYPE integer[][], no rewrite) before its table is captured, to capture it exactly; and an array whose lower bound is not 1 ('[0:2]={1,2,3}', rare outside hand-written SQL) arrives as its elements, without the bounds, which reconcile does not compare either",
         // Element by element, each read back by its own rule's SQL ({element}, with $1 the element's text and {c} the element).
@@ -513,7 +516,7 @@ export const TYPE_TABLE: readonly TypeRule[] = [
     {
         id: TEXT_FORM_RULE_ID,
         postgres:
-            "every other type: tsvector, tsquery, xml, bit, varbit, ranges and multiranges, point, line, lseg, box, path, polygon, circle, macaddr8, pg_lsn, oid, jsonpath, extension types (citext, ltree, ...), composite types, arrays of these, and arrays declared with more than one dimension (integer[][])",
+            "every other type: tsvector, tsquery, xml, bit, varbit, ranges and multiranges, point, line, lseg, box, path, polygon, circle, macaddr8, pg_lsn, oid, jsonpath, extension types (citext, ltree, ...), composite types, arrays of these, money[] (its text writes each amount in lc_monetary's format), and arrays declared with more than one dimension (integer[][])",
         examples: [
             { type: "tsvector", values: ["'a fat cat sat on a mat'", "''"] },
             { type: "tsquery", values: ["'fat & (rat | !cat)'"] },
@@ -534,6 +537,7 @@ export const TYPE_TABLE: readonly TypeRule[] = [
             { type: "ltree", values: ["'Top.Science.Astronomy'"], extension: "ltree" },
             { type: "{composite}", values: ["ROW('Main St, \"1\"', 12345)", "ROW(NULL, NULL)"] },
             { type: "point[]", values: ["ARRAY['(1,2)'::point, NULL]"] },
+            { type: "money[]", values: ["'{1.50,-2,NULL}'"] },
             { type: "integer[][]", values: ["'{{1,2},{3,NULL}}'", "'{7,8}'", "'{}'"] },
             { type: "date[][]", values: [`'{{infinity,"4713-01-01 BC"},{2024-02-29,NULL}}'`] },
         ],
@@ -552,7 +556,28 @@ export const TYPE_TABLE: readonly TypeRule[] = [
  * Rules an array rule's element may not take: the array rule itself, hstore (Debezium writes no hstore[])
  * and the text form (an array of such types is text-form as a whole: PostgreSQL's array text).
  */
-const NOT_ARRAY_ELEMENT_RULES = new Set(["array", "hstore", TEXT_FORM_RULE_ID]);
+/**
+ * Element rules an array column is not carried by as a JSON array: those of the array itself, hstore and
+ * text-form, and money (an array's text writes each amount in lc_monetary's currency format, which no
+ * element rule reads back; money[] is text-form, exact).
+ */
+const NOT_ARRAY_ELEMENT_RULES = new Set(["array", "hstore", "money", TEXT_FORM_RULE_ID]);
+
+/** Element rules whose arrays Debezium 3.7 drops whole (null): the converter writes their elements as PostgreSQL's text. */
+const ELEMENT_TEXT_ARRAY_RULES = new Set(["enum", "interval"]);
+
+/** The source connector setting that names those array types (ELEMENT_TEXT_ARRAY_RULES) for pg-adx-cdc's converter. */
+export const ELEMENT_TEXT_ARRAY_TYPES_SETTING = "pgValues.element.text.array.types";
+
+/** ELEMENT_TEXT_ARRAY_TYPES_SETTING's entries: the captured one-dimensional array columns' types (pg_type.typname) whose element rule is one of ELEMENT_TEXT_ARRAY_RULES. */
+export function elementTextArrayTypeNames(tables: readonly CatalogTable[]): string[] {
+    const names = new Set<string>();
+    for (const table of tables)
+        for (const column of table.columns)
+            if (typeRuleFor(table.qualifiedName, column).id === "array" && ELEMENT_TEXT_ARRAY_RULES.has(typeRuleFor(table.qualifiedName, arrayElementColumn(column)).id))
+                names.add(column.typeName);
+    return [...names].sort();
+}
 
 /** An array column declared with more than one dimension: text-form by its declaration, not by its type. */
 function isMultiDimensionalArray(column: CatalogColumn): boolean {

@@ -18,7 +18,7 @@ import {
     heartbeatStalledQuery,
     jsonPathOf,
 } from "../../kql/adxModel";
-import { CatalogColumn, fillTypeSql, TEXT_FORM_RULE_ID, textFormColumns, textFormTypeNames, TYPE_TABLE, typeRuleFor } from "../../contract/typeTable";
+import { CatalogColumn, elementTextArrayTypeNames, fillTypeSql, TEXT_FORM_RULE_ID, textFormColumns, textFormTypeNames, TYPE_TABLE, typeRuleFor } from "../../contract/typeTable";
 import { currentStateKey } from "../../postgres/catalog";
 import type { CatalogTable } from "../../contract/typeTable";
 import { captureProblems } from "../../postgres/sourceCatalogResource";
@@ -69,6 +69,9 @@ const CATALOG_OF_EXAMPLE_TYPE: Record<string, Omit<CatalogColumn, "name" | "notN
     "integer[]": { declaredType: "integer[]", typeName: "_int4", kind: "array", elementTypeName: "int4", elementKind: "base" },
     "text[]": { declaredType: "text[]", typeName: "_text", kind: "array", elementTypeName: "text", elementKind: "base" },
     "{enum}": { declaredType: "mood", typeName: "mood", kind: "enum" },
+    "{enum}[]": { declaredType: "mood[]", typeName: "_mood", kind: "array", elementTypeName: "mood", elementKind: "enum" },
+    "interval[]": { declaredType: "interval[]", typeName: "_interval", kind: "array", elementTypeName: "interval", elementKind: "base" },
+    "money[]": { declaredType: "money[]", typeName: "_money", kind: "array", elementTypeName: "money", elementKind: "base" },
     inet: { declaredType: "inet", typeName: "inet", kind: "base" },
     cidr: { declaredType: "cidr", typeName: "cidr", kind: "base" },
     macaddr: { declaredType: "macaddr", typeName: "macaddr", kind: "base" },
@@ -164,6 +167,13 @@ describe("the type table", () => {
         const mixed = [{ qualifiedName: 'geo."Places é"', replicaIdentity: "full" as const, primaryKey: [], columns: [ints, matrix] }];
         assert.deepEqual(textFormTypeNames(mixed), []);
         assert.deepEqual(textFormColumns(mixed), ["geo/Places%20%C3%A9/Grid%2C%202%2F2"]);
+        // Arrays Debezium drops whole: enum and interval elements are written as PostgreSQL's text; money[] is text-form.
+        const moods = { ...base("moods", "mood[]", "_mood"), kind: "array" as const, elementTypeName: "mood", elementKind: "enum" as const };
+        const spans = { ...base("spans", "interval[]", "_interval"), kind: "array" as const, elementTypeName: "interval", elementKind: "base" as const };
+        const amounts = { ...base("amounts", "money[]", "_money"), kind: "array" as const, elementTypeName: "money", elementKind: "base" as const };
+        assert.deepEqual([moods, spans, amounts].map(ruleOf), ["array", "array", TEXT_FORM_RULE_ID]);
+        assert.deepEqual(elementTextArrayTypeNames([table([moods, spans, amounts, ints])]), ["_interval", "_mood"]);
+        assert.deepEqual(textFormTypeNames([table([moods, spans, amounts, ints])]), ["_money"]);
     });
 });
 

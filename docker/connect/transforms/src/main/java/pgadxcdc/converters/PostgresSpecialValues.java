@@ -75,6 +75,13 @@ public class PostgresSpecialValues implements CustomConverter<SchemaBuilder, Rel
     /** TEXT_COLUMNS_PROPERTY decoded: "schema.table" (Debezium's data collection) and the column, joined by a NUL. */
     private final Set<String> textColumns = new HashSet<>();
     private String unavailablePlaceholder;
+    /**
+     * One-dimensional array types whose elements Debezium 3.7 drops (the whole array arrives null: arrays
+     * of an enum, of interval), pg_type.typname, comma-separated: written as JSON arrays of each element's
+     * PostgreSQL text, on both paths.
+     */
+    public static final String ELEMENT_TEXT_ARRAY_TYPES_PROPERTY = "element.text.array.types";
+    private final Set<String> elementTextArrayTypes = new HashSet<>();
     /** DOMAIN_TYPES_PROPERTY: domain → base type. */
     private final Map<String, String> domainBases = new HashMap<>();
 
@@ -89,6 +96,9 @@ public class PostgresSpecialValues implements CustomConverter<SchemaBuilder, Rel
             String[] parts = entry.trim().split("/", -1);
             if (parts.length != 3) throw new IllegalArgumentException(TEXT_COLUMNS_PROPERTY + ": not schema/table/column: " + entry);
             textColumns.add(decode(parts[0]) + "." + decode(parts[1]) + "\u0000" + decode(parts[2]));
+        }
+        for (String type : props.getProperty(ELEMENT_TEXT_ARRAY_TYPES_PROPERTY, "").split(",")) {
+            if (!type.isBlank()) elementTextArrayTypes.add(type.trim());
         }
         for (String entry : props.getProperty(DOMAIN_TYPES_PROPERTY, "").split(",")) {
             if (entry.isBlank()) continue;
@@ -169,6 +179,11 @@ public class PostgresSpecialValues implements CustomConverter<SchemaBuilder, Rel
             if (column.isOptional()) schema.optional();
             registration.register(schema, value -> value == null ? null : isUnchangedToastMarker(value) ? List.of(unavailablePlaceholder) : arrayOf(type, column, value, e -> numericText(column, e)));
         }
+        else if (elementTextArrayTypes.contains(type)) {
+            SchemaBuilder schema = SchemaBuilder.array(Schema.OPTIONAL_STRING_SCHEMA);
+            if (column.isOptional()) schema.optional();
+            registration.register(schema, value -> value == null ? null : isUnchangedToastMarker(value) ? List.of(unavailablePlaceholder) : arrayOf(type, column, value, PostgresSpecialValues::postgresText));
+        }
         else if ("_date".equals(type)) {
             SchemaBuilder schema = SchemaBuilder.array(Schema.OPTIONAL_STRING_SCHEMA);
             if (column.isOptional()) schema.optional();
@@ -225,6 +240,9 @@ public class PostgresSpecialValues implements CustomConverter<SchemaBuilder, Rel
         }
         else if (value instanceof List<?> list) {
             elements = list.toArray();
+        }
+        else if (value instanceof String literal) {
+            elements = parseArrayLiteral(column, literal).toArray();
         }
         else if (value instanceof Object[] array) {
             elements = array;
