@@ -59,20 +59,38 @@ export const captureSchema = z
         const duplicates = capture.tables.filter((t, i) => capture.tables.indexOf(t) !== i);
         if (duplicates.length) ctx.addIssue({ code: "custom", path: ["tables"], message: `lists ${[...new Set(duplicates)].join(", ")} more than once` });
         for (const message of findAdxNameCollisions(capture.tables)) ctx.addIssue({ code: "custom", path: ["tables"], message });
-        // Debezium writes characters Kafka does not allow as "_": two names can come to one topic.
-        const byTopic = new Map<string, string[]>();
-        for (const t of capture.tables) byTopic.set(topicForTable(capture.topicPrefix, t), [...(byTopic.get(topicForTable(capture.topicPrefix, t)) ?? []), t]);
-        for (const [topic, owners] of byTopic)
-            if (owners.length > 1)
-                ctx.addIssue({
-                    code: "custom",
-                    path: ["tables"],
-                    message: `${owners.join(" and ")} would both be written to Kafka topic ${topic}; capture one of them, or rename one table in PostgreSQL`,
-                });
+        for (const message of findTopicCollisions(capture.topicPrefix, capture.tables)) ctx.addIssue({ code: "custom", path: ["tables"], message });
         for (const table of Object.keys(capture.keys)) {
             if (!capture.tables.includes(table))
                 ctx.addIssue({ code: "custom", path: ["keys", table], message: `${table} is not captured; add it to pg-adx-cdc:capture.tables or remove its key` });
         }
     });
+
+/**
+ * Captured tables whose topics would collide: Debezium writes characters Kafka does not allow as "_", so
+ * two names can come to one topic; Kafka refuses a topic whose name equals another's once "." and "_" are
+ * taken as one (their metric names would clash), so the second table's records could never be written;
+ * and Event Hubs (`caseInsensitive`) takes names that differ only by case as one event hub.
+ */
+export function findTopicCollisions(topicPrefix: string, tables: string[], options: { caseInsensitive?: boolean } = {}): string[] {
+    const byTopic = new Map<string, string[]>();
+    for (const t of tables) {
+        const topic = topicForTable(topicPrefix, t);
+        const identity = (options.caseInsensitive ? topic.toLowerCase() : topic).replace(/\./g, "_");
+        byTopic.set(identity, [...(byTopic.get(identity) ?? []), t]);
+    }
+    return [...byTopic.values()]
+        .filter((owners) => owners.length > 1)
+        .map((owners) => {
+            const topics = [...new Set(owners.map((t) => topicForTable(topicPrefix, t)))];
+            const why =
+                topics.length === 1
+                    ? `would both be written to Kafka topic ${topics[0]}`
+                    : topics.some((a) => topics.some((b) => a !== b && a.toLowerCase() === b.toLowerCase()))
+                      ? `would be written to topics ${topics.join(" and ")}, which Event Hubs takes as one event hub (its names ignore case)`
+                      : `would be written to topics ${topics.join(" and ")}, which Kafka refuses to hold both of ("." and "_" collide in its metric names)`;
+            return `${owners.join(" and ")} ${why}; capture one of them, or rename one table in PostgreSQL`;
+        });
+}
 
 export type CaptureSettings = z.infer<typeof captureSchema>;

@@ -3,7 +3,7 @@
 import { z } from "zod";
 import { configBoolean, configEnum, configNumber } from "./configValues";
 import { firewallCidrSchema } from "./ipv4Cidr";
-import type { CaptureSettings } from "./captureSettings";
+import { findTopicCollisions, type CaptureSettings } from "./captureSettings";
 import { DEFAULT_KAFKA_COMPRESSION, KAFKA_COMPRESSION_TYPES, KafkaCompression } from "../connectors/debeziumSource";
 import { DEFAULT_TABLE_PARTITIONS, defaultTablePartitions, FIXED_TOPIC_COUNT, KafkaTopicSpec, pipelineTopics } from "../connectors/kafkaTopics";
 import { STACK_CONNECT_GROUP_ID } from "../connectors/workerSettings";
@@ -144,6 +144,8 @@ export function findEventHubsProblems(kafka: z.infer<typeof eventHubsKafkaSchema
                 (tier === "Standard" ? 'set tier "Premium" (100 event hubs per processing unit) or capture fewer tables' : "raise capacity or capture fewer tables"),
         });
     }
+    for (const message of findTopicCollisions(capture.topicPrefix, capture.tables, { caseInsensitive: true }).filter((m) => /ignore case/.test(m)))
+        problems.push({ path: ["eventHubs"], message: `${message}, or use kafka.mode "container"` });
     for (const { table, topic: hub } of plan.tables) {
         if (!EVENT_HUB_NAME.test(hub))
             problems.push({

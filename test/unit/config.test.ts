@@ -272,6 +272,13 @@ describe("kafka.mode eventhubs: what Event Hubs cannot do is refused before anyt
         kafka: { mode: "eventhubs", ...kafka },
     });
     const tables = (n: number) => Array.from({ length: n }, (_, i) => `retail.t${i}`);
+    it("two tables whose names differ only by case are refused on Event Hubs (its names ignore case), not on the stack's broker", () => {
+        assert.throws(
+            () => parseStackConfig(eventHubs({}, ['public."Orders"', "public.orders"]), "dev"),
+            /public\."Orders" and public\.orders would be written to topics cdc\.public\.Orders and cdc\.public\.orders, which Event Hubs takes as one event hub \(its names ignore case\); capture one of them, or rename one table in PostgreSQL, or use kafka.mode "container"/,
+        );
+        assert.deepEqual(parseStackConfig({ ...valid(), capture: { tables: ['public."Orders"', "public.orders"] } }, "dev").capture.tables, ['public."Orders"', "public.orders"]);
+    });
     it("defaults: the broker container with lz4; Event Hubs Standard with gzip, two workers, 4 partitions, 7 days", () => {
         const container = parseStackConfig(valid(), "dev").kafka;
         assert.equal(container.mode, "container");
