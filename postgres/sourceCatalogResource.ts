@@ -63,6 +63,11 @@ export function captureProblems(inputs: SourceCatalogInputs, found: { tables: ty
             }
         }
     }
+    try {
+        typeTable.domainBaseTypes(found.tables);
+    } catch (error: any) {
+        problems.push(error.message);
+    }
     return problems;
 }
 
