@@ -28,7 +28,7 @@ export const OVERSIZED_FIELD = "__oversized";
 
 /** Every field name the flat record holds beyond the source columns: a source column must not have one of them. */
 export function flatRecordReservedFields(): string[] {
-    return [...Object.values(changeMetadataFields()), OVERSIZED_FIELD];
+    return [...Object.values(changeMetadataFields()), OVERSIZED_FIELD, ...Object.values(KAFKA_POSITION_FIELDS)];
 }
 
 /** Field names of the flat record beyond the source columns, derived from the settings above. */
