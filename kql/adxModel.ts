@@ -65,6 +65,28 @@ export function findAdxNameCollisions(tables: string[]): string[] {
         .map(([name, owners]) => `${owners.join(" and ")} would both land in ADX table ${name}; capture one of them, or rename one table in PostgreSQL`);
 }
 
+/**
+ * Whether ADX accepts a name for a column: letters, digits, "_", " ", "." and "-" only, 1 to 1024
+ * characters, and not starting or ending with "__", which KQL reserves (Kusto's entity-name rules).
+ */
+export function isValidKustoEntityName(name: string): boolean {
+    return name.length >= 1 && name.length <= 1024 && /^[\p{L}\p{N}_ .-]+$/u.test(name) && !name.startsWith("__") && !name.endsWith("__");
+}
+
+/**
+ * The ADX column of a PostgreSQL column: its own name wherever ADX accepts it (case, spaces, keywords and
+ * accents included); otherwise every other character becomes "_", the reserved "__" at either end one "_",
+ * and a digest of the exact name is appended, so "Price ($)" and "Price (€)" never share a column. The
+ * record column keeps every value under the exact name.
+ */
+export function adxColumnName(pgName: string): string {
+    if (isValidKustoEntityName(pgName)) return pgName;
+    const digest = createHash("sha256").update(pgName).digest("hex").slice(0, 6);
+    const base = pgName.replace(/[^\p{L}\p{N}_ .-]/gu, "_").slice(0, 1000);
+    // Ends with the digest, so never with "__"; a leading "__" becomes one "_".
+    return `${base}_${digest}`.replace(/^_{2,}/, "_");
+}
+
 /** A Kusto identifier for any PostgreSQL column name: bracket-quoted, so keywords, case and spaces are all safe. */
 export function kustoIdentifier(name: string): string {
     return `['${name.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}']`;
@@ -109,10 +131,12 @@ export function changeMetadataColumns(
     sourceColumns: string[],
 ): Record<"op" | "lsn" | "sourceTs" | "snapshot" | "deleted" | "kafkaPartition" | "kafkaOffset" | "record", MetadataColumn> {
     const fields = changeMetadataFields();
-    // A source column may itself be called op, lsn, ...: the metadata column then takes a leading _ until unique.
+    // A source column may itself be called op, lsn, ...: the metadata column then takes a leading _, then a
+    // number, until unique (never "__" at either end, which ADX refuses).
+    const taken = sourceColumns.map(adxColumnName);
     const free = (name: string) => {
         let n = name;
-        while (sourceColumns.includes(n)) n = `_${n}`;
+        for (let i = 1; taken.includes(n); i++) n = i === 1 ? `_${name}` : `_${name}_${i}`;
         return n;
     };
     return {
@@ -196,7 +220,7 @@ export interface AdxModelOptions {
 
 /** One model column: source column, its type rule, and the Kusto names. */
 function modelColumns(table: CatalogTable) {
-    return table.columns.map((c) => ({ source: c, rule: typeRuleFor(table.qualifiedName, c), kusto: kustoIdentifier(c.name) }));
+    return table.columns.map((c) => ({ source: c, rule: typeRuleFor(table.qualifiedName, c), column: adxColumnName(c.name), kusto: kustoIdentifier(adxColumnName(c.name)) }));
 }
 
 /**
@@ -214,11 +238,12 @@ const KEY_TEXT_SUFFIX = "_key_text";
 
 /** The view's `by` items: each key column, or `<c>_key_text = tostring(record["c"])` where its typed value is lossy. */
 export function viewKeyItems(table: CatalogTable, key: string[], recordColumn: string): string[] {
-    const taken = new Set([...table.columns.map((c) => c.name), ...metadataColumnList(changeMetadataColumns(table.columns.map((c) => c.name))).map((m) => m.column)]);
+    const adxColumns = table.columns.map((c) => adxColumnName(c.name));
+    const taken = new Set([...adxColumns, ...metadataColumnList(changeMetadataColumns(adxColumns)).map((m) => m.column)]);
     return key.map((k) => {
         const column = table.columns.find((c) => c.name === k);
-        if (!column || !groupsKeyByRecordText(typeRuleFor(table.qualifiedName, column).kusto)) return kustoIdentifier(k);
-        let name = `${k}${KEY_TEXT_SUFFIX}`;
+        if (!column || !groupsKeyByRecordText(typeRuleFor(table.qualifiedName, column).kusto)) return kustoIdentifier(adxColumnName(k));
+        let name = `${adxColumnName(k)}${KEY_TEXT_SUFFIX}`;
         while (taken.has(name)) name = `_${name}`;
         taken.add(name);
         return `${kustoIdentifier(name)} = ${valueFromRecord(recordColumn, k, "string")}`;
@@ -265,7 +290,7 @@ export function generateAdxModel(table: CatalogTable, options: AdxModelOptions):
     ].join("\n");
 
     const mappingEntries = [
-        ...columns.map((c) => ({ column: c.source.name, Properties: { Path: jsonPathOf(c.source.name), ...(c.rule.transform ? { Transform: c.rule.transform } : {}) } })),
+        ...columns.map((c) => ({ column: c.column, Properties: { Path: jsonPathOf(c.source.name), ...(c.rule.transform ? { Transform: c.rule.transform } : {}) } })),
         ...metadataList.map((m) => ({ column: m.column, Properties: { Path: m.path, ...(m.transform ? { Transform: m.transform } : {}) } })),
     ];
     const mappingScript = [

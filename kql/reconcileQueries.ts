@@ -4,7 +4,7 @@
 // an order-independent digest (MD5 of the sorted row hashes). Only buckets whose summaries differ are
 // read row by row, and only their keys are compared value by value.
 import { CatalogColumn, fillTypeSql, NULL_TEXT, typeRuleFor } from "../contract/typeTable";
-import { kustoIdentifier } from "./adxModel";
+import { adxColumnName, kustoIdentifier } from "./adxModel";
 import { quoteIdent } from "../contract/identifiers";
 
 /** Separates the columns of a row's canonical text on both sides. */
@@ -31,7 +31,7 @@ export function bucketDigits(rows: number, rowsPerBucket = 2000): number {
 /** The canonical KQL text of a current-state column (canonicalSql's counterpart). */
 export function canonicalKql(table: string, column: CatalogColumn): string {
     const rule = typeRuleFor(table, column);
-    const c = kustoIdentifier(column.name);
+    const c = kustoIdentifier(adxColumnName(column.name));
     switch (rule.currentStateKusto ?? rule.kusto) {
         case "string":
             return c;

@@ -2,6 +2,7 @@
 // model's current-state function returns for one key.
 import { getKustoAccessToken, rowsOf, runKustoQuery } from "../kql/kustoRestClient";
 import { CurrentStateProbe } from "./verifyPipeline";
+import { adxColumnName, kustoIdentifier } from "../kql/adxModel";
 
 export interface KustoProbeTarget {
     queryUri: string;
@@ -15,7 +16,7 @@ export interface KustoProbeTarget {
 export function buildCurrentRowQuery(target: Pick<KustoProbeTarget, "functionName" | "key">, keyValue: string): string {
     if (!/^\d+$/.test(keyValue)) throw new Error(`key value ${JSON.stringify(keyValue)} is not an integer`);
     if (!/^\w+$/.test(target.functionName)) throw new Error("the function must be a plain identifier");
-    return `${target.functionName}() | where ['${target.key.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'] == ${keyValue} | take 1`;
+    return `${target.functionName}() | where ${kustoIdentifier(adxColumnName(target.key))} == ${keyValue} | take 1`;
 }
 
 export function kustoCurrentStateProbe(target: KustoProbeTarget): CurrentStateProbe {

@@ -11,6 +11,7 @@ import { stringify as stringifyLosslessJson } from "lossless-json";
 import { CatalogColumn, fillTypeSql, NULL_TEXT, readBackSql, typeRuleFor } from "../contract/typeTable";
 import { bucketDigits, KeySample, kqlBucketRows, kqlBucketSummary, ReconcileTarget, sqlBucketRows, sqlBucketSummary, sqlKeyPredicate } from "../kql/reconcileQueries";
 import { quoteIdent } from "../contract/identifiers";
+import { adxColumnName } from "../kql/adxModel";
 
 export type KqlRunner = (kql: string) => Promise<Record<string, unknown>[]>;
 export interface SqlClient {
@@ -114,13 +115,13 @@ async function differingColumns(t: ReconcileTarget, sql: SqlClient, key: string,
     };
     // A dynamic column's value is read back as its JSON text: a JSON string keeps its quotes.
     const heldText = (c: CatalogColumn): string | null => {
-        const value = adxValues[c.name];
+        const value = adxValues[adxColumnName(c.name)];
         const rule = typeRuleFor(t.table, c);
         if ((rule.currentStateKusto ?? rule.kusto) !== "dynamic" || value === null || value === undefined || value === "") return adxText(value);
         return stringifyLosslessJson(value as any) ?? null;
     };
     const differing = (columns: CatalogColumn[], row: { same: boolean[]; source: (string | null)[] }) =>
-        columns.flatMap((c, i) => (row.same[i] ? [] : [{ column: c.name, source: row.source[i], adx: adxText(adxValues[c.name]) }]));
+        columns.flatMap((c, i) => (row.same[i] ? [] : [{ column: c.name, source: row.source[i], adx: adxText(adxValues[adxColumnName(c.name)]) }]));
     try {
         const row = await compare(t.columns);
         return row ? differing(t.columns, row) : [];
@@ -134,7 +135,7 @@ async function differingColumns(t: ReconcileTarget, sql: SqlClient, key: string,
                 if (row) result.push(...differing([c], row));
             } catch {
                 const { rows } = await sql.query(`SELECT ${quoteIdent(c.name)}::text AS v FROM ${t.table} WHERE ${sqlKeyPredicate(t, "$1")}`, [key]);
-                result.push({ column: c.name, source: rows[0]?.v ?? null, adx: adxText(adxValues[c.name]) });
+                result.push({ column: c.name, source: rows[0]?.v ?? null, adx: adxText(adxValues[adxColumnName(c.name)]) });
             }
         }
         return result;

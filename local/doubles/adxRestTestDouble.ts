@@ -24,6 +24,7 @@ import {
 import { evaluateKql, parseKqlExpression } from "./kqlExpression";
 import { createQueuedIngestionStorage } from "./queuedIngestionTestDouble";
 import { describeKqlCommand, KqlObject, splitTopLevel, unquoteKqlIdentifier } from "../../kql/kqlModel";
+import { isValidKustoEntityName } from "../../kql/adxModel";
 
 export interface IngestedRow {
     row: KustoRow;
@@ -190,6 +191,9 @@ export async function startAdxTestDouble(options: AdxTestDoubleOptions = {}): Pr
         if ((m = /^\.create-merge table (\w+) \(/.exec(one))) {
             // create-merge: a new table, or new columns appended to an existing one; existing columns keep their type.
             const declared = describeKqlCommand(one) as Extract<KqlObject, { kind: "table" }>;
+            // As ADX: a column name holds only letters, digits, "_", " ", "." and "-", and KQL reserves "__" at either end.
+            const invalid = declared.columns.find((c) => !isValidKustoEntityName(c.name));
+            if (invalid) return [400, error("BadRequest_InvalidEntityName", `Semantic error: '${invalid.name}' is not a valid entity name for a column of table '${m[1]}'`)];
             const columns = parseCslSchema(state.tables.get(m[1]) ?? "");
             const conflict = declared.columns.find((c) => columns.has(c.name) && columns.get(c.name) !== c.type);
             if (conflict)

@@ -9,7 +9,9 @@ import { analyzeKqlScripts } from "./kustoLanguageService";
 import { validateKqlInputs } from "../../kql/kqlSchema";
 import { buildDropCommands, currentStateOf, sinkTargetOf, splitKqlCommands } from "../../kql/kqlModel";
 import {
+    adxColumnName,
     adxNamesFor,
+    isValidKustoEntityName,
     adxTableReference,
     changeMetadataColumns,
     findAdxNameCollisions,
@@ -298,12 +300,26 @@ describe("the generated ADX model (Kusto language service: zero diagnostics)", (
         assert.equal(jsonPathOf("it's"), "$['it\\'s']");
         // The source's own op/deleted/_deleted columns keep their names; the metadata steps aside.
         const names = target.tableColumns.map((c) => c.name);
-        assert.deepEqual(names.slice(-8), ["_op", "lsn", "source_ts", "snapshot", "__deleted", "kafka_partition", "kafka_offset", "record"]);
-        assert.ok(["op", "deleted", "_deleted", "Order Date", 'say "hi"', "back\\slash"].every((n) => names.includes(n)));
+        assert.deepEqual(names.slice(-8), ["_op", "lsn", "source_ts", "snapshot", "_deleted_2", "kafka_partition", "kafka_offset", "record"]);
+        assert.ok(["op", "deleted", "_deleted", "Order Date"].every((n) => names.includes(n)));
+        // Names ADX refuses for a column (quotes, backslashes) get a valid one, with a digest of the exact name.
+        assert.ok(names.includes(adxColumnName('say "hi"')) && names.includes(adxColumnName("back\\slash")));
+        assert.ok(names.every(isValidKustoEntityName), names.join(", "));
         assert.deepEqual(
             target.mappingColumns.find((c) => c.column === "source_ts"),
             { column: "source_ts", path: "$.__source_ts_ms", transform: "DateTimeFromUnixMilliseconds" },
         );
+    });
+
+    it("gives every PostgreSQL column name a column name ADX accepts, distinct for distinct names, its own wherever ADX takes it", () => {
+        for (const name of ["Order Date", "été", "x-1.5", "where", "_v", "UPPER", "日本語"]) assert.equal(adxColumnName(name), name);
+        const odd = ["Price ($)", "Price (€)", "it's", "a;b", "a:b", "__v", "v__", "__", "qty#", "😀", 'say "hi"', "tab\tx", "x".repeat(63) + "#"];
+        const mapped = odd.map(adxColumnName);
+        assert.ok(mapped.every(isValidKustoEntityName), mapped.join(" | "));
+        assert.equal(new Set(mapped).size, odd.length);
+        assert.match(adxColumnName("Price ($)"), /^Price ____[0-9a-f]{6}$/);
+        assert.match(adxColumnName("__v"), /^_v_[0-9a-f]{6}$/);
+        assert.ok(!isValidKustoEntityName("__v") && !isValidKustoEntityName("a;b") && !isValidKustoEntityName("x__"));
     });
 
     it("keeps the current state per composite key, in key order", () => {

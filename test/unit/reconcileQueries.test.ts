@@ -1,5 +1,6 @@
 // Reconcile's pure parts: bucket sizing, the filter that re-reads drifted keys, and the double's
 // rendering of a real as Kusto's tostring() writes it (.NET's shortest round-trip text).
+import { adxColumnName } from "../../kql/adxModel";
 import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import {
@@ -48,7 +49,8 @@ describe("reconcile queries", () => {
     it("writes the same canonical text on both sides: a datetime by format_datetime and to_char, a null as null", () => {
         assert.equal(canonicalKql(target.table, target.columns[2]), `iff(isnull(['at']), "null", format_datetime(['at'], "yyyy-MM-dd HH:mm:ss.fffffff"))`);
         assert.match(canonicalSql(target.table, target.columns[2]), /to_char\(at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US'\) \|\| '0'/);
-        assert.equal(canonicalKql(target.table, target.columns[1]), `['it\\'s']`);
+        // A name ADX refuses for a column ("'") is read under the column name the model gave it.
+        assert.equal(canonicalKql(target.table, target.columns[1]), `['${adxColumnName("it's")}']`);
         assert.match(kqlBucketSummary(target, 2), /by bucket = substring\(hash_md5\(reconcile_key\), 0, 2\)/);
     });
 

@@ -8,7 +8,7 @@ import { stringify as stringifyLosslessJson } from "lossless-json";
 import { LocalPipeline } from "../../../local/localPipeline";
 import { KustoSinkDeployment } from "../../../local/kustoSinkDeployment";
 import { readBackSql, typeRuleFor } from "../../../contract/typeTable";
-import { adxNamesFor, changeMetadataColumns } from "../../../kql/adxModel";
+import { adxColumnName, adxNamesFor, changeMetadataColumns } from "../../../kql/adxModel";
 import { KustoValue } from "../../../local/doubles/adxIngestionTestDouble";
 import { pollUntil } from "../../../runtime/pollUntil";
 import { quoteIdent } from "../../../contract/identifiers";
@@ -53,7 +53,7 @@ export async function compareWithSource(pipeline: LocalPipeline, admin: Client, 
             const rule = typeRuleFor(table, c);
             const whole = row[record.column] as Record<string, KustoValue> | null;
             const inRecord = whole ? whole[c.name] : null;
-            const typed = row[c.name];
+            const typed = row[adxColumnName(c.name)];
             const typedEmpty = typed === null || typed === undefined || (rule.kusto === "string" && typed === "");
             const fromRecord = typedEmpty && inRecord !== null && inRecord !== undefined && rule.recordSameValueSql !== undefined;
             const p = param(fromRecord ? adxText(inRecord) : typedEmpty && (inRecord === null || inRecord === undefined) ? null : adxText(typed));
@@ -69,13 +69,13 @@ export async function compareWithSource(pipeline: LocalPipeline, admin: Client, 
         const sql = `SELECT ARRAY[${checks.join(", ")}] AS same, ARRAY[${described.columns.map((c) => `${quoteIdent(c.name)}::text`).join(", ")}] AS source FROM ${table} WHERE ${where}`;
         const { rows } = await admin.query(sql, params);
         if (rows.length !== 1) {
-            mismatches.push(`${table} key ${stringifyLosslessJson(described.key.map((k) => row[k]))}: in ADX, ${rows.length} rows in PostgreSQL`);
+            mismatches.push(`${table} key ${stringifyLosslessJson(described.key.map((k) => row[adxColumnName(k)]))}: in ADX, ${rows.length} rows in PostgreSQL`);
             continue;
         }
         rows[0].same.forEach((same: boolean, i: number) => {
             if (!same)
                 mismatches.push(
-                    `${table}.${described.columns[i].name} (${described.columns[i].declaredType}): ADX ${JSON.stringify(adxText(row[described.columns[i].name]))} vs PostgreSQL ${JSON.stringify(rows[0].source[i])}`,
+                    `${table}.${described.columns[i].name} (${described.columns[i].declaredType}): ADX ${JSON.stringify(adxText(row[adxColumnName(described.columns[i].name)]))} vs PostgreSQL ${JSON.stringify(rows[0].source[i])}`,
                 );
         });
     }
