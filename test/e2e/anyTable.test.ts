@@ -1,6 +1,6 @@
 // Any table, end to end: four tables captured at once (the demo orders, the Debezium cookbook's
 // products, one column of every type in the type table, and a composite-key table whose column
-// names are KQL keywords, upper case and spaces). Their ADX models are generated from the real
+// names are KQL keywords, upper case, spaces, and characters ADX refuses in a column name). Their ADX models are generated from the real
 // catalog by the stack's SourceCatalog provider and generator; the real Kusto sink delivers into the
 // ADX test double. For every table, what ADX holds equals `SELECT *` of the source, value by value:
 // PostgreSQL itself reads each ADX value back as the column's type and compares (the type table's
@@ -99,7 +99,7 @@ before(async () => {
     for (const c of domainColumns) await admin.query(`CREATE DOMAIN ${c.domain} AS ${c.base}`);
     await admin.query(`CREATE TABLE ${ALL_DOMAINS} (id integer PRIMARY KEY, ${domainColumns.map((c) => `${c.name} ${c.type}`).join(", ")})`);
     await admin.query(
-        `CREATE TABLE ${LINE_ITEMS} ("Order Date" date, "where" integer, "type" text, "count" integer, "UPPER" text, "op" text, "deleted" boolean, "it's" text, PRIMARY KEY ("Order Date", "where"))`,
+        `CREATE TABLE ${LINE_ITEMS} ("Order Date" date, "where" integer, "type" text, "count" integer, "UPPER" text, "op" text, "deleted" boolean, "it's" text, "Price ($)" numeric(10,2), "__v" integer, PRIMARY KEY ("Order Date", "where"))`,
     );
     await admin.query(
         `CREATE TABLE ${PRICE_HISTORY} (skus text[] NOT NULL, valid_to timestamptz NOT NULL, valid_from timestamp NOT NULL, price numeric(10,2), PRIMARY KEY (skus, valid_to, valid_from))`,
@@ -111,7 +111,7 @@ before(async () => {
     for (const sql of allTypesInserts(1)) await admin.query(sql);
     for (const sql of allTypesInserts(1, ALL_DOMAINS, domainColumns)) await admin.query(sql);
     await admin.query(
-        `INSERT INTO ${LINE_ITEMS} VALUES ('2024-02-29', 1, 'a', 10, 'X', 'op!', false, 'quote''d'), ('2024-02-29', 2, 'b', 20, NULL, NULL, true, NULL), ('1999-12-31', 1, 'c', 30, 'Y', 'r', NULL, '')`,
+        `INSERT INTO ${LINE_ITEMS} VALUES ('2024-02-29', 1, 'a', 10, 'X', 'op!', false, 'quote''d', 9.99, 1), ('2024-02-29', 2, 'b', 20, NULL, NULL, true, NULL, NULL, NULL), ('1999-12-31', 1, 'c', 30, 'Y', 'r', NULL, '', 0, 0)`,
     );
     await admin.query(`INSERT INTO ${EVENTS} SELECT 'web-' || (g % 3), g, 'event ' || g FROM generate_series(1, 12) g`);
     await admin.query(
@@ -203,7 +203,7 @@ describe("any table: the ADX model generated from the catalog, every type, compo
         // Every example value through the stream too, each through its domain.
         for (const sql of allTypesInserts(100, ALL_DOMAINS, domainColumns)) await admin.query(sql);
         await admin.query(`DELETE FROM ${ALL_DOMAINS} WHERE id = 3`);
-        await admin.query(`UPDATE ${LINE_ITEMS} SET "count" = "count" + 1, "type" = 'where' WHERE "where" = 1`);
+        await admin.query(`UPDATE ${LINE_ITEMS} SET "count" = "count" + 1, "type" = 'where', "Price ($)" = 19.99, "__v" = "__v" + 1 WHERE "where" = 1`);
         await admin.query(`UPDATE ${LINE_ITEMS} SET "where" = 3 WHERE "Order Date" = '2024-02-29' AND "where" = 2`);
         await admin.query(`DELETE FROM ${LINE_ITEMS} WHERE "Order Date" = '1999-12-31'`);
         await admin.query(`INSERT INTO ${EVENTS} SELECT 'db-1', g, 'late ' || g FROM generate_series(1, 5) g`);
