@@ -570,6 +570,9 @@ export class CdcPipeline extends pulumi.ComponentResource {
                 tables: config.capture.tables,
                 tableColumns: sourceCatalog.described.apply((described) => capturedTableShapes(described, config.capture.tables).tableColumns),
                 tableColumnTypes: sourceCatalog.described.apply((described) => capturedTableShapes(described, config.capture.tables).tableColumnTypes),
+                tableRelations: sourceCatalog.described.apply((described) => capturedTableShapes(described, config.capture.tables).tableRelations),
+                tableEnumLabels: sourceCatalog.described.apply((described) => capturedTableShapes(described, config.capture.tables).tableEnumLabels),
+                topicPrefix: config.capture.topicPrefix,
                 adxTableGenerations: pulumi
                     .all(kqlSchemas.map((s) => s.tableGenerations))
                     .apply((all) => changeTableGenerations(config.capture.tables, Object.assign({}, ...all.map((g) => g ?? {})))),

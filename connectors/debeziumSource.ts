@@ -5,7 +5,15 @@ import { DEBEZIUM_TYPE_SETTINGS, DOMAIN_TYPES_SETTING, ELEMENT_TEXT_ARRAY_TYPES_
 import { SslMode } from "../contract/sslMode";
 import { debeziumColumnPattern, debeziumTablePattern, debeziumTopicName } from "../contract/identifiers";
 import { HEARTBEAT_TOPIC_PARTITIONS } from "./kafkaTopics";
-import { ADDED_CHANGE_FIELDS, ADDED_FIELD_PREFIX, DELETED_FLAG_FIELD, MAX_RECORD_BYTES, OVERSIZED_MARKER_PREFIX, OVERSIZED_FIELD } from "../contract/recordFields";
+import {
+    ADDED_CHANGE_FIELDS,
+    ADDED_FIELD_PREFIX,
+    DELETED_FLAG_FIELD,
+    MAX_RECORD_BYTES,
+    OVERSIZED_MARKER_PREFIX,
+    OVERSIZED_FIELD,
+    REPLACED_TABLE_MESSAGE_PREFIX,
+} from "../contract/recordFields";
 
 export const DEBEZIUM_POSTGRES_CLASS = "io.debezium.connector.postgresql.PostgresConnector";
 
@@ -165,6 +173,9 @@ export function buildDebeziumSourceConfig(input: DebeziumSourceInput): Record<st
         // TRUNCATE is captured (Debezium skips it by default) and reaches ADX as a change row that hides
         // every row committed before it; nothing else is skipped.
         "skipped.operations": "none",
+        // Logical decoding messages: only the stack's own (a replaced table's TRUNCATE, postgres/tableFence.ts);
+        // any other application's messages stay out of Kafka (Debezium would write them all to <prefix>.message).
+        "message.prefix.include.list": REPLACED_TABLE_MESSAGE_PREFIX.replace(/[.\-]/g, "\\$&"),
         "key.converter": "org.apache.kafka.connect.json.JsonConverter",
         "key.converter.schemas.enable": "false",
         "value.converter": "org.apache.kafka.connect.json.JsonConverter",
@@ -180,6 +191,7 @@ export function buildDebeziumSourceConfig(input: DebeziumSourceInput): Record<st
         "transforms.truncates.add.fields": ADDED_CHANGE_FIELDS.join(","),
         "transforms.truncates.add.fields.prefix": ADDED_FIELD_PREFIX,
         "transforms.truncates.deleted.field": DELETED_FLAG_FIELD,
+        "transforms.truncates.replaced.table.message.prefix": REPLACED_TABLE_MESSAGE_PREFIX,
         "transforms.unwrap.type": "io.debezium.transforms.ExtractNewRecordState",
         "transforms.unwrap.delete.tombstone.handling.mode": "rewrite",
         "transforms.unwrap.add.fields": ADDED_CHANGE_FIELDS.join(","),

@@ -17,6 +17,13 @@ export const ADDED_FIELD_PREFIX = "__";
 /** The op Debezium gives a TRUNCATE event. */
 export const TRUNCATE_OP = "t";
 /**
+ * Prefix of the logical decoding message (pg_logical_emit_message) the stack writes when a captured
+ * table was replaced (dropped and created again under its name): its content is the table's topic, and
+ * the stack's transform turns it into a TRUNCATE row on that topic, so ADX hides the replaced table's
+ * rows at the message's position in the stream (postgres/tableFence.ts).
+ */
+export const REPLACED_TABLE_MESSAGE_PREFIX = "pg-adx-cdc.replaced-table";
+/**
  * Largest flat record: under Event Hubs' 1,000,000-byte request limit and Kafka's default 1 MiB, with
  * room for the key and the batch; ADX truncates a string and nulls a dynamic value (the `record`
  * column holds the whole record) over 1 MB. A larger row arrives with its largest values as markers

@@ -25,6 +25,12 @@ export interface CatalogColumn {
      * absent otherwise. PostgreSQL enforces no dimensions: the declaration is the user's statement of intent.
      */
     dimensions?: number;
+    /**
+     * An enum column's labels (or an enum array's element labels) in their sort order. A label renamed
+     * (ALTER TYPE ... RENAME VALUE, or the type re-created under its name with ALTER COLUMN ... USING)
+     * changes the value of every row that holds it without a change event.
+     */
+    enumLabels?: string[];
     notNull: boolean;
 }
 
@@ -32,6 +38,11 @@ export interface CatalogColumn {
 export interface CatalogTable {
     /** "schema.table" as captured, in its canonical spelling (contract/identifiers.ts): what to_regclass reads. */
     qualifiedName: string;
+    /**
+     * The table's relation (pg_class OID): another one under the same name means the table was dropped and
+     * created again, and its ADX rows belong to the table it replaced (postgres/tableFence.ts).
+     */
+    relationId?: string;
     columns: CatalogColumn[];
     /** Primary key columns in key order; empty when the table has none. */
     primaryKey: string[];

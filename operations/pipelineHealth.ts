@@ -120,7 +120,7 @@ export interface PipelineHealthReport {
      * Captured tables that no longer exist under their name (dropped, or renamed), and tables the
      * publication holds that the stack does not capture (a captured table after a RENAME).
      */
-    goneTables?: { missing: string[]; uncapturedPublished: string[] };
+    goneTables?: { missing: string[]; uncapturedPublished: string[]; unpublished?: string[] };
     /** What could not be reached at all (Connect, PostgreSQL, Kafka), with the reason. */
     unreachable: string[];
 }
@@ -273,7 +273,13 @@ export function evaluatePipelineHealth(report: PipelineHealthReport, thresholds:
                 `its changes no longer reach ADX and its current state keeps the last rows. If it was renamed, put the new name in pg-adx-cdc:capture.tables and run pulumi up (a new ADX table, read by snapshot); ` +
                 `if it was dropped, remove it from capture.tables and run pulumi up`,
         );
-    for (const gap of report.replicaIdentityGaps ?? [])
+    for (const table of gone?.unpublished ?? [])
+        problems.push(
+            `CAPTURED TABLE REPLACED: ${table} is not in the stack's publication: it was dropped and created again under its name (a reload by swap, a migration ` +
+                `that re-creates it, pg_restore --clean), or taken out of the publication by hand. None of its changes reach ADX, whose current state keeps the rows ` +
+                `of the table it replaced. Repair: pulumi refresh, then pulumi up (publishes it again, hides the replaced table's rows and reads it again)`,
+        );
+    for (const gap of (report.replicaIdentityGaps ?? []).filter((g) => !(gone?.unpublished ?? []).includes(g.table)))
         problems.push(
             `REPLICA IDENTITY: ${gap.relations.join(", ")} (of captured table ${gap.table}) not FULL, as a partition created after the last pulumi up is: its updates do not carry a TOASTed value they leave unchanged, ` +
                 `which Debezium then reads back from the table (the row's value at that time, not at the change). Run pulumi up (it sets FULL, waiting at most ${USER_TABLE_LOCK_TIMEOUT} at a time for the lock), ` +
@@ -504,6 +510,7 @@ export async function readGoneTables(sql: SqlQueryable, outputs: Pick<Operations
     return {
         missing: rows.filter((r: any) => r.kind === "missing").map((r: any) => r.relation),
         uncapturedPublished: rows.filter((r: any) => r.kind === "published").map((r: any) => r.relation),
+        unpublished: rows.filter((r: any) => r.kind === "unpublished").map((r: any) => r.relation),
     };
 }
 

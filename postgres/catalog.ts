@@ -12,6 +12,7 @@ import { DEBEZIUM_LIST_SEPARATORS } from "../contract/identifiers";
 export const CATALOG_QUERY = `
 WITH wanted AS (SELECT unnest($1::text[]) AS qualified_name)
 SELECT w.qualified_name,
+       c.oid::text AS relation_id,
        c.relreplident AS replica_identity,
        a.attname AS column_name,
        a.attnotnull AS not_null,
@@ -28,6 +29,8 @@ SELECT w.qualified_name,
        COALESCE(array_position(pk.conkey, a.attnum), 0) AS key_position,
        a.attgenerated <> '' AS generated,
        a.attndims AS dimensions,
+       (SELECT array_agg(e.enumlabel::text ORDER BY e.enumsortorder) FROM pg_enum e
+         WHERE e.enumtypid = CASE WHEN bt.typtype = 'e' THEN bt.oid WHEN et.typtype = 'e' THEN et.oid END) AS enum_labels,
        uk.columns AS unique_key
 FROM wanted w
 JOIN pg_class c ON c.oid = to_regclass(w.qualified_name) AND c.relkind IN ('r', 'p')
@@ -53,6 +56,8 @@ ORDER BY w.qualified_name, a.attnum`;
 
 export interface CatalogRow {
     qualified_name: string;
+    /** The table's pg_class OID as text; absent in rows from before it was read. */
+    relation_id?: string | null;
     replica_identity: string;
     column_name: string | null;
     not_null: boolean | null;
@@ -74,6 +79,8 @@ export interface CatalogRow {
     dimensions?: number | null;
     /** Key columns of the table's narrowest unique index over NOT NULL columns, if it has one. */
     unique_key?: string[] | null;
+    /** An enum column's (or enum array's element) labels in sort order; null for other columns. */
+    enum_labels?: string[] | null;
 }
 
 function kindOf(typtype: string | null, category: string | null): CatalogColumn["kind"] {
@@ -100,6 +107,7 @@ export function catalogTablesFromRows(tables: string[], rows: CatalogRow[]): { t
         const elementKind = (r: CatalogRow) => (r.element_type_name ? kindOf(r.element_type_type, null) : undefined);
         found.push({
             qualifiedName: name,
+            ...(own[0].relation_id ? { relationId: String(own[0].relation_id) } : {}),
             replicaIdentity: REPLICA_IDENTITY[own[0].replica_identity] ?? "default",
             columns: columns.map((r) => ({
                 name: r.column_name!,
@@ -110,6 +118,7 @@ export function catalogTablesFromRows(tables: string[], rows: CatalogRow[]): { t
                 ...(r.element_type_name ? { elementTypeName: r.element_type_name, elementKind: elementKind(r) } : {}),
                 ...(r.numeric_precision !== null && r.numeric_precision !== undefined ? { numericPrecision: Number(r.numeric_precision) } : {}),
                 ...(Number(r.dimensions ?? 0) > 1 ? { dimensions: Number(r.dimensions) } : {}),
+                ...(r.enum_labels?.length ? { enumLabels: r.enum_labels } : {}),
                 notNull: !!r.not_null,
             })),
             primaryKey: own

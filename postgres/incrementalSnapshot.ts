@@ -13,6 +13,8 @@ import type { ConnectCredentials } from "../connectors/connectRestAuth";
 import { ConnectCredentialsInput, withSecretConnectCredentials } from "../connectors/connectCredentialsInput";
 import { pollUntil } from "../runtime/pollUntil";
 import { CheckFailure, checkAnswer, configureAdminPassword, logProgress } from "../runtime/providerKit";
+import { writeReplacedTableFences } from "./tableFence";
+import { debeziumTopicName } from "../contract/identifiers";
 
 export interface IncrementalSnapshotInputs {
     connection: PostgresConnectionInputs;
@@ -29,6 +31,12 @@ export interface IncrementalSnapshotInputs {
     adxTableGenerations?: Record<string, string>;
     /** Each captured table's column types (declared, e.g. "numeric(12,2)"), as the catalog read them at this deployment. */
     tableColumnTypes?: Record<string, Record<string, string>>;
+    /** Each captured table's enum columns and their labels at this deployment: a label gone means every row holding it changed. */
+    tableEnumLabels?: Record<string, Record<string, string[]>>;
+    /** Each captured table's relation (its pg_class OID) at this deployment: another one means the table was replaced. */
+    tableRelations?: Record<string, string>;
+    /** The source connector's topic prefix: a replaced table's fence names its topic. */
+    topicPrefix?: string;
     timeoutSeconds?: number;
 }
 
@@ -62,14 +70,36 @@ export function executeSnapshotSignal(tables: string[], now = new Date(), filter
  * declared types. The next deployment compares them (tablesToReread).
  */
 export function capturedTableShapes(
-    described: { qualifiedName: string; columns: { name: string; declaredType: string }[] }[],
+    described: { qualifiedName: string; relationId?: string; columns: { name: string; declaredType: string; enumLabels?: string[] }[] }[],
     tables: string[],
-): Required<Pick<IncrementalSnapshotInputs, "tableColumns" | "tableColumnTypes">> {
+): Required<Pick<IncrementalSnapshotInputs, "tableColumns" | "tableColumnTypes" | "tableRelations" | "tableEnumLabels">> {
     const captured = described.filter((t) => tables.includes(t.qualifiedName));
     return {
         tableColumns: Object.fromEntries(captured.map((t) => [t.qualifiedName, t.columns.map((c) => c.name)])),
         tableColumnTypes: Object.fromEntries(captured.map((t) => [t.qualifiedName, Object.fromEntries(t.columns.map((c) => [c.name, c.declaredType]))])),
+        tableRelations: Object.fromEntries(captured.filter((t) => t.relationId !== undefined).map((t) => [t.qualifiedName, t.relationId!])),
+        tableEnumLabels: Object.fromEntries(
+            captured.map((t) => [t.qualifiedName, Object.fromEntries(t.columns.filter((c) => c.enumLabels?.length).map((c) => [c.name, c.enumLabels!]))]),
+        ),
     };
+}
+
+/**
+ * Captured tables that are another relation than at the last deployment (dropped and created again under
+ * their name): their ADX rows belong to the table they replaced. Recorded relations only (a stack from
+ * before they were recorded replaces nothing).
+ */
+export function replacedTables(
+    olds: Pick<IncrementalSnapshotInputs, "tableRelations"> & { tables?: string[] },
+    news: Pick<IncrementalSnapshotInputs, "tables" | "tableRelations">,
+): string[] {
+    return news.tables.filter(
+        (t) =>
+            (olds.tables ?? []).includes(t) &&
+            olds.tableRelations?.[t] !== undefined &&
+            news.tableRelations?.[t] !== undefined &&
+            olds.tableRelations[t] !== news.tableRelations[t],
+    );
 }
 
 /** Tables in `news` that `olds` did not capture, in `news` order. */
@@ -83,13 +113,14 @@ export function addedTables(olds: string[] | undefined, news: string[]): string[
  * carry no change event with the new name, so the current state would show it empty; those with a
  * column whose type changed (ALTER COLUMN ... TYPE rewrites every row, USING may change every value,
  * e.g. dollars to cents or a timestamp read in a time zone, and a rewrite publishes no change at
- * all); and those whose ADX change table was created again (dropped in ADX and restored by pulumi up
+ * all); those whose ADX change table was created again (dropped in ADX and restored by pulumi up
  * after a refresh): the rows delivered before went with the old table, and the sink only delivers
- * what comes after.
+ * what comes after; those replaced in PostgreSQL (replacedTables), whose rows never streamed; and those
+ * with an enum label renamed (relabeledTables).
  */
 export function tablesToReread(
-    olds: Pick<IncrementalSnapshotInputs, "tableColumns" | "adxTableGenerations" | "tableColumnTypes"> & { tables?: string[] },
-    news: Pick<IncrementalSnapshotInputs, "tables" | "tableColumns" | "adxTableGenerations" | "tableColumnTypes">,
+    olds: Pick<IncrementalSnapshotInputs, "tableColumns" | "adxTableGenerations" | "tableColumnTypes" | "tableRelations" | "tableEnumLabels"> & { tables?: string[] },
+    news: Pick<IncrementalSnapshotInputs, "tables" | "tableColumns" | "adxTableGenerations" | "tableColumnTypes" | "tableRelations" | "tableEnumLabels">,
 ): string[] {
     const added = addedTables(olds.tables, news.tables);
     const reshaped = news.tables.filter((t) => {
@@ -114,7 +145,27 @@ export function tablesToReread(
         const now = news.adxTableGenerations?.[t];
         return !added.includes(t) && !reshaped.includes(t) && !retyped.includes(t) && before !== undefined && now !== undefined && before !== now;
     });
-    return [...added, ...reshaped, ...retyped, ...recreated];
+    const earlier = [...added, ...reshaped, ...retyped, ...recreated];
+    const replaced = replacedTables(olds, news).filter((t) => !earlier.includes(t));
+    const relabeled = relabeledTables(olds, news).filter((t) => !earlier.includes(t) && !replaced.includes(t));
+    return [...earlier, ...replaced, ...relabeled];
+}
+
+/**
+ * Captured tables with an enum column one of whose recorded labels is gone: renamed (ALTER TYPE ... RENAME
+ * VALUE), or the type re-created under its name and the column converted (USING), either way every row
+ * holding it now reads otherwise and published nothing. A label added changes no row.
+ */
+export function relabeledTables(
+    olds: Pick<IncrementalSnapshotInputs, "tableEnumLabels"> & { tables?: string[] },
+    news: Pick<IncrementalSnapshotInputs, "tables" | "tableEnumLabels">,
+): string[] {
+    return news.tables.filter((t) => {
+        const before = olds.tableEnumLabels?.[t];
+        const now = news.tableEnumLabels?.[t];
+        if (!(olds.tables ?? []).includes(t) || before === undefined || now === undefined) return false;
+        return Object.entries(before).some(([column, labels]) => now[column] !== undefined && labels.some((l) => !now[column].includes(l)));
+    });
 }
 
 /** True when the connector's running task captures every table (its table.include.list as Debezium reads it). */
@@ -198,8 +249,16 @@ export async function requestIncrementalSnapshot(
     return { id: signal.id, tables: withRows, sentAt: new Date().toISOString() };
 }
 
-async function sendSignal(inputs: IncrementalSnapshotInputs, password: string | undefined, added: string[]): Promise<SentSignal | undefined> {
-    return withClient(inputs.connection, password, (client) => requestIncrementalSnapshot(client, inputs, added, logProgress));
+/**
+ * Reads `tables` again; a replaced table's fence is written first (even when the new table is empty, which
+ * gets no signal), so the fence lies before every read of the new table.
+ */
+async function sendSignal(inputs: IncrementalSnapshotInputs, password: string | undefined, tables: string[], replaced: string[]): Promise<SentSignal | undefined> {
+    return withClient(inputs.connection, password, async (client) => {
+        if (replaced.length && inputs.topicPrefix)
+            await writeReplacedTableFences(client, Object.fromEntries(replaced.map((t) => [t, debeziumTopicName(inputs.topicPrefix!, t)])), logProgress);
+        return requestIncrementalSnapshot(client, inputs, tables, logProgress);
+    });
 }
 
 export const incrementalSnapshotProvider: pulumi.dynamic.ResourceProvider & { adminPassword?: string } = {
@@ -213,7 +272,18 @@ export const incrementalSnapshotProvider: pulumi.dynamic.ResourceProvider & { ad
     },
 
     async diff(_id: string, olds: any, news: any) {
-        const keys = ["connection", "signalTable", "connectUrl", "connectorName", "tables", "tableColumns", "adxTableGenerations", "tableColumnTypes"] as const;
+        const keys = [
+            "connection",
+            "signalTable",
+            "connectUrl",
+            "connectorName",
+            "tables",
+            "tableColumns",
+            "adxTableGenerations",
+            "tableColumnTypes",
+            "tableRelations",
+            "topicPrefix",
+        ] as const;
         return { changes: keys.some((k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k])) };
     },
 
@@ -224,7 +294,7 @@ export const incrementalSnapshotProvider: pulumi.dynamic.ResourceProvider & { ad
 
     async update(_id: string, olds: any, news: any) {
         const reread = tablesToReread(olds, news);
-        const sent = reread.length ? await sendSignal(news, (this as any).adminPassword, reread) : undefined;
+        const sent = reread.length ? await sendSignal(news, (this as any).adminPassword, reread, replacedTables(olds, news)) : undefined;
         return { outs: { ...news, signals: [...(olds.signals ?? []), ...(sent ? [sent] : [])] } };
     },
 
@@ -247,6 +317,12 @@ export interface IncrementalSnapshotArgs {
     adxTableGenerations?: pulumi.Input<Record<string, string>>;
     /** Each captured table's column types (from the catalog): a table with a column whose type changed is read again. */
     tableColumnTypes?: pulumi.Input<Record<string, Record<string, string>>>;
+    /** Each captured table's enum labels (from the catalog): a table with a label renamed is read again. */
+    tableEnumLabels?: pulumi.Input<Record<string, Record<string, string[]>>>;
+    /** Each captured table's relation (from the catalog): a table dropped and created again is fenced and read again. */
+    tableRelations?: pulumi.Input<Record<string, string>>;
+    /** The source connector's topic prefix (a replaced table's fence names its topic). */
+    topicPrefix?: pulumi.Input<string>;
     timeoutSeconds?: pulumi.Input<number>;
 }
 

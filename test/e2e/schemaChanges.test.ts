@@ -27,7 +27,8 @@ import { sourceObjectNames } from "../../postgres/sourceSchema";
 import { planPipeline } from "../../plan/pipelinePlan";
 import { sourceConnectorInput } from "../../plan/sourceConnectorInput";
 import { adxNamesFor, changeMetadataColumns } from "../../kql/adxModel";
-import { readIncrementalSnapshots } from "../../operations/pipelineHealth";
+import { evaluatePipelineHealth, readGoneTables, readIncrementalSnapshots } from "../../operations/pipelineHealth";
+import { localOperationsOutputs } from "./harness/operationsOutputs";
 import { KustoRow } from "../../local/doubles/adxIngestionTestDouble";
 import { pollUntil } from "../../runtime/pollUntil";
 
@@ -158,6 +159,7 @@ before(async () => {
         tables: [ORDERS],
         ...columnsOf(sink),
         adxTableGenerations: sink.adxTableGenerations(),
+        topicPrefix: PREFIX,
         timeoutSeconds: 120,
     };
     await incrementalSnapshotProvider.create!(snapshotInputs);
@@ -368,6 +370,67 @@ describe("schema changes and re-syncs lose nothing", () => {
         assert.equal(after[ORDERS], before[ORDERS]);
         assert.deepEqual((await snapshotResourceUp()).reread, [[RETURNS]], "only the table whose ADX table is new is read again");
         assertEqual(await waitUntilEqual(pipeline, admin, sink, [ORDERS, RETURNS], "after the ADX table was created again", 180_000));
+    });
+
+    it("a table replaced under its name (a reload by swap) under load: status names it; pulumi refresh + up fence the replaced rows and read the new table; the current state equals the source", async () => {
+        const outputs = localOperationsOutputs(pipeline, { topicPrefix: PREFIX, sink, tables: [ORDERS, RETURNS] });
+        assert.deepEqual((await readGoneTables(admin, outputs)).unpublished, []);
+        const writer = await adminClient(pipeline);
+        const workload = startOrdersWorkload(writer, 100);
+        // The new table: a third of the rows gone, others changed, new ones; swapped in under the name, the old one dropped.
+        await admin.query(`CREATE TABLE shop.returns_new (LIKE ${RETURNS} INCLUDING ALL)`);
+        await admin.query(`INSERT INTO shop.returns_new SELECT id, order_id, CASE WHEN id % 4 = 0 THEN 'reloaded' ELSE return_reason END FROM ${RETURNS} WHERE id % 3 <> 0`);
+        await admin.query(`INSERT INTO shop.returns_new SELECT g, 7, 'new in the reload ' || g FROM generate_series(5001, 5100) g`);
+        await admin.query(`BEGIN; ALTER TABLE ${RETURNS} RENAME TO returns_old; ALTER TABLE shop.returns_new RENAME TO returns; DROP TABLE shop.returns_old; COMMIT`);
+        // The application writes the new table before anyone runs pulumi up: none of it streams (it is in no publication).
+        await admin.query(`UPDATE ${RETURNS} SET return_reason = 'changed after the swap' WHERE id % 10 = 1`);
+        await admin.query(`DELETE FROM ${RETURNS} WHERE id % 10 = 2`);
+        const gone = await readGoneTables(admin, outputs);
+        assert.deepEqual(gone, { missing: [], uncapturedPublished: [], unpublished: [RETURNS] });
+        const problems = evaluatePipelineHealth({ connectors: [], topics: [], unreachable: [], goneTables: gone }).join("\n");
+        assert.match(
+            problems,
+            /CAPTURED TABLE REPLACED: shop\.returns is not in the stack's publication: it was dropped and created again under its name.*Repair: pulumi refresh, then pulumi up/,
+        );
+
+        // pulumi refresh: the bootstrap reads the publication (without the table) and the catalog the new relation; pulumi up applies both.
+        const refreshed = await sourceBootstrapProvider.read!("bootstrap", bootstrapInputs);
+        assert.deepEqual(refreshed.props.bootstrap.tables, [ORDERS], "the refresh shows the table gone from the publication");
+        assert.equal((await sourceBootstrapProvider.diff!("bootstrap", refreshed.props, bootstrapInputs)).changes, true);
+        await sourceBootstrapProvider.update!("bootstrap", refreshed.props, bootstrapInputs);
+        assert.deepEqual((await readGoneTables(admin, outputs)).unpublished, [], "published again");
+        await sink.redeploy([ORDERS, RETURNS]);
+        const before = snapshotInputs.tableRelations[RETURNS];
+        const { reread } = await snapshotResourceUp();
+        assert.notEqual(snapshotInputs.tableRelations[RETURNS], before, "the catalog read another relation");
+        assert.deepEqual(reread, [[RETURNS]], "only the replaced table is read again");
+        await admin.query(`UPDATE ${RETURNS} SET return_reason = 'changed after the up' WHERE id % 10 = 3`);
+        await workload.finish();
+        assertEqual(await waitUntilEqual(pipeline, admin, sink, [ORDERS, RETURNS], "after the table was replaced", 180_000));
+        const { op, lsn } = changeMetadataColumns(["id"]);
+        const fences = changeRows(RETURNS).filter((r) => r[op.column] === "t");
+        assert.equal(fences.length, 1, "one fence, in the replaced table's change stream");
+        assert.ok(Number(fences[0][lsn.column]) > 0, "at its position in the stream");
+        assert.equal((await snapshotResourceUp()).reread.length, 0, "the next pulumi up reads nothing again");
+        await writer.end();
+    });
+
+    it("an enum label renamed (ALTER TYPE ... RENAME VALUE) changes every row holding it with no change event: pulumi up re-reads the table; the current state equals the source", async () => {
+        await admin.query(`CREATE TYPE shop.return_kind AS ENUM ('refund', 'exchange')`);
+        await admin.query(`ALTER TABLE ${RETURNS} ADD COLUMN kind shop.return_kind, ADD COLUMN kinds shop.return_kind[]`);
+        await admin.query(
+            `UPDATE ${RETURNS} SET kind = CASE WHEN id % 2 = 0 THEN 'refund' ELSE 'exchange' END::shop.return_kind, kinds = ARRAY['refund', NULL]::shop.return_kind[] WHERE id % 3 = 0`,
+        );
+        await sink.redeploy([ORDERS, RETURNS]);
+        assert.deepEqual((await snapshotResourceUp()).reread, [[RETURNS]], "the new columns' table is read once");
+        assertEqual(await waitUntilEqual(pipeline, admin, sink, [ORDERS, RETURNS], "with an enum column", 180_000));
+        await admin.query(`ALTER TYPE shop.return_kind ADD VALUE 'store credit'`);
+        await sink.redeploy([ORDERS, RETURNS]);
+        assert.deepEqual((await snapshotResourceUp()).reread, [], "a label added changes no row: nothing read again");
+        await admin.query(`ALTER TYPE shop.return_kind RENAME VALUE 'refund' TO 'money back'`);
+        await sink.redeploy([ORDERS, RETURNS]);
+        assert.deepEqual((await snapshotResourceUp()).reread, [[RETURNS]], "only the table whose enum label was renamed is read again");
+        assertEqual(await waitUntilEqual(pipeline, admin, sink, [ORDERS, RETURNS], "after an enum label was renamed", 180_000));
     });
 
     it("Connect killed (-9) before the first offset flush while rows are deleted: after recovery no deleted row is live in ADX", async () => {

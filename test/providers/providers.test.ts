@@ -392,8 +392,9 @@ describe("SourceCatalog provider (serialized, against the harness's PostgreSQL)"
 
     it("describes a captured table from pg_catalog, with its key", async () => {
         const { outs } = await providers.sourceCatalog.create(inputs(["retail.orders_info"]));
-        const { key, ...described } = outs.described[0];
+        const { key, relationId, ...described } = outs.described[0];
         assert.deepEqual(described, ORDERS_CATALOG);
+        assert.match(relationId, /^\d+$/, "the table's relation (pg_class OID), which tells a table replaced under its name");
         assert.deepEqual(key, ["orderid"]);
     });
 

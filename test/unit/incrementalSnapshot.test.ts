@@ -2,7 +2,7 @@
 // already captures them, the signal row Debezium reads, and how status renders the progress.
 import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
-import { addedTables, capturedTableShapes, executeSnapshotSignal, tablesToReread, taskCaptures } from "../../postgres/incrementalSnapshot";
+import { addedTables, capturedTableShapes, executeSnapshotSignal, relabeledTables, replacedTables, tablesToReread, taskCaptures } from "../../postgres/incrementalSnapshot";
 import { tableFromDebeziumPattern } from "../../contract/identifiers";
 import { renderHealthReport } from "../../operations/pipelineHealth";
 import { tableGenerations } from "../../kql/kqlSchema";
@@ -61,6 +61,55 @@ describe("incremental snapshot of tables added to a running stack", () => {
         assert.deepEqual(tablesToReread({ tables }, news), [], "a stack deployed before generations were recorded re-reads nothing");
         // A table that joins and whose ADX table is new is read once, as a new table.
         assert.deepEqual(tablesToReread({ tables: ["a.x"], adxTableGenerations: { "a.x": "adopted" } }, news), ["b.y"]);
+    });
+
+    it("fences and re-reads a table dropped and created again under its name (another relation), once; an unchanged one never", () => {
+        const tables = ["a.x", "b.y"];
+        const described = (xRelation: string) => [
+            { qualifiedName: "a.x", relationId: xRelation, columns: [{ name: "id", declaredType: "integer" }] },
+            { qualifiedName: "b.y", relationId: "16500", columns: [{ name: "id", declaredType: "integer" }] },
+        ];
+        const olds = { tables, ...capturedTableShapes(described("16400"), tables) };
+        assert.deepEqual(olds.tableRelations, { "a.x": "16400", "b.y": "16500" });
+        const news = { tables, ...capturedTableShapes(described("16999"), tables) };
+        assert.deepEqual(replacedTables(olds, news), ["a.x"]);
+        assert.deepEqual(tablesToReread(olds, news), ["a.x"]);
+        assert.deepEqual(tablesToReread(news, news), [], "the next pulumi up reads nothing again");
+        assert.deepEqual(replacedTables({ tables }, news), [], "a stack deployed before relations were recorded replaces nothing");
+        assert.deepEqual(replacedTables({ tables: ["b.y"], tableRelations: { "b.y": "16500" } }, news), [], "a table joining capture is added, not replaced");
+        // Replaced and given a new column: read once, and still fenced.
+        const reshaped = {
+            tables,
+            ...capturedTableShapes(
+                described("16999").map((t) => (t.qualifiedName === "a.x" ? { ...t, columns: [...t.columns, { name: "v", declaredType: "text" }] } : t)),
+                tables,
+            ),
+        };
+        assert.deepEqual(tablesToReread(olds, reshaped), ["a.x"]);
+        assert.deepEqual(replacedTables(olds, reshaped), ["a.x"]);
+    });
+
+    it("re-reads a table whose enum label was renamed (every row holding it changed unpublished), not one whose enum gained a label", () => {
+        const tables = ["a.x"];
+        const described = (labels: string[]) => [
+            {
+                qualifiedName: "a.x",
+                columns: [
+                    { name: "id", declaredType: "integer" },
+                    { name: "mood", declaredType: "mood", enumLabels: labels },
+                    { name: "moods", declaredType: "mood[]", enumLabels: labels },
+                ],
+            },
+        ];
+        const olds = { tables, ...capturedTableShapes(described(["sad", "ok"]), tables) };
+        assert.deepEqual(olds.tableEnumLabels, { "a.x": { mood: ["sad", "ok"], moods: ["sad", "ok"] } });
+        const added = { tables, ...capturedTableShapes(described(["sad", "ok", "happy"]), tables) };
+        assert.deepEqual(tablesToReread(olds, added), [], "a label added changes no row");
+        const renamed = { tables, ...capturedTableShapes(described(["unhappy", "ok", "happy"]), tables) };
+        assert.deepEqual(relabeledTables(added, renamed), ["a.x"]);
+        assert.deepEqual(tablesToReread(added, renamed), ["a.x"]);
+        assert.deepEqual(tablesToReread(renamed, renamed), [], "once");
+        assert.deepEqual(tablesToReread({ tables }, renamed), [], "a stack deployed before labels were recorded re-reads nothing");
     });
 
     it("waits for a task whose table.include.list (escaped as the stack writes it) has every added table", () => {

@@ -1,0 +1,51 @@
+// The fence a replaced table needs. A captured table dropped and created again under its name (a reload
+// by swap, a migration that re-creates it, pg_restore --clean) leaves the publication (which follows a
+// table by OID) and ADX keeps the replaced table's rows, none of which a re-read would hide. The stack
+// writes a logical decoding message naming the table's topic; Debezium passes it on, and the stack's
+// transform (TruncateToChangeRecord) turns it into a TRUNCATE row on that topic, so the current state
+// hides every row whose change has a lower LSN, as after a TRUNCATE. The re-read that follows brings
+// the new table's rows.
+import { REPLACED_TABLE_MESSAGE_PREFIX } from "../contract/recordFields";
+
+/** pgoutput passes logical decoding messages on from PostgreSQL 14. */
+export const MIN_FENCE_SERVER_VERSION = 140000;
+
+/** The fence statement of one table: a transactional message (decoded at its commit, in commit order). */
+export function replacedTableFenceStatement(topic: string): { text: string; values: string[] } {
+    return { text: "SELECT pg_logical_emit_message(true, $1, $2)::text AS lsn", values: [REPLACED_TABLE_MESSAGE_PREFIX, topic] };
+}
+
+/**
+ * Writes one fence per replaced table (`topics`: table → its Kafka topic) in one transaction, and returns
+ * each table's fence LSN; on a server before PostgreSQL 14 it writes none and says what that leaves.
+ */
+export async function writeReplacedTableFences(
+    client: { query(text: string, values?: unknown[]): Promise<{ rows: any[] }> },
+    topics: Record<string, string>,
+    log: (message: string) => void,
+): Promise<Record<string, string>> {
+    const tables = Object.keys(topics);
+    if (!tables.length) return {};
+    const version = Number((await client.query("SELECT current_setting('server_version_num') AS v")).rows[0].v);
+    if (version < MIN_FENCE_SERVER_VERSION) {
+        log(
+            `${tables.join(", ")} replaced since the last pulumi up: read again, but PostgreSQL ${Math.floor(version / 10000)} cannot mark where the replaced rows end ` +
+                `(pgoutput passes logical messages on from 14), so rows only the replaced table had stay in ADX's current state: pg-adx-cdc reconcile --table <t> --repair removes them`,
+        );
+        return {};
+    }
+    const fences: Record<string, string> = {};
+    await client.query("BEGIN");
+    try {
+        for (const table of tables) {
+            const statement = replacedTableFenceStatement(topics[table]);
+            fences[table] = (await client.query(statement.text, statement.values)).rows[0].lsn;
+        }
+        await client.query("COMMIT");
+    } catch (error) {
+        await client.query("ROLLBACK").catch(() => undefined);
+        throw error;
+    }
+    log(`${tables.join(", ")} replaced since the last pulumi up (dropped and created again): ADX hides the replaced rows from ${Object.values(fences).join(", ")} on`);
+    return fences;
+}
