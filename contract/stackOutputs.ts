@@ -19,6 +19,8 @@ const ADX_TABLE = z.object({
     offsetColumn: z.string().default("kafka_offset"),
     /** The current-state rule's fence table (absent on stacks deployed before it existed). */
     fences: z.string().optional(),
+    /** The source table's relation (pg_class OID) when the stack last read the catalog: another one now means it was replaced (absent on older stacks). */
+    sourceRelation: z.string().optional(),
 });
 
 const operationsSchema = z.object({

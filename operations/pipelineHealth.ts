@@ -120,7 +120,7 @@ export interface PipelineHealthReport {
      * Captured tables that no longer exist under their name (dropped, or renamed), and tables the
      * publication holds that the stack does not capture (a captured table after a RENAME).
      */
-    goneTables?: { missing: string[]; uncapturedPublished: string[]; unpublished?: string[] };
+    goneTables?: { missing: string[]; uncapturedPublished: string[]; unpublished?: string[]; unlogged?: string[] };
     /** What could not be reached at all (Connect, PostgreSQL, Kafka), with the reason. */
     unreachable: string[];
 }
@@ -275,9 +275,17 @@ export function evaluatePipelineHealth(report: PipelineHealthReport, thresholds:
         );
     for (const table of gone?.unpublished ?? [])
         problems.push(
-            `CAPTURED TABLE REPLACED: ${table} is not in the stack's publication: it was dropped and created again under its name (a reload by swap, a migration ` +
-                `that re-creates it, pg_restore --clean), or taken out of the publication by hand. None of its changes reach ADX, whose current state keeps the rows ` +
-                `of the table it replaced. Repair: pulumi refresh, then pulumi up (publishes it again, hides the replaced table's rows and reads it again)`,
+            `CAPTURED TABLE REPLACED: ${table} was dropped and created again under its name since the last pulumi up (a reload by swap, a migration ` +
+                `that re-creates it, pg_restore --clean), or taken out of the stack's publication by hand: its changes do not reach ADX (or, put back into the ` +
+                `publication by hand, only its later ones), and ADX's current state keeps the rows of the table it replaced. Repair: pulumi refresh, then pulumi up ` +
+                `(publishes it, hides the replaced table's rows and reads it again)`,
+        );
+    for (const table of gone?.unlogged ?? [])
+        problems.push(
+            `CAPTURED TABLE UNLOGGED: a partition of ${table} is UNLOGGED (created or attached so since the last pulumi up; PostgreSQL refuses SET UNLOGGED only on the ` +
+                `published table itself): it writes no WAL for that partition's changes, so none reach ADX while it stays so, and SET LOGGED publishes none of the rows ` +
+                `written meanwhile. Repair: ALTER TABLE <partition> SET LOGGED, then pg-adx-cdc reconcile --table ${table} --repair (re-reads the rows that differ and ` +
+                `removes those deleted meanwhile)`,
         );
     for (const gap of (report.replicaIdentityGaps ?? []).filter((g) => !(gone?.unpublished ?? []).includes(g.table)))
         problems.push(
@@ -507,10 +515,20 @@ export async function readGoneTables(sql: SqlQueryable, outputs: Pick<Operations
     const captured = outputs.adx.tables.map((t) => t.sourceTable);
     const own = publishedTables({ tables: captured, heartbeatTable: outputs.adx.heartbeat.sourceTable, signalTable: outputs.postgres.signalTable });
     const { rows } = await sql.query(GONE_TABLES_SQL, [captured, outputs.postgres.publicationName ?? "", own]);
+    const unpublished: string[] = rows.filter((r: any) => r.kind === "unpublished").map((r: any) => r.relation);
+    // A table replaced and put back into the publication by hand streams again, but ADX still holds the rows of the table it replaced.
+    const recorded = outputs.adx.tables.filter((t) => t.sourceRelation);
+    if (recorded.length) {
+        const { rows: now } = await sql.query("SELECT t.name, to_regclass(t.name)::oid::text AS relation FROM unnest($1::text[]) t(name)", [recorded.map((t) => t.sourceTable)]);
+        for (const t of recorded)
+            if (now.some((r: any) => r.name === t.sourceTable && r.relation !== null && r.relation !== t.sourceRelation) && !unpublished.includes(t.sourceTable))
+                unpublished.push(t.sourceTable);
+    }
     return {
         missing: rows.filter((r: any) => r.kind === "missing").map((r: any) => r.relation),
         uncapturedPublished: rows.filter((r: any) => r.kind === "published").map((r: any) => r.relation),
-        unpublished: rows.filter((r: any) => r.kind === "unpublished").map((r: any) => r.relation),
+        unpublished,
+        unlogged: rows.filter((r: any) => r.kind === "unlogged").map((r: any) => r.relation),
     };
 }
 

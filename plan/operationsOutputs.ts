@@ -35,6 +35,7 @@ export function buildOperationsOutputs(input: OperationsOutputsInput): Operation
             recordColumn: metadata.record.column,
             partitionColumn: metadata.kafkaPartition.column,
             offsetColumn: metadata.kafkaOffset.column,
+            ...(describedTable(table)?.relationId ? { sourceRelation: describedTable(table)!.relationId } : {}),
         };
     };
     return {

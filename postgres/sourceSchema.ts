@@ -367,14 +367,18 @@ export function publishedTables(input: { tables: string[]; heartbeatTable: strin
  * the publication follows a table through RENAME, Debezium's include list does not, so a renamed
  * table's changes stop reaching ADX without an error anywhere. `status` reports both; and ('unpublished')
  * captured tables that exist but are not in the publication: dropped and created again under their name
- * (the publication held the dropped one), or taken out by hand; none of their changes reach ADX.
+ * (the publication held the dropped one), or taken out by hand; none of their changes reach ADX; and
+ * ('unlogged') captured tables switched to UNLOGGED (themselves or a partition; a bulk-load habit), whose
+ * changes PostgreSQL writes no WAL for.
  */
 export const GONE_TABLES_SQL =
     `SELECT 'missing' AS kind, t.name AS relation FROM unnest($1::text[]) t(name) WHERE to_regclass(t.name) IS NULL ` +
     `UNION ALL SELECT 'published', pr.prrelid::regclass::text FROM pg_publication_rel pr JOIN pg_publication p ON p.oid = pr.prpubid ` +
     `WHERE p.pubname = $2 AND pr.prrelid NOT IN (SELECT to_regclass(n) FROM unnest($3::text[]) n WHERE to_regclass(n) IS NOT NULL) ` +
     `UNION ALL SELECT 'unpublished', t.name FROM unnest($1::text[]) t(name) WHERE to_regclass(t.name) IS NOT NULL AND EXISTS (SELECT FROM pg_publication WHERE pubname = $2) ` +
-    `AND to_regclass(t.name) NOT IN (SELECT pr.prrelid FROM pg_publication_rel pr JOIN pg_publication p ON p.oid = pr.prpubid WHERE p.pubname = $2) ORDER BY 1, 2`;
+    `AND to_regclass(t.name) NOT IN (SELECT pr.prrelid FROM pg_publication_rel pr JOIN pg_publication p ON p.oid = pr.prpubid WHERE p.pubname = $2) ` +
+    `UNION ALL SELECT 'unlogged', t.name FROM unnest($1::text[]) t(name) WHERE to_regclass(t.name) IS NOT NULL AND EXISTS (SELECT FROM ` +
+    `(SELECT to_regclass(t.name) AS relid UNION SELECT relid FROM pg_partition_tree(to_regclass(t.name))) x JOIN pg_class c ON c.oid = x.relid WHERE c.relpersistence = 'u') ORDER BY 1, 2`;
 
 /**
  * Per captured table ($1, text[] of names), each relation whose replica identity is not FULL (a partition

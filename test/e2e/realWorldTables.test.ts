@@ -413,14 +413,14 @@ describe("real-world tables captured exactly", () => {
         await waitUntilEqual("after the bootstrap beside a transaction", [SESSIONS]);
     });
 
-    it("a captured table renamed under capture is never silent: status names the old name gone and the new one in the publication, with the fix", async () => {
+    it("a captured table renamed under capture, or given an UNLOGGED partition, is never silent: status names it, with the fix", async () => {
         const outputs = localOperationsOutputs(pipeline, { topicPrefix: PREFIX, sink, tables: TABLES });
-        assert.deepEqual(await readGoneTables(admin, outputs), { missing: [], uncapturedPublished: [], unpublished: [] });
+        assert.deepEqual(await readGoneTables(admin, outputs), { missing: [], uncapturedPublished: [], unpublished: [], unlogged: [] });
         // The publication follows the table by its OID; Debezium's include list names it.
         await admin.query(`ALTER TABLE ${AUDIT} RENAME TO audit_log`);
         try {
             const gone = await readGoneTables(admin, outputs);
-            assert.deepEqual(gone, { missing: [AUDIT], uncapturedPublished: ["app.audit_log"], unpublished: [] });
+            assert.deepEqual(gone, { missing: [AUDIT], uncapturedPublished: ["app.audit_log"], unpublished: [], unlogged: [] });
             const problems = evaluatePipelineHealth({ connectors: [], topics: [], unreachable: [], goneTables: gone }).join("\n");
             assert.match(problems, /CAPTURED TABLE GONE: app\.audit no longer exists .*the publication now holds app\.audit_log.*put the new name in pg-adx-cdc:capture\.tables/);
             // The next pulumi up stops at the bootstrap, before it changes anything, with the same fix.
@@ -431,6 +431,20 @@ describe("real-world tables captured exactly", () => {
         } finally {
             await admin.query("ALTER TABLE app.audit_log RENAME TO audit");
         }
-        assert.deepEqual(await readGoneTables(admin, outputs), { missing: [], uncapturedPublished: [], unpublished: [] });
+        assert.deepEqual(await readGoneTables(admin, outputs), { missing: [], uncapturedPublished: [], unpublished: [], unlogged: [] });
+        // PostgreSQL refuses SET UNLOGGED on a published table, but not a partition created so: its changes write no WAL and never stream.
+        await admin.query(`CREATE UNLOGGED TABLE sales.orders_2030 PARTITION OF ${ORDERS} FOR VALUES FROM ('2030-01-01') TO ('2031-01-01')`);
+        try {
+            const gone = await readGoneTables(admin, outputs);
+            assert.deepEqual(gone.unlogged, [ORDERS]);
+            const problems = evaluatePipelineHealth({ connectors: [], topics: [], unreachable: [], goneTables: gone }).join("\n");
+            assert.match(
+                problems,
+                /CAPTURED TABLE UNLOGGED: a partition of sales\.orders_by_month is UNLOGGED .*Repair: ALTER TABLE <partition> SET LOGGED, then pg-adx-cdc reconcile --table sales\.orders_by_month --repair/,
+            );
+        } finally {
+            await admin.query("DROP TABLE sales.orders_2030");
+        }
+        assert.deepEqual((await readGoneTables(admin, outputs)).unlogged, []);
     });
 });
