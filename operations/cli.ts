@@ -97,19 +97,26 @@ export function buildCli(): Command {
             "re-read captured tables by Debezium's incremental snapshot (chunked, alongside the stream): after ADD COLUMN ... DEFAULT (no change event for existing rows), or to re-sync; the repair of a DATA GAP or a re-created topic (status says which), moving the sink to the topic's first offset first",
         )
         .requiredOption("--table <schema.table...>", "captured table(s) to read again")
+        .option(
+            "--replace",
+            "hide every row ADX holds of the tables first (a fence in the change stream), so the current state becomes exactly what the re-read finds: after a partition was detached or dropped, or a partition truncated alone (PostgreSQL 14+)",
+            false,
+        )
         .addOption(new Option("--timeout <time>", "until Debezium opens its first snapshot window").default(180_000, "180s").argParser(durationArg))
         .addHelpText(
             "after",
             `${STACK_HELP}
 Exit: 0 requested (or the tables are empty), 2 cannot run.
 
-Example:
-  npm run cli -- snapshot --stack dev --table retail.orders_info`,
+Examples:
+  npm run cli -- snapshot --stack dev --table retail.orders_info
+  npm run cli -- snapshot --stack dev --table sales.orders_by_month --replace   # after DETACH/DROP of a partition`,
         )
         .action(async (o) => {
             process.exitCode = await (require("./snapshotCommand") as typeof import("./snapshotCommand")).runSnapshot({
                 selection: selection(o),
                 tables: o.table,
+                replace: o.replace,
                 timeoutMs: o.timeout,
             });
         });

@@ -9,11 +9,17 @@ import { readOperationsOutputs, resolveKafkaPassword, resolvePostgresPassword, S
 import { connectToSource } from "./postgresConnection";
 import { requestIncrementalSnapshot } from "../postgres/incrementalSnapshot";
 import { moveSinkPastGaps } from "./sinkOffsetRepair";
+import { writeTableFences } from "../postgres/tableFence";
 
 export interface SnapshotOptions {
     selection: StackSelection;
     /** Captured tables, "schema.table". */
     tables: string[];
+    /**
+     * Replace the tables' current state with what the re-read finds: a fence first hides every row ADX holds
+     * of them, so rows that left a table without a change event (a partition detached or dropped) go too.
+     */
+    replace?: boolean;
     timeoutMs: number;
 }
 
@@ -38,6 +44,17 @@ export async function runSnapshot(options: SnapshotOptions): Promise<number> {
         );
     const client = await connectToSource(outputs, resolvePostgresPassword(options.selection, outputs.postgres.user));
     try {
+        if (options.replace) {
+            const written = await writeTableFences(client, Object.fromEntries(tables.map((t, i) => [t, topics[i]])));
+            if ("unsupportedMajorVersion" in written)
+                throw new Error(
+                    `--replace needs PostgreSQL 14 or later (its pgoutput passes the fence, a logical decoding message, on); this server runs ${written.unsupportedMajorVersion}: ` +
+                        `run snapshot without --replace, then pg-adx-cdc reconcile --table <t> --repair to remove rows the table no longer has`,
+                );
+            process.stdout.write(
+                `fenced ${tables.join(", ")} at ${Object.values(written.fences).join(", ")}: ADX's current state now shows only what the re-read brings (until it completes, the rows read so far)\n`,
+            );
+        }
         const sent = await requestIncrementalSnapshot(
             client,
             { signalTable, connectUrl: outputs.connectRestUrl, connectorName: outputs.connectors.source, timeoutSeconds: Math.ceil(options.timeoutMs / 1000) },

@@ -17,7 +17,7 @@ import { AdxTestDouble } from "../../local/doubles/adxRestTestDouble";
 import { topicForTable } from "../../connectors/debeziumSource";
 import { DEFAULT_TABLE_PARTITIONS, sinkReadPartitions } from "../../connectors/kafkaTopics";
 import { connectRequest } from "../../connectors/connectRestClient";
-import { adxNamesFor, freshnessFunctionName } from "../../kql/adxModel";
+import { adxNamesFor, changeMetadataColumns, freshnessFunctionName } from "../../kql/adxModel";
 import { OperationsOutputs } from "../../contract/stackOutputs";
 import { localOperationsOutputs } from "./harness/operationsOutputs";
 import { runOperatorCli } from "./harness/operatorCli";
@@ -608,5 +608,36 @@ describe("operator commands on the real local pipeline", () => {
         });
         const after = JSON.parse((await runCommand("status", ["--json"])).stdout);
         assert.ok(!after.problems.some((p: string) => /TOPIC RE-CREATED|ORDER BROKEN|stopped at an offset/.test(p)), after.problems.join("; "));
+    });
+
+    it("snapshot --replace: a row ADX holds that left the table with no change event (as a detached partition's rows do) is gone after the re-read; the current state equals the source", async () => {
+        // The row: a key PostgreSQL never had, in ADX as if its table had held it (an old LSN, a Kafka position of its own).
+        const { kafkaOffset, lsn } = changeMetadataColumns([]);
+        const rows = adx.ingested.get(names.changes)!;
+        const template = rows.find((r) => r.row.orderid !== undefined && r.row.orderid !== null)!;
+        const maxOffset = Math.max(...rows.map((r) => Number(r.row[kafkaOffset.column] ?? 0)));
+        rows.push({ row: { ...template.row, orderid: 987654321, [lsn.column]: 1, [kafkaOffset.column]: maxOffset + 1_000_000 }, receivedAtMs: Date.now() });
+        const before = await compareWithSource(pipeline, source.admin, sink, CAPTURED_TABLE);
+        assert.ok(
+            before.mismatches.some((m) => /987654321/.test(m)),
+            `the stray row shows as a difference: ${before.mismatches.slice(0, 3).join("; ")}`,
+        );
+        const result = await runCommand("snapshot", ["--table", CAPTURED_TABLE, "--replace"]);
+        assert.equal(result.code, 0, result.stdout + result.stderr);
+        assert.match(result.stdout, /^fenced retail\.orders_info at \d+\/[0-9A-F]+: ADX's current state now shows only what the re-read brings/m);
+        let comparison: Awaited<ReturnType<typeof compareWithSource>> | undefined;
+        await pollUntil({
+            attempt: async () => {
+                comparison = await compareWithSource(pipeline, source.admin, sink, CAPTURED_TABLE);
+                return comparison.adxRows === comparison.sourceRows && comparison.mismatches.length === 0 ? true : undefined;
+            },
+            timeoutMs: 90_000,
+            intervalMs: 1000,
+            timeoutError: () =>
+                new Error(
+                    `after snapshot --replace ADX holds ${comparison?.adxRows} current rows against ${comparison?.sourceRows}: ${comparison?.mismatches.slice(0, 5).join("; ")}`,
+                ),
+        });
+        process.stderr.write(`e2e: snapshot --replace: ${comparison!.sourceRows} source rows = ${comparison!.adxRows} current rows in ADX, the stray row hidden\n`);
     });
 });
