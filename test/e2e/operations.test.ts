@@ -59,6 +59,21 @@ function operationsFor(queryUri: string): OperationsOutputs {
     return localOperationsOutputs(pipeline, { topicPrefix: PREFIX, sink, tables: [CAPTURED_TABLE], queryUri });
 }
 
+/** Polls until ADX's current state of the captured table equals PostgreSQL's, row for row and value for value. */
+async function waitUntilAdxEqualsSource(when: string, timeoutMs: number): Promise<Awaited<ReturnType<typeof compareWithSource>>> {
+    let comparison: Awaited<ReturnType<typeof compareWithSource>> | undefined;
+    await pollUntil({
+        attempt: async () => {
+            comparison = await compareWithSource(pipeline, source.admin, sink, CAPTURED_TABLE);
+            return comparison.adxRows === comparison.sourceRows && comparison.mismatches.length === 0 ? true : undefined;
+        },
+        timeoutMs,
+        intervalMs: 1000,
+        timeoutError: () => new Error(`${when} ADX holds ${comparison?.adxRows} current rows against ${comparison?.sourceRows}: ${comparison?.mismatches.slice(0, 5).join("; ")}`),
+    });
+    return comparison!;
+}
+
 function runCommand(command: "status" | "verify" | "restart-sink" | "snapshot", args: string[]) {
     return runOperatorCli(pipeline, outputsFile, command, args);
 }
@@ -506,19 +521,7 @@ describe("operator commands on the real local pipeline", () => {
             timeoutError: () => new Error(`${inAdx} of ${rows[0].n} rows lost to the gap are in ADX after the repair`),
         });
         // Not only as many: the whole table's current state in ADX equals PostgreSQL, value by value.
-        let comparison: Awaited<ReturnType<typeof compareWithSource>> | undefined;
-        await pollUntil({
-            attempt: async () => {
-                comparison = await compareWithSource(pipeline, source.admin, sink, CAPTURED_TABLE);
-                return comparison.adxRows === comparison.sourceRows && comparison.mismatches.length === 0 ? true : undefined;
-            },
-            timeoutMs: 60_000,
-            intervalMs: 1000,
-            timeoutError: () =>
-                new Error(
-                    `after the gap's repair ADX holds ${comparison?.adxRows} current rows against ${comparison?.sourceRows}: ${comparison?.mismatches.slice(0, 5).join("; ")}`,
-                ),
-        });
+        await waitUntilAdxEqualsSource("after the gap's repair", 60_000);
         await pollUntil({
             attempt: async () => {
                 const after = JSON.parse((await runCommand("status", ["--json"])).stdout);
@@ -625,19 +628,7 @@ describe("operator commands on the real local pipeline", () => {
         const result = await runCommand("snapshot", ["--table", CAPTURED_TABLE, "--replace"]);
         assert.equal(result.code, 0, result.stdout + result.stderr);
         assert.match(result.stdout, /^fenced retail\.orders_info at \d+\/[0-9A-F]+: ADX's current state now shows only what the re-read brings/m);
-        let comparison: Awaited<ReturnType<typeof compareWithSource>> | undefined;
-        await pollUntil({
-            attempt: async () => {
-                comparison = await compareWithSource(pipeline, source.admin, sink, CAPTURED_TABLE);
-                return comparison.adxRows === comparison.sourceRows && comparison.mismatches.length === 0 ? true : undefined;
-            },
-            timeoutMs: 90_000,
-            intervalMs: 1000,
-            timeoutError: () =>
-                new Error(
-                    `after snapshot --replace ADX holds ${comparison?.adxRows} current rows against ${comparison?.sourceRows}: ${comparison?.mismatches.slice(0, 5).join("; ")}`,
-                ),
-        });
-        process.stderr.write(`e2e: snapshot --replace: ${comparison!.sourceRows} source rows = ${comparison!.adxRows} current rows in ADX, the stray row hidden\n`);
+        const comparison = await waitUntilAdxEqualsSource("after snapshot --replace", 90_000);
+        process.stderr.write(`e2e: snapshot --replace: ${comparison.sourceRows} source rows = ${comparison.adxRows} current rows in ADX, the stray row hidden\n`);
     });
 });
