@@ -282,6 +282,7 @@ export const incrementalSnapshotProvider: pulumi.dynamic.ResourceProvider & { ad
             "adxTableGenerations",
             "tableColumnTypes",
             "tableRelations",
+            "tableEnumLabels",
             "topicPrefix",
         ] as const;
         return { changes: keys.some((k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k])) };

@@ -403,7 +403,8 @@ describe("schema changes and re-syncs lose nothing", () => {
         const afterUp = localOperationsOutputs(pipeline, { topicPrefix: PREFIX, sink, tables: [ORDERS, RETURNS] });
         assert.deepEqual((await readGoneTables(admin, afterUp)).unpublished, [], "the stack's outputs now hold the new relation");
         const before = snapshotInputs.tableRelations[RETURNS];
-        const { reread } = await snapshotResourceUp();
+        const { changed, reread } = await snapshotResourceUp();
+        assert.equal(changed, true, "the preview shows the snapshot resource changed, so pulumi up runs its update");
         assert.notEqual(snapshotInputs.tableRelations[RETURNS], before, "the catalog read another relation");
         assert.deepEqual(reread, [[RETURNS]], "only the replaced table is read again");
         await admin.query(`UPDATE ${RETURNS} SET return_reason = 'changed after the up' WHERE id % 10 = 3`);
@@ -444,7 +445,9 @@ describe("schema changes and re-syncs lose nothing", () => {
         assert.deepEqual((await snapshotResourceUp()).reread, [], "a label added changes no row: nothing read again");
         await admin.query(`ALTER TYPE shop.return_kind RENAME VALUE 'refund' TO 'money back'`);
         await sink.redeploy([ORDERS, RETURNS]);
-        assert.deepEqual((await snapshotResourceUp()).reread, [[RETURNS]], "only the table whose enum label was renamed is read again");
+        const relabeled = await snapshotResourceUp();
+        assert.equal(relabeled.changed, true, "the preview shows the snapshot resource changed, so pulumi up runs its update");
+        assert.deepEqual(relabeled.reread, [[RETURNS]], "only the table whose enum label was renamed is read again");
         assertEqual(await waitUntilEqual(pipeline, admin, sink, [ORDERS, RETURNS], "after an enum label was renamed", 180_000));
     });
 

@@ -2,7 +2,16 @@
 // already captures them, the signal row Debezium reads, and how status renders the progress.
 import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
-import { addedTables, capturedTableShapes, executeSnapshotSignal, relabeledTables, replacedTables, tablesToReread, taskCaptures } from "../../postgres/incrementalSnapshot";
+import {
+    addedTables,
+    capturedTableShapes,
+    executeSnapshotSignal,
+    incrementalSnapshotProvider,
+    relabeledTables,
+    replacedTables,
+    tablesToReread,
+    taskCaptures,
+} from "../../postgres/incrementalSnapshot";
 import { tableFromDebeziumPattern } from "../../contract/identifiers";
 import { renderHealthReport } from "../../operations/pipelineHealth";
 import { tableGenerations } from "../../kql/kqlSchema";
@@ -110,6 +119,28 @@ describe("incremental snapshot of tables added to a running stack", () => {
         assert.deepEqual(tablesToReread(added, renamed), ["a.x"]);
         assert.deepEqual(tablesToReread(renamed, renamed), [], "once");
         assert.deepEqual(tablesToReread({ tables }, renamed), [], "a stack deployed before labels were recorded re-reads nothing");
+    });
+
+    it("its diff sees every shape it re-reads for (columns, types, ADX generations, relations, enum labels), so pulumi up runs the update", async () => {
+        const base = { connection: {}, signalTable: "cdc_meta.signal_cdc", connectUrl: "http://c", connectorName: "s", tables: ["a.x"], topicPrefix: "cdc" };
+        const shapes = {
+            tableColumns: { "a.x": ["id", "mood"] },
+            tableColumnTypes: { "a.x": { id: "integer", mood: "mood" } },
+            adxTableGenerations: { "a.x": "adopted" },
+            tableRelations: { "a.x": "16400" },
+            tableEnumLabels: { "a.x": { mood: ["sad", "ok"] } },
+        };
+        const olds = { ...base, ...shapes };
+        assert.equal((await incrementalSnapshotProvider.diff!("id", olds, { ...olds })).changes, false);
+        const changed: Record<string, unknown> = {
+            tableColumns: { "a.x": ["id", "feeling"] },
+            tableColumnTypes: { "a.x": { id: "bigint", mood: "mood" } },
+            adxTableGenerations: { "a.x": "2026-12-04T00:00:00.000Z" },
+            tableRelations: { "a.x": "16999" },
+            tableEnumLabels: { "a.x": { mood: ["unhappy", "ok"] } },
+        };
+        for (const [key, value] of Object.entries(changed))
+            assert.equal((await incrementalSnapshotProvider.diff!("id", olds, { ...olds, [key]: value })).changes, true, `${key} changed`);
     });
 
     it("waits for a task whose table.include.list (escaped as the stack writes it) has every added table", () => {

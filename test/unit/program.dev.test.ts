@@ -224,6 +224,14 @@ describe("the program with Pulumi.dev.yaml", () => {
         // The providers that call Connect get its REST credentials as a secret input: encrypted in state, "[secret]" in diffs.
         const restCallers = allDynamic().filter((r) => r.inputs.connectCredentials !== undefined);
         assert.deepEqual(restCallers.map((r) => r.type.split(":").pop()).sort(), ["IncrementalSnapshot", "KafkaConnector", "KafkaConnector"]);
+        // What the snapshot resource compares to re-read a table by itself: the stack passes every shape the catalog gives, and the topic prefix for a replaced table's fence.
+        const snapshot = restCallers.find((r) => r.type.endsWith("IncrementalSnapshot"))!;
+        for (const shape of ["tableColumns", "tableColumnTypes", "tableRelations", "tableEnumLabels", "adxTableGenerations"])
+            assert.ok(snapshot.inputs[shape] && typeof snapshot.inputs[shape] === "object", `the snapshot resource gets ${shape}`);
+        assert.equal(
+            snapshot.inputs.topicPrefix,
+            run.byType("pulumi-nodejs:dynamic/pg-adx-cdc:KafkaConnector").find((c) => c.inputs.config?.["topic.prefix"])!.inputs.config["topic.prefix"],
+        );
         for (const r of restCallers) {
             assert.ok(SECRET_SIGNATURE in r.inputs.connectCredentials, `${r.name}: the credentials are a Pulumi secret`);
             assert.deepEqual(r.inputs.connectCredentials.value, { username: "pg-adx-cdc", password: MOCK_CONNECT_REST_PASSWORD });
