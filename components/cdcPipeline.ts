@@ -572,6 +572,7 @@ export class CdcPipeline extends pulumi.ComponentResource {
                 tableColumnTypes: sourceCatalog.described.apply((described) => capturedTableShapes(described, config.capture.tables).tableColumnTypes),
                 tableRelations: sourceCatalog.described.apply((described) => capturedTableShapes(described, config.capture.tables).tableRelations),
                 tableEnumLabels: sourceCatalog.described.apply((described) => capturedTableShapes(described, config.capture.tables).tableEnumLabels),
+                tablePartitions: sourceCatalog.described.apply((described) => capturedTableShapes(described, config.capture.tables).tablePartitions),
                 topicPrefix: config.capture.topicPrefix,
                 adxTableGenerations: pulumi
                     .all(kqlSchemas.map((s) => s.tableGenerations))

@@ -43,6 +43,12 @@ export interface CatalogTable {
      * created again, and its ADX rows belong to the table it replaced (postgres/tableFence.ts).
      */
     relationId?: string;
+    /**
+     * A partitioned table's leaf partitions (pg_partition_tree), relation OID → "schema.name": one gone since
+     * the last deployment (DETACH, DROP) took its rows away without a change event, and one attached with rows
+     * brought rows that never streamed (postgres/incrementalSnapshot.ts). Absent for a plain table.
+     */
+    partitions?: Record<string, string>;
     columns: CatalogColumn[];
     /** Primary key columns in key order; empty when the table has none. */
     primaryKey: string[];

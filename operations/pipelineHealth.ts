@@ -121,6 +121,8 @@ export interface PipelineHealthReport {
      * publication holds that the stack does not capture (a captured table after a RENAME).
      */
     goneTables?: { missing: string[]; uncapturedPublished: string[]; unpublished?: string[]; unlogged?: string[] };
+    /** Partitions of captured partitioned tables detached or dropped since the last pulumi up (their rows left without a change event). */
+    removedPartitions?: { table: string; partitions: string[] }[];
     /** What could not be reached at all (Connect, PostgreSQL, Kafka), with the reason. */
     unreachable: string[];
 }
@@ -286,6 +288,13 @@ export function evaluatePipelineHealth(report: PipelineHealthReport, thresholds:
                 `published table itself): it writes no WAL for that partition's changes, so none reach ADX while it stays so, and SET LOGGED publishes none of the rows ` +
                 `written meanwhile. Repair: ALTER TABLE <partition> SET LOGGED, then pg-adx-cdc reconcile --table ${table} --repair (re-reads the rows that differ and ` +
                 `removes those deleted meanwhile)`,
+        );
+    for (const removed of report.removedPartitions ?? [])
+        problems.push(
+            `PARTITION REMOVED: ${removed.partitions.join(", ")} of ${removed.table} detached or dropped since the last pulumi up: logical replication publishes no change for that, ` +
+                `so ADX's current state still holds every row ${removed.partitions.length === 1 ? "it" : "they"} held. Repair: pulumi refresh, then pulumi up (hides the table's rows ` +
+                `from that point and reads it again, so ADX keeps exactly the rows it holds now); pg-adx-cdc reconcile --table ${removed.table} --repair removes just the keys gone ` +
+                `and touches less on a large table (this line stays until the next pulumi up)`,
         );
     for (const gap of (report.replicaIdentityGaps ?? []).filter((g) => !(gone?.unpublished ?? []).includes(g.table)))
         problems.push(
@@ -530,6 +539,26 @@ export async function readGoneTables(sql: SqlQueryable, outputs: Pick<Operations
         unpublished,
         unlogged: rows.filter((r: any) => r.kind === "unlogged").map((r: any) => r.relation),
     };
+}
+
+/**
+ * The recorded leaf partitions (the stack's outputs) of each captured partitioned table that are no longer
+ * among its leaves. A table that is not the relation recorded (replaced, gone) is reported as such instead.
+ */
+export async function readRemovedPartitions(sql: SqlQueryable, outputs: Pick<OperationsOutputs, "adx">): Promise<NonNullable<PipelineHealthReport["removedPartitions"]>> {
+    const recorded = outputs.adx.tables.filter((t) => t.sourcePartitions && t.sourceRelation);
+    if (!recorded.length) return [];
+    const { rows } = await sql.query(
+        `SELECT t.name, to_regclass(t.name)::oid::text AS relation, COALESCE(array_agg(pt.relid::oid::text) FILTER (WHERE pt.isleaf), '{}') AS leaves ` +
+            `FROM unnest($1::text[]) t(name) LEFT JOIN LATERAL pg_partition_tree(to_regclass(t.name)) pt ON true GROUP BY t.name`,
+        [recorded.map((t) => t.sourceTable)],
+    );
+    return recorded.flatMap((t) => {
+        const now = rows.find((r: any) => r.name === t.sourceTable);
+        if (!now || now.relation !== t.sourceRelation) return [];
+        const removed = Object.keys(t.sourcePartitions!).filter((oid) => !now.leaves.includes(oid));
+        return removed.length ? [{ table: t.sourceTable, partitions: removed.map((oid) => t.sourcePartitions![oid]) }] : [];
+    });
 }
 
 /** The captured tables whose rows the stack's roles may not all read (absent publication name on old stacks' outputs: not checked). */
@@ -807,6 +836,7 @@ export async function collectPipelineHealth(
         try {
             report.slot = await readSlotHealth(sql, outputs.postgres.slotName, outputs.postgres.walGuardLogTable);
             report.goneTables = await readGoneTables(sql, outputs);
+            report.removedPartitions = await readRemovedPartitions(sql, outputs);
             report.replicaIdentityGaps = await readReplicaIdentityGaps(
                 sql,
                 outputs.adx.tables.map((t) => t.sourceTable),

@@ -36,6 +36,7 @@ export function buildOperationsOutputs(input: OperationsOutputsInput): Operation
             partitionColumn: metadata.kafkaPartition.column,
             offsetColumn: metadata.kafkaOffset.column,
             ...(describedTable(table)?.relationId ? { sourceRelation: describedTable(table)!.relationId } : {}),
+            ...(describedTable(table)?.partitions ? { sourcePartitions: describedTable(table)!.partitions } : {}),
         };
     };
     return {

@@ -1,5 +1,6 @@
 // What PostgreSQL's catalog says about the captured tables: columns in order, their types
-// (domains resolved to their base type), nullability, the primary key and the replica identity.
+// (domains resolved to their base type), nullability, the primary key, the replica identity and a
+// partitioned table's partitions.
 // The ADX model is generated from this, never from config. Pure parts here; the query runs in
 // the SourceCatalog provider (postgres/sourceCatalogResource.ts) and in the e2e harness.
 import { CatalogColumn, CatalogTable } from "../contract/typeTable";
@@ -31,7 +32,11 @@ SELECT w.qualified_name,
        a.attndims AS dimensions,
        (SELECT array_agg(e.enumlabel::text ORDER BY e.enumsortorder) FROM pg_enum e
          WHERE e.enumtypid = CASE WHEN bt.typtype = 'e' THEN bt.oid WHEN et.typtype = 'e' THEN et.oid END) AS enum_labels,
-       uk.columns AS unique_key
+       uk.columns AS unique_key,
+       CASE WHEN c.relkind = 'p' THEN
+         (SELECT COALESCE(jsonb_object_agg(pt.relid::oid::text, format('%I.%I', pn.nspname, pc.relname)), '{}'::jsonb)
+            FROM pg_partition_tree(c.oid) pt JOIN pg_class pc ON pc.oid = pt.relid JOIN pg_namespace pn ON pn.oid = pc.relnamespace
+           WHERE pt.isleaf) END AS partitions
 FROM wanted w
 JOIN pg_class c ON c.oid = to_regclass(w.qualified_name) AND c.relkind IN ('r', 'p')
 LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
@@ -81,6 +86,8 @@ export interface CatalogRow {
     unique_key?: string[] | null;
     /** An enum column's (or enum array's element) labels in sort order; null for other columns. */
     enum_labels?: string[] | null;
+    /** A partitioned table's leaf partitions, relation OID → "schema.name" (empty for a plain table). */
+    partitions?: Record<string, string> | null;
 }
 
 function kindOf(typtype: string | null, category: string | null): CatalogColumn["kind"] {
@@ -108,6 +115,7 @@ export function catalogTablesFromRows(tables: string[], rows: CatalogRow[]): { t
         found.push({
             qualifiedName: name,
             ...(own[0].relation_id ? { relationId: String(own[0].relation_id) } : {}),
+            ...(own[0].relation_id && own[0].partitions ? { partitions: own[0].partitions } : {}),
             replicaIdentity: REPLICA_IDENTITY[own[0].replica_identity] ?? "default",
             columns: columns.map((r) => ({
                 name: r.column_name!,

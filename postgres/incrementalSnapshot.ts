@@ -35,6 +35,8 @@ export interface IncrementalSnapshotInputs {
     tableEnumLabels?: Record<string, Record<string, string[]>>;
     /** Each captured table's relation (its pg_class OID) at this deployment: another one means the table was replaced. */
     tableRelations?: Record<string, string>;
+    /** Each captured partitioned table's leaf partitions at this deployment (relation OID → name; partitionChanges). */
+    tablePartitions?: Record<string, Record<string, string>>;
     /** The source connector's topic prefix: a replaced table's fence names its topic. */
     topicPrefix?: string;
     timeoutSeconds?: number;
@@ -70,9 +72,9 @@ export function executeSnapshotSignal(tables: string[], now = new Date(), filter
  * declared types. The next deployment compares them (tablesToReread).
  */
 export function capturedTableShapes(
-    described: { qualifiedName: string; relationId?: string; columns: { name: string; declaredType: string; enumLabels?: string[] }[] }[],
+    described: { qualifiedName: string; relationId?: string; partitions?: Record<string, string>; columns: { name: string; declaredType: string; enumLabels?: string[] }[] }[],
     tables: string[],
-): Required<Pick<IncrementalSnapshotInputs, "tableColumns" | "tableColumnTypes" | "tableRelations" | "tableEnumLabels">> {
+): Required<Pick<IncrementalSnapshotInputs, "tableColumns" | "tableColumnTypes" | "tableRelations" | "tableEnumLabels" | "tablePartitions">> {
     const captured = described.filter((t) => tables.includes(t.qualifiedName));
     return {
         tableColumns: Object.fromEntries(captured.map((t) => [t.qualifiedName, t.columns.map((c) => c.name)])),
@@ -81,7 +83,47 @@ export function capturedTableShapes(
         tableEnumLabels: Object.fromEntries(
             captured.map((t) => [t.qualifiedName, Object.fromEntries(t.columns.filter((c) => c.enumLabels?.length).map((c) => [c.name, c.enumLabels!]))]),
         ),
+        tablePartitions: Object.fromEntries(captured.filter((t) => t.partitions !== undefined).map((t) => [t.qualifiedName, t.partitions!])),
     };
+}
+
+/** A captured partitioned table's leaf partitions that came and went since the last deployment (relation OIDs). */
+export interface PartitionChange {
+    table: string;
+    /** Created or attached since: a partition attached with rows brought rows that never streamed. */
+    added: string[];
+    /** Detached or dropped since (or dropped and created again under its name): its rows left without a change event. */
+    removed: string[];
+}
+
+/**
+ * The captured partitioned tables whose leaf partitions changed since the last deployment. Logical decoding
+ * publishes no change for ATTACH, DETACH or DROP of a partition, so these are the changes of the table's
+ * rows the stream never carried. Recorded partitions only (a stack from before they were recorded, or a
+ * table that joined capture now, compares nothing).
+ */
+export function partitionChanges(
+    olds: Pick<IncrementalSnapshotInputs, "tablePartitions"> & { tables?: string[] },
+    news: Pick<IncrementalSnapshotInputs, "tables" | "tablePartitions">,
+): PartitionChange[] {
+    return news.tables.flatMap((table) => {
+        const before = olds.tablePartitions?.[table];
+        const now = news.tablePartitions?.[table];
+        if (!(olds.tables ?? []).includes(table) || before === undefined || now === undefined) return [];
+        const added = Object.keys(now).filter((oid) => !(oid in before));
+        const removed = Object.keys(before).filter((oid) => !(oid in now));
+        return added.length || removed.length ? [{ table, added, removed }] : [];
+    });
+}
+
+/**
+ * The condition (Debezium's `additional-conditions`, over the partitioned table) that reads only the rows of
+ * the given partitions: `tableoid` names the partition a row of the root lives in.
+ */
+export function partitionReadFilter(partitionOids: string[]): string {
+    if (partitionOids.length === 0 || partitionOids.some((oid) => !/^[1-9][0-9]*$/.test(oid)))
+        throw new Error(`partition relation OIDs expected, got ${JSON.stringify(partitionOids)}`);
+    return `tableoid IN (${partitionOids.join(", ")})`;
 }
 
 /**
@@ -115,12 +157,15 @@ export function addedTables(olds: string[] | undefined, news: string[]): string[
  * e.g. dollars to cents or a timestamp read in a time zone, and a rewrite publishes no change at
  * all); those whose ADX change table was created again (dropped in ADX and restored by pulumi up
  * after a refresh): the rows delivered before went with the old table, and the sink only delivers
- * what comes after; those replaced in PostgreSQL (replacedTables), whose rows never streamed; and those
- * with an enum label renamed (relabeledTables).
+ * what comes after; those replaced in PostgreSQL (replacedTables), whose rows never streamed; those
+ * with an enum label renamed (relabeledTables); and partitioned tables whose partitions came or went
+ * (partitionChanges; rereadPlan says how each is read).
  */
 export function tablesToReread(
-    olds: Pick<IncrementalSnapshotInputs, "tableColumns" | "adxTableGenerations" | "tableColumnTypes" | "tableRelations" | "tableEnumLabels"> & { tables?: string[] },
-    news: Pick<IncrementalSnapshotInputs, "tables" | "tableColumns" | "adxTableGenerations" | "tableColumnTypes" | "tableRelations" | "tableEnumLabels">,
+    olds: Pick<IncrementalSnapshotInputs, "tableColumns" | "adxTableGenerations" | "tableColumnTypes" | "tableRelations" | "tableEnumLabels" | "tablePartitions"> & {
+        tables?: string[];
+    },
+    news: Pick<IncrementalSnapshotInputs, "tables" | "tableColumns" | "adxTableGenerations" | "tableColumnTypes" | "tableRelations" | "tableEnumLabels" | "tablePartitions">,
 ): string[] {
     const added = addedTables(olds.tables, news.tables);
     const reshaped = news.tables.filter((t) => {
@@ -148,7 +193,31 @@ export function tablesToReread(
     const earlier = [...added, ...reshaped, ...retyped, ...recreated];
     const replaced = replacedTables(olds, news).filter((t) => !earlier.includes(t));
     const relabeled = relabeledTables(olds, news).filter((t) => !earlier.includes(t) && !replaced.includes(t));
-    return [...earlier, ...replaced, ...relabeled];
+    const repartitioned = partitionChanges(olds, news)
+        .map((c) => c.table)
+        .filter((t) => !earlier.includes(t) && !replaced.includes(t) && !relabeled.includes(t));
+    return [...earlier, ...replaced, ...relabeled, ...repartitioned];
+}
+
+/**
+ * How `pulumi up` reads the tables of tablesToReread: which get a fence first (every row ADX holds of them is
+ * hidden from its position on, so the re-read decides what is live), and which read only some partitions.
+ * A replaced table is fenced. A partitioned table that lost a partition is fenced and read whole: the rows the
+ * partition held are gone without a change event, and only a read of every row tells which keys are left (on a
+ * large table `reconcile --repair` touches less). One that only gained partitions reads just those: an
+ * attached partition's rows never streamed, and a partition created under capture is read again harmlessly.
+ */
+export function rereadPlan(
+    olds: Parameters<typeof tablesToReread>[0],
+    news: Parameters<typeof tablesToReread>[1],
+): { tables: string[]; fenced: string[]; filters: Record<string, string> } {
+    const tables = tablesToReread(olds, news);
+    const changes = partitionChanges(olds, news);
+    const fenced = [...replacedTables(olds, news), ...changes.filter((c) => c.removed.length).map((c) => c.table)].filter((t) => tables.includes(t));
+    // A table read for another reason as well is read whole.
+    const otherwise = tablesToReread(olds, { ...news, tablePartitions: olds.tablePartitions });
+    const filters = Object.fromEntries(changes.filter((c) => c.removed.length === 0 && !otherwise.includes(c.table)).map((c) => [c.table, partitionReadFilter(c.added)]));
+    return { tables, fenced: [...new Set(fenced)], filters };
 }
 
 /**
@@ -250,15 +319,29 @@ export async function requestIncrementalSnapshot(
 }
 
 /**
- * Reads `tables` again; a replaced table's fence is written first (even when the new table is empty, which
- * gets no signal), so the fence lies before every read of the new table.
+ * Reads `plan.tables` again; a fenced table's fence is written first (even when the table is empty, which
+ * gets no signal), so the fence lies before every read of it.
  */
-async function sendSignal(inputs: IncrementalSnapshotInputs, password: string | undefined, tables: string[], replaced: string[]): Promise<SentSignal | undefined> {
+async function sendSignal(inputs: IncrementalSnapshotInputs, password: string | undefined, plan: ReturnType<typeof rereadPlan>): Promise<SentSignal | undefined> {
     return withClient(inputs.connection, password, async (client) => {
-        if (replaced.length && inputs.topicPrefix)
-            await writeReplacedTableFences(client, Object.fromEntries(replaced.map((t) => [t, debeziumTopicName(inputs.topicPrefix!, t)])), logProgress);
-        return requestIncrementalSnapshot(client, inputs, tables, logProgress);
+        if (plan.fenced.length && inputs.topicPrefix)
+            await writeReplacedTableFences(client, Object.fromEntries(plan.fenced.map((t) => [t, debeziumTopicName(inputs.topicPrefix!, t)])), logProgress);
+        return requestIncrementalSnapshot(client, inputs, plan.tables, logProgress, plan.filters);
     });
+}
+
+/** What a deployment says of partitions that came and went (the preview diff shows the recorded partitions). */
+function logPartitionChanges(olds: IncrementalSnapshotInputs & { tables?: string[] }, news: IncrementalSnapshotInputs): void {
+    for (const c of partitionChanges(olds, news)) {
+        const name = (oid: string) => news.tablePartitions?.[c.table]?.[oid] ?? olds.tablePartitions?.[c.table]?.[oid] ?? oid;
+        if (c.removed.length)
+            logProgress(
+                `${c.table}: partition(s) ${c.removed.map(name).join(", ")} detached or dropped since the last pulumi up (no change event carries that): ` +
+                    `fencing the table and reading it again, so ADX keeps exactly the rows it holds now`,
+            );
+        if (c.added.length && !c.removed.length)
+            logProgress(`${c.table}: partition(s) ${c.added.map(name).join(", ")} new since the last pulumi up: reading their rows (an attached partition's never streamed)`);
+    }
 }
 
 export const incrementalSnapshotProvider: pulumi.dynamic.ResourceProvider & { adminPassword?: string } = {
@@ -283,6 +366,7 @@ export const incrementalSnapshotProvider: pulumi.dynamic.ResourceProvider & { ad
             "tableColumnTypes",
             "tableRelations",
             "tableEnumLabels",
+            "tablePartitions",
             "topicPrefix",
         ] as const;
         return { changes: keys.some((k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k])) };
@@ -294,8 +378,9 @@ export const incrementalSnapshotProvider: pulumi.dynamic.ResourceProvider & { ad
     },
 
     async update(_id: string, olds: any, news: any) {
-        const reread = tablesToReread(olds, news);
-        const sent = reread.length ? await sendSignal(news, (this as any).adminPassword, reread, replacedTables(olds, news)) : undefined;
+        const plan = rereadPlan(olds, news);
+        logPartitionChanges(olds, news);
+        const sent = plan.tables.length ? await sendSignal(news, (this as any).adminPassword, plan) : undefined;
         return { outs: { ...news, signals: [...(olds.signals ?? []), ...(sent ? [sent] : [])] } };
     },
 
@@ -322,6 +407,8 @@ export interface IncrementalSnapshotArgs {
     tableEnumLabels?: pulumi.Input<Record<string, Record<string, string[]>>>;
     /** Each captured table's relation (from the catalog): a table dropped and created again is fenced and read again. */
     tableRelations?: pulumi.Input<Record<string, string>>;
+    /** Each captured partitioned table's leaf partitions (from the catalog): one gone fences and re-reads the table, one new is read. */
+    tablePartitions?: pulumi.Input<Record<string, Record<string, string>>>;
     /** The source connector's topic prefix (a replaced table's fence names its topic). */
     topicPrefix?: pulumi.Input<string>;
     timeoutSeconds?: pulumi.Input<number>;

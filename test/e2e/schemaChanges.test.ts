@@ -6,6 +6,8 @@
 //   cannot change is refused before anything changes;
 // - a table added to the running pipeline: its existing rows arrive by incremental snapshot while the
 //   other table keeps streaming;
+// - partitions attached with rows, detached and dropped (no change event for any): pulumi up reads the new
+//   partitions' rows, and fences and re-reads a table that lost one; status names a removed one meanwhile;
 // - Connect killed (-9) before its first offset flush while rows are deleted: the re-snapshot's rule
 //   hides every key deleted meanwhile.
 import { after, afterEach, before, describe, it } from "node:test";
@@ -27,7 +29,7 @@ import { sourceObjectNames } from "../../postgres/sourceSchema";
 import { planPipeline } from "../../plan/pipelinePlan";
 import { sourceConnectorInput } from "../../plan/sourceConnectorInput";
 import { adxNamesFor, changeMetadataColumns } from "../../kql/adxModel";
-import { evaluatePipelineHealth, readGoneTables, readIncrementalSnapshots } from "../../operations/pipelineHealth";
+import { evaluatePipelineHealth, readGoneTables, readIncrementalSnapshots, readRemovedPartitions } from "../../operations/pipelineHealth";
 import { localOperationsOutputs } from "./harness/operationsOutputs";
 import { KustoRow } from "../../local/doubles/adxIngestionTestDouble";
 import { pollUntil } from "../../runtime/pollUntil";
@@ -181,8 +183,8 @@ function assertEqual(results: Awaited<ReturnType<typeof waitUntilEqual>>) {
  * `pulumi up` of the snapshot resource with what the stack passes it now (the catalog's shapes, the ADX
  * tables' generations): whether its inputs changed, and the tables each signal it sent reads again.
  */
-async function snapshotResourceUp(): Promise<{ changed: boolean; reread: string[][] }> {
-    const next = { ...snapshotInputs, ...columnsOf(sink), adxTableGenerations: sink.adxTableGenerations() };
+async function snapshotResourceUp(tables: string[] = snapshotInputs.tables): Promise<{ changed: boolean; reread: string[][] }> {
+    const next = { ...snapshotInputs, tables, ...columnsOf(sink), adxTableGenerations: sink.adxTableGenerations() };
     const changed = !!(await incrementalSnapshotProvider.diff!("snapshot", snapshotInputs, next)).changes;
     const { outs } = await incrementalSnapshotProvider.update!("snapshot", { ...snapshotInputs, signals: [] }, next);
     snapshotInputs = next;
@@ -449,6 +451,93 @@ describe("schema changes and re-syncs lose nothing", () => {
         assert.equal(relabeled.changed, true, "the preview shows the snapshot resource changed, so pulumi up runs its update");
         assert.deepEqual(relabeled.reread, [[RETURNS]], "only the table whose enum label was renamed is read again");
         assertEqual(await waitUntilEqual(pipeline, admin, sink, [ORDERS, RETURNS], "after an enum label was renamed", 180_000));
+    });
+
+    it("partitions attached, detached and dropped under load publish no change: pulumi up reads an attached partition's rows; status names a removed one, and pulumi up fences and re-reads its table; the current state equals the source", async () => {
+        const EVENTS = "shop.events";
+        const tables = [ORDERS, RETURNS, EVENTS];
+        await admin.query(`CREATE TABLE ${EVENTS} (id bigint NOT NULL, day date NOT NULL, note text, PRIMARY KEY (id, day)) PARTITION BY RANGE (day)`);
+        for (const year of [2024, 2025, 2026]) {
+            await admin.query(`CREATE TABLE shop.events_${year} PARTITION OF ${EVENTS} FOR VALUES FROM ('${year}-01-01') TO ('${year + 1}-01-01')`);
+            await admin.query(`INSERT INTO ${EVENTS} SELECT g, '${year}-01-01'::date + g % 365, 'event ' || g FROM generate_series(${year * 1000}, ${year * 1000 + 299}) g`);
+        }
+        // pulumi up with the partitioned table captured (bootstrap, model and sink, source connector, then its first read).
+        const up = async () => {
+            await sourceBootstrapProvider.update!("bootstrap", bootstrapInputs, bootstrapFor(PREFIX, tables));
+            bootstrapInputs = bootstrapFor(PREFIX, tables);
+            await sink.redeploy(tables);
+            const nextSource = {
+                ...sourceInputs,
+                config: buildDebeziumSourceConfig(
+                    sourceConnectorInput(
+                        planPipeline({ topicPrefix: PREFIX, tables }),
+                        sink.models.map((m) => m.described),
+                        pipeline.sourceDeployment,
+                    ),
+                ),
+            };
+            await kafkaConnectorProvider.update!(SOURCE, sourceInputs, nextSource);
+            sourceInputs = nextSource;
+            return snapshotResourceUp(tables);
+        };
+        const writer = await adminClient(pipeline);
+        const workload = startOrdersWorkload(writer, 100);
+        assert.deepEqual((await up()).reread, [[EVENTS]], "the table that joined capture is read");
+        assertEqual(await waitUntilEqual(pipeline, admin, sink, [EVENTS], "the partitioned table captured", 180_000));
+
+        // A table loaded apart and attached with its rows (none of them streams), and a partition created under capture (its rows stream).
+        await admin.query(`CREATE TABLE shop.events_2027 (LIKE ${EVENTS} INCLUDING DEFAULTS)`);
+        await admin.query(`INSERT INTO shop.events_2027 SELECT g, '2027-01-01'::date + g % 365, 'loaded apart ' || g FROM generate_series(2027000, 2027199) g`);
+        await admin.query(`ALTER TABLE ${EVENTS} ATTACH PARTITION shop.events_2027 FOR VALUES FROM ('2027-01-01') TO ('2028-01-01')`);
+        await admin.query(`CREATE TABLE shop.events_2028 PARTITION OF ${EVENTS} FOR VALUES FROM ('2028-01-01') TO ('2029-01-01')`);
+        await admin.query(`INSERT INTO ${EVENTS} SELECT g, '2028-01-01'::date + g % 365, 'streamed ' || g FROM generate_series(2028000, 2028049) g`);
+        await admin.query(`UPDATE ${EVENTS} SET note = 'changed after the attach' WHERE id % 10 = 1`);
+        // 200 attached rows, 20 of them changed since (those changes stream whole).
+        const beforeAttachUp = await compareWithSource(pipeline, admin, sink, EVENTS);
+        assert.ok(
+            beforeAttachUp.sourceRows - beforeAttachUp.adxRows >= 180,
+            `before pulumi up the attached partition's unchanged rows are not in ADX (${beforeAttachUp.sourceRows} vs ${beforeAttachUp.adxRows})`,
+        );
+        const attached = await up();
+        assert.equal(attached.changed, true, "the preview shows the snapshot resource changed (its recorded partitions)");
+        assert.deepEqual(attached.reread, [[EVENTS]]);
+        const { rows: signals } = await admin.query(`SELECT data FROM ${names.signalTable} WHERE type = 'execute-snapshot' ORDER BY id DESC LIMIT 1`);
+        const conditions = JSON.parse(signals[0].data)["additional-conditions"];
+        assert.equal(conditions?.length, 1, "only the new partitions are read");
+        const { rows: newPartitions } = await admin.query(
+            `SELECT array_agg(oid::text ORDER BY oid) AS oids FROM pg_class WHERE oid IN ('shop.events_2027'::regclass, 'shop.events_2028'::regclass)`,
+        );
+        assert.equal(conditions[0].filter, `tableoid IN (${newPartitions[0].oids.join(", ")})`);
+        assertEqual(await waitUntilEqual(pipeline, admin, sink, [EVENTS], "after a partition was attached with rows", 180_000));
+
+        // Retention as pg_partman runs it: the oldest partition detached (kept apart), the next dropped; the application writes on.
+        await admin.query(`ALTER TABLE ${EVENTS} DETACH PARTITION shop.events_2024`);
+        await admin.query(`DROP TABLE shop.events_2025`);
+        await admin.query(`UPDATE ${EVENTS} SET note = 'changed after the drop' WHERE id % 10 = 2`);
+        await admin.query(`DELETE FROM ${EVENTS} WHERE id % 10 = 3`);
+        const outputs = localOperationsOutputs(pipeline, { topicPrefix: PREFIX, sink, tables });
+        const removed = await readRemovedPartitions(admin, outputs);
+        assert.deepEqual(removed, [{ table: EVENTS, partitions: ["shop.events_2024", "shop.events_2025"] }]);
+        assert.match(
+            evaluatePipelineHealth({ connectors: [], topics: [], unreachable: [], removedPartitions: removed }).join("\n"),
+            /PARTITION REMOVED: shop\.events_2024, shop\.events_2025 of shop\.events detached or dropped since the last pulumi up/,
+        );
+        // 600 rows left with the two partitions; a delete still on its way only adds to ADX's count.
+        const beforeDropUp = await compareWithSource(pipeline, admin, sink, EVENTS);
+        assert.ok(
+            beforeDropUp.adxRows - beforeDropUp.sourceRows >= 600,
+            `without the repair ADX keeps the removed partitions' rows (${beforeDropUp.adxRows} vs ${beforeDropUp.sourceRows})`,
+        );
+        const dropped = await up();
+        assert.equal(dropped.changed, true);
+        assert.deepEqual(dropped.reread, [[EVENTS]]);
+        await workload.finish();
+        assertEqual(await waitUntilEqual(pipeline, admin, sink, [ORDERS, EVENTS], "after partitions were detached and dropped", 180_000));
+        const { op } = changeMetadataColumns(["id"]);
+        assert.equal(changeRows(EVENTS).filter((r) => r[op.column] === "t").length, 1, "one fence, in the table's change stream");
+        assert.deepEqual(await readRemovedPartitions(admin, localOperationsOutputs(pipeline, { topicPrefix: PREFIX, sink, tables })), [], "status is clean after the up");
+        assert.deepEqual((await snapshotResourceUp()).reread, [], "the next pulumi up reads nothing again");
+        await writer.end();
     });
 
     it("Connect killed (-9) before the first offset flush while rows are deleted: after recovery no deleted row is live in ADX", async () => {

@@ -49,6 +49,18 @@ describe("generated columns in the catalog", () => {
     });
 });
 
+describe("a partitioned table in the catalog", () => {
+    it("records its leaf partitions by relation OID (a plain table none), so a deployment sees one come or go", () => {
+        const leaves = { "16401": "app.invoices_2025", "16402": 'app."Invoices 2026"' };
+        const { tables } = catalogTablesFromRows(["app.invoices"], [row("id", { key_position: 1, relation_id: "16400", partitions: leaves })]);
+        assert.deepEqual(tables[0].partitions, leaves);
+        const plain = catalogTablesFromRows(["app.invoices"], [row("id", { key_position: 1, relation_id: "16400", partitions: null })]).tables[0];
+        assert.equal("partitions" in plain, false);
+        const empty = catalogTablesFromRows(["app.invoices"], [row("id", { key_position: 1, relation_id: "16400", partitions: {} })]).tables[0];
+        assert.deepEqual(empty.partitions, {}, "a partitioned table with no partition yet records none, so its first one counts as new");
+    });
+});
+
 describe("the key of a table without a primary key", () => {
     it("is its unique index over NOT NULL columns (a join table an ORM made), which Debezium is told to key its records by", () => {
         const unique = { unique_key: ["A", "B"] };

@@ -7,7 +7,10 @@ import {
     capturedTableShapes,
     executeSnapshotSignal,
     incrementalSnapshotProvider,
+    partitionChanges,
+    partitionReadFilter,
     relabeledTables,
+    rereadPlan,
     replacedTables,
     tablesToReread,
     taskCaptures,
@@ -121,7 +124,38 @@ describe("incremental snapshot of tables added to a running stack", () => {
         assert.deepEqual(tablesToReread({ tables }, renamed), [], "a stack deployed before labels were recorded re-reads nothing");
     });
 
-    it("its diff sees every shape it re-reads for (columns, types, ADX generations, relations, enum labels), so pulumi up runs the update", async () => {
+    it("a partitioned table that lost a partition (DETACH, DROP) is fenced and read whole; one that only gained partitions reads just theirs", () => {
+        const tables = ["a.events", "b.y"];
+        const described = (leaves: Record<string, string>) => [
+            { qualifiedName: "a.events", relationId: "16400", partitions: leaves, columns: [{ name: "id", declaredType: "bigint" }] },
+            { qualifiedName: "b.y", relationId: "16500", columns: [{ name: "id", declaredType: "integer" }] },
+        ];
+        const olds = { tables, ...capturedTableShapes(described({ "16401": "a.events_2025", "16402": "a.events_2026" }), tables) };
+        assert.deepEqual(olds.tablePartitions, { "a.events": { "16401": "a.events_2025", "16402": "a.events_2026" } }, "a plain table records no partitions");
+        assert.deepEqual(rereadPlan(olds, olds), { tables: [], fenced: [], filters: {} }, "nothing changed: nothing read");
+
+        const attached = { tables, ...capturedTableShapes(described({ "16401": "a.events_2025", "16402": "a.events_2026", "16410": "a.events_2027" }), tables) };
+        assert.deepEqual(partitionChanges(olds, attached), [{ table: "a.events", added: ["16410"], removed: [] }]);
+        assert.deepEqual(rereadPlan(olds, attached), { tables: ["a.events"], fenced: [], filters: { "a.events": "tableoid IN (16410)" } });
+
+        const dropped = { tables, ...capturedTableShapes(described({ "16402": "a.events_2026", "16410": "a.events_2027" }), tables) };
+        assert.deepEqual(partitionChanges(olds, dropped), [{ table: "a.events", added: ["16410"], removed: ["16401"] }]);
+        assert.deepEqual(rereadPlan(olds, dropped), { tables: ["a.events"], fenced: ["a.events"], filters: {} }, "fenced and read whole, no filter");
+
+        // Dropped and created again under its name: another relation, so it counts as removed and added.
+        const recreated = { tables, ...capturedTableShapes(described({ "16420": "a.events_2025", "16402": "a.events_2026" }), tables) };
+        assert.deepEqual(partitionChanges(olds, recreated), [{ table: "a.events", added: ["16420"], removed: ["16401"] }]);
+
+        // A table read whole for another reason (a new column) is not narrowed to its new partitions.
+        const reshaped = { ...attached, tableColumns: { ...attached.tableColumns, "a.events": ["id", "note"] } };
+        assert.deepEqual(rereadPlan(olds, reshaped), { tables: ["a.events"], fenced: [], filters: {} });
+        assert.deepEqual(rereadPlan({ tables: ["b.y"] }, attached).filters, {}, "a table that joins capture now is read whole");
+        assert.deepEqual(partitionChanges({ tables }, attached), [], "a stack deployed before partitions were recorded compares nothing");
+        assert.throws(() => partitionReadFilter(["16410); DROP TABLE x; --"]), /partition relation OIDs expected/);
+        assert.throws(() => partitionReadFilter([]), /partition relation OIDs expected/);
+    });
+
+    it("its diff sees every shape it re-reads for (columns, types, ADX generations, relations, enum labels, partitions), so pulumi up runs the update", async () => {
         const base = { connection: {}, signalTable: "cdc_meta.signal_cdc", connectUrl: "http://c", connectorName: "s", tables: ["a.x"], topicPrefix: "cdc" };
         const shapes = {
             tableColumns: { "a.x": ["id", "mood"] },
@@ -129,6 +163,7 @@ describe("incremental snapshot of tables added to a running stack", () => {
             adxTableGenerations: { "a.x": "adopted" },
             tableRelations: { "a.x": "16400" },
             tableEnumLabels: { "a.x": { mood: ["sad", "ok"] } },
+            tablePartitions: { "a.x": { "16401": "a.x_1" } },
         };
         const olds = { ...base, ...shapes };
         assert.equal((await incrementalSnapshotProvider.diff!("id", olds, { ...olds })).changes, false);
@@ -138,6 +173,7 @@ describe("incremental snapshot of tables added to a running stack", () => {
             adxTableGenerations: { "a.x": "2026-12-04T00:00:00.000Z" },
             tableRelations: { "a.x": "16999" },
             tableEnumLabels: { "a.x": { mood: ["unhappy", "ok"] } },
+            tablePartitions: { "a.x": { "16401": "a.x_1", "16402": "a.x_2" } },
         };
         for (const [key, value] of Object.entries(changed))
             assert.equal((await incrementalSnapshotProvider.diff!("id", olds, { ...olds, [key]: value })).changes, true, `${key} changed`);

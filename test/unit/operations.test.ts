@@ -288,6 +288,17 @@ describe("status verdict", () => {
         assert.match(renderHealthReport(report, problems), /watchdog {3}cdc-adx-sink task 0 on w:8083: left FAILED, its offset is outside the topic/);
     });
 
+    it("a partition detached or dropped since the last pulumi up is a problem naming the table, the partitions and the repair", () => {
+        const problems = evaluatePipelineHealth({
+            connectors: [],
+            topics: [],
+            unreachable: [],
+            removedPartitions: [{ table: "app.events", partitions: ["app.events_2025_01", "app.events_2025_02"] }],
+        }).join("\n");
+        assert.match(problems, /PARTITION REMOVED: app\.events_2025_01, app\.events_2025_02 of app\.events detached or dropped since the last pulumi up/);
+        assert.match(problems, /Repair: pulumi refresh, then pulumi up .*reconcile --table app\.events --repair/);
+    });
+
     it("rows that arrived with values replaced by markers are reported per table, without making the pipeline unhealthy", () => {
         const report = { ...healthy(), oversized: [{ table: "app.documents", rows: 2, examples: ["body:1572864"] }] };
         assert.deepEqual(evaluatePipelineHealth(report), []);

@@ -226,7 +226,7 @@ describe("the program with Pulumi.dev.yaml", () => {
         assert.deepEqual(restCallers.map((r) => r.type.split(":").pop()).sort(), ["IncrementalSnapshot", "KafkaConnector", "KafkaConnector"]);
         // What the snapshot resource compares to re-read a table by itself: the stack passes every shape the catalog gives, and the topic prefix for a replaced table's fence.
         const snapshot = restCallers.find((r) => r.type.endsWith("IncrementalSnapshot"))!;
-        for (const shape of ["tableColumns", "tableColumnTypes", "tableRelations", "tableEnumLabels", "adxTableGenerations"])
+        for (const shape of ["tableColumns", "tableColumnTypes", "tableRelations", "tableEnumLabels", "tablePartitions", "adxTableGenerations"])
             assert.ok(snapshot.inputs[shape] && typeof snapshot.inputs[shape] === "object", `the snapshot resource gets ${shape}`);
         assert.equal(
             snapshot.inputs.topicPrefix,
