@@ -292,9 +292,21 @@ export async function waitForConnectorRunning(baseUrl: ConnectEndpoint, name: st
         timeoutMs: policy.deadlineMs,
         intervalMs: 500,
         timeoutError: () =>
-            new Error(`connector "${name}" not RUNNING after ${Math.round(policy.deadlineMs / 1000)} s; last status: ${typeof last === "string" ? last : JSON.stringify(last)}`),
+            new Error(
+                `connector "${name}" not RUNNING after ${Math.round(policy.deadlineMs / 1000)} s; last status: ${typeof last === "string" ? last : JSON.stringify(last)}` +
+                    (typeof last !== "string" && last.type === "source" && last.tasks.length === 0 ? `\n${SOURCE_TASK_NOT_STARTED_HINT}` : ""),
+            ),
     });
 }
+
+/**
+ * Why a source connector can run with no task for minutes: Debezium's PostgreSQL task starts by creating its
+ * replication slot, which waits for every transaction open at that moment to end (postgres/slotCreationWait.ts).
+ */
+export const SOURCE_TASK_NOT_STARTED_HINT =
+    "Its task has not started: a Debezium PostgreSQL task starts by creating its replication slot, which waits until every transaction open at that " +
+    "moment has ended (a session idle in transaction after a write, a long batch, a prepared transaction); `pg-adx-cdc status` names them (SLOT CREATION WAITING). " +
+    "End them and run pulumi up again.";
 
 /**
  * The first worker of a Connect group that answers (GET / within `probeMs`): any worker takes

@@ -14,6 +14,7 @@ import { OVERSIZED_FIELD } from "../contract/recordFields";
 import { buildLastWalGuardDropSql } from "../postgres/walGuard";
 import { GONE_TABLES_SQL, publishedTables, REPLICA_IDENTITY_GAPS_SQL, ROW_SECURITY_GAPS_SQL, rowSecurityPolicyName, USER_TABLE_LOCK_TIMEOUT } from "../postgres/sourceSchema";
 import { connectAuthorizationHeaders, connectUnauthorizedMessage } from "../connectors/connectRestAuth";
+import { describeOpenWriteTransaction, OpenWriteTransaction, readSlotCreationWait } from "../postgres/slotCreationWait";
 
 export interface ConnectorHealth {
     name: string;
@@ -45,6 +46,8 @@ export interface SlotHealth {
     guardDrop?: { at: Date; retainedBytes: number; limitBytes: number; drops: number };
     /** The WAL guard's latest failed run in the last hour (it cannot protect the source then). */
     guardFailure?: { at: Date; error: string };
+    /** Debezium's CREATE_REPLICATION_SLOT still waiting, and the transactions it waits for (postgres/slotCreationWait.ts). */
+    creationWait?: { waitedSeconds: number; blockers: OpenWriteTransaction[] };
 }
 
 export interface PipelineHealthReport {
@@ -221,6 +224,14 @@ export function evaluatePipelineHealth(report: PipelineHealthReport, thresholds:
                     `(snapshot.mode when_needed) and the current state then hides rows deleted meanwhile. See that it runs (its state is above) and why it fell behind`,
             );
         else if (!slot.exists) problems.push(`replication slot ${slot.name} does not exist (the source connector creates it; is it running?)`);
+        else if (slot.creationWait)
+            problems.push(
+                `SLOT CREATION WAITING: Debezium has waited ${slot.creationWait.waitedSeconds} s to create replication slot ${slot.name}, and capture starts only once it exists: ` +
+                    `PostgreSQL creates a logical slot only once every transaction open when the creation began has ended. ` +
+                    (slot.creationWait.blockers.length
+                        ? `Still open: ${slot.creationWait.blockers.map(describeOpenWriteTransaction).join("; ")}`
+                        : "The transactions it waited for have ended; it completes within seconds"),
+            );
         else {
             if (slot.walStatus === "lost") problems.push(`replication slot ${slot.name} lost WAL it needed (wal_status=lost); the connector must re-snapshot`);
             // What endangers the source is the WAL kept on disk (from restart_lsn), which can exceed the consumer's lag.
@@ -597,8 +608,10 @@ export async function readSlotHealth(sql: SqlQueryable, slotName: string, walGua
     const guard = walGuardLogTable ? await readWalGuardLog(sql, walGuardLogTable) : {};
     const { rows } = await sql.query(SLOT_LAG_SQL, [slotName]);
     if (rows.length === 0) return { name: slotName, exists: false, ...guard };
+    const creationWait = await readSlotCreationWait(sql, slotName);
     return {
         ...guard,
+        ...(creationWait ? { creationWait } : {}),
         name: slotName,
         exists: true,
         active: rows[0].active,

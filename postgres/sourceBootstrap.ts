@@ -10,6 +10,7 @@ import { pollUntil } from "../runtime/pollUntil";
 import * as pulumi from "@pulumi/pulumi";
 import * as sourceSchema from "./sourceSchema";
 import * as walGuard from "./walGuard";
+import { waitUntilSlotCanBeCreated } from "./slotCreationWait";
 import { ADMIN_PASSWORD_CONFIG_KEY, CheckFailure, checkAnswer, configureAdminPassword, goneFromRead, logProgress } from "../runtime/providerKit";
 
 export interface PostgresConnectionInputs {
@@ -98,6 +99,8 @@ async function refuseRenamedTables(client: { query(sql: string, values?: unknown
 async function applyBootstrap(inputs: SourceBootstrapInputs, password: string | undefined): Promise<void> {
     const statements = sourceSchema.buildSourceBootstrapStatements(inputs.bootstrap);
     await withClient(inputs.connection, password, async (client) => {
+        // Before any change: a transaction left open would hold Debezium's start, silently, once the connector exists.
+        await waitUntilSlotCanBeCreated(client, inputs.slotName, (inputs.timeoutSeconds ?? 300) * 1000, logProgress);
         await refuseRenamedTables(client, inputs.bootstrap);
         for (const check of sourceSchema.buildCaptureCheckStatements(inputs.bootstrap)) await runBootstrapStatement(client, check);
         await setReplicaIdentity(client, inputs.bootstrap.tables);

@@ -29,6 +29,7 @@ import { defaultPostgresSettings } from "../../config/postgresSettings";
 import { adxNamesFor, changeMetadataColumns } from "../../kql/adxModel";
 import { TRUNCATE_OP } from "../../contract/recordFields";
 import { pollUntil } from "../../runtime/pollUntil";
+import { evaluatePipelineHealth, readSlotHealth } from "../../operations/pipelineHealth";
 
 const PREFIX = "azurelike";
 const OWNER = "erp_owner";
@@ -139,13 +140,59 @@ describe("PostgreSQL as Azure runs it: a NOSUPERUSER admin, the application's ta
         assert.equal(Math.floor(outs.facts.serverVersion / 10000), Number(defaultPostgresSettings().version));
     });
 
+    it("a transaction left open after a write (as a SQL client with autocommit off leaves one) stops pulumi up before anything is created, naming the session and the fix", async () => {
+        const { rows: me } = await app.query("SELECT pg_backend_pid() AS pid");
+        await app.query("BEGIN");
+        await app.query(`INSERT INTO ${CUSTOMERS} VALUES (9999, 'held open', NULL)`);
+        const started = Date.now();
+        await assert.rejects(
+            bootstrapCapture(pipeline, { prefix: PREFIX, tables: TABLES, scramSalt: "YXp1cmVsaWtlLXNhbHQtMTI=", bootstrapTimeoutSeconds: 4 }),
+            new RegExp(
+                `replication slot "${sourceObjectNames(PREFIX).slotName}" cannot be created yet: .* still open.*\\n  - pid ${me[0].pid} \\(${APP_LOGIN}(, application '[^']*')?, idle in transaction for \\d+ s, ` +
+                    `last statement: INSERT INTO erp\\.customers .*SELECT pg_terminate_backend\\(${me[0].pid}\\)\\).*nothing of the capture was created yet`,
+                "s",
+            ),
+        );
+        assert.ok(Date.now() - started < 30_000, "it waited about its deadline, not the connector's");
+        const { rows: created } = await superuser.query("SELECT count(*)::int AS n FROM pg_publication WHERE pubname = $1", [sourceObjectNames(PREFIX).publicationName]);
+        assert.equal(created[0].n, 0, "no publication, nothing of the stack's");
+        await app.query("ROLLBACK");
+    });
+
     it("bootstrap, snapshot and stream with no superuser: what the application writes arrives in ADX as the source holds it", async () => {
         await app.query(`INSERT INTO ${CUSTOMERS} SELECT g, 'customer ' || g, CASE WHEN g % 3 = 0 THEN 'gold' END FROM generate_series(1, 40) g`);
         await app.query(`INSERT INTO ${INVOICES} SELECT g, DATE '2025-06-01' + (g * 11 % 400), 1 + g % 40, g * 2.25 FROM generate_series(1, 90) g`);
         await app.query(`INSERT INTO ${EF_PAYMENTS} ("InvoiceId", "Note") SELECT g, 'paid ' || g FROM generate_series(1, 30) g`);
         const capture = await bootstrapCapture(pipeline, { prefix: PREFIX, tables: TABLES, scramSalt: "YXp1cmVsaWtlLXNhbHQtMTI=" });
         bootstrapInputs = capture.bootstrapInputs;
-        ({ sink, connectorInputs } = await capture.start());
+        // A transaction opened after the bootstrap's check holds Debezium's slot creation: status names it, and capture starts once it ends.
+        const { rows: me } = await app.query("SELECT pg_backend_pid() AS pid");
+        await app.query("BEGIN");
+        await app.query(`UPDATE ${CUSTOMERS} SET tier = tier WHERE id = 1`);
+        const starting = capture.start();
+        const operator = await sessionAs(pipeline, OPERATOR_USER);
+        const slot = await pollUntil({
+            attempt: async () => {
+                const health = await readSlotHealth(operator, sourceObjectNames(PREFIX).slotName);
+                return health.creationWait?.blockers.length ? health : undefined;
+            },
+            timeoutMs: 60_000,
+            intervalMs: 500,
+            timeoutError: () => new Error("status never saw Debezium's slot creation waiting"),
+        });
+        assert.deepEqual(
+            slot.creationWait!.blockers.map((b) => b.pid),
+            [me[0].pid],
+        );
+        assert.match(
+            evaluatePipelineHealth({ connectors: [], topics: [], unreachable: [], slot }).join("\n"),
+            new RegExp(
+                `SLOT CREATION WAITING: Debezium has waited \\d+ s to create replication slot .*Still open: pid ${me[0].pid} \\(${APP_LOGIN}(, application '[^']*')?, idle in transaction`,
+            ),
+        );
+        await app.query("COMMIT");
+        await operator.end();
+        ({ sink, connectorInputs } = await starting);
         await waitUntilEqual("snapshot");
 
         // The stack's roles as the admin made them: no superuser, the replication user REPLICATION only.

@@ -21,7 +21,15 @@ export interface TableCapture {
 /** Runs the source bootstrap for `tables` under `prefix`; `start()` then deploys the sink and the source connector. */
 export async function bootstrapCapture(
     pipeline: LocalPipeline,
-    options: { prefix: string; tables: string[]; keys?: Record<string, string[]>; createDemoTables?: boolean; scramSalt: string; walGuardMaxRetainedWalBytes?: number },
+    options: {
+        prefix: string;
+        tables: string[];
+        keys?: Record<string, string[]>;
+        createDemoTables?: boolean;
+        scramSalt: string;
+        walGuardMaxRetainedWalBytes?: number;
+        bootstrapTimeoutSeconds?: number;
+    },
 ): Promise<TableCapture> {
     const plan = planPipeline({ topicPrefix: options.prefix, tables: options.tables });
     const names = plan.postgres;
@@ -41,7 +49,7 @@ export async function bootstrapCapture(
         },
         slotName: names.slotName,
         ...(options.walGuardMaxRetainedWalBytes ? { walGuard: { ...names.walGuard, maxRetainedWalBytes: options.walGuardMaxRetainedWalBytes } } : {}),
-        timeoutSeconds: 60,
+        timeoutSeconds: options.bootstrapTimeoutSeconds ?? 60,
     };
     await sourceBootstrapProvider.create!(bootstrapInputs);
     return {
