@@ -7,6 +7,7 @@ import * as azuread from "@pulumi/azuread";
 import * as random from "@pulumi/random";
 import * as resources from "@pulumi/azure-native/resources";
 import { existingAdxEndpoints, resolveAdxTarget } from "../config/adxSettings";
+import { defaultIdentityTables } from "../config/captureSettings";
 import { sourceTopicCreation, stackTopics, tablePartitions } from "../config/kafkaSettings";
 import { sinkReadPartitions } from "../connectors/kafkaTopics";
 import { eventHubsAllowedCidrs, parseStackConfig, StackConfig, StackConfigInput } from "../config/stackConfig";
@@ -405,6 +406,7 @@ export class CdcPipeline extends pulumi.ComponentResource {
                 administratorLogin: config.postgres.administratorLogin,
                 replicationUser: config.postgres.replicationUser,
                 tables: config.capture.tables,
+                defaultIdentityTables: defaultIdentityTables(config.capture),
                 createDemoTables: config.generator.enabled,
                 objects: plan.postgres,
                 administratorPassword: adminPassword,
@@ -632,6 +634,7 @@ export class CdcPipeline extends pulumi.ComponentResource {
                 buildOperationsOutputs({
                     plan,
                     described,
+                    defaultIdentityTables: defaultIdentityTables(config.capture),
                     connect: { restUrl: kafka.connectRestUrl, workerUrls: kafka.connectRestUrls },
                     // The stack's broker: its host listener's password from the operator's environment. Event Hubs: the
                     // operator's own Entra login (Data Receiver), or the Listen-only connection string where the namespace keeps SAS.

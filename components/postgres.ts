@@ -29,6 +29,8 @@ export interface PostgresSourceArgs {
     replicationUser: string;
     /** Captured tables ("schema.table"). */
     tables: string[];
+    /** Captured tables left at REPLICA IDENTITY DEFAULT (pg-adx-cdc:capture.replicaIdentity); the others are set FULL. */
+    defaultIdentityTables?: string[];
     /** Create the demo tables the stack owns (retail.orders_info) when captured and missing: only with the generator. */
     createDemoTables?: boolean;
     /** The stack's objects in PostgreSQL (slot, publication, heartbeat and signal tables, WAL guard), as the pipeline's plan names them. */
@@ -130,6 +132,7 @@ export class PostgresSource extends pulumi.ComponentResource {
                 connection: this.adminConnection,
                 bootstrap: {
                     tables: args.tables,
+                    ...(args.defaultIdentityTables?.length ? { defaultIdentityTables: args.defaultIdentityTables } : {}),
                     publicationName: names.publicationName,
                     heartbeatTable: names.heartbeatTable,
                     signalTable: names.signalTable,

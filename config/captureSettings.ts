@@ -54,6 +54,8 @@ export const captureSchema = z
                     .min(1, "list at least one key column"),
             )
             .default({}),
+        // Tables left at PostgreSQL's REPLICA IDENTITY DEFAULT (their primary key) instead of FULL: { "schema.table": "default" }.
+        replicaIdentity: z.record(capturedTableName, z.enum(["full", "default"])).default({}),
     })
     .superRefine((capture, ctx) => {
         const duplicates = capture.tables.filter((t, i) => capture.tables.indexOf(t) !== i);
@@ -64,7 +66,26 @@ export const captureSchema = z
             if (!capture.tables.includes(table))
                 ctx.addIssue({ code: "custom", path: ["keys", table], message: `${table} is not captured; add it to pg-adx-cdc:capture.tables or remove its key` });
         }
+        for (const [table, identity] of Object.entries(capture.replicaIdentity)) {
+            if (!capture.tables.includes(table))
+                ctx.addIssue({
+                    code: "custom",
+                    path: ["replicaIdentity", table],
+                    message: `${table} is not captured; add it to pg-adx-cdc:capture.tables or remove its replica identity`,
+                });
+            else if (identity === "default" && capture.keys[table])
+                ctx.addIssue({
+                    code: "custom",
+                    path: ["replicaIdentity", table],
+                    message: `${table} is keyed by pg-adx-cdc:capture.keys, which its updates and deletes carry only under REPLICA IDENTITY FULL: remove its replica identity setting, or give the table a primary key and remove its capture.keys`,
+                });
+        }
     });
+
+/** The captured tables the stack leaves at REPLICA IDENTITY DEFAULT (pg-adx-cdc:capture.replicaIdentity), in capture order. */
+export function defaultIdentityTables(capture: { tables: string[]; replicaIdentity: Record<string, "full" | "default"> }): string[] {
+    return capture.tables.filter((t) => capture.replicaIdentity[t] === "default");
+}
 
 /**
  * Captured tables whose topics would collide: Debezium writes characters Kafka does not allow as "_", so

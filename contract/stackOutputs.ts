@@ -23,6 +23,8 @@ const ADX_TABLE = z.object({
     sourceRelation: z.string().optional(),
     /** A partitioned source table's leaf partitions (relation OID → name) when the stack last read the catalog: one gone now took its rows away without a change event. */
     sourcePartitions: z.record(z.string(), z.string()).optional(),
+    /** "default" where pg-adx-cdc:capture.replicaIdentity leaves the table at REPLICA IDENTITY DEFAULT (status then expects no FULL); absent: FULL. */
+    replicaIdentity: z.literal("default").optional(),
 });
 
 const operationsSchema = z.object({

@@ -852,7 +852,7 @@ export async function collectPipelineHealth(
             report.removedPartitions = await readRemovedPartitions(sql, outputs);
             report.replicaIdentityGaps = await readReplicaIdentityGaps(
                 sql,
-                outputs.adx.tables.map((t) => t.sourceTable),
+                outputs.adx.tables.filter((t) => t.replicaIdentity !== "default").map((t) => t.sourceTable),
             );
             report.rowSecurityGaps = await readRowSecurityGaps(sql, outputs);
             if (outputs.postgres.signalTable)

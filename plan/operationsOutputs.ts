@@ -11,6 +11,8 @@ export interface OperationsOutputsInput {
     plan: PipelinePlan;
     /** Every captured table and the heartbeat table as the catalog describes them, each with its current-state key. */
     described: (CatalogTable & { key: string[] })[];
+    /** Captured tables left at REPLICA IDENTITY DEFAULT (pg-adx-cdc:capture.replicaIdentity). */
+    defaultIdentityTables?: string[];
     connect: { restUrl: string; workerUrls: string[] };
     kafka: { bootstrapServers: string; authentication?: OperationsOutputs["kafkaAuthentication"] };
     postgres: { host: string; port: number; database: string; user: string; sslMode: SslMode };
@@ -37,6 +39,7 @@ export function buildOperationsOutputs(input: OperationsOutputsInput): Operation
             offsetColumn: metadata.kafkaOffset.column,
             ...(describedTable(table)?.relationId ? { sourceRelation: describedTable(table)!.relationId } : {}),
             ...(describedTable(table)?.partitions ? { sourcePartitions: describedTable(table)!.partitions } : {}),
+            ...(input.defaultIdentityTables?.includes(table) ? { replicaIdentity: "default" as const } : {}),
         };
     };
     return {

@@ -103,7 +103,7 @@ async function applyBootstrap(inputs: SourceBootstrapInputs, password: string | 
         await waitUntilSlotCanBeCreated(client, inputs.slotName, (inputs.timeoutSeconds ?? 300) * 1000, logProgress);
         await refuseRenamedTables(client, inputs.bootstrap);
         for (const check of sourceSchema.buildCaptureCheckStatements(inputs.bootstrap)) await runBootstrapStatement(client, check);
-        await setReplicaIdentity(client, inputs.bootstrap.tables);
+        await setReplicaIdentity(client, fullIdentityTables(inputs.bootstrap));
         await client.query("BEGIN");
         try {
             for (const statement of statements) await runBootstrapStatement(client, statement);
@@ -113,7 +113,7 @@ async function applyBootstrap(inputs: SourceBootstrapInputs, password: string | 
             throw error;
         }
         // The demo tables the bootstrap just created (a no-op for every table already FULL).
-        if (inputs.bootstrap.createDemoTables) await setReplicaIdentity(client, inputs.bootstrap.tables);
+        if (inputs.bootstrap.createDemoTables) await setReplicaIdentity(client, fullIdentityTables(inputs.bootstrap));
         await allowReadersThroughRowSecurity(client, inputs.bootstrap);
         await applyWalGuard(inputs, password, client);
         if (inputs.bootstrap.operator && inputs.walGuard) await client.query(sourceSchema.buildOperatorLogGrant(inputs.bootstrap.operator.user, inputs.walGuard.logTable));
@@ -203,6 +203,11 @@ async function lockTablesOneAtATime(
 }
 
 /** REPLICA IDENTITY FULL where it is missing, before the table joins the publication. */
+/** The captured tables the stack sets REPLICA IDENTITY FULL: all but those capture.replicaIdentity leaves at DEFAULT. */
+function fullIdentityTables(bootstrap: sourceSchema.SourceBootstrapInput): string[] {
+    return bootstrap.tables.filter((t) => !(bootstrap.defaultIdentityTables ?? []).includes(t));
+}
+
 async function setReplicaIdentity(client: { query(sql: string): Promise<unknown> }, tables: string[]): Promise<void> {
     const statements = sourceSchema.buildReplicaIdentityStatements(tables);
     const unpublished = "pg-adx-cdc publishes no table before this is set, so the application's writes are unaffected";

@@ -34,6 +34,12 @@ export const KNOWN_SOURCE_TABLES: Readonly<Record<string, SourceTableDefinition>
 
 export interface SourceBootstrapInput {
     tables: string[];
+    /**
+     * Captured tables left at REPLICA IDENTITY DEFAULT (their primary key) rather than set FULL: an update then
+     * writes no copy of the old row to the WAL (FULL logs every old value, TOASTed ones whole), and Debezium
+     * reads a TOASTed value an update leaves unchanged back from the table; a delete carries the key only.
+     */
+    defaultIdentityTables?: string[];
     publicationName: string;
     /** "schema.table" of the heartbeat table Debezium writes to. */
     heartbeatTable: string;
@@ -147,9 +153,27 @@ export const DATABASE_ENCODING_CHECK =
  * itself), run before anything is changed: the database is UTF8, each captured name is a table
  * logical replication can capture, and no captured table is a partition of another.
  */
-export function buildCaptureCheckStatements(input: Pick<SourceBootstrapInput, "tables" | "createDemoTables">): string[] {
+export function buildCaptureCheckStatements(input: Pick<SourceBootstrapInput, "tables" | "createDemoTables" | "defaultIdentityTables">): string[] {
     const users = input.tables.map((t) => qualified(t).table).filter((name) => !(input.createDemoTables && KNOWN_SOURCE_TABLES[name]));
-    return [DATABASE_ENCODING_CHECK, ...users.map(capturableTableCheck), ...(users.length > 1 ? [nestedPartitionCheck(users)] : [])];
+    const keyed = (input.defaultIdentityTables ?? []).map((t) => qualified(t).table).filter((name) => users.includes(name));
+    return [DATABASE_ENCODING_CHECK, ...users.map(capturableTableCheck), ...(users.length > 1 ? [nestedPartitionCheck(users)] : []), ...keyed.map(defaultIdentityCheck)];
+}
+
+/**
+ * Fails the bootstrap when a table pg-adx-cdc:capture.replicaIdentity leaves at DEFAULT cannot be captured so:
+ * without a primary key its updates and deletes would carry no key (PostgreSQL refuses them once published),
+ * and with identity NOTHING or USING INDEX of another index they would carry none or another one.
+ */
+export function defaultIdentityCheck(name: string): string {
+    const fix = `or remove it from pg-adx-cdc:capture.replicaIdentity (the stack then sets REPLICA IDENTITY FULL)`;
+    return (
+        `DO $$ DECLARE rel regclass := to_regclass(${literal(name)}); ident "char"; BEGIN ` +
+        `IF NOT EXISTS (SELECT FROM pg_index WHERE indrelid = rel AND indisprimary) THEN RAISE EXCEPTION 'captured table % is set to REPLICA IDENTITY DEFAULT in pg-adx-cdc:capture.replicaIdentity but has no primary key, so its updates and deletes would carry no key; add one (ALTER TABLE % ADD PRIMARY KEY (...)), ${fix}', ` +
+        `${literal(name)}, ${literal(name)}; END IF; ` +
+        `SELECT relreplident INTO ident FROM pg_class WHERE oid = rel; ` +
+        `IF ident = 'n' OR (ident = 'i' AND NOT EXISTS (SELECT FROM pg_index WHERE indrelid = rel AND indisreplident AND indisprimary)) THEN RAISE EXCEPTION 'captured table % has REPLICA IDENTITY %, so its updates and deletes would not carry its primary key; run ALTER TABLE % REPLICA IDENTITY DEFAULT, ${fix}', ` +
+        `${literal(name)}, CASE ident WHEN 'n' THEN 'NOTHING' ELSE 'USING INDEX of another index' END, ${literal(name)}; END IF; END $$`
+    );
 }
 
 /** Statements that bring the source database to the state Debezium needs; each is idempotent. */

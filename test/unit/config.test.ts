@@ -4,6 +4,7 @@ import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import { ingestionUriFor } from "../../config/adxSettings";
 import { eventHubsAllowedCidrs, parseStackConfig, StackConfigError } from "../../config/stackConfig";
+import { defaultIdentityTables } from "../../config/captureSettings";
 import { tablePartitions } from "../../config/kafkaSettings";
 import { buildDebeziumSourceConfig } from "../../connectors/debeziumSource";
 import { validateConnectorInputs } from "../../connectors/kafkaConnector";
@@ -133,6 +134,19 @@ describe("stack config validation", () => {
     it("capture.keys for a table that is not captured, and a table listed twice, are refused", () => {
         rejects({ ...valid(), capture: { tables: ["a.b"], keys: { "c.d": ["id"] } } }, /pg-adx-cdc:capture\.keys\.c\.d: c\.d is not captured/);
         rejects({ ...valid(), capture: { tables: ["a.b", "a.b"] } }, /lists a\.b more than once/);
+        rejects({ ...valid(), capture: { tables: ["a.b"], replicaIdentity: { "c.d": "default" } } }, /pg-adx-cdc:capture\.replicaIdentity\.c\.d: c\.d is not captured/);
+        rejects({ ...valid(), capture: { tables: ["a.b"], replicaIdentity: { "a.b": "nothing" } } }, /pg-adx-cdc:capture\.replicaIdentity\.a\.b/);
+        rejects(
+            { ...valid(), capture: { tables: ["a.b"], keys: { "a.b": ["ref"] }, replicaIdentity: { "a.b": "default" } } },
+            /a\.b is keyed by pg-adx-cdc:capture\.keys, which its updates and deletes carry only under REPLICA IDENTITY FULL/,
+        );
+        assert.deepEqual(
+            defaultIdentityTables(
+                parseStackConfig({ ...valid(), capture: { tables: ["a.b", 'app."Docs"'], replicaIdentity: { 'App."Docs"': "default", "a.b": "full" } } }, "dev").capture,
+            ),
+            ['app."Docs"'],
+            "named as PostgreSQL reads it, in its canonical spelling",
+        );
         rejects({ ...valid(), capture: { tables: ["a_b.c", "a.b_c"] } }, /a_b\.c and a\.b_c would both land in ADX table a_b_c_changes/);
     });
     it("rejects a backup retention Azure does not offer", () =>
@@ -237,6 +251,10 @@ describe("builders", () => {
         assert.doesNotMatch(sql, /ALTER TABLE/);
         assert.match(sql, /CREATE PUBLICATION pub FOR TABLE [^;]* WITH \(publish_via_partition_root = true\)/);
         assert.match(sql, /ALTER PUBLICATION pub SET \(publish_via_partition_root = true\)/);
+        assert.doesNotMatch(checks, /REPLICA IDENTITY DEFAULT in pg-adx-cdc:capture\.replicaIdentity/, "no table left at DEFAULT: no such check");
+        const keyed = buildCaptureCheckStatements({ ...BOOTSTRAP_INPUT, defaultIdentityTables: ["sales.refunds"] }).join(";\n");
+        assert.match(keyed, /'captured table % is set to REPLICA IDENTITY DEFAULT in pg-adx-cdc:capture\.replicaIdentity but has no primary key.*', 'sales\.refunds'/);
+        assert.match(keyed, /'captured table % has REPLICA IDENTITY %, so its updates and deletes would not carry its primary key/);
         const identity = buildReplicaIdentityStatements(["retail.orders_info"]);
         assert.equal(identity.length, 1);
         assert.match(identity[0], /pg_partition_tree\(to_regclass\('retail\.orders_info'\)\)/);

@@ -29,6 +29,8 @@ export async function bootstrapCapture(
         scramSalt: string;
         walGuardMaxRetainedWalBytes?: number;
         bootstrapTimeoutSeconds?: number;
+        /** pg-adx-cdc:capture.replicaIdentity's "default" tables. */
+        defaultIdentityTables?: string[];
     },
 ): Promise<TableCapture> {
     const plan = planPipeline({ topicPrefix: options.prefix, tables: options.tables });
@@ -38,6 +40,7 @@ export async function bootstrapCapture(
         connection: pipeline.adminConnection,
         bootstrap: {
             tables: options.tables,
+            ...(options.defaultIdentityTables ? { defaultIdentityTables: options.defaultIdentityTables } : {}),
             publicationName: names.publicationName,
             heartbeatTable: names.heartbeatTable,
             signalTable: names.signalTable,

@@ -10,11 +10,12 @@ import { OPERATOR_USER } from "../../../postgres/sourceSchema";
 
 export function localOperationsOutputs(
     pipeline: LocalPipeline,
-    options: { topicPrefix: string; sink: KustoSinkDeployment; tables: string[]; queryUri?: string },
+    options: { topicPrefix: string; sink: KustoSinkDeployment; tables: string[]; queryUri?: string; defaultIdentityTables?: string[] },
 ): OperationsOutputs {
     return buildOperationsOutputs({
         plan: planPipeline({ topicPrefix: options.topicPrefix, tables: options.tables }),
         described: options.sink.models.map((m) => m.described),
+        defaultIdentityTables: options.defaultIdentityTables,
         connect: { restUrl: pipeline.connectUrl, workerUrls: pipeline.connectUrls },
         kafka: { bootstrapServers: pipeline.kafka.bootstrapServers, authentication: pipeline.kafka.authentication },
         postgres: { host: "127.0.0.1", port: pipeline.postgres.port, database: pipeline.postgres.database, user: OPERATOR_USER, sslMode: "disable" },
