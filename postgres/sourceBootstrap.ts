@@ -96,11 +96,12 @@ async function refuseRenamedTables(client: { query(sql: string, values?: unknown
  * to write. Then, on tables with row-level security, the policy that lets the stack's roles read every
  * row (its snapshot starts only after this resource).
  */
-async function applyBootstrap(inputs: SourceBootstrapInputs, password: string | undefined): Promise<void> {
+async function applyBootstrap(inputs: SourceBootstrapInputs, password: string | undefined, first = false): Promise<void> {
     const statements = sourceSchema.buildSourceBootstrapStatements(inputs.bootstrap);
     await withClient(inputs.connection, password, async (client) => {
-        // Before any change: a transaction left open would hold Debezium's start, silently, once the connector exists.
-        await waitUntilSlotCanBeCreated(client, inputs.slotName, (inputs.timeoutSeconds ?? 300) * 1000, logProgress);
+        // On the first deployment, before any change: a transaction left open would hold Debezium's first start, silently.
+        // Later (the connector exists, and recreates a lost slot itself) status names such a wait instead of pulumi up failing on it.
+        if (first) await waitUntilSlotCanBeCreated(client, inputs.slotName, (inputs.timeoutSeconds ?? 300) * 1000, logProgress);
         await refuseRenamedTables(client, inputs.bootstrap);
         for (const check of sourceSchema.buildCaptureCheckStatements(inputs.bootstrap)) await runBootstrapStatement(client, check);
         await setReplicaIdentity(client, fullIdentityTables(inputs.bootstrap));
@@ -344,7 +345,7 @@ export const sourceBootstrapProvider: pulumi.dynamic.ResourceProvider & { adminP
         logProgress(
             `bootstrapping ${inputs.connection.host}/${inputs.connection.database}: tables, publication ${inputs.bootstrap.publicationName}, user ${inputs.bootstrap.replicationUser}`,
         );
-        await applyBootstrap(inputs, (this as any).adminPassword);
+        await applyBootstrap(inputs, (this as any).adminPassword, true);
         return { id: `${inputs.connection.host}/${inputs.connection.database}/${inputs.bootstrap.publicationName}`, outs: inputs };
     },
 
