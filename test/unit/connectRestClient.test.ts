@@ -5,7 +5,7 @@ import { after, before, describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import * as http from "http";
 import { AddressInfo } from "net";
-import { createConnector, isTransientConnectFailure } from "../../connectors/connectRestClient";
+import { createConnector, isTransientConnectFailure, SOURCE_TASK_NOT_STARTED_HINT, waitForConnectorRunning } from "../../connectors/connectRestClient";
 
 const POLICY = { deadlineMs: 5000, initialDelayMs: 10, maxDelayMs: 50 };
 
@@ -61,5 +61,35 @@ describe("Connect REST client: 409s", () => {
             createConnector(url, "cdc-source", { name: "cdc-source", "tasks.max": "1" }, POLICY),
             /connector "cdc-source" already exists on http:\/\/127\.0\.0\.1:\d+ but is not in this stack's state\. To adopt it: /,
         );
+    });
+});
+
+describe("Connect REST client: waiting for a connector to run", () => {
+    // A worker whose source connector runs with no task, as while Debezium's task waits to create its slot.
+    let server: http.Server;
+    let url: string;
+    let type = "source";
+    before(async () => {
+        server = http.createServer((req, res) =>
+            res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ name: "cdc-source", connector: { state: "RUNNING" }, tasks: [], type })),
+        );
+        await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+        url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    });
+    after(() => new Promise<void>((r) => server.close(() => r())));
+
+    it("a source connector whose task never started: the deadline says why (its replication slot waits for open transactions) and where status names them", async () => {
+        type = "source";
+        await assert.rejects(waitForConnectorRunning(url, "cdc-source", { deadlineMs: 1200, initialDelayMs: 10, maxDelayMs: 50 }), (error: Error) => {
+            assert.match(error.message, /connector "cdc-source" not RUNNING after 1 s/);
+            assert.ok(error.message.endsWith(SOURCE_TASK_NOT_STARTED_HINT), error.message);
+            assert.match(SOURCE_TASK_NOT_STARTED_HINT, /SLOT CREATION WAITING/);
+            return true;
+        });
+        type = "sink";
+        await assert.rejects(waitForConnectorRunning(url, "cdc-source", { deadlineMs: 1200, initialDelayMs: 10, maxDelayMs: 50 }), (error: Error) => {
+            assert.ok(!error.message.includes("replication slot"), "a sink's wait says nothing of slots");
+            return true;
+        });
     });
 });
