@@ -87,6 +87,16 @@ export function capturedTableShapes(
     };
 }
 
+/**
+ * One table's recorded shape (partitions, enum labels) at the last deployment and at this one, when the table
+ * was captured then and both recorded it (a stack from before the shape was recorded compares nothing).
+ */
+function recordedBoth<V>(olds: Record<string, V> | undefined, news: Record<string, V> | undefined, oldTables: string[] | undefined, table: string): [V, V] | undefined {
+    const before = olds?.[table];
+    const now = news?.[table];
+    return (oldTables ?? []).includes(table) && before !== undefined && now !== undefined ? [before, now] : undefined;
+}
+
 /** A captured partitioned table's leaf partitions that came and went since the last deployment (relation OIDs). */
 export interface PartitionChange {
     table: string;
@@ -107,9 +117,9 @@ export function partitionChanges(
     news: Pick<IncrementalSnapshotInputs, "tables" | "tablePartitions">,
 ): PartitionChange[] {
     return news.tables.flatMap((table) => {
-        const before = olds.tablePartitions?.[table];
-        const now = news.tablePartitions?.[table];
-        if (!(olds.tables ?? []).includes(table) || before === undefined || now === undefined) return [];
+        const shapes = recordedBoth(olds.tablePartitions, news.tablePartitions, olds.tables, table);
+        if (!shapes) return [];
+        const [before, now] = shapes;
         const added = Object.keys(now).filter((oid) => !(oid in before));
         const removed = Object.keys(before).filter((oid) => !(oid in now));
         return added.length || removed.length ? [{ table, added, removed }] : [];
@@ -230,9 +240,9 @@ export function relabeledTables(
     news: Pick<IncrementalSnapshotInputs, "tables" | "tableEnumLabels">,
 ): string[] {
     return news.tables.filter((t) => {
-        const before = olds.tableEnumLabels?.[t];
-        const now = news.tableEnumLabels?.[t];
-        if (!(olds.tables ?? []).includes(t) || before === undefined || now === undefined) return false;
+        const shapes = recordedBoth(olds.tableEnumLabels, news.tableEnumLabels, olds.tables, t);
+        if (!shapes) return false;
+        const [before, now] = shapes;
         return Object.entries(before).some(([column, labels]) => now[column] !== undefined && labels.some((l) => !now[column].includes(l)));
     });
 }

@@ -11,7 +11,9 @@ import { currentStateOf, sinkTargetOf } from "../../kql/kqlModel";
 let run: ProgramRun;
 
 before(async () => {
-    run = await runProgramWithStackFile("dev", { "pg-adx-cdc:capture": { tables: ["retail.orders_info", "inventory.products"] } });
+    run = await runProgramWithStackFile("dev", {
+        "pg-adx-cdc:capture": { tables: ["retail.orders_info", "inventory.products"], replicaIdentity: { "inventory.products": "default" } },
+    });
 });
 
 describe("the dev stack with capture.tables [retail.orders_info, inventory.products]", () => {
@@ -88,6 +90,18 @@ describe("the dev stack with capture.tables [retail.orders_info, inventory.produ
 
     it("creates no demo table: only the generator does, and it is off in dev", () => {
         assert.equal(unsecret(run.dynamic("PostgresSourceBootstrap")[0].inputs.bootstrap).createDemoTables, false);
+    });
+
+    it("leaves the table capture.replicaIdentity names at DEFAULT: the bootstrap is told, and so are the operator commands", async () => {
+        assert.deepEqual(unsecret(run.dynamic("PostgresSourceBootstrap")[0].inputs.bootstrap).defaultIdentityTables, ["inventory.products"]);
+        const operations = parseOperationsOutputs((await resolveOutput(run.program.operations)).value, "mocked dev stack");
+        assert.deepEqual(
+            operations.adx.tables.map((t) => [t.sourceTable, t.replicaIdentity ?? "full"]),
+            [
+                ["retail.orders_info", "full"],
+                ["inventory.products", "default"],
+            ],
+        );
     });
 
     it("tells the operator commands about both tables, with their keys", async () => {
