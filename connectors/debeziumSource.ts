@@ -13,6 +13,7 @@ import {
     OVERSIZED_MARKER_PREFIX,
     OVERSIZED_FIELD,
     REPLACED_TABLE_MESSAGE_PREFIX,
+    EMISSION_STAMP_FIELD,
 } from "../contract/recordFields";
 
 export const DEBEZIUM_POSTGRES_CLASS = "io.debezium.connector.postgresql.PostgresConnector";
@@ -28,6 +29,11 @@ export const TRUNCATE_TRANSFORM_CLASS = "pgadxcdc.transforms.TruncateToChangeRec
  * are replaced by OVERSIZED_MARKER_PREFIX + " bytes=N sha256=..." and OVERSIZED_FIELD lists them.
  */
 export const OVERSIZED_TRANSFORM_CLASS = "pgadxcdc.transforms.OversizedValuesToMarkers";
+/**
+ * The stack's last transform: stamps each flat record with EMISSION_STAMP_FIELD (microseconds at emission,
+ * strictly increasing within the task), which orders a key's changes in ADX across a topic created again.
+ */
+export const EMISSION_STAMP_TRANSFORM_CLASS = "pgadxcdc.transforms.EmissionStamp";
 /** The heartbeat row Debezium writes every heartbeat interval; reconcile writes it too, as its fence. */
 export function heartbeatUpsertSql(heartbeatTable: string): string {
     return `INSERT INTO ${heartbeatTable} (id, beat_at) VALUES (1, now()) ON CONFLICT (id) DO UPDATE SET beat_at = EXCLUDED.beat_at`;
@@ -181,7 +187,7 @@ export function buildDebeziumSourceConfig(input: DebeziumSourceInput): Record<st
         "value.converter": "org.apache.kafka.connect.json.JsonConverter",
         "value.converter.schemas.enable": "false",
         "heartbeat.topics.prefix": DEBEZIUM_HEARTBEAT_TOPICS_PREFIX,
-        transforms: "dropHeartbeats,truncates,unwrap,oversized",
+        transforms: "dropHeartbeats,truncates,unwrap,oversized,emissionStamp",
         "transforms.dropHeartbeats.type": "org.apache.kafka.connect.transforms.Filter",
         "transforms.dropHeartbeats.predicate": "isHeartbeat",
         predicates: "isHeartbeat",
@@ -199,6 +205,8 @@ export function buildDebeziumSourceConfig(input: DebeziumSourceInput): Record<st
         "transforms.oversized.max.bytes": String(MAX_RECORD_BYTES),
         "transforms.oversized.marker.prefix": OVERSIZED_MARKER_PREFIX,
         "transforms.oversized.oversized.field": OVERSIZED_FIELD,
+        "transforms.emissionStamp.type": EMISSION_STAMP_TRANSFORM_CLASS,
+        "transforms.emissionStamp.field": EMISSION_STAMP_FIELD,
     };
     const keyed = Object.entries(input.keyColumns ?? {});
     if (keyed.length) config["message.key.columns"] = keyed.map(([table, columns]) => `${debeziumTablePattern(table)}:${columns.map(debeziumColumnPattern).join(",")}`).join(";");

@@ -33,9 +33,18 @@ export const MAX_RECORD_BYTES = 900_000;
 export const OVERSIZED_MARKER_PREFIX = "__pg_adx_cdc_oversized__";
 export const OVERSIZED_FIELD = "__oversized";
 
+/**
+ * The field pg-adx-cdc's last source transform (EmissionStamp) adds to every flat record: microseconds since
+ * the Unix epoch at which the source task emitted the change, made strictly increasing within the task. It
+ * orders the changes of one key as Debezium emitted them, like the Kafka offset, but unlike the offset it
+ * does not start again when a topic is created again (a lost broker volume, event hubs deleted by hand) or
+ * a key moves to another partition: the current state orders by it (kql/adxModel.ts changeOrderExpression).
+ */
+export const EMISSION_STAMP_FIELD = "__emission_stamp";
+
 /** Every field name the flat record holds beyond the source columns: a source column must not have one of them. */
 export function flatRecordReservedFields(): string[] {
-    return [...Object.values(changeMetadataFields()), OVERSIZED_FIELD, ...Object.values(KAFKA_POSITION_FIELDS)];
+    return [...Object.values(changeMetadataFields()), OVERSIZED_FIELD, EMISSION_STAMP_FIELD, ...Object.values(KAFKA_POSITION_FIELDS)];
 }
 
 /** Field names of the flat record beyond the source columns, derived from the settings above. */
@@ -46,8 +55,9 @@ export function changeMetadataFields(): { op: string; lsn: string; sourceTs: str
 
 /**
  * Fields the sink adds to every record (Kafka's InsertField, sink side): the topic partition and
- * offset. A key's changes are all in one partition, in the order Debezium emitted them, so the offset
- * orders them where the LSN cannot: incremental snapshot reads carry no LSN, and a transaction that
- * commits after a snapshot began can carry LSNs below the snapshot's.
+ * offset. A key's changes are all in one partition, in the order Debezium emitted them, so within one
+ * topic the offset orders them where the LSN cannot: incremental snapshot reads carry no LSN, and a
+ * transaction that commits after a snapshot began can carry LSNs below the snapshot's. Rows that arrived
+ * before the emission stamp (EMISSION_STAMP_FIELD) are ordered by it.
  */
 export const KAFKA_POSITION_FIELDS = { partition: "__kafka_partition", offset: "__kafka_offset" } as const;

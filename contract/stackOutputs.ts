@@ -17,6 +17,12 @@ const ADX_TABLE = z.object({
     /** The change table's Kafka position columns (a leading _ when the source has a column of that name). */
     partitionColumn: z.string().default("kafka_partition"),
     offsetColumn: z.string().default("kafka_offset"),
+    /**
+     * The change table's emission stamp and commit time columns (a leading _ when the source has a column of that
+     * name; status reads the newest heartbeat's commit time); absent on stacks deployed before they were output.
+     */
+    stampColumn: z.string().default("emission_stamp"),
+    sourceTsColumn: z.string().default("source_ts"),
     /** The current-state rule's fence table (absent on stacks deployed before it existed). */
     fences: z.string().optional(),
     /** The source table's relation (pg_class OID) when the stack last read the catalog: another one now means it was replaced (absent on older stacks). */
@@ -79,11 +85,7 @@ const operationsSchema = z.object({
         database: z.string().min(1),
         tables: z.array(ADX_TABLE).min(1),
         /** The heartbeat table in ADX: verify's marker goes through it; its freshness function shows lag. */
-        heartbeat: ADX_TABLE.extend({
-            freshnessFunction: z.string(),
-            /** The change table's commit-time column (status reads the newest heartbeat's); absent on stacks deployed before it existed. */
-            sourceTsColumn: z.string().default("source_ts"),
-        }),
+        heartbeat: ADX_TABLE.extend({ freshnessFunction: z.string() }),
     }),
 });
 

@@ -8,7 +8,7 @@ import { createHash } from "crypto";
 import type { CatalogTable } from "../contract/typeTable";
 import { canonicalTableName, parseTableName } from "../contract/identifiers";
 import { changeMetadataFields, TRUNCATE_OP } from "../contract/recordFields";
-import { KAFKA_POSITION_FIELDS } from "../contract/recordFields";
+import { EMISSION_STAMP_FIELD, KAFKA_POSITION_FIELDS } from "../contract/recordFields";
 import { KqlScript } from "./kqlModel";
 import { KustoScalarType, typeRuleFor } from "../contract/typeTable";
 
@@ -126,19 +126,24 @@ export interface MetadataColumn {
     doc: string;
 }
 
+/**
+ * A column name the stack adds beside the source columns: a source column may itself be called op, lsn, ...;
+ * the stack's column then takes a leading _, then a number, until unique (never "__" at either end, which
+ * ADX refuses).
+ */
+function freeColumnName(sourceColumns: string[], name: string): string {
+    const taken = sourceColumns.map(adxColumnName);
+    let n = name;
+    for (let i = 1; taken.includes(n); i++) n = i === 1 ? `_${name}` : `_${name}_${i}`;
+    return n;
+}
+
 /** The change-metadata columns of every change table, named so no source column is shadowed. */
 export function changeMetadataColumns(
     sourceColumns: string[],
-): Record<"op" | "lsn" | "sourceTs" | "snapshot" | "deleted" | "kafkaPartition" | "kafkaOffset" | "record", MetadataColumn> {
+): Record<"op" | "lsn" | "sourceTs" | "snapshot" | "deleted" | "kafkaPartition" | "kafkaOffset" | "emissionStamp" | "record", MetadataColumn> {
     const fields = changeMetadataFields();
-    // A source column may itself be called op, lsn, ...: the metadata column then takes a leading _, then a
-    // number, until unique (never "__" at either end, which ADX refuses).
-    const taken = sourceColumns.map(adxColumnName);
-    const free = (name: string) => {
-        let n = name;
-        for (let i = 1; taken.includes(n); i++) n = i === 1 ? `_${name}` : `_${name}_${i}`;
-        return n;
-    };
+    const free = (name: string) => freeColumnName(sourceColumns, name);
     return {
         op: {
             column: free("op"),
@@ -171,7 +176,13 @@ export function changeMetadataColumns(
             column: free("kafka_offset"),
             path: jsonPathOf(KAFKA_POSITION_FIELDS.offset),
             type: "long",
-            doc: "Kafka offset of the change: orders the changes of one key as Debezium emitted them (snapshot reads included)",
+            doc: "Kafka offset of the change: orders the changes of one key as Debezium emitted them within one topic (snapshot reads included)",
+        },
+        emissionStamp: {
+            column: free("emission_stamp"),
+            path: jsonPathOf(EMISSION_STAMP_FIELD),
+            type: "long",
+            doc: "When the source task emitted the change (microseconds since the Unix epoch, strictly increasing): orders the changes of one key, also across a topic created again",
         },
         // The whole record, losslessly: a column added in PostgreSQL is queryable here before the
         // next `pulumi up` gives it a typed column, and the backfill fills that column from it.
@@ -181,7 +192,38 @@ export function changeMetadataColumns(
 
 /** The metadata columns in table order. */
 export function metadataColumnList(metadata: ReturnType<typeof changeMetadataColumns>): MetadataColumn[] {
-    return [metadata.op, metadata.lsn, metadata.sourceTs, metadata.snapshot, metadata.deleted, metadata.kafkaPartition, metadata.kafkaOffset, metadata.record];
+    return [
+        metadata.op,
+        metadata.lsn,
+        metadata.sourceTs,
+        metadata.snapshot,
+        metadata.deleted,
+        metadata.kafkaPartition,
+        metadata.kafkaOffset,
+        metadata.emissionStamp,
+        metadata.record,
+    ];
+}
+
+/**
+ * Rows that arrived before the emission stamp existed are ordered by their Kafka offset, shifted this far
+ * below zero: among themselves in offset order, as before, and before every stamped change (stamps are
+ * positive), which the source task emitted after them.
+ */
+const UNSTAMPED_ORDER_SHIFT = "4611686018427387904";
+
+/**
+ * The order of a key's changes, one expression wherever it is needed (the view, the fences, reconcile): the
+ * emission stamp, or for a row from before it, the shifted Kafka offset. Unlike the offset alone it survives
+ * a topic created again: the new topic's offsets start at 0, its stamps after the old topic's last.
+ */
+export function changeOrderExpression(metadata: Pick<ReturnType<typeof changeMetadataColumns>, "emissionStamp" | "kafkaOffset">): string {
+    return `coalesce(${metadata.emissionStamp.column}, ${metadata.kafkaOffset.column} - ${UNSTAMPED_ORDER_SHIFT})`;
+}
+
+/** The column of the view (and the fences) holding changeOrderExpression, named so no source column is shadowed. */
+export function changeOrderColumn(sourceColumns: string[]): string {
+    return freeColumnName(sourceColumns, "change_order");
 }
 
 /** Kusto's conversion function for a column type (to read a typed value out of the dynamic record). */
@@ -239,7 +281,7 @@ const KEY_TEXT_SUFFIX = "_key_text";
 /** The view's `by` items: each key column, or `<c>_key_text = tostring(record["c"])` where its typed value is lossy. */
 export function viewKeyItems(table: CatalogTable, key: string[], recordColumn: string): string[] {
     const adxColumns = table.columns.map((c) => adxColumnName(c.name));
-    const taken = new Set([...adxColumns, ...metadataColumnList(changeMetadataColumns(adxColumns)).map((m) => m.column)]);
+    const taken = new Set([...adxColumns, ...metadataColumnList(changeMetadataColumns(adxColumns)).map((m) => m.column), changeOrderColumn(adxColumns)]);
     return key.map((k) => {
         const column = table.columns.find((c) => c.name === k);
         if (!column || !groupsKeyByRecordText(typeRuleFor(table.qualifiedName, column).kusto)) return kustoIdentifier(adxColumnName(k));
@@ -310,22 +352,24 @@ export function generateAdxModel(table: CatalogTable, options: AdxModelOptions):
     // The current-state rule's fences, apart from the change table: with them the view may outlive the
     // change table's retention without a truncated or re-snapshotted-away key coming back. One row per
     // (op, LSN, partition) of TRUNCATE and full-snapshot reads, with the first offset, the latest commit
-    // time and whether it holds the snapshot's end; an update policy adds each ingestion's fences, and
-    // the backfill adds the fences the change table already holds (appending only what is missing).
+    // time, whether it holds the snapshot's end and the first change order (changeOrderExpression; null in
+    // a fence from before it); an update policy adds each ingestion's fences, and the backfill adds the
+    // fences the change table already holds (appending only what is missing).
     const retentionDays = options.currentStateRetentionDays ?? UNLIMITED_RETENTION_DAYS;
     const retention = `{ "SoftDeletePeriod": "${retentionDays}.00:00:00", "Recoverability": "Enabled" }`;
     const { lsn, op, deleted, snapshot, kafkaPartition, kafkaOffset, sourceTs } = metadata;
+    const changeOrder = changeOrderColumn(table.columns.map((c) => c.name));
     const truncateOp = JSON.stringify(TRUNCATE_OP);
     const fenceKeys = [op.column, lsn.column, kafkaPartition.column];
     const fenceScript = [
         `// Fences of the current-state rule (TRUNCATEs and full-snapshot reads), kept as long as the current state.`,
-        `.create-merge table ${names.fences} (${op.column}: string, ${lsn.column}: long, ${kafkaPartition.column}: long, ${kafkaOffset.column}: long, ${sourceTs.column}: datetime, ${FENCE_ENDS_COLUMN}: long) with (docstring = ${kqlString(`TRUNCATEs and full-snapshot reads of ${table.qualifiedName}: what the current state hides, kept after the change table's retention`)}, folder = "cdc")`,
+        `.create-merge table ${names.fences} (${op.column}: string, ${lsn.column}: long, ${kafkaPartition.column}: long, ${kafkaOffset.column}: long, ${sourceTs.column}: datetime, ${FENCE_ENDS_COLUMN}: long, ${changeOrder}: long) with (docstring = ${kqlString(`TRUNCATEs and full-snapshot reads of ${table.qualifiedName}: what the current state hides, kept after the change table's retention`)}, folder = "cdc")`,
         "",
         `.create-or-alter function with (docstring = ${kqlString(`The fences in ${names.changes} (per ingestion in the update policy of ${names.fences})`)}, folder = "cdc")`,
         `${names.fenceRows}() {`,
         `    ${names.changes}`,
         `    | where ${op.column} == ${truncateOp} or (${op.column} == "r" and isnotnull(${lsn.column}))`,
-        `    | summarize ${kafkaOffset.column} = min(${kafkaOffset.column}), ${sourceTs.column} = max(${sourceTs.column}), ${FENCE_ENDS_COLUMN} = countif(${snapshot.column} in ("last_in_data_collection", "last")) by ${fenceKeys.join(", ")}`,
+        `    | summarize ${kafkaOffset.column} = min(${kafkaOffset.column}), ${sourceTs.column} = max(${sourceTs.column}), ${FENCE_ENDS_COLUMN} = countif(${snapshot.column} in ("last_in_data_collection", "last")), ${changeOrder} = min(${changeOrderExpression(metadata)}) by ${fenceKeys.join(", ")}`,
         `}`,
         "",
         `.alter table ${names.fences} policy update`,
@@ -350,13 +394,15 @@ export function generateAdxModel(table: CatalogTable, options: AdxModelOptions):
         })
         .join(", ");
     const currentStateScript = [
-        `// Current state: the latest change per key (${options.key.join(", ")}) in the order Debezium emitted them (the Kafka`,
-        `// offset: one partition per key); it also collapses the sink's at-least-once duplicates.`,
+        `// Current state: the latest change per key (${options.key.join(", ")}) in the order Debezium emitted them (the`,
+        `// emission stamp; for rows from before it, the Kafka offset: one partition per key); it also collapses the`,
+        `// sink's at-least-once duplicates, which repeat a record and its stamp.`,
         `.create ifnotexists materialized-view with (backfill = true, docString = ${kqlString(`Latest change per key of ${table.qualifiedName}`)}, folder = "cdc") ${names.latest} on table ${names.changes}`,
         `{`,
         `    ${names.changes}`,
         `    | where ${op.column} != ${truncateOp}`,
-        `    | summarize arg_max(${kafkaOffset.column}, *) by ${keyList}`,
+        `    | extend ${changeOrder} = ${changeOrderExpression(metadata)}`,
+        `    | summarize arg_max(${changeOrder}, *) by ${keyList}`,
         `}`,
         "",
         `// A key unchanged for longer than the change table's retention stays: the view keeps its own.`,
@@ -368,11 +414,12 @@ export function generateAdxModel(table: CatalogTable, options: AdxModelOptions):
         `// A key is live unless its latest change is a delete, or came before the last completed full snapshot.`,
         `// A full snapshot (Debezium's first, or a re-snapshot after lost offsets or a lost slot) reads every row`,
         `// that exists at its LSN, giving each read that LSN, and is complete once its last read of this table`,
-        `// (snapshot "last_in_data_collection", or "last") has arrived. In each partition its reads follow every`,
-        `// change emitted before it, so a key whose latest change lies before the snapshot's first read there was`,
-        `// not re-read: it was deleted while its delete event was lost. Incremental snapshot reads carry no LSN and`,
-        `// never hide a key: they run alongside the stream, whose delete events still arrive. A partition the`,
-        `// snapshot read no row of keeps its keys. A TRUNCATE (op "t") hides every key whose latest change has a`,
+        `// (snapshot "last_in_data_collection", or "last") has arrived. Its reads follow every change emitted`,
+        `// before it, so a key whose latest change lies before the snapshot's first read was not re-read: it was`,
+        `// deleted while its delete event was lost. With emission stamps that holds in every partition, whichever`,
+        `// topic the change went to; a snapshot from before them (its first order null or below zero) compares Kafka offsets, per partition, and a`,
+        `// partition it read no row of keeps its keys. Incremental snapshot reads carry no LSN and never hide a`,
+        `// key: they run alongside the stream, whose delete events still arrive. A TRUNCATE (op "t") hides every key whose latest change has a`,
         `// lower LSN: the truncate's exclusive lock means every change committed before it has a lower LSN and`,
         `// every change after it a higher one, in whichever partition it lands (an incremental read, which has`,
         `// no LSN, by its time).`,
@@ -380,12 +427,13 @@ export function generateAdxModel(table: CatalogTable, options: AdxModelOptions):
         `${names.currentState}() {`,
         `    let last_full_snapshot = toscalar(${names.fences} | where ${FENCE_ENDS_COLUMN} > 0 | summarize max(${lsn.column}));`,
         `    let snapshot_start = ${names.fences} | where ${lsn.column} == last_full_snapshot and ${op.column} == "r" | summarize snapshot_offset = min(${kafkaOffset.column}) by ${kafkaPartition.column};`,
+        `    let snapshot_order = toscalar(${names.fences} | where ${lsn.column} == last_full_snapshot and ${op.column} == "r" | summarize min(${changeOrder}));`,
         `    let truncated_lsn = toscalar(${names.fences} | where ${op.column} == ${truncateOp} | summarize max(${lsn.column}));`,
         `    let truncated_at = toscalar(${names.fences} | where ${op.column} == ${truncateOp} | summarize max(${sourceTs.column}));`,
         `    materialized_view("${names.latest}")`,
         `    | where not(${deleted.column})`,
         `    | lookup kind=leftouter snapshot_start on ${kafkaPartition.column}`,
-        `    | where isnull(snapshot_offset) or ${kafkaOffset.column} >= snapshot_offset`,
+        `    | where iff(isnotnull(snapshot_order) and snapshot_order > 0, ${changeOrder} >= snapshot_order, isnull(snapshot_offset) or ${kafkaOffset.column} >= snapshot_offset)`,
         `    | where isnull(truncated_lsn) or ${lsn.column} > truncated_lsn or (isnull(${lsn.column}) and ${sourceTs.column} > truncated_at)`,
         `    | project ${projection}`,
         `}`,

@@ -170,10 +170,13 @@ export function lastReconcileQuery(stack: string): string {
     return `${RECONCILE_RESULTS_TABLE} | where stack == ${kqlString(stack)} | summarize arg_max(at, *) by source_table`;
 }
 
-/** KQL: the latest change row ADX holds for each of these keys (canonical key texts), from the change table. */
-export function kqlLatestChanges(t: ReconcileTarget, changeTable: string, offsetColumn: string, keyTexts: string[]): string {
+/**
+ * KQL: the latest change row ADX holds for each of these keys (canonical key texts), from the change table, in the
+ * current state's order (`order`: its column name and expression, kql/adxModel.ts changeOrderExpression).
+ */
+export function kqlLatestChanges(t: ReconcileTarget, changeTable: string, order: { column: string; expression: string }, keyTexts: string[]): string {
     return (
-        `${changeTable} | extend reconcile_key = ${kqlRowText(t, keyColumns(t))} | where reconcile_key in (${keyTexts.map(kqlString).join(", ")})` +
-        ` | summarize arg_max(${offsetColumn}, *) by reconcile_key`
+        `${changeTable} | extend reconcile_key = ${kqlRowText(t, keyColumns(t))}, ${order.column} = ${order.expression} | where reconcile_key in (${keyTexts.map(kqlString).join(", ")})` +
+        ` | summarize arg_max(${order.column}, *) by reconcile_key`
     );
 }

@@ -29,7 +29,7 @@ import { freePort, killProcess, ManagedProcess, portOpen, startProcess, stopProc
 import { createTopics, eventHubsLikeBrokerJvmFlags, EventHubsLikeAuthentication, eventHubsLikeListener } from "./eventHubsLikeBroker";
 import { KafkaAccess } from "../runtime/kafkaClient";
 import { eventHubsOperatorAuthentication } from "../connectors/workerSettings";
-import { DebeziumSourceInput, DEFAULT_KAFKA_COMPRESSION, OVERSIZED_TRANSFORM_CLASS, TRUNCATE_TRANSFORM_CLASS } from "../connectors/debeziumSource";
+import { DebeziumSourceInput, DEFAULT_KAFKA_COMPRESSION, EMISSION_STAMP_TRANSFORM_CLASS, OVERSIZED_TRANSFORM_CLASS, TRUNCATE_TRANSFORM_CLASS } from "../connectors/debeziumSource";
 import { DEFAULT_TABLE_PARTITIONS, KafkaTopicSpec } from "../connectors/kafkaTopics";
 import { createLocalTls, LocalTls, LocalTlsOptions } from "./localTls";
 import { JvmRole, localJvmFlags } from "../connectors/jvmSettings";
@@ -464,7 +464,8 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
                         plugins.includes("PostgresConnector") &&
                         plugins.includes("KustoSinkConnector") &&
                         plugins.includes(TRUNCATE_TRANSFORM_CLASS) &&
-                        plugins.includes(OVERSIZED_TRANSFORM_CLASS)
+                        plugins.includes(OVERSIZED_TRANSFORM_CLASS) &&
+                        plugins.includes(EMISSION_STAMP_TRANSFORM_CLASS)
                     );
                 },
                 180_000,

@@ -91,7 +91,11 @@ export interface PipelineHealthReport {
      * Per captured table, Kafka positions (partition, offset) that hold two different changes in ADX: the
      * topic restarted its offsets (re-created), and the current state, which orders by offset, may keep old changes.
      */
-    reusedPositions?: { table: string; positions: number; repair: string }[];
+    /**
+     * Per table, Kafka positions that hold two different changes (its topic began its offsets again): how many,
+     * the newest such change's commit time, and whether some hold only changes from before the emission stamp.
+     */
+    reusedPositions?: { table: string; positions: number; newest?: string; unstamped: boolean; repair: string }[];
     /** Incremental snapshots the stack requested (tables added to a running stack) and whether Debezium is still reading them. */
     incrementalSnapshots?: IncrementalSnapshotProgress;
     /** Each captured table's latest `reconcile --record` result in ADX; undefined when none was recorded. */
@@ -258,19 +262,29 @@ export function evaluatePipelineHealth(report: PipelineHealthReport, thresholds:
                     : ""),
         );
     }
-    for (const r of report.reusedPositions ?? [])
-        problems.push(
-            `ORDER BROKEN: ${r.table}: ${r.positions} Kafka position(s) hold two different changes in ADX: its topic started its offsets again at 0 (re-created), ` +
-                `and the current state, which orders a key's changes by offset, may keep old changes over new ones. Repair: ${r.repair}`,
-        );
+    for (const r of report.reusedPositions ?? []) {
+        if (r.unstamped)
+            problems.push(
+                `ORDER BROKEN: ${r.table}: ${r.positions} Kafka position(s) hold two different changes in ADX from before the emission stamp: its topic started its offsets again at 0 (re-created) ` +
+                    `before this version, and the current state orders those changes by offset, so it may keep old changes over new ones. Repair: ${r.repair}`,
+            );
+        else if (!provenSince(report, r.table, r.newest))
+            problems.push(
+                `TOPIC RE-CREATED: ${r.table}: ${r.positions} Kafka position(s) hold two different changes in ADX (the newest committed ${r.newest ?? "at an unknown time"}): its topic began its offsets again. ` +
+                    `The current state still orders each key's changes as they were emitted (emission stamps), but changes the old topic held that the sink had not read are lost. ` +
+                    `Repair: pg-adx-cdc snapshot --table ${r.table} (reads the table again), then pg-adx-cdc reconcile --table ${r.table} --repair (removes rows deleted meanwhile); ` +
+                    `this clears once a reconcile finds the table equal`,
+            );
+    }
     for (const gap of report.dataGaps ?? []) {
         const entry = report.tables?.find((t) => t.topic === gap.topic);
         const table = entry?.sourceTable ?? "<the table of that topic>";
         if (gap.kind === "pastEnd")
             problems.push(
                 `TOPIC RE-CREATED: ${gap.topic} partition ${gap.partition}: the sink's ${gap.at === "task" ? "position (where its task stopped; the group kept no offset)" : "committed offset"} ${gap.from} is past the topic's end (${gap.to}): the topic began its offsets again, ` +
-                    `and ADX orders a key's changes by offset. The sink stops there (it never rewinds or skips by itself). ` +
-                    `Repair: in ADX ${entry?.adxClear ?? `clear ${entry?.adxTable ?? "the table's change rows"}, its fences and its current state`}, then pg-adx-cdc snapshot --table ${table} (moves the sink to the topic's first offset and reads the table again)`,
+                    `so changes the old topic held that the sink had not read are lost (the current state orders each key's changes by emission stamp, which the new topic continues). ` +
+                    `The sink stops there (it never rewinds or skips by itself). ` +
+                    `Repair: pg-adx-cdc snapshot --table ${table} (moves the sink to the topic's first offset and reads the table again), then pg-adx-cdc reconcile --table ${table} --repair (removes rows deleted meanwhile)`,
             );
         else
             problems.push(
@@ -481,6 +495,12 @@ export async function readOversizedRows(
     return found;
 }
 
+/** True when a reconcile recorded after `since` (a commit time) found the table equal in ADX and PostgreSQL. */
+function provenSince(report: PipelineHealthReport, table: string, since: string | undefined): boolean {
+    const last = report.reconciles?.find((r) => r.table === table);
+    return !!since && !!last && last.verdict === "equal" && Date.parse(last.at) > Date.parse(since);
+}
+
 /** The ADX commands that empty a table's change rows, fences and current state, before it is read again from offset 0. */
 export function adxClearStatements(t: { rawTable: string; fences?: string; view: string }): string {
     return `.clear table ${t.rawTable} data${t.fences ? `, .clear table ${t.fences} data` : ""} and .clear materialized-view ${t.view} data`;
@@ -489,12 +509,23 @@ export function adxClearStatements(t: { rawTable: string; fences?: string; view:
 /**
  * Kafka positions that hold two different changes, per table: a topic is re-created (a lost broker
  * volume, event hubs deleted and created again) and its offsets start again at 0. The sink's
- * redeliveries repeat the same record at the same position and do not count.
+ * redeliveries repeat the same record at the same position and do not count. A position whose changes
+ * all lack the emission stamp (from before it) is ordered by offset in the current state: "unstamped".
  */
 export async function readReusedKafkaPositions(
     queryUri: string,
     database: string,
-    tables: { sourceTable: string; rawTable: string; view: string; fences?: string; recordColumn: string; partitionColumn: string; offsetColumn: string }[],
+    tables: {
+        sourceTable: string;
+        rawTable: string;
+        view: string;
+        fences?: string;
+        recordColumn: string;
+        partitionColumn: string;
+        offsetColumn: string;
+        stampColumn: string;
+        sourceTsColumn: string;
+    }[],
 ): Promise<NonNullable<PipelineHealthReport["reusedPositions"]>> {
     const token = await getKustoAccessToken(queryUri);
     const found: NonNullable<PipelineHealthReport["reusedPositions"]> = [];
@@ -502,14 +533,19 @@ export async function readReusedKafkaPositions(
         const [result] = await runKustoQuery(
             queryUri,
             database,
-            `${t.rawTable} | summarize changes = dcount(tostring(${kustoIdentifier(t.recordColumn)})) by ${kustoIdentifier(t.partitionColumn)}, ${kustoIdentifier(t.offsetColumn)} | where changes > 1 | count`,
+            `${t.rawTable} | summarize changes = dcount(tostring(${kustoIdentifier(t.recordColumn)})), stamped = countif(isnotnull(${kustoIdentifier(t.stampColumn)})), ` +
+                `newest = max(${kustoIdentifier(t.sourceTsColumn)}) by ${kustoIdentifier(t.partitionColumn)}, ${kustoIdentifier(t.offsetColumn)} | where changes > 1 ` +
+                `| summarize positions = count(), newest = max(newest), fewest_stamped = min(stamped)`,
             token,
         );
-        const positions = Number(rowsOf(result)[0]?.Count ?? 0);
+        const [row] = rowsOf(result);
+        const positions = Number(row?.positions ?? 0);
         if (positions > 0)
             found.push({
                 table: t.sourceTable,
                 positions,
+                ...(row.newest ? { newest: String(row.newest) } : {}),
+                unstamped: Number(row.fewest_stamped ?? 0) === 0,
                 repair: `in ADX ${adxClearStatements(t)}, then pg-adx-cdc snapshot --table ${t.sourceTable}`,
             });
     }

@@ -10,11 +10,11 @@ import { requestIncrementalSnapshot } from "../postgres/incrementalSnapshot";
 import { heartbeatUpsertSql } from "../connectors/debeziumSource";
 import { getKustoAccessToken, rowsOf, runKustoCommand, runKustoQuery } from "../kql/kustoRestClient";
 import { keySample, kqlLatestChanges, RECONCILE_RESULTS_TABLE, ReconcileTarget, recordReconcileCommand, sqlKeyFilter } from "../kql/reconcileQueries";
-import { changeMetadataColumns } from "../kql/adxModel";
+import { changeMetadataColumns, changeOrderColumn, changeOrderExpression } from "../kql/adxModel";
 import { changeMetadataFields } from "../contract/recordFields";
-import { KAFKA_POSITION_FIELDS } from "../contract/recordFields";
+import { EMISSION_STAMP_FIELD, KAFKA_POSITION_FIELDS } from "../contract/recordFields";
 import { KafkaAccess, kafkaClient } from "../runtime/kafkaClient";
-import { stringify as stringifyLosslessJson } from "lossless-json";
+import { LosslessNumber, stringify as stringifyLosslessJson } from "lossless-json";
 import { pollUntil } from "../runtime/pollUntil";
 import { OperationsOutputs } from "../contract/stackOutputs";
 import { readOperationsOutputs, resolveKafkaPassword, resolvePostgresPassword, StackSelection } from "./stackSelection";
@@ -278,21 +278,35 @@ async function repair(
     return { reread: repaired, deletesReplayed: replayed };
 }
 
-/** Produces a delete record for each key (canonical texts) into the table's topic; returns how many. */
+/**
+ * Produces a delete record for each key (canonical texts) into the table's topic; returns how many. Each is
+ * stamped just after the key's latest change in ADX (its change order plus one): it wins over that change,
+ * and any change Debezium emits later, stamped from the workers' clock, wins over it.
+ */
 async function replayDeletes(outputs: OperationsOutputs, sql: SqlClient, adx: KqlRunner, target: ReconcileTarget, keyTexts: string[]): Promise<number> {
     const index = outputs.adx.tables.findIndex((t) => t.sourceTable === target.table);
     const adxTable = outputs.adx.tables[index];
     const topic = outputs.topics[index];
     const metadata = changeMetadataColumns(target.columns.map((c) => c.name));
     const fields = changeMetadataFields();
-    const latest = await adx(kqlLatestChanges(target, adxTable.rawTable, metadata.kafkaOffset.column, keyTexts));
+    const order = { column: changeOrderColumn(target.columns.map((c) => c.name)), expression: changeOrderExpression(metadata) };
+    const latest = await adx(kqlLatestChanges(target, adxTable.rawTable, order, keyTexts));
     const {
         rows: [{ lsn }],
     } = await sql.query("SELECT (pg_current_wal_lsn() - '0/0')::bigint::text AS lsn");
     const messages = latest.map((row) => {
         const record = { ...(row[adxTable.recordColumn] as Record<string, unknown>) };
         for (const f of Object.values(KAFKA_POSITION_FIELDS)) delete record[f];
-        const value = { ...record, [fields.op]: "d", [fields.deleted]: "true", [fields.snapshot]: null, [fields.sourceTs]: Date.now(), [fields.lsn]: Number(lsn) };
+        const stamp = new LosslessNumber((BigInt(String(row[order.column])) + 1n).toString());
+        const value = {
+            ...record,
+            [fields.op]: "d",
+            [fields.deleted]: "true",
+            [fields.snapshot]: null,
+            [fields.sourceTs]: Date.now(),
+            [fields.lsn]: Number(lsn),
+            [EMISSION_STAMP_FIELD]: stamp,
+        };
         const key = Object.fromEntries(target.key.map((k) => [k, record[k]]));
         return { partition: Number(row[metadata.kafkaPartition.column]), key: stringifyLosslessJson(key) ?? "", value: stringifyLosslessJson(value) ?? "" };
     });

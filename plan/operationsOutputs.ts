@@ -37,6 +37,8 @@ export function buildOperationsOutputs(input: OperationsOutputsInput): Operation
             recordColumn: metadata.record.column,
             partitionColumn: metadata.kafkaPartition.column,
             offsetColumn: metadata.kafkaOffset.column,
+            stampColumn: metadata.emissionStamp.column,
+            sourceTsColumn: metadata.sourceTs.column,
             ...(describedTable(table)?.relationId ? { sourceRelation: describedTable(table)!.relationId } : {}),
             ...(describedTable(table)?.partitions ? { sourcePartitions: describedTable(table)!.partitions } : {}),
             ...(input.defaultIdentityTables?.includes(table) ? { replicaIdentity: "default" as const } : {}),
@@ -70,7 +72,6 @@ export function buildOperationsOutputs(input: OperationsOutputsInput): Operation
                 // The heartbeat's model has no fences (no TRUNCATE, no re-read to fence).
                 ...(({ fences: _none, ...table }) => table)(adxTable(plan.heartbeat)),
                 keys: ["id"],
-                sourceTsColumn: metadataOf(plan.heartbeat.table).sourceTs.column,
                 freshnessFunction: freshnessFunctionName(plan.heartbeat.table),
             },
         },

@@ -174,15 +174,21 @@ export interface ViewKey {
     expression: string;
 }
 
-/** `T | summarize arg_max(lsn, *) by k1, ['k 2'], ['k3_text'] = tostring(['record']["k3"])` as the double understands a materialized view. */
-export function parseLatestPerKeyView(query: string): { source: string; where?: string; orderBy: string; keys: ViewKey[] } | undefined {
-    const m = /^\s*(\w+)\s*(?:\|\s*where\s+(.+?)\s*)?\|\s*summarize\s+arg_max\((\w+),\s*\*\)\s+by\s+(.+?)\s*$/.exec(query.replace(/\s+/g, " "));
+/**
+ * `T [| where p] [| extend o = e] | summarize arg_max(o, *) by k1, ['k 2'], ['k3_text'] = tostring(['record']["k3"])`
+ * as the double understands a materialized view.
+ */
+export function parseLatestPerKeyView(query: string): { source: string; where?: string; extend?: ViewKey; orderBy: string; keys: ViewKey[] } | undefined {
+    const m = /^\s*(\w+)\s*(?:\|\s*where\s+(.+?)\s*)?(?:\|\s*extend\s+(\w+)\s*=\s*(.+?)\s*)?\|\s*summarize\s+arg_max\((\w+),\s*\*\)\s+by\s+(.+?)\s*$/.exec(
+        query.replace(/\s+/g, " "),
+    );
     return m
         ? {
               source: m[1],
               ...(m[2] ? { where: m[2] } : {}),
-              orderBy: m[3],
-              keys: splitTopLevel(m[4]).map((item) => {
+              ...(m[3] ? { extend: { name: m[3], expression: m[4] } } : {}),
+              orderBy: m[5],
+              keys: splitTopLevel(m[6]).map((item) => {
                   const { name, expression } = parseByItem(item);
                   return { name, expression };
               }),
@@ -190,11 +196,17 @@ export function parseLatestPerKeyView(query: string): { source: string; where?: 
         : undefined;
 }
 
-/** The latest row per key by the ordering column; ties (at-least-once duplicates) collapse to one. */
-export function latestPerKey(rows: KustoRow[], orderBy: string, keys: ViewKey[]): KustoRow[] {
+/**
+ * The latest row per key by the ordering column (computed first by `extend`, when the view has one); ties
+ * (at-least-once duplicates) collapse to one.
+ */
+export function latestPerKey(rows: KustoRow[], orderBy: string, keys: ViewKey[], extend?: ViewKey): KustoRow[] {
     const latest = new Map<string, KustoRow>();
     const keyExpressions = keys.map((k) => ({ name: k.name, expression: parseKqlExpression(k.expression) }));
-    for (const source of rows) {
+    const extendExpression = extend && { name: extend.name, expression: parseKqlExpression(extend.expression) };
+    for (const input of rows) {
+        // A row the view materialized already has the extended column.
+        const source = extendExpression && !(extendExpression.name in input) ? { ...input, [extendExpression.name]: evaluateKql(extendExpression.expression, input) } : input;
         // As ADX: a computed key is a column of the view's rows.
         const row = { ...source, ...Object.fromEntries(keyExpressions.map((k) => [k.name, evaluateKql(k.expression, source)])) };
         const identity = stringifyLosslessJson(keyExpressions.map((k) => row[k.name])) ?? "";
@@ -232,7 +244,7 @@ function splitOutside(text: string, separator: string): string[] {
 }
 
 export type CurrentStateLet =
-    | { kind: "scalar"; name: string; table: string; where: string; max: string }
+    | { kind: "scalar"; name: string; table: string; where: string; aggregate: "max" | "min"; column: string }
     | { kind: "table"; name: string; table: string; where: string; as: string; min: string; by: string };
 export type CurrentStateClause =
     { kind: "where"; expression: string } | { kind: "lookup"; table: string; on: string } | { kind: "project"; items: { name: string; expression: string }[] };
@@ -249,8 +261,8 @@ export function parseCurrentStateFunction(body: string): { view: string; lets: C
     const lets: CurrentStateLet[] = [];
     for (const statement of statements.slice(0, -1)) {
         let m: RegExpExecArray | null;
-        if ((m = /^let (\w+) = toscalar\((\w+) \| where (.+) \| summarize max\((\w+)\)\)$/.exec(statement)))
-            lets.push({ kind: "scalar", name: m[1], table: m[2], where: m[3], max: m[4] });
+        if ((m = /^let (\w+) = toscalar\((\w+) \| where (.+) \| summarize (max|min)\((\w+)\)\)$/.exec(statement)))
+            lets.push({ kind: "scalar", name: m[1], table: m[2], where: m[3], aggregate: m[4] as "max" | "min", column: m[5] });
         else if ((m = /^let (\w+) = (\w+) \| where (.+) \| summarize (\w+) = min\((\w+)\) by (\w+)$/.exec(statement)))
             lets.push({ kind: "table", name: m[1], table: m[2], where: m[3], as: m[4], min: m[5], by: m[6] });
         else return undefined;

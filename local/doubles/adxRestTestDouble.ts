@@ -304,6 +304,11 @@ export async function startAdxTestDouble(options: AdxTestDoubleOptions = {}): Pr
                 : [400, error("BadRequest_EntityNotFound", `Materialized view '${m[1]}' was not found`)];
         return [400, error("BadRequest_SyntaxError", `Request is invalid and cannot be processed: Syntax error: SYN0002: unsupported by the test double: ${one.slice(0, 60)}`)];
     };
+    /** A table's stored rows with every column of its schema: a column added after a row arrived reads null there, as in ADX. */
+    const storedRows = (table: string): KustoRow[] => {
+        const columns = [...parseCslSchema(state.tables.get(table) ?? "").keys()];
+        return (state.ingested.get(table) ?? []).map((r) => ({ ...Object.fromEntries(columns.map((c) => [c, null])), ...r.row }));
+    };
     /** The rows a current-state function returns, evaluated from the view and function the double received. */
     const currentStateRows = (functionName: string, options: { stored?: boolean } = {}): KustoRow[] => {
         const fn = state.functions.get(functionName);
@@ -312,15 +317,15 @@ export async function startAdxTestDouble(options: AdxTestDoubleOptions = {}): Pr
         const viewQuery = state.views.get(body.view);
         const view = viewQuery && parseLatestPerKeyView(viewQuery);
         if (!view) throw new Error(`Semantic error: materialized view '${body.view}' was not found`);
-        const rowsOf = (table: string) => (state.ingested.get(table) ?? []).map((r) => r.row);
+        const rowsOf = (table: string) => storedRows(table);
         const scalars: Record<string, KustoValue> = {};
         const tables = new Map<string, Map<string, KustoValue>>();
         for (const l of body.lets) {
             const where = parseKqlExpression(l.where);
             const matching = rowsOf(l.table).filter((r) => evaluateKql(where, r, scalars) === true);
             if (l.kind === "scalar") {
-                const values = matching.map((r) => r[l.max]).filter((v) => v !== null && v !== undefined) as bigint[];
-                scalars[l.name] = values.length ? values.reduce((a, b) => (b > a ? b : a)) : null;
+                const values = matching.map((r) => r[l.column]).filter((v) => v !== null && v !== undefined) as bigint[];
+                scalars[l.name] = values.length ? values.reduce((a, b) => ((l.aggregate === "max" ? b > a : b < a) ? b : a)) : null;
             } else {
                 const mins = new Map<string, KustoValue>();
                 for (const r of matching) {
@@ -337,6 +342,7 @@ export async function startAdxTestDouble(options: AdxTestDoubleOptions = {}): Pr
             [...(state.materialized.get(body.view) ?? []), ...rowsOf(view.source).filter((r) => !viewWhere || evaluateKql(viewWhere, r) === true)],
             view.orderBy,
             view.keys,
+            view.extend,
         );
         for (const clause of body.clauses) {
             if (clause.kind === "where") {
@@ -714,8 +720,8 @@ export async function startAdxTestDouble(options: AdxTestDoubleOptions = {}): Pr
                 const view = parseLatestPerKeyView(query);
                 if (!view || view.source !== table) continue;
                 const viewWhere = view.where === undefined ? undefined : parseKqlExpression(view.where);
-                const source = (state.ingested.get(table) ?? []).map((r) => r.row).filter((r) => !viewWhere || evaluateKql(viewWhere, r) === true);
-                state.materialized.set(name, latestPerKey([...(state.materialized.get(name) ?? []), ...source], view.orderBy, view.keys));
+                const source = storedRows(table).filter((r) => !viewWhere || evaluateKql(viewWhere, r) === true);
+                state.materialized.set(name, latestPerKey([...(state.materialized.get(name) ?? []), ...source], view.orderBy, view.keys, view.extend));
             }
             const before = state.ingested.get(table) ?? [];
             const kept = before.filter((r) => !expired(r.row));

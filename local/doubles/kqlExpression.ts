@@ -1,6 +1,6 @@
 // TEST DOUBLE helper: evaluates the scalar KQL expressions the generated model uses, on one row, as
 // ADX does: column references (plain or ['quoted']), element access on a dynamic (`['record']["c"]`),
-// string and number literals, and/or/not, comparisons, and the functions the generator emits
+// string and number literals, and/or/not, comparisons, + and - of whole numbers, and the functions the generator emits
 // (coalesce, isnull/isnotnull, isempty/isnotempty, to<type>, parse_json, substring, trim_end) and
 // reconcile's (iff, strcat_delim, hash_md5, format_datetime, strcat_array, array_sort_asc).
 // Anything else is an error naming what the double does not evaluate; it knows no table.
@@ -16,7 +16,7 @@ type Node =
     | { kind: "binary"; op: string; left: Node; right: Node }
     | { kind: "in"; left: Node; values: Node[] };
 
-const TOKEN = /\s*(\['(?:[^'\\]|\\.)*'\]|\[|\]|"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?|>=|<=|==|!=|[(),<>]|[A-Za-z_][A-Za-z0-9_]*)/y;
+const TOKEN = /\s*(\['(?:[^'\\]|\\.)*'\]|\[|\]|"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?|>=|<=|==|!=|[(),<>+-]|[A-Za-z_][A-Za-z0-9_]*)/y;
 
 function tokenize(text: string): string[] {
     const tokens: string[] = [];
@@ -72,8 +72,13 @@ export function parseKqlExpression(text: string): Node {
         }
         return node;
     };
+    const additive = (): Node => {
+        let left = primary();
+        while (peek() === "+" || peek() === "-") left = { kind: "binary", op: take(), left, right: primary() };
+        return left;
+    };
     const comparison = (): Node => {
-        const left = primary();
+        const left = additive();
         if (peek() === "in") {
             take("in");
             take("(");
@@ -85,7 +90,7 @@ export function parseKqlExpression(text: string): Node {
             take(")");
             return { kind: "in", left, values };
         }
-        return [">=", "<=", "==", "!=", "<", ">"].includes(peek()) ? { kind: "binary", op: take(), left, right: primary() } : left;
+        return [">=", "<=", "==", "!=", "<", ">"].includes(peek()) ? { kind: "binary", op: take(), left, right: additive() } : left;
     };
     const and = (): Node => {
         let left = comparison();
@@ -143,6 +148,12 @@ export function evaluateKql(node: Node, row: KustoRow, scalars: Record<string, K
             if (node.op === "or") return ev(node.left) === true || ev(node.right) === true;
             const [a, b] = [ev(node.left), ev(node.right)];
             if (a === null || b === null) return null;
+            if (node.op === "+" || node.op === "-") {
+                // A long (bigint) with a whole-number literal, as the change order's shift: exact, as Kusto's long.
+                if (!((typeof a === "bigint" || Number.isInteger(a)) && (typeof b === "bigint" || Number.isInteger(b))))
+                    throw new Error(`the ADX test double adds and subtracts whole numbers only, not ${String(a)} ${node.op} ${String(b)}`);
+                return node.op === "+" ? BigInt(a as bigint) + BigInt(b as bigint) : BigInt(a as bigint) - BigInt(b as bigint);
+            }
             const c = compare(a, b);
             return { ">=": c >= 0, "<=": c <= 0, "==": c === 0, "!=": c !== 0, "<": c < 0, ">": c > 0 }[node.op] ?? null;
         }

@@ -24,7 +24,7 @@ import { CatalogColumn, elementTextArrayTypeNames, fillTypeSql, TEXT_FORM_RULE_I
 import { currentStateKey } from "../../postgres/catalog";
 import type { CatalogTable } from "../../contract/typeTable";
 import { captureProblems } from "../../postgres/sourceCatalogResource";
-import { flatRecordReservedFields } from "../../contract/recordFields";
+import { EMISSION_STAMP_FIELD, flatRecordReservedFields } from "../../contract/recordFields";
 import { sinkGrantScriptText } from "../../components/sinkIdentity";
 import { buildDatabaseRoleGrantScript } from "../../components/adxDatabaseRole";
 import { changeMetadataFields } from "../../contract/recordFields";
@@ -293,6 +293,7 @@ describe("the generated ADX model (Kusto language service: zero diagnostics)", (
                 ...HOSTILE.columns.map((c) => jsonPathOf(c.name)),
                 ...Object.values(changeMetadataFields()).map(jsonPathOf),
                 ...Object.values(KAFKA_POSITION_FIELDS).map(jsonPathOf),
+                jsonPathOf(EMISSION_STAMP_FIELD),
                 "$",
             ].sort(),
         );
@@ -300,7 +301,7 @@ describe("the generated ADX model (Kusto language service: zero diagnostics)", (
         assert.equal(jsonPathOf("it's"), "$['it\\'s']");
         // The source's own op/deleted/_deleted columns keep their names; the metadata steps aside.
         const names = target.tableColumns.map((c) => c.name);
-        assert.deepEqual(names.slice(-8), ["_op", "lsn", "source_ts", "snapshot", "_deleted_2", "kafka_partition", "kafka_offset", "record"]);
+        assert.deepEqual(names.slice(-9), ["_op", "lsn", "source_ts", "snapshot", "_deleted_2", "kafka_partition", "kafka_offset", "emission_stamp", "record"]);
         assert.ok(["op", "deleted", "_deleted", "Order Date"].every((n) => names.includes(n)));
         // Names ADX refuses for a column (quotes, backslashes) get a valid one, with a digest of the exact name.
         assert.ok(names.includes(adxColumnName('say "hi"')) && names.includes(adxColumnName("back\\slash")));
@@ -325,7 +326,10 @@ describe("the generated ADX model (Kusto language service: zero diagnostics)", (
     it("keeps the current state per composite key, in key order", () => {
         const scripts = generateAdxModel(HOSTILE, { key: HOSTILE.primaryKey, streamingIngestion: true });
         assert.deepEqual(currentStateOf(scripts), { functionName: "public_order_current", view: "public_order_latest", keys: ["Region", "where"] });
-        assert.match(scripts.map((s) => s.text).join("\n"), /summarize arg_max\(kafka_offset, \*\) by \['Region'\], \['where'\]/);
+        assert.match(
+            scripts.map((s) => s.text).join("\n"),
+            /extend change_order = coalesce\(emission_stamp, kafka_offset - 4611686018427387904\)\n    \| summarize arg_max\(change_order, \*\) by \['Region'\], \['where'\]/,
+        );
     });
 
     it("gives json, date and time their Kusto form in the current state", () => {
@@ -361,7 +365,7 @@ describe("the generated ADX model (Kusto language service: zero diagnostics)", (
         assert.match(all, /"Source": "retail_orders_info_changes", "Query": "retail_orders_info_fence_rows\(\)", "IsTransactional": true/);
         // The rule's fences come from the fence table, never from the change table (whose rows age out).
         const fn = all.slice(all.indexOf("retail_orders_info_current() {"));
-        assert.equal((fn.match(/let \w+ = (?:toscalar\()?retail_orders_info_fences \|/g) ?? []).length, 4);
+        assert.equal((fn.match(/let \w+ = (?:toscalar\()?retail_orders_info_fences \|/g) ?? []).length, 5);
         assert.doesNotMatch(fn, /retail_orders_info_changes/);
     });
 
@@ -427,7 +431,17 @@ describe("tables that cannot be captured correctly are refused before anything i
             "retail.orders_info.__deleted: the change record already has a field of that name (added by the pipeline); rename the column (ALTER TABLE retail.orders_info RENAME COLUMN ...) or do not capture the table",
         ]);
         // The sink's InsertField would overwrite a source column named like the Kafka position it adds (schemaless records).
-        assert.deepEqual(flatRecordReservedFields(), ["__op", "__lsn", "__source_ts_ms", "__source_snapshot", "__deleted", "__oversized", "__kafka_partition", "__kafka_offset"]);
+        assert.deepEqual(flatRecordReservedFields(), [
+            "__op",
+            "__lsn",
+            "__source_ts_ms",
+            "__source_snapshot",
+            "__deleted",
+            "__oversized",
+            "__emission_stamp",
+            "__kafka_partition",
+            "__kafka_offset",
+        ]);
     });
 
     it("a column added since whose name differs from another's only by case is refused with the fix (Debezium would fail the table)", () => {

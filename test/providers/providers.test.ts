@@ -13,7 +13,8 @@ import { sourceBootstrapProvider } from "../../postgres/sourceBootstrap";
 import { buildScramSha256Verifier } from "../../postgres/scramVerifier";
 import { sourceObjectNames } from "../../postgres/sourceSchema";
 import { ORDERS_CATALOG, ordersModelScripts } from "../support/catalogFixtures";
-import { adxModelScripts } from "../../kql/adxModel";
+import { adxModelScripts, changeMetadataColumns, changeOrderColumn, changeOrderExpression } from "../../kql/adxModel";
+import { kqlLatestChanges, ReconcileTarget } from "../../kql/reconcileQueries";
 import { sinkGrantScriptText } from "../../components/sinkIdentity";
 import { buildDatabaseRoleGrantScript } from "../../components/adxDatabaseRole";
 import { rowsOf, runKustoQuery } from "../../kql/kustoRestClient";
@@ -271,6 +272,76 @@ describe("KqlSchema provider (serialized, against the ADX REST test double)", ()
         assert.ok(backfill);
         adx.ingested.delete("added_orders_changes");
         await providers.kqlSchema.delete("id", after);
+    });
+
+    it("the current state orders a key's changes by emission stamp: a topic created again (offsets from 0) and a re-snapshot into it leave no stale row, rows from before the stamp keep their offset order", async () => {
+        const orders = { ...ORDERS_CATALOG, qualifiedName: "regen.orders" };
+        const model = { ...inputs(), scripts: adxModelScripts(orders, { key: ["orderid"], streamingIngestion: true }, []) };
+        await providers.kqlSchema.create(model);
+        const ingest = async (records: object[]) => {
+            const response = await fetch(`${adx.url}/v1/rest/ingest/cdc/regen_orders_changes?streamFormat=multijson&mappingName=regen_orders_changes_json`, {
+                method: "POST",
+                headers: { authorization: "Bearer token" },
+                body: records.map((r) => JSON.stringify(r)).join("\n"),
+            });
+            assert.equal(response.status, 200, await response.text());
+        };
+        const change = (orderid: number, op: string, amount: string, partition: number, offset: number, stamp?: number, extra: object = {}) => ({
+            orderid,
+            custid: 7,
+            amount,
+            city: "Austin",
+            purchase_time: null,
+            __op: op,
+            __lsn: 1000 + offset,
+            __source_ts_ms: 1796414116355,
+            __source_snapshot: "false",
+            __deleted: op === "d" ? "true" : "false",
+            __kafka_partition: partition,
+            __kafka_offset: offset,
+            ...(stamp === undefined ? {} : { __emission_stamp: stamp }),
+            ...extra,
+        });
+        const current = async () =>
+            rowsOf((await runKustoQuery(adx.url, "cdc", "regen_orders_current()", "token"))[0])
+                .map((r) => [r.orderid, r.amount])
+                .sort((a, b) => Number(a[0]) - Number(b[0]));
+        const S = 1_796_414_116_000_000;
+        // Rows from before the stamp (the old topic, high offsets), then stamped ones in the same topic.
+        await ingest([change(1, "c", "1.00", 0, 100), change(1, "u", "2.00", 0, 101), change(2, "c", "1.00", 1, 102), change(2, "u", "5.00", 1, 150, S)]);
+        assert.deepEqual(await current(), [
+            [1, "2.00"],
+            [2, "5.00"],
+        ]);
+        // The topic is created again: offsets start at 0, below every offset ADX holds, and still win.
+        await ingest([change(1, "u", "3.00", 0, 0, S + 10), change(2, "d", "5.00", 1, 1, S + 20)]);
+        assert.deepEqual(await current(), [[1, "3.00"]], "the new topic's update and delete win over the old topic's higher offsets");
+        // A redelivery of an old record (same stamp) changes nothing.
+        await ingest([change(1, "u", "2.00", 0, 101)]);
+        assert.deepEqual(await current(), [[1, "3.00"]]);
+        // Order 4 from the old topic (partition 1); then a full re-snapshot into the new topic reads orders 1 and 3
+        // only, all in partition 0: order 4 was deleted while its delete was lost, and is hidden though the
+        // snapshot read nothing in its partition.
+        await ingest([change(4, "c", "9.00", 1, 300, S + 5)]);
+        const read = (orderid: number, offset: number, stamp: number, snapshot: string) =>
+            change(orderid, "r", "7.00", 0, offset, stamp, { __lsn: 5000, __source_snapshot: snapshot });
+        await ingest([read(1, 2, S + 30, "first"), read(3, 3, S + 31, "last")]);
+        assert.deepEqual(await current(), [
+            [1, "7.00"],
+            [3, "7.00"],
+        ]);
+        // Reconcile's latest change per key reads the same order.
+        const metadata = changeMetadataColumns(orders.columns.map((c) => c.name));
+        const order = { column: changeOrderColumn(orders.columns.map((c) => c.name)), expression: changeOrderExpression(metadata) };
+        const target: ReconcileTarget = { table: orders.qualifiedName, columns: orders.columns, key: ["orderid"], functionName: "regen_orders_current" };
+        const latest = rowsOf((await runKustoQuery(adx.url, "cdc", kqlLatestChanges(target, "regen_orders_changes", order, ["1"]), "token"))[0]);
+        assert.deepEqual(
+            latest.map((r) => [r.amount, String(r[order.column])]),
+            [["7.00", String(S + 30)]],
+        );
+        adx.ingested.delete("regen_orders_changes");
+        adx.ingested.delete("regen_orders_fences");
+        await providers.kqlSchema.delete("id", model);
     });
 
     it("a column type Kusto cannot change is refused before anything is changed, naming the column and the fix", async () => {

@@ -181,8 +181,11 @@ describe("builders", () => {
         assert.equal(config["snapshot.mode"], "when_needed");
         // TRUNCATE is captured, and turned into a change row before the flattening (which drops it).
         assert.equal(config["skipped.operations"], "none");
-        assert.deepEqual(config.transforms.split(","), ["dropHeartbeats", "truncates", "unwrap", "oversized"]);
+        assert.deepEqual(config.transforms.split(","), ["dropHeartbeats", "truncates", "unwrap", "oversized", "emissionStamp"]);
         assert.equal(config["transforms.oversized.max.bytes"], "900000");
+        // Last: every record that reaches Kafka, a TRUNCATE's and an oversized row's too, carries the stamp.
+        assert.equal(config["transforms.emissionStamp.type"], "pgadxcdc.transforms.EmissionStamp");
+        assert.equal(config["transforms.emissionStamp.field"], "__emission_stamp");
         assert.equal(config["transforms.truncates.add.fields"], config["transforms.unwrap.add.fields"]);
         assert.equal(config["database.password"], "${dir:/s:p}");
         assert.deepEqual(validateConnectorInputs({ connectUrl: "http://127.0.0.1:8083", connectorName: "s", config }), []);

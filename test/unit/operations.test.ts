@@ -217,8 +217,23 @@ describe("status verdict", () => {
         assert.equal(problems.length, 1);
         assert.match(
             problems[0],
-            /^TOPIC RE-CREATED: t partition 2: the sink's committed offset 500 is past the topic's end \(10\).*Repair: in ADX clear retail_orders_info_changes, its fences and its current state, then pg-adx-cdc snapshot --table retail\.orders_info/,
+            /^TOPIC RE-CREATED: t partition 2: the sink's committed offset 500 is past the topic's end \(10\).*Repair: pg-adx-cdc snapshot --table retail\.orders_info \(.*\), then pg-adx-cdc reconcile --table retail\.orders_info --repair/,
         );
+    });
+
+    it("Kafka positions holding two changes in ADX: a re-created topic, named until a recorded reconcile finds the table equal; ORDER BROKEN only where changes from before the emission stamp share them", () => {
+        const reused = { table: "retail.orders_info", positions: 12, newest: "2026-12-05T10:00:00.0000000Z", unstamped: false, repair: "in ADX .clear ..., then ..." };
+        const [recreated] = evaluatePipelineHealth({ ...healthy(), reusedPositions: [reused] });
+        assert.match(
+            recreated,
+            /^TOPIC RE-CREATED: retail\.orders_info: 12 Kafka position\(s\) hold two different changes in ADX \(the newest committed 2026-12-05T10:00:00\.0000000Z\): .*still orders each key's changes as they were emitted.*Repair: pg-adx-cdc snapshot --table retail\.orders_info .*reconcile --table retail\.orders_info --repair/,
+        );
+        const reconciled = (at: string, verdict: string) => [{ table: "retail.orders_info", at, verdict, differingKeys: 0, unsettled: 0, coverage: 1 }];
+        assert.deepEqual(evaluatePipelineHealth({ ...healthy(), reusedPositions: [reused], reconciles: reconciled("2026-12-05T10:05:00Z", "equal") }), [], "proven equal since");
+        assert.equal(evaluatePipelineHealth({ ...healthy(), reusedPositions: [reused], reconciles: reconciled("2026-12-05T09:55:00Z", "equal") }).length, 1, "proven before only");
+        assert.equal(evaluatePipelineHealth({ ...healthy(), reusedPositions: [reused], reconciles: reconciled("2026-12-05T10:05:00Z", "unsettled") }).length, 1);
+        const [broken] = evaluatePipelineHealth({ ...healthy(), reusedPositions: [{ ...reused, unstamped: true }], reconciles: reconciled("2026-12-05T10:05:00Z", "equal") });
+        assert.match(broken, /^ORDER BROKEN: retail\.orders_info: 12 Kafka position\(s\) .*from before the emission stamp.*Repair: in ADX \.clear \.\.\., then \.\.\.$/);
     });
 
     it("a task stopped out of range where the group holds no offset (its topic deleted with them) is the same gap, counted from where the task stopped", () => {
@@ -380,7 +395,7 @@ describe("stack outputs", () => {
         fs.writeFileSync(file, JSON.stringify({ operations: outputs, adxQueryUri: "x" }));
         // Outputs of a stack deployed before recordColumn and the position columns existed read with their defaults.
         const read = readOperationsOutputs({ outputsFile: file });
-        const defaults = { recordColumn: "record", partitionColumn: "kafka_partition", offsetColumn: "kafka_offset" };
+        const defaults = { recordColumn: "record", partitionColumn: "kafka_partition", offsetColumn: "kafka_offset", stampColumn: "emission_stamp", sourceTsColumn: "source_ts" };
         assert.deepEqual(read, {
             ...outputs,
             adx: {

@@ -48,6 +48,7 @@ describe("the dev stack with capture.tables [retail.orders_info, inventory.produ
                 "deleted:bool",
                 "kafka_partition:long",
                 "kafka_offset:long",
+                "emission_stamp:long",
                 "record:dynamic",
             ],
         );
@@ -122,6 +123,7 @@ describe("the dev stack with capture.tables [retail.orders_info, inventory.produ
             recordColumn: "record",
             partitionColumn: "kafka_partition",
             offsetColumn: "kafka_offset",
+            stampColumn: "emission_stamp",
             freshnessFunction: "cdc_meta_heartbeat_cdc_freshness",
             sourceTsColumn: "source_ts",
         });

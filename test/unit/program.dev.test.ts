@@ -284,6 +284,8 @@ describe("the program with Pulumi.dev.yaml", () => {
                 recordColumn: "record",
                 partitionColumn: "kafka_partition",
                 offsetColumn: "kafka_offset",
+                stampColumn: "emission_stamp",
+                sourceTsColumn: "source_ts",
             },
         ]);
         assert.equal(operations.kafkaBootstrapServers, "127.0.0.1:9092");

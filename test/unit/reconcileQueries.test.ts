@@ -1,6 +1,6 @@
 // Reconcile's pure parts: bucket sizing, the filter that re-reads drifted keys, and the double's
 // rendering of a real as Kusto's tostring() writes it (.NET's shortest round-trip text).
-import { adxColumnName } from "../../kql/adxModel";
+import { adxColumnName, changeMetadataColumns, changeOrderColumn, changeOrderExpression } from "../../kql/adxModel";
 import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import {
@@ -62,10 +62,13 @@ describe("reconcile queries", () => {
         assert.match(sqlBucketSummary(target, 1, ["e", "f"]), /WHERE left\(md5\(.*\), 1\) IN \('e', 'f'\) GROUP BY 1$/);
     });
 
-    it("finds the latest change ADX holds for lost-delete keys by their canonical text, in the change table", () => {
+    it("finds the latest change ADX holds for lost-delete keys by their canonical text, in the change table, in the current state's order", () => {
+        const metadata = changeMetadataColumns(["Order"]);
+        const order = { column: changeOrderColumn(["Order"]), expression: changeOrderExpression(metadata) };
         assert.equal(
-            kqlLatestChanges({ ...target, key: ["Order"] }, "shop_Line_Items_0a1b2c_changes", "kafka_offset", ["7"]),
-            `shop_Line_Items_0a1b2c_changes | extend reconcile_key = iff(isnull(['Order']), "null", tostring(['Order'])) | where reconcile_key in ("7") | summarize arg_max(kafka_offset, *) by reconcile_key`,
+            kqlLatestChanges({ ...target, key: ["Order"] }, "shop_Line_Items_0a1b2c_changes", order, ["7"]),
+            `shop_Line_Items_0a1b2c_changes | extend reconcile_key = iff(isnull(['Order']), "null", tostring(['Order'])), change_order = coalesce(emission_stamp, kafka_offset - 4611686018427387904)` +
+                ` | where reconcile_key in ("7") | summarize arg_max(change_order, *) by reconcile_key`,
         );
     });
 
