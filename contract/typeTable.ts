@@ -31,6 +31,13 @@ export interface CatalogColumn {
      * changes the value of every row that holds it without a change event.
      */
     enumLabels?: string[];
+    /**
+     * The composite types a column's values are made of (its own, an array's element, a domain's base, and their
+     * attributes' in turn), each with its attributes: "addr(street text, no integer)". An attribute added or
+     * dropped (ALTER TYPE ... ADD/DROP ATTRIBUTE, or ALTER TABLE of a table used as a type) changes the text of
+     * every value without a change event.
+     */
+    compositeShape?: string;
     notNull: boolean;
 }
 

@@ -32,6 +32,25 @@ SELECT w.qualified_name,
        a.attndims AS dimensions,
        (SELECT array_agg(e.enumlabel::text ORDER BY e.enumsortorder) FROM pg_enum e
          WHERE e.enumtypid = CASE WHEN bt.typtype = 'e' THEN bt.oid WHEN et.typtype = 'e' THEN et.oid END) AS enum_labels,
+       -- Every composite type the column's values are made of (its type, an array's element, a domain's base,
+       -- and recursively their attributes'), with their attributes: ALTER TYPE ... ADD or DROP ATTRIBUTE (or
+       -- ALTER TABLE of a table whose row type it is) changes every such value's text without a change event.
+       (WITH RECURSIVE reach(type_oid) AS (
+            SELECT x.oid FROM pg_type x WHERE x.oid IN (bt.oid, et.oid) AND x.typtype = 'c'
+          UNION
+            SELECT n.oid
+              FROM reach r
+              JOIN pg_type rt ON rt.oid = r.type_oid
+              JOIN pg_attribute ra ON ra.attrelid = rt.typrelid AND ra.attnum > 0 AND NOT ra.attisdropped
+              JOIN pg_type at ON at.oid = ra.atttypid
+              JOIN pg_type abt ON abt.oid = CASE WHEN at.typtype = 'd' THEN at.typbasetype ELSE at.oid END
+              LEFT JOIN pg_type aet ON aet.oid = abt.typelem AND abt.typcategory = 'A'
+              JOIN pg_type n ON n.oid IN (abt.oid, aet.oid) AND n.typtype = 'c')
+        SELECT string_agg(format('%s(%s)', format_type(r.type_oid, NULL),
+                 (SELECT string_agg(format('%I %s', ra.attname, format_type(ra.atttypid, ra.atttypmod)), ', ' ORDER BY ra.attnum)
+                    FROM pg_type rt JOIN pg_attribute ra ON ra.attrelid = rt.typrelid AND ra.attnum > 0 AND NOT ra.attisdropped
+                   WHERE rt.oid = r.type_oid)), '; ' ORDER BY format_type(r.type_oid, NULL))
+          FROM reach r) AS composite_shape,
        uk.columns AS unique_key,
        CASE WHEN c.relkind = 'p' THEN
          (SELECT COALESCE(jsonb_object_agg(pt.relid::oid::text, format('%I.%I', pn.nspname, pc.relname)), '{}'::jsonb)
@@ -86,6 +105,8 @@ export interface CatalogRow {
     unique_key?: string[] | null;
     /** An enum column's (or enum array's element) labels in sort order; null for other columns. */
     enum_labels?: string[] | null;
+    /** The composite types a column's values are made of, with their attributes ("addr(street text, no integer)"); null for other columns. */
+    composite_shape?: string | null;
     /** A partitioned table's leaf partitions, relation OID → "schema.name" (empty for a plain table). */
     partitions?: Record<string, string> | null;
 }
@@ -127,6 +148,7 @@ export function catalogTablesFromRows(tables: string[], rows: CatalogRow[]): { t
                 ...(r.numeric_precision !== null && r.numeric_precision !== undefined ? { numericPrecision: Number(r.numeric_precision) } : {}),
                 ...(Number(r.dimensions ?? 0) > 1 ? { dimensions: Number(r.dimensions) } : {}),
                 ...(r.enum_labels?.length ? { enumLabels: r.enum_labels } : {}),
+                ...(r.composite_shape ? { compositeShape: r.composite_shape } : {}),
                 notNull: !!r.not_null,
             })),
             primaryKey: own

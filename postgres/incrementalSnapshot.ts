@@ -69,16 +69,27 @@ export function executeSnapshotSignal(tables: string[], now = new Date(), filter
 /**
  * What the snapshot resource records of the captured tables' shape at a deployment (from the catalog's
  * description; other tables, such as the heartbeat, are left out): each table's column names and their
- * declared types. The next deployment compares them (tablesToReread).
+ * declared types (a composite's with its attributes). The next deployment compares them (tablesToReread).
  */
 export function capturedTableShapes(
-    described: { qualifiedName: string; relationId?: string; partitions?: Record<string, string>; columns: { name: string; declaredType: string; enumLabels?: string[] }[] }[],
+    described: {
+        qualifiedName: string;
+        relationId?: string;
+        partitions?: Record<string, string>;
+        columns: { name: string; declaredType: string; enumLabels?: string[]; compositeShape?: string }[];
+    }[],
     tables: string[],
 ): Required<Pick<IncrementalSnapshotInputs, "tableColumns" | "tableColumnTypes" | "tableRelations" | "tableEnumLabels" | "tablePartitions">> {
     const captured = described.filter((t) => tables.includes(t.qualifiedName));
     return {
         tableColumns: Object.fromEntries(captured.map((t) => [t.qualifiedName, t.columns.map((c) => c.name)])),
-        tableColumnTypes: Object.fromEntries(captured.map((t) => [t.qualifiedName, Object.fromEntries(t.columns.map((c) => [c.name, c.declaredType]))])),
+        // A composite column's type is recorded with the composite's attributes: one added or dropped is a type change.
+        tableColumnTypes: Object.fromEntries(
+            captured.map((t) => [
+                t.qualifiedName,
+                Object.fromEntries(t.columns.map((c) => [c.name, c.compositeShape ? `${c.declaredType} = ${c.compositeShape}` : c.declaredType])),
+            ]),
+        ),
         tableRelations: Object.fromEntries(captured.filter((t) => t.relationId !== undefined).map((t) => [t.qualifiedName, t.relationId!])),
         tableEnumLabels: Object.fromEntries(
             captured.map((t) => [t.qualifiedName, Object.fromEntries(t.columns.filter((c) => c.enumLabels?.length).map((c) => [c.name, c.enumLabels!]))]),
@@ -165,7 +176,8 @@ export function addedTables(olds: string[] | undefined, news: string[]): string[
  * carry no change event with the new name, so the current state would show it empty; those with a
  * column whose type changed (ALTER COLUMN ... TYPE rewrites every row, USING may change every value,
  * e.g. dollars to cents or a timestamp read in a time zone, and a rewrite publishes no change at
- * all); those whose ADX change table was created again (dropped in ADX and restored by pulumi up
+ * all), or whose composite type gained or lost an attribute (every value's text changes, and nothing
+ * is published); those whose ADX change table was created again (dropped in ADX and restored by pulumi up
  * after a refresh): the rows delivered before went with the old table, and the sink only delivers
  * what comes after; those replaced in PostgreSQL (replacedTables), whose rows never streamed; those
  * with an enum label renamed (relabeledTables); and partitioned tables whose partitions came or went

@@ -9,7 +9,7 @@ import { startLocalPipeline, LocalPipeline } from "../../local/localPipeline";
 import { TopicReader } from "../../local/topicReader";
 import { deployKustoSink, KustoSinkDeployment } from "../../local/kustoSinkDeployment";
 import { adminClient, CapturedSource, CAPTURED_TABLE, setUpCapturedSource } from "../../local/capturedSource";
-import { changeMetadataFields } from "../../contract/recordFields";
+import { changeMetadataFields, EMISSION_STAMP_FIELD } from "../../contract/recordFields";
 import { kafkaConnectorProvider } from "../../connectors/kafkaConnector";
 import { sourceBootstrapProvider } from "../../postgres/sourceBootstrap";
 import { capturableTableCheck, nestedPartitionCheck, ORDERS_TABLE, rowSecurityPolicyName, sourceObjectNames } from "../../postgres/sourceSchema";
@@ -84,8 +84,16 @@ describe("PostgreSQL → Debezium → Kafka → the real Kusto sink → ADX (tes
         const expected = 200 + report.inserts + report.updates + report.deletes;
         await reader.waitFor(`${expected} records`, (records) => records.length >= expected, 60_000);
         process.stderr.write(`e2e: generator ${JSON.stringify(report)}; ${reader.records.length} records read\n`);
-        const fields = [...ORDERS_TABLE.columns.map((c) => c.name), ...Object.values(changeMetadataFields())].sort();
+        const fields = [...ORDERS_TABLE.columns.map((c) => c.name), ...Object.values(changeMetadataFields()), EMISSION_STAMP_FIELD].sort();
         for (const r of reader.records) assert.deepEqual(Object.keys(r.value).sort(), fields, `record ${r.raw}`);
+        // One key's records are in one partition, read in offset order: their emission stamps only grow, and no two records share one.
+        const lastStamp = new Map<number, number>();
+        for (const r of reader.records) {
+            const stamp = r.value[EMISSION_STAMP_FIELD] as number;
+            assert.ok(Number.isSafeInteger(stamp) && stamp > (lastStamp.get(r.value.orderid) ?? 0), `record ${r.raw} after stamp ${lastStamp.get(r.value.orderid)}`);
+            lastStamp.set(r.value.orderid, stamp);
+        }
+        assert.equal(new Set(reader.records.map((r) => r.value[EMISSION_STAMP_FIELD])).size, reader.records.length);
         const ops = (op: string) => reader.records.filter((r) => r.value.__op === op);
         assert.equal(ops("c").length, report.inserts, "every insert arrives once");
         assert.equal(ops("u").length, report.updates, "every update arrives once");

@@ -101,6 +101,25 @@ describe("incremental snapshot of tables added to a running stack", () => {
         assert.deepEqual(replacedTables(olds, reshaped), ["a.x"]);
     });
 
+    it("re-reads a table whose composite type gained or lost an attribute (every value's text changed unpublished)", () => {
+        const tables = ["a.x"];
+        const described = (shape: string) => [
+            {
+                qualifiedName: "a.x",
+                columns: [
+                    { name: "id", declaredType: "integer" },
+                    { name: "parcel", declaredType: "shop.parcel", compositeShape: shape },
+                ],
+            },
+        ];
+        const olds = { tables, ...capturedTableShapes(described("shop.parcel(carrier text, grams integer)"), tables) };
+        assert.deepEqual(olds.tableColumnTypes, { "a.x": { id: "integer", parcel: "shop.parcel = shop.parcel(carrier text, grams integer)" } });
+        assert.deepEqual(tablesToReread(olds, { tables, ...capturedTableShapes(described("shop.parcel(carrier text, grams integer)"), tables) }), [], "unchanged");
+        const added = { tables, ...capturedTableShapes(described("shop.parcel(carrier text, grams integer, insured boolean)"), tables) };
+        assert.deepEqual(tablesToReread(olds, added), ["a.x"]);
+        assert.deepEqual(tablesToReread(added, added), [], "once");
+    });
+
     it("re-reads a table whose enum label was renamed (every row holding it changed unpublished), not one whose enum gained a label", () => {
         const tables = ["a.x"];
         const described = (labels: string[]) => [
