@@ -183,6 +183,26 @@ function assertEqual(results: Awaited<ReturnType<typeof waitUntilEqual>>) {
  * `pulumi up` of the snapshot resource with what the stack passes it now (the catalog's shapes, the ADX
  * tables' generations): whether its inputs changed, and the tables each signal it sent reads again.
  */
+/**
+ * pulumi up after a column of a new type: the ADX model, and the source connector's config from the catalog (its
+ * converter learns the type), before the snapshot resource's re-read.
+ */
+async function redeployModelAndSource(): Promise<void> {
+    await sink.redeploy([ORDERS, RETURNS]);
+    const nextSource = {
+        ...sourceInputs,
+        config: buildDebeziumSourceConfig(
+            sourceConnectorInput(
+                planPipeline({ topicPrefix: PREFIX, tables: [ORDERS, RETURNS] }),
+                sink.models.map((m) => m.described),
+                pipeline.sourceDeployment,
+            ),
+        ),
+    };
+    await kafkaConnectorProvider.update!(SOURCE, sourceInputs, nextSource);
+    sourceInputs = nextSource;
+}
+
 async function snapshotResourceUp(tables: string[] = snapshotInputs.tables): Promise<{ changed: boolean; reread: string[][] }> {
     const next = { ...snapshotInputs, tables, ...columnsOf(sink), adxTableGenerations: sink.adxTableGenerations() };
     const changed = !!(await incrementalSnapshotProvider.diff!("snapshot", snapshotInputs, next)).changes;
@@ -426,20 +446,7 @@ describe("schema changes and re-syncs lose nothing", () => {
         await admin.query(
             `UPDATE ${RETURNS} SET kind = CASE WHEN id % 2 = 0 THEN 'refund' ELSE 'exchange' END::shop.return_kind, kinds = ARRAY['refund', NULL]::shop.return_kind[] WHERE id % 3 = 0`,
         );
-        // pulumi up: the model, and the source connector's config from the catalog (its converter now knows the enum array), before the re-read.
-        await sink.redeploy([ORDERS, RETURNS]);
-        const nextSource = {
-            ...sourceInputs,
-            config: buildDebeziumSourceConfig(
-                sourceConnectorInput(
-                    planPipeline({ topicPrefix: PREFIX, tables: [ORDERS, RETURNS] }),
-                    sink.models.map((m) => m.described),
-                    pipeline.sourceDeployment,
-                ),
-            ),
-        };
-        await kafkaConnectorProvider.update!(SOURCE, sourceInputs, nextSource);
-        sourceInputs = nextSource;
+        await redeployModelAndSource();
         assert.deepEqual((await snapshotResourceUp()).reread, [[RETURNS]], "the new columns' table is read once");
         assertEqual(await waitUntilEqual(pipeline, admin, sink, [ORDERS, RETURNS], "with an enum column", 180_000));
         await admin.query(`ALTER TYPE shop.return_kind ADD VALUE 'store credit'`);
@@ -457,20 +464,7 @@ describe("schema changes and re-syncs lose nothing", () => {
         await admin.query(`CREATE TYPE shop.parcel AS (carrier text, grams integer)`);
         await admin.query(`ALTER TABLE ${RETURNS} ADD COLUMN parcel shop.parcel, ADD COLUMN parcels shop.parcel[]`);
         await admin.query(`UPDATE ${RETURNS} SET parcel = ROW('post', id)::shop.parcel, parcels = ARRAY[ROW('dhl', 5)::shop.parcel, NULL] WHERE id % 4 = 0`);
-        // pulumi up: the model, and the source connector's config from the catalog (its converter writes the composite's text).
-        await sink.redeploy([ORDERS, RETURNS]);
-        const nextSource = {
-            ...sourceInputs,
-            config: buildDebeziumSourceConfig(
-                sourceConnectorInput(
-                    planPipeline({ topicPrefix: PREFIX, tables: [ORDERS, RETURNS] }),
-                    sink.models.map((m) => m.described),
-                    pipeline.sourceDeployment,
-                ),
-            ),
-        };
-        await kafkaConnectorProvider.update!(SOURCE, sourceInputs, nextSource);
-        sourceInputs = nextSource;
+        await redeployModelAndSource();
         assert.deepEqual((await snapshotResourceUp()).reread, [[RETURNS]], "the new columns' table is read once");
         assertEqual(await waitUntilEqual(pipeline, admin, sink, [ORDERS, RETURNS], "with a composite column", 180_000));
         const {
