@@ -57,7 +57,7 @@ export interface PipelineHealthReport {
     slot?: SlotHealth;
     topics: { topic: string; endOffset: number }[];
     /** Per captured table: where its changes go, how many reached its topic, how many the sink has not yet delivered. */
-    tables?: { sourceTable: string; adxTable: string; topic: string; endOffset?: number; sinkLag?: number; /** adxClearStatements of the table. */ adxClear?: string }[];
+    tables?: { sourceTable: string; adxTable: string; topic: string; endOffset?: number; sinkLag?: number }[];
     /** Records the sink has not yet committed per topic (its consumer group `connect-<sink>`). */
     sinkLag?: { group: string; records: number; perTopic: { topic: string; records: number }[] };
     /**
@@ -88,11 +88,7 @@ export interface PipelineHealthReport {
     /** Per captured table, rows that arrived with values replaced by markers (over the record size limit), and which columns. */
     oversized?: { table: string; rows: number; examples: string[] }[];
     /**
-     * Per captured table, Kafka positions (partition, offset) that hold two different changes in ADX: the
-     * topic restarted its offsets (re-created), and the current state, which orders by offset, may keep old changes.
-     */
-    /**
-     * Per table, Kafka positions that hold two different changes (its topic began its offsets again): how many,
+     * Per table, Kafka positions (partition, offset) that hold two different changes in ADX (its topic began its offsets again): how many,
      * the newest such change's commit time, and whether some hold only changes from before the emission stamp.
      */
     reusedPositions?: { table: string; positions: number; newest?: string; unstamped: boolean; repair: string }[];
@@ -926,7 +922,6 @@ export async function collectPipelineHealth(
     report.tables = outputs.adx.tables.map((t, i) => ({
         sourceTable: t.sourceTable,
         adxTable: t.rawTable,
-        adxClear: adxClearStatements(t),
         topic: outputs.topics[i],
         endOffset: report.topics.find((x) => x.topic === outputs.topics[i])?.endOffset,
         sinkLag: report.sinkLag?.perTopic.find((x) => x.topic === outputs.topics[i])?.records,
