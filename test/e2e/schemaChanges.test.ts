@@ -569,8 +569,14 @@ describe("schema changes and re-syncs lose nothing", () => {
         assert.deepEqual(dropped.reread, [[EVENTS]]);
         await workload.finish();
         assertEqual(await waitUntilEqual(pipeline, admin, sink, [ORDERS, EVENTS], "after partitions were detached and dropped", 180_000));
-        const { op } = changeMetadataColumns(["id"]);
-        assert.equal(changeRows(EVENTS).filter((r) => r[op.column] === "t").length, 1, "one fence, in the table's change stream");
+        // One fence: the sink's at-least-once redeliveries repeat its Kafka position, a second fence would have its own.
+        const { op, kafkaPartition, kafkaOffset } = changeMetadataColumns(["id"]);
+        const fences = new Set(
+            changeRows(EVENTS)
+                .filter((r) => r[op.column] === "t")
+                .map((r) => `${r[kafkaPartition.column]}/${r[kafkaOffset.column]}`),
+        );
+        assert.equal(fences.size, 1, "one fence, in the table's change stream");
         assert.deepEqual(await readRemovedPartitions(admin, localOperationsOutputs(pipeline, { topicPrefix: PREFIX, sink, tables })), [], "status is clean after the up");
         assert.deepEqual((await snapshotResourceUp()).reread, [], "the next pulumi up reads nothing again");
         await writer.end();
