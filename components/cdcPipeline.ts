@@ -576,6 +576,7 @@ export class CdcPipeline extends pulumi.ComponentResource {
                 tableEnumLabels: sourceCatalog.described.apply((described) => capturedTableShapes(described, config.capture.tables).tableEnumLabels),
                 tablePartitions: sourceCatalog.described.apply((described) => capturedTableShapes(described, config.capture.tables).tablePartitions),
                 topicPrefix: config.capture.topicPrefix,
+                defaultIdentityTables: defaultIdentityTables(config.capture),
                 adxTableGenerations: pulumi
                     .all(kqlSchemas.map((s) => s.tableGenerations))
                     .apply((all) => changeTableGenerations(config.capture.tables, Object.assign({}, ...all.map((g) => g ?? {})))),

@@ -27,7 +27,7 @@ const ADX_TABLE = z.object({
     fences: z.string().optional(),
     /** The source table's relation (pg_class OID) when the stack last read the catalog: another one now means it was replaced (absent on older stacks). */
     sourceRelation: z.string().optional(),
-    /** A partitioned source table's leaf partitions (relation OID → name) when the stack last read the catalog: one gone now took its rows away without a change event. */
+    /** A partitioned source table's leaf partitions (identity → name, CatalogTable.partitions) when the stack last read the catalog: one gone or truncated since took its rows away without a change event. */
     sourcePartitions: z.record(z.string(), z.string()).optional(),
     /** "default" where pg-adx-cdc:capture.replicaIdentity leaves the table at REPLICA IDENTITY DEFAULT (status then expects no FULL); absent: FULL. */
     replicaIdentity: z.literal("default").optional(),

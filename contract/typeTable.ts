@@ -51,9 +51,11 @@ export interface CatalogTable {
      */
     relationId?: string;
     /**
-     * A partitioned table's leaf partitions (pg_partition_tree), relation OID → "schema.name": one gone since
-     * the last deployment (DETACH, DROP) took its rows away without a change event, and one attached with rows
-     * brought rows that never streamed (postgres/incrementalSnapshot.ts). Absent for a plain table.
+     * A partitioned table's leaf partitions (pg_partition_tree), identity → "schema.name": the relation OID,
+     * with the newest TRUNCATE PostgreSQL did not publish ("16390@7", postgres/partitionTruncations.ts). One gone
+     * since the last deployment (DETACH, DROP) or truncated since took its rows away without a change event,
+     * and one attached with rows brought rows that never streamed (postgres/incrementalSnapshot.ts). Absent
+     * for a plain table.
      */
     partitions?: Record<string, string>;
     columns: CatalogColumn[];

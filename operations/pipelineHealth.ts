@@ -12,6 +12,7 @@ import { kustoIdentifier } from "../kql/adxModel";
 import { lastReconcileQuery } from "../kql/reconcileQueries";
 import { OVERSIZED_FIELD } from "../contract/recordFields";
 import { buildLastWalGuardDropSql } from "../postgres/walGuard";
+import { partitionKey, partitionOid, readUnpublishedTruncations } from "../postgres/partitionTruncations";
 import { GONE_TABLES_SQL, publishedTables, REPLICA_IDENTITY_GAPS_SQL, ROW_SECURITY_GAPS_SQL, rowSecurityPolicyName, USER_TABLE_LOCK_TIMEOUT } from "../postgres/sourceSchema";
 import { connectAuthorizationHeaders, connectUnauthorizedMessage } from "../connectors/connectRestAuth";
 import { describeOpenWriteTransaction, OpenWriteTransaction, readSlotCreationWait } from "../postgres/slotCreationWait";
@@ -126,6 +127,8 @@ export interface PipelineHealthReport {
     goneTables?: { missing: string[]; uncapturedPublished: string[]; unpublished?: string[]; unlogged?: string[] };
     /** Partitions of captured partitioned tables detached or dropped since the last pulumi up (their rows left without a change event). */
     removedPartitions?: { table: string; partitions: string[] }[];
+    /** Partitions of captured partitioned tables truncated alone since the last pulumi up (published as nothing), with the newest such TRUNCATE's time. */
+    truncatedPartitions?: { table: string; partitions: string[]; lastAt: Date }[];
     /** What could not be reached at all (Connect, PostgreSQL, Kafka), with the reason. */
     unreachable: string[];
 }
@@ -316,6 +319,14 @@ export function evaluatePipelineHealth(report: PipelineHealthReport, thresholds:
                 `so ADX's current state still holds every row ${removed.partitions.length === 1 ? "it" : "they"} held. Repair: pulumi refresh, then pulumi up (hides the table's rows ` +
                 `from that point and reads it again, so ADX keeps exactly the rows it holds now); pg-adx-cdc reconcile --table ${removed.table} --repair removes just the keys gone ` +
                 `and touches less on a large table (this line stays until the next pulumi up)`,
+        );
+    for (const truncated of report.truncatedPartitions ?? [])
+        problems.push(
+            `PARTITION TRUNCATED: ${truncated.partitions.join(", ")} of ${truncated.table} truncated alone since the last pulumi up (the newest at ${truncated.lastAt.toISOString()}): ` +
+                `PostgreSQL publishes a partitioned table's changes through its root and no TRUNCATE of a single partition, so ADX's current state still holds every row ` +
+                `${truncated.partitions.length === 1 ? "it" : "they"} held. Repair: pulumi refresh, then pulumi up (hides the table's rows from that point and reads it again, ` +
+                `so ADX keeps exactly the rows it holds now); pg-adx-cdc reconcile --table ${truncated.table} --repair removes just the keys gone and touches less on a large table ` +
+                `(this line stays until the next pulumi up)`,
         );
     for (const gap of (report.replicaIdentityGaps ?? []).filter((g) => !(gone?.unpublished ?? []).includes(g.table)))
         problems.push(
@@ -599,8 +610,30 @@ export async function readRemovedPartitions(sql: SqlQueryable, outputs: Pick<Ope
     return recorded.flatMap((t) => {
         const now = rows.find((r: any) => r.name === t.sourceTable);
         if (!now || now.relation !== t.sourceRelation) return [];
-        const removed = Object.keys(t.sourcePartitions!).filter((oid) => !now.leaves.includes(oid));
-        return removed.length ? [{ table: t.sourceTable, partitions: removed.map((oid) => t.sourcePartitions![oid]) }] : [];
+        const removed = Object.keys(t.sourcePartitions!).filter((key) => !now.leaves.includes(partitionOid(key)));
+        return removed.length ? [{ table: t.sourceTable, partitions: removed.map((key) => t.sourcePartitions![key]) }] : [];
+    });
+}
+
+/**
+ * The recorded leaf partitions (the stack's outputs) of each captured partitioned table with a TRUNCATE of
+ * their own that PostgreSQL did not publish, newer than the stack recorded (postgres/partitionTruncations.ts).
+ */
+export async function readTruncatedPartitions(sql: SqlQueryable, outputs: Pick<OperationsOutputs, "adx">): Promise<NonNullable<PipelineHealthReport["truncatedPartitions"]>> {
+    const recorded = outputs.adx.tables.filter((t) => t.sourcePartitions && t.sourceRelation);
+    if (!recorded.length) return [];
+    const truncations = await readUnpublishedTruncations(
+        sql,
+        recorded.map((t) => t.sourceTable),
+    );
+    return recorded.flatMap((t) => {
+        const keys = Object.keys(t.sourcePartitions!);
+        const newer = truncations.filter(
+            (x) => x.captured === t.sourceTable && keys.some((k) => partitionOid(k) === x.relation) && !keys.includes(partitionKey(x.relation, x.truncation)),
+        );
+        if (!newer.length) return [];
+        const name = (oid: string) => t.sourcePartitions![keys.find((k) => partitionOid(k) === oid)!];
+        return [{ table: t.sourceTable, partitions: newer.map((x) => name(x.relation)), lastAt: new Date(Math.max(...newer.map((x) => x.truncatedAt.getTime()))) }];
     });
 }
 
@@ -882,6 +915,7 @@ export async function collectPipelineHealth(
             report.slot = await readSlotHealth(sql, outputs.postgres.slotName, outputs.postgres.walGuardLogTable);
             report.goneTables = await readGoneTables(sql, outputs);
             report.removedPartitions = await readRemovedPartitions(sql, outputs);
+            report.truncatedPartitions = await readTruncatedPartitions(sql, outputs);
             report.replicaIdentityGaps = await readReplicaIdentityGaps(
                 sql,
                 outputs.adx.tables.filter((t) => t.replicaIdentity !== "default").map((t) => t.sourceTable),

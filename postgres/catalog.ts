@@ -5,6 +5,7 @@
 // the SourceCatalog provider (postgres/sourceCatalogResource.ts) and in the e2e harness.
 import { CatalogColumn, CatalogTable } from "../contract/typeTable";
 import { DEBEZIUM_LIST_SEPARATORS } from "../contract/identifiers";
+import { partitionKey, readUnpublishedTruncations, UnpublishedTruncation } from "./partitionTruncations";
 
 /**
  * One row per column of the listed tables ($1: text[] of "schema.table"), plus one row with a null
@@ -120,8 +121,15 @@ function kindOf(typtype: string | null, category: string | null): CatalogColumn[
 
 const REPLICA_IDENTITY: Record<string, CatalogTable["replicaIdentity"]> = { d: "default", f: "full", i: "index", n: "nothing" };
 
-/** Folds the catalog rows into tables, in the order of `tables`; a table with no row is reported missing. */
-export function catalogTablesFromRows(tables: string[], rows: CatalogRow[]): { tables: CatalogTable[]; missing: string[] } {
+/**
+ * Folds the catalog rows into tables, in the order of `tables`; a table with no row is reported missing. A
+ * leaf partition with a TRUNCATE PostgreSQL did not publish (`truncations`) is recorded under its new identity.
+ */
+export function catalogTablesFromRows(
+    tables: string[],
+    rows: CatalogRow[],
+    truncations: Pick<UnpublishedTruncation, "captured" | "relation" | "truncation">[] = [],
+): { tables: CatalogTable[]; missing: string[] } {
     const found: CatalogTable[] = [];
     const missing: string[] = [];
     for (const name of tables) {
@@ -136,7 +144,14 @@ export function catalogTablesFromRows(tables: string[], rows: CatalogRow[]): { t
         found.push({
             qualifiedName: name,
             ...(own[0].relation_id ? { relationId: String(own[0].relation_id) } : {}),
-            ...(own[0].relation_id && own[0].partitions ? { partitions: own[0].partitions } : {}),
+            ...(own[0].relation_id && own[0].partitions
+                ? {
+                      partitions: partitionIdentities(
+                          own[0].partitions,
+                          truncations.filter((t) => t.captured === name),
+                      ),
+                  }
+                : {}),
             replicaIdentity: REPLICA_IDENTITY[own[0].replica_identity] ?? "default",
             columns: columns.map((r) => ({
                 name: r.column_name!,
@@ -173,13 +188,18 @@ export function messageKeyColumns(described: (CatalogTable & { key: string[] })[
     );
 }
 
+/** Leaf partitions keyed by their identity (partitionKey): a truncated one's carries its newest unpublished truncation. */
+function partitionIdentities(partitions: Record<string, string>, truncations: Pick<UnpublishedTruncation, "relation" | "truncation">[]): Record<string, string> {
+    return Object.fromEntries(Object.entries(partitions).map(([oid, name]) => [partitionKey(oid, truncations.find((t) => t.relation === oid)?.truncation), name]));
+}
+
 /** Reads the catalog for `tables` over an open `pg` client. */
 export async function readCatalogTables(
     client: { query(sql: string, params: unknown[]): Promise<{ rows: any[] }> },
     tables: string[],
 ): Promise<{ tables: CatalogTable[]; missing: string[] }> {
     const { rows } = await client.query(CATALOG_QUERY, [tables]);
-    return catalogTablesFromRows(tables, rows);
+    return catalogTablesFromRows(tables, rows, await readUnpublishedTruncations(client, tables));
 }
 
 /**

@@ -7,13 +7,15 @@
 // The first deployment sends nothing: the connector's initial snapshot reads every captured table.
 import { debeziumSnapshotCollection, debeziumSnapshotConditionPattern, debeziumTablePattern } from "../contract/identifiers";
 import * as pulumi from "@pulumi/pulumi";
-import { PostgresConnectionInputs, withClient } from "./sourceBootstrap";
+import { PostgresConnectionInputs, setReplicaIdentity, withClient } from "./sourceBootstrap";
 import { connectRequest } from "../connectors/connectRestClient";
 import type { ConnectCredentials } from "../connectors/connectRestAuth";
 import { ConnectCredentialsInput, withSecretConnectCredentials } from "../connectors/connectCredentialsInput";
 import { pollUntil } from "../runtime/pollUntil";
 import { CheckFailure, checkAnswer, configureAdminPassword, logProgress } from "../runtime/providerKit";
 import { writeReplacedTableFences } from "./tableFence";
+import { installTruncationTriggers, partitionOid } from "./partitionTruncations";
+import { sourceObjectNames, USER_TABLE_LOCK_TIMEOUT } from "./sourceSchema";
 import { debeziumTopicName } from "../contract/identifiers";
 
 export interface IncrementalSnapshotInputs {
@@ -39,6 +41,8 @@ export interface IncrementalSnapshotInputs {
     tablePartitions?: Record<string, Record<string, string>>;
     /** The source connector's topic prefix: a replaced table's fence names its topic. */
     topicPrefix?: string;
+    /** Captured tables left at REPLICA IDENTITY DEFAULT (pg-adx-cdc:capture.replicaIdentity): their new partitions are left so too. */
+    defaultIdentityTables?: string[];
     timeoutSeconds?: number;
 }
 
@@ -108,20 +112,22 @@ function recordedBoth<V>(olds: Record<string, V> | undefined, news: Record<strin
     return (oldTables ?? []).includes(table) && before !== undefined && now !== undefined ? [before, now] : undefined;
 }
 
-/** A captured partitioned table's leaf partitions that came and went since the last deployment (relation OIDs). */
+/** A captured partitioned table's leaf partitions that came, went or were truncated since the last deployment (their recorded identities). */
 export interface PartitionChange {
     table: string;
     /** Created or attached since: a partition attached with rows brought rows that never streamed. */
     added: string[];
     /** Detached or dropped since (or dropped and created again under its name): its rows left without a change event. */
     removed: string[];
+    /** Truncated alone since (postgres/partitionTruncations.ts): its rows left without a change event. */
+    truncated: string[];
 }
 
 /**
  * The captured partitioned tables whose leaf partitions changed since the last deployment. Logical decoding
- * publishes no change for ATTACH, DETACH or DROP of a partition, so these are the changes of the table's
- * rows the stream never carried. Recorded partitions only (a stack from before they were recorded, or a
- * table that joined capture now, compares nothing).
+ * publishes no change for ATTACH, DETACH or DROP of a partition, nor (through the root) for a TRUNCATE of one,
+ * so these are the changes of the table's rows the stream never carried. Recorded partitions only (a stack
+ * from before they were recorded, or a table that joined capture now, compares nothing).
  */
 export function partitionChanges(
     olds: Pick<IncrementalSnapshotInputs, "tablePartitions"> & { tables?: string[] },
@@ -131,9 +137,12 @@ export function partitionChanges(
         const shapes = recordedBoth(olds.tablePartitions, news.tablePartitions, olds.tables, table);
         if (!shapes) return [];
         const [before, now] = shapes;
-        const added = Object.keys(now).filter((oid) => !(oid in before));
-        const removed = Object.keys(before).filter((oid) => !(oid in now));
-        return added.length || removed.length ? [{ table, added, removed }] : [];
+        const oids = (keys: Record<string, string>) => new Set(Object.keys(keys).map(partitionOid));
+        const [oidsBefore, oidsNow] = [oids(before), oids(now)];
+        const added = Object.keys(now).filter((key) => !oidsBefore.has(partitionOid(key)));
+        const removed = Object.keys(before).filter((key) => !oidsNow.has(partitionOid(key)));
+        const truncated = Object.keys(now).filter((key) => oidsBefore.has(partitionOid(key)) && !(key in before));
+        return added.length || removed.length || truncated.length ? [{ table, added, removed, truncated }] : [];
     });
 }
 
@@ -224,8 +233,8 @@ export function tablesToReread(
 /**
  * How `pulumi up` reads the tables of tablesToReread: which get a fence first (every row ADX holds of them is
  * hidden from its position on, so the re-read decides what is live), and which read only some partitions.
- * A replaced table is fenced. A partitioned table that lost a partition is fenced and read whole: the rows the
- * partition held are gone without a change event, and only a read of every row tells which keys are left (on a
+ * A replaced table is fenced. A partitioned table that lost a partition, or had one truncated alone, is fenced
+ * and read whole: the rows the partition held are gone without a change event, and only a read of every row tells which keys are left (on a
  * large table `reconcile --repair` touches less). One that only gained partitions reads just those: an
  * attached partition's rows never streamed, and a partition created under capture is read again harmlessly.
  */
@@ -235,10 +244,13 @@ export function rereadPlan(
 ): { tables: string[]; fenced: string[]; filters: Record<string, string> } {
     const tables = tablesToReread(olds, news);
     const changes = partitionChanges(olds, news);
-    const fenced = [...replacedTables(olds, news), ...changes.filter((c) => c.removed.length).map((c) => c.table)].filter((t) => tables.includes(t));
+    const lost = changes.filter((c) => c.removed.length || c.truncated.length);
+    const fenced = [...replacedTables(olds, news), ...lost.map((c) => c.table)].filter((t) => tables.includes(t));
     // A table read for another reason as well is read whole.
     const otherwise = tablesToReread(olds, { ...news, tablePartitions: olds.tablePartitions });
-    const filters = Object.fromEntries(changes.filter((c) => c.removed.length === 0 && !otherwise.includes(c.table)).map((c) => [c.table, partitionReadFilter(c.added)]));
+    const filters = Object.fromEntries(
+        changes.filter((c) => !lost.includes(c) && !otherwise.includes(c.table)).map((c) => [c.table, partitionReadFilter(c.added.map(partitionOid))]),
+    );
     return { tables, fenced: [...new Set(fenced)], filters };
 }
 
@@ -361,7 +373,12 @@ function logPartitionChanges(olds: IncrementalSnapshotInputs & { tables?: string
                 `${c.table}: partition(s) ${c.removed.map(name).join(", ")} detached or dropped since the last pulumi up (no change event carries that): ` +
                     `fencing the table and reading it again, so ADX keeps exactly the rows it holds now`,
             );
-        if (c.added.length && !c.removed.length)
+        if (c.truncated.length)
+            logProgress(
+                `${c.table}: partition(s) ${c.truncated.map(name).join(", ")} truncated alone since the last pulumi up (PostgreSQL publishes no change for that through the root): ` +
+                    `fencing the table and reading it again, so ADX keeps exactly the rows it holds now`,
+            );
+        if (c.added.length && !c.removed.length && !c.truncated.length)
             logProgress(`${c.table}: partition(s) ${c.added.map(name).join(", ")} new since the last pulumi up: reading their rows (an attached partition's never streamed)`);
     }
 }
@@ -402,6 +419,19 @@ export const incrementalSnapshotProvider: pulumi.dynamic.ResourceProvider & { ad
     async update(_id: string, olds: any, news: any) {
         const plan = rereadPlan(olds, news);
         logPartitionChanges(olds, news);
+        // A partition created or attached since the last up: what the bootstrap gave the others (which runs only when
+        // its own inputs change), before its rows are read: REPLICA IDENTITY FULL, and the stack's TRUNCATE trigger.
+        const grown = partitionChanges(olds, news)
+            .filter((c) => c.added.length)
+            .map((c) => c.table);
+        if (grown.length)
+            await withClient(news.connection, (this as any).adminPassword, async (client) => {
+                await setReplicaIdentity(
+                    client,
+                    grown.filter((t) => !(news.defaultIdentityTables ?? []).includes(t)),
+                );
+                if (news.topicPrefix) await installTruncationTriggers(client, grown, sourceObjectNames(news.topicPrefix).publicationName, USER_TABLE_LOCK_TIMEOUT, logProgress);
+            });
         const sent = plan.tables.length ? await sendSignal(news, (this as any).adminPassword, plan) : undefined;
         return { outs: { ...news, signals: [...(olds.signals ?? []), ...(sent ? [sent] : [])] } };
     },
@@ -429,10 +459,15 @@ export interface IncrementalSnapshotArgs {
     tableEnumLabels?: pulumi.Input<Record<string, Record<string, string[]>>>;
     /** Each captured table's relation (from the catalog): a table dropped and created again is fenced and read again. */
     tableRelations?: pulumi.Input<Record<string, string>>;
-    /** Each captured partitioned table's leaf partitions (from the catalog): one gone fences and re-reads the table, one new is read. */
+    /**
+     * Each captured partitioned table's leaf partitions (from the catalog): one gone or truncated alone fences and
+     * re-reads the table; one new is read, after it gets REPLICA IDENTITY FULL and the stack's TRUNCATE trigger.
+     */
     tablePartitions?: pulumi.Input<Record<string, Record<string, string>>>;
     /** The source connector's topic prefix (a replaced table's fence names its topic). */
     topicPrefix?: pulumi.Input<string>;
+    /** Captured tables left at REPLICA IDENTITY DEFAULT (pg-adx-cdc:capture.replicaIdentity): their new partitions are left so too. */
+    defaultIdentityTables?: pulumi.Input<string[]>;
     timeoutSeconds?: pulumi.Input<number>;
 }
 

@@ -10,6 +10,8 @@ import { pollUntil } from "../runtime/pollUntil";
 import * as pulumi from "@pulumi/pulumi";
 import * as sourceSchema from "./sourceSchema";
 import * as walGuard from "./walGuard";
+import * as partitionTruncations from "./partitionTruncations";
+import { canonicalTableName } from "../contract/identifiers";
 import { waitUntilSlotCanBeCreated } from "./slotCreationWait";
 import { ADMIN_PASSWORD_CONFIG_KEY, CheckFailure, checkAnswer, configureAdminPassword, goneFromRead, logProgress } from "../runtime/providerKit";
 
@@ -116,6 +118,15 @@ async function applyBootstrap(inputs: SourceBootstrapInputs, password: string | 
         // The demo tables the bootstrap just created (a no-op for every table already FULL).
         if (inputs.bootstrap.createDemoTables) await setReplicaIdentity(client, fullIdentityTables(inputs.bootstrap));
         await allowReadersThroughRowSecurity(client, inputs.bootstrap);
+        for (const statement of partitionTruncations.buildTruncationLogStatements(inputs.bootstrap.publicationName, inputs.bootstrap.operator?.user))
+            await runBootstrapStatement(client, statement);
+        await partitionTruncations.installTruncationTriggers(
+            client,
+            inputs.bootstrap.tables.map(canonicalTableName),
+            inputs.bootstrap.publicationName,
+            sourceSchema.USER_TABLE_LOCK_TIMEOUT,
+            logProgress,
+        );
         await applyWalGuard(inputs, password, client);
         if (inputs.bootstrap.operator && inputs.walGuard) await client.query(sourceSchema.buildOperatorLogGrant(inputs.bootstrap.operator.user, inputs.walGuard.logTable));
     });
@@ -203,13 +214,13 @@ async function lockTablesOneAtATime(
     }
 }
 
-/** REPLICA IDENTITY FULL where it is missing, before the table joins the publication. */
 /** The captured tables the stack sets REPLICA IDENTITY FULL: all but those capture.replicaIdentity leaves at DEFAULT. */
 function fullIdentityTables(bootstrap: sourceSchema.SourceBootstrapInput): string[] {
     return bootstrap.tables.filter((t) => !(bootstrap.defaultIdentityTables ?? []).includes(t));
 }
 
-async function setReplicaIdentity(client: { query(sql: string): Promise<unknown> }, tables: string[]): Promise<void> {
+/** REPLICA IDENTITY FULL where it is missing (the table and each partition), before the table joins the publication; a failure names the fix. */
+export async function setReplicaIdentity(client: { query(sql: string): Promise<unknown> }, tables: string[]): Promise<void> {
     const statements = sourceSchema.buildReplicaIdentityStatements(tables);
     const unpublished = "pg-adx-cdc publishes no table before this is set, so the application's writes are unaffected";
     await lockTablesOneAtATime(
@@ -253,6 +264,11 @@ async function allowReadersThroughRowSecurity(client: { query(sql: string): Prom
 async function releaseTables(inputs: SourceBootstrapInputs, password: string | undefined, removed: string[]): Promise<void> {
     await withClient(inputs.connection, password, async (client) => {
         for (const statement of sourceSchema.buildReleaseStatements(removed, inputs.bootstrap)) await runBootstrapStatement(client, statement);
+        for (const table of removed)
+            await runBootstrapStatement(
+                client,
+                partitionTruncations.buildTriggerReleaseStatement(inputs.bootstrap.publicationName, canonicalTableName(table), sourceSchema.USER_TABLE_LOCK_TIMEOUT),
+            );
         await lockTablesOneAtATime(
             client,
             sourceSchema
@@ -307,6 +323,8 @@ async function teardown(inputs: SourceBootstrapInputs, password: string | undefi
             sourceSchema.buildRowSecurityTeardownStatements(inputs.bootstrap).map((statement, i) => ({ table: inputs.bootstrap.tables[i], statement })),
             (table, reason, detail) => `${table}: ${policyDropFailure(table, inputs.bootstrap.publicationName, reason, detail)}; run pulumi destroy again`,
         );
+        // The stack's TRUNCATE triggers go with their function; the shared log only once no stack's function is left.
+        for (const statement of partitionTruncations.buildTruncationTeardownStatements(inputs.bootstrap.publicationName)) await client.query(statement);
         for (const statement of sourceSchema.buildSourceTeardownStatements(inputs.bootstrap)) await client.query(statement);
     });
 }

@@ -54,12 +54,15 @@ export async function writeReplacedTableFences(
     const written = await writeTableFences(client, topics);
     if ("unsupportedMajorVersion" in written) {
         log(
-            `${tables.join(", ")} replaced since the last pulumi up: read again, but PostgreSQL ${written.unsupportedMajorVersion} cannot mark where the replaced rows end ` +
-                `(pgoutput passes logical messages on from 14), so rows only the replaced table had stay in ADX's current state: pg-adx-cdc reconcile --table <t> --repair removes them`,
+            `${tables.join(", ")}: read again, but PostgreSQL ${written.unsupportedMajorVersion} cannot mark where the rows ADX holds of them end ` +
+                `(pgoutput passes logical messages on from 14), so rows gone without a change event (a replaced table's, a removed or truncated partition's) stay in ADX's current state: ` +
+                `pg-adx-cdc reconcile --table <t> --repair removes them`,
         );
         return {};
     }
     if (tables.length)
-        log(`${tables.join(", ")} replaced since the last pulumi up (dropped and created again): ADX hides the replaced rows from ${Object.values(written.fences).join(", ")} on`);
+        log(
+            `${tables.join(", ")}: fenced, ADX hides every row it holds of them from ${Object.values(written.fences).join(", ")} on; the re-read that follows brings back the rows each holds now`,
+        );
     return written.fences;
 }

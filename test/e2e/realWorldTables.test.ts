@@ -21,7 +21,9 @@ import { OVERSIZED_FIELD, OVERSIZED_MARKER_PREFIX, TRUNCATE_OP } from "../../con
 import { connectRequest } from "../../connectors/connectRestClient";
 import { pollUntil } from "../../runtime/pollUntil";
 import { sourceBootstrapProvider } from "../../postgres/sourceBootstrap";
-import { requestIncrementalSnapshot } from "../../postgres/incrementalSnapshot";
+import { capturedTableShapes, incrementalSnapshotProvider, requestIncrementalSnapshot } from "../../postgres/incrementalSnapshot";
+import { readCatalogTables } from "../../postgres/catalog";
+import { truncationTriggerNames } from "../../postgres/partitionTruncations";
 import { rowSecurityPolicyName, sourceObjectNames } from "../../postgres/sourceSchema";
 import { parseTableName } from "../../contract/identifiers";
 import { adxNamesFor, changeMetadataColumns } from "../../kql/adxModel";
@@ -236,7 +238,9 @@ describe("real-world tables captured exactly", () => {
         await waitUntilEqual("partitioned changes", [ORDERS]);
     });
 
-    it("a partition created while capture runs is captured, a TOASTed value its updates leave unchanged arrives, and the next bootstrap sets its replica identity", async () => {
+    it("a partition created while capture runs is captured, a TOASTed value its updates leave unchanged arrives, and the next pulumi refresh + up set its replica identity and TRUNCATE trigger", async () => {
+        // What the stack recorded of the captured tables at the last up (the catalog read before this partition existed).
+        const recorded = capturedTableShapes((await readCatalogTables(admin, TABLES)).tables, TABLES);
         await admin.query(`CREATE TABLE sales.orders_2028 PARTITION OF ${ORDERS} FOR VALUES FROM ('2028-01-01') TO ('2029-01-01')`);
         // A note PostgreSQL cannot compress below its TOAST threshold (9.6 kB of hex digits) is stored out of
         // line; the partition's identity is DEFAULT, so an update that leaves it unchanged does not carry it.
@@ -250,9 +254,33 @@ describe("real-world tables captured exactly", () => {
         await waitUntilEqual("new partition", [ORDERS]);
         assert.equal((await replicaIdentities())["sales.orders_2028"], "d", "a partition created later starts with the default replica identity");
         assert.deepEqual(await readReplicaIdentityGaps(admin, [ORDERS, SESSIONS]), [{ table: ORDERS, relations: ["sales.orders_2028"] }], "status names it");
-        await sourceBootstrapProvider.update!("id", bootstrapInputs, bootstrapInputs);
+        // pulumi refresh reads the catalog again; pulumi up then updates the snapshot resource only (the bootstrap's
+        // inputs are unchanged, so the engine does not run its update), which reads the new partition's rows.
+        const snapshotInputs = {
+            connection: bootstrapInputs.connection,
+            signalTable: sourceObjectNames(PREFIX).signalTable,
+            connectUrl: pipeline.connectUrl,
+            connectCredentials: pipeline.connectCredentials,
+            connectorName: CONNECTOR,
+            tables: TABLES,
+            topicPrefix: PREFIX,
+            defaultIdentityTables: [NOTES],
+        };
+        const refreshed = capturedTableShapes((await readCatalogTables(admin, TABLES)).tables, TABLES);
+        assert.equal((await sourceBootstrapProvider.diff!("id", bootstrapInputs, bootstrapInputs)).changes, false);
+        const { outs } = await incrementalSnapshotProvider.update!("id", { ...snapshotInputs, ...recorded, signals: [] }, { ...snapshotInputs, ...refreshed });
+        assert.deepEqual(
+            outs.signals.map((s: any) => s.tables),
+            [[ORDERS]],
+            "the new partition's rows are read",
+        );
         assert.equal((await replicaIdentities())["sales.orders_2028"], "f", "pulumi up sets it");
         assert.deepEqual(await readReplicaIdentityGaps(admin, [ORDERS, SESSIONS]), []);
+        const { rows: triggers } = await admin.query(`SELECT count(*)::int AS n FROM pg_trigger WHERE tgrelid = 'sales.orders_2028'::regclass AND tgname = $1`, [
+            truncationTriggerNames(sourceObjectNames(PREFIX).publicationName).triggerName,
+        ]);
+        assert.equal(triggers[0].n, 1, "and gives it the stack's TRUNCATE trigger");
+        await waitUntilEqual("new partition read again", [ORDERS]);
     });
 
     it("a table left at REPLICA IDENTITY DEFAULT (capture.replicaIdentity): updates that leave its TOASTed body unchanged, deletes carrying the key only, arrive exactly; the WAL it saves, measured", async () => {

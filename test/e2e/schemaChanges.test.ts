@@ -29,7 +29,8 @@ import { sourceObjectNames } from "../../postgres/sourceSchema";
 import { planPipeline } from "../../plan/pipelinePlan";
 import { sourceConnectorInput } from "../../plan/sourceConnectorInput";
 import { adxNamesFor, changeMetadataColumns } from "../../kql/adxModel";
-import { evaluatePipelineHealth, readGoneTables, readIncrementalSnapshots, readRemovedPartitions } from "../../operations/pipelineHealth";
+import { evaluatePipelineHealth, readGoneTables, readIncrementalSnapshots, readRemovedPartitions, readTruncatedPartitions } from "../../operations/pipelineHealth";
+import { truncationTriggerNames } from "../../postgres/partitionTruncations";
 import { localOperationsOutputs } from "./harness/operationsOutputs";
 import { KustoRow } from "../../local/doubles/adxIngestionTestDouble";
 import { pollUntil } from "../../runtime/pollUntil";
@@ -489,7 +490,7 @@ describe("schema changes and re-syncs lose nothing", () => {
         assert.deepEqual((await snapshotResourceUp()).reread, [], "columns dropped: nothing read again");
     });
 
-    it("partitions attached, detached and dropped under load publish no change: pulumi up reads an attached partition's rows; status names a removed one, and pulumi up fences and re-reads its table; the current state equals the source", async () => {
+    it("partitions attached, detached, dropped and truncated alone under load publish no change: pulumi up reads an attached partition's rows (and gives it its replica identity and TRUNCATE trigger); status names a removed or truncated one, and pulumi up fences and re-reads its table; the current state equals the source", async () => {
         const EVENTS = "shop.events";
         const tables = [ORDERS, RETURNS, EVENTS];
         await admin.query(`CREATE TABLE ${EVENTS} (id bigint NOT NULL, day date NOT NULL, note text, PRIMARY KEY (id, day)) PARTITION BY RANGE (day)`);
@@ -498,9 +499,13 @@ describe("schema changes and re-syncs lose nothing", () => {
             await admin.query(`INSERT INTO ${EVENTS} SELECT g, '${year}-01-01'::date + g % 365, 'event ' || g FROM generate_series(${year * 1000}, ${year * 1000 + 299}) g`);
         }
         // pulumi up with the partitioned table captured (bootstrap, model and sink, source connector, then its first read).
+        // As the engine runs it: the bootstrap's update only when its inputs changed (the first time here), so what a
+        // partition new since needs (its replica identity, the TRUNCATE trigger) comes from the snapshot resource.
         const up = async () => {
-            await sourceBootstrapProvider.update!("bootstrap", bootstrapInputs, bootstrapFor(PREFIX, tables));
-            bootstrapInputs = bootstrapFor(PREFIX, tables);
+            const nextBootstrap = bootstrapFor(PREFIX, tables);
+            if ((await sourceBootstrapProvider.diff!("bootstrap", bootstrapInputs, nextBootstrap)).changes)
+                await sourceBootstrapProvider.update!("bootstrap", bootstrapInputs, nextBootstrap);
+            bootstrapInputs = nextBootstrap;
             await sink.redeploy(tables);
             const nextSource = {
                 ...sourceInputs,
@@ -537,6 +542,17 @@ describe("schema changes and re-syncs lose nothing", () => {
         const attached = await up();
         assert.equal(attached.changed, true, "the preview shows the snapshot resource changed (its recorded partitions)");
         assert.deepEqual(attached.reread, [[EVENTS]]);
+        const { rows: identities } = await admin.query(
+            `SELECT c.oid::regclass::text AS rel, c.relreplident AS ri FROM pg_class c WHERE c.oid IN ('shop.events_2027'::regclass, 'shop.events_2028'::regclass) ORDER BY 1`,
+        );
+        assert.deepEqual(
+            identities,
+            [
+                { rel: "shop.events_2027", ri: "f" },
+                { rel: "shop.events_2028", ri: "f" },
+            ],
+            "pulumi up sets the new partitions' replica identity (the snapshot resource does: the bootstrap's inputs did not change)",
+        );
         const { rows: signals } = await admin.query(`SELECT data FROM ${names.signalTable} WHERE type = 'execute-snapshot' ORDER BY id DESC LIMIT 1`);
         const conditions = JSON.parse(signals[0].data)["additional-conditions"];
         assert.equal(conditions?.length, 1, "only the new partitions are read");
@@ -579,6 +595,49 @@ describe("schema changes and re-syncs lose nothing", () => {
         assert.equal(fences.size, 1, "one fence, in the table's change stream");
         assert.deepEqual(await readRemovedPartitions(admin, localOperationsOutputs(pipeline, { topicPrefix: PREFIX, sink, tables })), [], "status is clean after the up");
         assert.deepEqual((await snapshotResourceUp()).reread, [], "the next pulumi up reads nothing again");
+
+        // A partition truncated alone (retention by TRUNCATE) while the application writes on: PostgreSQL publishes no
+        // TRUNCATE of a partition through its root, so only the stack's trigger tells of it.
+        const { triggerName } = truncationTriggerNames(names.publicationName);
+        const { rows: untriggered } = await admin.query(
+            `SELECT t.relid::regclass::text AS rel FROM pg_partition_tree($1::regclass) t WHERE NOT EXISTS (SELECT FROM pg_trigger g WHERE g.tgrelid = t.relid AND g.tgname = $2)`,
+            [EVENTS, triggerName],
+        );
+        assert.deepEqual(untriggered, [], "every relation of the captured table has the stack's TRUNCATE trigger, the attached and created partitions too");
+        const truncatedRows = Number((await admin.query(`SELECT count(*) AS n FROM shop.events_2026`)).rows[0].n);
+        assert.ok(truncatedRows > 0);
+        const appWrites = startOrdersWorkload(writer, 100);
+        await admin.query(`TRUNCATE shop.events_2026`);
+        await admin.query(`INSERT INTO ${EVENTS} SELECT g, '2026-06-01'::date, 'after the truncate ' || g FROM generate_series(2026500, 2026519) g`);
+        await admin.query(`UPDATE ${EVENTS} SET note = 'changed after the truncate' WHERE id % 10 = 4`);
+        const truncatedNow = await readTruncatedPartitions(admin, localOperationsOutputs(pipeline, { topicPrefix: PREFIX, sink, tables }));
+        assert.deepEqual(
+            truncatedNow.map((t) => ({ table: t.table, partitions: t.partitions })),
+            [{ table: EVENTS, partitions: ["shop.events_2026"] }],
+        );
+        assert.match(
+            evaluatePipelineHealth({ connectors: [], topics: [], unreachable: [], truncatedPartitions: truncatedNow }).join("\n"),
+            /PARTITION TRUNCATED: shop\.events_2026 of shop\.events truncated alone since the last pulumi up/,
+        );
+        const beforeTruncateUp = await compareWithSource(pipeline, admin, sink, EVENTS);
+        assert.ok(
+            beforeTruncateUp.adxRows - beforeTruncateUp.sourceRows >= truncatedRows - 20,
+            `without the repair ADX keeps the truncated partition's rows (${beforeTruncateUp.adxRows} vs ${beforeTruncateUp.sourceRows}, ${truncatedRows} truncated)`,
+        );
+        const afterTruncate = await up();
+        assert.equal(afterTruncate.changed, true, "the preview shows the snapshot resource changed (the partition's recorded identity)");
+        assert.deepEqual(afterTruncate.reread, [[EVENTS]]);
+        await appWrites.finish();
+        assertEqual(await waitUntilEqual(pipeline, admin, sink, [ORDERS, EVENTS], "after a partition was truncated alone", 180_000));
+        assert.deepEqual(await readTruncatedPartitions(admin, localOperationsOutputs(pipeline, { topicPrefix: PREFIX, sink, tables })), [], "status is clean after the up");
+
+        // A TRUNCATE of the partitioned table itself is published (and fires the partitions' triggers in the same
+        // transaction): nothing to report or re-read, and ADX's current state holds none of its rows.
+        await admin.query(`TRUNCATE ${EVENTS}`);
+        await admin.query(`INSERT INTO ${EVENTS} SELECT g, '2026-07-01'::date, 'after the root truncate ' || g FROM generate_series(2026600, 2026609) g`);
+        assert.deepEqual(await readTruncatedPartitions(admin, localOperationsOutputs(pipeline, { topicPrefix: PREFIX, sink, tables })), []);
+        assert.deepEqual((await up()).reread, [], "a published TRUNCATE is not read again");
+        assertEqual(await waitUntilEqual(pipeline, admin, sink, [EVENTS], "after the partitioned table was truncated", 180_000));
         await writer.end();
     });
 

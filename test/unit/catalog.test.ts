@@ -5,6 +5,16 @@
 import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import { catalogTablesFromRows, CatalogRow, currentStateKey, messageKeyColumns } from "../../postgres/catalog";
+import {
+    buildCreateTriggerStatement,
+    buildTriggerReleaseStatement,
+    buildTruncationLogStatements,
+    buildTruncationTeardownStatements,
+    partitionKey,
+    partitionOid,
+    truncationTriggerNames,
+    UNPUBLISHED_TRUNCATIONS_SQL,
+} from "../../postgres/partitionTruncations";
 import { arrayElementColumn, domainBaseTypes, typeRuleFor } from "../../contract/typeTable";
 
 function row(column: string, extra: Partial<CatalogRow> = {}): CatalogRow {
@@ -58,6 +68,40 @@ describe("a partitioned table in the catalog", () => {
         assert.equal("partitions" in plain, false);
         const empty = catalogTablesFromRows(["app.invoices"], [row("id", { key_position: 1, relation_id: "16400", partitions: {} })]).tables[0];
         assert.deepEqual(empty.partitions, {}, "a partitioned table with no partition yet records none, so its first one counts as new");
+    });
+
+    it("records a partition truncated alone (a TRUNCATE PostgreSQL did not publish) under its OID and that truncation, so a deployment sees it", () => {
+        const leaves = { "16401": "app.invoices_2025", "16402": "app.invoices_2026" };
+        const truncations = [
+            { captured: "app.invoices", relation: "16401", truncation: "7" },
+            { captured: "app.other", relation: "16402", truncation: "9" },
+        ];
+        const { tables } = catalogTablesFromRows(["app.invoices"], [row("id", { key_position: 1, relation_id: "16400", partitions: leaves })], truncations);
+        assert.deepEqual(tables[0].partitions, { "16401@7": "app.invoices_2025", "16402": "app.invoices_2026" }, "another table's truncation is not this one's");
+        assert.equal(partitionOid("16401@7"), "16401");
+        assert.equal(partitionKey("16401"), "16401");
+    });
+});
+
+describe("the stack's TRUNCATE triggers", () => {
+    it("are named after the publication, write the shared log as the admin, and go with their function on destroy", () => {
+        const names = truncationTriggerNames("debezium_cdc_pub");
+        assert.deepEqual(names, { functionName: "cdc_meta.debezium_cdc_pub_truncated", triggerName: "debezium_cdc_pub_truncate" });
+        const statements = buildTruncationLogStatements("debezium_cdc_pub", "cdc_operator").join("\n");
+        assert.match(statements, /CREATE TABLE IF NOT EXISTS cdc_meta\.partition_truncations/);
+        assert.match(statements, /REVOKE ALL ON cdc_meta\.partition_truncations FROM PUBLIC/);
+        assert.match(statements, /SECURITY DEFINER SET search_path = pg_catalog, pg_temp/);
+        assert.match(statements, /GRANT SELECT ON cdc_meta\.partition_truncations TO cdc_operator/);
+        assert.equal(
+            buildCreateTriggerStatement("debezium_cdc_pub", '"App"."Invoices 2025"'),
+            'CREATE TRIGGER debezium_cdc_pub_truncate AFTER TRUNCATE ON "App"."Invoices 2025" FOR EACH STATEMENT EXECUTE FUNCTION cdc_meta.debezium_cdc_pub_truncated()',
+        );
+        assert.match(buildTruncationTeardownStatements("debezium_cdc_pub")[0], /^DROP FUNCTION IF EXISTS cdc_meta\.debezium_cdc_pub_truncated\(\) CASCADE$/);
+        assert.match(buildTriggerReleaseStatement("debezium_cdc_pub", 'app."It\'s"', "3s"), /to_regclass\('app\."It''s"'\)/);
+        assert.match(
+            UNPUBLISHED_TRUNCATIONS_SQL,
+            /NOT EXISTS \(SELECT FROM cdc_meta\.partition_truncations r WHERE r\.xid = l\.xid AND r\.relation = to_regclass\(w\.captured\)\)/,
+        );
     });
 });
 

@@ -154,16 +154,29 @@ describe("incremental snapshot of tables added to a running stack", () => {
         assert.deepEqual(rereadPlan(olds, olds), { tables: [], fenced: [], filters: {} }, "nothing changed: nothing read");
 
         const attached = { tables, ...capturedTableShapes(described({ "16401": "a.events_2025", "16402": "a.events_2026", "16410": "a.events_2027" }), tables) };
-        assert.deepEqual(partitionChanges(olds, attached), [{ table: "a.events", added: ["16410"], removed: [] }]);
+        assert.deepEqual(partitionChanges(olds, attached), [{ table: "a.events", added: ["16410"], removed: [], truncated: [] }]);
         assert.deepEqual(rereadPlan(olds, attached), { tables: ["a.events"], fenced: [], filters: { "a.events": "tableoid IN (16410)" } });
 
         const dropped = { tables, ...capturedTableShapes(described({ "16402": "a.events_2026", "16410": "a.events_2027" }), tables) };
-        assert.deepEqual(partitionChanges(olds, dropped), [{ table: "a.events", added: ["16410"], removed: ["16401"] }]);
+        assert.deepEqual(partitionChanges(olds, dropped), [{ table: "a.events", added: ["16410"], removed: ["16401"], truncated: [] }]);
         assert.deepEqual(rereadPlan(olds, dropped), { tables: ["a.events"], fenced: ["a.events"], filters: {} }, "fenced and read whole, no filter");
 
         // Dropped and created again under its name: another relation, so it counts as removed and added.
         const recreated = { tables, ...capturedTableShapes(described({ "16420": "a.events_2025", "16402": "a.events_2026" }), tables) };
-        assert.deepEqual(partitionChanges(olds, recreated), [{ table: "a.events", added: ["16420"], removed: ["16401"] }]);
+        assert.deepEqual(partitionChanges(olds, recreated), [{ table: "a.events", added: ["16420"], removed: ["16401"], truncated: [] }]);
+
+        // A partition truncated alone (its newest unpublished TRUNCATE in its identity): fenced and read whole, like one dropped.
+        const truncated = { tables, ...capturedTableShapes(described({ "16401@7": "a.events_2025", "16402": "a.events_2026" }), tables) };
+        assert.deepEqual(partitionChanges(olds, truncated), [{ table: "a.events", added: [], removed: [], truncated: ["16401@7"] }]);
+        assert.deepEqual(rereadPlan(olds, truncated), { tables: ["a.events"], fenced: ["a.events"], filters: {} });
+        const again = { tables, ...capturedTableShapes(described({ "16401@9": "a.events_2025", "16402": "a.events_2026" }), tables) };
+        assert.deepEqual(partitionChanges(truncated, again)[0].truncated, ["16401@9"], "a second TRUNCATE of it counts again");
+        assert.deepEqual(partitionChanges(truncated, truncated), [], "the same TRUNCATE, recorded, counts once");
+        // Truncated, then a partition attached: read whole (the fence hides what the attached rows' read brings back anyway).
+        const truncatedAndAttached = { tables, ...capturedTableShapes(described({ "16401@7": "a.events_2025", "16402": "a.events_2026", "16410": "a.events_2027" }), tables) };
+        assert.deepEqual(rereadPlan(olds, truncatedAndAttached), { tables: ["a.events"], fenced: ["a.events"], filters: {} });
+        // A recorded truncation whose partition is dropped since: removed.
+        assert.deepEqual(partitionChanges(truncated, { tables, ...capturedTableShapes(described({ "16402": "a.events_2026" }), tables) })[0].removed, ["16401@7"]);
 
         // A table read whole for another reason (a new column) is not narrowed to its new partitions.
         const reshaped = { ...attached, tableColumns: { ...attached.tableColumns, "a.events": ["id", "note"] } };

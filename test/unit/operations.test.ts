@@ -314,6 +314,17 @@ describe("status verdict", () => {
         assert.match(problems, /Repair: pulumi refresh, then pulumi up .*reconcile --table app\.events --repair/);
     });
 
+    it("a partition truncated alone since the last pulumi up is a problem naming the table, the partitions, the time and the repair", () => {
+        const problems = evaluatePipelineHealth({
+            connectors: [],
+            topics: [],
+            unreachable: [],
+            truncatedPartitions: [{ table: "app.events", partitions: ["app.events_2025_01"], lastAt: new Date("2026-12-01T10:00:00Z") }],
+        }).join("\n");
+        assert.match(problems, /PARTITION TRUNCATED: app\.events_2025_01 of app\.events truncated alone since the last pulumi up \(the newest at 2026-12-01T10:00:00\.000Z\)/);
+        assert.match(problems, /still holds every row it held\. Repair: pulumi refresh, then pulumi up .*reconcile --table app\.events --repair/);
+    });
+
     it("rows that arrived with values replaced by markers are reported per table, without making the pipeline unhealthy", () => {
         const report = { ...healthy(), oversized: [{ table: "app.documents", rows: 2, examples: ["body:1572864"] }] };
         assert.deepEqual(evaluatePipelineHealth(report), []);
