@@ -331,7 +331,7 @@ export function evaluatePipelineHealth(report: PipelineHealthReport, thresholds:
     for (const gap of (report.replicaIdentityGaps ?? []).filter((g) => !(gone?.unpublished ?? []).includes(g.table)))
         problems.push(
             `REPLICA IDENTITY: ${gap.relations.join(", ")} (of captured table ${gap.table}) not FULL, as a partition created after the last pulumi up is: its updates do not carry a TOASTed value they leave unchanged, ` +
-                `which Debezium then reads back from the table (the row's value at that time, not at the change). Run pulumi up (it sets FULL, waiting at most ${USER_TABLE_LOCK_TIMEOUT} at a time for the lock), ` +
+                `which Debezium then reads back from the table (the row's value at that time, not at the change). Run pulumi refresh, then pulumi up (it sets FULL, waiting at most ${USER_TABLE_LOCK_TIMEOUT} at a time for the lock, and gives a partition the stack's TRUNCATE trigger), ` +
                 `or ALTER TABLE ... REPLICA IDENTITY FULL on each`,
         );
     const partialRead =

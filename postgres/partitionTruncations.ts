@@ -22,7 +22,8 @@ export function truncationTriggerNames(publicationName: string): { functionName:
  * The log table and the stack's trigger function (the admin's: SECURITY DEFINER, so the application's role
  * that truncates needs no grant on the log). `relation` is the truncated relation, `ancestors` it and the
  * partitioned tables above it at that moment (it may be detached or dropped later), `xid` the truncating
- * transaction. Idempotent.
+ * transaction. Each relation keeps only its newest TRUNCATE's rows (all that is read), so the log stays one
+ * row per relation however often partitions are truncated. Idempotent.
  */
 export function buildTruncationLogStatements(publicationName: string, operatorUser?: string): string[] {
     const { functionName } = truncationTriggerNames(publicationName);
@@ -31,6 +32,7 @@ export function buildTruncationLogStatements(publicationName: string, operatorUs
             `xid xid8 NOT NULL DEFAULT pg_current_xact_id(), truncated_at timestamptz NOT NULL DEFAULT now())`,
         `REVOKE ALL ON ${PARTITION_TRUNCATIONS_TABLE} FROM PUBLIC`,
         `CREATE OR REPLACE FUNCTION ${functionName}() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$ BEGIN ` +
+            `DELETE FROM ${PARTITION_TRUNCATIONS_TABLE} WHERE relation = TG_RELID AND xid <> pg_current_xact_id(); ` +
             `INSERT INTO ${PARTITION_TRUNCATIONS_TABLE} (relation, ancestors) VALUES (TG_RELID, ARRAY(SELECT relid FROM pg_partition_ancestors(TG_RELID))); RETURN NULL; END $fn$`,
         ...(operatorUser
             ? [
