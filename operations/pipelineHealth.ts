@@ -12,7 +12,7 @@ import { kustoIdentifier } from "../kql/adxModel";
 import { lastReconcileQuery } from "../kql/reconcileQueries";
 import { OVERSIZED_FIELD } from "../contract/recordFields";
 import { buildLastWalGuardDropSql } from "../postgres/walGuard";
-import { partitionKey, partitionOid, readUnpublishedTruncations } from "../postgres/partitionTruncations";
+import { MISSING_TRIGGERS_SQL, partitionKey, partitionOid, readUnpublishedTruncations, truncationTriggerNames } from "../postgres/partitionTruncations";
 import { GONE_TABLES_SQL, publishedTables, REPLICA_IDENTITY_GAPS_SQL, ROW_SECURITY_GAPS_SQL, rowSecurityPolicyName, USER_TABLE_LOCK_TIMEOUT } from "../postgres/sourceSchema";
 import { connectAuthorizationHeaders, connectUnauthorizedMessage } from "../connectors/connectRestAuth";
 import { describeOpenWriteTransaction, OpenWriteTransaction, readSlotCreationWait } from "../postgres/slotCreationWait";
@@ -115,6 +115,11 @@ export interface PipelineHealthReport {
      * last bootstrap): Debezium reads an unchanged TOASTed value of theirs back from the table by key.
      */
     replicaIdentityGaps?: { table: string; relations: string[] }[];
+    /**
+     * Relations of captured partitioned tables without the stack's TRUNCATE trigger (created since the last pulumi up,
+     * or owned by a role the admin is not): a TRUNCATE of one of those partitions alone would go unnoticed.
+     */
+    truncateTriggerGaps?: { table: string; relations: string[] }[];
     /**
      * Captured tables whose rows the stack's roles may not all read: row-level security switched on since
      * the last bootstrap (no read policy of the stack's), or RESTRICTIVE policies (named) that apply to them.
@@ -334,6 +339,17 @@ export function evaluatePipelineHealth(report: PipelineHealthReport, thresholds:
                 `which Debezium then reads back from the table (the row's value at that time, not at the change). Run pulumi refresh, then pulumi up (it sets FULL, waiting at most ${USER_TABLE_LOCK_TIMEOUT} at a time for the lock, and gives a partition the stack's TRUNCATE trigger), ` +
                 `or ALTER TABLE ... REPLICA IDENTITY FULL on each`,
         );
+    // A partition the REPLICA IDENTITY line names gets its trigger from the same pulumi up: named once.
+    for (const gap of report.truncateTriggerGaps ?? []) {
+        const named = (report.replicaIdentityGaps ?? []).find((g) => g.table === gap.table)?.relations ?? [];
+        const relations = gap.relations.filter((r) => !named.includes(r));
+        if (relations.length && !(gone?.unpublished ?? []).includes(gap.table))
+            problems.push(
+                `TRUNCATE UNDETECTED: ${relations.join(", ")} (of captured table ${gap.table}) without the stack's TRUNCATE trigger: PostgreSQL publishes no TRUNCATE of a single ` +
+                    `partition through the root, so one of ${relations.length === 1 ? "it" : "them"} alone would leave its rows in ADX's current state unnoticed. Run pulumi refresh, then ` +
+                    `pulumi up (the deploy log names a relation the admin may not alter; its owner runs the CREATE TRIGGER it gives); reconcile --table ${gap.table} finds such rows meanwhile`,
+            );
+    }
     const partialRead =
         "its changes still arrive, but a snapshot or re-read of it (a new column's backfill, snapshot --table, reconcile --repair) sees only the rows its policies grant the pipeline's roles, and reconcile compares against those";
     for (const gap of report.rowSecurityGaps ?? []) {
@@ -647,6 +663,17 @@ export async function readRowSecurityGaps(sql: SqlQueryable, outputs: Pick<Opera
 }
 
 /** The captured tables' relations without REPLICA IDENTITY FULL, grouped by table. */
+/** The captured tables' relations without the stack's TRUNCATE trigger (postgres/partitionTruncations.ts), grouped by table. */
+export async function readTruncateTriggerGaps(sql: SqlQueryable, tables: string[], publicationName: string): Promise<NonNullable<PipelineHealthReport["truncateTriggerGaps"]>> {
+    const { rows } = await sql.query(MISSING_TRIGGERS_SQL, [tables, truncationTriggerNames(publicationName).triggerName]);
+    const gaps: NonNullable<PipelineHealthReport["truncateTriggerGaps"]> = [];
+    for (const row of rows as { captured: string; relation: string }[]) {
+        const gap = gaps.find((g) => g.table === row.captured) ?? gaps[gaps.push({ table: row.captured, relations: [] }) - 1];
+        gap.relations.push(row.relation);
+    }
+    return gaps;
+}
+
 export async function readReplicaIdentityGaps(sql: SqlQueryable, tables: string[]): Promise<NonNullable<PipelineHealthReport["replicaIdentityGaps"]>> {
     const { rows } = await sql.query(REPLICA_IDENTITY_GAPS_SQL, [tables]);
     const gaps: NonNullable<PipelineHealthReport["replicaIdentityGaps"]> = [];
@@ -921,6 +948,12 @@ export async function collectPipelineHealth(
                 outputs.adx.tables.filter((t) => t.replicaIdentity !== "default").map((t) => t.sourceTable),
             );
             report.rowSecurityGaps = await readRowSecurityGaps(sql, outputs);
+            if (outputs.postgres.publicationName)
+                report.truncateTriggerGaps = await readTruncateTriggerGaps(
+                    sql,
+                    outputs.adx.tables.map((t) => t.sourceTable),
+                    outputs.postgres.publicationName,
+                );
             if (outputs.postgres.signalTable)
                 report.incrementalSnapshots = await readIncrementalSnapshots(sql, outputs.postgres.signalTable, connectUrl, outputs.connectors.source);
         } catch (error: any) {

@@ -43,19 +43,15 @@ export function buildTruncationLogStatements(publicationName: string, operatorUs
 }
 
 /**
- * The relations of a captured partitioned table ($1: its name as SQL text) that lack the stack's trigger, the
- * table itself first, and whether the admin may create it (owner, or the TRIGGER privilege: CREATE TRIGGER
- * takes its lock before it checks, so one that would be refused is not tried). A plain table has none (its
- * TRUNCATE is published).
+ * Per captured table ($1, text[] of names) that is partitioned, each of its relations that lacks the stack's
+ * trigger ($2, its name), the table itself first, and whether the admin may create it (owner, or the TRIGGER
+ * privilege: CREATE TRIGGER takes its lock before it checks, so one that would be refused is not tried). A
+ * plain table has none (its TRUNCATE is published). The bootstrap creates them; `status` names those left.
  */
-export function buildMissingTriggerQuery(publicationName: string): string {
-    const { triggerName } = truncationTriggerNames(publicationName);
-    return (
-        `SELECT t.relid::regclass::text AS relation, t.level = 0 AS root, has_table_privilege(t.relid, 'TRIGGER') AS allowed FROM pg_partition_tree(to_regclass($1)) t JOIN pg_class c ON c.oid = t.relid ` +
-        `WHERE (SELECT relkind FROM pg_class WHERE oid = to_regclass($1)) = 'p' ` +
-        `AND NOT EXISTS (SELECT FROM pg_trigger g WHERE g.tgrelid = t.relid AND g.tgname = '${triggerName}') ORDER BY t.level, 1`
-    );
-}
+export const MISSING_TRIGGERS_SQL =
+    `SELECT w.captured, t.relid::regclass::text AS relation, t.level = 0 AS root, has_table_privilege(t.relid, 'TRIGGER') AS allowed ` +
+    `FROM unnest($1::text[]) w(captured) JOIN pg_class c ON c.oid = to_regclass(w.captured) AND c.relkind = 'p' CROSS JOIN LATERAL pg_partition_tree(c.oid) t ` +
+    `WHERE NOT EXISTS (SELECT FROM pg_trigger g WHERE g.tgrelid = t.relid AND g.tgname = $2) ORDER BY 1, t.level, 2`;
 
 /** CREATE TRIGGER on one relation (its SHARE ROW EXCLUSIVE lock is brief; the caller bounds the wait). */
 export function buildCreateTriggerStatement(publicationName: string, relation: string): string {
@@ -158,11 +154,11 @@ export async function installTruncationTriggers(
     lockTimeout: string,
     log: (message: string) => void,
 ): Promise<void> {
-    const missingQuery = buildMissingTriggerQuery(publicationName);
+    const { triggerName } = truncationTriggerNames(publicationName);
     await client.query(`SET lock_timeout = '${lockTimeout}'`);
     try {
         for (const table of tables) {
-            const missing: { relation: string; root: boolean; allowed: boolean }[] = (await client.query(missingQuery, [table])).rows;
+            const missing: { relation: string; root: boolean; allowed: boolean }[] = (await client.query(MISSING_TRIGGERS_SQL, [[table], triggerName])).rows;
             for (const { relation, root, allowed } of missing) {
                 const statement = buildCreateTriggerStatement(publicationName, relation);
                 const undetected = `so a TRUNCATE of a single partition of ${table} is not detected (pg-adx-cdc reconcile --table ${table} finds its rows)`;

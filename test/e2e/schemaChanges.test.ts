@@ -29,7 +29,14 @@ import { sourceObjectNames } from "../../postgres/sourceSchema";
 import { planPipeline } from "../../plan/pipelinePlan";
 import { sourceConnectorInput } from "../../plan/sourceConnectorInput";
 import { adxNamesFor, changeMetadataColumns } from "../../kql/adxModel";
-import { evaluatePipelineHealth, readGoneTables, readIncrementalSnapshots, readRemovedPartitions, readTruncatedPartitions } from "../../operations/pipelineHealth";
+import {
+    evaluatePipelineHealth,
+    readGoneTables,
+    readIncrementalSnapshots,
+    readRemovedPartitions,
+    readTruncatedPartitions,
+    readTruncateTriggerGaps,
+} from "../../operations/pipelineHealth";
 import { truncationTriggerNames } from "../../postgres/partitionTruncations";
 import { localOperationsOutputs } from "./harness/operationsOutputs";
 import { KustoRow } from "../../local/doubles/adxIngestionTestDouble";
@@ -539,7 +546,13 @@ describe("schema changes and re-syncs lose nothing", () => {
             beforeAttachUp.sourceRows - beforeAttachUp.adxRows >= 180,
             `before pulumi up the attached partition's unchanged rows are not in ADX (${beforeAttachUp.sourceRows} vs ${beforeAttachUp.adxRows})`,
         );
+        assert.deepEqual(
+            await readTruncateTriggerGaps(admin, [EVENTS], names.publicationName),
+            [{ table: EVENTS, relations: ["shop.events_2027", "shop.events_2028"] }],
+            "status knows the new partitions lack the TRUNCATE trigger",
+        );
         const attached = await up();
+        assert.deepEqual(await readTruncateTriggerGaps(admin, [EVENTS], names.publicationName), [], "pulumi up gave them the trigger");
         assert.equal(attached.changed, true, "the preview shows the snapshot resource changed (its recorded partitions)");
         assert.deepEqual(attached.reread, [[EVENTS]]);
         const { rows: identities } = await admin.query(

@@ -325,6 +325,33 @@ describe("status verdict", () => {
         assert.match(problems, /still holds every row it held\. Repair: pulumi refresh, then pulumi up .*reconcile --table app\.events --repair/);
     });
 
+    it("a partition without the stack's TRUNCATE trigger is a problem, named once when the REPLICA IDENTITY line already names it", () => {
+        const problems = evaluatePipelineHealth({
+            connectors: [],
+            topics: [],
+            unreachable: [],
+            replicaIdentityGaps: [{ table: "app.events", relations: ["app.events_2027"] }],
+            truncateTriggerGaps: [{ table: "app.events", relations: ["app.events_2027", "app.events_2020"] }],
+        });
+        const lines = problems.filter((p) => p.startsWith("TRUNCATE UNDETECTED"));
+        assert.equal(lines.length, 1);
+        assert.match(lines[0], /^TRUNCATE UNDETECTED: app\.events_2020 \(of captured table app\.events\) without the stack's TRUNCATE trigger: .*pulumi refresh, then pulumi up/);
+        assert.match(
+            problems.find((p) => p.startsWith("REPLICA IDENTITY"))!,
+            /gives a partition the stack's TRUNCATE trigger/,
+        );
+        assert.deepEqual(
+            evaluatePipelineHealth({
+                connectors: [],
+                topics: [],
+                unreachable: [],
+                truncateTriggerGaps: [{ table: "app.events", relations: ["app.events_2027"] }],
+                replicaIdentityGaps: [{ table: "app.events", relations: ["app.events_2027"] }],
+            }).filter((p) => p.startsWith("TRUNCATE")),
+            [],
+        );
+    });
+
     it("rows that arrived with values replaced by markers are reported per table, without making the pipeline unhealthy", () => {
         const report = { ...healthy(), oversized: [{ table: "app.documents", rows: 2, examples: ["body:1572864"] }] };
         assert.deepEqual(evaluatePipelineHealth(report), []);
