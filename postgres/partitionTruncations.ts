@@ -46,11 +46,12 @@ export function buildTruncationLogStatements(publicationName: string, operatorUs
  * Per captured table ($1, text[] of names) that is partitioned, each of its relations that lacks the stack's
  * trigger ($2, its name), the table itself first, and whether the admin may create it (owner, or the TRIGGER
  * privilege: CREATE TRIGGER takes its lock before it checks, so one that would be refused is not tried). A
- * plain table has none (its TRUNCATE is published). The bootstrap creates them; `status` names those left.
+ * plain table has none (its TRUNCATE is published), nor does a foreign partition (no WAL, no TRUNCATE trigger). The
+ * bootstrap creates them; `status` names those left.
  */
 export const MISSING_TRIGGERS_SQL =
     `SELECT w.captured, t.relid::regclass::text AS relation, t.level = 0 AS root, has_table_privilege(t.relid, 'TRIGGER') AS allowed ` +
-    `FROM unnest($1::text[]) w(captured) JOIN pg_class c ON c.oid = to_regclass(w.captured) AND c.relkind = 'p' CROSS JOIN LATERAL pg_partition_tree(c.oid) t ` +
+    `FROM unnest($1::text[]) w(captured) JOIN pg_class c ON c.oid = to_regclass(w.captured) AND c.relkind = 'p' CROSS JOIN LATERAL pg_partition_tree(c.oid) t JOIN pg_class r ON r.oid = t.relid AND r.relkind IN ('r', 'p') ` +
     `WHERE NOT EXISTS (SELECT FROM pg_trigger g WHERE g.tgrelid = t.relid AND g.tgname = $2) ORDER BY 1, t.level, 2`;
 
 /** CREATE TRIGGER on one relation (its SHARE ROW EXCLUSIVE lock is brief; the caller bounds the wait). */
