@@ -491,11 +491,13 @@ export const TYPE_TABLE: readonly TypeRule[] = [
         debeziumJson:
             'JSON array of the element\'s form (date, time, numeric, timestamp and timestamptz elements written by pg-adx-cdc\'s converter, which keeps BC, the infinities, NaN and 24:00:00; enum and interval elements, which Debezium 3.7 drops, as PostgreSQL\'s text: "sad", "1 year 2 mons")',
         kusto: "dynamic",
-        note: "a dynamic array; mv-expand or c[0] in a query. A column declared with more dimensions (integer[][]) is text-form: PostgreSQL's array text, exact. Known limit: a multi-dimensional value in a column declared one-dimensional (PostgreSQL allows '{{1,2},{3,4}}' in integer[]) arrives as null or null elements (Debezium 3.7's array conversion); `reconcile` reports such rows; declare such a column integer[][] (ALTER TABLE ... ALTER COLUMN c TYPE integer[][], no rewrite) before its table is captured, to capture it exactly; and an array whose lower bound is not 1 ('[0:2]={1,2,3}', rare outside hand-written SQL) arrives as its elements, without the bounds, which reconcile does not compare either",
+        note: "a dynamic array; mv-expand or c[0] in a query. A column declared with more dimensions (integer[][]) is text-form: PostgreSQL's array text, exact. Known limit: a multi-dimensional value in a column declared one-dimensional (PostgreSQL allows '{{1,2},{3,4}}' in integer[]) arrives as null or null elements (Debezium 3.7's array conversion); `reconcile` reports such rows; declare such a column integer[][] (ALTER TABLE ... ALTER COLUMN c TYPE integer[][], no rewrite) before its table is captured, to capture it exactly; and an array whose lower bound is not 1 ('[0:2]={1,2,3}', rare outside hand-written SQL) arrives as its elements, without the bounds; `reconcile` compares the bounds and reports such rows",
         // Element by element, each read back by its own rule's SQL ({element}, with $1 the element's text and {c} the element).
-        canonicalSql: orNull("array_to_json({c})::text"),
+        // An array whose lower bound is not 1 carries its bounds in front ("[0:2][1,2,3]"), so reconcile reports what ADX
+        // (its elements only) cannot hold instead of finding it equal.
+        canonicalSql: orNull("CASE WHEN array_lower({c}, 1) <> 1 THEN array_dims({c}) ELSE '' END || array_to_json({c})::text"),
         sameValueSql:
-            "(jsonb_array_length($1::jsonb) = cardinality({c}) AND COALESCE((SELECT bool_and(CASE WHEN a.v IS NULL THEN e.v IS NULL ELSE COALESCE({element}, false) END) " +
+            "(COALESCE(array_lower({c}, 1), 1) = 1 AND jsonb_array_length($1::jsonb) = cardinality({c}) AND COALESCE((SELECT bool_and(CASE WHEN a.v IS NULL THEN e.v IS NULL ELSE COALESCE({element}, false) END) " +
             "FROM jsonb_array_elements_text($1::jsonb) WITH ORDINALITY a(v, i) JOIN unnest({c}) WITH ORDINALITY e(v, i) ON a.i = e.i), true))",
     },
     {

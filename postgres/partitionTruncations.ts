@@ -22,8 +22,11 @@ export function truncationTriggerNames(publicationName: string): { functionName:
  * The log table and the stack's trigger function (the admin's: SECURITY DEFINER, so the application's role
  * that truncates needs no grant on the log). `relation` is the truncated relation, `ancestors` it and the
  * partitioned tables above it at that moment (it may be detached or dropped later), `xid` the truncating
- * transaction. Each relation keeps only its newest TRUNCATE's rows (all that is read), so the log stays one
- * row per relation however often partitions are truncated. Idempotent.
+ * transaction. A relation's rows before its newest TRUNCATE of its own (no ancestor truncated in the same
+ * transaction) are never read again: whatever table a stack captures above it, that one counts as unpublished and
+ * is newer. Nor is one from a TRUNCATE of its topmost partitioned table (published for every table captured
+ * above it, each of which was truncated with it). The trigger deletes both kinds, so the log holds a few rows per
+ * relation however often tables are truncated. Idempotent.
  */
 export function buildTruncationLogStatements(publicationName: string, operatorUser?: string): string[] {
     const { functionName } = truncationTriggerNames(publicationName);
@@ -32,7 +35,10 @@ export function buildTruncationLogStatements(publicationName: string, operatorUs
             `xid xid8 NOT NULL DEFAULT pg_current_xact_id(), truncated_at timestamptz NOT NULL DEFAULT now())`,
         `REVOKE ALL ON ${PARTITION_TRUNCATIONS_TABLE} FROM PUBLIC`,
         `CREATE OR REPLACE FUNCTION ${functionName}() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$ BEGIN ` +
-            `DELETE FROM ${PARTITION_TRUNCATIONS_TABLE} WHERE relation = TG_RELID AND xid <> pg_current_xact_id(); ` +
+            `DELETE FROM ${PARTITION_TRUNCATIONS_TABLE} l WHERE l.relation = TG_RELID AND l.xid <> pg_current_xact_id() AND (l.id < (SELECT max(d.id) FROM ${PARTITION_TRUNCATIONS_TABLE} d ` +
+            `WHERE d.relation = TG_RELID AND d.xid <> pg_current_xact_id() AND NOT EXISTS (SELECT FROM ${PARTITION_TRUNCATIONS_TABLE} a ` +
+            `WHERE a.xid = d.xid AND a.relation <> d.relation AND a.relation = ANY (d.ancestors))) ` +
+            `OR EXISTS (SELECT FROM ${PARTITION_TRUNCATIONS_TABLE} a WHERE a.xid = l.xid AND a.relation <> l.relation AND a.relation = l.ancestors[cardinality(l.ancestors)])); ` +
             `INSERT INTO ${PARTITION_TRUNCATIONS_TABLE} (relation, ancestors) VALUES (TG_RELID, ARRAY(SELECT relid FROM pg_partition_ancestors(TG_RELID))); RETURN NULL; END $fn$`,
         ...(operatorUser
             ? [
