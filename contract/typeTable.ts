@@ -491,7 +491,7 @@ export const TYPE_TABLE: readonly TypeRule[] = [
         debeziumJson:
             'JSON array of the element\'s form (date, time, numeric, timestamp and timestamptz elements written by pg-adx-cdc\'s converter, which keeps BC, the infinities, NaN and 24:00:00; enum and interval elements, which Debezium 3.7 drops, as PostgreSQL\'s text: "sad", "1 year 2 mons")',
         kusto: "dynamic",
-        note: "a dynamic array; mv-expand or c[0] in a query. A column declared with more dimensions (integer[][]) is text-form: PostgreSQL's array text, exact. Known limit: a multi-dimensional value in a column declared one-dimensional (PostgreSQL allows '{{1,2},{3,4}}' in integer[]) arrives as null or null elements (Debezium 3.7's array conversion); `reconcile` reports such rows; declare such a column integer[][] (ALTER TABLE ... ALTER COLUMN c TYPE integer[][], no rewrite) before its table is captured, to capture it exactly; and an array whose lower bound is not 1 ('[0:2]={1,2,3}', rare outside hand-written SQL) arrives as its elements, without the bounds; `reconcile` compares the bounds and reports such rows",
+        note: "a dynamic array; mv-expand or c[0] in a query. A column declared with more dimensions (integer[][]) is text-form: PostgreSQL's array text, exact. A multi-dimensional value in a column declared one-dimensional (PostgreSQL allows '{{1,2},{3,4}}' in integer[]) is not a one-dimensional array: in an array of text, varchar, char(n), date, time, numeric, timestamp, timestamptz, enum or interval (pg-adx-cdc's converter) each sub-array arrives as PostgreSQL's text (\"{1,2}\"), nothing lost and capture going on; known limit: in an array of another element type (integer[], boolean[], uuid[], ...) Debezium 3.7 writes null elements; `reconcile` reports both (its canonical text keeps the dimensions); declare such a column integer[][] (ALTER TABLE ... ALTER COLUMN c TYPE integer[][], no rewrite) before its table is captured, to capture it exactly as text; and an array whose lower bound is not 1 ('[0:2]={1,2,3}', rare outside hand-written SQL) arrives as its elements, without the bounds; `reconcile` compares the bounds and reports such rows",
         // Element by element, each read back by its own rule's SQL ({element}, with $1 the element's text and {c} the element).
         // An array whose lower bound is not 1 carries its bounds in front ("[0:2][1,2,3]"), so reconcile reports what ADX
         // (its elements only) cannot hold instead of finding it equal.
@@ -591,8 +591,12 @@ export const TYPE_TABLE: readonly TypeRule[] = [
  */
 const NOT_ARRAY_ELEMENT_RULES = new Set(["array", "hstore", "money", TEXT_FORM_RULE_ID]);
 
-/** Element rules whose arrays Debezium 3.7 drops whole (null): the converter writes their elements as PostgreSQL's text. */
-const ELEMENT_TEXT_ARRAY_RULES = new Set(["enum", "interval"]);
+/**
+ * Element rules whose arrays the converter writes as JSON arrays of each element's PostgreSQL text: those Debezium
+ * 3.7 drops whole (null: enum, interval), and text (Debezium writes the same strings, but a multi-dimensional value
+ * in a one-dimensional column as Java object names, "[Ljava.lang.String;@6457f050"; the converter keeps each sub-array's text).
+ */
+const ELEMENT_TEXT_ARRAY_RULES = new Set(["enum", "interval", "text"]);
 
 /** The source connector setting that names those array types (ELEMENT_TEXT_ARRAY_RULES) for pg-adx-cdc's converter. */
 export const ELEMENT_TEXT_ARRAY_TYPES_SETTING = "pgValues.element.text.array.types";

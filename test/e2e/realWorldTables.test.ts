@@ -44,7 +44,12 @@ const DOCUMENTS = "app.documents";
 /** Arrays of the types whose edges Debezium 3.7 does not carry (pg-adx-cdc's converter writes them). */
 const EDGE_ARRAYS = "app.edge_arrays";
 const EDGE_ARRAY_COLUMNS = {
-    dates: ["date[]", `'{infinity,-infinity,"4713-01-01 BC",2024-02-29,294276-12-31,NULL}'`, ["infinity", "-infinity", "-4712-01-01Z", "2024-02-29Z", "+294276-12-31Z", null]],
+    // 1582-10-05: a day the Julian calendar skipped, which PostgreSQL's proleptic calendar has (a java.sql.Date cannot hold it).
+    dates: [
+        "date[]",
+        `'{infinity,-infinity,"4713-01-01 BC",2024-02-29,294276-12-31,1582-10-05,NULL}'`,
+        ["infinity", "-infinity", "-4712-01-01Z", "2024-02-29Z", "+294276-12-31Z", "1582-10-05Z", null],
+    ],
     times: ["time[]", "'{24:00:00,00:00:00.5,23:59:59.999999}'", ["24:00:00Z", "00:00:00.5Z", "23:59:59.999999Z"]],
     amounts: ["numeric[]", "'{NaN,Infinity,-Infinity,1.50,-0.000001}'", ["NAN", "POSITIVE_INFINITY", "NEGATIVE_INFINITY", "1.50", "-0.000001"]],
     stamps: [
@@ -466,6 +471,37 @@ describe("real-world tables captured exactly", () => {
             const held = row[record.column] as Record<string, unknown>;
             assert.deepEqual(Object.fromEntries(Object.keys(expected).map((c) => [c, held[c]])), expected, `row ${id} (${id === 1 ? "snapshot" : "stream"})`);
         }
+    });
+
+    it("a multi-dimensional value in a one-dimensional array column keeps each sub-array as PostgreSQL's text, and capture goes on (it failed the value before)", async () => {
+        const { record } = changeMetadataColumns(sink.models.find((m) => m.table === EDGE_ARRAYS)!.described.columns.map((c) => c.name));
+        const latest = (id: number) =>
+            (pipeline.adx.ingested.get(adxNamesFor(EDGE_ARRAYS).changes) ?? [])
+                .map((r) => r.row)
+                .filter((r) => String(r.id) === String(id))
+                .at(-1);
+        await admin.query(edgeArraysInsert(3));
+        await admin.query(
+            `UPDATE ${EDGE_ARRAYS} SET dates = '{{2024-02-29,infinity},{"4713-01-01 BC",NULL}}', times = '[0:1]={24:00:00,12:00:00}', amounts = '{{NaN,1.5}}', ` +
+                `stamps = '{{"2024-02-29 12:00:00.5"}}' WHERE id = 3`,
+        );
+        // A change after it, in the same table.
+        await admin.query(`UPDATE ${EDGE_ARRAYS} SET times = '{01:00:00}' WHERE id = 2`);
+        await pollUntil({
+            attempt: async () =>
+                (latest(2)?.[record.column] as any)?.times?.[0] === "01:00:00Z" && (latest(3)?.[record.column] as any)?.amounts?.[0] !== "NAN" ? true : undefined,
+            timeoutMs: 90_000,
+            intervalMs: 500,
+            timeoutError: () => new Error(`the changes after the multi-dimensional values did not arrive: ${JSON.stringify(latest(3)?.[record.column])}`),
+        });
+        const held = latest(3)![record.column] as Record<string, unknown>;
+        assert.deepEqual(
+            { dates: held.dates, times: held.times, amounts: held.amounts, stamps: held.stamps },
+            { dates: ["{2024-02-29,infinity}", '{"4713-01-01 BC",NULL}'], times: ["24:00:00Z", "12:00:00Z"], amounts: ["{NaN,1.5}"], stamps: ['{"2024-02-29 12:00:00.5"}'] },
+        );
+        await admin.query(`DELETE FROM ${EDGE_ARRAYS} WHERE id = 3`);
+        await admin.query(`UPDATE ${EDGE_ARRAYS} SET times = '{24:00:00,00:00:00.5,23:59:59.999999}' WHERE id = 2`);
+        await waitUntilEqual("edge arrays again", [EDGE_ARRAYS]);
     });
 
     it("a bootstrap (pulumi up) while the application holds a long transaction on a captured table takes no lock on it", async () => {

@@ -175,6 +175,9 @@ describe("the type table", () => {
         const amounts = { ...base("amounts", "money[]", "_money"), kind: "array" as const, elementTypeName: "money", elementKind: "base" as const };
         assert.deepEqual([moods, spans, amounts].map(ruleOf), ["array", "array", TEXT_FORM_RULE_ID]);
         assert.deepEqual(elementTextArrayTypeNames([table([moods, spans, amounts, ints])]), ["_interval", "_mood"]);
+        // text[], varchar[], char(n)[]: the same strings, but a multi-dimensional value keeps its sub-arrays' text.
+        const labels = { ...base("labels", "varchar(20)[]", "_varchar"), kind: "array" as const, elementTypeName: "varchar", elementKind: "base" as const };
+        assert.deepEqual(elementTextArrayTypeNames([table([labels, ints])]), ["_varchar"]);
         assert.deepEqual(textFormTypeNames([table([moods, spans, amounts, ints])]), ["_money"]);
     });
 });

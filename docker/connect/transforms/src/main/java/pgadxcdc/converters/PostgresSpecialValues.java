@@ -222,21 +222,19 @@ public class PostgresSpecialValues implements CustomConverter<SchemaBuilder, Rel
         return value.toString();
     }
 
-    /** A one-dimensional array's elements, each written by `element` (NULL stays null); `type` is the column's (base) type. */
+    /**
+     * A one-dimensional array's elements, each written by `element` (NULL stays null); `type` is the column's (base)
+     * type. A value PostgreSQL accepts in a column declared one-dimensional but that has more dimensions
+     * ('{{1,2},{3,4}}') keeps each sub-array as PostgreSQL's text ("{1,2}"), unconverted: no element is lost,
+     * where Debezium 3.7 writes nulls or Java object names. An array's bounds ('[0:2]={...}') are not kept.
+     */
     private static List<String> arrayOf(String type, RelationalColumn column, Object value, Function<Object, String> element) {
         Object[] elements;
-        if (value instanceof java.sql.Array array && !"_date".equals(type)) {
-            // pgjdbc's array holds PostgreSQL's own text of the array on both paths; reading that text
-            // keeps values its element parser cannot hold (NaN, Infinity, 24:00:00).
+        if (value instanceof java.sql.Array array) {
+            // pgjdbc's array holds PostgreSQL's own text of the array on both paths; reading that text keeps
+            // values its element parser cannot hold (NaN, Infinity, 24:00:00, a date of the days the Julian
+            // calendar skipped, 1582-10-05 to 10-14) and sub-arrays.
             elements = parseArrayLiteral(column, array.toString()).toArray();
-        }
-        else if (value instanceof java.sql.Array array) {
-            try {
-                elements = (Object[]) array.getArray();
-            }
-            catch (SQLException e) {
-                throw new IllegalArgumentException("date[] column " + column.name() + ": cannot read the array " + value, e);
-            }
         }
         else if (value instanceof List<?> list) {
             elements = list.toArray();
@@ -251,15 +249,27 @@ public class PostgresSpecialValues implements CustomConverter<SchemaBuilder, Rel
             throw new IllegalArgumentException("date[] column " + column.name() + ": unexpected " + value.getClass().getName());
         }
         List<String> texts = new ArrayList<>(elements.length);
-        for (Object e : elements) texts.add(e == null ? null : element.apply(e));
+        for (Object e : elements) texts.add(e == null ? null : e instanceof SubArray sub ? sub.text() : element.apply(e));
         return texts;
     }
 
-    /** The elements of a one-dimensional array literal as PostgreSQL writes it: {a,"b c",NULL}. */
-    static List<String> parseArrayLiteral(RelationalColumn column, String literal) {
+    /** A sub-array of a multi-dimensional value, as PostgreSQL writes it ("{1,2}"). */
+    record SubArray(String text) {}
+
+    /**
+     * The top-level elements of an array literal as PostgreSQL writes it: {a,"b c",NULL} gives a, "b c" and null;
+     * a dimension prefix ([0:2]=) is skipped; a nested sub-array ({{1,2},{3,4}}) gives each sub-array as a
+     * SubArray of its text.
+     */
+    static List<Object> parseArrayLiteral(RelationalColumn column, String literal) {
         String text = literal.trim();
-        if (!text.startsWith("{") || !text.endsWith("}")) throw new IllegalArgumentException("array column " + column.name() + ": not a one-dimensional array literal: " + literal);
-        List<String> elements = new ArrayList<>();
+        if (text.startsWith("[")) {
+            int equals = text.indexOf('=');
+            if (equals < 0) throw new IllegalArgumentException("array column " + column.name() + ": not an array literal: " + literal);
+            text = text.substring(equals + 1).trim();
+        }
+        if (!text.startsWith("{") || !text.endsWith("}")) throw new IllegalArgumentException("array column " + column.name() + ": not an array literal: " + literal);
+        List<Object> elements = new ArrayList<>();
         String body = text.substring(1, text.length() - 1);
         if (body.isEmpty()) return elements;
         StringBuilder current = new StringBuilder();
@@ -276,8 +286,14 @@ public class PostgresSpecialValues implements CustomConverter<SchemaBuilder, Rel
                 quoted = true;
                 wasQuoted = true;
             }
-            else if (c == '{') {
-                throw new IllegalArgumentException("array column " + column.name() + ": multi-dimensional arrays are not captured: " + literal);
+            else if (c == '{' && current.length() == 0 && !wasQuoted) {
+                // A sub-array: kept whole, up to its matching brace (quotes and escapes inside it respected).
+                int end = subArrayEnd(column, body, i, literal);
+                elements.add(new SubArray(body.substring(i, end + 1)));
+                i = end + 1;
+                while (i < body.length() && body.charAt(i) != ',') i++;
+                if (i >= body.length()) return elements;
+                continue;
             }
             else if (c == ',') {
                 elements.add(!wasQuoted && "NULL".equals(current.toString()) ? null : current.toString());
@@ -288,6 +304,23 @@ public class PostgresSpecialValues implements CustomConverter<SchemaBuilder, Rel
         }
         elements.add(!wasQuoted && "NULL".equals(current.toString()) ? null : current.toString());
         return elements;
+    }
+
+    /** The index of the brace that closes the sub-array opening at `start`. */
+    private static int subArrayEnd(RelationalColumn column, String body, int start, String literal) {
+        int depth = 0;
+        boolean quoted = false;
+        for (int i = start; i < body.length(); i++) {
+            char c = body.charAt(i);
+            if (quoted) {
+                if (c == '\\') i++;
+                else if (c == '"') quoted = false;
+            }
+            else if (c == '"') quoted = true;
+            else if (c == '{') depth++;
+            else if (c == '}' && --depth == 0) return i;
+        }
+        throw new IllegalArgumentException("array column " + column.name() + ": unbalanced braces in " + literal);
     }
 
     /**
