@@ -359,7 +359,7 @@ export const TYPE_TABLE: readonly TypeRule[] = [
         currentStateExpression: "todatetime(substring({c}, 0, 10))",
         note:
             "exact text in the change table; a datetime (midnight UTC) in the current state, null where Kusto's datetime (years 1 to 9999) cannot hold it (BC, infinity), the text staying in `record`. " +
-            "Known limit: 1582-10-05 to 1582-10-14 (days the Gregorian reform skipped, valid in PostgreSQL's proleptic calendar) arrive 10 days later through a snapshot, whose JDBC date cannot tell them from 1582-10-15 to 10-24; the stream carries them exactly and `reconcile` reports them",
+            "Known limit: 1582-10-05 to 1582-10-14 (days the Gregorian reform skipped, valid in PostgreSQL's proleptic calendar) arrive 10 days later through a snapshot, whose JDBC date cannot tell them from 1582-10-15 to 10-24 (in a date[] they arrive exactly: the converter reads arrays from PostgreSQL's text); the stream carries them exactly and `reconcile` reports them",
         canonicalSql: `CASE WHEN {c} >= '0001-01-01' AND {c} < '10000-01-01' THEN to_char({c}, 'YYYY-MM-DD') || ' 00:00:00.0000000' ELSE '${NULL_TEXT}' END`,
         currentStateKusto: "datetime",
         sameValueSql: `(CASE WHEN $1 IN ('infinity', '-infinity') THEN $1::date ELSE make_date(${PG_YEAR}, ${ISO_FIELDS}[2]::int, ${ISO_FIELDS}[3]::int) END) = {c}`,

@@ -473,7 +473,7 @@ describe("real-world tables captured exactly", () => {
         }
     });
 
-    it("a multi-dimensional value in a one-dimensional array column keeps each sub-array as PostgreSQL's text, and capture goes on (it failed the value before)", async () => {
+    it("a multi-dimensional value in a one-dimensional array column keeps each sub-array as PostgreSQL's text, and capture goes on (before, the converter refused such a value and the column arrived null)", async () => {
         const { record } = changeMetadataColumns(sink.models.find((m) => m.table === EDGE_ARRAYS)!.described.columns.map((c) => c.name));
         const latest = (id: number) =>
             (pipeline.adx.ingested.get(adxNamesFor(EDGE_ARRAYS).changes) ?? [])
