@@ -34,12 +34,15 @@ export function buildTruncationLogStatements(publicationName: string, operatorUs
         `CREATE TABLE IF NOT EXISTS ${PARTITION_TRUNCATIONS_TABLE} (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, relation oid NOT NULL, ancestors oid[] NOT NULL, ` +
             `xid xid8 NOT NULL DEFAULT pg_current_xact_id(), truncated_at timestamptz NOT NULL DEFAULT now())`,
         `REVOKE ALL ON ${PARTITION_TRUNCATIONS_TABLE} FROM PUBLIC`,
-        `CREATE OR REPLACE FUNCTION ${functionName}() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$ BEGIN ` +
+        // Whatever fails in it (the log dropped by hand, another stack's admin owning it) never fails the application's TRUNCATE.
+        `CREATE OR REPLACE FUNCTION ${functionName}() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$ BEGIN BEGIN ` +
             `DELETE FROM ${PARTITION_TRUNCATIONS_TABLE} l WHERE l.relation = TG_RELID AND l.xid <> pg_current_xact_id() AND (l.id < (SELECT max(d.id) FROM ${PARTITION_TRUNCATIONS_TABLE} d ` +
             `WHERE d.relation = TG_RELID AND d.xid <> pg_current_xact_id() AND NOT EXISTS (SELECT FROM ${PARTITION_TRUNCATIONS_TABLE} a ` +
             `WHERE a.xid = d.xid AND a.relation <> d.relation AND a.relation = ANY (d.ancestors))) ` +
             `OR EXISTS (SELECT FROM ${PARTITION_TRUNCATIONS_TABLE} a WHERE a.xid = l.xid AND a.relation <> l.relation AND a.relation = l.ancestors[cardinality(l.ancestors)])); ` +
-            `INSERT INTO ${PARTITION_TRUNCATIONS_TABLE} (relation, ancestors) VALUES (TG_RELID, ARRAY(SELECT relid FROM pg_partition_ancestors(TG_RELID))); RETURN NULL; END $fn$`,
+            `INSERT INTO ${PARTITION_TRUNCATIONS_TABLE} (relation, ancestors) VALUES (TG_RELID, ARRAY(SELECT relid FROM pg_partition_ancestors(TG_RELID))); ` +
+            `EXCEPTION WHEN OTHERS THEN RAISE WARNING 'pg-adx-cdc could not log the TRUNCATE of %: % (a TRUNCATE of that partition alone then goes unnoticed; reconcile finds its rows)', TG_RELID::regclass, SQLERRM; END; ` +
+            `RETURN NULL; END $fn$`,
         ...(operatorUser
             ? [
                   `DO $$ BEGIN IF EXISTS (SELECT FROM pg_roles WHERE rolname = '${operatorUser}') THEN EXECUTE 'GRANT SELECT ON ${PARTITION_TRUNCATIONS_TABLE} TO ${operatorUser}'; END IF; END $$`,

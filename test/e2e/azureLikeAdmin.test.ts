@@ -30,6 +30,7 @@ import { adxNamesFor, changeMetadataColumns } from "../../kql/adxModel";
 import { TRUNCATE_OP } from "../../contract/recordFields";
 import { pollUntil } from "../../runtime/pollUntil";
 import { evaluatePipelineHealth, readSlotHealth } from "../../operations/pipelineHealth";
+import { readUnpublishedTruncations } from "../../postgres/partitionTruncations";
 
 const PREFIX = "azurelike";
 const OWNER = "erp_owner";
@@ -159,7 +160,7 @@ describe("PostgreSQL as Azure runs it: a NOSUPERUSER admin, the application's ta
         await app.query("ROLLBACK");
     });
 
-    it("bootstrap, snapshot and stream with no superuser: what the application writes arrives in ADX as the source holds it", async () => {
+    it("bootstrap, snapshot and stream with no superuser: what the application writes arrives in ADX as the source holds it; its login truncating a partition alone is logged for status", async () => {
         await app.query(`INSERT INTO ${CUSTOMERS} SELECT g, 'customer ' || g, CASE WHEN g % 3 = 0 THEN 'gold' END FROM generate_series(1, 40) g`);
         await app.query(`INSERT INTO ${INVOICES} SELECT g, DATE '2025-06-01' + (g * 11 % 400), 1 + g % 40, g * 2.25 FROM generate_series(1, 90) g`);
         await app.query(`INSERT INTO ${EF_PAYMENTS} ("InvoiceId", "Note") SELECT g, 'paid ' || g FROM generate_series(1, 30) g`);
@@ -226,6 +227,21 @@ describe("PostgreSQL as Azure runs it: a NOSUPERUSER admin, the application's ta
             (pipeline.adx.ingested.get(adxNamesFor(EF_PAYMENTS).changes) ?? []).some((r) => r.row[op.column] === TRUNCATE_OP),
             "the TRUNCATE arrived as a change of its own",
         );
+
+        // A partition truncated alone by the application's login, which holds no grant on the stack's schema: the
+        // TRUNCATE succeeds (the trigger's function is the admin's), the stack's log has it, and status names it.
+        await app.query(`TRUNCATE erp.invoices_2025`);
+        const truncations = await readUnpublishedTruncations(admin, [INVOICES]);
+        assert.deepEqual(
+            truncations.map((t) => t.relation),
+            [(await superuser.query("SELECT 'erp.invoices_2025'::regclass::oid::text AS oid")).rows[0].oid],
+        );
+        const statusSession = await sessionAs(pipeline, OPERATOR_USER);
+        try {
+            assert.deepEqual(await readUnpublishedTruncations(statusSession, [INVOICES]), truncations, "the operator (status) reads the log too");
+        } finally {
+            await statusSession.end();
+        }
     });
 
     it("a pulumi up again as that admin succeeds and takes no lock on the owner's tables (replica identity already FULL)", async () => {
