@@ -336,8 +336,8 @@ export function evaluatePipelineHealth(report: PipelineHealthReport, thresholds:
     for (const gap of (report.replicaIdentityGaps ?? []).filter((g) => !(gone?.unpublished ?? []).includes(g.table)))
         problems.push(
             `REPLICA IDENTITY: ${gap.relations.join(", ")} (of captured table ${gap.table}) not FULL, as a partition created after the last pulumi up is: its updates do not carry a TOASTed value they leave unchanged, ` +
-                `which Debezium then reads back from the table (the row's value at that time, not at the change). Run pulumi refresh, then pulumi up (it sets FULL, waiting at most ${USER_TABLE_LOCK_TIMEOUT} at a time for the lock, and gives a partition the stack's TRUNCATE trigger), ` +
-                `or ALTER TABLE ... REPLICA IDENTITY FULL on each`,
+                `which Debezium then reads back from the table (the row's value at that time, not at the change). Run pulumi refresh, then pulumi up (it sets FULL, waiting at most ${USER_TABLE_LOCK_TIMEOUT} at a time for the lock, and gives a partition the stack's TRUNCATE trigger; ` +
+                `the deploy log names a partition another role owns), or have the owner run ALTER TABLE ... REPLICA IDENTITY FULL on each`,
         );
     // A partition the REPLICA IDENTITY line names gets its trigger from the same pulumi up: named once.
     for (const gap of report.truncateTriggerGaps ?? []) {
@@ -662,7 +662,6 @@ export async function readRowSecurityGaps(sql: SqlQueryable, outputs: Pick<Opera
         .map((r: any) => ({ table: r.captured, missingPolicy: r.missing_policy, ...(r.restrictive ? { restrictive: r.restrictive } : {}) }));
 }
 
-/** The captured tables' relations without REPLICA IDENTITY FULL, grouped by table. */
 /** The captured tables' relations without the stack's TRUNCATE trigger (postgres/partitionTruncations.ts), grouped by table. */
 export async function readTruncateTriggerGaps(sql: SqlQueryable, tables: string[], publicationName: string): Promise<NonNullable<PipelineHealthReport["truncateTriggerGaps"]>> {
     const { rows } = await sql.query(MISSING_TRIGGERS_SQL, [tables, truncationTriggerNames(publicationName).triggerName]);
@@ -674,6 +673,7 @@ export async function readTruncateTriggerGaps(sql: SqlQueryable, tables: string[
     return gaps;
 }
 
+/** The captured tables' relations without REPLICA IDENTITY FULL, grouped by table. */
 export async function readReplicaIdentityGaps(sql: SqlQueryable, tables: string[]): Promise<NonNullable<PipelineHealthReport["replicaIdentityGaps"]>> {
     const { rows } = await sql.query(REPLICA_IDENTITY_GAPS_SQL, [tables]);
     const gaps: NonNullable<PipelineHealthReport["replicaIdentityGaps"]> = [];

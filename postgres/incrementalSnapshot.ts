@@ -7,7 +7,7 @@
 // The first deployment sends nothing: the connector's initial snapshot reads every captured table.
 import { debeziumSnapshotCollection, debeziumSnapshotConditionPattern, debeziumTablePattern } from "../contract/identifiers";
 import * as pulumi from "@pulumi/pulumi";
-import { PostgresConnectionInputs, setReplicaIdentity, withClient } from "./sourceBootstrap";
+import { PostgresConnectionInputs, setReplicaIdentityWherePossible, withClient } from "./sourceBootstrap";
 import { connectRequest } from "../connectors/connectRestClient";
 import type { ConnectCredentials } from "../connectors/connectRestAuth";
 import { ConnectCredentialsInput, withSecretConnectCredentials } from "../connectors/connectCredentialsInput";
@@ -426,9 +426,10 @@ export const incrementalSnapshotProvider: pulumi.dynamic.ResourceProvider & { ad
             .map((c) => c.table);
         if (grown.length)
             await withClient(news.connection, (this as any).adminPassword, async (client) => {
-                await setReplicaIdentity(
+                await setReplicaIdentityWherePossible(
                     client,
                     grown.filter((t) => !(news.defaultIdentityTables ?? []).includes(t)),
+                    logProgress,
                 );
                 if (news.topicPrefix) await installTruncationTriggers(client, grown, sourceObjectNames(news.topicPrefix).publicationName, USER_TABLE_LOCK_TIMEOUT, logProgress);
             });

@@ -238,6 +238,35 @@ export async function setReplicaIdentity(client: { query(sql: string): Promise<u
 }
 
 /**
+ * REPLICA IDENTITY FULL on partitions of captured tables that lack it (a partition created or attached since the
+ * last up), each relation alone. These are published already (PostgreSQL publishes every partition of a published
+ * table), so a failure does not stop the up: it is logged with the fix and status reports it (REPLICA IDENTITY)
+ * until it is set. Meanwhile an update of such a partition that leaves a TOASTed value unchanged is read back.
+ */
+export async function setReplicaIdentityWherePossible(
+    client: { query(sql: string, values?: unknown[]): Promise<{ rows: any[] }> },
+    tables: string[],
+    log: (message: string) => void,
+): Promise<void> {
+    const { rows } = await client.query(sourceSchema.REPLICA_IDENTITY_GAPS_SQL, [tables]);
+    for (const { captured, relation } of rows as { captured: string; relation: string }[]) {
+        const fix = `ALTER TABLE ${relation} REPLICA IDENTITY FULL`;
+        const consequence = `until then its updates that leave a TOASTed value unchanged have it read back from the table, and pg-adx-cdc status reports it`;
+        try {
+            await lockTablesOneAtATime(client, [{ table: relation, statement: fix }], (_table, reason, detail, attempts) =>
+                reason === "lock"
+                    ? `could not take the lock in ${attempts} tries (a long transaction holds it); run pulumi up again when it ends, or run ${fix} yourself`
+                    : reason === "owner"
+                      ? `${detail}; it needs the owner: have its owner run ${fix}`
+                      : `${detail}; run ${fix}`,
+            );
+        } catch (error: any) {
+            log(`${relation} (of captured table ${captured}): REPLICA IDENTITY FULL not set: ${error.message}; ${consequence}`);
+        }
+    }
+}
+
+/**
  * The stack's read policy on each captured table with row-level security (after the roles exist, before
  * the connector's snapshot): without it the snapshot would read none of the table's rows.
  */

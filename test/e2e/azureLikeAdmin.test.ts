@@ -12,7 +12,7 @@
 //   tables and rows untouched.
 // The cluster's bootstrap superuser plays only the parties that are not the stack: Azure itself (the
 // roles) and the application's owner (its schema, tables and the one GRANT).
-import { after, before, describe, it } from "node:test";
+import { after, before, describe, it, mock } from "node:test";
 import * as assert from "node:assert/strict";
 import { Client } from "pg";
 import { startLocalPipeline, LocalPipeline } from "../../local/localPipeline";
@@ -29,8 +29,10 @@ import { defaultPostgresSettings } from "../../config/postgresSettings";
 import { adxNamesFor, changeMetadataColumns } from "../../kql/adxModel";
 import { TRUNCATE_OP } from "../../contract/recordFields";
 import { pollUntil } from "../../runtime/pollUntil";
-import { evaluatePipelineHealth, readSlotHealth } from "../../operations/pipelineHealth";
+import { evaluatePipelineHealth, readReplicaIdentityGaps, readSlotHealth } from "../../operations/pipelineHealth";
 import { readUnpublishedTruncations } from "../../postgres/partitionTruncations";
+import { capturedTableShapes, incrementalSnapshotProvider } from "../../postgres/incrementalSnapshot";
+import { readCatalogTables } from "../../postgres/catalog";
 
 const PREFIX = "azurelike";
 const OWNER = "erp_owner";
@@ -52,6 +54,8 @@ let superuser: Client;
 let sink: KustoSinkDeployment;
 let bootstrapInputs: any;
 let connectorInputs: any;
+/** The captured tables' shapes the last pulumi up recorded (before a partition was truncated alone). */
+let recordedAtUp: ReturnType<typeof capturedTableShapes>;
 const started = Date.now();
 
 before(async () => {
@@ -230,6 +234,7 @@ describe("PostgreSQL as Azure runs it: a NOSUPERUSER admin, the application's ta
 
         // A partition truncated alone by the application's login, which holds no grant on the stack's schema: the
         // TRUNCATE succeeds (the trigger's function is the admin's), the stack's log has it, and status names it.
+        recordedAtUp = capturedTableShapes((await readCatalogTables(admin, TABLES)).tables, TABLES);
         await app.query(`TRUNCATE erp.invoices_2025`);
         const truncations = await readUnpublishedTruncations(admin, [INVOICES]);
         assert.deepEqual(
@@ -253,6 +258,60 @@ describe("PostgreSQL as Azure runs it: a NOSUPERUSER admin, the application's ta
             rows.every((r) => r.ri === "f"),
             JSON.stringify(rows),
         );
+    });
+
+    it("a partition another role creates under capture (one the admin holds no rights on): pulumi refresh + up goes on, reads the table again (a partition was truncated alone too), and the log gives the owner's fixes; status names it until they are run", async () => {
+        // A partition-maintenance role of the owner's creates next year's partition: it owns the partition, and the
+        // admin (a member of the table's owner only) may neither set its replica identity nor create a trigger on it.
+        await superuser.query(`CREATE ROLE erp_partman NOLOGIN IN ROLE ${OWNER}; GRANT CREATE ON SCHEMA erp TO erp_partman`);
+        await superuser.query(`SET ROLE erp_partman`);
+        await superuser.query(`CREATE TABLE erp.invoices_2027 PARTITION OF ${INVOICES} FOR VALUES FROM ('2027-01-01') TO ('2028-01-01')`);
+        await superuser.query("RESET ROLE");
+        await app.query(`INSERT INTO ${INVOICES} SELECT g, DATE '2027-01-05' + (g - 500), 1 + g % 40, g * 1.5 FROM generate_series(500, 520) g`);
+        await app.query(`UPDATE ${INVOICES} SET amount = amount + 1 WHERE id BETWEEN 500 AND 504`);
+        await app.query(`DELETE FROM ${INVOICES} WHERE id = 520`);
+        const refreshed = capturedTableShapes((await readCatalogTables(admin, TABLES)).tables, TABLES);
+        const logged: string[] = [];
+        const info = mock.method(require("@pulumi/pulumi").log, "info", (message: string) => void logged.push(message));
+        let outs: any;
+        try {
+            const snapshotInputs = {
+                connection: bootstrapInputs.connection,
+                signalTable: sourceObjectNames(PREFIX).signalTable,
+                connectUrl: pipeline.connectUrl,
+                connectCredentials: pipeline.connectCredentials,
+                connectorName: connectorInputs.connectorName,
+                tables: TABLES,
+                topicPrefix: PREFIX,
+            };
+            ({ outs } = await incrementalSnapshotProvider.update!("id", { ...snapshotInputs, ...recordedAtUp, signals: [] }, { ...snapshotInputs, ...refreshed }));
+        } finally {
+            info.mock.restore();
+        }
+        assert.deepEqual(
+            outs.signals.map((s: any) => s.tables),
+            [[INVOICES]],
+            "the table is read again: the truncated partition's rows leave ADX, the new partition's arrive",
+        );
+        const log = logged.join("\n");
+        assert.match(
+            log,
+            /erp\.invoices_2027 \(of captured table erp\.invoices\): REPLICA IDENTITY FULL not set: .*have its owner run ALTER TABLE erp\.invoices_2027 REPLICA IDENTITY FULL/,
+        );
+        assert.match(log, /erp\.invoices_2027 \(of erp\.invoices\): no TRUNCATE trigger of the stack's \(another role owns it\).*have its owner run CREATE TRIGGER/);
+        const status = await sessionAs(pipeline, OPERATOR_USER);
+        try {
+            assert.deepEqual(await readReplicaIdentityGaps(status, [INVOICES]), [{ table: INVOICES, relations: ["erp.invoices_2027"] }], "status names it");
+        } finally {
+            await status.end();
+        }
+        assert.match(log, /erp\.invoices: partition\(s\) .*erp\.invoices_2025.* truncated/);
+        await waitUntilEqual("a partition truncated alone, and one another role owns");
+        // The owner runs what the log gave it; status is quiet about the partition then.
+        await superuser.query(`SET ROLE erp_partman`);
+        await superuser.query(`ALTER TABLE erp.invoices_2027 REPLICA IDENTITY FULL`);
+        await superuser.query("RESET ROLE");
+        assert.deepEqual(await readReplicaIdentityGaps(admin, [INVOICES]), []);
     });
 
     it("pulumi destroy as that admin leaves no slot, publication or role of the stack's, and the owner's tables and rows as they were", async () => {
