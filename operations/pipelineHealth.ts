@@ -13,7 +13,15 @@ import { lastReconcileQuery } from "../kql/reconcileQueries";
 import { OVERSIZED_FIELD } from "../contract/recordFields";
 import { buildLastWalGuardDropSql } from "../postgres/walGuard";
 import { MISSING_TRIGGERS_SQL, partitionKey, partitionOid, readUnpublishedTruncations, truncationTriggerNames } from "../postgres/partitionTruncations";
-import { GONE_TABLES_SQL, publishedTables, REPLICA_IDENTITY_GAPS_SQL, ROW_SECURITY_GAPS_SQL, rowSecurityPolicyName, USER_TABLE_LOCK_TIMEOUT } from "../postgres/sourceSchema";
+import {
+    GONE_TABLES_SQL,
+    INHERITANCE_CHILDREN_SQL,
+    publishedTables,
+    REPLICA_IDENTITY_GAPS_SQL,
+    ROW_SECURITY_GAPS_SQL,
+    rowSecurityPolicyName,
+    USER_TABLE_LOCK_TIMEOUT,
+} from "../postgres/sourceSchema";
 import { connectAuthorizationHeaders, connectUnauthorizedMessage } from "../connectors/connectRestAuth";
 import { describeOpenWriteTransaction, OpenWriteTransaction, readSlotCreationWait } from "../postgres/slotCreationWait";
 
@@ -115,6 +123,8 @@ export interface PipelineHealthReport {
      * last bootstrap): Debezium reads an unchanged TOASTed value of theirs back from the table by key.
      */
     replicaIdentityGaps?: { table: string; relations: string[] }[];
+    /** Captured plain tables that have gained inheritance children since the bootstrap: their rows are read, their changes never streamed. */
+    inheritedTables?: { table: string; children: string[] }[];
     /**
      * Relations of captured partitioned tables without the stack's TRUNCATE trigger (created since the last pulumi up,
      * or owned by a role the admin is not): a TRUNCATE of one of those partitions alone would go unnoticed.
@@ -310,6 +320,14 @@ export function evaluatePipelineHealth(report: PipelineHealthReport, thresholds:
                 `that re-creates it, pg_restore --clean), or taken out of the stack's publication by hand: its changes do not reach ADX (or, put back into the ` +
                 `publication by hand, only its later ones), and ADX's current state keeps the rows of the table it replaced. Repair: pulumi refresh, then pulumi up ` +
                 `(publishes it, hides the replaced table's rows and reads it again)`,
+        );
+    for (const inherited of report.inheritedTables ?? [])
+        problems.push(
+            `CAPTURED TABLE INHERITED: ${inherited.children.join(", ")} ${inherited.children.length === 1 ? "inherits" : "inherit"} from ${inherited.table} (CREATE TABLE ... INHERITS, ALTER TABLE ... INHERIT, ` +
+                `or TimescaleDB's chunks, since the last pulumi up): a read of ${inherited.table} (snapshot, re-read, reconcile) takes ${inherited.children.length === 1 ? "its" : "their"} rows as its own, while PostgreSQL publishes ` +
+                `${inherited.children.length === 1 ? "its" : "their"} changes under ${inherited.children.length === 1 ? "its own name" : "their own names"}, which the stack does not capture: such rows reach ADX at a read and never change or leave. ` +
+                `Repair: ALTER TABLE <child> NO INHERIT ${inherited.table} (or capture each child as a table of its own, or move to declarative partitioning: PARTITION BY), ` +
+                `then pg-adx-cdc reconcile --table ${inherited.table} --repair`,
         );
     for (const table of gone?.unlogged ?? [])
         problems.push(
@@ -673,6 +691,12 @@ export async function readTruncateTriggerGaps(sql: SqlQueryable, tables: string[
     return gaps;
 }
 
+/** The captured plain tables with inheritance children, and the children. */
+export async function readInheritedTables(sql: SqlQueryable, tables: string[]): Promise<NonNullable<PipelineHealthReport["inheritedTables"]>> {
+    const { rows } = await sql.query(INHERITANCE_CHILDREN_SQL, [tables]);
+    return rows.map((r: any) => ({ table: r.captured, children: r.children }));
+}
+
 /** The captured tables' relations without REPLICA IDENTITY FULL, grouped by table. */
 export async function readReplicaIdentityGaps(sql: SqlQueryable, tables: string[]): Promise<NonNullable<PipelineHealthReport["replicaIdentityGaps"]>> {
     const { rows } = await sql.query(REPLICA_IDENTITY_GAPS_SQL, [tables]);
@@ -942,6 +966,10 @@ export async function collectPipelineHealth(
             report.slot = await readSlotHealth(sql, outputs.postgres.slotName, outputs.postgres.walGuardLogTable);
             report.goneTables = await readGoneTables(sql, outputs);
             report.removedPartitions = await readRemovedPartitions(sql, outputs);
+            report.inheritedTables = await readInheritedTables(
+                sql,
+                outputs.adx.tables.map((t) => t.sourceTable),
+            );
             report.truncatedPartitions = await readTruncatedPartitions(sql, outputs);
             report.replicaIdentityGaps = await readReplicaIdentityGaps(
                 sql,

@@ -405,6 +405,16 @@ export const GONE_TABLES_SQL =
     `(SELECT to_regclass(t.name) AS relid UNION SELECT relid FROM pg_partition_tree(to_regclass(t.name))) x JOIN pg_class c ON c.oid = x.relid WHERE c.relpersistence = 'u') ORDER BY 1, 2`;
 
 /**
+ * Per captured plain table ($1, text[] of names), its inheritance children (INHERITS, ALTER TABLE ... INHERIT,
+ * TimescaleDB's chunks) made since the bootstrap (which refuses a table that has them): a read of the table
+ * (snapshot, re-read, reconcile) reads their rows as its own, while PostgreSQL publishes their changes under
+ * their own names, which the stack does not capture.
+ */
+export const INHERITANCE_CHILDREN_SQL =
+    `SELECT t.name AS captured, array_agg(i.inhrelid::regclass::text ORDER BY i.inhrelid::regclass::text) AS children FROM unnest($1::text[]) t(name) ` +
+    `JOIN pg_class p ON p.oid = to_regclass(t.name) AND p.relkind = 'r' JOIN pg_inherits i ON i.inhparent = p.oid GROUP BY t.name ORDER BY t.name`;
+
+/**
  * Per captured table ($1, text[] of names), each relation whose replica identity is not FULL (a partition
  * created after the last bootstrap): `status` reports them; the next `pulumi up` sets them.
  */
