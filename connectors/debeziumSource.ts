@@ -3,7 +3,7 @@
 import { assertSecretReference, CONNECTOR_CLIENT_OVERRIDES } from "./workerSettings";
 import { DEBEZIUM_TYPE_SETTINGS, DOMAIN_TYPES_SETTING, ELEMENT_TEXT_ARRAY_TYPES_SETTING, TEXT_FORM_COLUMNS_SETTING, TEXT_FORM_TYPES_SETTING } from "../contract/typeTable";
 import { SslMode } from "../contract/sslMode";
-import { debeziumColumnPattern, debeziumTablePattern, debeziumTopicName } from "../contract/identifiers";
+import { debeziumColumnPattern, debeziumTablePattern, debeziumTopicName, parseTableName } from "../contract/identifiers";
 import { HEARTBEAT_TOPIC_PARTITIONS } from "./kafkaTopics";
 import {
     ADDED_CHANGE_FIELDS,
@@ -13,6 +13,8 @@ import {
     OVERSIZED_MARKER_PREFIX,
     OVERSIZED_FIELD,
     REPLACED_TABLE_MESSAGE_PREFIX,
+    REREAD_FIELD,
+    NOTIFICATION_TOPIC_SUFFIX,
     EMISSION_STAMP_FIELD,
 } from "../contract/recordFields";
 
@@ -42,6 +44,12 @@ export function heartbeatUpsertSql(heartbeatTable: string): string {
 /** Kafka topic of a captured table: Debezium's `<topic.prefix>.<schema>.<table>` (characters Kafka does not allow become "_"). */
 export function topicForTable(topicPrefix: string, qualifiedTable: string): string {
     return debeziumTopicName(topicPrefix, qualifiedTable);
+}
+
+/** A table's entry in the truncate transform's reread.topics: "schema/table=topic", schema and table percent-encoded. */
+export function rereadTopicEntry(topicPrefix: string, qualifiedTable: string): string {
+    const { schema, table } = parseTableName(qualifiedTable);
+    return `${encodeURIComponent(schema)}/${encodeURIComponent(table)}=${topicForTable(topicPrefix, qualifiedTable)}`;
 }
 
 export interface DebeziumSourceInput {
@@ -198,6 +206,13 @@ export function buildDebeziumSourceConfig(input: DebeziumSourceInput): Record<st
         "transforms.truncates.add.fields.prefix": ADDED_FIELD_PREFIX,
         "transforms.truncates.deleted.field": DELETED_FLAG_FIELD,
         "transforms.truncates.replaced.table.message.prefix": REPLACED_TABLE_MESSAGE_PREFIX,
+        // The end of each re-read: Debezium's notifications join the task's record stream (after the reads they
+        // report), and the transform turns a completed table scan into a row on the table's topic that lets ADX
+        // apply the fence the re-read waits for (postgres/tableFence.ts); it drops every other notification.
+        "notification.enabled.channels": "sink",
+        "notification.sink.topic.name": `${input.topicPrefix}.${NOTIFICATION_TOPIC_SUFFIX}`,
+        "transforms.truncates.reread.field": REREAD_FIELD,
+        "transforms.truncates.reread.topics": input.tables.map((t) => rereadTopicEntry(input.topicPrefix, t)).join(","),
         "transforms.unwrap.type": "io.debezium.transforms.ExtractNewRecordState",
         "transforms.unwrap.delete.tombstone.handling.mode": "rewrite",
         "transforms.unwrap.add.fields": ADDED_CHANGE_FIELDS.join(","),

@@ -24,6 +24,17 @@ export const TRUNCATE_OP = "t";
  */
 export const REPLACED_TABLE_MESSAGE_PREFIX = "pg-adx-cdc.replaced-table";
 /**
+ * A fence written before a re-read names the re-read's signal (a second line in the message): its TRUNCATE row
+ * carries the signal in this field, and ADX holds the fence pending, hiding nothing, until a re-read's end row
+ * follows it, so the table's rows do not vanish from the current state while they are read again. The end row
+ * is a TRUNCATE row without an LSN or a time (every other has both, so it hides nothing by itself), which the
+ * stack's transform writes on the table's topic from Debezium's TABLE_SCAN_COMPLETED notification (status
+ * SUCCEEDED or EMPTY; the task emits it after the table's last read); it carries the notification's id here.
+ */
+export const REREAD_FIELD = "__reread";
+/** Where Debezium's notifications would go (the sink channel): the stack's transform drops every one it does not turn into an end row. */
+export const NOTIFICATION_TOPIC_SUFFIX = "__notifications";
+/**
  * Largest flat record: under Event Hubs' 1,000,000-byte request limit and Kafka's default 1 MiB, with
  * room for the key and the batch; ADX truncates a string and nulls a dynamic value (the `record`
  * column holds the whole record) over 1 MB. A larger row arrives with its largest values as markers

@@ -8,7 +8,7 @@ import { createHash } from "crypto";
 import type { CatalogTable } from "../contract/typeTable";
 import { canonicalTableName, parseTableName } from "../contract/identifiers";
 import { changeMetadataFields, TRUNCATE_OP } from "../contract/recordFields";
-import { EMISSION_STAMP_FIELD, KAFKA_POSITION_FIELDS } from "../contract/recordFields";
+import { EMISSION_STAMP_FIELD, KAFKA_POSITION_FIELDS, REREAD_FIELD } from "../contract/recordFields";
 import { KqlScript } from "./kqlModel";
 import { KustoScalarType, typeRuleFor } from "../contract/typeTable";
 
@@ -115,6 +115,11 @@ function kqlString(text: string): string {
 
 /** The fence table's column counting a group's snapshot-end reads (its other columns are metadata columns). */
 export const FENCE_ENDS_COLUMN = "snapshot_ends";
+/**
+ * The fence table's column naming, on a fence written before a re-read, the re-read's signal (such a fence waits
+ * for a later re-read end row: REREAD_FIELD), and on an end row the notification's id; empty on every other fence.
+ */
+export const FENCE_REREAD_COLUMN = "reread";
 
 /** A column every change table has beyond the source columns, with where its value comes from. */
 export interface MetadataColumn {
@@ -360,15 +365,16 @@ export function generateAdxModel(table: CatalogTable, options: AdxModelOptions):
     const { lsn, op, deleted, snapshot, kafkaPartition, kafkaOffset, sourceTs } = metadata;
     const changeOrder = changeOrderColumn(table.columns.map((c) => c.name));
     const truncateOp = JSON.stringify(TRUNCATE_OP);
-    const fenceKeys = [op.column, lsn.column, kafkaPartition.column];
+    const fenceKeys = [op.column, lsn.column, kafkaPartition.column, FENCE_REREAD_COLUMN];
     const fenceScript = [
         `// Fences of the current-state rule (TRUNCATEs and full-snapshot reads), kept as long as the current state.`,
-        `.create-merge table ${names.fences} (${op.column}: string, ${lsn.column}: long, ${kafkaPartition.column}: long, ${kafkaOffset.column}: long, ${sourceTs.column}: datetime, ${FENCE_ENDS_COLUMN}: long, ${changeOrder}: long) with (docstring = ${kqlString(`TRUNCATEs and full-snapshot reads of ${table.qualifiedName}: what the current state hides, kept after the change table's retention`)}, folder = "cdc")`,
+        `.create-merge table ${names.fences} (${op.column}: string, ${lsn.column}: long, ${kafkaPartition.column}: long, ${kafkaOffset.column}: long, ${sourceTs.column}: datetime, ${FENCE_ENDS_COLUMN}: long, ${changeOrder}: long, ${FENCE_REREAD_COLUMN}: string) with (docstring = ${kqlString(`TRUNCATEs, re-read fences and ends, and full-snapshot reads of ${table.qualifiedName}: what the current state hides, kept after the change table's retention`)}, folder = "cdc")`,
         "",
         `.create-or-alter function with (docstring = ${kqlString(`The fences in ${names.changes} (per ingestion in the update policy of ${names.fences})`)}, folder = "cdc")`,
         `${names.fenceRows}() {`,
         `    ${names.changes}`,
         `    | where ${op.column} == ${truncateOp} or (${op.column} == "r" and isnotnull(${lsn.column}))`,
+        `    | extend ${FENCE_REREAD_COLUMN} = iff(${op.column} == ${truncateOp}, tostring(${kustoIdentifier(metadata.record.column)}[${JSON.stringify(REREAD_FIELD)}]), "")`,
         `    | summarize ${kafkaOffset.column} = min(${kafkaOffset.column}), ${sourceTs.column} = max(${sourceTs.column}), ${FENCE_ENDS_COLUMN} = countif(${snapshot.column} in ("last_in_data_collection", "last")), ${changeOrder} = min(${changeOrderExpression(metadata)}) by ${fenceKeys.join(", ")}`,
         `}`,
         "",
@@ -422,14 +428,18 @@ export function generateAdxModel(table: CatalogTable, options: AdxModelOptions):
         `// key: they run alongside the stream, whose delete events still arrive. A TRUNCATE (op "t") hides every key whose latest change has a`,
         `// lower LSN: the truncate's exclusive lock means every change committed before it has a lower LSN and`,
         `// every change after it a higher one, in whichever partition it lands (an incremental read, which has`,
-        `// no LSN, by its time).`,
+        `// no LSN, by its time). A fence the stack writes before it reads a table again (a replaced table, a partition`,
+        `// removed or truncated alone) is a TRUNCATE that names its re-read (${FENCE_REREAD_COLUMN}): it hides nothing until a re-read's end`,
+        `// (a TRUNCATE row without an LSN, after the re-read's last read) follows it, so the rows stay shown while they are`,
+        `// read again; then it hides, as a TRUNCATE, every row the re-read did not bring.`,
         `.create-or-alter function with (docstring = ${kqlString(`${table.qualifiedName} as it is now in PostgreSQL: latest change per key, deleted keys hidden`)}, folder = "cdc")`,
         `${names.currentState}() {`,
         `    let last_full_snapshot = toscalar(${names.fences} | where ${FENCE_ENDS_COLUMN} > 0 | summarize max(${lsn.column}));`,
         `    let snapshot_start = ${names.fences} | where ${lsn.column} == last_full_snapshot and ${op.column} == "r" | summarize snapshot_offset = min(${kafkaOffset.column}) by ${kafkaPartition.column};`,
         `    let snapshot_order = toscalar(${names.fences} | where ${lsn.column} == last_full_snapshot and ${op.column} == "r" | summarize min(${changeOrder}));`,
-        `    let truncated_lsn = toscalar(${names.fences} | where ${op.column} == ${truncateOp} | summarize max(${lsn.column}));`,
-        `    let truncated_at = toscalar(${names.fences} | where ${op.column} == ${truncateOp} | summarize max(${sourceTs.column}));`,
+        `    let reread_end = toscalar(${names.fences} | where ${op.column} == ${truncateOp} and isnull(${lsn.column}) | summarize max(${changeOrder}));`,
+        `    let truncated_lsn = toscalar(${names.fences} | where ${op.column} == ${truncateOp} and (isempty(${FENCE_REREAD_COLUMN}) or ${changeOrder} < reread_end) | summarize max(${lsn.column}));`,
+        `    let truncated_at = toscalar(${names.fences} | where ${op.column} == ${truncateOp} and (isempty(${FENCE_REREAD_COLUMN}) or ${changeOrder} < reread_end) | summarize max(${sourceTs.column}));`,
         `    materialized_view("${names.latest}")`,
         `    | where not(${deleted.column})`,
         `    | lookup kind=leftouter snapshot_start on ${kafkaPartition.column}`,

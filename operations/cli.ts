@@ -99,7 +99,7 @@ export function buildCli(): Command {
         .requiredOption("--table <schema.table...>", "captured table(s) to read again")
         .option(
             "--replace",
-            "hide every row ADX holds of the tables first (a fence in the change stream), so the current state becomes exactly what the re-read finds: after a partition was detached or dropped, or a partition truncated alone (PostgreSQL 14+)",
+            "write a fence in the change stream first, so that once the re-read ends the current state is exactly what it found (the rows stay shown while it reads): after a partition was detached or dropped, or a partition truncated alone (PostgreSQL 14+)",
             false,
         )
         .addOption(new Option("--timeout <time>", "until Debezium opens its first snapshot window").default(180_000, "180s").argParser(durationArg))

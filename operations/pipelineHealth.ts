@@ -339,16 +339,16 @@ export function evaluatePipelineHealth(report: PipelineHealthReport, thresholds:
     for (const removed of report.removedPartitions ?? [])
         problems.push(
             `PARTITION REMOVED: ${removed.partitions.join(", ")} of ${removed.table} detached or dropped since the last pulumi up: logical replication publishes no change for that, ` +
-                `so ADX's current state still holds every row ${removed.partitions.length === 1 ? "it" : "they"} held. Repair: pulumi refresh, then pulumi up (hides the table's rows ` +
-                `from that point and reads it again, so ADX keeps exactly the rows it holds now); pg-adx-cdc reconcile --table ${removed.table} --repair removes just the keys gone ` +
+                `so ADX's current state still holds every row ${removed.partitions.length === 1 ? "it" : "they"} held. Repair: pulumi refresh, then pulumi up (reads the table again ` +
+                `and, once that read ends, hides the rows it did not find, so ADX keeps exactly the rows it holds now); pg-adx-cdc reconcile --table ${removed.table} --repair removes just the keys gone ` +
                 `and touches less on a large table (this line stays until the next pulumi up)`,
         );
     for (const truncated of report.truncatedPartitions ?? [])
         problems.push(
             `PARTITION TRUNCATED: ${truncated.partitions.join(", ")} of ${truncated.table} truncated alone since the last pulumi up (the newest at ${truncated.lastAt.toISOString()}): ` +
                 `PostgreSQL publishes a partitioned table's changes through its root and no TRUNCATE of a single partition, so ADX's current state still holds every row ` +
-                `${truncated.partitions.length === 1 ? "it" : "they"} held. Repair: pulumi refresh, then pulumi up (hides the table's rows from that point and reads it again, ` +
-                `so ADX keeps exactly the rows it holds now); pg-adx-cdc reconcile --table ${truncated.table} --repair removes just the keys gone and touches less on a large table ` +
+                `${truncated.partitions.length === 1 ? "it" : "they"} held. Repair: pulumi refresh, then pulumi up (reads the table again and, ` +
+                `once that read ends, hides the rows it did not find, so ADX keeps exactly the rows it holds now); pg-adx-cdc reconcile --table ${truncated.table} --repair removes just the keys gone and touches less on a large table ` +
                 `(this line stays until the next pulumi up)`,
         );
     for (const gap of (report.replicaIdentityGaps ?? []).filter((g) => !(gone?.unpublished ?? []).includes(g.table)))

@@ -9,15 +9,16 @@ import { readOperationsOutputs, resolveKafkaPassword, resolvePostgresPassword, S
 import { connectToSource } from "./postgresConnection";
 import { requestIncrementalSnapshot } from "../postgres/incrementalSnapshot";
 import { moveSinkPastGaps } from "./sinkOffsetRepair";
-import { writeTableFences } from "../postgres/tableFence";
+import { MIN_FENCE_SERVER_VERSION, writeTableFences } from "../postgres/tableFence";
 
 export interface SnapshotOptions {
     selection: StackSelection;
     /** Captured tables, "schema.table". */
     tables: string[];
     /**
-     * Replace the tables' current state with what the re-read finds: a fence first hides every row ADX holds
-     * of them, so rows that left a table without a change event (a partition detached or dropped) go too.
+     * Replace the tables' current state with what the re-read finds: a fence before the re-read hides, once the
+     * re-read has read the whole table, every row ADX held of it that the re-read did not find, so rows that left
+     * a table without a change event (a partition detached or dropped) go too; until then the rows stay shown.
      */
     replace?: boolean;
     timeoutMs: number;
@@ -45,21 +46,30 @@ export async function runSnapshot(options: SnapshotOptions): Promise<number> {
     const client = await connectToSource(outputs, resolvePostgresPassword(options.selection, outputs.postgres.user));
     try {
         if (options.replace) {
-            const written = await writeTableFences(client, Object.fromEntries(tables.map((t, i) => [t, topics[i]])));
-            if ("unsupportedMajorVersion" in written)
+            const version = Number((await client.query("SELECT current_setting('server_version_num') AS v")).rows[0].v);
+            if (version < MIN_FENCE_SERVER_VERSION)
                 throw new Error(
-                    `--replace needs PostgreSQL 14 or later (its pgoutput passes the fence, a logical decoding message, on); this server runs ${written.unsupportedMajorVersion}: ` +
+                    `--replace needs PostgreSQL 14 or later (its pgoutput passes the fence, a logical decoding message, on); this server runs ${Math.floor(version / 10000)}: ` +
                         `run snapshot without --replace, then pg-adx-cdc reconcile --table <t> --repair to remove rows the table no longer has`,
                 );
-            process.stdout.write(
-                `fenced ${tables.join(", ")} at ${Object.values(written.fences).join(", ")}: ADX's current state now shows only what the re-read brings (until it completes, the rows read so far)\n`,
-            );
         }
+        const fence = async (rereadSignal: (table: string) => string | undefined) => {
+            const written = await writeTableFences(client, Object.fromEntries(tables.map((t, i) => [t, topics[i]])), rereadSignal);
+            if ("unsupportedMajorVersion" in written) throw new Error(`--replace: PostgreSQL ${written.unsupportedMajorVersion} cannot carry the fence`);
+            for (const t of tables)
+                process.stdout.write(
+                    rereadSignal(t)
+                        ? `fenced ${t} at ${written.fences[t]}: once the re-read has read the whole table, ADX's current state drops the rows it held before the fence that the re-read did not find (until then it shows them)\n`
+                        : `fenced ${t} at ${written.fences[t]}: empty now, ADX's current state hides every row it held of it\n`,
+                );
+        };
         const sent = await requestIncrementalSnapshot(
             client,
             { signalTable, connectUrl: outputs.connectRestUrl, connectorName: outputs.connectors.source, timeoutSeconds: Math.ceil(options.timeoutMs / 1000) },
             tables,
             log,
+            {},
+            options.replace ? fence : undefined,
         );
         process.stdout.write(
             sent

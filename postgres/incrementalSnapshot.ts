@@ -301,6 +301,11 @@ export async function requestIncrementalSnapshot(
     tables: string[],
     log: (message: string) => void,
     filters: Record<string, string> = {},
+    /**
+     * Writes the fences of the tables to be read again, given each one's re-read signal (none for an empty
+     * table, which gets no read): called right before the signal, so each fence lies before every read of its table.
+     */
+    fence?: (rereadSignal: (table: string) => string | undefined) => Promise<void>,
 ): Promise<SentSignal | undefined> {
     const deadlineMs = (inputs.timeoutSeconds ?? 180) * 1000;
     // An empty table (or filter) has nothing to read, and Debezium opens no window for it.
@@ -308,6 +313,7 @@ export async function requestIncrementalSnapshot(
     for (const table of tables)
         if ((await client.query(`SELECT EXISTS (SELECT FROM ${table}${filters[table] ? ` WHERE ${filters[table]}` : ""}) AS any`)).rows[0].any) withRows.push(table);
     if (withRows.length === 0) {
+        await fence?.(() => undefined);
         log(`${tables.join(", ")}: empty, nothing to read`);
         return undefined;
     }
@@ -335,6 +341,8 @@ export async function requestIncrementalSnapshot(
     const windows = async () => Number((await client.query(`SELECT count(*) AS n FROM ${inputs.signalTable} WHERE type = 'snapshot-window-open'`)).rows[0].n);
     const before = await windows();
     const signal = executeSnapshotSignal(withRows, new Date(), filters);
+    // A filtered read does not read a whole table: no fence waits for it.
+    await fence?.((t) => (withRows.includes(t) && !filters[t] ? signal.id : undefined));
     await client.query(`INSERT INTO ${inputs.signalTable} (id, type, data) VALUES ($1, $2, $3)`, [signal.id, signal.type, signal.data]);
     log(`incremental snapshot of ${withRows.join(", ")} requested (signal ${signal.id}); waiting for Debezium's first snapshot window`);
     await pollUntil({
@@ -353,14 +361,20 @@ export async function requestIncrementalSnapshot(
 }
 
 /**
- * Reads `plan.tables` again; a fenced table's fence is written first (even when the table is empty, which
- * gets no signal), so the fence lies before every read of it.
+ * Reads `plan.tables` again; a fenced table's fence is written right before the signal (even when the table is
+ * empty, which gets no signal: its fence applies at once), so the fence lies before every read of it and waits for the read's end.
  */
 async function sendSignal(inputs: IncrementalSnapshotInputs, password: string | undefined, plan: ReturnType<typeof rereadPlan>): Promise<SentSignal | undefined> {
     return withClient(inputs.connection, password, async (client) => {
-        if (plan.fenced.length && inputs.topicPrefix)
-            await writeReplacedTableFences(client, Object.fromEntries(plan.fenced.map((t) => [t, debeziumTopicName(inputs.topicPrefix!, t)])), logProgress);
-        return requestIncrementalSnapshot(client, inputs, plan.tables, logProgress, plan.filters);
+        const fenced = plan.fenced.length && inputs.topicPrefix ? Object.fromEntries(plan.fenced.map((t) => [t, debeziumTopicName(inputs.topicPrefix!, t)])) : undefined;
+        return requestIncrementalSnapshot(
+            client,
+            inputs,
+            plan.tables,
+            logProgress,
+            plan.filters,
+            fenced && (async (rereadSignal) => void (await writeReplacedTableFences(client, fenced, logProgress, rereadSignal))),
+        );
     });
 }
 

@@ -5,25 +5,35 @@
 // transform (TruncateToChangeRecord) turns it into a TRUNCATE row on that topic, so the current state
 // hides every row whose change has a lower LSN, as after a TRUNCATE. The re-read that follows brings
 // the new table's rows. `pg-adx-cdc snapshot --replace` writes the same fence before its re-read: the
-// exact repair after rows left a table without a change event (a partition detached or dropped).
+// exact repair after rows left a table without a change event (a partition detached or dropped, or
+// truncated alone).
+// A fence written just before a re-read's signal names the signal (a second line): ADX holds it pending
+// until the end row of a whole read of the table (REREAD_END_OP, after the re-read's last row) follows it,
+// so the rows ADX holds stay in the current state while the table is read again, and only those the
+// re-read did not find leave it then. A fence with nothing to wait for (the table is empty) applies at once.
 import { REPLACED_TABLE_MESSAGE_PREFIX } from "../contract/recordFields";
 
 /** pgoutput passes logical decoding messages on from PostgreSQL 14. */
 export const MIN_FENCE_SERVER_VERSION = 140000;
 
-/** The fence statement of one table: a transactional message (decoded at its commit, in commit order). */
-export function tableFenceStatement(topic: string): { text: string; values: string[] } {
-    return { text: "SELECT pg_logical_emit_message(true, $1, $2)::text AS lsn", values: [REPLACED_TABLE_MESSAGE_PREFIX, topic] };
+/**
+ * The fence statement of one table: a transactional message (decoded at its commit, in commit order) naming its
+ * topic, and the signal of the re-read it waits for, if any.
+ */
+export function tableFenceStatement(topic: string, rereadSignal?: string): { text: string; values: string[] } {
+    return { text: "SELECT pg_logical_emit_message(true, $1, $2)::text AS lsn", values: [REPLACED_TABLE_MESSAGE_PREFIX, rereadSignal ? `${topic}\n${rereadSignal}` : topic] };
 }
 
 /**
  * Writes one fence per table (`topics`: table → its Kafka topic) in one transaction and returns each
  * table's fence LSN; on a server before PostgreSQL 14, whose pgoutput passes no message on, writes none
- * and returns the server's major version instead.
+ * and returns the server's major version instead. `rereadSignal` gives a table's re-read signal, sent right
+ * after: its fence waits for that read's end.
  */
 export async function writeTableFences(
     client: { query(text: string, values?: unknown[]): Promise<{ rows: any[] }> },
     topics: Record<string, string>,
+    rereadSignal: (table: string) => string | undefined = () => undefined,
 ): Promise<{ fences: Record<string, string> } | { unsupportedMajorVersion: number }> {
     const tables = Object.keys(topics);
     if (!tables.length) return { fences: {} };
@@ -33,7 +43,7 @@ export async function writeTableFences(
     await client.query("BEGIN");
     try {
         for (const table of tables) {
-            const statement = tableFenceStatement(topics[table]);
+            const statement = tableFenceStatement(topics[table], rereadSignal(table));
             fences[table] = (await client.query(statement.text, statement.values)).rows[0].lsn;
         }
         await client.query("COMMIT");
@@ -44,14 +54,15 @@ export async function writeTableFences(
     return { fences };
 }
 
-/** The fences of tables replaced since the last pulumi up (the snapshot resource's update), said in the deploy log. */
+/** The fences of tables the snapshot resource reads again (replaced, a partition removed or truncated alone), said in the deploy log. */
 export async function writeReplacedTableFences(
     client: { query(text: string, values?: unknown[]): Promise<{ rows: any[] }> },
     topics: Record<string, string>,
     log: (message: string) => void,
+    rereadSignal: (table: string) => string | undefined = () => undefined,
 ): Promise<Record<string, string>> {
     const tables = Object.keys(topics);
-    const written = await writeTableFences(client, topics);
+    const written = await writeTableFences(client, topics, rereadSignal);
     if ("unsupportedMajorVersion" in written) {
         log(
             `${tables.join(", ")}: read again, but PostgreSQL ${written.unsupportedMajorVersion} cannot mark where the rows ADX holds of them end ` +
@@ -60,9 +71,13 @@ export async function writeReplacedTableFences(
         );
         return {};
     }
-    if (tables.length)
+    const waiting = tables.filter((t) => rereadSignal(t));
+    const now = tables.filter((t) => !rereadSignal(t));
+    if (waiting.length)
         log(
-            `${tables.join(", ")}: fenced, ADX hides every row it holds of them from ${Object.values(written.fences).join(", ")} on; the re-read that follows brings back the rows each holds now`,
+            `${waiting.join(", ")}: fenced at ${waiting.map((t) => written.fences[t]).join(", ")}; once the re-read that follows has read the whole table, ADX's current state drops ` +
+                `the rows it held before the fence that the re-read did not find (until then it keeps showing them)`,
         );
+    if (now.length) log(`${now.join(", ")}: empty now, fenced at ${now.map((t) => written.fences[t]).join(", ")}: ADX's current state hides every row it held of them`);
     return written.fences;
 }

@@ -31,6 +31,7 @@ import { spawnSync } from "child_process";
 import { REPO_ROOT } from "../../local/prerequisites";
 import { compareWithSource } from "./harness/sourceComparison";
 import { getKustoAccessToken, runKustoCommand } from "../../kql/kustoRestClient";
+import { REREAD_FIELD, TRUNCATE_OP } from "../../contract/recordFields";
 
 const PREFIX = "cdc";
 const SOURCE = "cdc-postgres-source";
@@ -675,8 +676,19 @@ describe("operator commands on the real local pipeline", () => {
         );
         const result = await runCommand("snapshot", ["--table", CAPTURED_TABLE, "--replace"]);
         assert.equal(result.code, 0, result.stdout + result.stderr);
-        assert.match(result.stdout, /^fenced retail\.orders_info at \d+\/[0-9A-F]+: ADX's current state now shows only what the re-read brings/m);
+        assert.match(
+            result.stdout,
+            /^fenced retail\.orders_info at \d+\/[0-9A-F]+: once the re-read has read the whole table, ADX's current state drops the rows it held before the fence that the re-read did not find/m,
+        );
+        const signal = /\(signal (\S+)\)/.exec(result.stdout)![1];
         const comparison = await waitUntilAdxEqualsSource("after snapshot --replace", 90_000);
         process.stderr.write(`e2e: snapshot --replace: ${comparison.sourceRows} source rows = ${comparison.adxRows} current rows in ADX, the stray row hidden\n`);
+        // The fence named its re-read, and Debezium's end of that read reached ADX after it: what applied the fence.
+        const { op, emissionStamp, record } = changeMetadataColumns([]);
+        const truncates = adx.ingested.get(names.changes)!.filter((r) => r.row[op.column] === TRUNCATE_OP && (r.row[record.column] as any)?.[REREAD_FIELD] === signal);
+        const fenceRow = truncates.find((r) => r.row[lsn.column] !== null);
+        const endRow = truncates.find((r) => r.row[lsn.column] === null);
+        assert.ok(fenceRow && endRow, `the fence and the re-read's end, both naming signal ${signal}: ${truncates.map((r) => String(r.row[lsn.column])).join(", ")}`);
+        assert.ok(BigInt(endRow.row[emissionStamp.column] as bigint) > BigInt(fenceRow.row[emissionStamp.column] as bigint), "the end follows the fence");
     });
 });

@@ -41,6 +41,7 @@ import { truncationTriggerNames } from "../../postgres/partitionTruncations";
 import { localOperationsOutputs } from "./harness/operationsOutputs";
 import { KustoRow } from "../../local/doubles/adxIngestionTestDouble";
 import { pollUntil } from "../../runtime/pollUntil";
+import { REREAD_FIELD, TRUNCATE_OP } from "../../contract/recordFields";
 
 const PREFIX = "schema";
 const ORDERS = "shop.orders";
@@ -58,6 +59,20 @@ const started = Date.now();
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const changeRows = (table: string): KustoRow[] => (pipeline.adx.ingested.get(adxNamesFor(table).changes) ?? []).map((r) => r.row);
+
+/**
+ * A re-read fence names its re-read's signal, and Debezium's end of that read (a TRUNCATE row without an LSN, from
+ * the stack's transform) reached ADX after it: what made the fence hide the rows the re-read did not find.
+ */
+function assertRereadEnded(table: string, fence: KustoRow): void {
+    const { op, lsn, emissionStamp, record } = changeMetadataColumns(["id"]);
+    const signal = (fence[record.column] as any)?.[REREAD_FIELD];
+    assert.match(String(signal), /^pg-adx-cdc-/, "the fence names its re-read's signal");
+    const ends = changeRows(table).filter(
+        (r) => r[op.column] === TRUNCATE_OP && r[lsn.column] === null && BigInt(r[emissionStamp.column] as bigint) > BigInt(fence[emissionStamp.column] as bigint),
+    );
+    assert.ok(ends.length > 0, `the re-read's end follows the fence of ${table}`);
+}
 
 function bootstrapFor(prefix: string, tables: string[]) {
     const n = sourceObjectNames(prefix);
@@ -441,9 +456,10 @@ describe("schema changes and re-syncs lose nothing", () => {
         await workload.finish();
         assertEqual(await waitUntilEqual(pipeline, admin, sink, [ORDERS, RETURNS], "after the table was replaced", 180_000));
         const { op, lsn } = changeMetadataColumns(["id"]);
-        const fences = changeRows(RETURNS).filter((r) => r[op.column] === "t");
+        const fences = changeRows(RETURNS).filter((r) => r[op.column] === "t" && r[lsn.column] !== null);
         assert.equal(fences.length, 1, "one fence, in the replaced table's change stream");
         assert.ok(Number(fences[0][lsn.column]) > 0, "at its position in the stream");
+        assertRereadEnded(RETURNS, fences[0]);
         assert.equal((await snapshotResourceUp()).reread.length, 0, "the next pulumi up reads nothing again");
         await writer.end();
     });
@@ -599,13 +615,11 @@ describe("schema changes and re-syncs lose nothing", () => {
         await workload.finish();
         assertEqual(await waitUntilEqual(pipeline, admin, sink, [ORDERS, EVENTS], "after partitions were detached and dropped", 180_000));
         // One fence: the sink's at-least-once redeliveries repeat its Kafka position, a second fence would have its own.
-        const { op, kafkaPartition, kafkaOffset } = changeMetadataColumns(["id"]);
-        const fences = new Set(
-            changeRows(EVENTS)
-                .filter((r) => r[op.column] === "t")
-                .map((r) => `${r[kafkaPartition.column]}/${r[kafkaOffset.column]}`),
-        );
+        const { op, lsn, kafkaPartition, kafkaOffset } = changeMetadataColumns(["id"]);
+        const fenceRows = changeRows(EVENTS).filter((r) => r[op.column] === "t" && r[lsn.column] !== null);
+        const fences = new Set(fenceRows.map((r) => `${r[kafkaPartition.column]}/${r[kafkaOffset.column]}`));
         assert.equal(fences.size, 1, "one fence, in the table's change stream");
+        assertRereadEnded(EVENTS, fenceRows[0]);
         assert.deepEqual(await readRemovedPartitions(admin, localOperationsOutputs(pipeline, { topicPrefix: PREFIX, sink, tables })), [], "status is clean after the up");
         assert.deepEqual((await snapshotResourceUp()).reread, [], "the next pulumi up reads nothing again");
 

@@ -368,7 +368,7 @@ describe("the generated ADX model (Kusto language service: zero diagnostics)", (
         assert.match(all, /"Source": "retail_orders_info_changes", "Query": "retail_orders_info_fence_rows\(\)", "IsTransactional": true/);
         // The rule's fences come from the fence table, never from the change table (whose rows age out).
         const fn = all.slice(all.indexOf("retail_orders_info_current() {"));
-        assert.equal((fn.match(/let \w+ = (?:toscalar\()?retail_orders_info_fences \|/g) ?? []).length, 5);
+        assert.equal((fn.match(/let \w+ = (?:toscalar\()?retail_orders_info_fences \|/g) ?? []).length, 6);
         assert.doesNotMatch(fn, /retail_orders_info_changes/);
     });
 

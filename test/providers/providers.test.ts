@@ -20,6 +20,7 @@ import { buildDatabaseRoleGrantScript } from "../../components/adxDatabaseRole";
 import { rowsOf, runKustoQuery } from "../../kql/kustoRestClient";
 import { pollUntil } from "../../runtime/pollUntil";
 import { CONNECT_REST_PASSWORD_ENV, connectAuthorizationHeaders } from "../../connectors/connectRestAuth";
+import { REREAD_FIELD } from "../../contract/recordFields";
 
 let providers: Awaited<ReturnType<typeof serializedProviders>>;
 let pipeline: LocalPipeline;
@@ -341,6 +342,88 @@ describe("KqlSchema provider (serialized, against the ADX REST test double)", ()
         );
         adx.ingested.delete("regen_orders_changes");
         adx.ingested.delete("regen_orders_fences");
+        await providers.kqlSchema.delete("id", model);
+    });
+
+    it("a fence written before a re-read hides nothing until the re-read's end: every row stays in the current state while the table is read again, then only those the re-read did not find leave it; a TRUNCATE hides at once", async () => {
+        const orders = { ...ORDERS_CATALOG, qualifiedName: "reread.orders" };
+        const model = { ...inputs(), scripts: adxModelScripts(orders, { key: ["orderid"], streamingIngestion: true }, []) };
+        await providers.kqlSchema.create(model);
+        const ingest = async (records: object[]) => {
+            const response = await fetch(`${adx.url}/v1/rest/ingest/cdc/reread_orders_changes?streamFormat=multijson&mappingName=reread_orders_changes_json`, {
+                method: "POST",
+                headers: { authorization: "Bearer token" },
+                body: records.map((r) => JSON.stringify(r)).join("\n"),
+            });
+            assert.equal(response.status, 200, await response.text());
+        };
+        const T = 1_796_414_116_000;
+        const S = T * 1000;
+        let offset = 0;
+        const position = (stamp: number) => ({ __kafka_partition: 0, __kafka_offset: offset++, __emission_stamp: stamp });
+        const change = (orderid: number, op: string, stamp: number, extra: object = {}) => ({
+            orderid,
+            custid: 7,
+            amount: "1.00",
+            city: "Austin",
+            purchase_time: null,
+            __op: op,
+            __lsn: 1000 + stamp - S,
+            __source_ts_ms: T + (stamp - S),
+            __source_snapshot: "false",
+            __deleted: op === "d" ? "true" : "false",
+            ...position(stamp),
+            ...extra,
+        });
+        // As the stack's transform writes them: the fence (a TRUNCATE naming its re-read), and the re-read's end (a TRUNCATE without LSN or time).
+        const fence = (stamp: number, lsn: number, reread?: string) => ({
+            __op: "t",
+            __lsn: lsn,
+            __source_ts_ms: T + (stamp - S),
+            __source_snapshot: "false",
+            __deleted: "true",
+            ...(reread ? { [REREAD_FIELD]: reread } : {}),
+            ...position(stamp),
+        });
+        const end = (stamp: number) => ({ __op: "t", __deleted: "true", [REREAD_FIELD]: "pg-adx-cdc-signal-1", ...position(stamp) });
+        const read = (orderid: number, stamp: number) => change(orderid, "r", stamp, { __lsn: null, __source_snapshot: "incremental", amount: "2.00" });
+        const current = async () =>
+            rowsOf((await runKustoQuery(adx.url, "cdc", "reread_orders_current()", "token"))[0])
+                .map((r) => [r.orderid, r.amount])
+                .sort((a, b) => Number(a[0]) - Number(b[0]));
+        await ingest([change(1, "c", S), change(2, "c", S + 1), change(3, "c", S + 2)]);
+        // Order 2 leaves without a change event (its partition dropped); the stack fences the table and reads it again.
+        await ingest([fence(S + 10, 5000, "pg-adx-cdc-signal-1")]);
+        const all = [
+            [1, "1.00"],
+            [2, "1.00"],
+            [3, "1.00"],
+        ];
+        assert.deepEqual(await current(), all, "the fence waits: nothing is hidden while the table is read again");
+        await ingest([read(1, S + 11)]);
+        assert.deepEqual(await current(), [[1, "2.00"], ...all.slice(1)], "a row read again shows its read value, the rest stay");
+        await ingest([read(3, S + 12), change(5, "c", S + 13, { __lsn: 6000 })]);
+        assert.deepEqual(await current(), [
+            [1, "2.00"],
+            [2, "1.00"],
+            [3, "2.00"],
+            [5, "1.00"],
+        ]);
+        await ingest([end(S + 14)]);
+        assert.deepEqual(
+            await current(),
+            [
+                [1, "2.00"],
+                [3, "2.00"],
+                [5, "1.00"],
+            ],
+            "the re-read's end applies the fence: the row it did not find leaves, rows written after the fence stay",
+        );
+        // An application's TRUNCATE (no re-read named) hides at once.
+        await ingest([fence(S + 20, 7000), change(6, "c", S + 21, { __lsn: 7001 })]);
+        assert.deepEqual(await current(), [[6, "1.00"]]);
+        adx.ingested.delete("reread_orders_changes");
+        adx.ingested.delete("reread_orders_fences");
         await providers.kqlSchema.delete("id", model);
     });
 

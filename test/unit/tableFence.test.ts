@@ -3,7 +3,7 @@ import * as assert from "node:assert/strict";
 import { writeReplacedTableFences } from "../../postgres/tableFence";
 import { buildDebeziumSourceConfig } from "../../connectors/debeziumSource";
 import { workerSecretReference } from "../../connectors/workerSettings";
-import { REPLACED_TABLE_MESSAGE_PREFIX } from "../../contract/recordFields";
+import { REPLACED_TABLE_MESSAGE_PREFIX, REREAD_FIELD } from "../../contract/recordFields";
 
 /** A client that answers the server version and records every statement. */
 function fakeClient(versionNum: number) {
@@ -21,10 +21,15 @@ function fakeClient(versionNum: number) {
 }
 
 describe("replaced-table fences", () => {
-    it("writes one transactional message per replaced table, naming its topic, in one transaction", async () => {
+    it("writes one transactional message per fenced table, naming its topic and the re-read it waits for, in one transaction", async () => {
         const client = fakeClient(160011);
         const logged: string[] = [];
-        const fences = await writeReplacedTableFences(client, { "shop.returns": "cdc.shop.returns", '"Sales"."Orders"': "cdc.Sales.Orders" }, (m) => logged.push(m));
+        const fences = await writeReplacedTableFences(
+            client,
+            { "shop.returns": "cdc.shop.returns", '"Sales"."Orders"': "cdc.Sales.Orders" },
+            (m) => logged.push(m),
+            (t) => (t === "shop.returns" ? "pg-adx-cdc-signal-1" : undefined),
+        );
         assert.deepEqual(fences, { "shop.returns": "0/1000", '"Sales"."Orders"': "0/1001" });
         const statements = client.seen.map((s) => s.text.split(" ")[0]);
         assert.deepEqual(statements, ["SELECT", "BEGIN", "SELECT", "SELECT", "COMMIT"]);
@@ -32,11 +37,16 @@ describe("replaced-table fences", () => {
         assert.deepEqual(
             messages.map((m) => m.values),
             [
-                [REPLACED_TABLE_MESSAGE_PREFIX, "cdc.shop.returns"],
+                [REPLACED_TABLE_MESSAGE_PREFIX, "cdc.shop.returns\npg-adx-cdc-signal-1"],
                 [REPLACED_TABLE_MESSAGE_PREFIX, "cdc.Sales.Orders"],
             ],
         );
-        assert.match(logged.join("\n"), /shop\.returns, "Sales"\."Orders": fenced, ADX hides every row it holds of them from 0\/1000, 0\/1001 on/);
+        // The table with rows waits for its re-read's end; the empty one (no re-read) is fenced at once.
+        assert.match(
+            logged.join("\n"),
+            /shop\.returns: fenced at 0\/1000; once the re-read that follows has read the whole table, ADX's current state drops the rows it held before the fence that the re-read did not find \(until then it keeps showing them\)/,
+        );
+        assert.match(logged.join("\n"), /"Sales"\."Orders": empty now, fenced at 0\/1001: ADX's current state hides every row it held of them/);
     });
 
     it("writes nothing when nothing was replaced, and on PostgreSQL 13 says what is left to do instead of failing", async () => {
@@ -61,7 +71,7 @@ describe("replaced-table fences", () => {
                 passwordReference: workerSecretReference("/opt/kafka/secrets", "postgresReplicationPassword"),
                 sslMode: "require",
             },
-            tables: ["shop.returns"],
+            tables: ["shop.returns", '"Sales Dept"."Order/Items"'],
             topicPrefix: "cdc",
             slotName: "cdc_slot",
             publicationName: "cdc_pub",
@@ -72,5 +82,9 @@ describe("replaced-table fences", () => {
         assert.ok(include.test(REPLACED_TABLE_MESSAGE_PREFIX));
         assert.ok(!include.test("pg-adx-cdcXreplaced-table") && !include.test("outbox") && !include.test(""), "the prefix is matched exactly, nothing else passes");
         assert.equal(config["transforms.truncates.replaced.table.message.prefix"], REPLACED_TABLE_MESSAGE_PREFIX);
+        // A re-read's end: Debezium's notifications go into the record stream, where the transform finds each table's topic.
+        assert.equal(config["notification.enabled.channels"], "sink");
+        assert.equal(config["transforms.truncates.reread.field"], REREAD_FIELD);
+        assert.equal(config["transforms.truncates.reread.topics"], "shop/returns=cdc.shop.returns,Sales%20Dept/Order%2FItems=cdc.Sales_Dept.Order_Items");
     });
 });

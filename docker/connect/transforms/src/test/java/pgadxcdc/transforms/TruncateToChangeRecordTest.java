@@ -32,8 +32,20 @@ class TruncateToChangeRecordTest {
     private static TruncateToChangeRecord<SourceRecord> transform() {
         TruncateToChangeRecord<SourceRecord> t = new TruncateToChangeRecord<>();
         t.configure(Map.of("add.fields", "op,lsn,source.ts_ms,source.snapshot", "add.fields.prefix", "__", "deleted.field", "__deleted",
-                "replaced.table.message.prefix", PREFIX));
+                "replaced.table.message.prefix", PREFIX, "reread.topics", "shop/items=cdc.shop.items,Sales%20Dept/Order%2CItems.v2=cdc.Sales_Dept.Order_Items.v2"));
         return t;
+    }
+
+    /** Debezium's notification value (io.debezium.pipeline.notification.Notification, sink channel). */
+    private static final Schema NOTIFICATION = SchemaBuilder.struct().name("io.debezium.connector.common.Notification")
+            .field("id", Schema.STRING_SCHEMA).field("aggregate_type", Schema.STRING_SCHEMA).field("type", Schema.STRING_SCHEMA)
+            .field("additional_data", SchemaBuilder.map(Schema.STRING_SCHEMA, Schema.STRING_SCHEMA).optional().build())
+            .field("timestamp", Schema.INT64_SCHEMA).build();
+
+    private static SourceRecord notification(String aggregate, String type, Map<String, String> data) {
+        Struct value = new Struct(NOTIFICATION).put("id", "pg-adx-cdc-2026-12-05T08:00:00.000Z-abc123").put("aggregate_type", aggregate).put("type", type)
+                .put("additional_data", data).put("timestamp", 1796414116999L);
+        return new SourceRecord(Map.of(), Map.of(), "cdc.__notifications", null, null, null, NOTIFICATION, value);
     }
 
     private static Struct source(long lsn) {
@@ -53,11 +65,53 @@ class TruncateToChangeRecordTest {
         SourceRecord out = transform().apply(message(PREFIX, Base64.getEncoder().encodeToString(topic.getBytes(StandardCharsets.UTF_8))));
         assertEquals(topic, out.topic());
         assertNull(out.key(), "keyless, as Debezium's truncate events are");
+        assertEquals(0, out.kafkaPartition(), "in the partition every topic has");
         Struct row = (Struct) out.value();
         assertEquals("t", row.get("__op"));
         assertEquals(26282736L, row.get("__lsn"));
         assertEquals(1796414116355L, row.get("__source_ts_ms"));
         assertEquals("true", row.get("__deleted"));
+    }
+
+    @Test
+    void aFenceThatNamesItsReReadCarriesTheSignal() {
+        String content = "cdc.shop.items\npg-adx-cdc-2026-12-05T08:00:00.000Z-abc123";
+        SourceRecord out = transform().apply(message(PREFIX, Base64.getEncoder().encodeToString(content.getBytes(StandardCharsets.UTF_8))));
+        assertEquals("cdc.shop.items", out.topic());
+        Struct row = (Struct) out.value();
+        assertEquals("t", row.get("__op"));
+        assertEquals(26282736L, row.get("__lsn"));
+        assertEquals("pg-adx-cdc-2026-12-05T08:00:00.000Z-abc123", row.get("__reread"));
+    }
+
+    @Test
+    void aCompletedTableScanBecomesTheEndRowOnTheTablesTopic() {
+        for (String status : new String[] { "SUCCEEDED", "EMPTY" }) {
+            SourceRecord out = transform().apply(notification("Incremental Snapshot", "TABLE_SCAN_COMPLETED",
+                    Map.of("scanned_collection", "shop.items", "status", status, "total_rows_scanned", "12", "data_collections", "shop.items,shop.orders")));
+            assertEquals("cdc.shop.items", out.topic());
+            assertNull(out.key(), "keyless, as a fence row is");
+            assertEquals(0, out.kafkaPartition());
+            Struct row = (Struct) out.value();
+            assertEquals("t", row.get("__op"));
+            assertNull(row.schema().field("__lsn"), "no LSN: the one TRUNCATE row without one, which hides nothing by itself");
+            assertNull(row.schema().field("__source_ts_ms"));
+            assertEquals("true", row.get("__deleted"));
+            assertEquals("pg-adx-cdc-2026-12-05T08:00:00.000Z-abc123", row.get("__reread"));
+        }
+        // Named with its database before it, and a table whose name needs encoding in the setting.
+        assertEquals("cdc.shop.items", transform().apply(notification("Incremental Snapshot", "TABLE_SCAN_COMPLETED",
+                Map.of("scanned_collection", "retail.shop.items", "status", "SUCCEEDED"))).topic());
+        assertEquals("cdc.Sales_Dept.Order_Items.v2", transform().apply(notification("Incremental Snapshot", "TABLE_SCAN_COMPLETED",
+                Map.of("scanned_collection", "Sales Dept.Order,Items.v2", "status", "SUCCEEDED"))).topic());
+    }
+
+    @Test
+    void anIncompleteScanAndEveryOtherNotificationAreDropped() {
+        assertNull(transform().apply(notification("Incremental Snapshot", "TABLE_SCAN_COMPLETED", Map.of("scanned_collection", "shop.items", "status", "SQL_EXCEPTION"))));
+        assertNull(transform().apply(notification("Incremental Snapshot", "TABLE_SCAN_COMPLETED", Map.of("scanned_collection", "other.table", "status", "SUCCEEDED"))));
+        assertNull(transform().apply(notification("Incremental Snapshot", "IN_PROGRESS", Map.of("current_collection_in_progress", "shop.items"))));
+        assertNull(transform().apply(notification("Initial Snapshot", "TABLE_SCAN_COMPLETED", Map.of("scanned_collection", "shop.items", "status", "SUCCEEDED"))));
     }
 
     @Test
