@@ -224,6 +224,15 @@ describe("KafkaConnector provider (serialized, against a real Connect worker)", 
 
 describe("KqlSchema provider (serialized, against the ADX REST test double)", () => {
     const inputs = () => ({ clusterUri: adx.url, database: "cdc", scripts: ordersModelScripts(), retainData: false });
+    /** Records into a change table as the sink streams them (multijson, the table's mapping). */
+    const streamIngest = async (table: string, records: object[]) => {
+        const response = await fetch(`${adx.url}/v1/rest/ingest/cdc/${table}?streamFormat=multijson&mappingName=${table}_json`, {
+            method: "POST",
+            headers: { authorization: "Bearer token" },
+            body: records.map((r) => JSON.stringify(r)).join("\n"),
+        });
+        assert.equal(response.status, 200, await response.text());
+    };
 
     it("check rejects a non-idempotent command", async () => {
         const bad = { ...inputs(), scripts: [{ name: "x.kql", text: ".create table T (a: long)\n" }] };
@@ -279,14 +288,7 @@ describe("KqlSchema provider (serialized, against the ADX REST test double)", ()
         const orders = { ...ORDERS_CATALOG, qualifiedName: "regen.orders" };
         const model = { ...inputs(), scripts: adxModelScripts(orders, { key: ["orderid"], streamingIngestion: true }, []) };
         await providers.kqlSchema.create(model);
-        const ingest = async (records: object[]) => {
-            const response = await fetch(`${adx.url}/v1/rest/ingest/cdc/regen_orders_changes?streamFormat=multijson&mappingName=regen_orders_changes_json`, {
-                method: "POST",
-                headers: { authorization: "Bearer token" },
-                body: records.map((r) => JSON.stringify(r)).join("\n"),
-            });
-            assert.equal(response.status, 200, await response.text());
-        };
+        const ingest = (records: object[]) => streamIngest("regen_orders_changes", records);
         const change = (orderid: number, op: string, amount: string, partition: number, offset: number, stamp?: number, extra: object = {}) => ({
             orderid,
             custid: 7,
@@ -349,14 +351,7 @@ describe("KqlSchema provider (serialized, against the ADX REST test double)", ()
         const orders = { ...ORDERS_CATALOG, qualifiedName: "reread.orders" };
         const model = { ...inputs(), scripts: adxModelScripts(orders, { key: ["orderid"], streamingIngestion: true }, []) };
         await providers.kqlSchema.create(model);
-        const ingest = async (records: object[]) => {
-            const response = await fetch(`${adx.url}/v1/rest/ingest/cdc/reread_orders_changes?streamFormat=multijson&mappingName=reread_orders_changes_json`, {
-                method: "POST",
-                headers: { authorization: "Bearer token" },
-                body: records.map((r) => JSON.stringify(r)).join("\n"),
-            });
-            assert.equal(response.status, 200, await response.text());
-        };
+        const ingest = (records: object[]) => streamIngest("reread_orders_changes", records);
         const T = 1_796_414_116_000;
         const S = T * 1000;
         let offset = 0;
