@@ -8,7 +8,7 @@
 // exact repair after rows left a table without a change event (a partition detached or dropped, or
 // truncated alone).
 // A fence written just before a re-read's signal names the signal (a second line): ADX holds it pending
-// until the end row of a whole read of the table (REREAD_END_OP, after the re-read's last row) follows it,
+// until the end of a whole read of the table (a TRUNCATE row without an LSN, after the re-read's last row) follows it,
 // so the rows ADX holds stay in the current state while the table is read again, and only those the
 // re-read did not find leave it then. A fence with nothing to wait for (the table is empty) applies at once.
 import { REPLACED_TABLE_MESSAGE_PREFIX } from "../contract/recordFields";
