@@ -254,7 +254,12 @@ export const TYPE_TABLE: readonly TypeRule[] = [
     {
         id: "numeric-exact",
         postgres: `numeric(p,s) with p ≤ ${KUSTO_DECIMAL_MAX_PRECISION}`,
-        examples: [{ type: "numeric(30,8)", values: ["-1234567890123456789012.12345678", "0.00000001", "0", "'NaN'"] }],
+        examples: [
+            { type: "numeric(30,8)", values: ["-1234567890123456789012.12345678", "0.00000001", "0", "'NaN'"] },
+            // A negative scale rounds to hundreds (PostgreSQL 15+); a scale above the precision holds only fractions.
+            { type: "numeric(5,-2)", values: ["1234500", "-100"] },
+            { type: "numeric(3,5)", values: ["0.00123", "-0.00999"] },
+        ],
         matches: (c) => base("numeric")(c) && c.numericPrecision !== undefined && c.numericPrecision <= KUSTO_DECIMAL_MAX_PRECISION,
         debeziumJson: 'string, every digit, e.g. "12.50"; NaN as "NAN"',
         kusto: "decimal",
@@ -481,6 +486,14 @@ export const TYPE_TABLE: readonly TypeRule[] = [
             // Arrays Debezium 3.7 drops whole (null): the converter writes each element as PostgreSQL's text.
             { type: "{enum}[]", values: ["'{sad,happy,NULL}'", "'{}'"] },
             { type: "interval[]", values: [`'{"1 year 2 mons",-00:00:01,NULL}'`] },
+            { type: "boolean[]", values: ["'{t,f,NULL}'"] },
+            { type: "bigint[]", values: ["'{-9223372036854775808,9223372036854775807,NULL}'"] },
+            { type: "double precision[]", values: ["'{NaN,Infinity,-Infinity,-0,5e-324,0.1}'"] },
+            { type: "real[]", values: ["'{NaN,-Infinity,1e-45,3.4e38}'"] },
+            { type: "uuid[]", values: ["'{a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11,NULL}'"] },
+            { type: "jsonb[]", values: [`ARRAY['{"a": [1, {"b": null}]}'::jsonb, 'null', NULL, '"s"']`] },
+            { type: "bytea[]", values: ["ARRAY['\\x00ff'::bytea, NULL, '']"] },
+            { type: "inet[]", values: ["'{192.168.0.1/24,::1,10.0.0.1}'"] },
         ],
         matches: (c) =>
             c.kind === "array" &&

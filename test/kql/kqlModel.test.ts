@@ -50,6 +50,8 @@ const CATALOG_OF_EXAMPLE_TYPE: Record<string, Omit<CatalogColumn, "name" | "notN
     bigint: { declaredType: "bigint", typeName: "int8", kind: "base" },
     bigserial: { declaredType: "bigint", typeName: "int8", kind: "base" },
     "numeric(30,8)": { declaredType: "numeric(30,8)", typeName: "numeric", kind: "base", numericPrecision: 30 },
+    "numeric(5,-2)": { declaredType: "numeric(5,-2)", typeName: "numeric", kind: "base", numericPrecision: 5 },
+    "numeric(3,5)": { declaredType: "numeric(3,5)", typeName: "numeric", kind: "base", numericPrecision: 3 },
     numeric: { declaredType: "numeric", typeName: "numeric", kind: "base" },
     real: { declaredType: "real", typeName: "float4", kind: "base" },
     "double precision": { declaredType: "double precision", typeName: "float8", kind: "base" },
@@ -74,6 +76,23 @@ const CATALOG_OF_EXAMPLE_TYPE: Record<string, Omit<CatalogColumn, "name" | "notN
     "{enum}[]": { declaredType: "mood[]", typeName: "_mood", kind: "array", elementTypeName: "mood", elementKind: "enum" },
     "interval[]": { declaredType: "interval[]", typeName: "_interval", kind: "array", elementTypeName: "interval", elementKind: "base" },
     "money[]": { declaredType: "money[]", typeName: "_money", kind: "array", elementTypeName: "money", elementKind: "base" },
+    ...Object.fromEntries(
+        (
+            [
+                ["boolean[]", "bool"],
+                ["bigint[]", "int8"],
+                ["double precision[]", "float8"],
+                ["real[]", "float4"],
+                ["uuid[]", "uuid"],
+                ["jsonb[]", "jsonb"],
+                ["bytea[]", "bytea"],
+                ["inet[]", "inet"],
+            ] as const
+        ).map(([declared, element]) => [
+            declared,
+            { declaredType: declared, typeName: `_${element}`, kind: "array" as const, elementTypeName: element, elementKind: "base" as const },
+        ]),
+    ),
     inet: { declaredType: "inet", typeName: "inet", kind: "base" },
     cidr: { declaredType: "cidr", typeName: "cidr", kind: "base" },
     macaddr: { declaredType: "macaddr", typeName: "macaddr", kind: "base" },
