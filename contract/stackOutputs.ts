@@ -25,6 +25,10 @@ const ADX_TABLE = z.object({
     sourceTsColumn: z.string().default("source_ts"),
     /** The current-state rule's fence table (absent on stacks deployed before it existed). */
     fences: z.string().optional(),
+    /** The change table's (and the fence table's) operation, LSN and change-order columns: status reads the fences by them. */
+    opColumn: z.string().default("op"),
+    lsnColumn: z.string().default("lsn"),
+    changeOrderColumn: z.string().default("change_order"),
     /** The source table's relation (pg_class OID) when the stack last read the catalog: another one now means it was replaced (absent on older stacks). */
     sourceRelation: z.string().optional(),
     /** A partitioned source table's leaf partitions (identity → name, CatalogTable.partitions) when the stack last read the catalog: one gone or truncated since took its rows away without a change event. */

@@ -8,9 +8,9 @@ import { parseTableName, tableFromDebeziumPattern } from "../contract/identifier
 import { DEFAULT_THRESHOLDS, HealthThresholds } from "../contract/healthThresholds";
 export { DEFAULT_THRESHOLDS, HealthThresholds };
 import { getKustoAccessToken, rowsOf, runKustoCommand, runKustoQuery } from "../kql/kustoRestClient";
-import { kustoIdentifier } from "../kql/adxModel";
+import { FENCE_REREAD_COLUMN, kustoIdentifier } from "../kql/adxModel";
 import { lastReconcileQuery } from "../kql/reconcileQueries";
-import { OVERSIZED_FIELD } from "../contract/recordFields";
+import { OVERSIZED_FIELD, TRUNCATE_OP } from "../contract/recordFields";
 import { buildLastWalGuardDropSql } from "../postgres/walGuard";
 import { MISSING_TRIGGERS_SQL, partitionKey, partitionOid, readUnpublishedTruncations, truncationTriggerNames } from "../postgres/partitionTruncations";
 import {
@@ -103,6 +103,11 @@ export interface PipelineHealthReport {
     reusedPositions?: { table: string; positions: number; newest?: string; unstamped: boolean; repair: string }[];
     /** Incremental snapshots the stack requested (tables added to a running stack) and whether Debezium is still reading them. */
     incrementalSnapshots?: IncrementalSnapshotProgress;
+    /**
+     * Per captured table, the fences in ADX that name a re-read (a replaced table, a partition removed or truncated alone,
+     * snapshot --replace) with no re-read's end after them: such a fence hides nothing yet. `since`: the oldest one's commit time.
+     */
+    waitingFences?: { table: string; since?: string; rereads: string[]; checkedAt: Date }[];
     /** Each captured table's latest `reconcile --record` result in ADX; undefined when none was recorded. */
     reconciles?: { table: string; at: string; verdict: string; differingKeys: number; unsettled: number; coverage: number }[];
     /** The watchdog's restarts of failed connectors and tasks, from every worker (`GET /pg-adx-cdc/watchdog`). */
@@ -336,6 +341,20 @@ export function evaluatePipelineHealth(report: PipelineHealthReport, thresholds:
                 `written meanwhile. Repair: ALTER TABLE <partition> SET LOGGED, then pg-adx-cdc reconcile --table ${table} --repair (re-reads the rows that differ and ` +
                 `removes those deleted meanwhile)`,
         );
+    // A fence waits while Debezium still reads its table; once Debezium's committed offset no longer lists the table and the
+    // end has had the heartbeat's allowance to reach ADX, the re-read ended without reading the whole table.
+    for (const waiting of report.waitingFences ?? []) {
+        const reading = report.incrementalSnapshots?.inProgress;
+        const ageSeconds = waiting.since ? (waiting.checkedAt.getTime() - Date.parse(waiting.since)) / 1000 : Infinity;
+        if (reading === undefined || reading.includes(waiting.table) || ageSeconds <= thresholds.maxHeartbeatAgeSeconds) continue;
+        problems.push(
+            `RE-READ WITHOUT END: ADX holds a fence for ${waiting.table} (committed ${waiting.since ?? "at an unknown time"}, re-read ${waiting.rereads.join(", ")}) and no end of a re-read after it, ` +
+                `while Debezium's committed offset no longer lists ${waiting.table} in an incremental snapshot: the re-read ended without reading the whole table (the Connect worker's log ` +
+                `names a TABLE_SCAN_COMPLETED that did not succeed), or its end has not reached ADX (see the sink's lag). The fence hides nothing meanwhile: the rows it was written to ` +
+                `remove (of a replaced table, or of a partition removed or truncated alone) stay in ADX's current state. Repair: pg-adx-cdc snapshot --table ${waiting.table} --replace ` +
+                `(a new fence, and a whole re-read that ends it)`,
+        );
+    }
     for (const removed of report.removedPartitions ?? [])
         problems.push(
             `PARTITION REMOVED: ${removed.partitions.join(", ")} of ${removed.table} detached or dropped since the last pulumi up: logical replication publishes no change for that, ` +
@@ -532,6 +551,47 @@ export async function readOversizedRows(
         const [row] = rowsOf(result);
         const rows = Number(row?.rows ?? 0);
         if (rows > 0) found.push({ table: t.sourceTable, rows, examples: ((row.examples as string[] | null) ?? []).map(String) });
+    }
+    return found;
+}
+
+/**
+ * Fences that wait for their re-read's end (kql/adxModel.ts: a TRUNCATE row naming a re-read counts once a re-read's
+ * end, a TRUNCATE row without an LSN, follows it): per table, those after the last end ADX holds.
+ */
+export async function readWaitingFences(
+    queryUri: string,
+    database: string,
+    tables: { sourceTable: string; fences?: string; opColumn: string; lsnColumn: string; changeOrderColumn: string; sourceTsColumn: string }[],
+): Promise<NonNullable<PipelineHealthReport["waitingFences"]>> {
+    const token = await getKustoAccessToken(queryUri);
+    const found: NonNullable<PipelineHealthReport["waitingFences"]> = [];
+    for (const t of tables) {
+        if (!t.fences) continue;
+        const [op, lsn, order, ts] = [t.opColumn, t.lsnColumn, t.changeOrderColumn, t.sourceTsColumn].map(kustoIdentifier);
+        const truncate = JSON.stringify(TRUNCATE_OP);
+        const [ends] = await runKustoQuery(queryUri, database, `${t.fences} | where ${op} == ${truncate} and isnull(${lsn}) | summarize last_end = max(${order})`, token);
+        const lastEnd = rowsOf(ends)[0]?.last_end;
+        const after = lastEnd === null || lastEnd === undefined ? "" : ` and ${order} > ${BigInt(String(lastEnd))}`;
+        const [fences] = await runKustoQuery(
+            queryUri,
+            database,
+            `${t.fences} | where ${op} == ${truncate} and isnotnull(${lsn}) and isnotempty(${FENCE_REREAD_COLUMN})${after} | project ${FENCE_REREAD_COLUMN}, committed = ${ts}`,
+            token,
+        );
+        const rows = rowsOf(fences);
+        if (rows.length === 0) continue;
+        const committed = rows
+            .map((r) => r.committed)
+            .filter((c) => c !== null && c !== undefined)
+            .map(String)
+            .sort();
+        found.push({
+            table: t.sourceTable,
+            ...(committed.length ? { since: committed[0] } : {}),
+            rereads: [...new Set(rows.map((r) => String(r[FENCE_REREAD_COLUMN])))],
+            checkedAt: new Date(),
+        });
     }
     return found;
 }
@@ -1012,6 +1072,12 @@ export async function collectPipelineHealth(
         } catch (error: any) {
             report.unreachable.push(`ADX at ${outputs.adx.queryUri}: ${error.message}`);
         }
+        try {
+            report.waitingFences = await readWaitingFences(outputs.adx.queryUri, outputs.adx.database, outputs.adx.tables);
+        } catch (error: any) {
+            // A fence table from before re-reads were named lacks the column until pulumi up deploys this version's model.
+            report.unreachable.push(`ADX fences at ${outputs.adx.queryUri}: ${error.message} (run pulumi up with this version of the stack if a column is missing)`);
+        }
     }
     // outputs.topics lists the captured tables' topics in the order of outputs.adx.tables (index.ts).
     report.tables = outputs.adx.tables.map((t, i) => ({
@@ -1096,6 +1162,10 @@ export function renderHealthReport(report: PipelineHealthReport, problems: strin
     for (const r of report.reconciles ?? [])
         lines.push(
             `reconcile  ${r.table}: ${r.verdict.toUpperCase()}${r.verdict === "drift" ? `, ${r.differingKeys} keys differ` : ""} at ${r.at} (${Math.round(r.coverage * 100)}% of keys${r.unsettled ? `, ${r.unsettled} in flight` : ""})`,
+        );
+    for (const w of report.waitingFences ?? [])
+        lines.push(
+            `fence      ${w.table}: a fence committed ${w.since ?? "at an unknown time"} waits for its re-read (${w.rereads.join(", ")}) to end; until then it hides nothing and the rows stay shown`,
         );
     for (const o of report.oversized ?? [])
         lines.push(`oversized  ${o.table}: ${o.rows} row(s) arrived with values replaced by markers (${o.examples.join("; ")}); the values are in PostgreSQL`);

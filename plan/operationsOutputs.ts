@@ -4,7 +4,7 @@
 import type { OperationsOutputs } from "../contract/stackOutputs";
 import type { SslMode } from "../contract/sslMode";
 import type { CatalogTable } from "../contract/typeTable";
-import { changeMetadataColumns, freshnessFunctionName } from "../kql/adxModel";
+import { changeMetadataColumns, changeOrderColumn, freshnessFunctionName } from "../kql/adxModel";
 import { PipelinePlan, PlannedTable } from "./pipelinePlan";
 
 export interface OperationsOutputsInput {
@@ -39,6 +39,9 @@ export function buildOperationsOutputs(input: OperationsOutputsInput): Operation
             offsetColumn: metadata.kafkaOffset.column,
             stampColumn: metadata.emissionStamp.column,
             sourceTsColumn: metadata.sourceTs.column,
+            opColumn: metadata.op.column,
+            lsnColumn: metadata.lsn.column,
+            changeOrderColumn: changeOrderColumn((describedTable(table)?.columns ?? []).map((c) => c.name)),
             ...(describedTable(table)?.relationId ? { sourceRelation: describedTable(table)!.relationId } : {}),
             ...(describedTable(table)?.partitions ? { sourcePartitions: describedTable(table)!.partitions } : {}),
             ...(input.defaultIdentityTables?.includes(table) ? { replicaIdentity: "default" as const } : {}),

@@ -17,7 +17,7 @@ import { AdxTestDouble } from "../../local/doubles/adxRestTestDouble";
 import { topicForTable } from "../../connectors/debeziumSource";
 import { DEFAULT_TABLE_PARTITIONS, sinkReadPartitions } from "../../connectors/kafkaTopics";
 import { connectRequest } from "../../connectors/connectRestClient";
-import { adxNamesFor, changeMetadataColumns, freshnessFunctionName } from "../../kql/adxModel";
+import { adxNamesFor, changeMetadataColumns, changeOrderColumn, FENCE_ENDS_COLUMN, FENCE_REREAD_COLUMN, freshnessFunctionName } from "../../kql/adxModel";
 import { OperationsOutputs } from "../../contract/stackOutputs";
 import { localOperationsOutputs } from "./harness/operationsOutputs";
 import { runOperatorCli } from "./harness/operatorCli";
@@ -674,6 +674,44 @@ describe("operator commands on the real local pipeline", () => {
             before.mismatches.some((m) => /987654321/.test(m)),
             `the stray row shows as a difference: ${before.mismatches.slice(0, 3).join("; ")}`,
         );
+        // A fence whose re-read ended without reading the whole table (Debezium's SQL_EXCEPTION or SKIPPED): an hour old, named
+        // by no running incremental snapshot. It hides nothing (LSN 0), and status says so and what repairs it.
+        const { op, emissionStamp, record, sourceTs, kafkaPartition } = changeMetadataColumns([]);
+        const lostSignal = "pg-adx-cdc-reread-that-failed";
+        const order = changeOrderColumn([]);
+        if (!adx.ingested.has(names.fences)) adx.ingested.set(names.fences, []);
+        adx.ingested.get(names.fences)!.push({
+            row: {
+                [op.column]: TRUNCATE_OP,
+                [lsn.column]: 0,
+                [kafkaPartition.column]: 0,
+                [kafkaOffset.column]: 0,
+                [sourceTs.column]: new Date(Date.now() - 3_600_000).toISOString(),
+                [FENCE_ENDS_COLUMN]: 0,
+                // After every change (and every earlier re-read's end) ADX holds.
+                [order]:
+                    rows.reduce(
+                        (max, r) =>
+                            r.row[emissionStamp.column] != null && BigInt(r.row[emissionStamp.column] as bigint) > max ? BigInt(r.row[emissionStamp.column] as bigint) : max,
+                        0n,
+                    ) + 1n,
+                [FENCE_REREAD_COLUMN]: lostSignal,
+            },
+            receivedAtMs: Date.now(),
+        });
+        const lost = JSON.parse((await runCommand("status", ["--json"])).stdout);
+        assert.deepEqual(
+            lost.report.waitingFences.map((w: any) => [w.table, w.rereads]),
+            [[CAPTURED_TABLE, [lostSignal]]],
+        );
+        assert.ok(
+            lost.problems.some((p: string) =>
+                new RegExp(
+                    `^RE-READ WITHOUT END: ADX holds a fence for ${CAPTURED_TABLE.replace(/\./g, "\\.")} .*Repair: pg-adx-cdc snapshot --table ${CAPTURED_TABLE.replace(/\./g, "\\.")} --replace`,
+                ).test(p),
+            ),
+            lost.problems.join("\n"),
+        );
         const result = await runCommand("snapshot", ["--table", CAPTURED_TABLE, "--replace"]);
         assert.equal(result.code, 0, result.stdout + result.stderr);
         assert.match(
@@ -684,11 +722,14 @@ describe("operator commands on the real local pipeline", () => {
         const comparison = await waitUntilAdxEqualsSource("after snapshot --replace", 90_000);
         process.stderr.write(`e2e: snapshot --replace: ${comparison.sourceRows} source rows = ${comparison.adxRows} current rows in ADX, the stray row hidden\n`);
         // The fence named its re-read, and Debezium's end of that read reached ADX after it: what applied the fence.
-        const { op, emissionStamp, record } = changeMetadataColumns([]);
         const truncates = adx.ingested.get(names.changes)!.filter((r) => r.row[op.column] === TRUNCATE_OP && (r.row[record.column] as any)?.[REREAD_FIELD] === signal);
         const fenceRow = truncates.find((r) => r.row[lsn.column] !== null);
         const endRow = truncates.find((r) => r.row[lsn.column] === null);
         assert.ok(fenceRow && endRow, `the fence and the re-read's end, both naming signal ${signal}: ${truncates.map((r) => String(r.row[lsn.column])).join(", ")}`);
         assert.ok(BigInt(endRow.row[emissionStamp.column] as bigint) > BigInt(fenceRow.row[emissionStamp.column] as bigint), "the end follows the fence");
+        // The end follows both fences: status finds none waiting.
+        const ended = JSON.parse((await runCommand("status", ["--json"])).stdout);
+        assert.deepEqual(ended.report.waitingFences, []);
+        assert.ok(!ended.problems.some((p: string) => p.startsWith("RE-READ")), ended.problems.join("\n"));
     });
 });

@@ -21,6 +21,7 @@ import { rowsOf, runKustoQuery } from "../../kql/kustoRestClient";
 import { pollUntil } from "../../runtime/pollUntil";
 import { CONNECT_REST_PASSWORD_ENV, connectAuthorizationHeaders } from "../../connectors/connectRestAuth";
 import { REREAD_FIELD } from "../../contract/recordFields";
+import { readWaitingFences } from "../../operations/pipelineHealth";
 
 let providers: Awaited<ReturnType<typeof serializedProviders>>;
 let pipeline: LocalPipeline;
@@ -386,9 +387,25 @@ describe("KqlSchema provider (serialized, against the ADX REST test double)", ()
             rowsOf((await runKustoQuery(adx.url, "cdc", "reread_orders_current()", "token"))[0])
                 .map((r) => [r.orderid, r.amount])
                 .sort((a, b) => Number(a[0]) - Number(b[0]));
+        // What status reads: the fences that wait for a re-read's end (the fence table's columns as the stack's outputs name them).
+        const waiting = async () =>
+            (
+                await readWaitingFences(adx.url, "cdc", [
+                    {
+                        sourceTable: "reread.orders",
+                        fences: "reread_orders_fences",
+                        opColumn: "op",
+                        lsnColumn: "lsn",
+                        changeOrderColumn: "change_order",
+                        sourceTsColumn: "source_ts",
+                    },
+                ])
+            ).map(({ checkedAt, ...w }) => (assert.ok(checkedAt instanceof Date), w));
         await ingest([change(1, "c", S), change(2, "c", S + 1), change(3, "c", S + 2)]);
+        assert.deepEqual(await waiting(), [], "no fence, nothing waits");
         // Order 2 leaves without a change event (its partition dropped); the stack fences the table and reads it again.
         await ingest([fence(S + 10, 5000, "pg-adx-cdc-signal-1")]);
+        assert.deepEqual(await waiting(), [{ table: "reread.orders", since: new Date(T + 10).toISOString().replace("Z", "0000Z"), rereads: ["pg-adx-cdc-signal-1"] }]);
         const all = [
             [1, "1.00"],
             [2, "1.00"],
@@ -414,6 +431,7 @@ describe("KqlSchema provider (serialized, against the ADX REST test double)", ()
             ],
             "the re-read's end applies the fence: the row it did not find leaves, rows written after the fence stay",
         );
+        assert.deepEqual(await waiting(), [], "a fence with an end after it waits no longer");
         // An application's TRUNCATE (no re-read named) hides at once.
         await ingest([fence(S + 20, 7000), change(6, "c", S + 21, { __lsn: 7001 })]);
         assert.deepEqual(await current(), [[6, "1.00"]]);

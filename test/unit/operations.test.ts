@@ -352,6 +352,28 @@ describe("status verdict", () => {
         );
     });
 
+    it("a fence waiting for its re-read is shown while Debezium reads the table, and a problem once the re-read is over without an end", () => {
+        const checkedAt = new Date("2026-12-05T12:00:00Z");
+        const waiting = (sinceSeconds: number) => [
+            { table: "app.orders", since: new Date(checkedAt.getTime() - sinceSeconds * 1000).toISOString(), rereads: ["replace-app.orders-1"], checkedAt },
+        ];
+        const snapshots = (inProgress?: string[]) => ({ signals: [{ id: "replace-app.orders-1", tables: ["app.orders"] }], chunksRead: 3, ...(inProgress ? { inProgress } : {}) });
+        const problems = (sinceSeconds: number, inProgress?: string[]) =>
+            evaluatePipelineHealth({ ...healthy(), waitingFences: waiting(sinceSeconds), incrementalSnapshots: snapshots(inProgress) }).filter((p) => p.startsWith("RE-READ"));
+        // Still reading, or just over (its end may be on its way), or Debezium's offsets unreadable: no problem.
+        assert.deepEqual(problems(3600, ["app.orders"]), []);
+        assert.deepEqual(problems(60, []), []);
+        assert.deepEqual(problems(3600, undefined), []);
+        const [problem] = problems(3600, []);
+        assert.match(problem, /^RE-READ WITHOUT END: ADX holds a fence for app\.orders \(committed 2026-12-05T11:00:00\.000Z, re-read replace-app\.orders-1\)/);
+        assert.match(problem, /The fence hides nothing meanwhile.*Repair: pg-adx-cdc snapshot --table app\.orders --replace/);
+        const report = { ...healthy(), waitingFences: waiting(60), incrementalSnapshots: snapshots(["app.orders"]) };
+        assert.match(
+            renderHealthReport(report, []),
+            /fence {6}app\.orders: a fence committed 2026-12-05T11:59:00\.000Z waits for its re-read \(replace-app\.orders-1\) to end; until then it hides nothing/,
+        );
+    });
+
     it("rows that arrived with values replaced by markers are reported per table, without making the pipeline unhealthy", () => {
         const report = { ...healthy(), oversized: [{ table: "app.documents", rows: 2, examples: ["body:1572864"] }] };
         assert.deepEqual(evaluatePipelineHealth(report), []);
@@ -433,7 +455,16 @@ describe("stack outputs", () => {
         fs.writeFileSync(file, JSON.stringify({ operations: outputs, adxQueryUri: "x" }));
         // Outputs of a stack deployed before recordColumn and the position columns existed read with their defaults.
         const read = readOperationsOutputs({ outputsFile: file });
-        const defaults = { recordColumn: "record", partitionColumn: "kafka_partition", offsetColumn: "kafka_offset", stampColumn: "emission_stamp", sourceTsColumn: "source_ts" };
+        const defaults = {
+            recordColumn: "record",
+            partitionColumn: "kafka_partition",
+            offsetColumn: "kafka_offset",
+            stampColumn: "emission_stamp",
+            sourceTsColumn: "source_ts",
+            opColumn: "op",
+            lsnColumn: "lsn",
+            changeOrderColumn: "change_order",
+        };
         assert.deepEqual(read, {
             ...outputs,
             adx: {

@@ -126,6 +126,9 @@ describe("the dev stack with capture.tables [retail.orders_info, inventory.produ
             stampColumn: "emission_stamp",
             freshnessFunction: "cdc_meta_heartbeat_cdc_freshness",
             sourceTsColumn: "source_ts",
+            opColumn: "op",
+            lsnColumn: "lsn",
+            changeOrderColumn: "change_order",
         });
     });
 });

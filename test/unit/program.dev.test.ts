@@ -286,6 +286,9 @@ describe("the program with Pulumi.dev.yaml", () => {
                 offsetColumn: "kafka_offset",
                 stampColumn: "emission_stamp",
                 sourceTsColumn: "source_ts",
+                opColumn: "op",
+                lsnColumn: "lsn",
+                changeOrderColumn: "change_order",
             },
         ]);
         assert.equal(operations.kafkaBootstrapServers, "127.0.0.1:9092");
