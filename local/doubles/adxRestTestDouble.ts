@@ -207,8 +207,8 @@ export async function startAdxTestDouble(options: AdxTestDoubleOptions = {}): Pr
                 ];
             const added = declared.columns.filter((c) => !columns.has(c.name));
             for (const c of added) columns.set(c.name, c.type);
-            // As in ADX, rows already stored read the new columns as null.
-            for (const stored of state.ingested.get(m[1]) ?? []) for (const c of added) stored.row[c.name] ??= null;
+            // As in ADX, rows already stored read the new columns as null; a new string column as "" (a Kusto string is never null).
+            for (const stored of state.ingested.get(m[1]) ?? []) for (const c of added) stored.row[c.name] ??= c.type === "string" ? "" : null;
             return (state.tables.set(m[1], renderCslSchema(columns)), [200, v1(["TableName"], [[m[1]]])]);
         }
         if ((m = /^\.alter-merge table (\w+) column-docstrings/.exec(one)))

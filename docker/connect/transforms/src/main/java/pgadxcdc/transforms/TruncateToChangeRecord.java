@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Set;
 
 import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.connect.connector.ConnectRecord;
 import org.apache.kafka.connect.data.Field;
 import org.apache.kafka.connect.data.Schema;
@@ -66,10 +67,35 @@ public class TruncateToChangeRecord<R extends ConnectRecord<R>> extends StructVa
                     "Prefix of the logical decoding messages that stand for a TRUNCATE of the topic their content names; empty: none")
             .define(REREAD_FIELD, ConfigDef.Type.STRING, "__reread", ConfigDef.Importance.MEDIUM,
                     "Field holding the re-read signal a fence waits for, and on a re-read's end row the notification's id")
-            .define(REREAD_TOPICS, ConfigDef.Type.LIST, "", ConfigDef.Importance.MEDIUM,
+            .define(REREAD_TOPICS, ConfigDef.Type.LIST, "", TruncateToChangeRecord::validateRereadTopics, ConfigDef.Importance.MEDIUM,
                     "The captured tables' topics: schema/table=topic, schema and table percent-encoded; a re-read of another table gets no end row");
 
+    /** Refuses a malformed REREAD_TOPICS when Connect validates or configures the transform, not at the first re-read's end. */
+    private static void validateRereadTopics(String name, Object value) {
+        try {
+            parseRereadTopics(value == null ? List.of() : (List<?>) value);
+        }
+        catch (IllegalArgumentException e) {
+            throw new ConfigException(name, value, e.getMessage());
+        }
+    }
+
     /** REREAD_TOPICS decoded: Debezium's "schema.table" identifier of each table → its topic. */
+    static Map<String, String> parseRereadTopics(List<?> entries) {
+        Map<String, String> topics = new HashMap<>();
+        for (Object item : entries) {
+            String entry = String.valueOf(item);
+            int equals = entry.lastIndexOf('=');
+            String[] table = equals <= 0 ? new String[0] : entry.substring(0, equals).split("/", -1);
+            if (table.length != 2 || entry.substring(equals + 1).isBlank()) {
+                throw new IllegalArgumentException("not schema/table=topic: " + entry);
+            }
+            topics.put(decode(table[0]) + "." + decode(table[1]), entry.substring(equals + 1).trim());
+        }
+        return topics;
+    }
+
+    /** REREAD_TOPICS decoded (parseRereadTopics), once. */
     private Map<String, String> rereadTopics;
 
     public TruncateToChangeRecord() {
@@ -179,16 +205,7 @@ public class TruncateToChangeRecord<R extends ConnectRecord<R>> extends StructVa
     /** The topic of Debezium's identifier of a table ("schema.table", or with the database before it). */
     private String topicOf(String identifier) {
         if (rereadTopics == null) {
-            Map<String, String> topics = new HashMap<>();
-            for (String entry : settings().getList(REREAD_TOPICS)) {
-                int equals = entry.lastIndexOf('=');
-                String[] table = equals <= 0 ? new String[0] : entry.substring(0, equals).split("/", -1);
-                if (table.length != 2) {
-                    throw new IllegalArgumentException(REREAD_TOPICS + ": not schema/table=topic: " + entry);
-                }
-                topics.put(decode(table[0]) + "." + decode(table[1]), entry.substring(equals + 1).trim());
-            }
-            rereadTopics = topics;
+            rereadTopics = parseRereadTopics(settings().getList(REREAD_TOPICS));
         }
         for (int from = 0;;) {
             String topic = rereadTopics.get(identifier.substring(from));

@@ -3,10 +3,13 @@ package pgadxcdc.transforms;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.Map;
+import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.SchemaBuilder;
 import org.apache.kafka.connect.data.Struct;
@@ -112,6 +115,15 @@ class TruncateToChangeRecordTest {
         assertNull(transform().apply(notification("Incremental Snapshot", "TABLE_SCAN_COMPLETED", Map.of("scanned_collection", "other.table", "status", "SUCCEEDED"))));
         assertNull(transform().apply(notification("Incremental Snapshot", "IN_PROGRESS", Map.of("current_collection_in_progress", "shop.items"))));
         assertNull(transform().apply(notification("Initial Snapshot", "TABLE_SCAN_COMPLETED", Map.of("scanned_collection", "shop.items", "status", "SUCCEEDED"))));
+    }
+
+    @Test
+    void aMalformedTopicListIsRefusedWhenConfiguredNamingTheEntry() {
+        for (String malformed : new String[]{ "shop.items=cdc.shop.items", "shop/items", "shop/items=", "shop/%zz=cdc.x" }) {
+            ConfigException e = assertThrows(ConfigException.class, () -> new TruncateToChangeRecord<SourceRecord>().configure(Map.of("reread.topics", malformed)));
+            assertTrue(e.getMessage().contains("reread.topics"), e.getMessage());
+        }
+        assertTrue(new TruncateToChangeRecord<SourceRecord>().config().configKeys().get("reread.topics").validator != null);
     }
 
     @Test
