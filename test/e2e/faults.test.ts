@@ -1,5 +1,6 @@
 // Faults under a continuous workload, one at a time, then recovery (real processes, the real Kusto
-// sink delivering into the ADX test double): kill -9 of the Connect worker, the broker down ~10 s,
+// sink delivering into the ADX test double): kill -9 of the Connect worker in the middle of a fenced
+// re-read of the table (as snapshot --replace starts one: its end must still apply the fence), the broker down ~10 s,
 // a PostgreSQL restart, the source connector deleted and recreated with the same name (offsets
 // kept); on the sink side ADX down longer than the sink's retry window (shortened to 15 s here; the
 // semantics are the production ones) healed by the workers' watchdog, Connect killed -9 while a flush is in ADX's hands, 429/503
@@ -27,9 +28,15 @@ import {
 } from "../../operations/pipelineHealth";
 import { deliveredChanges, ingestedRows as ingestedRowsOf, LEDGER_SQL, ledgerOfChanges, multisetMinus, startWorkload } from "./harness/changeLedger";
 import { pollUntil } from "../../runtime/pollUntil";
+import { planPipeline } from "../../plan/pipelinePlan";
+import { requestIncrementalSnapshot } from "../../postgres/incrementalSnapshot";
+import { writeTableFences } from "../../postgres/tableFence";
+import { changeMetadataColumns } from "../../kql/adxModel";
+import { REREAD_FIELD, TRUNCATE_OP } from "../../contract/recordFields";
 
 const RATE = 200;
 const TABLE = "retail.orders_info";
+const PREFIX = "faults";
 /** The sink's retry window in this test: short, so an outage can outlast it in seconds. */
 const SINK_RETRY_WINDOW_MS = 15_000;
 let sink: KustoSinkDeployment;
@@ -93,7 +100,8 @@ async function underFault(name: string, inject: () => Promise<void>): Promise<Re
     const phase = ingestedRows()
         .slice(rowsBefore)
         .map((r) => r.row);
-    for (const r of phase) if (r.op !== "r") distinctEvents.add(`${r.orderid}/${r.lsn}/${r.op}`);
+    // Row changes only: snapshot reads, and a fence's or a re-read's end's TRUNCATE row, are no change the workload made.
+    for (const r of phase) if (r.op !== "r" && r.op !== TRUNCATE_OP) distinctEvents.add(`${r.orderid}/${r.lsn}/${r.op}`);
     countedRecords = ingestedRows().length;
     const delivered = distinctEvents.size - distinctBefore;
     // Exact, as sets: every committed change (the ledger, since the first fault) against every record delivered.
@@ -124,8 +132,9 @@ async function underFault(name: string, inject: () => Promise<void>): Promise<Re
 before(async () => {
     // The watchdog's first restart 5 s after a failure instead of 30 s (its backoff and checks are the stack's).
     pipeline = await startLocalPipeline({ watchdog: { initialBackoffMs: 5000, intervalMs: 2000 } });
-    source = await setUpCapturedSource(pipeline, { topicPrefix: "faults", connectorName: "faults-source", preexistingRows: 0 });
-    sink = await deployKustoSink(pipeline, { topicPrefix: "faults", tables: [TABLE], sink: { retryWindowMs: SINK_RETRY_WINDOW_MS } });
+    // Rows before the connector starts: the first drill reads the table again while it kills the worker.
+    source = await setUpCapturedSource(pipeline, { topicPrefix: PREFIX, connectorName: "faults-source", preexistingRows: 20_000 });
+    sink = await deployKustoSink(pipeline, { topicPrefix: PREFIX, tables: [TABLE], sink: { retryWindowMs: SINK_RETRY_WINDOW_MS } });
     await source.admin.query(LEDGER_SQL);
 });
 
@@ -161,9 +170,53 @@ function assertExact(f: Record<string, number | string>): void {
 }
 
 describe("faults under a continuous workload", () => {
-    it("1. kill -9 of the Connect worker loses nothing", async () => {
-        const f = await underFault("connect-kill-9", () => pipeline.restartConnect(true));
+    it("1. kill -9 of the Connect worker in the middle of a fenced re-read of the table loses nothing; the re-read resumes and its end applies the fence", async () => {
+        // The rows present before the connector started are in ADX: the re-read has a table to read (chunks of 1,024 rows).
+        await waitForConvergence(180_000);
+        const plan = planPipeline({ topicPrefix: PREFIX, tables: [TABLE] });
+        const windowsClosed = async () =>
+            Number((await source.admin.query(`SELECT count(*)::int AS n FROM ${plan.postgres.signalTable} WHERE type = 'snapshot-window-close'`)).rows[0].n);
+        let signal: string | undefined;
+        let windowsAtKill = 0;
+        const f = await underFault("connect-kill-9-mid-reread", async () => {
+            // As snapshot --replace does it: the fence naming the re-read's signal, then the signal.
+            const before = await windowsClosed();
+            const sent = await requestIncrementalSnapshot(
+                source.admin,
+                { signalTable: plan.postgres.signalTable, connectUrl: pipeline.connectUrl, connectorName: source.connectorInputs.connectorName, timeoutSeconds: 120 },
+                [TABLE],
+                (m) => process.stderr.write(`faults: ${m}\n`),
+                {},
+                async (rereadSignal) => void (await writeTableFences(source.admin, { [TABLE]: plan.tables[0].topic }, rereadSignal)),
+            );
+            signal = sent?.id;
+            await pollUntil({
+                attempt: async () => ((await windowsClosed()) >= before + 2 ? true : undefined),
+                timeoutMs: 60_000,
+                intervalMs: 50,
+                timeoutError: () => new Error("the re-read closed no snapshot window within 60 s"),
+            });
+            windowsAtKill = (await windowsClosed()) - before;
+            await pipeline.restartConnect(true);
+        });
         assertExact(f);
+        // The re-read resumes after the kill and ends: the fence and the re-read's end, both naming the signal, the end after the
+        // fence (each may be delivered twice after the kill); then the fence applies and ADX still equals the source.
+        const { op, lsn, emissionStamp, record } = changeMetadataColumns(sink.models[0].described.columns.map((c) => c.name));
+        const named = () => ingestedRows().filter((r) => r.row[op.column] === TRUNCATE_OP && (r.row[record.column] as any)?.[REREAD_FIELD] === signal);
+        const end = await pollUntil({
+            attempt: async () => named().find((r) => r.row[lsn.column] === null),
+            timeoutMs: 180_000,
+            intervalMs: 500,
+            timeoutError: () => new Error(`the end of re-read ${signal} never reached ADX: ${named().length} row(s) name it`),
+        });
+        const fence = named().find((r) => r.row[lsn.column] !== null);
+        assert.ok(signal && fence, `the fence of re-read ${signal} in ADX`);
+        assert.ok(BigInt(end.row[emissionStamp.column] as bigint) > BigInt(fence.row[emissionStamp.column] as bigint), "the end follows the fence");
+        await waitForConvergence(60_000);
+        process.stderr.write(
+            `faults: killed after ${windowsAtKill} of the re-read's snapshot windows had closed; its end reached ADX after the fence, and ADX equals the source\n`,
+        );
     });
 
     it("2. the Kafka broker stopped for ~10 s loses nothing", async () => {

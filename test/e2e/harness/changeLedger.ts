@@ -1,6 +1,7 @@
 // Delivery proven as sets, for the fault drills and the soak: a trigger-written ledger of every
 // change committed to retail.orders_info, the set of changes the real sink delivered into the ADX
 // double, the multiset difference both ways, and a workload that survives connection loss.
+import { TRUNCATE_OP } from "../../../contract/recordFields";
 import type { Client } from "pg";
 import { LocalPipeline } from "../../../local/localPipeline";
 import { adminClient } from "../../../local/capturedSource";
@@ -63,7 +64,8 @@ export function deliveredChanges(pipeline: LocalPipeline, sink: KustoSinkDeploym
     const { lsn, op } = changeMetadataColumns(sink.models[0].described.columns.map((c) => c.name));
     const byChange = new Map<string, string>();
     for (const { row } of ingestedRows(pipeline, sink)) {
-        if (row[op.column] === "r") continue;
+        // Snapshot reads and TRUNCATE rows (a fence, a re-read's end) are no row change of the ledger's.
+        if (row[op.column] === "r" || row[op.column] === TRUNCATE_OP) continue;
         byChange.set(`${row[op.column]}/${row.orderid}/${row[lsn.column]}`, changeIdentity(row[op.column], row.orderid, row.custid, row.amount, row.city));
     }
     return [...byChange.values()].sort();
