@@ -1,7 +1,14 @@
 // The Debezium PostgreSQL source connector config (Debezium 3.x names only). The stack and the
 // e2e harness both call buildDebeziumSourceConfig; only endpoints and credentials differ.
 import { assertSecretReference, CONNECTOR_CLIENT_OVERRIDES } from "./workerSettings";
-import { DEBEZIUM_TYPE_SETTINGS, DOMAIN_TYPES_SETTING, ELEMENT_TEXT_ARRAY_TYPES_SETTING, TEXT_FORM_COLUMNS_SETTING, TEXT_FORM_TYPES_SETTING } from "../contract/typeTable";
+import {
+    DEBEZIUM_TYPE_SETTINGS,
+    DOMAIN_TYPES_SETTING,
+    ELEMENT_TEXT_ARRAY_TYPES_SETTING,
+    TEXT_FORM_COLUMNS_SETTING,
+    TEXT_FORM_TYPES_SETTING,
+    TYPED_ARRAY_TYPES_SETTING,
+} from "../contract/typeTable";
 import { SslMode } from "../contract/sslMode";
 import { debeziumColumnPattern, debeziumTablePattern, debeziumTopicName, parseTableName } from "../contract/identifiers";
 import { HEARTBEAT_TOPIC_PARTITIONS } from "./kafkaTopics";
@@ -31,6 +38,11 @@ export const TRUNCATE_TRANSFORM_CLASS = "pgadxcdc.transforms.TruncateToChangeRec
  * are replaced by OVERSIZED_MARKER_PREFIX + " bytes=N sha256=..." and OVERSIZED_FIELD lists them.
  */
 export const OVERSIZED_TRANSFORM_CLASS = "pgadxcdc.transforms.OversizedValuesToMarkers";
+/**
+ * The stack's transform that writes an array value with more dimensions or other bounds than its column declares
+ * (the converter hands it over as pgadxcdc.converters.IrregularArray) as PostgreSQL's text of it.
+ */
+export const IRREGULAR_ARRAYS_TRANSFORM_CLASS = "pgadxcdc.transforms.IrregularArraysToText";
 /**
  * The stack's last transform: stamps each flat record with EMISSION_STAMP_FIELD (microseconds at emission,
  * strictly increasing within the task), which orders a key's changes in ADX across a topic created again.
@@ -77,6 +89,8 @@ export interface DebeziumSourceInput {
     domainTypes?: string[];
     /** Array types whose elements the converter writes as PostgreSQL's text (elementTextArrayTypeNames of the catalog: arrays of enums, of interval). */
     elementTextArrayTypes?: string[];
+    /** Array types Debezium converts itself, "type:form" (typedArrayTypes of the catalog), which the converter writes so that a value with more dimensions or other bounds arrives as its text. */
+    typedArrayTypes?: string[];
     /** Key columns of tables keyed otherwise than by their primary key (messageKeyColumns of the catalog: capture.keys, unique indexes); they become the records' Kafka key. */
     keyColumns?: Record<string, string[]>;
     topicPrefix: string;
@@ -174,6 +188,7 @@ export function buildDebeziumSourceConfig(input: DebeziumSourceInput): Record<st
         [TEXT_FORM_COLUMNS_SETTING]: (input.textFormColumns ?? []).join(","),
         [DOMAIN_TYPES_SETTING]: (input.domainTypes ?? []).join(","),
         [ELEMENT_TEXT_ARRAY_TYPES_SETTING]: (input.elementTextArrayTypes ?? []).join(","),
+        [TYPED_ARRAY_TYPES_SETTING]: (input.typedArrayTypes ?? []).join(","),
         // A TOASTed value an update left unchanged is not in the WAL of a table without REPLICA IDENTITY FULL
         // (a partition created after the bootstrap, until the next pulumi up sets it): Debezium reads it back
         // from the table by the record's key instead of sending the placeholder on. Null values are kept as
@@ -195,7 +210,7 @@ export function buildDebeziumSourceConfig(input: DebeziumSourceInput): Record<st
         "value.converter": "org.apache.kafka.connect.json.JsonConverter",
         "value.converter.schemas.enable": "false",
         "heartbeat.topics.prefix": DEBEZIUM_HEARTBEAT_TOPICS_PREFIX,
-        transforms: "dropHeartbeats,truncates,unwrap,oversized,emissionStamp",
+        transforms: "dropHeartbeats,truncates,unwrap,irregularArrays,oversized,emissionStamp",
         "transforms.dropHeartbeats.type": "org.apache.kafka.connect.transforms.Filter",
         "transforms.dropHeartbeats.predicate": "isHeartbeat",
         predicates: "isHeartbeat",
@@ -216,6 +231,8 @@ export function buildDebeziumSourceConfig(input: DebeziumSourceInput): Record<st
         "transforms.unwrap.type": "io.debezium.transforms.ExtractNewRecordState",
         "transforms.unwrap.delete.tombstone.handling.mode": "rewrite",
         "transforms.unwrap.add.fields": ADDED_CHANGE_FIELDS.join(","),
+        // An array value with more dimensions or other bounds than its column declares, as PostgreSQL's text (the converter hands it over).
+        "transforms.irregularArrays.type": IRREGULAR_ARRAYS_TRANSFORM_CLASS,
         "transforms.oversized.type": OVERSIZED_TRANSFORM_CLASS,
         "transforms.oversized.max.bytes": String(MAX_RECORD_BYTES),
         "transforms.oversized.marker.prefix": OVERSIZED_MARKER_PREFIX,

@@ -164,6 +164,10 @@ export const DEBEZIUM_TYPE_SETTINGS: Readonly<Record<string, string>> = {
     "time.precision.mode": "isostring",
     "interval.handling.mode": "string",
     "binary.handling.mode": "base64",
+    // Every value read as PostgreSQL's text, as the initial snapshot's plain query and the stream read it: pgjdbc
+    // otherwise switches a statement run five times (an incremental snapshot's chunk query) to binary results,
+    // whose arrays lose their bounds and whose dates and timestamps pass through Java's calendar.
+    "driver.binaryTransfer": "false",
     "unavailable.value.placeholder": UNAVAILABLE_VALUE_PLACEHOLDER,
     converters: "pgValues",
     "pgValues.type": "pgadxcdc.converters.PostgresSpecialValues",
@@ -198,6 +202,9 @@ const PG_YEAR = `LEAST(GREATEST(CASE WHEN ${ISO_FIELDS}[1]::int <= 0 THEN ${ISO_
  * A timestamp's infinities: Debezium gives a scalar 'infinity'/'-infinity' years 292278994 and -292275055
  * (beyond any PostgreSQL timestamp, 4713 BC to 294276 AD); pg-adx-cdc's converter writes an array's as text.
  */
+/** SQL true for an array value that is no plain one-dimensional array: more dimensions, or a lower bound other than 1. */
+const IRREGULAR_ARRAY_SQL = "(array_ndims({c}) > 1 OR array_lower({c}, 1) <> 1)";
+
 /**
  * A time or timetz column as an interval since midnight, as the pipeline carries it: time as written
  * (24:00:00 stays 24:00:00), timetz in UTC as AT TIME ZONE 'UTC' gives it, except 24:00:00+00, which
@@ -481,18 +488,19 @@ export const TYPE_TABLE: readonly TypeRule[] = [
         id: "array",
         postgres: "arrays of the types above declared with one dimension (e.g. integer[], text[]); integer[][] is text-form",
         examples: [
-            { type: "integer[]", values: ["'{1,NULL,-3}'", "'{}'"] },
-            { type: "text[]", values: [`'{"a","b c",NULL}'`] },
+            // PostgreSQL accepts more dimensions, and other bounds, in a column declared one-dimensional.
+            { type: "integer[]", values: ["'{1,NULL,-3}'", "'{}'", "'{{1,2},{3,NULL}}'", "'[0:2]={7,8,9}'"] },
+            { type: "text[]", values: [`'{"a","b c",NULL}'`, `'[-1:0][1:2]={{"a}",b},{NULL,"d e"}}'`] },
             // Arrays Debezium 3.7 drops whole (null): the converter writes each element as PostgreSQL's text.
             { type: "{enum}[]", values: ["'{sad,happy,NULL}'", "'{}'"] },
             { type: "interval[]", values: [`'{"1 year 2 mons",-00:00:01,NULL}'`] },
-            { type: "boolean[]", values: ["'{t,f,NULL}'"] },
+            { type: "boolean[]", values: ["'{t,f,NULL}'", "'{{t},{f}}'"] },
             { type: "bigint[]", values: ["'{-9223372036854775808,9223372036854775807,NULL}'"] },
             { type: "double precision[]", values: ["'{NaN,Infinity,-Infinity,-0,5e-324,0.1}'"] },
             { type: "real[]", values: ["'{NaN,-Infinity,1e-45,3.4e38}'"] },
-            { type: "uuid[]", values: ["'{a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11,NULL}'"] },
+            { type: "uuid[]", values: ["'{a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11,NULL}'", "'[5:5]={a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11}'"] },
             { type: "jsonb[]", values: [`ARRAY['{"a": [1, {"b": null}]}'::jsonb, 'null', NULL, '"s"']`] },
-            { type: "bytea[]", values: ["ARRAY['\\x00ff'::bytea, NULL, '']"] },
+            { type: "bytea[]", values: ["ARRAY['\\x00ff'::bytea, NULL, '']", "ARRAY[['\\x00'::bytea], [NULL]]"] },
             { type: "inet[]", values: ["'{192.168.0.1/24,::1,10.0.0.1}'"] },
         ],
         matches: (c) =>
@@ -504,14 +512,17 @@ export const TYPE_TABLE: readonly TypeRule[] = [
         debeziumJson:
             'JSON array of the element\'s form (date, time, numeric, timestamp and timestamptz elements written by pg-adx-cdc\'s converter, which keeps BC, the infinities, NaN and 24:00:00; enum and interval elements, which Debezium 3.7 drops, as PostgreSQL\'s text: "sad", "1 year 2 mons")',
         kusto: "dynamic",
-        note: "a dynamic array; mv-expand or c[0] in a query. A column declared with more dimensions (integer[][]) is text-form: PostgreSQL's array text, exact. A multi-dimensional value in a column declared one-dimensional (PostgreSQL allows '{{1,2},{3,4}}' in integer[]) is not a one-dimensional array: in an array of text, varchar, char(n), date, time, numeric, timestamp, timestamptz, enum or interval (pg-adx-cdc's converter) each sub-array arrives as PostgreSQL's text (\"{1,2}\"), nothing lost and capture going on; known limit: in an array of another element type (integer[], boolean[], uuid[], ...) Debezium 3.7 writes null elements; `reconcile` reports both (its canonical text keeps the dimensions); declare such a column integer[][] (ALTER TABLE ... ALTER COLUMN c TYPE integer[][], no rewrite) before its table is captured, to capture it exactly as text; and an array whose lower bound is not 1 ('[0:2]={1,2,3}', rare outside hand-written SQL) arrives as its elements, without the bounds; `reconcile` compares the bounds and reports such rows",
-        // Element by element, each read back by its own rule's SQL ({element}, with $1 the element's text and {c} the element).
-        // An array whose lower bound is not 1 carries its bounds in front ("[0:2][1,2,3]"), so reconcile reports what ADX
-        // (its elements only) cannot hold instead of finding it equal.
-        canonicalSql: orNull("CASE WHEN array_lower({c}, 1) <> 1 THEN array_dims({c}) ELSE '' END || array_to_json({c})::text"),
+        note: "a dynamic array; mv-expand or c[0] in a query. PostgreSQL accepts in a column declared one-dimensional a value with more dimensions ('{{1,2},{3,4}}' in integer[]) or with other bounds ('[0:2]={7,8,9}'): such a value arrives as a JSON string in the dynamic column, PostgreSQL's text of it, exact (gettype(c) == \"string\"; pg-adx-cdc's converter and transform, where Debezium 3.7 writes null elements or drops the bounds). A column declared with more dimensions (integer[][]) is text-form: PostgreSQL's array text. Known limit: timetz[] is Debezium's own conversion, which writes such a value's elements without its dimensions and bounds (`reconcile` reports it)",
+        // Element by element, each read back by its own rule's SQL ({element}, with $1 the element's text and {c} the element);
+        // a value with more dimensions or other bounds as PostgreSQL's text, which Kusto's tostring() gives bare and this
+        // session reads back as the column's type and writes again (its DateStyle, TimeZone, ... on both sides).
+        canonicalSql: orNull(`CASE WHEN ${IRREGULAR_ARRAY_SQL} THEN {c}::text ELSE array_to_json({c})::text END`),
         sameValueSql:
-            "(COALESCE(array_lower({c}, 1), 1) = 1 AND jsonb_array_length($1::jsonb) = cardinality({c}) AND COALESCE((SELECT bool_and(CASE WHEN a.v IS NULL THEN e.v IS NULL ELSE COALESCE({element}, false) END) " +
-            "FROM jsonb_array_elements_text($1::jsonb) WITH ORDINALITY a(v, i) JOIN unnest({c}) WITH ORDINALITY e(v, i) ON a.i = e.i), true))",
+            `CASE WHEN jsonb_typeof($1::jsonb) = 'string' THEN COALESCE(${IRREGULAR_ARRAY_SQL}, false) AND (($1::jsonb #>> '{}')::{type})::text = {c}::text ` +
+            "ELSE NOT COALESCE(" +
+            IRREGULAR_ARRAY_SQL +
+            ", false) AND jsonb_array_length($1::jsonb) = cardinality({c}) AND COALESCE((SELECT bool_and(CASE WHEN a.v IS NULL THEN e.v IS NULL ELSE COALESCE({element}, false) END) " +
+            "FROM jsonb_array_elements_text($1::jsonb) WITH ORDINALITY a(v, i) JOIN unnest({c}) WITH ORDINALITY e(v, i) ON a.i = e.i), true) END",
     },
     {
         id: "enum",
@@ -606,8 +617,8 @@ const NOT_ARRAY_ELEMENT_RULES = new Set(["array", "hstore", "money", TEXT_FORM_R
 
 /**
  * Element rules whose arrays the converter writes as JSON arrays of each element's PostgreSQL text: those Debezium
- * 3.7 drops whole (null: enum, interval), and text (Debezium writes the same strings, but a multi-dimensional value
- * in a one-dimensional column as Java object names, "[Ljava.lang.String;@6457f050"; the converter keeps each sub-array's text).
+ * 3.7 drops whole (null: enum, interval), and text (the same strings Debezium writes; the converter sees each value's
+ * text, so one with more dimensions or other bounds arrives as that text where Debezium writes Java object names).
  */
 const ELEMENT_TEXT_ARRAY_RULES = new Set(["enum", "interval", "text"]);
 
@@ -622,6 +633,40 @@ export function elementTextArrayTypeNames(tables: readonly CatalogTable[]): stri
             if (typeRuleFor(table.qualifiedName, column).id === "array" && ELEMENT_TEXT_ARRAY_RULES.has(typeRuleFor(table.qualifiedName, arrayElementColumn(column)).id))
                 names.add(column.typeName);
     return [...names].sort();
+}
+
+/**
+ * Element rules whose arrays Debezium 3.7 converts itself, and the form it writes each element in (the converter's
+ * element forms): the converter writes these arrays as Debezium does, so that it sees each value's text and writes
+ * one with more dimensions or other bounds as that text.
+ */
+const TYPED_ARRAY_ELEMENT_FORMS: Readonly<Record<string, string>> = {
+    smallint: "int16",
+    integer: "int32",
+    bigint: "int64",
+    real: "float32",
+    double: "float64",
+    boolean: "boolean",
+    uuid: "string",
+    json: "string",
+    network: "string",
+    // binary.handling.mode=base64
+    bytea: "base64",
+};
+
+/** The source connector setting that names those array types for pg-adx-cdc's converter, "type:form". */
+export const TYPED_ARRAY_TYPES_SETTING = "pgValues.typed.array.types";
+
+/** TYPED_ARRAY_TYPES_SETTING's entries: the captured one-dimensional array columns' types (pg_type.typname) whose element rule Debezium converts, with the element's form. */
+export function typedArrayTypes(tables: readonly CatalogTable[]): string[] {
+    const entries = new Set<string>();
+    for (const table of tables)
+        for (const column of table.columns) {
+            if (typeRuleFor(table.qualifiedName, column).id !== "array") continue;
+            const form = TYPED_ARRAY_ELEMENT_FORMS[typeRuleFor(table.qualifiedName, arrayElementColumn(column)).id];
+            if (form) entries.add(`${column.typeName}:${form}`);
+        }
+    return [...entries].sort();
 }
 
 /** An array column declared with more than one dimension: text-form by its declaration, not by its type. */

@@ -29,7 +29,14 @@ import { freePort, killProcess, ManagedProcess, portOpen, startProcess, stopProc
 import { createTopics, eventHubsLikeBrokerJvmFlags, EventHubsLikeAuthentication, eventHubsLikeListener } from "./eventHubsLikeBroker";
 import { KafkaAccess } from "../runtime/kafkaClient";
 import { eventHubsOperatorAuthentication } from "../connectors/workerSettings";
-import { DebeziumSourceInput, DEFAULT_KAFKA_COMPRESSION, EMISSION_STAMP_TRANSFORM_CLASS, OVERSIZED_TRANSFORM_CLASS, TRUNCATE_TRANSFORM_CLASS } from "../connectors/debeziumSource";
+import {
+    DebeziumSourceInput,
+    DEFAULT_KAFKA_COMPRESSION,
+    EMISSION_STAMP_TRANSFORM_CLASS,
+    IRREGULAR_ARRAYS_TRANSFORM_CLASS,
+    OVERSIZED_TRANSFORM_CLASS,
+    TRUNCATE_TRANSFORM_CLASS,
+} from "../connectors/debeziumSource";
 import { DEFAULT_TABLE_PARTITIONS, KafkaTopicSpec } from "../connectors/kafkaTopics";
 import { createLocalTls, LocalTls, LocalTlsOptions } from "./localTls";
 import { JvmRole, localJvmFlags } from "../connectors/jvmSettings";
@@ -465,6 +472,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
                         plugins.includes("KustoSinkConnector") &&
                         plugins.includes(TRUNCATE_TRANSFORM_CLASS) &&
                         plugins.includes(OVERSIZED_TRANSFORM_CLASS) &&
+                        plugins.includes(IRREGULAR_ARRAYS_TRANSFORM_CLASS) &&
                         plugins.includes(EMISSION_STAMP_TRANSFORM_CLASS)
                     );
                 },

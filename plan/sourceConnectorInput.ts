@@ -2,7 +2,7 @@
 // tables: one builder for what the stack deploys (components/cdcPipeline.ts) and what the local
 // pipeline and the e2e run start, so a setting the e2e run exercises is the setting deployed.
 import type { DebeziumSourceInput } from "../connectors/debeziumSource";
-import { CatalogTable, domainBaseTypes, elementTextArrayTypeNames, textFormColumns, textFormTypeNames } from "../contract/typeTable";
+import { CatalogTable, domainBaseTypes, elementTextArrayTypeNames, textFormColumns, textFormTypeNames, typedArrayTypes } from "../contract/typeTable";
 import { messageKeyColumns } from "../postgres/catalog";
 import type { PipelinePlan } from "./pipelinePlan";
 
@@ -27,6 +27,7 @@ export function sourceConnectorInput(plan: PipelinePlan, described: (CatalogTabl
         textFormColumns: textFormColumns(described),
         domainTypes: domainBaseTypes(described),
         elementTextArrayTypes: elementTextArrayTypeNames(described),
+        typedArrayTypes: typedArrayTypes(described),
         keyColumns: messageKeyColumns(captured),
         topicPrefix: plan.topicPrefix,
         slotName: plan.postgres.slotName,

@@ -20,7 +20,17 @@ import {
     heartbeatStalledQuery,
     jsonPathOf,
 } from "../../kql/adxModel";
-import { CatalogColumn, elementTextArrayTypeNames, fillTypeSql, TEXT_FORM_RULE_ID, textFormColumns, textFormTypeNames, TYPE_TABLE, typeRuleFor } from "../../contract/typeTable";
+import {
+    CatalogColumn,
+    elementTextArrayTypeNames,
+    fillTypeSql,
+    TEXT_FORM_RULE_ID,
+    textFormColumns,
+    textFormTypeNames,
+    TYPE_TABLE,
+    typedArrayTypes,
+    typeRuleFor,
+} from "../../contract/typeTable";
 import { currentStateKey } from "../../postgres/catalog";
 import type { CatalogTable } from "../../contract/typeTable";
 import { captureProblems } from "../../postgres/sourceCatalogResource";
@@ -194,9 +204,13 @@ describe("the type table", () => {
         const amounts = { ...base("amounts", "money[]", "_money"), kind: "array" as const, elementTypeName: "money", elementKind: "base" as const };
         assert.deepEqual([moods, spans, amounts].map(ruleOf), ["array", "array", TEXT_FORM_RULE_ID]);
         assert.deepEqual(elementTextArrayTypeNames([table([moods, spans, amounts, ints])]), ["_interval", "_mood"]);
-        // text[], varchar[], char(n)[]: the same strings, but a multi-dimensional value keeps its sub-arrays' text.
+        // text[], varchar[], char(n)[]: the same strings as Debezium writes.
         const labels = { ...base("labels", "varchar(20)[]", "_varchar"), kind: "array" as const, elementTypeName: "varchar", elementKind: "base" as const };
         assert.deepEqual(elementTextArrayTypeNames([table([labels, ints])]), ["_varchar"]);
+        // Arrays Debezium converts itself, with the element's form: the converter writes them too, so that it sees every value's text.
+        const flags = { ...base("flags", "boolean[]", "_bool"), kind: "array" as const, elementTypeName: "bool", elementKind: "base" as const };
+        const blobs = { ...base("blobs", "bytea[]", "_bytea"), kind: "array" as const, elementTypeName: "bytea", elementKind: "base" as const };
+        assert.deepEqual(typedArrayTypes([table([ints, flags, blobs, labels, moods, amounts])]), ["_bool:boolean", "_bytea:base64", "_int4:int32"]);
         assert.deepEqual(textFormTypeNames([table([moods, spans, amounts, ints])]), ["_money"]);
     });
 });

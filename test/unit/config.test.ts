@@ -181,7 +181,7 @@ describe("builders", () => {
         assert.equal(config["snapshot.mode"], "when_needed");
         // TRUNCATE is captured, and turned into a change row before the flattening (which drops it).
         assert.equal(config["skipped.operations"], "none");
-        assert.deepEqual(config.transforms.split(","), ["dropHeartbeats", "truncates", "unwrap", "oversized", "emissionStamp"]);
+        assert.deepEqual(config.transforms.split(","), ["dropHeartbeats", "truncates", "unwrap", "irregularArrays", "oversized", "emissionStamp"]);
         assert.equal(config["transforms.oversized.max.bytes"], "900000");
         // Last: every record that reaches Kafka, a TRUNCATE's and an oversized row's too, carries the stamp.
         assert.equal(config["transforms.emissionStamp.type"], "pgadxcdc.transforms.EmissionStamp");

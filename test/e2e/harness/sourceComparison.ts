@@ -56,7 +56,9 @@ export async function compareWithSource(pipeline: LocalPipeline, admin: Client, 
             const typed = row[adxColumnName(c.name)];
             const typedEmpty = typed === null || typed === undefined || (rule.kusto === "string" && typed === "");
             const fromRecord = typedEmpty && inRecord !== null && inRecord !== undefined && rule.recordSameValueSql !== undefined;
-            const p = param(fromRecord ? adxText(inRecord) : typedEmpty && (inRecord === null || inRecord === undefined) ? null : adxText(typed));
+            // A dynamic column's string (an array PostgreSQL writes as its text) is read back as JSON text, as reconcile reads it.
+            const typedText = rule.kusto === "dynamic" && typeof typed === "string" && typed !== "" ? JSON.stringify(typed) : adxText(typed);
+            const p = param(fromRecord ? adxText(inRecord) : typedEmpty && (inRecord === null || inRecord === undefined) ? null : typedText);
             const template = fromRecord ? rule.recordSameValueSql! : rule.sameValueSql;
             return { p, sql: readBackSql(template, p, { catalog: c, sql: quoteIdent(c.name) }, table) };
         };

@@ -43,6 +43,13 @@ import io.debezium.spi.converter.RelationalColumn;
  *   3.7 drops most of them (unknown types), or writes a struct (point) or bytes (bit); both paths hand
  *   this converter the value as text, as a pgjdbc PGobject or as a java.sql.Array, each of which holds
  *   PostgreSQL's text.
+ * - Arrays of the types Debezium 3.7 converts itself (integer[], boolean[], uuid[], jsonb[], bytea[], ...:
+ *   `typed.array.types`), written element by element as Debezium writes them, so that the converter sees
+ *   every array's text.
+ * - Every array value PostgreSQL accepts in a column declared one-dimensional but that is not a plain
+ *   one-dimensional array ('{{1,2},{3,4}}', '[0:2]={1,2,3}'): an IrregularArray holding PostgreSQL's text,
+ *   which the IrregularArraysToText transform writes as that text. Debezium 3.7 writes null elements, Java
+ *   object names or the elements without their bounds.
  */
 public class PostgresSpecialValues implements CustomConverter<SchemaBuilder, RelationalColumn> {
     public static final String POSITIVE_INFINITY = "infinity";
@@ -82,6 +89,20 @@ public class PostgresSpecialValues implements CustomConverter<SchemaBuilder, Rel
      */
     public static final String ELEMENT_TEXT_ARRAY_TYPES_PROPERTY = "element.text.array.types";
     private final Set<String> elementTextArrayTypes = new HashSet<>();
+    /**
+     * One-dimensional array types Debezium 3.7 converts itself, "type:form" (pg_type.typname and the element's
+     * form: int16, int32, int64, float32, float64, boolean, string, base64), comma-separated: written here
+     * element by element as Debezium writes them, so that an irregular value reaches IrregularArray. Debezium's
+     * own array types (BUILT_IN_TYPED_ARRAYS) need no entry, so a column of one added while capture runs is
+     * written alike; the setting names the others (arrays of a domain over one of them).
+     */
+    public static final String TYPED_ARRAY_TYPES_PROPERTY = "typed.array.types";
+    private final Map<String, ElementForm> typedArrayTypes = new HashMap<>();
+    /** The array types Debezium 3.7 converts element by element itself (PostgresValueConverter), by pg_type.typname. */
+    private static final Map<String, String> BUILT_IN_TYPED_ARRAYS = Map.ofEntries(Map.entry("_int2", "int16"), Map.entry("_int4", "int32"),
+            Map.entry("_int8", "int64"), Map.entry("_float4", "float32"), Map.entry("_float8", "float64"), Map.entry("_bool", "boolean"),
+            Map.entry("_uuid", "string"), Map.entry("_json", "string"), Map.entry("_jsonb", "string"), Map.entry("_inet", "string"),
+            Map.entry("_cidr", "string"), Map.entry("_macaddr", "string"), Map.entry("_bytea", "base64"));
     /** DOMAIN_TYPES_PROPERTY: domain → base type. */
     private final Map<String, String> domainBases = new HashMap<>();
 
@@ -99,6 +120,14 @@ public class PostgresSpecialValues implements CustomConverter<SchemaBuilder, Rel
         }
         for (String type : props.getProperty(ELEMENT_TEXT_ARRAY_TYPES_PROPERTY, "").split(",")) {
             if (!type.isBlank()) elementTextArrayTypes.add(type.trim());
+        }
+        BUILT_IN_TYPED_ARRAYS.forEach((type, form) -> typedArrayTypes.put(type, ElementForm.named(form)));
+        for (String entry : props.getProperty(TYPED_ARRAY_TYPES_PROPERTY, "").split(",")) {
+            if (entry.isBlank()) continue;
+            int colon = entry.lastIndexOf(':');
+            ElementForm form = colon <= 0 ? null : ElementForm.named(entry.substring(colon + 1).trim());
+            if (form == null) throw new IllegalArgumentException(TYPED_ARRAY_TYPES_PROPERTY + ": not type:form (form one of " + ElementForm.names() + "): " + entry);
+            typedArrayTypes.put(entry.substring(0, colon).trim(), form);
         }
         for (String entry : props.getProperty(DOMAIN_TYPES_PROPERTY, "").split(",")) {
             if (entry.isBlank()) continue;
@@ -189,6 +218,98 @@ public class PostgresSpecialValues implements CustomConverter<SchemaBuilder, Rel
             if (column.isOptional()) schema.optional();
             registration.register(schema, value -> value == null ? null : isUnchangedToastMarker(value) ? List.of(unavailablePlaceholder) : arrayOf(type, column, value, e -> dateText(column, e)));
         }
+        else if (typedArrayTypes.containsKey(type)) {
+            ElementForm form = typedArrayTypes.get(type);
+            SchemaBuilder schema = SchemaBuilder.array(form.schema);
+            if (column.isOptional()) schema.optional();
+            // An unchanged TOASTed array Debezium marks with the placeholder as its only element, in the element's form
+            // where one can hold it (its bytes' base64, as Debezium's own array converters do); the reselect
+            // post-processor reads such a value back from the table.
+            registration.register(schema, value -> value == null ? null : isUnchangedToastMarker(value) ? form.unavailable(unavailablePlaceholder) : arrayOf(type, column, value, e -> form.parse(e.toString())));
+        }
+    }
+
+    /** How Debezium 3.7 writes an element of an array type it converts itself, from the element's PostgreSQL text. */
+    enum ElementForm {
+        INT16(Schema.OPTIONAL_INT16_SCHEMA, Short::valueOf),
+        INT32(Schema.OPTIONAL_INT32_SCHEMA, Integer::valueOf),
+        INT64(Schema.OPTIONAL_INT64_SCHEMA, Long::valueOf),
+        FLOAT32(Schema.OPTIONAL_FLOAT32_SCHEMA, Float::valueOf),
+        FLOAT64(Schema.OPTIONAL_FLOAT64_SCHEMA, Double::valueOf),
+        BOOLEAN(Schema.OPTIONAL_BOOLEAN_SCHEMA, text -> "t".equals(text) || "true".equals(text)),
+        /** uuid, json, jsonb, inet, cidr, macaddr: the text as it is. */
+        STRING(Schema.OPTIONAL_STRING_SCHEMA, text -> text),
+        /** bytea with binary.handling.mode=base64. */
+        BASE64(Schema.OPTIONAL_STRING_SCHEMA, text -> java.util.Base64.getEncoder().encodeToString(byteaBytes(text)));
+
+        final Schema schema;
+        private final Function<String, Object> parser;
+
+        ElementForm(Schema schema, Function<String, Object> parser) {
+            this.schema = schema;
+            this.parser = parser;
+        }
+
+        Object parse(String text) {
+            return parser.apply(text);
+        }
+
+        /**
+         * An unchanged TOASTed array as Debezium's reselect post-processor recognizes it (and reads the value back
+         * from the table): the placeholder as the only element of a string array, its bytes as the elements of an
+         * integer or bigint array. An array of another form has none: the placeholder's text then arrives in its
+         * place (IrregularArray), shown rather than a silent null.
+         */
+        List<?> unavailable(String placeholder) {
+            byte[] bytes = placeholder.getBytes(StandardCharsets.UTF_8);
+            switch (this) {
+                case STRING:
+                case BASE64:
+                    return List.of(placeholder);
+                case INT32: {
+                    List<Integer> ints = new ArrayList<>(bytes.length);
+                    for (byte b : bytes) ints.add((int) b);
+                    return ints;
+                }
+                case INT64: {
+                    List<Long> longs = new ArrayList<>(bytes.length);
+                    for (byte b : bytes) longs.add((long) b);
+                    return longs;
+                }
+                default:
+                    return new IrregularArray(placeholder);
+            }
+        }
+
+        static ElementForm named(String name) {
+            for (ElementForm form : values())
+                if (form.name().equalsIgnoreCase(name)) return form;
+            return null;
+        }
+
+        static String names() {
+            return java.util.Arrays.stream(values()).map(f -> f.name().toLowerCase()).collect(java.util.stream.Collectors.joining(", "));
+        }
+    }
+
+    /** A bytea's bytes from PostgreSQL's text of it: hex ("\\x00ff", bytea_output's default) or escape ("a\\000b"). */
+    static byte[] byteaBytes(String text) {
+        if (text.startsWith("\\x")) {
+            byte[] bytes = new byte[(text.length() - 2) / 2];
+            for (int i = 0; i < bytes.length; i++) bytes[i] = (byte) Integer.parseInt(text.substring(2 + 2 * i, 4 + 2 * i), 16);
+            return bytes;
+        }
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c != '\\') bytes.write(c);
+            else if (text.charAt(i + 1) == '\\') bytes.write(text.charAt(++i));
+            else {
+                bytes.write(Integer.parseInt(text.substring(i + 1, i + 4), 8));
+                i += 3;
+            }
+        }
+        return bytes.toByteArray();
     }
 
     /**
@@ -224,23 +345,22 @@ public class PostgresSpecialValues implements CustomConverter<SchemaBuilder, Rel
 
     /**
      * A one-dimensional array's elements, each written by `element` (NULL stays null); `type` is the column's (base)
-     * type. A value PostgreSQL accepts in a column declared one-dimensional but that has more dimensions
-     * ('{{1,2},{3,4}}') keeps each sub-array as PostgreSQL's text ("{1,2}"), unconverted: no element is lost,
-     * where Debezium 3.7 writes nulls or Java object names. An array's bounds ('[0:2]={...}') are not kept.
+     * type. A value PostgreSQL accepts in a column declared one-dimensional but that is no plain one-dimensional
+     * array ('{{1,2},{3,4}}', '[0:2]={1,2,3}') is an IrregularArray of its text: nothing of it is lost, where
+     * Debezium 3.7 writes null elements, Java object names, or the elements without their bounds.
      */
-    private static List<String> arrayOf(String type, RelationalColumn column, Object value, Function<Object, String> element) {
+    private static List<?> arrayOf(String type, RelationalColumn column, Object value, Function<Object, ?> element) {
         Object[] elements;
-        if (value instanceof java.sql.Array array) {
+        if (value instanceof java.sql.Array || value instanceof String) {
             // pgjdbc's array holds PostgreSQL's own text of the array on both paths; reading that text keeps
             // values its element parser cannot hold (NaN, Infinity, 24:00:00, a date of the days the Julian
-            // calendar skipped, 1582-10-05 to 10-14) and sub-arrays.
-            elements = parseArrayLiteral(column, array.toString()).toArray();
+            // calendar skipped, 1582-10-05 to 10-14), sub-arrays and bounds.
+            String literal = value.toString();
+            if (IrregularArray.isIrregular(literal)) return new IrregularArray(literal);
+            elements = parseArrayLiteral(column, literal).toArray();
         }
         else if (value instanceof List<?> list) {
             elements = list.toArray();
-        }
-        else if (value instanceof String literal) {
-            elements = parseArrayLiteral(column, literal).toArray();
         }
         else if (value instanceof Object[] array) {
             elements = array;
@@ -248,27 +368,19 @@ public class PostgresSpecialValues implements CustomConverter<SchemaBuilder, Rel
         else {
             throw new IllegalArgumentException("date[] column " + column.name() + ": unexpected " + value.getClass().getName());
         }
-        List<String> texts = new ArrayList<>(elements.length);
-        for (Object e : elements) texts.add(e == null ? null : e instanceof SubArray sub ? sub.text() : element.apply(e));
-        return texts;
+        List<Object> converted = new ArrayList<>(elements.length);
+        for (Object e : elements) converted.add(e == null ? null : element.apply(e));
+        return converted;
     }
 
-    /** A sub-array of a multi-dimensional value, as PostgreSQL writes it ("{1,2}"). */
-    record SubArray(String text) {}
-
     /**
-     * The top-level elements of an array literal as PostgreSQL writes it: {a,"b c",NULL} gives a, "b c" and null;
-     * a dimension prefix ([0:2]=) is skipped; a nested sub-array ({{1,2},{3,4}}) gives each sub-array as a
-     * SubArray of its text.
+     * The elements of a one-dimensional array literal as PostgreSQL writes it, with its default bounds:
+     * {a,"b c",NULL} gives a, "b c" and null.
      */
     static List<Object> parseArrayLiteral(RelationalColumn column, String literal) {
         String text = literal.trim();
-        if (text.startsWith("[")) {
-            int equals = text.indexOf('=');
-            if (equals < 0) throw new IllegalArgumentException("array column " + column.name() + ": not an array literal: " + literal);
-            text = text.substring(equals + 1).trim();
-        }
-        if (!text.startsWith("{") || !text.endsWith("}")) throw new IllegalArgumentException("array column " + column.name() + ": not an array literal: " + literal);
+        if (IrregularArray.isIrregular(text) || !text.startsWith("{") || !text.endsWith("}"))
+            throw new IllegalArgumentException("array column " + column.name() + ": not a one-dimensional array literal: " + literal);
         List<Object> elements = new ArrayList<>();
         String body = text.substring(1, text.length() - 1);
         if (body.isEmpty()) return elements;
@@ -286,15 +398,6 @@ public class PostgresSpecialValues implements CustomConverter<SchemaBuilder, Rel
                 quoted = true;
                 wasQuoted = true;
             }
-            else if (c == '{' && current.length() == 0 && !wasQuoted) {
-                // A sub-array: kept whole, up to its matching brace (quotes and escapes inside it respected).
-                int end = subArrayEnd(column, body, i, literal);
-                elements.add(new SubArray(body.substring(i, end + 1)));
-                i = end + 1;
-                while (i < body.length() && body.charAt(i) != ',') i++;
-                if (i >= body.length()) return elements;
-                continue;
-            }
             else if (c == ',') {
                 elements.add(!wasQuoted && "NULL".equals(current.toString()) ? null : current.toString());
                 current.setLength(0);
@@ -304,23 +407,6 @@ public class PostgresSpecialValues implements CustomConverter<SchemaBuilder, Rel
         }
         elements.add(!wasQuoted && "NULL".equals(current.toString()) ? null : current.toString());
         return elements;
-    }
-
-    /** The index of the brace that closes the sub-array opening at `start`. */
-    private static int subArrayEnd(RelationalColumn column, String body, int start, String literal) {
-        int depth = 0;
-        boolean quoted = false;
-        for (int i = start; i < body.length(); i++) {
-            char c = body.charAt(i);
-            if (quoted) {
-                if (c == '\\') i++;
-                else if (c == '"') quoted = false;
-            }
-            else if (c == '"') quoted = true;
-            else if (c == '{') depth++;
-            else if (c == '}' && --depth == 0) return i;
-        }
-        throw new IllegalArgumentException("array column " + column.name() + ": unbalanced braces in " + literal);
     }
 
     /**
