@@ -502,6 +502,7 @@ export const TYPE_TABLE: readonly TypeRule[] = [
             { type: "jsonb[]", values: [`ARRAY['{"a": [1, {"b": null}]}'::jsonb, 'null', NULL, '"s"']`] },
             { type: "bytea[]", values: ["ARRAY['\\x00ff'::bytea, NULL, '']", "ARRAY[['\\x00'::bytea], [NULL]]"] },
             { type: "inet[]", values: ["'{192.168.0.1/24,::1,10.0.0.1}'"] },
+            { type: "timetz[]", values: ["'{12:34:56.789+05:30,24:00:00+00,24:00:00+05,NULL}'", "'{{23:00:00-01},{00:00:00.5+00}}'"] },
         ],
         matches: (c) =>
             c.kind === "array" &&
@@ -512,7 +513,7 @@ export const TYPE_TABLE: readonly TypeRule[] = [
         debeziumJson:
             'JSON array of the element\'s form (date, time, numeric, timestamp and timestamptz elements written by pg-adx-cdc\'s converter, which keeps BC, the infinities, NaN and 24:00:00; enum and interval elements, which Debezium 3.7 drops, as PostgreSQL\'s text: "sad", "1 year 2 mons")',
         kusto: "dynamic",
-        note: "a dynamic array; mv-expand or c[0] in a query. PostgreSQL accepts in a column declared one-dimensional a value with more dimensions ('{{1,2},{3,4}}' in integer[]) or with other bounds ('[0:2]={7,8,9}'): such a value arrives as a JSON string in the dynamic column, PostgreSQL's text of it, exact (gettype(c) == \"string\"; pg-adx-cdc's converter and transform, where Debezium 3.7 writes null elements or drops the bounds). A column declared with more dimensions (integer[][]) is text-form: PostgreSQL's array text. Known limit: timetz[] is Debezium's own conversion, which writes such a value's elements without its dimensions and bounds (`reconcile` reports it)",
+        note: "a dynamic array; mv-expand or c[0] in a query. PostgreSQL accepts in a column declared one-dimensional a value with more dimensions ('{{1,2},{3,4}}' in integer[]) or with other bounds ('[0:2]={7,8,9}'): such a value arrives as a JSON string in the dynamic column, PostgreSQL's text of it, exact (gettype(c) == \"string\"; pg-adx-cdc's converter and transform, where Debezium 3.7 writes null elements or drops the bounds). A column declared with more dimensions (integer[][]) is text-form: PostgreSQL's array text.",
         // Element by element, each read back by its own rule's SQL ({element}, with $1 the element's text and {c} the element);
         // a value with more dimensions or other bounds as PostgreSQL's text, which Kusto's tostring() gives bare and this
         // session reads back as the column's type and writes again (its DateStyle, TimeZone, ... on both sides).
@@ -652,6 +653,8 @@ const TYPED_ARRAY_ELEMENT_FORMS: Readonly<Record<string, string>> = {
     network: "string",
     // binary.handling.mode=base64
     bytea: "base64",
+    // timetz (Debezium's ZonedTime; time[] is the converter's own, 24:00:00 kept)
+    time: "timetz",
 };
 
 /** The source connector setting that names those array types for pg-adx-cdc's converter, "type:form". */
@@ -663,8 +666,9 @@ export function typedArrayTypes(tables: readonly CatalogTable[]): string[] {
     for (const table of tables)
         for (const column of table.columns) {
             if (typeRuleFor(table.qualifiedName, column).id !== "array") continue;
-            const form = TYPED_ARRAY_ELEMENT_FORMS[typeRuleFor(table.qualifiedName, arrayElementColumn(column)).id];
-            if (form) entries.add(`${column.typeName}:${form}`);
+            const element = arrayElementColumn(column);
+            const form = TYPED_ARRAY_ELEMENT_FORMS[typeRuleFor(table.qualifiedName, element).id];
+            if (form && (form !== "timetz" || element.typeName === "timetz")) entries.add(`${column.typeName}:${form}`);
         }
     return [...entries].sort();
 }

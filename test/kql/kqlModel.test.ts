@@ -97,6 +97,7 @@ const CATALOG_OF_EXAMPLE_TYPE: Record<string, Omit<CatalogColumn, "name" | "notN
                 ["jsonb[]", "jsonb"],
                 ["bytea[]", "bytea"],
                 ["inet[]", "inet"],
+                ["timetz[]", "timetz"],
             ] as const
         ).map(([declared, element]) => [
             declared,
@@ -210,7 +211,14 @@ describe("the type table", () => {
         // Arrays Debezium converts itself, with the element's form: the converter writes them too, so that it sees every value's text.
         const flags = { ...base("flags", "boolean[]", "_bool"), kind: "array" as const, elementTypeName: "bool", elementKind: "base" as const };
         const blobs = { ...base("blobs", "bytea[]", "_bytea"), kind: "array" as const, elementTypeName: "bytea", elementKind: "base" as const };
-        assert.deepEqual(typedArrayTypes([table([ints, flags, blobs, labels, moods, amounts])]), ["_bool:boolean", "_bytea:base64", "_int4:int32"]);
+        const clocks = { ...base("clocks", "timetz[]", "_timetz"), kind: "array" as const, elementTypeName: "timetz", elementKind: "base" as const };
+        const times = { ...base("times", "time[]", "_time"), kind: "array" as const, elementTypeName: "time", elementKind: "base" as const };
+        assert.deepEqual(typedArrayTypes([table([ints, flags, blobs, labels, moods, amounts, clocks, times])]), [
+            "_bool:boolean",
+            "_bytea:base64",
+            "_int4:int32",
+            "_timetz:timetz",
+        ]);
         assert.deepEqual(textFormTypeNames([table([moods, spans, amounts, ints])]), ["_money"]);
     });
 });

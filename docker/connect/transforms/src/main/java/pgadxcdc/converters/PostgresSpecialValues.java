@@ -102,7 +102,7 @@ public class PostgresSpecialValues implements CustomConverter<SchemaBuilder, Rel
     private static final Map<String, String> BUILT_IN_TYPED_ARRAYS = Map.ofEntries(Map.entry("_int2", "int16"), Map.entry("_int4", "int32"),
             Map.entry("_int8", "int64"), Map.entry("_float4", "float32"), Map.entry("_float8", "float64"), Map.entry("_bool", "boolean"),
             Map.entry("_uuid", "string"), Map.entry("_json", "string"), Map.entry("_jsonb", "string"), Map.entry("_inet", "string"),
-            Map.entry("_cidr", "string"), Map.entry("_macaddr", "string"), Map.entry("_bytea", "base64"));
+            Map.entry("_cidr", "string"), Map.entry("_macaddr", "string"), Map.entry("_bytea", "base64"), Map.entry("_timetz", "timetz"));
     /** DOMAIN_TYPES_PROPERTY: domain → base type. */
     private final Map<String, String> domainBases = new HashMap<>();
 
@@ -240,7 +240,9 @@ public class PostgresSpecialValues implements CustomConverter<SchemaBuilder, Rel
         /** uuid, json, jsonb, inet, cidr, macaddr: the text as it is. */
         STRING(Schema.OPTIONAL_STRING_SCHEMA, text -> text),
         /** bytea with binary.handling.mode=base64. */
-        BASE64(Schema.OPTIONAL_STRING_SCHEMA, text -> java.util.Base64.getEncoder().encodeToString(byteaBytes(text)));
+        BASE64(Schema.OPTIONAL_STRING_SCHEMA, text -> java.util.Base64.getEncoder().encodeToString(byteaBytes(text))),
+        /** timetz in UTC, "HH:MM:SS[.f]Z" (Debezium's ZonedTime). */
+        TIMETZ(Schema.OPTIONAL_STRING_SCHEMA, PostgresSpecialValues::timetzText);
 
         final Schema schema;
         private final Function<String, Object> parser;
@@ -290,6 +292,27 @@ public class PostgresSpecialValues implements CustomConverter<SchemaBuilder, Rel
         static String names() {
             return java.util.Arrays.stream(values()).map(f -> f.name().toLowerCase()).collect(java.util.stream.Collectors.joining(", "));
         }
+    }
+
+    /** PostgreSQL's text of a timetz (DateStyle ISO), e.g. "12:34:56.789+05:30" or "24:00:00+00". */
+    private static final Pattern POSTGRES_TIMETZ = Pattern.compile("(\\d{2}):(\\d{2}):(\\d{2})(\\.\\d+)?([+-])(\\d{2})(?::?(\\d{2}))?(?::?(\\d{2}))?");
+
+    /**
+     * A timetz as Debezium writes one: the time of day in UTC with a Z, the fraction as long as it needs to be
+     * ("07:04:56.789Z"), a time that crosses midnight wrapped as PostgreSQL's AT TIME ZONE 'UTC' wraps it, and
+     * 24:00:00+00 kept as 24:00:00Z.
+     */
+    static String timetzText(String text) {
+        Matcher m = POSTGRES_TIMETZ.matcher(text.trim());
+        if (!m.matches()) throw new IllegalArgumentException("timetz element: unexpected value " + text);
+        long micros = ((Long.parseLong(m.group(1)) * 60 + Long.parseLong(m.group(2))) * 60 + Long.parseLong(m.group(3))) * 1_000_000L
+                + (m.group(4) == null ? 0 : Long.parseLong((m.group(4).substring(1) + "000000").substring(0, 6)));
+        long offsetSeconds = (Long.parseLong(m.group(6)) * 60 + (m.group(7) == null ? 0 : Long.parseLong(m.group(7)))) * 60 + (m.group(8) == null ? 0 : Long.parseLong(m.group(8)));
+        if ("-".equals(m.group(5))) offsetSeconds = -offsetSeconds;
+        long day = 86_400_000_000L;
+        long utc = micros == day && offsetSeconds == 0 ? day : Math.floorMod(micros - offsetSeconds * 1_000_000L, day);
+        String fraction = utc % 1_000_000 == 0 ? "" : String.format(".%06d", utc % 1_000_000).replaceAll("0+$", "");
+        return String.format("%02d:%02d:%02d%sZ", utc / 3_600_000_000L, utc / 60_000_000 % 60, utc / 1_000_000 % 60, fraction);
     }
 
     /** A bytea's bytes from PostgreSQL's text of it: hex ("\\x00ff", bytea_output's default) or escape ("a\\000b"). */

@@ -82,6 +82,8 @@ class PostgresSpecialValuesTest {
         assertEquals(Arrays.asList("AP8=", null, ""), convert("_bytea", pgArray("{\"\\\\x00ff\",NULL,\"\\\\x\"}")));
         assertArrayEquals(new byte[] { 'a', 0, '\\' }, PostgresSpecialValues.byteaBytes("a\\000\\\\"));
         assertEquals(List.of(), convert("_uuid", pgArray("{}")));
+        assertEquals(Arrays.asList("07:04:56.789Z", "24:00:00Z", "19:00:00Z", "00:00:00Z", "01:00:00.000001Z", null),
+                convert("_timetz", pgArray("{12:34:56.789+05:30,24:00:00+00,24:00:00+05,23:00:00-01,00:00:00.000001-01,NULL}")));
         // An array of a domain over integer, named by the setting.
         assertEquals(Arrays.asList(5, null), convert("_posint", pgArray("{5,NULL}")));
     }
