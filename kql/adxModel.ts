@@ -297,6 +297,16 @@ export function viewKeyItems(table: CatalogTable, key: string[], recordColumn: s
     });
 }
 
+/**
+ * Terms joined by `or` as a balanced tree of parenthesized groups: Kusto refuses a query nested deeper than its safe
+ * limit, which a flat chain of a wide table's terms passes (the language service: between 300 and 500 columns).
+ */
+function balancedOr(terms: string[]): string {
+    if (terms.length <= 16) return terms.join(" or ");
+    const half = Math.ceil(terms.length / 2);
+    return `(${balancedOr(terms.slice(0, half))}) or (${balancedOr(terms.slice(half))})`;
+}
+
 /** The generated scripts of one captured table, in the order they must run. */
 export function generateAdxModel(table: CatalogTable, options: AdxModelOptions): KqlScript[] {
     if (options.key.length === 0) throw new Error(`${table.qualifiedName}: the current state needs at least one key column`);
@@ -332,7 +342,7 @@ export function generateAdxModel(table: CatalogTable, options: AdxModelOptions):
     const backfillScript = [
         `// Typed columns of rows that arrived before the column was in the model, filled from each row's record.`,
         `.update table ${names.changes} delete unfilled append filled <|`,
-        `    let unfilled = ${names.changes} | where ${isUnfilled.join(" or ")};`,
+        `    let unfilled = ${names.changes} | where ${balancedOr(isUnfilled)};`,
         `    let filled = unfilled | extend ${columns.map((c) => `${c.kusto} = coalesce(${c.kusto}, ${fromRecord(c)})`).join(", ")};`,
     ].join("\n");
 

@@ -9,6 +9,23 @@ import { quoteIdent } from "../contract/identifiers";
 
 /** Separates the columns of a row's canonical text on both sides. */
 const FIELD_SEPARATOR = "|";
+/**
+ * Most values one concatenation takes: Kusto's strcat_delim takes at most 64 arguments (the delimiter
+ * included), PostgreSQL's concat_ws 100. A wider row is concatenated in groups, and the groups again,
+ * which joins the same texts with the same separator.
+ */
+const VALUES_PER_CONCATENATION = 60;
+
+/** `concat(separator, texts)` nested so that no call takes more than VALUES_PER_CONCATENATION texts. */
+function concatenated(texts: string[], concat: (texts: string[]) => string): string {
+    if (texts.length <= VALUES_PER_CONCATENATION) return concat(texts);
+    const groups: string[] = [];
+    for (let i = 0; i < texts.length; i += VALUES_PER_CONCATENATION) {
+        const group = texts.slice(i, i + VALUES_PER_CONCATENATION);
+        groups.push(group.length === 1 ? group[0] : concat(group));
+    }
+    return concatenated(groups, concat);
+}
 
 export interface ReconcileTarget {
     /** "schema.table" as captured. */
@@ -51,12 +68,19 @@ export function canonicalSql(table: string, column: CatalogColumn): string {
 
 const keyColumns = (t: ReconcileTarget) => t.key.map((k) => t.columns.find((c) => c.name === k)!);
 
-function kqlRowText(t: ReconcileTarget, columns: CatalogColumn[]): string {
-    return columns.length === 1 ? canonicalKql(t.table, columns[0]) : `strcat_delim("${FIELD_SEPARATOR}", ${columns.map((c) => canonicalKql(t.table, c)).join(", ")})`;
+export function kqlRowText(t: ReconcileTarget, columns: CatalogColumn[]): string {
+    if (columns.length === 1) return canonicalKql(t.table, columns[0]);
+    return concatenated(
+        columns.map((c) => canonicalKql(t.table, c)),
+        (texts) => `strcat_delim("${FIELD_SEPARATOR}", ${texts.join(", ")})`,
+    );
 }
 
-function sqlRowText(t: ReconcileTarget, columns: CatalogColumn[]): string {
-    return `concat_ws('${FIELD_SEPARATOR}', ${columns.map((c) => canonicalSql(t.table, c)).join(", ")})`;
+export function sqlRowText(t: ReconcileTarget, columns: CatalogColumn[]): string {
+    return concatenated(
+        columns.map((c) => canonicalSql(t.table, c)),
+        (texts) => `concat_ws('${FIELD_SEPARATOR}', ${texts.join(", ")})`,
+    );
 }
 
 /** A sample: only keys whose hash starts with one of these hex digits (each is 1/16 of the keys). */

@@ -188,6 +188,8 @@ export function evaluateKql(node: Node, row: KustoRow, scalars: Record<string, K
                 case "iff":
                     return x === true ? args[1] : args[2];
                 case "strcat_delim":
+                    // As Kusto: at most 64 arguments, the delimiter included.
+                    if (args.length > 64) throw new Error(`strcat_delim(): expects between 2 and 64 arguments, got ${args.length}`);
                     return args
                         .slice(1)
                         .map((a) => String(convertToKustoType(a, "string")))

@@ -8,6 +8,7 @@ import * as assert from "node:assert/strict";
 import { analyzeKqlScripts } from "./kustoLanguageService";
 import { validateKqlInputs } from "../../kql/kqlSchema";
 import { buildDropCommands, currentStateOf, sinkTargetOf, splitKqlCommands } from "../../kql/kqlModel";
+import { kqlBucketRows, kqlBucketSummary } from "../../kql/reconcileQueries";
 import {
     adxColumnName,
     adxNamesFor,
@@ -278,6 +279,21 @@ describe("the generated ADX model (Kusto language service: zero diagnostics)", (
 
     it("the heartbeat model and its freshness function analyze clean", () => {
         assert.deepEqual(analyzeKqlScripts(heartbeatModelScripts(heartbeatCatalog("cdc_meta.heartbeat_cdc"), { streamingIngestion: true })), []);
+    });
+
+    it("reconcile's queries over a table of 1,600 columns (PostgreSQL's most) and over every type analyze clean: Kusto's strcat_delim takes at most 64 arguments", () => {
+        const wide: CatalogTable = {
+            qualifiedName: "erp.wide",
+            replicaIdentity: "full",
+            primaryKey: ["id"],
+            columns: [base("id", "integer", "int4", { notNull: true }), ...Array.from({ length: 1599 }, (_, i) => base(`c${i}`, "text", "text"))],
+        };
+        for (const table of [wide, ALL_TYPES]) {
+            const model = generateAdxModel(table, { key: table.primaryKey, streamingIngestion: true });
+            const target = { table: table.qualifiedName, columns: table.columns, key: table.primaryKey, functionName: adxNamesFor(table.qualifiedName).currentState };
+            const queries = [kqlBucketSummary(target, 2), kqlBucketRows(target, 2, ["0a", "ff"])];
+            assert.deepEqual(analyzeKqlScripts([...model, ...queries.map((text, i) => ({ name: `reconcile-${i}.kql`, text }))]), [], table.qualifiedName);
+        }
     });
 
     it("the pipeline-stalled alert's query analyzes clean against the heartbeat's change table, and reaches it across services from Azure Monitor", () => {

@@ -9,13 +9,15 @@ import {
     canonicalSql,
     keySample,
     kqlBucketSummary,
+    kqlRowText,
     kqlLatestChanges,
     recordReconcileCommand,
     sqlBucketSummary,
     sqlKeyFilter,
+    sqlRowText,
     ReconcileTarget,
 } from "../../kql/reconcileQueries";
-import { dotnetDoubleText } from "../../local/doubles/kqlExpression";
+import { dotnetDoubleText, evaluateKql, parseKqlExpression } from "../../local/doubles/kqlExpression";
 import { CatalogColumn } from "../../contract/typeTable";
 
 const column = (name: string, declaredType: string, typeName: string): CatalogColumn => ({ name, declaredType, typeName, kind: "base", notNull: false });
@@ -27,6 +29,24 @@ const target: ReconcileTarget = {
 };
 
 describe("reconcile queries", () => {
+    it("writes a row of 130 columns as the same text, in concatenations of at most 60 values (Kusto's strcat_delim takes 64 arguments, PostgreSQL's concat_ws 100)", () => {
+        const columns = Array.from({ length: 130 }, (_, i) => column(`c${i}`, "text", "text"));
+        const wide: ReconcileTarget = { table: "erp.wide", columns, key: ["c0"], functionName: "erp_wide_current" };
+        const row = Object.fromEntries(columns.map((c, i) => [c.name, `v${i}`]));
+        // The ADX test double refuses a strcat_delim of more than 64 arguments, as Kusto does.
+        assert.equal(evaluateKql(parseKqlExpression(kqlRowText(wide, columns)), row), columns.map((_, i) => `v${i}`).join("|"));
+        assert.equal(
+            evaluateKql(parseKqlExpression(kqlRowText(wide, columns.slice(0, 61))), row),
+            columns
+                .slice(0, 61)
+                .map((_, i) => `v${i}`)
+                .join("|"),
+        );
+        const sql = sqlRowText(wide, columns);
+        assert.equal(sql.match(/concat_ws\(/g)!.length, 1 + Math.ceil(130 / 60), sql.slice(0, 200));
+        assert.ok(sql.startsWith("concat_ws('|', concat_ws('|', "), sql.slice(0, 200));
+    });
+
     it("sizes buckets to about 2,000 rows, from 16 to 65,536", () => {
         assert.equal(bucketDigits(0), 1);
         assert.equal(bucketDigits(32_000), 1);
