@@ -16,6 +16,7 @@ import { startLocalPipeline, LocalPipeline } from "../../local/localPipeline";
 import { adminClient, sessionAs } from "../../local/capturedSource";
 import { compareWithSource, waitUntilEqual as waitUntilEqualToSource, assertEqualToSource } from "./harness/sourceComparison";
 import { bootstrapCapture } from "./harness/capturedTables";
+import { localReconcile } from "./harness/localReconcile";
 import { ADX_DATABASE, KustoSinkDeployment } from "../../local/kustoSinkDeployment";
 import { OVERSIZED_FIELD, OVERSIZED_MARKER_PREFIX, TRUNCATE_OP } from "../../contract/recordFields";
 import { connectRequest } from "../../connectors/connectRestClient";
@@ -67,7 +68,27 @@ const EDGE_ARRAY_COLUMNS = {
 const JOIN_TABLE = 'public."_CategoryToPost"';
 /** Left at REPLICA IDENTITY DEFAULT (pg-adx-cdc:capture.replicaIdentity): large TOASTed bodies, updated often. */
 const NOTES = "app.notes";
-const TABLES = [ORDERS, SESSIONS, AUDIT, EF_ORDERS, ACCENTED, DOCUMENTS, EDGE_ARRAYS, JOIN_TABLE, NOTES];
+/**
+ * A table as wide as an ERP's: 1,000 columns, past what one Kusto strcat_delim takes (63 values) and what one or-chain
+ * of Kusto's passes its query-depth limit (between 300 and 500 terms).
+ */
+const WIDE = "erp.wide";
+const WIDE_TYPES = ["integer", "text", "numeric(12,2)", "timestamptz", "boolean"];
+const WIDE_COLUMNS = Array.from({ length: 999 }, (_, i) => ({ name: `c${String(i).padStart(3, "0")}`, type: WIDE_TYPES[i % WIDE_TYPES.length] }));
+/** A value of every wide column, derived from the row's number `n`. */
+const wideValues = (n: number) =>
+    WIDE_COLUMNS.map((c, i) =>
+        c.type === "integer"
+            ? `${n * 1000 + i}`
+            : c.type === "text"
+              ? `'row ${n} col ${i}'`
+              : c.type === "boolean"
+                ? `${(n + i) % 2 === 0}`
+                : c.type === "timestamptz"
+                  ? `'2026-01-01 00:00:00+00'::timestamptz + interval '${n * 1000 + i} seconds'`
+                  : `${n}.${String(i % 100).padStart(2, "0")}`,
+    ).join(", ");
+const TABLES = [ORDERS, SESSIONS, AUDIT, EF_ORDERS, ACCENTED, DOCUMENTS, EDGE_ARRAYS, JOIN_TABLE, NOTES, WIDE];
 
 let pipeline: LocalPipeline;
 /** The stack's admin: on Azure's terms (azureLikePostgres), NOSUPERUSER and without BYPASSRLS. */
@@ -115,6 +136,7 @@ before(async () => {
     await admin.query(edgeArraysInsert(1));
     // Bodies PostgreSQL cannot compress below its TOAST threshold (8 kB of hex digits): stored out of line.
     await admin.query(`CREATE TABLE ${NOTES} (id integer PRIMARY KEY, views integer NOT NULL DEFAULT 0, body text)`);
+    await admin.query(`CREATE SCHEMA erp; CREATE TABLE ${WIDE} (id integer PRIMARY KEY, ${WIDE_COLUMNS.map((c) => `${c.name} ${c.type}`).join(", ")})`);
     await admin.query(`INSERT INTO ${NOTES} SELECT g, 0, (SELECT string_agg(md5(g || '.' || i), '') FROM generate_series(1, 250) i) FROM generate_series(1, 40) g`);
     const capture = await bootstrapCapture(pipeline, { prefix: PREFIX, tables: TABLES, scramSalt: "cmVhbHdvcmxkLXNhbHQtMTI=", defaultIdentityTables: [NOTES] });
     bootstrapInputs = capture.bootstrapInputs;
@@ -128,6 +150,8 @@ before(async () => {
     await admin.query(`INSERT INTO public.orders SELECT g, 'twin ' || g FROM generate_series(1, 30) g`);
     await admin.query(`INSERT INTO ${JOIN_TABLE} ("A", "B") SELECT g % 4, g FROM generate_series(1, 20) g`);
     await admin.query(`INSERT INTO ${ACCENTED} SELECT g / 3, g % 3, 'article ' || g FROM generate_series(1, 24) g`);
+    for (const n of [1, 2, 3]) await admin.query(`INSERT INTO ${WIDE} VALUES (${n}, ${wideValues(n)})`);
+    await admin.query(`INSERT INTO ${WIDE} (id) VALUES (4)`);
     ({ sink } = await capture.start());
 });
 
@@ -503,6 +527,24 @@ describe("real-world tables captured exactly", () => {
         await admin.query(`DELETE FROM ${EDGE_ARRAYS} WHERE id = 3`);
         await admin.query(`UPDATE ${EDGE_ARRAYS} SET times = '{24:00:00,00:00:00.5,23:59:59.999999}' WHERE id = 2`);
         await waitUntilEqual("edge arrays again", [EDGE_ARRAYS]);
+    });
+
+    it("a table of 1,000 columns: snapshot, an insert, updates of one column and of all, a delete arrive exactly, and reconcile finds it equal", async () => {
+        await admin.query(`INSERT INTO ${WIDE} VALUES (5, ${wideValues(5)})`);
+        const lastText = WIDE_COLUMNS.filter((c) => c.type === "text").at(-1)!.name;
+        await admin.query(`UPDATE ${WIDE} SET ${lastText} = 'changed' WHERE id = 1`);
+        await admin.query(`UPDATE ${WIDE} SET ${WIDE_COLUMNS.map((c) => `${c.name} = NULL`).join(", ")} WHERE id = 2`);
+        await admin.query(`DELETE FROM ${WIDE} WHERE id = 3`);
+        await waitUntilEqual("the wide table", [WIDE]);
+        const outputs = localOperationsOutputs(pipeline, { topicPrefix: PREFIX, sink, tables: [WIDE] });
+        const reconciler = await localReconcile(pipeline, outputs);
+        try {
+            const [wide] = await reconciler.run("wide");
+            assert.equal(wide.equal, true, JSON.stringify(wide.differences));
+            assert.equal(wide.sourceRows, 4);
+        } finally {
+            await reconciler.close();
+        }
     });
 
     it("a bootstrap (pulumi up) while the application holds a long transaction on a captured table takes no lock on it", async () => {
