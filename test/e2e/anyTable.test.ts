@@ -228,6 +228,11 @@ describe("any table: the ADX model generated from the catalog, every type, compo
         await admin.query(`UPDATE ${PRICE_HISTORY} SET skus = '{c}' WHERE skus = '{a,"b c"}'`);
         await admin.query(`UPDATE ${PRICE_HISTORY} SET valid_to = '-infinity' WHERE skus = '{}'`);
         await admin.query(`INSERT INTO ${PRICE_HISTORY} VALUES ('{a}', '-infinity', '-infinity', 10), ('{z}', 'infinity', 'infinity', 11)`);
+        // Array keys PostgreSQL tells apart by their dimensions and bounds: three rows, each changed once.
+        await admin.query(
+            `INSERT INTO ${PRICE_HISTORY} VALUES ('{x,y}', 'infinity', 'infinity', 12), ('[0:1]={x,y}', 'infinity', 'infinity', 13), ('{{x,y}}', 'infinity', 'infinity', 14)`,
+        );
+        await admin.query(`UPDATE ${PRICE_HISTORY} SET price = price + 100 WHERE skus IN ('[0:1]={x,y}', '{{x,y}}')`);
         await waitUntilEqual("after changes");
     });
 

@@ -31,21 +31,31 @@ public class IrregularArraysToText<R extends ConnectRecord<R>> extends StructVal
 
     @Override
     protected R apply(R record, Struct value) {
+        Struct rewrittenValue = rewritten(value);
+        if (rewrittenValue == null) return record;
+        // A key column holds the same value (an array key, rare): the Kafka key carries its text too.
+        Struct rewrittenKey = record.key() instanceof Struct key ? rewritten(key) : null;
+        return record.newRecord(record.topic(), record.kafkaPartition(), rewrittenKey == null ? record.keySchema() : rewrittenKey.schema(),
+                rewrittenKey == null ? record.key() : rewrittenKey, rewrittenValue.schema(), rewrittenValue, record.timestamp());
+    }
+
+    /** The struct with each IrregularArray as its text, or null when it holds none. */
+    private Struct rewritten(Struct struct) {
         Set<String> irregular = null;
-        for (Field field : value.schema().fields()) {
-            if (value.get(field) instanceof IrregularArray) {
+        for (Field field : struct.schema().fields()) {
+            if (struct.get(field) instanceof IrregularArray) {
                 if (irregular == null) irregular = new HashSet<>();
                 irregular.add(field.name());
             }
         }
-        if (irregular == null) return record;
-        Schema schema = textSchema(value.schema(), irregular);
+        if (irregular == null) return null;
+        Schema schema = textSchema(struct.schema(), irregular);
         Struct rewritten = new Struct(schema);
-        for (Field field : value.schema().fields()) {
-            Object v = value.get(field);
+        for (Field field : struct.schema().fields()) {
+            Object v = struct.get(field);
             rewritten.put(field.name(), v instanceof IrregularArray array ? array.text() : v);
         }
-        return record.newRecord(record.topic(), record.kafkaPartition(), record.keySchema(), record.key(), schema, rewritten, record.timestamp());
+        return rewritten;
     }
 
     private synchronized Schema textSchema(Schema schema, Set<String> irregular) {

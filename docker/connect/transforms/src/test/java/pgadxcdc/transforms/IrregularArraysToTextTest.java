@@ -48,4 +48,17 @@ class IrregularArraysToTextTest {
         SourceRecord untouched = record(List.of(1), null);
         assertSame(untouched, transform.apply(untouched));
     }
+
+    @Test
+    void anArrayKeyCarriesTheTextToo() {
+        Schema keySchema = SchemaBuilder.struct().name("cdc.shop.grid.Key").field("cells", SchemaBuilder.array(Schema.OPTIONAL_INT32_SCHEMA).build()).build();
+        IrregularArray cells = new IrregularArray("{{1,2}}");
+        Struct value = new Struct(ROW).put("id", 7).put("cells", cells);
+        SourceRecord record = new SourceRecord(Map.of(), Map.of(), "cdc.shop.grid", 0, keySchema, new Struct(keySchema).put("cells", cells), ROW, value);
+        IrregularArraysToText<SourceRecord> transform = new IrregularArraysToText<>();
+        transform.configure(Map.of());
+        SourceRecord out = transform.apply(record);
+        assertEquals("{{1,2}}", ((Struct) out.key()).get("cells"));
+        assertEquals(Schema.Type.STRING, out.keySchema().field("cells").schema().type());
+    }
 }
