@@ -281,12 +281,13 @@ describe("the generated ADX model (Kusto language service: zero diagnostics)", (
         assert.deepEqual(analyzeKqlScripts(heartbeatModelScripts(heartbeatCatalog("cdc_meta.heartbeat_cdc"), { streamingIngestion: true })), []);
     });
 
-    it("reconcile's queries over a table of 1,600 columns (PostgreSQL's most) and over every type analyze clean: Kusto's strcat_delim takes at most 64 arguments", () => {
+    it("a table of 520 columns and its reconcile queries analyze clean (a flat or-chain of 500 terms passes Kusto's query-depth limit no more; strcat_delim takes at most 64 arguments), and so do every type's", () => {
         const wide: CatalogTable = {
             qualifiedName: "erp.wide",
             replicaIdentity: "full",
             primaryKey: ["id"],
-            columns: [base("id", "integer", "int4", { notNull: true }), ...Array.from({ length: 1599 }, (_, i) => base(`c${i}`, "text", "text"))],
+            // The language service takes about 12 s over this model (43 s at PostgreSQL's most, 1,600 columns).
+            columns: [base("id", "integer", "int4", { notNull: true }), ...Array.from({ length: 519 }, (_, i) => base(`c${i}`, "text", "text"))],
         };
         for (const table of [wide, ALL_TYPES]) {
             const model = generateAdxModel(table, { key: table.primaryKey, streamingIngestion: true });
