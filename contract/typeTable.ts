@@ -199,13 +199,6 @@ const ISO_FIELDS = "(regexp_match($1, '^([+-]?\\d+)-(\\d{2})-(\\d{2})(?:T(\\d{2}
  */
 const PG_YEAR = `LEAST(GREATEST(CASE WHEN ${ISO_FIELDS}[1]::int <= 0 THEN ${ISO_FIELDS}[1]::int - 1 ELSE ${ISO_FIELDS}[1]::int END, -4713), 294276)`;
 /**
- * A timestamp's infinities: Debezium gives a scalar 'infinity'/'-infinity' years 292278994 and -292275055
- * (beyond any PostgreSQL timestamp, 4713 BC to 294276 AD); pg-adx-cdc's converter writes an array's as text.
- */
-/** SQL true for an array value that is no plain one-dimensional array: more dimensions, or a lower bound other than 1. */
-const IRREGULAR_ARRAY_SQL = "(array_ndims({c}) > 1 OR array_lower({c}, 1) <> 1)";
-
-/**
  * A time or timetz column as an interval since midnight, as the pipeline carries it: time as written
  * (24:00:00 stays 24:00:00), timetz in UTC as AT TIME ZONE 'UTC' gives it, except 24:00:00+00, which
  * Debezium 3.7 keeps as 24:00:00Z (where AT TIME ZONE wraps it to 00:00:00).
@@ -214,8 +207,15 @@ const TIME_OF_DAY_SQL =
     "(CASE WHEN pg_typeof({c}) = 'time'::regtype THEN {c}::text::time::interval " +
     "WHEN {c}::text::timetz = '24:00:00+00'::timetz THEN interval '24:00:00' " +
     "ELSE ({c}::text::timetz AT TIME ZONE 'UTC')::time::interval END)";
+/**
+ * A timestamp's infinities: Debezium gives a scalar 'infinity'/'-infinity' years 292278994 and -292275055
+ * (beyond any PostgreSQL timestamp, 4713 BC to 294276 AD); pg-adx-cdc's converter writes an array's as text.
+ */
 const TIMESTAMP_INFINITY_SQL = `CASE WHEN $1 IN ('infinity', '-infinity') THEN $1 WHEN ${ISO_FIELDS}[1]::int > 294276 THEN 'infinity' WHEN ${ISO_FIELDS}[1]::int < -4712 THEN '-infinity' END`;
 const TIMESTAMP_FIELDS = `${PG_YEAR}, ${ISO_FIELDS}[2]::int, ${ISO_FIELDS}[3]::int, ${ISO_FIELDS}[4]::int, ${ISO_FIELDS}[5]::int, ${ISO_FIELDS}[6]::float8`;
+
+/** SQL true for an array value that is no plain one-dimensional array: more dimensions, or a lower bound other than 1. */
+const IRREGULAR_ARRAY_SQL = "(array_ndims({c}) > 1 OR array_lower({c}, 1) <> 1)";
 
 export const TYPE_TABLE: readonly TypeRule[] = [
     {
