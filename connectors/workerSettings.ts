@@ -228,6 +228,12 @@ export interface WatchdogSettings {
     stableMs: number;
     /** How often each worker publishes its health record to the group's health topic (workerHealthTopic). */
     healthIntervalMs: number;
+    /**
+     * A sink the watchdog stopped to give new partitions their first offsets, still STOPPED this long after, was left
+     * so by a worker that ended mid-way: any watchdog resumes it (SeedingStopMarker). Longer than a seeding can take
+     * (its 120 s deadline, then the resume's 60 s); the worker that set the marker resumes it at once after a restart.
+     */
+    seedingStaleMs: number;
 }
 
 /**
@@ -246,6 +252,7 @@ export const WATCHDOG_DEFAULTS: WatchdogSettings = {
     maxRestarts: 10,
     stableMs: 600_000,
     healthIntervalMs: 60_000,
+    seedingStaleMs: 200_000,
 };
 
 /**
@@ -268,6 +275,7 @@ function watchdogWorkerSettings(groupId: string, overrides: Partial<WatchdogSett
         "pgadxcdc.watchdog.stable.ms": String(w.stableMs),
         "pgadxcdc.watchdog.health.topic": workerHealthTopic(groupId),
         "pgadxcdc.watchdog.health.interval.ms": String(w.healthIntervalMs),
+        "pgadxcdc.watchdog.seeding.stale.ms": String(w.seedingStaleMs),
     };
 }
 

@@ -23,6 +23,7 @@ import {
     USER_TABLE_LOCK_TIMEOUT,
 } from "../postgres/sourceSchema";
 import { connectAuthorizationHeaders, connectUnauthorizedMessage } from "../connectors/connectRestAuth";
+import { WATCHDOG_DEFAULTS } from "../connectors/workerSettings";
 import { describeOpenWriteTransaction, OpenWriteTransaction, readSlotCreationWait } from "../postgres/slotCreationWait";
 
 export interface ConnectorHealth {
@@ -114,6 +115,8 @@ export interface PipelineHealthReport {
     watchdog?: WatchdogRestart[];
     /** The first offsets the watchdog committed for partitions the sink never committed (new topics), newest last. */
     watchdogFirstOffsets?: { worker: string; connector: string; partitions: string[]; at: string }[];
+    /** Connectors a watchdog resumed because a worker ended while it held them STOPPED to give first offsets, newest last. */
+    watchdogResumed?: { worker: string; connector: string; stoppedBy: string; stoppedAt: string; resumedAt: string }[];
     /** The newest heartbeat commit ADX holds (undefined: none yet), and when status read it. */
     heartbeat?: { lastCommit?: string; checkedAt: Date };
     /**
@@ -216,6 +219,11 @@ export function evaluatePipelineHealth(report: PipelineHealthReport, thresholds:
     }
     for (const c of report.connectors) {
         if (c.state === "MISSING") problems.push(`connector ${c.name} is not registered on Connect (run pulumi up)`);
+        else if (c.state === "STOPPED")
+            problems.push(
+                `connector ${c.name} is STOPPED: if a worker's watchdog stopped it to give new partitions their first offsets and that worker ended, a watchdog ` +
+                    `resumes it within ${Math.ceil(WATCHDOG_DEFAULTS.seedingStaleMs / 60_000)} minutes; otherwise someone stopped it: PUT /connectors/${c.name}/resume on Connect's REST API resumes it`,
+            );
         else if (c.state !== "RUNNING") problems.push(`connector ${c.name} is ${c.state}${c.trace ? `: ${rootCause(c.trace)}` : ""}`);
         if (c.state !== "MISSING" && c.tasks.length === 0) problems.push(`connector ${c.name} has no tasks`);
         for (const t of c.tasks) if (t.state !== "RUNNING") problems.push(`connector ${c.name} task ${t.id} is ${t.state}${t.trace ? `: ${rootCause(t.trace)}` : ""}`);
@@ -939,11 +947,15 @@ export function sinkOffsetGaps(
 }
 
 /** A worker's watchdog report; empty lists from a worker without the extension (HTTP 404, an older image). */
-export async function readWatchdog(url: string): Promise<{ restarts: WatchdogRestart[]; firstOffsets: NonNullable<PipelineHealthReport["watchdogFirstOffsets"]> }> {
+export async function readWatchdog(url: string): Promise<{
+    restarts: WatchdogRestart[];
+    firstOffsets: NonNullable<PipelineHealthReport["watchdogFirstOffsets"]>;
+    resumed: NonNullable<PipelineHealthReport["watchdogResumed"]>;
+}> {
     const headers = connectAuthorizationHeaders();
     const response = await fetch(`${url}/pg-adx-cdc/watchdog`, { signal: AbortSignal.timeout(5000), headers });
     if (response.status === 401) throw new Error(connectUnauthorizedMessage(url, "Authorization" in headers));
-    if (response.status === 404) return { restarts: [], firstOffsets: [] };
+    if (response.status === 404) return { restarts: [], firstOffsets: [], resumed: [] };
     if (!response.ok) throw new Error(`the watchdog at ${url} answered HTTP ${response.status}`);
     const body: any = await response.json();
     const firstOffsets = (body.seeded ?? []).map((e: any) => ({
@@ -964,7 +976,14 @@ export async function readWatchdog(url: string): Promise<{ restarts: WatchdogRes
         lastTrace: r.lastTrace ?? undefined,
         reason: r.reason ?? undefined,
     }));
-    return { restarts, firstOffsets };
+    const resumed = (body.resumedAfterSeeding ?? []).map((e: any) => ({
+        worker: String(body.worker),
+        connector: String(e.connector),
+        stoppedBy: String(e.stoppedBy),
+        stoppedAt: String(e.stoppedAt),
+        resumedAt: String(e.resumedAt),
+    }));
+    return { restarts, firstOffsets, resumed };
 }
 
 /** Whether a worker's REST API answers (GET / gives its version) within a few seconds. */
@@ -996,9 +1015,10 @@ export async function collectPipelineHealth(
     report.watchdog = [];
     for (const w of report.workers.filter((x) => x.up)) {
         try {
-            const { restarts, firstOffsets } = await readWatchdog(w.url);
+            const { restarts, firstOffsets, resumed } = await readWatchdog(w.url);
             report.watchdog.push(...restarts);
             (report.watchdogFirstOffsets ??= []).push(...firstOffsets);
+            if (resumed.length) (report.watchdogResumed ??= []).push(...resumed);
         } catch (error: any) {
             report.unreachable.push(`watchdog: ${error.message}`);
         }
@@ -1130,6 +1150,10 @@ export function renderHealthReport(report: PipelineHealthReport, problems: strin
             `watchdog   gave ${partitions.length} new partition(s) offset 0, their first record (${partitions.slice(0, 5).join(", ")}${partitions.length > 5 ? ", ..." : ""}), last at ${last}`,
         );
     }
+    for (const r of report.watchdogResumed ?? [])
+        lines.push(
+            `watchdog   resumed ${r.connector} at ${r.resumedAt}: the watchdog of ${r.stoppedBy} had stopped it at ${r.stoppedAt} to give first offsets, and its worker ended before resuming it`,
+        );
     if (report.slot) {
         const s = report.slot;
         lines.push(

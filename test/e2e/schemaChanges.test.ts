@@ -8,6 +8,8 @@
 //   other table keeps streaming;
 // - partitions attached with rows, detached and dropped (no change event for any): pulumi up reads the new
 //   partitions' rows, and fences and re-reads a table that lost one; status names a removed one meanwhile;
+// - Connect killed (-9) while the watchdog holds a new sink STOPPED to give its topic first offsets: the
+//   restarted worker's watchdog resumes it (Connect keeps a stopped connector stopped); every row arrives;
 // - Connect killed (-9) before its first offset flush while rows are deleted: the re-snapshot's rule
 //   hides every key deleted meanwhile.
 import { after, afterEach, before, describe, it } from "node:test";
@@ -41,6 +43,7 @@ import { truncationTriggerNames } from "../../postgres/partitionTruncations";
 import { localOperationsOutputs } from "./harness/operationsOutputs";
 import { KustoRow } from "../../local/doubles/adxIngestionTestDouble";
 import { pollUntil } from "../../runtime/pollUntil";
+import { connectRequest } from "../../connectors/connectRestClient";
 import { REREAD_FIELD, TRUNCATE_OP } from "../../contract/recordFields";
 
 const PREFIX = "schema";
@@ -100,6 +103,31 @@ function sourceConnectorFor(prefix: string, tables: string[]) {
         timeoutSeconds: 120,
         config: buildDebeziumSourceConfig(sourceConnectorInput(plan, [], pipeline.sourceDeployment)),
     };
+}
+
+const QUICK = { deadlineMs: 5_000, initialDelayMs: 50, maxDelayMs: 500 };
+const connectEndpoint = () => ({ url: pipeline.connectUrl, credentials: pipeline.connectCredentials });
+
+async function connectorState(connector: string): Promise<{ state?: string; tasks: { state: string }[] }> {
+    const r = await connectRequest(connectEndpoint(), "GET", `/connectors/${connector}/status`, undefined, QUICK);
+    return r.status === 200 ? { state: r.data.connector?.state, tasks: r.data.tasks ?? [] } : { tasks: [] };
+}
+
+/** Until the sink has a committed offset for each partition of `topic` (the watchdog's first offsets) and runs again. */
+async function waitForFirstOffsets(connector: string, topic: string, partitions: number): Promise<void> {
+    let last = "";
+    await pollUntil({
+        attempt: async () => {
+            const r = await connectRequest(connectEndpoint(), "GET", `/connectors/${connector}/offsets`, undefined, QUICK);
+            const have = new Set((r.data?.offsets ?? []).filter((o: any) => o.partition?.kafka_topic === topic).map((o: any) => o.partition.kafka_partition));
+            const s = await connectorState(connector);
+            last = `${have.size} of ${partitions} partitions with an offset, connector ${s.state}, tasks ${s.tasks.map((t) => t.state).join(",")}`;
+            return have.size === partitions && s.state === "RUNNING" && s.tasks.length > 0 && s.tasks.every((t) => t.state === "RUNNING") ? true : undefined;
+        },
+        timeoutMs: 90_000,
+        intervalMs: 250,
+        timeoutError: () => new Error(`the sink ${connector} did not get its first offsets on ${topic}: ${last}`),
+    });
 }
 
 /**
@@ -668,6 +696,57 @@ describe("schema changes and re-syncs lose nothing", () => {
         await writer.end();
     });
 
+    it("Connect killed (-9) while the watchdog holds a new sink STOPPED to give its topic first offsets: the restarted worker's watchdog resumes it, every row arrives", async () => {
+        const prefix = "seedkill";
+        const arrivals = "shop.arrivals";
+        const sinkName = `${prefix}-adx-sink`;
+        const topic = topicForTable(prefix, arrivals);
+        await admin.query(`CREATE TABLE ${arrivals} (id int PRIMARY KEY, note text NOT NULL)`);
+        await admin.query(`INSERT INTO ${arrivals} SELECT g, 'before' FROM generate_series(1, 300) g`);
+        await sourceBootstrapProvider.create!(bootstrapFor(prefix, [arrivals]));
+        const seedSink = await deployKustoSink(pipeline, { topicPrefix: prefix, tables: [arrivals], connectorName: sinkName });
+        // The sink runs on a topic that does not exist yet. Watched closely from here: once the topic exists, its tasks
+        // fail without an offset (auto.offset.reset=none) and the watchdog stops the connector to give them offset 0.
+        let watching = true;
+        const stoppedSeen = (async () => {
+            while (watching) {
+                if ((await connectorState(sinkName).catch(() => ({ state: undefined }))).state === "STOPPED") return true;
+                await sleep(20);
+            }
+            return false;
+        })();
+        const reader = await readTopic(pipeline.kafka, topic, pipeline.tablePartitions);
+        const timeout = setTimeout(() => (watching = false), 60_000);
+        assert.equal(await stoppedSeen, true, "the watchdog stopped the sink to give the new topic its first offsets");
+        clearTimeout(timeout);
+        // The worker dies between the watchdog's stop and its resume; Connect keeps the STOPPED target state in its config topic.
+        await pipeline.restartConnect(true);
+        const afterRestart = Date.now();
+        await kafkaConnectorProvider.create!(sourceConnectorFor(prefix, [arrivals]));
+        await admin.query(`INSERT INTO ${arrivals} SELECT g, 'streamed' FROM generate_series(301, 400) g`);
+        await admin.query(`UPDATE ${arrivals} SET note = 'updated' WHERE id % 7 = 0`);
+        await admin.query(`DELETE FROM ${arrivals} WHERE id % 11 = 0`);
+        const [equal] = await waitUntilEqual(pipeline, admin, seedSink, [arrivals], "after kill -9 during the watchdog's seeding", 180_000);
+        await reader.stop();
+        const watchdog = await connectRequest(connectEndpoint(), "GET", "/pg-adx-cdc/watchdog", undefined, QUICK);
+        const resumed = (watchdog.data?.resumedAfterSeeding ?? []).filter((e: any) => e.connector === sinkName);
+        process.stderr.write(
+            `e2e: sink killed mid-seeding: resumed by the watchdog ${JSON.stringify(resumed)}; equal ${Math.round((Date.now() - afterRestart) / 1000)} s after the restart\n`,
+        );
+        // Without the watchdog's resume: 0 rows in ADX, the sink STOPPED for good (as CI once found it, kill -9 landing mid-seeding).
+        assert.deepEqual(equal.mismatches, []);
+        assert.equal(equal.adxRows, equal.sourceRows);
+        assert.equal(resumed.length, 1, "the restarted worker's watchdog resumed the sink its killed predecessor had stopped");
+        // As sets: every key made reached ADX, each with its latest change.
+        const { op } = changeMetadataColumns(["id", "note"]);
+        const delivered = new Set(changeRows(arrivals).map((r) => `${r.id}:${r[op.column] === "d" ? "deleted" : r.note}`));
+        for (let id = 1; id <= 400; id++) {
+            const latest = id % 11 === 0 ? "deleted" : id % 7 === 0 ? "updated" : id > 300 ? "streamed" : "before";
+            assert.ok(delivered.has(`${id}:${latest}`), `key ${id}'s change (${latest}) reached ADX`);
+        }
+        assert.equal((await connectorState(sinkName)).state, "RUNNING");
+    });
+
     it("Connect killed (-9) before the first offset flush while rows are deleted: after recovery no deleted row is live in ADX", async () => {
         // A second pipeline on the same cluster (its own slot, publication, topics and sink) whose source
         // connector is new, so its first offset flush (offset.flush.interval.ms = 5 s) is still ahead.
@@ -678,6 +757,9 @@ describe("schema changes and re-syncs lose nothing", () => {
         await sourceBootstrapProvider.create!(bootstrapFor(prefix, [tickets]));
         const resnapSink = await deployKustoSink(pipeline, { topicPrefix: prefix, tables: [tickets], connectorName: `${prefix}-adx-sink` });
         const reader = await readTopic(pipeline.kafka, topicForTable(prefix, tickets), pipeline.tablePartitions);
+        // The new topic's first offsets (the watchdog stops and resumes the sink) before the source starts: a rebalance
+        // then would delay the source's start past the snapshot's end, and the kill below past its first offset flush.
+        await waitForFirstOffsets(`${prefix}-adx-sink`, topicForTable(prefix, tickets), pipeline.tablePartitions);
         const deleter = await adminClient(pipeline);
         let deleting = true;
         let deletes = 0;

@@ -178,6 +178,8 @@ describe("components", () => {
             // Its health record a minute, to the group's health topic the sink routes to ADX (the failed-task alert).
             ["HEALTH_TOPIC", "pg-adx-cdc-connect-health"],
             ["HEALTH_INTERVAL_MS", "60000"],
+            // A sink a seeding left STOPPED (its worker ended between the stop and the resume) is resumed after this.
+            ["SEEDING_STALE_MS", "200000"],
         ])
             assert.ok(env.includes(`CONNECT_PGADXCDC_WATCHDOG_${key}=${value}`), key);
         assert.ok(env.includes("CONNECT_CONSUMER_AUTO_OFFSET_RESET=none"), "the deployed sink never skips a gap by itself");

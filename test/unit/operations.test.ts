@@ -279,6 +279,25 @@ describe("status verdict", () => {
         );
     });
 
+    it("a STOPPED sink is a problem that says who resumes it; a sink the watchdog resumed after a seeding's worker ended is shown", () => {
+        const stopped = healthy();
+        stopped.connectors[1] = { name: "cdc-adx-sink", role: "sink", state: "STOPPED", tasks: [] };
+        const problems = evaluatePipelineHealth(stopped);
+        assert.match(
+            problems[0],
+            /^connector cdc-adx-sink is STOPPED: if a worker's watchdog stopped it to give new partitions their first offsets and that worker ended, a watchdog resumes it within 4 minutes; otherwise someone stopped it: PUT \/connectors\/cdc-adx-sink\/resume/,
+        );
+        const report = {
+            ...healthy(),
+            watchdogResumed: [{ worker: "w:8083", connector: "cdc-adx-sink", stoppedBy: "w:8083", stoppedAt: "2026-12-05T12:00:00Z", resumedAt: "2026-12-05T12:00:40Z" }],
+        };
+        assert.deepEqual(evaluatePipelineHealth(report), []);
+        assert.match(
+            renderHealthReport(report, []),
+            /^watchdog {3}resumed cdc-adx-sink at 2026-12-05T12:00:40Z: the watchdog of w:8083 had stopped it at 2026-12-05T12:00:00Z to give first offsets, and its worker ended before resuming it$/m,
+        );
+    });
+
     it("a sink task stopped at a gap is reported as such, not as a restart the watchdog gave up on", () => {
         const report = {
             ...healthy(),

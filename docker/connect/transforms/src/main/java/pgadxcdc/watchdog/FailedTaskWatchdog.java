@@ -65,7 +65,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Settings (worker properties, all required, written by connectors/workerSettings.ts): {@code pgadxcdc.watchdog.interval.ms},
  * {@code pgadxcdc.watchdog.initial.backoff.ms}, {@code pgadxcdc.watchdog.max.backoff.ms},
- * {@code pgadxcdc.watchdog.max.restarts}, {@code pgadxcdc.watchdog.stable.ms}. Its own REST calls carry the
+ * {@code pgadxcdc.watchdog.max.restarts}, {@code pgadxcdc.watchdog.stable.ms}, {@code pgadxcdc.watchdog.seeding.stale.ms}. Its own REST calls carry the
  * API's basic-auth credentials: {@code pgadxcdc.rest.user} and the users file {@code pgadxcdc.rest.users.file}
  * (connectors/connectRestAuth.ts). Optional: {@code pgadxcdc.watchdog.health.topic} and
  * {@code pgadxcdc.watchdog.health.interval.ms}, where {@link WorkerHealthReporter} publishes this worker's state.
@@ -97,6 +97,15 @@ public class FailedTaskWatchdog implements ConnectRestExtension {
      *  the consumer does not take) must not stop and resume the sink every round. */
     private final Map<String, Instant> nextSeeding = new ConcurrentHashMap<>();
     private static final long SEEDING_SPACING_MS = 5_000;
+    /** A marker older than this whose connector is still STOPPED was left by a worker that ended mid-seeding. */
+    private long seedingStaleMs;
+    /** When this watchdog started: a marker this worker id set before then was left by its previous process. */
+    private Instant started = Instant.now();
+    /** Per STOPPED connector, when its seeding marker is read again (an operator's stop is read every 30 s, not every round). */
+    private final Map<String, Instant> nextMarkerRead = new ConcurrentHashMap<>();
+    private static final long MARKER_READ_SPACING_MS = 30_000;
+    /** The connectors the watchdog resumed because a seeding had left them STOPPED, newest last (at most SEEDED_KEPT). */
+    private final List<Map<String, Object>> resumedAfterSeeding = new ArrayList<>();
     /** The partitions the watchdog gave a first offset, newest last (at most SEEDED_KEPT). */
     private final List<Map<String, Object>> seeded = new ArrayList<>();
     private static final int SEEDED_KEPT = 50;
@@ -149,6 +158,7 @@ public class FailedTaskWatchdog implements ConnectRestExtension {
         maxBackoffMs = longSetting(configs, "max.backoff.ms");
         maxRestarts = (int) longSetting(configs, "max.restarts");
         stableMs = longSetting(configs, "stable.ms");
+        seedingStaleMs = longSetting(configs, "seeding.stale.ms");
         URI listener = URI.create(String.valueOf(configs.get("listeners")).split(",")[0].trim());
         Object advertisedHost = configs.get("rest.advertised.host.name");
         Object advertisedPort = configs.get("rest.advertised.port");
@@ -186,6 +196,7 @@ public class FailedTaskWatchdog implements ConnectRestExtension {
         context.configurable().register(new WatchdogResource());
         ConnectClusterState cluster = context.clusterState();
         this.cluster = cluster;
+        started = Instant.now();
         scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "pg-adx-cdc-watchdog");
             t.setDaemon(true);
@@ -211,6 +222,10 @@ public class FailedTaskWatchdog implements ConnectRestExtension {
         Instant now = Instant.now();
         for (String connector : cluster.connectors()) {
             ConnectorHealth health = cluster.connectorHealth(connector);
+            if ("STOPPED".equals(health.connectorState().state())) {
+                resumeIfSeedingLeftStopped(connector, now);
+                continue;
+            }
             if (consider(connector, null, health.connectorState().state(), health.connectorState().workerId(), health.connectorState().traceMessage(), now)) continue;
             // After a seeding the tasks read here are gone (the connector was stopped and resumed): next round.
             for (TaskState task : health.tasksState().values())
@@ -308,9 +323,21 @@ public class FailedTaskWatchdog implements ConnectRestExtension {
     boolean seedFirstOffsets(String connector, List<String> partitions, Instant now) {
         String base = "/connectors/" + URLEncoder.encode(connector, StandardCharsets.UTF_8).replace("+", "%20");
         long deadline = System.currentTimeMillis() + 120_000;
+        // The marker first: if this worker ends before the resume below, whichever watchdog runs next resumes the connector.
+        // On a partition that exists: Kafka refuses an offset for one that does not.
+        List<String> existingNow = existingPartitions(connector);
+        org.apache.kafka.common.TopicPartition markerPartition = topicPartition(existingNow.isEmpty() ? partitions.get(0) : existingNow.get(0));
+        try (Admin admin = Admin.create(adminSettings)) {
+            SeedingStopMarker.write(admin, connector, markerPartition, true, workerId, Instant.now());
+        } catch (Exception e) {
+            LOG.warn("watchdog: could not record that it stops {} to give first offsets ({}); it does not stop it, and tries again later", connector, e.toString());
+            return false;
+        }
+        boolean resumed = false;
         try {
-            if (!call("PUT", base + "/stop", null, deadline)) return false;
+            // The resume below runs whatever happens after this point, even if the stop seemed to fail (it may have applied).
             try {
+                if (!call("PUT", base + "/stop", null, deadline)) return false;
                 while (true) {
                     HttpResponse<String> status = send("GET", base + "/status", null);
                     if (status.statusCode() == 200 && STOPPED.matcher(status.body()).find()) break;
@@ -357,7 +384,7 @@ public class FailedTaskWatchdog implements ConnectRestExtension {
                 }
                 return false;
             } finally {
-                call("PUT", base + "/resume", null, System.currentTimeMillis() + 60_000);
+                resumed = call("PUT", base + "/resume", null, System.currentTimeMillis() + 60_000);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -365,7 +392,69 @@ public class FailedTaskWatchdog implements ConnectRestExtension {
         } catch (RuntimeException e) {
             LOG.warn("watchdog: giving {} its first offsets failed ({}); a later round tries again", connector, e.toString());
             return false;
+        } finally {
+            // Not resumed (Connect unreachable for a minute): the marker stays, and a later round resumes the connector.
+            if (resumed) clearMarker(connector, markerPartition);
         }
+    }
+
+    private void clearMarker(String connector, org.apache.kafka.common.TopicPartition partition) {
+        try (Admin admin = Admin.create(adminSettings)) {
+            SeedingStopMarker.write(admin, connector, partition, false, workerId, Instant.now());
+        } catch (Exception e) {
+            // Harmless: the connector runs, and a marker is only acted on while its connector is STOPPED.
+            LOG.warn("watchdog: could not clear the seeding marker of {} ({})", connector, e.toString());
+        }
+    }
+
+    static org.apache.kafka.common.TopicPartition topicPartition(String tp) {
+        int dash = tp.lastIndexOf('-');
+        return new org.apache.kafka.common.TopicPartition(tp.substring(0, dash), Integer.parseInt(tp.substring(dash + 1)));
+    }
+
+    /**
+     * A STOPPED connector whose seeding marker says a watchdog stopped it and never resumed it (its worker
+     * ended mid-seeding) is resumed; one an operator stopped has no marker and stays stopped.
+     */
+    void resumeIfSeedingLeftStopped(String connector, Instant now) {
+        Instant allowed = nextMarkerRead.get(connector);
+        if (allowed != null && now.isBefore(allowed)) return;
+        nextMarkerRead.put(connector, now.plusMillis(MARKER_READ_SPACING_MS));
+        SeedingStopMarker.State marker;
+        try (Admin admin = Admin.create(adminSettings)) {
+            marker = SeedingStopMarker.read(admin, connector);
+        } catch (Exception e) {
+            LOG.warn("watchdog: could not read the seeding marker of the STOPPED connector {} ({}); it reads it again later", connector, e.toString());
+            return;
+        }
+        if (!SeedingStopMarker.leftStopped(marker, workerId, started, now, seedingStaleMs)) {
+            // Another worker's seeding may still be under way: read again once it would be stale.
+            if (marker != null && marker.stopped()) {
+                Instant stale = marker.at().plusMillis(seedingStaleMs + 1000);
+                nextMarkerRead.put(connector, stale.isAfter(now) ? stale : now.plusMillis(intervalMs));
+            }
+            return;
+        }
+        String path = "/connectors/" + URLEncoder.encode(connector, StandardCharsets.UTF_8).replace("+", "%20") + "/resume";
+        try {
+            if (!call("PUT", path, null, System.currentTimeMillis() + 60_000)) return;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        }
+        clearMarker(connector, marker.partition());
+        nextMarkerRead.remove(connector);
+        synchronized (resumedAfterSeeding) {
+            Map<String, Object> entry = new LinkedHashMap<>();
+            entry.put("connector", connector);
+            entry.put("stoppedBy", marker.worker());
+            entry.put("stoppedAt", marker.at().toString());
+            entry.put("resumedAt", now.toString());
+            resumedAfterSeeding.add(entry);
+            while (resumedAfterSeeding.size() > SEEDED_KEPT) resumedAfterSeeding.remove(0);
+        }
+        LOG.warn("watchdog: {} was STOPPED by the watchdog of {} at {} to give first offsets, and that worker ended before resuming it; resumed", connector,
+                marker.worker(), marker.at());
     }
 
     /** "topic-partition" of every partition of the sink's configured topics that exists now; empty when that cannot be read. */
@@ -472,6 +561,9 @@ public class FailedTaskWatchdog implements ConnectRestExtension {
             json.put("restarts", snapshot());
             synchronized (seeded) {
                 json.put("seeded", new ArrayList<>(seeded));
+            }
+            synchronized (resumedAfterSeeding) {
+                json.put("resumedAfterSeeding", new ArrayList<>(resumedAfterSeeding));
             }
             return json;
         }
