@@ -45,8 +45,16 @@ export async function moveSinkPastGaps(outputs: OperationsOutputs, topics: strin
     const sink = encodeURIComponent(outputs.connectors.sink);
     const url = outputs.connectRestUrl;
     for (const g of dataGaps) log(`the sink's offset ${g.from} in ${g.topic} partition ${g.partition} is outside the topic; moving it to ${g.firstOffset}`);
+    const resume = async () => {
+        const resumed = await connectRequest(url, "PUT", `/connectors/${sink}/resume`, undefined, POLICY, log);
+        if (resumed.status >= 300) log(`Kafka Connect did not resume ${outputs.connectors.sink} (HTTP ${resumed.status}): PUT ${url}/connectors/${sink}/resume`);
+    };
+    const release = resumeOnInterrupt(resume, log);
     const stop = await connectRequest(url, "PUT", `/connectors/${sink}/stop`, undefined, POLICY, log);
-    if (stop.status >= 300) throw new Error(`Kafka Connect refused to stop ${outputs.connectors.sink}: HTTP ${stop.status} ${describeConnectError(stop.data)}`);
+    if (stop.status >= 300) {
+        release();
+        throw new Error(`Kafka Connect refused to stop ${outputs.connectors.sink}: HTTP ${stop.status} ${describeConnectError(stop.data)}`);
+    }
     try {
         const body = {
             offsets: dataGaps.map((g) => ({ partition: { kafka_topic: g.topic, kafka_partition: g.partition }, offset: { kafka_offset: g.firstOffset } })),
@@ -65,8 +73,30 @@ export async function moveSinkPastGaps(outputs: OperationsOutputs, topics: strin
             timeoutError: () => new Error(`Kafka Connect did not alter ${outputs.connectors.sink}'s offsets within 120 s (${last}); the connector is resumed unchanged`),
         });
     } finally {
-        const resume = await connectRequest(url, "PUT", `/connectors/${sink}/resume`, undefined, POLICY, log);
-        if (resume.status >= 300) log(`Kafka Connect did not resume ${outputs.connectors.sink} (HTTP ${resume.status}): PUT ${url}/connectors/${sink}/resume`);
+        await resume();
+        release();
     }
     return dataGaps;
+}
+
+/**
+ * While the command holds the sink stopped, Ctrl-C or SIGTERM resumes it before the process exits: Connect keeps a
+ * stopped connector stopped, so an interrupted command would otherwise leave nothing reaching ADX. The returned
+ * function removes the handlers. A second signal during the resume ends the process at once.
+ */
+export function resumeOnInterrupt(resume: () => Promise<void>, log: (message: string) => void): () => void {
+    const onSignal = (signal: NodeJS.Signals) => {
+        release();
+        log(`${signal}: resuming the sink before exiting (it was stopped to move its offsets)`);
+        resume()
+            .catch((error) => log(`resuming the sink failed: ${error?.message ?? error}`))
+            .finally(() => process.exit(signal === "SIGINT" ? 130 : 143));
+    };
+    const release = () => {
+        process.off("SIGINT", onSignal);
+        process.off("SIGTERM", onSignal);
+    };
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
+    return release;
 }

@@ -586,3 +586,41 @@ describe("Kafka access for operator commands", () => {
             /needs SASL credentials: set CDC_EVENTHUBS_CONNECTION_STRING, e\.g\. export CDC_EVENTHUBS_CONNECTION_STRING="\$\(pulumi stack output --show-secrets eventHubsConnectionString\)"/,
         ));
 });
+
+describe("snapshot --table's sink move, interrupted", () => {
+    /** A node process that holds the handlers as the command does while the sink is stopped, and waits. */
+    const holder = (releaseFirst: boolean) => {
+        const { spawn } = require("child_process") as typeof import("child_process");
+        const modulePath = path.join(__dirname, "../../operations/sinkOffsetRepair.js");
+        const script =
+            `const { resumeOnInterrupt } = require(${JSON.stringify(modulePath)});` +
+            `const release = resumeOnInterrupt(async () => { await new Promise((r) => setTimeout(r, 200)); console.log("RESUMED"); }, (m) => console.log(m));` +
+            `${releaseFirst ? "release();" : ""} console.log("READY"); setInterval(() => {}, 1000);`;
+        const child = spawn(process.execPath, ["-e", script], { stdio: ["ignore", "pipe", "inherit"] });
+        let out = "";
+        const ready = new Promise<void>((resolve) =>
+            child.stdout.on("data", (d: Buffer) => {
+                out += d.toString();
+                if (out.includes("READY")) resolve();
+            }),
+        );
+        const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => child.on("exit", (code, signal) => resolve({ code, signal })));
+        return { child, ready, exited, output: () => out };
+    };
+
+    it("Ctrl-C while the sink is stopped resumes it before the process exits (130)", async () => {
+        const p = holder(false);
+        await p.ready;
+        p.child.kill("SIGINT");
+        assert.deepEqual(await p.exited, { code: 130, signal: null });
+        assert.match(p.output(), /SIGINT: resuming the sink before exiting[^\n]*\nRESUMED\n/);
+    });
+
+    it("once released (the sink resumed), a signal ends the process as usual, without a second resume", async () => {
+        const p = holder(true);
+        await p.ready;
+        p.child.kill("SIGTERM");
+        assert.deepEqual(await p.exited, { code: null, signal: "SIGTERM" });
+        assert.doesNotMatch(p.output(), /RESUMED/);
+    });
+});
