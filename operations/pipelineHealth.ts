@@ -53,7 +53,8 @@ export interface SlotHealth {
     /** reserved, extended, unreserved or lost (PostgreSQL 13+). */
     walStatus?: string;
     /** The latest drop of this slot by the WAL guard (pg-adx-cdc:postgres.walGuard), if any. */
-    guardDrop?: { at: Date; retainedBytes: number; limitBytes: number; drops: number };
+    /** `invalidated`: PostgreSQL had invalidated the slot (its invalidation reason), rather than it retaining more than the limit. */
+    guardDrop?: { at: Date; retainedBytes: number; limitBytes: number; drops: number; invalidated?: string };
     /** The WAL guard's latest failed run in the last hour (it cannot protect the source then). */
     guardFailure?: { at: Date; error: string };
     /** Debezium's CREATE_REPLICATION_SLOT still waiting, and the transactions it waits for (postgres/slotCreationWait.ts). */
@@ -250,8 +251,11 @@ export function evaluatePipelineHealth(report: PipelineHealthReport, thresholds:
     if (slot) {
         if (!slot.exists && slot.guardDrop)
             problems.push(
-                `replication slot ${slot.name} was dropped by the WAL guard at ${slot.guardDrop.at.toISOString()} (it retained ${formatBytes(slot.guardDrop.retainedBytes)} of WAL, ` +
-                    `limit ${formatBytes(slot.guardDrop.limitBytes)}): the source was protected; the source connector re-reads every captured table when it starts again ` +
+                `replication slot ${slot.name} was dropped by the WAL guard at ${slot.guardDrop.at.toISOString()} ` +
+                    (slot.guardDrop.invalidated
+                        ? `(PostgreSQL had invalidated it: ${slot.guardDrop.invalidated}, so Debezium could not stream from it): `
+                        : `(it retained ${formatBytes(slot.guardDrop.retainedBytes)} of WAL, limit ${formatBytes(slot.guardDrop.limitBytes)}): the source was protected; `) +
+                    `the source connector re-reads every captured table when it starts again ` +
                     `(snapshot.mode when_needed) and the current state then hides rows deleted meanwhile. See that it runs (its state is above) and why it fell behind`,
             );
         else if (!slot.exists) problems.push(`replication slot ${slot.name} does not exist (the source connector creates it; is it running?)`);
@@ -264,7 +268,12 @@ export function evaluatePipelineHealth(report: PipelineHealthReport, thresholds:
                         : "The transactions it waited for have ended; it completes within seconds"),
             );
         else {
-            if (slot.walStatus === "lost") problems.push(`replication slot ${slot.name} lost WAL it needed (wal_status=lost); the connector must re-snapshot`);
+            if (slot.walStatus === "lost")
+                problems.push(
+                    `replication slot ${slot.name} was invalidated by PostgreSQL (wal_status lost: it retained more WAL than max_slot_wal_keep_size), so Debezium cannot stream from it. ` +
+                        `The WAL guard drops it at its next run (every minute) and the source connector then re-reads every captured table; without the guard, ` +
+                        `SELECT pg_drop_replication_slot('${slot.name}') does the same`,
+                );
             // What endangers the source is the WAL kept on disk (from restart_lsn), which can exceed the consumer's lag.
             const held = Math.max(slot.retainedBytes ?? 0, slot.lagBytes ?? 0);
             if (held > thresholds.maxSlotLagBytes) {
@@ -782,7 +791,15 @@ export async function readWalGuardLog(sql: SqlQueryable, logTable: string): Prom
     const [row] = (await sql.query(buildLastWalGuardDropSql(logTable))).rows;
     return {
         ...(row.dropped_at
-            ? { guardDrop: { at: new Date(row.dropped_at), retainedBytes: Number(row.retained_bytes), limitBytes: Number(row.limit_bytes), drops: row.drops } }
+            ? {
+                  guardDrop: {
+                      at: new Date(row.dropped_at),
+                      retainedBytes: Number(row.retained_bytes),
+                      limitBytes: Number(row.limit_bytes),
+                      drops: row.drops,
+                      ...(row.invalidated ? { invalidated: String(row.invalidated) } : {}),
+                  },
+              }
             : {}),
         ...(row.failed_at ? { guardFailure: { at: new Date(row.failed_at), error: String(row.error) } } : {}),
     };
@@ -1169,7 +1186,10 @@ export function renderHealthReport(report: PipelineHealthReport, problems: strin
             );
         if (s.guardDrop)
             lines.push(
-                `walGuard   dropped the slot ${s.guardDrop.drops} time(s); last at ${s.guardDrop.at.toISOString()} (${formatBytes(s.guardDrop.retainedBytes)} retained, limit ${formatBytes(s.guardDrop.limitBytes)})`,
+                `walGuard   dropped the slot ${s.guardDrop.drops} time(s); last at ${s.guardDrop.at.toISOString()} ` +
+                    (s.guardDrop.invalidated
+                        ? `(invalidated by PostgreSQL: ${s.guardDrop.invalidated})`
+                        : `(${formatBytes(s.guardDrop.retainedBytes)} retained, limit ${formatBytes(s.guardDrop.limitBytes)})`),
             );
     }
     for (const t of report.tables ?? report.topics.map((x) => ({ sourceTable: x.topic, adxTable: "?", topic: x.topic, endOffset: x.endOffset, sinkLag: undefined }))) {

@@ -1,7 +1,9 @@
 // The WAL guard (pg-adx-cdc:postgres.walGuard): the last resort that keeps Debezium's slot from
 // filling the source's disk. A pg_cron job runs a function in the source database every minute; once
 // the slot retains more WAL than the limit, the function ends the slot's consumer, drops the slot and
-// logs the drop. Debezium then finds its slot gone, re-reads every captured table (snapshot.mode
+// logs the drop. A slot PostgreSQL itself invalidated (max_slot_wal_keep_size, or on 17+ any
+// invalidation_reason) is dropped too: Debezium retries on it for good while Connect shows it RUNNING,
+// so without the drop capture would stop unseen by Connect. Debezium then finds its slot gone, re-reads every captured table (snapshot.mode
 // when_needed) and the current state hides rows deleted meanwhile (the full-snapshot rule in
 // kql/adxModel.ts). It runs inside PostgreSQL because what it guards against is the pipeline being down.
 
@@ -62,17 +64,26 @@ export function buildWalGuardSourceStatements(input: WalGuardInput): string[] {
             `ELSE EXECUTE 'GRANT ${input.replicationUser} TO CURRENT_USER'; END IF; END $$`,
         // Each drop, and each run that failed (a guard that cannot act must not be silent: status reads both).
         `CREATE TABLE IF NOT EXISTS ${input.logTable} (dropped_at timestamptz NOT NULL DEFAULT now(), outcome text NOT NULL DEFAULT 'dropped', slot_name text NOT NULL, restart_lsn pg_lsn, retained_bytes bigint NOT NULL, limit_bytes bigint NOT NULL, error text)`,
+        // Why a slot was dropped: NULL over the limit, else how PostgreSQL invalidated it (a column added after the table's first version).
+        `ALTER TABLE ${input.logTable} ADD COLUMN IF NOT EXISTS invalidated text`,
         `REVOKE ALL ON ${input.logTable} FROM PUBLIC`,
         // Runs as the admin that scheduled it. The consumer is ended first (an active slot cannot be
         // dropped); Debezium reconnects only after its retry delay, which leaves the slot free.
         `CREATE OR REPLACE FUNCTION ${input.functionName}() RETURNS text LANGUAGE plpgsql AS $guard$
 DECLARE
   s record;
+  invalidated text;
 BEGIN
-  SELECT active_pid, restart_lsn, pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::bigint AS retained
-    INTO s FROM pg_replication_slots WHERE slot_name = ${slot};
-  IF NOT FOUND OR s.retained IS NULL THEN RETURN 'no slot'; END IF;
-  IF s.retained <= ${limit} THEN RETURN 'within the limit'; END IF;
+  -- The row as jsonb: wal_status (13+), conflicting (16) and invalidation_reason (17+) without naming a column an older server lacks.
+  SELECT r.active_pid, r.restart_lsn, pg_wal_lsn_diff(pg_current_wal_lsn(), r.restart_lsn)::bigint AS retained, to_jsonb(r) AS j
+    INTO s FROM pg_replication_slots r WHERE r.slot_name = ${slot};
+  IF NOT FOUND THEN RETURN 'no slot'; END IF;
+  invalidated := CASE WHEN s.j->>'invalidation_reason' IS NOT NULL THEN s.j->>'invalidation_reason'
+    WHEN s.j->>'wal_status' = 'lost' THEN 'wal_removed' WHEN s.j->>'conflicting' = 'true' THEN 'conflicting' END;
+  IF invalidated IS NULL THEN
+    IF s.retained IS NULL THEN RETURN 'no slot'; END IF;
+    IF s.retained <= ${limit} THEN RETURN 'within the limit'; END IF;
+  END IF;
   IF s.active_pid IS NOT NULL THEN
     PERFORM pg_terminate_backend(s.active_pid);
     FOR i IN 1..20 LOOP
@@ -85,11 +96,15 @@ BEGIN
   EXCEPTION WHEN object_in_use THEN
     RETURN 'slot taken again by its consumer; the next run drops it';
   END;
-  INSERT INTO ${input.logTable} (slot_name, restart_lsn, retained_bytes, limit_bytes) VALUES (${slot}, s.restart_lsn, s.retained, ${limit});
+  INSERT INTO ${input.logTable} (slot_name, restart_lsn, retained_bytes, limit_bytes, invalidated) VALUES (${slot}, s.restart_lsn, coalesce(s.retained, 0), ${limit}, invalidated);
+  IF invalidated IS NOT NULL THEN
+    RAISE WARNING 'pg-adx-cdc WAL guard dropped replication slot %, which PostgreSQL had invalidated (%); the pipeline re-reads every captured table', ${slot}, invalidated;
+    RETURN 'dropped: invalidated (' || invalidated || ')';
+  END IF;
   RAISE WARNING 'pg-adx-cdc WAL guard dropped replication slot % (% bytes of WAL retained, limit % bytes); the pipeline re-reads every captured table', ${slot}, s.retained, ${limit};
   RETURN 'dropped';
 EXCEPTION WHEN OTHERS THEN
-  INSERT INTO ${input.logTable} (outcome, slot_name, retained_bytes, limit_bytes, error) VALUES ('failed', ${slot}, coalesce(s.retained, 0), ${limit}, SQLERRM);
+  INSERT INTO ${input.logTable} (outcome, slot_name, retained_bytes, limit_bytes, error, invalidated) VALUES ('failed', ${slot}, coalesce(s.retained, 0), ${limit}, SQLERRM, invalidated);
   RETURN 'failed: ' || SQLERRM;
 END
 $guard$`,
@@ -122,7 +137,7 @@ export const CRON_DATABASE_SQL = `SELECT current_setting('cron.database_name', t
 export function buildLastWalGuardDropSql(logTable: string): string {
     checkNames({ functionName: "x.x", logTable, jobName: "x" });
     return (
-        `SELECT d.dropped_at, d.retained_bytes::text AS retained_bytes, d.limit_bytes::text AS limit_bytes, ` +
+        `SELECT d.dropped_at, d.retained_bytes::text AS retained_bytes, d.limit_bytes::text AS limit_bytes, d.invalidated, ` +
         `(SELECT count(*) FROM ${logTable} WHERE outcome = 'dropped')::int AS drops, f.dropped_at AS failed_at, f.error ` +
         `FROM (SELECT 1) one ` +
         `LEFT JOIN LATERAL (SELECT * FROM ${logTable} WHERE outcome = 'dropped' ORDER BY dropped_at DESC LIMIT 1) d ON true ` +

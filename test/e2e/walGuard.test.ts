@@ -5,12 +5,14 @@
 // changes made, including deletes, the slot retains more WAL than the limit: the guard ends the
 // consumer and drops the slot, status names the drop, and when the connector resumes Debezium finds its
 // slot gone, re-reads every table (snapshot.mode when_needed) and ADX's current state equals the source
-// value by value — the rows deleted while the slot was gone included.
+// value by value — the rows deleted while the slot was gone included. A slot PostgreSQL itself invalidated
+// (max_slot_wal_keep_size: wal_status lost), from which Debezium can never stream again, is dropped the
+// same way, and capture recovers by itself.
 import { after, before, describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import type { Client } from "pg";
 import { startLocalPipeline, LocalPipeline } from "../../local/localPipeline";
-import { adminClient } from "../../local/capturedSource";
+import { adminClient, sessionAs } from "../../local/capturedSource";
 import { KustoSinkDeployment } from "../../local/kustoSinkDeployment";
 import { connectRequest } from "../../connectors/connectRestClient";
 import { sourceBootstrapProvider } from "../../postgres/sourceBootstrap";
@@ -150,6 +152,71 @@ describe("WAL guard", () => {
         await admin.query(`UPDATE ${TABLE} SET balance = 0 WHERE id = 300`);
         const [after] = await waitUntilEqual(pipeline, admin, sink, [TABLE], "streaming after the re-read");
         assert.deepEqual(after.mismatches, []);
+    });
+
+    it("drops a slot PostgreSQL invalidated (a DBA's max_slot_wal_keep_size, wal_status lost): Debezium cannot stream from it again; after the drop it re-reads, and ADX equals the source", async () => {
+        const { op } = changeMetadataColumns(sink.models[0].described.columns.map((c) => c.name));
+        const ingested = () => pipeline.adx.ingested.get(sink.models[0].names.changes) ?? [];
+        // Azure's server parameter max_slot_wal_keep_size, set by the cluster's superuser (Azure), below the guard's limit.
+        const superuser = await sessionAs(pipeline, pipeline.postgres.superuser);
+        try {
+            await startEarlyInMinute();
+            await superuser.query("ALTER SYSTEM SET max_slot_wal_keep_size = '16MB'");
+            await superuser.query("SELECT pg_reload_conf()");
+            await connectRequest(pipeline.connectUrl, "PUT", `/connectors/${connectorName}/pause`, undefined, { deadlineMs: 30_000, initialDelayMs: 200, maxDelayMs: 2000 });
+            await new Promise((r) => setTimeout(r, 3000));
+            await admin.query(`DELETE FROM ${TABLE} WHERE id BETWEEN 81 AND 100`);
+            await admin.query(`UPDATE ${TABLE} SET owner = owner || ' (lost)' WHERE id BETWEEN 101 AND 120`);
+            await admin.query(`INSERT INTO ${TABLE} (id, owner, balance) SELECT g, 'after the loss ' || g, g FROM generate_series(331, 350) g`);
+            await admin.query("CREATE TABLE app.bulk_import_lost AS SELECT g, repeat(md5(g::text), 12) AS payload FROM generate_series(1, 100000) g");
+            // A checkpoint removes the WAL segments past the cap, and with them the slot's: PostgreSQL invalidates it.
+            let walStatus: string | undefined;
+            await pollUntil({
+                attempt: async () => {
+                    await superuser.query("CHECKPOINT");
+                    walStatus = (await readSlotHealth(admin, names.slotName)).walStatus;
+                    return walStatus === "lost" ? true : undefined;
+                },
+                timeoutMs: 30_000,
+                intervalMs: 1000,
+                timeoutError: () => new Error(`the slot was not invalidated (wal_status ${walStatus})`),
+            });
+            const lost = await readSlotHealth(admin, names.slotName, names.walGuard.logTable);
+            const before = evaluatePipelineHealth({ connectors: [], topics: [], unreachable: [], slot: lost });
+            assert.ok(
+                before.some((p) => /^replication slot debezium_guarded was invalidated by PostgreSQL \(wal_status lost.*The WAL guard drops it at its next run/.test(p)),
+                before.join(" | "),
+            );
+            const readsBefore = ingested().filter((r) => r.row[op.column] === "r").length;
+            // The guard's run, as pg_cron runs it every minute (the case above waits for pg_cron itself): it drops the slot
+            // although the slot retains nothing it can measure (no restart_lsn).
+            assert.equal((await admin.query(`SELECT ${names.walGuard.functionName}() AS outcome`)).rows[0].outcome, "dropped: invalidated (wal_removed)");
+            const { rows } = await admin.query(`SELECT outcome, invalidated FROM ${names.walGuard.logTable} ORDER BY dropped_at DESC LIMIT 1`);
+            assert.deepEqual(rows, [{ outcome: "dropped", invalidated: "wal_removed" }]);
+            const dropped = evaluatePipelineHealth({ connectors: [], topics: [], unreachable: [], slot: await readSlotHealth(admin, names.slotName, names.walGuard.logTable) });
+            assert.ok(
+                dropped.some((p) => /dropped by the WAL guard at .* \(PostgreSQL had invalidated it: wal_removed/.test(p)),
+                dropped.join(" | "),
+            );
+            await connectRequest(pipeline.connectUrl, "PUT", `/connectors/${connectorName}/resume`, undefined, { deadlineMs: 30_000, initialDelayMs: 200, maxDelayMs: 2000 });
+            await superuser.query("ALTER SYSTEM RESET max_slot_wal_keep_size");
+            await superuser.query("SELECT pg_reload_conf()");
+
+            // Debezium finds its slot gone, creates it again and re-reads (left with the lost slot, it retries for good while
+            // Connect shows it RUNNING: 40 changes short after 100 s, measured with the guard unscheduled).
+            const [equal] = await waitUntilEqual(pipeline, admin, sink, [TABLE], "after PostgreSQL invalidated the slot", 240_000);
+            assert.deepEqual(equal.mismatches, []);
+            assert.equal(equal.adxRows, equal.sourceRows);
+            assert.equal(equal.sourceRows, 290, "the 20 rows deleted while the slot was lost are not in the current state");
+            const reread = ingested().filter((r) => r.row[op.column] === "r").length - readsBefore;
+            assert.ok(reread >= 290, `Debezium re-read the table (${reread} snapshot reads)`);
+            const slot = await readSlotHealth(admin, names.slotName);
+            assert.equal(slot.exists && slot.walStatus !== "lost", true, "a new, valid slot");
+        } finally {
+            await superuser.query("ALTER SYSTEM RESET max_slot_wal_keep_size").catch(() => undefined);
+            await superuser.query("SELECT pg_reload_conf()").catch(() => undefined);
+            await superuser.end();
+        }
     });
 
     it("a guard that cannot act is not silent: its failure is logged and status names it", async () => {

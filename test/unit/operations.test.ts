@@ -138,7 +138,9 @@ describe("status verdict", () => {
             "Kafka at 127.0.0.1:9092: Connection error: connect ECONNREFUSED",
             "connector cdc-postgres-source task 0 is FAILED: org.apache.kafka.connect.errors.ConnectException: boom",
             "connector cdc-adx-sink is not registered on Connect (run pulumi up)",
-            "replication slot debezium_cdc lost WAL it needed (wal_status=lost); the connector must re-snapshot",
+            "replication slot debezium_cdc was invalidated by PostgreSQL (wal_status lost: it retained more WAL than max_slot_wal_keep_size), so Debezium cannot stream from it. " +
+                "The WAL guard drops it at its next run (every minute) and the source connector then re-reads every captured table; without the guard, " +
+                "SELECT pg_drop_replication_slot('debezium_cdc') does the same",
             "replication slot debezium_cdc holds 3.0 GiB of WAL, more than 256.0 MiB and no consumer is attached; an Azure server's storage fills and it turns read-only at 95%: see that the source connector runs (pg-adx-cdc status, restart it), or drop the slot and re-sync",
             "the sink is 250000 records behind the topics (more than 100000); ADX is falling behind",
             "7 record(s) in the sink's dead-letter topic cdc.adx-sink.dlq: Connect could not hand them to the sink (inspect with a consumer on that topic; the failure is in each record's headers)",

@@ -70,6 +70,10 @@ describe("WAL guard", () => {
         assert.match(fn, /^CREATE OR REPLACE FUNCTION cdc_meta\.wal_guard_cdc\(\)/);
         assert.match(fn, /slot_name = 'debezium_cdc'/);
         assert.match(fn, /s\.retained <= 8000000000/);
+        // A slot PostgreSQL invalidated has no restart_lsn (retained NULL): dropped too, whatever it retains.
+        assert.match(fn, /WHEN s\.j->>'wal_status' = 'lost' THEN 'wal_removed'/);
+        assert.match(fn, /IF invalidated IS NULL THEN\n    IF s\.retained IS NULL THEN RETURN 'no slot'; END IF;\n    IF s\.retained <= 8000000000/);
+        assert.ok(statements.includes("ALTER TABLE cdc_meta.wal_guard_log_cdc ADD COLUMN IF NOT EXISTS invalidated text"), "a log table of an earlier version gains the column");
         assert.match(fn, /pg_terminate_backend\(s\.active_pid\)/, "an attached consumer is ended first: an active slot cannot be dropped");
         assert.match(fn, /INSERT INTO cdc_meta\.wal_guard_log_cdc/);
         assert.ok(statements.includes("REVOKE ALL ON FUNCTION cdc_meta.wal_guard_cdc() FROM PUBLIC"));
@@ -82,7 +86,7 @@ describe("WAL guard", () => {
         assert.match(buildLastWalGuardDropSql(names.logTable), /FROM cdc_meta\.wal_guard_log_cdc WHERE outcome = 'dropped' ORDER BY dropped_at DESC LIMIT 1/);
         assert.match(
             fn,
-            /EXCEPTION WHEN OTHERS THEN\n  INSERT INTO cdc_meta\.wal_guard_log_cdc \(outcome, slot_name, retained_bytes, limit_bytes, error\) VALUES \('failed'/,
+            /EXCEPTION WHEN OTHERS THEN\n  INSERT INTO cdc_meta\.wal_guard_log_cdc \(outcome, slot_name, retained_bytes, limit_bytes, error, invalidated\) VALUES \('failed'/,
             "a failed run is logged, not lost",
         );
     });
@@ -117,6 +121,17 @@ describe("WAL guard", () => {
         assert.match(failed[0], /^the WAL guard failed at 2026-12-03T03:00:00.000Z \(permission denied\): it cannot protect the source/);
         const earlier = { at: new Date("2026-12-03T02:50:00Z"), error: "permission denied" };
         assert.deepEqual(evaluatePipelineHealth({ connectors: [], topics: [], unreachable: [], slot: { ...slot, exists: true, guardFailure: earlier } }), [], "a drop after it");
+        // A slot PostgreSQL invalidated, dropped by the guard: named as such.
+        const invalidated = { ...slot, guardDrop: { ...slot.guardDrop, retainedBytes: 0, invalidated: "wal_removed" } };
+        const [why] = evaluatePipelineHealth({ connectors: [], topics: [], unreachable: [], slot: invalidated });
+        assert.match(
+            why,
+            /dropped by the WAL guard at 2026-12-03T02:53:00.000Z \(PostgreSQL had invalidated it: wal_removed, so Debezium could not stream from it\): the source connector re-reads every captured table/,
+        );
+        assert.match(
+            renderHealthReport({ connectors: [], topics: [], unreachable: [], slot: invalidated }, []),
+            /walGuard {3}dropped the slot 1 time\(s\); last at \S+ \(invalidated by PostgreSQL: wal_removed\)/,
+        );
         // Without a drop logged, a missing slot is the connector's business.
         assert.match(
             evaluatePipelineHealth({ connectors: [], topics: [], unreachable: [], slot: { name: "debezium_cdc", exists: false } })[0],
