@@ -239,7 +239,8 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
         }
         await adx?.close().catch(() => undefined);
         await managedIdentity?.close().catch(() => undefined);
-        fs.rmSync(workDir, { recursive: true, force: true });
+        if (!process.env.KEEP_E2E_WORKDIR) fs.rmSync(workDir, { recursive: true, force: true });
+        else progress(`kept ${workDir}`);
     };
     try {
         const t0 = Date.now();

@@ -9,7 +9,7 @@ import { readOperationsOutputs, resolveKafkaPassword, resolvePostgresPassword, S
 import { connectToSource } from "./postgresConnection";
 import { requestIncrementalSnapshot } from "../postgres/incrementalSnapshot";
 import { moveSinkPastGaps } from "./sinkOffsetRepair";
-import { MIN_FENCE_SERVER_VERSION, writeTableFences } from "../postgres/tableFence";
+import { MIN_FENCE_SERVER_VERSION, SqlStatement, writeTableFences } from "../postgres/tableFence";
 
 export interface SnapshotOptions {
     selection: StackSelection;
@@ -53,8 +53,8 @@ export async function runSnapshot(options: SnapshotOptions): Promise<number> {
                         `run snapshot without --replace, then pg-adx-cdc reconcile --table <t> --repair to remove rows the table no longer has`,
                 );
         }
-        const fence = async (rereadSignal: (table: string) => string | undefined) => {
-            const written = await writeTableFences(client, Object.fromEntries(tables.map((t, i) => [t, topics[i]])), rereadSignal);
+        const fence = async (rereadSignal: (table: string) => string | undefined, signalInsert: SqlStatement[]) => {
+            const written = await writeTableFences(client, Object.fromEntries(tables.map((t, i) => [t, topics[i]])), rereadSignal, signalInsert);
             if ("unsupportedMajorVersion" in written) throw new Error(`--replace: PostgreSQL ${written.unsupportedMajorVersion} cannot carry the fence`);
             for (const t of tables)
                 process.stdout.write(

@@ -13,7 +13,7 @@ import type { ConnectCredentials } from "../connectors/connectRestAuth";
 import { ConnectCredentialsInput, withSecretConnectCredentials } from "../connectors/connectCredentialsInput";
 import { pollUntil } from "../runtime/pollUntil";
 import { CheckFailure, checkAnswer, configureAdminPassword, logProgress } from "../runtime/providerKit";
-import { writeReplacedTableFences } from "./tableFence";
+import { SqlStatement, writeReplacedTableFences } from "./tableFence";
 import { installTruncationTriggers, partitionOid } from "./partitionTruncations";
 import { sourceObjectNames, USER_TABLE_LOCK_TIMEOUT } from "./sourceSchema";
 import { debeziumTopicName } from "../contract/identifiers";
@@ -303,9 +303,10 @@ export async function requestIncrementalSnapshot(
     filters: Record<string, string> = {},
     /**
      * Writes the fences of the tables to be read again, given each one's re-read signal (none for an empty
-     * table, which gets no read): called right before the signal, so each fence lies before every read of its table.
+     * table, which gets no read), and runs `signalInsert` in the fences' transaction (writeTableFences), so each
+     * fence lies right before every read of its table.
      */
-    fence?: (rereadSignal: (table: string) => string | undefined) => Promise<void>,
+    fence?: (rereadSignal: (table: string) => string | undefined, signalInsert: SqlStatement[]) => Promise<void>,
 ): Promise<SentSignal | undefined> {
     const deadlineMs = (inputs.timeoutSeconds ?? 180) * 1000;
     // An empty table (or filter) has nothing to read, and Debezium opens no window for it.
@@ -313,7 +314,7 @@ export async function requestIncrementalSnapshot(
     for (const table of tables)
         if ((await client.query(`SELECT EXISTS (SELECT FROM ${table}${filters[table] ? ` WHERE ${filters[table]}` : ""}) AS any`)).rows[0].any) withRows.push(table);
     if (withRows.length === 0) {
-        await fence?.(() => undefined);
+        await fence?.(() => undefined, []);
         log(`${tables.join(", ")}: empty, nothing to read`);
         return undefined;
     }
@@ -341,9 +342,10 @@ export async function requestIncrementalSnapshot(
     const windows = async () => Number((await client.query(`SELECT count(*) AS n FROM ${inputs.signalTable} WHERE type = 'snapshot-window-open'`)).rows[0].n);
     const before = await windows();
     const signal = executeSnapshotSignal(withRows, new Date(), filters);
+    const insert: SqlStatement = { text: `INSERT INTO ${inputs.signalTable} (id, type, data) VALUES ($1, $2, $3)`, values: [signal.id, signal.type, signal.data] };
     // A filtered read does not read a whole table: no fence waits for it.
-    await fence?.((t) => (withRows.includes(t) && !filters[t] ? signal.id : undefined));
-    await client.query(`INSERT INTO ${inputs.signalTable} (id, type, data) VALUES ($1, $2, $3)`, [signal.id, signal.type, signal.data]);
+    if (fence) await fence((t) => (withRows.includes(t) && !filters[t] ? signal.id : undefined), [insert]);
+    else await client.query(insert.text, insert.values);
     log(`incremental snapshot of ${withRows.join(", ")} requested (signal ${signal.id}); waiting for Debezium's first snapshot window`);
     await pollUntil({
         attempt: async () => ((await windows()) > before ? true : undefined),
@@ -373,7 +375,7 @@ async function sendSignal(inputs: IncrementalSnapshotInputs, password: string | 
             plan.tables,
             logProgress,
             plan.filters,
-            fenced && (async (rereadSignal) => void (await writeReplacedTableFences(client, fenced, logProgress, rereadSignal))),
+            fenced && (async (rereadSignal, signalInsert) => void (await writeReplacedTableFences(client, fenced, logProgress, rereadSignal, signalInsert))),
         );
     });
 }

@@ -13,6 +13,12 @@
 // re-read did not find leave it then. A fence with nothing to wait for (the table is empty) applies at once.
 import { REPLACED_TABLE_MESSAGE_PREFIX } from "../contract/recordFields";
 
+/** A statement with its parameters, run in the fences' transaction. */
+export interface SqlStatement {
+    text: string;
+    values: unknown[];
+}
+
 /** pgoutput passes logical decoding messages on from PostgreSQL 14. */
 export const MIN_FENCE_SERVER_VERSION = 140000;
 
@@ -27,18 +33,32 @@ export function tableFenceStatement(topic: string, rereadSignal?: string): { tex
 /**
  * Writes one fence per table (`topics`: table → its Kafka topic) in one transaction and returns each
  * table's fence LSN; on a server before PostgreSQL 14, whose pgoutput passes no message on, writes none
- * and returns the server's major version instead. `rereadSignal` gives a table's re-read signal, sent right
- * after: its fence waits for that read's end.
+ * and returns the server's major version instead. `rereadSignal` gives a table's re-read signal: its fence
+ * waits for that read's end. `alsoInTransaction` (the signal's insert) commits with the fences, so that in
+ * the WAL nothing lies between a fence and the signal that queues its re-read: the end of a read of the table
+ * already under way (one started before, or reconcile --repair's filtered one) is decoded either before the
+ * fence, or after the re-read is queued, when it is not the table's last queued read and applies no fence
+ * (TruncateToChangeRecord). Run on their own where no fence is written.
  */
 export async function writeTableFences(
     client: { query(text: string, values?: unknown[]): Promise<{ rows: any[] }> },
     topics: Record<string, string>,
     rereadSignal: (table: string) => string | undefined = () => undefined,
+    alsoInTransaction: SqlStatement[] = [],
 ): Promise<{ fences: Record<string, string> } | { unsupportedMajorVersion: number }> {
+    const runAlso = async () => {
+        for (const s of alsoInTransaction) await client.query(s.text, s.values);
+    };
     const tables = Object.keys(topics);
-    if (!tables.length) return { fences: {} };
+    if (!tables.length) {
+        await runAlso();
+        return { fences: {} };
+    }
     const version = Number((await client.query("SELECT current_setting('server_version_num') AS v")).rows[0].v);
-    if (version < MIN_FENCE_SERVER_VERSION) return { unsupportedMajorVersion: Math.floor(version / 10000) };
+    if (version < MIN_FENCE_SERVER_VERSION) {
+        await runAlso();
+        return { unsupportedMajorVersion: Math.floor(version / 10000) };
+    }
     const fences: Record<string, string> = {};
     await client.query("BEGIN");
     try {
@@ -46,6 +66,7 @@ export async function writeTableFences(
             const statement = tableFenceStatement(topics[table], rereadSignal(table));
             fences[table] = (await client.query(statement.text, statement.values)).rows[0].lsn;
         }
+        await runAlso();
         await client.query("COMMIT");
     } catch (error) {
         await client.query("ROLLBACK").catch(() => undefined);
@@ -60,9 +81,10 @@ export async function writeReplacedTableFences(
     topics: Record<string, string>,
     log: (message: string) => void,
     rereadSignal: (table: string) => string | undefined = () => undefined,
+    alsoInTransaction: SqlStatement[] = [],
 ): Promise<Record<string, string>> {
     const tables = Object.keys(topics);
-    const written = await writeTableFences(client, topics, rereadSignal);
+    const written = await writeTableFences(client, topics, rereadSignal, alsoInTransaction);
     if ("unsupportedMajorVersion" in written) {
         log(
             `${tables.join(", ")}: read again, but PostgreSQL ${written.unsupportedMajorVersion} cannot mark where the rows ADX holds of them end ` +

@@ -187,7 +187,7 @@ describe("faults under a continuous workload", () => {
                 [TABLE],
                 (m) => process.stderr.write(`faults: ${m}\n`),
                 {},
-                async (rereadSignal) => void (await writeTableFences(source.admin, { [TABLE]: plan.tables[0].topic }, rereadSignal)),
+                async (rereadSignal, signalInsert) => void (await writeTableFences(source.admin, { [TABLE]: plan.tables[0].topic }, rereadSignal, signalInsert)),
             );
             signal = sent?.id;
             await pollUntil({

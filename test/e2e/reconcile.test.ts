@@ -3,7 +3,9 @@
 // digest equal on both sides (the type table's canonical forms agree for every type these tables
 // hold); drift injected into ADX's change tables found down to the key and the column; `reconcile
 // --repair` (the CLI, as an operator runs it) re-reads exactly those keys and the next run is equal;
-// and a run during a load (up to 500 changes/s) reports no drift.
+// and a run during a load (up to 500 changes/s) reports no drift. A fenced re-read (snapshot --replace)
+// queued behind a repair's filtered read of the same table: the filtered read's end applies no fence, so
+// the current state keeps every row until the re-read's own end.
 // PostgreSQL 16 with the admin on Azure's terms (NOSUPERUSER, local/azureLikePostgres.ts).
 import { after, before, describe, it } from "node:test";
 import * as assert from "node:assert/strict";
@@ -22,6 +24,10 @@ import { OperationsOutputs } from "../../contract/stackOutputs";
 import { TableReconcile } from "../../operations/reconcileTable";
 import { localReconcile, LocalReconcile } from "./harness/localReconcile";
 import { runOperatorCli } from "./harness/operatorCli";
+import { executeSnapshotSignal } from "../../postgres/incrementalSnapshot";
+import { writeTableFences } from "../../postgres/tableFence";
+import { topicForTable } from "../../connectors/debeziumSource";
+import { REREAD_FIELD, TRUNCATE_OP } from "../../contract/recordFields";
 
 const PREFIX = "reconcile";
 const ORDERS = "shop.orders";
@@ -248,5 +254,83 @@ describe("reconcile: ADX's current state against PostgreSQL, per table", () => {
                 .filter((r) => String(r.row.id) === id)
                 .at(-1)!.row.tags;
         assert.deepEqual([latestTags("5"), latestTags("6")], ["{{a,b},{c,NULL}}", "[0:1]={x,y}"]);
+    });
+
+    it("a fenced re-read queued behind a repair's filtered read of the same table: the filtered read's end applies no fence; the current state keeps every row until the re-read's own end, then hides the gone key", async () => {
+        await waitUntilEqualToSource(pipeline, admin, sink, [ORDERS], "before the fenced re-read");
+        const { op, lsn, emissionStamp, record } = changeMetadataColumns([]);
+        const currentName = sink.models.find((m) => m.table === ORDERS)!.names.currentState;
+        const current = () => pipeline.adx.currentState(currentName, { stored: true });
+        // A key only ADX holds (its row left PostgreSQL without a change event): the fence's whole re-read must hide it.
+        const ghost = structuredClone(
+            changeRows(ORDERS)
+                .filter((r) => String(r.row.id) === "1")
+                .at(-1)!,
+        );
+        ghost.row.id = 900001;
+        changeRows(ORDERS).push(ghost);
+        const sourceRows = Number((await admin.query(`SELECT count(*) AS n FROM ${ORDERS}`)).rows[0].n);
+        assert.equal(current().length, sourceRows + 1);
+        const signalTable = outputs.postgres.signalTable!;
+        const insert = (signal: { id: string; type: string; data: string }) => ({
+            text: `INSERT INTO ${signalTable} (id, type, data) VALUES ($1, $2, $3)`,
+            values: [signal.id, signal.type, signal.data],
+        });
+        // reconcile --repair's filtered read (every other key) and snapshot --replace's fenced whole re-read, in one
+        // transaction after the fence: Debezium queues both, the filtered read first, and every read and end follows the fence.
+        const filtered = executeSnapshotSignal([ORDERS], new Date(), { [ORDERS]: "id % 2 = 0" });
+        const whole = executeSnapshotSignal([ORDERS], new Date());
+        // The end rows ADX holds that follow the fence (by emission stamp), once the fence is there.
+        const endsAfterFence = () => {
+            const rows = changeRows(ORDERS).map((r) => r.row);
+            const fence = rows.find((r) => r[op.column] === TRUNCATE_OP && (r[record.column] as any)?.[REREAD_FIELD] === whole.id);
+            if (!fence) return 0;
+            return rows.filter(
+                (r) =>
+                    r[op.column] === TRUNCATE_OP &&
+                    (r[lsn.column] === null || r[lsn.column] === undefined) &&
+                    BigInt(r[emissionStamp.column] as bigint) > BigInt(fence[emissionStamp.column] as bigint),
+            ).length;
+        };
+        // Sampled every 50 ms: the current state's rows, and how many ends after the fence ADX held then.
+        let sampling = true;
+        const samples: { at: number; rows: number; ends: number }[] = [];
+        const sampler = (async () => {
+            while (sampling) {
+                samples.push({ at: Date.now(), rows: current().length, ends: endsAfterFence() });
+                await new Promise((r) => setTimeout(r, 50));
+            }
+        })();
+        await writeTableFences(admin, { [ORDERS]: topicForTable(PREFIX, ORDERS) }, () => whole.id, [insert(filtered), insert(whole)]);
+        try {
+            await pollUntil({
+                attempt: async () => (current().length === sourceRows ? true : undefined),
+                timeoutMs: 120_000,
+                intervalMs: 200,
+                timeoutError: () => new Error(`the fence's re-read did not end: ${current().length} current rows, ${sourceRows} in PostgreSQL`),
+            });
+        } finally {
+            sampling = false;
+            await sampler;
+        }
+        // Before the last end (the whole re-read's), every row must be there; after it, rows of the other partitions that the
+        // sink has not handed to ADX yet are missing for a moment (the end row travels on partition 0).
+        const lastEnd = endsAfterFence();
+        const before = samples.filter((x) => x.ends < lastEnd);
+        const fewestBeforeEnd = Math.min(...before.map((x) => x.rows));
+        const after = samples.filter((x) => x.ends === lastEnd);
+        const dipMs = after.length && after[0].rows < sourceRows ? (after.find((x) => x.rows >= sourceRows)?.at ?? Date.now()) - after[0].at : 0;
+        process.stderr.write(
+            `e2e: fenced re-read behind a filtered read: ${lastEnd} end row(s) after the fence; fewest current rows before the last ${fewestBeforeEnd} (PostgreSQL ${sourceRows}, ${before.length} samples); ` +
+                `after it, rows of other partitions still in the sink's hands were missing for ${dipMs} ms\n`,
+        );
+        assert.ok(
+            fewestBeforeEnd >= sourceRows,
+            `until the re-read's end the current state held every row (fewest ${fewestBeforeEnd}, PostgreSQL ${sourceRows}): no other read's end applied the fence`,
+        );
+        assert.equal(endsAfterFence(), 1, "one end after the fence: the whole re-read's (the filtered read, with the re-read queued after it, ends nothing)");
+        assert.equal(current().filter((r) => String(r.id) === "900001").length, 0, "the key PostgreSQL does not hold is hidden");
+        const orders = (await reconcileAll()).find((r) => r.table === ORDERS)!;
+        assert.deepEqual(orders.differences, []);
     });
 });

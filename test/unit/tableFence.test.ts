@@ -49,6 +49,35 @@ describe("replaced-table fences", () => {
         assert.match(logged.join("\n"), /"Sales"\."Orders": empty now, fenced at 0\/1001: ADX's current state hides every row it held of them/);
     });
 
+    it("commits the re-read's signal in the fences' transaction, so no other read's end can be decoded between them; without a fence the signal still goes", async () => {
+        const client = fakeClient(160011);
+        const signal = { text: "INSERT INTO cdc_meta.signal_cdc (id, type, data) VALUES ($1, $2, $3)", values: ["pg-adx-cdc-signal-2", "execute-snapshot", "{}"] };
+        await writeReplacedTableFences(
+            client,
+            { "shop.returns": "cdc.shop.returns" },
+            () => undefined,
+            () => "pg-adx-cdc-signal-2",
+            [signal],
+        );
+        assert.deepEqual(
+            client.seen.map((s) => s.text.split(" ")[0]),
+            ["SELECT", "BEGIN", "SELECT", "INSERT", "COMMIT"],
+        );
+        assert.deepEqual(client.seen[3], signal);
+        const old = fakeClient(130020);
+        await writeReplacedTableFences(
+            old,
+            { "shop.returns": "cdc.shop.returns" },
+            () => undefined,
+            () => undefined,
+            [signal],
+        );
+        assert.deepEqual(
+            old.seen.map((s) => s.text.split(" ")[0]),
+            ["SELECT", "INSERT"],
+        );
+    });
+
     it("writes nothing when nothing was replaced, and on PostgreSQL 13 says what is left to do instead of failing", async () => {
         const none = fakeClient(160011);
         assert.deepEqual(await writeReplacedTableFences(none, {}, () => undefined), {});

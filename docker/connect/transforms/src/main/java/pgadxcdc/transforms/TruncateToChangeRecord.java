@@ -34,7 +34,9 @@ import org.slf4j.LoggerFactory;
  * task's record stream after the table's last read, in order): for a table `reread.topics` names, with status
  * SUCCEEDED or EMPTY, it becomes a keyless TRUNCATE row without an LSN or a time (the one kind of TRUNCATE row
  * without them, so it hides nothing by itself) on the table's topic, so ADX sees the end after every read of the
- * re-read. Every other notification is dropped (the stack reads none; they are in the worker log), and every
+ * re-read; but not while another read of the same table is queued after it (its `data_collections` names the table
+ * again): a read under way when a fenced re-read was requested (one started before, or reconcile --repair's filtered
+ * one) would otherwise apply the fence before the re-read has brought the rows. Every other notification is dropped (the stack reads none; they are in the worker log), and every
  * other record passes through untouched.
  */
 public class TruncateToChangeRecord<R extends ConnectRecord<R>> extends StructValueTransformation<R> {
@@ -187,6 +189,13 @@ public class TruncateToChangeRecord<R extends ConnectRecord<R>> extends StructVa
             LOG.warn("pg-adx-cdc: the incremental snapshot of {} ended with status {}: a fence that waits for it stays pending (ADX hides no row of it)", scanned, status);
             return null;
         }
+        Object queued = data.get("data_collections");
+        if (queued != null && occurrences(queued.toString(), scanned.toString()) > 1) {
+            // Another read of the table is queued after this one (a fenced re-read requested while this one, maybe filtered, ran):
+            // only the last read's end may apply the fences, or rows that read has yet to bring would be hidden meanwhile.
+            LOG.info("pg-adx-cdc: a read of {} ended with another read of it queued ({}); the last one's end applies the fences waiting for a whole read", scanned, queued);
+            return null;
+        }
         String prefix = settings().getString(FIELD_PREFIX);
         String rereadField = settings().getString(REREAD_FIELD);
         String deletedField = settings().getString(DELETED_FIELD);
@@ -200,6 +209,19 @@ public class TruncateToChangeRecord<R extends ConnectRecord<R>> extends StructVa
                 .put(deletedField, "true")
                 .put(rereadField, String.valueOf(notification.get("id")));
         return record.newRecord(topic, KEYLESS_PARTITION, null, null, flatSchema, flat, record.timestamp());
+    }
+
+    /**
+     * How often `identifier` is an entry of Debezium's comma-joined list of the data collections still to read
+     * (at a TABLE_SCAN_COMPLETED: the one just read first, then those queued after it).
+     */
+    static int occurrences(String list, String identifier) {
+        int count = 0;
+        for (int at = list.indexOf(identifier); at >= 0; at = list.indexOf(identifier, at + 1)) {
+            int end = at + identifier.length();
+            if ((at == 0 || list.charAt(at - 1) == ',') && (end == list.length() || list.charAt(end) == ',')) count++;
+        }
+        return count;
     }
 
     /** The topic of Debezium's identifier of a table ("schema.table", or with the database before it). */

@@ -110,6 +110,20 @@ class TruncateToChangeRecordTest {
     }
 
     @Test
+    void aReadWithAnotherReadOfItsTableQueuedEndsNothing() {
+        // reconcile --repair's filtered read (or a whole read started earlier) ends while a fenced re-read of the same table
+        // waits behind it: Debezium lists the table again after itself. Only the last read's end applies the fence.
+        assertNull(transform().apply(notification("Incremental Snapshot", "TABLE_SCAN_COMPLETED",
+                Map.of("scanned_collection", "shop.items", "status", "SUCCEEDED", "data_collections", "shop.items,shop.orders,shop.items"))));
+        assertEquals("cdc.shop.items", transform().apply(notification("Incremental Snapshot", "TABLE_SCAN_COMPLETED",
+                Map.of("scanned_collection", "shop.items", "status", "SUCCEEDED", "data_collections", "shop.items,shop.items_archive,myshop.items"))).topic());
+        assertEquals(2, TruncateToChangeRecord.occurrences("shop.items,shop.items", "shop.items"));
+        assertEquals(1, TruncateToChangeRecord.occurrences("xshop.items,shop.items2,shop.items", "shop.items"));
+        assertEquals(1, TruncateToChangeRecord.occurrences("Sales Dept.Order,Items.v2", "Sales Dept.Order,Items.v2"));
+        assertEquals(0, TruncateToChangeRecord.occurrences("", "shop.items"));
+    }
+
+    @Test
     void anIncompleteScanAndEveryOtherNotificationAreDropped() {
         assertNull(transform().apply(notification("Incremental Snapshot", "TABLE_SCAN_COMPLETED", Map.of("scanned_collection", "shop.items", "status", "SQL_EXCEPTION"))));
         assertNull(transform().apply(notification("Incremental Snapshot", "TABLE_SCAN_COMPLETED", Map.of("scanned_collection", "other.table", "status", "SUCCEEDED"))));
